@@ -1,0 +1,126 @@
+// A tiny static file server over the repository root, for the demo (`npm start`) and the browser tests.
+// Node built-ins only.
+//
+//   node scripts/serve.mjs [port]        (PORT env also works; 0 picks a free port)
+//   import { startServer } from "./serve.mjs"; const { url, close } = await startServer({ port: 0 });
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { createServer } from "node:http";
+import { extname, join, resolve, sep } from "node:path";
+import { isMain, repoRoot } from "./util.mjs";
+
+/** Content types by extension; anything else is served as application/octet-stream. */
+export const MIME_TYPES = Object.freeze({
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".wasm": "application/wasm",
+  ".txt": "text/plain; charset=utf-8",
+  ".md": "text/markdown; charset=utf-8",
+  ".csv": "text/csv; charset=utf-8",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+});
+
+function send(res, status, body, headers = {}) {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...headers });
+  res.end(body);
+}
+
+/** Maps a request path to a file under root, or null when it would escape root. */
+function resolveInside(root, pathname) {
+  let decoded;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return null;
+  }
+  if (decoded.includes("\0")) return null;
+  const target = resolve(root, `.${decoded}`);
+  return target === root || target.startsWith(root + sep) ? target : null;
+}
+
+/**
+ * Starts the server. `headers(request, filePath)` may return extra response headers (e.g. a CSP for a test).
+ * Listens on 127.0.0.1 unless `host` says otherwise. Resolves to { url, port, close } where url is
+ * "http://127.0.0.1:PORT" (no trailing slash) and close() resolves once the server has stopped.
+ * Rejects with the listen error (e.g. EADDRINUSE) so callers can pick another port.
+ */
+export function startServer({ port = 0, root = repoRoot, host = "127.0.0.1", headers } = {}) {
+  const base = resolve(root);
+  const server = createServer(async (req, res) => {
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      send(res, 405, "method not allowed\n", { allow: "GET, HEAD" });
+      return;
+    }
+    const { pathname } = new URL(req.url ?? "/", "http://localhost");
+    if (pathname === "/") {
+      send(res, 302, "see /www/\n", { location: "/www/" });
+      return;
+    }
+    let file = resolveInside(base, pathname);
+    if (file === null) {
+      send(res, 403, "forbidden\n");
+      return;
+    }
+    try {
+      let info = await stat(file);
+      if (info.isDirectory()) {
+        if (!pathname.endsWith("/")) {
+          send(res, 301, "moved\n", { location: `${pathname}/` });
+          return;
+        }
+        file = join(file, "index.html");
+        info = await stat(file);
+      }
+      if (!info.isFile()) throw Object.assign(new Error("not a file"), { code: "ENOENT" });
+      const extra = headers ? ((await headers(req, file)) ?? {}) : {};
+      res.writeHead(200, {
+        "content-type": MIME_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
+        "content-length": info.size,
+        "cache-control": "no-store",
+        "x-content-type-options": "nosniff",
+        ...extra,
+      });
+      if (req.method === "HEAD") {
+        res.end();
+        return;
+      }
+      createReadStream(file)
+        .on("error", () => res.destroy())
+        .pipe(res);
+    } catch (err) {
+      if (err.code === "ENOENT" || err.code === "ENOTDIR") send(res, 404, `not found: ${pathname}\n`);
+      else send(res, 500, `cannot read ${pathname}: ${err.message}\n`);
+    }
+  });
+  return new Promise((resolvePromise, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const actual = server.address().port;
+      resolvePromise({
+        url: `http://${host === "127.0.0.1" || host === "localhost" ? "127.0.0.1" : host}:${actual}`,
+        port: actual,
+        close: () =>
+          new Promise((done) => {
+            server.closeAllConnections?.();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+if (isMain(import.meta.url)) {
+  const port = Number(process.argv[2] ?? process.env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`serve: bad port ${JSON.stringify(process.argv[2] ?? process.env.PORT)}; expected 0–65535`);
+    process.exit(2);
+  }
+  const { port: actual } = await startServer({ port, host: process.env.HOST ?? "127.0.0.1" });
+  console.log(`serving ${repoRoot} at http://localhost:${actual}/ (demo: http://localhost:${actual}/www/)`);
+}
