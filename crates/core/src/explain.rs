@@ -1,0 +1,155 @@
+//! Reasons: typed values pointing back into the playbook, produced by the same code path that computed the
+//! value they explain — never reconstructed afterwards.
+
+use alloc::string::String;
+
+use serde::Serialize;
+
+use crate::stage::{ScoreKind, Stage};
+use crate::time::{Span, Timestamp};
+
+/// Why a fit rule could not be evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum UnknownCause {
+    /// The profile has no value for the field.
+    Missing,
+    /// The value's type differs from the rule's (rekindle never coerces `"50"` to `50`).
+    TypeMismatch,
+}
+
+/// One reason in a decision, serialised with a `kind` tag (`{"kind": "intentRule", …}`).
+///
+/// ```
+/// # use rekindle_core::Reason;
+/// let r = Reason::FitRule { rule: "scores.fit.rules[0]".into(), id: "vp".into(), field: "role".into(), points: 20.0 };
+/// assert!(matches!(r, Reason::FitRule { points, .. } if points == 20.0));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+#[non_exhaustive]
+pub enum Reason {
+    /// A fit rule matched the profile and added its points.
+    FitRule {
+        /// Path of the rule in the playbook.
+        rule: String,
+        /// The rule's id.
+        id: String,
+        /// The profile field it read.
+        field: String,
+        /// Points added.
+        points: f64,
+    },
+    /// A fit rule could not be evaluated (three-valued logic: unknown adds nothing).
+    FitUnknown {
+        /// Path of the rule in the playbook.
+        rule: String,
+        /// The rule's id.
+        id: String,
+        /// The profile field it read.
+        field: String,
+        /// Why it is unknown.
+        cause: UnknownCause,
+    },
+    /// An intent rule's contribution after decay.
+    IntentRule {
+        /// Path of the rule in the playbook.
+        rule: String,
+        /// The rule's id.
+        id: String,
+        /// The signal it counts.
+        signal: String,
+        /// Matching events still in play (since the last expiry).
+        count: u32,
+        /// Points granted by those events, before decay and cap.
+        points: f64,
+        /// The contribution at `now`.
+        decayed_to: f64,
+        /// The last matching event.
+        last_at: Timestamp,
+        /// True when the rule's `cap` clipped the accumulator.
+        capped: bool,
+    },
+    /// An intent rule whose points expired (`expire_after` elapsed since its last matching event).
+    RuleExpired {
+        /// Path of the rule in the playbook.
+        rule: String,
+        /// The rule's id.
+        id: String,
+        /// The signal it counts.
+        signal: String,
+        /// The last matching event.
+        last_at: Timestamp,
+        /// When its points stopped counting.
+        expired_at: Timestamp,
+    },
+    /// A group score was clamped to its `max` (or `min`).
+    CapReached {
+        /// Path of the group (`scores.intent`).
+        group: String,
+        /// The bound applied.
+        cap: f64,
+        /// Raw sum minus the bound (negative when raised to `min`).
+        dropped: f64,
+    },
+    /// A score compared with a threshold.
+    Threshold {
+        /// Path of the threshold (`stages.mql.min.fit`, `stages.readiness.hot`).
+        bar: String,
+        /// Which score.
+        score: ScoreKind,
+        /// The threshold.
+        needed: f64,
+        /// The score at `now`.
+        actual: f64,
+        /// `actual ≥ needed`.
+        met: bool,
+    },
+    /// A windowed condition ("pricing visit within 7d").
+    Window {
+        /// Path of the condition.
+        condition: String,
+        /// The signal counted.
+        signal: String,
+        /// Occurrences within the window at `now`.
+        counted: u32,
+        /// Occurrences needed.
+        needed: u32,
+        /// The window.
+        window: Span,
+        /// `counted ≥ needed`.
+        met: bool,
+    },
+    /// The highest stage the contact has reached (stages are forward-only).
+    StageReached {
+        /// The stage.
+        stage: Stage,
+        /// When it was first reached.
+        at: Timestamp,
+    },
+}
+
+/// Where reasons go: a decision collects them; the fold's stage checks discard them without building them.
+pub(crate) struct Sink<'a>(Option<&'a mut alloc::vec::Vec<Reason>>);
+
+impl<'a> Sink<'a> {
+    /// Collect into `out`.
+    pub(crate) fn to(out: &'a mut alloc::vec::Vec<Reason>) -> Sink<'a> {
+        Sink(Some(out))
+    }
+
+    /// Discard (the closure passed to `push` is never called).
+    pub(crate) fn discard() -> Sink<'static> {
+        Sink(None)
+    }
+
+    pub(crate) fn push(&mut self, reason: impl FnOnce() -> Reason) {
+        if let Some(out) = self.0.as_deref_mut() {
+            out.push(reason());
+        }
+    }
+}

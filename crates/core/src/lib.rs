@@ -1,0 +1,45 @@
+//! rekindle-core: the pure engine behind rekindle.
+//!
+//! One pipeline (DESIGN §1): events are parsed ([`Event::parse_list`]) and folded into a compact
+//! [`ContactState`]; [`decide`] turns a [`Playbook`], a state and an instant into a [`Decision`] with its
+//! reasons. Core reads no clock, draws no randomness and does no I/O: `now` is always an argument, so browser,
+//! Worker, Node and CLI give byte-identical answers.
+//!
+//! ```
+//! use rekindle_core::{decide, ContactState, Event, Playbook, Timestamp, Value};
+//! let pb = Playbook::parse(&Value::Object(vec![
+//!     ("version".into(), Value::Number(1.0)),
+//!     ("signals".into(), Value::Object(vec![])),
+//! ])).unwrap();
+//! let mut state = ContactState::new();
+//! state.fold(&pb, &Event::parse_list(&Value::Array(vec![]), "events").unwrap());
+//! let decision = decide(&pb, &state, Timestamp::EPOCH);
+//! assert!(decision.reasons.is_empty());
+//! ```
+#![cfg_attr(not(test), no_std)]
+#![deny(missing_docs)]
+
+extern crate alloc;
+
+pub mod decay;
+pub mod decide;
+pub mod error;
+pub mod event;
+pub mod explain;
+pub mod playbook;
+pub mod score;
+pub mod stage;
+pub mod state;
+pub mod time;
+pub mod value;
+
+pub use decay::Decay;
+pub use decide::{decide, Decision, Meets};
+pub use error::{Error, ErrorCode, Problem, ProblemCode, StateError};
+pub use event::{Event, EventKind, Scalar};
+pub use explain::{Reason, UnknownCause};
+pub use playbook::Playbook;
+pub use stage::{Readiness, ScoreKind, Scores, Stage};
+pub use state::{ContactState, StateView};
+pub use time::{Span, Timestamp};
+pub use value::Value;

@@ -1,0 +1,226 @@
+//! Walks a `Value` tree and collects **every** problem with its path, instead of stopping at the first.
+//!
+//! Each reader returns `Option`: `None` means "a problem was recorded here", and the caller goes on with the
+//! next field, so one pass reports wrong types, unknown fields, bad durations and dangling references together.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::error::{Problem, ProblemCode};
+use crate::time::{quote, short_number, Span, SpanError};
+use crate::value::Value;
+
+/// `a.b` (or `b` at the root).
+pub(crate) fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.into()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// `a[3]`.
+pub(crate) fn index(path: &str, i: usize) -> String {
+    format!("{path}[{i}]")
+}
+
+/// The problems found so far.
+#[derive(Default)]
+pub(crate) struct Reader {
+    pub(crate) problems: Vec<Problem>,
+}
+
+/// An object whose keys were checked against the allowed set.
+pub(crate) struct Obj<'a> {
+    entries: &'a [(String, Value)],
+    pub(crate) path: String,
+}
+
+impl<'a> Obj<'a> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'a Value> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub(crate) fn at(&self, key: &str) -> String {
+        join(&self.path, key)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub(crate) fn entries(&self) -> &'a [(String, Value)] {
+        self.entries
+    }
+}
+
+impl Reader {
+    pub(crate) fn problem(
+        &mut self,
+        path: impl Into<String>,
+        code: ProblemCode,
+        message: impl Into<String>,
+    ) {
+        self.problems.push(Problem::new(path, code, message));
+    }
+
+    fn wrong_type(&mut self, path: &str, expected: &str, got: &Value) {
+        self.problem(
+            path,
+            ProblemCode::WrongType,
+            format!("expected {expected}, got {}", got.kind_name()),
+        );
+    }
+
+    /// An object with only `allowed` keys (others are `unknown_field`) and no repeated key.
+    pub(crate) fn object<'a>(
+        &mut self,
+        v: &'a Value,
+        path: &str,
+        allowed: &[&str],
+    ) -> Option<Obj<'a>> {
+        let Value::Object(entries) = v else {
+            self.wrong_type(path, "an object", v);
+            return None;
+        };
+        for (i, (key, _)) in entries.iter().enumerate() {
+            if !allowed.is_empty() && !allowed.contains(&key.as_str()) {
+                self.problem(
+                    join(path, key),
+                    ProblemCode::UnknownField,
+                    format!(
+                        "unknown field \"{}\"; expected one of {}",
+                        quote(key),
+                        allowed.join(", ")
+                    ),
+                );
+            }
+            if entries.iter().take(i).any(|(k, _)| k == key) {
+                self.problem(
+                    join(path, key),
+                    ProblemCode::DuplicateKey,
+                    "this key appears more than once",
+                );
+            }
+        }
+        Some(Obj {
+            entries,
+            path: path.into(),
+        })
+    }
+
+    /// A key that must be present.
+    pub(crate) fn required<'a>(&mut self, obj: &Obj<'a>, key: &str) -> Option<&'a Value> {
+        let v = obj.get(key);
+        if v.is_none() {
+            self.problem(
+                obj.at(key),
+                ProblemCode::MissingField,
+                format!("missing required field \"{key}\""),
+            );
+        }
+        v
+    }
+
+    /// A finite number.
+    pub(crate) fn number(&mut self, v: &Value, path: &str) -> Option<f64> {
+        match v {
+            Value::Number(n) if n.is_finite() => Some(*n),
+            Value::Number(n) => {
+                self.problem(
+                    path,
+                    ProblemCode::OutOfRange,
+                    format!("expected a finite number, got {n}"),
+                );
+                None
+            }
+            other => {
+                self.wrong_type(path, "a number", other);
+                None
+            }
+        }
+    }
+
+    /// A whole number ≥ `min`.
+    pub(crate) fn count(&mut self, v: &Value, path: &str, min: u32) -> Option<u32> {
+        let n = self.number(v, path)?;
+        if n < f64::from(min) || n > 1_000_000.0 || (n as u32) as f64 != n {
+            self.problem(
+                path,
+                ProblemCode::OutOfRange,
+                format!(
+                    "expected a whole number from {min} to 1000000, got {}",
+                    short_number(n)
+                ),
+            );
+            return None;
+        }
+        Some(n as u32)
+    }
+
+    /// A string.
+    pub(crate) fn string<'a>(&mut self, v: &'a Value, path: &str) -> Option<&'a str> {
+        match v {
+            Value::String(s) => Some(s),
+            other => {
+                self.wrong_type(path, "a string", other);
+                None
+            }
+        }
+    }
+
+    /// A boolean.
+    pub(crate) fn boolean(&mut self, v: &Value, path: &str) -> Option<bool> {
+        match v {
+            Value::Bool(b) => Some(*b),
+            other => {
+                self.wrong_type(path, "a boolean", other);
+                None
+            }
+        }
+    }
+
+    /// An array.
+    pub(crate) fn array<'a>(&mut self, v: &'a Value, path: &str) -> Option<&'a [Value]> {
+        match v {
+            Value::Array(items) => Some(items),
+            other => {
+                self.wrong_type(path, "an array", other);
+                None
+            }
+        }
+    }
+
+    /// A positive duration like `"7d"`.
+    pub(crate) fn span(&mut self, v: &Value, path: &str) -> Option<Span> {
+        let text = self.string(v, path)?;
+        match Span::parse_checked(text) {
+            Ok(span) => Some(span),
+            Err((SpanError::Malformed, msg)) => {
+                self.problem(path, ProblemCode::BadDuration, msg);
+                None
+            }
+            Err((SpanError::NotPositive, msg)) => {
+                self.problem(path, ProblemCode::NegativeDuration, msg);
+                None
+            }
+        }
+    }
+
+    /// An id: 1–64 characters of `a-z 0-9 _ - .`.
+    pub(crate) fn id(&mut self, text: &str, path: &str) -> bool {
+        let ok = !text.is_empty() && text.len() <= 64 && text.chars().all(crate::event::is_id_char);
+        if !ok {
+            self.problem(
+                path,
+                ProblemCode::BadId,
+                format!(
+                    "expected an id of 1 to 64 characters a-z, 0-9, _, - or ., got \"{}\"",
+                    quote(text)
+                ),
+            );
+        }
+        ok
+    }
+}

@@ -1,0 +1,198 @@
+//! Signals: named matchers over events ("pricing-page visit" = a `page_view` whose `path` matches `/pricing*`).
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::reader::{join, Reader};
+use crate::error::ProblemCode;
+use crate::event::{Event, EventKind, Scalar};
+use crate::time::quote;
+use crate::value::Value;
+
+/// One compiled signal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signal {
+    pub(crate) id: String,
+    pub(crate) key: u32,
+    pub(crate) kind: EventKind,
+    pub(crate) matchers: Vec<(String, Matcher)>,
+    pub(crate) include_machine: bool,
+    /// How many recent timestamps the state keeps for this signal (the largest `at_least` of any condition).
+    pub(crate) keep: u32,
+}
+
+/// A test on one event property.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Matcher {
+    /// Case-insensitive glob, stored lower-case; `*` matches any run of characters.
+    Glob(String),
+    Num(f64),
+    Bool(bool),
+}
+
+impl Signal {
+    /// The signal's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// True when `event` is an occurrence of this signal.
+    pub fn matches(&self, event: &Event) -> bool {
+        if event.kind != self.kind || (event.machine && !self.include_machine) {
+            return false;
+        }
+        self.matchers
+            .iter()
+            .all(|(prop, m)| match (m, event.props.get(prop)) {
+                (Matcher::Glob(pattern), Some(Some(Scalar::Str(s)))) => {
+                    glob(pattern, &s.to_lowercase())
+                }
+                (Matcher::Num(n), Some(Some(Scalar::Num(v)))) => n == v,
+                (Matcher::Bool(b), Some(Some(Scalar::Bool(v)))) => b == v,
+                _ => false,
+            })
+    }
+}
+
+/// Glob match where `*` is any run of characters (including none); iterative, O(len·len) worst case.
+fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ti));
+                pi += 1;
+            }
+            Some(c) if Some(c) == t.get(ti) => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    pi = sp + 1;
+                    ti = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+}
+
+/// 32-bit FNV-1a: the stable key under which state keeps a rule's or signal's data, so that editing other
+/// parts of a playbook never scrambles a stored state.
+pub(crate) fn key_of(namespace: &str, id: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in namespace.bytes().chain([b':']).chain(id.bytes()) {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+pub(crate) fn parse_signals(r: &mut Reader, v: &Value) -> Vec<Signal> {
+    let mut out = Vec::new();
+    let Some(obj) = r.object(v, "signals", &[]) else {
+        return out;
+    };
+    for (id, def) in obj.entries() {
+        let path = obj.at(id);
+        let id_ok = r.id(id, &path);
+        let Some(def) = r.object(def, &path, &["kind", "match", "include_machine"]) else {
+            continue;
+        };
+        let kind = r.required(&def, "kind").and_then(|k| {
+            let name = r.string(k, &def.at("kind"))?;
+            let kind = EventKind::parse(name);
+            if kind.is_none() {
+                r.problem(
+                    def.at("kind"),
+                    ProblemCode::UnknownKind,
+                    format!(
+                        "unknown event kind \"{}\"; expected one of {}",
+                        quote(name),
+                        EventKind::known_names()
+                    ),
+                );
+            }
+            kind
+        });
+        let mut matchers = Vec::new();
+        if let Some(m) = def
+            .get("match")
+            .and_then(|m| r.object(m, &def.at("match"), &[]))
+        {
+            for (prop, want) in m.entries() {
+                let at = join(&m.path, prop);
+                let matcher = match want {
+                    Value::String(s) => Some(Matcher::Glob(s.to_lowercase())),
+                    Value::Number(n) if n.is_finite() => Some(Matcher::Num(*n)),
+                    Value::Bool(b) => Some(Matcher::Bool(*b)),
+                    other => {
+                        r.problem(
+                            at,
+                            ProblemCode::WrongType,
+                            format!(
+                                "expected a string glob, number or boolean, got {}",
+                                other.kind_name()
+                            ),
+                        );
+                        None
+                    }
+                };
+                matchers.extend(matcher.map(|m| (prop.clone(), m)));
+            }
+        }
+        let include_machine = def
+            .get("include_machine")
+            .and_then(|b| r.boolean(b, &def.at("include_machine")))
+            .unwrap_or(false);
+        if let (true, Some(kind)) = (id_ok, kind) {
+            out.push(Signal {
+                key: key_of("signal", id),
+                id: id.clone(),
+                kind,
+                matchers,
+                include_machine,
+                keep: 1,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_matches_prefixes_infixes_and_exact_text() {
+        assert!(glob("/pricing*", "/pricing"));
+        assert!(glob("/pricing*", "/pricing/enterprise"));
+        assert!(!glob("/pricing*", "/blog/pricing"));
+        assert!(glob("*pricing*", "/blog/pricing-guide"));
+        assert!(glob("/blog/*/comments", "/blog/a/b/comments"));
+        assert!(!glob("/blog/*", "/blog"));
+        assert!(glob("demo", "demo"));
+        assert!(!glob("demo", "demo2"));
+        assert!(glob("*", ""));
+    }
+
+    #[test]
+    fn keys_are_stable_and_namespaced() {
+        assert_eq!(
+            key_of("signal", "pricing_visit"),
+            key_of("signal", "pricing_visit")
+        );
+        assert_ne!(
+            key_of("signal", "pricing_visit"),
+            key_of("intent", "pricing_visit")
+        );
+    }
+}

@@ -1,0 +1,366 @@
+//! Readiness (cold / warm / hot, D17) and stage bars (lead → MQL → SQL, D15–D16).
+//!
+//! A bar combines score minimums with windowed conditions ("pricing visit within 7d"); it is met iff
+//! (every `min` and every `all` condition holds and, when `any` is non-empty, one of `any` holds) or one `direct`
+//! condition holds (a direct request). Bars are monotone in scores and occurrences, so between events they
+//! can only stop holding: checking them at every event instant finds the first instant each was met.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::Serialize;
+
+use crate::error::ProblemCode;
+use crate::explain::{Reason, Sink};
+use crate::playbook::reader::{index, Reader};
+use crate::playbook::signal::Signal;
+use crate::time::{quote, Span, Timestamp};
+use crate::value::Value;
+
+/// Funnel stage; forward-only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// Known, not yet qualified.
+    Lead,
+    /// Marketing-qualified.
+    Mql,
+    /// Sales-qualified.
+    Sql,
+}
+
+impl Stage {
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            Stage::Lead => 0,
+            Stage::Mql => 1,
+            Stage::Sql => 2,
+        }
+    }
+
+    pub(crate) fn from_code(code: u8) -> Option<Stage> {
+        [Stage::Lead, Stage::Mql, Stage::Sql]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+}
+
+/// Readiness for content and CTA (D17).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Readiness {
+    /// Education.
+    Cold,
+    /// Consideration.
+    Warm,
+    /// Decision.
+    Hot,
+}
+
+/// Which score a threshold reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScoreKind {
+    /// Profile fit.
+    Fit,
+    /// Behavioural intent, after decay.
+    Intent,
+    /// `fit + intent`.
+    Total,
+}
+
+impl ScoreKind {
+    fn name(self) -> &'static str {
+        match self {
+            ScoreKind::Fit => "fit",
+            ScoreKind::Intent => "intent",
+            ScoreKind::Total => "total",
+        }
+    }
+}
+
+/// The three scores at one instant.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Scores {
+    /// Profile fit.
+    pub fit: f64,
+    /// Behavioural intent after decay.
+    pub intent: f64,
+    /// `fit + intent`.
+    pub total: f64,
+}
+
+impl Scores {
+    fn get(&self, kind: ScoreKind) -> f64 {
+        match kind {
+            ScoreKind::Fit => self.fit,
+            ScoreKind::Intent => self.intent,
+            ScoreKind::Total => self.total,
+        }
+    }
+}
+
+/// Readiness thresholds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadinessRule {
+    on: ScoreKind,
+    warm: f64,
+    hot: f64,
+}
+
+/// "The signal happened at least `at_least` times within the last `within`."
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub(crate) path: String,
+    pub(crate) signal: usize,
+    pub(crate) within: Span,
+    pub(crate) at_least: u32,
+}
+
+/// A stage bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    path: String,
+    min: Vec<(ScoreKind, f64)>,
+    all: Vec<Condition>,
+    any: Vec<Condition>,
+    direct: Vec<Condition>,
+}
+
+/// The `stages` section.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Stages {
+    pub(crate) readiness: Option<ReadinessRule>,
+    pub(crate) mql: Option<Bar>,
+    pub(crate) sql: Option<Bar>,
+}
+
+/// Counts occurrences of a signal within a window at an instant (answered by the contact state).
+pub(crate) trait Occurrences {
+    fn count_within(&self, signal: &Signal, within: Span, now: Timestamp) -> u32;
+}
+
+impl ReadinessRule {
+    pub(crate) fn evaluate(&self, scores: &Scores, reasons: &mut Sink<'_>) -> Readiness {
+        let actual = scores.get(self.on);
+        let warm = actual >= self.warm;
+        let hot = actual >= self.hot;
+        for (name, needed, met) in [("warm", self.warm, warm), ("hot", self.hot, hot)] {
+            reasons.push(|| Reason::Threshold {
+                bar: format!("stages.readiness.{name}"),
+                score: self.on,
+                needed,
+                actual,
+                met,
+            });
+        }
+        match (hot, warm) {
+            (true, _) => Readiness::Hot,
+            (false, true) => Readiness::Warm,
+            (false, false) => Readiness::Cold,
+        }
+    }
+}
+
+impl Bar {
+    /// Whether the bar holds; pushes its reasons when `reasons` is given.
+    pub(crate) fn check(
+        &self,
+        scores: &Scores,
+        signals: &[Signal],
+        seen: &impl Occurrences,
+        now: Timestamp,
+        reasons: &mut Sink<'_>,
+    ) -> bool {
+        let mut mins = true;
+        for (kind, needed) in &self.min {
+            let actual = scores.get(*kind);
+            let met = actual >= *needed;
+            mins &= met;
+            reasons.push(|| Reason::Threshold {
+                bar: format!("{}.min.{}", self.path, kind.name()),
+                score: *kind,
+                needed: *needed,
+                actual,
+                met,
+            });
+        }
+        let mut holds = |c: &Condition| {
+            let Some(signal) = signals.get(c.signal) else {
+                return false;
+            };
+            let counted = seen.count_within(signal, c.within, now);
+            let met = counted >= c.at_least;
+            reasons.push(|| Reason::Window {
+                condition: c.path.clone(),
+                signal: signal.id.clone(),
+                counted,
+                needed: c.at_least,
+                window: c.within,
+                met,
+            });
+            met
+        };
+        // Evaluate every condition (no short-circuit) so the reasons are complete.
+        let all = self.all.iter().map(&mut holds).fold(true, |a, b| a & b);
+        let any = self
+            .any
+            .iter()
+            .map(&mut holds)
+            .fold(self.any.is_empty(), |a, b| a | b);
+        let direct = self.direct.iter().map(&mut holds).fold(false, |a, b| a | b);
+        (mins && all && any) || direct
+    }
+
+    pub(crate) fn conditions(&self) -> impl Iterator<Item = &Condition> {
+        self.all.iter().chain(&self.any).chain(&self.direct)
+    }
+}
+
+pub(crate) fn parse_stages(r: &mut Reader, v: &Value, signals: &[Signal]) -> Stages {
+    let mut stages = Stages::default();
+    let Some(obj) = r.object(v, "stages", &["readiness", "mql", "sql"]) else {
+        return stages;
+    };
+    if let Some(rv) = obj.get("readiness") {
+        stages.readiness = parse_readiness(r, rv);
+    }
+    stages.mql = obj
+        .get("mql")
+        .and_then(|b| parse_bar(r, b, "stages.mql", signals));
+    stages.sql = obj
+        .get("sql")
+        .and_then(|b| parse_bar(r, b, "stages.sql", signals));
+    stages
+}
+
+fn parse_readiness(r: &mut Reader, v: &Value) -> Option<ReadinessRule> {
+    let o = r.object(v, "stages.readiness", &["on", "warm", "hot"])?;
+    let on = match o.get("on") {
+        None => Some(ScoreKind::Intent),
+        Some(on) => r
+            .string(on, &o.at("on"))
+            .and_then(|s| score_kind(r, s, &o.at("on"))),
+    };
+    let warm = r
+        .required(&o, "warm")
+        .and_then(|w| r.number(w, &o.at("warm")));
+    let hot = r
+        .required(&o, "hot")
+        .and_then(|h| r.number(h, &o.at("hot")));
+    let (on, warm, hot) = (on?, warm?, hot?);
+    if warm >= hot {
+        r.problem(
+            o.at("hot"),
+            ProblemCode::ThresholdOrder,
+            format!("hot ({hot}) must be greater than warm ({warm})"),
+        );
+        return None;
+    }
+    Some(ReadinessRule { on, warm, hot })
+}
+
+fn score_kind(r: &mut Reader, s: &str, path: &str) -> Option<ScoreKind> {
+    match s {
+        "fit" => Some(ScoreKind::Fit),
+        "intent" => Some(ScoreKind::Intent),
+        "total" => Some(ScoreKind::Total),
+        other => {
+            r.problem(
+                path,
+                ProblemCode::OutOfRange,
+                format!("expected fit, intent or total, got \"{}\"", quote(other)),
+            );
+            None
+        }
+    }
+}
+
+fn parse_bar(r: &mut Reader, v: &Value, path: &str, signals: &[Signal]) -> Option<Bar> {
+    let o = r.object(v, path, &["min", "all", "any", "direct"])?;
+    let mut bar = Bar {
+        path: path.into(),
+        min: Vec::new(),
+        all: Vec::new(),
+        any: Vec::new(),
+        direct: Vec::new(),
+    };
+    let mut ok = true;
+    if let Some(m) = o.get("min") {
+        match r.object(m, &o.at("min"), &["fit", "intent", "total"]) {
+            Some(mo) => {
+                for kind in [ScoreKind::Fit, ScoreKind::Intent, ScoreKind::Total] {
+                    if let Some(n) = mo.get(kind.name()) {
+                        match r.number(n, &mo.at(kind.name())) {
+                            Some(n) => bar.min.push((kind, n)),
+                            None => ok = false,
+                        }
+                    }
+                }
+            }
+            None => ok = false,
+        }
+    }
+    for (key, list) in [
+        ("all", &mut bar.all),
+        ("any", &mut bar.any),
+        ("direct", &mut bar.direct),
+    ] {
+        let Some(items) = o.get(key) else { continue };
+        let Some(items) = r.array(items, &o.at(key)) else {
+            ok = false;
+            continue;
+        };
+        for (i, item) in items.iter().enumerate() {
+            match parse_condition(r, item, &index(&o.at(key), i), signals) {
+                Some(c) => list.push(c),
+                None => ok = false,
+            }
+        }
+    }
+    let empty =
+        bar.min.is_empty() && bar.all.is_empty() && bar.any.is_empty() && bar.direct.is_empty();
+    if ok && empty {
+        r.problem(
+            path,
+            ProblemCode::EmptyBar,
+            "a bar needs at least one of min, all, any or direct",
+        );
+    }
+    (ok && !empty).then_some(bar)
+}
+
+fn parse_condition(r: &mut Reader, v: &Value, path: &str, signals: &[Signal]) -> Option<Condition> {
+    let o = r.object(v, path, &["signal", "within", "at_least"])?;
+    let signal = r
+        .required(&o, "signal")
+        .and_then(|s| r.string(s, &o.at("signal")))
+        .and_then(|name| {
+            let found = signals.iter().position(|s| s.id == name);
+            if found.is_none() {
+                r.problem(
+                    o.at("signal"),
+                    ProblemCode::UnknownSignal,
+                    format!(
+                        "unknown signal \"{}\"; define it under \"signals\"",
+                        quote(name)
+                    ),
+                );
+            }
+            found
+        });
+    let within = r
+        .required(&o, "within")
+        .and_then(|w| r.span(w, &o.at("within")));
+    let at_least = match o.get("at_least") {
+        Some(n) => r.count(n, &o.at("at_least"), 1),
+        None => Some(1),
+    };
+    Some(Condition {
+        path: path.into(),
+        signal: signal?,
+        within: within?,
+        at_least: at_least?,
+    })
+}

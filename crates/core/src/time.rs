@@ -1,0 +1,320 @@
+//! Instants and durations. No clock: `now` is always an argument.
+//!
+//! `Timestamp` is UTC milliseconds since the Unix epoch — the same number as JS `Date.now()`. `Span` is a
+//! positive duration written with one unit: `s`, `min`, `h`, `d` (exactly 86 400 s), `w`. No months.
+
+use alloc::format;
+use alloc::string::String;
+use core::fmt;
+
+use serde::{Serialize, Serializer};
+
+use crate::value::Value;
+
+/// Milliseconds in a second, minute, hour, day, week.
+const SECOND: i64 = 1_000;
+const MINUTE: i64 = 60 * SECOND;
+const HOUR: i64 = 60 * MINUTE;
+const DAY: i64 = 24 * HOUR;
+const WEEK: i64 = 7 * DAY;
+
+/// Largest instant accepted: year 275760, the end of the JS `Date` range.
+const MAX_MS: i64 = 8_640_000_000_000_000;
+
+/// An instant: UTC milliseconds since the Unix epoch.
+///
+/// ```
+/// # use rekindle_core::{Timestamp, Value};
+/// let t = Timestamp::parse(&Value::String("2026-11-01T00:00:00Z".into()), "now").unwrap();
+/// assert_eq!(t, Timestamp::from_ms(1_793_491_200_000).unwrap());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// 1970-01-01T00:00:00Z.
+    pub const EPOCH: Timestamp = Timestamp(0);
+
+    /// An instant from epoch milliseconds; `None` outside the JS `Date` range.
+    pub fn from_ms(ms: i64) -> Option<Timestamp> {
+        (-MAX_MS..=MAX_MS).contains(&ms).then_some(Timestamp(ms))
+    }
+
+    /// An instant from a JS number: rejects NaN, infinities, fractions and values outside the `Date` range.
+    pub fn from_f64(ms: f64) -> Option<Timestamp> {
+        if !ms.is_finite() || ms != (ms as i64) as f64 {
+            return None;
+        }
+        Timestamp::from_ms(ms as i64)
+    }
+
+    /// Epoch milliseconds.
+    pub fn ms(self) -> i64 {
+        self.0
+    }
+
+    /// Parses a number of epoch milliseconds or an RFC 3339 string; the error names `path`.
+    pub fn parse(value: &Value, path: &str) -> Result<Timestamp, crate::Error> {
+        Timestamp::from_value(value).map_err(|reason| crate::Error::input(path, reason))
+    }
+
+    /// The reason text of a failed parse, shared by event and playbook parsing.
+    pub(crate) fn from_value(value: &Value) -> Result<Timestamp, String> {
+        match value {
+            Value::Number(n) => Timestamp::from_f64(*n).ok_or_else(|| {
+                format!("expected whole epoch milliseconds within the JS Date range, got {}", short_number(*n))
+            }),
+            Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
+                .ok()
+                .and_then(|d| Timestamp::from_ms(d.timestamp_millis()))
+                .ok_or_else(|| {
+                    format!(
+                        "expected epoch milliseconds or an RFC 3339 instant like \"2026-11-01T09:30:00Z\", got \"{}\"",
+                        quote(s)
+                    )
+                }),
+            other => Err(format!("expected epoch milliseconds or an RFC 3339 string, got {}", other.kind_name())),
+        }
+    }
+
+    /// `self + span`, saturating at the end of the representable range.
+    pub fn plus(self, span: Span) -> Timestamp {
+        Timestamp(self.0.saturating_add(span.0).min(MAX_MS))
+    }
+
+    /// Milliseconds from `earlier` to `self` (negative when `earlier` is later).
+    pub fn since(self, earlier: Timestamp) -> i64 {
+        self.0 - earlier.0
+    }
+
+    /// True iff `self` is within the last `span` at `now`: `0 ≤ now − self < span` (DESIGN §7).
+    ///
+    /// ```
+    /// # use rekindle_core::{Timestamp, Span};
+    /// let t = Timestamp::from_ms(0).unwrap();
+    /// let d = Span::parse_str("7d").unwrap();
+    /// assert!(t.is_within(d, t.plus(Span::parse_str("6d").unwrap())));
+    /// assert!(!t.is_within(d, t.plus(d))); // exactly D ago is outside
+    /// ```
+    pub fn is_within(self, span: Span, now: Timestamp) -> bool {
+        let age = now.since(self);
+        (0..span.0).contains(&age)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // As an f64 so JS receives a plain number (never a BigInt), whatever the serializer.
+        s.serialize_f64(self.0 as f64)
+    }
+}
+
+/// A positive duration in milliseconds, parsed from `"90d"`, `"48h"`, `"30min"`, `"45s"`, `"2w"`.
+///
+/// ```
+/// # use rekindle_core::Span;
+/// assert_eq!(Span::parse_str("48h").unwrap(), Span::parse_str("2d").unwrap());
+/// assert_eq!(Span::parse_str("36h").unwrap().to_string(), "36h");
+/// assert!(Span::parse_str("1 month").unwrap_err().contains("30d"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span(i64);
+
+/// Why a duration string was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SpanError {
+    Malformed,
+    NotPositive,
+}
+
+impl Span {
+    /// A span of whole days.
+    pub fn days(n: i64) -> Span {
+        Span(n.saturating_mul(DAY))
+    }
+
+    /// Milliseconds.
+    pub fn ms(self) -> i64 {
+        self.0
+    }
+
+    /// Parses a duration string; the error is a message with the fix when one is known.
+    pub fn parse_str(text: &str) -> Result<Span, String> {
+        Span::parse_checked(text).map_err(|(_, msg)| msg)
+    }
+
+    pub(crate) fn parse_checked(text: &str) -> Result<Span, (SpanError, String)> {
+        let t = text.trim();
+        let malformed = |hint: &str| {
+            (
+                SpanError::Malformed,
+                format!(
+                    "expected a duration like \"7d\" (units s, min, h, d, w), got \"{}\"{hint}",
+                    quote(text)
+                ),
+            )
+        };
+        let (sign, body) = match t.strip_prefix('-') {
+            Some(rest) => (-1i64, rest),
+            None => (1, t),
+        };
+        let digits_end = body
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(body.len());
+        let (digits, unit) = body.split_at(digits_end);
+        let lower_unit = unit.trim().to_ascii_lowercase();
+        let unit_ms = match unit {
+            "s" => SECOND,
+            "min" => MINUTE,
+            "h" => HOUR,
+            "d" => DAY,
+            "w" => WEEK,
+            _ if lower_unit.starts_with("mo") => {
+                return Err(malformed(": months vary in length, write \"30d\""))
+            }
+            _ if lower_unit.starts_with('y') => {
+                return Err(malformed(": years vary in length, write \"365d\""))
+            }
+            "m" => {
+                return Err(malformed(
+                    ": \"m\" is ambiguous, write \"min\" for minutes or \"30d\" for a month",
+                ))
+            }
+            _ if lower_unit.starts_with("day") => {
+                return Err(malformed(&format!(": write \"{digits}d\"")))
+            }
+            _ if lower_unit.starts_with("hour") => {
+                return Err(malformed(&format!(": write \"{digits}h\"")))
+            }
+            _ if lower_unit.starts_with("week") => {
+                return Err(malformed(&format!(": write \"{digits}w\"")))
+            }
+            _ => return Err(malformed("")),
+        };
+        if digits.is_empty() || digits.len() > 12 {
+            return Err(malformed(""));
+        }
+        let n: i64 = digits.parse().map_err(|_| malformed(""))?;
+        let ms = sign * n * unit_ms;
+        if ms <= 0 {
+            return Err((
+                SpanError::NotPositive,
+                format!("expected a positive duration, got \"{}\"", quote(text)),
+            ));
+        }
+        Ok(Span(ms))
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (unit, name) in [(DAY, "d"), (HOUR, "h"), (MINUTE, "min"), (SECOND, "s")] {
+            if self.0 % unit == 0 {
+                return write!(f, "{}{name}", self.0 / unit);
+            }
+        }
+        write!(f, "{}ms", self.0)
+    }
+}
+
+impl Serialize for Span {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// At most ~40 characters of a user's value in a message.
+pub(crate) fn quote(s: &str) -> String {
+    const MAX: usize = 40;
+    if s.chars().count() <= MAX {
+        s.replace('"', "\\\"")
+    } else {
+        let head: String = s.chars().take(MAX).collect();
+        format!("{}…", head.replace('"', "\\\""))
+    }
+}
+
+/// A number for a message, without printing a 300-digit float.
+pub(crate) fn short_number(n: f64) -> String {
+    if n.is_finite() && (n as i64) as f64 == n {
+        format!("{}", n as i64)
+    } else {
+        format!("{n:.6e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(s: &str) -> i64 {
+        Span::parse_str(s).map(Span::ms).unwrap_or(-1)
+    }
+
+    #[test]
+    fn units_parse_to_milliseconds() {
+        assert_eq!(span("45s"), 45_000);
+        assert_eq!(span("30min"), 1_800_000);
+        assert_eq!(span("48h"), 172_800_000);
+        assert_eq!(span("90d"), 7_776_000_000);
+        assert_eq!(span("2w"), 1_209_600_000);
+    }
+
+    #[test]
+    fn words_months_and_zero_are_refused_with_hints() {
+        assert!(Span::parse_str("14 days")
+            .unwrap_err()
+            .contains("write \"14d\""));
+        assert!(Span::parse_str("1 month").unwrap_err().contains("30d"));
+        assert!(Span::parse_str("5m").unwrap_err().contains("ambiguous"));
+        assert_eq!(
+            Span::parse_checked("0d").unwrap_err().0,
+            SpanError::NotPositive
+        );
+        assert_eq!(
+            Span::parse_checked("-7d").unwrap_err().0,
+            SpanError::NotPositive
+        );
+        assert_eq!(
+            Span::parse_checked("d").unwrap_err().0,
+            SpanError::Malformed
+        );
+        assert_eq!(
+            Span::parse_checked("9999999999999d").unwrap_err().0,
+            SpanError::Malformed
+        );
+    }
+
+    #[test]
+    fn display_uses_largest_exact_unit() {
+        assert_eq!(Span::parse_str("2w").unwrap().to_string(), "14d");
+        assert_eq!(Span::parse_str("90min").unwrap().to_string(), "90min");
+        assert_eq!(Span::parse_str("120min").unwrap().to_string(), "2h");
+    }
+
+    #[test]
+    fn timestamps_reject_fractions_nan_and_garbage() {
+        assert!(Timestamp::from_f64(1.5).is_none());
+        assert!(Timestamp::from_f64(f64::NAN).is_none());
+        assert!(Timestamp::from_f64(1e300).is_none());
+        assert!(Timestamp::parse(&Value::String("yesterday".into()), "events[0].at").is_err());
+        assert_eq!(
+            Timestamp::parse(&Value::String("2026-11-01T01:00:00+01:00".into()), "at")
+                .map(Timestamp::ms),
+            Ok(1_793_491_200_000)
+        );
+    }
+
+    #[test]
+    fn window_boundary_is_half_open() {
+        let t = Timestamp(1_000);
+        let d = Span(100);
+        assert!(t.is_within(d, Timestamp(1_000)));
+        assert!(t.is_within(d, Timestamp(1_099)));
+        assert!(!t.is_within(d, Timestamp(1_100)));
+        assert!(
+            !t.is_within(d, Timestamp(999)),
+            "an event after now is not within the last D"
+        );
+    }
+}
