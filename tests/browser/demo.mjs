@@ -1,0 +1,192 @@
+// Tests of the www/ demo page, driven through its accessible controls (labels, button names, link names).
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+
+const SAMPLES_URL = new URL("../../examples/data/sample-contacts.json", import.meta.url);
+const READINESS_RANK = { cold: 0, warm: 1, hot: 2 };
+
+/** Opens the demo and waits until the engine has rendered its first decision. */
+export async function openDemo(open, options) {
+  const opened = await open("/", options);
+  await opened.page.waitForFunction(() => document.documentElement.dataset.rekindle !== "loading");
+  const state = await opened.page.evaluate(() => document.documentElement.dataset.rekindle);
+  if (state !== "ready" && !options?.allowNotReady) {
+    const status = await opened.page.textContent("#status");
+    throw new Error(`demo is "${state}", not ready: ${status}`);
+  }
+  return opened;
+}
+
+/** What the panel shows, read from its data-value attributes and reason rows. */
+export function readPanel(page) {
+  return page.evaluate(() => {
+    const value = (id) => document.getElementById(id).dataset.value;
+    return {
+      fit: Number(value("score-fit")),
+      intent: Number(value("score-intent")),
+      total: Number(value("score-total")),
+      readiness: value("readiness"),
+      stage: value("stage"),
+      meets: { mql: value("meets-mql") === "true", sql: value("meets-sql") === "true" },
+      reactivationCandidate: value("reactivation") === "true",
+      revision: Number(document.getElementById("panel").dataset.revision),
+      reasons: [...document.querySelectorAll("#reasons tr")].map((row) => ({
+        kind: row.dataset.kind, rule: row.dataset.rule, id: row.dataset.id, text: row.textContent,
+      })),
+    };
+  });
+}
+
+/** Runs `action` and waits for the panel to re-render after it. */
+async function act(page, action) {
+  const before = Number(await page.getAttribute("#panel", "data-revision"));
+  await action();
+  await page.waitForFunction((revision) => Number(document.getElementById("panel").dataset.revision) > revision, before);
+}
+
+async function pick(page, label) {
+  await act(page, () => page.getByLabel("Show").selectOption({ label }));
+}
+
+const sampleLabel = (sample) => `${sample.name}: ${sample.title}`;
+
+async function samples() {
+  return JSON.parse(await readFile(SAMPLES_URL, "utf8"));
+}
+
+function assertNoPageErrors(pageErrors) {
+  assert.deepEqual(pageErrors.map(String), [], "uncaught exceptions in the page");
+}
+
+export function demoTests() {
+  return [
+    ["every sample contact shows the stage, readiness and reactivation flag its story promises", async ({ open }) => {
+      const { contacts } = await samples();
+      assert.ok(contacts.length >= 8, "at least 8 sample contacts");
+      const { page, pageErrors } = await openDemo(open);
+      const mismatches = [];
+      for (const sample of contacts) {
+        await pick(page, sampleLabel(sample));
+        const panel = await readPanel(page);
+        assert.equal(await page.textContent("#story"), sample.story);
+        for (const [key, expected] of Object.entries(sample.expect)) {
+          if (panel[key] !== expected) mismatches.push(`${sample.id}: ${key} is ${panel[key]}, story says ${expected}`);
+        }
+      }
+      assert.deepEqual(mismatches, []);
+      assertNoPageErrors(pageErrors);
+    }],
+
+    ["two pricing visits and a demo request make a fitting lead an SQL that cools after 30 days", async ({ open }) => {
+      const { contacts } = await samples();
+      const omar = contacts.find((contact) => contact.id === "omar-new-cto");
+      const { page, pageErrors } = await openDemo(open);
+      await pick(page, sampleLabel(omar));
+      const start = await readPanel(page);
+      assert.equal(start.stage, "lead");
+      assert.equal(start.readiness, "cold");
+
+      const nav = page.getByRole("navigation", { name: "Acme Analytics" });
+      await act(page, () => nav.getByRole("link", { name: "Pricing" }).click());
+      await act(page, () => nav.getByRole("link", { name: "Pricing" }).click());
+      await act(page, () => nav.getByRole("link", { name: "Book a demo" }).click());
+      await act(page, () => page.getByRole("button", { name: "Request my demo" }).click());
+      const qualified = await readPanel(page);
+      assert.equal(qualified.stage, "sql");
+      assert.ok(qualified.intent > start.intent, `intent grew (${start.intent} → ${qualified.intent})`);
+      const pricing = qualified.reasons.find((reason) => reason.kind === "intentRule" && reason.id === "pricing");
+      assert.ok(pricing, `a pricing intentRule reason is listed: ${JSON.stringify(qualified.reasons)}`);
+      assert.match(pricing.rule, /^scores\.intent\.rules\[\d+\]$/);
+      assert.match(pricing.text, /2× pricing_visit/);
+
+      await act(page, () => page.getByRole("button", { name: "+1 day" }).click());
+      const nextDay = await readPanel(page);
+      assert.ok(nextDay.intent < qualified.intent, `intent decays over a day (${qualified.intent} → ${nextDay.intent})`);
+
+      await act(page, () => page.getByRole("button", { name: "+30 days" }).click());
+      const later = await readPanel(page);
+      assert.ok(READINESS_RANK[later.readiness] < READINESS_RANK[qualified.readiness],
+        `readiness drops after 30 days (${qualified.readiness} → ${later.readiness})`);
+      assert.equal(later.stage, "sql", "stage is forward-only");
+      assert.equal(later.meets.sql, false, "the 7-day SQL windows have closed");
+      assertNoPageErrors(pageErrors);
+    }],
+
+    ["the visitor's state survives a reload through localStorage", async ({ open }) => {
+      const { page, pageErrors } = await openDemo(open);
+      const nav = page.getByRole("navigation", { name: "Acme Analytics" });
+      await act(page, () => nav.getByRole("link", { name: "Pricing" }).click());
+      const before = await readPanel(page);
+      assert.ok(before.intent > 0, "a pricing visit adds intent");
+      await page.reload();
+      await page.waitForFunction(() => document.documentElement.dataset.rekindle === "ready");
+      const after = await readPanel(page);
+      assert.ok(after.reasons.some((reason) => reason.kind === "intentRule" && reason.id === "pricing"),
+        "the reloaded visitor still has the pricing visit");
+      assert.ok(after.intent > 0 && after.intent <= before.intent);
+      await act(page, () => page.getByRole("button", { name: "Forget this browser’s visitor" }).click());
+      assert.equal((await readPanel(page)).intent, 0, "forgetting clears the visitor");
+      assertNoPageErrors(pageErrors);
+    }],
+
+    ["the demo keeps scoring when localStorage is blocked", async ({ open }) => {
+      const { page, pageErrors } = await openDemo(open, { initScript: blockStorage });
+      const nav = page.getByRole("navigation", { name: "Acme Analytics" });
+      await act(page, () => nav.getByRole("link", { name: "Pricing" }).click());
+      const panel = await readPanel(page);
+      assert.ok(panel.intent > 0);
+      assert.ok(await page.evaluate(() => !document.getElementById("page-pricing").hidden));
+      assertNoPageErrors(pageErrors);
+    }],
+
+    ["an invalid playbook shows every problem with its path instead of scores", async ({ open }) => {
+      const badPlaybook = { version: 1, signals: { pricing: { kind: "page_vieww" } }, segments: {} };
+      const route = (page) => page.route("**/examples/playbooks/saas.json",
+        (request) => request.fulfill({ json: badPlaybook }));
+      const { page, pageErrors } = await openDemo(open, { route, allowNotReady: true });
+      assert.equal(await page.evaluate(() => document.documentElement.dataset.rekindle), "playbook-error");
+      assert.ok(await page.isVisible("#playbook-error"));
+      assert.match(await page.textContent("#playbook-error-message"), /E_PLAYBOOK_INVALID/);
+      const problems = await page.$$eval("#playbook-error-problems li", (items) => items.map((item) => item.textContent));
+      assert.ok(problems.some((text) => text.startsWith("segments unknown_field")), problems.join("\n"));
+      assert.ok(problems.some((text) => text.startsWith("signals.pricing.kind unknown_kind")), problems.join("\n"));
+      assertNoPageErrors(pageErrors);
+    }],
+
+    ["a playbook that cannot be fetched is reported with its HTTP status", async ({ open }) => {
+      const route = (page) => page.route("**/examples/playbooks/saas.json",
+        (request) => request.fulfill({ status: 404, body: "not here" }));
+      const { page, pageErrors } = await openDemo(open, { route, allowNotReady: true });
+      assert.match(await page.textContent("#playbook-error-message"), /HTTP 404/);
+      const nav = page.getByRole("navigation", { name: "Acme Analytics" });
+      await nav.getByRole("link", { name: "Integrations" }).click();
+      assert.ok(await page.isVisible("#page-integrations"), "the site still navigates");
+      assertNoPageErrors(pageErrors);
+    }],
+
+    ["contact strings are shown as text, never parsed as HTML", async ({ open }) => {
+      const data = await samples();
+      const payload = "<img src=x onerror=\"window.__injected = true\"><b>bold</b>";
+      const hostile = { ...data, contacts: [{ ...data.contacts[0], id: "hostile", name: payload, story: payload,
+        events: [{ id: "h-1", at: data.now, kind: "profile", props: { role: payload } }] }] };
+      const route = (page) => page.route("**/examples/data/sample-contacts.json",
+        (request) => request.fulfill({ json: hostile }));
+      const { page, pageErrors } = await openDemo(open, { route });
+      await pick(page, `${payload}: ${hostile.contacts[0].title}`);
+      assert.equal(await page.textContent("#story"), payload);
+      assert.equal(await page.locator(".panel img, .panel b").count(), 0);
+      assert.equal(await page.evaluate(() => window.__injected), undefined);
+      assertNoPageErrors(pageErrors);
+    }],
+  ];
+}
+
+/** Init script: every localStorage access throws, as with third-party-storage blocking or a sandboxed frame. */
+export function blockStorage() {
+  Object.defineProperty(window, "localStorage", {
+    configurable: true,
+    get() {
+      throw new DOMException("The user denied storage access.", "SecurityError");
+    },
+  });
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// Browser suite: headless Chromium (playwright-core) over the static server. Runs the shared vectors through the
+// browser entry, drives the www/ demo, checks that a CSP without 'wasm-unsafe-eval' fails closed, and that
+// loadState/saveState survive blocked storage. Prints each test and `browser: N passed, M failed`; exits 1 on failure.
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { startServer } from "../../scripts/serve.mjs";
+import { loadVectors } from "../support/load-vectors.mjs";
+import { demoTests } from "./demo.mjs";
+import { entryTests } from "./entry.mjs";
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
+  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"];
+
+/** Canonical outputs serialised exactly as the other runtimes do, so the four files can be compared byte for byte. */
+function serialiseOutputs(entries) {
+  const sorted = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `${JSON.stringify(Object.fromEntries(sorted), null, 2)}\n`;
+}
+
+function vectorTests() {
+  return [["every shared vector gives its expected answer in Chromium", async ({ open }) => {
+    const vectors = await loadVectors(repoRoot);
+    if (vectors.length === 0) throw new Error("no vectors found under tests/vectors");
+    const { page } = await open("/tests/browser/vectors.html");
+    await page.waitForFunction(() => document.documentElement.dataset.ready === "true");
+    const results = await page.evaluate((input) => window.runVectors(input), vectors);
+    const failed = results.filter((result) => !result.ok);
+    const outputs = results.filter((result) => typeof result.canonical === "string").map((r) => [r.name, r.canonical]);
+    const file = join(repoRoot, "target", "vector-outputs", "chromium.json");
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, serialiseOutputs(outputs));
+    if (failed.length > 0) {
+      const lines = failed.map((result) => `  ${result.name}:\n    ${result.failures.join("\n    ")}`);
+      throw new Error(`${failed.length} of ${results.length} vectors failed:\n${lines.join("\n")}`);
+    }
+    if (results.length !== vectors.length) throw new Error(`ran ${results.length} of ${vectors.length} vectors`);
+  }]];
+}
+
+/** Opens `path` in a fresh context (fresh storage); collects uncaught exceptions and console messages. */
+function opener(browser, baseUrl, contexts) {
+  return async (path, { initScript, route } = {}) => {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    const pageErrors = [];
+    const consoleMessages = [];
+    page.on("pageerror", (error) => pageErrors.push(error));
+    page.on("console", (message) => consoleMessages.push({ type: message.type(), text: message.text() }));
+    if (initScript) await page.addInitScript(initScript);
+    if (route) await route(page, baseUrl);
+    await page.goto(new URL(path, baseUrl).href);
+    return { page, pageErrors, consoleMessages, baseUrl };
+  };
+}
+
+async function main() {
+  const server = await startServer({ port: 0 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const tests = [...vectorTests(), ...demoTests(), ...entryTests()];
+  let passed = 0;
+  let failed = 0;
+  try {
+    for (const [name, body] of tests) {
+      const contexts = [];
+      const open = opener(browser, server.url, contexts);
+      try {
+        await body({ open });
+        passed += 1;
+        console.log(`ok   ${name}`);
+      } catch (error) {
+        failed += 1;
+        console.log(`FAIL ${name}\n     ${String(error?.stack ?? error).split("\n").join("\n     ")}`);
+      } finally {
+        await Promise.all(contexts.map((context) => context.close()));
+      }
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  console.log(`browser: ${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
+}
+
+await main();
