@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+// Worker suite: bundles examples/cloudflare-worker and tests/worker/vector-worker.js with `wrangler deploy --dry-run`
+// (offline; rekindle resolves to its `workerd` entry and the .wasm becomes a CompiledWasm module), then runs each
+// bundle in real workerd through Miniflare. Prints each test and `workerd: N passed, M failed`; exits 1 on failure.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { Miniflare } from "miniflare";
+import { loadVectors } from "../support/load-vectors.mjs";
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+const require = createRequire(import.meta.url);
+const WRANGLER = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
+const EXAMPLE_CONFIG = join(repoRoot, "examples", "cloudflare-worker", "wrangler.toml");
+const VECTOR_WORKER = join(repoRoot, "tests", "worker", "vector-worker.js");
+const COMPATIBILITY_DATE = "2025-01-01";
+const FREE_PLAN_GZIP_BYTES = 3 * 1024 * 1024; // Workers Free plan script size, measured after gzip
+const NOW = Date.parse("2025-12-01T00:00:00Z");
+const HOUR = 3_600_000;
+
+/** Canonical outputs serialised exactly as the other runtimes do, so the four files can be compared byte for byte. */
+function serialiseOutputs(entries) {
+  const sorted = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `${JSON.stringify(Object.fromEntries(sorted), null, 2)}\n`;
+}
+
+function runWrangler(args, cwd, logDir) {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_LOG_PATH: logDir, NO_COLOR: "1" };
+    const child = spawn(process.execPath, [WRANGLER, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk) => { output += chunk; });
+    child.stderr.on("data", (chunk) => { output += chunk; });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve(output);
+      else reject(new Error(`wrangler ${args.join(" ")} exited with ${code}:\n${output.trim().split("\n").slice(-30).join("\n")}`));
+    });
+  });
+}
+
+/** Bundles a worker into `outdir` and starts it in workerd. */
+async function bundleAndStart(name, wranglerArgs, cwd, work) {
+  const outdir = join(work, name);
+  await runWrangler(["deploy", "--dry-run", "--outdir", outdir, ...wranglerArgs], cwd, join(work, "logs"));
+  const files = await readdir(outdir);
+  const entry = files.find((file) => file.endsWith(".js"));
+  if (!entry) throw new Error(`wrangler wrote no script into ${outdir}: ${files.join(", ")}`);
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: join(outdir, entry),
+    modulesRoot: outdir,
+    modulesRules: [{ type: "ESModule", include: ["**/*.js"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }],
+    compatibilityDate: COMPATIBILITY_DATE,
+  });
+  await mf.ready;
+  return { mf, outdir, files };
+}
+
+async function post(mf, path, body) {
+  const response = await mf.dispatchFetch(`http://worker.test${path}`, {
+    method: "POST", headers: { "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+const at = (hoursAgo) => NOW - hoursAgo * HOUR;
+
+/** A visitor who reads the blog, visits pricing twice and asks for a demo, all within the last two days. */
+const scriptedVisitor = [
+  { id: "v1", at: at(40), kind: "page_view", props: { path: "/blog/five-dashboards" } },
+  { id: "v2", at: at(30), kind: "page_view", props: { path: "/pricing" } },
+  { id: "v3", at: at(5), kind: "page_view", props: { path: "/pricing" } },
+  { id: "v4", at: at(1), kind: "form_submit", props: { form: "demo" } },
+];
+
+function tests() {
+  return [
+    ["every shared vector gives its expected answer in workerd", "vectors", async (vectors) => {
+      const cases = await loadVectors(repoRoot);
+      if (cases.length === 0) throw new Error("no vectors found under tests/vectors");
+      const { status, body: results } = await post(vectors.mf, "/run", cases);
+      assert.equal(status, 200);
+      const outputs = results.filter((r) => typeof r.canonical === "string").map((r) => [r.name, r.canonical]);
+      const file = join(repoRoot, "target", "vector-outputs", "workerd.json");
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, serialiseOutputs(outputs));
+      const failed = results.filter((result) => !result.ok);
+      if (failed.length > 0) {
+        const lines = failed.map((result) => `  ${result.name}:\n    ${result.failures.join("\n    ")}`);
+        throw new Error(`${failed.length} of ${results.length} vectors failed:\n${lines.join("\n")}`);
+      }
+      assert.equal(results.length, cases.length);
+    }],
+
+    ["the example worker reports itself healthy and builds its engine only on first use", "example", async (example) => {
+      const first = await example.mf.dispatchFetch("http://worker.test/api/health");
+      assert.equal(first.status, 200);
+      const healthy = await first.json();
+      assert.equal(healthy.status, "ok");
+      assert.match(healthy.version, /^\d+\.\d+\.\d+/);
+      assert.equal(healthy.engine, "cold");
+      assert.equal((await post(example.mf, "/api/decide", { events: [], now: NOW })).status, 200);
+      const after = await (await example.mf.dispatchFetch("http://worker.test/api/health")).json();
+      assert.equal(after.engine, "warm");
+    }],
+
+    ["a visitor who reads the blog, visits pricing twice and requests a demo is an SQL", "example", async (example) => {
+      const { status, body } = await post(example.mf, "/api/decide", { events: scriptedVisitor, now: NOW });
+      assert.equal(status, 200, JSON.stringify(body));
+      assert.equal(body.stage, "sql");
+      assert.equal(body.readiness, "hot");
+      assert.equal(body.meets.sql, true);
+      const pricing = body.reasons.find((reason) => reason.kind === "intentRule" && reason.id === "pricing");
+      assert.equal(pricing?.count, 2, JSON.stringify(body.reasons));
+    }],
+
+    ["the same visitor decided a month later has cooled but stays an SQL", "example", async (example) => {
+      const { status, body } = await post(example.mf, "/api/decide", { events: scriptedVisitor, now: NOW + 30 * 24 * HOUR });
+      assert.equal(status, 200, JSON.stringify(body));
+      assert.equal(body.stage, "sql");
+      assert.equal(body.meets.sql, false);
+      assert.notEqual(body.readiness, "hot");
+    }],
+
+    ["malformed JSON is a 400 E_INPUT_INVALID, not a 500", "example", async (example) => {
+      const { status, body } = await post(example.mf, "/api/decide", "{ events: [");
+      assert.equal(status, 400);
+      assert.equal(body.code, "E_INPUT_INVALID");
+      assert.equal(body.path, null);
+      assert.match(body.message, /not valid JSON/);
+    }],
+
+    ["an event with an unreadable timestamp is a 400 naming events[0].at", "example", async (example) => {
+      const events = [{ at: "yesterday", kind: "page_view", props: { path: "/pricing" } }];
+      const { status, body } = await post(example.mf, "/api/decide", { events, now: NOW });
+      assert.equal(status, 400, JSON.stringify(body));
+      assert.equal(body.code, "E_INPUT_INVALID");
+      assert.equal(body.path, "events[0].at");
+      assert.equal(typeof body.message, "string");
+    }],
+
+    ["request bodies of the wrong shape are 400s naming the offending field", "example", async (example) => {
+      const cases = [
+        [[], null],
+        [{}, "events"],
+        [{ events: {} }, "events"],
+        [{ events: [], now: "tomorrow" }, "now"],
+        [{ events: [], now: 1.5 }, "now"],
+        [{ events: [], contact: "c-1" }, "contact"],
+        [{ events: [{ at: NOW, kind: "page_visit" }], now: NOW }, "events[0].kind"],
+      ];
+      for (const [request, path] of cases) {
+        const { status, body } = await post(example.mf, "/api/decide", request);
+        assert.equal(status, 400, `${JSON.stringify(request)} → ${status} ${JSON.stringify(body)}`);
+        assert.deepEqual([body.code, body.path], ["E_INPUT_INVALID", path], JSON.stringify(request));
+      }
+    }],
+
+    ["unknown routes are 404 and wrong methods are 405 with Allow", "example", async (example) => {
+      const missing = await example.mf.dispatchFetch("http://worker.test/api/nope");
+      assert.equal(missing.status, 404);
+      await missing.arrayBuffer();
+      const wrong = await example.mf.dispatchFetch("http://worker.test/api/decide");
+      assert.equal(wrong.status, 405);
+      assert.equal(wrong.headers.get("allow"), "POST");
+      await wrong.arrayBuffer();
+    }],
+
+    ["the example bundle fits the Workers Free plan size limit", "example", async (example) => {
+      let gzipped = 0;
+      for (const file of example.files) gzipped += gzipSync(await readFile(join(example.outdir, file))).length;
+      assert.ok(example.files.some((file) => file.endsWith(".wasm")), `the wasm is a separate module: ${example.files}`);
+      assert.ok(gzipped < FREE_PLAN_GZIP_BYTES, `bundle is ${gzipped} bytes gzipped`);
+    }],
+  ];
+}
+
+async function main() {
+  const work = await mkdtemp(join(tmpdir(), "rekindle-worker-"));
+  const started = [];
+  let passed = 0;
+  let failed = 0;
+  try {
+    const bundles = await Promise.allSettled([
+      bundleAndStart("example", ["--config", EXAMPLE_CONFIG], dirname(EXAMPLE_CONFIG), work),
+      bundleAndStart("vectors", [VECTOR_WORKER, "--name", "rekindle-vectors", "--compatibility-date", COMPATIBILITY_DATE],
+        work, work),
+    ]);
+    for (const bundle of bundles) if (bundle.status === "fulfilled") started.push(bundle.value.mf);
+    const byName = { example: bundles[0], vectors: bundles[1] };
+    for (const [name, needs, body] of tests()) {
+      try {
+        const bundle = byName[needs];
+        if (bundle.status === "rejected") throw bundle.reason;
+        await body(bundle.value);
+        passed += 1;
+        console.log(`ok   ${name}`);
+      } catch (error) {
+        failed += 1;
+        console.log(`FAIL ${name}\n     ${String(error?.stack ?? error).split("\n").join("\n     ")}`);
+      }
+    }
+  } finally {
+    await Promise.all(started.map((mf) => mf.dispose()));
+    await rm(work, { recursive: true, force: true });
+  }
+  console.log(`workerd: ${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
+}
+
+await main();
