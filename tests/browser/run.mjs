@@ -7,7 +7,6 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startServer } from "../../scripts/serve.mjs";
-import { loadVectors } from "../support/load-vectors.mjs";
 import { demoTests } from "./demo.mjs";
 import { entryTests } from "./entry.mjs";
 
@@ -24,6 +23,7 @@ function serialiseOutputs(entries) {
 
 function vectorTests() {
   return [["every shared vector gives its expected answer in Chromium", async ({ open }) => {
+    const { loadVectors } = await import("../support/load-vectors.mjs");
     const vectors = await loadVectors(repoRoot);
     if (vectors.length === 0) throw new Error("no vectors found under tests/vectors");
     const { page } = await open("/tests/browser/vectors.html");

@@ -11,7 +11,6 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { Miniflare } from "miniflare";
-import { loadVectors } from "../support/load-vectors.mjs";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const require = createRequire(import.meta.url);
@@ -31,7 +30,7 @@ function serialiseOutputs(entries) {
 
 function runWrangler(args, cwd, logDir) {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_LOG_PATH: logDir, NO_COLOR: "1" };
+    const env = { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_LOG_PATH: logDir, NO_COLOR: "1", FORCE_COLOR: "0" };
     const child = spawn(process.execPath, [WRANGLER, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (chunk) => { output += chunk; });
@@ -83,6 +82,7 @@ const scriptedVisitor = [
 function tests() {
   return [
     ["every shared vector gives its expected answer in workerd", "vectors", async (vectors) => {
+      const { loadVectors } = await import("../support/load-vectors.mjs");
       const cases = await loadVectors(repoRoot);
       if (cases.length === 0) throw new Error("no vectors found under tests/vectors");
       const { status, body: results } = await post(vectors.mf, "/run", cases);
