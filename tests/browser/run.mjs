@@ -15,15 +15,10 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
   "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"];
 
-/** Canonical outputs serialised exactly as the other runtimes do, so the four files can be compared byte for byte. */
-function serialiseOutputs(entries) {
-  const sorted = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `${JSON.stringify(Object.fromEntries(sorted), null, 2)}\n`;
-}
-
 function vectorTests() {
   return [["every shared vector gives its expected answer in Chromium", async ({ open }) => {
     const { loadVectors } = await import("../support/load-vectors.mjs");
+    const { outputsFileText } = await import("../support/vectors.mjs");
     const vectors = await loadVectors(repoRoot);
     if (vectors.length === 0) throw new Error("no vectors found under tests/vectors");
     const { page } = await open("/tests/browser/vectors.html");
@@ -33,7 +28,7 @@ function vectorTests() {
     const outputs = results.filter((result) => typeof result.canonical === "string").map((r) => [r.name, r.canonical]);
     const file = join(repoRoot, "target", "vector-outputs", "chromium.json");
     await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, serialiseOutputs(outputs));
+    await writeFile(file, outputsFileText(Object.fromEntries(outputs)));
     if (failed.length > 0) {
       const lines = failed.map((result) => `  ${result.name}:\n    ${result.failures.join("\n    ")}`);
       throw new Error(`${failed.length} of ${results.length} vectors failed:\n${lines.join("\n")}`);

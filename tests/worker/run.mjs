@@ -22,12 +22,6 @@ const FREE_PLAN_GZIP_BYTES = 3 * 1024 * 1024; // Workers Free plan script size, 
 const NOW = Date.parse("2025-12-01T00:00:00Z");
 const HOUR = 3_600_000;
 
-/** Canonical outputs serialised exactly as the other runtimes do, so the four files can be compared byte for byte. */
-function serialiseOutputs(entries) {
-  const sorted = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `${JSON.stringify(Object.fromEntries(sorted), null, 2)}\n`;
-}
-
 function runWrangler(args, cwd, logDir) {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_LOG_PATH: logDir, NO_COLOR: "1", FORCE_COLOR: "0" };
@@ -83,6 +77,7 @@ function tests() {
   return [
     ["every shared vector gives its expected answer in workerd", "vectors", async (vectors) => {
       const { loadVectors } = await import("../support/load-vectors.mjs");
+      const { outputsFileText } = await import("../support/vectors.mjs");
       const cases = await loadVectors(repoRoot);
       if (cases.length === 0) throw new Error("no vectors found under tests/vectors");
       const { status, body: results } = await post(vectors.mf, "/run", cases);
@@ -90,7 +85,7 @@ function tests() {
       const outputs = results.filter((r) => typeof r.canonical === "string").map((r) => [r.name, r.canonical]);
       const file = join(repoRoot, "target", "vector-outputs", "workerd.json");
       await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, serialiseOutputs(outputs));
+      await writeFile(file, outputsFileText(Object.fromEntries(outputs)));
       const failed = results.filter((result) => !result.ok);
       if (failed.length > 0) {
         const lines = failed.map((result) => `  ${result.name}:\n    ${result.failures.join("\n    ")}`);
