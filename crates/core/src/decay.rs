@@ -125,30 +125,19 @@ mod tests {
 
     fn decay_test(decay: Decay, start: f64, elapsed: Span, expected: f64) {
         let got = decay.apply(start, elapsed.ms());
-        assert!(
-            (got - expected).abs() <= 1e-12 * expected.abs().max(1.0),
-            "{decay:?}: {got} != {expected}"
-        );
+        assert!((got - expected).abs() <= 1e-12 * expected.abs().max(1.0), "{decay:?}: {got} != {expected}");
     }
 
     #[test]
     fn score_halves_after_one_half_life() {
         decay_test(Decay::HalfLife(Span::days(7)), 10.0, Span::days(7), 5.0);
         decay_test(Decay::HalfLife(Span::days(7)), 10.0, Span::days(14), 2.5);
-        decay_test(
-            Decay::HalfLife(Span::days(7)),
-            10.0,
-            Span::days(70),
-            10.0 / 1024.0,
-        );
+        decay_test(Decay::HalfLife(Span::days(7)), 10.0, Span::days(70), 10.0 / 1024.0);
     }
 
     #[test]
     fn linear_decay_drains_to_zero_and_stops() {
-        let d = Decay::Linear {
-            over: Span::days(10),
-            points: 5.0,
-        };
+        let d = Decay::Linear { over: Span::days(10), points: 5.0 };
         decay_test(d, 10.0, Span::days(10), 5.0);
         decay_test(d, 10.0, Span::days(30), 0.0);
         decay_test(d, -10.0, Span::days(4), -8.0);
@@ -166,10 +155,7 @@ mod tests {
         while x <= 0.0 {
             let ours = exp2(x);
             let std = 2f64.powf(x);
-            assert!(
-                (ours - std).abs() <= 4.0 * f64::EPSILON * std,
-                "x={x}: {ours} vs {std}"
-            );
+            assert!((ours - std).abs() <= 4.0 * f64::EPSILON * std, "x={x}: {ours} vs {std}");
             x += 0.0137;
         }
         assert_eq!(exp2(-1080.0), 0.0);

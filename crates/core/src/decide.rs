@@ -50,29 +50,17 @@ pub struct Decision {
 }
 
 /// Fit and intent at `at`, clamped, with their reasons.
-pub(crate) fn scores_at(
-    playbook: &Playbook,
-    state: &ContactState,
-    at: Timestamp,
-    reasons: &mut Sink<'_>,
-) -> Scores {
+pub(crate) fn scores_at(playbook: &Playbook, state: &ContactState, at: Timestamp, reasons: &mut Sink<'_>) -> Scores {
     let fit = playbook.fit.score(&state.profile, reasons);
     let mut raw = 0.0;
     for rule in &playbook.intent.rules {
-        let (Some(acc), Some(signal)) = (
-            state.rules.get(&rule.key),
-            playbook.signals.get(rule.signal_index()),
-        ) else {
+        let (Some(acc), Some(signal)) = (state.rules.get(&rule.key), playbook.signals.get(rule.signal_index())) else {
             continue;
         };
         raw += rule.contribution(acc, signal, at, reasons);
     }
     let intent = clamp("scores.intent", raw, None, playbook.intent.max, reasons);
-    Scores {
-        fit,
-        intent,
-        total: fit + intent,
-    }
+    Scores { fit, intent, total: fit + intent }
 }
 
 /// Decides for one contact at `now`. Pure: same inputs, same bytes, in every runtime.
@@ -80,15 +68,10 @@ pub fn decide(playbook: &Playbook, state: &ContactState, now: Timestamp) -> Deci
     let mut reasons = Vec::new();
     let mut sink = Sink::to(&mut reasons);
     let scores = scores_at(playbook, state, now, &mut sink);
-    let readiness = playbook
-        .stages
-        .readiness
-        .as_ref()
-        .map_or(Readiness::Cold, |r| r.evaluate(&scores, &mut sink));
+    let readiness = playbook.stages.readiness.as_ref().map_or(Readiness::Cold, |r| r.evaluate(&scores, &mut sink));
     let signals = &playbook.signals;
     let mut check = |bar: &Option<crate::stage::Bar>| {
-        bar.as_ref()
-            .is_some_and(|b| b.check(&scores, signals, state, now, &mut sink))
+        bar.as_ref().is_some_and(|b| b.check(&scores, signals, state, now, &mut sink))
     };
     let mql = check(&playbook.stages.mql);
     let sql = check(&playbook.stages.sql);
@@ -111,14 +94,7 @@ pub fn decide(playbook: &Playbook, state: &ContactState, now: Timestamp) -> Deci
         stage,
         meets: Meets { mql, sql },
         reactivation_candidate: reached_mql && playbook.stages.mql.is_some() && !mql,
-        funnel: state
-            .funnel
-            .iter()
-            .map(|(stage, at)| FunnelStep {
-                stage: *stage,
-                at: *at,
-            })
-            .collect(),
+        funnel: state.funnel.iter().map(|(stage, at)| FunnelStep { stage: *stage, at: *at }).collect(),
         reasons,
     }
 }

@@ -82,10 +82,7 @@ impl Error {
     }
 
     pub(crate) fn input(path: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::InvalidInput {
-            path: path.into(),
-            reason: reason.into(),
-        }
+        Error::InvalidInput { path: path.into(), reason: reason.into() }
     }
 }
 
@@ -170,11 +167,7 @@ pub struct Problem {
 impl Problem {
     /// A problem at `path`.
     pub fn new(path: impl Into<String>, code: ProblemCode, message: impl Into<String>) -> Self {
-        Problem {
-            path: path.into(),
-            code,
-            message: message.into(),
-        }
+        Problem { path: path.into(), code, message: message.into() }
     }
 }
 

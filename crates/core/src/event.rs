@@ -78,10 +78,7 @@ impl EventKind {
             let ok = !custom.is_empty() && custom.len() <= 64 && custom.chars().all(is_id_char);
             return ok.then(|| EventKind::Custom(custom.into()));
         }
-        NAMED
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, k)| k.clone())
+        NAMED.iter().find(|(n, _)| *n == name).map(|(_, k)| k.clone())
     }
 
     /// The list of known names, for error messages.
@@ -97,10 +94,7 @@ impl fmt::Display for EventKind {
         if let EventKind::Custom(name) = self {
             return write!(f, "custom:{name}");
         }
-        let name = NAMED
-            .iter()
-            .find(|(_, k)| k == self)
-            .map_or("?", |(n, _)| *n);
+        let name = NAMED.iter().find(|(_, k)| k == self).map_or("?", |(n, _)| *n);
         f.write_str(name)
     }
 }
@@ -161,25 +155,15 @@ impl Event {
     /// Parses a JSON array of events; the first problem is reported with its path (`events[3].at`).
     pub fn parse_list(value: &Value, path: &str) -> Result<Vec<Event>, Error> {
         let Value::Array(items) = value else {
-            return Err(Error::input(
-                path,
-                format!("expected an array of events, got {}", value.kind_name()),
-            ));
+            return Err(Error::input(path, format!("expected an array of events, got {}", value.kind_name())));
         };
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| Event::parse(v, &format!("{path}[{i}]")))
-            .collect()
+        items.iter().enumerate().map(|(i, v)| Event::parse(v, &format!("{path}[{i}]"))).collect()
     }
 
     /// Parses one event object.
     pub fn parse(value: &Value, path: &str) -> Result<Event, Error> {
         let Value::Object(entries) = value else {
-            return Err(Error::input(
-                path,
-                format!("expected an event object, got {}", value.kind_name()),
-            ));
+            return Err(Error::input(path, format!("expected an event object, got {}", value.kind_name())));
         };
         let mut at = None;
         let mut kind = None;
@@ -218,28 +202,22 @@ impl Event {
                 "machine" => match v {
                     Value::Bool(b) => event.machine = *b,
                     Value::Null => {}
-                    other => {
-                        return Err(Error::input(
-                            here,
-                            format!("expected a boolean, got {}", other.kind_name()),
-                        ))
-                    }
+                    other => return Err(Error::input(here, format!("expected a boolean, got {}", other.kind_name()))),
                 },
                 "props" => event.props = props(v, &here)?,
-                other => return Err(Error::input(
-                    here,
-                    format!(
-                        "unknown field \"{}\"; an event has at, kind, id, contact, machine, props",
-                        quote(other)
-                    ),
-                )),
+                other => {
+                    return Err(Error::input(
+                        here,
+                        format!(
+                            "unknown field \"{}\"; an event has at, kind, id, contact, machine, props",
+                            quote(other)
+                        ),
+                    ))
+                }
             }
         }
-        event.at = at
-            .ok_or_else(|| Error::input(format!("{path}.at"), "missing: every event needs `at`"))?;
-        event.kind = kind.ok_or_else(|| {
-            Error::input(format!("{path}.kind"), "missing: every event needs `kind`")
-        })?;
+        event.at = at.ok_or_else(|| Error::input(format!("{path}.at"), "missing: every event needs `at`"))?;
+        event.kind = kind.ok_or_else(|| Error::input(format!("{path}.kind"), "missing: every event needs `kind`"))?;
         if event.kind == EventKind::PageView && !event.props.contains_key("path") {
             if let Some(p) = event.prop_str("url").and_then(path_of_url) {
                 event.props.insert("path".into(), Some(Scalar::Str(p)));
@@ -252,13 +230,8 @@ impl Event {
 fn text(v: &Value, path: &str, what: &str) -> Result<String, Error> {
     match v {
         Value::String(s) => Ok(s.clone()),
-        Value::Number(n) if n.is_finite() && (*n as i64) as f64 == *n => {
-            Ok(format!("{}", *n as i64))
-        }
-        other => Err(Error::input(
-            path,
-            format!("expected {what} (a string), got {}", other.kind_name()),
-        )),
+        Value::Number(n) if n.is_finite() && (*n as i64) as f64 == *n => Ok(format!("{}", *n as i64)),
+        other => Err(Error::input(path, format!("expected {what} (a string), got {}", other.kind_name()))),
     }
 }
 
@@ -276,10 +249,7 @@ fn props(v: &Value, path: &str) -> Result<BTreeMap<String, Option<Scalar>>, Erro
                     other => {
                         return Err(Error::input(
                             format!("{path}.{k}"),
-                            format!(
-                                "expected a string, number, boolean or null, got {}",
-                                other.kind_name()
-                            ),
+                            format!("expected a string, number, boolean or null, got {}", other.kind_name()),
                         ))
                     }
                 };
@@ -287,13 +257,7 @@ fn props(v: &Value, path: &str) -> Result<BTreeMap<String, Option<Scalar>>, Erro
             }
             Ok(out)
         }
-        other => Err(Error::input(
-            path,
-            format!(
-                "expected an object of properties, got {}",
-                other.kind_name()
-            ),
-        )),
+        other => Err(Error::input(path, format!("expected an object of properties, got {}", other.kind_name()))),
     }
 }
 
@@ -319,20 +283,12 @@ mod tests {
     use super::*;
 
     fn obj(entries: &[(&str, Value)]) -> Value {
-        Value::Object(
-            entries
-                .iter()
-                .map(|(k, v)| ((*k).into(), v.clone()))
-                .collect(),
-        )
+        Value::Object(entries.iter().map(|(k, v)| ((*k).into(), v.clone())).collect())
     }
 
     #[test]
     fn url_without_path_gets_its_path_derived() {
-        assert_eq!(
-            path_of_url("https://acme.test/pricing?plan=pro#top").as_deref(),
-            Some("/pricing")
-        );
+        assert_eq!(path_of_url("https://acme.test/pricing?plan=pro#top").as_deref(), Some("/pricing"));
         assert_eq!(path_of_url("https://acme.test").as_deref(), Some("/"));
         assert_eq!(path_of_url("/blog/post").as_deref(), Some("/blog/post"));
         assert_eq!(path_of_url("mailto:x"), None);
@@ -341,14 +297,8 @@ mod tests {
     #[test]
     fn bad_at_is_reported_with_its_index() {
         let v = Value::Array(vec![
-            obj(&[
-                ("at", Value::Number(1.0)),
-                ("kind", Value::String("page_view".into())),
-            ]),
-            obj(&[
-                ("at", Value::String("yesterday".into())),
-                ("kind", Value::String("page_view".into())),
-            ]),
+            obj(&[("at", Value::Number(1.0)), ("kind", Value::String("page_view".into()))]),
+            obj(&[("at", Value::String("yesterday".into())), ("kind", Value::String("page_view".into()))]),
         ]);
         let err = Event::parse_list(&v, "events").unwrap_err();
         assert_eq!(err.path().as_deref(), Some("events[1].at"));
@@ -361,14 +311,8 @@ mod tests {
             ("kind", Value::String("purchase".into())),
             ("props", obj(&[("items", Value::Array(vec![]))])),
         ]);
-        assert_eq!(
-            Event::parse(&nested, "e").unwrap_err().path().as_deref(),
-            Some("e.props.items")
-        );
-        let unknown = obj(&[
-            ("at", Value::Number(1.0)),
-            ("kind", Value::String("pageview".into())),
-        ]);
+        assert_eq!(Event::parse(&nested, "e").unwrap_err().path().as_deref(), Some("e.props.items"));
+        let unknown = obj(&[("at", Value::Number(1.0)), ("kind", Value::String("pageview".into()))]);
         let err = Event::parse(&unknown, "e").unwrap_err();
         assert!(err.to_string().contains("page_view"), "{err}");
     }
@@ -376,9 +320,6 @@ mod tests {
     #[test]
     fn missing_kind_is_named() {
         let v = obj(&[("at", Value::Number(1.0))]);
-        assert_eq!(
-            Event::parse(&v, "events[0]").unwrap_err().path().as_deref(),
-            Some("events[0].kind")
-        );
+        assert_eq!(Event::parse(&v, "events[0]").unwrap_err().path().as_deref(), Some("events[0].kind"));
     }
 }

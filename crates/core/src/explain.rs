@@ -26,11 +26,7 @@ pub enum UnknownCause {
 /// assert!(matches!(r, Reason::FitRule { points, .. } if points == 20.0));
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 #[non_exhaustive]
 pub enum Reason {
     /// A fit rule matched the profile and added its points.

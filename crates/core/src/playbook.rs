@@ -46,9 +46,7 @@ impl Playbook {
     pub fn parse(value: &Value) -> Result<Playbook, Error> {
         let mut r = Reader::default();
         let Some(top) = r.object(value, "", &["version", "signals", "scores", "stages"]) else {
-            return Err(Error::InvalidPlaybook {
-                problems: r.problems,
-            });
+            return Err(Error::InvalidPlaybook { problems: r.problems });
         };
         if let Some(v) = r.required(&top, "version") {
             match v {
@@ -56,10 +54,7 @@ impl Playbook {
                 Value::Number(n) => r.problem(
                     "version",
                     ProblemCode::UnsupportedVersion,
-                    format!(
-                        "this build reads playbook version {VERSION}, got {}",
-                        short_number(*n)
-                    ),
+                    format!("this build reads playbook version {VERSION}, got {}", short_number(*n)),
                 ),
                 other => r.problem(
                     "version",
@@ -68,15 +63,9 @@ impl Playbook {
                 ),
             }
         }
-        let mut signals = r
-            .required(&top, "signals")
-            .map(|s| parse_signals(&mut r, s))
-            .unwrap_or_default();
+        let mut signals = r.required(&top, "signals").map(|s| parse_signals(&mut r, s)).unwrap_or_default();
         let (mut fit, mut intent) = (FitGroup::default(), IntentGroup::default());
-        if let Some(scores) = top
-            .get("scores")
-            .and_then(|s| r.object(s, "scores", &["fit", "intent"]))
-        {
+        if let Some(scores) = top.get("scores").and_then(|s| r.object(s, "scores", &["fit", "intent"])) {
             if let Some(f) = scores.get("fit") {
                 fit = parse_fit(&mut r, f);
             }
@@ -84,15 +73,10 @@ impl Playbook {
                 intent = parse_intent(&mut r, i, &signals);
             }
         }
-        let stages = top
-            .get("stages")
-            .map(|s| parse_stages(&mut r, s, &signals))
-            .unwrap_or_default();
+        let stages = top.get("stages").map(|s| parse_stages(&mut r, s, &signals)).unwrap_or_default();
         check_key_collisions(&mut r, &signals, &intent);
         if !r.problems.is_empty() {
-            return Err(Error::InvalidPlaybook {
-                problems: r.problems,
-            });
+            return Err(Error::InvalidPlaybook { problems: r.problems });
         }
         for bar in [&stages.mql, &stages.sql].into_iter().flatten() {
             for c in bar.conditions() {
@@ -102,13 +86,7 @@ impl Playbook {
             }
         }
         let profile_fields = fit.fields().map(String::from).collect();
-        Ok(Playbook {
-            signals,
-            fit,
-            intent,
-            stages,
-            profile_fields,
-        })
+        Ok(Playbook { signals, fit, intent, stages, profile_fields })
     }
 
     /// The signals, in playbook order.
@@ -124,27 +102,16 @@ fn check_key_collisions(r: &mut Reader, signals: &[Signal], intent: &IntentGroup
             r.problem(
                 format!("signals.{}", s.id),
                 ProblemCode::DuplicateId,
-                format!(
-                    "id hashes to the same state key as \"{}\"; rename one of them",
-                    other.id
-                ),
+                format!("id hashes to the same state key as \"{}\"; rename one of them", other.id),
             );
         }
     }
     for (i, rule) in intent.rules.iter().enumerate() {
-        if let Some(other) = intent
-            .rules
-            .iter()
-            .take(i)
-            .find(|o| o.key == rule.key && o.id != rule.id)
-        {
+        if let Some(other) = intent.rules.iter().take(i).find(|o| o.key == rule.key && o.id != rule.id) {
             r.problem(
                 format!("{}.id", rule.path),
                 ProblemCode::DuplicateId,
-                format!(
-                    "id hashes to the same state key as \"{}\"; rename one of them",
-                    other.id
-                ),
+                format!("id hashes to the same state key as \"{}\"; rename one of them", other.id),
             );
         }
     }

@@ -40,9 +40,7 @@ impl Stage {
     }
 
     pub(crate) fn from_code(code: u8) -> Option<Stage> {
-        [Stage::Lead, Stage::Mql, Stage::Sql]
-            .into_iter()
-            .find(|s| s.code() == code)
+        [Stage::Lead, Stage::Mql, Stage::Sql].into_iter().find(|s| s.code() == code)
     }
 }
 
@@ -204,11 +202,7 @@ impl Bar {
         };
         // Evaluate every condition (no short-circuit) so the reasons are complete.
         let all = self.all.iter().map(&mut holds).fold(true, |a, b| a & b);
-        let any = self
-            .any
-            .iter()
-            .map(&mut holds)
-            .fold(self.any.is_empty(), |a, b| a | b);
+        let any = self.any.iter().map(&mut holds).fold(self.any.is_empty(), |a, b| a | b);
         let direct = self.direct.iter().map(&mut holds).fold(false, |a, b| a | b);
         (mins && all && any) || direct
     }
@@ -226,12 +220,8 @@ pub(crate) fn parse_stages(r: &mut Reader, v: &Value, signals: &[Signal]) -> Sta
     if let Some(rv) = obj.get("readiness") {
         stages.readiness = parse_readiness(r, rv);
     }
-    stages.mql = obj
-        .get("mql")
-        .and_then(|b| parse_bar(r, b, "stages.mql", signals));
-    stages.sql = obj
-        .get("sql")
-        .and_then(|b| parse_bar(r, b, "stages.sql", signals));
+    stages.mql = obj.get("mql").and_then(|b| parse_bar(r, b, "stages.mql", signals));
+    stages.sql = obj.get("sql").and_then(|b| parse_bar(r, b, "stages.sql", signals));
     stages
 }
 
@@ -239,23 +229,13 @@ fn parse_readiness(r: &mut Reader, v: &Value) -> Option<ReadinessRule> {
     let o = r.object(v, "stages.readiness", &["on", "warm", "hot"])?;
     let on = match o.get("on") {
         None => Some(ScoreKind::Intent),
-        Some(on) => r
-            .string(on, &o.at("on"))
-            .and_then(|s| score_kind(r, s, &o.at("on"))),
+        Some(on) => r.string(on, &o.at("on")).and_then(|s| score_kind(r, s, &o.at("on"))),
     };
-    let warm = r
-        .required(&o, "warm")
-        .and_then(|w| r.number(w, &o.at("warm")));
-    let hot = r
-        .required(&o, "hot")
-        .and_then(|h| r.number(h, &o.at("hot")));
+    let warm = r.required(&o, "warm").and_then(|w| r.number(w, &o.at("warm")));
+    let hot = r.required(&o, "hot").and_then(|h| r.number(h, &o.at("hot")));
     let (on, warm, hot) = (on?, warm?, hot?);
     if warm >= hot {
-        r.problem(
-            o.at("hot"),
-            ProblemCode::ThresholdOrder,
-            format!("hot ({hot}) must be greater than warm ({warm})"),
-        );
+        r.problem(o.at("hot"), ProblemCode::ThresholdOrder, format!("hot ({hot}) must be greater than warm ({warm})"));
         return None;
     }
     Some(ReadinessRule { on, warm, hot })
@@ -279,13 +259,7 @@ fn score_kind(r: &mut Reader, s: &str, path: &str) -> Option<ScoreKind> {
 
 fn parse_bar(r: &mut Reader, v: &Value, path: &str, signals: &[Signal]) -> Option<Bar> {
     let o = r.object(v, path, &["min", "all", "any", "direct"])?;
-    let mut bar = Bar {
-        path: path.into(),
-        min: Vec::new(),
-        all: Vec::new(),
-        any: Vec::new(),
-        direct: Vec::new(),
-    };
+    let mut bar = Bar { path: path.into(), min: Vec::new(), all: Vec::new(), any: Vec::new(), direct: Vec::new() };
     let mut ok = true;
     if let Some(m) = o.get("min") {
         match r.object(m, &o.at("min"), &["fit", "intent", "total"]) {
@@ -302,11 +276,7 @@ fn parse_bar(r: &mut Reader, v: &Value, path: &str, signals: &[Signal]) -> Optio
             None => ok = false,
         }
     }
-    for (key, list) in [
-        ("all", &mut bar.all),
-        ("any", &mut bar.any),
-        ("direct", &mut bar.direct),
-    ] {
+    for (key, list) in [("all", &mut bar.all), ("any", &mut bar.any), ("direct", &mut bar.direct)] {
         let Some(items) = o.get(key) else { continue };
         let Some(items) = r.array(items, &o.at(key)) else {
             ok = false;
@@ -319,48 +289,30 @@ fn parse_bar(r: &mut Reader, v: &Value, path: &str, signals: &[Signal]) -> Optio
             }
         }
     }
-    let empty =
-        bar.min.is_empty() && bar.all.is_empty() && bar.any.is_empty() && bar.direct.is_empty();
+    let empty = bar.min.is_empty() && bar.all.is_empty() && bar.any.is_empty() && bar.direct.is_empty();
     if ok && empty {
-        r.problem(
-            path,
-            ProblemCode::EmptyBar,
-            "a bar needs at least one of min, all, any or direct",
-        );
+        r.problem(path, ProblemCode::EmptyBar, "a bar needs at least one of min, all, any or direct");
     }
     (ok && !empty).then_some(bar)
 }
 
 fn parse_condition(r: &mut Reader, v: &Value, path: &str, signals: &[Signal]) -> Option<Condition> {
     let o = r.object(v, path, &["signal", "within", "at_least"])?;
-    let signal = r
-        .required(&o, "signal")
-        .and_then(|s| r.string(s, &o.at("signal")))
-        .and_then(|name| {
-            let found = signals.iter().position(|s| s.id == name);
-            if found.is_none() {
-                r.problem(
-                    o.at("signal"),
-                    ProblemCode::UnknownSignal,
-                    format!(
-                        "unknown signal \"{}\"; define it under \"signals\"",
-                        quote(name)
-                    ),
-                );
-            }
-            found
-        });
-    let within = r
-        .required(&o, "within")
-        .and_then(|w| r.span(w, &o.at("within")));
+    let signal = r.required(&o, "signal").and_then(|s| r.string(s, &o.at("signal"))).and_then(|name| {
+        let found = signals.iter().position(|s| s.id == name);
+        if found.is_none() {
+            r.problem(
+                o.at("signal"),
+                ProblemCode::UnknownSignal,
+                format!("unknown signal \"{}\"; define it under \"signals\"", quote(name)),
+            );
+        }
+        found
+    });
+    let within = r.required(&o, "within").and_then(|w| r.span(w, &o.at("within")));
     let at_least = match o.get("at_least") {
         Some(n) => r.count(n, &o.at("at_least"), 1),
         None => Some(1),
     };
-    Some(Condition {
-        path: path.into(),
-        signal: signal?,
-        within: within?,
-        at_least: at_least?,
-    })
+    Some(Condition { path: path.into(), signal: signal?, within: within?, at_least: at_least? })
 }

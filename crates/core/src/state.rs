@@ -57,13 +57,9 @@ pub struct ContactState {
 
 impl Occurrences for ContactState {
     fn count_within(&self, signal: &Signal, within: Span, now: Timestamp) -> u32 {
-        self.signals.get(&signal.key).map_or(0, |track| {
-            track
-                .recent
-                .iter()
-                .filter(|t| t.is_within(within, now))
-                .count() as u32
-        })
+        self.signals
+            .get(&signal.key)
+            .map_or(0, |track| track.recent.iter().filter(|t| t.is_within(within, now)).count() as u32)
     }
 }
 
@@ -112,18 +108,11 @@ impl ContactState {
             if !signal.matches(event) {
                 continue;
             }
-            let track = self.signals.entry(signal.key).or_insert(SignalTrack {
-                count: 0,
-                first: event.at,
-                recent: Vec::new(),
-            });
+            let track =
+                self.signals.entry(signal.key).or_insert(SignalTrack { count: 0, first: event.at, recent: Vec::new() });
             track.count = track.count.saturating_add(1);
             track.first = track.first.min(event.at);
-            let pos = track
-                .recent
-                .iter()
-                .position(|t| *t < event.at)
-                .unwrap_or(track.recent.len());
+            let pos = track.recent.iter().position(|t| *t < event.at).unwrap_or(track.recent.len());
             track.recent.insert(pos, event.at);
             track.recent.truncate(signal.keep as usize);
             for rule in playbook.intent.rules.iter().filter(|r| r.signal == index) {
@@ -136,10 +125,8 @@ impl ContactState {
     fn record_stages(&mut self, playbook: &Playbook, at: Timestamp) {
         let scores = scores_at(playbook, self, at, &mut Sink::discard());
         let signals = &playbook.signals;
-        let check = |bar: &Option<Bar>| {
-            bar.as_ref()
-                .is_some_and(|b| b.check(&scores, signals, self, at, &mut Sink::discard()))
-        };
+        let check =
+            |bar: &Option<Bar>| bar.as_ref().is_some_and(|b| b.check(&scores, signals, self, at, &mut Sink::discard()));
         let sql = check(&playbook.stages.sql);
         let mql = sql || check(&playbook.stages.mql);
         for (stage, met) in [(Stage::Mql, mql), (Stage::Sql, sql)] {
@@ -188,21 +175,10 @@ impl ContactState {
         let known_signal = |k: &u32| playbook.signals.iter().any(|s| s.key == *k);
         StateView {
             updated_at: self.updated_at,
-            profile: self
-                .profile
-                .iter()
-                .map(|(k, v)| (k.clone(), ScalarView(v.clone())))
-                .collect(),
+            profile: self.profile.iter().map(|(k, v)| (k.clone(), ScalarView(v.clone()))).collect(),
             rules,
             signals,
-            funnel: self
-                .funnel
-                .iter()
-                .map(|(stage, at)| FunnelStep {
-                    stage: *stage,
-                    at: *at,
-                })
-                .collect(),
+            funnel: self.funnel.iter().map(|(stage, at)| FunnelStep { stage: *stage, at: *at }).collect(),
             orphans: self.rules.keys().filter(|k| !known(k)).count()
                 + self.signals.keys().filter(|k| !known_signal(k)).count(),
             bytes: self.to_bytes().len(),

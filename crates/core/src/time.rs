@@ -148,19 +148,14 @@ impl Span {
         let malformed = |hint: &str| {
             (
                 SpanError::Malformed,
-                format!(
-                    "expected a duration like \"7d\" (units s, min, h, d, w), got \"{}\"{hint}",
-                    quote(text)
-                ),
+                format!("expected a duration like \"7d\" (units s, min, h, d, w), got \"{}\"{hint}", quote(text)),
             )
         };
         let (sign, body) = match t.strip_prefix('-') {
             Some(rest) => (-1i64, rest),
             None => (1, t),
         };
-        let digits_end = body
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(body.len());
+        let digits_end = body.find(|c: char| !c.is_ascii_digit()).unwrap_or(body.len());
         let (digits, unit) = body.split_at(digits_end);
         let lower_unit = unit.trim().to_ascii_lowercase();
         let unit_ms = match unit {
@@ -169,26 +164,12 @@ impl Span {
             "h" => HOUR,
             "d" => DAY,
             "w" => WEEK,
-            _ if lower_unit.starts_with("mo") => {
-                return Err(malformed(": months vary in length, write \"30d\""))
-            }
-            _ if lower_unit.starts_with('y') => {
-                return Err(malformed(": years vary in length, write \"365d\""))
-            }
-            "m" => {
-                return Err(malformed(
-                    ": \"m\" is ambiguous, write \"min\" for minutes or \"30d\" for a month",
-                ))
-            }
-            _ if lower_unit.starts_with("day") => {
-                return Err(malformed(&format!(": write \"{digits}d\"")))
-            }
-            _ if lower_unit.starts_with("hour") => {
-                return Err(malformed(&format!(": write \"{digits}h\"")))
-            }
-            _ if lower_unit.starts_with("week") => {
-                return Err(malformed(&format!(": write \"{digits}w\"")))
-            }
+            _ if lower_unit.starts_with("mo") => return Err(malformed(": months vary in length, write \"30d\"")),
+            _ if lower_unit.starts_with('y') => return Err(malformed(": years vary in length, write \"365d\"")),
+            "m" => return Err(malformed(": \"m\" is ambiguous, write \"min\" for minutes or \"30d\" for a month")),
+            _ if lower_unit.starts_with("day") => return Err(malformed(&format!(": write \"{digits}d\""))),
+            _ if lower_unit.starts_with("hour") => return Err(malformed(&format!(": write \"{digits}h\""))),
+            _ if lower_unit.starts_with("week") => return Err(malformed(&format!(": write \"{digits}w\""))),
             _ => return Err(malformed("")),
         };
         if digits.is_empty() || digits.len() > 12 {
@@ -197,10 +178,7 @@ impl Span {
         let n: i64 = digits.parse().map_err(|_| malformed(""))?;
         let ms = sign * n * unit_ms;
         if ms <= 0 {
-            return Err((
-                SpanError::NotPositive,
-                format!("expected a positive duration, got \"{}\"", quote(text)),
-            ));
+            return Err((SpanError::NotPositive, format!("expected a positive duration, got \"{}\"", quote(text))));
         }
         Ok(Span(ms))
     }
@@ -262,27 +240,13 @@ mod tests {
 
     #[test]
     fn words_months_and_zero_are_refused_with_hints() {
-        assert!(Span::parse_str("14 days")
-            .unwrap_err()
-            .contains("write \"14d\""));
+        assert!(Span::parse_str("14 days").unwrap_err().contains("write \"14d\""));
         assert!(Span::parse_str("1 month").unwrap_err().contains("30d"));
         assert!(Span::parse_str("5m").unwrap_err().contains("ambiguous"));
-        assert_eq!(
-            Span::parse_checked("0d").unwrap_err().0,
-            SpanError::NotPositive
-        );
-        assert_eq!(
-            Span::parse_checked("-7d").unwrap_err().0,
-            SpanError::NotPositive
-        );
-        assert_eq!(
-            Span::parse_checked("d").unwrap_err().0,
-            SpanError::Malformed
-        );
-        assert_eq!(
-            Span::parse_checked("9999999999999d").unwrap_err().0,
-            SpanError::Malformed
-        );
+        assert_eq!(Span::parse_checked("0d").unwrap_err().0, SpanError::NotPositive);
+        assert_eq!(Span::parse_checked("-7d").unwrap_err().0, SpanError::NotPositive);
+        assert_eq!(Span::parse_checked("d").unwrap_err().0, SpanError::Malformed);
+        assert_eq!(Span::parse_checked("9999999999999d").unwrap_err().0, SpanError::Malformed);
     }
 
     #[test]
@@ -299,8 +263,7 @@ mod tests {
         assert!(Timestamp::from_f64(1e300).is_none());
         assert!(Timestamp::parse(&Value::String("yesterday".into()), "events[0].at").is_err());
         assert_eq!(
-            Timestamp::parse(&Value::String("2026-11-01T01:00:00+01:00".into()), "at")
-                .map(Timestamp::ms),
+            Timestamp::parse(&Value::String("2026-11-01T01:00:00+01:00".into()), "at").map(Timestamp::ms),
             Ok(1_793_491_200_000)
         );
     }
@@ -312,9 +275,6 @@ mod tests {
         assert!(t.is_within(d, Timestamp(1_000)));
         assert!(t.is_within(d, Timestamp(1_099)));
         assert!(!t.is_within(d, Timestamp(1_100)));
-        assert!(
-            !t.is_within(d, Timestamp(999)),
-            "an event after now is not within the last D"
-        );
+        assert!(!t.is_within(d, Timestamp(999)), "an event after now is not within the last D");
     }
 }

@@ -112,9 +112,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {
         // Bytes have no JSON form; keep them visible as an array of numbers rather than dropping them.
-        Ok(Value::Array(
-            v.iter().map(|b| Value::Number(f64::from(*b))).collect(),
-        ))
+        Ok(Value::Array(v.iter().map(|b| Value::Number(f64::from(*b))).collect()))
     }
 }
 

@@ -56,30 +56,16 @@ impl<'a> Obj<'a> {
 }
 
 impl Reader {
-    pub(crate) fn problem(
-        &mut self,
-        path: impl Into<String>,
-        code: ProblemCode,
-        message: impl Into<String>,
-    ) {
+    pub(crate) fn problem(&mut self, path: impl Into<String>, code: ProblemCode, message: impl Into<String>) {
         self.problems.push(Problem::new(path, code, message));
     }
 
     fn wrong_type(&mut self, path: &str, expected: &str, got: &Value) {
-        self.problem(
-            path,
-            ProblemCode::WrongType,
-            format!("expected {expected}, got {}", got.kind_name()),
-        );
+        self.problem(path, ProblemCode::WrongType, format!("expected {expected}, got {}", got.kind_name()));
     }
 
     /// An object with only `allowed` keys (others are `unknown_field`) and no repeated key.
-    pub(crate) fn object<'a>(
-        &mut self,
-        v: &'a Value,
-        path: &str,
-        allowed: &[&str],
-    ) -> Option<Obj<'a>> {
+    pub(crate) fn object<'a>(&mut self, v: &'a Value, path: &str, allowed: &[&str]) -> Option<Obj<'a>> {
         let Value::Object(entries) = v else {
             self.wrong_type(path, "an object", v);
             return None;
@@ -89,36 +75,21 @@ impl Reader {
                 self.problem(
                     join(path, key),
                     ProblemCode::UnknownField,
-                    format!(
-                        "unknown field \"{}\"; expected one of {}",
-                        quote(key),
-                        allowed.join(", ")
-                    ),
+                    format!("unknown field \"{}\"; expected one of {}", quote(key), allowed.join(", ")),
                 );
             }
             if entries.iter().take(i).any(|(k, _)| k == key) {
-                self.problem(
-                    join(path, key),
-                    ProblemCode::DuplicateKey,
-                    "this key appears more than once",
-                );
+                self.problem(join(path, key), ProblemCode::DuplicateKey, "this key appears more than once");
             }
         }
-        Some(Obj {
-            entries,
-            path: path.into(),
-        })
+        Some(Obj { entries, path: path.into() })
     }
 
     /// A key that must be present.
     pub(crate) fn required<'a>(&mut self, obj: &Obj<'a>, key: &str) -> Option<&'a Value> {
         let v = obj.get(key);
         if v.is_none() {
-            self.problem(
-                obj.at(key),
-                ProblemCode::MissingField,
-                format!("missing required field \"{key}\""),
-            );
+            self.problem(obj.at(key), ProblemCode::MissingField, format!("missing required field \"{key}\""));
         }
         v
     }
@@ -128,11 +99,7 @@ impl Reader {
         match v {
             Value::Number(n) if n.is_finite() => Some(*n),
             Value::Number(n) => {
-                self.problem(
-                    path,
-                    ProblemCode::OutOfRange,
-                    format!("expected a finite number, got {n}"),
-                );
+                self.problem(path, ProblemCode::OutOfRange, format!("expected a finite number, got {n}"));
                 None
             }
             other => {
@@ -149,10 +116,7 @@ impl Reader {
             self.problem(
                 path,
                 ProblemCode::OutOfRange,
-                format!(
-                    "expected a whole number from {min} to 1000000, got {}",
-                    short_number(n)
-                ),
+                format!("expected a whole number from {min} to 1000000, got {}", short_number(n)),
             );
             return None;
         }
@@ -215,10 +179,7 @@ impl Reader {
             self.problem(
                 path,
                 ProblemCode::BadId,
-                format!(
-                    "expected an id of 1 to 64 characters a-z, 0-9, _, - or ., got \"{}\"",
-                    quote(text)
-                ),
+                format!("expected an id of 1 to 64 characters a-z, 0-9, _, - or ., got \"{}\"", quote(text)),
             );
         }
         ok

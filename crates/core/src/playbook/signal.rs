@@ -42,16 +42,12 @@ impl Signal {
         if event.kind != self.kind || (event.machine && !self.include_machine) {
             return false;
         }
-        self.matchers
-            .iter()
-            .all(|(prop, m)| match (m, event.props.get(prop)) {
-                (Matcher::Glob(pattern), Some(Some(Scalar::Str(s)))) => {
-                    glob(pattern, &s.to_lowercase())
-                }
-                (Matcher::Num(n), Some(Some(Scalar::Num(v)))) => n == v,
-                (Matcher::Bool(b), Some(Some(Scalar::Bool(v)))) => b == v,
-                _ => false,
-            })
+        self.matchers.iter().all(|(prop, m)| match (m, event.props.get(prop)) {
+            (Matcher::Glob(pattern), Some(Some(Scalar::Str(s)))) => glob(pattern, &s.to_lowercase()),
+            (Matcher::Num(n), Some(Some(Scalar::Num(v)))) => n == v,
+            (Matcher::Bool(b), Some(Some(Scalar::Bool(v)))) => b == v,
+            _ => false,
+        })
     }
 }
 
@@ -81,8 +77,7 @@ fn glob(pattern: &str, text: &str) -> bool {
             },
         }
     }
-    p.get(pi..)
-        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+    p.get(pi..).is_some_and(|rest| rest.iter().all(|c| *c == '*'))
 }
 
 /// 32-bit FNV-1a: the stable key under which state keeps a rule's or signal's data, so that editing other
@@ -114,20 +109,13 @@ pub(crate) fn parse_signals(r: &mut Reader, v: &Value) -> Vec<Signal> {
                 r.problem(
                     def.at("kind"),
                     ProblemCode::UnknownKind,
-                    format!(
-                        "unknown event kind \"{}\"; expected one of {}",
-                        quote(name),
-                        EventKind::known_names()
-                    ),
+                    format!("unknown event kind \"{}\"; expected one of {}", quote(name), EventKind::known_names()),
                 );
             }
             kind
         });
         let mut matchers = Vec::new();
-        if let Some(m) = def
-            .get("match")
-            .and_then(|m| r.object(m, &def.at("match"), &[]))
-        {
+        if let Some(m) = def.get("match").and_then(|m| r.object(m, &def.at("match"), &[])) {
             for (prop, want) in m.entries() {
                 let at = join(&m.path, prop);
                 let matcher = match want {
@@ -138,10 +126,7 @@ pub(crate) fn parse_signals(r: &mut Reader, v: &Value) -> Vec<Signal> {
                         r.problem(
                             at,
                             ProblemCode::WrongType,
-                            format!(
-                                "expected a string glob, number or boolean, got {}",
-                                other.kind_name()
-                            ),
+                            format!("expected a string glob, number or boolean, got {}", other.kind_name()),
                         );
                         None
                     }
@@ -149,19 +134,10 @@ pub(crate) fn parse_signals(r: &mut Reader, v: &Value) -> Vec<Signal> {
                 matchers.extend(matcher.map(|m| (prop.clone(), m)));
             }
         }
-        let include_machine = def
-            .get("include_machine")
-            .and_then(|b| r.boolean(b, &def.at("include_machine")))
-            .unwrap_or(false);
+        let include_machine =
+            def.get("include_machine").and_then(|b| r.boolean(b, &def.at("include_machine"))).unwrap_or(false);
         if let (true, Some(kind)) = (id_ok, kind) {
-            out.push(Signal {
-                key: key_of("signal", id),
-                id: id.clone(),
-                kind,
-                matchers,
-                include_machine,
-                keep: 1,
-            });
+            out.push(Signal { key: key_of("signal", id), id: id.clone(), kind, matchers, include_machine, keep: 1 });
         }
     }
     out
@@ -186,13 +162,7 @@ mod tests {
 
     #[test]
     fn keys_are_stable_and_namespaced() {
-        assert_eq!(
-            key_of("signal", "pricing_visit"),
-            key_of("signal", "pricing_visit")
-        );
-        assert_ne!(
-            key_of("signal", "pricing_visit"),
-            key_of("intent", "pricing_visit")
-        );
+        assert_eq!(key_of("signal", "pricing_visit"), key_of("signal", "pricing_visit"));
+        assert_ne!(key_of("signal", "pricing_visit"), key_of("intent", "pricing_visit"));
     }
 }

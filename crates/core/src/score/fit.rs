@@ -73,13 +73,10 @@ impl FieldTest {
         match self {
             T::Exists => Outcome::Match,
             T::Missing => Outcome::NoMatch,
-            T::Eq(want) => {
-                same(want, value).map_or(Outcome::Unknown(UnknownCause::TypeMismatch), bool_outcome)
+            T::Eq(want) => same(want, value).map_or(Outcome::Unknown(UnknownCause::TypeMismatch), bool_outcome),
+            T::Ne(want) => {
+                same(want, value).map_or(Outcome::Unknown(UnknownCause::TypeMismatch), |eq| bool_outcome(!eq))
             }
-            T::Ne(want) => same(want, value)
-                .map_or(Outcome::Unknown(UnknownCause::TypeMismatch), |eq| {
-                    bool_outcome(!eq)
-                }),
             T::In(set) | T::NotIn(set) => {
                 let mut comparable = false;
                 let mut found = false;
@@ -164,8 +161,7 @@ impl FitGroup {
     }
 }
 
-const OPS: &str =
-    "eq, ne, in, not_in, lt, le, gt, ge, contains, starts_with, ends_with, exists, missing";
+const OPS: &str = "eq, ne, in, not_in, lt, le, gt, ge, contains, starts_with, ends_with, exists, missing";
 
 pub(crate) fn parse_fit(r: &mut Reader, v: &Value) -> FitGroup {
     let mut group = FitGroup::default();
@@ -183,10 +179,7 @@ pub(crate) fn parse_fit(r: &mut Reader, v: &Value) -> FitGroup {
             );
         }
     }
-    let Some(rules) = r
-        .required(&obj, "rules")
-        .and_then(|v| r.array(v, &obj.at("rules")))
-    else {
+    let Some(rules) = r.required(&obj, "rules").and_then(|v| r.array(v, &obj.at("rules"))) else {
         return group;
     };
     let mut seen: Vec<String> = Vec::new();
@@ -195,31 +188,17 @@ pub(crate) fn parse_fit(r: &mut Reader, v: &Value) -> FitGroup {
         let Some(ro) = r.object(rule, &path, &["id", "field", "op", "value", "points"]) else {
             continue;
         };
-        let field = r
-            .required(&ro, "field")
-            .and_then(|f| r.string(f, &ro.at("field")))
-            .map(String::from);
-        let points = r
-            .required(&ro, "points")
-            .and_then(|p| r.number(p, &ro.at("points")));
-        let test = r
-            .required(&ro, "op")
-            .and_then(|op| r.string(op, &ro.at("op")))
-            .and_then(|op| parse_test(r, &ro, op));
+        let field = r.required(&ro, "field").and_then(|f| r.string(f, &ro.at("field"))).map(String::from);
+        let points = r.required(&ro, "points").and_then(|p| r.number(p, &ro.at("points")));
+        let test =
+            r.required(&ro, "op").and_then(|op| r.string(op, &ro.at("op"))).and_then(|op| parse_test(r, &ro, op));
         let id = match ro.get("id") {
-            Some(id) => r
-                .string(id, &ro.at("id"))
-                .filter(|id| r.id(id, &ro.at("id")))
-                .map(String::from),
+            Some(id) => r.string(id, &ro.at("id")).filter(|id| r.id(id, &ro.at("id"))).map(String::from),
             None => field.clone(),
         };
         if let Some(id) = &id {
             if seen.contains(id) {
-                let at = if ro.get("id").is_some() {
-                    ro.at("id")
-                } else {
-                    path.clone()
-                };
+                let at = if ro.get("id").is_some() { ro.at("id") } else { path.clone() };
                 r.problem(
                     at,
                     ProblemCode::DuplicateId,
@@ -229,60 +208,29 @@ pub(crate) fn parse_fit(r: &mut Reader, v: &Value) -> FitGroup {
             seen.push(id.clone());
         }
         if let (Some(id), Some(field), Some(points), Some(test)) = (id, field, points, test) {
-            group.rules.push(FitRule {
-                id,
-                path,
-                field,
-                test,
-                points,
-            });
+            group.rules.push(FitRule { id, path, field, test, points });
         }
     }
     group
 }
 
-fn parse_test(
-    r: &mut Reader,
-    ro: &crate::playbook::reader::Obj<'_>,
-    op: &str,
-) -> Option<FieldTest> {
+fn parse_test(r: &mut Reader, ro: &crate::playbook::reader::Obj<'_>, op: &str) -> Option<FieldTest> {
     let at = ro.at("value");
     let needs_value = !matches!(op, "exists" | "missing");
     let value = ro.get("value");
     if !needs_value {
         if value.is_some() {
-            r.problem(
-                at,
-                ProblemCode::UnknownField,
-                format!("\"{op}\" takes no value"),
-            );
+            r.problem(at, ProblemCode::UnknownField, format!("\"{op}\" takes no value"));
             return None;
         }
-        return Some(if op == "exists" {
-            FieldTest::Exists
-        } else {
-            FieldTest::Missing
-        });
+        return Some(if op == "exists" { FieldTest::Exists } else { FieldTest::Missing });
     }
     let known = matches!(
         op,
-        "eq" | "ne"
-            | "in"
-            | "not_in"
-            | "lt"
-            | "le"
-            | "gt"
-            | "ge"
-            | "contains"
-            | "starts_with"
-            | "ends_with"
+        "eq" | "ne" | "in" | "not_in" | "lt" | "le" | "gt" | "ge" | "contains" | "starts_with" | "ends_with"
     );
     if !known {
-        r.problem(
-            ro.at("op"),
-            ProblemCode::UnknownOp,
-            format!("unknown op \"{}\"; expected one of {OPS}", quote(op)),
-        );
+        r.problem(ro.at("op"), ProblemCode::UnknownOp, format!("unknown op \"{}\"; expected one of {OPS}", quote(op)));
         return None;
     }
     let value = r.required(ro, "value")?;
@@ -295,11 +243,7 @@ fn parse_test(
                 r.problem(&at, ProblemCode::OutOfRange, "expected a non-empty array");
                 return None;
             }
-            let set: Vec<Scalar> = items
-                .iter()
-                .enumerate()
-                .filter_map(|(i, v)| scalar(r, v, &index(&at, i)))
-                .collect();
+            let set: Vec<Scalar> = items.iter().enumerate().filter_map(|(i, v)| scalar(r, v, &index(&at, i))).collect();
             if set.len() != items.len() {
                 return None;
             }
@@ -328,10 +272,7 @@ fn scalar(r: &mut Reader, v: &Value, path: &str) -> Option<Scalar> {
             r.problem(
                 path,
                 ProblemCode::WrongType,
-                format!(
-                    "expected a string, number or boolean, got {}",
-                    other.kind_name()
-                ),
+                format!("expected a string, number or boolean, got {}", other.kind_name()),
             );
             None
         }

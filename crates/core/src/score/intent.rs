@@ -59,13 +59,7 @@ impl IntentRule {
 
     /// Folds one matching event at `t` into the accumulator.
     pub(crate) fn grant(&self, acc: Option<Accumulator>, t: Timestamp) -> Accumulator {
-        let fresh = Accumulator {
-            value: 0.0,
-            last: t,
-            count: 0,
-            granted: 0.0,
-            capped: false,
-        };
+        let fresh = Accumulator { value: 0.0, last: t, count: 0, granted: 0.0, capped: false };
         let mut acc = match acc {
             Some(a) if t >= a.last && self.expired(a.last, t) => fresh,
             Some(a) => a,
@@ -135,75 +129,48 @@ pub(crate) fn parse_intent(r: &mut Reader, v: &Value, signals: &[Signal]) -> Int
         return group;
     };
     group.max = obj.get("max").and_then(|m| r.number(m, &obj.at("max")));
-    let Some(rules) = r
-        .required(&obj, "rules")
-        .and_then(|v| r.array(v, &obj.at("rules")))
-    else {
+    let Some(rules) = r.required(&obj, "rules").and_then(|v| r.array(v, &obj.at("rules"))) else {
         return group;
     };
     let mut seen: Vec<String> = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
         let path = index(&obj.at("rules"), i);
-        let Some(ro) = r.object(
-            rule,
-            &path,
-            &["id", "signal", "points", "decay", "expire_after", "cap"],
-        ) else {
+        let Some(ro) = r.object(rule, &path, &["id", "signal", "points", "decay", "expire_after", "cap"]) else {
             continue;
         };
-        let signal_name = r
-            .required(&ro, "signal")
-            .and_then(|s| r.string(s, &ro.at("signal")));
+        let signal_name = r.required(&ro, "signal").and_then(|s| r.string(s, &ro.at("signal")));
         let signal = signal_name.and_then(|name| {
             let found = signals.iter().position(|s| s.id == name);
             if found.is_none() {
                 r.problem(
                     ro.at("signal"),
                     ProblemCode::UnknownSignal,
-                    format!(
-                        "unknown signal \"{}\"; define it under \"signals\"",
-                        quote(name)
-                    ),
+                    format!("unknown signal \"{}\"; define it under \"signals\"", quote(name)),
                 );
             }
             found
         });
-        let points = r
-            .required(&ro, "points")
-            .and_then(|p| r.number(p, &ro.at("points")));
+        let points = r.required(&ro, "points").and_then(|p| r.number(p, &ro.at("points")));
         let decay = match ro.get("decay") {
             None => Some(Decay::None),
             Some(d) => parse_decay(r, d, &ro.at("decay"), points.unwrap_or(0.0)),
         };
-        let expire_after = ro
-            .get("expire_after")
-            .map(|e| r.span(e, &ro.at("expire_after")));
+        let expire_after = ro.get("expire_after").map(|e| r.span(e, &ro.at("expire_after")));
         let cap = ro.get("cap").map(|c| {
             let cap = r.number(c, &ro.at("cap"))?;
             if cap <= 0.0 || points.is_some_and(|p| p <= 0.0) {
-                r.problem(
-                    ro.at("cap"),
-                    ProblemCode::OutOfRange,
-                    "a cap must be positive and needs positive points",
-                );
+                r.problem(ro.at("cap"), ProblemCode::OutOfRange, "a cap must be positive and needs positive points");
                 return None;
             }
             Some(cap)
         });
         let id = match ro.get("id") {
-            Some(id) => r
-                .string(id, &ro.at("id"))
-                .filter(|id| r.id(id, &ro.at("id")))
-                .map(String::from),
+            Some(id) => r.string(id, &ro.at("id")).filter(|id| r.id(id, &ro.at("id"))).map(String::from),
             None => signal_name.map(String::from),
         };
         if let Some(id) = &id {
             if seen.contains(id) {
-                let at = if ro.get("id").is_some() {
-                    ro.at("id")
-                } else {
-                    path.clone()
-                };
+                let at = if ro.get("id").is_some() { ro.at("id") } else { path.clone() };
                 r.problem(
                     at,
                     ProblemCode::DuplicateId,
@@ -221,16 +188,7 @@ pub(crate) fn parse_intent(r: &mut Reader, v: &Value, signals: &[Signal]) -> Int
             cap.map_or(Some(None), |c| c.map(Some)),
         ) {
             let key = key_of("intent", &id);
-            group.rules.push(IntentRule {
-                id,
-                key,
-                path,
-                signal,
-                points,
-                decay,
-                expire_after,
-                cap,
-            });
+            group.rules.push(IntentRule { id, key, path, signal, points, decay, expire_after, cap });
         }
     }
     group
@@ -240,24 +198,14 @@ fn parse_decay(r: &mut Reader, v: &Value, path: &str, points: f64) -> Option<Dec
     let obj = r.object(v, path, &["half_life", "linear"])?;
     match (obj.get("half_life"), obj.get("linear")) {
         (Some(h), None) => r.span(h, &obj.at("half_life")).map(Decay::HalfLife),
-        (None, Some(l)) => r
-            .span(l, &obj.at("linear"))
-            .map(|over| Decay::Linear { over, points }),
+        (None, Some(l)) => r.span(l, &obj.at("linear")).map(|over| Decay::Linear { over, points }),
         (Some(_), Some(_)) => {
-            r.problem(
-                path,
-                ProblemCode::UnknownField,
-                "give one of half_life or linear, not both",
-            );
+            r.problem(path, ProblemCode::UnknownField, "give one of half_life or linear, not both");
             None
         }
         (None, None) => {
             if obj.is_empty() {
-                r.problem(
-                    path,
-                    ProblemCode::MissingField,
-                    "expected {\"half_life\": \"7d\"} or {\"linear\": \"30d\"}",
-                );
+                r.problem(path, ProblemCode::MissingField, "expected {\"half_life\": \"7d\"} or {\"linear\": \"30d\"}");
             }
             None
         }
@@ -303,10 +251,7 @@ mod tests {
             acc = Some(r.grant(acc, day(1)));
         }
         let acc = acc.unwrap_or_else(|| r.grant(None, day(1)));
-        assert_eq!(
-            (acc.value, acc.capped, acc.count, acc.granted),
-            (25.0, true, 3, 30.0)
-        );
+        assert_eq!((acc.value, acc.capped, acc.count, acc.granted), (25.0, true, 3, 30.0));
     }
 
     #[test]

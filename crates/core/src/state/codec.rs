@@ -101,19 +101,9 @@ fn decode(bytes: &[u8]) -> Result<ContactState, StateError> {
         0 => None,
         1 => {
             let at = r.at;
-            Some(
-                Timestamp::from_ms(unzigzag(r.varint()?)).ok_or(StateError::Corrupt {
-                    at,
-                    what: "base instant",
-                })?,
-            )
+            Some(Timestamp::from_ms(unzigzag(r.varint()?)).ok_or(StateError::Corrupt { at, what: "base instant" })?)
         }
-        _ => {
-            return Err(StateError::Corrupt {
-                at: r.at.saturating_sub(1),
-                what: "base flag",
-            })
-        }
+        _ => return Err(StateError::Corrupt { at: r.at.saturating_sub(1), what: "base flag" }),
     };
     state.updated_at = base;
     let base_ms = base.map_or(0, Timestamp::ms);
@@ -127,19 +117,9 @@ fn decode(bytes: &[u8]) -> Result<ContactState, StateError> {
             2 => match r.u8()? {
                 0 => Scalar::Bool(false),
                 1 => Scalar::Bool(true),
-                _ => {
-                    return Err(StateError::Corrupt {
-                        at: r.at - 1,
-                        what: "boolean",
-                    })
-                }
+                _ => return Err(StateError::Corrupt { at: r.at - 1, what: "boolean" }),
             },
-            _ => {
-                return Err(StateError::Corrupt {
-                    at,
-                    what: "profile value tag",
-                })
-            }
+            _ => return Err(StateError::Corrupt { at, what: "profile value tag" }),
         };
         state.profile.insert(key, value);
     }
@@ -154,23 +134,9 @@ fn decode(bytes: &[u8]) -> Result<ContactState, StateError> {
         let capped = match r.u8()? {
             0 => false,
             1 => true,
-            _ => {
-                return Err(StateError::Corrupt {
-                    at,
-                    what: "capped flag",
-                })
-            }
+            _ => return Err(StateError::Corrupt { at, what: "capped flag" }),
         };
-        state.rules.insert(
-            key,
-            Accumulator {
-                value,
-                last,
-                count,
-                granted,
-                capped,
-            },
-        );
+        state.rules.insert(key, Accumulator { value, last, count, granted, capped });
     }
     let n = r.count()?;
     for _ in 0..n {
@@ -182,14 +148,7 @@ fn decode(bytes: &[u8]) -> Result<ContactState, StateError> {
         for _ in 0..k {
             recent.push(r.instant(base_ms)?);
         }
-        state.signals.insert(
-            key,
-            SignalTrack {
-                count,
-                first,
-                recent,
-            },
-        );
+        state.signals.insert(key, SignalTrack { count, first, recent });
     }
     let n = r.count()?;
     for _ in 0..n {
@@ -199,10 +158,7 @@ fn decode(bytes: &[u8]) -> Result<ContactState, StateError> {
         state.funnel.push((stage, when));
     }
     if r.at < bytes.len() {
-        return Err(StateError::TrailingBytes {
-            at: r.at,
-            extra: bytes.len() - r.at,
-        });
+        return Err(StateError::TrailingBytes { at: r.at, extra: bytes.len() - r.at });
     }
     Ok(state)
 }
@@ -239,24 +195,14 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn take(&mut self, n: usize) -> Result<&[u8], StateError> {
-        let end = self
-            .at
-            .checked_add(n)
-            .ok_or(StateError::Truncated { at: self.at })?;
-        let slice = self
-            .bytes
-            .get(self.at..end)
-            .ok_or(StateError::Truncated { at: self.at })?;
+        let end = self.at.checked_add(n).ok_or(StateError::Truncated { at: self.at })?;
+        let slice = self.bytes.get(self.at..end).ok_or(StateError::Truncated { at: self.at })?;
         self.at = end;
         Ok(slice)
     }
 
     fn u8(&mut self) -> Result<u8, StateError> {
-        let b = self
-            .bytes
-            .get(self.at)
-            .copied()
-            .ok_or(StateError::Truncated { at: self.at })?;
+        let b = self.bytes.get(self.at).copied().ok_or(StateError::Truncated { at: self.at })?;
         self.at += 1;
         Ok(b)
     }
@@ -289,10 +235,7 @@ impl Reader<'_> {
                 return Ok(v);
             }
         }
-        Err(StateError::Corrupt {
-            at: start,
-            what: "varint",
-        })
+        Err(StateError::Corrupt { at: start, what: "varint" })
     }
 
     fn u32_varint(&mut self) -> Result<u32, StateError> {
@@ -315,9 +258,7 @@ impl Reader<'_> {
         let n = self.count()?;
         let at = self.at;
         let raw = self.take(n)?;
-        core::str::from_utf8(raw)
-            .map(String::from)
-            .map_err(|_| StateError::Corrupt { at, what: "text" })
+        core::str::from_utf8(raw).map(String::from).map_err(|_| StateError::Corrupt { at, what: "text" })
     }
 
     fn instant(&mut self, base_ms: i64) -> Result<Timestamp, StateError> {
@@ -327,10 +268,7 @@ impl Reader<'_> {
             .ok()
             .and_then(|a| base_ms.checked_sub(a))
             .and_then(Timestamp::from_ms)
-            .ok_or(StateError::Corrupt {
-                at,
-                what: "instant",
-            })
+            .ok_or(StateError::Corrupt { at, what: "instant" })
     }
 }
 
@@ -344,24 +282,9 @@ mod tests {
         s.updated_at = Some(t(1_764_547_200_000));
         s.profile.insert("role".into(), Scalar::Str("VP".into()));
         s.profile.insert("company_size".into(), Scalar::Num(120.0));
-        s.rules.insert(
-            7,
-            Accumulator {
-                value: 21.5,
-                last: t(1_764_547_200_000),
-                count: 2,
-                granted: 30.0,
-                capped: false,
-            },
-        );
-        s.signals.insert(
-            9,
-            SignalTrack {
-                count: 3,
-                first: t(1_764_000_000_000),
-                recent: vec![t(1_764_547_200_000)],
-            },
-        );
+        s.rules
+            .insert(7, Accumulator { value: 21.5, last: t(1_764_547_200_000), count: 2, granted: 30.0, capped: false });
+        s.signals.insert(9, SignalTrack { count: 3, first: t(1_764_000_000_000), recent: vec![t(1_764_547_200_000)] });
         s.funnel.push((Stage::Mql, t(1_764_500_000_000)));
         s
     }
@@ -378,40 +301,25 @@ mod tests {
     fn unknown_version_is_a_typed_error() {
         let mut bytes = sample().to_bytes();
         bytes[0] = 9;
-        assert_eq!(
-            ContactState::from_bytes(&bytes),
-            Err(Error::InvalidState(StateError::UnknownVersion(9)))
-        );
-        assert_eq!(
-            ContactState::from_bytes(&[]),
-            Err(Error::InvalidState(StateError::Empty))
-        );
+        assert_eq!(ContactState::from_bytes(&bytes), Err(Error::InvalidState(StateError::UnknownVersion(9))));
+        assert_eq!(ContactState::from_bytes(&[]), Err(Error::InvalidState(StateError::Empty)));
     }
 
     #[test]
     fn every_truncation_is_an_error_not_a_panic() {
         let bytes = sample().to_bytes();
         for n in 0..bytes.len() {
-            assert!(
-                ContactState::from_bytes(&bytes[..n]).is_err(),
-                "prefix of {n} bytes accepted"
-            );
+            assert!(ContactState::from_bytes(&bytes[..n]).is_err(), "prefix of {n} bytes accepted");
         }
         let mut long = bytes.clone();
         long.push(0);
-        assert!(matches!(
-            ContactState::from_bytes(&long),
-            Err(Error::InvalidState(StateError::TrailingBytes { .. }))
-        ));
+        assert!(matches!(ContactState::from_bytes(&long), Err(Error::InvalidState(StateError::TrailingBytes { .. }))));
     }
 
     #[test]
     fn forged_huge_counts_are_refused_without_allocating() {
         // version 1, no base, profile count = 2^62
         let bytes = [1u8, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40];
-        assert!(matches!(
-            ContactState::from_bytes(&bytes),
-            Err(Error::InvalidState(StateError::Corrupt { .. }))
-        ));
+        assert!(matches!(ContactState::from_bytes(&bytes), Err(Error::InvalidState(StateError::Corrupt { .. }))));
     }
 }

@@ -1,0 +1,3 @@
+//! Browser-only code (the `browser` feature): never compiled into the edge build.
+
+mod storage;

@@ -1,0 +1,48 @@
+//! `Engine`: a compiled playbook. Build once per page or isolate, then fold and decide many times.
+
+use rekindle_core::{decide, ContactState, Playbook};
+use wasm_bindgen::prelude::*;
+
+use crate::convert;
+
+/// A compiled playbook (JS class `Engine`).
+#[wasm_bindgen(js_name = Engine)]
+pub struct JsEngine {
+    playbook: Playbook,
+}
+
+#[wasm_bindgen(js_class = Engine)]
+impl JsEngine {
+    /// Parses and compiles a playbook object; throws `E_PLAYBOOK_INVALID` listing every problem.
+    #[wasm_bindgen(constructor)]
+    pub fn new(playbook: JsValue) -> Result<JsEngine, JsValue> {
+        let value = convert::value(playbook, "playbook")?;
+        Ok(JsEngine { playbook: Playbook::parse(&value).map_err(crate::Error::from)? })
+    }
+
+    /// Folds events into a state (`undefined` = fresh) and returns the new state's bytes.
+    pub fn fold(&self, state: Option<Vec<u8>>, events: JsValue) -> Result<Vec<u8>, JsValue> {
+        let mut state = convert::state(state)?;
+        state.fold(&self.playbook, &convert::events(events)?);
+        Ok(state.to_bytes())
+    }
+
+    /// The decision for a state (`undefined` = fresh) at `now` (epoch ms).
+    pub fn decide(&self, state: Option<Vec<u8>>, now: f64) -> Result<JsValue, JsValue> {
+        let state = convert::state(state)?;
+        Ok(convert::to_js(&decide(&self.playbook, &state, convert::now(now)?))?)
+    }
+
+    /// Folds `events` into a fresh state and decides at `now`, without returning the state.
+    pub fn evaluate(&self, events: JsValue, now: f64) -> Result<JsValue, JsValue> {
+        let now = convert::now(now)?;
+        let mut state = ContactState::new();
+        state.fold(&self.playbook, &convert::events(events)?);
+        Ok(convert::to_js(&decide(&self.playbook, &state, now))?)
+    }
+
+    /// A readable view of a state, ids resolved through this playbook.
+    pub fn inspect(&self, state: Option<Vec<u8>>) -> Result<JsValue, JsValue> {
+        Ok(convert::to_js(&convert::state(state)?.view(&self.playbook))?)
+    }
+}

@@ -1,0 +1,40 @@
+//! rekindle-wasm: the low-level wasm-bindgen API over `rekindle-core`.
+//!
+//! Bindings translate; they do not decide: every export converts its JS arguments, calls one core function
+//! and converts the result. The hand-written facade in `pkg/` wraps this module; users never import it.
+//! Two builds come from this crate: `edge` (Node, workerd) and `web` (`--features browser`, adds storage).
+
+mod convert;
+mod engine;
+mod error;
+
+#[cfg(feature = "browser")]
+mod browser;
+
+pub use engine::JsEngine;
+pub use error::Error;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Every stable error code, in documentation order (the facade's `ERROR_CODES`).
+#[wasm_bindgen(js_name = errorCodes)]
+pub fn error_codes() -> Vec<String> {
+    rekindle_core::ErrorCode::ALL.iter().map(|c| c.as_str().to_owned()).collect()
+}
+
+/// The crate version, e.g. `"0.1.0"`.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// Bytes of wasm linear memory in use (it only grows); the facade's memory-plateau test reads it.
+#[wasm_bindgen(js_name = memoryBytes)]
+pub fn memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .ok()
+        .and_then(|m| m.buffer().dyn_into::<js_sys::ArrayBuffer>().ok())
+        .map_or(0.0, |b| f64::from(b.byte_length()))
+}
