@@ -63,12 +63,13 @@ fn check_shape(vector: &Json, name: &str) -> Result<(), String> {
     if let Some(key) = unknown_key(top, VECTOR_KEYS) {
         return fail(&format!("unknown key {key}"));
     }
-    if !top.get("description").and_then(Json::as_str).is_some_and(|d| !d.trim().is_empty()) {
+    if top.get("description").and_then(Json::as_str).is_none_or(|d| d.trim().is_empty()) {
         return fail("description must be a non-empty string");
     }
-    let domain_ok = top.get("domain").and_then(Json::as_array).is_some_and(|ids| {
-        !ids.is_empty() && ids.iter().all(|d| d.as_str().is_some_and(is_domain_id))
-    });
+    let domain_ok = top
+        .get("domain")
+        .and_then(Json::as_array)
+        .is_some_and(|ids| !ids.is_empty() && ids.iter().all(|d| d.as_str().is_some_and(is_domain_id)));
     if !domain_ok {
         return fail("domain must be a non-empty array of DOMAIN ids like \"D16\"");
     }
@@ -108,7 +109,9 @@ fn check_shape(vector: &Json, name: &str) -> Result<(), String> {
             if let Some(problems) = e.get("problems") {
                 let Some(problems) = problems.as_array() else { return fail("expectError.problems must be an array") };
                 for (i, p) in problems.iter().enumerate() {
-                    let Some(p) = p.as_object() else { return fail(&format!("expectError.problems[{i}] must be an object")) };
+                    let Some(p) = p.as_object() else {
+                        return fail(&format!("expectError.problems[{i}] must be an object"));
+                    };
                     if let Some(key) = unknown_key(p, PROBLEM_KEYS) {
                         return fail(&format!("unknown key expectError.problems[{i}].{key}"));
                     }
@@ -165,7 +168,11 @@ fn run_vector(vector: &Json) -> Result<Outcome, String> {
             let canonical = canonical_error(&error);
             match expected_error {
                 Some(expected) => error_match(expected, &canonical, &mut failures),
-                None => failures.push(format!("expected a decision, got {} at {:?}: {error}", error.code().as_str(), error.path())),
+                None => failures.push(format!(
+                    "expected a decision, got {} at {:?}: {error}",
+                    error.code().as_str(),
+                    error.path()
+                )),
             }
             js_stringify(&canonical)
         }
@@ -180,7 +187,8 @@ fn evaluate(
     now: Option<&Json>,
     failures: &mut Vec<String>,
 ) -> Result<Result<Json, Error>, String> {
-    let to_value = |json: &Json| serde_json::from_value::<Value>(json.clone()).map_err(|e| format!("to rekindle Value: {e}"));
+    let to_value =
+        |json: &Json| serde_json::from_value::<Value>(json.clone()).map_err(|e| format!("to rekindle Value: {e}"));
     let playbook = match Playbook::parse(&to_value(playbook_json)?) {
         Ok(p) => p,
         Err(e) => return Ok(Err(e)),
@@ -248,7 +256,8 @@ fn error_match(expected: &Json, actual: &Json, failures: &mut Vec<String>) {
             format!("{} {}", field("path"), field("code"))
         };
         let want: Vec<String> = want.iter().map(pair).collect();
-        let got: Vec<String> = actual.get("problems").and_then(Json::as_array).map(|a| a.iter().map(pair).collect()).unwrap_or_default();
+        let got: Vec<String> =
+            actual.get("problems").and_then(Json::as_array).map(|a| a.iter().map(pair).collect()).unwrap_or_default();
         for p in want.iter().filter(|p| !got.contains(p)) {
             failures.push(format!("problems: missing ({p})"));
         }
@@ -268,9 +277,7 @@ fn partial_match(expected: &Json, actual: &Json, path: &str, failures: &mut Vec<
     match expected {
         Json::Number(want) => {
             let want = want.as_f64().unwrap_or(f64::NAN);
-            let close = actual
-                .as_f64()
-                .is_some_and(|got| (got - want).abs() <= NUMBER_TOLERANCE * want.abs().max(1.0));
+            let close = actual.as_f64().is_some_and(|got| (got - want).abs() <= NUMBER_TOLERANCE * want.abs().max(1.0));
             if !close {
                 failures.push(format!("{at}: expected {}, got {}", js_number(want), show(actual)));
             }
