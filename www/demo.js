@@ -167,7 +167,8 @@ function forgetVisitor() {
 // Rendering. Reasons become readable rows: rule path, what happened, contribution after decay.
 
 const formatNumber = (value) => (Number.isInteger(value) ? String(value) : value.toFixed(2));
-const formatInstant = (ms) => `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+const formatInstant = (ms) =>
+  (Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC` : "(unknown time)");
 
 /** One readable row per reason kind (docs/playbook.md "Decision"); unknown kinds still show their kind. */
 export function describeReason(reason) {
@@ -395,13 +396,16 @@ async function main() {
   }
   const version = typeof demo.rekindle.version === "function" ? demo.rekindle.version() : demo.rekindle.version;
   setStatus(`Scoring in this browser with rekindle ${version ?? ""}.`.replace(" .", "."), "ready");
-  const log = demo.contact.log;
-  demo.contact = visitorContact();
-  if (log.length > 0) {
-    // Clicks made while the engine was loading are folded now, not lost.
-    demo.contact.state = demo.engine.fold(demo.contact.state, log);
-    demo.contact.log = log;
-    demo.rekindle.saveState(VISITOR_STATE_KEY, demo.contact.state);
+  // Rebuild whoever is shown with the engine, folding the clicks made while it was loading (not lost).
+  const before = demo.contact;
+  const sample = demo.samples.find((candidate) => candidate.id === before.key);
+  demo.contact = sample ? sampleContact(sample) : visitorContact();
+  demo.contact.offset = before.offset;
+  const clicks = before.log.filter((event) => String(event.id).startsWith("web-"));
+  if (clicks.length > 0) {
+    demo.contact.state = demo.engine.fold(demo.contact.state, clicks);
+    demo.contact.log.push(...clicks);
+    if (!sample) demo.rekindle.saveState(VISITOR_STATE_KEY, demo.contact.state);
   }
   root.dataset.rekindle = "ready";
   render();
