@@ -1,0 +1,99 @@
+//! `rekindle`: the native command line over rekindle-core.
+//!
+//! stdout carries data and only data; messages go to stderr. Exit codes: 0 done; 1 I/O or internal failure;
+//! 2 usage error; 3 unusable input (invalid playbook, malformed events; the message names the path).
+
+mod args;
+mod error;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use rekindle_core::{decide, ContactState, Event, Playbook, Timestamp, Value};
+
+use args::{Cli, Command, DecideArgs};
+use error::CliError;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rekindle: {e}");
+            for p in e.problems().iter().skip(1) {
+                eprintln!("  also: {p}");
+            }
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), CliError> {
+    match command {
+        Command::Check { playbook } => {
+            let pb = load_playbook(&playbook)?;
+            eprintln!("{}: ok ({} signals)", playbook.display(), pb.signals().len());
+            Ok(())
+        }
+        Command::Decide(args) => decide_cmd(args),
+    }
+}
+
+fn read_json(path: &std::path::Path) -> Result<Value, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Io { path: path.into(), source })?;
+    serde_json::from_str(&text).map_err(|e| CliError::Json {
+        path: path.into(),
+        line: e.line(),
+        column: e.column(),
+        reason: e.to_string(),
+    })
+}
+
+fn load_playbook(path: &std::path::Path) -> Result<Playbook, CliError> {
+    let value = read_json(path)?;
+    Playbook::parse(&value).map_err(|e| CliError::Core { file: path.into(), source: e })
+}
+
+fn decide_cmd(args: DecideArgs) -> Result<(), CliError> {
+    let pb = load_playbook(&args.playbook)?;
+    let events_value = read_json(&args.events)?;
+    let events = Event::parse_list(&events_value, "events")
+        .map_err(|e| CliError::Core { file: args.events.clone(), source: e })?;
+    let now = match &args.now {
+        Some(text) => {
+            let v = match text.parse::<f64>() {
+                Ok(n) => Value::Number(n),
+                Err(_) => Value::String(text.clone()),
+            };
+            Timestamp::parse(&v, "--now").map_err(|e| CliError::Usage(e.to_string()))?
+        }
+        None => clock_now()?,
+    };
+    let mut state = ContactState::new();
+    state.fold(&pb, &events);
+    let decision = decide(&pb, &state, now);
+    let mut out = std::io::stdout().lock();
+    let written = if args.pretty {
+        serde_json::to_writer_pretty(&mut out, &decision)
+    } else {
+        serde_json::to_writer(&mut out, &decision)
+    };
+    written.map_err(|e| CliError::Io { path: "<stdout>".into(), source: e.into() })?;
+    writeln!(out).map_err(|source| CliError::Io { path: "<stdout>".into(), source })
+}
+
+/// The one place rekindle reads the clock: the CLI's default `--now`, echoed to stderr.
+#[allow(clippy::disallowed_methods)]
+fn clock_now() -> Result<Timestamp, CliError> {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|_| CliError::Usage("the system clock is before 1970; pass --now".into()))?
+        .as_millis();
+    let ts = i64::try_from(ms)
+        .ok()
+        .and_then(Timestamp::from_ms)
+        .ok_or_else(|| CliError::Usage("the system clock is out of range; pass --now".into()))?;
+    eprintln!("rekindle: --now not given, using the system clock: {}", ts.ms());
+    Ok(ts)
+}

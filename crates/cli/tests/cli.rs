@@ -1,0 +1,93 @@
+//! Runs the real `rekindle` binary: exit codes, stdout is data only, every playbook problem is listed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn rekindle(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rekindle")).args(args).current_dir(repo()).output().expect("run rekindle")
+}
+
+fn temp_file(name: &str, body: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rekindle-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, body).expect("write temp file");
+    path
+}
+
+#[test]
+fn check_accepts_the_example_playbook() {
+    let out = rekindle(&["check", "--playbook", "examples/playbooks/saas.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty(), "check writes nothing to stdout");
+}
+
+#[test]
+fn check_lists_every_problem_and_exits_3() {
+    let bad = temp_file(
+        "bad.json",
+        r#"{"version": 1, "signals": {"p": {"kind": "page_view"}},
+            "scores": {"intent": {"rules": [
+              {"signal": "nope", "points": 5},
+              {"signal": "p", "points": "ten", "decay": {"half_life": "-7d"}}]}}}"#,
+    );
+    let out = rekindle(&["check", "--playbook", bad.to_str().expect("utf-8 path")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("scores.intent.rules[0].signal: unknown signal \"nope\""), "{stderr}");
+    assert!(stderr.contains("scores.intent.rules[1].points"), "{stderr}");
+    assert!(stderr.contains("scores.intent.rules[1].decay.half_life"), "{stderr}");
+}
+
+#[test]
+fn decide_prints_the_decision_as_json_on_stdout() {
+    let events = temp_file(
+        "events.json",
+        r#"[{"at": "2026-11-20T10:00:00Z", "kind": "page_view", "props": {"path": "/pricing"}},
+            {"at": "2026-11-21T10:00:00Z", "kind": "form_submit", "props": {"form": "demo"}}]"#,
+    );
+    let out = rekindle(&[
+        "decide",
+        "--playbook",
+        "examples/playbooks/saas.json",
+        "--events",
+        events.to_str().expect("utf-8 path"),
+        "--now",
+        "2026-11-22T10:00:00Z",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let decision: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert!(decision["scores"]["intent"].as_f64().is_some_and(|i| i > 0.0), "{decision}");
+    assert!(decision["reasons"].as_array().is_some_and(|r| !r.is_empty()));
+}
+
+#[test]
+fn bad_now_is_a_usage_error_and_missing_file_an_io_error() {
+    let events = temp_file("empty.json", "[]");
+    let path = events.to_str().expect("utf-8 path");
+    let out = rekindle(&["decide", "--playbook", "examples/playbooks/saas.json", "--events", path, "--now", "soon"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = rekindle(&["decide", "--playbook", "does/not/exist.json", "--events", path, "--now", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does/not/exist.json"));
+}
+
+#[test]
+fn malformed_event_names_the_file_and_event_path() {
+    let events = temp_file("bad-events.json", r#"[{"at": "yesterday", "kind": "page_view"}]"#);
+    let out = rekindle(&[
+        "decide",
+        "--playbook",
+        "examples/playbooks/saas.json",
+        "--events",
+        events.to_str().expect("utf-8 path"),
+        "--now",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("events[0].at"));
+}
