@@ -1,4 +1,5 @@
 //! Runs the real `rekindle` binary: exit codes, stdout is data only, every playbook problem is listed.
+#![allow(clippy::expect_used, clippy::indexing_slicing)] // test helpers: a failed setup should abort the test
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
