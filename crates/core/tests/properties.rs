@@ -173,7 +173,7 @@ fn arb_json(depth: u32) -> BoxedStrategy<serde_json::Value> {
         any::<bool>().prop_map(serde_json::Value::from),
         (-1e6f64..1e6).prop_map(serde_json::Value::from),
         prop_oneof![Just("7d"), Just("-1d"), Just("page_view"), Just("version"), Just(""), Just("x*")]
-            .prop_map(|s| serde_json::Value::from(s)),
+            .prop_map(serde_json::Value::from),
     ];
     if depth == 0 {
         return leaf.boxed();
