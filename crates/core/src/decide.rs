@@ -41,7 +41,7 @@ pub struct Decision {
     pub stage: Stage,
     /// Which bars hold now.
     pub meets: Meets,
-    /// Reached MQL once, but the MQL bar no longer holds (D11).
+    /// Reached MQL once, and intent has decayed under the MQL bar while the SQL bar does not hold (D11).
     pub reactivation_candidate: bool,
     /// Stages reached, with when.
     pub funnel: Vec<FunnelStep>,
@@ -93,7 +93,9 @@ pub fn decide(playbook: &Playbook, state: &ContactState, now: Timestamp) -> Deci
         readiness,
         stage,
         meets: Meets { mql, sql },
-        reactivation_candidate: reached_mql && playbook.stages.mql.is_some() && !mql,
+        reactivation_candidate: reached_mql
+            && !sql
+            && playbook.stages.mql.as_ref().is_some_and(|bar| bar.score_slipped(&scores, mql)),
         funnel: state.funnel.iter().map(|(stage, at)| FunnelStep { stage: *stage, at: *at }).collect(),
         reasons,
     }

@@ -16,7 +16,7 @@ use crate::stage::{parse_stages, Stages};
 use crate::time::short_number;
 use crate::value::Value;
 use reader::Reader;
-use signal::{parse_signals, Signal};
+use signal::{parse_signals, Declared, Signal};
 
 /// The playbook format version this build reads.
 pub const VERSION: u32 = 1;
@@ -63,17 +63,21 @@ impl Playbook {
                 ),
             }
         }
-        let mut signals = r.required(&top, "signals").map(|s| parse_signals(&mut r, s)).unwrap_or_default();
+        let declared = match r.required(&top, "signals") {
+            Some(s) => parse_signals(&mut r, s),
+            None => Declared { signals: Vec::new(), ids: Vec::new() },
+        };
         let (mut fit, mut intent) = (FitGroup::default(), IntentGroup::default());
         if let Some(scores) = top.get("scores").and_then(|s| r.object(s, "scores", &["fit", "intent"])) {
             if let Some(f) = scores.get("fit") {
                 fit = parse_fit(&mut r, f);
             }
             if let Some(i) = scores.get("intent") {
-                intent = parse_intent(&mut r, i, &signals);
+                intent = parse_intent(&mut r, i, &declared);
             }
         }
-        let stages = top.get("stages").map(|s| parse_stages(&mut r, s, &signals)).unwrap_or_default();
+        let stages = top.get("stages").map(|s| parse_stages(&mut r, s, &declared)).unwrap_or_default();
+        let mut signals = declared.signals;
         check_key_collisions(&mut r, &signals, &intent);
         if !r.problems.is_empty() {
             return Err(Error::InvalidPlaybook { problems: r.problems });

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::error::ProblemCode;
 use crate::explain::{Reason, Sink};
 use crate::playbook::reader::{index, Reader};
-use crate::playbook::signal::Signal;
+use crate::playbook::signal::{Declared, Signal};
 use crate::time::{quote, Span, Timestamp};
 use crate::value::Value;
 
@@ -207,12 +207,23 @@ impl Bar {
         (mins && all && any) || direct
     }
 
+    /// D11, DESIGN §7: the behavioural score this bar asks for no longer holds — `intent` under its `intent`
+    /// minimum, else `total` under its `total` minimum; for a bar without either, the bar as a whole failing.
+    pub(crate) fn score_slipped(&self, scores: &Scores, holds_now: bool) -> bool {
+        let min = |kind: ScoreKind| self.min.iter().find(|(k, _)| *k == kind).map(|(_, n)| *n);
+        match (min(ScoreKind::Intent), min(ScoreKind::Total)) {
+            (Some(needed), _) => scores.intent < needed,
+            (None, Some(needed)) => scores.total < needed,
+            (None, None) => !holds_now,
+        }
+    }
+
     pub(crate) fn conditions(&self) -> impl Iterator<Item = &Condition> {
         self.all.iter().chain(&self.any).chain(&self.direct)
     }
 }
 
-pub(crate) fn parse_stages(r: &mut Reader, v: &Value, signals: &[Signal]) -> Stages {
+pub(crate) fn parse_stages(r: &mut Reader, v: &Value, signals: &Declared) -> Stages {
     let mut stages = Stages::default();
     let Some(obj) = r.object(v, "stages", &["readiness", "mql", "sql"]) else {
         return stages;
@@ -257,7 +268,7 @@ fn score_kind(r: &mut Reader, s: &str, path: &str) -> Option<ScoreKind> {
     }
 }
 
-fn parse_bar(r: &mut Reader, v: &Value, path: &str, signals: &[Signal]) -> Option<Bar> {
+fn parse_bar(r: &mut Reader, v: &Value, path: &str, signals: &Declared) -> Option<Bar> {
     let o = r.object(v, path, &["min", "all", "any", "direct"])?;
     let mut bar = Bar { path: path.into(), min: Vec::new(), all: Vec::new(), any: Vec::new(), direct: Vec::new() };
     let mut ok = true;
@@ -296,19 +307,12 @@ fn parse_bar(r: &mut Reader, v: &Value, path: &str, signals: &[Signal]) -> Optio
     (ok && !empty).then_some(bar)
 }
 
-fn parse_condition(r: &mut Reader, v: &Value, path: &str, signals: &[Signal]) -> Option<Condition> {
+fn parse_condition(r: &mut Reader, v: &Value, path: &str, signals: &Declared) -> Option<Condition> {
     let o = r.object(v, path, &["signal", "within", "at_least"])?;
-    let signal = r.required(&o, "signal").and_then(|s| r.string(s, &o.at("signal"))).and_then(|name| {
-        let found = signals.iter().position(|s| s.id == name);
-        if found.is_none() {
-            r.problem(
-                o.at("signal"),
-                ProblemCode::UnknownSignal,
-                format!("unknown signal \"{}\"; define it under \"signals\"", quote(name)),
-            );
-        }
-        found
-    });
+    let signal = r
+        .required(&o, "signal")
+        .and_then(|s| r.string(s, &o.at("signal")))
+        .and_then(|name| signals.resolve(r, name, &o.at("signal")));
     let within = r.required(&o, "within").and_then(|w| r.span(w, &o.at("within")));
     let at_least = match o.get("at_least") {
         Some(n) => r.count(n, &o.at("at_least"), 1),

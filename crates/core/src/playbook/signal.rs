@@ -91,11 +91,34 @@ pub(crate) fn key_of(namespace: &str, id: &str) -> u32 {
     h
 }
 
-pub(crate) fn parse_signals(r: &mut Reader, v: &Value) -> Vec<Signal> {
+/// The compiled signals, plus every id the playbook declared — including those that failed to compile, so a
+/// reference to a broken signal is not reported a second time as unknown.
+pub(crate) struct Declared {
+    pub(crate) signals: Vec<Signal>,
+    pub(crate) ids: Vec<String>,
+}
+
+impl Declared {
+    /// Resolves a reference: `Some(index)`, or `None` after recording `unknown_signal` when it was never declared.
+    pub(crate) fn resolve(&self, r: &mut Reader, name: &str, path: &str) -> Option<usize> {
+        let found = self.signals.iter().position(|s| s.id == name);
+        if found.is_none() && !self.ids.iter().any(|id| id == name) {
+            r.problem(
+                path,
+                ProblemCode::UnknownSignal,
+                format!("unknown signal \"{}\"; define it under \"signals\"", quote(name)),
+            );
+        }
+        found
+    }
+}
+
+pub(crate) fn parse_signals(r: &mut Reader, v: &Value) -> Declared {
     let mut out = Vec::new();
     let Some(obj) = r.object(v, "signals", &[]) else {
-        return out;
+        return Declared { signals: out, ids: Vec::new() };
     };
+    let ids = obj.entries().iter().map(|(id, _)| id.clone()).collect();
     for (id, def) in obj.entries() {
         let path = obj.at(id);
         let id_ok = r.id(id, &path);
@@ -140,7 +163,7 @@ pub(crate) fn parse_signals(r: &mut Reader, v: &Value) -> Vec<Signal> {
             out.push(Signal { key: key_of("signal", id), id: id.clone(), kind, matchers, include_machine, keep: 1 });
         }
     }
-    out
+    Declared { signals: out, ids }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::decay::Decay;
 use crate::error::ProblemCode;
 use crate::explain::{Reason, Sink};
 use crate::playbook::reader::{index, Reader};
-use crate::playbook::signal::{key_of, Signal};
+use crate::playbook::signal::{key_of, Declared, Signal};
 use crate::time::{quote, Span, Timestamp};
 use crate::value::Value;
 
@@ -123,7 +123,7 @@ impl IntentRule {
     }
 }
 
-pub(crate) fn parse_intent(r: &mut Reader, v: &Value, signals: &[Signal]) -> IntentGroup {
+pub(crate) fn parse_intent(r: &mut Reader, v: &Value, signals: &Declared) -> IntentGroup {
     let mut group = IntentGroup::default();
     let Some(obj) = r.object(v, "scores.intent", &["rules", "max"]) else {
         return group;
@@ -139,17 +139,7 @@ pub(crate) fn parse_intent(r: &mut Reader, v: &Value, signals: &[Signal]) -> Int
             continue;
         };
         let signal_name = r.required(&ro, "signal").and_then(|s| r.string(s, &ro.at("signal")));
-        let signal = signal_name.and_then(|name| {
-            let found = signals.iter().position(|s| s.id == name);
-            if found.is_none() {
-                r.problem(
-                    ro.at("signal"),
-                    ProblemCode::UnknownSignal,
-                    format!("unknown signal \"{}\"; define it under \"signals\"", quote(name)),
-                );
-            }
-            found
-        });
+        let signal = signal_name.and_then(|name| signals.resolve(r, name, &ro.at("signal")));
         let points = r.required(&ro, "points").and_then(|p| r.number(p, &ro.at("points")));
         let decay = match ro.get("decay") {
             None => Some(Decay::None),
