@@ -104,8 +104,8 @@ impl Timestamp {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // As an f64 so JS receives a plain number (never a BigInt), whatever the serializer.
-        s.serialize_f64(self.0 as f64)
+        // Always within ±8.64e15, inside JS's safe-integer range: serde-wasm-bindgen gives a plain number.
+        s.serialize_i64(self.0)
     }
 }
 
