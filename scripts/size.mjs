@@ -1,5 +1,6 @@
-// Prints raw / gzip (level 9) / brotli (quality 11) bytes of every shipped wasm and JS file and checks them
-// against scripts/size-budget.json. Exit 1 only when something is over budget; 2 when an artefact is missing.
+// Prints raw / gzip (level 9) / brotli (quality 11) bytes of every shipped wasm and JS file (and, for JS, the
+// size minified by esbuild) and checks them against scripts/size-budget.json.
+// Exit 1 only when something is over budget; 2 when an artefact (or esbuild, for JS) is missing.
 //
 //   node scripts/size.mjs        (after `npm run build`)
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -19,6 +20,16 @@ function expand(pattern) {
     .map((name) => `${star[1]}/${name}`);
 }
 
+/** esbuild's transform, or null before `npm ci` has run. */
+async function loadMinifier() {
+  try {
+    const { transform } = await import("esbuild");
+    return async (code) => (await transform(code, { minify: true, format: "esm", target: "es2022" })).code.length;
+  } catch {
+    return null;
+  }
+}
+
 /** Measures one file: { raw, gzip, brotli } in bytes. */
 export function measure(bytes) {
   return {
@@ -34,7 +45,8 @@ export function measure(bytes) {
 }
 
 /** Returns { rows, over, missing } for every budgeted file. */
-export function sizeReport(budgetFile = join(repoRoot, "scripts", "size-budget.json")) {
+export async function sizeReport(budgetFile = join(repoRoot, "scripts", "size-budget.json")) {
+  const minify = await loadMinifier();
   const { budgets } = JSON.parse(readFileSync(budgetFile, "utf8"));
   const rows = [];
   const missing = [];
@@ -47,8 +59,13 @@ export function sizeReport(budgetFile = join(repoRoot, "scripts", "size-budget.j
         missing.push(file);
         continue;
       }
-      const size = measure(readFileSync(abs));
-      const over = ["raw", "gzip", "brotli"].filter((k) => budget[k] !== undefined && size[k] > budget[k]);
+      const bytes = readFileSync(abs);
+      const size = measure(bytes);
+      if (file.endsWith(".js")) {
+        if (minify === null) missing.push(`esbuild (to minify ${file}; run \`node scripts/bootstrap.mjs\`)`);
+        else size.min = await minify(bytes.toString("utf8"));
+      }
+      const over = ["raw", "min", "gzip", "brotli"].filter((k) => budget[k] !== undefined && size[k] > budget[k]);
       rows.push({ file, ...size, budget, over });
     }
   }
@@ -58,16 +75,18 @@ export function sizeReport(budgetFile = join(repoRoot, "scripts", "size-budget.j
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
 function cell(size, limit) {
+  if (size === undefined) return "";
   const text = `${size} (${kb(size)})`;
   return limit === undefined ? text : `${text} / ${kb(limit)}${size > limit ? " OVER" : ""}`;
 }
 
 /** Prints the table; returns the process exit code (0 ok, 1 over budget, 2 missing artefact). */
-export function printSizeReport(log = (line) => console.log(line)) {
-  const { rows, over, missing } = sizeReport();
+export async function printSizeReport(log = (line) => console.log(line)) {
+  const { rows, over, missing } = await sizeReport();
   for (const r of rows) {
+    const min = r.min === undefined ? "" : `  min ${cell(r.min, r.budget.min)}`;
     log(
-      `${r.file.padEnd(38)} raw ${cell(r.raw, r.budget.raw)}  gzip ${cell(r.gzip, r.budget.gzip)}  brotli ${cell(r.brotli, r.budget.brotli)}`,
+      `${r.file.padEnd(36)} raw ${cell(r.raw, r.budget.raw)}${min}  gzip ${cell(r.gzip, r.budget.gzip)}  brotli ${cell(r.brotli, r.budget.brotli)}`,
     );
   }
   for (const file of missing) log(`${file}: missing (run \`npm run build\` first)`);
@@ -77,5 +96,5 @@ export function printSizeReport(log = (line) => console.log(line)) {
 }
 
 if (isMain(import.meta.url)) {
-  process.exitCode = printSizeReport();
+  process.exitCode = await printSizeReport();
 }

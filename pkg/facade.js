@@ -1,0 +1,231 @@
+// The one hand-written facade over the generated bindings (pkg/gen/{edge,web}/rekindle_wasm.js).
+// An entry shim (node.js, workerd.js, browser.js) passes the generated module to install(); everything
+// public is re-exported by the entries. Bindings translate; the engine decides: this file only converts
+// arguments, maps errors and tracks handle lifetimes.
+
+/** Every error code rekindle can raise, in documentation order. */
+export const ERROR_CODES = Object.freeze([
+  "E_PLAYBOOK_INVALID",
+  "E_INPUT_INVALID",
+  "E_STATE_INVALID",
+  "E_SIGNATURE_INVALID",
+  "E_IMPORT_INVALID",
+  "E_NOT_INITIALIZED",
+  "E_DISPOSED",
+  "E_INTERNAL",
+]);
+
+/** The one error class: `code` is stable, `path` says where, `details.problems` lists playbook problems. */
+export class RekindleError extends Error {
+  constructor(code, message, { path, details, cause } = {}) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = "RekindleError";
+    this.code = code;
+    this.path = path;
+    this.details = details;
+  }
+}
+
+let gen = null; // the generated module, once installed
+let loader = null; // the entry's initialiser: (options) => void | Promise<void>
+let ready = false;
+let pending = null; // the in-flight init() promise
+let generation = 0; // bumps when the wasm instance is replaced; older handles are then disposed
+let broken = null; // set when re-instantiation itself failed
+
+/**
+ * Called once by an entry shim with the generated module and a function that instantiates it.
+ * A synchronous loader (Node, workerd) runs at once, so `init()` resolves immediately there.
+ */
+export function install(generated, load, { sync = false } = {}) {
+  gen = generated;
+  loader = load;
+  if (sync) {
+    load({});
+    markReady();
+  }
+}
+
+function markReady() {
+  const codes = gen.errorCodes?.();
+  if (Array.isArray(codes) && [...codes].sort().join() !== [...ERROR_CODES].sort().join()) {
+    throw new RekindleError("E_INTERNAL", `the facade and the wasm disagree on error codes: wasm has ${codes.join(", ")}`);
+  }
+  ready = true;
+}
+
+/**
+ * Loads the wasm. Idempotent and safe to call concurrently: every call shares one instantiation.
+ * In Node and workerd the entry has already instantiated synchronously, so this resolves at once.
+ */
+export function init(options = {}) {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    return Promise.reject(inputError("options", `expected an options object like { url }, got ${describe(options)}`));
+  }
+  if (ready) return Promise.resolve();
+  if (loader === null) {
+    return Promise.reject(new RekindleError("E_NOT_INITIALIZED", "rekindle was imported without an entry point: import \"rekindle\""));
+  }
+  pending ??= Promise.resolve()
+    .then(() => loader(options))
+    .then(markReady)
+    .catch((err) => {
+      pending = null;
+      if (err instanceof RekindleError) throw err;
+      throw new RekindleError("E_INTERNAL", `could not instantiate rekindle's wasm: ${err?.message ?? String(err)}`, {
+        cause: err,
+      });
+    });
+  return pending;
+}
+
+/** rekindle's version, as compiled into the wasm. Throws E_NOT_INITIALIZED before init(). */
+export function version() {
+  return call(() => gen.version());
+}
+
+function describe(value) {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (value instanceof Date) return "a Date (pass date.getTime())";
+  if (typeof value === "number") return Number.isFinite(value) ? `the number ${value}` : String(value);
+  return `a ${typeof value}`;
+}
+
+function inputError(path, reason) {
+  return new RekindleError("E_INPUT_INVALID", `${path}: ${reason}`, { path });
+}
+
+/** Maps whatever the generated module threw to a RekindleError. */
+function translate(err) {
+  if (err instanceof RekindleError) return err;
+  if (err instanceof Error && err.name === "RekindleError" && typeof err.code === "string") {
+    Object.setPrototypeOf(err, RekindleError.prototype);
+    return err;
+  }
+  // Anything else escaped from inside the wasm (a trap, a stack overflow): its memory may be inconsistent,
+  // so replace the instance. Every handle made before this point now throws E_DISPOSED.
+  generation += 1;
+  try {
+    gen.__wbg_reset_state();
+  } catch (resetErr) {
+    broken = resetErr;
+  }
+  const what = err instanceof WebAssembly.RuntimeError ? `trapped (${err.message})` : `failed (${err?.message ?? err})`;
+  return new RekindleError(
+    "E_INTERNAL",
+    `rekindle's wasm ${what}; this is a bug. The module was re-instantiated and existing engines are disposed.`,
+    { cause: err },
+  );
+}
+
+/** Runs `fn` against the generated module with the initialisation check and error mapping. */
+export function call(fn) {
+  if (!ready) {
+    throw new RekindleError("E_NOT_INITIALIZED", "rekindle is not initialised: await init() first");
+  }
+  if (broken !== null) {
+    throw new RekindleError("E_INTERNAL", `rekindle's wasm could not be re-instantiated: ${broken.message}`, {
+      cause: broken,
+    });
+  }
+  try {
+    return fn();
+  } catch (err) {
+    throw translate(err);
+  }
+}
+
+function stateArg(state, { optional }) {
+  if (optional && (state === null || state === undefined)) return undefined;
+  if (state instanceof Uint8Array) return state;
+  const expected = optional ? "a Uint8Array from fold(), or null" : "a Uint8Array from fold()";
+  throw inputError("state", `expected ${expected}, got ${describe(state)}`);
+}
+
+function nowArg(options) {
+  if (options === undefined) return Date.now();
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw inputError("options", `expected an options object like { now }, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== "now") throw inputError(`options.${key}`, "unknown option; the only option is now");
+  }
+  const { now } = options;
+  if (now === undefined) return Date.now();
+  if (typeof now !== "number" || !Number.isSafeInteger(now)) {
+    throw inputError("options.now", `expected whole epoch milliseconds like Date.now(), got ${describe(now)}`);
+  }
+  return now;
+}
+
+const dispose = Symbol.dispose ?? Symbol.for("Symbol.dispose");
+
+/** A compiled playbook. Build one per page or isolate and evaluate many contacts with it. */
+export class Engine {
+  #inner = null;
+  #generation = -1;
+
+  constructor(playbook) {
+    let value = playbook;
+    if (typeof playbook === "string") {
+      try {
+        value = JSON.parse(playbook);
+      } catch (err) {
+        const message = `expected a JSON object, got text that is not JSON (${err.message})`;
+        throw new RekindleError("E_PLAYBOOK_INVALID", `invalid playbook: ${message}`, {
+          path: "",
+          details: { problems: [{ path: "", code: "wrong_type", message }] },
+        });
+      }
+    }
+    this.#inner = call(() => new gen.Engine(value));
+    this.#generation = generation;
+  }
+
+  #use(fn) {
+    return call(() => {
+      if (this.#inner === null || this.#generation !== generation) {
+        throw new RekindleError("E_DISPOSED", "this Engine was freed (or lost to a wasm restart); create a new one");
+      }
+      return fn(this.#inner);
+    });
+  }
+
+  /** Folds events into a state (null for a new contact); returns the new state bytes. */
+  fold(state, events) {
+    const bytes = stateArg(state, { optional: true });
+    return this.#use((inner) => inner.fold(bytes, events));
+  }
+
+  /** The decision for a state at `options.now` (default Date.now()). */
+  decide(state, options) {
+    const bytes = stateArg(state, { optional: true });
+    const now = nowArg(options);
+    return this.#use((inner) => inner.decide(bytes, now));
+  }
+
+  /** decide(fold(null, events), options) in one call. */
+  evaluate(events, options) {
+    const now = nowArg(options);
+    return this.#use((inner) => inner.evaluate(events, now));
+  }
+
+  /** A readable view of a state, for debugging and the demo. */
+  inspect(state) {
+    const bytes = stateArg(state, { optional: false });
+    return this.#use((inner) => inner.inspect(bytes));
+  }
+
+  /** Releases the wasm memory. Idempotent; afterwards every method throws E_DISPOSED. */
+  free() {
+    const inner = this.#inner;
+    this.#inner = null;
+    // A handle from a replaced instance points into memory that no longer exists: drop it, never free it.
+    if (inner !== null && this.#generation === generation && ready) inner.free();
+  }
+
+  [dispose]() {
+    this.free();
+  }
+}

@@ -1,0 +1,9 @@
+// Node entry: instantiates the edge build synchronously from disk, so `await init()` resolves at once.
+import { readFileSync } from "node:fs";
+import * as gen from "./gen/edge/rekindle_wasm.js";
+import { install } from "./facade.js";
+
+const wasmUrl = new URL("./gen/edge/rekindle_wasm_bg.wasm", import.meta.url);
+install(gen, () => gen.initSync({ module: readFileSync(wasmUrl) }), { sync: true });
+
+export { ERROR_CODES, Engine, RekindleError, init, version } from "./facade.js";

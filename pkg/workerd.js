@@ -1,0 +1,9 @@
+// Cloudflare Workers (workerd) entry: Workers only accept pre-compiled wasm, so the bundler hands us the
+// edge build as a WebAssembly.Module and we instantiate it synchronously; `await init()` resolves at once.
+import wasm from "./gen/edge/rekindle_wasm_bg.wasm";
+import * as gen from "./gen/edge/rekindle_wasm.js";
+import { install } from "./facade.js";
+
+install(gen, () => gen.initSync({ module: wasm }), { sync: true });
+
+export { ERROR_CODES, Engine, RekindleError, init, version } from "./facade.js";

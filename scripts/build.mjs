@@ -1,0 +1,129 @@
+// Builds the two wasm flavours the npm package ships and post-processes them:
+//   edge (no features; Node and workerd)  → pkg/gen/edge/
+//   web  (--features browser)             → pkg/gen/web/
+// cargo build --profile wasm → wasm-bindgen --target web → wasm-opt -Oz (never skipped) → load check.
+// wasm-bindgen and wasm-opt are skipped when the cargo output is byte-identical to the last build (stamp file).
+//
+//   node scripts/build.mjs          (run node scripts/bootstrap.mjs first, or use npm start / npm test)
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { WASM_BINDGEN_VERSION, findWasmBindgen, wasmOptPath } from "./bootstrap.mjs";
+import { isMain, repoRoot, run, runChecked, seconds } from "./util.mjs";
+
+const TARGET = "wasm32-unknown-unknown";
+const CARGO_OUTPUT = join(repoRoot, "target", TARGET, "wasm", "rekindle_wasm.wasm");
+const WORK = join(repoRoot, "target", "rekindle-build");
+
+/** The shipped flavours: name → cargo features. */
+export const FLAVOURS = Object.freeze([
+  { name: "edge", features: [] },
+  { name: "web", features: ["browser"] },
+]);
+
+const WASM_BINDGEN_ARGS = [
+  "--target",
+  "web",
+  "--weak-refs", // accepted by 0.2.130 (now runtime-detected); kept so older CLIs emit FinalizationRegistry too
+  "--experimental-reset-state-function", // __wbg_reset_state: the facade re-instantiates after a trap
+  "--no-typescript", // users never import gen/; pkg/index.d.ts is hand-written
+  "--out-name",
+  "rekindle_wasm",
+];
+
+// Features rustc's wasm32 output uses today (LLVM's "generic" CPU); wasm-opt rejects the module without them.
+const WASM_OPT_ARGS = [
+  "-Oz",
+  "--strip-debug",
+  "--strip-producers",
+  "--enable-bulk-memory",
+  "--enable-nontrapping-float-to-int",
+  "--enable-sign-ext",
+  "--enable-mutable-globals",
+  "--enable-reference-types",
+  "--enable-multivalue",
+];
+
+const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
+
+/** Instantiates a generated flavour in a fresh Node process and returns its `version()` (or "loaded"). */
+async function checkLoads(dir) {
+  const glue = new URL(`file://${join(dir, "rekindle_wasm.js")}`).href;
+  const wasm = join(dir, "rekindle_wasm_bg.wasm");
+  const script = `
+    import { readFileSync } from "node:fs";
+    const gen = await import(${JSON.stringify(glue)});
+    gen.initSync({ module: readFileSync(${JSON.stringify(wasm)}) });
+    console.log(typeof gen.version === "function" ? gen.version() : "loaded");`;
+  const { stdout } = await runChecked(process.execPath, ["--input-type=module", "-e", script]);
+  return stdout.trim();
+}
+
+async function postProcess(flavour, input, wasmBindgen, log) {
+  const out = join(WORK, `${flavour.name}-out`);
+  rmSync(out, { recursive: true, force: true });
+  await runChecked(wasmBindgen, [...WASM_BINDGEN_ARGS, "--out-dir", out, input]);
+  const bg = join(out, "rekindle_wasm_bg.wasm");
+  const before = readFileSync(bg).length;
+  await runChecked(wasmOptPath(), [...WASM_OPT_ARGS, bg, "-o", bg]);
+  const bytes = readFileSync(bg);
+  if (!WebAssembly.validate(bytes)) throw new Error(`${flavour.name}: wasm-opt produced a module that does not validate`);
+  const loaded = await checkLoads(out);
+  const dest = join(repoRoot, "pkg", "gen", flavour.name);
+  mkdirSync(join(repoRoot, "pkg", "gen"), { recursive: true });
+  rmSync(dest, { recursive: true, force: true });
+  renameSync(out, dest);
+  log(`build: ${flavour.name}: wasm-bindgen + wasm-opt ${before} → ${bytes.length} bytes, loads (${loaded})`);
+}
+
+/**
+ * Builds both flavours into pkg/gen/. Throws with the failing command's output on any error.
+ * `log` receives one line per step; cargo's own output is streamed when `stream` is true.
+ */
+export async function build({ log = (line) => console.log(line), stream = true } = {}) {
+  const wasmBindgen = await findWasmBindgen();
+  if (!wasmBindgen) {
+    throw new Error(`wasm-bindgen ${WASM_BINDGEN_VERSION} not found: run \`node scripts/bootstrap.mjs\` first`);
+  }
+  if (!existsSync(wasmOptPath())) {
+    throw new Error("node_modules/.bin/wasm-opt not found (npm package binaryen): run `node scripts/bootstrap.mjs`");
+  }
+  mkdirSync(WORK, { recursive: true });
+  const recipe = JSON.stringify({ WASM_BINDGEN_VERSION, WASM_BINDGEN_ARGS, WASM_OPT_ARGS });
+  for (const flavour of FLAVOURS) {
+    const started = performance.now();
+    const args = ["build", "-p", "rekindle-wasm", "--target", TARGET, "--profile", "wasm"];
+    if (flavour.features.length > 0) args.push("--features", flavour.features.join(","));
+    const cargo = await run("cargo", args, { stream });
+    if (cargo.code !== 0) {
+      const tail = stream ? "" : `\n${cargo.stderr.trim().split("\n").slice(-30).join("\n")}`;
+      throw new Error(`\`cargo ${args.join(" ")}\` failed${tail}`);
+    }
+    // Both flavours land on the same path: copy each aside before the next build overwrites it.
+    const input = join(WORK, `${flavour.name}.wasm`);
+    copyFileSync(CARGO_OUTPUT, input);
+    const stamp = `${sha256(readFileSync(input))} ${sha256(recipe)}\n`;
+    const stampFile = join(WORK, `${flavour.name}.stamp`);
+    const dest = join(repoRoot, "pkg", "gen", flavour.name);
+    const upToDate =
+      existsSync(stampFile) &&
+      readFileSync(stampFile, "utf8") === stamp &&
+      existsSync(join(dest, "rekindle_wasm.js")) &&
+      existsSync(join(dest, "rekindle_wasm_bg.wasm"));
+    if (upToDate) {
+      log(`build: ${flavour.name}: cargo ok, wasm unchanged: wasm-bindgen/wasm-opt skipped ${seconds((performance.now() - started) / 1000)}`);
+      continue;
+    }
+    rmSync(stampFile, { force: true });
+    await postProcess(flavour, input, wasmBindgen, log);
+    writeFileSync(stampFile, stamp);
+    log(`build: ${flavour.name}: done ${seconds((performance.now() - started) / 1000)}`);
+  }
+}
+
+if (isMain(import.meta.url)) {
+  build().catch((err) => {
+    console.error(`build: ${err.message}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,41 @@
+// `npm start`: installs the tools, builds the wasm and serves the demo until Ctrl-C.
+// Node built-ins only until bootstrap has run. PORT picks the port (default 8080; a busy port falls back to a
+// free one); HOST=0.0.0.0 serves beyond this machine (default 127.0.0.1).
+import { bootstrap } from "./bootstrap.mjs";
+import { build } from "./build.mjs";
+import { startServer } from "./serve.mjs";
+import { isMain } from "./util.mjs";
+
+export async function start({ port = Number(process.env.PORT ?? 8080), host = process.env.HOST ?? "127.0.0.1" } = {}) {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`PORT must be a whole number from 0 to 65535, got ${JSON.stringify(process.env.PORT)}`);
+  }
+  await bootstrap();
+  await build();
+  let server;
+  try {
+    server = await startServer({ port, host });
+  } catch (err) {
+    if (err.code !== "EADDRINUSE") throw err;
+    console.log(`port ${port} is busy; using a free port instead`);
+    server = await startServer({ port: 0, host });
+  }
+  const shown = host === "0.0.0.0" || host === "127.0.0.1" ? "localhost" : host;
+  console.log(`\n  rekindle demo: http://${shown}:${server.port}/www/\n\n  (Ctrl-C to stop)\n`);
+  return server;
+}
+
+if (isMain(import.meta.url)) {
+  try {
+    const server = await start();
+    const stop = async () => {
+      await server.close();
+      process.exit(0);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  } catch (err) {
+    console.error(`npm start: ${err.message}`);
+    process.exit(1);
+  }
+}
