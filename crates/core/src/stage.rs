@@ -15,7 +15,7 @@ use crate::error::ProblemCode;
 use crate::explain::{Reason, Sink};
 use crate::playbook::reader::{index, Reader};
 use crate::playbook::signal::{Declared, Signal};
-use crate::time::{quote, Span, Timestamp};
+use crate::time::{quote, short_number, Span, Timestamp};
 use crate::value::Value;
 
 /// Funnel stage; forward-only.
@@ -246,7 +246,11 @@ fn parse_readiness(r: &mut Reader, v: &Value) -> Option<ReadinessRule> {
     let hot = r.required(&o, "hot").and_then(|h| r.number(h, &o.at("hot")));
     let (on, warm, hot) = (on?, warm?, hot?);
     if warm >= hot {
-        r.problem(o.at("hot"), ProblemCode::ThresholdOrder, format!("hot ({hot}) must be greater than warm ({warm})"));
+        r.problem(
+            o.at("hot"),
+            ProblemCode::ThresholdOrder,
+            format!("hot ({}) must be greater than warm ({})", short_number(hot), short_number(warm)),
+        );
         return None;
     }
     Some(ReadinessRule { on, warm, hot })

@@ -212,13 +212,41 @@ pub(crate) fn quote(s: &str) -> String {
     }
 }
 
-/// A number for a message, without printing a 300-digit float.
-pub(crate) fn short_number(n: f64) -> String {
-    if n.is_finite() && (n as i64) as f64 == n {
-        format!("{}", n as i64)
-    } else {
-        format!("{n:.6e}")
+/// A number for a message, e.g. `"12.5"`. Written by hand because core's float formatting (Grisu/Dragon)
+/// costs ~17 KB of wasm, a tenth of the module, for error messages alone.
+///
+/// ```
+/// # use rekindle_core::time::short_number;
+/// assert_eq!(short_number(12.5), "12.5");
+/// assert_eq!(short_number(-3.0), "-3");
+/// assert_eq!(short_number(0.1234567), "0.123457");
+/// assert_eq!(short_number(1e300), "about 1e300");
+/// ```
+pub fn short_number(n: f64) -> String {
+    if n.is_nan() {
+        return "NaN".into();
     }
+    let sign = if n < 0.0 { "-" } else { "" };
+    let abs = if n < 0.0 { -n } else { n };
+    if abs == f64::INFINITY {
+        return format!("{sign}Infinity");
+    }
+    if abs >= 1e15 {
+        let mut exp = 0;
+        let mut m = abs;
+        while m >= 10.0 {
+            m /= 10.0;
+            exp += 1;
+        }
+        return format!("about {sign}1e{exp}");
+    }
+    let micros = (abs * 1e6 + 0.5) as u64;
+    let (whole, frac) = (micros / 1_000_000, micros % 1_000_000);
+    if frac == 0 {
+        return format!("{sign}{whole}");
+    }
+    let digits = format!("{frac:06}");
+    format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
 }
 
 #[cfg(test)]

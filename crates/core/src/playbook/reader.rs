@@ -99,7 +99,11 @@ impl Reader {
         match v {
             Value::Number(n) if n.is_finite() => Some(*n),
             Value::Number(n) => {
-                self.problem(path, ProblemCode::OutOfRange, format!("expected a finite number, got {n}"));
+                self.problem(
+                    path,
+                    ProblemCode::OutOfRange,
+                    format!("expected a finite number, got {}", short_number(*n)),
+                );
                 None
             }
             other => {

@@ -10,7 +10,7 @@ use crate::error::ProblemCode;
 use crate::event::Scalar;
 use crate::explain::{Reason, Sink, UnknownCause};
 use crate::playbook::reader::{index, Reader};
-use crate::time::quote;
+use crate::time::{quote, short_number};
 use crate::value::Value;
 
 /// A compiled fit rule.
@@ -175,7 +175,7 @@ pub(crate) fn parse_fit(r: &mut Reader, v: &Value) -> FitGroup {
             r.problem(
                 obj.at("max"),
                 ProblemCode::ThresholdOrder,
-                format!("max ({max}) must be greater than min ({min})"),
+                format!("max ({}) must be greater than min ({})", short_number(max), short_number(min)),
             );
         }
     }
