@@ -41,7 +41,13 @@ export function install(generated, load, { sync = false } = {}) {
   gen = generated;
   loader = load;
   if (sync) {
-    load({});
+    try {
+      load({});
+    } catch (err) {
+      throw new RekindleError("E_INTERNAL", `could not instantiate rekindle's wasm: ${err?.message ?? String(err)}`, {
+        cause: err,
+      });
+    }
     markReady();
   }
 }
