@@ -81,10 +81,12 @@ async function chromium(log) {
     throw new Error(`${CHROMIUM} is missing and this is not root: run \`sudo apt-get install -y chromium\` and retry`);
   }
   log("bootstrap: chromium: apt-get install running…");
-  const install = () => run("apt-get", ["install", "-y", "--no-install-recommends", "chromium"]);
+  // Recommends stay on: they bring the fonts pages are rendered with (verified: `apt-get install -y chromium`).
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const install = () => run("apt-get", ["install", "-y", "chromium"], { env });
   let result = await install();
   if (result.code !== 0) {
-    await runChecked("apt-get", ["update"]);
+    await runChecked("apt-get", ["update"], { env });
     result = await install();
   }
   if (result.code !== 0 || !existsSync(CHROMIUM)) {

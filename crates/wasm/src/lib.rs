@@ -15,7 +15,6 @@ pub use engine::JsEngine;
 pub use error::Error;
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 /// Every stable error code, in documentation order (the facade's `ERROR_CODES`).
 #[wasm_bindgen(js_name = errorCodes)]
@@ -27,14 +26,4 @@ pub fn error_codes() -> Vec<String> {
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
-}
-
-/// Bytes of wasm linear memory in use (it only grows); the facade's memory-plateau test reads it.
-#[wasm_bindgen(js_name = memoryBytes)]
-pub fn memory_bytes() -> f64 {
-    wasm_bindgen::memory()
-        .dyn_into::<js_sys::WebAssembly::Memory>()
-        .ok()
-        .and_then(|m| m.buffer().dyn_into::<js_sys::ArrayBuffer>().ok())
-        .map_or(0.0, |b| f64::from(b.byte_length()))
 }
