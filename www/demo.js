@@ -273,6 +273,7 @@ function render() {
   const contact = demo.contact;
   $("#contact-picker").value = contact.key;
   $("#story").textContent = contact.story;
+  $("#forget").hidden = contact.key !== "visitor";
   $("#clock").textContent = formatInstant(now());
   $("#clock").dateTime = new Date(now()).toISOString();
   $("#clock-offset").textContent = contact.offset > 0 ? `(+${contact.offset / DAY_MS} d)` : "";
