@@ -55,9 +55,19 @@ function opener(browser, baseUrl, contexts) {
 }
 
 async function main() {
-  const server = await startServer({ port: 0 });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   const tests = [...vectorTests(), ...demoTests(), ...entryTests()];
+  let server;
+  let browser;
+  try {
+    server = await startServer({ port: 0 });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  } catch (error) {
+    console.log(`FAIL cannot start the static server or ${CHROMIUM}: ${error?.stack ?? error}`);
+    await server?.close();
+    console.log(`browser: 0 passed, ${tests.length} failed`);
+    process.exitCode = 1;
+    return;
+  }
   let passed = 0;
   let failed = 0;
   try {
