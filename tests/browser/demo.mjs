@@ -139,6 +139,36 @@ export function demoTests() {
       assertNoPageErrors(pageErrors);
     }],
 
+    ["the demo can be driven from the keyboard alone", async ({ open }) => {
+      const { page, pageErrors } = await openDemo(open);
+      const nav = page.getByRole("navigation", { name: "Acme Analytics" });
+      await nav.getByRole("link", { name: "Pricing" }).focus();
+      await act(page, () => page.keyboard.press("Enter"));
+      assert.ok(await page.isVisible("#page-pricing"), "Enter on a nav link opens the page");
+      const visited = await readPanel(page);
+      assert.ok(visited.intent > 0, "the keyboard visit is scored");
+      await page.getByRole("button", { name: "+7 days" }).focus();
+      await act(page, () => page.keyboard.press("Space"));
+      assert.ok((await readPanel(page)).intent < visited.intent, "Space on a time-travel button advances the clock");
+      await page.getByLabel("Show").focus();
+      await act(page, () => page.keyboard.press("ArrowDown"));
+      assert.notEqual(await page.getByLabel("Show").inputValue(), "visitor", "arrow keys pick a sample contact");
+      assertNoPageErrors(pageErrors);
+    }],
+
+    ["every control on the demo page has a label and every section a heading", async ({ open }) => {
+      const { page } = await openDemo(open);
+      const unlabelled = await page.$$eval("input, select, textarea",
+        (controls) => controls.filter((control) => control.labels.length === 0).map((control) => control.outerHTML));
+      assert.deepEqual(unlabelled, []);
+      const unnamedButtons = await page.$$eval("button", (buttons) => buttons.filter((b) => b.textContent.trim() === "").length);
+      assert.equal(unnamedButtons, 0);
+      const headless = await page.$$eval("section", (sections) =>
+        sections.filter((section) => !section.querySelector("h1, h2, h3")).map((section) => section.id));
+      assert.deepEqual(headless, []);
+      assert.equal(await page.locator("html").getAttribute("lang"), "en");
+    }],
+
     ["an invalid playbook shows every problem with its path instead of scores", async ({ open }) => {
       const badPlaybook = { version: 1, signals: { pricing: { kind: "page_vieww" } }, segments: {} };
       const route = (page) => page.route("**/examples/playbooks/saas.json",

@@ -136,6 +136,16 @@ function tests() {
       assert.notEqual(body.readiness, "hot");
     }],
 
+    ["now defaults to the time of the request", "example", async (example) => {
+      const events = [{ id: "recent", at: Date.now() - HOUR, kind: "page_view", props: { path: "/pricing" } }];
+      const { status, body } = await post(example.mf, "/api/decide", { events });
+      assert.equal(status, 200, JSON.stringify(body));
+      const pricing = body.reasons.find((reason) => reason.kind === "intentRule" && reason.id === "pricing");
+      assert.ok(pricing && pricing.decayedTo > 14 && pricing.decayedTo <= 15, JSON.stringify(pricing));
+      const window = body.reasons.find((reason) => reason.kind === "window" && reason.signal === "pricing_visit");
+      assert.equal(window?.met, true, "an hour-old visit is within the 7-day window");
+    }],
+
     ["malformed JSON is a 400 E_INPUT_INVALID, not a 500", "example", async (example) => {
       const { status, body } = await post(example.mf, "/api/decide", "{ events: [");
       assert.equal(status, 400);
