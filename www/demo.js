@@ -412,4 +412,9 @@ async function main() {
   render();
 }
 
-main();
+main().catch((error) => {
+  // Last line of defence: a broken sample file or engine fault is reported in the panel, never left uncaught.
+  root.dataset.rekindle = "error";
+  setStatus(`The demo stopped: ${describeError(error)}`, "error");
+  console.error("rekindle demo:", error);
+});
