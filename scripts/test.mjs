@@ -79,9 +79,29 @@ export const LAYERS = Object.freeze([
   {
     id: "clippy",
     name: "cargo clippy -D warnings",
-    run: command("cargo", ["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+    run: command("cargo", ["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]),
   },
-  { id: "cargo", name: "cargo test", run: command("cargo", ["test", "--workspace"], cargoCounts) },
+  {
+    id: "clippy-wasm",
+    name: "cargo clippy (wasm32, browser feature)",
+    run: command("cargo", [
+      "clippy",
+      "-p",
+      "rekindle-wasm",
+      "--target",
+      "wasm32-unknown-unknown",
+      "--all-features",
+      "--",
+      "-D",
+      "warnings",
+    ]),
+  },
+  {
+    id: "cargo",
+    name: "cargo test",
+    // --all-features: the browser feature's pure parts (state encoding) have native unit tests too.
+    run: command("cargo", ["test", "--workspace", "--all-features"], cargoCounts),
+  },
   { id: "types", name: "tsc --noEmit (tests/types)", run: command(bin("tsc"), ["--noEmit", "-p", "tests/types"]) },
   {
     id: "node",
