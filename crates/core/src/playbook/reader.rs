@@ -188,4 +188,26 @@ impl Reader {
         }
         ok
     }
+
+    /// A rule's id: its `id` key, else `default`; unique within `list` (ids seen so far are in `seen`).
+    pub(crate) fn rule_id(
+        &mut self,
+        rule: &Obj<'_>,
+        default: Option<&str>,
+        seen: &mut Vec<String>,
+        list: &str,
+    ) -> Option<String> {
+        let id = match rule.get("id") {
+            Some(id) => self.string(id, &rule.at("id")).filter(|id| self.id(id, &rule.at("id"))).map(String::from),
+            None => default.map(String::from),
+        };
+        if let Some(id) = &id {
+            if seen.contains(id) {
+                let at = if rule.get("id").is_some() { rule.at("id") } else { rule.path.clone() };
+                self.problem(at, ProblemCode::DuplicateId, format!("duplicate rule id \"{}\" in {list}", quote(id)));
+            }
+            seen.push(id.clone());
+        }
+        id
+    }
 }

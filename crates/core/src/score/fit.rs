@@ -192,21 +192,7 @@ pub(crate) fn parse_fit(r: &mut Reader, v: &Value) -> FitGroup {
         let points = r.required(&ro, "points").and_then(|p| r.number(p, &ro.at("points")));
         let test =
             r.required(&ro, "op").and_then(|op| r.string(op, &ro.at("op"))).and_then(|op| parse_test(r, &ro, op));
-        let id = match ro.get("id") {
-            Some(id) => r.string(id, &ro.at("id")).filter(|id| r.id(id, &ro.at("id"))).map(String::from),
-            None => field.clone(),
-        };
-        if let Some(id) = &id {
-            if seen.contains(id) {
-                let at = if ro.get("id").is_some() { ro.at("id") } else { path.clone() };
-                r.problem(
-                    at,
-                    ProblemCode::DuplicateId,
-                    format!("duplicate rule id \"{}\" in scores.fit.rules", quote(id)),
-                );
-            }
-            seen.push(id.clone());
-        }
+        let id = r.rule_id(&ro, field.as_deref(), &mut seen, "scores.fit.rules");
         if let (Some(id), Some(field), Some(points), Some(test)) = (id, field, points, test) {
             group.rules.push(FitRule { id, path, field, test, points });
         }

@@ -5,7 +5,6 @@
 //! instant, `p·2^(−Δ/h)`); linear decay and caps are exact for events folded in time order, which is what a
 //! batch fold guarantees by sorting.
 
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -14,7 +13,7 @@ use crate::error::ProblemCode;
 use crate::explain::{Reason, Sink};
 use crate::playbook::reader::{index, Reader};
 use crate::playbook::signal::{key_of, Declared, Signal};
-use crate::time::{quote, Span, Timestamp};
+use crate::time::{Span, Timestamp};
 use crate::value::Value;
 
 /// A compiled intent rule.
@@ -154,21 +153,7 @@ pub(crate) fn parse_intent(r: &mut Reader, v: &Value, signals: &Declared) -> Int
             }
             Some(cap)
         });
-        let id = match ro.get("id") {
-            Some(id) => r.string(id, &ro.at("id")).filter(|id| r.id(id, &ro.at("id"))).map(String::from),
-            None => signal_name.map(String::from),
-        };
-        if let Some(id) = &id {
-            if seen.contains(id) {
-                let at = if ro.get("id").is_some() { ro.at("id") } else { path.clone() };
-                r.problem(
-                    at,
-                    ProblemCode::DuplicateId,
-                    format!("duplicate rule id \"{}\" in scores.intent.rules", quote(id)),
-                );
-            }
-            seen.push(id.clone());
-        }
+        let id = r.rule_id(&ro, signal_name, &mut seen, "scores.intent.rules");
         if let (Some(id), Some(signal), Some(points), Some(decay), Some(expire_after), Some(cap)) = (
             id,
             signal,
