@@ -1,24 +1,30 @@
-//! `decide(&Playbook, &ContactState, now) -> Decision`: scores after decay, readiness, stage and the reasons,
-//! all from one pass so the reasons are exactly what produced the values.
+//! `decide(&Playbook, &ContactState, now) -> Decision`: everything rekindle decides for one contact at one
+//! instant, from one pass, so the reasons are exactly what produced the values.
 
 use alloc::vec::Vec;
 
 use serde::Serialize;
 
 use crate::explain::{Reason, Sink};
+use crate::lifecycle::LifecycleStatus;
+use crate::moment::{Meets, Moment};
 use crate::playbook::Playbook;
-use crate::score::clamp;
+use crate::policy::SendVerdict;
+use crate::segment::{memberships, Membership};
 use crate::stage::{Readiness, Scores, Stage};
 use crate::state::{ContactState, FunnelStep};
+use crate::suppression::Channel;
 use crate::time::Timestamp;
 
-/// Which stage bars hold at `now`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Meets {
-    /// The MQL bar holds now.
-    pub mql: bool,
-    /// The SQL bar holds now.
-    pub sql: bool,
+pub(crate) use crate::moment::scores_at;
+
+/// May a marketing message go out now, per channel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Send {
+    /// Email.
+    pub email: SendVerdict,
+    /// Text messages.
+    pub sms: SendVerdict,
 }
 
 /// What rekindle decides for one contact at one instant.
@@ -37,66 +43,57 @@ pub struct Decision {
     pub scores: Scores,
     /// Cold / warm / hot (D17).
     pub readiness: Readiness,
-    /// The highest stage reached (forward-only).
+    /// The highest stage reached since the last recycle (forward-only).
     pub stage: Stage,
+    /// Disqualified by sales and not re-qualified since (D21).
+    pub recycled: bool,
     /// Which bars hold now.
     pub meets: Meets,
     /// Reached MQL once, and intent has decayed under the MQL bar while the SQL bar does not hold (D11).
     pub reactivation_candidate: bool,
     /// Stages reached, with when.
     pub funnel: Vec<FunnelStep>,
+    /// The re-engagement lifecycle (D1–D2, D6–D9).
+    pub lifecycle: LifecycleStatus,
+    /// Segment memberships with their next flips (D18, D28–D34).
+    pub segments: Vec<Membership>,
+    /// May a marketing message go out now (D22, D24, D27).
+    pub send: Send,
+    /// The first instant this decision changes on its own (a window closes, decay crosses a bar, a phase
+    /// ends, a deferral lifts); `null` when nothing will change without new events.
+    pub valid_until: Option<Timestamp>,
     /// Why, in the order documented in docs/playbook.md.
     pub reasons: Vec<Reason>,
-}
-
-/// Fit and intent at `at`, clamped, with their reasons.
-pub(crate) fn scores_at(playbook: &Playbook, state: &ContactState, at: Timestamp, reasons: &mut Sink<'_>) -> Scores {
-    let fit = playbook.fit.score(&state.profile, reasons);
-    let mut raw = 0.0;
-    for rule in &playbook.intent.rules {
-        let (Some(acc), Some(signal)) = (state.rules.get(&rule.key), playbook.signals.get(rule.signal_index())) else {
-            continue;
-        };
-        raw += rule.contribution(acc, signal, at, reasons);
-    }
-    let intent = clamp("scores.intent", raw, None, playbook.intent.max, reasons);
-    Scores { fit, intent, total: fit + intent }
 }
 
 /// Decides for one contact at `now`. Pure: same inputs, same bytes, in every runtime.
 pub fn decide(playbook: &Playbook, state: &ContactState, now: Timestamp) -> Decision {
     let mut reasons = Vec::new();
     let mut sink = Sink::to(&mut reasons);
-    let scores = scores_at(playbook, state, now, &mut sink);
-    let readiness = playbook.stages.readiness.as_ref().map_or(Readiness::Cold, |r| r.evaluate(&scores, &mut sink));
-    let signals = &playbook.signals;
-    let mut check = |bar: &Option<crate::stage::Bar>| {
-        bar.as_ref().is_some_and(|b| b.check(&scores, signals, state, now, &mut sink))
-    };
-    let mql = check(&playbook.stages.mql);
-    let sql = check(&playbook.stages.sql);
-    let reached = state.stage();
-    let current = if sql {
-        Stage::Sql
-    } else if mql {
-        Stage::Mql
-    } else {
-        Stage::Lead
-    };
-    let stage = reached.map_or(current, |(s, _)| s.max(current));
-    if let Some((stage, at)) = reached {
-        sink.push(|| Reason::StageReached { stage, at });
-    }
-    let reached_mql = reached.is_some_and(|(s, _)| s >= Stage::Mql);
+    let m = Moment::at(playbook, state, now, &mut sink);
+    let segments = memberships(playbook, state, &m, &mut sink);
+    let verdict = |c| playbook.policy.verdict(state, c, now, &m.lifecycle);
+    let send = Send { email: verdict(Channel::Email), sms: verdict(Channel::Sms) };
+    let reached_mql = state.stage().is_some_and(|(s, _)| s >= Stage::Mql);
+    let slipped = playbook.stages.mql.as_ref().is_some_and(|bar| bar.score_slipped(&m.scores, m.meets.mql));
+    let deferrals = [&send.email, &send.sms].into_iter().filter_map(|v| match v {
+        SendVerdict::Defer { until, .. } => Some(*until),
+        SendVerdict::Allow | SendVerdict::Deny { .. } => None,
+    });
+    let valid_until =
+        segments.iter().filter_map(|s| s.next_flip_at).chain(m.next_change(playbook, state)).chain(deferrals).min();
     Decision {
-        scores,
-        readiness,
-        stage,
-        meets: Meets { mql, sql },
-        reactivation_candidate: reached_mql
-            && !sql
-            && playbook.stages.mql.as_ref().is_some_and(|bar| bar.score_slipped(&scores, mql)),
+        scores: m.scores,
+        readiness: m.readiness,
+        stage: m.stage,
+        recycled: m.recycled,
+        meets: m.meets,
+        reactivation_candidate: reached_mql && !m.meets.sql && !m.recycled && slipped,
         funnel: state.funnel.iter().map(|(stage, at)| FunnelStep { stage: *stage, at: *at }).collect(),
+        lifecycle: m.lifecycle,
+        segments,
+        send,
+        valid_until,
         reasons,
     }
 }

@@ -218,6 +218,10 @@ pub enum ProblemCode {
     ThresholdOrder,
     /// The same key twice in one object.
     DuplicateKey,
+    /// A reference to a segment, sequence, step or CTA that the playbook does not define.
+    UnknownReference,
+    /// Segments that refer to each other in a loop.
+    CyclicReference,
 }
 
 impl ProblemCode {
@@ -240,6 +244,8 @@ impl ProblemCode {
             ProblemCode::EmptyBar => "empty_bar",
             ProblemCode::ThresholdOrder => "threshold_order",
             ProblemCode::DuplicateKey => "duplicate_key",
+            ProblemCode::UnknownReference => "unknown_reference",
+            ProblemCode::CyclicReference => "cyclic_reference",
         }
     }
 }

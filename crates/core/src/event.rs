@@ -28,19 +28,19 @@ pub enum EventKind {
     FormSubmit,
     /// A call to action was clicked (`cta`).
     CtaClick,
-    /// A marketing or transactional email was sent by us.
+    /// We sent an email (`transactional: true` exempts it from caps; `sequence` + `step` mark a nurture step).
     EmailSent,
     /// An email was opened (see `machine`).
     EmailOpen,
-    /// A link in an email was clicked.
+    /// A link in an email was clicked (`machine: true` for link scanners).
     EmailClick,
     /// The contact replied to an email.
     EmailReply,
-    /// Delivery failed (`type`: hard / soft).
+    /// Delivery failed (`type`: hard / soft / spam_trap).
     EmailBounce,
     /// The contact marked an email as spam.
     SpamComplaint,
-    /// The contact unsubscribed.
+    /// The contact unsubscribed (`channel`: email / sms / all; default email).
     Unsubscribe,
     /// An order (`value`, `currency`).
     Purchase,
@@ -50,11 +50,27 @@ pub enum EventKind {
     WebinarAttended,
     /// Profile fields changed: props are field values (`null` clears).
     Profile,
+    /// Consent given or withdrawn for a purpose (`purpose`, `granted`).
+    Consent,
+    /// Preference-center choices (`frequency`, `pause_until`, `topics`).
+    Preferences,
+    /// An explicit opt-in or resubscribe (`channel`: email / sms / all).
+    Subscribe,
+    /// The contact asked to be erased (GDPR art. 17).
+    ErasureRequest,
+    /// A campaign put the contact into soft reactivation (`reactivation_entry: manual`).
+    ReactivationStarted,
+    /// Sales changed the deal status (`status`: open / won / lost / disqualified).
+    SalesStatus,
+    /// We sent a text message (`transactional`, `sequence`, `step` as for email).
+    SmsSent,
+    /// The contact replied to a text message.
+    SmsReply,
     /// A site-defined event, written `custom:<name>`.
     Custom(String),
 }
 
-const NAMED: [(&str, EventKind); 14] = [
+const NAMED: [(&str, EventKind); 22] = [
     ("page_view", EventKind::PageView),
     ("form_submit", EventKind::FormSubmit),
     ("cta_click", EventKind::CtaClick),
@@ -69,6 +85,14 @@ const NAMED: [(&str, EventKind); 14] = [
     ("webinar_registered", EventKind::WebinarRegistered),
     ("webinar_attended", EventKind::WebinarAttended),
     ("profile", EventKind::Profile),
+    ("consent", EventKind::Consent),
+    ("preferences", EventKind::Preferences),
+    ("subscribe", EventKind::Subscribe),
+    ("erasure_request", EventKind::ErasureRequest),
+    ("reactivation_started", EventKind::ReactivationStarted),
+    ("sales_status", EventKind::SalesStatus),
+    ("sms_sent", EventKind::SmsSent),
+    ("sms_reply", EventKind::SmsReply),
 ];
 
 impl EventKind {
@@ -218,12 +242,74 @@ impl Event {
         }
         event.at = at.ok_or_else(|| Error::input(format!("{path}.at"), "missing: every event needs `at`"))?;
         event.kind = kind.ok_or_else(|| Error::input(format!("{path}.kind"), "missing: every event needs `kind`"))?;
+        check_props(&event, &format!("{path}.props"))?;
         if event.kind == EventKind::PageView && !event.props.contains_key("path") {
             if let Some(p) = event.prop_str("url").and_then(path_of_url) {
                 event.props.insert("path".into(), Some(Scalar::Str(p)));
             }
         }
         Ok(event)
+    }
+}
+
+/// Props that rekindle reads for a kind must have the documented shape: a typo in `granted` or `status` must
+/// not silently leave consent or a deal unrecorded.
+fn check_props(e: &Event, path: &str) -> Result<(), Error> {
+    let one_of = |key: &str, allowed: &[&str], required: bool| -> Result<(), Error> {
+        match e.props.get(key) {
+            None | Some(None) if !required => Ok(()),
+            Some(Some(Scalar::Str(s))) if allowed.contains(&s.as_str()) => Ok(()),
+            other => Err(Error::input(
+                format!("{path}.{key}"),
+                format!("{} event: expected one of {}, got {}", e.kind, allowed.join(", "), describe(other)),
+            )),
+        }
+    };
+    match e.kind {
+        EventKind::Consent => {
+            match e.props.get("purpose") {
+                Some(Some(Scalar::Str(p))) if !p.is_empty() && p.len() <= 64 => {}
+                other => {
+                    return Err(Error::input(
+                        format!("{path}.purpose"),
+                        format!("consent event: expected a purpose like \"email_marketing\", got {}", describe(other)),
+                    ))
+                }
+            }
+            match e.props.get("granted") {
+                Some(Some(Scalar::Bool(_))) => Ok(()),
+                other => Err(Error::input(
+                    format!("{path}.granted"),
+                    format!("consent event: expected true or false, got {}", describe(other)),
+                )),
+            }
+        }
+        EventKind::Preferences => {
+            one_of("frequency", &["weekly", "monthly", "important_only"], false)?;
+            match e.props.get("pause_until") {
+                None | Some(None) => Ok(()),
+                Some(Some(Scalar::Num(n))) if Timestamp::from_f64(*n).is_some() => Ok(()),
+                Some(Some(Scalar::Str(t))) if Timestamp::from_value(&Value::String(t.clone())).is_ok() => Ok(()),
+                other => Err(Error::input(
+                    format!("{path}.pause_until"),
+                    format!("preferences event: expected an instant or null, got {}", describe(other)),
+                )),
+            }
+        }
+        EventKind::Unsubscribe | EventKind::Subscribe => one_of("channel", &["email", "sms", "all"], false),
+        EventKind::EmailBounce => one_of("type", &["hard", "soft", "spam_trap"], false),
+        EventKind::SalesStatus => one_of("status", &["open", "won", "lost", "disqualified"], true),
+        _ => Ok(()),
+    }
+}
+
+fn describe(v: Option<&Option<Scalar>>) -> String {
+    match v {
+        None => "nothing (missing)".into(),
+        Some(None) => "null".into(),
+        Some(Some(Scalar::Str(s))) => format!("\"{}\"", quote(s)),
+        Some(Some(Scalar::Num(n))) => crate::time::short_number(*n),
+        Some(Some(Scalar::Bool(b))) => format!("{b}"),
     }
 }
 

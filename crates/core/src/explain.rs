@@ -2,6 +2,7 @@
 //! value they explain — never reconstructed afterwards.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use serde::Serialize;
 
@@ -16,6 +17,10 @@ pub enum UnknownCause {
     Missing,
     /// The value's type differs from the rule's (rekindle never coerces `"50"` to `50`).
     TypeMismatch,
+    /// "At most N in the last D" for a contact whose history is shorter than D.
+    ShortHistory,
+    /// Data this release does not compute yet (RFM cells arrive with retention analytics).
+    NotComputed,
 }
 
 /// One reason in a decision, serialised with a `kind` tag (`{"kind": "intentRule", …}`).
@@ -119,6 +124,17 @@ pub enum Reason {
         window: Span,
         /// `counted ≥ needed`.
         met: bool,
+    },
+    /// A segment's membership and the conditions that decided it.
+    Segment {
+        /// The segment id.
+        segment: String,
+        /// Whether the contact is a member.
+        member: bool,
+        /// Why it could not be decided, when it could not.
+        unknown: Option<UnknownCause>,
+        /// Paths of the leaf conditions whose values decided the outcome.
+        decided_by: Vec<String>,
     },
     /// The highest stage the contact has reached (stages are forward-only).
     StageReached {

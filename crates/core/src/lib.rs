@@ -21,25 +21,36 @@
 
 extern crate alloc;
 
+pub mod consent;
 pub mod decay;
 pub mod decide;
 pub mod error;
 pub mod event;
 pub mod explain;
+pub mod field;
+pub mod lifecycle;
+pub mod moment;
+pub mod nurture;
 pub mod playbook;
+pub mod policy;
 pub mod score;
+pub mod segment;
 pub mod stage;
 pub mod state;
+pub mod suppression;
 pub mod time;
 pub mod value;
+pub mod zone;
 
 pub use decay::Decay;
-pub use decide::{decide, Decision, Meets};
+pub use decide::{decide, Decision};
 pub use error::{Error, ErrorCode, Problem, ProblemCode, StateError};
 pub use event::{Event, EventKind, Scalar};
 pub use explain::{Reason, UnknownCause};
+pub use moment::Meets;
 pub use playbook::Playbook;
 pub use stage::{Readiness, ScoreKind, Scores, Stage};
-pub use state::{ContactState, StateView};
+pub use state::view::StateView;
+pub use state::ContactState;
 pub use time::{Span, Timestamp};
 pub use value::Value;

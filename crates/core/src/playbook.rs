@@ -10,10 +10,15 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::error::{Error, ProblemCode};
+use crate::lifecycle::{parse_lifecycle, LifecycleRules};
+use crate::policy::Policy;
 use crate::score::fit::{parse_fit, FitGroup};
 use crate::score::intent::{parse_intent, IntentGroup};
+use crate::segment::condition::{Bound, Cond};
+use crate::segment::{parse_segments, Segment};
 use crate::stage::{parse_stages, Stages};
-use crate::time::short_number;
+use crate::state::track::MAX_EXACT;
+use crate::time::{short_number, Span};
 use crate::value::Value;
 use reader::Reader;
 use signal::{parse_signals, Declared, Signal};
@@ -37,15 +42,23 @@ pub struct Playbook {
     pub(crate) fit: FitGroup,
     pub(crate) intent: IntentGroup,
     pub(crate) stages: Stages,
-    /// Profile fields any rule reads, sorted; the state keeps only these.
+    pub(crate) segments: Vec<Segment>,
+    pub(crate) lifecycle: LifecycleRules,
+    /// Marketing sends kept per channel: the largest cap count of the send policy.
+    pub(crate) send_keep: u32,
+    pub(crate) policy: Policy,
+    /// Profile fields any rule or condition reads, sorted; the state keeps only these.
     pub(crate) profile_fields: BTreeSet<String>,
 }
+
+/// Top-level sections, in documentation order.
+const SECTIONS: [&str; 7] = ["version", "signals", "scores", "stages", "segments", "lifecycle", "policy"];
 
 impl Playbook {
     /// Parses and validates a JSON-shaped playbook, reporting every problem with its path.
     pub fn parse(value: &Value) -> Result<Playbook, Error> {
         let mut r = Reader::default();
-        let Some(top) = r.object(value, "", &["version", "signals", "scores", "stages"]) else {
+        let Some(top) = r.object(value, "", &SECTIONS) else {
             return Err(Error::InvalidPlaybook { problems: r.problems });
         };
         if let Some(v) = r.required(&top, "version") {
@@ -77,25 +90,81 @@ impl Playbook {
             }
         }
         let stages = top.get("stages").map(|s| parse_stages(&mut r, s, &declared)).unwrap_or_default();
-        let mut signals = declared.signals;
+        let segments = top.get("segments").map(|s| parse_segments(&mut r, s, &declared)).unwrap_or_default();
+        let lifecycle = top.get("lifecycle").map(|l| parse_lifecycle(&mut r, l, &declared)).unwrap_or_default();
+        let policy = top.get("policy").map(|p| crate::policy::parse_policy(&mut r, p)).unwrap_or_default();
+        let signals = declared.signals;
         check_key_collisions(&mut r, &signals, &intent);
         if !r.problems.is_empty() {
             return Err(Error::InvalidPlaybook { problems: r.problems });
         }
-        for bar in [&stages.mql, &stages.sql].into_iter().flatten() {
+        let mut pb = Playbook {
+            signals,
+            fit,
+            intent,
+            stages,
+            segments,
+            lifecycle,
+            send_keep: policy.keep(),
+            profile_fields: BTreeSet::new(),
+            policy,
+        };
+        pb.size_state();
+        Ok(pb)
+    }
+
+    /// Works out what the state must keep: recent instants per signal (the largest count any condition
+    /// needs), day buckets for large counts, and the profile fields conditions read.
+    fn size_state(&mut self) {
+        let mut needs: Vec<(usize, u32, Span)> = Vec::new();
+        for bar in [&self.stages.mql, &self.stages.sql].into_iter().flatten() {
             for c in bar.conditions() {
-                if let Some(s) = signals.get_mut(c.signal) {
-                    s.keep = s.keep.max(c.at_least);
-                }
+                needs.push((c.signal, c.at_least, c.within));
             }
         }
-        let profile_fields = fit.fields().map(String::from).collect();
-        Ok(Playbook { signals, fit, intent, stages, profile_fields })
+        let mut fields: BTreeSet<String> = self.fit.fields().map(String::from).collect();
+        fields.insert(self.policy.timezone_field.clone());
+        for cond in self.conditions() {
+            cond.walk(&mut |c| match c {
+                Cond::Count { signal, within, bound, .. } => {
+                    let n = match bound {
+                        Bound::AtLeast(n) => *n,
+                        Bound::AtMost(n) => n.saturating_add(1),
+                    };
+                    needs.push((*signal, n, *within));
+                }
+                Cond::Field { field, .. } => {
+                    fields.insert(field.clone());
+                }
+                _ => {}
+            });
+        }
+        for (signal, n, within) in needs {
+            let Some(s) = self.signals.get_mut(signal) else { continue };
+            if n > MAX_EXACT {
+                s.keep = MAX_EXACT;
+                let days = u32::try_from(within.ms() / 86_400_000 + 2).unwrap_or(u32::MAX);
+                s.bucket_days = s.bucket_days.max(days);
+            } else {
+                s.keep = s.keep.max(n);
+            }
+        }
+        self.profile_fields = fields;
+    }
+
+    /// Every condition tree of the playbook (segments, and what later sections add).
+    pub(crate) fn conditions(&self) -> impl Iterator<Item = &Cond> {
+        self.segments.iter().map(|s| &s.when)
     }
 
     /// The signals, in playbook order.
     pub fn signals(&self) -> &[Signal] {
         &self.signals
+    }
+
+    /// The segments, in playbook order.
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
     }
 }
 

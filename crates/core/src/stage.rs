@@ -28,6 +28,10 @@ pub enum Stage {
     Mql,
     /// Sales-qualified.
     Sql,
+    /// In an active sales conversation (a deal is open).
+    Opportunity,
+    /// Bought (a purchase, or a won deal).
+    Customer,
 }
 
 impl Stage {
@@ -36,11 +40,33 @@ impl Stage {
             Stage::Lead => 0,
             Stage::Mql => 1,
             Stage::Sql => 2,
+            Stage::Opportunity => 3,
+            Stage::Customer => 4,
         }
     }
 
     pub(crate) fn from_code(code: u8) -> Option<Stage> {
-        [Stage::Lead, Stage::Mql, Stage::Sql].into_iter().find(|s| s.code() == code)
+        [Stage::Lead, Stage::Mql, Stage::Sql, Stage::Opportunity, Stage::Customer]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+
+    /// Parses a stage name as playbooks write it.
+    pub fn parse(name: &str) -> Option<Stage> {
+        [Stage::Lead, Stage::Mql, Stage::Sql, Stage::Opportunity, Stage::Customer]
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
+
+    /// The name as playbooks and decisions write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Lead => "lead",
+            Stage::Mql => "mql",
+            Stage::Sql => "sql",
+            Stage::Opportunity => "opportunity",
+            Stage::Customer => "customer",
+        }
     }
 }
 
@@ -90,7 +116,8 @@ pub struct Scores {
 }
 
 impl Scores {
-    fn get(&self, kind: ScoreKind) -> f64 {
+    /// A score by kind.
+    pub fn get(&self, kind: ScoreKind) -> f64 {
         match kind {
             ScoreKind::Fit => self.fit,
             ScoreKind::Intent => self.intent,
@@ -127,11 +154,19 @@ pub struct Bar {
 }
 
 /// The `stages` section.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Stages {
     pub(crate) readiness: Option<ReadinessRule>,
     pub(crate) mql: Option<Bar>,
     pub(crate) sql: Option<Bar>,
+    /// How long a recycled (disqualified) contact waits before its bars count again (D21: 60 d).
+    pub(crate) recycle_for: Span,
+}
+
+impl Default for Stages {
+    fn default() -> Self {
+        Stages { readiness: None, mql: None, sql: None, recycle_for: Span::days(60) }
+    }
 }
 
 /// Counts occurrences of a signal within a window at an instant (answered by the contact state).
@@ -140,6 +175,16 @@ pub(crate) trait Occurrences {
 }
 
 impl ReadinessRule {
+    /// The score readiness reads.
+    pub(crate) fn on(&self) -> ScoreKind {
+        self.on
+    }
+
+    /// The warm and hot thresholds.
+    pub(crate) fn thresholds(&self) -> [f64; 2] {
+        [self.warm, self.hot]
+    }
+
     pub(crate) fn evaluate(&self, scores: &Scores, reasons: &mut Sink<'_>) -> Readiness {
         let actual = scores.get(self.on);
         let warm = actual >= self.warm;
@@ -218,6 +263,11 @@ impl Bar {
         }
     }
 
+    /// The score minimums.
+    pub(crate) fn minimums(&self) -> impl Iterator<Item = (ScoreKind, f64)> + '_ {
+        self.min.iter().copied()
+    }
+
     pub(crate) fn conditions(&self) -> impl Iterator<Item = &Condition> {
         self.all.iter().chain(&self.any).chain(&self.direct)
     }
@@ -225,9 +275,12 @@ impl Bar {
 
 pub(crate) fn parse_stages(r: &mut Reader, v: &Value, signals: &Declared) -> Stages {
     let mut stages = Stages::default();
-    let Some(obj) = r.object(v, "stages", &["readiness", "mql", "sql"]) else {
+    let Some(obj) = r.object(v, "stages", &["readiness", "mql", "sql", "recycle_for"]) else {
         return stages;
     };
+    if let Some(s) = obj.get("recycle_for").and_then(|s| r.span(s, &obj.at("recycle_for"))) {
+        stages.recycle_for = s;
+    }
     if let Some(rv) = obj.get("readiness") {
         stages.readiness = parse_readiness(r, rv);
     }

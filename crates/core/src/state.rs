@@ -6,6 +6,9 @@
 //! ignored) until the state is rebuilt.
 
 pub mod codec;
+pub mod sends;
+pub mod track;
+pub mod view;
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -13,24 +16,59 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
+use crate::consent::Permissions;
 use crate::decide::scores_at;
 use crate::event::{Event, EventKind, Scalar};
 use crate::explain::Sink;
+use crate::lifecycle::{Activity, LifecycleStatus};
 use crate::playbook::signal::Signal;
 use crate::playbook::Playbook;
 use crate::score::intent::Accumulator;
 use crate::stage::{Bar, Occurrences, Stage};
+use crate::suppression::Suppression;
 use crate::time::{Span, Timestamp};
+use sends::{sent_step, Enrolment, SendLog};
+use track::SignalTrack;
 
-/// Occurrences of one signal: total, first, and the last `keep` instants for exact windows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SignalTrack {
-    /// All occurrences folded.
-    pub count: u32,
-    /// The first occurrence.
-    pub first: Timestamp,
-    /// The most recent occurrences, newest first, at most the signal's `keep`.
-    pub recent: Vec<Timestamp>,
+/// The status of the contact's deal, as sales last reported it (`sales_status` events).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DealStatus {
+    /// An active sales conversation: marketing stops (D22, D24).
+    Open,
+    /// Won: the contact is a customer.
+    Won,
+    /// Lost: back to nurturing.
+    Lost,
+    /// Disqualified: recycled (D21).
+    Disqualified,
+}
+
+impl DealStatus {
+    fn parse(name: &str) -> Option<DealStatus> {
+        match name {
+            "open" => Some(DealStatus::Open),
+            "won" => Some(DealStatus::Won),
+            "lost" => Some(DealStatus::Lost),
+            "disqualified" => Some(DealStatus::Disqualified),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            DealStatus::Open => 0,
+            DealStatus::Won => 1,
+            DealStatus::Lost => 2,
+            DealStatus::Disqualified => 3,
+        }
+    }
+
+    pub(crate) fn from_code(c: u8) -> Option<DealStatus> {
+        [DealStatus::Open, DealStatus::Won, DealStatus::Lost, DealStatus::Disqualified]
+            .into_iter()
+            .find(|d| d.code() == c)
+    }
 }
 
 /// One contact's folded state.
@@ -49,17 +87,26 @@ pub struct ContactState {
     pub(crate) profile: BTreeMap<String, Scalar>,
     pub(crate) rules: BTreeMap<u32, Accumulator>,
     pub(crate) signals: BTreeMap<u32, SignalTrack>,
-    /// Stages reached, each with the first instant its bar was met; ascending by stage.
+    /// Stages reached, each with the instant its bar was met; ascending by instant. After a recycle only the
+    /// entries after `recycled` count.
     pub(crate) funnel: Vec<(Stage, Timestamp)>,
     /// The latest event folded.
     pub(crate) updated_at: Option<Timestamp>,
+    /// The earliest event folded: how far back this contact's history reaches (data sufficiency).
+    pub(crate) first_seen: Option<Timestamp>,
+    pub(crate) activity: Activity,
+    pub(crate) suppression: Suppression,
+    pub(crate) permissions: Permissions,
+    pub(crate) sends: SendLog,
+    pub(crate) enrolments: BTreeMap<u32, Enrolment>,
+    pub(crate) deal: Option<(DealStatus, Timestamp)>,
+    /// When sales disqualified the contact (D21); stages count again only when re-reached after it.
+    pub(crate) recycled: Option<Timestamp>,
 }
 
 impl Occurrences for ContactState {
     fn count_within(&self, signal: &Signal, within: Span, now: Timestamp) -> u32 {
-        self.signals
-            .get(&signal.key)
-            .map_or(0, |track| track.recent.iter().filter(|t| t.is_within(within, now)).count() as u32)
+        self.signals.get(&signal.key).map_or(0, |track| track.count_within(within, now, signal.keep).n)
     }
 }
 
@@ -75,13 +122,15 @@ impl ContactState {
     }
 
     /// Folds a batch of events. The batch is ordered by `(at, kind, id)` first, so the input order does not
-    /// matter; stage bars are checked after each distinct instant.
+    /// matter; stage bars and nurture triggers are checked after each distinct instant.
     pub fn fold(&mut self, playbook: &Playbook, events: &[Event]) {
         let mut sorted: Vec<&Event> = events.iter().collect();
         sorted.sort_by(|a, b| (a.at, &a.kind, &a.id).cmp(&(b.at, &b.kind, &b.id)));
         let mut i = 0;
         while let Some(first) = sorted.get(i) {
             let at = first.at;
+            // Time-driven enrolments between the previous event and this one happen before it.
+            crate::nurture::catch_up(playbook, self, at);
             while let Some(e) = sorted.get(i).filter(|e| e.at == at) {
                 self.apply(playbook, e);
                 i += 1;
@@ -89,11 +138,16 @@ impl ContactState {
             // A late batch is checked at the state's latest instant: bars are not re-run in the past.
             let check_at = self.updated_at.map_or(at, |u| u.max(at));
             self.record_stages(playbook, check_at);
+            crate::nurture::on_instant(playbook, self, check_at);
         }
     }
 
     fn apply(&mut self, playbook: &Playbook, event: &Event) {
+        if self.activity.erased.is_some() {
+            return; // erased is absorbing: nothing about this contact is recorded again
+        }
         self.updated_at = Some(self.updated_at.map_or(event.at, |u| u.max(event.at)));
+        self.first_seen = Some(self.first_seen.map_or(event.at, |f| f.min(event.at)));
         if event.kind == EventKind::Profile {
             for (field, value) in &event.props {
                 if playbook.profile_fields.contains(field) {
@@ -104,159 +158,123 @@ impl ContactState {
                 }
             }
         }
+        let mut matched: Vec<usize> = Vec::new();
         for (index, signal) in playbook.signals.iter().enumerate() {
             if !signal.matches(event) {
                 continue;
             }
-            let track =
-                self.signals.entry(signal.key).or_insert(SignalTrack { count: 0, first: event.at, recent: Vec::new() });
-            track.count = track.count.saturating_add(1);
-            track.first = track.first.min(event.at);
-            let pos = track.recent.iter().position(|t| *t < event.at).unwrap_or(track.recent.len());
-            track.recent.insert(pos, event.at);
-            track.recent.truncate(signal.keep as usize);
+            matched.push(index);
+            self.signals.entry(signal.key).or_default().record(event.at, signal.keep, signal.bucket_days);
             for rule in playbook.intent.rules.iter().filter(|r| r.signal == index) {
                 let acc = rule.grant(self.rules.get(&rule.key).copied(), event.at);
                 self.rules.insert(rule.key, acc);
             }
         }
+        playbook.lifecycle.on_event(&mut self.activity, event, &matched, self.first_seen);
+        self.suppression.on_event(event);
+        if self.activity.erased.is_some() {
+            self.erase();
+            return;
+        }
+        self.permissions.on_event(event);
+        self.sends.on_event(event, playbook.send_keep);
+        if let Some((sequence, step)) = sent_step(event) {
+            let run = self.enrolments.entry(sequence).or_insert(Enrolment {
+                enrolled_at: event.at,
+                runs: 1,
+                done: Vec::new(),
+                stopped_at: None,
+            });
+            if !run.done.iter().any(|(s, _)| *s == step) {
+                run.done.push((step, event.at));
+                run.done.sort_by_key(|(_, at)| *at);
+            }
+        }
+        match event.kind {
+            EventKind::SalesStatus => {
+                let status = event.prop_str("status").and_then(DealStatus::parse);
+                if let Some(status) = status.filter(|_| self.deal.is_none_or(|(_, at)| at <= event.at)) {
+                    self.deal = Some((status, event.at));
+                    match status {
+                        DealStatus::Open => self.reach(Stage::Opportunity, event.at),
+                        DealStatus::Won => self.reach(Stage::Customer, event.at),
+                        DealStatus::Disqualified => self.recycled = Some(event.at),
+                        DealStatus::Lost => {}
+                    }
+                }
+            }
+            EventKind::Purchase => self.reach(Stage::Customer, event.at),
+            _ => {}
+        }
+    }
+
+    /// Erasure (D9): personal data and history go; the suppression entries stay so a re-import cannot bring
+    /// the address back, and the erasure instant stays as proof the request was fulfilled.
+    fn erase(&mut self) {
+        let keep = ContactState {
+            activity: crate::lifecycle::Activity { erased: self.activity.erased, ..Default::default() },
+            suppression: self.suppression,
+            updated_at: self.updated_at,
+            first_seen: self.first_seen,
+            ..ContactState::default()
+        };
+        *self = keep;
+    }
+
+    /// Records that `stage` was reached at `at` (and every funnel stage below it, which it passes through).
+    fn reach(&mut self, stage: Stage, at: Timestamp) {
+        let since = self.recycled;
+        for s in [Stage::Mql, Stage::Sql, Stage::Opportunity, Stage::Customer] {
+            let reached = self.funnel.iter().any(|(f, t)| *f == s && since.is_none_or(|r| *t > r));
+            if s <= stage && !reached && since.is_none_or(|r| at > r) {
+                self.funnel.push((s, at));
+            }
+        }
+        self.funnel.sort_by_key(|(s, t)| (*t, *s));
     }
 
     fn record_stages(&mut self, playbook: &Playbook, at: Timestamp) {
+        if self.activity.erased.is_some() {
+            return;
+        }
+        // D21: a recycled contact's bars count again only after `recycle_for`.
+        if self.recycled.is_some_and(|r| at < r.plus(playbook.stages.recycle_for)) {
+            return;
+        }
         let scores = scores_at(playbook, self, at, &mut Sink::discard());
         let signals = &playbook.signals;
         let check =
             |bar: &Option<Bar>| bar.as_ref().is_some_and(|b| b.check(&scores, signals, self, at, &mut Sink::discard()));
-        let sql = check(&playbook.stages.sql);
-        let mql = sql || check(&playbook.stages.mql);
-        for (stage, met) in [(Stage::Mql, mql), (Stage::Sql, sql)] {
-            if met && !self.funnel.iter().any(|(s, _)| *s == stage) {
-                self.funnel.push((stage, at));
-            }
+        if check(&playbook.stages.sql) {
+            self.reach(Stage::Sql, at);
+        } else if check(&playbook.stages.mql) {
+            self.reach(Stage::Mql, at);
         }
-        self.funnel.sort();
     }
 
-    /// The highest stage reached, with when.
+    /// The lifecycle at `t`. A contact who never engaged is anchored at its first event (an imported list).
+    pub fn lifecycle_at(&self, playbook: &Playbook, t: Timestamp) -> LifecycleStatus {
+        playbook.lifecycle.status_from(&self.activity, self.activity.last_engagement.or(self.first_seen), t)
+    }
+
+    /// Whether the contact is recycled at `t` and has not re-qualified since.
+    pub fn recycled(&self) -> Option<Timestamp> {
+        let r = self.recycled?;
+        (!self.funnel.iter().any(|(_, t)| *t > r)).then_some(r)
+    }
+
+    /// The highest stage reached (since the last recycle), with when.
     pub fn stage(&self) -> Option<(Stage, Timestamp)> {
-        self.funnel.iter().max().copied()
-    }
-
-    /// A readable view for debugging and demos, with ids resolved through the playbook.
-    pub fn view(&self, playbook: &Playbook) -> StateView {
-        let rules = playbook
-            .intent
-            .rules
-            .iter()
-            .filter_map(|r| {
-                self.rules.get(&r.key).map(|a| RuleView {
-                    id: r.id.clone(),
-                    value: a.value,
-                    last_at: a.last,
-                    count: a.count,
-                    granted: a.granted,
-                    capped: a.capped,
-                })
-            })
-            .collect();
-        let signals = playbook
-            .signals
-            .iter()
-            .filter_map(|s| {
-                self.signals.get(&s.key).map(|t| SignalView {
-                    id: s.id.clone(),
-                    count: t.count,
-                    first_at: t.first,
-                    recent: t.recent.clone(),
-                })
-            })
-            .collect();
-        let known = |k: &u32| playbook.intent.rules.iter().any(|r| r.key == *k);
-        let known_signal = |k: &u32| playbook.signals.iter().any(|s| s.key == *k);
-        StateView {
-            updated_at: self.updated_at,
-            profile: self.profile.iter().map(|(k, v)| (k.clone(), ScalarView(v.clone()))).collect(),
-            rules,
-            signals,
-            funnel: self.funnel.iter().map(|(stage, at)| FunnelStep { stage: *stage, at: *at }).collect(),
-            orphans: self.rules.keys().filter(|k| !known(k)).count()
-                + self.signals.keys().filter(|k| !known_signal(k)).count(),
-            bytes: self.to_bytes().len(),
-        }
+        let since = self.recycled;
+        self.funnel.iter().filter(|(_, t)| since.is_none_or(|r| *t > r)).max().copied()
     }
 }
 
-/// A stage and the instant it was first reached.
+/// A stage and the instant it was reached.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct FunnelStep {
     /// The stage.
     pub stage: Stage,
-    /// First reached.
+    /// When.
     pub at: Timestamp,
-}
-
-/// Readable state (`engine.inspect(state)` in JS).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StateView {
-    /// The latest event folded.
-    pub updated_at: Option<Timestamp>,
-    /// Profile fields the playbook reads.
-    pub profile: BTreeMap<String, ScalarView>,
-    /// Intent accumulators by rule id.
-    pub rules: Vec<RuleView>,
-    /// Signal occurrences by signal id.
-    pub signals: Vec<SignalView>,
-    /// Stages reached.
-    pub funnel: Vec<FunnelStep>,
-    /// Entries for ids no longer in the playbook.
-    pub orphans: usize,
-    /// Size of the serialised state.
-    pub bytes: usize,
-}
-
-/// One intent accumulator, readable.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RuleView {
-    /// Rule id.
-    pub id: String,
-    /// Value at `lastAt`.
-    pub value: f64,
-    /// Last matching event.
-    pub last_at: Timestamp,
-    /// Matching events since the last expiry.
-    pub count: u32,
-    /// Points granted before decay and cap.
-    pub granted: f64,
-    /// Whether the cap clipped.
-    pub capped: bool,
-}
-
-/// One signal's occurrences, readable.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignalView {
-    /// Signal id.
-    pub id: String,
-    /// All occurrences.
-    pub count: u32,
-    /// First occurrence.
-    pub first_at: Timestamp,
-    /// Most recent occurrences kept, newest first.
-    pub recent: Vec<Timestamp>,
-}
-
-/// A profile value as plain JSON.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScalarView(pub Scalar);
-
-impl Serialize for ScalarView {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match &self.0 {
-            Scalar::Str(v) => s.serialize_str(v),
-            Scalar::Num(v) => s.serialize_f64(*v),
-            Scalar::Bool(v) => s.serialize_bool(*v),
-        }
-    }
 }

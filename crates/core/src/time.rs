@@ -128,9 +128,22 @@ pub(crate) enum SpanError {
 }
 
 impl Span {
+    /// Ten years of 365 days: how far ahead rekindle looks for the next flip.
+    pub const DAYS_3650: Span = Span(3650 * DAY);
+
     /// A span of whole days.
     pub fn days(n: i64) -> Span {
         Span(n.saturating_mul(DAY))
+    }
+
+    /// A span of whole hours.
+    pub fn hours(n: i64) -> Span {
+        Span(n.saturating_mul(HOUR))
+    }
+
+    /// A span of `ms` milliseconds; `None` unless positive.
+    pub fn from_ms(ms: i64) -> Option<Span> {
+        (ms > 0).then_some(Span(ms))
     }
 
     /// Milliseconds.

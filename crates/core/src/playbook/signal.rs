@@ -18,8 +18,11 @@ pub struct Signal {
     pub(crate) kind: EventKind,
     pub(crate) matchers: Vec<(String, Matcher)>,
     pub(crate) include_machine: bool,
-    /// How many recent timestamps the state keeps for this signal (the largest `at_least` of any condition).
+    /// How many recent timestamps the state keeps for this signal (the largest count any condition needs,
+    /// at most `MAX_EXACT`).
     pub(crate) keep: u32,
+    /// Days of per-day buckets kept for windows whose counts exceed `MAX_EXACT` (0 = none).
+    pub(crate) bucket_days: u32,
 }
 
 /// A test on one event property.
@@ -160,7 +163,8 @@ pub(crate) fn parse_signals(r: &mut Reader, v: &Value) -> Declared {
         let include_machine =
             def.get("include_machine").and_then(|b| r.boolean(b, &def.at("include_machine"))).unwrap_or(false);
         if let (true, Some(kind)) = (id_ok, kind) {
-            out.push(Signal { key: key_of("signal", id), id: id.clone(), kind, matchers, include_machine, keep: 1 });
+            let key = key_of("signal", id);
+            out.push(Signal { key, id: id.clone(), kind, matchers, include_machine, keep: 1, bucket_days: 0 });
         }
     }
     Declared { signals: out, ids }

@@ -1,0 +1,375 @@
+//! Send policy (D22, D24, D27, DESIGN §7): may we send this contact a marketing message on this channel at
+//! this instant? `deny` for any do-not-contact reason (erased, archived, unsubscribed, bounced, complained,
+//! no consent, an active sales conversation, "only important" chosen); otherwise `defer` until the earliest
+//! instant at which **every** time rule allows (rolling caps per channel and overall, the preference
+//! center's frequency and pause, quiet hours in the contact's own time zone); otherwise `allow`.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::Serialize;
+
+use crate::consent::{Consent, Frequency};
+use crate::error::ProblemCode;
+use crate::event::Scalar;
+use crate::lifecycle::{LifecycleStatus, Phase};
+use crate::playbook::reader::{index, Reader};
+use crate::state::{ContactState, DealStatus};
+use crate::suppression::{Channel, DncReason};
+use crate::time::{quote, Span, Timestamp};
+use crate::value::Value;
+use crate::zone::{LocalWindow, Zone};
+
+/// A rolling frequency cap: at most `max` marketing sends on `channel` (or on any channel) per `per`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cap {
+    path: String,
+    channel: Option<Channel>,
+    max: u32,
+    per: Span,
+}
+
+/// The `policy` section, compiled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    caps: Vec<Cap>,
+    quiet_hours: Option<LocalWindow>,
+    /// The profile field holding the contact's IANA zone.
+    pub(crate) timezone_field: String,
+    default_zone: Zone,
+    /// The consent purpose each channel needs (`None` = no explicit consent needed).
+    consent: [Option<String>; 2],
+    stop_during_sales: bool,
+}
+
+impl Default for Policy {
+    /// No caps, no quiet hours, zone from the `timezone` field else UTC, SMS needs `sms_marketing` consent,
+    /// email needs none (soft opt-in; unsubscribes still deny), marketing stops during an open deal.
+    fn default() -> Self {
+        Policy {
+            caps: Vec::new(),
+            quiet_hours: None,
+            timezone_field: String::from("timezone"),
+            default_zone: Zone::UTC,
+            consent: [None, Some(String::from("sms_marketing"))],
+            stop_during_sales: true,
+        }
+    }
+}
+
+/// Why a channel is denied or deferred.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "gate", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[non_exhaustive]
+pub enum Gate {
+    /// The contact was erased.
+    Erased {
+        /// When.
+        since: Option<Timestamp>,
+    },
+    /// The contact was archived: no more campaigns (D9, D11).
+    Archived {
+        /// When.
+        since: Option<Timestamp>,
+    },
+    /// Unsubscribed, bounced, complained or manually suppressed on this channel.
+    DoNotContact {
+        /// Why.
+        reason: DncReason,
+        /// Since when.
+        since: Timestamp,
+    },
+    /// The channel needs consent the contact has not given.
+    NoConsent {
+        /// The purpose.
+        purpose: String,
+        /// `denied` or `unknown`.
+        status: &'static str,
+    },
+    /// A deal is open: marketing pauses while sales talks to the contact (D22, D24).
+    SalesConversation {
+        /// Since when.
+        since: Timestamp,
+    },
+    /// The contact chose "only important messages" in the preference center.
+    ImportantOnly,
+    /// The contact paused messages.
+    Paused {
+        /// Until when.
+        until: Timestamp,
+    },
+    /// A rolling cap is full.
+    Cap {
+        /// The cap's path in the playbook.
+        path: String,
+        /// `email`, `sms` or `any`.
+        channel: &'static str,
+        /// Sends allowed per window.
+        max: u32,
+        /// The window.
+        per: Span,
+        /// Sends in the window now.
+        sent: u32,
+        /// When the window frees a slot.
+        until: Timestamp,
+    },
+    /// The preference center's frequency (weekly / monthly) is used up.
+    Frequency {
+        /// The chosen frequency.
+        frequency: Frequency,
+        /// When the next message fits.
+        until: Timestamp,
+    },
+    /// Quiet hours in the contact's zone.
+    QuietHours {
+        /// The window, local time.
+        window: String,
+        /// The zone used.
+        zone: Zone,
+        /// When quiet hours end.
+        until: Timestamp,
+    },
+}
+
+/// The answer for one channel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "verdict", rename_all = "camelCase")]
+pub enum SendVerdict {
+    /// Send now.
+    Allow,
+    /// Never, until the contact changes something (`reasons` say what).
+    Deny {
+        /// Every rule that denies.
+        reasons: Vec<Gate>,
+    },
+    /// Not before `until`, the earliest instant every time rule allows.
+    Defer {
+        /// The earliest instant.
+        until: Timestamp,
+        /// The rules that defer, as they stand now.
+        reasons: Vec<Gate>,
+    },
+}
+
+impl Policy {
+    /// How many marketing sends per channel the state must keep for the caps (at least 1, for frequency).
+    pub(crate) fn keep(&self) -> u32 {
+        self.caps.iter().map(|c| c.max).max().unwrap_or(1).max(1)
+    }
+
+    /// The contact's zone: its profile field when it names a known zone, else the playbook's default.
+    pub(crate) fn zone_of(&self, state: &ContactState) -> Zone {
+        match state.profile.get(&self.timezone_field) {
+            Some(Scalar::Str(name)) => Zone::find(name).unwrap_or_else(|| self.default_zone.clone()),
+            _ => self.default_zone.clone(),
+        }
+    }
+
+    /// Whether and when a marketing message may go out on `channel` at `t`, given the lifecycle at `t`.
+    pub(crate) fn verdict(
+        &self,
+        state: &ContactState,
+        channel: Channel,
+        t: Timestamp,
+        lifecycle: &LifecycleStatus,
+    ) -> SendVerdict {
+        let deny = self.denials(state, channel, lifecycle);
+        if !deny.is_empty() {
+            return SendVerdict::Deny { reasons: deny };
+        }
+        let zone = self.zone_of(state);
+        // Fixpoint: each time rule answers "not before u"; move to the latest answer until all agree.
+        let mut at = t;
+        for _ in 0..32 {
+            let next = self.deferrals(state, channel, at, &zone).iter().filter_map(gate_until).max();
+            match next.filter(|n| *n > at) {
+                Some(n) => at = n,
+                None => break,
+            }
+        }
+        if at == t {
+            return SendVerdict::Allow;
+        }
+        SendVerdict::Defer { until: at, reasons: self.deferrals(state, channel, t, &zone) }
+    }
+
+    fn denials(&self, state: &ContactState, channel: Channel, lifecycle: &LifecycleStatus) -> Vec<Gate> {
+        let mut out = Vec::new();
+        match lifecycle.state {
+            Phase::Erased => out.push(Gate::Erased { since: lifecycle.since }),
+            Phase::Archived => out.push(Gate::Archived { since: lifecycle.since }),
+            Phase::Active | Phase::Cooling | Phase::Cold | Phase::SoftReactivation | Phase::BreakUp => {}
+        }
+        if let Some(d) = state.suppression.get(channel) {
+            out.push(Gate::DoNotContact { reason: d.reason, since: d.at });
+        }
+        if let Some(purpose) = self.consent.get(usize::from(channel.code())).and_then(Option::as_ref) {
+            match state.permissions.consent(purpose) {
+                Some(Consent::Granted { .. }) => {}
+                Some(Consent::Denied { .. }) => {
+                    out.push(Gate::NoConsent { purpose: purpose.clone(), status: "denied" })
+                }
+                None => out.push(Gate::NoConsent { purpose: purpose.clone(), status: "unknown" }),
+            }
+        }
+        if let Some((DealStatus::Open, since)) = state.deal.filter(|_| self.stop_during_sales) {
+            out.push(Gate::SalesConversation { since });
+        }
+        if state.permissions.frequency == Some(Frequency::ImportantOnly) {
+            out.push(Gate::ImportantOnly);
+        }
+        out
+    }
+
+    /// The time rules that block at `t`, each with the instant it stops blocking.
+    fn deferrals(&self, state: &ContactState, channel: Channel, t: Timestamp, zone: &Zone) -> Vec<Gate> {
+        let mut out = Vec::new();
+        if let Some(until) = state.permissions.pause_until.filter(|u| *u > t) {
+            out.push(Gate::Paused { until });
+        }
+        let sends = |c: Option<Channel>| -> Vec<Timestamp> {
+            let mut list: Vec<Timestamp> = match c {
+                Some(c) => state.sends.of(c).to_vec(),
+                None => Channel::ALL.iter().flat_map(|c| state.sends.of(*c).iter().copied()).collect(),
+            };
+            list.sort_by(|a, b| b.cmp(a));
+            list
+        };
+        for cap in self.caps.iter().filter(|c| c.channel.is_none_or(|c| c == channel)) {
+            let list = sends(cap.channel);
+            if let Some(until) = window_full(&list, cap.max, cap.per, t) {
+                let sent = list.iter().filter(|s| s.is_within(cap.per, t)).count() as u32;
+                let channel = cap.channel.map_or("any", Channel::name);
+                out.push(Gate::Cap { path: cap.path.clone(), channel, max: cap.max, per: cap.per, sent, until });
+            }
+        }
+        let per = match state.permissions.frequency {
+            Some(Frequency::Weekly) => Some(Span::days(7)),
+            Some(Frequency::Monthly) => Some(Span::days(30)),
+            Some(Frequency::ImportantOnly) | None => None,
+        };
+        if let (Some(per), Some(frequency)) = (per, state.permissions.frequency) {
+            if let Some(until) = window_full(&sends(None), 1, per, t) {
+                out.push(Gate::Frequency { frequency, until });
+            }
+        }
+        if let Some(quiet) = self.quiet_hours.filter(|q| q.contains(zone, t)) {
+            out.push(Gate::QuietHours {
+                window: format!("{}-{}", quiet.from(), quiet.to()),
+                zone: zone.clone(),
+                until: quiet.next_end(zone, t),
+            });
+        }
+        out
+    }
+}
+
+fn gate_until(g: &Gate) -> Option<Timestamp> {
+    match g {
+        Gate::Paused { until }
+        | Gate::Cap { until, .. }
+        | Gate::Frequency { until, .. }
+        | Gate::QuietHours { until, .. } => Some(*until),
+        _ => None,
+    }
+}
+
+/// With `sends` newest first: when `max` sends already fall within `per` at `t`, the instant the `max`-th
+/// newest of them leaves the window (DESIGN §7: within iff `0 ≤ t − s < per`).
+fn window_full(sends: &[Timestamp], max: u32, per: Span, t: Timestamp) -> Option<Timestamp> {
+    let within: Vec<&Timestamp> = sends.iter().filter(|s| s.is_within(per, t)).collect();
+    if (within.len() as u32) < max {
+        return None;
+    }
+    within.get((max as usize).saturating_sub(1)).map(|s| s.plus(per))
+}
+
+/// Parses the `policy` section.
+pub(crate) fn parse_policy(r: &mut Reader, v: &Value) -> Policy {
+    let mut policy = Policy::default();
+    let keys = ["caps", "quiet_hours", "timezone_field", "default_timezone", "consent", "stop_during_sales"];
+    let Some(o) = r.object(v, "policy", &keys) else { return policy };
+    if let Some(list) = o.get("caps").and_then(|c| r.array(c, &o.at("caps"))) {
+        for (i, item) in list.iter().enumerate() {
+            let path = index(&o.at("caps"), i);
+            let Some(c) = r.object(item, &path, &["channel", "max", "per"]) else { continue };
+            let channel =
+                r.required(&c, "channel").and_then(|ch| r.string(ch, &c.at("channel"))).and_then(|name| {
+                    match (name, Channel::parse(name)) {
+                        ("any", _) => Some(None),
+                        (_, Some(ch)) => Some(Some(ch)),
+                        (other, None) => {
+                            r.problem(
+                                c.at("channel"),
+                                ProblemCode::OutOfRange,
+                                format!("expected email, sms or any, got \"{}\"", quote(other)),
+                            );
+                            None
+                        }
+                    }
+                });
+            let max = r.required(&c, "max").and_then(|m| r.count(m, &c.at("max"), 1)).filter(|m| {
+                let ok = *m <= crate::state::track::MAX_EXACT;
+                if !ok {
+                    r.problem(c.at("max"), ProblemCode::OutOfRange, "a cap counts at most 32 sends per window");
+                }
+                ok
+            });
+            let per = r.required(&c, "per").and_then(|p| r.span(p, &c.at("per")));
+            if let (Some(channel), Some(max), Some(per)) = (channel, max, per) {
+                policy.caps.push(Cap { path, channel, max, per });
+            }
+        }
+    }
+    if let Some(q) = o.get("quiet_hours").and_then(|q| r.string(q, &o.at("quiet_hours"))) {
+        match LocalWindow::parse(q) {
+            Ok(w) => policy.quiet_hours = Some(w),
+            Err(msg) => r.problem(o.at("quiet_hours"), ProblemCode::OutOfRange, msg),
+        }
+    }
+    if let Some(f) = o.get("timezone_field").and_then(|f| r.string(f, &o.at("timezone_field"))) {
+        policy.timezone_field = String::from(f);
+    }
+    if let Some(z) = o.get("default_timezone").and_then(|z| r.string(z, &o.at("default_timezone"))) {
+        match Zone::parse(z) {
+            Ok(zone) => policy.default_zone = zone,
+            Err(msg) => r.problem(o.at("default_timezone"), ProblemCode::OutOfRange, msg),
+        }
+    }
+    if let Some(c) = o.get("consent").and_then(|c| r.object(c, &o.at("consent"), &["email", "sms"])) {
+        for channel in Channel::ALL {
+            let Some(v) = c.get(channel.name()) else { continue };
+            let purpose = match v {
+                Value::Null => Some(None),
+                other => r.string(other, &c.at(channel.name())).map(|s| Some(String::from(s))),
+            };
+            if let (Some(purpose), Some(slot)) = (purpose, policy.consent.get_mut(usize::from(channel.code()))) {
+                *slot = purpose;
+            }
+        }
+    }
+    if let Some(b) = o.get("stop_during_sales").and_then(|b| r.boolean(b, &o.at("stop_during_sales"))) {
+        policy.stop_during_sales = b;
+    }
+    policy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(ms: i64) -> Timestamp {
+        Timestamp::from_ms(ms).unwrap_or(Timestamp::EPOCH)
+    }
+
+    #[test]
+    fn a_full_window_frees_when_the_oldest_counted_send_leaves_it() {
+        let day = Span::days(1).ms();
+        let per = Span::days(7);
+        let sends = [t(5 * day), t(3 * day), t(day)];
+        assert_eq!(window_full(&sends, 3, per, t(6 * day)), Some(t(8 * day)));
+        assert_eq!(window_full(&sends, 4, per, t(6 * day)), None);
+        assert_eq!(window_full(&sends, 3, per, t(8 * day)), None, "the send of day 1 left at day 8");
+    }
+}

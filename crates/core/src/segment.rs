@@ -1,0 +1,232 @@
+//! Segments (D18, D28–D34): named condition trees, their membership at `now`, the next instant each
+//! membership flips on its own (so callers schedule instead of polling), and enter/exit deltas when a fold
+//! changes them.
+
+pub(crate) mod condition;
+pub(crate) mod eval;
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::Serialize;
+
+use crate::error::ProblemCode;
+use crate::explain::{Reason, Sink};
+use crate::field::Truth;
+use crate::moment::Moment;
+use crate::playbook::reader::Reader;
+use crate::playbook::signal::Declared;
+use crate::playbook::Playbook;
+use crate::state::ContactState;
+use crate::time::{quote, Timestamp};
+use crate::value::Value;
+use condition::{parse, Cond, Scope};
+use eval::Cx;
+
+/// One compiled segment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub(crate) id: String,
+    pub(crate) path: String,
+    pub(crate) when: Cond,
+}
+
+impl Segment {
+    /// The segment's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// A contact's membership of one segment at `now`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Membership {
+    /// The segment.
+    pub id: String,
+    /// The condition holds (unknown is not membership).
+    pub member: bool,
+    /// The condition could not be decided (missing data, short history, not yet computed).
+    pub unknown: bool,
+    /// The next instant membership flips if nothing else happens; `null` when it never will.
+    pub next_flip_at: Option<Timestamp>,
+    /// A large-count window was answered from day buckets.
+    pub approximate: bool,
+}
+
+/// Entering or leaving a segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Change {
+    /// Became a member.
+    Entered,
+    /// Stopped being a member.
+    Exited,
+}
+
+/// A membership change caused by folding events.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delta {
+    /// The segment.
+    pub segment: String,
+    /// Entered or exited.
+    pub change: Change,
+    /// The instant compared (the latest event folded).
+    pub at: Timestamp,
+}
+
+/// How many candidate instants the next-flip search evaluates at most.
+const MAX_CANDIDATES: usize = 256;
+
+/// The truth of every segment at a moment.
+pub(crate) fn truths(pb: &Playbook, state: &ContactState, m: &Moment) -> Vec<Truth> {
+    let mut cx = Cx::new(pb, state, m);
+    (0..pb.segments.len()).map(|i| cx.segment(i)).collect()
+}
+
+/// Memberships at `m` with their next flips; one `segment` reason each.
+pub(crate) fn memberships(pb: &Playbook, state: &ContactState, m: &Moment, reasons: &mut Sink<'_>) -> Vec<Membership> {
+    let mut out = Vec::with_capacity(pb.segments.len());
+    for (i, def) in pb.segments.iter().enumerate() {
+        let mut cx = Cx::new(pb, state, m);
+        let truth = cx.segment(i);
+        let mut decided = Vec::new();
+        def.when.decided_by(&mut cx, truth, &mut decided);
+        let approximate = cx.approximate;
+        let next_flip_at = next_flip(pb, state, m, i, truth.holds());
+        let unknown = matches!(truth, Truth::Unknown(_));
+        let cause = match truth {
+            Truth::Unknown(c) => Some(c),
+            Truth::True | Truth::False => None,
+        };
+        reasons.push(|| Reason::Segment {
+            segment: def.id.clone(),
+            member: truth.holds(),
+            unknown: cause,
+            decided_by: decided,
+        });
+        out.push(Membership { id: def.id.clone(), member: truth.holds(), unknown, next_flip_at, approximate });
+    }
+    out
+}
+
+/// The first instant after `m.at` at which segment `i`'s membership differs from `member`.
+fn next_flip(pb: &Playbook, state: &ContactState, m: &Moment, i: usize, member: bool) -> Option<Timestamp> {
+    let def = pb.segments.get(i)?;
+    let cx = Cx::new(pb, state, m);
+    let mut candidates = Vec::new();
+    def.when.changes_after(&cx, m.at, &mut candidates, 0);
+    candidates.sort();
+    candidates.dedup();
+    let horizon = m.at.plus(crate::moment::HORIZON);
+    for c in candidates.into_iter().filter(|c| *c <= horizon).take(MAX_CANDIDATES) {
+        let later = Moment::later(pb, state, c);
+        if Cx::new(pb, state, &later).segment(i).holds() != member {
+            return Some(c);
+        }
+    }
+    None
+}
+
+/// Segments entered and exited between two states of one contact, compared at `at`.
+pub fn deltas(pb: &Playbook, before: &ContactState, after: &ContactState, at: Timestamp) -> Vec<Delta> {
+    let was = truths(pb, before, &Moment::later(pb, before, at));
+    let is = truths(pb, after, &Moment::later(pb, after, at));
+    let mut out = Vec::new();
+    for ((def, w), n) in pb.segments.iter().zip(was).zip(is) {
+        let change = match (w.holds(), n.holds()) {
+            (false, true) => Change::Entered,
+            (true, false) => Change::Exited,
+            _ => continue,
+        };
+        out.push(Delta { segment: def.id.clone(), change, at });
+    }
+    out
+}
+
+/// Parses the `segments` section: `{ "<id>": { "when": <condition>, "description": "…" } }`.
+pub(crate) fn parse_segments(r: &mut Reader, v: &Value, signals: &Declared) -> Vec<Segment> {
+    let Some(o) = r.object(v, "segments", &[]) else { return Vec::new() };
+    let ids: Vec<String> = o.entries().iter().map(|(id, _)| id.clone()).collect();
+    let scope = Scope { signals, segments: &ids };
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (id, def) in o.entries() {
+        let path = o.at(id);
+        ok &= r.id(id, &path);
+        let Some(d) = r.object(def, &path, &["when", "description"]) else {
+            ok = false;
+            continue;
+        };
+        if let Some(desc) = d.get("description") {
+            r.string(desc, &d.at("description"));
+        }
+        match r.required(&d, "when").and_then(|w| parse(r, w, &d.at("when"), &scope)) {
+            Some(when) => out.push(Segment { id: id.clone(), path, when }),
+            None => ok = false,
+        }
+    }
+    if ok {
+        check_cycles(r, &out);
+    }
+    out
+}
+
+/// Segment-of-segment references must form no loop (a segment cannot be defined by itself).
+fn check_cycles(r: &mut Reader, segments: &[Segment]) {
+    let refs = |s: &Segment| {
+        let mut out = Vec::new();
+        s.when.walk(&mut |c| {
+            if let Cond::Segment { index, .. } = c {
+                out.push(*index);
+            }
+        });
+        out
+    };
+    let edges: Vec<Vec<usize>> = segments.iter().map(refs).collect();
+    // Colour-marking DFS from every node: 0 = new, 1 = on the stack, 2 = done.
+    let mut colour = alloc::vec![0u8; segments.len()];
+    fn visit(n: usize, edges: &[Vec<usize>], colour: &mut [u8], stack: &mut Vec<usize>) -> Option<Vec<usize>> {
+        match colour.get(n) {
+            Some(1) => {
+                let from = stack.iter().position(|s| *s == n).unwrap_or(0);
+                return Some(stack.get(from..).map(<[usize]>::to_vec).unwrap_or_default());
+            }
+            Some(0) => {}
+            _ => return None,
+        }
+        if let Some(c) = colour.get_mut(n) {
+            *c = 1;
+        }
+        stack.push(n);
+        for next in edges.get(n).into_iter().flatten() {
+            if let Some(cycle) = visit(*next, edges, colour, stack) {
+                return Some(cycle);
+            }
+        }
+        stack.pop();
+        if let Some(c) = colour.get_mut(n) {
+            *c = 2;
+        }
+        None
+    }
+    for start in 0..segments.len() {
+        let mut stack = Vec::new();
+        if let Some(cycle) = visit(start, &edges, &mut colour, &mut stack) {
+            let names: Vec<&str> = cycle.iter().filter_map(|i| segments.get(*i)).map(|s| s.id.as_str()).collect();
+            let first = cycle.first().and_then(|i| segments.get(*i));
+            r.problem(
+                first.map_or(String::from("segments"), |s| s.path.clone()),
+                ProblemCode::CyclicReference,
+                format!(
+                    "segments refer to each other in a loop: {} → {}",
+                    names.join(" → "),
+                    quote(names.first().copied().unwrap_or(""))
+                ),
+            );
+            return;
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Evaluating a condition tree at one instant (three-valued, never coerced), naming the leaves that decided,
+//! and listing the instants after which a leaf can flip on its own — so the next flip of a whole tree is
+//! found by evaluating it at those instants only, never by polling.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::condition::{Age, Bound, Cond};
+use crate::explain::UnknownCause;
+use crate::field::Truth;
+use crate::moment::{next_score_flip, Moment};
+use crate::playbook::Playbook;
+use crate::state::ContactState;
+use crate::time::Timestamp;
+
+/// 365 days: rekindle's year (DESIGN §7: no calendar months or years).
+const YEAR_MS: i64 = 365 * 86_400_000;
+
+/// What a condition is evaluated against.
+pub(crate) struct Cx<'a> {
+    pub(crate) pb: &'a Playbook,
+    pub(crate) state: &'a ContactState,
+    pub(crate) m: &'a Moment,
+    /// Segment truths already computed at this moment (segment-of-segment).
+    memo: Vec<Option<Truth>>,
+    /// Set when a day-bucket count was used.
+    pub(crate) approximate: bool,
+}
+
+impl<'a> Cx<'a> {
+    pub(crate) fn new(pb: &'a Playbook, state: &'a ContactState, m: &'a Moment) -> Cx<'a> {
+        Cx { pb, state, m, memo: alloc::vec![None; pb.segments.len()], approximate: false }
+    }
+
+    /// The truth of segment `i` at this moment, memoised.
+    pub(crate) fn segment(&mut self, i: usize) -> Truth {
+        if let Some(Some(t)) = self.memo.get(i) {
+            return *t;
+        }
+        let Some(def) = self.pb.segments.get(i) else { return Truth::Unknown(UnknownCause::Missing) };
+        let t = def.when.eval(self);
+        if let Some(slot) = self.memo.get_mut(i) {
+            *slot = Some(t);
+        }
+        t
+    }
+
+    fn track(&self, signal: usize) -> Option<&'a crate::state::track::SignalTrack> {
+        let s = self.pb.signals.get(signal)?;
+        self.state.signals.get(&s.key)
+    }
+
+    /// The latest occurrence of a signal at or before now.
+    fn last(&self, signal: usize) -> Option<Timestamp> {
+        self.track(signal)?.recent.iter().find(|t| **t <= self.m.at).copied()
+    }
+
+    /// The first occurrence of a signal, if it is not in the future.
+    fn first(&self, signal: usize) -> Option<Timestamp> {
+        self.track(signal)?.first.filter(|t| *t <= self.m.at)
+    }
+}
+
+fn all(items: impl Iterator<Item = Truth>) -> Truth {
+    let mut unknown = None;
+    for t in items {
+        match t {
+            Truth::False => return Truth::False,
+            Truth::Unknown(c) => unknown = unknown.or(Some(c)),
+            Truth::True => {}
+        }
+    }
+    unknown.map_or(Truth::True, Truth::Unknown)
+}
+
+fn any(items: impl Iterator<Item = Truth>) -> Truth {
+    let mut unknown = None;
+    for t in items {
+        match t {
+            Truth::True => return Truth::True,
+            Truth::Unknown(c) => unknown = unknown.or(Some(c)),
+            Truth::False => {}
+        }
+    }
+    unknown.map_or(Truth::False, Truth::Unknown)
+}
+
+fn age_holds(age: Age, since: i64) -> bool {
+    match age {
+        Age::MoreThan(d) => since >= d.ms(),
+        Age::LessThan(d) => (0..d.ms()).contains(&since),
+    }
+}
+
+impl Cond {
+    /// The truth at the context's moment.
+    pub(crate) fn eval(&self, cx: &mut Cx<'_>) -> Truth {
+        let now = cx.m.at;
+        match self {
+            Cond::All(_, list) => {
+                let truths: Vec<Truth> = list.iter().map(|c| c.eval(cx)).collect();
+                all(truths.into_iter())
+            }
+            Cond::Any(_, list) => {
+                let truths: Vec<Truth> = list.iter().map(|c| c.eval(cx)).collect();
+                any(truths.into_iter())
+            }
+            Cond::Not(_, c) => c.eval(cx).negate(),
+            Cond::Field { field, test, .. } => test.eval(cx.state.profile.get(field), now),
+            Cond::Count { signal, within, bound, .. } => {
+                let keep = cx.pb.signals.get(*signal).map_or(1, |s| s.keep);
+                let counted = cx.track(*signal).map(|t| t.count_within(*within, now, keep));
+                let (n, approximate) = counted.map_or((0, false), |c| (c.n, c.approximate));
+                cx.approximate |= approximate;
+                match bound {
+                    Bound::AtLeast(min) => Truth::of(n >= *min),
+                    // "At most N in the last D" says nothing about a contact whose history is shorter than D
+                    // (Customer.io's data-sufficiency rule): unknown, so a brand-new lead is not "inactive".
+                    Bound::AtMost(max)
+                        if n <= *max && cx.state.first_seen.is_none_or(|f| now.since(f) < within.ms()) =>
+                    {
+                        Truth::Unknown(UnknownCause::ShortHistory)
+                    }
+                    Bound::AtMost(max) => Truth::of(n <= *max),
+                }
+            }
+            Cond::Last { signal, age, .. } => {
+                cx.last(*signal).map_or(Truth::False, |t| Truth::of(age_holds(*age, now.since(t))))
+            }
+            Cond::First { signal, age, .. } => {
+                cx.first(*signal).map_or(Truth::False, |t| Truth::of(age_holds(*age, now.since(t))))
+            }
+            Cond::Anniversary { signal, within, .. } => cx.first(*signal).map_or(Truth::False, |f| {
+                let since = now.since(f);
+                Truth::of(since >= YEAR_MS && since % YEAR_MS < within.ms())
+            }),
+            Cond::Ever { signal, ever, .. } => Truth::of(cx.first(*signal).is_some() == *ever),
+            Cond::Segment { index, .. } => cx.segment(*index),
+            Cond::Stage { any_of, .. } => Truth::of(any_of.contains(&cx.m.stage)),
+            Cond::StageAtLeast { stage, .. } => Truth::of(cx.m.stage >= *stage),
+            Cond::Readiness { any_of, .. } => Truth::of(any_of.contains(&cx.m.readiness)),
+            Cond::Lifecycle { any_of, .. } => Truth::of(any_of.contains(&cx.m.lifecycle.state)),
+            Cond::Score { score, cmp, .. } => Truth::of(cmp.holds(cx.m.score(*score))),
+            Cond::Rfm { .. } => Truth::Unknown(UnknownCause::NotComputed),
+        }
+    }
+
+    /// The paths of the leaves that decided `truth` (the value `eval` returned for this node).
+    pub(crate) fn decided_by(&self, cx: &mut Cx<'_>, truth: Truth, out: &mut Vec<String>) {
+        match self {
+            Cond::All(_, list) | Cond::Any(_, list) => {
+                let is_all = matches!(self, Cond::All(..));
+                for c in list {
+                    let t = c.eval(cx);
+                    let decisive = match (is_all, truth) {
+                        (true, Truth::True) | (false, Truth::False) => true,
+                        (_, Truth::Unknown(_)) => matches!(t, Truth::Unknown(_)),
+                        _ => t == truth,
+                    };
+                    if decisive {
+                        c.decided_by(cx, t, out);
+                    }
+                }
+            }
+            Cond::Not(_, c) => {
+                let t = c.eval(cx);
+                c.decided_by(cx, t, out);
+            }
+            leaf => out.push(String::from(leaf.path())),
+        }
+    }
+
+    /// Instants after `after` at which this condition may flip without new events.
+    pub(crate) fn changes_after(&self, cx: &Cx<'_>, after: Timestamp, out: &mut Vec<Timestamp>, depth: u8) {
+        let push = |out: &mut Vec<Timestamp>, t: Option<Timestamp>| {
+            if let Some(t) = t.filter(|t| *t > after) {
+                out.push(t);
+            }
+        };
+        match self {
+            Cond::All(_, list) | Cond::Any(_, list) => {
+                list.iter().for_each(|c| c.changes_after(cx, after, out, depth));
+            }
+            Cond::Not(_, c) => c.changes_after(cx, after, out, depth),
+            Cond::Field { field, test, .. } => push(out, test.flips_after(cx.state.profile.get(field), after)),
+            Cond::Count { signal, within, .. } => {
+                if let Some(track) = cx.track(*signal) {
+                    track.changes_after(*within, after, out);
+                }
+                if let Some(f) = cx.state.first_seen {
+                    push(out, Some(f.plus(*within))); // the history becomes long enough
+                }
+            }
+            Cond::Last { signal, age, .. } | Cond::First { signal, age, .. } => {
+                let Some(track) = cx.track(*signal) else { return };
+                let span = match age {
+                    Age::MoreThan(d) | Age::LessThan(d) => *d,
+                };
+                let anchors: Vec<Timestamp> = match self {
+                    Cond::Last { .. } => track.recent.clone(),
+                    _ => track.first.into_iter().collect(),
+                };
+                for t in anchors {
+                    push(out, Some(t));
+                    push(out, Some(t.plus(span)));
+                }
+            }
+            Cond::Anniversary { signal, within, .. } => {
+                let Some(f) = cx.track(*signal).and_then(|t| t.first) else { return };
+                let k = (after.since(f) / YEAR_MS).max(0);
+                for n in [k, k + 1, k + 2] {
+                    let start = Timestamp::from_ms(f.ms().saturating_add(n.saturating_mul(YEAR_MS)));
+                    push(out, start.filter(|_| n >= 1));
+                    push(out, start.filter(|_| n >= 1).map(|s| s.plus(*within)));
+                }
+            }
+            Cond::Ever { signal, .. } => {
+                if let Some(track) = cx.track(*signal) {
+                    track.recent.iter().for_each(|t| push(out, Some(*t)));
+                }
+            }
+            Cond::Segment { index, .. } => {
+                if let Some(def) = cx.pb.segments.get(*index).filter(|_| depth < 16) {
+                    def.when.changes_after(cx, after, out, depth + 1);
+                }
+            }
+            Cond::Stage { .. } | Cond::StageAtLeast { .. } | Cond::Rfm { .. } => {}
+            Cond::Readiness { .. } => {
+                if let Some(r) = &cx.pb.stages.readiness {
+                    for threshold in r.thresholds() {
+                        let on = r.on();
+                        let holds = |s: &crate::stage::Scores| s.get(on) >= threshold;
+                        push(out, next_score_flip(cx.pb, cx.state, after, &holds));
+                    }
+                }
+            }
+            Cond::Lifecycle { .. } => {
+                let mut t = after;
+                for _ in 0..6 {
+                    match cx.state.lifecycle_at(cx.pb, t).next_transition_at.filter(|n| *n > t) {
+                        Some(next) => {
+                            out.push(next);
+                            t = next;
+                        }
+                        None => break,
+                    }
+                }
+            }
+            Cond::Score { score, cmp, .. } => {
+                let (kind, cmp) = (*score, *cmp);
+                let holds = move |s: &crate::stage::Scores| cmp.holds(s.get(kind));
+                push(out, next_score_flip(cx.pb, cx.state, after, &holds));
+            }
+        }
+    }
+}

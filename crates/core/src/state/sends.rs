@@ -1,0 +1,87 @@
+//! What we sent: recent marketing sends per channel (for rolling frequency caps, D24) and nurture steps done
+//! per sequence (so a step is never sent twice and `next_step` knows where the contact is, D22).
+
+use alloc::vec::Vec;
+
+use crate::event::{Event, EventKind, Scalar};
+use crate::playbook::signal::key_of;
+use crate::suppression::Channel;
+use crate::time::Timestamp;
+
+/// Recent marketing sends per channel, newest first.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SendLog {
+    /// Email sends (transactional mail excluded: it is exempt from caps, DESIGN §7).
+    pub email: Vec<Timestamp>,
+    /// SMS sends, likewise.
+    pub sms: Vec<Timestamp>,
+}
+
+impl SendLog {
+    /// The sends of one channel, newest first.
+    pub fn of(&self, channel: Channel) -> &[Timestamp] {
+        match channel {
+            Channel::Email => &self.email,
+            Channel::Sms => &self.sms,
+        }
+    }
+
+    pub(crate) fn of_mut(&mut self, channel: Channel) -> &mut Vec<Timestamp> {
+        match channel {
+            Channel::Email => &mut self.email,
+            Channel::Sms => &mut self.sms,
+        }
+    }
+
+    /// Folds a send; keeps the newest `keep` per channel.
+    pub(crate) fn on_event(&mut self, e: &Event, keep: u32) {
+        let channel = match e.kind {
+            EventKind::EmailSent => Channel::Email,
+            EventKind::SmsSent => Channel::Sms,
+            _ => return,
+        };
+        if matches!(e.props.get("transactional"), Some(Some(Scalar::Bool(true)))) {
+            return;
+        }
+        let list = self.of_mut(channel);
+        let pos = list.iter().position(|t| *t < e.at).unwrap_or(list.len());
+        list.insert(pos, e.at);
+        list.truncate(keep as usize);
+    }
+}
+
+/// One contact's enrolment in one nurture sequence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enrolment {
+    /// The first instant the start condition held (DESIGN §7), for the current run.
+    pub enrolled_at: Timestamp,
+    /// How many times the contact was enrolled (re-enrolment only when the playbook allows it).
+    pub runs: u16,
+    /// Steps sent in this run: `(step key, when)`, in send order.
+    pub done: Vec<(u32, Timestamp)>,
+    /// When a stop condition ended this run, if one did.
+    pub stopped_at: Option<Timestamp>,
+}
+
+/// The stable state key of a sequence id.
+pub fn sequence_key(id: &str) -> u32 {
+    key_of("sequence", id)
+}
+
+/// The stable state key of a step id.
+pub fn step_key(id: &str) -> u32 {
+    key_of("step", id)
+}
+
+/// The `(sequence key, step key)` a send carries (`props.sequence`, `props.step`), if any.
+pub(crate) fn sent_step(e: &Event) -> Option<(u32, u32)> {
+    if !matches!(e.kind, EventKind::EmailSent | EventKind::SmsSent) {
+        return None;
+    }
+    let step = match e.props.get("step") {
+        Some(Some(Scalar::Str(s))) => step_key(s),
+        Some(Some(Scalar::Num(n))) => step_key(&crate::time::short_number(*n)),
+        _ => return None,
+    };
+    Some((sequence_key(e.prop_str("sequence")?), step))
+}

@@ -1,0 +1,169 @@
+//! A readable view of a state (`engine.inspect(state)`), ids resolved through the playbook: for debugging,
+//! demos and support tickets — never an input to a decision.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::Serialize;
+
+use super::{ContactState, DealStatus, FunnelStep};
+use crate::consent::{Consent, Frequency};
+use crate::event::Scalar;
+use crate::playbook::Playbook;
+use crate::suppression::Dnc;
+use crate::time::Timestamp;
+
+/// Readable state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StateView {
+    /// The latest event folded.
+    pub updated_at: Option<Timestamp>,
+    /// The earliest event folded.
+    pub first_seen: Option<Timestamp>,
+    /// The last real engagement.
+    pub last_engagement: Option<Timestamp>,
+    /// Profile fields the playbook reads.
+    pub profile: BTreeMap<String, ScalarView>,
+    /// Intent accumulators by rule id.
+    pub rules: Vec<RuleView>,
+    /// Signal occurrences by signal id.
+    pub signals: Vec<SignalView>,
+    /// Stages reached.
+    pub funnel: Vec<FunnelStep>,
+    /// Do-not-contact per channel.
+    pub dnc: BTreeMap<&'static str, Dnc>,
+    /// Consent by purpose.
+    pub consents: BTreeMap<String, Consent>,
+    /// Preference-center frequency.
+    pub frequency: Option<Frequency>,
+    /// Paused until.
+    pub pause_until: Option<Timestamp>,
+    /// Chosen topics.
+    pub topics: Vec<String>,
+    /// Marketing sends kept per channel.
+    pub sends: BTreeMap<&'static str, Vec<Timestamp>>,
+    /// The deal status and when it was set.
+    pub deal: Option<(DealStatus, Timestamp)>,
+    /// When the contact was recycled.
+    pub recycled: Option<Timestamp>,
+    /// When the contact was erased.
+    pub erased: Option<Timestamp>,
+    /// Entries for ids no longer in the playbook.
+    pub orphans: usize,
+    /// Size of the serialised state.
+    pub bytes: usize,
+}
+
+/// One intent accumulator, readable.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleView {
+    /// Rule id.
+    pub id: String,
+    /// Value at `lastAt`.
+    pub value: f64,
+    /// Last matching event.
+    pub last_at: Timestamp,
+    /// Matching events since the last expiry.
+    pub count: u32,
+    /// Points granted before decay and cap.
+    pub granted: f64,
+    /// Whether the cap clipped.
+    pub capped: bool,
+}
+
+/// One signal's occurrences, readable.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignalView {
+    /// Signal id.
+    pub id: String,
+    /// All occurrences.
+    pub count: u32,
+    /// First occurrence.
+    pub first_at: Option<Timestamp>,
+    /// Most recent occurrences kept, newest first.
+    pub recent: Vec<Timestamp>,
+}
+
+/// A profile value as plain JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScalarView(pub Scalar);
+
+impl Serialize for ScalarView {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Scalar::Str(v) => s.serialize_str(v),
+            Scalar::Num(v) => s.serialize_f64(*v),
+            Scalar::Bool(v) => s.serialize_bool(*v),
+        }
+    }
+}
+
+impl ContactState {
+    /// A readable view, ids resolved through the playbook.
+    pub fn view(&self, playbook: &Playbook) -> StateView {
+        let rules = playbook
+            .intent
+            .rules
+            .iter()
+            .filter_map(|r| {
+                self.rules.get(&r.key).map(|a| RuleView {
+                    id: r.id.clone(),
+                    value: a.value,
+                    last_at: a.last,
+                    count: a.count,
+                    granted: a.granted,
+                    capped: a.capped,
+                })
+            })
+            .collect();
+        let signals = playbook
+            .signals
+            .iter()
+            .filter_map(|s| {
+                self.signals.get(&s.key).map(|t| SignalView {
+                    id: s.id.clone(),
+                    count: t.count,
+                    first_at: t.first,
+                    recent: t.recent.clone(),
+                })
+            })
+            .collect();
+        let known = |k: &u32| playbook.intent.rules.iter().any(|r| r.key == *k);
+        let known_signal = |k: &u32| playbook.signals.iter().any(|s| s.key == *k);
+        let mut dnc = BTreeMap::new();
+        for channel in crate::suppression::Channel::ALL {
+            if let Some(d) = self.suppression.get(channel) {
+                dnc.insert(channel.name(), d);
+            }
+        }
+        let mut sends = BTreeMap::new();
+        for channel in crate::suppression::Channel::ALL {
+            sends.insert(channel.name(), self.sends.of(channel).to_vec());
+        }
+        StateView {
+            updated_at: self.updated_at,
+            first_seen: self.first_seen,
+            last_engagement: self.activity.last_engagement,
+            profile: self.profile.iter().map(|(k, v)| (k.clone(), ScalarView(v.clone()))).collect(),
+            rules,
+            signals,
+            funnel: self.funnel.iter().map(|(stage, at)| FunnelStep { stage: *stage, at: *at }).collect(),
+            dnc,
+            consents: self.permissions.consents.clone(),
+            frequency: self.permissions.frequency,
+            pause_until: self.permissions.pause_until,
+            topics: self.permissions.topics.clone(),
+            sends,
+            deal: self.deal,
+            recycled: self.recycled,
+            erased: self.activity.erased,
+            orphans: self.rules.keys().filter(|k| !known(k)).count()
+                + self.signals.keys().filter(|k| !known_signal(k)).count(),
+            bytes: self.to_bytes().len(),
+        }
+    }
+}

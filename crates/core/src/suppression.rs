@@ -1,0 +1,160 @@
+//! Do-not-contact per channel (D4, DESIGN §7): hard bounces and spam complaints stop email at once and for
+//! good; unsubscribes stop a channel until an explicit resubscribe. Email suppression never touches SMS.
+
+use serde::Serialize;
+
+use crate::event::{Event, EventKind};
+use crate::time::Timestamp;
+
+/// A channel rekindle plans messages for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// Email.
+    Email,
+    /// Text messages.
+    Sms,
+}
+
+impl Channel {
+    /// Both channels, in output order.
+    pub const ALL: [Channel; 2] = [Channel::Email, Channel::Sms];
+
+    /// Parses `"email"` / `"sms"`.
+    pub fn parse(name: &str) -> Option<Channel> {
+        match name {
+            "email" => Some(Channel::Email),
+            "sms" => Some(Channel::Sms),
+            _ => None,
+        }
+    }
+
+    /// The name, as in playbooks.
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            Channel::Email => 0,
+            Channel::Sms => 1,
+        }
+    }
+}
+
+/// Why a channel may not be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DncReason {
+    /// The contact unsubscribed (lifted by an explicit resubscribe).
+    Unsubscribed,
+    /// Manually suppressed (lifted by an explicit resubscribe).
+    Manual,
+    /// The address hard-bounced or is a spam trap: permanent.
+    Bounced,
+    /// The contact reported spam: permanent.
+    Complained,
+}
+
+impl DncReason {
+    /// Bounces and complaints are never lifted (D4).
+    pub fn is_permanent(self) -> bool {
+        matches!(self, DncReason::Bounced | DncReason::Complained)
+    }
+
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            DncReason::Unsubscribed => 0,
+            DncReason::Manual => 1,
+            DncReason::Bounced => 2,
+            DncReason::Complained => 3,
+        }
+    }
+
+    pub(crate) fn from_code(c: u8) -> Option<DncReason> {
+        [DncReason::Unsubscribed, DncReason::Manual, DncReason::Bounced, DncReason::Complained]
+            .into_iter()
+            .find(|r| r.code() == c)
+    }
+}
+
+/// A do-not-contact entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Dnc {
+    /// Why.
+    pub reason: DncReason,
+    /// Since when.
+    pub at: Timestamp,
+}
+
+/// Do-not-contact per channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Suppression {
+    pub(crate) email: Option<Dnc>,
+    pub(crate) sms: Option<Dnc>,
+}
+
+impl Suppression {
+    /// The entry for a channel.
+    pub fn get(&self, channel: Channel) -> Option<Dnc> {
+        match channel {
+            Channel::Email => self.email,
+            Channel::Sms => self.sms,
+        }
+    }
+
+    fn slot(&mut self, channel: Channel) -> &mut Option<Dnc> {
+        match channel {
+            Channel::Email => &mut self.email,
+            Channel::Sms => &mut self.sms,
+        }
+    }
+
+    fn suppress(&mut self, channel: Channel, reason: DncReason, at: Timestamp) {
+        let slot = self.slot(channel);
+        match slot {
+            Some(existing) if existing.reason.is_permanent() && !reason.is_permanent() => {}
+            Some(existing) if existing.reason == reason => existing.at = existing.at.min(at),
+            _ => *slot = Some(Dnc { reason, at }),
+        }
+    }
+
+    /// The channels an `unsubscribe` / `subscribe` event names (`channel`: email, sms or all; default email).
+    fn channels(e: &Event) -> &'static [Channel] {
+        match e.prop_str("channel") {
+            Some("sms") => &[Channel::Sms],
+            Some("all") => &Channel::ALL,
+            _ => &[Channel::Email],
+        }
+    }
+
+    /// Folds one event.
+    pub(crate) fn on_event(&mut self, e: &Event) {
+        match e.kind {
+            EventKind::EmailBounce if matches!(e.prop_str("type"), None | Some("hard") | Some("spam_trap")) => {
+                self.suppress(Channel::Email, DncReason::Bounced, e.at);
+            }
+            EventKind::SpamComplaint => self.suppress(Channel::Email, DncReason::Complained, e.at),
+            EventKind::Unsubscribe => {
+                let reason =
+                    if e.prop_str("reason") == Some("manual") { DncReason::Manual } else { DncReason::Unsubscribed };
+                for c in Suppression::channels(e) {
+                    self.suppress(*c, reason, e.at);
+                }
+            }
+            EventKind::Subscribe => {
+                for c in Suppression::channels(e) {
+                    let slot = self.slot(*c);
+                    // A resubscribe lifts only what the contact chose, and only if it came later.
+                    if slot.is_some_and(|d| !d.reason.is_permanent() && d.at <= e.at) {
+                        *slot = None;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
