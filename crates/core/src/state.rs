@@ -142,6 +142,16 @@ impl ContactState {
         }
     }
 
+    /// Folds a batch like [`ContactState::fold`] and reports the segments entered and exited, comparing
+    /// membership before and after at the batch's latest instant.
+    pub fn fold_with_deltas(&mut self, playbook: &Playbook, events: &[Event]) -> Vec<crate::segment::Delta> {
+        let Some(latest) = events.iter().map(|e| e.at).max() else { return Vec::new() };
+        let before = self.clone();
+        self.fold(playbook, events);
+        let at = self.updated_at.map_or(latest, |u| u.max(latest));
+        crate::segment::deltas(playbook, &before, self, at)
+    }
+
     fn apply(&mut self, playbook: &Playbook, event: &Event) {
         if self.activity.erased.is_some() {
             return; // erased is absorbing: nothing about this contact is recorded again

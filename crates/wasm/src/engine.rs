@@ -27,6 +27,18 @@ impl JsEngine {
         Ok(state.to_bytes())
     }
 
+    /// Folds events like `fold` and also reports segment enter/exit deltas: `{ state, deltas }`.
+    pub fn update(&self, state: Option<Vec<u8>>, events: JsValue) -> Result<JsValue, JsValue> {
+        let mut state = convert::state(state)?;
+        let deltas = state.fold_with_deltas(&self.playbook, &convert::events(events)?);
+        let out = js_sys::Object::new();
+        let bytes = js_sys::Uint8Array::from(state.to_bytes().as_slice());
+        // Fresh plain objects: Reflect.set cannot fail on them.
+        let _ = js_sys::Reflect::set(&out, &"state".into(), &bytes);
+        let _ = js_sys::Reflect::set(&out, &"deltas".into(), &convert::to_js(&deltas)?);
+        Ok(out.into())
+    }
+
     /// The decision for a state (`undefined` = fresh) at `now` (epoch ms).
     pub fn decide(&self, state: Option<Vec<u8>>, now: f64) -> Result<JsValue, JsValue> {
         let state = convert::state(state)?;
