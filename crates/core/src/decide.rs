@@ -5,9 +5,12 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
+use crate::cta::CtaChoice;
 use crate::explain::{Reason, Sink};
+use crate::handoff::Handoff;
 use crate::lifecycle::LifecycleStatus;
 use crate::moment::{Meets, Moment};
+use crate::nurture::{NextStep, SequenceStatus};
 use crate::playbook::Playbook;
 use crate::policy::SendVerdict;
 use crate::segment::{memberships, Membership};
@@ -59,6 +62,15 @@ pub struct Decision {
     pub segments: Vec<Membership>,
     /// May a marketing message go out now (D22, D24, D27).
     pub send: Send,
+    /// The next nurture step due, with the instant the send policy allows it; `null` when none (the
+    /// `nextStep` reason says why).
+    pub next_step: Option<NextStep>,
+    /// Every sequence's status (D13–D14, D20–D23).
+    pub sequences: Vec<SequenceStatus>,
+    /// The call to action to show, and why (D17, D25); `null` without candidates or default.
+    pub cta: Option<CtaChoice>,
+    /// The sales handoff packet for an SQL (D19); `null` below SQL or without a `handoff` section.
+    pub handoff: Option<Handoff>,
     /// The first instant this decision changes on its own (a window closes, decay crosses a bar, a phase
     /// ends, a deferral lifts); `null` when nothing will change without new events.
     pub valid_until: Option<Timestamp>,
@@ -80,8 +92,23 @@ pub fn decide(playbook: &Playbook, state: &ContactState, now: Timestamp) -> Deci
         SendVerdict::Defer { until, .. } => Some(*until),
         SendVerdict::Allow | SendVerdict::Deny { .. } => None,
     });
-    let valid_until =
-        segments.iter().filter_map(|s| s.next_flip_at).chain(m.next_change(playbook, state)).chain(deferrals).min();
+    // Enrolments, stops and re-enrolments that happened on their own since the last event, as a later fold
+    // would record them.
+    let caught_up = crate::nurture::caught_up(playbook, state, now);
+    let nurture = crate::nurture::plan(playbook, caught_up.as_ref().unwrap_or(state), &m, &mut sink);
+    let cta = crate::cta::choose(playbook, state, &m);
+    let cta_change = crate::cta::next_change(playbook, state, &m, cta.as_ref().map(|c| c.id.as_str()));
+    let handoff = crate::handoff::packet(playbook, state, m.stage, m.scores, &reasons, now);
+    let handoff_due = handoff.as_ref().map(|h| h.due_at).filter(|t| *t > now);
+    let valid_until = segments
+        .iter()
+        .filter_map(|s| s.next_flip_at)
+        .chain(m.next_change(playbook, state))
+        .chain(deferrals)
+        .chain(nurture.next_change)
+        .chain(cta_change)
+        .chain(handoff_due)
+        .min();
     Decision {
         scores: m.scores,
         readiness: m.readiness,
@@ -93,6 +120,10 @@ pub fn decide(playbook: &Playbook, state: &ContactState, now: Timestamp) -> Deci
         lifecycle: m.lifecycle,
         segments,
         send,
+        next_step: nurture.next_step,
+        sequences: nurture.sequences,
+        cta,
+        handoff,
         valid_until,
         reasons,
     }

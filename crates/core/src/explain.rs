@@ -143,6 +143,46 @@ pub enum Reason {
         /// When it was first reached.
         at: Timestamp,
     },
+    /// A nurture step whose branch rule (`when`) did not hold at its due time (D23): it is skipped.
+    StepSkipped {
+        /// The sequence id.
+        sequence: String,
+        /// The step id.
+        step: String,
+        /// When the step was due (and its `when` judged).
+        due_at: Timestamp,
+        /// Why the rule could not be decided, when it could not.
+        unknown: Option<UnknownCause>,
+        /// Paths of the leaf conditions that decided.
+        decided_by: Vec<String>,
+    },
+    /// What nurture asks for now: the next step and whether it may go out, or why there is none.
+    NextStep {
+        /// Due, deferred, denied, or why there is no step.
+        outcome: NurtureOutcome,
+        /// The sequence of the next step, if there is one.
+        sequence: Option<String>,
+        /// The next step, if there is one.
+        step: Option<String>,
+    },
+}
+
+/// The nurture outcome of a decision (`nextStep` reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NurtureOutcome {
+    /// A step is due and the send policy allows it at its due time.
+    Due,
+    /// A step is due; the send policy defers it (quiet hours, caps, pause).
+    Deferred,
+    /// A step is due; the send policy denies it (unsubscribed, no consent, sales conversation …).
+    Denied,
+    /// No sequence's start condition has held.
+    NotEnrolled,
+    /// Every run ended, at least one by a stop.
+    Stopped,
+    /// Every run completed.
+    Completed,
 }
 
 /// Where reasons go: a decision collects them; the fold's stage checks discard them without building them.

@@ -22,12 +22,14 @@
 extern crate alloc;
 
 pub mod consent;
+pub mod cta;
 pub mod decay;
 pub mod decide;
 pub mod error;
 pub mod event;
 pub mod explain;
 pub mod field;
+pub mod handoff;
 pub mod lifecycle;
 pub mod moment;
 pub mod nurture;

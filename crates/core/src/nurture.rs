@@ -1,16 +1,140 @@
-//! Nurture sequences (D13–D14, D20–D23, D34, D37): enrolment when a start condition first holds, steps due at
-//! offsets, stop conditions, and the next step due for a contact.
+//! Nurture sequences (D13–D14, D20–D23, D34, D37; DESIGN §7 "Sequences"): enrolment when a start condition
+//! first holds, steps due at offsets from enrolment or from the previous step, branch rules, stop conditions,
+//! re-enrolment after a cool-down, and the next step due for a contact.
+//!
+//! ```text
+//! "sequences": { "<id>": {
+//!   "start": <condition>,                 enrolment = the first instant it holds (DESIGN §7)
+//!   "stop": [<condition>, …],             any holds → the run stops (purchase, handoff at a score …)
+//!   "reenrol_after": "30d",               a new run may start this long after the last one ended (D14);
+//!                                         absent = never: no double enrolment (D22)
+//!   "inactive_stop": "60d",               stop after this long without engagement (D13)
+//!   "steps": [ { "id", "after": "2d", "from": "enrolment" | "previous", "channel": "email" | "sms",
+//!                "content": "<content ref>", "when": <condition> } ] } }
+//! ```
+//!
+//! Invariants: the fold records an enrolment at the first instant its start condition holds — at an event
+//! instant ([`on_instant`]) or, for conditions that become true on their own, at the exact instant between
+//! two events ([`catch_up`], searching only the instants where the condition may flip). A decision runs the
+//! same search up to `now` on a copy of the state, so deciding and a later fold agree. An opt-out stops a
+//! run like a stop condition does once every channel its remaining steps use is do-not-contact; until then a
+//! step on a suppressed channel is shown as denied by the send policy.
+
+mod parse;
+mod plan;
+mod run;
+#[cfg(test)]
+mod tests;
+
+use alloc::string::String;
+use alloc::vec::Vec;
 
 use crate::playbook::Playbook;
+use crate::segment::condition::Cond;
 use crate::state::ContactState;
-use crate::time::Timestamp;
+use crate::suppression::Channel;
+use crate::time::{Span, Timestamp};
 
-/// Records enrolments whose start condition began to hold, on its own, between the state's last event and `at`.
-pub(crate) fn catch_up(playbook: &Playbook, state: &mut ContactState, at: Timestamp) {
-    let _ = (playbook, state, at); // sequences are parsed and enrolled by this module's next revision
+pub(crate) use parse::parse_sequences;
+pub(crate) use plan::{caught_up, plan};
+pub use plan::{NextStep, SequenceStatus, Status};
+
+/// What a step's delay counts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Anchor {
+    /// The run's enrolment instant.
+    Enrolment,
+    /// The previous step's send (or, when it was skipped, its due time).
+    Previous,
 }
 
-/// Records enrolments and stops at an event instant.
+/// One compiled step.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Step {
+    pub(crate) id: String,
+    pub(crate) key: u32,
+    pub(crate) path: String,
+    pub(crate) after: Option<Span>,
+    pub(crate) from: Anchor,
+    pub(crate) channel: Channel,
+    pub(crate) content: String,
+    /// A branch rule: the step applies only if this holds at its due time (D23).
+    pub(crate) when: Option<Cond>,
+}
+
+/// One compiled sequence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sequence {
+    pub(crate) id: String,
+    pub(crate) key: u32,
+    pub(crate) path: String,
+    pub(crate) start: Cond,
+    pub(crate) stop: Vec<Cond>,
+    pub(crate) reenrol_after: Option<Span>,
+    pub(crate) inactive_stop: Option<Span>,
+    pub(crate) steps: Vec<Step>,
+}
+
+impl Sequence {
+    /// The sequence's id.
+    ///
+    /// ```
+    /// # use rekindle_core::{Playbook, Value};
+    /// let pb: Value = Value::Object(vec![
+    ///     ("version".into(), Value::Number(1.0)),
+    ///     ("signals".into(), Value::Object(vec![("ebook".into(), Value::Object(vec![
+    ///         ("kind".into(), Value::String("form_submit".into()))]))])),
+    ///     ("sequences".into(), Value::Object(vec![("welcome".into(), Value::Object(vec![
+    ///         ("start".into(), Value::Object(vec![("ever".into(), Value::String("ebook".into()))])),
+    ///         ("steps".into(), Value::Array(vec![Value::Object(vec![
+    ///             ("id".into(), Value::String("deliver".into())),
+    ///             ("channel".into(), Value::String("email".into())),
+    ///             ("content".into(), Value::String("welcome/1".into()))])])),
+    ///     ]))])),
+    /// ]);
+    /// assert_eq!(Playbook::parse(&pb).unwrap().sequences()[0].id(), "welcome");
+    /// ```
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Every condition tree of the sequence: start, stops and branch rules.
+    pub(crate) fn conditions(&self) -> impl Iterator<Item = &Cond> {
+        core::iter::once(&self.start).chain(self.stop.iter()).chain(self.steps.iter().filter_map(|s| s.when.as_ref()))
+    }
+}
+
+/// Records enrolments, stops and re-enrolments that happened on their own between the state's latest event
+/// and `at` (exclusive: `at`'s own events are folded next, then [`on_instant`] checks `at` itself).
+pub(crate) fn catch_up(playbook: &Playbook, state: &mut ContactState, at: Timestamp) {
+    let Some(after) = state.updated_at.filter(|u| *u < at) else { return };
+    if state.activity.erased.is_some() {
+        return;
+    }
+    for seq in &playbook.sequences {
+        let current = state.enrolments.get(&seq.key).cloned();
+        let next = run::advance(playbook, seq, state, current.clone(), after, at, false);
+        if next != current {
+            if let Some(e) = next {
+                state.enrolments.insert(seq.key, e);
+            }
+        }
+    }
+}
+
+/// Records enrolments, stops and re-enrolments at an event instant, after its events were folded.
 pub(crate) fn on_instant(playbook: &Playbook, state: &mut ContactState, at: Timestamp) {
-    let _ = (playbook, state, at);
+    if playbook.sequences.is_empty() || state.activity.erased.is_some() {
+        return;
+    }
+    let m = crate::moment::Moment::later(playbook, state, at);
+    for seq in &playbook.sequences {
+        let current = state.enrolments.get(&seq.key).cloned();
+        let next = run::at_instant(playbook, seq, state, &m, current.clone());
+        if next != current {
+            if let Some(e) = next {
+                state.enrolments.insert(seq.key, e);
+            }
+        }
+    }
 }

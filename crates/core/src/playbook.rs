@@ -9,12 +9,15 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::cta::{parse_ctas, Ctas};
 use crate::error::{Error, ProblemCode};
+use crate::handoff::{parse_handoff, HandoffRules};
 use crate::lifecycle::{parse_lifecycle, LifecycleRules};
+use crate::nurture::{parse_sequences, Sequence};
 use crate::policy::Policy;
 use crate::score::fit::{parse_fit, FitGroup};
 use crate::score::intent::{parse_intent, IntentGroup};
-use crate::segment::condition::{Bound, Cond};
+use crate::segment::condition::{Bound, Cond, Scope};
 use crate::segment::{parse_segments, Segment};
 use crate::stage::{parse_stages, Stages};
 use crate::state::track::MAX_EXACT;
@@ -47,12 +50,19 @@ pub struct Playbook {
     /// Marketing sends kept per channel: the largest cap count of the send policy.
     pub(crate) send_keep: u32,
     pub(crate) policy: Policy,
+    /// Nurture sequences (D13–D14, D20–D23, D34, D37), in playbook order.
+    pub(crate) sequences: Vec<Sequence>,
+    /// CTA candidates and default (D17, D25).
+    pub(crate) ctas: Ctas,
+    /// The sales handoff packet and SLA (D19); `None` = no packet.
+    pub(crate) handoff: Option<HandoffRules>,
     /// Profile fields any rule or condition reads, sorted; the state keeps only these.
     pub(crate) profile_fields: BTreeSet<String>,
 }
 
 /// Top-level sections, in documentation order.
-const SECTIONS: [&str; 7] = ["version", "signals", "scores", "stages", "segments", "lifecycle", "policy"];
+const SECTIONS: [&str; 10] =
+    ["version", "signals", "scores", "stages", "segments", "lifecycle", "policy", "sequences", "ctas", "handoff"];
 
 impl Playbook {
     /// Parses and validates a JSON-shaped playbook, reporting every problem with its path.
@@ -93,6 +103,15 @@ impl Playbook {
         let segments = top.get("segments").map(|s| parse_segments(&mut r, s, &declared)).unwrap_or_default();
         let lifecycle = top.get("lifecycle").map(|l| parse_lifecycle(&mut r, l, &declared)).unwrap_or_default();
         let policy = top.get("policy").map(|p| crate::policy::parse_policy(&mut r, p)).unwrap_or_default();
+        // Conditions may name any segment of the raw section (a segment that failed to parse is reported there).
+        let segment_ids: Vec<String> = match top.get("segments") {
+            Some(Value::Object(entries)) => entries.iter().map(|(id, _)| id.clone()).collect(),
+            _ => Vec::new(),
+        };
+        let scope = Scope { signals: &declared, segments: &segment_ids };
+        let sequences = top.get("sequences").map(|s| parse_sequences(&mut r, s, &scope)).unwrap_or_default();
+        let ctas = top.get("ctas").map(|c| parse_ctas(&mut r, c, &scope)).unwrap_or_default();
+        let handoff = top.get("handoff").and_then(|h| parse_handoff(&mut r, h, &declared));
         let signals = declared.signals;
         check_key_collisions(&mut r, &signals, &intent);
         if !r.problems.is_empty() {
@@ -108,6 +127,9 @@ impl Playbook {
             send_keep: policy.keep(),
             profile_fields: BTreeSet::new(),
             policy,
+            sequences,
+            ctas,
+            handoff,
         };
         pb.size_state();
         Ok(pb)
@@ -152,9 +174,13 @@ impl Playbook {
         self.profile_fields = fields;
     }
 
-    /// Every condition tree of the playbook (segments, and what later sections add).
+    /// Every condition tree of the playbook: segments, sequences (start, stop, branch rules) and CTAs.
     pub(crate) fn conditions(&self) -> impl Iterator<Item = &Cond> {
-        self.segments.iter().map(|s| &s.when)
+        self.segments
+            .iter()
+            .map(|s| &s.when)
+            .chain(self.sequences.iter().flat_map(Sequence::conditions))
+            .chain(self.ctas.conditions())
     }
 
     /// The signals, in playbook order.
@@ -165,6 +191,11 @@ impl Playbook {
     /// The segments, in playbook order.
     pub fn segments(&self) -> &[Segment] {
         &self.segments
+    }
+
+    /// The nurture sequences, in playbook order.
+    pub fn sequences(&self) -> &[Sequence] {
+        &self.sequences
     }
 }
 

@@ -5,6 +5,7 @@
 //! scrambles what a stored state says about another; entries whose id left the playbook are kept (and
 //! ignored) until the state is rebuilt.
 
+pub mod attribution;
 pub mod codec;
 pub mod sends;
 pub mod track;
@@ -102,6 +103,8 @@ pub struct ContactState {
     pub(crate) deal: Option<(DealStatus, Timestamp)>,
     /// When sales disqualified the contact (D21); stages count again only when re-reached after it.
     pub(crate) recycled: Option<Timestamp>,
+    /// Lead source and last interactions for the sales handoff (D19); folded only with a `handoff` section.
+    pub(crate) attribution: attribution::Attribution,
 }
 
 impl Occurrences for ContactState {
@@ -179,6 +182,10 @@ impl ContactState {
                 let acc = rule.grant(self.rules.get(&rule.key).copied(), event.at);
                 self.rules.insert(rule.key, acc);
             }
+        }
+        if playbook.handoff.is_some() {
+            let first = matched.first().and_then(|i| playbook.signals.get(*i)).map(|s| s.key);
+            self.attribution.on_event(event, first);
         }
         playbook.lifecycle.on_event(&mut self.activity, event, &matched, self.first_seen);
         self.suppression.on_event(event);

@@ -4,7 +4,8 @@
 //! instants are stored as `base − t` (`base` = the latest event), so they stay small; optional values carry a
 //! presence byte. Sections: base, profile, intent rules (`u32` key, `f64` value, …), signals (`u32` key,
 //! count, first, recent instants, day buckets), funnel, first seen, lifecycle facts, do-not-contact per channel,
-//! consents and preferences, marketing sends per channel, nurture enrolments, deal, recycle.
+//! consents and preferences, marketing sends per channel, nurture enrolments, deal, recycle, handoff attribution
+//! (first UTM touch with its texts, last interactions: kind code, optional signal key, instant).
 //!
 //! Decoding never panics and never allocates more than the input can hold; every failure is a typed
 //! [`StateError`] with the byte offset.
@@ -12,6 +13,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::attribution::{is_kind, FirstTouch, Interaction};
 use super::sends::Enrolment;
 use super::track::SignalTrack;
 use super::{ContactState, DealStatus};
@@ -152,6 +154,29 @@ impl ContactState {
             None => w.out.push(0),
         }
         w.opt_instant(self.recycled);
+        let a = &self.attribution;
+        match &a.first_touch {
+            Some(f) => {
+                w.out.push(1);
+                w.instant(f.at);
+                for text in [&f.utm_source, &f.utm_medium, &f.utm_campaign, &f.referrer] {
+                    w.opt_text(text.as_deref());
+                }
+            }
+            None => w.out.push(0),
+        }
+        w.varint(a.interactions.len() as u64);
+        for i in &a.interactions {
+            w.out.push(i.kind);
+            match i.signal {
+                Some(key) => {
+                    w.out.push(1);
+                    w.u32(key);
+                }
+                None => w.out.push(0),
+            }
+            w.instant(i.at);
+        }
         w.out
     }
 
@@ -285,6 +310,25 @@ fn decode(bytes: &[u8]) -> Result<ContactState, StateError> {
         }
     };
     state.recycled = r.opt_instant()?;
+    if r.flag("first touch flag")? {
+        let at = r.instant()?;
+        let mut texts = [None, None, None, None];
+        for slot in &mut texts {
+            *slot = r.opt_text()?;
+        }
+        let [utm_source, utm_medium, utm_campaign, referrer] = texts;
+        state.attribution.first_touch = Some(FirstTouch { at, utm_source, utm_medium, utm_campaign, referrer });
+    }
+    for _ in 0..r.count()? {
+        let at = r.at;
+        let kind = r.u8()?;
+        if !is_kind(kind) {
+            return Err(StateError::Corrupt { at, what: "interaction kind" });
+        }
+        let signal = if r.flag("signal flag")? { Some(r.u32()?) } else { None };
+        let when = r.instant()?;
+        state.attribution.interactions.push(Interaction { kind, signal, at: when });
+    }
     if r.at < bytes.len() {
         return Err(StateError::TrailingBytes { at: r.at, extra: bytes.len() - r.at });
     }
@@ -329,6 +373,16 @@ impl Writer {
             Some(t) => {
                 self.out.push(1);
                 self.instant(t);
+            }
+            None => self.out.push(0),
+        }
+    }
+
+    fn opt_text(&mut self, text: Option<&str>) {
+        match text {
+            Some(t) => {
+                self.out.push(1);
+                self.bytes(t.as_bytes());
             }
             None => self.out.push(0),
         }
@@ -442,6 +496,14 @@ impl Reader<'_> {
     fn opt_instant(&mut self) -> Result<Option<Timestamp>, StateError> {
         if self.flag("presence flag")? {
             Ok(Some(self.instant()?))
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn opt_text(&mut self) -> Result<Option<String>, StateError> {
+        if self.flag("presence flag")? {
+            Ok(Some(self.text()?))
         } else {
             Ok(None)
         }

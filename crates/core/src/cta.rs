@@ -1,0 +1,203 @@
+//! CTA choice (D17, D25): the first candidate, in priority order, whose `when` holds and whose `unless`
+//! (suppression: never "book a demo" to an open opportunity) does not; else the default. The decision names
+//! the winner, the conditions it won by, and why each higher-priority candidate was skipped.
+//!
+//! ```text
+//! "ctas": { "candidates": [ { "id", "when": <condition>?, "unless": <condition>?, "variant": "<template>"? } ],
+//!           "default": "<candidate id>"? }
+//! ```
+//!
+//! Three-valued: a `when` that cannot be decided skips the candidate (`condition_unknown`); an `unless` that
+//! cannot be decided suppresses it, since a suppression exists to prevent a wrong offer.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::Serialize;
+
+use crate::error::ProblemCode;
+use crate::field::Truth;
+use crate::moment::{Moment, HORIZON};
+use crate::playbook::reader::{index, Reader};
+use crate::playbook::Playbook;
+use crate::segment::condition::{parse, Cond, Scope};
+use crate::segment::eval::Cx;
+use crate::state::ContactState;
+use crate::time::{quote, Timestamp};
+use crate::value::Value;
+
+/// One compiled CTA candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Candidate {
+    pub(crate) id: String,
+    pub(crate) when: Option<Cond>,
+    pub(crate) unless: Option<Cond>,
+    pub(crate) variant: Option<String>,
+}
+
+/// The `ctas` section, compiled.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Ctas {
+    pub(crate) candidates: Vec<Candidate>,
+    /// Index of the default candidate.
+    pub(crate) default: Option<usize>,
+}
+
+impl Ctas {
+    /// Every condition tree of the section.
+    pub(crate) fn conditions(&self) -> impl Iterator<Item = &Cond> {
+        self.candidates.iter().flat_map(|c| c.when.iter().chain(c.unless.iter()))
+    }
+}
+
+/// Why a candidate was not chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipWhy {
+    /// Its `when` does not hold.
+    ConditionFalse,
+    /// Its `when` cannot be decided (missing field, short history, not computed).
+    ConditionUnknown,
+    /// Its `unless` holds, or cannot be decided.
+    Suppressed,
+}
+
+/// A candidate passed over, with the conditions that decided it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Skipped {
+    /// The candidate id.
+    pub id: String,
+    /// Why.
+    pub why: SkipWhy,
+    /// Paths of the leaf conditions that decided.
+    pub decided_by: Vec<String>,
+}
+
+/// The chosen call to action.
+///
+/// ```
+/// # use rekindle_core::{decide, ContactState, Playbook, Timestamp, Value};
+/// let pb = Playbook::parse(&Value::Object(vec![
+///     ("version".into(), Value::Number(1.0)),
+///     ("signals".into(), Value::Object(vec![])),
+///     ("ctas".into(), Value::Object(vec![
+///         ("candidates".into(), Value::Array(vec![Value::Object(vec![
+///             ("id".into(), Value::String("checklist".into()))])])),
+///     ])),
+/// ])).unwrap();
+/// let d = decide(&pb, &ContactState::new(), Timestamp::EPOCH);
+/// assert_eq!(d.cta.unwrap().id, "checklist");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CtaChoice {
+    /// The candidate id.
+    pub id: String,
+    /// Its template reference.
+    pub variant: Option<String>,
+    /// Paths of the leaf conditions of its `when` that made it eligible (empty without `when`).
+    pub because: Vec<String>,
+    /// Higher-priority candidates passed over (every candidate when the default is a fallback).
+    pub skipped: Vec<Skipped>,
+    /// True when no candidate was eligible and the default was taken.
+    pub fallback: bool,
+}
+
+/// The choice at moment `m`; `None` when no candidate is eligible and there is no default.
+pub(crate) fn choose(pb: &Playbook, state: &ContactState, m: &Moment) -> Option<CtaChoice> {
+    let ctas = &pb.ctas;
+    let mut cx = Cx::new(pb, state, m);
+    let mut skipped = Vec::new();
+    for c in &ctas.candidates {
+        let mut decided_by = Vec::new();
+        let when = c.when.as_ref().map_or(Truth::True, |w| w.eval(&mut cx));
+        let why = match when {
+            Truth::False => Some(SkipWhy::ConditionFalse),
+            Truth::Unknown(_) => Some(SkipWhy::ConditionUnknown),
+            Truth::True => None,
+        };
+        if let (Some(why), Some(w)) = (why, &c.when) {
+            w.decided_by(&mut cx, when, &mut decided_by);
+            skipped.push(Skipped { id: c.id.clone(), why, decided_by });
+            continue;
+        }
+        if let Some(u) = &c.unless {
+            let t = u.eval(&mut cx);
+            if t != Truth::False {
+                u.decided_by(&mut cx, t, &mut decided_by);
+                skipped.push(Skipped { id: c.id.clone(), why: SkipWhy::Suppressed, decided_by });
+                continue;
+            }
+        }
+        let mut because = Vec::new();
+        if let Some(w) = &c.when {
+            w.decided_by(&mut cx, when, &mut because);
+        }
+        return Some(CtaChoice { id: c.id.clone(), variant: c.variant.clone(), because, skipped, fallback: false });
+    }
+    let d = ctas.candidates.get(ctas.default?)?;
+    Some(CtaChoice { id: d.id.clone(), variant: d.variant.clone(), because: Vec::new(), skipped, fallback: true })
+}
+
+/// How many candidate instants the next-change search evaluates at most.
+const MAX_CANDIDATES: usize = 256;
+
+/// The first instant after `m.at` at which the chosen CTA changes on its own (a window closes, decay crosses a
+/// readiness bar …).
+pub(crate) fn next_change(pb: &Playbook, state: &ContactState, m: &Moment, chosen: Option<&str>) -> Option<Timestamp> {
+    if pb.ctas.candidates.is_empty() {
+        return None;
+    }
+    let cx = Cx::new(pb, state, m);
+    let mut candidates = Vec::new();
+    for cond in pb.ctas.conditions() {
+        cond.changes_after(&cx, m.at, &mut candidates, 0);
+    }
+    let horizon = m.at.plus(HORIZON);
+    candidates.retain(|t| *t > m.at && *t <= horizon);
+    candidates.sort();
+    candidates.dedup();
+    candidates.into_iter().take(MAX_CANDIDATES).find(|t| {
+        let later = Moment::later(pb, state, *t);
+        choose(pb, state, &later).as_ref().map(|c| c.id.as_str()) != chosen
+    })
+}
+
+/// Parses `ctas`: `{ "candidates": [ { "id", "when"?, "unless"?, "variant"? } ], "default"? }`.
+pub(crate) fn parse_ctas(r: &mut Reader, v: &Value, scope: &Scope<'_>) -> Ctas {
+    let mut out = Ctas::default();
+    let Some(o) = r.object(v, "ctas", &["candidates", "default"]) else { return out };
+    let mut seen: Vec<String> = Vec::new();
+    let list = r.required(&o, "candidates").and_then(|c| r.array(c, &o.at("candidates")));
+    for (i, item) in list.unwrap_or_default().iter().enumerate() {
+        let path = index(&o.at("candidates"), i);
+        let Some(c) = r.object(item, &path, &["id", "when", "unless", "variant", "description"]) else { continue };
+        let before = r.problems.len();
+        if c.get("id").is_none() {
+            r.problem(c.at("id"), ProblemCode::MissingField, "missing required field \"id\"");
+        }
+        let id = r.rule_id(&c, None, &mut seen, "ctas.candidates");
+        let when = c.get("when").and_then(|w| parse(r, w, &c.at("when"), scope));
+        let unless = c.get("unless").and_then(|u| parse(r, u, &c.at("unless"), scope));
+        let variant = c.get("variant").and_then(|v| r.string(v, &c.at("variant"))).map(String::from);
+        if let Some(desc) = c.get("description") {
+            r.string(desc, &c.at("description"));
+        }
+        if let (Some(id), true) = (id, r.problems.len() == before) {
+            out.candidates.push(Candidate { id, when, unless, variant });
+        }
+    }
+    if let Some(name) = o.get("default").and_then(|d| r.string(d, &o.at("default"))) {
+        out.default = seen.iter().position(|s| s == name);
+        if out.default.is_none() {
+            r.problem(
+                o.at("default"),
+                ProblemCode::UnknownReference,
+                format!("unknown CTA \"{}\"; the default must be one of the candidates' ids", quote(name)),
+            );
+        }
+    }
+    out
+}

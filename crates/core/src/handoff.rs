@@ -1,0 +1,303 @@
+//! The sales handoff packet (D19): for an SQL, the lead source, the last 5 interactions, assets and pages
+//! seen, the score with its top reasons, and the SLA due time.
+//!
+//! ```text
+//! "handoff": { "business_hours": "09:00-17:00", "days": "mon-fri", "sla": "15min", "max": "2h",
+//!              "timezone": "Europe/Warsaw", "assets": ["ebook", "webinar_attended"] }
+//! ```
+//!
+//! SLA (DESIGN §7), counted in **business time** in the sales team's zone: `min(sla, max)` of open business
+//! hours after the contact became SQL. Within business hours that is 15 min after becoming SQL; outside, 15 min
+//! after business hours open; never more than `max` (2 h) of business time. `assets` defaults to every signal
+//! of kind `form_submit`, `webinar_registered`, `webinar_attended` or `custom:*`.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::Serialize;
+
+use crate::error::ProblemCode;
+use crate::event::EventKind;
+use crate::explain::Reason;
+use crate::playbook::reader::{index, Reader};
+use crate::playbook::signal::Declared;
+use crate::playbook::Playbook;
+use crate::stage::{Scores, Stage};
+use crate::state::attribution::kind_name;
+use crate::state::ContactState;
+use crate::time::{Span, Timestamp};
+use crate::value::Value;
+use crate::zone::{LocalWindow, Weekdays, Zone};
+
+/// How many reasons the packet's `topReasons` lists.
+const TOP_REASONS: usize = 5;
+
+/// The `handoff` section, compiled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandoffRules {
+    hours: LocalWindow,
+    sla: Span,
+    max: Span,
+    zone: Zone,
+    /// Signal indices that are assets (downloads, webinars).
+    assets: Vec<usize>,
+}
+
+/// Where the lead came from: the first page view that carried UTM parameters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Source {
+    /// `utm_source`.
+    pub utm_source: Option<String>,
+    /// `utm_medium`.
+    pub utm_medium: Option<String>,
+    /// `utm_campaign`.
+    pub utm_campaign: Option<String>,
+    /// The referrer of that page view.
+    pub referrer: Option<String>,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// One recent interaction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InteractionView {
+    /// The event kind (`custom` for site-defined events: `signal` names them when one matched).
+    pub kind: &'static str,
+    /// The first playbook signal it matched.
+    pub signal: Option<String>,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A signal the contact showed, with how often.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignalSeen {
+    /// The signal id.
+    pub signal: String,
+    /// Occurrences folded.
+    pub count: u32,
+    /// The first.
+    pub first_at: Option<Timestamp>,
+    /// The latest.
+    pub last_at: Option<Timestamp>,
+}
+
+/// A rule's contribution to the score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TopReason {
+    /// The rule's path.
+    pub rule: String,
+    /// The rule's id.
+    pub id: String,
+    /// Its points now (after decay).
+    pub points: f64,
+}
+
+/// The packet sales gets for an SQL (D19).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Handoff {
+    /// When the contact became SQL.
+    pub sql_at: Timestamp,
+    /// When sales must have contacted the lead (SLA).
+    pub due_at: Timestamp,
+    /// `now ≥ dueAt`.
+    pub overdue: bool,
+    /// Lead source (first UTM touch), if one was seen.
+    pub source: Option<Source>,
+    /// The last interactions, newest first.
+    pub last_interactions: Vec<InteractionView>,
+    /// Assets (downloads, webinars) seen, latest first.
+    pub assets: Vec<SignalSeen>,
+    /// Page signals seen, latest first.
+    pub pages: Vec<SignalSeen>,
+    /// Scores now.
+    pub score: Scores,
+    /// The largest contributions to the score, largest first.
+    pub top_reasons: Vec<TopReason>,
+}
+
+impl HandoffRules {
+    /// The SLA due time for a contact who became SQL at `sql_at`: `min(sla, max)` of business time later.
+    pub(crate) fn due(&self, sql_at: Timestamp) -> Timestamp {
+        let mut left = self.sla.ms().min(self.max.ms());
+        let mut t = sql_at;
+        // Each turn consumes one open window (or moves to the next): two years of windows at most.
+        for _ in 0..1_000 {
+            if self.hours.contains(&self.zone, t) {
+                let end = self.hours.next_end(&self.zone, t);
+                let open = end.since(t);
+                if left <= open {
+                    return Timestamp::from_ms(t.ms().saturating_add(left)).unwrap_or(end);
+                }
+                left -= open;
+                t = end;
+            } else {
+                let start = self.hours.next_start(&self.zone, t);
+                if start <= t {
+                    break;
+                }
+                t = start;
+            }
+        }
+        t
+    }
+}
+
+fn seen(pb: &Playbook, state: &ContactState, signal: usize) -> Option<SignalSeen> {
+    let s = pb.signals.get(signal)?;
+    let track = state.signals.get(&s.key).filter(|t| t.count > 0)?;
+    Some(SignalSeen { signal: s.id.clone(), count: track.count, first_at: track.first, last_at: track.last() })
+}
+
+fn latest_first(mut list: Vec<SignalSeen>) -> Vec<SignalSeen> {
+    list.sort_by_key(|s| core::cmp::Reverse(s.last_at));
+    list
+}
+
+/// The packet at `now` for a contact at `stage`; `None` below SQL or without a `handoff` section.
+pub(crate) fn packet(
+    pb: &Playbook,
+    state: &ContactState,
+    stage: Stage,
+    scores: Scores,
+    reasons: &[Reason],
+    now: Timestamp,
+) -> Option<Handoff> {
+    let rules = pb.handoff.as_ref()?;
+    if stage < Stage::Sql {
+        return None;
+    }
+    let since = state.recycled();
+    let sql_at = state
+        .funnel
+        .iter()
+        .filter(|(s, t)| *s >= Stage::Sql && since.is_none_or(|r| *t > r))
+        .map(|(_, t)| *t)
+        .min()
+        .unwrap_or(now);
+    let due_at = rules.due(sql_at);
+    let a = &state.attribution;
+    let source = a.first_touch.as_ref().map(|f| Source {
+        utm_source: f.utm_source.clone(),
+        utm_medium: f.utm_medium.clone(),
+        utm_campaign: f.utm_campaign.clone(),
+        referrer: f.referrer.clone(),
+        at: f.at,
+    });
+    let signal_id = |key: u32| pb.signals.iter().find(|s| s.key == key).map(|s| s.id.clone());
+    let last_interactions = a
+        .interactions
+        .iter()
+        .map(|i| InteractionView { kind: kind_name(i.kind), signal: i.signal.and_then(signal_id), at: i.at })
+        .collect();
+    let assets = latest_first(rules.assets.iter().filter_map(|i| seen(pb, state, *i)).collect());
+    let pages = (0..pb.signals.len())
+        .filter(|i| pb.signals.get(*i).is_some_and(|s| s.kind == EventKind::PageView))
+        .filter_map(|i| seen(pb, state, i))
+        .collect();
+    let mut top: Vec<TopReason> = reasons
+        .iter()
+        .filter_map(|r| match r {
+            Reason::FitRule { rule, id, points, .. } => {
+                Some(TopReason { rule: rule.clone(), id: id.clone(), points: *points })
+            }
+            Reason::IntentRule { rule, id, decayed_to, .. } => {
+                Some(TopReason { rule: rule.clone(), id: id.clone(), points: *decayed_to })
+            }
+            _ => None,
+        })
+        .filter(|r| r.points != 0.0)
+        .collect();
+    top.sort_by(|a, b| b.points.abs().total_cmp(&a.points.abs()));
+    top.truncate(TOP_REASONS);
+    Some(Handoff {
+        sql_at,
+        due_at,
+        overdue: now >= due_at,
+        source,
+        last_interactions,
+        assets,
+        pages: latest_first(pages),
+        score: scores,
+        top_reasons: top,
+    })
+}
+
+/// Parses `handoff`: `{ "business_hours"?, "days"?, "sla"?, "max"?, "timezone"?, "assets"? }`.
+pub(crate) fn parse_handoff(r: &mut Reader, v: &Value, signals: &Declared) -> Option<HandoffRules> {
+    let keys = ["business_hours", "days", "sla", "max", "timezone", "assets"];
+    let o = r.object(v, "handoff", &keys)?;
+    let before = r.problems.len();
+    let text = |r: &mut Reader, key: &str, default: &'static str| match o.get(key) {
+        Some(v) => r.string(v, &o.at(key)).map(String::from),
+        None => Some(String::from(default)),
+    };
+    let hours = text(r, "business_hours", "09:00-17:00").and_then(|h| match LocalWindow::parse(&h) {
+        Ok(w) => Some(w),
+        Err(msg) => {
+            r.problem(o.at("business_hours"), ProblemCode::OutOfRange, msg);
+            None
+        }
+    });
+    let days = text(r, "days", "mon-fri").and_then(|d| match Weekdays::parse(&d) {
+        Ok(d) => Some(d),
+        Err(msg) => {
+            r.problem(o.at("days"), ProblemCode::OutOfRange, msg);
+            None
+        }
+    });
+    let span = |r: &mut Reader, key: &str, default: Span| match o.get(key) {
+        Some(v) => r.span(v, &o.at(key)),
+        None => Some(default),
+    };
+    let sla = span(r, "sla", Span::from_ms(15 * 60_000).unwrap_or(Span::hours(1)));
+    let max = span(r, "max", Span::hours(2));
+    let zone = text(r, "timezone", "UTC").and_then(|z| match Zone::parse(&z) {
+        Ok(zone) => Some(zone),
+        Err(msg) => {
+            r.problem(o.at("timezone"), ProblemCode::OutOfRange, msg);
+            None
+        }
+    });
+    let assets = match o.get("assets").map(|a| (a, r.array(a, &o.at("assets")))) {
+        None => (0..signals.signals.len())
+            .filter(|i| {
+                signals.signals.get(*i).is_some_and(|s| {
+                    matches!(
+                        s.kind,
+                        EventKind::FormSubmit
+                            | EventKind::WebinarRegistered
+                            | EventKind::WebinarAttended
+                            | EventKind::Custom(_)
+                    )
+                })
+            })
+            .collect(),
+        Some((_, None)) => Vec::new(),
+        Some((_, Some(list))) => list
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let at = index(&o.at("assets"), i);
+                let name = r.string(item, &at)?;
+                signals.resolve(r, name, &at)
+            })
+            .collect(),
+    };
+    let hours = hours.zip(days).and_then(|(h, d)| match h.on(d) {
+        Ok(w) => Some(w),
+        Err(msg) => {
+            r.problem(o.at("days"), ProblemCode::OutOfRange, msg);
+            None
+        }
+    });
+    if r.problems.len() != before {
+        return None;
+    }
+    Some(HandoffRules { hours: hours?, sla: sla?, max: max?, zone: zone?, assets })
+}

@@ -1,0 +1,146 @@
+//! Parsing the `sequences` section, every problem located by path.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::{Anchor, Sequence, Step};
+use crate::error::ProblemCode;
+use crate::playbook::reader::{index, Reader};
+use crate::segment::condition::{parse, Scope};
+use crate::state::sends::{sequence_key, step_key};
+use crate::suppression::Channel;
+use crate::time::quote;
+use crate::value::Value;
+
+const SEQUENCE_KEYS: [&str; 6] = ["start", "stop", "reenrol_after", "inactive_stop", "steps", "description"];
+const STEP_KEYS: [&str; 6] = ["id", "after", "from", "channel", "content", "when"];
+
+/// Parses `sequences`: `{ "<id>": { "start", "stop"?, "reenrol_after"?, "inactive_stop"?, "steps" } }`.
+pub(crate) fn parse_sequences(r: &mut Reader, v: &Value, scope: &Scope<'_>) -> Vec<Sequence> {
+    let Some(o) = r.object(v, "sequences", &[]) else { return Vec::new() };
+    let mut out: Vec<Sequence> = Vec::new();
+    for (id, def) in o.entries() {
+        let path = o.at(id);
+        let id_ok = r.id(id, &path);
+        let Some(d) = r.object(def, &path, &SEQUENCE_KEYS) else { continue };
+        if let Some(desc) = d.get("description") {
+            r.string(desc, &d.at("description"));
+        }
+        let start = r.required(&d, "start").and_then(|s| parse(r, s, &d.at("start"), scope));
+        let mut stop = Vec::new();
+        let mut stops_ok = true;
+        if let Some(list) = d.get("stop").and_then(|s| r.array(s, &d.at("stop"))) {
+            for (i, c) in list.iter().enumerate() {
+                match parse(r, c, &index(&d.at("stop"), i), scope) {
+                    Some(c) => stop.push(c),
+                    None => stops_ok = false,
+                }
+            }
+        }
+        let reenrol_after = d.get("reenrol_after").and_then(|s| r.span(s, &d.at("reenrol_after")));
+        let inactive_stop = d.get("inactive_stop").and_then(|s| r.span(s, &d.at("inactive_stop")));
+        let steps = r.required(&d, "steps").and_then(|s| parse_steps(r, s, &d.at("steps"), scope));
+        let key = sequence_key(id);
+        if let Some(other) = out.iter().find(|s| s.key == key) {
+            r.problem(
+                &path,
+                ProblemCode::DuplicateId,
+                format!("id hashes to the same state key as \"{}\"; rename one of them", quote(&other.id)),
+            );
+        }
+        if let (true, true, Some(start), Some(steps)) = (id_ok, stops_ok, start, steps) {
+            out.push(Sequence { id: id.clone(), key, path, start, stop, reenrol_after, inactive_stop, steps });
+        }
+    }
+    out
+}
+
+fn parse_steps(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) -> Option<Vec<Step>> {
+    let items = r.array(v, path)?;
+    if items.is_empty() {
+        r.problem(path, ProblemCode::OutOfRange, "a sequence needs at least one step");
+        return None;
+    }
+    let mut steps: Vec<Step> = Vec::new();
+    let mut ok = true;
+    let mut seen: Vec<String> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let at = index(path, i);
+        match parse_step(r, item, &at, scope, &mut seen) {
+            Some(step) => {
+                if let Some(other) = steps.iter().find(|s| s.key == step.key && s.id != step.id) {
+                    r.problem(
+                        format!("{at}.id"),
+                        ProblemCode::DuplicateId,
+                        format!("id hashes to the same state key as \"{}\"; rename one of them", quote(&other.id)),
+                    );
+                    ok = false;
+                }
+                steps.push(step);
+            }
+            None => ok = false,
+        }
+    }
+    ok.then_some(steps)
+}
+
+fn parse_step(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>, seen: &mut Vec<String>) -> Option<Step> {
+    let o = r.object(v, path, &STEP_KEYS)?;
+    let before = r.problems.len();
+    let id = r.rule_id(&o, None, seen, "the sequence's steps");
+    if o.get("id").is_none() {
+        r.problem(o.at("id"), ProblemCode::MissingField, "missing required field \"id\"");
+    }
+    let after = o.get("after").and_then(|s| r.span(s, &o.at("after")));
+    let from = match o.get("from").map(|f| (f, r.string(f, &o.at("from")))) {
+        None => Some(Anchor::Enrolment),
+        Some((_, Some("enrolment"))) => Some(Anchor::Enrolment),
+        Some((_, Some("previous"))) => Some(Anchor::Previous),
+        Some((_, Some(other))) => {
+            r.problem(
+                o.at("from"),
+                ProblemCode::OutOfRange,
+                format!("expected enrolment or previous, got \"{}\"", quote(other)),
+            );
+            None
+        }
+        Some((_, None)) => None,
+    };
+    let channel = r.required(&o, "channel").and_then(|c| r.string(c, &o.at("channel"))).and_then(|name| {
+        let channel = Channel::parse(name);
+        if channel.is_none() {
+            r.problem(
+                o.at("channel"),
+                ProblemCode::OutOfRange,
+                format!("expected email or sms, got \"{}\"", quote(name)),
+            );
+        }
+        channel
+    });
+    let content = r.required(&o, "content").and_then(|c| r.string(c, &o.at("content"))).and_then(|c| {
+        if c.is_empty() {
+            r.problem(o.at("content"), ProblemCode::OutOfRange, "expected a content reference, got an empty string");
+            return None;
+        }
+        Some(String::from(c))
+    });
+    let when = o.get("when").map(|w| parse(r, w, &o.at("when"), scope));
+    if r.problems.len() != before {
+        return None;
+    }
+    let id = id?;
+    Some(Step {
+        key: step_key(&id),
+        id,
+        path: String::from(path),
+        after,
+        from: from?,
+        channel: channel?,
+        content: content?,
+        when: match when {
+            Some(w) => Some(w?),
+            None => None,
+        },
+    })
+}

@@ -1,0 +1,224 @@
+//! The nurture part of a decision: every sequence's status and the next step due, with the instant the send
+//! policy lets it go out (DESIGN §7: `next_step` is the first step not done).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::Serialize;
+
+use super::run::{next_transition, phase, schedule, stop_cause, Outcome, Phase, StopCause};
+use super::Sequence;
+use crate::explain::{NurtureOutcome, Reason, Sink};
+use crate::field::Truth;
+use crate::moment::{Moment, HORIZON};
+use crate::playbook::Playbook;
+use crate::policy::{Gate, SendVerdict};
+use crate::segment::eval::Cx;
+use crate::state::sends::Enrolment;
+use crate::state::ContactState;
+use crate::suppression::Channel;
+use crate::time::Timestamp;
+
+/// A contact's status in one sequence at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The start condition has not held yet (or, after a run, not again since the cool-down).
+    NotEnrolled,
+    /// In a run with steps still to come.
+    Enrolled,
+    /// The run was stopped (a stop condition, an opt-out, inactivity).
+    Stopped,
+    /// Every step of the run was done or skipped.
+    Completed,
+}
+
+/// One sequence in a decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SequenceStatus {
+    /// The sequence id.
+    pub id: String,
+    /// Where the contact is.
+    pub status: Status,
+    /// When the current (or last) run began.
+    pub enrolled_at: Option<Timestamp>,
+    /// How many runs the contact has had (re-enrolment only with `reenrol_after`, D14, D22).
+    pub runs: u16,
+    /// When the run stopped.
+    pub stopped_at: Option<Timestamp>,
+    /// Why: a stop condition's path, `opt_out:email` / `opt_out:sms`, or `inactive`.
+    pub stopped_by: Option<String>,
+    /// When the run completed.
+    pub completed_at: Option<Timestamp>,
+    /// Steps sent in this run, in send order.
+    pub done_steps: Vec<String>,
+}
+
+/// The next nurture step due (DESIGN §4 `next_step`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NextStep {
+    /// The sequence.
+    pub sequence: String,
+    /// The step.
+    pub step: String,
+    /// Its channel.
+    pub channel: Channel,
+    /// Its content reference.
+    pub content: String,
+    /// When it is due (enrolment or previous send + `after`); may lie before `now` when overdue.
+    pub due_at: Timestamp,
+    /// The first instant at or after `max(dueAt, now)` the send policy allows; `null` when it denies.
+    pub send_at: Option<Timestamp>,
+    /// The policy gates that deferred or denied the send.
+    pub gates: Vec<Gate>,
+}
+
+/// The nurture part of a decision.
+pub(crate) struct Plan {
+    pub(crate) next_step: Option<NextStep>,
+    pub(crate) sequences: Vec<SequenceStatus>,
+    /// The first instant after `now` at which a status or the next step changes on its own.
+    pub(crate) next_change: Option<Timestamp>,
+}
+
+/// Step ids of the run's sends, in send order (ids no longer in the sequence are left out).
+fn done_ids(seq: &Sequence, e: &Enrolment) -> Vec<String> {
+    let mut done: Vec<&(u32, Timestamp)> = e.done.iter().filter(|(_, at)| *at >= e.enrolled_at).collect();
+    done.sort_by_key(|(_, at)| *at);
+    done.iter().filter_map(|(k, _)| seq.steps.iter().find(|s| s.key == *k)).map(|s| s.id.clone()).collect()
+}
+
+/// Why the run stopped, re-judged at its stop instant.
+fn stopped_by(pb: &Playbook, seq: &Sequence, state: &ContactState, e: &Enrolment, at: Timestamp) -> Option<String> {
+    let cause = stop_cause(pb, seq, state, e, &Moment::later(pb, state, at));
+    cause.or(seq.inactive_stop.map(|_| StopCause::Inactive)).map(|c| c.label())
+}
+
+/// The send instant for a step due at `due`: allow → at once; defer → the deferral's end, checked once more;
+/// deny → none.
+fn send_at(pb: &Playbook, state: &ContactState, channel: Channel, due: Timestamp) -> (Option<Timestamp>, Vec<Gate>) {
+    let verdict = |t: Timestamp| pb.policy.verdict(state, channel, t, &state.lifecycle_at(pb, t));
+    match verdict(due) {
+        SendVerdict::Allow => (Some(due), Vec::new()),
+        SendVerdict::Deny { reasons } => (None, reasons),
+        SendVerdict::Defer { until, reasons } => match verdict(until) {
+            SendVerdict::Allow => (Some(until), reasons),
+            SendVerdict::Defer { until: later, .. } => (Some(later), reasons),
+            SendVerdict::Deny { reasons: denied } => (None, denied),
+        },
+    }
+}
+
+/// Statuses and the next step at `m.at`, for a state already caught up to it.
+pub(crate) fn plan(pb: &Playbook, state: &ContactState, m: &Moment, reasons: &mut Sink<'_>) -> Plan {
+    let now = m.at;
+    let mut sequences = Vec::with_capacity(pb.sequences.len());
+    let mut best: Option<(Timestamp, &Sequence, &super::Step)> = None;
+    let mut changes: Vec<Timestamp> = Vec::new();
+    for seq in &pb.sequences {
+        let e = state.enrolments.get(&seq.key);
+        let ph = phase(pb, seq, state, e, now);
+        let status = match ph {
+            Phase::NotEnrolled => Status::NotEnrolled,
+            Phase::Active => Status::Enrolled,
+            Phase::Ended { stopped: true, .. } => Status::Stopped,
+            Phase::Ended { stopped: false, .. } => Status::Completed,
+        };
+        let horizon = now.plus(HORIZON);
+        changes.extend(next_transition(pb, seq, state, e, now, horizon, true).map(|(t, _)| t));
+        let (stopped_at, completed_at) = match ph {
+            Phase::Ended { at, stopped: true } => (Some(at), None),
+            Phase::Ended { at, stopped: false } => (None, Some(at)),
+            Phase::NotEnrolled | Phase::Active => (None, None),
+        };
+        sequences.push(SequenceStatus {
+            id: seq.id.clone(),
+            status,
+            enrolled_at: e.map(|e| e.enrolled_at),
+            runs: e.map_or(0, |e| e.runs),
+            stopped_at,
+            stopped_by: e.zip(stopped_at).and_then(|(e, at)| stopped_by(pb, seq, state, e, at)),
+            completed_at,
+            done_steps: e.map(|e| done_ids(seq, e)).unwrap_or_default(),
+        });
+        let (Phase::Active, Some(e)) = (ph, e) else { continue };
+        for slot in schedule(pb, seq, state, e, None) {
+            match slot.outcome {
+                Outcome::Skipped(truth) => {
+                    reasons.push(|| {
+                        let when = slot.step.when.as_ref();
+                        let mut decided_by = Vec::new();
+                        if let Some(w) = when {
+                            let later = Moment::later(pb, state, slot.due);
+                            w.decided_by(&mut Cx::new(pb, state, &later), truth, &mut decided_by);
+                        }
+                        Reason::StepSkipped {
+                            sequence: seq.id.clone(),
+                            step: slot.step.id.clone(),
+                            due_at: slot.due,
+                            unknown: match truth {
+                                Truth::Unknown(c) => Some(c),
+                                Truth::True | Truth::False => None,
+                            },
+                            decided_by,
+                        }
+                    });
+                    if slot.due > now {
+                        changes.push(slot.due);
+                    }
+                }
+                Outcome::Pending if best.is_none_or(|(due, _, _)| slot.due < due) => {
+                    best = Some((slot.due, seq, slot.step));
+                }
+                Outcome::Pending | Outcome::Done(_) => {}
+            }
+        }
+    }
+    let next_step = best.map(|(due, seq, step)| {
+        let (send_at, gates) = send_at(pb, state, step.channel, due.max(now));
+        NextStep {
+            sequence: seq.id.clone(),
+            step: step.id.clone(),
+            channel: step.channel,
+            content: step.content.clone(),
+            due_at: due,
+            send_at,
+            gates,
+        }
+    });
+    if !pb.sequences.is_empty() {
+        let outcome = match &next_step {
+            Some(n) => match n.send_at {
+                None => NurtureOutcome::Denied,
+                Some(t) if t > n.due_at.max(now) => NurtureOutcome::Deferred,
+                Some(_) => NurtureOutcome::Due,
+            },
+            None if sequences.iter().all(|s| s.status == Status::NotEnrolled) => NurtureOutcome::NotEnrolled,
+            None if sequences.iter().any(|s| s.status == Status::Stopped) => NurtureOutcome::Stopped,
+            None => NurtureOutcome::Completed,
+        };
+        let (sequence, step) = next_step.as_ref().map(|n| (n.sequence.clone(), n.step.clone())).unzip();
+        reasons.push(|| Reason::NextStep { outcome, sequence, step });
+    }
+    if let Some(n) = &next_step {
+        changes.extend([Some(n.due_at), n.send_at].into_iter().flatten());
+    }
+    let next_change = changes.into_iter().filter(|t| *t > now).min();
+    Plan { next_step, sequences, next_change }
+}
+
+/// The state with the enrolments, stops and re-enrolments that happened on their own up to `now` included:
+/// what a fold of any later event would record first.
+pub(crate) fn caught_up(pb: &Playbook, state: &ContactState, now: Timestamp) -> Option<ContactState> {
+    let after = state.updated_at.filter(|u| *u < now && !pb.sequences.is_empty() && state.activity.erased.is_none())?;
+    let mut out = state.clone();
+    for seq in &pb.sequences {
+        let current = out.enrolments.get(&seq.key).cloned();
+        if let Some(e) = super::run::advance(pb, seq, state, current, after, now, true) {
+            out.enrolments.insert(seq.key, e);
+        }
+    }
+    Some(out)
+}

@@ -1,0 +1,332 @@
+//! One contact's run through one sequence: where it is at an instant (not enrolled, active, ended), when each
+//! step is due and whether it was done or skipped, and the time-driven transitions (enrolment, stop,
+//! completion, re-enrolment) found by evaluating conditions only at the instants where they may flip.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::{Anchor, Sequence, Step};
+use crate::field::Truth;
+use crate::moment::Moment;
+use crate::playbook::Playbook;
+use crate::segment::condition::Cond;
+use crate::segment::eval::Cx;
+use crate::state::sends::Enrolment;
+use crate::state::ContactState;
+use crate::suppression::Channel;
+use crate::time::Timestamp;
+
+/// How many candidate instants one search evaluates at most (as the segment next-flip search).
+const MAX_CANDIDATES: usize = 256;
+/// How many transitions one catch-up applies at most (enrol, stop, re-enrol … within one gap).
+const MAX_TRANSITIONS: usize = 16;
+
+/// Where a run is at an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    NotEnrolled,
+    Active,
+    /// Stopped (`stopped`) or completed, at `at`.
+    Ended {
+        at: Timestamp,
+        stopped: bool,
+    },
+}
+
+/// What became of one step of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Sent at this instant.
+    Done(Timestamp),
+    /// Its `when` did not hold at its due time.
+    Skipped(Truth),
+    /// Not yet sent.
+    Pending,
+}
+
+/// One step with its due time and outcome.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Slot<'a> {
+    pub(crate) step: &'a Step,
+    pub(crate) due: Timestamp,
+    pub(crate) outcome: Outcome,
+}
+
+/// Why a run stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum StopCause {
+    /// A stop condition held (its path).
+    Condition(String),
+    /// Do-not-contact on every channel the run still needs.
+    OptOut(Vec<Channel>),
+    /// `inactive_stop` elapsed without engagement.
+    Inactive,
+}
+
+impl StopCause {
+    /// As the decision prints it: the condition's path, `opt_out:<channels>` or `inactive`.
+    pub(crate) fn label(&self) -> String {
+        match self {
+            StopCause::Condition(path) => path.clone(),
+            StopCause::OptOut(channels) => {
+                let names: Vec<&str> = channels.iter().map(|c| c.name()).collect();
+                format!("opt_out:{}", names.join(","))
+            }
+            StopCause::Inactive => String::from("inactive"),
+        }
+    }
+}
+
+/// A time-driven change of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Transition {
+    Enrol,
+    Stop,
+    Complete,
+    Reenrol,
+}
+
+fn eval_at(pb: &Playbook, state: &ContactState, cond: &Cond, t: Timestamp) -> Truth {
+    let m = Moment::later(pb, state, t);
+    cond.eval(&mut Cx::new(pb, state, &m))
+}
+
+/// When the step was sent in this run, if it was.
+fn done_at(e: &Enrolment, step: &Step) -> Option<Timestamp> {
+    e.done.iter().find(|(k, at)| *k == step.key && *at >= e.enrolled_at).map(|(_, at)| *at)
+}
+
+/// The run's steps in order with due times, up to and including the first pending one. A `when` is judged
+/// at the step's due time; with `horizon`, only for due times up to it (later ones stay pending).
+pub(crate) fn schedule<'a>(
+    pb: &Playbook,
+    seq: &'a Sequence,
+    state: &ContactState,
+    e: &Enrolment,
+    horizon: Option<Timestamp>,
+) -> Vec<Slot<'a>> {
+    let mut out = Vec::new();
+    let mut previous = e.enrolled_at;
+    for step in &seq.steps {
+        let anchor = match step.from {
+            Anchor::Enrolment => e.enrolled_at,
+            Anchor::Previous => previous,
+        };
+        let due = step.after.map_or(anchor, |a| anchor.plus(a));
+        let outcome = match (done_at(e, step), &step.when) {
+            (Some(at), _) => Outcome::Done(at),
+            (None, Some(when)) if horizon.is_none_or(|h| due <= h) => match eval_at(pb, state, when, due) {
+                Truth::True => Outcome::Pending,
+                other => Outcome::Skipped(other),
+            },
+            (None, _) => Outcome::Pending,
+        };
+        previous = match outcome {
+            Outcome::Done(at) => at,
+            Outcome::Skipped(_) | Outcome::Pending => due,
+        };
+        out.push(Slot { step, due, outcome });
+        if outcome == Outcome::Pending {
+            break;
+        }
+    }
+    out
+}
+
+/// When every step of the run was done or skipped, judged at `t`.
+pub(crate) fn completed_at(
+    pb: &Playbook,
+    seq: &Sequence,
+    state: &ContactState,
+    e: &Enrolment,
+    t: Timestamp,
+) -> Option<Timestamp> {
+    let slots = schedule(pb, seq, state, e, Some(t));
+    if slots.len() < seq.steps.len() || slots.iter().any(|s| s.outcome == Outcome::Pending) {
+        return None;
+    }
+    slots
+        .iter()
+        .map(|s| match s.outcome {
+            Outcome::Done(at) => at,
+            Outcome::Skipped(_) | Outcome::Pending => s.due,
+        })
+        .max()
+        .map(|c| c.max(e.enrolled_at))
+}
+
+/// Where the run is at `t`.
+pub(crate) fn phase(pb: &Playbook, seq: &Sequence, state: &ContactState, e: Option<&Enrolment>, t: Timestamp) -> Phase {
+    let Some(e) = e else { return Phase::NotEnrolled };
+    if let Some(at) = e.stopped_at {
+        return Phase::Ended { at, stopped: true };
+    }
+    match completed_at(pb, seq, state, e, t) {
+        Some(at) => Phase::Ended { at, stopped: false },
+        None => Phase::Active,
+    }
+}
+
+/// The instant `inactive_stop` elapses: counted from the later of enrolment and the last engagement.
+fn inactivity_deadline(seq: &Sequence, state: &ContactState, e: &Enrolment) -> Option<Timestamp> {
+    let reference = state.activity.last_engagement.map_or(e.enrolled_at, |l| l.max(e.enrolled_at));
+    seq.inactive_stop.map(|d| reference.plus(d))
+}
+
+/// The first reason the run stops at moment `m`, if any: stop conditions in order, then an opt-out on a
+/// channel a step not yet done uses, then inactivity.
+pub(crate) fn stop_cause(
+    pb: &Playbook,
+    seq: &Sequence,
+    state: &ContactState,
+    e: &Enrolment,
+    m: &Moment,
+) -> Option<StopCause> {
+    let mut cx = Cx::new(pb, state, m);
+    if let Some(c) = seq.stop.iter().find(|c| c.eval(&mut cx).holds()) {
+        return Some(StopCause::Condition(String::from(c.path())));
+    }
+    // An opt-out stops the run once no channel its remaining steps need can reach the contact; while one
+    // still can, a step on a suppressed channel is reported as denied by the send policy.
+    let needed: Vec<Channel> = Channel::ALL
+        .into_iter()
+        .filter(|c| seq.steps.iter().any(|s| s.channel == *c && done_at(e, s).is_none()))
+        .collect();
+    if !needed.is_empty() && needed.iter().all(|c| state.suppression.get(*c).is_some_and(|d| d.at <= m.at)) {
+        return Some(StopCause::OptOut(needed));
+    }
+    inactivity_deadline(seq, state, e).filter(|d| *d <= m.at).map(|_| StopCause::Inactive)
+}
+
+fn enrol(previous: Option<Enrolment>, t: Timestamp) -> Enrolment {
+    Enrolment {
+        enrolled_at: t,
+        runs: previous.map_or(1, |p| p.runs.saturating_add(1)),
+        done: Vec::new(),
+        stopped_at: None,
+    }
+}
+
+/// Enrols (or re-enrols) at `t`; a run whose stop already holds at `t` ends at once.
+fn enrol_checked(
+    pb: &Playbook,
+    seq: &Sequence,
+    state: &ContactState,
+    previous: Option<Enrolment>,
+    t: Timestamp,
+) -> Enrolment {
+    let mut e = enrol(previous, t);
+    let m = Moment::later(pb, state, t);
+    if stop_cause(pb, seq, state, &e, &m).is_some() {
+        e.stopped_at = Some(t);
+    }
+    e
+}
+
+/// The level check at an event instant (its events folded): enrol, stop or re-enrol at `m.at`.
+pub(crate) fn at_instant(
+    pb: &Playbook,
+    seq: &Sequence,
+    state: &ContactState,
+    m: &Moment,
+    e: Option<Enrolment>,
+) -> Option<Enrolment> {
+    let t = m.at;
+    let starts = || seq.start.eval(&mut Cx::new(pb, state, m)).holds();
+    match phase(pb, seq, state, e.as_ref(), t) {
+        Phase::NotEnrolled if starts() => Some(enrol_checked(pb, seq, state, e, t)),
+        Phase::Active => e.map(|mut run| {
+            if stop_cause(pb, seq, state, &run, m).is_some() {
+                run.stopped_at = Some(t);
+            }
+            run
+        }),
+        Phase::Ended { at, .. } if seq.reenrol_after.is_some_and(|cool| t >= at.plus(cool)) && starts() => {
+            Some(enrol_checked(pb, seq, state, e, t))
+        }
+        Phase::NotEnrolled | Phase::Ended { .. } => e,
+    }
+}
+
+/// The first candidate at which `holds` is true, candidates sorted and deduplicated.
+fn first_of(mut candidates: Vec<Timestamp>, holds: impl Fn(Timestamp) -> bool) -> Option<Timestamp> {
+    candidates.sort();
+    candidates.dedup();
+    candidates.into_iter().take(MAX_CANDIDATES).find(|t| holds(*t))
+}
+
+/// The instants after `cursor` at which `cond` may flip on its own.
+fn flips(pb: &Playbook, state: &ContactState, cond: &Cond, cursor: Timestamp, out: &mut Vec<Timestamp>) {
+    let m = Moment::later(pb, state, cursor);
+    cond.changes_after(&Cx::new(pb, state, &m), cursor, out, 0);
+}
+
+/// The first time-driven transition of the run in `(cursor, until)` (`until` included when `inclusive`).
+pub(crate) fn next_transition(
+    pb: &Playbook,
+    seq: &Sequence,
+    state: &ContactState,
+    e: Option<&Enrolment>,
+    cursor: Timestamp,
+    until: Timestamp,
+    inclusive: bool,
+) -> Option<(Timestamp, Transition)> {
+    let in_range = |t: Timestamp| t > cursor && (t < until || (inclusive && t == until));
+    let holds = |cond: &Cond, t: Timestamp| eval_at(pb, state, cond, t).holds();
+    match phase(pb, seq, state, e, cursor) {
+        Phase::NotEnrolled => {
+            let mut c = Vec::new();
+            flips(pb, state, &seq.start, cursor, &mut c);
+            c.retain(|t| in_range(*t));
+            first_of(c, |t| holds(&seq.start, t)).map(|t| (t, Transition::Enrol))
+        }
+        Phase::Active => {
+            let e = e?;
+            let done = completed_at(pb, seq, state, e, until).filter(|c| in_range(*c));
+            let mut c = Vec::new();
+            for cond in &seq.stop {
+                flips(pb, state, cond, cursor, &mut c);
+            }
+            c.extend(inactivity_deadline(seq, state, e));
+            c.retain(|t| in_range(*t) && done.is_none_or(|d| *t < d));
+            let stop = first_of(c, |t| stop_cause(pb, seq, state, e, &Moment::later(pb, state, t)).is_some());
+            stop.map(|t| (t, Transition::Stop)).or(done.map(|d| (d, Transition::Complete)))
+        }
+        Phase::Ended { at, .. } => {
+            let from = at.plus(seq.reenrol_after?);
+            let mut c = alloc::vec![from];
+            flips(pb, state, &seq.start, cursor.max(from), &mut c);
+            c.retain(|t| in_range(*t) && *t >= from);
+            first_of(c, |t| holds(&seq.start, t)).map(|t| (t, Transition::Reenrol))
+        }
+    }
+}
+
+/// Applies every time-driven transition in `(after, until)` (`until` included when `inclusive`).
+pub(crate) fn advance(
+    pb: &Playbook,
+    seq: &Sequence,
+    state: &ContactState,
+    mut e: Option<Enrolment>,
+    after: Timestamp,
+    until: Timestamp,
+    inclusive: bool,
+) -> Option<Enrolment> {
+    let mut cursor = after;
+    for _ in 0..MAX_TRANSITIONS {
+        let Some((t, transition)) = next_transition(pb, seq, state, e.as_ref(), cursor, until, inclusive) else {
+            break;
+        };
+        e = match transition {
+            Transition::Enrol | Transition::Reenrol => Some(enrol_checked(pb, seq, state, e, t)),
+            Transition::Stop => e.map(|mut run| {
+                run.stopped_at = Some(t);
+                run
+            }),
+            Transition::Complete => e,
+        };
+        cursor = t;
+    }
+    e
+}
