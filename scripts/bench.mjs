@@ -62,17 +62,17 @@ export async function bench() {
   console.log("\n━━ node: examples/node-batch/bench.mjs");
   const { formatTable, runNodeBench } = await import("../examples/node-batch/bench.mjs");
   const lines = [];
-  const { rows } = await runNodeBench({ native, log: (l) => lines.push(l) });
+  const { rows } = await runNodeBench({ native, log: (l) => lines.push(l), table: false });
 
   const playbooks = native.playbooks.map((p) => p.file).join(", ");
   const k = (n) => (n % 1000 === 0 ? `${n / 1000}k` : `${n}`);
-  console.log(`\n${lines.join("\n")}`);
   console.log("\n━━ report");
   console.log(
     `rekindle bench · node ${process.version} · rustc ${await rustcVersion()} · ${playbooks} · ` +
       `${k(native.contacts)} contacts × ${native.eventsPerContact} events (seed 0x${native.seed.toString(16)})`,
   );
   console.log(`${formatTable(rows)}\n`);
+  console.log(`${lines.join("\n")}\n`);
   console.log(nativeTable(native));
   console.log("\nnative figures: target/bench/native.json");
 }

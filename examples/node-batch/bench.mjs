@@ -140,14 +140,14 @@ function benchPlaybook(file, contacts, runs, native) {
         ours: cell(fold, " (wasm)"),
         peer: `native core ${fmtMs(natFold)}`,
         ratio: `wasm = ${(fold.median / natFold).toFixed(1)}× native`,
-        note: "native: parse_list + fold + to_bytes; wasm adds reading JS objects",
+        note: "native core does parse_list + fold + to_bytes; wasm adds reading the JS event objects",
       });
       rows.push({
         case: `${name}: decide ${k}, native`,
         ours: cell(decideT, " (wasm)"),
         peer: `native core ${fmtMs(natDecide)}`,
         ratio: `wasm = ${(decideT.median / natDecide).toFixed(1)}× native`,
-        note: "native: from_bytes + decide; wasm adds building the JS Decision",
+        note: "native core does from_bytes + decide; wasm adds building the JS Decision object",
       });
     }
 
@@ -204,7 +204,7 @@ export function formatTable(rows) {
 }
 
 /** Runs the whole Node side; `native` is the Rust bench's BENCH_JSON object (or null). */
-export async function runNodeBench({ native = null, log = console.log } = {}) {
+export async function runNodeBench({ native = null, log = console.log, table = true } = {}) {
   await init();
   const contactsN = envInt("BENCH_CONTACTS", native?.contacts ?? 10_000);
   const perContact = envInt("BENCH_EVENTS", native?.eventsPerContact ?? 50);
@@ -224,7 +224,7 @@ export async function runNodeBench({ native = null, log = console.log } = {}) {
     if (r.skipped) log(`${r.name}: skipped, ${r.skipped}`);
   }
   const rows = results.flatMap((r) => r.rows ?? []);
-  log(`\n${formatTable(rows)}\n`);
+  if (table) log(`\n${formatTable(rows)}\n`);
   for (const r of results.filter((x) => !x.skipped)) {
     log(`${r.name}: stages ${JSON.stringify(r.stages)}, readiness ${JSON.stringify(r.readiness)}` +
       (r.sameAsNative === null ? "" : r.sameAsNative ? ", same counts as native" : ", DIFFERENT counts from native"));
