@@ -114,6 +114,9 @@ export function translate(playbook) {
   for (const k of Object.keys(playbook.stages ?? {})) {
     if (!["readiness", "mql", "sql"].includes(k)) unsupported.push(`stages.${k}`);
   }
+  for (const k of Object.keys(playbook)) {
+    if (!["version", "signals", "scores", "stages"].includes(k)) unsupported.push(`${k} (rekindle decides it, json-logic does not)`);
+  }
   return { fit, verdict, fitFields, windows: wins, unsupported };
 }
 
