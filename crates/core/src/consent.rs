@@ -1,7 +1,6 @@
 //! Consent per purpose and the preference center's choices (D27, DESIGN §2): what the contact agreed to,
 //! how often they want to hear from us, and until when they paused.
 
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -9,6 +8,7 @@ use serde::Serialize;
 
 use crate::event::{Event, EventKind, Scalar};
 use crate::time::Timestamp;
+use crate::vecmap::VecMap;
 
 /// Consent for one purpose. Absent means unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -74,7 +74,7 @@ impl Frequency {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Permissions {
     /// Consent by purpose (`email_marketing`, `sms_marketing`, `analytics`, `personalisation`, …).
-    pub consents: BTreeMap<String, Consent>,
+    pub consents: VecMap<String, Consent>,
     /// Chosen frequency; `None` = the playbook's caps only.
     pub frequency: Option<Frequency>,
     /// Paused until this instant.

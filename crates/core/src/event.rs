@@ -2,7 +2,6 @@
 //!
 //! Machine / privacy-proxy opens are flagged (`machine`), never dropped: signals decide whether they count.
 
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -10,6 +9,7 @@ use core::fmt;
 
 use crate::time::{quote, Timestamp};
 use crate::value::Value;
+use crate::vecmap::VecMap;
 use crate::Error;
 
 /// The closed set of event kinds, plus site-defined `custom:<name>` events.
@@ -164,7 +164,7 @@ pub struct Event {
     /// A machine or privacy-proxy event (e.g. Apple MPP opens).
     pub machine: bool,
     /// Scalar properties by name; `None` is an explicit `null` (meaningful for `profile`).
-    pub props: BTreeMap<String, Option<Scalar>>,
+    pub props: VecMap<String, Option<Scalar>>,
 }
 
 impl Event {
@@ -197,7 +197,7 @@ impl Event {
             id: String::new(),
             contact: String::new(),
             machine: false,
-            props: BTreeMap::new(),
+            props: VecMap::new(),
         };
         for (key, v) in entries {
             let here = format!("{path}.{key}");
@@ -321,11 +321,11 @@ fn text(v: &Value, path: &str, what: &str) -> Result<String, Error> {
     }
 }
 
-fn props(v: &Value, path: &str) -> Result<BTreeMap<String, Option<Scalar>>, Error> {
+fn props(v: &Value, path: &str) -> Result<VecMap<String, Option<Scalar>>, Error> {
     match v {
-        Value::Null => Ok(BTreeMap::new()),
+        Value::Null => Ok(VecMap::new()),
         Value::Object(entries) => {
-            let mut out = BTreeMap::new();
+            let mut out = VecMap::new();
             for (k, v) in entries {
                 let scalar = match v {
                     Value::Null => None,

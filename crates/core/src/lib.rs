@@ -42,6 +42,7 @@ pub mod state;
 pub mod suppression;
 pub mod time;
 pub mod value;
+pub mod vecmap;
 pub mod zone;
 
 pub use decay::Decay;

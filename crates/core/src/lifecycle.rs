@@ -401,7 +401,7 @@ pub(crate) const PHASE_NAMES: &str = "active, cooling, cold, soft_reactivation, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::collections::BTreeMap;
+    use crate::vecmap::VecMap;
     use alloc::string::String;
 
     fn day(n: i64) -> Timestamp {
@@ -409,7 +409,7 @@ mod tests {
     }
 
     fn event(kind: EventKind, at: Timestamp) -> Event {
-        Event { at, kind, id: String::new(), contact: String::new(), machine: false, props: BTreeMap::new() }
+        Event { at, kind, id: String::new(), contact: String::new(), machine: false, props: VecMap::new() }
     }
 
     fn phase(rules: &LifecycleRules, a: &Activity, t: Timestamp) -> Phase {

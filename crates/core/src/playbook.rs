@@ -57,7 +57,7 @@ pub struct Playbook {
     /// The sales handoff packet and SLA (D19); `None` = no packet.
     pub(crate) handoff: Option<HandoffRules>,
     /// Profile fields any rule or condition reads, sorted; the state keeps only these.
-    pub(crate) profile_fields: BTreeSet<String>,
+    pub(crate) profile_fields: Vec<String>,
 }
 
 /// Top-level sections, in documentation order.
@@ -125,7 +125,7 @@ impl Playbook {
             segments,
             lifecycle,
             send_keep: policy.keep(),
-            profile_fields: BTreeSet::new(),
+            profile_fields: Vec::new(),
             policy,
             sequences,
             ctas,
@@ -171,7 +171,7 @@ impl Playbook {
                 s.keep = s.keep.max(n);
             }
         }
-        self.profile_fields = fields;
+        self.profile_fields = fields.into_iter().collect();
     }
 
     /// Every condition tree of the playbook: segments, sequences (start, stop, branch rules) and CTAs.

@@ -11,7 +11,6 @@ pub mod sends;
 pub mod track;
 pub mod view;
 
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -28,6 +27,7 @@ use crate::score::intent::Accumulator;
 use crate::stage::{Bar, Occurrences, Stage};
 use crate::suppression::Suppression;
 use crate::time::{Span, Timestamp};
+use crate::vecmap::VecMap;
 use sends::{sent_step, Enrolment, SendLog};
 use track::SignalTrack;
 
@@ -85,9 +85,9 @@ impl DealStatus {
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContactState {
-    pub(crate) profile: BTreeMap<String, Scalar>,
-    pub(crate) rules: BTreeMap<u32, Accumulator>,
-    pub(crate) signals: BTreeMap<u32, SignalTrack>,
+    pub(crate) profile: VecMap<String, Scalar>,
+    pub(crate) rules: VecMap<u32, Accumulator>,
+    pub(crate) signals: VecMap<u32, SignalTrack>,
     /// Stages reached, each with the instant its bar was met; ascending by instant. After a recycle only the
     /// entries after `recycled` count.
     pub(crate) funnel: Vec<(Stage, Timestamp)>,
@@ -99,7 +99,7 @@ pub struct ContactState {
     pub(crate) suppression: Suppression,
     pub(crate) permissions: Permissions,
     pub(crate) sends: SendLog,
-    pub(crate) enrolments: BTreeMap<u32, Enrolment>,
+    pub(crate) enrolments: VecMap<u32, Enrolment>,
     pub(crate) deal: Option<(DealStatus, Timestamp)>,
     /// When sales disqualified the contact (D21); stages count again only when re-reached after it.
     pub(crate) recycled: Option<Timestamp>,
@@ -163,7 +163,7 @@ impl ContactState {
         self.first_seen = Some(self.first_seen.map_or(event.at, |f| f.min(event.at)));
         if event.kind == EventKind::Profile {
             for (field, value) in &event.props {
-                if playbook.profile_fields.contains(field) {
+                if playbook.profile_fields.binary_search(field).is_ok() {
                     match value {
                         Some(v) => self.profile.insert(field.clone(), v.clone()),
                         None => self.profile.remove(field),
@@ -177,7 +177,9 @@ impl ContactState {
                 continue;
             }
             matched.push(index);
-            self.signals.entry(signal.key).or_default().record(event.at, signal.keep, signal.bucket_days);
+            if let Some(track) = self.signals.get_or_insert_with(signal.key, SignalTrack::default) {
+                track.record(event.at, signal.keep, signal.bucket_days);
+            }
             for rule in playbook.intent.rules.iter().filter(|r| r.signal == index) {
                 let acc = rule.grant(self.rules.get(&rule.key).copied(), event.at);
                 self.rules.insert(rule.key, acc);
@@ -196,15 +198,15 @@ impl ContactState {
         self.permissions.on_event(event);
         self.sends.on_event(event, playbook.send_keep);
         if let Some((sequence, step)) = sent_step(event) {
-            let run = self.enrolments.entry(sequence).or_insert(Enrolment {
+            let run = self.enrolments.get_or_insert_with(sequence, || Enrolment {
                 enrolled_at: event.at,
                 runs: 1,
                 done: Vec::new(),
                 stopped_at: None,
             });
-            if !run.done.iter().any(|(s, _)| *s == step) {
-                run.done.push((step, event.at));
-                run.done.sort_by_key(|(_, at)| *at);
+            if let Some(run) = run.filter(|r| !r.done.iter().any(|(s, _)| *s == step)) {
+                let pos = run.done.iter().position(|(_, at)| *at > event.at).unwrap_or(run.done.len());
+                run.done.insert(pos, (step, event.at));
             }
         }
         match event.kind {
@@ -244,10 +246,10 @@ impl ContactState {
         for s in [Stage::Mql, Stage::Sql, Stage::Opportunity, Stage::Customer] {
             let reached = self.funnel.iter().any(|(f, t)| *f == s && since.is_none_or(|r| *t > r));
             if s <= stage && !reached && since.is_none_or(|r| at > r) {
-                self.funnel.push((s, at));
+                let pos = self.funnel.iter().position(|(fs, ft)| (*ft, *fs) > (at, s)).unwrap_or(self.funnel.len());
+                self.funnel.insert(pos, (s, at));
             }
         }
-        self.funnel.sort_by_key(|(s, t)| (*t, *s));
     }
 
     fn record_stages(&mut self, playbook: &Playbook, at: Timestamp) {

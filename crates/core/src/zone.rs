@@ -26,7 +26,7 @@
 //! case-insensitive match is accepted (`europe/warsaw`), because people type names, and the table has no
 //! two names that differ only in case (the generator checks). The zone keeps the table's spelling.
 
-mod civil;
+pub(crate) mod civil;
 mod posix;
 mod table;
 mod window;

@@ -1,7 +1,6 @@
 //! Fit: rules over profile fields (role, company size, industry) → points. No decay; three-valued logic
 //! (a missing field or a type mismatch is *unknown*, never coerced, and adds nothing).
 
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -13,6 +12,7 @@ use crate::field::{parse_test, FieldTest, Truth};
 use crate::playbook::reader::{index, Reader};
 use crate::time::{short_number, Timestamp};
 use crate::value::Value;
+use crate::vecmap::VecMap;
 
 /// A compiled fit rule.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,7 +39,7 @@ impl FitGroup {
     }
 
     /// Score and reasons for a profile at `now` (relative date tests read it).
-    pub(crate) fn score(&self, profile: &BTreeMap<String, Scalar>, now: Timestamp, reasons: &mut Sink<'_>) -> f64 {
+    pub(crate) fn score(&self, profile: &VecMap<String, Scalar>, now: Timestamp, reasons: &mut Sink<'_>) -> f64 {
         let mut sum = 0.0;
         for rule in &self.rules {
             match rule.test.eval(profile.get(&rule.field), now) {

@@ -1,7 +1,6 @@
 //! A readable view of a state (`engine.inspect(state)`), ids resolved through the playbook: for debugging,
 //! demos and support tickets — never an input to a decision.
 
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -13,6 +12,7 @@ use crate::event::Scalar;
 use crate::playbook::Playbook;
 use crate::suppression::Dnc;
 use crate::time::Timestamp;
+use crate::vecmap::VecMap;
 
 /// Readable state.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -25,7 +25,7 @@ pub struct StateView {
     /// The last real engagement.
     pub last_engagement: Option<Timestamp>,
     /// Profile fields the playbook reads.
-    pub profile: BTreeMap<String, ScalarView>,
+    pub profile: VecMap<String, ScalarView>,
     /// Intent accumulators by rule id.
     pub rules: Vec<RuleView>,
     /// Signal occurrences by signal id.
@@ -33,9 +33,9 @@ pub struct StateView {
     /// Stages reached.
     pub funnel: Vec<FunnelStep>,
     /// Do-not-contact per channel.
-    pub dnc: BTreeMap<&'static str, Dnc>,
+    pub dnc: VecMap<&'static str, Dnc>,
     /// Consent by purpose.
-    pub consents: BTreeMap<String, Consent>,
+    pub consents: VecMap<String, Consent>,
     /// Preference-center frequency.
     pub frequency: Option<Frequency>,
     /// Paused until.
@@ -43,7 +43,7 @@ pub struct StateView {
     /// Chosen topics.
     pub topics: Vec<String>,
     /// Marketing sends kept per channel.
-    pub sends: BTreeMap<&'static str, Vec<Timestamp>>,
+    pub sends: VecMap<&'static str, Vec<Timestamp>>,
     /// The deal status and when it was set.
     pub deal: Option<(DealStatus, Timestamp)>,
     /// When the contact was recycled.
@@ -134,13 +134,13 @@ impl ContactState {
             .collect();
         let known = |k: &u32| playbook.intent.rules.iter().any(|r| r.key == *k);
         let known_signal = |k: &u32| playbook.signals.iter().any(|s| s.key == *k);
-        let mut dnc = BTreeMap::new();
+        let mut dnc = VecMap::new();
         for channel in crate::suppression::Channel::ALL {
             if let Some(d) = self.suppression.get(channel) {
                 dnc.insert(channel.name(), d);
             }
         }
-        let mut sends = BTreeMap::new();
+        let mut sends = VecMap::new();
         for channel in crate::suppression::Channel::ALL {
             sends.insert(channel.name(), self.sends.of(channel).to_vec());
         }
