@@ -201,3 +201,60 @@ pub(crate) fn parse_ctas(r: &mut Reader, v: &Value, scope: &Scope<'_>) -> Ctas {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use crate::{decide, Event};
+
+    const DAY: i64 = 86_400_000;
+
+    fn pb() -> Playbook {
+        let v: Value = serde_json::from_str(
+            r#"{ "version": 1, "signals": { "webinar": { "kind": "webinar_attended" } },
+                 "ctas": { "candidates": [
+                   { "id": "review", "when": { "signal": "webinar", "within": "7d" }, "unless": { "stage": "opportunity" } },
+                   { "id": "guide", "when": { "field": "role", "op": "eq", "value": "cto" } },
+                   { "id": "newsletter", "when": { "never": "webinar" } } ], "default": "newsletter" } }"#,
+        )
+        .unwrap();
+        Playbook::parse(&v).unwrap()
+    }
+
+    fn state(events: &str) -> ContactState {
+        let v: Value = serde_json::from_str(events).unwrap();
+        let mut s = ContactState::new();
+        s.fold(&pb(), &Event::parse_list(&v, "events").unwrap());
+        s
+    }
+
+    #[test]
+    fn the_choice_changes_when_the_winning_window_closes() {
+        let s = state(r#"[ { "at": 0, "kind": "webinar_attended" } ]"#);
+        let d = decide(&pb(), &s, Timestamp::from_ms(DAY).unwrap());
+        assert_eq!(d.cta.as_ref().map(|c| c.id.as_str()), Some("review"));
+        assert_eq!(d.valid_until, Timestamp::from_ms(7 * DAY), "review ends 7 d after the webinar");
+        let d = decide(&pb(), &s, Timestamp::from_ms(7 * DAY).unwrap());
+        let cta = d.cta.unwrap();
+        assert!(cta.fallback, "nothing else holds: the default, as a fallback");
+        let whys: Vec<SkipWhy> = cta.skipped.iter().map(|s| s.why).collect();
+        assert_eq!(whys, [SkipWhy::ConditionFalse, SkipWhy::ConditionUnknown, SkipWhy::ConditionFalse]);
+    }
+
+    #[test]
+    fn an_open_deal_suppresses_and_names_the_unless() {
+        let s = state(
+            r#"[ { "at": 0, "kind": "webinar_attended" }, { "at": 1, "kind": "sales_status", "props": { "status": "open" } } ]"#,
+        );
+        let cta = decide(&pb(), &s, Timestamp::from_ms(DAY).unwrap()).cta.unwrap();
+        assert_eq!(
+            cta.skipped[0],
+            Skipped {
+                id: "review".into(),
+                why: SkipWhy::Suppressed,
+                decided_by: alloc::vec!["ctas.candidates[0].unless".into()]
+            }
+        );
+    }
+}

@@ -301,3 +301,35 @@ pub(crate) fn parse_handoff(r: &mut Reader, v: &Value, signals: &Declared) -> Op
     }
     Some(HandoffRules { hours: hours?, sla: sla?, max: max?, zone: zone?, assets })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn rules(sla: &str, max: &str) -> HandoffRules {
+        let hours = LocalWindow::parse("09:00-17:00").unwrap().on(Weekdays::parse("mon-fri").unwrap()).unwrap();
+        let (sla, max) = (Span::parse_str(sla).unwrap(), Span::parse_str(max).unwrap());
+        HandoffRules { hours, sla, max, zone: Zone::find("Europe/Warsaw").unwrap(), assets: Vec::new() }
+    }
+
+    /// SQL at the local (Warsaw, winter UTC+1) time `sql`, due at local `due` — both `2025-11-DDTHH:MM`.
+    fn sla_test(sla: &str, max: &str, sql: &str, due: &str) {
+        let utc = |local: &str| {
+            let v = Value::String(alloc::format!("{local}:00+01:00"));
+            Timestamp::parse(&v, "t").unwrap()
+        };
+        assert_eq!(rules(sla, max).due(utc(sql)), utc(due), "sql at {sql}");
+    }
+
+    #[test]
+    fn sla_counts_business_time_in_the_sales_zone() {
+        sla_test("15min", "2h", "2025-11-26T10:00", "2025-11-26T10:15"); // Wednesday, inside hours
+        sla_test("15min", "2h", "2025-11-28T18:00", "2025-12-01T09:15"); // Friday evening → Monday
+        sla_test("15min", "2h", "2025-11-29T12:00", "2025-12-01T09:15"); // Saturday → Monday
+        sla_test("15min", "2h", "2025-11-25T16:50", "2025-11-26T09:05"); // 10 min today, 5 tomorrow
+        sla_test("15min", "2h", "2025-11-25T07:30", "2025-11-25T09:15"); // before opening
+        sla_test("15min", "2h", "2025-11-25T16:45", "2025-11-25T17:00"); // exactly at closing
+        sla_test("4h", "2h", "2025-11-27T16:00", "2025-11-28T10:00"); // capped at 2 h of business time
+    }
+}
