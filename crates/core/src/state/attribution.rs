@@ -176,7 +176,9 @@ impl Attribution {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::state::ContactState;
 
     #[test]
     fn utm_parameters_are_read_from_the_url_when_props_lack_them() {
@@ -193,5 +195,30 @@ mod tests {
         let long = "ż".repeat(100);
         let clipped = clip(&long);
         assert!(clipped.len() <= MAX_TEXT && clipped.chars().all(|c| c == 'ż'));
+    }
+
+    #[test]
+    fn handoff_attribution_round_trips_through_bytes() {
+        let t = |ms| Timestamp::from_ms(ms).unwrap();
+        let mut s = ContactState::new();
+        s.updated_at = Some(t(1_764_547_200_000));
+        s.attribution = Attribution {
+            first_touch: Some(FirstTouch {
+                at: t(1_764_000_000_000),
+                utm_source: Some("linkedin".into()),
+                utm_medium: None,
+                utm_campaign: Some("q4 launch".into()),
+                referrer: Some("https://www.linkedin.com/".into()),
+            }),
+            interactions: vec![
+                Interaction { kind: 1, signal: Some(7), at: t(1_764_547_200_000) },
+                Interaction { kind: 0, signal: None, at: t(1_764_500_000_000) },
+            ],
+        };
+        let bytes = s.to_bytes();
+        assert_eq!(ContactState::from_bytes(&bytes), Ok(s));
+        for n in 0..bytes.len() {
+            assert!(ContactState::from_bytes(&bytes[..n]).is_err(), "prefix of {n} bytes accepted");
+        }
     }
 }

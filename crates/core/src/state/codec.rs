@@ -578,35 +578,3 @@ mod tests {
         assert!(matches!(ContactState::from_bytes(&bytes), Err(Error::InvalidState(StateError::Corrupt { .. }))));
     }
 }
-
-#[cfg(test)]
-mod attribution_tests {
-    #![allow(clippy::unwrap_used)]
-    use super::super::attribution::{Attribution, FirstTouch, Interaction};
-    use super::*;
-
-    #[test]
-    fn handoff_attribution_round_trips_through_bytes() {
-        let t = |ms| Timestamp::from_ms(ms).unwrap();
-        let mut s = ContactState::new();
-        s.updated_at = Some(t(1_764_547_200_000));
-        s.attribution = Attribution {
-            first_touch: Some(FirstTouch {
-                at: t(1_764_000_000_000),
-                utm_source: Some("linkedin".into()),
-                utm_medium: None,
-                utm_campaign: Some("q4 launch".into()),
-                referrer: Some("https://www.linkedin.com/".into()),
-            }),
-            interactions: vec![
-                Interaction { kind: 1, signal: Some(7), at: t(1_764_547_200_000) },
-                Interaction { kind: 0, signal: None, at: t(1_764_500_000_000) },
-            ],
-        };
-        let bytes = s.to_bytes();
-        assert_eq!(ContactState::from_bytes(&bytes), Ok(s));
-        for n in 0..bytes.len() {
-            assert!(ContactState::from_bytes(&bytes[..n]).is_err(), "prefix of {n} bytes accepted");
-        }
-    }
-}
