@@ -7,7 +7,7 @@
 // The rules mirror crates/core/tests/vectors.rs exactly, so every runtime judges a vector the same way
 // and produces the same canonical string (the cross-runtime byte-identity check compares them).
 
-/** Relative tolerance for numbers: |actual − expected| ≤ 1e-9 · max(1, |expected|). */
+/** Relative tolerance for fractional numbers: |actual − expected| ≤ 1e-9 · max(1, |expected|); whole numbers match exactly. */
 export const NUMBER_TOLERANCE = 1e-9;
 
 /**
@@ -26,7 +26,11 @@ export function partialMatch(expected, actual, path = "") {
   const where = path === "" ? "(root)" : path;
   if (typeof expected === "number") {
     if (typeof actual !== "number") return [`${where}: expected ${show(expected)}, got ${show(actual)}`];
-    const close = Math.abs(actual - expected) <= NUMBER_TOLERANCE * Math.max(1, Math.abs(expected));
+    // Whole numbers (instants, counts, points) must match exactly: 1e-9 relative of an epoch-ms instant is
+    // almost two seconds. Fractions (decayed scores) get the tolerance.
+    const close = Number.isInteger(expected)
+      ? actual === expected
+      : Math.abs(actual - expected) <= NUMBER_TOLERANCE * Math.max(1, Math.abs(expected));
     return close ? [] : [`${where}: expected ${show(expected)}, got ${show(actual)}`];
   }
   if (Array.isArray(expected)) {

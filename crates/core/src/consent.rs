@@ -126,7 +126,7 @@ impl Permissions {
                         }
                         _ => Vec::new(),
                     };
-                    topics.sort();
+                    crate::vecmap::sort_small_by(&mut topics, |a, b| a < b);
                     topics.dedup();
                     self.topics = topics;
                 }

@@ -6,6 +6,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::casefold::{fold, fold_char};
 use crate::error::ProblemCode;
 use crate::event::Scalar;
 use crate::explain::UnknownCause;
@@ -89,7 +90,7 @@ impl FieldTest {
         };
         let mismatch = Truth::Unknown(UnknownCause::TypeMismatch);
         let text = |f: &dyn Fn(&str) -> bool| match value {
-            Scalar::Str(s) => Truth::of(f(&s.to_lowercase())),
+            Scalar::Str(s) => Truth::of(f(&fold(s))),
             _ => mismatch,
         };
         let num = |f: &dyn Fn(f64) -> bool| match value {
@@ -152,7 +153,7 @@ fn instant_of(v: &Scalar) -> Option<Timestamp> {
 /// Equality without coercion: `None` when the types differ. `want` text is already lower-case.
 fn same(want: &Scalar, value: &Scalar) -> Option<bool> {
     match (want, value) {
-        (Scalar::Str(a), Scalar::Str(b)) => Some(*a == b.to_lowercase()),
+        (Scalar::Str(a), Scalar::Str(b)) => Some(a.chars().eq(b.chars().map(fold_char))),
         (Scalar::Num(a), Scalar::Num(b)) => Some(a == b),
         (Scalar::Bool(a), Scalar::Bool(b)) => Some(a == b),
         _ => None,
@@ -213,9 +214,9 @@ pub(crate) fn parse_test(r: &mut Reader, o: &Obj<'_>, op: &str) -> Option<FieldT
             }
             FieldTest::Between(lo, hi)
         }
-        "contains" => FieldTest::Contains(r.string(value, &at)?.to_lowercase()),
-        "starts_with" => FieldTest::StartsWith(r.string(value, &at)?.to_lowercase()),
-        "ends_with" => FieldTest::EndsWith(r.string(value, &at)?.to_lowercase()),
+        "contains" => FieldTest::Contains(fold(r.string(value, &at)?)),
+        "starts_with" => FieldTest::StartsWith(fold(r.string(value, &at)?)),
+        "ends_with" => FieldTest::EndsWith(fold(r.string(value, &at)?)),
         "before" | "after" => {
             let t = Timestamp::from_value(value).map_err(|msg| r.problem(&at, ProblemCode::BadTimestamp, msg)).ok()?;
             if op == "before" {
@@ -231,7 +232,7 @@ pub(crate) fn parse_test(r: &mut Reader, o: &Obj<'_>, op: &str) -> Option<FieldT
 
 fn scalar(r: &mut Reader, v: &Value, path: &str) -> Option<Scalar> {
     match v {
-        Value::String(s) => Some(Scalar::Str(s.to_lowercase())),
+        Value::String(s) => Some(Scalar::Str(fold(s))),
         Value::Bool(b) => Some(Scalar::Bool(*b)),
         Value::Number(_) => r.number(v, path).map(Scalar::Num),
         other => {

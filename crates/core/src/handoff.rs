@@ -155,7 +155,7 @@ fn seen(pb: &Playbook, state: &ContactState, signal: usize) -> Option<SignalSeen
 }
 
 fn latest_first(mut list: Vec<SignalSeen>) -> Vec<SignalSeen> {
-    list.sort_by_key(|s| core::cmp::Reverse(s.last_at));
+    crate::vecmap::sort_small_by(&mut list, |a, b| a.last_at > b.last_at);
     list
 }
 
@@ -213,7 +213,7 @@ pub(crate) fn packet(
         })
         .filter(|r| r.points != 0.0)
         .collect();
-    top.sort_by(|a, b| b.points.abs().total_cmp(&a.points.abs()));
+    crate::vecmap::sort_small_by(&mut top, |a, b| b.points.abs() < a.points.abs());
     top.truncate(TOP_REASONS);
     Some(Handoff {
         sql_at,

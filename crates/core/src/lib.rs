@@ -21,6 +21,7 @@
 
 extern crate alloc;
 
+pub mod casefold;
 pub mod consent;
 pub mod cta;
 pub mod decay;

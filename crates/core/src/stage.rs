@@ -249,7 +249,9 @@ impl Bar {
         let all = self.all.iter().map(&mut holds).fold(true, |a, b| a & b);
         let any = self.any.iter().map(&mut holds).fold(self.any.is_empty(), |a, b| a | b);
         let direct = self.direct.iter().map(&mut holds).fold(false, |a, b| a | b);
-        (mins && all && any) || direct
+        // A bar made only of `direct` conditions has no main clause: it is met only by a direct request.
+        let has_main = !self.min.is_empty() || !self.all.is_empty() || !self.any.is_empty();
+        (has_main && mins && all && any) || direct
     }
 
     /// D11, DESIGN §7: the behavioural score this bar asks for no longer holds — `intent` under its `intent`

@@ -277,7 +277,14 @@ fn partial_match(expected: &Json, actual: &Json, path: &str, failures: &mut Vec<
     match expected {
         Json::Number(want) => {
             let want = want.as_f64().unwrap_or(f64::NAN);
-            let close = actual.as_f64().is_some_and(|got| (got - want).abs() <= NUMBER_TOLERANCE * want.abs().max(1.0));
+            // Whole numbers (instants, counts) match exactly; fractions (decayed scores) within the tolerance.
+            let close = actual.as_f64().is_some_and(|got| {
+                if want.fract() == 0.0 {
+                    got == want
+                } else {
+                    (got - want).abs() <= NUMBER_TOLERANCE * want.abs().max(1.0)
+                }
+            });
             if !close {
                 failures.push(format!("{at}: expected {}, got {}", js_number(want), show(actual)));
             }
@@ -523,6 +530,19 @@ fn partial_match_compares_listed_keys_and_reports_paths() {
     partial_match(&expected, &actual, "", &mut failures);
     assert_eq!(failures, ["scores.intent: expected 5, got 5.0001"]);
     let mut close = Vec::new();
-    partial_match(&serde_json::json!({ "a": 1e12 }), &serde_json::json!({ "a": 1e12 + 1e-4 }), "", &mut close);
-    assert!(close.is_empty(), "{close:?}");
+    partial_match(
+        &serde_json::json!({ "a": 1.5e12 + 0.5 }),
+        &serde_json::json!({ "a": 1.5e12 + 0.5001 }),
+        "",
+        &mut close,
+    );
+    assert!(close.is_empty(), "fractions get the relative tolerance: {close:?}");
+    let mut exact = Vec::new();
+    partial_match(
+        &serde_json::json!({ "at": 1_764_547_200_000_i64 }),
+        &serde_json::json!({ "at": 1_764_547_200_001_i64 }),
+        "",
+        &mut exact,
+    );
+    assert_eq!(exact, ["at: expected 1764547200000, got 1764547200001"], "instants match to the millisecond");
 }

@@ -86,7 +86,7 @@ pub(crate) struct Plan {
 /// Step ids of the run's sends, in send order (ids no longer in the sequence are left out).
 fn done_ids(seq: &Sequence, e: &Enrolment) -> Vec<String> {
     let mut done: Vec<&(u32, Timestamp)> = e.done.iter().filter(|(_, at)| *at >= e.enrolled_at).collect();
-    done.sort_by_key(|(_, at)| *at);
+    crate::vecmap::sort_small_by(&mut done, |a, b| a.1 < b.1);
     done.iter().filter_map(|(k, _)| seq.steps.iter().find(|s| s.key == *k)).map(|s| s.id.clone()).collect()
 }
 

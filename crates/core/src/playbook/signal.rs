@@ -5,6 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::reader::{join, Reader};
+use crate::casefold::fold;
 use crate::error::ProblemCode;
 use crate::event::{Event, EventKind, Scalar};
 use crate::time::quote;
@@ -46,7 +47,7 @@ impl Signal {
             return false;
         }
         self.matchers.iter().all(|(prop, m)| match (m, event.props.get(prop)) {
-            (Matcher::Glob(pattern), Some(Some(Scalar::Str(s)))) => glob(pattern, &s.to_lowercase()),
+            (Matcher::Glob(pattern), Some(Some(Scalar::Str(s)))) => glob(pattern, &fold(s)),
             (Matcher::Num(n), Some(Some(Scalar::Num(v)))) => n == v,
             (Matcher::Bool(b), Some(Some(Scalar::Bool(v)))) => b == v,
             _ => false,
@@ -145,7 +146,7 @@ pub(crate) fn parse_signals(r: &mut Reader, v: &Value) -> Declared {
             for (prop, want) in m.entries() {
                 let at = join(&m.path, prop);
                 let matcher = match want {
-                    Value::String(s) => Some(Matcher::Glob(s.to_lowercase())),
+                    Value::String(s) => Some(Matcher::Glob(fold(s))),
                     Value::Number(n) if n.is_finite() => Some(Matcher::Num(*n)),
                     Value::Bool(b) => Some(Matcher::Bool(*b)),
                     other => {

@@ -1,0 +1,54 @@
+//! Case-insensitive text for playbook matching (`"VP"` = `"vp"`, `"/Pricing"` matches `/pricing*`).
+//!
+//! Simple one-to-one folding for Latin (ASCII, Latin-1, Latin Extended-A: Polish, Czech, German, French,
+//! Nordic…), Greek and Cyrillic; other scripts compare as written. Not `str::to_lowercase`: its Unicode
+//! tables cost 18 KB of wasm (about a tenth of the module) for scripts marketing playbooks rarely hold.
+
+use alloc::string::String;
+
+/// The folded form of `text`.
+///
+/// ```
+/// # use rekindle_core::casefold::fold;
+/// assert_eq!(fold("Łódź ŻÓŁW Straße"), "łódź żółw straße");
+/// assert_eq!(fold("ΑΘΗΝΑ Москва"), "αθηνα москва");
+/// ```
+pub fn fold(text: &str) -> String {
+    text.chars().map(fold_char).collect()
+}
+
+/// One character, folded.
+pub fn fold_char(c: char) -> char {
+    let u = u32::from(c);
+    let lower = match u {
+        0x41..=0x5A => u + 32,
+        0xC0..=0xDE if u != 0xD7 => u + 32,
+        0x100..=0x137 | 0x14A..=0x177 if u % 2 == 0 => u + 1,
+        0x139..=0x148 | 0x179..=0x17E if u % 2 == 1 => u + 1,
+        0x130 => 0x69, // İ → i (the simple mapping)
+        0x178 => 0xFF, // Ÿ → ÿ
+        0x391..=0x3A9 if u != 0x3A2 => u + 32,
+        0x400..=0x40F => u + 80,
+        0x410..=0x42F => u + 32,
+        _ => u,
+    };
+    char::from_u32(lower).unwrap_or(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_agrees_with_unicode_lowercase_on_the_covered_ranges() {
+        let ranges = [0x41..=0x5A, 0xC0..=0xDE, 0x100..=0x17F, 0x391..=0x3A9, 0x400..=0x42F];
+        for range in ranges {
+            for u in range {
+                let Some(c) = char::from_u32(u) else { continue };
+                let mut std = c.to_lowercase();
+                let (Some(one), None) = (std.next(), std.next()) else { continue }; // İ: two chars in std
+                assert_eq!(fold_char(c), one, "U+{u:04X}");
+            }
+        }
+    }
+}
