@@ -181,13 +181,26 @@ impl Event {
         let Value::Array(items) = value else {
             return Err(Error::input(path, format!("expected an array of events, got {}", value.kind_name())));
         };
-        items.iter().enumerate().map(|(i, v)| Event::parse(v, &format!("{path}[{i}]"))).collect()
+        // Paths are built only for the event that fails: formatting one per event and field cost a fifth of
+        // a batch fold.
+        let mut out = Vec::with_capacity(items.len());
+        for (i, v) in items.iter().enumerate() {
+            out.push(
+                Event::read(v).map_err(|(rel, reason)| Error::input(located(&format!("{path}[{i}]"), &rel), reason))?,
+            );
+        }
+        Ok(out)
     }
 
-    /// Parses one event object.
+    /// Parses one event object; errors name `path` and the field.
     pub fn parse(value: &Value, path: &str) -> Result<Event, Error> {
+        Event::read(value).map_err(|(rel, reason)| Error::input(located(path, &rel), reason))
+    }
+
+    /// The event, or `(path relative to the event, reason)`.
+    fn read(value: &Value) -> Result<Event, (String, String)> {
         let Value::Object(entries) = value else {
-            return Err(Error::input(path, format!("expected an event object, got {}", value.kind_name())));
+            return Err((String::new(), format!("expected an event object, got {}", value.kind_name())));
         };
         let mut at = None;
         let mut kind = None;
@@ -200,49 +213,38 @@ impl Event {
             props: VecMap::new(),
         };
         for (key, v) in entries {
-            let here = format!("{path}.{key}");
+            let here = || key.clone();
             match key.as_str() {
-                "at" => at = Some(Timestamp::parse(v, &here)?),
+                "at" => at = Some(Timestamp::from_value(v).map_err(|reason| (here(), reason))?),
                 "kind" => {
                     let Value::String(name) = v else {
-                        return Err(Error::input(
-                            here,
-                            format!("expected an event kind string, got {}", v.kind_name()),
-                        ));
+                        return Err((here(), format!("expected an event kind string, got {}", v.kind_name())));
                     };
                     kind = Some(EventKind::parse(name).ok_or_else(|| {
-                        Error::input(
-                            &here,
-                            format!(
-                                "unknown event kind \"{}\"; expected one of {}",
-                                quote(name),
-                                EventKind::known_names()
-                            ),
-                        )
+                        let known = EventKind::known_names();
+                        (here(), format!("unknown event kind \"{}\"; expected one of {known}", quote(name)))
                     })?);
                 }
-                "id" => event.id = text(v, &here, "an event id")?,
-                "contact" => event.contact = text(v, &here, "a contact id")?,
+                "id" => event.id = text(v, "an event id").map_err(|r| (here(), r))?,
+                "contact" => event.contact = text(v, "a contact id").map_err(|r| (here(), r))?,
                 "machine" => match v {
                     Value::Bool(b) => event.machine = *b,
                     Value::Null => {}
-                    other => return Err(Error::input(here, format!("expected a boolean, got {}", other.kind_name()))),
+                    other => return Err((here(), format!("expected a boolean, got {}", other.kind_name()))),
                 },
-                "props" => event.props = props(v, &here)?,
+                "props" => event.props = props(v).map_err(|(rel, r)| (located("props", &rel), r))?,
                 other => {
-                    return Err(Error::input(
-                        here,
-                        format!(
-                            "unknown field \"{}\"; an event has at, kind, id, contact, machine, props",
-                            quote(other)
-                        ),
-                    ))
+                    let reason = format!(
+                        "unknown field \"{}\"; an event has at, kind, id, contact, machine, props",
+                        quote(other)
+                    );
+                    return Err((here(), reason));
                 }
             }
         }
-        event.at = at.ok_or_else(|| Error::input(format!("{path}.at"), "missing: every event needs `at`"))?;
-        event.kind = kind.ok_or_else(|| Error::input(format!("{path}.kind"), "missing: every event needs `kind`"))?;
-        check_props(&event, &format!("{path}.props"))?;
+        event.at = at.ok_or_else(|| ("at".into(), "missing: every event needs `at`".into()))?;
+        event.kind = kind.ok_or_else(|| ("kind".into(), "missing: every event needs `kind`".into()))?;
+        check_props(&event).map_err(|(rel, r)| (located("props", &rel), r))?;
         if event.kind == EventKind::PageView && !event.props.contains_key("path") {
             if let Some(p) = event.prop_str("url").and_then(path_of_url) {
                 event.props.insert("path".into(), Some(Scalar::Str(p)));
@@ -252,15 +254,24 @@ impl Event {
     }
 }
 
+/// `base.rel` (or `base` when `rel` is empty).
+fn located(base: &str, rel: &str) -> String {
+    if rel.is_empty() {
+        base.into()
+    } else {
+        format!("{base}.{rel}")
+    }
+}
+
 /// Props that rekindle reads for a kind must have the documented shape: a typo in `granted` or `status` must
 /// not silently leave consent or a deal unrecorded.
-fn check_props(e: &Event, path: &str) -> Result<(), Error> {
-    let one_of = |key: &str, allowed: &[&str], required: bool| -> Result<(), Error> {
+fn check_props(e: &Event) -> Result<(), (String, String)> {
+    let one_of = |key: &str, allowed: &[&str], required: bool| -> Result<(), (String, String)> {
         match e.props.get(key) {
             None | Some(None) if !required => Ok(()),
             Some(Some(Scalar::Str(s))) if allowed.contains(&s.as_str()) => Ok(()),
-            other => Err(Error::input(
-                format!("{path}.{key}"),
+            other => Err((
+                key.into(),
                 format!("{} event: expected one of {}, got {}", e.kind, allowed.join(", "), describe(other)),
             )),
         }
@@ -270,18 +281,17 @@ fn check_props(e: &Event, path: &str) -> Result<(), Error> {
             match e.props.get("purpose") {
                 Some(Some(Scalar::Str(p))) if !p.is_empty() && p.len() <= 64 => {}
                 other => {
-                    return Err(Error::input(
-                        format!("{path}.purpose"),
+                    return Err((
+                        "purpose".into(),
                         format!("consent event: expected a purpose like \"email_marketing\", got {}", describe(other)),
                     ))
                 }
             }
             match e.props.get("granted") {
                 Some(Some(Scalar::Bool(_))) => Ok(()),
-                other => Err(Error::input(
-                    format!("{path}.granted"),
-                    format!("consent event: expected true or false, got {}", describe(other)),
-                )),
+                other => {
+                    Err(("granted".into(), format!("consent event: expected true or false, got {}", describe(other))))
+                }
             }
         }
         EventKind::Preferences => {
@@ -290,8 +300,8 @@ fn check_props(e: &Event, path: &str) -> Result<(), Error> {
                 None | Some(None) => Ok(()),
                 Some(Some(Scalar::Num(n))) if Timestamp::from_f64(*n).is_some() => Ok(()),
                 Some(Some(Scalar::Str(t))) if Timestamp::from_value(&Value::String(t.clone())).is_ok() => Ok(()),
-                other => Err(Error::input(
-                    format!("{path}.pause_until"),
+                other => Err((
+                    "pause_until".into(),
                     format!("preferences event: expected an instant or null, got {}", describe(other)),
                 )),
             }
@@ -313,15 +323,15 @@ fn describe(v: Option<&Option<Scalar>>) -> String {
     }
 }
 
-fn text(v: &Value, path: &str, what: &str) -> Result<String, Error> {
+fn text(v: &Value, what: &str) -> Result<String, String> {
     match v {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) if n.is_finite() && (*n as i64) as f64 == *n => Ok(format!("{}", *n as i64)),
-        other => Err(Error::input(path, format!("expected {what} (a string), got {}", other.kind_name()))),
+        other => Err(format!("expected {what} (a string), got {}", other.kind_name())),
     }
 }
 
-fn props(v: &Value, path: &str) -> Result<VecMap<String, Option<Scalar>>, Error> {
+fn props(v: &Value) -> Result<VecMap<String, Option<Scalar>>, (String, String)> {
     match v {
         Value::Null => Ok(VecMap::new()),
         Value::Object(entries) => {
@@ -333,17 +343,15 @@ fn props(v: &Value, path: &str) -> Result<VecMap<String, Option<Scalar>>, Error>
                     Value::Number(n) if n.is_finite() => Some(Scalar::Num(*n)),
                     Value::String(s) => Some(Scalar::Str(s.clone())),
                     other => {
-                        return Err(Error::input(
-                            format!("{path}.{k}"),
-                            format!("expected a string, number, boolean or null, got {}", other.kind_name()),
-                        ))
+                        let reason = format!("expected a string, number, boolean or null, got {}", other.kind_name());
+                        return Err((k.clone(), reason));
                     }
                 };
                 out.insert(k.clone(), scalar);
             }
             Ok(out)
         }
-        other => Err(Error::input(path, format!("expected an object of properties, got {}", other.kind_name()))),
+        other => Err((String::new(), format!("expected an object of properties, got {}", other.kind_name()))),
     }
 }
 

@@ -44,6 +44,12 @@ pub struct Moment {
 /// Fit and intent at `at`, clamped, with their reasons.
 pub(crate) fn scores_at(playbook: &Playbook, state: &ContactState, at: Timestamp, reasons: &mut Sink<'_>) -> Scores {
     let fit = playbook.fit.score(&state.profile, at, reasons);
+    let intent = intent_at(playbook, state, at, reasons);
+    Scores { fit, intent, total: fit + intent }
+}
+
+/// Intent at `at` after decay, clamped to the group's `max`.
+fn intent_at(playbook: &Playbook, state: &ContactState, at: Timestamp, reasons: &mut Sink<'_>) -> f64 {
     let mut raw = 0.0;
     for rule in &playbook.intent.rules {
         let (Some(acc), Some(signal)) = (state.rules.get(&rule.key), playbook.signals.get(rule.signal_index())) else {
@@ -51,8 +57,7 @@ pub(crate) fn scores_at(playbook: &Playbook, state: &ContactState, at: Timestamp
         };
         raw += rule.contribution(acc, signal, at, reasons);
     }
-    let intent = clamp("scores.intent", raw, None, playbook.intent.max, reasons);
-    Scores { fit, intent, total: fit + intent }
+    clamp("scores.intent", raw, None, playbook.intent.max, reasons)
 }
 
 impl Moment {
@@ -112,18 +117,43 @@ pub(crate) fn score_breaks(playbook: &Playbook, state: &ContactState, after: Tim
     }
 }
 
-/// The first instant after `after` at which `holds(t)` differs from `holds(after)`, found by probing at
-/// doubling distances (1 s, 2 s, 4 s, …) and at the score breaks, then bisecting to the millisecond. Exact
-/// when the score is monotone between breaks — true when decaying rules all have positive points.
+/// The first instant after `after` at which `holds(t)` differs from `holds(after)`.
+///
+/// When every intent rule has non-negative points and no fit rule reads a relative date, scores can only fall
+/// as time passes (decay, expiry), so the answer is found by bisection over `(after, after + HORIZON]`, after
+/// one look at the horizon shows whether anything changes at all. Otherwise rekindle probes at doubling
+/// distances (1 s, 2 s, 4 s, …) and at the expiry instants, then bisects to the millisecond.
 pub(crate) fn next_score_flip(
     playbook: &Playbook,
     state: &ContactState,
     after: Timestamp,
     holds: &dyn Fn(&Scores) -> bool,
 ) -> Option<Timestamp> {
-    let at = |t: Timestamp| holds(&scores_at(playbook, state, t, &mut Sink::discard()));
+    // Fit is fixed in time unless a rule reads a relative date: computed once, not at every probe.
+    let fixed_fit =
+        (!playbook.fit.reads_relative_dates()).then(|| playbook.fit.score(&state.profile, after, &mut Sink::discard()));
+    let at = |t: Timestamp| {
+        let fit = fixed_fit.unwrap_or_else(|| playbook.fit.score(&state.profile, t, &mut Sink::discard()));
+        let intent = intent_at(playbook, state, t, &mut Sink::discard());
+        holds(&Scores { fit, intent, total: fit + intent })
+    };
     let initial = at(after);
     let end = after.plus(HORIZON);
+    let bisect = |mut low: Timestamp, mut high: Timestamp| {
+        // Invariant: at(low) == initial, at(high) != initial.
+        while high.since(low) > 1 {
+            let mid = Timestamp::from_ms(low.ms() + high.since(low) / 2).unwrap_or(high);
+            if at(mid) == initial {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        high
+    };
+    if playbook.scores_only_fall() {
+        return (at(end) != initial).then(|| bisect(after, end));
+    }
     let mut probes: Vec<Timestamp> = Vec::new();
     score_breaks(playbook, state, after, &mut probes);
     let mut step: i64 = 1_000;
@@ -137,17 +167,7 @@ pub(crate) fn next_score_flip(
     let mut low = after;
     for p in probes {
         if at(p) != initial {
-            // Bisect (low, p]: at(low) == initial, at(p) != initial.
-            let mut high = p;
-            while high.since(low) > 1 {
-                let mid = Timestamp::from_ms(low.ms() + high.since(low) / 2).unwrap_or(high);
-                if at(mid) == initial {
-                    low = mid;
-                } else {
-                    high = mid;
-                }
-            }
-            return Some(high);
+            return Some(bisect(low, p));
         }
         low = p;
     }

@@ -183,6 +183,12 @@ impl Playbook {
             .chain(self.ctas.conditions())
     }
 
+    /// True when, without new events, every score can only fall or stay: intent points are non-negative
+    /// (decay and expiry only take away) and no fit rule reads a relative date.
+    pub(crate) fn scores_only_fall(&self) -> bool {
+        self.intent.rules.iter().all(|r| r.points >= 0.0) && !self.fit.reads_relative_dates()
+    }
+
     /// The signals, in playbook order.
     pub fn signals(&self) -> &[Signal] {
         &self.signals

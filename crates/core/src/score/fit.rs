@@ -33,6 +33,11 @@ pub struct FitGroup {
 }
 
 impl FitGroup {
+    /// Whether a rule compares a date field with `now` (`within_last`, `older_than`): fit then changes with time.
+    pub(crate) fn reads_relative_dates(&self) -> bool {
+        self.rules.iter().any(|r| matches!(r.test, FieldTest::WithinLast(_) | FieldTest::OlderThan(_)))
+    }
+
     /// The profile fields the rules read (the state keeps only these).
     pub(crate) fn fields(&self) -> impl Iterator<Item = &str> {
         self.rules.iter().map(|r| r.field.as_str())
