@@ -80,12 +80,6 @@ pub struct Delta {
 /// How many candidate instants the next-flip search evaluates at most.
 const MAX_CANDIDATES: usize = 256;
 
-/// The truth of every segment at a moment.
-pub(crate) fn truths(pb: &Playbook, state: &ContactState, m: &Moment) -> Vec<Truth> {
-    let mut cx = Cx::new(pb, state, m);
-    (0..pb.segments.len()).map(|i| cx.segment(i)).collect()
-}
-
 /// Memberships at `m` with their next flips; one `segment` reason each.
 pub(crate) fn memberships(pb: &Playbook, state: &ContactState, m: &Moment, reasons: &mut Sink<'_>) -> Vec<Membership> {
     let mut out = Vec::with_capacity(pb.segments.len());
@@ -122,18 +116,24 @@ fn next_flip(pb: &Playbook, state: &ContactState, m: &Moment, i: usize, member: 
     candidates.dedup();
     let horizon = m.at.plus(crate::moment::HORIZON);
     for c in candidates.into_iter().filter(|c| *c <= horizon).take(MAX_CANDIDATES) {
-        let later = Moment::later(pb, state, c);
-        if Cx::new(pb, state, &later).segment(i).holds() != member {
+        if Cx::lazy(pb, state, c).segment(i).holds() != member {
             return Some(c);
         }
     }
     None
 }
 
+/// Every segment's membership at `now`, without reasons or next flips: the fast path for classifying a
+/// visitor at the edge (`engine.segments(state)`).
+pub fn memberships_at<'p>(pb: &'p Playbook, state: &ContactState, now: Timestamp) -> Vec<(&'p str, Truth)> {
+    let mut cx = Cx::lazy(pb, state, now);
+    pb.segments.iter().enumerate().map(|(i, def)| (def.id.as_str(), cx.segment(i))).collect()
+}
+
 /// Segments entered and exited between two states of one contact, compared at `at`.
 pub fn deltas(pb: &Playbook, before: &ContactState, after: &ContactState, at: Timestamp) -> Vec<Delta> {
-    let was = truths(pb, before, &Moment::later(pb, before, at));
-    let is = truths(pb, after, &Moment::later(pb, after, at));
+    let was = memberships_at(pb, before, at).into_iter().map(|(_, t)| t);
+    let is = memberships_at(pb, after, at).into_iter().map(|(_, t)| t);
     let mut out = Vec::new();
     for ((def, w), n) in pb.segments.iter().zip(was).zip(is) {
         let change = match (w.holds(), n.holds()) {

@@ -53,6 +53,23 @@ impl JsEngine {
         Ok(convert::to_js(&decide(&self.playbook, &state, now))?)
     }
 
+    /// Segment memberships at `now` only (no reasons, no next flips): `{ "<segment id>": true | false | null }`,
+    /// `null` when the condition cannot be decided. The cheap call for classifying a visitor.
+    pub fn segments(&self, state: Option<Vec<u8>>, now: f64) -> Result<JsValue, JsValue> {
+        let state = convert::state(state)?;
+        let out = js_sys::Object::new();
+        for (id, truth) in rekindle_core::segment::memberships_at(&self.playbook, &state, convert::now(now)?) {
+            let value = match truth {
+                rekindle_core::field::Truth::True => JsValue::TRUE,
+                rekindle_core::field::Truth::False => JsValue::FALSE,
+                rekindle_core::field::Truth::Unknown(_) => JsValue::NULL,
+            };
+            // A fresh plain object: Reflect.set cannot fail on it.
+            let _ = js_sys::Reflect::set(&out, &JsValue::from_str(id), &value);
+        }
+        Ok(out.into())
+    }
+
     /// A readable view of a state, ids resolved through this playbook.
     pub fn inspect(&self, state: Option<Vec<u8>>) -> Result<JsValue, JsValue> {
         Ok(convert::to_js(&convert::state(state)?.view(&self.playbook))?)

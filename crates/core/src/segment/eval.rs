@@ -16,11 +16,18 @@ use crate::time::Timestamp;
 /// 365 days: rekindle's year (DESIGN §7: no calendar months or years).
 const YEAR_MS: i64 = 365 * 86_400_000;
 
+/// The moment a condition reads: given, or computed on first use (most conditions need only the instant and
+/// the state, so the next-flip search never pays for scores it does not read).
+enum At<'a> {
+    Given(&'a Moment),
+    Lazy(Timestamp, core::cell::OnceCell<Moment>),
+}
+
 /// What a condition is evaluated against.
 pub(crate) struct Cx<'a> {
     pub(crate) pb: &'a Playbook,
     pub(crate) state: &'a ContactState,
-    pub(crate) m: &'a Moment,
+    at: At<'a>,
     /// Segment truths already computed at this moment (segment-of-segment).
     memo: Vec<Option<Truth>>,
     /// Set when a day-bucket count was used.
@@ -29,7 +36,29 @@ pub(crate) struct Cx<'a> {
 
 impl<'a> Cx<'a> {
     pub(crate) fn new(pb: &'a Playbook, state: &'a ContactState, m: &'a Moment) -> Cx<'a> {
-        Cx { pb, state, m, memo: alloc::vec![None; pb.segments.len()], approximate: false }
+        Cx { pb, state, at: At::Given(m), memo: alloc::vec![None; pb.segments.len()], approximate: false }
+    }
+
+    /// A context at `t` whose moment (scores, stage, lifecycle) is computed only if a condition reads it.
+    pub(crate) fn lazy(pb: &'a Playbook, state: &'a ContactState, t: Timestamp) -> Cx<'a> {
+        let at = At::Lazy(t, core::cell::OnceCell::new());
+        Cx { pb, state, at, memo: alloc::vec![None; pb.segments.len()], approximate: false }
+    }
+
+    /// The instant.
+    pub(crate) fn now(&self) -> Timestamp {
+        match &self.at {
+            At::Given(m) => m.at,
+            At::Lazy(t, _) => *t,
+        }
+    }
+
+    /// The contact at the instant.
+    pub(crate) fn moment(&self) -> &Moment {
+        match &self.at {
+            At::Given(m) => m,
+            At::Lazy(t, cell) => cell.get_or_init(|| Moment::later(self.pb, self.state, *t)),
+        }
     }
 
     /// The truth of segment `i` at this moment, memoised.
@@ -52,12 +81,12 @@ impl<'a> Cx<'a> {
 
     /// The latest occurrence of a signal at or before now.
     fn last(&self, signal: usize) -> Option<Timestamp> {
-        self.track(signal)?.recent.iter().find(|t| **t <= self.m.at).copied()
+        self.track(signal)?.recent.iter().find(|t| **t <= self.now()).copied()
     }
 
     /// The first occurrence of a signal, if it is not in the future.
     fn first(&self, signal: usize) -> Option<Timestamp> {
-        self.track(signal)?.first.filter(|t| *t <= self.m.at)
+        self.track(signal)?.first.filter(|t| *t <= self.now())
     }
 }
 
@@ -95,7 +124,7 @@ fn age_holds(age: Age, since: i64) -> bool {
 impl Cond {
     /// The truth at the context's moment.
     pub(crate) fn eval(&self, cx: &mut Cx<'_>) -> Truth {
-        let now = cx.m.at;
+        let now = cx.now();
         match self {
             Cond::All(_, list) => {
                 let truths: Vec<Truth> = list.iter().map(|c| c.eval(cx)).collect();
@@ -136,11 +165,11 @@ impl Cond {
             }),
             Cond::Ever { signal, ever, .. } => Truth::of(cx.first(*signal).is_some() == *ever),
             Cond::Segment { index, .. } => cx.segment(*index),
-            Cond::Stage { any_of, .. } => Truth::of(any_of.contains(&cx.m.stage)),
-            Cond::StageAtLeast { stage, .. } => Truth::of(cx.m.stage >= *stage),
-            Cond::Readiness { any_of, .. } => Truth::of(any_of.contains(&cx.m.readiness)),
-            Cond::Lifecycle { any_of, .. } => Truth::of(any_of.contains(&cx.m.lifecycle.state)),
-            Cond::Score { score, cmp, .. } => Truth::of(cmp.holds(cx.m.score(*score))),
+            Cond::Stage { any_of, .. } => Truth::of(any_of.contains(&cx.moment().stage)),
+            Cond::StageAtLeast { stage, .. } => Truth::of(cx.moment().stage >= *stage),
+            Cond::Readiness { any_of, .. } => Truth::of(any_of.contains(&cx.moment().readiness)),
+            Cond::Lifecycle { any_of, .. } => Truth::of(any_of.contains(&cx.moment().lifecycle.state)),
+            Cond::Score { score, cmp, .. } => Truth::of(cmp.holds(cx.moment().score(*score))),
             Cond::Rfm { .. } => Truth::Unknown(UnknownCause::NotComputed),
         }
     }
