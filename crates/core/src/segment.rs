@@ -115,12 +115,11 @@ fn next_flip(pb: &Playbook, state: &ContactState, m: &Moment, i: usize, member: 
     candidates.sort();
     candidates.dedup();
     let horizon = m.at.plus(crate::moment::HORIZON);
-    for c in candidates.into_iter().filter(|c| *c <= horizon).take(MAX_CANDIDATES) {
-        if Cx::lazy(pb, state, c).segment(i).holds() != member {
-            return Some(c);
-        }
-    }
-    None
+    candidates
+        .into_iter()
+        .filter(|c| *c <= horizon)
+        .take(MAX_CANDIDATES)
+        .find(|&c| Cx::lazy(pb, state, c).segment(i).holds() != member)
 }
 
 /// Every segment's membership at `now`, without reasons or next flips: the fast path for classifying a
