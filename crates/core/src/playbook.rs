@@ -4,7 +4,6 @@
 pub(crate) mod reader;
 pub mod signal;
 
-use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -144,8 +143,8 @@ impl Playbook {
                 needs.push((c.signal, c.at_least, c.within));
             }
         }
-        let mut fields: BTreeSet<String> = self.fit.fields().map(String::from).collect();
-        fields.insert(self.policy.timezone_field.clone());
+        let mut fields: Vec<String> = self.fit.fields().map(String::from).collect();
+        fields.push(self.policy.timezone_field.clone());
         for cond in self.conditions() {
             cond.walk(&mut |c| match c {
                 Cond::Count { signal, within, bound, .. } => {
@@ -155,9 +154,7 @@ impl Playbook {
                     };
                     needs.push((*signal, n, *within));
                 }
-                Cond::Field { field, .. } => {
-                    fields.insert(field.clone());
-                }
+                Cond::Field { field, .. } => fields.push(field.clone()),
                 _ => {}
             });
         }
@@ -171,7 +168,9 @@ impl Playbook {
                 s.keep = s.keep.max(n);
             }
         }
-        self.profile_fields = fields.into_iter().collect();
+        crate::vecmap::sort_small_by(&mut fields, |a, b| a < b);
+        fields.dedup();
+        self.profile_fields = fields;
     }
 
     /// Every condition tree of the playbook: segments, sequences (start, stop, branch rules) and CTAs.
