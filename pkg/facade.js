@@ -211,6 +211,25 @@ export class Engine {
     return this.#use((inner) => inner.decide(bytes, now));
   }
 
+  /**
+   * Folds events like fold() and also reports the segments the contact entered or exited while they were
+   * applied: `{ state, deltas: [{ segment, change: "entered" | "exited", at }] }`.
+   */
+  update(state, events) {
+    const bytes = stateArg(state, { optional: true });
+    return this.#use((inner) => inner.update(bytes, events));
+  }
+
+  /**
+   * Segment memberships only, at `options.now` (default Date.now()): `{ [segmentId]: true | false | null }`,
+   * null when the condition cannot be decided. Cheaper than decide(): no reasons, no next flips.
+   */
+  segments(state, options) {
+    const bytes = stateArg(state, { optional: true });
+    const now = nowArg(options);
+    return this.#use((inner) => inner.segments(bytes, now));
+  }
+
   /** decide(fold(null, events), options) in one call. */
   evaluate(events, options) {
     const now = nowArg(options);

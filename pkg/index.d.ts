@@ -35,7 +35,9 @@ export type ProblemCode =
   | "unsupported_version"
   | "empty_bar"
   | "threshold_order"
-  | "duplicate_key";
+  | "duplicate_key"
+  | "unknown_reference"
+  | "cyclic_reference";
 
 /** One problem in a playbook: where (`scores.intent.rules[3].decay.half_life`; "" for the document), what, why. */
 export interface Problem {
@@ -93,10 +95,18 @@ export type EventKind =
   | "email_bounce"
   | "spam_complaint"
   | "unsubscribe"
+  | "subscribe"
   | "purchase"
   | "webinar_registered"
   | "webinar_attended"
   | "profile"
+  | "consent"
+  | "preferences"
+  | "erasure_request"
+  | "reactivation_started"
+  | "sales_status"
+  | "sms_sent"
+  | "sms_reply"
   | `custom:${string}`;
 
 /** A flat property value; nested objects and arrays are rejected. */
@@ -111,22 +121,32 @@ export interface Signal {
 }
 
 type Scalar = string | number | boolean;
-interface FitRuleBase {
+
+/**
+ * A test on one profile field; `value`'s type depends on `op`. Three-valued and never coerced: a missing
+ * field or a value of another type is unknown (only `exists` / `missing` are always known).
+ */
+export type FieldTest =
+  | { op: "eq" | "ne"; value: Scalar }
+  | { op: "in" | "not_in"; value: Scalar[] }
+  | { op: "lt" | "le" | "gt" | "ge"; value: number }
+  /** Inclusive at both ends; low ≤ high. */
+  | { op: "between"; value: [low: number, high: number] }
+  | { op: "contains" | "starts_with" | "ends_with"; value: string }
+  | { op: "exists" | "missing"; value?: never }
+  /** The field holds an instant (epoch ms or RFC 3339) strictly before / after `value`. */
+  | { op: "before" | "after"; value: Instant }
+  /** The field holds an instant within the last `value` (`0 ≤ now − t < D`) / at least `value` old. */
+  | { op: "within_last" | "older_than"; value: Duration };
+
+/** A fit rule: a field test worth `points` when it holds. */
+export type FitRule = {
   /** Defaults to `field`; unique within the group. */
   id?: string;
   /** A profile field, set by `profile` events. */
   field: string;
   points: number;
-}
-/** A fit rule; `value`'s type depends on `op`. */
-export type FitRule = FitRuleBase &
-  (
-    | { op: "eq" | "ne"; value: Scalar }
-    | { op: "in" | "not_in"; value: Scalar[] }
-    | { op: "lt" | "le" | "gt" | "ge"; value: number }
-    | { op: "contains" | "starts_with" | "ends_with"; value: string }
-    | { op: "exists" | "missing"; value?: never }
-  );
+} & FieldTest;
 
 /** Fit does not decay. The group total is clamped to [min, max] when given. */
 export interface FitGroup {
@@ -156,8 +176,8 @@ export interface IntentGroup {
   rules: IntentRule[];
 }
 
-/** `signal` happened at least `at_least` (default 1) times within the last `within`. */
-export interface Condition {
+/** A stage-bar condition: `signal` happened at least `at_least` (default 1) times within the last `within`. */
+export interface BarCondition {
   signal: string;
   within: Duration;
   at_least?: number;
@@ -166,16 +186,175 @@ export interface Condition {
 /** Met iff (every min and every `all` holds and (`any` is empty or one holds)) or one `direct` holds. */
 export interface Bar {
   min?: { fit?: number; intent?: number; total?: number };
-  all?: Condition[];
-  any?: Condition[];
-  direct?: Condition[];
+  all?: BarCondition[];
+  any?: BarCondition[];
+  direct?: BarCondition[];
 }
 
-export interface Readiness {
+export interface ReadinessRule {
   /** Default "intent". */
-  on?: "intent" | "fit" | "total";
+  on?: ScoreName;
   warm: number;
   hot: number;
+}
+
+export interface Stages {
+  readiness?: ReadinessRule;
+  mql?: Bar;
+  sql?: Bar;
+  /** How long a contact disqualified by sales waits before its bars count again (default "60d", D21). */
+  recycle_for?: Duration;
+}
+
+/** One name or a non-empty list of names. */
+type OneOrMore<T> = T | [T, ...T[]];
+
+/**
+ * The condition language shared by segments, sequences and CTAs (docs/playbook.md § segments). Three-valued:
+ * true, false or unknown; only true is membership.
+ */
+export type Condition =
+  | { all: [Condition, ...Condition[]] }
+  | { any: [Condition, ...Condition[]] }
+  | { not: Condition }
+  | ({ field: string } & FieldTest)
+  /** At least `at_least` (≥ 1, default 1) occurrences within the last `within`. */
+  | { signal: string; within: Duration; at_least?: number; at_most?: never }
+  /** At most `at_most` occurrences within the last `within` (0 = "zero times"). */
+  | { signal: string; within: Duration; at_most: number; at_least?: never }
+  /** The latest occurrence is at least `more_than` old / less than `less_than` old; never happened → false. */
+  | { last: string; more_than: Duration; less_than?: never }
+  | { last: string; less_than: Duration; more_than?: never }
+  /** The same on the first occurrence ("30 days after the first order"). */
+  | { first: string; more_than: Duration; less_than?: never }
+  | { first: string; less_than: Duration; more_than?: never }
+  /** Now is within `within` after a 365-day multiple (≥ 1) of the first occurrence. */
+  | { anniversary: string; within: Duration }
+  | { ever: string }
+  | { never: string }
+  /** Another segment holds (no cycles). */
+  | { segment: string }
+  | { stage: OneOrMore<Stage> }
+  | { stage_at_least: Stage }
+  | { readiness: OneOrMore<ReadinessLevel> }
+  | { lifecycle: OneOrMore<Phase> }
+  /** A score after decay at now. */
+  | { score: ScoreName; op: "ge" | "gt" | "le" | "lt"; value: number }
+  /** An RFM cell; unknown (`notComputed`) until retention analytics compute cells. */
+  | { rfm: OneOrMore<string> };
+
+/** A named condition tree (D18, D28–D34). */
+export interface Segment {
+  when: Condition;
+  description?: string;
+}
+
+/** The re-engagement state machine (D1–D2, D6–D9, D11); every key is optional. */
+export interface LifecycleRules {
+  /** Sets cooling_after to one cycle and cold_after to two; explicit keys override. */
+  sales_cycle?: Duration;
+  /** Default "90d". */
+  cooling_after?: Duration;
+  /** Default "180d"; must be longer than cooling_after. */
+  cold_after?: Duration;
+  /** Default "on_cold"; "manual" waits for a `reactivation_started` event. */
+  reactivation_entry?: "on_cold" | "manual";
+  /** Default "14d". */
+  soft_reactivation_for?: Duration;
+  /** Default "72h". */
+  breakup_deadline?: Duration;
+  /** Default { min_opens: 5, no_click_for: "90d" }. */
+  ghost?: { min_opens?: number; no_click_for?: Duration };
+  /** Besides `erasure_request`, these also erase (default none). */
+  erase_on?: ("spam_trap" | "hard_bounce" | "spam_complaint")[];
+  /** Signals that show intent (`showedIntent`, D6). */
+  intent_signals?: string[];
+}
+
+/** A rolling frequency cap: at most `max` (1–32) marketing sends of `channel` (or of both: "any") per `per`. */
+export interface CapRule {
+  channel: Channel | "any";
+  max: number;
+  per: Duration;
+}
+
+/** The send policy (D4, D5, D22, D24, D27); every key is optional. */
+export interface Policy {
+  caps?: CapRule[];
+  /** Local "from-to", [from, to), may wrap midnight: "21:00-08:00". */
+  quiet_hours?: string;
+  /** The profile field holding the contact's IANA zone (default "timezone"). */
+  timezone_field?: string;
+  /** An IANA zone for contacts without a known zone (default "UTC"). */
+  default_timezone?: string;
+  /** The consent purpose each channel needs; null = none (default { email: null, sms: "sms_marketing" }). */
+  consent?: { email?: string | null; sms?: string | null };
+  /** Deny marketing while a deal is open (default true). */
+  stop_during_sales?: boolean;
+}
+
+/** One nurture step. */
+export interface SequenceStep {
+  /** Unique within the sequence. */
+  id: string;
+  /** Delay after the anchor (absent = at once). */
+  after?: Duration;
+  /** The anchor: the enrolment (default) or the previous step's send. */
+  from?: "enrolment" | "previous";
+  channel: Channel;
+  /** Your template reference (non-empty). */
+  content: string;
+  /** A branch rule judged at the step's due time; the step is skipped unless it holds (D23). */
+  when?: Condition;
+}
+
+/** A nurture sequence (D13–D14, D20–D23, D34, D37). */
+export interface Sequence {
+  /** Enrols at the first instant this holds. */
+  start: Condition;
+  /** The run stops at the first instant any holds. */
+  stop?: Condition[];
+  /** A new run may start this long after the previous one ended (D14); without it, never twice (D22). */
+  reenrol_after?: Duration;
+  /** Stop after this long without engagement (D13). */
+  inactive_stop?: Duration;
+  steps: [SequenceStep, ...SequenceStep[]];
+  description?: string;
+}
+
+/** A call-to-action candidate; list order is priority. */
+export interface CtaCandidate {
+  id: string;
+  /** Eligible when this holds (absent = always). */
+  when?: Condition;
+  /** Suppressed when this holds or cannot be decided. */
+  unless?: Condition;
+  /** Your template reference. */
+  variant?: string;
+  description?: string;
+}
+
+/** Call-to-action choice (D17, D25). */
+export interface Ctas {
+  candidates: CtaCandidate[];
+  /** A candidate id, returned with `fallback: true` when none is eligible. */
+  default?: string;
+}
+
+/** The sales handoff packet's rules (D19); every key is optional. */
+export interface HandoffRules {
+  /** The sales team's local window (default "09:00-17:00"). */
+  business_hours?: string;
+  /** Days with business hours (default "mon-fri"; also "mon,wed,fri", "sun-thu"). */
+  days?: string;
+  /** Time to first contact, in business time (default "15min"). */
+  sla?: Duration;
+  /** The SLA never exceeds this much business time (default "2h"). */
+  max?: Duration;
+  /** The sales team's IANA zone (default "UTC"). */
+  timezone?: string;
+  /** Signals listed as downloaded materials (default: form, webinar and custom signals). */
+  assets?: string[];
 }
 
 /** The marketer's configuration (docs/playbook.md). Unknown keys are errors. */
@@ -183,7 +362,13 @@ export interface Playbook {
   version: 1;
   signals: Record<string, Signal>;
   scores?: { fit?: FitGroup; intent?: IntentGroup };
-  stages?: { readiness?: Readiness; mql?: Bar; sql?: Bar };
+  stages?: Stages;
+  segments?: Record<string, Segment>;
+  lifecycle?: LifecycleRules;
+  policy?: Policy;
+  sequences?: Record<string, Sequence>;
+  ctas?: Ctas;
+  handoff?: HandoffRules;
 }
 
 /** One thing a contact did. Events may arrive in any order; a fold sorts each batch by (at, kind, id). */
@@ -199,11 +384,176 @@ export interface ContactEvent {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Decision (camelCase, what rekindle returns)
+// Decision (camelCase, what rekindle returns). Instants are epoch milliseconds.
 
 export type ReadinessLevel = "cold" | "warm" | "hot";
-export type Stage = "lead" | "mql" | "sql";
+/** Forward-only; `opportunity` and `customer` come from `sales_status` events. */
+export type Stage = "lead" | "mql" | "sql" | "opportunity" | "customer";
 export type ScoreName = "fit" | "intent" | "total";
+export type Channel = "email" | "sms";
+/** The lifecycle phase (DESIGN §7). */
+export type Phase = "active" | "cooling" | "cold" | "soft_reactivation" | "break_up" | "archived" | "erased";
+/** Why a condition could not be decided. */
+export type UnknownCause = "missing" | "typeMismatch" | "shortHistory" | "notComputed";
+
+export interface Scores {
+  fit: number;
+  /** After decay at `now`. */
+  intent: number;
+  total: number;
+}
+
+/** The re-engagement lifecycle at `now` (D1–D2, D6–D9). */
+export interface LifecycleStatus {
+  state: Phase;
+  /** When the phase began; null when nothing is known about the contact. */
+  since: number | null;
+  /** When the phase ends on its own; null when nothing happens without events (manual entry, archived, erased). */
+  nextTransitionAt: number | null;
+  /** The last return to active from cooling or later: the signal for sales (D7). */
+  reactivatedAt: number | null;
+  /** Opening without clicking for long (D2). */
+  ghost: boolean;
+  /** Ever did one of `lifecycle.intent_signals` (D6). */
+  showedIntent: boolean;
+}
+
+/** A segment membership at `now` (D18, D28–D34). */
+export interface Membership {
+  id: string;
+  /** Only true is membership. */
+  member: boolean;
+  /** The condition could not be decided. */
+  unknown: boolean;
+  /** The first instant after now at which membership changes if no event arrives; null within 10 years. */
+  nextFlipAt: number | null;
+  /** A count over 32 was answered from per-day buckets (nextFlipAt is day-granular then). */
+  approximate: boolean;
+}
+
+/** A segment the contact entered or left while events were folded (`Engine.update`). */
+export interface SegmentDelta {
+  segment: string;
+  change: "entered" | "exited";
+  at: number;
+}
+
+/** `Engine.segments`: segment id → true (member), false, or null (cannot be decided). */
+export type SegmentMemberships = Record<string, boolean | null>;
+
+/** Why a channel is denied or deferred (`gate` tells which rule). */
+export type Gate =
+  | { gate: "erased"; since: number | null }
+  | { gate: "archived"; since: number | null }
+  | { gate: "doNotContact"; reason: "unsubscribed" | "manual" | "bounced" | "complained"; since: number }
+  | { gate: "noConsent"; purpose: string; status: "denied" | "unknown" }
+  | { gate: "salesConversation"; since: number }
+  | { gate: "importantOnly" }
+  | { gate: "paused"; until: number }
+  /** `until`: when the max-th newest counted send leaves the window. */
+  | { gate: "cap"; path: string; channel: Channel | "any"; max: number; per: Duration; sent: number; until: number }
+  | { gate: "frequency"; frequency: "weekly" | "monthly" | "important_only"; until: number }
+  /** `window` in the contact's local time, `zone` the IANA zone used. */
+  | { gate: "quietHours"; window: string; zone: string; until: number };
+
+/** May a marketing message go out on one channel now. */
+export type SendVerdict =
+  | { verdict: "allow" }
+  /** Never, until the contact changes something; `reasons` lists every denying rule. */
+  | { verdict: "deny"; reasons: Gate[] }
+  /** Not before `until`, the earliest instant every time rule allows; `reasons` are the rules blocking now. */
+  | { verdict: "defer"; until: number; reasons: Gate[] };
+
+/** The next nurture step due. */
+export interface NextStep {
+  sequence: string;
+  step: string;
+  channel: Channel;
+  content: string;
+  dueAt: number;
+  /** The first instant at or after max(dueAt, now) the send policy allows; null when it denies. */
+  sendAt: number | null;
+  /** The policy gates that deferred or denied the send. */
+  gates: Gate[];
+}
+
+/** One sequence's status, in playbook order. */
+export interface SequenceStatus {
+  id: string;
+  status: "not_enrolled" | "enrolled" | "stopped" | "completed";
+  enrolledAt: number | null;
+  runs: number;
+  stoppedAt: number | null;
+  /** A stop condition's path (`sequences.welcome.stop[0]`), `opt_out:email` (`sms`, `email,sms`) or `inactive`. */
+  stoppedBy: string | null;
+  completedAt: number | null;
+  doneSteps: string[];
+}
+
+/** A higher-priority CTA candidate passed over. */
+export interface CtaSkip {
+  id: string;
+  why: "condition_false" | "condition_unknown" | "suppressed";
+  /** Paths of the leaf conditions that decided. */
+  decidedBy: string[];
+}
+
+/** The call to action to show (D17, D25). */
+export interface CtaChoice {
+  id: string;
+  variant: string | null;
+  /** Paths of the winner's `when` leaves that decided (empty without `when`). */
+  because: string[];
+  skipped: CtaSkip[];
+  /** No candidate was eligible: this is the default. */
+  fallback: boolean;
+}
+
+/** A signal seen in the contact's history (handoff `assets` and `pages`). */
+export interface SignalSeen {
+  signal: string;
+  count: number;
+  firstAt: number | null;
+  lastAt: number | null;
+}
+
+/** The kind of an interaction in the handoff packet (`custom` for custom events). */
+export type InteractionKind =
+  | "page_view"
+  | "form_submit"
+  | "cta_click"
+  | "email_open"
+  | "email_click"
+  | "email_reply"
+  | "purchase"
+  | "webinar_registered"
+  | "webinar_attended"
+  | "sms_reply"
+  | "subscribe"
+  | "custom";
+
+/** The sales handoff packet for an SQL (D19). */
+export interface Handoff {
+  sqlAt: number;
+  /** The SLA due time, in business time after sqlAt. */
+  dueAt: number;
+  overdue: boolean;
+  /** The first page view that carried UTM parameters. */
+  source: {
+    utmSource: string | null;
+    utmMedium: string | null;
+    utmCampaign: string | null;
+    referrer: string | null;
+    at: number;
+  } | null;
+  /** The last 5 interactions, newest first, with the first signal each matched. */
+  lastInteractions: { kind: InteractionKind; signal: string | null; at: number }[];
+  assets: SignalSeen[];
+  pages: SignalSeen[];
+  score: Scores;
+  /** The 5 largest fit and intent contributions. */
+  topReasons: { rule: string; id: string; points: number }[];
+}
 
 export interface FitRuleReason {
   kind: "fitRule";
@@ -218,7 +568,7 @@ export interface FitUnknownReason {
   rule: string;
   id: string;
   field: string;
-  cause: "missing" | "typeMismatch";
+  cause: UnknownCause;
 }
 export interface IntentRuleReason {
   kind: "intentRule";
@@ -264,10 +614,33 @@ export interface WindowReason {
   window: Duration;
   met: boolean;
 }
+export interface SegmentReason {
+  kind: "segment";
+  segment: string;
+  member: boolean;
+  unknown: UnknownCause | null;
+  /** Paths of the leaf conditions whose values decided. */
+  decidedBy: string[];
+}
 export interface StageReachedReason {
   kind: "stageReached";
   stage: Stage;
   at: number;
+}
+export interface StepSkippedReason {
+  kind: "stepSkipped";
+  sequence: string;
+  step: string;
+  dueAt: number;
+  unknown: UnknownCause | null;
+  decidedBy: string[];
+}
+export interface NextStepReason {
+  kind: "nextStep";
+  /** due / deferred / denied (with sequence and step), or why there is no step. */
+  outcome: "due" | "deferred" | "denied" | "not_enrolled" | "stopped" | "completed";
+  sequence: string | null;
+  step: string | null;
 }
 /** Why the decision is what it is, in a documented order (docs/playbook.md). */
 export type Reason =
@@ -278,25 +651,78 @@ export type Reason =
   | CapReachedReason
   | ThresholdReason
   | WindowReason
-  | StageReachedReason;
+  | SegmentReason
+  | StageReachedReason
+  | StepSkippedReason
+  | NextStepReason;
 
+/** Everything rekindle decides for one contact at one instant. */
 export interface Decision {
-  scores: { fit: number; intent: number; total: number };
+  scores: Scores;
   readiness: ReadinessLevel;
-  /** The highest stage ever reached (forward-only). */
+  /** The highest stage reached since the last recycle (forward-only). */
   stage: Stage;
+  /** Disqualified by sales and not re-qualified since (D21). */
+  recycled: boolean;
   /** Which bars hold now. */
   meets: { mql: boolean; sql: boolean };
-  /** Reached MQL once, but the MQL bar no longer holds. */
+  /** Reached MQL once, but its behaviour score slipped under the MQL bar while the SQL bar does not hold (D11). */
   reactivationCandidate: boolean;
   /** The first instant each stage was reached. */
   funnel: { stage: Stage; at: number }[];
+  lifecycle: LifecycleStatus;
+  /** In playbook order. */
+  segments: Membership[];
+  send: { email: SendVerdict; sms: SendVerdict };
+  /** null when no step is due (the `nextStep` reason says why). */
+  nextStep: NextStep | null;
+  sequences: SequenceStatus[];
+  /** null without candidates or default. */
+  cta: CtaChoice | null;
+  /** null below SQL or without a `handoff` section. */
+  handoff: Handoff | null;
+  /** The first instant this decision changes on its own; null when nothing changes without new events. */
+  validUntil: number | null;
   reasons: Reason[];
 }
 
-/** A readable view of a state; its shape is for debugging and may change between versions. */
+/** What `Engine.update` returns. */
+export interface Update {
+  /** The new state bytes, as `fold` returns them. */
+  state: Uint8Array;
+  /** Segments entered or exited, in playbook order. */
+  deltas: SegmentDelta[];
+}
+
+/** A readable view of a state, for debugging; its shape may change between versions. */
 export interface StateView {
-  [key: string]: unknown;
+  updatedAt: number | null;
+  firstSeen: number | null;
+  lastEngagement: number | null;
+  /** Profile fields the playbook reads. */
+  profile: Record<string, string | number | boolean>;
+  /** Intent accumulators by rule. */
+  rules: { id: string; value: number; lastAt: number; count: number; granted: number; capped: boolean }[];
+  /** Signal occurrences; `recent` newest first. */
+  signals: { id: string; count: number; firstAt: number | null; recent: number[] }[];
+  funnel: { stage: Stage; at: number }[];
+  /** Do-not-contact per channel. */
+  dnc: Partial<Record<Channel, { reason: "unsubscribed" | "manual" | "bounced" | "complained"; at: number }>>;
+  /** Consent by purpose. */
+  consents: Record<string, { status: "granted" | "denied"; at: number }>;
+  frequency: "weekly" | "monthly" | "important_only" | null;
+  pauseUntil: number | null;
+  topics: string[];
+  /** Marketing sends kept per channel. */
+  sends: Record<Channel, number[]>;
+  /** The deal status and when it was set. */
+  deal: [status: "open" | "won" | "lost" | "disqualified", at: number] | null;
+  recycled: number | null;
+  erased: number | null;
+  /** Entries for ids no longer in the playbook. */
+  orphans: number;
+  /** Size of the serialised state. */
+  bytes: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -369,15 +795,50 @@ export declare class Engine {
   fold(state: Uint8Array | null | undefined, events: readonly ContactEvent[]): Uint8Array;
 
   /**
-   * The decision for a state at `options.now` (default Date.now()): scores, readiness, stage and reasons.
+   * The decision for a state at `options.now` (default Date.now()): scores, readiness, stage, lifecycle,
+   * segments, send verdicts per channel, the next nurture step, the CTA, the handoff packet for an SQL,
+   * `validUntil` (when to decide again) and every reason.
    *
    * @example
-   * const { readiness, stage, reasons } = engine.decide(state, { now: Date.now() });
+   * const d = engine.decide(state, { now: Date.now() });
+   * if (d.send.email.verdict === "defer") schedule(d.send.email.until);
+   * if (d.nextStep?.sendAt != null) queue(d.nextStep.content, d.nextStep.sendAt);
+   * if (d.validUntil !== null) scheduleRecheck(d.validUntil);
    * @throws {RekindleError} E_INPUT_INVALID when `options.now` is not whole epoch milliseconds (`path` "options.now").
    * @throws {RekindleError} E_STATE_INVALID when `state` is truncated, corrupt or of an unknown version.
    * @throws {RekindleError} E_DISPOSED after free().
    */
   decide(state: Uint8Array | null | undefined, options?: DecideOptions): Decision;
+
+  /**
+   * Folds events like fold() and also reports the segments the contact entered or exited by them: each
+   * delta is `{ segment, change: "entered" | "exited", at }`, `at` being the latest event instant folded.
+   * Use it to trigger "segment entry" automations without polling.
+   *
+   * @example
+   * const { state, deltas } = engine.update(saved, [{ at: Date.now(), kind: "page_view", props: { path: "/pricing" } }]);
+   * for (const d of deltas) if (d.change === "entered") console.log(`joined ${d.segment}`);
+   * await store.put(contactId, state);
+   * @throws {RekindleError} E_INPUT_INVALID for a bad event (`path` like `events[3].at`) or a state that is not a Uint8Array.
+   * @throws {RekindleError} E_STATE_INVALID when `state` is truncated, corrupt or of an unknown version.
+   * @throws {RekindleError} E_DISPOSED after free().
+   */
+  update(state: Uint8Array | null | undefined, events: readonly ContactEvent[]): Update;
+
+  /**
+   * Segment memberships only, at `options.now` (default Date.now()): `{ [segmentId]: true | false | null }`,
+   * null when the condition cannot be decided (missing data, short history). Agrees with
+   * `decide(state, options).segments[i].member` (null there is `member: false, unknown: true`) and is much
+   * cheaper: no reasons, no next flips, scores only when a condition reads them.
+   *
+   * @example
+   * const member = engine.segments(state, { now: Date.now() });
+   * if (member.pricing_intent === true) showPricingBanner();
+   * @throws {RekindleError} E_INPUT_INVALID when `options.now` is not whole epoch milliseconds or `state` is not a Uint8Array.
+   * @throws {RekindleError} E_STATE_INVALID when `state` is truncated, corrupt or of an unknown version.
+   * @throws {RekindleError} E_DISPOSED after free().
+   */
+  segments(state: Uint8Array | null | undefined, options?: DecideOptions): SegmentMemberships;
 
   /**
    * `decide(fold(null, events), options)` in one call.

@@ -170,7 +170,7 @@ export function demoTests() {
     }],
 
     ["an invalid playbook shows every problem with its path instead of scores", async ({ open }) => {
-      const badPlaybook = { version: 1, signals: { pricing: { kind: "page_vieww" } }, segments: {} };
+      const badPlaybook = { version: 1, signals: { pricing: { kind: "page_vieww" } }, segmentz: {} };
       const route = (page) => page.route("**/examples/playbooks/saas.json",
         (request) => request.fulfill({ json: badPlaybook }));
       const { page, pageErrors } = await openDemo(open, { route, allowNotReady: true });
@@ -178,7 +178,7 @@ export function demoTests() {
       assert.ok(await page.isVisible("#playbook-error"));
       assert.match(await page.textContent("#playbook-error-message"), /E_PLAYBOOK_INVALID/);
       const problems = await page.$$eval("#playbook-error-problems li", (items) => items.map((item) => item.textContent));
-      assert.ok(problems.some((text) => text.startsWith("segments unknown_field")), problems.join("\n"));
+      assert.ok(problems.some((text) => text.startsWith("segmentz unknown_field")), problems.join("\n"));
       assert.ok(problems.some((text) => text.startsWith("signals.pricing.kind unknown_kind")), problems.join("\n"));
       assertNoPageErrors(pageErrors);
     }],

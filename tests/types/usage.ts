@@ -13,7 +13,13 @@ import {
   type Decision,
   type ErrorCode,
   type Playbook,
+  type Condition,
+  type Gate,
   type Reason,
+  type SegmentMemberships,
+  type SendVerdict,
+  type StateView,
+  type Update,
 } from "rekindle";
 
 const playbook: Playbook = {
@@ -44,7 +50,66 @@ const playbook: Playbook = {
     readiness: { on: "intent", warm: 15, hot: 40 },
     mql: { min: { fit: 20, intent: 20 } },
     sql: { min: { total: 60 }, direct: [{ signal: "demo_request", within: "7d", at_least: 1 }] },
+    recycle_for: "60d",
   },
+  segments: {
+    decision_makers: { when: { field: "role", op: "in", value: ["CEO", "CTO"] }, description: "Persona" },
+    mid_market: { when: { field: "company_size", op: "between", value: [50, 999] } },
+    pricing_intent: { when: { signal: "pricing_visit", within: "7d", at_least: 2 } },
+    quiet: { when: { signal: "pricing_visit", within: "30d", at_most: 0 } },
+    lapsed: {
+      when: {
+        all: [
+          { last: "pricing_visit", more_than: "90d" },
+          { not: { segment: "pricing_intent" } },
+          { any: [{ stage: ["mql", "sql"] }, { stage_at_least: "opportunity" }, { readiness: "hot" }] },
+          { lifecycle: ["cold", "soft_reactivation"] },
+          { score: "intent", op: "lt", value: 10 },
+          { field: "signed_up", op: "older_than", value: "30d" },
+          { field: "trial_end", op: "before", value: "2026-01-01T00:00:00Z" },
+        ],
+      },
+    },
+    anniversary: { when: { anniversary: "demo_request", within: "7d" } },
+    first_month: { when: { first: "demo_request", less_than: "30d" } },
+    champions: { when: { rfm: ["champions", "loyal"] } },
+    never_demo: { when: { never: "demo_request" } },
+    ever_demo: { when: { ever: "demo_request" } },
+  },
+  lifecycle: {
+    sales_cycle: "45d",
+    reactivation_entry: "manual",
+    ghost: { min_opens: 5, no_click_for: "90d" },
+    erase_on: ["spam_trap", "hard_bounce"],
+    intent_signals: ["demo_request"],
+  },
+  policy: {
+    caps: [{ channel: "email", max: 3, per: "7d" }, { channel: "any", max: 4, per: "7d" }],
+    quiet_hours: "21:00-08:00",
+    default_timezone: "Europe/Warsaw",
+    consent: { email: null, sms: "sms_marketing" },
+    stop_during_sales: true,
+  },
+  sequences: {
+    welcome: {
+      start: { signal: "demo_request", within: "1d" },
+      stop: [{ ever: "pricing_visit" }, { stage_at_least: "sql" }],
+      reenrol_after: "30d",
+      inactive_stop: "60d",
+      steps: [
+        { id: "deliver", channel: "email", content: "welcome/deliver" },
+        { id: "nudge", after: "2d", from: "previous", channel: "sms", content: "welcome/nudge", when: { ever: "webinar" } },
+      ],
+    },
+  },
+  ctas: {
+    candidates: [
+      { id: "book_demo", when: { readiness: "hot" }, unless: { stage: ["opportunity", "customer"] }, variant: "cta/demo" },
+      { id: "checklist", variant: "cta/checklist", description: "always" },
+    ],
+    default: "checklist",
+  },
+  handoff: { business_hours: "09:00-17:00", days: "mon-fri", sla: "15min", max: "2h", timezone: "Europe/Berlin", assets: ["webinar"] },
 };
 
 const events: ContactEvent[] = [
@@ -66,7 +131,17 @@ export async function main(): Promise<string> {
   const decision: Decision = engine.decide(state, { now: Date.now() });
   const later: Decision = engine.decide(state);
   const once: Decision = engine.evaluate(events, { now: 1764547200000 });
-  const view: Record<string, unknown> = engine.inspect(state);
+  const view: StateView = engine.inspect(state);
+  const consent: string[] = Object.values(view.consents).map((c) => `${c.status} ${c.at}`);
+  const dealStatus: string | undefined = view.deal?.[0];
+
+  const updated: Update = engine.update(state, [{ at: 1764547400000, kind: "sales_status", props: { status: "open" } }]);
+  state = updated.state;
+  const entered: string[] = updated.deltas.filter((d) => d.change === "entered").map((d) => `${d.segment}@${d.at}`);
+  const members: SegmentMemberships = engine.segments(state, { now: 1764547500000 });
+  const intent: boolean | null | undefined = members["pricing_intent"];
+  const fresh: SegmentMemberships = engine.segments(null);
+  const plan = planning(decision);
 
   const total: number = decision.scores.total + later.scores.fit + once.scores.intent;
   const hot: boolean = decision.readiness === "hot" && decision.stage !== "lead" && decision.meets.sql;
@@ -75,7 +150,73 @@ export async function main(): Promise<string> {
   const saved: boolean = saveState("rekindle:visitor", state);
   const loaded: Uint8Array | null = loadState("rekindle:visitor");
   const cleared: boolean = clearState("rekindle:visitor");
-  return `${v} ${total} ${hot} ${saved} ${loaded?.length} ${cleared} ${Object.keys(view).length}`;
+  return [v, total, hot, saved, loaded?.length, cleared, view.bytes, consent, dealStatus, entered, intent, fresh, plan].join(" ");
+}
+
+/** Reads every new part of a decision, narrowing each union by its tag. */
+function planning(d: Decision): string {
+  const out: string[] = [`${d.lifecycle.state} since ${d.lifecycle.since ?? "never"} → ${d.lifecycle.nextTransitionAt}`];
+  if (d.lifecycle.ghost || d.lifecycle.showedIntent || d.lifecycle.reactivatedAt !== null) out.push("lifecycle flags");
+  for (const m of d.segments) out.push(`${m.id}: ${m.unknown ? "unknown" : m.member} until ${m.nextFlipAt ?? "∞"}${m.approximate ? "~" : ""}`);
+  out.push(verdict("email", d.send.email), verdict("sms", d.send.sms));
+  if (d.nextStep !== null) {
+    const { sequence, step, channel, content, dueAt, sendAt, gates } = d.nextStep;
+    out.push(`${sequence}/${step} via ${channel} (${content}) due ${dueAt} send ${sendAt ?? "denied"} ${gates.map(gate).join()}`);
+  }
+  for (const s of d.sequences) {
+    const ended: number | null = s.status === "stopped" ? s.stoppedAt : s.completedAt;
+    out.push(`${s.id} ${s.status} ${s.enrolledAt} ×${s.runs} ${ended} ${s.stoppedBy ?? ""} ${s.doneSteps.join()}`);
+  }
+  if (d.cta !== null) {
+    const skipped = d.cta.skipped.map((k) => `${k.id}:${k.why === "suppressed" ? "suppressed" : k.why}(${k.decidedBy.join()})`);
+    out.push(`cta ${d.cta.id} ${d.cta.variant ?? ""} ${d.cta.fallback} ${d.cta.because.join()} ${skipped.join()}`);
+  }
+  if (d.handoff !== null) {
+    const h = d.handoff;
+    const source = h.source === null ? "direct" : `${h.source.utmSource ?? "?"}/${h.source.utmMedium ?? "?"}`;
+    const touches = h.lastInteractions.map((i) => `${i.kind}:${i.signal ?? "-"}@${i.at}`);
+    const seen = [...h.assets, ...h.pages].map((a) => `${a.signal}×${a.count} ${a.firstAt}-${a.lastAt}`);
+    const top = h.topReasons.map((r) => `${r.rule} ${r.id} ${r.points}`);
+    out.push(`handoff ${h.sqlAt} due ${h.dueAt} ${h.overdue} ${source} ${touches} ${seen} ${h.score.total} ${top}`);
+  }
+  const stage: "opportunity" | "customer" | undefined = d.stage === "opportunity" || d.stage === "customer" ? d.stage : undefined;
+  out.push(`${stage} ${d.recycled} ${d.validUntil ?? "stable"} ${d.funnel.map((f) => f.stage).join()}`);
+  return out.join("\n");
+}
+
+function verdict(channel: string, v: SendVerdict): string {
+  switch (v.verdict) {
+    case "allow":
+      return `${channel}: allow`;
+    case "deny":
+      return `${channel}: deny ${v.reasons.map(gate).join()}`;
+    case "defer":
+      return `${channel}: defer until ${v.until} ${v.reasons.map(gate).join()}`;
+  }
+}
+
+function gate(g: Gate): string {
+  switch (g.gate) {
+    case "erased":
+    case "archived":
+      return `${g.gate} ${g.since ?? "?"}`;
+    case "doNotContact":
+      return `dnc ${g.reason} ${g.since}`;
+    case "noConsent":
+      return `no ${g.purpose} consent (${g.status})`;
+    case "salesConversation":
+      return `sales since ${g.since}`;
+    case "importantOnly":
+      return "important only";
+    case "paused":
+      return `paused until ${g.until}`;
+    case "cap":
+      return `${g.path} ${g.channel} ${g.sent}/${g.max} per ${g.per} until ${g.until}`;
+    case "frequency":
+      return `${g.frequency} until ${g.until}`;
+    case "quietHours":
+      return `quiet ${g.window} ${g.zone} until ${g.until}`;
+  }
 }
 
 function describe(reason: Reason): string {
@@ -94,8 +235,14 @@ function describe(reason: Reason): string {
       return `${reason.bar} ${reason.score} ${reason.actual}/${reason.needed} ${reason.met}`;
     case "window":
       return `${reason.condition} ${reason.counted}/${reason.needed} in ${reason.window}`;
+    case "segment":
+      return `${reason.segment} ${reason.member} ${reason.unknown ?? "known"} ${reason.decidedBy.join()}`;
     case "stageReached":
       return `${reason.stage} at ${reason.at}`;
+    case "stepSkipped":
+      return `${reason.sequence}/${reason.step} skipped at ${reason.dueAt} ${reason.unknown} ${reason.decidedBy.join()}`;
+    case "nextStep":
+      return `${reason.outcome} ${reason.sequence ?? ""}/${reason.step ?? ""}`;
   }
 }
 
@@ -127,5 +274,25 @@ export function misuse(engine: Engine): void {
   engine.evaluate([{ at: 0, kind: "visit" }]);
   // @ts-expect-error error codes are a closed set
   const code: ErrorCode = "E_WHATEVER";
-  void [badRule, badVersion, badDuration, code];
+  // @ts-expect-error a windowed count takes at_least or at_most, not both
+  const bothBounds: Condition = { signal: "x", within: "7d", at_least: 1, at_most: 3 };
+  // @ts-expect-error last needs more_than or less_than
+  const noAge: Condition = { last: "purchase" };
+  // @ts-expect-error between takes [low, high]
+  const badBetween: Condition = { field: "size", op: "between", value: 50 };
+  // @ts-expect-error an unknown lifecycle phase
+  const badPhase: Condition = { lifecycle: "dormant" };
+  // @ts-expect-error stage names are a closed set
+  const badStage: Condition = { stage_at_least: "champion" };
+  // @ts-expect-error caps count email, sms or any
+  const badCap: Playbook = { version: 1, signals: {}, policy: { caps: [{ channel: "push", max: 1, per: "7d" }] } };
+  // @ts-expect-error a sequence needs at least one step
+  const noSteps: Playbook = { version: 1, signals: {}, sequences: { s: { start: { ever: "x" }, steps: [] } } };
+  // @ts-expect-error segments() takes options, not a bare number
+  engine.segments(null, 1764547200000);
+  // @ts-expect-error update() returns an object, not bytes
+  const bytes: Uint8Array = engine.update(null, []);
+  // @ts-expect-error a deferral's until is only there after narrowing by verdict
+  const until: number = engine.decide(null).send.email.until;
+  void [badRule, badVersion, badDuration, code, bothBounds, noAge, badBetween, badPhase, badStage, badCap, noSteps, bytes, until];
 }
