@@ -10,9 +10,7 @@ use super::{ContactState, DealStatus, FunnelStep};
 use crate::consent::{Consent, Frequency};
 use crate::event::Scalar;
 use crate::playbook::Playbook;
-use crate::suppression::Dnc;
 use crate::time::Timestamp;
-use crate::vecmap::VecMap;
 
 /// Readable state.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -25,7 +23,7 @@ pub struct StateView {
     /// The last real engagement.
     pub last_engagement: Option<Timestamp>,
     /// Profile fields the playbook reads.
-    pub profile: VecMap<String, ScalarView>,
+    pub profile: Vec<FieldView>,
     /// Intent accumulators by rule id.
     pub rules: Vec<RuleView>,
     /// Signal occurrences by signal id.
@@ -33,19 +31,19 @@ pub struct StateView {
     /// Stages reached.
     pub funnel: Vec<FunnelStep>,
     /// Do-not-contact per channel.
-    pub dnc: VecMap<&'static str, Dnc>,
+    pub dnc: Vec<DncView>,
     /// Consent by purpose.
-    pub consents: VecMap<String, Consent>,
+    pub consents: Vec<ConsentView>,
     /// Preference-center frequency.
     pub frequency: Option<Frequency>,
     /// Paused until.
     pub pause_until: Option<Timestamp>,
     /// Chosen topics.
     pub topics: Vec<String>,
-    /// Marketing sends kept per channel.
-    pub sends: VecMap<&'static str, Vec<Timestamp>>,
+    /// Marketing sends kept per channel, newest first.
+    pub sends: SendsView,
     /// The deal status and when it was set.
-    pub deal: Option<(DealStatus, Timestamp)>,
+    pub deal: Option<DealView>,
     /// When the contact was recycled.
     pub recycled: Option<Timestamp>,
     /// When the contact was erased.
@@ -54,6 +52,56 @@ pub struct StateView {
     pub orphans: usize,
     /// Size of the serialised state.
     pub bytes: usize,
+}
+
+/// One profile field. (Views use lists, not maps: a map in any output links serde-wasm-bindgen's map
+/// serializer, about 10 KB of wasm gzip together with this view.)
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldView {
+    /// Field name.
+    pub field: String,
+    /// Value.
+    pub value: ScalarView,
+}
+
+/// A do-not-contact entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DncView {
+    /// The channel.
+    pub channel: crate::suppression::Channel,
+    /// Why.
+    pub reason: crate::suppression::DncReason,
+    /// Since when.
+    pub since: Timestamp,
+}
+
+/// Consent for one purpose.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConsentView {
+    /// The purpose.
+    pub purpose: String,
+    /// Given (true) or refused / withdrawn (false).
+    pub granted: bool,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// Marketing sends per channel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SendsView {
+    /// Email sends, newest first.
+    pub email: Vec<Timestamp>,
+    /// SMS sends, newest first.
+    pub sms: Vec<Timestamp>,
+}
+
+/// The deal.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DealView {
+    /// Its status.
+    pub status: DealStatus,
+    /// When it was set.
+    pub at: Timestamp,
 }
 
 /// One intent accumulator, readable.
@@ -134,31 +182,41 @@ impl ContactState {
             .collect();
         let known = |k: &u32| playbook.intent.rules.iter().any(|r| r.key == *k);
         let known_signal = |k: &u32| playbook.signals.iter().any(|s| s.key == *k);
-        let mut dnc = VecMap::new();
-        for channel in crate::suppression::Channel::ALL {
-            if let Some(d) = self.suppression.get(channel) {
-                dnc.insert(channel.name(), d);
-            }
-        }
-        let mut sends = VecMap::new();
-        for channel in crate::suppression::Channel::ALL {
-            sends.insert(channel.name(), self.sends.of(channel).to_vec());
-        }
+        let dnc = crate::suppression::Channel::ALL
+            .iter()
+            .filter_map(|c| self.suppression.get(*c).map(|d| DncView { channel: *c, reason: d.reason, since: d.at }))
+            .collect();
+        let consents = self
+            .permissions
+            .consents
+            .iter()
+            .map(|(purpose, c)| {
+                let (granted, at) = match c {
+                    Consent::Granted { at } => (true, *at),
+                    Consent::Denied { at } => (false, *at),
+                };
+                ConsentView { purpose: purpose.clone(), granted, at }
+            })
+            .collect();
         StateView {
             updated_at: self.updated_at,
             first_seen: self.first_seen,
             last_engagement: self.activity.last_engagement,
-            profile: self.profile.iter().map(|(k, v)| (k.clone(), ScalarView(v.clone()))).collect(),
+            profile: self
+                .profile
+                .iter()
+                .map(|(k, v)| FieldView { field: k.clone(), value: ScalarView(v.clone()) })
+                .collect(),
             rules,
             signals,
             funnel: self.funnel.iter().map(|(stage, at)| FunnelStep { stage: *stage, at: *at }).collect(),
             dnc,
-            consents: self.permissions.consents.clone(),
+            consents,
             frequency: self.permissions.frequency,
             pause_until: self.permissions.pause_until,
             topics: self.permissions.topics.clone(),
-            sends,
-            deal: self.deal,
+            sends: SendsView { email: self.sends.email.clone(), sms: self.sends.sms.clone() },
+            deal: self.deal.map(|(status, at)| DealView { status, at }),
             recycled: self.recycled,
             erased: self.activity.erased,
             orphans: self.rules.keys().filter(|k| !known(k)).count()
