@@ -700,23 +700,23 @@ export interface StateView {
   firstSeen: number | null;
   lastEngagement: number | null;
   /** Profile fields the playbook reads. */
-  profile: Record<string, string | number | boolean>;
+  profile: { field: string; value: string | number | boolean }[];
   /** Intent accumulators by rule. */
   rules: { id: string; value: number; lastAt: number; count: number; granted: number; capped: boolean }[];
   /** Signal occurrences; `recent` newest first. */
   signals: { id: string; count: number; firstAt: number | null; recent: number[] }[];
   funnel: { stage: Stage; at: number }[];
-  /** Do-not-contact per channel. */
-  dnc: Partial<Record<Channel, { reason: "unsubscribed" | "manual" | "bounced" | "complained"; at: number }>>;
-  /** Consent by purpose. */
-  consents: Record<string, { status: "granted" | "denied"; at: number }>;
+  /** Do-not-contact entries, per channel. */
+  dnc: { channel: Channel; reason: "unsubscribed" | "manual" | "bounced" | "complained"; since: number }[];
+  /** Consent by purpose: given (true) or refused / withdrawn (false). */
+  consents: { purpose: string; granted: boolean; at: number }[];
   frequency: "weekly" | "monthly" | "important_only" | null;
   pauseUntil: number | null;
   topics: string[];
-  /** Marketing sends kept per channel. */
-  sends: Record<Channel, number[]>;
+  /** Marketing sends kept per channel, newest first. */
+  sends: { email: number[]; sms: number[] };
   /** The deal status and when it was set. */
-  deal: [status: "open" | "won" | "lost" | "disqualified", at: number] | null;
+  deal: { status: "open" | "won" | "lost" | "disqualified"; at: number } | null;
   recycled: number | null;
   erased: number | null;
   /** Entries for ids no longer in the playbook. */

@@ -220,6 +220,8 @@ describe("lifetime", () => {
       () => engine.decide(state, { now: NOW }),
       () => engine.evaluate(events, { now: NOW }),
       () => engine.inspect(state),
+      () => engine.update(state, events),
+      () => engine.segments(state, { now: NOW }),
     ]) {
       assert.equal(rekindleError(call).code, "E_DISPOSED");
     }

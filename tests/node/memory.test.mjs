@@ -1,18 +1,24 @@
 // Creating, using and freeing engines in a loop must not grow the wasm memory once warmed up: a leak of a
-// few hundred bytes per iteration would show up as growth within 2,000 iterations.
+// few hundred bytes per iteration would show up as growth within 2,000 iterations. The loop runs every
+// method, including update() and segments(), on saas.json (segments, lifecycle, policy).
 import "./instances.mjs"; // before "rekindle": records the wasm instance so its memory can be measured
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Engine } from "rekindle";
+import { examplePlaybook } from "./contacts.mjs";
 import { NOW, events, playbook } from "./fixtures.mjs";
+
+const saas = examplePlaybook("saas");
 import { instances } from "./instances.mjs";
 
 function cycle() {
-  const engine = new Engine(playbook);
+  const engine = new Engine(saas);
   const state = engine.fold(null, events);
   engine.decide(state, { now: NOW });
   engine.evaluate(events, { now: NOW });
   engine.inspect(state);
+  engine.update(state, events);
+  engine.segments(state, { now: NOW });
   try {
     engine.fold(null, [{ at: "yesterday", kind: "page_view" }]);
   } catch {

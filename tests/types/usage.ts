@@ -132,8 +132,8 @@ export async function main(): Promise<string> {
   const later: Decision = engine.decide(state);
   const once: Decision = engine.evaluate(events, { now: 1764547200000 });
   const view: StateView = engine.inspect(state);
-  const consent: string[] = Object.values(view.consents).map((c) => `${c.status} ${c.at}`);
-  const dealStatus: string | undefined = view.deal?.[0];
+  const consent: string[] = view.consents.map((c) => `${c.purpose} ${c.granted} ${c.at}`);
+  const dealStatus: string | undefined = view.deal?.status;
 
   const updated: Update = engine.update(state, [{ at: 1764547400000, kind: "sales_status", props: { status: "open" } }]);
   state = updated.state;
