@@ -3,7 +3,8 @@
 
 use rekindle_core::{ContactState, Event, Timestamp, Value};
 use serde::Serialize;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::error::Error;
 
@@ -91,10 +92,18 @@ pub(crate) fn state(bytes: Option<Vec<u8>>) -> Result<ContactState, Error> {
     }
 }
 
-/// A result as a plain JS object.
+#[wasm_bindgen(module = "/js/tape.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = decodeTape, catch)]
+    fn decode_tape(bytes: &[u8]) -> Result<JsValue, JsValue>;
+}
+
+/// A result as a plain JS object, sent as one tape (see `tape.rs`).
 pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| Error::Input {
+    let bytes = crate::tape::encode(value)
+        .map_err(|e| Error::Input { at: "result".to_owned(), reason: format!("could not encode the result: {e}") })?;
+    decode_tape(&bytes).map_err(|e| Error::Input {
         at: "result".to_owned(),
-        reason: format!("could not convert the result to JS: {e}"),
+        reason: format!("could not decode the result: {}", e.as_string().unwrap_or_default()),
     })
 }

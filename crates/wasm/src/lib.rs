@@ -7,6 +7,7 @@
 mod convert;
 mod engine;
 mod error;
+mod tape;
 
 #[cfg(feature = "browser")]
 mod browser;
