@@ -1,6 +1,9 @@
 // The Acme Analytics demo: every click on the fake site becomes a rekindle event, folded by the wasm engine in
 // this page, and the panel shows the decision (scores, readiness, stage, reasons) live (D15–D17, D43).
 // Nothing leaves the browser. Playbook and contact strings are only ever written with textContent.
+// www/plan.js renders the "what next" half: lifecycle, segments, send verdicts, nurture step, CTA, handoff.
+
+import { renderPlan } from "/www/plan.js";
 
 const PLAYBOOK_URL = "/examples/playbooks/saas.json";
 const CONTACTS_URL = "/examples/data/sample-contacts.json";
@@ -16,6 +19,7 @@ const root = document.documentElement;
 const demo = {
   rekindle: null, // the imported /pkg/browser.js module, once the engine works
   engine: null,
+  playbook: null, // the playbook object the engine was built from
   samples: [], // sample contacts from examples/data/sample-contacts.json
   contact: null, // { key, story, profile, base, offset, state, log }
   nextEventId: 1,
@@ -193,6 +197,16 @@ export function describeReason(reason) {
         contribution: reason.met ? "met" : "not met" };
     case "stageReached":
       return { rule: `stages.${reason.stage}`, text: `reached ${reason.stage.toUpperCase()} ${formatInstant(reason.at)}`, contribution: "" };
+    case "segment":
+      return { rule: `segments.${reason.segment}`,
+        text: `${reason.unknown ? `unknown (${reason.unknown})` : reason.member ? "member" : "not a member"}, decided by ${reason.decidedBy.join(", ") || "nothing"}`,
+        contribution: reason.member ? "member" : "" };
+    case "stepSkipped":
+      return { rule: `sequences.${reason.sequence}`,
+        text: `step ${reason.step} skipped (due ${formatInstant(reason.dueAt)}), decided by ${reason.decidedBy.join(", ")}`, contribution: "" };
+    case "nextStep":
+      return { rule: reason.sequence ? `sequences.${reason.sequence}` : "sequences",
+        text: `next step: ${reason.outcome.replaceAll("_", " ")}${reason.step ? ` (${reason.step})` : ""}`, contribution: "" };
     default:
       return { rule: reason.rule ?? reason.bar ?? reason.condition ?? "", text: String(reason.kind), contribution: "" };
   }
@@ -266,6 +280,7 @@ function renderDecision(decision) {
     }
     body.append(row);
   }
+  renderPlan(decision, demo.playbook);
   $("#raw-decision").textContent = JSON.stringify(decision, null, 2);
 }
 
@@ -391,6 +406,7 @@ async function main() {
   demo.rekindle = engineResult.value;
   try {
     demo.engine = new demo.rekindle.Engine(playbookResult.value);
+    demo.playbook = playbookResult.value;
   } catch (error) {
     showPlaybookError(error);
     return;

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 
 const SAMPLES_URL = new URL("../../examples/data/sample-contacts.json", import.meta.url);
+const SAAS_URL = new URL("../../examples/playbooks/saas.json", import.meta.url);
 const READINESS_RANK = { cold: 0, warm: 1, hot: 2 };
 
 /** Opens the demo and waits until the engine has rendered its first decision. */
@@ -29,6 +30,16 @@ export function readPanel(page) {
       stage: value("stage"),
       meets: { mql: value("meets-mql") === "true", sql: value("meets-sql") === "true" },
       reactivationCandidate: value("reactivation") === "true",
+      lifecycle: value("lifecycle"),
+      segments: [...document.querySelectorAll("#segments li[data-member='true']")].map((item) => item.dataset.segment),
+      segmentRows: Object.fromEntries([...document.querySelectorAll("#segments li[data-segment]")]
+        .map((item) => [item.dataset.segment, { member: item.dataset.member, text: item.textContent }])),
+      send: Object.fromEntries([...document.querySelectorAll("#send dd")]
+        .map((dd) => [dd.dataset.channel, { verdict: dd.dataset.verdict, text: dd.textContent }])),
+      cta: { id: value("cta"), text: document.getElementById("cta").textContent, why: document.getElementById("cta-why").textContent },
+      nextStep: { id: value("next-step"), text: document.getElementById("next-step").textContent },
+      handoff: document.getElementById("handoff-section").dataset.value,
+      handoffText: document.getElementById("handoff").textContent,
       revision: Number(document.getElementById("panel").dataset.revision),
       reasons: [...document.querySelectorAll("#reasons tr")].map((row) => ({
         kind: row.dataset.kind, rule: row.dataset.rule, id: row.dataset.id, text: row.textContent,
@@ -50,6 +61,29 @@ async function pick(page, label) {
 
 const sampleLabel = (sample) => `${sample.name}: ${sample.title}`;
 
+/** saas.json with the nurture, CTA and handoff sections of docs/playbook.md, on saas.json's own signals. */
+async function saasWithNurture() {
+  const saas = JSON.parse(await readFile(SAAS_URL, "utf8"));
+  return {
+    ...saas,
+    sequences: {
+      welcome: {
+        start: { signal: "ebook_download", within: "1d" },
+        steps: [{ id: "deliver", channel: "email", content: "welcome/deliver" }],
+      },
+    },
+    ctas: {
+      candidates: [
+        { id: "book_demo", when: { readiness: "hot" }, unless: { stage: ["opportunity", "customer"] }, variant: "cta/demo" },
+        { id: "comparison", when: { readiness: "warm" }, variant: "cta/comparison" },
+        { id: "checklist", variant: "cta/checklist" },
+      ],
+      default: "checklist",
+    },
+    handoff: { timezone: "America/New_York" },
+  };
+}
+
 async function samples() {
   return JSON.parse(await readFile(SAMPLES_URL, "utf8"));
 }
@@ -60,7 +94,7 @@ function assertNoPageErrors(pageErrors) {
 
 export function demoTests() {
   return [
-    ["every sample contact shows the stage, readiness and reactivation flag its story promises", async ({ open }) => {
+    ["every sample contact shows the stage, readiness, reactivation flag, lifecycle and segments its story promises", async ({ open }) => {
       const { contacts } = await samples();
       assert.ok(contacts.length >= 8, "at least 8 sample contacts");
       const { page, pageErrors } = await openDemo(open);
@@ -70,10 +104,37 @@ export function demoTests() {
         const panel = await readPanel(page);
         assert.equal(await page.textContent("#story"), sample.story);
         for (const [key, expected] of Object.entries(sample.expect)) {
-          if (panel[key] !== expected) mismatches.push(`${sample.id}: ${key} is ${panel[key]}, story says ${expected}`);
+          if (JSON.stringify(panel[key]) !== JSON.stringify(expected)) {
+            mismatches.push(`${sample.id}: ${key} is ${JSON.stringify(panel[key])}, story says ${JSON.stringify(expected)}`);
+          }
         }
       }
       assert.deepEqual(mismatches, []);
+      assertNoPageErrors(pageErrors);
+    }],
+
+    ["a sample contact shows its segments with their next flip, send verdicts, CTA and handoff", async ({ open }) => {
+      const { contacts } = await samples();
+      const dana = contacts.find((contact) => contact.id === "dana-vp-pricing");
+      const playbook = await saasWithNurture();
+      const route = (page) => page.route("**/examples/playbooks/saas.json", (request) => request.fulfill({ json: playbook }));
+      const { page, pageErrors } = await openDemo(open, { route });
+      await pick(page, sampleLabel(dana));
+      const panel = await readPanel(page);
+      assert.deepEqual(panel.segments, ["decision_makers", "mid_market", "pricing_intent"]);
+      assert.equal(panel.segmentRows.paid_social.member, "unknown", "no UTM fields on Dana's profile");
+      assert.match(panel.segmentRows.pricing_intent.text, /member · leaves 2025-12-04 10:05 UTC/, "the first pricing visit leaves the 7-day window");
+      assert.equal(panel.lifecycle, "active");
+      assert.equal(panel.send.email.verdict, "allow");
+      assert.equal(panel.send.sms.verdict, "deny");
+      assert.match(panel.send.sms.text, /no sms_marketing consent/);
+      assert.equal(panel.cta.id, "comparison", "a warm SQL is offered the comparison");
+      assert.match(panel.cta.why, /skipped book_demo: condition false/);
+      assert.equal(panel.nextStep.id, "", "no ebook download: not enrolled");
+      assert.match(panel.nextStep.text, /not enrolled/);
+      assert.equal(panel.handoff, "sql");
+      assert.match(panel.handoffText, /Call by2025-12-01 14:15 UTC/, "SQL on Sunday: due Monday 09:15 in New York");
+      assert.doesNotMatch(panel.handoffText, /overdue/, "now is Sunday evening in New York");
       assertNoPageErrors(pageErrors);
     }],
 
