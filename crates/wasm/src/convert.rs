@@ -1,71 +1,24 @@
-//! JS ⇄ core conversions. Structured data goes through serde-wasm-bindgen into core's `Value` tree (so core
-//! locates every problem); results come back as plain objects (`json_compatible`: maps become objects).
+//! JS ⇄ core conversions. Playbooks and events cross as one byte tape into core's `Value` tree (so core
+//! locates every problem); results come back as one tape decoded into plain objects (`tape.rs`).
 
 use rekindle_core::{ContactState, Event, Timestamp, Value};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::error::Error;
 
-/// A JS value as core's JSON-shaped `Value`, read with `js_sys` directly.
-///
-/// Not serde-wasm-bindgen's deserializer: its error path keeps serde's `Unexpected` and with it core's float
-/// formatting (~14 KB of the module), and it cannot say *where* a bad value is. This walk names the path
-/// (`events[2].props.when`), refuses what JSON cannot hold (functions, symbols, BigInt, `Date`) and stops at a
-/// depth that only a cycle reaches, so a self-referencing object is an error, not a stack overflow.
+/// A JS value as core's JSON-shaped `Value`: encoded by `encodeTape` in JS (one pass, one copy into linear
+/// memory), read by `tape::read`. The encoder refuses what JSON cannot hold (functions, symbols, BigInt,
+/// `Date`) and cycles, naming the path (`events[2].props.when`).
 pub(crate) fn value(js: JsValue, at: &str) -> Result<Value, Error> {
-    read(&js, at, 0)
-}
-
-/// Deeper than any playbook or event list; only a cyclic object gets here.
-const MAX_DEPTH: usize = 64;
-
-fn read(js: &JsValue, at: &str, depth: usize) -> Result<Value, Error> {
-    let bad = |reason: &str| Error::Input { at: at.to_owned(), reason: reason.to_owned() };
-    if depth > MAX_DEPTH {
-        return Err(bad("nested more than 64 levels deep (is the object cyclic?)"));
-    }
-    if js.is_null() || js.is_undefined() {
-        return Ok(Value::Null);
-    }
-    if let Some(b) = js.as_bool() {
-        return Ok(Value::Bool(b));
-    }
-    if let Some(n) = js.as_f64() {
-        return Ok(Value::Number(n));
-    }
-    if let Some(s) = js.as_string() {
-        return Ok(Value::String(s));
-    }
-    if js.is_bigint() {
-        return Err(bad("expected a number, got a BigInt: pass Number(value)"));
-    }
-    if js.is_function() || js.is_symbol() {
-        return Err(bad("expected plain JSON data, got a function or symbol"));
-    }
-    if js.is_instance_of::<js_sys::Date>() {
-        return Err(bad("expected epoch milliseconds, got a Date: pass date.getTime()"));
-    }
-    if js_sys::Array::is_array(js) {
-        let array: &js_sys::Array = js.unchecked_ref();
-        let mut items = Vec::with_capacity(array.length() as usize);
-        for (i, item) in array.iter().enumerate() {
-            items.push(read(&item, &format!("{at}[{i}]"), depth + 1)?);
+    let bytes = encode_tape(&js, at).map_err(|e| {
+        let field = |k: &str| js_sys::Reflect::get(&e, &JsValue::from_str(k)).ok().and_then(|v| v.as_string());
+        Error::Input {
+            at: field("at").unwrap_or_else(|| at.to_owned()),
+            reason: field("reason").unwrap_or_else(|| "expected plain JSON data".to_owned()),
         }
-        return Ok(Value::Array(items));
-    }
-    if js.is_object() {
-        let mut entries = Vec::new();
-        for pair in js_sys::Object::entries(js.unchecked_ref()).iter() {
-            let pair: js_sys::Array = pair.unchecked_into();
-            let key = pair.get(0).as_string().unwrap_or_default();
-            let here = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
-            entries.push((key, read(&pair.get(1), &here, depth + 1)?));
-        }
-        return Ok(Value::Object(entries));
-    }
-    Err(bad("expected plain JSON data"))
+    })?;
+    crate::tape::read(&bytes.to_vec()).map_err(|reason| Error::Input { at: at.to_owned(), reason })
 }
 
 /// A JS array of events.
@@ -96,6 +49,8 @@ pub(crate) fn state(bytes: Option<Vec<u8>>) -> Result<ContactState, Error> {
 extern "C" {
     #[wasm_bindgen(js_name = decodeTape, catch)]
     fn decode_tape(bytes: &[u8]) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = encodeTape, catch)]
+    fn encode_tape(value: &JsValue, base: &str) -> Result<js_sys::Uint8Array, JsValue>;
 }
 
 /// A result as a plain JS object, sent as one tape (see `tape.rs`).
