@@ -10,7 +10,11 @@
 //! - core decide: `decide` on the in-memory state, µs per contact;
 //! - pipeline fold: `Event::parse_list` + `fold` + `to_bytes` (what `Engine.fold` does after reading JS values);
 //! - pipeline decide: `from_bytes` + `decide` (what `Engine.decide` does before writing JS values);
-//! - state size: `to_bytes().len()` per contact, mean / p95 / max.
+//! - state size: `to_bytes().len()` per contact, mean / p95 / max;
+//! - segments per event: each contact's events in time order (ties by id), one at a time: `fold(&[event])` then
+//!   `segment::memberships_at(&pb, &state, event.at)` (core: in memory; pipeline: what `Engine.fold(state,
+//!   [event])` + `Engine.segments(state, {now})` do around it: parse, `from_bytes`, fold, `to_bytes`, `from_bytes`,
+//!   memberships), µs per event, and the count of true / false / unknown memberships (Node checks its own).
 //!
 //! The last line is `BENCH_JSON {…}` for scripts/bench.mjs. Environment: BENCH_CONTACTS, BENCH_EVENTS,
 //! BENCH_RUNS override the defaults (10 000, 50, 7).
@@ -23,6 +27,8 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use rekindle_core::field::Truth;
+use rekindle_core::segment::memberships_at;
 use rekindle_core::{decide, ContactState, Event, Playbook, Timestamp, Value};
 
 /// Workload parameters; examples/node-batch/workload.mjs has the same defaults.
@@ -264,6 +270,44 @@ fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).filter(|n| *n > 0).unwrap_or(default)
 }
 
+/// A contact's events in time order, ties by id: the order both benches feed them one at a time.
+fn time_ordered(list: &Value) -> Vec<Value> {
+    let Value::Array(items) = list else { return Vec::new() };
+    let mut out = items.clone();
+    let key = |e: &Value| -> (i64, String) {
+        let at = match e.get("at") {
+            Some(Value::Number(n)) => *n as i64,
+            _ => 0,
+        };
+        let id = match e.get("id") {
+            Some(Value::String(s)) => s.clone(),
+            _ => String::new(),
+        };
+        (at, id)
+    };
+    out.sort_by_key(key);
+    out
+}
+
+/// Counts of (true, false, unknown) memberships over every event of every contact.
+fn membership_counts(pb: &Playbook, ordered: &[Vec<Event>]) -> [u64; 3] {
+    let mut counts = [0u64; 3];
+    for events in ordered {
+        let mut state = ContactState::new();
+        for e in events {
+            state.fold(pb, std::slice::from_ref(e));
+            for (_, t) in memberships_at(pb, &state, e.at) {
+                counts[match t {
+                    Truth::True => 0,
+                    Truth::False => 1,
+                    Truth::Unknown(_) => 2,
+                }] += 1;
+            }
+        }
+    }
+    counts
+}
+
 fn playbook_files(root: &Path) -> Vec<PathBuf> {
     let dir = root.join("examples").join("playbooks");
     let mut files: Vec<PathBuf> = fs::read_dir(&dir)
@@ -290,6 +334,7 @@ fn main() {
     let mut rng = Rng(SEED);
     let raw: Vec<Value> = (0..contacts_n).map(|c| contact_events(&mut rng, c, per_contact)).collect();
     let total_events: usize = raw.iter().map(|v| if let Value::Array(a) = v { a.len() } else { 0 }).sum();
+    let raw_ordered: Vec<Vec<Value>> = raw.iter().map(time_ordered).collect();
     let print = fingerprint(&raw);
     println!("rekindle-core fold/decide · seed {SEED:#x} · workload {print}");
     println!("warm-up 1 run, then median (min, max) of {runs} runs\n");
@@ -348,6 +393,40 @@ fn main() {
             }
         });
 
+        // Segments per event: one event at a time in time order, memberships at the event's instant.
+        let ordered: Vec<Vec<Event>> = raw_ordered
+            .iter()
+            .map(|list| list.iter().map(|v| Event::parse(v, "event").unwrap_or_else(|e| panic!("{e}"))).collect())
+            .collect();
+        let seg_core = time_per_unit(runs, total_events, || {
+            for events in &ordered {
+                let mut state = ContactState::new();
+                for e in events {
+                    state.fold(&pb, std::slice::from_ref(e));
+                    black_box(memberships_at(&pb, &state, e.at));
+                }
+            }
+        });
+        let seg_pipe = time_per_unit(runs, total_events, || {
+            for list in &raw_ordered {
+                let mut blob: Option<Vec<u8>> = None;
+                for v in list {
+                    let events = Event::parse_list(&Value::Array(vec![v.clone()]), "events").unwrap_or_default();
+                    let mut state = match &blob {
+                        Some(b) => ContactState::from_bytes(b).unwrap_or_else(|_| ContactState::new()),
+                        None => ContactState::new(),
+                    };
+                    state.fold(&pb, &events);
+                    let bytes = state.to_bytes();
+                    if let (Ok(again), Some(e)) = (ContactState::from_bytes(&bytes), events.first()) {
+                        black_box(memberships_at(&pb, &again, e.at));
+                    }
+                    blob = Some(bytes);
+                }
+            }
+        });
+        let seg_counts = membership_counts(&pb, &ordered);
+
         let mut sizes: Vec<usize> = blobs.iter().map(Vec::len).collect();
         sizes.sort_unstable();
         let mean = sizes.iter().sum::<usize>() as f64 / sizes.len().max(1) as f64;
@@ -367,6 +446,12 @@ fn main() {
         println!("  core decide      {}", show(core_decide, "µs/contact"));
         println!("  pipeline fold    {}   parse_list + fold + to_bytes", show(pipe_fold, "µs/event"));
         println!("  pipeline decide  {}   from_bytes + decide", show(pipe_decide, "µs/contact"));
+        println!("  segments/event   {}   fold(&[e]) + memberships_at(e.at)", show(seg_core, "µs/event"));
+        println!("  pipeline seg/ev  {}   + parse, from_bytes, to_bytes, from_bytes", show(seg_pipe, "µs/event"));
+        println!(
+            "  memberships      {} true, {} false, {} unknown (all events, all segments)",
+            seg_counts[0], seg_counts[1], seg_counts[2]
+        );
         println!("  state size       mean {mean:.0} B, p95 {p95} B, max {max} B per contact");
         println!("  decisions        stage {stages:?}, readiness {readiness:?}\n");
 
@@ -381,11 +466,18 @@ fn main() {
             "{{\"playbook\":\"{name}\",\"file\":\"examples/playbooks/{name}.json\",\"contacts\":{contacts_n},\
              \"events\":{total_events},\"coreFoldUsPerEvent\":{},\"coreDecideUsPerContact\":{},\
              \"pipelineFoldUsPerEvent\":{},\"pipelineDecideUsPerContact\":{},\
+             \"coreSegmentsUsPerEvent\":{},\"pipelineSegmentsUsPerEvent\":{},\
+             \"memberships\":{{\"true\":{},\"false\":{},\"unknown\":{}}},\
              \"stateBytes\":{{\"mean\":{mean:.1},\"p95\":{p95},\"max\":{max}}},\"stages\":{},\"readiness\":{}}}",
             json_stat(core_fold),
             json_stat(core_decide),
             json_stat(pipe_fold),
             json_stat(pipe_decide),
+            json_stat(seg_core),
+            json_stat(seg_pipe),
+            seg_counts[0],
+            seg_counts[1],
+            seg_counts[2],
             counts(&stages),
             counts(&readiness),
         ));
