@@ -7,7 +7,10 @@
 //    the seeded workload, every playbook in examples/playbooks/; its `BENCH_JSON` line goes to
 //    target/bench/native.json.
 // 2. examples/node-batch/bench.mjs: the same workload through the wasm package in Node, against json-logic-js
-//    and against the native figures of step 1 (`wasm = X× native`).
+//    and against the native figures of step 1 (`wasm = X× native`). The headline rows are "fold + segments per
+//    event": rekindle fold([event]) + segments(state, {now}) vs a plain-JS aggregator + json-logic-js evaluating
+//    the same segment conditions (examples/node-batch/jsonlogic-peer.mjs), with memberships compared.
+//    BENCH_SEGMENT_RUNS (default 3) sets the timed runs of those rows.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bootstrap } from "./bootstrap.mjs";
@@ -31,13 +34,16 @@ const us = (st) => `${st.median.toFixed(3)} µs (${st.min.toFixed(3)}–${st.max
 
 function nativeTable(native) {
   const lines = ["native core (cargo bench, median (min–max) per unit)"];
-  const head = ["playbook", "fold/event", "decide/contact", "parse+fold+to_bytes/event", "from_bytes+decide/contact", "state bytes mean/p95/max"];
+  const head = ["playbook", "fold/event", "decide/contact", "parse+fold+to_bytes/event", "from_bytes+decide/contact", "fold+segments/event (in memory · bytes)", "state bytes mean/p95/max"];
   const rows = native.playbooks.map((p) => [
     p.playbook,
     us(p.coreFoldUsPerEvent),
     us(p.coreDecideUsPerContact),
     us(p.pipelineFoldUsPerEvent),
     us(p.pipelineDecideUsPerContact),
+    p.coreSegmentsUsPerEvent
+      ? `${p.coreSegmentsUsPerEvent.median.toFixed(3)} · ${p.pipelineSegmentsUsPerEvent.median.toFixed(3)} µs`
+      : "—",
     `${Math.round(p.stateBytes.mean)} / ${p.stateBytes.p95} / ${p.stateBytes.max}`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

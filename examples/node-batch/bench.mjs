@@ -8,6 +8,15 @@
 // The workload is examples/node-batch/workload.mjs: seeded, identical event for event to the Rust bench's
 // (the fingerprint is compared). Every timing: one warm-up run, then the median and the min–max of N runs.
 // Rows per playbook (examples/playbooks/*.json):
+//   segments per event  each contact's events in time order (ties by id), one at a time. rekindle:
+//            `state = engine.fold(state, [event])` then `engine.segments(state, { now: event.at })` (the wasm fast
+//            path, `{ [segmentId]: true | false | null }`). json-logic-js: a plain-JS aggregator folds the same
+//            event into per-contact aggregates, then every segment condition of the playbook, translated to
+//            JsonLogic (jsonlogic-peer.mjs `translateSegments`), is applied to them at the same `now`; the
+//            aggregator's time counts as the peer's. Lifecycle / stage / readiness / score leaves get rekindle's
+//            values, computed outside the timer. Memberships are compared at every event wherever rekindle's answer
+//            is true or false (JsonLogic has no unknown). Native: the same per-event loop in the core
+//            (`fold(&[e])` + `segment::memberships_at`) with the byte round trips the wasm calls do: `wasm = X× native`.
 //   bars     rekindle `decide` for every contact (state bytes → full Decision object with reasons) vs json-logic-js
 //            evaluating the same fit rules, readiness and MQL/SQL bars over pre-aggregated plain objects
 //            (see jsonlogic-peer.mjs for exactly what each side computes); the decisions are compared.
@@ -22,7 +31,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import jsonLogic from "json-logic-js";
 import { Engine, init, version } from "rekindle";
-import { aggregator, translate } from "./jsonlogic-peer.mjs";
+import { aggregator, segmentAggregator, translate, translateSegments } from "./jsonlogic-peer.mjs";
 import { fingerprint, NOW, SEED, workload } from "./workload.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -61,7 +70,111 @@ function playbookFiles() {
   return readdirSync(dir).filter((f) => f.endsWith(".json")).sort().map((f) => join(dir, f));
 }
 
-function benchPlaybook(file, contacts, runs, native) {
+const STAGE_RANK = { lead: 0, mql: 1, sql: 2, opportunity: 3, customer: 4 };
+
+/** Each contact's events in time order, ties by id: the order both runtimes feed them one at a time. */
+export function timeOrdered(contacts) {
+  return contacts.map((evs) => [...evs].sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+}
+
+/** The "segments per event" rows: rekindle fold + segments vs aggregator + json-logic, same events, same now. */
+function benchSegments({ engine, playbook, ordered, runs, nat, name, k }) {
+  const seg = translateSegments(playbook);
+  if (seg.rules.length === 0) return { rows: [], check: null };
+  const newAggregate = segmentAggregator(playbook, seg);
+  const events = ordered.reduce((n, c) => n + c.length, 0);
+  // Untimed reference pass: rekindle's memberships at every event, and the values json-logic borrows from it.
+  const borrowed = [];
+  const ours = [];
+  for (const evs of ordered) {
+    let state = null;
+    const b = [];
+    const o = [];
+    for (const e of evs) {
+      state = engine.fold(state, [e]);
+      o.push(engine.segments(state, { now: e.at }));
+      if (seg.rekindle.length === 0) continue;
+      const d = engine.decide(state, { now: e.at });
+      b.push({ lifecycle: d.lifecycle.state, stage: d.stage, stageRank: STAGE_RANK[d.stage], readiness: d.readiness, score: d.scores });
+    }
+    borrowed.push(b);
+    ours.push(o);
+  }
+  const segRuns = Math.max(1, Math.min(runs, envInt("BENCH_SEGMENT_RUNS", 3)));
+  const wasm = measure(segRuns, () => {
+    for (const evs of ordered) {
+      let state = null;
+      for (const e of evs) {
+        state = engine.fold(state, [e]);
+        engine.segments(state, { now: e.at });
+      }
+    }
+  });
+  const peerRun = (apply) => () => {
+    for (let c = 0; c < ordered.length; c++) {
+      const agg = newAggregate();
+      const evs = ordered[c];
+      for (let i = 0; i < evs.length; i++) {
+        agg.update(evs[i]);
+        const data = agg.view(evs[i].at, borrowed[c][i]);
+        if (apply) for (const r of seg.rules) jsonLogic.apply(r.rule, data);
+      }
+    }
+  };
+  const peer = measure(segRuns, peerRun(true));
+  const aggOnly = measure(segRuns, peerRun(false));
+  // Agreement at every event, wherever rekindle decided.
+  let compared = 0;
+  let agree = 0;
+  let unknown = 0;
+  const counts = { true: 0, false: 0, unknown: 0 };
+  const firstDiff = [];
+  for (let c = 0; c < ordered.length; c++) {
+    const agg = newAggregate();
+    for (let i = 0; i < ordered[c].length; i++) {
+      const e = ordered[c][i];
+      agg.update(e);
+      const data = agg.view(e.at, borrowed[c][i]);
+      for (const r of seg.rules) {
+        const mine = ours[c][i][r.id];
+        counts[mine === null ? "unknown" : String(mine)] += 1;
+        if (mine === null) {
+          unknown += 1;
+          continue;
+        }
+        compared += 1;
+        if (Boolean(jsonLogic.apply(r.rule, data)) === mine) agree += 1;
+        else if (firstDiff.length < 3) firstDiff.push(`contact ${c} event ${e.id} ${r.id}: rekindle ${mine}`);
+      }
+    }
+  }
+  const perEvent = (t) => (1000 * t.median) / events;
+  const rows = [{
+    case: `${name}: fold + segments per event, ${k} × ${Math.round(events / ordered.length)}`,
+    ours: `${perEvent(wasm).toFixed(2)} µs/event ${spread(wasm)}`,
+    peer: `aggregator + ${PEER} ${perEvent(peer).toFixed(2)} µs/event`,
+    ratio: versus(wasm.median, peer.median),
+    note: `${seg.rules.length} segments; json-logic ${perEvent(peer).toFixed(2)} µs/event of which aggregation ` +
+      `${perEvent(aggOnly).toFixed(2)}; agree on ${agree}/${compared} decided memberships (${unknown} unknown in ` +
+      `rekindle, not compared)${seg.rekindle.length ? `; ${seg.rekindle.join(", ")} leaves from rekindle` : ""}` +
+      (firstDiff.length ? `; DIFFERENT: ${firstDiff.join("; ")}` : ""),
+  }];
+  if (nat?.pipelineSegmentsUsPerEvent) {
+    const natUs = nat.pipelineSegmentsUsPerEvent.median;
+    rows.push({
+      case: `${name}: fold + segments per event, native`,
+      ours: `${perEvent(wasm).toFixed(2)} µs/event (wasm)`,
+      peer: `native core ${natUs.toFixed(2)} µs/event`,
+      ratio: `wasm = ${(perEvent(wasm) / natUs).toFixed(1)}× native`,
+      note: `native does parse + from_bytes + fold + to_bytes + from_bytes + memberships_at (in memory: ` +
+        `${nat.coreSegmentsUsPerEvent.median.toFixed(2)} µs/event); memberships ` +
+        `${JSON.stringify(counts) === JSON.stringify(nat.memberships) ? "same counts as native" : `DIFFERENT from native ${JSON.stringify(nat.memberships)}`}`,
+    });
+  }
+  return { rows, check: { compared, agree, unknown, counts }, unsupported: seg.unsupported };
+}
+
+function benchPlaybook(file, contacts, runs, native, ordered) {
   const name = relative(join(root, "examples", "playbooks"), file).replace(/\.json$/, "");
   const text = readFileSync(file, "utf8");
   const playbook = JSON.parse(text);
@@ -114,7 +227,10 @@ function benchPlaybook(file, contacts, runs, native) {
     }
 
     const n = contacts.length;
-    const k = `${(n / 1000).toFixed(0)}k`;
+    const k = n % 1000 === 0 ? `${n / 1000}k` : `${n}`;
+    const nat = native?.playbooks?.find((p) => p.playbook === name);
+    const segs = benchSegments({ engine, playbook, ordered, runs, nat, name, k });
+    rows.push(...segs.rows);
     rows.push({
       case: `${name}: fit + readiness + bars, ${k}`,
       ours: cell(decideT, " (decide)"),
@@ -131,7 +247,6 @@ function benchPlaybook(file, contacts, runs, native) {
       ratio: versus(raw.median, peerRaw),
       note: `aggregation ${cell(agg)} + json-logic ${fmtMs(logic.median)}; intent supplied by rekindle`,
     });
-    const nat = native?.playbooks?.find((p) => p.playbook === name);
     if (nat) {
       const natFold = (nat.pipelineFoldUsPerEvent.median * nat.events) / 1000;
       const natDecide = (nat.pipelineDecideUsPerContact.median * nat.contacts) / 1000;
@@ -176,7 +291,8 @@ function benchPlaybook(file, contacts, runs, native) {
     return {
       name,
       rows,
-      unsupported: rules.unsupported,
+      unsupported: [...rules.unsupported, ...(segs.unsupported ?? [])],
+      segments: segs.check,
       stages: sortKeys(stages),
       readiness: sortKeys(readiness),
       sameAsNative,
@@ -218,8 +334,9 @@ export async function runNodeBench({ native = null, log = console.log, table = t
   log(`node ${process.version} · rekindle ${version()} (wasm) · ${PEER} · seed ${SEED.toString(16)} · ${runs} runs after a warm-up`);
   log(`workload ${print}${native ? " (identical to the native run)" : ""}`);
   const results = [];
+  const ordered = timeOrdered(contacts);
   for (const file of playbookFiles()) {
-    const r = benchPlaybook(file, contacts, runs, native);
+    const r = benchPlaybook(file, contacts, runs, native, ordered);
     results.push(r);
     if (r.skipped) log(`${r.name}: skipped, ${r.skipped}`);
   }

@@ -11,6 +11,19 @@
 //   it computes fit (sum of matched rule points, clamped), readiness, and whether the MQL and SQL bars hold now.
 //   It computes no reasons, no stage history, no reactivation flag.
 // - rekindle folds raw events; json-logic never sees an event. `aggregate()` is timed separately.
+// Segments (`translateSegments` + `segmentAggregator`, the "segments per event" rows): every segment condition
+// of the playbook becomes one JsonLogic rule (segment references inlined), evaluated after each event over a
+// plain object that a plain-JS aggregator keeps up to date per contact, event by event (its time is the peer's
+// time). The aggregator keeps: the profile fields conditions read (last write wins, strings lower-cased, dates
+// as ms), per signal the last K instants that windowed conditions need (K = N for at_least N, N + 1 for at_most N,
+// as rekindle keeps), and the first and last instant. At `now` it derives the window counts and first/last ages;
+// JsonLogic does the comparisons (windows, ages, anniversaries with `%`, field ops) and the and/or/not.
+// Leaves JsonLogic cannot compute are fed with values **rekindle computed** (so they cost the peer nothing):
+// `lifecycle` (the re-engagement phase at now, from rekindle's decide), `stage`, `readiness`, `score`.
+// `rfm` is not translated (false; rekindle says unknown, so it is never compared). JsonLogic has no unknown:
+// a missing field or a short history makes a leaf false there, so memberships are compared only where rekindle's
+// answer is true or false (Kleene logic: a decided answer does not depend on how unknown leaves are filled).
+//
 // Fit rules follow rekindle's three-valued logic as far as JsonLogic allows: every op except exists/missing is
 // guarded with "field is set", so a missing field scores 0 as in rekindle. Type mismatches are not modelled
 // (the workload has none). Anything this translation does not know is listed in `unsupported`.
@@ -115,7 +128,7 @@ export function translate(playbook) {
     if (!["readiness", "mql", "sql"].includes(k)) unsupported.push(`stages.${k}`);
   }
   for (const k of Object.keys(playbook)) {
-    if (!["version", "signals", "scores", "stages"].includes(k)) unsupported.push(`${k} (rekindle decides it, json-logic does not)`);
+    if (!["version", "signals", "scores", "stages", "segments"].includes(k)) unsupported.push(`${k} (rekindle decides it, json-logic does not)`);
   }
   return { fit, verdict, fitFields, windows: wins, unsupported };
 }
@@ -159,5 +172,146 @@ export function aggregator(playbook, rules, now) {
       return n;
     });
     return { p, intent, fit: 0, w };
+  };
+}
+
+// ---- segments ----------------------------------------------------------------------------------------------
+
+const YEAR = 365 * 86_400_000;
+const STAGES = ["lead", "mql", "sql", "opportunity", "customer"];
+const list = (v) => (Array.isArray(v) ? v : [v]);
+const DATE_OPS = new Set(["before", "after", "within_last", "older_than"]);
+
+/**
+ * Every segment of a playbook as a JsonLogic rule over `{ now, p, n: [count per window leaf], first: {sig: ms},
+ * last: {sig: ms}, lifecycle, stage, stageRank, readiness, score }`, plus what the aggregator must keep.
+ */
+export function translateSegments(playbook) {
+  const unsupported = [];
+  const windows = [];          // { signal, withinMs } per windowed leaf, indexed by n[i]
+  const keep = new Map();      // signal → how many recent instants to keep
+  const fields = new Map();    // field → "date" | "value"
+  const rekindle = new Set();  // leaves fed from rekindle: lifecycle, stage, readiness, score
+  const defs = playbook.segments ?? {};
+  const done = new Map();
+  const age = (kind, sig) => ({ "-": [{ var: "now" }, { var: `${kind}.${sig}` }] });
+  const known = (kind, sig) => ({ "!=": [{ var: `${kind}.${sig}` }, null] });
+  const need = (sig, k) => keep.set(sig, Math.max(keep.get(sig) ?? 0, k));
+
+  const leaf = (c) => {
+    if (c.all) return { and: c.all.map(leaf) };
+    if (c.any) return { or: c.any.map(leaf) };
+    if (c.not) return { "!": leaf(c.not) };
+    if (c.segment !== undefined) return segment(c.segment);
+    if (c.field !== undefined) {
+      const date = DATE_OPS.has(c.op);
+      fields.set(c.field, date ? "date" : fields.get(c.field) ?? "value");
+      const f = { var: `p.${c.field}` };
+      if (c.op === "exists") return isSet(c.field);
+      if (c.op === "missing") return { "==": [f, null] };
+      const guard = (t) => ({ and: [isSet(c.field), t] });
+      if (c.op === "between") return guard({ "<=": [c.value[0], f, c.value[1]] });
+      if (date) {
+        const old = { "-": [{ var: "now" }, f] };
+        switch (c.op) {
+          case "before": return guard({ "<": [f, new Date(c.value).getTime()] });
+          case "after": return guard({ ">": [f, new Date(c.value).getTime()] });
+          case "within_last": return guard({ and: [{ ">=": [old, 0] }, { "<": [old, durationMs(c.value)] }] });
+          default: return guard({ ">=": [old, durationMs(c.value)] });
+        }
+      }
+      return guard(fitTest(c, unsupported));
+    }
+    if (c.signal !== undefined) {
+      windows.push({ signal: c.signal, withinMs: durationMs(c.within) });
+      const i = windows.length - 1;
+      if (c.at_most !== undefined) {
+        need(c.signal, c.at_most + 1);
+        return { "<=": [{ var: `n.${i}` }, c.at_most] };
+      }
+      need(c.signal, c.at_least ?? 1);
+      return { ">=": [{ var: `n.${i}` }, c.at_least ?? 1] };
+    }
+    for (const kind of ["last", "first"]) {
+      if (c[kind] === undefined) continue;
+      need(c[kind], 0);
+      const a = age(kind, c[kind]);
+      return c.more_than !== undefined
+        ? { and: [known(kind, c[kind]), { ">=": [a, durationMs(c.more_than)] }] }
+        : { and: [known(kind, c[kind]), { ">=": [a, 0] }, { "<": [a, durationMs(c.less_than)] }] };
+    }
+    if (c.anniversary !== undefined) {
+      need(c.anniversary, 0);
+      const a = age("first", c.anniversary);
+      return { and: [known("first", c.anniversary), { ">=": [a, YEAR] }, { "<": [{ "%": [a, YEAR] }, durationMs(c.within)] }] };
+    }
+    if (c.ever !== undefined) { need(c.ever, 0); return known("first", c.ever); }
+    if (c.never !== undefined) { need(c.never, 0); return { "==": [{ var: `first.${c.never}` }, null] }; }
+    if (c.lifecycle !== undefined) { rekindle.add("lifecycle"); return { in: [{ var: "lifecycle" }, list(c.lifecycle)] }; }
+    if (c.stage !== undefined) { rekindle.add("stage"); return { in: [{ var: "stage" }, list(c.stage)] }; }
+    if (c.stage_at_least !== undefined) {
+      rekindle.add("stage");
+      return { ">=": [{ var: "stageRank" }, STAGES.indexOf(c.stage_at_least)] };
+    }
+    if (c.readiness !== undefined) { rekindle.add("readiness"); return { in: [{ var: "readiness" }, list(c.readiness)] }; }
+    if (c.score !== undefined) {
+      rekindle.add("score");
+      const op = { ge: ">=", gt: ">", le: "<=", lt: "<" }[c.op];
+      return { [op]: [{ var: `score.${c.score}` }, c.value] };
+    }
+    unsupported.push(`segment condition ${JSON.stringify(c).slice(0, 60)}`);
+    return false;
+  };
+  const segment = (id) => {
+    if (!done.has(id)) done.set(id, leaf(defs[id].when));
+    return done.get(id);
+  };
+  const rules = Object.keys(defs).map((id) => ({ id, rule: segment(id) }));
+  return { rules, windows, keep, fields, rekindle: [...rekindle], unsupported };
+}
+
+/**
+ * A per-contact aggregator for `translateSegments` rules: `update(event)` folds one event (events arrive in time
+ * order), `view(now, fromRekindle)` builds the JsonLogic data object at `now`.
+ */
+export function segmentAggregator(playbook, seg) {
+  const match = matchers(playbook);
+  const tracked = [...seg.keep.keys()].map((sig) => ({ sig, test: match.get(sig) ?? (() => false), k: seg.keep.get(sig) }));
+  const fields = [...seg.fields];
+  return () => {
+    const p = {};
+    const recent = {};
+    const first = {};
+    const last = {};
+    return {
+      update(e) {
+        if (e.kind === "profile" && e.props) {
+          for (const [f, type] of fields) {
+            if (!(f in e.props)) continue;
+            const v = e.props[f];
+            if (v === null) delete p[f];
+            else p[f] = type === "date" ? (typeof v === "number" ? v : new Date(v).getTime()) : lower(v);
+          }
+        }
+        for (const t of tracked) {
+          if (!t.test(e)) continue;
+          if (first[t.sig] === undefined) first[t.sig] = e.at;
+          last[t.sig] = e.at;
+          if (t.k > 0) {
+            const r = (recent[t.sig] ??= []);
+            r.push(e.at);
+            if (r.length > t.k) r.shift();
+          }
+        }
+      },
+      view(now, fromRekindle = {}) {
+        const n = seg.windows.map((w) => {
+          let c = 0;
+          for (const t of recent[w.signal] ?? []) if (now - t >= 0 && now - t < w.withinMs) c += 1;
+          return c;
+        });
+        return { now, p, n, first, last, ...fromRekindle };
+      },
+    };
   };
 }
