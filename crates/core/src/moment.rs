@@ -105,6 +105,28 @@ impl Moment {
 /// How far ahead rekindle looks for the next flip (10 years): beyond it, "never" is the honest answer.
 pub(crate) const HORIZON: Span = Span::DAYS_3650;
 
+/// The lowest and highest intent reachable after `at` without new events: positive contributions can only
+/// fall (to their permanent part), negative ones only rise toward 0 (unless permanent).
+fn intent_bounds(playbook: &Playbook, state: &ContactState, at: Timestamp) -> (f64, f64) {
+    let (mut low, mut high) = (0.0, 0.0);
+    for rule in &playbook.intent.rules {
+        let (Some(acc), Some(signal)) = (state.rules.get(&rule.key), playbook.signals.get(rule.signal_index())) else {
+            continue;
+        };
+        let now = rule.contribution(acc, signal, at, &mut Sink::discard());
+        let permanent = rule.is_permanent();
+        if now >= 0.0 {
+            high += now;
+            low += if permanent { now } else { 0.0 };
+        } else {
+            low += now;
+            high += if permanent { now } else { 0.0 };
+        }
+    }
+    let clamp = |v: f64| playbook.intent.max.map_or(v, |m| if v > m { m } else { v });
+    (clamp(low), clamp(high))
+}
+
 /// Instants after `after` where scores jump on their own: intent rules expiring.
 pub(crate) fn score_breaks(playbook: &Playbook, state: &ContactState, after: Timestamp, out: &mut Vec<Timestamp>) {
     for rule in &playbook.intent.rules {
@@ -151,7 +173,22 @@ pub(crate) fn next_score_flip(
         }
         high
     };
-    if playbook.scores_only_fall() {
+    // Bounds on every future score: if even the highest and the lowest reachable scores give the same answer,
+    // nothing can flip and no probe is needed (holds is a threshold test, monotone in each score).
+    let fit_now = fixed_fit.unwrap_or_else(|| playbook.fit.score(&state.profile, after, &mut Sink::discard()));
+    if fixed_fit.is_some() {
+        let (low, high) = intent_bounds(playbook, state, after);
+        let bound = |intent: f64| holds(&Scores { fit: fit_now, intent, total: fit_now + intent });
+        if bound(low) == initial && bound(high) == initial {
+            return None;
+        }
+    }
+    // Monotone when fit is fixed and no negative contribution is still rising toward 0 for this contact
+    // (a playbook with a negative rule is monotone for every contact that never triggered it).
+    let rising = playbook.intent.rules.iter().any(|rule| {
+        rule.points < 0.0 && !rule.is_permanent() && state.rules.get(&rule.key).is_some_and(|acc| acc.value < 0.0)
+    });
+    if fixed_fit.is_some() && !rising {
         return (at(end) != initial).then(|| bisect(after, end));
     }
     let mut probes: Vec<Timestamp> = Vec::new();

@@ -127,10 +127,9 @@ pub(crate) fn on_instant(playbook: &Playbook, state: &mut ContactState, at: Time
     if playbook.sequences.is_empty() || state.activity.erased.is_some() {
         return;
     }
-    let m = crate::moment::Moment::later(playbook, state, at);
     for seq in &playbook.sequences {
         let current = state.enrolments.get(&seq.key).cloned();
-        let next = run::at_instant(playbook, seq, state, &m, current.clone());
+        let next = run::at_instant(playbook, seq, state, at, current.clone());
         if next != current {
             if let Some(e) = next {
                 state.enrolments.insert(seq.key, e);

@@ -16,6 +16,16 @@ export function decodeTape(bytes) {
       scale *= 128;
     }
   };
+  // Short ASCII strings (keys, tags, ids, paths) without TextDecoder: its per-call cost dominates small strings.
+  const ascii = (from, len) => {
+    let s = "";
+    for (let i = from; i < from + len; i++) {
+      const c = bytes[i];
+      if (c > 0x7f) return null;
+      s += String.fromCharCode(c);
+    }
+    return s;
+  };
   const read = () => {
     const tag = bytes[at++];
     switch (tag) {
@@ -32,10 +42,11 @@ export function decodeTape(bytes) {
       }
       case 4: {
         const len = varint();
-        const s = utf8.decode(bytes.subarray(at, at + len));
+        const s = len <= 64 ? ascii(at, len) : null;
+        const text = s ?? utf8.decode(bytes.subarray(at, at + len));
         at += len;
-        table.push(s);
-        return s;
+        table.push(text);
+        return text;
       }
       case 5: {
         const list = [];

@@ -92,7 +92,7 @@ fn done_ids(seq: &Sequence, e: &Enrolment) -> Vec<String> {
 
 /// Why the run stopped, re-judged at its stop instant.
 fn stopped_by(pb: &Playbook, seq: &Sequence, state: &ContactState, e: &Enrolment, at: Timestamp) -> Option<String> {
-    let cause = stop_cause(pb, seq, state, e, &Moment::later(pb, state, at));
+    let cause = stop_cause(pb, seq, state, e, at);
     cause.or(seq.inactive_stop.map(|_| StopCause::Inactive)).map(|c| c.label())
 }
 

@@ -8,7 +8,6 @@ use alloc::vec::Vec;
 
 use super::{Anchor, Sequence, Step};
 use crate::field::Truth;
-use crate::moment::Moment;
 use crate::playbook::Playbook;
 use crate::segment::condition::Cond;
 use crate::segment::eval::Cx;
@@ -88,8 +87,7 @@ pub(crate) enum Transition {
 }
 
 fn eval_at(pb: &Playbook, state: &ContactState, cond: &Cond, t: Timestamp) -> Truth {
-    let m = Moment::later(pb, state, t);
-    cond.eval(&mut Cx::new(pb, state, &m))
+    cond.eval(&mut Cx::lazy(pb, state, t))
 }
 
 /// When the step was sent in this run, if it was.
@@ -181,9 +179,9 @@ pub(crate) fn stop_cause(
     seq: &Sequence,
     state: &ContactState,
     e: &Enrolment,
-    m: &Moment,
+    t: Timestamp,
 ) -> Option<StopCause> {
-    let mut cx = Cx::new(pb, state, m);
+    let mut cx = Cx::lazy(pb, state, t);
     if let Some(c) = seq.stop.iter().find(|c| c.eval(&mut cx).holds()) {
         return Some(StopCause::Condition(String::from(c.path())));
     }
@@ -193,10 +191,10 @@ pub(crate) fn stop_cause(
         .into_iter()
         .filter(|c| seq.steps.iter().any(|s| s.channel == *c && done_at(e, s).is_none()))
         .collect();
-    if !needed.is_empty() && needed.iter().all(|c| state.suppression.get(*c).is_some_and(|d| d.at <= m.at)) {
+    if !needed.is_empty() && needed.iter().all(|c| state.suppression.get(*c).is_some_and(|d| d.at <= t)) {
         return Some(StopCause::OptOut(needed));
     }
-    inactivity_deadline(seq, state, e).filter(|d| *d <= m.at).map(|_| StopCause::Inactive)
+    inactivity_deadline(seq, state, e).filter(|d| *d <= t).map(|_| StopCause::Inactive)
 }
 
 fn enrol(previous: Option<Enrolment>, t: Timestamp) -> Enrolment {
@@ -217,27 +215,25 @@ fn enrol_checked(
     t: Timestamp,
 ) -> Enrolment {
     let mut e = enrol(previous, t);
-    let m = Moment::later(pb, state, t);
-    if stop_cause(pb, seq, state, &e, &m).is_some() {
+    if stop_cause(pb, seq, state, &e, t).is_some() {
         e.stopped_at = Some(t);
     }
     e
 }
 
-/// The level check at an event instant (its events folded): enrol, stop or re-enrol at `m.at`.
+/// The level check at an event instant (its events folded): enrol, stop or re-enrol at `t`.
 pub(crate) fn at_instant(
     pb: &Playbook,
     seq: &Sequence,
     state: &ContactState,
-    m: &Moment,
+    t: Timestamp,
     e: Option<Enrolment>,
 ) -> Option<Enrolment> {
-    let t = m.at;
-    let starts = || seq.start.eval(&mut Cx::new(pb, state, m)).holds();
+    let starts = || seq.start.eval(&mut Cx::lazy(pb, state, t)).holds();
     match phase(pb, seq, state, e.as_ref(), t) {
         Phase::NotEnrolled if starts() => Some(enrol_checked(pb, seq, state, e, t)),
         Phase::Active => e.map(|mut run| {
-            if stop_cause(pb, seq, state, &run, m).is_some() {
+            if stop_cause(pb, seq, state, &run, t).is_some() {
                 run.stopped_at = Some(t);
             }
             run
@@ -257,9 +253,12 @@ fn first_of(mut candidates: Vec<Timestamp>, holds: impl Fn(Timestamp) -> bool) -
 }
 
 /// The instants after `cursor` at which `cond` may flip on its own.
+/// Only conditions that can turn true with time alone are searched: a windowed "at least", a stage or an
+/// `ever` cannot start (or stop) a run between events, so most playbooks skip the search entirely.
 fn flips(pb: &Playbook, state: &ContactState, cond: &Cond, cursor: Timestamp, out: &mut Vec<Timestamp>) {
-    let m = Moment::later(pb, state, cursor);
-    cond.changes_after(&Cx::new(pb, state, &m), cursor, out, 0);
+    if cond.may_rise(pb) {
+        cond.changes_after(&Cx::lazy(pb, state, cursor), cursor, out, 0);
+    }
 }
 
 /// The first time-driven transition of the run in `(cursor, until)` (`until` included when `inclusive`).
@@ -290,7 +289,7 @@ pub(crate) fn next_transition(
             }
             c.extend(inactivity_deadline(seq, state, e));
             c.retain(|t| in_range(*t) && done.is_none_or(|d| *t < d));
-            let stop = first_of(c, |t| stop_cause(pb, seq, state, e, &Moment::later(pb, state, t)).is_some());
+            let stop = first_of(c, |t| stop_cause(pb, seq, state, e, t).is_some());
             stop.map(|t| (t, Transition::Stop)).or(done.map(|d| (d, Transition::Complete)))
         }
         Phase::Ended { at, .. } => {

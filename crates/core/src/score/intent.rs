@@ -116,6 +116,11 @@ impl IntentRule {
         value
     }
 
+    /// Whether the rule's points stay forever (no decay, no expiry).
+    pub(crate) fn is_permanent(&self) -> bool {
+        self.decay == Decay::None && self.expire_after.is_none()
+    }
+
     /// The signal this rule counts.
     pub(crate) fn signal_index(&self) -> usize {
         self.signal

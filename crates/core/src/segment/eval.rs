@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 
 use super::condition::{Age, Bound, Cond};
 use crate::explain::UnknownCause;
+use crate::field::FieldTest;
 use crate::field::Truth;
 use crate::moment::{next_score_flip, Moment};
 use crate::playbook::Playbook;
@@ -280,6 +281,46 @@ impl Cond {
                 let holds = move |s: &crate::stage::Scores| cmp.holds(s.get(kind));
                 push(out, next_score_flip(cx.pb, cx.state, after, &holds));
             }
+        }
+    }
+}
+
+impl Cond {
+    /// Whether this condition can turn from false to true with time alone (no new events): windows of
+    /// "at most N" emptying, "more than D ago" elapsing, decay pulling a score under a ceiling, a lifecycle
+    /// phase changing. Lets callers skip searching for an entry that cannot happen.
+    pub(crate) fn may_rise(&self, pb: &Playbook) -> bool {
+        self.drifts(pb, true)
+    }
+
+    /// `polarity` true: can it become true with time alone; false: can it become false.
+    fn drifts(&self, pb: &Playbook, polarity: bool) -> bool {
+        let falls_only = pb.scores_only_fall();
+        match self {
+            Cond::All(_, list) | Cond::Any(_, list) => list.iter().any(|c| c.drifts(pb, polarity)),
+            Cond::Not(_, c) => c.drifts(pb, !polarity),
+            Cond::Field { test, .. } => match test {
+                FieldTest::WithinLast(_) => !polarity,
+                FieldTest::OlderThan(_) => polarity,
+                _ => false,
+            },
+            Cond::Count { bound: Bound::AtLeast(_), .. } => !polarity,
+            // "At most N" rises as events leave the window, and as a short history grows long enough.
+            Cond::Count { bound: Bound::AtMost(_), .. } => polarity,
+            Cond::Last { age, .. } | Cond::First { age, .. } => match age {
+                Age::MoreThan(_) => polarity,
+                Age::LessThan(_) => !polarity,
+            },
+            Cond::Anniversary { .. } | Cond::Lifecycle { .. } => true,
+            Cond::Ever { .. } | Cond::Stage { .. } | Cond::StageAtLeast { .. } | Cond::Rfm { .. } => false,
+            Cond::Segment { index, .. } => pb.segments.get(*index).is_some_and(|s| s.when.drifts(pb, polarity)),
+            // Scores that only fall: "≥" can only become false, "≤" only true, readiness only cooler.
+            Cond::Score { cmp, .. } => {
+                let ceiling =
+                    matches!(cmp, crate::segment::condition::Cmp::Le(_) | crate::segment::condition::Cmp::Lt(_));
+                !falls_only || ceiling == polarity
+            }
+            Cond::Readiness { .. } => true,
         }
     }
 }
