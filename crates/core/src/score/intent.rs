@@ -45,8 +45,6 @@ pub struct Accumulator {
     pub last: Timestamp,
     /// Matching events since the last expiry.
     pub count: u32,
-    /// Points granted by those events, before decay and cap.
-    pub granted: f64,
     /// Whether the cap clipped the value.
     pub capped: bool,
 }
@@ -58,7 +56,7 @@ impl IntentRule {
 
     /// Folds one matching event at `t` into the accumulator.
     pub(crate) fn grant(&self, acc: Option<Accumulator>, t: Timestamp) -> Accumulator {
-        let fresh = Accumulator { value: 0.0, last: t, count: 0, granted: 0.0, capped: false };
+        let fresh = Accumulator { value: 0.0, last: t, count: 0, capped: false };
         let mut acc = match acc {
             Some(a) if t >= a.last && self.expired(a.last, t) => fresh,
             Some(a) => a,
@@ -74,7 +72,6 @@ impl IntentRule {
             acc.value += self.decay.apply(self.points, acc.last.since(t));
         }
         acc.count = acc.count.saturating_add(1);
-        acc.granted += self.points;
         if let Some(cap) = self.cap {
             if acc.value > cap {
                 acc.value = cap;
@@ -108,7 +105,7 @@ impl IntentRule {
             id: self.id.clone(),
             signal: signal.id.clone(),
             count: acc.count,
-            points: acc.granted,
+            points: f64::from(acc.count) * self.points,
             decayed_to: value,
             last_at: acc.last,
             capped: acc.capped,
@@ -231,7 +228,7 @@ mod tests {
             acc = Some(r.grant(acc, day(1)));
         }
         let acc = acc.unwrap_or_else(|| r.grant(None, day(1)));
-        assert_eq!((acc.value, acc.capped, acc.count, acc.granted), (25.0, true, 3, 30.0));
+        assert_eq!((acc.value, acc.capped, acc.count), (25.0, true, 3));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! Layout v1: a version byte, then sections in a fixed order. Integers are LEB128 varints unless noted;
 //! instants are stored as `base − t` (`base` = the latest event), so they stay small; optional values carry a
-//! presence byte. Sections: base, profile, intent rules (`u32` key, `f64` value, …), signals (`u32` key,
+//! presence byte. Sections: base, profile, intent rules (`u32` key, `f64` value, last, count, capped; points granted = count × the rule's points), signals (`u32` key,
 //! count, first, recent instants, day buckets), funnel, first seen, lifecycle facts, do-not-contact per channel,
 //! consents and preferences, marketing sends per channel, nurture enrolments, deal, recycle, handoff attribution
 //! (first UTM touch with its texts, last interactions: kind code, optional signal key, instant).
@@ -65,7 +65,6 @@ impl ContactState {
             w.f64(a.value);
             w.instant(a.last);
             w.varint(u64::from(a.count));
-            w.f64(a.granted);
             w.out.push(u8::from(a.capped));
         }
         w.varint(self.signals.len() as u64);
@@ -219,9 +218,8 @@ fn decode(bytes: &[u8]) -> Result<ContactState, StateError> {
         let value = r.finite()?;
         let last = r.instant()?;
         let count = r.u32_varint()?;
-        let granted = r.finite()?;
         let capped = r.flag("capped flag")?;
-        state.rules.insert(key, Accumulator { value, last, count, granted, capped });
+        state.rules.insert(key, Accumulator { value, last, count, capped });
     }
     for _ in 0..r.count()? {
         let key = r.u32()?;
@@ -529,8 +527,7 @@ mod tests {
         s.updated_at = Some(t(1_764_547_200_000));
         s.profile.insert("role".into(), Scalar::Str("VP".into()));
         s.profile.insert("company_size".into(), Scalar::Num(120.0));
-        s.rules
-            .insert(7, Accumulator { value: 21.5, last: t(1_764_547_200_000), count: 2, granted: 30.0, capped: false });
+        s.rules.insert(7, Accumulator { value: 21.5, last: t(1_764_547_200_000), count: 2, capped: false });
         s.signals.insert(
             9,
             SignalTrack {

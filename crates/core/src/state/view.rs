@@ -163,7 +163,7 @@ impl ContactState {
                     value: a.value,
                     last_at: a.last,
                     count: a.count,
-                    granted: a.granted,
+                    granted: f64::from(a.count) * r.points,
                     capped: a.capped,
                 })
             })
