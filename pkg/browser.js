@@ -30,4 +30,4 @@ export function saveState(key, bytes) {
 /** Removes the state saved under `key`; false when storage is unavailable. */
 export const clearState = (key) => call(() => gen.clearState(keyArg(key)));
 
-export { ERROR_CODES, Engine, RekindleError, init, version } from "./facade.js";
+export { Contact, ERROR_CODES, Engine, RekindleError, init, version } from "./facade.js";

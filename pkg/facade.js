@@ -187,7 +187,10 @@ export class Engine {
     }
     this.#inner = call(() => new gen.Engine(value));
     this.#generation = generation;
+    this.#segmentIds = call(() => this.#inner.segmentIds());
   }
+
+  #segmentIds = [];
 
   #use(fn) {
     return call(() => {
@@ -227,7 +230,17 @@ export class Engine {
   segments(state, options) {
     const bytes = stateArg(state, { optional: true });
     const now = nowArg(options);
-    return this.#use((inner) => inner.segments(bytes, now));
+    return memberships(this.#segmentIds, this.#use((inner) => inner.segmentCodes(bytes, now)));
+  }
+
+  /**
+   * Opens one contact held in wasm memory (null for a new one). Folding and deciding on it skip decoding and
+   * encoding the state bytes on every call: the fast path for per-event work. Free it (or `using`) when done.
+   */
+  contact(state) {
+    const bytes = stateArg(state, { optional: true });
+    const inner = this.#use((engine) => engine.contact(bytes));
+    return new Contact(inner, generation, this.#segmentIds);
   }
 
   /** decide(fold(null, events), options) in one call. */
@@ -247,6 +260,79 @@ export class Engine {
     const inner = this.#inner;
     this.#inner = null;
     // A handle from a replaced instance points into memory that no longer exists: drop it, never free it.
+    if (inner !== null && this.#generation === generation && ready) inner.free();
+  }
+
+  [dispose]() {
+    this.free();
+  }
+}
+
+/** Segment codes (0 out, 1 in, 2 unknown) as `{ [segmentId]: true | false | null }`. */
+function memberships(ids, codes) {
+  const out = {};
+  for (let i = 0; i < ids.length; i++) out[ids[i]] = codes[i] === 2 ? null : codes[i] === 1;
+  return out;
+}
+
+/** One contact's state in wasm memory, opened with `engine.contact(state)`. */
+export class Contact {
+  #inner;
+  #generation;
+  #segmentIds;
+
+  /** @internal use `engine.contact(state)` */
+  constructor(inner, at, segmentIds) {
+    this.#inner = inner;
+    this.#generation = at;
+    this.#segmentIds = segmentIds;
+  }
+
+  #use(fn) {
+    return call(() => {
+      if (this.#inner === null || this.#generation !== generation) {
+        throw new RekindleError("E_DISPOSED", "this Contact was freed (or lost to a wasm restart); open it again");
+      }
+      return fn(this.#inner);
+    });
+  }
+
+  /** Folds events into the contact. */
+  fold(events) {
+    this.#use((inner) => inner.fold(events));
+  }
+
+  /** Folds events and returns the segments entered or exited: `[{ segment, change, at }]`. */
+  update(events) {
+    return this.#use((inner) => inner.update(events));
+  }
+
+  /** The decision at `options.now` (default Date.now()). */
+  decide(options) {
+    const now = nowArg(options);
+    return this.#use((inner) => inner.decide(now));
+  }
+
+  /** Segment memberships only: `{ [segmentId]: true | false | null }`. */
+  segments(options) {
+    const now = nowArg(options);
+    return memberships(this.#segmentIds, this.#use((inner) => inner.segmentCodes(now)));
+  }
+
+  /** The state's compact bytes, to store (cookie, localStorage, database). */
+  toBytes() {
+    return this.#use((inner) => inner.toBytes());
+  }
+
+  /** A readable view of the state. */
+  inspect() {
+    return this.#use((inner) => inner.inspect());
+  }
+
+  /** Releases the wasm memory. Idempotent; afterwards every method throws E_DISPOSED. */
+  free() {
+    const inner = this.#inner;
+    this.#inner = null;
     if (inner !== null && this.#generation === generation && ready) inner.free();
   }
 

@@ -841,6 +841,23 @@ export declare class Engine {
   segments(state: Uint8Array | null | undefined, options?: DecideOptions): SegmentMemberships;
 
   /**
+   * Opens one contact held in wasm memory (`null` for a new contact). Its methods skip decoding and encoding
+   * the state bytes on every call — the fast path for per-event work (a tracker, a webhook stream, a batch).
+   * Call `toBytes()` to persist, and `free()` (or `using`) when done.
+   *
+   * @example
+   * const contact = engine.contact(saved);
+   * for (const e of events) contact.fold([e]);
+   * const { readiness } = contact.decide({ now: Date.now() });
+   * save(contact.toBytes());
+   * contact.free();
+   * @throws {RekindleError} E_INPUT_INVALID when `state` is not a Uint8Array or null.
+   * @throws {RekindleError} E_STATE_INVALID when `state` is truncated, corrupt or of an unknown version.
+   * @throws {RekindleError} E_DISPOSED after the engine's free().
+   */
+  contact(state?: Uint8Array | null): Contact;
+
+  /**
    * `decide(fold(null, events), options)` in one call.
    *
    * @example
@@ -870,6 +887,72 @@ export declare class Engine {
   free(): void;
 
   /** Same as free(), so `using engine = new Engine(playbook)` frees at the end of the scope. */
+  [Symbol.dispose](): void;
+}
+
+/** One contact's state held in wasm memory; opened with `engine.contact(state)`. */
+export declare class Contact {
+  private constructor();
+
+  /**
+   * Folds events into the contact.
+   * @example
+   * contact.fold([{ at: Date.now(), kind: "page_view", props: { path: "/pricing" } }]);
+   * @throws {RekindleError} E_INPUT_INVALID naming the bad event field (`events[0].at`).
+   * @throws {RekindleError} E_DISPOSED after free().
+   */
+  fold(events: readonly ContactEvent[]): void;
+
+  /**
+   * Folds events and returns the segments the contact entered or exited.
+   * @example
+   * for (const d of contact.update(events)) console.log(d.change, d.segment);
+   * @throws {RekindleError} E_INPUT_INVALID naming the bad event field.
+   * @throws {RekindleError} E_DISPOSED after free().
+   */
+  update(events: readonly ContactEvent[]): Update["deltas"];
+
+  /**
+   * The decision at `options.now` (default `Date.now()`), as `engine.decide(contact.toBytes(), options)`.
+   * @example
+   * const { stage, reasons } = contact.decide({ now: Date.now() });
+   * @throws {RekindleError} E_INPUT_INVALID when `options.now` is not whole epoch milliseconds.
+   * @throws {RekindleError} E_DISPOSED after free().
+   */
+  decide(options?: DecideOptions): Decision;
+
+  /**
+   * Segment memberships only: `{ [segmentId]: true | false | null }`.
+   * @example
+   * if (contact.segments().pricing_intent) showPricingBanner();
+   * @throws {RekindleError} E_DISPOSED after free().
+   */
+  segments(options?: DecideOptions): SegmentMemberships;
+
+  /**
+   * The state's compact, versioned bytes, to store.
+   * @example
+   * localStorage.setItem("state", btoa(String.fromCharCode(...contact.toBytes())));
+   * @throws {RekindleError} E_DISPOSED after free().
+   */
+  toBytes(): Uint8Array;
+
+  /**
+   * A readable view of the state.
+   * @example
+   * console.table(contact.inspect().rules);
+   * @throws {RekindleError} E_DISPOSED after free().
+   */
+  inspect(): StateView;
+
+  /**
+   * Releases the wasm memory; idempotent.
+   * @example
+   * contact.free();
+   */
+  free(): void;
+
+  /** Same as free(), for `using contact = engine.contact(saved)`. */
   [Symbol.dispose](): void;
 }
 

@@ -6,4 +6,4 @@ import { install } from "./facade.js";
 const wasmUrl = new URL("./gen/edge/rekindle_wasm_bg.wasm", import.meta.url);
 install(gen, () => gen.initSync({ module: readFileSync(wasmUrl) }), { sync: true });
 
-export { ERROR_CODES, Engine, RekindleError, init, version } from "./facade.js";
+export { Contact, ERROR_CODES, Engine, RekindleError, init, version } from "./facade.js";

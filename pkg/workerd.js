@@ -6,4 +6,4 @@ import { install } from "./facade.js";
 
 install(gen, () => gen.initSync({ module: wasm }), { sync: true });
 
-export { ERROR_CODES, Engine, RekindleError, init, version } from "./facade.js";
+export { Contact, ERROR_CODES, Engine, RekindleError, init, version } from "./facade.js";

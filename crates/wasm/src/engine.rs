@@ -1,14 +1,30 @@
 //! `Engine`: a compiled playbook. Build once per page or isolate, then fold and decide many times.
 
-use rekindle_core::{decide, ContactState, Playbook};
+use std::rc::Rc;
+
+use rekindle_core::field::Truth;
+use rekindle_core::{decide, ContactState, Playbook, Timestamp};
 use wasm_bindgen::prelude::*;
 
+use crate::contact::JsContact;
 use crate::convert;
 
-/// A compiled playbook (JS class `Engine`).
+/// A compiled playbook (JS class `Engine`). Shared with the contacts it opens, hence the `Rc`.
 #[wasm_bindgen(js_name = Engine)]
 pub struct JsEngine {
-    playbook: Playbook,
+    playbook: Rc<Playbook>,
+}
+
+/// Segment truths as bytes in playbook order: 0 out, 1 in, 2 unknown (the facade names them).
+pub(crate) fn segment_codes(playbook: &Playbook, state: &ContactState, now: Timestamp) -> Vec<u8> {
+    rekindle_core::segment::memberships_at(playbook, state, now)
+        .into_iter()
+        .map(|(_, truth)| match truth {
+            Truth::False => 0,
+            Truth::True => 1,
+            Truth::Unknown(_) => 2,
+        })
+        .collect()
 }
 
 #[wasm_bindgen(js_class = Engine)]
@@ -17,7 +33,7 @@ impl JsEngine {
     #[wasm_bindgen(constructor)]
     pub fn new(playbook: JsValue) -> Result<JsEngine, JsValue> {
         let value = convert::value(playbook, "playbook")?;
-        Ok(JsEngine { playbook: Playbook::parse(&value).map_err(crate::Error::from)? })
+        Ok(JsEngine { playbook: Rc::new(Playbook::parse(&value).map_err(crate::Error::from)?) })
     }
 
     /// Folds events into a state (`undefined` = fresh) and returns the new state's bytes.
@@ -53,21 +69,24 @@ impl JsEngine {
         Ok(convert::to_js(&decide(&self.playbook, &state, now))?)
     }
 
-    /// Segment memberships at `now` only (no reasons, no next flips): `{ "<segment id>": true | false | null }`,
-    /// `null` when the condition cannot be decided. The cheap call for classifying a visitor.
-    pub fn segments(&self, state: Option<Vec<u8>>, now: f64) -> Result<JsValue, JsValue> {
+    /// Segment memberships at `now` only (no reasons, no next flips), as `segmentIds()`-ordered codes: 0 out,
+    /// 1 in, 2 unknown. The cheap call for classifying a visitor.
+    #[wasm_bindgen(js_name = segmentCodes)]
+    pub fn segment_codes(&self, state: Option<Vec<u8>>, now: f64) -> Result<Vec<u8>, JsValue> {
         let state = convert::state(state)?;
-        let out = js_sys::Object::new();
-        for (id, truth) in rekindle_core::segment::memberships_at(&self.playbook, &state, convert::now(now)?) {
-            let value = match truth {
-                rekindle_core::field::Truth::True => JsValue::TRUE,
-                rekindle_core::field::Truth::False => JsValue::FALSE,
-                rekindle_core::field::Truth::Unknown(_) => JsValue::NULL,
-            };
-            // A fresh plain object: Reflect.set cannot fail on it.
-            let _ = js_sys::Reflect::set(&out, &JsValue::from_str(id), &value);
-        }
-        Ok(out.into())
+        Ok(segment_codes(&self.playbook, &state, convert::now(now)?))
+    }
+
+    /// The segment ids, in playbook order.
+    #[wasm_bindgen(js_name = segmentIds)]
+    pub fn segment_ids(&self) -> Vec<String> {
+        self.playbook.segments().iter().map(|s| s.id().to_owned()).collect()
+    }
+
+    /// Opens a contact held in wasm memory (`undefined` = fresh): folding and deciding on it skip the state
+    /// bytes' decode and encode on every call.
+    pub fn contact(&self, state: Option<Vec<u8>>) -> Result<JsContact, JsValue> {
+        Ok(JsContact::new(Rc::clone(&self.playbook), convert::state(state)?))
     }
 
     /// A readable view of a state, ids resolved through this playbook.

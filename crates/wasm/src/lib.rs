@@ -4,6 +4,7 @@
 //! and converts the result. The hand-written facade in `pkg/` wraps this module; users never import it.
 //! Two builds come from this crate: `edge` (Node, workerd) and `web` (`--features browser`, adds storage).
 
+mod contact;
 mod convert;
 mod engine;
 mod error;
@@ -12,6 +13,7 @@ mod tape;
 #[cfg(feature = "browser")]
 mod browser;
 
+pub use contact::JsContact;
 pub use engine::JsEngine;
 pub use error::Error;
 

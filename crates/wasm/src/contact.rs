@@ -1,0 +1,61 @@
+//! `Contact`: one contact's state held in wasm memory. For per-event work (a tracker, a stream of webhooks,
+//! a batch) it saves decoding and encoding the state bytes on every call; `toBytes()` persists it.
+
+use std::rc::Rc;
+
+use rekindle_core::{decide, ContactState, Playbook};
+use wasm_bindgen::prelude::*;
+
+use crate::convert;
+
+/// A contact's state and the playbook it is read with (JS class `Contact`).
+#[wasm_bindgen(js_name = Contact)]
+pub struct JsContact {
+    playbook: Rc<Playbook>,
+    state: ContactState,
+}
+
+impl JsContact {
+    pub(crate) fn new(playbook: Rc<Playbook>, state: ContactState) -> JsContact {
+        JsContact { playbook, state }
+    }
+}
+
+#[wasm_bindgen(js_class = Contact)]
+impl JsContact {
+    /// Folds events into the held state.
+    pub fn fold(&mut self, events: JsValue) -> Result<(), JsValue> {
+        let events = convert::events(events)?;
+        self.state.fold(&self.playbook, &events);
+        Ok(())
+    }
+
+    /// Folds events and returns the segment enter/exit deltas.
+    pub fn update(&mut self, events: JsValue) -> Result<JsValue, JsValue> {
+        let events = convert::events(events)?;
+        let deltas = self.state.fold_with_deltas(&self.playbook, &events);
+        Ok(convert::to_js(&deltas)?)
+    }
+
+    /// The decision at `now` (epoch ms).
+    pub fn decide(&self, now: f64) -> Result<JsValue, JsValue> {
+        Ok(convert::to_js(&decide(&self.playbook, &self.state, convert::now(now)?))?)
+    }
+
+    /// Segment truths at `now` as codes in `segmentIds()` order: 0 out, 1 in, 2 unknown.
+    #[wasm_bindgen(js_name = segmentCodes)]
+    pub fn segment_codes(&self, now: f64) -> Result<Vec<u8>, JsValue> {
+        Ok(crate::engine::segment_codes(&self.playbook, &self.state, convert::now(now)?))
+    }
+
+    /// The state's compact bytes (for a cookie, localStorage or a store).
+    #[wasm_bindgen(js_name = toBytes)]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.state.to_bytes()
+    }
+
+    /// A readable view of the state.
+    pub fn inspect(&self) -> Result<JsValue, JsValue> {
+        Ok(convert::to_js(&self.state.view(&self.playbook))?)
+    }
+}

@@ -1,0 +1,77 @@
+// engine.contact(): a contact's state held in wasm memory gives exactly what the stateless calls give, event by
+// event, and follows the same lifetime rules (free, dispose, E_DISPOSED).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Contact, Engine, RekindleError } from "rekindle";
+import { EXAMPLE_PLAYBOOKS, examplePlaybook, seededContacts } from "./contacts.mjs";
+import { NOW } from "./fixtures.mjs";
+
+for (const name of EXAMPLE_PLAYBOOKS) {
+  test(`a held contact folds, decides and classifies exactly like the state-bytes API (${name})`, () => {
+    const engine = new Engine(examplePlaybook(name));
+    try {
+      for (const { events } of seededContacts(examplePlaybook(name), { seed: 7, count: 12, now: NOW })) {
+        const sorted = [...events].sort((a, b) => a.at - b.at);
+        const contact = engine.contact(null);
+        assert.ok(contact instanceof Contact);
+        let bytes = null;
+        for (const e of sorted) {
+          const deltasHeld = contact.update([e]);
+          const stateless = engine.update(bytes, [e]);
+          bytes = stateless.state;
+          assert.deepEqual(deltasHeld, stateless.deltas, "same enter/exit deltas");
+          assert.deepEqual(contact.segments({ now: e.at }), engine.segments(bytes, { now: e.at }));
+        }
+        assert.deepEqual(contact.toBytes(), bytes, "same state bytes");
+        assert.deepEqual(contact.decide({ now: NOW }), engine.decide(bytes, { now: NOW }));
+        assert.deepEqual(contact.inspect(), engine.inspect(bytes));
+        contact.free();
+      }
+    } finally {
+      engine.free();
+    }
+  });
+}
+
+test("a contact opened from saved bytes continues where they left off", () => {
+  const engine = new Engine(examplePlaybook("saas"));
+  const events = [
+    { at: NOW - 3_600_000, kind: "page_view", props: { path: "/pricing" } },
+    { at: NOW - 60_000, kind: "page_view", props: { path: "/pricing" } },
+  ];
+  const saved = engine.fold(null, events.slice(0, 1));
+  const contact = engine.contact(saved);
+  contact.fold(events.slice(1));
+  assert.deepEqual(contact.toBytes(), engine.fold(null, events));
+  contact.free();
+  engine.free();
+});
+
+test("a freed contact, or one of a freed engine's, throws E_DISPOSED; free is idempotent", () => {
+  const engine = new Engine(examplePlaybook("saas"));
+  const contact = engine.contact();
+  contact.free();
+  contact.free();
+  assert.throws(() => contact.decide({ now: NOW }), (e) => e instanceof RekindleError && e.code === "E_DISPOSED");
+  const disposed = engine.contact();
+  disposed[Symbol.dispose]();
+  assert.throws(() => disposed.toBytes(), (e) => e.code === "E_DISPOSED");
+  engine.free();
+  assert.throws(() => engine.contact(), (e) => e.code === "E_DISPOSED");
+});
+
+test("bad input to a contact is located and leaves its state untouched", () => {
+  const engine = new Engine(examplePlaybook("saas"));
+  const contact = engine.contact();
+  contact.fold([{ at: NOW, kind: "page_view", props: { path: "/pricing" } }]);
+  const before = contact.toBytes();
+  assert.throws(
+    () => contact.fold([{ at: "yesterday", kind: "page_view" }]),
+    (e) => e instanceof RekindleError && e.code === "E_INPUT_INVALID" && e.path === "events[0].at",
+  );
+  assert.throws(() => contact.decide({ now: 1.5 }), (e) => e.code === "E_INPUT_INVALID" && e.path === "options.now");
+  assert.throws(() => engine.contact(new Uint8Array([9, 9])), (e) => e.code === "E_STATE_INVALID");
+  assert.deepEqual(contact.toBytes(), before);
+  contact.free();
+  engine.free();
+});
