@@ -31,3 +31,15 @@ test("firstJsBlock finds the first js block and ignores other languages", () => 
   assert.equal(firstJsBlock(md), "console.log(1);\n");
   assert.equal(firstJsBlock("no code"), null);
 });
+
+test("the README's error table, the TypeScript ErrorCode union and ERROR_CODES list the same codes in order", async () => {
+  const { ERROR_CODES } = await import("rekindle");
+  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+  const table = [...readme.matchAll(/^\| `(E_[A-Z_]+)` \|/gm)].map((m) => m[1]);
+  const dts = readFileSync(join(repoRoot, "pkg", "index.d.ts"), "utf8");
+  const union = dts.match(/export type ErrorCode =([\s\S]*?);/);
+  assert.ok(union, "index.d.ts declares `export type ErrorCode = …;`");
+  const typed = [...union[1].matchAll(/"(E_[A-Z_]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(table, [...ERROR_CODES], "README table");
+  assert.deepEqual(typed, [...ERROR_CODES], "TypeScript union");
+});
