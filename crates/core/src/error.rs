@@ -37,6 +37,14 @@ pub enum Error {
     /// A serialised contact state could not be read.
     #[error("state: {0}")]
     InvalidState(StateError),
+    /// A vendor webhook body or export cannot be decoded as a whole (not JSON, not the vendor's shape).
+    #[error("{at}: {reason}")]
+    InvalidImport {
+        /// Where, e.g. `body:1:17` or `Message`.
+        at: String,
+        /// What was expected and what arrived.
+        reason: String,
+    },
 }
 
 fn summary(problems: &[Problem]) -> String {
@@ -61,6 +69,7 @@ impl Error {
             Error::InvalidPlaybook { .. } => ErrorCode::PlaybookInvalid,
             Error::InvalidInput { .. } => ErrorCode::InputInvalid,
             Error::InvalidState(_) => ErrorCode::StateInvalid,
+            Error::InvalidImport { .. } => ErrorCode::ImportInvalid,
         }
     }
 
@@ -69,6 +78,7 @@ impl Error {
         match self {
             Error::InvalidPlaybook { problems } => problems.first().map(|p| p.path.clone()),
             Error::InvalidInput { path, .. } => Some(path.clone()),
+            Error::InvalidImport { at, .. } => Some(at.clone()),
             Error::InvalidState(_) => None,
         }
     }
@@ -77,7 +87,7 @@ impl Error {
     pub fn problems(&self) -> &[Problem] {
         match self {
             Error::InvalidPlaybook { problems } => problems,
-            Error::InvalidInput { .. } | Error::InvalidState(_) => &[],
+            Error::InvalidInput { .. } | Error::InvalidState(_) | Error::InvalidImport { .. } => &[],
         }
     }
 

@@ -31,6 +31,7 @@ pub mod event;
 pub mod explain;
 pub mod field;
 pub mod handoff;
+pub mod import;
 pub mod lifecycle;
 pub mod moment;
 pub mod nurture;
