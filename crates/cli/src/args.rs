@@ -8,7 +8,8 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "rekindle", version, about)]
 #[command(
-    after_help = "Exit codes: 0 done; 1 I/O or internal failure; 2 usage error; 3 unusable input (invalid playbook or events)"
+    after_help = "Exit codes: 0 done; 1 I/O or internal failure; 2 usage error; 3 unusable input (invalid playbook or \
+                  events, a contacts file without an email column); 4 done, but some rows were rejected"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -30,7 +31,62 @@ pub enum Command {
         after_help = "Example:\n  rekindle decide --playbook examples/playbooks/saas.json \\\n    --events examples/data/contact-events.json --now 2026-11-26T12:00:00Z --pretty"
     )]
     Decide(DecideArgs),
+    /// Plan a re-engagement campaign: fold every contact's events, decide at --now, write the plan to --out.
+    Plan(PlanArgs),
 }
+
+/// Machine-readable summary on stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One JSON object.
+    Json,
+    /// `key,value` rows.
+    Csv,
+}
+
+/// Arguments of `rekindle plan`.
+#[derive(clap::Args)]
+#[command(after_help = PLAN_HELP)]
+pub struct PlanArgs {
+    /// The playbook (JSON).
+    #[arg(long)]
+    pub playbook: PathBuf,
+    /// Contacts CSV: a header row with an `email` column (any case); optional `id` and `created_at` (RFC 3339 or
+    /// epoch ms); every other column is a profile field.
+    #[arg(long)]
+    pub contacts: PathBuf,
+    /// Events, one JSON object per line: {"contact": "<email or id>", "at", "kind", "props"}. Repeatable.
+    #[arg(long, required = true)]
+    pub events: Vec<PathBuf>,
+    /// Decide as of this instant (RFC 3339 or epoch ms). Required: the same input and --now give the same bytes.
+    #[arg(long)]
+    pub now: String,
+    /// Output directory (created if needed). Every file is replaced atomically; manifest.json is written last.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print a summary on stdout: json (one object) or csv (key,value rows). Default: nothing on stdout.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+    /// The salt for erasure tombstones (at least 16 characters). Default: DIR/salt.txt, generated if missing.
+    #[arg(long)]
+    pub salt_file: Option<PathBuf>,
+}
+
+const PLAN_HELP: &str = "\
+Writes to DIR: plan.csv, plan.json, segments/<id>.csv, audiences/soft_reactivation.csv, audiences/break_up.csv,
+archive.csv, erasure.json, tombstones.csv, handoff.csv, diagnostics.ndjson, rejects.csv, manifest.json (last).
+
+Exit codes: 0 done; 1 I/O failure; 2 usage error; 3 unusable input (invalid playbook, no email column);
+4 done, but some rows were rejected (see DIR/diagnostics.ndjson and DIR/rejects.csv).
+
+Examples:
+  rekindle plan --playbook examples/playbooks/saas.json --contacts examples/data/plan/contacts.csv \\
+    --events examples/data/plan/events.ndjson --now 2026-11-26T12:00:00Z --out target/plan
+  rekindle plan --playbook examples/playbooks/saas.json --contacts examples/data/plan/contacts.csv \\
+    --events examples/data/plan/events.ndjson --now 1795694400000 --out target/plan --format json --quiet";
 
 /// Arguments of `rekindle decide`.
 #[derive(clap::Args)]

@@ -16,6 +16,9 @@ pub enum CliError {
     /// Core refused the content of a file.
     #[error("{}: {source}", file.display())]
     Core { file: PathBuf, source: rekindle_core::Error },
+    /// A whole input file cannot be used (a contacts file without an email column).
+    #[error("{}:{line}: {reason}", file.display())]
+    Unusable { file: PathBuf, line: u64, reason: String },
     /// A bad argument value.
     #[error("{0}")]
     Usage(String),
@@ -27,7 +30,7 @@ impl CliError {
         match self {
             CliError::Io { .. } => 1,
             CliError::Usage(_) => 2,
-            CliError::Json { .. } | CliError::Core { .. } => 3,
+            CliError::Json { .. } | CliError::Core { .. } | CliError::Unusable { .. } => 3,
         }
     }
 
@@ -35,7 +38,7 @@ impl CliError {
     pub fn problems(&self) -> &[Problem] {
         match self {
             CliError::Core { source, .. } => source.problems(),
-            CliError::Io { .. } | CliError::Json { .. } | CliError::Usage(_) => &[],
+            CliError::Io { .. } | CliError::Json { .. } | CliError::Unusable { .. } | CliError::Usage(_) => &[],
         }
     }
 }

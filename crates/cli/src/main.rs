@@ -1,10 +1,18 @@
 //! `rekindle`: the native command line over rekindle-core.
 //!
 //! stdout carries data and only data; messages go to stderr. Exit codes: 0 done; 1 I/O or internal failure;
-//! 2 usage error; 3 unusable input (invalid playbook, malformed events; the message names the path).
+//! 2 usage error; 3 unusable input (invalid playbook, malformed events, a contacts file without an email column;
+//! the message names the path); 4 `plan` done, but some rows were rejected.
 
+mod adapter;
 mod args;
+mod diagnostic;
 mod error;
+mod output;
+mod plan;
+mod progress;
+mod report;
+mod tombstone;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -13,12 +21,12 @@ use clap::Parser;
 use rekindle_core::{decide, ContactState, Event, Playbook, Timestamp, Value};
 
 use args::{Cli, Command, DecideArgs};
-use error::CliError;
+pub(crate) use error::CliError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("rekindle: {e}");
             for p in e.problems().iter().skip(1) {
@@ -29,14 +37,15 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> Result<(), CliError> {
+fn run(command: Command) -> Result<u8, CliError> {
     match command {
         Command::Check { playbook } => {
             let pb = load_playbook(&playbook)?;
             eprintln!("{}: ok ({} signals)", playbook.display(), pb.signals().len());
-            Ok(())
+            Ok(0)
         }
-        Command::Decide(args) => decide_cmd(args),
+        Command::Decide(args) => decide_cmd(args).map(|()| 0),
+        Command::Plan(args) => plan::run(&args),
     }
 }
 
@@ -50,7 +59,7 @@ fn read_json(path: &std::path::Path) -> Result<Value, CliError> {
     })
 }
 
-fn load_playbook(path: &std::path::Path) -> Result<Playbook, CliError> {
+pub(crate) fn load_playbook(path: &std::path::Path) -> Result<Playbook, CliError> {
     let value = read_json(path)?;
     Playbook::parse(&value).map_err(|e| CliError::Core { file: path.into(), source: e })
 }
@@ -61,13 +70,7 @@ fn decide_cmd(args: DecideArgs) -> Result<(), CliError> {
     let events = Event::parse_list(&events_value, "events")
         .map_err(|e| CliError::Core { file: args.events.clone(), source: e })?;
     let now = match &args.now {
-        Some(text) => {
-            let v = match text.parse::<f64>() {
-                Ok(n) => Value::Number(n),
-                Err(_) => Value::String(text.clone()),
-            };
-            Timestamp::parse(&v, "--now").map_err(|e| CliError::Usage(e.to_string()))?
-        }
+        Some(text) => parse_now(text)?,
         None => clock_now()?,
     };
     let mut state = ContactState::new();
@@ -81,6 +84,11 @@ fn decide_cmd(args: DecideArgs) -> Result<(), CliError> {
     };
     written.map_err(|e| CliError::Io { path: "<stdout>".into(), source: e.into() })?;
     writeln!(out).map_err(|source| CliError::Io { path: "<stdout>".into(), source })
+}
+
+/// `--now` as RFC 3339 or epoch ms; anything else is a usage error (exit 2).
+pub(crate) fn parse_now(text: &str) -> Result<Timestamp, CliError> {
+    adapter::parse_instant(text, "--now").map_err(|e| CliError::Usage(e.to_string()))
 }
 
 /// The one place rekindle reads the clock: the CLI's default `--now`, echoed to stderr.

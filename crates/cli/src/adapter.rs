@@ -1,0 +1,107 @@
+//! Input adapters: each turns one kind of file into contact records or core [`Event`]s, and every row it cannot
+//! use into a [`Diagnostic`]. The plan only sees these two traits, so a vendor export (Mailchimp, HubSpot,
+//! Klaviyo CSV with their column names) or a webhook log decoded by `rekindle_core::import` is one more
+//! implementation, chosen by a flag, with nothing else changing.
+//!
+//! Both traits stream: a contact source yields one record at a time; an event source yields blocks of raw lines
+//! that the plan parses on every core ([`EventSource::parse`] is `Sync`) and routes in file order.
+
+pub mod generic_csv;
+pub mod ndjson;
+
+use rekindle_core::{Event, Scalar, Timestamp, Value};
+
+use crate::diagnostic::Diagnostic;
+use crate::error::CliError;
+
+/// One contact row, normalised: the email trimmed and lower-cased (D22), empty cells gone.
+#[derive(Debug, Clone)]
+pub struct ContactRecord {
+    /// Where the row starts (1-based).
+    pub line: u64,
+    /// The normalised email (the dedup key).
+    pub email: String,
+    /// The ESP's record id, if the export has one.
+    pub id: Option<String>,
+    /// When the contact was created (anchors its history).
+    pub created_at: Option<Timestamp>,
+    /// Every other non-empty cell, as profile fields.
+    pub fields: Vec<(String, Scalar)>,
+}
+
+/// A stream of contact rows.
+pub trait ContactSource {
+    /// The file, as named in diagnostics.
+    fn name(&self) -> &str;
+    /// The next row: `Ok(None)` at the end, `Ok(Some(Err(_)))` for a rejected row, `Err` when reading failed.
+    fn next_record(&mut self) -> Result<Option<Result<ContactRecord, Diagnostic>>, CliError>;
+}
+
+/// One raw record of an event source (a line of NDJSON, one webhook body).
+#[derive(Debug, Clone)]
+pub struct RawRecord {
+    /// 1-based line where it starts.
+    pub line: u64,
+    /// The text.
+    pub text: String,
+}
+
+/// A stream of events, read in blocks and parsed in parallel.
+pub trait EventSource {
+    /// The file, as named in diagnostics.
+    fn name(&self) -> &str;
+    /// Up to `max` raw records; an empty block means the end. Records that cannot even be read as text (not
+    /// UTF-8) come back as diagnostics in the second list.
+    fn next_block(&mut self, max: usize) -> Result<(Vec<RawRecord>, Vec<Diagnostic>), CliError>;
+    /// Bytes consumed so far (progress).
+    fn position(&self) -> u64;
+    /// Parses one record into an event that names its contact.
+    fn parse(&self, raw: &RawRecord) -> Result<Event, Diagnostic>;
+}
+
+/// D22: trims and lower-cases an email, then checks its shape: one local part and a dotted domain, no spaces,
+/// within the 254-character limit. The error says what is wrong, never repeating the whole address.
+pub fn normalise_email(raw: &str) -> Result<String, String> {
+    let email = raw.trim().to_lowercase();
+    if email.is_empty() {
+        return Err("missing email".into());
+    }
+    let bad = |why: &str| Err(format!("invalid email {}: {why}", crate::diagnostic::mask(&email)));
+    if email.len() > 254 {
+        return bad("longer than 254 characters");
+    }
+    if email.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';')) {
+        return bad("contains spaces, separators or control characters");
+    }
+    let Some((local, domain)) = email.rsplit_once('@') else { return bad("no @") };
+    if local.is_empty() || local.len() > 64 || local.contains('@') {
+        return bad("the part before @ must be 1–64 characters without another @");
+    }
+    let labels_ok = domain.split('.').all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'));
+    if !domain.contains('.') || !labels_ok {
+        return bad("the domain must be dotted, like example.com");
+    }
+    Ok(email)
+}
+
+/// An instant given as epoch milliseconds or RFC 3339 (cells, `--now`), parsed by core.
+pub fn parse_instant(text: &str, path: &str) -> Result<Timestamp, rekindle_core::Error> {
+    let text = text.trim();
+    let value = match text.parse::<f64>() {
+        Ok(n) if text.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'.') => Value::Number(n),
+        _ => Value::String(text.to_string()),
+    };
+    Timestamp::parse(&value, path)
+}
+
+/// A cell as a profile value: a number when the whole cell is one (`120`, `-3.5`, `1e3`; `0042` stays text, it
+/// is an identifier), else text.
+pub fn cell_value(cell: &str) -> Scalar {
+    let numeric = cell.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+        && cell.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'-')
+        && !(cell.len() > 1 && cell.starts_with('0') && !cell.starts_with("0."));
+    match cell.parse::<f64>() {
+        Ok(n) if numeric && n.is_finite() => Scalar::Num(n),
+        _ => Scalar::Str(cell.to_string()),
+    }
+}

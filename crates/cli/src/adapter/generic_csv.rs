@@ -1,0 +1,121 @@
+//! The generic contacts CSV: a header row; an `email` column (required, header matched case-insensitively), an
+//! optional `id` and `created_at` (RFC 3339 or epoch ms); every other column is a profile field. Streamed row by
+//! row; a bad row is a diagnostic with its line and column, and the file goes on.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use rekindle_core::Timestamp;
+
+use super::{cell_value, normalise_email, parse_instant, ContactRecord, ContactSource};
+use crate::diagnostic::{quote, Diagnostic};
+use crate::error::CliError;
+
+/// A generic contacts CSV being read.
+pub struct GenericCsv {
+    name: String,
+    reader: csv::Reader<BufReader<File>>,
+    headers: Vec<String>,
+    email: usize,
+    id: Option<usize>,
+    created_at: Option<usize>,
+    record: csv::StringRecord,
+}
+
+impl GenericCsv {
+    /// Opens the file and reads its header. No `email` column makes the whole file unusable (exit 3).
+    pub fn open(path: &Path) -> Result<GenericCsv, CliError> {
+        let name = path.display().to_string();
+        let file = crate::output::open(path)?;
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(BufReader::new(file));
+        let headers: Vec<String> = match reader.headers() {
+            Ok(h) => h.iter().map(|h| h.trim().to_string()).collect(),
+            Err(e) => return Err(csv_error(&name, e)),
+        };
+        let find = |wanted: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(wanted));
+        let Some(email) = find("email") else {
+            let shown: Vec<String> = headers.iter().take(8).map(|h| format!("\"{}\"", quote(h))).collect();
+            return Err(CliError::Unusable {
+                file: path.to_path_buf(),
+                line: 1,
+                reason: format!(
+                    "no `email` column in the header (got {}); the generic CSV needs one, any letter case",
+                    shown.join(", ")
+                ),
+            });
+        };
+        let (id, created_at) = (find("id"), find("created_at"));
+        Ok(GenericCsv { name, reader, headers, email, id, created_at, record: csv::StringRecord::new() })
+    }
+
+    fn row(&self, line: u64) -> Result<ContactRecord, Diagnostic> {
+        let r = &self.record;
+        if r.len() != self.headers.len() {
+            let msg = format!("expected {} columns like the header, got {}", self.headers.len(), r.len());
+            return Err(Diagnostic::reject(&self.name, line, "column_count", msg));
+        }
+        let cell = |i: usize| r.get(i).map(str::trim).unwrap_or("");
+        let place = |i: usize| (Some(i as u64 + 1), self.headers.get(i).cloned());
+        let email = normalise_email(cell(self.email)).map_err(|msg| {
+            let code = if cell(self.email).is_empty() { "missing_email" } else { "invalid_email" };
+            let (column, field) = place(self.email);
+            Diagnostic::reject(&self.name, line, code, msg).at(column, field)
+        })?;
+        let created_at: Option<Timestamp> = match self.created_at.map(cell).filter(|c| !c.is_empty()) {
+            None => None,
+            Some(text) => Some(parse_instant(text, "created_at").map_err(|_| {
+                let (column, field) = place(self.created_at.unwrap_or(0));
+                let msg = format!("bad created_at \"{}\": expected RFC 3339 or epoch milliseconds", quote(text));
+                Diagnostic::reject(&self.name, line, "bad_created_at", msg).at(column, field)
+            })?),
+        };
+        let id = self.id.map(cell).filter(|c| !c.is_empty()).map(str::to_string);
+        let fields = (0..r.len())
+            .filter(|i| ![Some(self.email), self.id, self.created_at].contains(&Some(*i)))
+            .filter_map(|i| {
+                let c = cell(i);
+                let header = self.headers.get(i)?;
+                (!c.is_empty() && !header.is_empty()).then(|| (header.clone(), cell_value(c)))
+            })
+            .collect();
+        Ok(ContactRecord { line, email, id, created_at, fields })
+    }
+}
+
+impl ContactSource for GenericCsv {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn next_record(&mut self) -> Result<Option<Result<ContactRecord, Diagnostic>>, CliError> {
+        let mut record = std::mem::take(&mut self.record);
+        let read = self.reader.read_record(&mut record);
+        self.record = record;
+        match read {
+            Ok(false) => Ok(None),
+            Ok(true) => {
+                let line = self.record.position().map_or(0, csv::Position::line);
+                Ok(Some(self.row(line)))
+            }
+            Err(e) => match e.kind() {
+                csv::ErrorKind::Utf8 { pos, err } => {
+                    let line = pos.as_ref().map_or(0, csv::Position::line);
+                    let msg = format!("not UTF-8 text in field {}; save the export as UTF-8", err.field() + 1);
+                    Ok(Some(Err(Diagnostic::reject(&self.name, line, "not_utf8", msg)
+                        .at(Some(err.field() as u64 + 1), self.headers.get(err.field()).cloned()))))
+                }
+                _ => Err(csv_error(&self.name, e)),
+            },
+        }
+    }
+}
+
+fn csv_error(name: &str, e: csv::Error) -> CliError {
+    let line = e.position().map_or(0, csv::Position::line);
+    let reason = format!("unreadable CSV: {e}");
+    match e.into_kind() {
+        csv::ErrorKind::Io(source) => CliError::Io { path: name.into(), source },
+        _ => CliError::Unusable { file: name.into(), line, reason },
+    }
+}

@@ -1,0 +1,118 @@
+//! Atomic output (STYLE §11): every file goes to a temporary file in its target's directory, is flushed and
+//! fsynced, then renamed over the target. A crash or `kill -9` leaves the old file (or none) and at most a stray
+//! `.tmp*` file, never half a file. Each write also yields what the manifest records: rows and SHA-256.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::CliError;
+
+/// What the manifest says about one written file.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Written {
+    /// Path relative to the output directory, `/`-separated.
+    pub path: String,
+    /// Data rows (CSV rows after the header, JSON array items, NDJSON lines).
+    pub rows: u64,
+    /// Lower-case hex SHA-256 of the file's bytes.
+    pub sha256: String,
+}
+
+/// A writer that hashes everything passing through it.
+pub struct Hashing<W: Write> {
+    inner: W,
+    digest: Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.digest.update(buf.get(..n).unwrap_or(buf));
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes `target` atomically; `body` writes the bytes and returns the number of data rows.
+pub fn write_atomic(target: &Path, body: impl FnOnce(&mut dyn Write) -> io::Result<u64>) -> io::Result<(u64, String)> {
+    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new().prefix(".tmp-rekindle-").tempfile_in(dir)?; // same filesystem: atomic rename
+    let (rows, digest) = {
+        let mut w = Hashing { inner: BufWriter::new(tmp.as_file_mut()), digest: Sha256::new() };
+        let rows = body(&mut w)?;
+        w.inner.flush()?;
+        (rows, w.digest.finalize())
+    };
+    tmp.as_file().sync_all()?; // flushed above; now fsync
+    pause_for_tests(target);
+    tmp.persist(target).map_err(|e| e.error)?; // until here the old file is untouched
+    Ok((rows, hex(&digest)))
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The output directory: creates it (and `segments/`, `audiences/`) and records every file written.
+pub struct OutDir {
+    root: PathBuf,
+    written: Vec<Written>,
+}
+
+impl OutDir {
+    /// Creates the directory tree if needed.
+    pub fn create(root: &Path) -> Result<OutDir, CliError> {
+        for sub in ["", "segments", "audiences"] {
+            let dir = root.join(sub);
+            std::fs::create_dir_all(&dir).map_err(|source| CliError::Io { path: dir, source })?;
+        }
+        Ok(OutDir { root: root.to_path_buf(), written: Vec::new() })
+    }
+
+    /// The directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Writes `rel` (a `/`-separated path under the directory) atomically and records it for the manifest.
+    pub fn write(&mut self, rel: &str, body: impl FnOnce(&mut dyn Write) -> io::Result<u64>) -> Result<(), CliError> {
+        let path = self.root.join(rel);
+        let (rows, sha256) = write_atomic(&path, body).map_err(|source| CliError::Io { path, source })?;
+        self.written.push(Written { path: rel.to_string(), rows, sha256 });
+        Ok(())
+    }
+
+    /// Everything written so far, sorted by path.
+    pub fn written(&self) -> Vec<Written> {
+        let mut all = self.written.clone();
+        all.sort_by(|a, b| a.path.cmp(&b.path));
+        all
+    }
+}
+
+/// Debug builds only: with `REKINDLE_TEST_PAUSE_AFTER_FIRST_FILE` set, the first file's temporary copy is complete
+/// and synced but not yet renamed when the process stops for ten seconds, so a test can `kill -9` it there.
+#[cfg(debug_assertions)]
+fn pause_for_tests(target: &Path) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static PAUSED: AtomicBool = AtomicBool::new(false);
+    if std::env::var_os("REKINDLE_TEST_PAUSE_AFTER_FIRST_FILE").is_some() && !PAUSED.swap(true, Ordering::SeqCst) {
+        eprintln!("rekindle: test pause before renaming {}", target.display());
+        std::thread::sleep(std::time::Duration::from_secs(10));
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn pause_for_tests(_target: &Path) {}
+
+/// Opens a file for reading, naming it on failure.
+pub fn open(path: &Path) -> Result<File, CliError> {
+    File::open(path).map_err(|source| CliError::Io { path: path.to_path_buf(), source })
+}

@@ -1,0 +1,241 @@
+//! `rekindle plan`: contacts + events in, a campaign plan out (DESIGN §5, issue 5).
+//!
+//! 1. Contacts are read from the export and deduplicated by normalised email ([`roster`], D22).
+//! 2. Events are streamed block by block, parsed on every core, routed to their contact in file order and folded
+//!    in bounded per-contact batches ([`fold`]).
+//! 3. Every contact is decided at `--now` on every core ([`outcome`]).
+//! 4. The report writes every file atomically, the manifest last (`crate::report`).
+
+pub mod fold;
+pub mod outcome;
+pub mod roster;
+
+use std::collections::BTreeMap;
+
+use rekindle_core::Timestamp;
+
+use crate::adapter::generic_csv::GenericCsv;
+use crate::adapter::ndjson::Ndjson;
+use crate::adapter::{ContactSource, EventSource};
+use crate::args::PlanArgs;
+use crate::diagnostic::{mask, Diagnostic, Severity};
+use crate::error::CliError;
+use crate::progress::Progress;
+use crate::tombstone::Salt;
+use fold::Folder;
+use outcome::Planned;
+use roster::{Contact, Roster};
+
+/// Raw event lines parsed per block (in parallel).
+const BLOCK: usize = 8_192;
+
+/// Row and line counts for the summary.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    /// Contact rows read (after the header).
+    pub contact_rows: u64,
+    /// Rows merged into an earlier row with the same email.
+    pub duplicate_rows: u64,
+    /// Contact rows rejected.
+    pub rejected_contact_rows: u64,
+    /// Event lines read (blank lines aside).
+    pub event_lines: u64,
+    /// Events folded.
+    pub events: u64,
+    /// Event lines rejected (bad JSON, bad event, unknown contact).
+    pub rejected_event_lines: u64,
+    /// Events older than their contact's already folded history (see `fold`).
+    pub late_events: u64,
+}
+
+/// Everything the report writes from.
+pub struct Plan {
+    /// The playbook's segment ids, in playbook order.
+    pub segment_ids: Vec<String>,
+    /// Contacts, roster order.
+    pub contacts: Vec<Contact>,
+    /// Their plans, same order.
+    pub planned: Vec<Planned>,
+    /// The id each contact has in the outputs (an erased contact without an export id: `erased-<tombstone>`).
+    pub out_ids: Vec<String>,
+    /// Indices into `contacts`, sorted by output id.
+    pub order: Vec<usize>,
+    /// Every diagnostic: the contacts file in line order, then each events file in line order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Counts.
+    pub counts: Counts,
+    /// The instant decided at.
+    pub now: Timestamp,
+    /// The tombstone salt.
+    pub salt: Salt,
+}
+
+impl Plan {
+    /// Rows and lines rejected.
+    pub fn rejected(&self) -> u64 {
+        self.counts.rejected_contact_rows + self.counts.rejected_event_lines
+    }
+}
+
+/// Runs the plan; returns the exit code (0, or 4 when rows were rejected).
+pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
+    let playbook = crate::load_playbook(&args.playbook)?;
+    let now = crate::parse_now(&args.now)?;
+    let mut out = crate::output::OutDir::create(&args.out)?;
+    let salt = Salt::load(args.salt_file.as_deref(), out.root())?;
+    let total: u64 = args.events.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let progress = Progress::bytes(args.quiet, total);
+    let mut counts = Counts::default();
+    let mut diagnostics = Vec::new();
+
+    progress.phase("contacts");
+    let mut roster = Roster::default();
+    let mut source = GenericCsv::open(&args.contacts)?;
+    while let Some(row) = source.next_record()? {
+        counts.contact_rows += 1;
+        match row.and_then(|r| roster.add(source.name(), r)) {
+            Ok(warning) => diagnostics.extend(warning),
+            Err(d) => {
+                counts.rejected_contact_rows += 1;
+                diagnostics.push(d);
+            }
+        }
+    }
+    counts.duplicate_rows = roster.duplicates;
+
+    progress.phase("events");
+    let mut folder = Folder::new(&playbook, now, &mut roster.contacts);
+    let mut done = 0;
+    for path in &args.events {
+        let mut source = Ndjson::open(path)?;
+        let mut found = Vec::new();
+        read_events(&mut source, &roster, &mut folder, &mut counts, &mut found, |p| progress.set(done + p))?;
+        done += source.position();
+        found.sort_by_key(|d| d.line); // stable: a line's own order is kept
+        diagnostics.extend(found);
+    }
+    progress.phase("folding");
+    folder.flush(true);
+    counts.events = folder.events;
+    counts.late_events = folder.late;
+
+    progress.phase("deciding");
+    let planned = parallel_map(&mut folder.slots, |slot| Planned::of(&playbook, &slot.state, now));
+    drop(folder);
+    let contacts = roster.into_contacts();
+    let out_ids: Vec<String> = contacts
+        .iter()
+        .zip(&planned)
+        .map(|(c, p)| match p.erased() && !c.has_export_id {
+            true => format!("erased-{}", salt.tombstone(&c.email).get(..16).unwrap_or_default()),
+            false => c.id.clone(),
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..contacts.len()).collect();
+    order.sort_by(|a, b| out_ids.get(*a).cmp(&out_ids.get(*b)));
+    let segment_ids = playbook.segments().iter().map(|s| s.id().to_string()).collect();
+    let plan = Plan { segment_ids, contacts, planned, out_ids, order, diagnostics, counts, now, salt };
+
+    progress.phase("writing");
+    let summary = crate::report::write_all(&plan, &mut out, &args.playbook)?;
+    progress.finish();
+    if plan.salt.generated {
+        eprintln!(
+            "rekindle: warning: generated a tombstone salt in {}; move it somewhere safe and pass --salt-file next time",
+            args.out.join("salt.txt").display()
+        );
+    }
+    crate::report::print_summary(args.format, &summary)?;
+    eprintln!(
+        "planned {} contacts; rejected {} rows (see {})",
+        thousands(plan.contacts.len() as u64),
+        thousands(plan.rejected()),
+        args.out.join("diagnostics.ndjson").display()
+    );
+    Ok(if plan.rejected() > 0 { 4 } else { 0 })
+}
+
+/// Streams one events source: blocks of lines parsed on every core, then routed in line order.
+fn read_events<S: EventSource + Sync>(
+    source: &mut S,
+    roster: &Roster,
+    folder: &mut Folder<'_>,
+    counts: &mut Counts,
+    diagnostics: &mut Vec<Diagnostic>,
+    progress: impl Fn(u64),
+) -> Result<(), CliError> {
+    loop {
+        let (mut block, unreadable) = source.next_block(BLOCK)?;
+        counts.event_lines += (block.len() + unreadable.len()) as u64;
+        counts.rejected_event_lines += unreadable.len() as u64;
+        diagnostics.extend(unreadable);
+        if block.is_empty() {
+            return Ok(());
+        }
+        let parser = &*source;
+        let parsed = parallel_map(&mut block, |raw| parser.parse(raw).map(|e| (raw.line, e)));
+        for result in parsed {
+            let found = result.and_then(|(line, event)| match roster.find(&event.contact) {
+                Some(index) => Ok((index, event)),
+                None => Err(Diagnostic::reject(source.name(), line, "unknown_contact", unknown(&event.contact))
+                    .at(None, Some("contact".into()))),
+            });
+            match found {
+                Ok((index, event)) => folder.push(index, event),
+                Err(d) => {
+                    counts.rejected_event_lines += 1;
+                    diagnostics.push(d);
+                }
+            }
+        }
+        progress(source.position());
+    }
+}
+
+fn unknown(reference: &str) -> String {
+    format!("no contact {} in the contacts file; add the contact or fix the event's `contact`", mask(reference))
+}
+
+/// Maps `f` over `items` on every core (contiguous chunks, results in input order).
+pub fn parallel_map<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if threads <= 1 || items.len() < 64 {
+        return items.iter_mut().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> =
+            items.chunks_mut(chunk).map(|c| s.spawn(move || c.iter_mut().map(f).collect::<Vec<R>>())).collect();
+        // A worker panics only on a bug; its results are then lost and the join error is re-raised as a panic.
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    })
+}
+
+/// Counts by a key, sorted by key (deterministic JSON).
+pub fn tally<'a>(keys: impl Iterator<Item = String> + 'a) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for k in keys {
+        *out.entry(k).or_insert(0) += 1;
+    }
+    out
+}
+
+/// `98212` → `98,212`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Whether a diagnostic rejects its row.
+pub fn is_reject(d: &Diagnostic) -> bool {
+    d.severity == Severity::Reject
+}

@@ -1,0 +1,148 @@
+//! What the plan keeps of each contact's decision: the compact row every output is written from. A full
+//! `Decision` (reasons, gates, funnel) is dropped as soon as its row is taken, so memory stays per contact small.
+
+use rekindle_core::handoff::Handoff;
+use rekindle_core::lifecycle::{LifecycleStatus, Phase};
+use rekindle_core::policy::SendVerdict;
+use rekindle_core::state::view::ConsentView;
+use rekindle_core::suppression::Channel;
+use rekindle_core::time::short_number;
+use rekindle_core::{decide, ContactState, Playbook, Readiness, Reason, Scores, Stage, Timestamp};
+
+/// The next nurture step, without its content and gates.
+#[derive(Debug, Clone)]
+pub struct StepRow {
+    /// Sequence id.
+    pub sequence: String,
+    /// Step id.
+    pub step: String,
+    /// Channel.
+    pub channel: Channel,
+    /// When it is due.
+    pub due_at: Timestamp,
+    /// When the send policy lets it go out (`None`: denied).
+    pub send_at: Option<Timestamp>,
+}
+
+/// May we email the contact now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailVerdict {
+    /// Yes.
+    Allow,
+    /// Later, at this instant (quiet hours, caps).
+    Defer(Timestamp),
+    /// No (do-not-contact, no consent, …).
+    Deny,
+}
+
+/// One contact's plan.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// The re-engagement lifecycle (D6–D9).
+    pub lifecycle: LifecycleStatus,
+    /// Stage.
+    pub stage: Stage,
+    /// Readiness.
+    pub readiness: Readiness,
+    /// Scores at `--now`.
+    pub scores: Scores,
+    /// Indices (playbook order) of the segments the contact is a member of.
+    pub segments: Vec<u16>,
+    /// The next nurture step.
+    pub next_step: Option<StepRow>,
+    /// The chosen call to action.
+    pub cta: Option<String>,
+    /// The largest score contributions and the nurture outcome, rendered short.
+    pub reasons: Vec<String>,
+    /// The email verdict.
+    pub email: EmailVerdict,
+    /// The sales handoff packet (SQLs, D19).
+    pub handoff: Option<Box<Handoff>>,
+    /// Consent proof for archived contacts (D9): purposes with their times.
+    pub consents: Vec<ConsentView>,
+    /// The earliest instant known about the contact.
+    pub first_seen: Option<Timestamp>,
+}
+
+impl Planned {
+    /// Decides one contact at `now` and keeps what the outputs need.
+    pub fn of(playbook: &Playbook, state: &ContactState, now: Timestamp) -> Planned {
+        let d = decide(playbook, state, now);
+        let archived = d.lifecycle.state == Phase::Archived;
+        let view = archived.then(|| state.view(playbook));
+        let segments = d
+            .segments
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.member)
+            .filter_map(|(i, _)| u16::try_from(i).ok())
+            .collect();
+        let email = match &d.send.email {
+            SendVerdict::Allow => EmailVerdict::Allow,
+            SendVerdict::Defer { until, .. } => EmailVerdict::Defer(*until),
+            SendVerdict::Deny { .. } => EmailVerdict::Deny,
+        };
+        Planned {
+            lifecycle: d.lifecycle,
+            stage: d.stage,
+            readiness: d.readiness,
+            scores: d.scores,
+            segments,
+            next_step: d.next_step.as_ref().map(|s| StepRow {
+                sequence: s.sequence.clone(),
+                step: s.step.clone(),
+                channel: s.channel,
+                due_at: s.due_at,
+                send_at: s.send_at,
+            }),
+            cta: d.cta.as_ref().map(|c| c.id.clone()),
+            reasons: short_reasons(&d.reasons),
+            email,
+            handoff: d.handoff.map(Box::new),
+            first_seen: view.as_ref().and_then(|v| v.first_seen),
+            consents: view.map(|v| v.consents).unwrap_or_default(),
+        }
+    }
+
+    /// Erased (D9): no personal data may appear anywhere for this contact.
+    pub fn erased(&self) -> bool {
+        self.lifecycle.state == Phase::Erased
+    }
+}
+
+/// Up to three largest score contributions (`fit:decision_maker +20`, `intent:pricing +12.5 (3×)`), then the
+/// nurture outcome (`nurture:deferred post_sql/intro`).
+fn short_reasons(reasons: &[Reason]) -> Vec<String> {
+    let mut scored: Vec<(f64, String)> = reasons
+        .iter()
+        .filter_map(|r| match r {
+            Reason::FitRule { id, points, .. } => Some((*points, format!("fit:{id} {}", signed(*points)))),
+            Reason::IntentRule { id, decayed_to, count, .. } => {
+                Some((*decayed_to, format!("intent:{id} {} ({count}×)", signed(*decayed_to))))
+            }
+            _ => None,
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs())); // stable: ties keep the documented reason order
+    let mut out: Vec<String> = scored.into_iter().take(3).map(|(_, s)| s).collect();
+    out.extend(reasons.iter().find_map(|r| match r {
+        Reason::NextStep { outcome, sequence, step } => {
+            let outcome = crate::report::name(outcome);
+            Some(match (sequence, step) {
+                (Some(q), Some(s)) => format!("nurture:{outcome} {q}/{s}"),
+                _ => format!("nurture:{outcome}"),
+            })
+        }
+        _ => None,
+    }));
+    out
+}
+
+fn signed(n: f64) -> String {
+    let rounded = (n * 100.0).round() / 100.0;
+    if rounded >= 0.0 {
+        format!("+{}", short_number(rounded))
+    } else {
+        short_number(rounded)
+    }
+}

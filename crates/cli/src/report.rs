@@ -1,0 +1,165 @@
+//! Writes the plan to the output directory: every file atomically (`crate::output`), rows sorted by contact id,
+//! instants as RFC 3339 UTC in CSV and epoch milliseconds in JSON, and `manifest.json` last, listing every file
+//! with its row count and SHA-256. The same input gives byte-identical files.
+//!
+//! The files: `plan.csv` / `plan.json`; `segments/<id>.csv`; `audiences/{soft_reactivation,break_up}.csv`
+//! (D6–D8); `archive.csv` (D9, consent proof); `erasure.json` and `tombstones.csv` (D9: ids and salted hashes
+//! only); `handoff.csv` (D19); `diagnostics.ndjson` and `rejects.csv`; `salt.txt` when the salt lives in the
+//! directory. An erased contact's email appears in none of them.
+
+pub mod csv;
+pub mod json;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::args::Format;
+use crate::error::CliError;
+use crate::output::{OutDir, Written};
+use crate::plan::{tally, Counts, Plan};
+
+/// The run's summary: printed on stdout with `--format`, and embedded in `manifest.json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// The instant decided at (epoch ms).
+    pub now: i64,
+    /// Contacts planned (after dedup).
+    pub contacts: u64,
+    /// Rows and lines.
+    pub counts: Counts,
+    /// Rows and lines rejected in all.
+    pub rejected: u64,
+    /// Contacts per lifecycle state.
+    pub lifecycle: BTreeMap<String, u64>,
+    /// Contacts per stage.
+    pub stages: BTreeMap<String, u64>,
+    /// Members per segment.
+    pub segments: BTreeMap<String, u64>,
+    /// Every file written (the manifest itself aside), sorted by path.
+    pub files: Vec<Written>,
+}
+
+/// Writes every file, then the manifest; returns the summary.
+pub fn write_all(plan: &Plan, out: &mut OutDir, playbook: &Path) -> Result<Summary, CliError> {
+    csv::write_plan(plan, out)?;
+    json::write_plan(plan, out)?;
+    for (index, id) in plan.segment_ids.iter().enumerate() {
+        csv::write_segment(plan, out, id, index)?;
+    }
+    csv::write_audiences(plan, out)?;
+    csv::write_archive(plan, out)?;
+    json::write_erasure(plan, out)?;
+    csv::write_tombstones(plan, out)?;
+    csv::write_handoff(plan, out)?;
+    json::write_diagnostics(plan, out)?;
+    csv::write_rejects(plan, out)?;
+    if plan.salt.in_out_dir {
+        let text = plan.salt.text();
+        out.write("salt.txt", |w| w.write_all(format!("{text}\n").as_bytes()).map(|()| 1))?;
+    }
+    let summary = summary(plan, out.written());
+    json::write_manifest(out, &summary, playbook)?;
+    Ok(summary)
+}
+
+fn summary(plan: &Plan, files: Vec<Written>) -> Summary {
+    let mut segments: BTreeMap<String, u64> = plan.segment_ids.iter().map(|id| (id.clone(), 0)).collect();
+    for p in plan.planned.iter().filter(|p| !p.erased()) {
+        for i in &p.segments {
+            if let Some(n) = plan.segment_ids.get(usize::from(*i)).and_then(|id| segments.get_mut(id)) {
+                *n += 1;
+            }
+        }
+    }
+    Summary {
+        now: plan.now.ms(),
+        contacts: plan.contacts.len() as u64,
+        counts: plan.counts.clone(),
+        rejected: plan.rejected(),
+        lifecycle: tally(plan.planned.iter().map(|p| name(&p.lifecycle.state))),
+        stages: tally(plan.planned.iter().map(|p| name(&p.stage))),
+        segments,
+        files,
+    }
+}
+
+/// Prints the summary on stdout: one JSON line, or `key,value` CSV rows.
+pub fn print_summary(format: Option<Format>, summary: &Summary) -> Result<(), CliError> {
+    use std::io::Write;
+    let stdout_err = |source| CliError::Io { path: "<stdout>".into(), source };
+    let mut out = std::io::stdout().lock();
+    match format {
+        None => return Ok(()),
+        Some(Format::Json) => {
+            serde_json::to_writer(&mut out, summary).map_err(|e| stdout_err(e.into()))?;
+            writeln!(out).map_err(stdout_err)?;
+        }
+        Some(Format::Csv) => {
+            let c = &summary.counts;
+            let mut rows: Vec<(String, u64)> = vec![
+                ("contacts".into(), summary.contacts),
+                ("rejected".into(), summary.rejected),
+                ("contact_rows".into(), c.contact_rows),
+                ("duplicate_rows".into(), c.duplicate_rows),
+                ("rejected_contact_rows".into(), c.rejected_contact_rows),
+                ("event_lines".into(), c.event_lines),
+                ("events".into(), c.events),
+                ("rejected_event_lines".into(), c.rejected_event_lines),
+                ("late_events".into(), c.late_events),
+            ];
+            rows.extend(summary.lifecycle.iter().map(|(k, v)| (format!("lifecycle.{k}"), *v)));
+            rows.extend(summary.stages.iter().map(|(k, v)| (format!("stage.{k}"), *v)));
+            rows.extend(summary.segments.iter().map(|(k, v)| (format!("segment.{k}"), *v)));
+            rows.extend(summary.files.iter().map(|f| (format!("file.{}", f.path), f.rows)));
+            let mut text = String::from("key,value\n");
+            for (k, v) in rows {
+                text.push_str(&format!("{k},{v}\n"));
+            }
+            out.write_all(text.as_bytes()).map_err(stdout_err)?;
+        }
+    }
+    out.flush().map_err(stdout_err)
+}
+
+/// The serde name of a core enum (`soft_reactivation`, `mql`, `deferred`).
+pub fn name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// Epoch ms as RFC 3339 UTC: `2026-11-26T12:00:00Z`, with `.123` when the milliseconds are not zero.
+pub fn rfc3339(ms: i64) -> String {
+    let (secs, milli) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, m, s) = (rest / 3600, rest % 3600 / 60, rest % 60);
+    let frac = if milli == 0 { String::new() } else { format!(".{milli:03}") };
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}{frac}Z")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339;
+
+    #[test]
+    fn rfc3339_formats_utc_with_milliseconds_only_when_present() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_764_547_200_000), "2025-12-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400_123), "2000-02-29T00:00:00.123Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59.999Z");
+    }
+}

@@ -1,0 +1,280 @@
+//! The CSV files. Instants are RFC 3339 UTC; empty cells mean "none"; lists inside a cell are joined with `;`.
+
+use std::io::{self, Write};
+
+use rekindle_core::lifecycle::Phase;
+use rekindle_core::time::short_number;
+use rekindle_core::Timestamp;
+
+use super::{name, rfc3339};
+use crate::output::OutDir;
+use crate::plan::outcome::{EmailVerdict, Planned};
+use crate::plan::{is_reject, Plan};
+use crate::CliError;
+
+/// Writes a CSV with `header`; `rows` pushes records and returns how many.
+fn write_csv(
+    out: &mut OutDir,
+    rel: &str,
+    header: &[&str],
+    rows: impl FnOnce(&mut csv::Writer<&mut dyn Write>) -> csv::Result<u64>,
+) -> Result<(), CliError> {
+    out.write(rel, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(header).map_err(io::Error::from)?;
+        let n = rows(&mut csv).map_err(io::Error::from)?;
+        csv.flush()?;
+        Ok(n)
+    })
+}
+
+fn at(t: Option<Timestamp>) -> String {
+    t.map(|t| rfc3339(t.ms())).unwrap_or_default()
+}
+
+fn num(n: f64) -> String {
+    short_number(n)
+}
+
+fn verdict(v: EmailVerdict) -> (&'static str, String) {
+    match v {
+        EmailVerdict::Allow => ("allow", String::new()),
+        EmailVerdict::Defer(until) => ("defer", rfc3339(until.ms())),
+        EmailVerdict::Deny => ("deny", String::new()),
+    }
+}
+
+/// The contacts in output order that are not erased, with their output id.
+fn living(plan: &Plan) -> impl Iterator<Item = (&str, &str, &Planned)> + '_ {
+    plan.order.iter().filter_map(|&i| {
+        let (c, p, id) = (plan.contacts.get(i)?, plan.planned.get(i)?, plan.out_ids.get(i)?);
+        (!p.erased()).then_some((id.as_str(), c.email.as_str(), p))
+    })
+}
+
+/// `plan.csv`: one row per contact. An erased contact keeps its id and lifecycle; every other cell is empty.
+pub fn write_plan(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
+    let header = [
+        "id",
+        "email",
+        "lifecycle",
+        "lifecycle_since",
+        "lifecycle_next_at",
+        "reactivated_at",
+        "stage",
+        "readiness",
+        "fit",
+        "intent",
+        "total",
+        "segments",
+        "next_sequence",
+        "next_step",
+        "next_channel",
+        "next_due_at",
+        "next_send_at",
+        "email_verdict",
+        "email_until",
+        "cta",
+        "reasons",
+    ];
+    write_csv(out, "plan.csv", &header, |w| {
+        let mut n = 0;
+        for &i in &plan.order {
+            let (Some(c), Some(p), Some(id)) = (plan.contacts.get(i), plan.planned.get(i), plan.out_ids.get(i)) else {
+                continue;
+            };
+            let l = &p.lifecycle;
+            let mut row = vec![id.clone(), String::new(), name(&l.state), at(l.since)];
+            if !p.erased() {
+                let segments: Vec<&str> = p
+                    .segments
+                    .iter()
+                    .filter_map(|s| plan.segment_ids.get(usize::from(*s)).map(String::as_str))
+                    .collect();
+                let step = p.next_step.as_ref();
+                let (verdict, until) = verdict(p.email);
+                if let Some(cell) = row.get_mut(1) {
+                    cell.clone_from(&c.email);
+                }
+                row.extend([
+                    at(l.next_transition_at),
+                    at(l.reactivated_at),
+                    name(&p.stage),
+                    name(&p.readiness),
+                    num(p.scores.fit),
+                    num(p.scores.intent),
+                    num(p.scores.total),
+                    segments.join(";"),
+                    step.map(|s| s.sequence.clone()).unwrap_or_default(),
+                    step.map(|s| s.step.clone()).unwrap_or_default(),
+                    step.map(|s| name(&s.channel)).unwrap_or_default(),
+                    at(step.map(|s| s.due_at)),
+                    at(step.and_then(|s| s.send_at)),
+                    verdict.into(),
+                    until,
+                    p.cta.clone().unwrap_or_default(),
+                    p.reasons.join("; "),
+                ]);
+            }
+            row.resize(header.len(), String::new());
+            w.write_record(&row)?;
+            n += 1;
+        }
+        Ok(n)
+    })
+}
+
+/// `segments/<id>.csv`: the members of one segment (erased contacts never).
+pub fn write_segment(plan: &Plan, out: &mut OutDir, id: &str, index: usize) -> Result<(), CliError> {
+    write_csv(out, &format!("segments/{id}.csv"), &["id", "email"], |w| {
+        let mut n = 0;
+        for (cid, email, _) in living(plan).filter(|(_, _, p)| p.segments.iter().any(|s| usize::from(*s) == index)) {
+            w.write_record([cid, email])?;
+            n += 1;
+        }
+        Ok(n)
+    })
+}
+
+/// `audiences/soft_reactivation.csv` and `audiences/break_up.csv` (D6–D8): contacts in that phase whom the send
+/// policy lets us email (now, or deferred to `send_at`). `showed_intent` picks who gets the "still looking?" mail.
+pub fn write_audiences(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
+    for phase in [Phase::SoftReactivation, Phase::BreakUp] {
+        let header = ["id", "email", "since", "next_transition_at", "showed_intent", "email_verdict", "send_at"];
+        write_csv(out, &format!("audiences/{}.csv", name(&phase)), &header, |w| {
+            let mut n = 0;
+            let members = living(plan).filter(|(_, _, p)| p.lifecycle.state == phase && p.email != EmailVerdict::Deny);
+            for (id, email, p) in members {
+                let (verdict, until) = verdict(p.email);
+                let l = &p.lifecycle;
+                let intent = if l.showed_intent { "true" } else { "false" };
+                w.write_record([id, email, &at(l.since), &at(l.next_transition_at), intent, verdict, &until])?;
+                n += 1;
+            }
+            Ok(n)
+        })?;
+    }
+    Ok(())
+}
+
+/// `archive.csv` (D9): archived contacts with their consent proof — every purpose with its state and time, and
+/// the first instant known about the contact. Restrict access to it.
+pub fn write_archive(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
+    let header = ["id", "email", "archived_at", "first_seen", "consents"];
+    write_csv(out, "archive.csv", &header, |w| {
+        let mut n = 0;
+        for (id, email, p) in living(plan).filter(|(_, _, p)| p.lifecycle.state == Phase::Archived) {
+            let consents: Vec<String> = p
+                .consents
+                .iter()
+                .map(|c| {
+                    let state = if c.granted { "granted" } else { "withdrawn" };
+                    format!("{}={state}@{}", c.purpose, rfc3339(c.at.ms()))
+                })
+                .collect();
+            w.write_record([id, email, &at(p.lifecycle.since), &at(p.first_seen), &consents.join(";")])?;
+            n += 1;
+        }
+        Ok(n)
+    })
+}
+
+/// `tombstones.csv` (D9): one salted SHA-256 per erased address, sorted, and nothing else.
+pub fn write_tombstones(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
+    let mut hashes: Vec<String> = plan
+        .contacts
+        .iter()
+        .zip(&plan.planned)
+        .filter(|(_, p)| p.erased())
+        .map(|(c, _)| plan.salt.tombstone(&c.email))
+        .collect();
+    hashes.sort();
+    hashes.dedup();
+    write_csv(out, "tombstones.csv", &["sha256"], |w| {
+        for h in &hashes {
+            w.write_record([h])?;
+        }
+        Ok(hashes.len() as u64)
+    })
+}
+
+/// `handoff.csv` (D19): SQLs and beyond with their packet: when sales must call, where the lead came from,
+/// what it did last, what it downloaded and read, and the score's top reasons.
+pub fn write_handoff(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
+    let header = [
+        "id",
+        "email",
+        "stage",
+        "sql_at",
+        "due_at",
+        "overdue",
+        "fit",
+        "intent",
+        "total",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "referrer",
+        "last_interactions",
+        "assets",
+        "pages",
+        "top_reasons",
+    ];
+    write_csv(out, "handoff.csv", &header, |w| {
+        let mut n = 0;
+        for (id, email, p) in living(plan) {
+            let Some(h) = p.handoff.as_deref() else { continue };
+            let src = h.source.as_ref();
+            let text = |f: fn(&rekindle_core::handoff::Source) -> &Option<String>| {
+                src.and_then(|s| f(s).clone()).unwrap_or_default()
+            };
+            let interactions: Vec<String> = h
+                .last_interactions
+                .iter()
+                .map(|i| match &i.signal {
+                    Some(s) => format!("{}:{s}@{}", i.kind, rfc3339(i.at.ms())),
+                    None => format!("{}@{}", i.kind, rfc3339(i.at.ms())),
+                })
+                .collect();
+            let seen = |list: &[rekindle_core::handoff::SignalSeen]| {
+                list.iter().map(|s| format!("{}×{}", s.signal, s.count)).collect::<Vec<_>>().join(";")
+            };
+            let reasons: Vec<String> = h.top_reasons.iter().map(|r| format!("{} {}", r.id, num(r.points))).collect();
+            w.write_record([
+                id,
+                email,
+                &name(&p.stage),
+                &rfc3339(h.sql_at.ms()),
+                &rfc3339(h.due_at.ms()),
+                if h.overdue { "true" } else { "false" },
+                &num(h.score.fit),
+                &num(h.score.intent),
+                &num(h.score.total),
+                &text(|s| &s.utm_source),
+                &text(|s| &s.utm_medium),
+                &text(|s| &s.utm_campaign),
+                &text(|s| &s.referrer),
+                &interactions.join(";"),
+                &seen(&h.assets),
+                &seen(&h.pages),
+                &reasons.join(";"),
+            ])?;
+            n += 1;
+        }
+        Ok(n)
+    })
+}
+
+/// `rejects.csv`: every rejected row or line, where it is and why.
+pub fn write_rejects(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
+    write_csv(out, "rejects.csv", &["file", "line", "column", "field", "code", "message"], |w| {
+        let mut n = 0;
+        for d in plan.diagnostics.iter().filter(|d| is_reject(d)) {
+            let column = d.column.map(|c| c.to_string()).unwrap_or_default();
+            let field = d.field.clone().unwrap_or_default();
+            w.write_record([&d.file, &d.line.to_string(), &column, &field, d.code, &d.message])?;
+            n += 1;
+        }
+        Ok(n)
+    })
+}
