@@ -1,7 +1,8 @@
 // Generates the small committed sample for `rekindle plan`: examples/data/plan/contacts.csv (a generic CSV with
 // one duplicate row) and examples/data/plan/events.ndjson (rekindle events, sorted by time), for
 // examples/playbooks/saas.json decided at NOW. Deterministic: a seeded PRNG (mulberry32), no Math.random, no clock.
-// Run: node examples/data/gen-plan-sample.mjs [count]   (default 50 contacts)
+// Run: node examples/data/gen-plan-sample.mjs [count] [outDir]   (default: 50 contacts into examples/data/plan/;
+// a bigger count into another directory makes a load test: `node examples/data/gen-plan-sample.mjs 100000 /tmp/big`)
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -79,7 +80,7 @@ const csv = [columns.join(","), ...rows.map((r) => columns.map((c) => cell(r[c])
 events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
 const ndjson = events.map((e) => JSON.stringify(e)).join("\n") + "\n";
 
-const out = join(dirname(fileURLToPath(import.meta.url)), "plan");
+const out = process.argv[3] ?? join(dirname(fileURLToPath(import.meta.url)), "plan");
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, "contacts.csv"), csv);
 writeFileSync(join(out, "events.ndjson"), ndjson);
