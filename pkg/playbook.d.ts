@@ -1,0 +1,310 @@
+// Part of the "rekindle" package types; index.d.ts re-exports everything. Formats: docs/playbook.md.
+import type { ReadinessLevel, Stage, ScoreName, Channel, Phase } from "./decision.js";
+// ---------------------------------------------------------------------------------------------------------
+// Playbook (snake_case, as the marketer writes it)
+
+/** A duration with one unit: "30s", "30min", "48h", "90d", "2w". Months are not a unit (write "30d"). */
+export type Duration = `${number}${"s" | "min" | "h" | "d" | "w"}`;
+
+/** UTC milliseconds since the epoch (like Date.now()), or an RFC 3339 string such as "2026-11-01T09:30:00Z". */
+export type Instant = number | string;
+
+/** Event kinds; custom ones are written `custom:<name>`. */
+export type EventKind =
+  | "page_view"
+  | "form_submit"
+  | "cta_click"
+  | "email_sent"
+  | "email_open"
+  | "email_click"
+  | "email_reply"
+  | "email_bounce"
+  | "spam_complaint"
+  | "unsubscribe"
+  | "subscribe"
+  | "purchase"
+  | "webinar_registered"
+  | "webinar_attended"
+  | "profile"
+  | "consent"
+  | "preferences"
+  | "erasure_request"
+  | "reactivation_started"
+  | "sales_status"
+  | "sms_sent"
+  | "sms_reply"
+  | `custom:${string}`;
+
+/** A flat property value; nested objects and arrays are rejected. */
+export type PropValue = string | number | boolean | null;
+
+/** A signal: which events count. String match values are case-insensitive globs (`"/pricing*"`). */
+export interface Signal {
+  kind: EventKind;
+  match?: Record<string, string | number | boolean>;
+  /** Count machine / privacy-proxy events too (default false). */
+  include_machine?: boolean;
+}
+
+type Scalar = string | number | boolean;
+
+/**
+ * A test on one profile field; `value`'s type depends on `op`. Three-valued and never coerced: a missing
+ * field or a value of another type is unknown (only `exists` / `missing` are always known).
+ */
+export type FieldTest =
+  | { op: "eq" | "ne"; value: Scalar }
+  | { op: "in" | "not_in"; value: Scalar[] }
+  | { op: "lt" | "le" | "gt" | "ge"; value: number }
+  /** Inclusive at both ends; low ≤ high. */
+  | { op: "between"; value: [low: number, high: number] }
+  | { op: "contains" | "starts_with" | "ends_with"; value: string }
+  | { op: "exists" | "missing"; value?: never }
+  /** The field holds an instant (epoch ms or RFC 3339) strictly before / after `value`. */
+  | { op: "before" | "after"; value: Instant }
+  /** The field holds an instant within the last `value` (`0 ≤ now − t < D`) / at least `value` old. */
+  | { op: "within_last" | "older_than"; value: Duration };
+
+/** A fit rule: a field test worth `points` when it holds. */
+export type FitRule = {
+  /** Defaults to `field`; unique within the group. */
+  id?: string;
+  /** A profile field, set by `profile` events. */
+  field: string;
+  points: number;
+} & FieldTest;
+
+/** Fit does not decay. The group total is clamped to [min, max] when given. */
+export interface FitGroup {
+  max?: number;
+  min?: number;
+  rules: FitRule[];
+}
+
+/** How an intent rule's accumulator decays: halves every `half_life`, or drains `|points|` per `linear`. */
+export type Decay = { half_life: Duration } | { linear: Duration };
+
+export interface IntentRule {
+  /** Defaults to the signal id. */
+  id?: string;
+  /** A key of `signals`. */
+  signal: string;
+  points: number;
+  decay?: Decay;
+  /** The accumulator drops to 0 once this long has passed since the rule's last matching event. */
+  expire_after?: Duration;
+  /** The accumulator never exceeds this (requires points > 0). */
+  cap?: number;
+}
+
+export interface IntentGroup {
+  max?: number;
+  rules: IntentRule[];
+}
+
+/** A stage-bar condition: `signal` happened at least `at_least` (default 1) times within the last `within`. */
+export interface BarCondition {
+  signal: string;
+  within: Duration;
+  at_least?: number;
+}
+
+/** Met iff (every min and every `all` holds and (`any` is empty or one holds)) or one `direct` holds. */
+export interface Bar {
+  min?: { fit?: number; intent?: number; total?: number };
+  all?: BarCondition[];
+  any?: BarCondition[];
+  direct?: BarCondition[];
+}
+
+export interface ReadinessRule {
+  /** Default "intent". */
+  on?: ScoreName;
+  warm: number;
+  hot: number;
+}
+
+export interface Stages {
+  readiness?: ReadinessRule;
+  mql?: Bar;
+  sql?: Bar;
+  /** How long a contact disqualified by sales waits before its bars count again (default "60d", D21). */
+  recycle_for?: Duration;
+}
+
+/** One name or a non-empty list of names. */
+type OneOrMore<T> = T | [T, ...T[]];
+
+/**
+ * The condition language shared by segments, sequences and CTAs (docs/playbook.md § segments). Three-valued:
+ * true, false or unknown; only true is membership.
+ */
+export type Condition =
+  | { all: [Condition, ...Condition[]] }
+  | { any: [Condition, ...Condition[]] }
+  | { not: Condition }
+  | ({ field: string } & FieldTest)
+  /** At least `at_least` (≥ 1, default 1) occurrences within the last `within`. */
+  | { signal: string; within: Duration; at_least?: number; at_most?: never }
+  /** At most `at_most` occurrences within the last `within` (0 = "zero times"). */
+  | { signal: string; within: Duration; at_most: number; at_least?: never }
+  /** The latest occurrence is at least `more_than` old / less than `less_than` old; never happened → false. */
+  | { last: string; more_than: Duration; less_than?: never }
+  | { last: string; less_than: Duration; more_than?: never }
+  /** The same on the first occurrence ("30 days after the first order"). */
+  | { first: string; more_than: Duration; less_than?: never }
+  | { first: string; less_than: Duration; more_than?: never }
+  /** Now is within `within` after a 365-day multiple (≥ 1) of the first occurrence. */
+  | { anniversary: string; within: Duration }
+  | { ever: string }
+  | { never: string }
+  /** Another segment holds (no cycles). */
+  | { segment: string }
+  | { stage: OneOrMore<Stage> }
+  | { stage_at_least: Stage }
+  | { readiness: OneOrMore<ReadinessLevel> }
+  | { lifecycle: OneOrMore<Phase> }
+  /** A score after decay at now. */
+  | { score: ScoreName; op: "ge" | "gt" | "le" | "lt"; value: number }
+  /** An RFM cell; unknown (`notComputed`) until retention analytics compute cells. */
+  | { rfm: OneOrMore<string> };
+
+/** A named condition tree (D18, D28–D34). */
+export interface Segment {
+  when: Condition;
+  description?: string;
+}
+
+/** The re-engagement state machine (D1–D2, D6–D9, D11); every key is optional. */
+export interface LifecycleRules {
+  /** Sets cooling_after to one cycle and cold_after to two; explicit keys override. */
+  sales_cycle?: Duration;
+  /** Default "90d". */
+  cooling_after?: Duration;
+  /** Default "180d"; must be longer than cooling_after. */
+  cold_after?: Duration;
+  /** Default "on_cold"; "manual" waits for a `reactivation_started` event. */
+  reactivation_entry?: "on_cold" | "manual";
+  /** Default "14d". */
+  soft_reactivation_for?: Duration;
+  /** Default "72h". */
+  breakup_deadline?: Duration;
+  /** Default { min_opens: 5, no_click_for: "90d" }. */
+  ghost?: { min_opens?: number; no_click_for?: Duration };
+  /** Besides `erasure_request`, these also erase (default none). */
+  erase_on?: ("spam_trap" | "hard_bounce" | "spam_complaint")[];
+  /** Signals that show intent (`showedIntent`, D6). */
+  intent_signals?: string[];
+}
+
+/** A rolling frequency cap: at most `max` (1–32) marketing sends of `channel` (or of both: "any") per `per`. */
+export interface CapRule {
+  channel: Channel | "any";
+  max: number;
+  per: Duration;
+}
+
+/** The send policy (D4, D5, D22, D24, D27); every key is optional. */
+export interface Policy {
+  caps?: CapRule[];
+  /** Local "from-to", [from, to), may wrap midnight: "21:00-08:00". */
+  quiet_hours?: string;
+  /** The profile field holding the contact's IANA zone (default "timezone"). */
+  timezone_field?: string;
+  /** An IANA zone for contacts without a known zone (default "UTC"). */
+  default_timezone?: string;
+  /** The consent purpose each channel needs; null = none (default { email: null, sms: "sms_marketing" }). */
+  consent?: { email?: string | null; sms?: string | null };
+  /** Deny marketing while a deal is open (default true). */
+  stop_during_sales?: boolean;
+}
+
+/** One nurture step. */
+export interface SequenceStep {
+  /** Unique within the sequence. */
+  id: string;
+  /** Delay after the anchor (absent = at once). */
+  after?: Duration;
+  /** The anchor: the enrolment (default) or the previous step's send. */
+  from?: "enrolment" | "previous";
+  channel: Channel;
+  /** Your template reference (non-empty). */
+  content: string;
+  /** A branch rule judged at the step's due time; the step is skipped unless it holds (D23). */
+  when?: Condition;
+}
+
+/** A nurture sequence (D13–D14, D20–D23, D34, D37). */
+export interface Sequence {
+  /** Enrols at the first instant this holds. */
+  start: Condition;
+  /** The run stops at the first instant any holds. */
+  stop?: Condition[];
+  /** A new run may start this long after the previous one ended (D14); without it, never twice (D22). */
+  reenrol_after?: Duration;
+  /** Stop after this long without engagement (D13). */
+  inactive_stop?: Duration;
+  steps: [SequenceStep, ...SequenceStep[]];
+  description?: string;
+}
+
+/** A call-to-action candidate; list order is priority. */
+export interface CtaCandidate {
+  id: string;
+  /** Eligible when this holds (absent = always). */
+  when?: Condition;
+  /** Suppressed when this holds or cannot be decided. */
+  unless?: Condition;
+  /** Your template reference. */
+  variant?: string;
+  description?: string;
+}
+
+/** Call-to-action choice (D17, D25). */
+export interface Ctas {
+  candidates: CtaCandidate[];
+  /** A candidate id, returned with `fallback: true` when none is eligible. */
+  default?: string;
+}
+
+/** The sales handoff packet's rules (D19); every key is optional. */
+export interface HandoffRules {
+  /** The sales team's local window (default "09:00-17:00"). */
+  business_hours?: string;
+  /** Days with business hours (default "mon-fri"; also "mon,wed,fri", "sun-thu"). */
+  days?: string;
+  /** Time to first contact, in business time (default "15min"). */
+  sla?: Duration;
+  /** The SLA never exceeds this much business time (default "2h"). */
+  max?: Duration;
+  /** The sales team's IANA zone (default "UTC"). */
+  timezone?: string;
+  /** Signals listed as downloaded materials (default: form, webinar and custom signals). */
+  assets?: string[];
+}
+
+/** The marketer's configuration (docs/playbook.md). Unknown keys are errors. */
+export interface Playbook {
+  version: 1;
+  signals: Record<string, Signal>;
+  scores?: { fit?: FitGroup; intent?: IntentGroup };
+  stages?: Stages;
+  segments?: Record<string, Segment>;
+  lifecycle?: LifecycleRules;
+  policy?: Policy;
+  sequences?: Record<string, Sequence>;
+  ctas?: Ctas;
+  handoff?: HandoffRules;
+}
+
+/** One thing a contact did. Events may arrive in any order; a fold sorts each batch by (at, kind, id). */
+export interface ContactEvent {
+  at: Instant;
+  kind: EventKind;
+  /** Orders ties within the same millisecond. */
+  id?: string;
+  contact?: string;
+  /** A machine / privacy-proxy event (default false). */
+  machine?: boolean;
+  props?: Record<string, PropValue>;
+}
