@@ -8,6 +8,7 @@
 
 pub mod generic_csv;
 pub mod ndjson;
+pub mod webhooks;
 
 use rekindle_core::{Event, Scalar, Timestamp, Value};
 
@@ -46,6 +47,24 @@ pub struct RawRecord {
     pub text: String,
 }
 
+/// What one raw record held: an NDJSON line holds one event; a webhook body may hold several, some of them bad.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Events naming their contact, in record order.
+    pub events: Vec<Event>,
+    /// Each rejects one vendor record, or the whole line.
+    pub rejects: Vec<Diagnostic>,
+    /// Valid vendor records rekindle does not fold, as `vendor:kind` (`sendgrid:delivered`).
+    pub skipped: Vec<String>,
+}
+
+impl Parsed {
+    /// A line that is rejected as a whole.
+    pub fn reject(d: Diagnostic) -> Parsed {
+        Parsed { rejects: vec![d], ..Parsed::default() }
+    }
+}
+
 /// A stream of events, read in blocks and parsed in parallel.
 pub trait EventSource {
     /// The file, as named in diagnostics.
@@ -55,8 +74,13 @@ pub trait EventSource {
     fn next_block(&mut self, max: usize) -> Result<(Vec<RawRecord>, Vec<Diagnostic>), CliError>;
     /// Bytes consumed so far (progress).
     fn position(&self) -> u64;
-    /// Parses one record into an event that names its contact.
-    fn parse(&self, raw: &RawRecord) -> Result<Event, Diagnostic>;
+    /// Parses one record into the events it holds, each naming its contact.
+    fn parse(&self, raw: &RawRecord) -> Parsed;
+    /// The event's idempotency key, when the source has one: the plan folds the first event with a key and
+    /// counts later ones as duplicates. Default: none (every event is folded).
+    fn idempotency_key(&self, _event: &Event) -> Option<u64> {
+        None
+    }
 }
 
 /// D22: trims and lower-cases an email, then checks its shape: one local part and a dotted domain, no spaces,

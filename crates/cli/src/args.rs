@@ -56,8 +56,19 @@ pub struct PlanArgs {
     #[arg(long)]
     pub contacts: PathBuf,
     /// Events, one JSON object per line: {"contact": "<email or id>", "at", "kind", "props"}. Repeatable.
-    #[arg(long, required = true)]
+    #[arg(long, required_unless_present = "webhooks")]
     pub events: Vec<PathBuf>,
+    /// Webhook log as <vendor>:<file>, vendor one of sendgrid, mailgun, postmark, mailchimp, ses. Repeatable.
+    ///
+    /// The file holds one webhook body per line, exactly as the vendor POSTed it: sendgrid — a JSON array of
+    /// events; mailgun — {"signature", "event-data"}; postmark — one object with RecordType; mailchimp — one
+    /// form-urlencoded body (type=unsubscribe&data%5Bemail%5D=…); ses — an SNS envelope or a bare SES record.
+    /// Events are matched to contacts by email; the same (vendor, event id, contact) is folded once across all
+    /// files (later copies are counted as duplicates); a bad body or record is reported with file:line and the
+    /// record's path; records rekindle does not fold (delivered, processed, …) are counted per vendor kind.
+    /// Signatures are not checked: verify them where the webhook is received.
+    #[arg(long, value_name = "VENDOR:FILE", value_parser = crate::adapter::webhooks::WebhookLog::parse)]
+    pub webhooks: Vec<crate::adapter::webhooks::WebhookLog>,
     /// Decide as of this instant (RFC 3339 or epoch ms). Required: the same input and --now give the same bytes.
     #[arg(long)]
     pub now: String,
@@ -78,6 +89,10 @@ pub struct PlanArgs {
 const PLAN_HELP: &str = "\
 Writes to DIR: plan.csv, plan.json, segments/<id>.csv, audiences/soft_reactivation.csv, audiences/break_up.csv,
 archive.csv, erasure.json, tombstones.csv, handoff.csv, diagnostics.ndjson, rejects.csv, manifest.json (last).
+Retargeting audiences (D10, D35), SHA-256 of normalised identifiers only, for contacts leaving break-up without
+reaction (no open deal, no spam complaint): audiences/meta_custom_audience.csv (EMAIL, PHONE when the contacts file
+has a phone column; phones count only in international form, +48… or 0048…), audiences/google_customer_match.csv
+(Email), audiences/linkedin_matched_audience.csv (LinkedIn's contact template, email column only).
 
 Exit codes: 0 done; 1 I/O failure; 2 usage error; 3 unusable input (invalid playbook, no email column);
 4 done, but some rows were rejected (see DIR/diagnostics.ndjson and DIR/rejects.csv).

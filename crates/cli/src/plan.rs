@@ -16,6 +16,7 @@ use rekindle_core::Timestamp;
 
 use crate::adapter::generic_csv::GenericCsv;
 use crate::adapter::ndjson::Ndjson;
+use crate::adapter::webhooks::{Seen, Webhooks};
 use crate::adapter::{ContactSource, EventSource};
 use crate::args::PlanArgs;
 use crate::diagnostic::{mask, Diagnostic, Severity};
@@ -39,12 +40,16 @@ pub struct Counts {
     pub duplicate_rows: u64,
     /// Contact rows rejected.
     pub rejected_contact_rows: u64,
-    /// Event lines read (blank lines aside).
+    /// Event lines read (blank lines aside), NDJSON and webhook logs.
     pub event_lines: u64,
     /// Events folded.
     pub events: u64,
-    /// Event lines rejected (bad JSON, bad event, unknown contact).
+    /// Event lines rejected (bad JSON, bad event, unknown contact); in webhook logs, each bad vendor record.
     pub rejected_event_lines: u64,
+    /// Webhook events not folded because the same (vendor, event id, contact) came earlier.
+    pub duplicate_events: u64,
+    /// Valid webhook records rekindle does not fold, by `vendor:kind` (`sendgrid:delivered`).
+    pub skipped_records: BTreeMap<String, u64>,
     /// Events older than their contact's already folded history (see `fold`).
     pub late_events: u64,
 }
@@ -84,7 +89,8 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let now = crate::parse_now(&args.now)?;
     let mut out = crate::output::OutDir::create(&args.out)?;
     let salt = Salt::load(args.salt_file.as_deref(), out.root())?;
-    let total: u64 = args.events.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let logs = args.webhooks.iter().map(|w| &w.path);
+    let total: u64 = args.events.iter().chain(logs).filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
     let progress = Progress::bytes(args.quiet, total);
     let mut counts = Counts::default();
     let mut diagnostics = Vec::new();
@@ -107,10 +113,16 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     progress.phase("events");
     let mut folder = Folder::new(&playbook, now, &mut roster.contacts);
     let mut done = 0;
-    for path in &args.events {
-        let mut source = Ndjson::open(path)?;
+    let mut seen = Seen::default();
+    let files = args.events.iter().map(|p| (p, None)).chain(args.webhooks.iter().map(|w| (&w.path, Some(w.vendor))));
+    for (path, vendor) in files {
+        let mut source: Box<dyn EventSource + Sync> = match vendor {
+            None => Box::new(Ndjson::open(path)?),
+            Some(vendor) => Box::new(Webhooks::open(vendor, path)?),
+        };
         let mut found = Vec::new();
-        read_events(&mut source, &roster, &mut folder, &mut counts, &mut found, |p| progress.set(done + p))?;
+        let sink = Sink { counts: &mut counts, diagnostics: &mut found, seen: &mut seen };
+        read_events(&mut *source, &roster, &mut folder, sink, |p| progress.set(done + p))?;
         done += source.position();
         found.sort_by_key(|d| d.line); // stable: a line's own order is kept
         diagnostics.extend(found);
@@ -156,15 +168,24 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     Ok(if plan.rejected() > 0 { 4 } else { 0 })
 }
 
-/// Streams one events source: blocks of lines parsed on every core, then routed in line order.
-fn read_events<S: EventSource + Sync>(
-    source: &mut S,
+/// Where [`read_events`] counts and reports.
+struct Sink<'a> {
+    counts: &'a mut Counts,
+    diagnostics: &'a mut Vec<Diagnostic>,
+    /// Idempotency keys seen across every source of the run.
+    seen: &'a mut Seen,
+}
+
+/// Streams one events source: blocks of lines parsed on every core, then routed in line order; an event whose
+/// idempotency key came earlier is counted, not folded.
+fn read_events(
+    source: &mut (dyn EventSource + Sync),
     roster: &Roster,
     folder: &mut Folder<'_>,
-    counts: &mut Counts,
-    diagnostics: &mut Vec<Diagnostic>,
+    sink: Sink<'_>,
     progress: impl Fn(u64),
 ) -> Result<(), CliError> {
+    let Sink { counts, diagnostics, seen } = sink;
     loop {
         let (mut block, unreadable) = source.next_block(BLOCK)?;
         counts.event_lines += (block.len() + unreadable.len()) as u64;
@@ -174,18 +195,27 @@ fn read_events<S: EventSource + Sync>(
             return Ok(());
         }
         let parser = &*source;
-        let parsed = parallel_map(&mut block, |raw| parser.parse(raw).map(|e| (raw.line, e)));
-        for result in parsed {
-            let found = result.and_then(|(line, event)| match roster.find(&event.contact) {
-                Some(index) => Ok((index, event)),
-                None => Err(Diagnostic::reject(source.name(), line, "unknown_contact", unknown(&event.contact))
-                    .at(None, Some("contact".into()))),
-            });
-            match found {
-                Ok((index, event)) => folder.push(index, event),
-                Err(d) => {
-                    counts.rejected_event_lines += 1;
-                    diagnostics.push(d);
+        let parsed = parallel_map(&mut block, |raw| (raw.line, parser.parse(raw)));
+        for (line, found) in parsed {
+            counts.rejected_event_lines += found.rejects.len() as u64;
+            diagnostics.extend(found.rejects);
+            for kind in found.skipped {
+                *counts.skipped_records.entry(kind).or_insert(0) += 1;
+            }
+            for event in found.events {
+                if source.idempotency_key(&event).is_some_and(|key| !seen.first(key)) {
+                    counts.duplicate_events += 1;
+                    continue;
+                }
+                match roster.find(&event.contact) {
+                    Some(index) => folder.push(index, event),
+                    None => {
+                        counts.rejected_event_lines += 1;
+                        diagnostics.push(
+                            Diagnostic::reject(source.name(), line, "unknown_contact", unknown(&event.contact))
+                                .at(None, Some("contact".into())),
+                        );
+                    }
                 }
             }
         }

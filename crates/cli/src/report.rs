@@ -3,10 +3,12 @@
 //! with its row count and SHA-256. The same input gives byte-identical files.
 //!
 //! The files: `plan.csv` / `plan.json`; `segments/<id>.csv`; `audiences/{soft_reactivation,break_up}.csv`
-//! (D6–D8); `archive.csv` (D9, consent proof); `erasure.json` and `tombstones.csv` (D9: ids and salted hashes
+//! (D6–D8); `audiences/{meta_custom_audience,google_customer_match,linkedin_matched_audience}.csv` (D10, D35:
+//! hashed identifiers only, [`ads`]); `archive.csv` (D9, consent proof); `erasure.json` and `tombstones.csv` (D9: ids and salted hashes
 //! only); `handoff.csv` (D19); `diagnostics.ndjson` and `rejects.csv`; `salt.txt` when the salt lives in the
 //! directory. An erased contact's email appears in none of them.
 
+pub mod ads;
 pub mod csv;
 pub mod json;
 
@@ -50,6 +52,7 @@ pub fn write_all(plan: &Plan, out: &mut OutDir, playbook: &Path) -> Result<Summa
         csv::write_segment(plan, out, id, index)?;
     }
     csv::write_audiences(plan, out)?;
+    ads::write(plan, out)?;
     csv::write_archive(plan, out)?;
     json::write_erasure(plan, out)?;
     csv::write_tombstones(plan, out)?;
@@ -109,7 +112,9 @@ pub fn print_summary(format: Option<Format>, summary: &Summary) -> Result<(), Cl
                 ("events".into(), c.events),
                 ("rejected_event_lines".into(), c.rejected_event_lines),
                 ("late_events".into(), c.late_events),
+                ("duplicate_events".into(), c.duplicate_events),
             ];
+            rows.extend(c.skipped_records.iter().map(|(k, v)| (format!("skipped.{k}"), *v)));
             rows.extend(summary.lifecycle.iter().map(|(k, v)| (format!("lifecycle.{k}"), *v)));
             rows.extend(summary.stages.iter().map(|(k, v)| (format!("stage.{k}"), *v)));
             rows.extend(summary.segments.iter().map(|(k, v)| (format!("segment.{k}"), *v)));

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use rekindle_core::{Event, Value};
 
-use super::{EventSource, RawRecord};
+use super::{EventSource, Parsed, RawRecord};
 use crate::diagnostic::Diagnostic;
 use crate::error::CliError;
 
@@ -67,7 +67,17 @@ impl EventSource for Ndjson {
         self.position
     }
 
-    fn parse(&self, raw: &RawRecord) -> Result<Event, Diagnostic> {
+    fn parse(&self, raw: &RawRecord) -> Parsed {
+        match self.event(raw) {
+            Ok(event) => Parsed { events: vec![event], ..Parsed::default() },
+            Err(d) => Parsed::reject(d),
+        }
+    }
+}
+
+impl Ndjson {
+    /// Parses one line into an event that names its contact.
+    fn event(&self, raw: &RawRecord) -> Result<Event, Diagnostic> {
         let value: Value = serde_json::from_str(&raw.text).map_err(|e| {
             Diagnostic::reject(&self.name, raw.line, "bad_json", format!("not valid JSON: {e}"))
                 .at(Some(e.column() as u64), None)

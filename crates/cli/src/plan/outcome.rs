@@ -5,7 +5,8 @@ use rekindle_core::handoff::Handoff;
 use rekindle_core::lifecycle::{LifecycleStatus, Phase};
 use rekindle_core::policy::SendVerdict;
 use rekindle_core::state::view::ConsentView;
-use rekindle_core::suppression::Channel;
+use rekindle_core::state::DealStatus;
+use rekindle_core::suppression::{Channel, DncReason};
 use rekindle_core::time::short_number;
 use rekindle_core::{decide, ContactState, Playbook, Readiness, Reason, Scores, Stage, Timestamp};
 
@@ -62,6 +63,9 @@ pub struct Planned {
     pub consents: Vec<ConsentView>,
     /// The earliest instant known about the contact.
     pub first_seen: Option<Timestamp>,
+    /// In the retargeting audience (D10): leaving break-up without reaction, no open deal and no spam complaint
+    /// (D22: nobody in an active sales conversation, nobody who reported us as spam, is shown ads).
+    pub retarget: bool,
 }
 
 impl Planned {
@@ -77,6 +81,11 @@ impl Planned {
             .filter(|(_, m)| m.member)
             .filter_map(|(i, _)| u16::try_from(i).ok())
             .collect();
+        let retarget = d.lifecycle.state == Phase::BreakUp && {
+            let v = state.view(playbook);
+            v.deal.is_none_or(|deal| deal.status != DealStatus::Open)
+                && !v.dnc.iter().any(|dnc| dnc.reason == DncReason::Complained)
+        };
         let email = match &d.send.email {
             SendVerdict::Allow => EmailVerdict::Allow,
             SendVerdict::Defer { until, .. } => EmailVerdict::Defer(*until),
@@ -99,6 +108,7 @@ impl Planned {
             reasons: short_reasons(&d.reasons),
             email,
             handoff: d.handoff.map(Box::new),
+            retarget,
             first_seen: view.as_ref().and_then(|v| v.first_seen),
             consents: view.map(|v| v.consents).unwrap_or_default(),
         }

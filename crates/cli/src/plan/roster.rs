@@ -26,6 +26,8 @@ pub struct Contact {
     pub created_at: Option<Timestamp>,
     /// Profile fields, merged over duplicates.
     pub fields: Vec<(String, Scalar)>,
+    /// The `phone` field (any case) as written, kept for the ad audiences after the fields go to the fold.
+    pub phone: Option<String>,
 }
 
 /// Every contact, and the ways events name them.
@@ -59,8 +61,9 @@ impl Roster {
             let id = row.id.unwrap_or_else(|| row.email.clone());
             self.by_id.insert(id.clone(), index);
             self.by_email.insert(row.email.clone(), index);
+            let phone = phone_field(&row.fields);
             let contact =
-                Contact { id, has_export_id, email: row.email, created_at: row.created_at, fields: row.fields };
+                Contact { id, has_export_id, email: row.email, created_at: row.created_at, fields: row.fields, phone };
             self.contacts.push(contact);
             return Ok(None);
         };
@@ -83,6 +86,7 @@ impl Roster {
                 None => contact.fields.push((field, value)),
             }
         }
+        contact.phone = phone_field(&contact.fields);
         let msg = format!(
             "duplicate of contact \"{}\" ({}): non-empty cells merged",
             quote(&contact.id),
@@ -103,4 +107,13 @@ impl Roster {
     pub fn into_contacts(self) -> Vec<Contact> {
         self.contacts
     }
+}
+
+/// The profile field named `phone` (any case) as text; a cell read as a number is written back in digits.
+fn phone_field(fields: &[(String, Scalar)]) -> Option<String> {
+    fields.iter().find(|(f, _)| f.eq_ignore_ascii_case("phone")).map(|(_, v)| match v {
+        Scalar::Str(s) => s.clone(),
+        Scalar::Num(n) => rekindle_core::time::short_number(*n),
+        Scalar::Bool(b) => b.to_string(),
+    })
 }

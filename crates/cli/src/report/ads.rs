@@ -1,0 +1,162 @@
+//! Ad-platform retargeting audiences (D10, D35; DESIGN §7 "Retargeting audience"): the contacts leaving
+//! break-up without reaction, minus anyone with an open deal or a spam complaint (D22) — see
+//! `Planned::retarget`. Each file holds SHA-256 (lower-case hex) of normalised identifiers only, deduplicated and
+//! sorted by hash, so the file says nothing about the plan's order and a rerun writes the same bytes:
+//!
+//! | file | header | normalisation (formats.md) |
+//! |---|---|---|
+//! | `audiences/meta_custom_audience.csv` | `EMAIL` (+ `PHONE` when the contacts file has a `phone` column) | §3.1 |
+//! | `audiences/google_customer_match.csv` | `Email` | §3.2 |
+//! | `audiences/linkedin_matched_audience.csv` | LinkedIn's contact template, `email` filled | §3.3 |
+//!
+//! Upload limits are the platforms' business and not checked here (LinkedIn wants ≥ 300 rows, Meta and Google
+//! match rates drop on small lists); D10's 14–30-day window is set on the platform when uploading.
+
+use std::io::{self, Write};
+
+use rekindle_core::lifecycle::Phase;
+use sha2::{Digest, Sha256};
+
+use crate::output::{hex, OutDir};
+use crate::plan::Plan;
+use crate::CliError;
+
+/// LinkedIn's contact-list template header, which "must not be changed or removed" (formats.md §3.3; the
+/// official `LinkedIn_Ads_Contact_Match_Template.csv`).
+const LINKEDIN_HEADER: [&str; 7] =
+    ["email", "firstname", "lastname", "jobtitle", "employeecompany", "country", "googleaid"];
+
+/// Lower-case hex SHA-256 of the UTF-8 bytes.
+pub fn sha256(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// Meta `EMAIL` (formats.md §3.1, Meta's normalisation table): "Trim leading and trailing white space and
+/// convert all characters to lowercase". `None` when nothing is left.
+pub fn meta_email(raw: &str) -> Option<String> {
+    Some(raw.trim().to_lowercase()).filter(|e| !e.is_empty())
+}
+
+/// Meta `PHONE` (formats.md §3.1, Meta's table): "Remove symbols, letters, and any leading zeroes. You should
+/// prefix the country code if COUNTRY field is not specified". We send no COUNTRY and cannot guess one, so only
+/// numbers written in international form (`+48 600 100 200`, `0048 600 100 200`) are kept; a national number
+/// (`600 100 200`) is `None`: hashed without its country code it could never match.
+pub fn meta_phone(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    if !(raw.starts_with('+') || raw.starts_with("00")) {
+        return None;
+    }
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    Some(digits.trim_start_matches('0').to_string()).filter(|d| !d.is_empty())
+}
+
+/// Google Customer Match `Email` (formats.md §3.2): trim and lowercase, and "Take out any whitespace from … email
+/// address values" (DV360 Customer Match). Gmail dot removal is documented only for Enhanced Conversions ("remove
+/// all periods (.) preceding the domain name in gmail.com and googlemail.com email addresses"); §3.2 records the
+/// Customer Match pages as not mentioning it (n/v), and no `+tag` rule is stated at all, so neither is applied.
+pub fn google_email(raw: &str) -> Option<String> {
+    Some(raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase()).filter(|e| !e.is_empty())
+}
+
+/// LinkedIn `email` as SHA-256 (formats.md §3.3: "emails plain or SHA-256"; the API's `SHA256_EMAIL`): §3.3 states
+/// no normalisation, so the common one — trimmed, lower-cased — is hashed.
+pub fn linkedin_email(raw: &str) -> Option<String> {
+    Some(raw.trim().to_lowercase()).filter(|e| !e.is_empty())
+}
+
+/// Writes the three audience files.
+pub fn write(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
+    // (email, phone) of every audience member; erased contacts never qualify (their lifecycle is `erased`).
+    let members: Vec<(&str, Option<&str>)> = plan
+        .contacts
+        .iter()
+        .zip(&plan.planned)
+        .filter(|(_, p)| p.retarget && p.lifecycle.state == Phase::BreakUp)
+        .map(|(c, _)| (c.email.as_str(), c.phone.as_deref()))
+        .collect();
+
+    let with_phone = plan.contacts.iter().any(|c| c.phone.is_some());
+    let mut meta: Vec<Vec<String>> = members
+        .iter()
+        .filter_map(|(email, phone)| {
+            let mut row = vec![sha256(&meta_email(email)?)];
+            if with_phone {
+                row.push(phone.and_then(meta_phone).map(|p| sha256(&p)).unwrap_or_default());
+            }
+            Some(row)
+        })
+        .collect();
+    let header: &[&str] = if with_phone { &["EMAIL", "PHONE"] } else { &["EMAIL"] };
+    write_rows(out, "audiences/meta_custom_audience.csv", header, &mut meta)?;
+
+    let mut google: Vec<Vec<String>> =
+        members.iter().filter_map(|(email, _)| Some(vec![sha256(&google_email(email)?)])).collect();
+    write_rows(out, "audiences/google_customer_match.csv", &["Email"], &mut google)?;
+
+    let mut linkedin: Vec<Vec<String>> = members
+        .iter()
+        .filter_map(|(email, _)| {
+            let mut row = vec![String::new(); LINKEDIN_HEADER.len()];
+            *row.first_mut()? = sha256(&linkedin_email(email)?);
+            Some(row)
+        })
+        .collect();
+    write_rows(out, "audiences/linkedin_matched_audience.csv", &LINKEDIN_HEADER, &mut linkedin)
+}
+
+/// Sorts rows (by their first cell, the email hash), drops repeats and writes them under `header`.
+fn write_rows(out: &mut OutDir, rel: &str, header: &[&str], rows: &mut Vec<Vec<String>>) -> Result<(), CliError> {
+    rows.sort();
+    rows.dedup_by(|a, b| a.first() == b.first());
+    out.write(rel, |w: &mut dyn Write| {
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(header).map_err(io::Error::from)?;
+        for row in rows.iter() {
+            csv.write_record(row).map_err(io::Error::from)?;
+        }
+        csv.flush()?;
+        Ok(rows.len() as u64)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    //! Expected digests were computed outside this code: `printf %s 'jane.doe@example.com' | sha256sum`.
+    use super::*;
+
+    #[test]
+    fn meta_trims_and_lowercases_emails_and_keeps_only_international_phone_digits() {
+        let email = meta_email("  Jane.Doe+news@Example.COM \t").unwrap_or_default();
+        assert_eq!(email, "jane.doe+news@example.com");
+        assert_eq!(sha256(&email), "dbf1912b4cad4df9823f627874244e64b50a6ac550b9cb33b17df671a26679db");
+        for raw in ["+48 (600) 100-200", "0048 600 100 200", " +48.600.100.200 "] {
+            assert_eq!(meta_phone(raw).as_deref(), Some("48600100200"), "{raw}");
+        }
+        assert_eq!(
+            sha256("48600100200"),
+            "a9e90a53df41a976bf8e365b5eadb5db593fd0f79db2370a36064f87da357128",
+            "the digits, not the written form, are hashed"
+        );
+        assert_eq!(meta_phone("600 100 200"), None, "no country code: cannot match, not sent");
+        assert_eq!(meta_phone("+ ()"), None);
+        assert_eq!(meta_email("   "), None);
+    }
+
+    #[test]
+    fn google_customer_match_removes_whitespace_and_keeps_gmail_dots() {
+        let gmail = google_email(" Jane.Doe@GMail.com ").unwrap_or_default();
+        assert_eq!(gmail, "jane.doe@gmail.com", "dot removal is an Enhanced Conversions rule, not Customer Match");
+        assert_eq!(sha256(&gmail), "831f6494ad6be4fcb3a724c3d5fef22d3ceffa3c62ef3a7984e45a0ea177f982");
+        let spaced = google_email("Jane Doe@Example.com").unwrap_or_default();
+        assert_eq!(spaced, "janedoe@example.com");
+        assert_eq!(sha256(&spaced), "c4d25e9c90ff23e9145397bc6fbd5385ca5fbe78211222ccbecd0b369ebb19a6");
+    }
+
+    #[test]
+    fn linkedin_hashes_the_trimmed_lowercased_email() {
+        let email = linkedin_email("  Jane.Doe@Example.COM").unwrap_or_default();
+        assert_eq!(email, "jane.doe@example.com");
+        assert_eq!(sha256(&email), "86e0b9e56c17cc4d12387e1949b85053fbe73bc3ce5a1188713a9d300cc6133d");
+        assert_eq!(LINKEDIN_HEADER.join(","), "email,firstname,lastname,jobtitle,employeecompany,country,googleaid");
+    }
+}
