@@ -27,9 +27,13 @@
 //! Diagnostic codes (stable): `wrong_type`, `missing_field`, `invalid_email`, `bad_timestamp`,
 //! `timestamp_looks_like_ms`, `unknown_value`, `invalid_json`.
 //!
+//! Contact exports (Mailchimp, HubSpot, Klaviyo CSV) are decoded by [`contacts`], a streaming decoder with its
+//! own record and row-diagnostic types.
+//!
 //! Not done here: SendGrid's ECDSA (P-256) signature check — it needs a P-256 dependency decision; SNS message
 //! signatures (certificate fetch is I/O, the caller's job).
 
+pub mod contacts;
 pub mod json;
 pub mod mailchimp;
 pub mod mailgun;

@@ -1,0 +1,599 @@
+//! Vendor contact exports in, contact records out: Mailchimp audience CSVs, HubSpot contact CSVs and Klaviyo
+//! profile CSVs (formats.md §2), decoded by a pure, streaming state machine: feed the file's bytes chunk by
+//! chunk ([`ContactDecoder::feed`]), then [`ContactDecoder::finish`]; each call appends what it completed to a
+//! [`ContactBatch`]. Memory holds one record at a time, whatever the file size.
+//!
+//! Bytes: a UTF-8 BOM is stripped; UTF-16 (a UTF-16 BOM, or NUL bytes in the header line) is refused as a
+//! whole ([`Error::InvalidImport`], "save the export as CSV UTF-8"); a field that is not valid UTF-8 is read as
+//! Windows-1252 (the Latin-1 superset Excel writes), said once per file in a `decoded_as_windows_1252` warning.
+//! The delimiter is the most frequent of `,` `;` and tab outside quotes in the header line (ties: `,`). Quoted
+//! fields may hold delimiters, doubled quotes and newlines; a record's line is the line it starts on.
+//!
+//! Records: the email is trimmed, lower-cased and checked (D22); the vendor's record id and creation date are
+//! read; every other non-empty cell becomes a profile field named by the snake_case of its header (`First
+//! Name` → `first_name`), a number when the whole cell is one, an RFC 3339 string when the column is a known
+//! date; and the vendor's status columns become events (unsubscribe, hard bounce, consent) folded with the
+//! contact. The mapping per vendor: [`mailchimp`], [`hubspot`], [`klaviyo`]. What lives outside the rows — the
+//! Mailchimp file's role, HubSpot's label language — is an explicit input ([`Vendor`]), never guessed.
+//!
+//! Problems are data: a row that cannot be used is an `Err(RowDiagnostic)` in [`ContactBatch::rows`] with its
+//! line and column (`contacts.csv:12:3`), and the file goes on. Row codes (stable): `column_count`,
+//! `missing_email`, `invalid_email`, `redacted_email`, `bad_timestamp`, `missing_field`. Warning codes:
+//! `decoded_as_windows_1252`, `unknown_value`, `bad_timestamp` (an informational date kept as text).
+//!
+//! Vendor dates carry no zone; they are read as **UTC**: `YYYY-MM-DD HH:MM[:SS]`, `YYYY-MM-DD`, RFC 3339,
+//! `M/D/YYYY[ h:mm[ AM|PM]]` (HubSpot's English exports), and 12–13 digit epoch milliseconds (HubSpot's
+//! internal values).
+
+pub mod hubspot;
+pub mod klaviyo;
+pub mod mailchimp;
+#[cfg(test)]
+mod tests;
+mod text;
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
+
+pub use hubspot::HubspotLabels;
+pub use mailchimp::MailchimpStatus;
+
+use super::record::{email, Fnv};
+use super::Diagnostic;
+use crate::event::{Event, EventKind, Scalar};
+use crate::time::{quote, Timestamp};
+use crate::vecmap::VecMap;
+use crate::Error;
+use text::{decode_field, rfc3339, snake_case, vendor_time};
+
+/// A record larger than this (an unterminated quote swallowing the file) makes the file unusable.
+const MAX_RECORD: usize = 4 << 20;
+/// A header line longer than this is not a CSV header.
+const MAX_HEADER: usize = 1 << 20;
+
+/// One contact row, normalised.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactRecord {
+    /// 1-based line where the row starts.
+    pub line: u64,
+    /// The email, trimmed and lower-cased (the dedup key, D22).
+    pub email: String,
+    /// The vendor's record id (Mailchimp `EUID`, HubSpot `Record ID`, Klaviyo `Klaviyo ID`).
+    pub id: Option<String>,
+    /// When the contact was created or opted in.
+    pub created_at: Option<Timestamp>,
+    /// Every other non-empty cell, as profile fields (snake_case names, in column order).
+    pub fields: Vec<(String, Scalar)>,
+    /// Status the export states, as events for this contact (`unsubscribe`, `email_bounce`, `consent`, …).
+    pub events: Vec<Event>,
+}
+
+/// A problem placed in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowDiagnostic {
+    /// 1-based line (where the row starts).
+    pub line: u64,
+    /// 1-based field number, when one field is to blame.
+    pub column: Option<u32>,
+    /// That field's header.
+    pub field: Option<String>,
+    /// `at` = `<file>:<line>[:<column>]`, code and message.
+    pub diagnostic: Diagnostic,
+}
+
+/// What one [`ContactDecoder::feed`] or [`ContactDecoder::finish`] call completed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ContactBatch {
+    /// Rows in file order: a record, or why the row was rejected.
+    pub rows: Vec<Result<ContactRecord, RowDiagnostic>>,
+    /// Notes about accepted rows or the whole file (the row is used).
+    pub warnings: Vec<RowDiagnostic>,
+}
+
+/// Which export, with what the rows themselves do not say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Vendor {
+    /// A Mailchimp audience export file; its role (subscribed / unsubscribed / cleaned) is the file's, not a
+    /// column's.
+    Mailchimp(MailchimpStatus),
+    /// A HubSpot contacts export with headers in the given language.
+    Hubspot(alloc::boxed::Box<HubspotLabels>),
+    /// A Klaviyo profiles export.
+    Klaviyo,
+}
+
+/// The vendor a header line looks like (see [`detect`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VendorKind {
+    /// `Email Address` and `LEID`.
+    Mailchimp,
+    /// `Record ID` (or `Contact ID`).
+    Hubspot,
+    /// `Klaviyo ID` or `$email`.
+    Klaviyo,
+}
+
+/// Guesses the vendor from the start of a file (at least its header line): `Email Address` + `LEID` →
+/// Mailchimp, `Record ID` / `Contact ID` → HubSpot, `Klaviyo ID` / `$email` → Klaviyo; `None` otherwise (a
+/// generic CSV, or not CSV at all).
+pub fn detect(head: &[u8]) -> Option<VendorKind> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(head);
+    let line = head.get(..header_end(head).unwrap_or(head.len())).unwrap_or(head);
+    let labels = split_line(line);
+    let has = |want: &str| labels.iter().any(|l| l.eq_ignore_ascii_case(want));
+    if has("Email Address") && has("LEID") {
+        Some(VendorKind::Mailchimp)
+    } else if has("Record ID") || has("Contact ID") {
+        Some(VendorKind::Hubspot)
+    } else if has("Klaviyo ID") || has("$email") {
+        Some(VendorKind::Klaviyo)
+    } else {
+        None
+    }
+}
+
+/// Decodes a whole export held in memory (tests, small files, the Worker).
+///
+/// # Errors
+/// As [`ContactDecoder::feed`] and [`ContactDecoder::finish`].
+pub fn decode(file: &str, vendor: Vendor, bytes: &[u8]) -> Result<ContactBatch, Error> {
+    let mut decoder = ContactDecoder::new(file, vendor);
+    let mut out = ContactBatch::default();
+    decoder.feed(bytes, &mut out)?;
+    decoder.finish(&mut out)?;
+    Ok(out)
+}
+
+/// The header once read: labels as written and their snake_case field names.
+#[derive(Debug, Clone)]
+pub(crate) struct Header {
+    pub(crate) labels: Vec<String>,
+    pub(crate) names: Vec<String>,
+}
+
+impl Header {
+    /// The column whose label is one of `wanted` (trimmed, any ASCII case), first match in `wanted` order.
+    pub(crate) fn find(&self, wanted: &[&str]) -> Option<usize> {
+        wanted.iter().find_map(|w| self.labels.iter().position(|l| l.eq_ignore_ascii_case(w)))
+    }
+
+    fn require(&self, file: &str, wanted: &[&str], vendor: &str) -> Result<usize, Error> {
+        self.find(wanted).ok_or_else(|| {
+            let shown: Vec<String> = self.labels.iter().take(8).map(|l| format!("\"{}\"", quote(l))).collect();
+            Error::InvalidImport {
+                at: format!("{file}:1"),
+                reason: format!(
+                    "no \"{}\" column in the header of this {vendor} export (got {}); check --contacts-format",
+                    wanted.first().copied().unwrap_or_default(),
+                    shown.join(", ")
+                ),
+            }
+        })
+    }
+}
+
+/// The per-vendor column plan, resolved once from the header.
+#[derive(Debug)]
+enum Layout {
+    Mailchimp(mailchimp::Layout),
+    Hubspot(hubspot::Layout),
+    Klaviyo(klaviyo::Layout),
+}
+
+/// One data row being mapped: cells, place, and where warnings go.
+pub(crate) struct Row<'a> {
+    pub(crate) file: &'a str,
+    pub(crate) line: u64,
+    pub(crate) header: &'a Header,
+    pub(crate) cells: &'a [String],
+    pub(crate) warnings: &'a mut Vec<RowDiagnostic>,
+    pub(crate) provider: &'static str,
+}
+
+impl<'a> Row<'a> {
+    /// A cell, trimmed; `None` when the column is absent or the cell empty.
+    pub(crate) fn cell(&self, column: Option<usize>) -> Option<&'a str> {
+        column.and_then(|c| self.cells.get(c)).map(|s| s.trim()).filter(|s| !s.is_empty())
+    }
+
+    pub(crate) fn problem(&self, column: usize, code: &'static str, message: String) -> RowDiagnostic {
+        let at = format!("{}:{}:{}", self.file, self.line, column + 1);
+        RowDiagnostic {
+            line: self.line,
+            column: u32::try_from(column + 1).ok(),
+            field: self.header.labels.get(column).cloned(),
+            diagnostic: Diagnostic { at, code, message },
+        }
+    }
+
+    pub(crate) fn warn(&mut self, column: usize, code: &'static str, message: String) {
+        let d = self.problem(column, code, message);
+        self.warnings.push(d);
+    }
+
+    /// The normalised email in `column`.
+    pub(crate) fn email(&self, column: usize) -> Result<String, RowDiagnostic> {
+        match self.cell(Some(column)) {
+            None => Err(self.problem(column, "missing_email", "missing email".into())),
+            Some(raw) => email(raw, "").map_err(|d| self.problem(column, d.code, d.message)),
+        }
+    }
+
+    /// A vendor date in `column`: `Ok(None)` when empty, a `bad_timestamp` problem when unreadable.
+    pub(crate) fn time(&self, column: Option<usize>) -> Result<Option<Timestamp>, RowDiagnostic> {
+        let Some(text) = self.cell(column) else { return Ok(None) };
+        match vendor_time(text) {
+            Some(t) => Ok(Some(t)),
+            None => Err(self.problem(column.unwrap_or(0), "bad_timestamp", bad_time(text))),
+        }
+    }
+
+    /// Like [`Row::time`], but an unreadable informational date is a warning (the cell is kept as text).
+    pub(crate) fn soft_time(&mut self, column: Option<usize>) -> Option<Timestamp> {
+        match self.time(column) {
+            Ok(t) => t,
+            Err(d) => {
+                self.warnings.push(d);
+                None
+            }
+        }
+    }
+
+    /// Every non-empty cell not in `used` as a profile field; `renamed` gives a column another field name,
+    /// `dates` are stored as RFC 3339 when they parse.
+    pub(crate) fn fields(
+        &self,
+        used: &[Option<usize>],
+        renamed: &[(Option<usize>, &str)],
+        dates: &[Option<usize>],
+    ) -> Vec<(String, Scalar)> {
+        let mut out = Vec::new();
+        for (i, name) in self.header.names.iter().enumerate() {
+            if used.contains(&Some(i)) || name.is_empty() {
+                continue;
+            }
+            let Some(text) = self.cell(Some(i)) else { continue };
+            let name = renamed.iter().find(|(c, _)| *c == Some(i)).map_or(name.as_str(), |(_, n)| n);
+            let value = match dates.contains(&Some(i)).then(|| vendor_time(text)).flatten() {
+                Some(t) => Scalar::Str(rfc3339(t)),
+                None => cell_value(text),
+            };
+            out.push((String::from(name), value));
+        }
+        out
+    }
+
+    /// A status event for `contact`, keyed `<provider>-export:<kind>:<FNV of the email>` so a re-import of
+    /// the same export gives the same event id (and no email in the id).
+    pub(crate) fn event(&self, kind: EventKind, at: Timestamp, contact: &str, props: &[(&str, Scalar)]) -> Event {
+        let id = format!("{}-export:{kind}:{}", self.provider, Fnv::new().field(contact.as_bytes()).hex());
+        let mut map = VecMap::new();
+        map.insert(String::from("provider"), Some(Scalar::Str(self.provider.into())));
+        for (k, v) in props {
+            map.insert(String::from(*k), Some(v.clone()));
+        }
+        Event { at, kind, id, contact: contact.into(), machine: false, props: map }
+    }
+}
+
+pub(crate) fn bad_time(text: &str) -> String {
+    format!(
+        "expected a date like \"2024-03-12 09:14:00\" or \"3/15/2024 2:30 PM\" (read as UTC), got \"{}\"",
+        quote(text)
+    )
+}
+
+pub(crate) fn text(s: &str) -> Scalar {
+    Scalar::Str(s.into())
+}
+
+/// A cell as a profile value: a number when the whole cell is one (`120`, `-3.5`; `0042` stays text, it is an
+/// identifier), else text.
+pub fn cell_value(cell: &str) -> Scalar {
+    let b = cell.as_bytes();
+    let numeric = b.iter().all(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E'))
+        && b.first().is_some_and(|c| c.is_ascii_digit() || *c == b'-')
+        && !(b.len() > 1 && b.first() == Some(&b'0') && b.get(1) != Some(&b'.'));
+    match cell.parse::<f64>() {
+        Ok(n) if numeric && n.is_finite() => Scalar::Num(n),
+        _ => Scalar::Str(cell.into()),
+    }
+}
+
+/// The streaming decoder of one export file.
+#[derive(Debug)]
+pub struct ContactDecoder {
+    file: String,
+    vendor: Vendor,
+    /// Bytes before the header line is complete (then empty).
+    head: Vec<u8>,
+    reader: Option<Reader>,
+    record: Vec<u8>,
+    ends: Vec<usize>,
+    nout: usize,
+    nend: usize,
+    /// `\n` bytes consumed so far.
+    newlines: u64,
+    /// The line the record in progress started on.
+    start: Option<u64>,
+    header: Option<Header>,
+    layout: Option<Layout>,
+    latin1_noted: bool,
+    finished: bool,
+}
+
+impl ContactDecoder {
+    /// A decoder for `file` (the name used in diagnostics) of the given vendor.
+    pub fn new(file: &str, vendor: Vendor) -> ContactDecoder {
+        ContactDecoder {
+            file: file.into(),
+            vendor,
+            head: Vec::new(),
+            reader: None,
+            record: alloc::vec![0; 4096],
+            ends: alloc::vec![0; 64],
+            nout: 0,
+            nend: 0,
+            newlines: 0,
+            start: None,
+            header: None,
+            layout: None,
+            latin1_noted: false,
+            finished: false,
+        }
+    }
+
+    /// Feeds the next chunk of the file (any size, any boundary).
+    ///
+    /// # Errors
+    /// [`Error::InvalidImport`] when the file is unusable as a whole: UTF-16, no header line within 1 MiB, a
+    /// header without the vendor's email column, a record over 4 MiB (an unterminated quote).
+    pub fn feed(&mut self, chunk: &[u8], out: &mut ContactBatch) -> Result<(), Error> {
+        if self.reader.is_none() {
+            self.head.extend_from_slice(chunk);
+            if header_end(&self.head).is_none() {
+                if self.head.len() > MAX_HEADER {
+                    return Err(self.unusable(1, "no header line within the first 1 MiB: not a CSV export".into()));
+                }
+                return Ok(());
+            }
+            let head = core::mem::take(&mut self.head);
+            return self.start_body(&head, out);
+        }
+        self.consume(chunk, out)
+    }
+
+    /// Ends the input: decodes the last record (a file need not end with a newline).
+    ///
+    /// # Errors
+    /// As [`ContactDecoder::feed`]; also an empty file or one with only a header is fine (no rows).
+    pub fn finish(&mut self, out: &mut ContactBatch) -> Result<(), Error> {
+        if self.finished {
+            return Ok(());
+        }
+        if self.reader.is_none() {
+            let head = core::mem::take(&mut self.head);
+            if head.iter().all(u8::is_ascii_whitespace) {
+                self.finished = true;
+                return Err(self.unusable(1, "empty file: expected a header row and contact rows".into()));
+            }
+            self.start_body(&head, out)?;
+        }
+        self.finished = true;
+        self.consume(&[], out)
+    }
+
+    fn unusable(&self, line: u64, reason: String) -> Error {
+        Error::InvalidImport { at: format!("{}:{line}", self.file), reason }
+    }
+
+    /// Checks the encoding, picks the delimiter from the header line and feeds the buffered bytes.
+    fn start_body(&mut self, head: &[u8], out: &mut ContactBatch) -> Result<(), Error> {
+        if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") || {
+            let line = head.get(..header_end(head).unwrap_or(head.len())).unwrap_or(head);
+            line.contains(&0)
+        } {
+            return Err(self.unusable(
+                1,
+                "UTF-16 text (a UTF-16 byte-order mark or NUL bytes in the header): save the export as \"CSV UTF-8\""
+                    .into(),
+            ));
+        }
+        let body = head.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(head);
+        let line = body.get(..header_end(body).unwrap_or(body.len())).unwrap_or(body);
+        let mut builder = ReaderBuilder::new();
+        builder.delimiter(delimiter(line));
+        self.reader = Some(builder.build());
+        self.consume(body, out)
+    }
+
+    /// Runs csv-core over `input`; an empty `input` means the end of the file.
+    fn consume(&mut self, mut input: &[u8], out: &mut ContactBatch) -> Result<(), Error> {
+        let at_end = input.is_empty();
+        loop {
+            let Some(reader) = self.reader.as_mut() else { return Ok(()) };
+            let (res, nin, nout, nend) = reader.read_record(
+                input,
+                self.record.get_mut(self.nout..).unwrap_or_default(),
+                self.ends.get_mut(self.nend..).unwrap_or_default(),
+            );
+            let (used, rest) = input.split_at(nin.min(input.len()));
+            self.track_lines(used);
+            input = rest;
+            self.nout += nout;
+            self.nend += nend;
+            match res {
+                ReadRecordResult::InputEmpty => {
+                    if input.is_empty() && !at_end {
+                        return Ok(());
+                    }
+                }
+                ReadRecordResult::OutputFull => {
+                    if self.record.len() >= MAX_RECORD {
+                        let line = self.start.unwrap_or(self.newlines + 1);
+                        return Err(self.unusable(
+                            line,
+                            "a record longer than 4 MiB: probably an unterminated quote starting here".into(),
+                        ));
+                    }
+                    let len = self.record.len() * 2;
+                    self.record.resize(len, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let len = self.ends.len() * 2;
+                    self.ends.resize(len, 0);
+                }
+                ReadRecordResult::Record => {
+                    self.complete(out)?;
+                    if input.is_empty() && !at_end {
+                        return Ok(());
+                    }
+                }
+                ReadRecordResult::End => return Ok(()),
+            }
+        }
+    }
+
+    /// Counts newlines and notes where the next record starts (its first byte that is not a line end).
+    fn track_lines(&mut self, used: &[u8]) {
+        for &b in used {
+            if self.start.is_none() && b != b'\n' && b != b'\r' {
+                self.start = Some(self.newlines + 1);
+            }
+            if b == b'\n' {
+                self.newlines += 1;
+            }
+        }
+    }
+
+    /// One record is in `record[..nout]` with `ends[..nend]`: the header, or a row to map.
+    fn complete(&mut self, out: &mut ContactBatch) -> Result<(), Error> {
+        let line = self.start.take().unwrap_or(self.newlines.max(1));
+        let mut cells = Vec::with_capacity(self.nend);
+        let mut from = 0;
+        let mut latin1 = false;
+        for &end in self.ends.get(..self.nend).unwrap_or_default() {
+            let bytes = self.record.get(from..end).unwrap_or_default();
+            let (cell, was_latin1) = decode_field(bytes);
+            latin1 |= was_latin1;
+            cells.push(cell);
+            from = end;
+        }
+        self.nout = 0;
+        self.nend = 0;
+        if latin1 && !self.latin1_noted {
+            self.latin1_noted = true;
+            let message = "not UTF-8: read as Windows-1252 (Latin-1) from here on where a field is not UTF-8; save \
+                           the export as \"CSV UTF-8\" to be sure"
+                .into();
+            let at = format!("{}:{line}", self.file);
+            out.warnings.push(RowDiagnostic {
+                line,
+                column: None,
+                field: None,
+                diagnostic: Diagnostic { at, code: "decoded_as_windows_1252", message },
+            });
+        }
+        let Some(header) = self.header.as_ref() else {
+            let labels: Vec<String> = cells.iter().map(|c| String::from(c.trim())).collect();
+            let names = labels.iter().map(|l| snake_case(l)).collect();
+            let header = Header { labels, names };
+            self.layout = Some(self.layout_for(&header)?);
+            self.header = Some(header);
+            return Ok(());
+        };
+        if cells.len() == 1 && cells.first().is_some_and(|c| c.trim().is_empty()) {
+            return Ok(()); // a line of spaces
+        }
+        if cells.len() != header.labels.len() {
+            let message = format!("expected {} columns like the header, got {}", header.labels.len(), cells.len());
+            let at = format!("{}:{line}", self.file);
+            out.rows.push(Err(RowDiagnostic {
+                line,
+                column: None,
+                field: None,
+                diagnostic: Diagnostic { at, code: "column_count", message },
+            }));
+            return Ok(());
+        }
+        let provider = match self.vendor {
+            Vendor::Mailchimp(_) => "mailchimp",
+            Vendor::Hubspot(_) => "hubspot",
+            Vendor::Klaviyo => "klaviyo",
+        };
+        let mut row = Row { file: &self.file, line, header, cells: &cells, warnings: &mut out.warnings, provider };
+        let result = match self.layout.as_ref() {
+            Some(Layout::Mailchimp(l)) => l.row(&mut row),
+            Some(Layout::Hubspot(l)) => l.row(&mut row),
+            Some(Layout::Klaviyo(l)) => l.row(&mut row),
+            None => return Ok(()),
+        };
+        out.rows.push(result);
+        Ok(())
+    }
+
+    fn layout_for(&self, header: &Header) -> Result<Layout, Error> {
+        Ok(match &self.vendor {
+            Vendor::Mailchimp(status) => Layout::Mailchimp(mailchimp::Layout::new(header, *status, &self.file)?),
+            Vendor::Hubspot(labels) => Layout::Hubspot(hubspot::Layout::new(header, labels, &self.file)?),
+            Vendor::Klaviyo => Layout::Klaviyo(klaviyo::Layout::new(header, &self.file)?),
+        })
+    }
+}
+
+/// The end of the header line: the first `\n` outside quotes.
+fn header_end(bytes: &[u8]) -> Option<usize> {
+    let mut quoted = false;
+    bytes.iter().position(|&b| {
+        if b == b'"' {
+            quoted = !quoted;
+        }
+        b == b'\n' && !quoted
+    })
+}
+
+/// The most frequent of `,` `;` tab outside quotes (ties and none: `,`).
+fn delimiter(line: &[u8]) -> u8 {
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for &b in line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for (d, n) in &mut counts {
+                if *d == b {
+                    *n += 1;
+                }
+            }
+        }
+    }
+    counts.iter().fold((b',', 0), |best, &(d, n)| if n > best.1 { (d, n) } else { best }).0
+}
+
+/// The fields of one header line (for [`detect`]).
+fn split_line(line: &[u8]) -> Vec<String> {
+    let mut reader = ReaderBuilder::new().delimiter(delimiter(line)).build();
+    let mut fields = Vec::new();
+    // A terminated line, so every field ends within one call (csv-core writes a field's bytes as it goes).
+    let terminated = [line, b"\n"].concat();
+    let mut input = terminated.as_slice();
+    let mut field = alloc::vec![0u8; terminated.len()];
+    loop {
+        let (res, nin, nout) = reader.read_field(input, &mut field);
+        input = input.get(nin..).unwrap_or_default();
+        let bytes = field.get(..nout).unwrap_or_default();
+        match res {
+            csv_core::ReadFieldResult::Field { record_end } => {
+                fields.push(String::from(decode_field(bytes).0.trim()));
+                if record_end {
+                    return fields;
+                }
+            }
+            csv_core::ReadFieldResult::InputEmpty => {}
+            csv_core::ReadFieldResult::OutputFull | csv_core::ReadFieldResult::End => return fields,
+        }
+    }
+}
