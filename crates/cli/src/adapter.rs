@@ -7,7 +7,11 @@
 //! that the plan parses on every core ([`EventSource::parse`] is `Sync`) and routes in file order.
 
 pub mod generic_csv;
+pub mod hubspot;
+pub mod klaviyo;
+pub mod mailchimp;
 pub mod ndjson;
+pub mod vendor_csv;
 pub mod webhooks;
 
 use rekindle_core::{Event, Scalar, Timestamp, Value};
@@ -28,6 +32,9 @@ pub struct ContactRecord {
     pub created_at: Option<Timestamp>,
     /// Every other non-empty cell, as profile fields.
     pub fields: Vec<(String, Scalar)>,
+    /// What the export says happened to the contact (a vendor's unsubscribe, hard bounce, consent), folded
+    /// with its events.
+    pub events: Vec<Event>,
 }
 
 /// A stream of contact rows.
@@ -36,6 +43,10 @@ pub trait ContactSource {
     fn name(&self) -> &str;
     /// The next row: `Ok(None)` at the end, `Ok(Some(Err(_)))` for a rejected row, `Err` when reading failed.
     fn next_record(&mut self) -> Result<Option<Result<ContactRecord, Diagnostic>>, CliError>;
+    /// Warnings about accepted rows or the whole file gathered so far (a Latin-1 file, an unknown status).
+    fn take_warnings(&mut self) -> Vec<Diagnostic> {
+        Vec::new()
+    }
 }
 
 /// One raw record of an event source (a line of NDJSON, one webhook body).

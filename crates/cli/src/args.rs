@@ -52,9 +52,17 @@ pub struct PlanArgs {
     #[arg(long)]
     pub playbook: PathBuf,
     /// Contacts CSV: a header row with an `email` column (any case); optional `id` and `created_at` (RFC 3339 or
-    /// epoch ms); every other column is a profile field.
+    /// epoch ms); every other column is a profile field. Or a Mailchimp, HubSpot or Klaviyo export as is.
     #[arg(long)]
     pub contacts: PathBuf,
+    /// The contacts file's format. Default: from its header (`Email Address` + `LEID` → mailchimp, `Record ID`
+    /// → hubspot, `Klaviyo ID` or `$email` → klaviyo, else generic).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub contacts_format: Option<crate::adapter::vendor_csv::ContactsFormat>,
+    /// Which file of a Mailchimp export ZIP --contacts is (no column says): unsubscribed rows get an
+    /// unsubscribe, cleaned rows a hard bounce. Default: subscribed (with a warning when detected).
+    #[arg(long, value_enum, value_name = "STATUS")]
+    pub mailchimp_status: Option<crate::adapter::vendor_csv::MailchimpStatusArg>,
     /// Events, one JSON object per line: {"contact": "<email or id>", "at", "kind", "props"}. Repeatable.
     #[arg(long, required_unless_present = "webhooks")]
     pub events: Vec<PathBuf>,

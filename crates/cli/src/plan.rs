@@ -14,10 +14,9 @@ use std::collections::BTreeMap;
 
 use rekindle_core::Timestamp;
 
-use crate::adapter::generic_csv::GenericCsv;
 use crate::adapter::ndjson::Ndjson;
 use crate::adapter::webhooks::{Seen, Webhooks};
-use crate::adapter::{ContactSource, EventSource};
+use crate::adapter::EventSource;
 use crate::args::PlanArgs;
 use crate::diagnostic::{mask, Diagnostic, Severity};
 use crate::error::CliError;
@@ -97,10 +96,21 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
 
     progress.phase("contacts");
     let mut roster = Roster::default();
-    let mut source = GenericCsv::open(&args.contacts)?;
+    let mut source =
+        crate::adapter::vendor_csv::open_contacts(&args.contacts, args.contacts_format, args.mailchimp_status)?;
+    let mut status = Vec::new(); // what the export says happened (vendor unsubscribes, bounces, consent)
     while let Some(row) = source.next_record()? {
         counts.contact_rows += 1;
-        match row.and_then(|r| roster.add(source.name(), r)) {
+        diagnostics.extend(source.take_warnings());
+        let added = row.and_then(|mut r| {
+            let (email, events) = (r.email.clone(), std::mem::take(&mut r.events));
+            let warning = roster.add(source.name(), r)?;
+            if let Some(index) = roster.find(&email) {
+                status.extend(events.into_iter().map(|e| (index, e)));
+            }
+            Ok(warning)
+        });
+        match added {
             Ok(warning) => diagnostics.extend(warning),
             Err(d) => {
                 counts.rejected_contact_rows += 1;
@@ -108,10 +118,15 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
             }
         }
     }
+    diagnostics.extend(source.take_warnings());
+    diagnostics.sort_by_key(|d| d.line); // stable: a row's own order is kept
     counts.duplicate_rows = roster.duplicates;
 
     progress.phase("events");
     let mut folder = Folder::new(&playbook, now, &mut roster.contacts);
+    for (index, event) in status {
+        folder.push(index, event);
+    }
     let mut done = 0;
     let mut seen = Seen::default();
     let files = args.events.iter().map(|p| (p, None)).chain(args.webhooks.iter().map(|w| (&w.path, Some(w.vendor))));

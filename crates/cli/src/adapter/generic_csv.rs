@@ -79,7 +79,7 @@ impl GenericCsv {
                 (!c.is_empty() && !header.is_empty()).then(|| (header.clone(), cell_value(c)))
             })
             .collect();
-        Ok(ContactRecord { line, email, id, created_at, fields })
+        Ok(ContactRecord { line, email, id, created_at, fields, events: Vec::new() })
     }
 }
 

@@ -1,0 +1,134 @@
+//! `rekindle plan` over vendor contact exports through the real binary: the Mailchimp fixture (detected, and
+//! as an unsubscribed file), a hand-written HubSpot export with a bad row, a Klaviyo export, and a UTF-16 file.
+#![allow(clippy::expect_used, clippy::indexing_slicing, clippy::panic)] // test helpers: a failed setup aborts the test
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const SAAS: &str = "examples/playbooks/saas.json";
+const NOW: &str = "2026-11-26T12:00:00Z";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn plan(contacts: &str, events: &str, out: &Path, extra: &[&str]) -> Output {
+    let out = out.to_str().expect("utf-8 path");
+    let mut args = vec!["plan", "--playbook", SAAS, "--contacts", contacts, "--events", events, "--now", NOW];
+    args.extend(["--out", out, "--quiet"]);
+    args.extend(extra);
+    Command::new(env!("CARGO_BIN_EXE_rekindle")).args(&args).current_dir(repo()).output().expect("run rekindle")
+}
+
+fn write(dir: &Path, name: &str, body: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, body).expect("write input");
+    path.to_str().expect("utf-8 path").to_string()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `plan.csv` rows as header → value maps, by id.
+fn plan_rows(dir: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(dir.join("plan.csv")).expect("plan.csv");
+    let headers = reader.headers().expect("header").clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            headers.iter().zip(r.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+        })
+        .collect()
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).expect("output file")
+}
+
+#[test]
+fn the_mailchimp_fixture_is_detected_and_planned_as_subscribed_with_a_warning() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let events = write(tmp.path(), "events.ndjson", b"");
+    let out = tmp.path().join("plan");
+    let run = plan("tests/fixtures/vendor/mailchimp-export-subscribed.csv", &events, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(stderr(&run).contains("looks like a Mailchimp export"), "{}", stderr(&run));
+    let rows = plan_rows(&out);
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0]["id"].as_str(), rows[0]["email"].as_str()), ("some-other-value", "mail@example.com"));
+    assert_ne!(rows[0]["email_verdict"], "deny", "a subscribed member may be emailed");
+
+    // The same file named as the unsubscribed one: no warning, and the member may not be emailed.
+    let out = tmp.path().join("unsub");
+    let extra = ["--contacts-format", "mailchimp", "--mailchimp-status", "unsubscribed"];
+    let run = plan("tests/fixtures/vendor/mailchimp-export-subscribed.csv", &events, &out, &extra);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(!stderr(&run).contains("looks like a Mailchimp export"));
+    assert_eq!(plan_rows(&out)[0]["email_verdict"], "deny");
+}
+
+const HUBSPOT: &str = "\u{feff}Record ID;First Name;Email;Create Date;Last Modified Date;Lifecycle Stage;Unsubscribed from all email;Notes\r\n\
+101;Ada;Ada@Example.com;2024-03-12 09:14;2024-06-01 10:00;Lead;false;\"likes\r\npricing\"\r\n\
+102;Jan;jan@example.pl;2023-11-02 08:00;2024-05-20 16:45;Subscriber;true;\r\n\
+103;Bad;not-an-email;2023-11-02 08:00;;Lead;false;\r\n";
+
+#[test]
+fn a_hubspot_export_is_planned_with_its_ids_unsubscribes_and_located_rejects() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let contacts = write(tmp.path(), "hubspot.csv", HUBSPOT.as_bytes());
+    // Events name contacts by HubSpot's Record ID.
+    let events = write(
+        tmp.path(),
+        "events.ndjson",
+        b"{\"contact\":\"101\",\"at\":\"2026-11-20T10:00:00Z\",\"kind\":\"page_view\",\"props\":{\"url\":\"https://acme.test/pricing\"}}\n",
+    );
+    let out = tmp.path().join("plan");
+    let run = plan(&contacts, &events, &out, &["--format", "json"]);
+    assert_eq!(run.status.code(), Some(4), "one row rejected: {}", stderr(&run));
+    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).expect("json summary");
+    assert_eq!(summary["counts"]["contactRows"], 3);
+    assert_eq!(summary["counts"]["rejectedContactRows"], 1);
+    let rows = plan_rows(&out);
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str()).collect();
+    assert_eq!(ids, ["101", "102"]);
+    assert_eq!(rows[0]["email"], "ada@example.com");
+    assert_ne!(rows[0]["email_verdict"], "deny");
+    assert_eq!(rows[1]["email_verdict"], "deny", "Unsubscribed from all email = true");
+    // The bad row: its line (the quoted newline counts) and column, the email masked.
+    let diagnostics = read(&out, "diagnostics.ndjson");
+    let bad: serde_json::Value = serde_json::from_str(diagnostics.lines().next().expect("a diagnostic")).expect("json");
+    assert_eq!((bad["line"].as_u64(), bad["column"].as_u64()), (Some(5), Some(3)), "{bad}");
+    assert_eq!((bad["code"].as_str(), bad["field"].as_str()), (Some("invalid_email"), Some("Email")));
+    assert!(!diagnostics.contains("not-an-email"));
+    assert!(read(&out, "rejects.csv").contains("invalid_email"));
+}
+
+#[test]
+fn a_klaviyo_export_is_detected_and_its_suppressions_deny_email() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let events = write(tmp.path(), "events.ndjson", b"");
+    let out = tmp.path().join("plan");
+    let run = plan("tests/fixtures/vendor/klaviyo-profiles-described.csv", &events, &out, &[]);
+    assert_eq!(run.status.code(), Some(4), "the redacted profile is rejected: {}", stderr(&run));
+    let rows = plan_rows(&out);
+    let verdict = |email: &str| rows.iter().find(|r| r["email"] == email).map(|r| r["email_verdict"].clone());
+    assert_eq!(rows.len(), 3);
+    assert_eq!(verdict("tom@example.com").as_deref(), Some("deny"));
+    assert_eq!(verdict("lee@example.net").as_deref(), Some("deny"));
+    assert_ne!(verdict("maria@example.com").as_deref(), Some("deny"));
+    assert!(read(&out, "diagnostics.ndjson").contains("redacted_email"));
+}
+
+#[test]
+fn a_utf16_export_is_unusable_with_a_clear_reason() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend("Email,Klaviyo ID\r\na@example.com,1\r\n".encode_utf16().flat_map(u16::to_le_bytes));
+    let contacts = write(tmp.path(), "utf16.csv", &bytes);
+    let events = write(tmp.path(), "events.ndjson", b"");
+    let run = plan(&contacts, &events, &tmp.path().join("plan"), &["--contacts-format", "klaviyo"]);
+    assert_eq!(run.status.code(), Some(3));
+    assert!(stderr(&run).contains("UTF-16") && stderr(&run).contains("utf16.csv:1"), "{}", stderr(&run));
+}
