@@ -92,11 +92,37 @@ pub struct PlanArgs {
     /// The salt for erasure tombstones (at least 16 characters). Default: DIR/salt.txt, generated if missing.
     #[arg(long)]
     pub salt_file: Option<PathBuf>,
+    /// What your ESP bills per contact and month, for report.html's estimate of the cleanup's saving (D3).
+    #[arg(long, default_value = "0.01", value_parser = cost_per_contact)]
+    pub cost_per_contact: f64,
+    /// The currency of --cost-per-contact: an ISO 4217 code.
+    #[arg(long, default_value = "USD", value_parser = currency)]
+    pub currency: String,
+}
+
+fn cost_per_contact(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && n >= 0.0 => Ok(n),
+        _ => {
+            Err(format!("expected a price per contact and month like 0.01, got \"{}\"", crate::diagnostic::quote(text)))
+        }
+    }
+}
+
+fn currency(text: &str) -> Result<String, String> {
+    match text.len() == 3 && text.chars().all(|c| c.is_ascii_alphabetic()) {
+        true => Ok(text.to_ascii_uppercase()),
+        false => Err(format!(
+            "expected an ISO 4217 currency code like USD or EUR, got \"{}\"",
+            crate::diagnostic::quote(text)
+        )),
+    }
 }
 
 const PLAN_HELP: &str = "\
 Writes to DIR: plan.csv, plan.json, segments/<id>.csv, audiences/soft_reactivation.csv, audiences/break_up.csv,
-archive.csv, erasure.json, tombstones.csv, handoff.csv, diagnostics.ndjson, rejects.csv, manifest.json (last).
+archive.csv, erasure.json, tombstones.csv, handoff.csv, diagnostics.ndjson, rejects.csv, report.html (a self-contained
+page with charts, aggregates only), manifest.json (last).
 Retargeting audiences (D10, D35), SHA-256 of normalised identifiers only, for contacts leaving break-up without
 reaction (no open deal, no spam complaint): audiences/meta_custom_audience.csv (EMAIL, PHONE when the contacts file
 has a phone column; phones count only in international form, +48… or 0048…), audiences/google_customer_match.csv

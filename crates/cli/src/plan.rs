@@ -6,6 +6,7 @@
 //! 3. Every contact is decided at `--now` on every core ([`outcome`]).
 //! 4. The report writes every file atomically, the manifest last (`crate::report`).
 
+pub mod engagement;
 pub mod fold;
 pub mod outcome;
 pub mod roster;
@@ -148,7 +149,10 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     counts.late_events = folder.late;
 
     progress.phase("deciding");
-    let planned = parallel_map(&mut folder.slots, |slot| Planned::of(&playbook, &slot.state, now));
+    let planned = parallel_map(&mut folder.slots, |slot| Planned {
+        engagement: slot.engagement,
+        ..Planned::of(&playbook, &slot.state, now)
+    });
     drop(folder);
     let contacts = roster.into_contacts();
     let out_ids: Vec<String> = contacts
@@ -165,7 +169,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let plan = Plan { segment_ids, contacts, planned, out_ids, order, diagnostics, counts, now, salt };
 
     progress.phase("writing");
-    let summary = crate::report::write_all(&plan, &mut out, &args.playbook)?;
+    let summary = crate::report::write_all(&plan, &mut out, args)?;
     progress.finish();
     if plan.salt.generated {
         eprintln!(

@@ -5,19 +5,21 @@
 //! The files: `plan.csv` / `plan.json`; `segments/<id>.csv`; `audiences/{soft_reactivation,break_up}.csv`
 //! (D6–D8); `audiences/{meta_custom_audience,google_customer_match,linkedin_matched_audience}.csv` (D10, D35:
 //! hashed identifiers only, [`ads`]); `archive.csv` (D9, consent proof); `erasure.json` and `tombstones.csv` (D9: ids and salted hashes
-//! only); `handoff.csv` (D19); `diagnostics.ndjson` and `rejects.csv`; `salt.txt` when the salt lives in the
-//! directory. An erased contact's email appears in none of them.
+//! only); `handoff.csv` (D19); `diagnostics.ndjson` and `rejects.csv`; `report.html` (aggregates and charts, no
+//! personal data); `salt.txt` when the salt lives in the directory. An erased contact's email appears in none of
+//! them.
 
 pub mod ads;
+pub mod chart;
 pub mod csv;
+pub mod html;
 pub mod json;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Serialize;
 
-use crate::args::Format;
+use crate::args::{Format, PlanArgs};
 use crate::error::CliError;
 use crate::output::{OutDir, Written};
 use crate::plan::{tally, Counts, Plan};
@@ -45,7 +47,7 @@ pub struct Summary {
 }
 
 /// Writes every file, then the manifest; returns the summary.
-pub fn write_all(plan: &Plan, out: &mut OutDir, playbook: &Path) -> Result<Summary, CliError> {
+pub fn write_all(plan: &Plan, out: &mut OutDir, args: &PlanArgs) -> Result<Summary, CliError> {
     csv::write_plan(plan, out)?;
     json::write_plan(plan, out)?;
     for (index, id) in plan.segment_ids.iter().enumerate() {
@@ -63,12 +65,14 @@ pub fn write_all(plan: &Plan, out: &mut OutDir, playbook: &Path) -> Result<Summa
         let text = plan.salt.text();
         out.write("salt.txt", |w| w.write_all(format!("{text}\n").as_bytes()).map(|()| 1))?;
     }
+    html::write_report(plan, out, args, &segment_sizes(plan))?;
     let summary = summary(plan, out.written());
-    json::write_manifest(out, &summary, playbook)?;
+    json::write_manifest(out, &summary, &args.playbook)?;
     Ok(summary)
 }
 
-fn summary(plan: &Plan, files: Vec<Written>) -> Summary {
+/// Members per segment id (erased contacts never).
+fn segment_sizes(plan: &Plan) -> BTreeMap<String, u64> {
     let mut segments: BTreeMap<String, u64> = plan.segment_ids.iter().map(|id| (id.clone(), 0)).collect();
     for p in plan.planned.iter().filter(|p| !p.erased()) {
         for i in &p.segments {
@@ -77,6 +81,11 @@ fn summary(plan: &Plan, files: Vec<Written>) -> Summary {
             }
         }
     }
+    segments
+}
+
+fn summary(plan: &Plan, files: Vec<Written>) -> Summary {
+    let segments = segment_sizes(plan);
     Summary {
         now: plan.now.ms(),
         contacts: plan.contacts.len() as u64,

@@ -13,6 +13,7 @@
 
 use rekindle_core::{ContactState, Event, EventKind, Playbook, Scalar, Timestamp};
 
+use super::engagement::Engagement;
 use super::roster::Contact;
 
 /// A contact's pending batch is folded at this many events.
@@ -31,6 +32,8 @@ pub struct Slot {
     pending: Vec<Event>,
     /// The profile still to fold (taken with the first batch).
     profile: Option<Profile>,
+    /// What the report needs that the state does not expose (`report.html`).
+    pub engagement: Engagement,
 }
 
 /// Every contact's slot, and the counts the summary reports.
@@ -59,6 +62,7 @@ impl<'p> Folder<'p> {
     /// Queues one event for contact `index`, folding when a bound is reached.
     pub fn push(&mut self, index: u32, event: Event) {
         let Some(slot) = self.slots.get_mut(index as usize) else { return };
+        slot.engagement.record(&event, self.now);
         slot.pending.push(event);
         self.events += 1;
         self.pending += 1;

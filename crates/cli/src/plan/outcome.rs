@@ -10,6 +10,8 @@ use rekindle_core::suppression::{Channel, DncReason};
 use rekindle_core::time::short_number;
 use rekindle_core::{decide, ContactState, Playbook, Readiness, Reason, Scores, Stage, Timestamp};
 
+use super::engagement::Engagement;
+
 /// The next nurture step, without its content and gates.
 #[derive(Debug, Clone)]
 pub struct StepRow {
@@ -66,6 +68,10 @@ pub struct Planned {
     /// In the retargeting audience (D10): leaving break-up without reaction, no open deal and no spam complaint
     /// (D22: nobody in an active sales conversation, nobody who reported us as spam, is shown ads).
     pub retarget: bool,
+    /// The latest instant the contact reached MQL or SQL (funnel), for the re-qualification KPI (D12).
+    pub qualified_at: Option<Timestamp>,
+    /// Opens, clicks, replies, sends and complaints for the report (set by the plan from its fold).
+    pub engagement: Engagement,
 }
 
 impl Planned {
@@ -108,6 +114,8 @@ impl Planned {
             reasons: short_reasons(&d.reasons),
             email,
             handoff: d.handoff.map(Box::new),
+            qualified_at: d.funnel.iter().filter(|f| matches!(f.stage, Stage::Mql | Stage::Sql)).map(|f| f.at).max(),
+            engagement: Engagement::default(),
             retarget,
             first_seen: view.as_ref().and_then(|v| v.first_seen),
             consents: view.map(|v| v.consents).unwrap_or_default(),

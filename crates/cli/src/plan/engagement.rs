@@ -1,0 +1,112 @@
+//! Per-contact facts for the report (`report.html`) that the folded state does not expose through core's public
+//! API: the latest person open, click and reply, marketing sends and spam complaints in the last 30 days (D5),
+//! and when a campaign started the contact's reactivation (D12). They are read from the same events the fold
+//! sees, as they are routed to their contact, and kept as a few numbers per contact (bounded memory).
+//!
+//! Rules: only events at or before `--now` count (a future-stamped event has not happened yet); a window of N
+//! days holds `t` when `0 ≤ now − t < N days`, as core's windows do; machine / privacy-proxy opens and link-scanner
+//! clicks never count as a person's (D2); transactional sends are not marketing sends (core's send log agrees).
+
+use rekindle_core::{Event, EventKind, Scalar, Span, Timestamp};
+
+/// The D5 window for the complaint rate.
+pub const COMPLAINT_WINDOW_DAYS: i64 = 30;
+
+/// What the report needs about one contact's events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Engagement {
+    /// The latest person open.
+    pub last_open: Option<Timestamp>,
+    /// The latest person click.
+    pub last_click: Option<Timestamp>,
+    /// The latest reply (email or text message).
+    pub last_reply: Option<Timestamp>,
+    /// Marketing emails sent in the last 30 days.
+    pub sends_30d: u32,
+    /// Spam complaints in the last 30 days.
+    pub complaints_30d: u32,
+    /// The latest `reactivation_started` (a campaign picked the contact, D11).
+    pub reactivation_started: Option<Timestamp>,
+}
+
+impl Engagement {
+    /// Records one event of this contact, seen at `now`.
+    pub fn record(&mut self, e: &Event, now: Timestamp) {
+        if e.at > now {
+            return;
+        }
+        let latest = |slot: &mut Option<Timestamp>| *slot = Some(slot.map_or(e.at, |t| t.max(e.at)));
+        let recent = e.at.is_within(Span::days(COMPLAINT_WINDOW_DAYS), now);
+        match e.kind {
+            EventKind::EmailOpen if !e.machine => latest(&mut self.last_open),
+            EventKind::EmailClick if !e.machine => latest(&mut self.last_click),
+            EventKind::EmailReply | EventKind::SmsReply => latest(&mut self.last_reply),
+            EventKind::ReactivationStarted => latest(&mut self.reactivation_started),
+            EventKind::EmailSent if recent && !transactional(e) => self.sends_30d = self.sends_30d.saturating_add(1),
+            EventKind::SpamComplaint if recent => self.complaints_30d = self.complaints_30d.saturating_add(1),
+            _ => {}
+        }
+    }
+
+    /// The latest click or reply.
+    pub fn last_click_or_reply(&self) -> Option<Timestamp> {
+        self.last_click.max(self.last_reply)
+    }
+
+    /// The latest person open, click or reply.
+    pub fn last_any(&self) -> Option<Timestamp> {
+        self.last_open.max(self.last_click_or_reply())
+    }
+}
+
+fn transactional(e: &Event) -> bool {
+    matches!(e.props.get("transactional"), Some(Some(Scalar::Bool(true))))
+}
+
+/// Whether `t` lies in the `days`-day window ending at `now`.
+pub fn within(t: Option<Timestamp>, days: i64, now: Timestamp) -> bool {
+    t.is_some_and(|t| t.is_within(Span::days(days), now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 86_400_000;
+
+    fn at(ms: i64) -> Timestamp {
+        Timestamp::from_ms(ms).unwrap_or(Timestamp::EPOCH)
+    }
+
+    fn event(kind: EventKind, ms: i64, machine: bool) -> Event {
+        Event { at: at(ms), kind, id: String::new(), contact: String::new(), machine, props: Default::default() }
+    }
+
+    #[test]
+    fn machine_opens_future_events_and_old_sends_do_not_count() {
+        let now = at(100 * DAY);
+        let mut e = Engagement::default();
+        e.record(&event(EventKind::EmailOpen, 90 * DAY, true), now);
+        e.record(&event(EventKind::EmailOpen, 101 * DAY, false), now);
+        e.record(&event(EventKind::EmailSent, 70 * DAY, false), now);
+        e.record(&event(EventKind::EmailSent, 71 * DAY, false), now);
+        e.record(&event(EventKind::SpamComplaint, 99 * DAY, false), now);
+        let mut receipt = event(EventKind::EmailSent, 99 * DAY, false);
+        receipt.props.insert("transactional".into(), Some(Scalar::Bool(true)));
+        e.record(&receipt, now);
+        assert_eq!(e.last_open, None);
+        assert_eq!((e.sends_30d, e.complaints_30d), (1, 1), "70 d ago is exactly 30 d: outside; receipts are exempt");
+    }
+
+    #[test]
+    fn latest_instants_do_not_depend_on_event_order() {
+        let now = at(100 * DAY);
+        let mut e = Engagement::default();
+        e.record(&event(EventKind::EmailReply, 50 * DAY, false), now);
+        e.record(&event(EventKind::EmailClick, 60 * DAY, false), now);
+        e.record(&event(EventKind::EmailReply, 40 * DAY, false), now);
+        assert_eq!(e.last_reply, Some(at(50 * DAY)));
+        assert_eq!(e.last_click_or_reply(), Some(at(60 * DAY)));
+        assert!(within(e.last_any(), 41, now) && !within(e.last_any(), 40, now));
+    }
+}
