@@ -1,8 +1,10 @@
-// `npm start`: installs the tools, builds the wasm and serves the demo until Ctrl-C.
+// `npm start`: installs the tools, builds the wasm, writes the sample campaign plan (target/demo-plan/, with the
+// release CLI) and serves the demo and the plan's report until Ctrl-C.
 // Node built-ins only until bootstrap has run. PORT picks the port (default 8080; a busy port falls back to a
 // free one); HOST=0.0.0.0 serves beyond this machine (default 127.0.0.1).
 import { bootstrap } from "./bootstrap.mjs";
 import { build } from "./build.mjs";
+import { DEMO_REPORT_PATH, buildCli, writeDemoPlan } from "./demo-plan.mjs";
 import { startServer } from "./serve.mjs";
 import { isMain } from "./util.mjs";
 
@@ -12,6 +14,8 @@ export async function start({ port = Number(process.env.PORT ?? 8080), host = pr
   }
   await bootstrap();
   await build();
+  console.log("start: cargo build --release -p rekindle-cli (skipped by cargo when up to date)");
+  await writeDemoPlan(await buildCli({ stream: true }));
   let server;
   try {
     server = await startServer({ port, host });
@@ -21,7 +25,8 @@ export async function start({ port = Number(process.env.PORT ?? 8080), host = pr
     server = await startServer({ port: 0, host });
   }
   const shown = host === "0.0.0.0" || host === "127.0.0.1" ? "localhost" : host;
-  console.log(`\n  rekindle demo: http://${shown}:${server.port}/www/\n\n  (Ctrl-C to stop)\n`);
+  const base = `http://${shown}:${server.port}`;
+  console.log(`\n  rekindle demo: ${base}/www/\n  campaign plan report: ${base}${DEMO_REPORT_PATH}\n\n  (Ctrl-C to stop)\n`);
   return server;
 }
 

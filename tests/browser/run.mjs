@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Browser suite: headless Chromium (playwright-core) over the static server. Runs the shared vectors through the
-// browser entry, drives the www/ demo, checks that a CSP without 'wasm-unsafe-eval' fails closed, and that
-// loadState/saveState survive blocked storage. Prints each test and `browser: N passed, M failed`; exits 1 on failure.
+// browser entry, drives the www/ demo, checks that a CSP without 'wasm-unsafe-eval' fails closed, that
+// loadState/saveState survive blocked storage, and that the plan's report.html opens from disk, accessible.
+// Prints each test and `browser: N passed, M failed`; exits 1 on failure.
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +10,7 @@ import { chromium } from "playwright-core";
 import { startServer } from "../../scripts/serve.mjs";
 import { demoTests } from "./demo.mjs";
 import { entryTests } from "./entry.mjs";
+import { reportTests } from "./report.mjs";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -55,7 +57,7 @@ function opener(browser, baseUrl, contexts) {
 }
 
 async function main() {
-  const tests = [...vectorTests(), ...demoTests(), ...entryTests()];
+  const tests = [...vectorTests(), ...demoTests(), ...entryTests(), ...reportTests()];
   let server;
   let browser;
   try {
