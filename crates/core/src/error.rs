@@ -45,6 +45,10 @@ pub enum Error {
         /// What was expected and what arrived.
         reason: String,
     },
+    /// An unsubscribe or preference-center token was refused: malformed, unknown key, forged, expired, not yet
+    /// valid or for another purpose ([`crate::token::Token::verify`]).
+    #[error("token: {0}")]
+    InvalidToken(crate::token::TokenError),
 }
 
 fn summary(problems: &[Problem]) -> String {
@@ -70,6 +74,7 @@ impl Error {
             Error::InvalidInput { .. } => ErrorCode::InputInvalid,
             Error::InvalidState(_) => ErrorCode::StateInvalid,
             Error::InvalidImport { .. } => ErrorCode::ImportInvalid,
+            Error::InvalidToken(_) => ErrorCode::SignatureInvalid,
         }
     }
 
@@ -79,7 +84,7 @@ impl Error {
             Error::InvalidPlaybook { problems } => problems.first().map(|p| p.path.clone()),
             Error::InvalidInput { path, .. } => Some(path.clone()),
             Error::InvalidImport { at, .. } => Some(at.clone()),
-            Error::InvalidState(_) => None,
+            Error::InvalidState(_) | Error::InvalidToken(_) => None,
         }
     }
 
@@ -87,7 +92,10 @@ impl Error {
     pub fn problems(&self) -> &[Problem] {
         match self {
             Error::InvalidPlaybook { problems } => problems,
-            Error::InvalidInput { .. } | Error::InvalidState(_) | Error::InvalidImport { .. } => &[],
+            Error::InvalidInput { .. }
+            | Error::InvalidState(_)
+            | Error::InvalidImport { .. }
+            | Error::InvalidToken(_) => &[],
         }
     }
 

@@ -43,6 +43,7 @@ pub mod stage;
 pub mod state;
 pub mod suppression;
 pub mod time;
+pub mod token;
 pub mod value;
 pub mod vecmap;
 pub mod zone;

@@ -1,0 +1,121 @@
+//! Base64url without padding (RFC 4648 §5), strict: the decoder accepts exactly the strings the encoder writes.
+//!
+//! Strictness matters for signed text: a lenient decoder (padding, whitespace, non-zero trailing bits) would let
+//! several strings verify as the same token, so a token could not be used as a key (replay lists, logs).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Encodes `bytes` as base64url without padding.
+pub(crate) fn encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    let sextet = |v: u32| char::from(ALPHABET.get((v & 0x3f) as usize).copied().unwrap_or(b'A'));
+    for chunk in bytes.chunks(3) {
+        let b = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
+        let n = (b(0) << 16) | (b(1) << 8) | b(2);
+        out.push(sextet(n >> 18));
+        out.push(sextet(n >> 12));
+        if chunk.len() > 1 {
+            out.push(sextet(n >> 6));
+        }
+        if chunk.len() > 2 {
+            out.push(sextet(n));
+        }
+    }
+    out
+}
+
+/// Why a base64url string was refused: the offset (within the string) and what was expected there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DecodeError {
+    pub(crate) at: usize,
+    pub(crate) expected: &'static str,
+}
+
+fn value(c: u8) -> Option<u32> {
+    let v = match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'-' => 62,
+        b'_' => 63,
+        _ => return None,
+    };
+    Some(u32::from(v))
+}
+
+/// Decodes strict base64url: alphabet `A–Z a–z 0–9 - _`, no padding, no whitespace, unused trailing bits zero.
+pub(crate) fn decode(text: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    if text.len() % 4 == 1 {
+        return Err(DecodeError { at: text.len().saturating_sub(1), expected: "a base64url length (not 4n+1)" });
+    }
+    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 2);
+    for (index, chunk) in text.chunks(4).enumerate() {
+        let start = index * 4;
+        let mut n = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            let v =
+                value(c).ok_or(DecodeError { at: start + i, expected: "a base64url character (A-Z a-z 0-9 - _)" })?;
+            n |= v << (18 - 6 * i);
+        }
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        // A chunk of k characters carries k-1 whole bytes; the bits after them must be zero (canonical form).
+        let whole = chunk.len() - 1;
+        let unused_mask = match chunk.len() {
+            2 => 0x00_ffff,
+            3 => 0x00_00ff,
+            _ => 0,
+        };
+        if n & unused_mask != 0 {
+            return Err(DecodeError {
+                at: start + chunk.len() - 1,
+                expected: "canonical base64url (unused bits zero)",
+            });
+        }
+        out.extend(bytes.iter().take(whole));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_the_rfc_4648_test_vectors_without_padding() {
+        // RFC 4648 §10, padding removed (base64 and base64url agree on these).
+        for (plain, coded) in [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg"),
+            ("fooba", "Zm9vYmE"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(encode(plain.as_bytes()), coded);
+            assert_eq!(decode(coded.as_bytes()).unwrap(), plain.as_bytes());
+        }
+    }
+
+    #[test]
+    fn uses_the_url_safe_alphabet() {
+        assert_eq!(encode(&[0xfb, 0xff]), "-_8");
+        assert_eq!(decode(b"-_8").unwrap(), [0xfb, 0xff]);
+    }
+
+    #[test]
+    fn refuses_padding_foreign_characters_bad_lengths_and_non_canonical_tails() {
+        assert_eq!(decode(b"Zg==").unwrap_err().at, 2);
+        assert_eq!(decode(b"Zm+v").unwrap_err().at, 2);
+        assert_eq!(decode(b"Zm9vY").unwrap_err().at, 4);
+        // "Zh" decodes to "f" too if the low bits were ignored; only "Zg" is canonical.
+        assert_eq!(
+            decode(b"Zh").unwrap_err(),
+            DecodeError { at: 1, expected: "canonical base64url (unused bits zero)" }
+        );
+        assert_eq!(decode(b"Zm9").unwrap_err().at, 2);
+    }
+}

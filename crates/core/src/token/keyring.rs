@@ -1,0 +1,187 @@
+//! Token keys by key id, read from `kid:hexkey` lines — the same text in a CLI key file and a Worker secret.
+//!
+//! Invariants: every key id is a valid [`KeyId`], every key is 16–64 bytes, ids are unique, and the order is
+//! the order of the lines: the **last** key is the newest and is the one that signs. Keys never appear in a
+//! message or a `Debug` dump.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use super::KeyId;
+use crate::Error;
+
+/// Shortest key accepted, in bytes: 128 bits, the strength of the truncated signature.
+pub const MIN_KEY_BYTES: usize = 16;
+/// Longest key accepted, in bytes: one SHA-256 block (a longer key would be hashed down to 32 bytes anyway).
+pub const MAX_KEY_BYTES: usize = 64;
+
+/// Token keys by key id, oldest first; the newest signs, all of them verify.
+///
+/// ```
+/// # use rekindle_core::token::Keyring;
+/// let ring = Keyring::parse("# example only\n2026-10:000102030405060708090a0b0c0d0e0f\n\
+///                            2026-11:101112131415161718191a1b1c1d1e1f\n").unwrap();
+/// assert_eq!(ring.newest().map(|(kid, _)| kid.as_str()), Some("2026-11"));
+/// assert_eq!(ring.get("2026-10").map(<[u8]>::len), Some(16));
+/// assert!(ring.get("2026-09").is_none());
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Keyring {
+    keys: Vec<(KeyId, Vec<u8>)>,
+}
+
+impl Keyring {
+    /// An empty keyring.
+    pub fn new() -> Keyring {
+        Keyring::default()
+    }
+
+    /// Reads `kid:hexkey` lines. Blank lines and lines starting with `#` are skipped; spaces around the kid and
+    /// the key are trimmed. A problem is an [`Error::InvalidInput`] whose path is `line N` (1-based); the message
+    /// never quotes key material.
+    pub fn parse(text: &str) -> Result<Keyring, Error> {
+        let mut ring = Keyring::new();
+        for (index, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let at = format!("line {}", index + 1);
+            let Some((kid, hex)) = line.split_once(':') else {
+                return Err(Error::input(at, "expected kid:hexkey, like 2026-11:<64 hex digits> (no ':' found)"));
+            };
+            let kid = KeyId::parse(kid.trim()).map_err(|reason| Error::input(at.clone(), reason))?;
+            let key = unhex(hex.trim()).map_err(|reason| Error::input(at.clone(), reason))?;
+            ring.insert(kid, key).map_err(|reason| Error::input(at, reason))?;
+        }
+        Ok(ring)
+    }
+
+    /// Adds a key as the newest. The same id with the same key again is ignored (a key listed in two files);
+    /// the same id with another key is refused: which one would verify?
+    pub fn insert(&mut self, kid: KeyId, key: Vec<u8>) -> Result<(), String> {
+        if !(MIN_KEY_BYTES..=MAX_KEY_BYTES).contains(&key.len()) {
+            return Err(format!(
+                "key \"{kid}\" is {} bytes; expected {MIN_KEY_BYTES} to {MAX_KEY_BYTES} (generate 32 with `openssl rand -hex 32`)",
+                key.len()
+            ));
+        }
+        match self.keys.iter().find(|(k, _)| *k == kid) {
+            Some((_, existing)) if *existing == key => Ok(()),
+            Some(_) => Err(format!("key id \"{kid}\" appears twice with different keys")),
+            None => {
+                self.keys.push((kid, key));
+                Ok(())
+            }
+        }
+    }
+
+    /// Adds every key of `other` after this ring's keys (so `other`'s last key becomes the newest).
+    pub fn extend(&mut self, other: Keyring) -> Result<(), String> {
+        other.keys.into_iter().try_for_each(|(kid, key)| self.insert(kid, key))
+    }
+
+    /// The key with this id, for [`Token::verify`](super::Token::verify)'s lookup.
+    pub fn get(&self, kid: &str) -> Option<&[u8]> {
+        self.keys.iter().find(|(k, _)| k.as_str() == kid).map(|(_, key)| key.as_slice())
+    }
+
+    /// The key that signs: the last one listed.
+    pub fn newest(&self) -> Option<(&KeyId, &[u8])> {
+        self.keys.last().map(|(kid, key)| (kid, key.as_slice()))
+    }
+
+    /// The key ids, oldest first.
+    pub fn ids(&self) -> impl Iterator<Item = &KeyId> {
+        self.keys.iter().map(|(kid, _)| kid)
+    }
+
+    /// True when there is no key.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Key ids only: a Debug dump in a log must not leak the secrets.
+        f.debug_struct("Keyring").field("ids", &self.keys.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>()).finish()
+    }
+}
+
+fn unhex(hex: &str) -> Result<Vec<u8>, String> {
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    let bytes = hex.as_bytes();
+    if bytes.len() % 2 != 0 {
+        return Err(format!("the key has an odd number of hex digits ({})", bytes.len()));
+    }
+    bytes
+        .chunks(2)
+        .enumerate()
+        .map(|(i, pair)| match pair {
+            [hi, lo] => match (digit(*hi), digit(*lo)) {
+                (Some(h), Some(l)) => Ok(h << 4 | l),
+                (None, _) => Err(format!("the key is not hex: character {} is not 0-9 or a-f", 2 * i + 1)),
+                (_, None) => Err(format!("the key is not hex: character {} is not 0-9 or a-f", 2 * i + 2)),
+            },
+            _ => Err(String::from("the key has an odd number of hex digits")),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const K16: &str = "000102030405060708090a0b0c0d0e0f";
+
+    fn err(text: &str) -> String {
+        Keyring::parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn last_line_is_the_newest_key_and_comments_are_skipped() {
+        let ring = Keyring::parse(&format!("# example only\n\n a:{K16} \nb : {}\n", "ff".repeat(32))).unwrap();
+        assert_eq!(ring.ids().map(KeyId::as_str).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(ring.newest().map(|(_, key)| key.len()), Some(32));
+        assert_eq!(ring.get("a").and_then(|k| k.get(15)).copied(), Some(0x0f));
+    }
+
+    #[test]
+    fn bad_lines_name_the_line_and_never_quote_the_key() {
+        assert_eq!(
+            err(&format!("a:{K16}\nnope")),
+            "line 2: expected kid:hexkey, like 2026-11:<64 hex digits> (no ':' found)"
+        );
+        assert!(err("a.b:00").starts_with("line 1: expected a key id of 1 to 32 letters"), "{}", err("a.b:00"));
+        let secret = "00112233445566778899aabbccddeefg";
+        let message = err(&format!("a:{secret}"));
+        assert_eq!(message, "line 1: the key is not hex: character 32 is not 0-9 or a-f");
+        assert!(!message.contains("0011"));
+        assert!(err("a:abc").contains("odd number of hex digits"));
+        assert!(err("a:00ff").contains("is 2 bytes; expected 16 to 64"));
+        assert!(err(&format!("a:{}", "00".repeat(65))).contains("is 65 bytes"));
+    }
+
+    #[test]
+    fn a_key_id_twice_is_fine_with_the_same_key_and_refused_with_another() {
+        assert_eq!(Keyring::parse(&format!("a:{K16}\na:{K16}")).unwrap().ids().count(), 1);
+        assert_eq!(
+            err(&format!("a:{K16}\na:{}", "11".repeat(16))),
+            "line 2: key id \"a\" appears twice with different keys"
+        );
+    }
+
+    #[test]
+    fn debug_output_lists_ids_but_not_keys() {
+        let ring = Keyring::parse(&format!("a:{K16}")).unwrap();
+        assert_eq!(format!("{ring:?}"), "Keyring { ids: [\"a\"] }");
+    }
+}
