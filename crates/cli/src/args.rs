@@ -33,6 +33,10 @@ pub enum Command {
     Decide(DecideArgs),
     /// Plan a re-engagement campaign: fold every contact's events, decide at --now, write the plan to --out.
     Plan(PlanArgs),
+    /// Sign an RFC 8058 one-click-unsubscribe (or preference-center) token for one contact (docs/tokens.md).
+    UnsubscribeToken(crate::token_cmd::SignArgs),
+    /// Check a token and print its fields as JSON; exit 3 when it is refused.
+    VerifyToken(crate::token_cmd::VerifyArgs),
 }
 
 /// Machine-readable summary on stdout.

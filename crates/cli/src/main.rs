@@ -12,6 +12,7 @@ mod output;
 mod plan;
 mod progress;
 mod report;
+mod token_cmd;
 mod tombstone;
 
 use std::io::Write;
@@ -46,6 +47,8 @@ fn run(command: Command) -> Result<u8, CliError> {
         }
         Command::Decide(args) => decide_cmd(args).map(|()| 0),
         Command::Plan(args) => plan::run(&args),
+        Command::UnsubscribeToken(args) => token_cmd::sign(&args),
+        Command::VerifyToken(args) => token_cmd::verify(&args),
     }
 }
 
@@ -93,7 +96,7 @@ pub(crate) fn parse_now(text: &str) -> Result<Timestamp, CliError> {
 
 /// The one place rekindle reads the clock: the CLI's default `--now`, echoed to stderr.
 #[allow(clippy::disallowed_methods)]
-fn clock_now() -> Result<Timestamp, CliError> {
+pub(crate) fn clock_now() -> Result<Timestamp, CliError> {
     let ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|_| CliError::Usage("the system clock is before 1970; pass --now".into()))?

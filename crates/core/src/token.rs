@@ -14,7 +14,7 @@
 //! The payload is signed, not encrypted: anyone who sees the URL can read the contact, so name contacts by an
 //! opaque ESP id, not an email (docs/tokens.md). Sixteen bytes of tag keep 128-bit forgery resistance (an
 //! attacker must guess a tag: 2⁻¹²⁸ per try, and online guesses are rate-limited) while saving 22 characters in
-//! every URL; NIST SP 800-107 allows truncating HMAC tags to this length.
+//! every URL; NIST SP 800-107 permits truncated HMAC output, and 128 bits is far above its minimum.
 //!
 //! Invariants: [`Token::verify`] never panics, refuses text over [`MAX_TOKEN_LEN`] bytes before any work, checks
 //! the signature in constant time **before** reading the payload, and reads no clock (`now` is an argument).
@@ -262,7 +262,7 @@ pub enum TokenError {
         now: Timestamp,
     },
     /// A valid token for another purpose (a preference-center token used to unsubscribe, or the reverse).
-    #[error("a {found} token where a {expected} token is needed")]
+    #[error("made for {found}, not for {expected}")]
     WrongPurpose {
         /// The purpose the caller asked for.
         expected: Purpose,

@@ -213,7 +213,7 @@ fn a_preferences_token_cannot_unsubscribe_and_the_reverse() {
     let unsub = token(Purpose::Unsubscribe, None).sign(&kid("a"), &KEY_A);
     let err = verify(&prefs, NOV_1, Purpose::Unsubscribe).unwrap_err();
     assert_eq!(err, TokenError::WrongPurpose { expected: Purpose::Unsubscribe, found: Purpose::Preferences });
-    assert_eq!(err.to_string(), "a preferences token where a unsubscribe token is needed");
+    assert_eq!(err.to_string(), "made for preferences, not for unsubscribe");
     assert!(verify(&unsub, NOV_1, Purpose::Preferences).is_err());
 }
 
