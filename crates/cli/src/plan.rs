@@ -9,6 +9,7 @@
 pub mod engagement;
 pub mod fold;
 pub mod outcome;
+pub mod packed;
 pub mod roster;
 
 use std::collections::BTreeMap;
@@ -24,7 +25,7 @@ use crate::error::CliError;
 use crate::progress::Progress;
 use crate::tombstone::Salt;
 use fold::Folder;
-use outcome::Planned;
+use outcome::{Interner, Planned};
 use roster::{Contact, Roster};
 
 /// Raw event lines parsed per block (in parallel).
@@ -122,11 +123,12 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     diagnostics.extend(source.take_warnings());
     diagnostics.sort_by_key(|d| d.line); // stable: a row's own order is kept
     counts.duplicate_rows = roster.duplicates;
+    roster.shrink();
 
     progress.phase("events");
     let mut folder = Folder::new(&playbook, now, &mut roster.contacts);
     for (index, event) in status {
-        folder.push(index, event);
+        folder.push(index, event)?;
     }
     let mut done = 0;
     let mut seen = Seen::default();
@@ -144,17 +146,19 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         diagnostics.extend(found);
     }
     progress.phase("folding");
-    folder.flush(true);
+    folder.flush(true)?;
     counts.events = folder.events;
     counts.late_events = folder.late;
 
+    let contacts = roster.into_contacts(); // the lookup tables go: every event is routed
     progress.phase("deciding");
-    let planned = parallel_map(&mut folder.slots, |slot| Planned {
-        engagement: slot.engagement,
-        ..Planned::of(&playbook, &slot.state, now)
+    let interner = Interner::default();
+    let planned = parallel_map(&mut folder.slots, |slot| {
+        let state = slot.take_state()?; // the slot's bytes go as its row comes
+        Ok(Planned { engagement: slot.engagement, ..Planned::of(&playbook, &state, now, &interner) })
     });
     drop(folder);
-    let contacts = roster.into_contacts();
+    let planned = planned.into_iter().collect::<Result<Vec<Planned>, CliError>>()?;
     let out_ids: Vec<String> = contacts
         .iter()
         .zip(&planned)
@@ -227,7 +231,7 @@ fn read_events(
                     continue;
                 }
                 match roster.find(&event.contact) {
-                    Some(index) => folder.push(index, event),
+                    Some(index) => folder.push(index, event)?,
                     None => {
                         counts.rejected_event_lines += 1;
                         diagnostics.push(
@@ -246,20 +250,32 @@ fn unknown(reference: &str) -> String {
     format!("no contact {} in the contacts file; add the contact or fix the event's `contact`", mask(reference))
 }
 
-/// Maps `f` over `items` on every core (contiguous chunks, results in input order).
+/// Items [`parallel_map`] hands out per round: the results of one round wait in the workers at a time.
+const ROUND: usize = 16_384;
+
+/// Maps `f` over `items` on every core (rounds of contiguous chunks, results in input order). The result vector
+/// is allocated once at its final size, and each round's results move into it as the round ends, so a map over
+/// every contact never holds two copies of the results.
 pub fn parallel_map<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut out = Vec::with_capacity(items.len());
     if threads <= 1 || items.len() < 64 {
-        return items.iter_mut().map(f).collect();
+        out.extend(items.iter_mut().map(f));
+        return out;
     }
-    let chunk = items.len().div_ceil(threads);
     let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> =
-            items.chunks_mut(chunk).map(|c| s.spawn(move || c.iter_mut().map(f).collect::<Vec<R>>())).collect();
-        // A worker panics only on a bug; its results are then lost and the join error is re-raised as a panic.
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    })
+    for round in items.chunks_mut(ROUND) {
+        let chunk = round.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> =
+                round.chunks_mut(chunk).map(|c| s.spawn(move || c.iter_mut().map(f).collect::<Vec<R>>())).collect();
+            // A worker panics only on a bug; its results are then lost and the join error is re-raised as a panic.
+            for h in handles {
+                out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            }
+        });
+    }
+    out
 }
 
 /// Counts by a key, sorted by key (deterministic JSON).

@@ -3,18 +3,25 @@
 //! Rule: each contact's events wait in a pending batch and are folded in time order (core sorts a batch by
 //! `(at, kind, id)`). A contact's batch is folded when it reaches [`PER_CONTACT`] events; every batch is folded
 //! when all pending events together reach [`TOTAL`], and at the end of the input. Memory therefore grows with
-//! the number of contacts (one `ContactState` each), not with the number of events. An event older than what
+//! the number of contacts (a small slot each), not with the number of events. An event older than what
 //! its contact already folded is a *late* event: core applies it (stage bars are checked at the state's latest
 //! instant, not re-run in the past) and the run counts it; an input sorted by time, or grouped by contact with
 //! fewer than [`PER_CONTACT`] events each, has none.
 //!
+//! Memory per contact (measured with massif on the generated sample, `saas.json`): between batches the state is
+//! kept in core's compact byte form (`ContactState::to_bytes`, ~200 bytes) rather than as a `ContactState`
+//! (600 bytes inline plus its maps: ~1.5 KB), and read back for the next batch and for the decision; pending
+//! events and the export's fields wait packed ([`super::packed`], ~70 bytes an event instead of ~450).
+//!
 //! The first batch of a contact also carries its profile: one `profile` event with the export's fields, at
 //! `created_at`, else at the earliest event of that batch, else at `--now` (a contact with no events).
 
-use rekindle_core::{ContactState, Event, EventKind, Playbook, Scalar, Timestamp};
+use rekindle_core::{ContactState, Event, EventKind, Playbook, Timestamp};
 
 use super::engagement::Engagement;
+use super::packed::Fields;
 use super::roster::Contact;
+use crate::error::CliError;
 
 /// A contact's pending batch is folded at this many events.
 pub const PER_CONTACT: usize = 1_000;
@@ -22,18 +29,43 @@ pub const PER_CONTACT: usize = 1_000;
 pub const TOTAL: usize = 200_000;
 
 /// A contact's export fields and `created_at`, folded as one `profile` event with its first batch.
-type Profile = (Option<Timestamp>, Vec<(String, Scalar)>);
+type Profile = (Option<Timestamp>, Fields);
 
 /// One contact being folded.
 #[derive(Default)]
 pub struct Slot {
-    /// The folded state.
-    pub state: ContactState,
-    pending: Vec<Event>,
+    /// The folded state, compact (`ContactState::to_bytes`); empty until the first batch.
+    state: Box<[u8]>,
+    /// Events waiting for the next batch, packed (`packed::pack_event`), and how many.
+    pending: Vec<u8>,
+    waiting: u32,
     /// The profile still to fold (taken with the first batch).
-    profile: Option<Profile>,
+    profile: Option<Box<Profile>>,
     /// What the report needs that the state does not expose (`report.html`).
     pub engagement: Engagement,
+}
+
+impl Slot {
+    /// The folded state, read back; the slot keeps nothing of it afterwards.
+    pub fn take_state(&mut self) -> Result<ContactState, CliError> {
+        read(&std::mem::take(&mut self.state))
+    }
+}
+
+/// Reads a state this run wrote. A failure is a bug in rekindle, reported as an internal failure (exit 1).
+fn read(bytes: &[u8]) -> Result<ContactState, CliError> {
+    if bytes.is_empty() {
+        return Ok(ContactState::new());
+    }
+    ContactState::from_bytes(bytes).map_err(|e| internal(&format!("a folded contact state ({e})")))
+}
+
+/// Bytes this run packed that do not read back: a bug in rekindle (exit 1).
+fn internal(what: &str) -> CliError {
+    CliError::Io {
+        path: "<plan memory>".into(),
+        source: std::io::Error::other(format!("{what} written by rekindle do not read back; please report this")),
+    }
 }
 
 /// Every contact's slot, and the counts the summary reports.
@@ -54,46 +86,57 @@ impl<'p> Folder<'p> {
     pub fn new(playbook: &'p Playbook, now: Timestamp, contacts: &mut [Contact]) -> Folder<'p> {
         let slots = contacts
             .iter_mut()
-            .map(|c| Slot { profile: Some((c.created_at, std::mem::take(&mut c.fields))), ..Slot::default() })
+            .map(|c| Slot { profile: Some(Box::new((c.created_at, std::mem::take(&mut c.fields)))), ..Slot::default() })
             .collect();
         Folder { playbook, now, slots, pending: 0, events: 0, late: 0 }
     }
 
-    /// Queues one event for contact `index`, folding when a bound is reached.
-    pub fn push(&mut self, index: u32, event: Event) {
-        let Some(slot) = self.slots.get_mut(index as usize) else { return };
+    /// Queues one event for contact `index` (packed, without its `contact`), folding when a bound is reached.
+    pub fn push(&mut self, index: u32, event: Event) -> Result<(), CliError> {
+        let Some(slot) = self.slots.get_mut(index as usize) else { return Ok(()) };
         slot.engagement.record(&event, self.now);
-        slot.pending.push(event);
+        super::packed::pack_event(&event, &mut slot.pending);
+        slot.waiting += 1;
         self.events += 1;
         self.pending += 1;
-        if slot.pending.len() >= PER_CONTACT {
-            self.pending -= slot.pending.len();
-            self.late += fold_slot(self.playbook, self.now, slot, false);
+        if slot.waiting as usize >= PER_CONTACT {
+            self.pending -= slot.waiting as usize;
+            self.late += fold_slot(self.playbook, self.now, slot, false)?;
         }
         if self.pending >= TOTAL {
-            self.flush(false);
+            self.flush(false)?;
         }
+        Ok(())
     }
 
     /// Folds every pending batch, on all cores. At the end of the input (`last`), contacts without events get
     /// their profile folded too.
-    pub fn flush(&mut self, last: bool) {
+    pub fn flush(&mut self, last: bool) -> Result<(), CliError> {
         let (playbook, now) = (self.playbook, self.now);
         let late = super::parallel_map(&mut self.slots, |slot| fold_slot(playbook, now, slot, last));
-        self.late += late.into_iter().sum::<u64>();
+        for n in late {
+            self.late += n?;
+        }
         self.pending = 0;
+        Ok(())
     }
 }
 
 /// Folds a slot's pending batch (with its profile the first time); returns how many events were late.
-fn fold_slot(playbook: &Playbook, now: Timestamp, slot: &mut Slot, last: bool) -> u64 {
-    if slot.pending.is_empty() && !last {
-        return 0; // the profile waits for the contact's first events, which may anchor it
+fn fold_slot(playbook: &Playbook, now: Timestamp, slot: &mut Slot, last: bool) -> Result<u64, CliError> {
+    if slot.waiting == 0 && !(last && slot.profile.is_some()) {
+        return Ok(0); // the profile waits for the contact's first events, which may anchor it
     }
-    let mut batch = std::mem::take(&mut slot.pending);
-    let folded_until = slot.state.updated_at();
+    let packed = std::mem::take(&mut slot.pending);
+    slot.waiting = 0;
+    let mut batch = super::packed::unpack_events(&packed).ok_or_else(|| internal("pending events"))?;
+    drop(packed);
+    let mut state = read(&slot.state)?;
+    let folded_until = state.updated_at();
     let late = folded_until.map_or(0, |u| batch.iter().filter(|e| e.at < u).count() as u64);
-    if let Some((created_at, fields)) = slot.profile.take() {
+    if let Some(profile) = slot.profile.take() {
+        let (created_at, fields) = *profile;
+        let fields = fields.unpack();
         let at = created_at.or_else(|| batch.iter().map(|e| e.at).min()).unwrap_or(now);
         let mut profile = Event {
             at,
@@ -109,7 +152,8 @@ fn fold_slot(playbook: &Playbook, now: Timestamp, slot: &mut Slot, last: bool) -
         batch.push(profile);
     }
     if !batch.is_empty() {
-        slot.state.fold(playbook, &batch);
+        state.fold(playbook, &batch);
+        slot.state = state.to_bytes().into_boxed_slice();
     }
-    late
+    Ok(late)
 }

@@ -1,5 +1,10 @@
 //! What the plan keeps of each contact's decision: the compact row every output is written from. A full
-//! `Decision` (reasons, gates, funnel) is dropped as soon as its row is taken, so memory stays per contact small.
+//! `Decision` (reasons, gates, funnel) is dropped as soon as its row is taken, so memory stays per contact small:
+//! ids that come from the playbook (sequences, steps, calls to action) are shared ([`Interner`]), the reasons are
+//! one string ([`Reasons`]) and the segment list is exact-sized.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use rekindle_core::handoff::Handoff;
 use rekindle_core::lifecycle::{LifecycleStatus, Phase};
@@ -16,9 +21,9 @@ use super::engagement::Engagement;
 #[derive(Debug, Clone)]
 pub struct StepRow {
     /// Sequence id.
-    pub sequence: String,
+    pub sequence: Arc<str>,
     /// Step id.
-    pub step: String,
+    pub step: Arc<str>,
     /// Channel.
     pub channel: Channel,
     /// When it is due.
@@ -50,19 +55,19 @@ pub struct Planned {
     /// Scores at `--now`.
     pub scores: Scores,
     /// Indices (playbook order) of the segments the contact is a member of.
-    pub segments: Vec<u16>,
+    pub segments: Box<[u16]>,
     /// The next nurture step.
     pub next_step: Option<StepRow>,
     /// The chosen call to action.
-    pub cta: Option<String>,
+    pub cta: Option<Arc<str>>,
     /// The largest score contributions and the nurture outcome, rendered short.
-    pub reasons: Vec<String>,
+    pub reasons: Reasons,
     /// The email verdict.
     pub email: EmailVerdict,
     /// The sales handoff packet (SQLs, D19).
     pub handoff: Option<Box<Handoff>>,
     /// Consent proof for archived contacts (D9): purposes with their times.
-    pub consents: Vec<ConsentView>,
+    pub consents: Box<[ConsentView]>,
     /// The earliest instant known about the contact.
     pub first_seen: Option<Timestamp>,
     /// In the retargeting audience (D10): leaving break-up without reaction, no open deal and no spam complaint
@@ -76,7 +81,7 @@ pub struct Planned {
 
 impl Planned {
     /// Decides one contact at `now` and keeps what the outputs need.
-    pub fn of(playbook: &Playbook, state: &ContactState, now: Timestamp) -> Planned {
+    pub fn of(playbook: &Playbook, state: &ContactState, now: Timestamp, ids: &Interner) -> Planned {
         let d = decide(playbook, state, now);
         let archived = d.lifecycle.state == Phase::Archived;
         let view = archived.then(|| state.view(playbook));
@@ -104,27 +109,72 @@ impl Planned {
             scores: d.scores,
             segments,
             next_step: d.next_step.as_ref().map(|s| StepRow {
-                sequence: s.sequence.clone(),
-                step: s.step.clone(),
+                sequence: ids.get(&s.sequence),
+                step: ids.get(&s.step),
                 channel: s.channel,
                 due_at: s.due_at,
                 send_at: s.send_at,
             }),
-            cta: d.cta.as_ref().map(|c| c.id.clone()),
-            reasons: short_reasons(&d.reasons),
+            cta: d.cta.as_ref().map(|c| ids.get(&c.id)),
+            reasons: Reasons::new(short_reasons(&d.reasons)),
             email,
             handoff: d.handoff.map(Box::new),
             qualified_at: d.funnel.iter().filter(|f| matches!(f.stage, Stage::Mql | Stage::Sql)).map(|f| f.at).max(),
             engagement: Engagement::default(),
             retarget,
             first_seen: view.as_ref().and_then(|v| v.first_seen),
-            consents: view.map(|v| v.consents).unwrap_or_default(),
+            consents: view.map(|v| v.consents.into_boxed_slice()).unwrap_or_default(),
         }
     }
 
     /// Erased (D9): no personal data may appear anywhere for this contact.
     pub fn erased(&self) -> bool {
         self.lifecycle.state == Phase::Erased
+    }
+}
+
+/// One shared copy of each playbook id the rows name (decisions on every core ask at once).
+#[derive(Default)]
+pub struct Interner(Mutex<HashSet<Arc<str>>>);
+
+impl Interner {
+    /// The shared copy of `id`.
+    pub fn get(&self, id: &str) -> Arc<str> {
+        // A poisoned lock means a worker panicked, which aborts the run (panic = "abort"); the set is still whole.
+        let mut set = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(shared) = set.get(id) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(id);
+        set.insert(Arc::clone(&shared));
+        shared
+    }
+}
+
+/// A contact's short reasons in one allocation: the items joined by `\n`, which no item holds (they are built
+/// from playbook ids — `a-z 0-9 _ - .` — numbers and outcome names). Written to JSON as an array of strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reasons(Box<str>);
+
+impl Reasons {
+    fn new(items: Vec<String>) -> Reasons {
+        Reasons(items.join("\n").into_boxed_str())
+    }
+
+    /// The items, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.split('\n').filter(|_| !self.0.is_empty())
+    }
+
+    /// The items joined with `sep` (`"; "` in CSV).
+    pub fn join(&self, sep: &str) -> String {
+        self.iter().collect::<Vec<_>>().join(sep)
+    }
+}
+
+impl serde::Serialize for Reasons {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
     }
 }
 

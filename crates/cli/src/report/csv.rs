@@ -105,14 +105,14 @@ pub fn write_plan(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
                     num(p.scores.intent),
                     num(p.scores.total),
                     segments.join(";"),
-                    step.map(|s| s.sequence.clone()).unwrap_or_default(),
-                    step.map(|s| s.step.clone()).unwrap_or_default(),
+                    step.map(|s| s.sequence.to_string()).unwrap_or_default(),
+                    step.map(|s| s.step.to_string()).unwrap_or_default(),
                     step.map(|s| name(&s.channel)).unwrap_or_default(),
                     at(step.map(|s| s.due_at)),
                     at(step.and_then(|s| s.send_at)),
                     verdict.into(),
                     until,
-                    p.cta.clone().unwrap_or_default(),
+                    p.cta.as_deref().unwrap_or_default().to_string(),
                     p.reasons.join("; "),
                 ]);
             }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{name, Summary};
 use crate::output::OutDir;
-use crate::plan::outcome::EmailVerdict;
+use crate::plan::outcome::{EmailVerdict, Reasons};
 use crate::plan::Plan;
 use crate::CliError;
 
@@ -55,7 +55,7 @@ struct Row<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     email_verdict: Option<Email>,
     cta: Option<&'a str>,
-    reasons: &'a [String],
+    reasons: &'a Reasons,
 }
 
 /// Writes a JSON array with one item per line.
@@ -75,7 +75,7 @@ fn write_array<T: Serialize>(out: &mut OutDir, rel: &str, items: impl Iterator<I
 
 /// `plan.json`: the same contacts as `plan.csv`. An erased contact: its id, `email: null` and its lifecycle.
 pub fn write_plan(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
-    let no_reasons: &[String] = &[];
+    let no_reasons = &Reasons::default();
     let rows = plan.order.iter().filter_map(|&i| {
         let (c, p, id) = (plan.contacts.get(i)?, plan.planned.get(i)?, plan.out_ids.get(i)?);
         let l = &p.lifecycle;
