@@ -1,12 +1,15 @@
 //! Hostile inputs never panic (STYLE §7.4): every minimised fuzz crasher in tests/vectors/fuzz-crashers/<target>/
 //! (raw files, no `.json` extension, so the vector runners skip them) must now give an error with the right code,
 //! and a hand-made corpus of hostile inputs (truncated and oversized state bytes, 10 000-level nesting, NaN and
-//! infinite numbers, 1 MB strings) must give an error or a valid result.
+//! infinite numbers, 1 MB strings) must give an error or a valid result. Importer crashers (`import_<vendor>`,
+//! `import_json`, `import_contacts`) must decode to a result or an `E_IMPORT_INVALID` error.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rekindle_core::import::contacts::{self, ContactBatch, ContactDecoder, HubspotLabels, MailchimpStatus, Vendor};
+use rekindle_core::import::{json, mailchimp, mailgun, postmark, sendgrid, ses, Imported};
 use rekindle_core::{decide, ContactState, Error, ErrorCode, Event, Playbook, Timestamp, Value};
 
 const SAAS: &str = include_str!("../../../examples/playbooks/saas.json");
@@ -276,7 +279,67 @@ fn every_recorded_fuzz_crasher_is_now_an_error() {
                     assert_code(Event::parse_list(&v, "events"), ErrorCode::InputInvalid, &name.to_string());
                 }
             }
+            "import_sendgrid" => assert_import(sendgrid::decode(&bytes), &name.to_string()),
+            "import_mailgun" => {
+                assert_import(mailgun::decode(&bytes), &name.to_string());
+                match mailgun::signature(&bytes) {
+                    // Checking the body's own signature under some key must answer, not panic.
+                    Ok(sig) => {
+                        let _ = mailgun::verify(b"key", &sig.timestamp, &sig.token, &sig.signature);
+                    }
+                    Err(e) => assert_eq!(e.code(), ErrorCode::ImportInvalid, "{name}: {e}"),
+                }
+            }
+            "import_postmark" => assert_import(postmark::decode(&bytes), &name.to_string()),
+            "import_mailchimp" => assert_import(mailchimp::decode(&bytes), &name.to_string()),
+            "import_ses" => assert_import(ses::decode(&bytes), &name.to_string()),
+            "import_json" => {
+                if let Err(e) = json::parse(&bytes) {
+                    assert!(e.offset <= bytes.len() && e.line >= 1 && e.column >= 1, "{name}: {e:?}");
+                }
+            }
+            "import_contacts" => assert_contacts(&bytes, 1, &name.to_string()),
             other => panic!("{name}: no fuzz target named {other}"),
+        }
+    }
+}
+
+/// A webhook decoder: body bytes in.
+type Decode = fn(&[u8]) -> Result<Imported, Error>;
+
+/// A webhook body decodes, or is refused as a whole with `E_IMPORT_INVALID` and a place.
+fn assert_import(result: Result<Imported, Error>, what: &str) {
+    if let Err(e) = result {
+        assert_eq!(e.code(), ErrorCode::ImportInvalid, "{what}: {e}");
+        assert!(e.path().is_some_and(|p| !p.is_empty()), "{what}: {e} has no place");
+    }
+}
+
+/// The vendor an `import_contacts` input's first byte picks (as the fuzz target does).
+fn contacts_vendor(selector: u8) -> Vendor {
+    match selector % 6 {
+        0 => Vendor::Mailchimp(MailchimpStatus::Subscribed),
+        1 => Vendor::Mailchimp(MailchimpStatus::Unsubscribed),
+        2 => Vendor::Mailchimp(MailchimpStatus::Cleaned),
+        3 => Vendor::Hubspot(Box::new(HubspotLabels::english())),
+        4 => Vendor::Hubspot(Box::new(HubspotLabels::internal())),
+        _ => Vendor::Klaviyo,
+    }
+}
+
+/// An `import_contacts` input (vendor byte, chunking byte, file): decoded whole and in chunks of `chunk` bytes,
+/// the file gives rows or an `E_IMPORT_INVALID` placed in it.
+fn assert_contacts(bytes: &[u8], chunk: usize, what: &str) {
+    let [selector, _, body @ ..] = bytes else { return };
+    let whole = contacts::decode("contacts.csv", contacts_vendor(*selector), body);
+    let mut decoder = ContactDecoder::new("contacts.csv", contacts_vendor(*selector));
+    let mut out = ContactBatch::default();
+    let bytewise =
+        body.chunks(chunk).try_for_each(|c| decoder.feed(c, &mut out)).and_then(|()| decoder.finish(&mut out));
+    for result in [whole.map(|_| ()), bytewise] {
+        if let Err(e) = result {
+            assert_eq!(e.code(), ErrorCode::ImportInvalid, "{what}: {e}");
+            assert!(e.path().is_some_and(|p| p.starts_with("contacts.csv:")), "{what}: {e} is not placed in the file");
         }
     }
 }
@@ -310,4 +373,51 @@ fn slot_mut<'a>(mut v: &'a mut Value, path: &[&str]) -> &'a mut Value {
         };
     }
     v
+}
+
+#[test]
+fn hostile_webhook_bodies_are_import_errors_not_panics() {
+    let deep = "[".repeat(10_000);
+    let big = format!("{{\"event-data\":{{\"recipient\":\"{}\"}}}}", "a".repeat(MB));
+    // Neither JSON nor a form body: every decoder refuses them as a whole.
+    let refused_by_all: [&[u8]; 4] = [b"", b"%", b"%zz=1", b"\xFF\xFE{"];
+    // Not JSON (or not a JSON object), but a form body Mailchimp may read as odd pairs.
+    let not_json: [&[u8]; 5] = [b"\xEF\xBB\xBF", b"null", b"1e400", b"{\"a\":\"\\ud800\"}", deep.as_bytes()];
+    let decoders: [(&str, Decode); 5] = [
+        ("sendgrid", sendgrid::decode),
+        ("mailgun", mailgun::decode),
+        ("postmark", postmark::decode),
+        ("mailchimp", mailchimp::decode),
+        ("ses", ses::decode),
+    ];
+    for (vendor, decode) in decoders {
+        for body in refused_by_all.into_iter().chain(not_json) {
+            let what = format!("{vendor} {:?}", String::from_utf8_lossy(&body[..body.len().min(16)]));
+            if vendor == "mailchimp" && not_json.contains(&body) {
+                assert_import(decode(body), &what);
+            } else {
+                assert_code(decode(body), ErrorCode::ImportInvalid, &what);
+            }
+        }
+        assert_import(decode(big.as_bytes()), &format!("{vendor} with a 1 MB recipient"));
+    }
+}
+
+#[test]
+fn hostile_contact_exports_are_import_errors_not_panics() {
+    let unterminated = format!("Email,Klaviyo ID\n\"{}", "a".repeat(5 * MB));
+    for (what, body) in [
+        ("empty", &b""[..]),
+        ("UTF-16", b"\xFF\xFEE\0m\0a\0i\0l\0\n\0"),
+        ("no header line in 1 MiB", &vec![b'a'; MB + 2][..]),
+        ("an unterminated quote over 4 MiB", unterminated.as_bytes()),
+    ] {
+        for selector in 0..6 {
+            let mut input = vec![selector, 0];
+            input.extend_from_slice(body);
+            assert_contacts(&input, 4096, what);
+            let err = contacts::decode("contacts.csv", contacts_vendor(selector), body).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::ImportInvalid, "{what}");
+        }
+    }
 }
