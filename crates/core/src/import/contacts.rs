@@ -352,6 +352,9 @@ impl ContactDecoder {
     /// [`Error::InvalidImport`] when the file is unusable as a whole: UTF-16, no header line within 1 MiB, a
     /// header without the vendor's email column, a record over 4 MiB (an unterminated quote).
     pub fn feed(&mut self, chunk: &[u8], out: &mut ContactBatch) -> Result<(), Error> {
+        if chunk.is_empty() {
+            return Ok(()); // csv-core reads an empty input as end of file: mid-file it must change nothing
+        }
         if self.reader.is_none() {
             self.head.extend_from_slice(chunk);
             if header_end(&self.head).is_none() {
@@ -396,11 +399,9 @@ impl ContactDecoder {
             let line = head.get(..header_end(head).unwrap_or(head.len())).unwrap_or(head);
             line.contains(&0)
         } {
-            return Err(self.unusable(
-                1,
-                "UTF-16 text (a UTF-16 byte-order mark or NUL bytes in the header): save the export as \"CSV UTF-8\""
-                    .into(),
-            ));
+            let why =
+                "UTF-16 text (a UTF-16 byte-order mark or NUL bytes in the header): save the export as \"CSV UTF-8\"";
+            return Err(self.unusable(1, why.into()));
         }
         let body = head.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(head);
         let line = body.get(..header_end(body).unwrap_or(body.len())).unwrap_or(body);
