@@ -1,0 +1,202 @@
+// `npm run bench:batch`: the batch benchmark of issue 5 — `rekindle plan` (release CLI) over seeded contacts and
+// events, against DuckDB computing the same lifecycle states and three windowed segments in SQL over the same
+// files (scripts/bench-batch-duckdb.py). Figures are printed, never asserted (STYLE §8). Not part of `npm test`.
+//
+//   BENCH_BATCH_SIZES   contact counts, comma-separated (default 100000,1000000; e.g. 100000,300000 when short
+//                       of time or disk: 1 M × 20 events is a 2.3 GB events file plus ~0.8 GB of plan output)
+//   BENCH_BATCH_EVENTS  events per contact (default 20)
+//   BENCH_BATCH_RUNS    timed runs per size and side (default 3 up to 100k contacts, 1 above), median reported
+//
+// Data: examples/data/gen-plan-sample.mjs <n> target/bench-batch/<n>x<e> <e> (seeded; generated once, reused).
+// DuckDB: the `duckdb` Python package, installed with pip into target/bench-venv on first use; without PyPI the
+// DuckDB columns say why and the rekindle figures still print. Peak RSS from `/usr/bin/time -f %M`.
+import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { isMain, repoRoot, run, runChecked } from "./util.mjs";
+
+const NOW = "2026-11-26T12:00:00Z";
+const PLAYBOOK = "examples/playbooks/saas.json";
+const SAMPLE = 1000;
+const SEGMENTS = ["pricing_intent", "content_readers", "reactivation_pool"];
+const TIME = "/usr/bin/time";
+const venv = join(repoRoot, "target", "bench-venv");
+const python = join(venv, "bin", "python");
+
+const k = (n) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : `${n}`);
+const rate = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M/s` : `${(n / 1e3).toFixed(1)} k/s`);
+const mb = (kb) => (kb == null ? "n/a" : `${Math.round(kb / 1024)} MB`);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const spread = (xs) => `${median(xs).toFixed(2)} s (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+
+/** Runs a command under /usr/bin/time; returns { seconds (wall, measured here), rssKb, stdout }. */
+async function timed(cmd, args) {
+  const out = join(repoRoot, "target", "bench-batch", ".time");
+  const started = process.hrtime.bigint();
+  const haveTime = existsSync(TIME);
+  const r = haveTime ? await run(TIME, ["-f", "%M", "-o", out, cmd, ...args]) : await run(cmd, args);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (r.code !== 0) throw new Error(`${cmd} exited with ${r.code}: ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join("\n")}`);
+  const rssKb = haveTime ? Number(readFileSync(out, "utf8").trim().split("\n").pop()) : null;
+  return { seconds, rssKb, stdout: r.stdout };
+}
+
+/** The venv's Python with duckdb, or { skipped: reason }. */
+async function duckdbPython() {
+  if (existsSync(python)) {
+    const probe = await run(python, ["-c", "import duckdb; print(duckdb.__version__)"]);
+    if (probe.code === 0) return { version: probe.stdout.trim() };
+  }
+  const made = await run("python3", ["-m", "venv", venv]);
+  if (made.code !== 0) return { skipped: `python3 -m venv failed: ${made.stderr.trim().split("\n").pop()}` };
+  const pip = await run(join(venv, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", "--timeout", "30", "duckdb"]);
+  if (pip.code !== 0) {
+    return { skipped: `pip install duckdb failed (PyPI unreachable?): ${pip.stderr.trim().split("\n").pop()}` };
+  }
+  const probe = await run(python, ["-c", "import duckdb; print(duckdb.__version__)"]);
+  return probe.code === 0 ? { version: probe.stdout.trim() } : { skipped: "duckdb installed but does not import" };
+}
+
+/** Generates the seeded data set once. */
+async function dataset(n, perContact) {
+  const dir = join(repoRoot, "target", "bench-batch", `${n}x${perContact}`);
+  const stamp = join(dir, "generated.json");
+  const generator = readFileSync(join(repoRoot, "examples", "data", "gen-plan-sample.mjs"), "utf8");
+  const want = JSON.stringify({ n, perContact, generatorBytes: generator.length });
+  if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== want) {
+    console.log(`generating ${k(n)} contacts × ${perContact} events into ${dir} …`);
+    mkdirSync(dir, { recursive: true });
+    await runChecked("node", ["examples/data/gen-plan-sample.mjs", String(n), dir, String(perContact)]);
+    writeFileSync(stamp, want);
+  }
+  writeFileSync(join(dir, "salt.txt"), "bench-batch-fixed-salt-0123456789abcdef\n");
+  return dir;
+}
+
+/** Every `step`-th contact of plan.json (streamed: one contact per line) with its state and the 3 segments. */
+async function rekindleSample(planJson, contacts) {
+  const step = Math.max(1, Math.floor(contacts / SAMPLE));
+  const sample = new Map();
+  let i = 0;
+  const lines = createInterface({ input: createReadStream(planJson), crlfDelay: Infinity });
+  for await (const raw of lines) {
+    const line = raw.endsWith(",") ? raw.slice(0, -1) : raw;
+    if (!line.startsWith("{")) continue;
+    if (i++ % step === 0 && sample.size < SAMPLE) {
+      const row = JSON.parse(line);
+      sample.set(row.id, [row.lifecycle.state, row.segments.filter((s) => SEGMENTS.includes(s)).sort()]);
+    }
+  }
+  return sample;
+}
+
+async function benchSize(n, perContact, runs, duck) {
+  const dir = await dataset(n, perContact);
+  const args = ["plan", "--playbook", PLAYBOOK, "--contacts", join(dir, "contacts.csv"), "--events",
+    join(dir, "events.ndjson"), "--now", NOW, "--out", join(dir, "plan"), "--salt-file", join(dir, "salt.txt"),
+    "--quiet", "--format", "json"];
+  const cli = join(repoRoot, "target", "release", "rekindle");
+  const mine = [];
+  let summary = null;
+  for (let r = 0; r < runs; r++) {
+    rmSync(join(dir, "plan"), { recursive: true, force: true });
+    const t = await timed(cli, args);
+    summary = JSON.parse(t.stdout);
+    mine.push(t);
+    console.log(`  rekindle plan ${k(n)} run ${r + 1}/${runs}: ${t.seconds.toFixed(2)} s, peak RSS ${mb(t.rssKb)}`);
+  }
+  const row = { n, perContact, events: summary.counts.events, contacts: summary.contacts, runs,
+    seconds: mine.map((t) => t.seconds), rssKb: Math.max(...mine.map((t) => t.rssKb ?? 0)) || null, lifecycle: summary.lifecycle };
+  if (duck.skipped) return row;
+  const sample = await rekindleSample(join(dir, "plan", "plan.json"), summary.contacts);
+  const sampleFile = join(dir, "sample.txt");
+  writeFileSync(sampleFile, `${[...sample.keys()].join("\n")}\n`);
+  const theirs = [];
+  let result = null;
+  const nowMs = String(Date.parse(NOW));
+  for (let r = 0; r < runs; r++) {
+    const t = await timed(python, [join(repoRoot, "scripts", "bench-batch-duckdb.py"), join(dir, "contacts.csv"),
+      join(dir, "events.ndjson"), nowMs, sampleFile, String(cpus().length)]);
+    result = JSON.parse(t.stdout);
+    theirs.push({ ...t, query: result.seconds });
+    console.log(`  duckdb ${k(n)} run ${r + 1}/${runs}: ${result.seconds.toFixed(2)} s in SQL (${t.seconds.toFixed(2)} s with Python), peak RSS ${mb(t.rssKb)}`);
+  }
+  let agree = 0;
+  const disagree = [];
+  for (const [id, [state, segments]] of sample) {
+    const got = result.sample[id];
+    if (got && got[0] === state && JSON.stringify([...got[1]].sort()) === JSON.stringify(segments)) agree++;
+    else if (disagree.length < 5) disagree.push(`${id}: rekindle ${state} [${segments}] · duckdb ${got ? `${got[0]} [${got[1]}]` : "missing"}`);
+  }
+  const tallies = JSON.stringify(Object.entries(result.lifecycle).sort()) === JSON.stringify(Object.entries(summary.lifecycle).sort());
+  return { ...row, duck: { seconds: theirs.map((t) => t.query), rssKb: Math.max(...theirs.map((t) => t.rssKb ?? 0)) || null },
+    agree, sampled: sample.size, disagree, tallies };
+}
+
+function table(rows, duck) {
+  const head = ["contacts × events", "rekindle plan (median, min–max)", "contacts/s", "events/s", "peak RSS",
+    `DuckDB ${duck.version ?? ""} SQL`, "DuckDB RSS", "ratio (rekindle time / DuckDB time)", "sample agrees"];
+  const body = rows.map((r) => {
+    const mine = median(r.seconds);
+    const d = r.duck;
+    const ratio = !d ? "—" : mine <= median(d.seconds)
+      ? `rekindle ${(median(d.seconds) / mine).toFixed(2)}× faster`
+      : `${(mine / median(d.seconds)).toFixed(2)} (DuckDB ${(mine / median(d.seconds)).toFixed(1)}× faster)`;
+    return [
+      `${k(r.contacts)} × ${r.perContact} (${k(r.events)} events)`,
+      `${spread(r.seconds)} ×${r.runs}`,
+      rate(r.contacts / mine),
+      rate(r.events / mine),
+      mb(r.rssKb),
+      d ? `${spread(d.seconds)}` : duck.skipped ? "skipped" : "—",
+      d ? mb(d.rssKb) : "—",
+      ratio,
+      d ? `${r.agree}/${r.sampled}${r.tallies ? ", tallies equal" : ", tallies differ"}` : "—",
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  return [head, ...body].map((r) => r.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+}
+
+export async function benchBatch() {
+  const sizes = (process.env.BENCH_BATCH_SIZES ?? "100000,1000000").split(",").map(Number).filter((n) => n > 0);
+  const perContact = Number(process.env.BENCH_BATCH_EVENTS ?? 20);
+  console.log("building the release CLI …");
+  await runChecked("cargo", ["build", "--release", "-p", "rekindle-cli"]);
+  const duck = await duckdbPython();
+  if (duck.skipped) console.log(`DuckDB skipped: ${duck.skipped}`);
+  const rows = [];
+  for (const n of sizes) {
+    const runs = Number(process.env.BENCH_BATCH_RUNS ?? (n <= 100_000 ? 3 : 1));
+    rows.push(await benchSize(n, perContact, runs, duck));
+  }
+  const rustc = (await run("rustc", ["--version"])).stdout.trim();
+  console.log(`\nrekindle bench:batch · ${rustc} · node ${process.version} · ${cpus().length} cores · ${PLAYBOOK} at ${NOW}`);
+  console.log("data: examples/data/gen-plan-sample.mjs (seeded), events grouped by contact in time order");
+  console.log(table(rows, duck));
+  console.log(
+    "rekindle: the whole `rekindle plan` process (read, fold, decide every contact, write ~20 files with SHA-256s);\n" +
+      "DuckDB: the SQL of scripts/bench-batch-duckdb.py in-process (lifecycle + 3 segments only), Python start-up excluded.",
+  );
+  for (let i = 1; i < rows.length; i++) {
+    const [a, b] = [rows[i - 1], rows[i]];
+    const grow = (x, y) => `×${(y / x).toFixed(2)}`;
+    let line = `growth ${k(a.contacts)} → ${k(b.contacts)} contacts (×${(b.contacts / a.contacts).toFixed(1)}): ` +
+      `rekindle time ${grow(median(a.seconds), median(b.seconds))}, peak RSS ${grow(a.rssKb, b.rssKb)} ` +
+      `(${((b.rssKb - a.rssKb) * 1024 / (b.contacts - a.contacts)).toFixed(0)} bytes per added contact)`;
+    if (a.duck && b.duck) {
+      line += `; DuckDB time ${grow(median(a.duck.seconds), median(b.duck.seconds))}, RSS ${grow(a.duck.rssKb, b.duck.rssKb)}`;
+    }
+    console.log(line);
+  }
+  for (const r of rows.filter((x) => x.disagree?.length)) console.log(`disagreements at ${k(r.contacts)}:\n  ${r.disagree.join("\n  ")}`);
+  if (sizes.every((n) => n < 1_000_000)) console.log("note: 1 M contacts not run (BENCH_BATCH_SIZES); the issue's target size is 1 M × 20.");
+}
+
+if (isMain(import.meta.url)) {
+  benchBatch().catch((err) => {
+    console.error(err.message);
+    process.exit(1);
+  });
+}
