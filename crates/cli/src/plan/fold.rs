@@ -75,6 +75,8 @@ pub struct Folder<'p> {
     /// One slot per roster contact, same order.
     pub slots: Vec<Slot>,
     pending: usize,
+    /// Slots that received an event since their last fold (maybe twice; a flush visits only these).
+    waiting: Vec<u32>,
     /// Events accepted.
     pub events: u64,
     /// Events older than their contact's already folded history.
@@ -88,7 +90,7 @@ impl<'p> Folder<'p> {
             .iter_mut()
             .map(|c| Slot { profile: Some(Box::new((c.created_at, std::mem::take(&mut c.fields)))), ..Slot::default() })
             .collect();
-        Folder { playbook, now, slots, pending: 0, events: 0, late: 0 }
+        Folder { playbook, now, slots, pending: 0, waiting: Vec::new(), events: 0, late: 0 }
     }
 
     /// Queues one event for contact `index` (packed, without its `contact`), folding when a bound is reached.
@@ -96,6 +98,9 @@ impl<'p> Folder<'p> {
         let Some(slot) = self.slots.get_mut(index as usize) else { return Ok(()) };
         slot.engagement.record(&event, self.now);
         super::packed::pack_event(&event, &mut slot.pending);
+        if slot.waiting == 0 {
+            self.waiting.push(index);
+        }
         slot.waiting += 1;
         self.events += 1;
         self.pending += 1;
@@ -110,10 +115,26 @@ impl<'p> Folder<'p> {
     }
 
     /// Folds every pending batch, on all cores. At the end of the input (`last`), contacts without events get
-    /// their profile folded too.
+    /// their profile folded too. A flush before the end visits only the slots with pending events, so flushing
+    /// costs what the pending events cost, not a pass over every contact.
     pub fn flush(&mut self, last: bool) -> Result<(), CliError> {
         let (playbook, now) = (self.playbook, self.now);
-        let late = super::parallel_map(&mut self.slots, |slot| fold_slot(playbook, now, slot, last));
+        let mut wanted = std::mem::take(&mut self.waiting);
+        let late = if last {
+            super::parallel_map(&mut self.slots, |slot| fold_slot(playbook, now, slot, true))
+        } else {
+            wanted.sort_unstable();
+            wanted.dedup();
+            let mut next = wanted.iter().copied().peekable();
+            let mut slots: Vec<&mut Slot> = Vec::with_capacity(wanted.len());
+            for (i, slot) in self.slots.iter_mut().enumerate() {
+                if next.peek().is_some_and(|&w| w as usize == i) {
+                    slots.push(slot);
+                    next.next();
+                }
+            }
+            super::parallel_map(&mut slots, |slot| fold_slot(playbook, now, slot, false))
+        };
         for n in late {
             self.late += n?;
         }
