@@ -19,23 +19,9 @@ use rekindle_core::{Event, Scalar, Timestamp, Value};
 use crate::diagnostic::Diagnostic;
 use crate::error::CliError;
 
-/// One contact row, normalised: the email trimmed and lower-cased (D22), empty cells gone.
-#[derive(Debug, Clone)]
-pub struct ContactRecord {
-    /// Where the row starts (1-based).
-    pub line: u64,
-    /// The normalised email (the dedup key).
-    pub email: String,
-    /// The ESP's record id, if the export has one.
-    pub id: Option<String>,
-    /// When the contact was created (anchors its history).
-    pub created_at: Option<Timestamp>,
-    /// Every other non-empty cell, as profile fields.
-    pub fields: Vec<(String, Scalar)>,
-    /// What the export says happened to the contact (a vendor's unsubscribe, hard bounce, consent), folded
-    /// with its events.
-    pub events: Vec<Event>,
-}
+/// One contact row, normalised: the email trimmed and lower-cased (D22), empty cells gone — core's record, so
+/// vendor decoders and the generic CSV adapter hand the planner the same type.
+pub use rekindle_core::import::contacts::ContactRecord;
 
 /// A stream of contact rows.
 pub trait ContactSource {

@@ -276,6 +276,21 @@ impl ContactState {
         playbook.lifecycle.status_from(&self.activity, self.activity.last_engagement.or(self.first_seen), t)
     }
 
+    /// In the retargeting audience (D10, DESIGN §7): leaving break-up without reaction at `t`, with no open
+    /// deal (D22: no ads to contacts sales is talking to) and no spam complaint.
+    ///
+    /// ```
+    /// # use rekindle_core::{ContactState, Playbook, Timestamp, Value};
+    /// # let pb = Playbook::parse(&Value::Object(vec![
+    /// #     ("version".into(), Value::Number(1.0)), ("signals".into(), Value::Object(vec![]))])).unwrap();
+    /// assert!(!ContactState::new().retargetable(&pb, Timestamp::EPOCH));
+    /// ```
+    pub fn retargetable(&self, playbook: &Playbook, t: Timestamp) -> bool {
+        self.lifecycle_at(playbook, t).state == crate::lifecycle::Phase::BreakUp
+            && self.deal.is_none_or(|(status, _)| status != DealStatus::Open)
+            && self.suppression.email.is_none_or(|d| d.reason != crate::suppression::DncReason::Complained)
+    }
+
     /// Whether the contact is recycled at `t` and has not re-qualified since.
     pub fn recycled(&self) -> Option<Timestamp> {
         let r = self.recycled?;

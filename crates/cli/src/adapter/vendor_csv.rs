@@ -154,14 +154,7 @@ impl ContactSource for VendorCsv {
         loop {
             if let Some(row) = self.rows.pop_front() {
                 return Ok(Some(match row {
-                    Ok(r) => Ok(ContactRecord {
-                        line: r.line,
-                        email: r.email,
-                        id: r.id,
-                        created_at: r.created_at,
-                        fields: r.fields,
-                        events: r.events,
-                    }),
+                    Ok(r) => Ok(r),
                     Err(d) => Err(diagnostic(&self.name, d, Severity::Reject)),
                 }));
             }

@@ -10,8 +10,7 @@ use rekindle_core::handoff::Handoff;
 use rekindle_core::lifecycle::{LifecycleStatus, Phase};
 use rekindle_core::policy::SendVerdict;
 use rekindle_core::state::view::ConsentView;
-use rekindle_core::state::DealStatus;
-use rekindle_core::suppression::{Channel, DncReason};
+use rekindle_core::suppression::Channel;
 use rekindle_core::time::short_number;
 use rekindle_core::{decide, ContactState, Playbook, Readiness, Reason, Scores, Stage, Timestamp};
 
@@ -92,11 +91,7 @@ impl Planned {
             .filter(|(_, m)| m.member)
             .filter_map(|(i, _)| u16::try_from(i).ok())
             .collect();
-        let retarget = d.lifecycle.state == Phase::BreakUp && {
-            let v = state.view(playbook);
-            v.deal.is_none_or(|deal| deal.status != DealStatus::Open)
-                && !v.dnc.iter().any(|dnc| dnc.reason == DncReason::Complained)
-        };
+        let retarget = state.retargetable(playbook, now);
         let email = match &d.send.email {
             SendVerdict::Allow => EmailVerdict::Allow,
             SendVerdict::Defer { until, .. } => EmailVerdict::Defer(*until),
