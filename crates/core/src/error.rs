@@ -276,7 +276,7 @@ pub enum StateError {
     #[error("empty input")]
     Empty,
     /// A format version this build does not read.
-    #[error("unknown version {0} (this build reads version 1)")]
+    #[error("unknown version {0} (this build reads version {STATE_VERSION})", STATE_VERSION = crate::state::codec::STATE_VERSION)]
     UnknownVersion(u8),
     /// The bytes end in the middle of a field.
     #[error("truncated at byte {at}")]
