@@ -12,6 +12,7 @@ export type Instant = number | string;
 /** Event kinds; custom ones are written `custom:<name>`. */
 export type EventKind =
   | "page_view"
+  | "page_leave"
   | "form_submit"
   | "cta_click"
   | "email_sent"
@@ -38,10 +39,24 @@ export type EventKind =
 /** A flat property value; nested objects and arrays are rejected. */
 export type PropValue = string | number | boolean | null;
 
-/** A signal: which events count. String match values are case-insensitive globs (`"/pricing*"`). */
+/**
+ * Numeric bounds for a measured prop (`{ ge: 75 }`, `{ gt: 1800, le: 172800 }`): at least one bound, at most one
+ * per side. Only numbers match.
+ */
+export interface Bounds {
+  gt?: number;
+  ge?: number;
+  lt?: number;
+  le?: number;
+}
+
+/**
+ * A signal: which events count. String match values are case-insensitive globs (`"/pricing*"`); numbers and
+ * booleans match exactly; {@link Bounds} match numbers within them.
+ */
 export interface Signal {
   kind: EventKind;
-  match?: Record<string, string | number | boolean>;
+  match?: Record<string, string | number | boolean | Bounds>;
   /** Count machine / privacy-proxy events too (default false). */
   include_machine?: boolean;
 }

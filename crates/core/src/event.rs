@@ -66,11 +66,15 @@ pub enum EventKind {
     SmsSent,
     /// The contact replied to a text message.
     SmsReply,
+    /// The visitor left a page (the browser tracker sends it on `pagehide`): `path`, `seconds` of active time
+    /// on it, `scroll` as the deepest point reached in percent (0–100). Not engagement on its own: the
+    /// visit's `page_view` already is.
+    PageLeave,
     /// A site-defined event, written `custom:<name>`.
     Custom(String),
 }
 
-const NAMED: [(&str, EventKind); 22] = [
+const NAMED: [(&str, EventKind); 23] = [
     ("page_view", EventKind::PageView),
     ("form_submit", EventKind::FormSubmit),
     ("cta_click", EventKind::CtaClick),
@@ -93,6 +97,7 @@ const NAMED: [(&str, EventKind); 22] = [
     ("sales_status", EventKind::SalesStatus),
     ("sms_sent", EventKind::SmsSent),
     ("sms_reply", EventKind::SmsReply),
+    ("page_leave", EventKind::PageLeave),
 ];
 
 impl EventKind {
@@ -245,7 +250,7 @@ impl Event {
         event.at = at.ok_or_else(|| ("at".into(), "missing: every event needs `at`".into()))?;
         event.kind = kind.ok_or_else(|| ("kind".into(), "missing: every event needs `kind`".into()))?;
         check_props(&event).map_err(|(rel, r)| (located("props", &rel), r))?;
-        if event.kind == EventKind::PageView && !event.props.contains_key("path") {
+        if matches!(event.kind, EventKind::PageView | EventKind::PageLeave) && !event.props.contains_key("path") {
             if let Some(p) = event.prop_str("url").and_then(path_of_url) {
                 event.props.insert("path".into(), Some(Scalar::Str(p)));
             }
@@ -309,6 +314,15 @@ fn check_props(e: &Event) -> Result<(), (String, String)> {
         EventKind::Unsubscribe | EventKind::Subscribe => one_of("channel", &["email", "sms", "all"], false),
         EventKind::EmailBounce => one_of("type", &["hard", "soft", "spam_trap"], false),
         EventKind::SalesStatus => one_of("status", &["open", "won", "lost", "disqualified"], true),
+        EventKind::PageLeave => {
+            let number_in = |key: &str, max: f64, expected: &str| match e.props.get(key) {
+                None | Some(None) => Ok(()),
+                Some(Some(Scalar::Num(n))) if (0.0..=max).contains(n) => Ok(()),
+                other => Err((key.into(), format!("page_leave event: expected {expected}, got {}", describe(other)))),
+            };
+            number_in("seconds", 31_536_000.0, "seconds from 0 to 31536000")?;
+            number_in("scroll", 100.0, "a scroll depth from 0 to 100 (percent)")
+        }
         _ => Ok(()),
     }
 }

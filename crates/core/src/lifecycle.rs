@@ -159,6 +159,8 @@ fn is_engagement_kind(kind: &EventKind) -> bool {
         | EventKind::ErasureRequest
         | EventKind::ReactivationStarted
         | EventKind::SalesStatus
+        // The visit's page_view already counted; leaving the page is not a second engagement.
+        | EventKind::PageLeave
         | EventKind::Custom(_) => false,
     }
 }

@@ -33,6 +33,23 @@ pub(crate) enum Matcher {
     Glob(String),
     Num(f64),
     Bool(bool),
+    /// A number within bounds (`{ "ge": 75 }`, `{ "gt": 0, "lt": 172800 }`): for measured props such as scroll
+    /// depth, seconds on a page or the time since the last visit.
+    Range(Range),
+}
+
+/// Numeric bounds; each is `(value, inclusive)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Range {
+    low: Option<(f64, bool)>,
+    high: Option<(f64, bool)>,
+}
+
+impl Range {
+    fn contains(&self, v: f64) -> bool {
+        self.low.is_none_or(|(lo, inclusive)| if inclusive { v >= lo } else { v > lo })
+            && self.high.is_none_or(|(hi, inclusive)| if inclusive { v <= hi } else { v < hi })
+    }
 }
 
 impl Signal {
@@ -57,6 +74,7 @@ impl Signal {
                 Some(_) => glob(pattern, &fold(s)),
             },
             (Matcher::Num(n), Some(Some(Scalar::Num(v)))) => n == v,
+            (Matcher::Range(range), Some(Some(Scalar::Num(v)))) => range.contains(*v),
             (Matcher::Bool(b), Some(Some(Scalar::Bool(v)))) => b == v,
             _ => false,
         })
@@ -157,11 +175,15 @@ pub(crate) fn parse_signals(r: &mut Reader, v: &Value) -> Declared {
                     Value::String(s) => Some(Matcher::Glob(fold(s))),
                     Value::Number(n) if n.is_finite() => Some(Matcher::Num(*n)),
                     Value::Bool(b) => Some(Matcher::Bool(*b)),
+                    Value::Object(_) => parse_range(r, want, &at).map(Matcher::Range),
                     other => {
                         r.problem(
                             at,
                             ProblemCode::WrongType,
-                            format!("expected a string glob, number or boolean, got {}", other.kind_name()),
+                            format!(
+                                "expected a string glob, number, boolean or bounds like {{\"ge\": 75}}, got {}",
+                                other.kind_name()
+                            ),
                         );
                         None
                     }
@@ -177,6 +199,47 @@ pub(crate) fn parse_signals(r: &mut Reader, v: &Value) -> Declared {
         }
     }
     Declared { signals: out, ids }
+}
+
+/// `{ "gt" | "ge": n, "lt" | "le": n }`: at least one bound, at most one per side, and a range that some
+/// number can fall in.
+fn parse_range(r: &mut Reader, v: &Value, path: &str) -> Option<Range> {
+    let obj = r.object(v, path, &["gt", "ge", "lt", "le"])?;
+    let mut bound = |key: &str| obj.get(key).map(|n| r.number(n, &obj.at(key)));
+    let (gt, ge, lt, le) = (bound("gt"), bound("ge"), bound("lt"), bound("le"));
+    if [gt, ge, lt, le].iter().any(|b| matches!(b, Some(None))) {
+        return None;
+    }
+    let side = |open: Option<Option<f64>>, closed: Option<Option<f64>>| match (open.flatten(), closed.flatten()) {
+        (Some(n), None) => Ok(Some((n, false))),
+        (None, Some(n)) => Ok(Some((n, true))),
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(()),
+    };
+    let (Ok(low), Ok(high)) = (side(gt, ge), side(lt, le)) else {
+        r.problem(
+            path,
+            ProblemCode::ThresholdOrder,
+            "give at most one lower bound (gt or ge) and one upper (lt or le)",
+        );
+        return None;
+    };
+    let range = Range { low, high };
+    match (low, high) {
+        (None, None) => {
+            r.problem(path, ProblemCode::MissingField, "give a bound: gt, ge, lt or le");
+            None
+        }
+        (Some((lo, a)), Some((hi, b))) if lo > hi || (lo == hi && !(a && b)) => {
+            r.problem(
+                path,
+                ProblemCode::ThresholdOrder,
+                "no number is within these bounds: the lower exceeds the upper",
+            );
+            None
+        }
+        _ => Some(range),
+    }
 }
 
 #[cfg(test)]
