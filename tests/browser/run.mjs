@@ -11,6 +11,7 @@ import { startServer } from "../../scripts/serve.mjs";
 import { demoTests } from "./demo.mjs";
 import { entryTests } from "./entry.mjs";
 import { reportTests } from "./report.mjs";
+import { trackerTests } from "./tracker.mjs";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -57,7 +58,7 @@ function opener(browser, baseUrl, contexts) {
 }
 
 async function main() {
-  const tests = [...vectorTests(), ...demoTests(), ...entryTests(), ...reportTests()];
+  const tests = [...vectorTests(), ...demoTests(), ...entryTests(), ...trackerTests(), ...reportTests()];
   let server;
   let browser;
   try {

@@ -9,6 +9,13 @@ import {
   loadState,
   saveState,
   version,
+  CtaElement,
+  PURPOSES,
+  Tracker,
+  defineElements,
+  startTracker,
+  type ConsentState,
+  type TrackedEvent,
   type ContactEvent,
   type Decision,
   type ErrorCode,
@@ -150,7 +157,16 @@ export async function main(): Promise<string> {
   const saved: boolean = saveState("rekindle:visitor", state);
   const loaded: Uint8Array | null = loadState("rekindle:visitor");
   const cleared: boolean = clearState("rekindle:visitor");
-  return [v, total, hot, saved, loaded?.length, cleared, view.bytes, consent, dealStatus, entered, intent, fresh, plan].join(" ");
+  const tracker = new Tracker(engine, { key: "rk", consent: { analytics: false }, onSignal: (e: TrackedEvent) => e.kind }).start();
+  tracker.track("trial_started", { plan: "pro" });
+  const consented: ConsentState = tracker.consent({ analytics: true, personalisation: true });
+  const unsubscribe: () => void = tracker.subscribe((d: Decision) => d.cta?.id);
+  unsubscribe();
+  const purposes: readonly string[] = PURPOSES;
+  void startTracker({ playbook: "/playbook.json", wasm: new URL("https://cdn.example/rekindle.wasm") }).then((t: Tracker | null) => t?.forget());
+  defineElements({ tracker: null });
+  const widget: HTMLElement = new CtaElement();
+  return [consented.gpc, purposes.length, widget.tagName, v, total, hot, saved, loaded?.length, cleared, view.bytes, consent, dealStatus, entered, intent, fresh, plan].join(" ");
 }
 
 /** Reads every new part of a decision, narrowing each union by its tag. */

@@ -1,0 +1,89 @@
+// <rekindle-cta>: shows the call to action the engine chose for the visitor (D17, D25), from templates the site
+// wrote. The playbook never supplies HTML: the chosen CTA picks one of the site's <template>s, and the only data
+// written into it (the CTA id and variant) goes in as text. No shadow DOM, so the site's CSS applies.
+//
+//   <rekindle-cta>
+//     <template data-cta="book_demo"><a href="/demo">Book a demo</a></template>
+//     <template data-variant="cta/checklist"><a href="/checklist">Get the checklist</a></template>
+//     <a data-rekindle-fallback href="/contact">Talk to us</a>
+//   </rekindle-cta>
+//
+// Fallback content is ordinary markup, visible until a CTA renders — so it is what shows when JS or wasm cannot
+// load. Content the edge Worker already injected (the element carries `data-rekindle-cta-id`) is adopted, not
+// re-rendered: no flicker; it changes only when a later event on this page changes the decision.
+
+const BaseElement = globalThis.HTMLElement ?? class {};
+
+export class CtaElement extends BaseElement {
+  static tracker = null;
+  #unsubscribe = null;
+  #shown = null; // the CTA id on screen
+  #adopted = false;
+  #impressions = new Set();
+
+  connectedCallback() {
+    const tracker = CtaElement.tracker;
+    if (tracker === null) return; // fallback mode: the markup as written stays
+    const edge = this.getAttribute("data-rekindle-cta-id");
+    if (edge) {
+      this.#shown = edge;
+      this.#adopted = true;
+      this.#impression(edge);
+    }
+    this.#unsubscribe = tracker.subscribe((decision) => this.#show(decision));
+  }
+
+  disconnectedCallback() {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+  }
+
+  #show(decision) {
+    const cta = decision?.cta ?? null;
+    if (this.#adopted) {
+      // The first answer is the one the edge already rendered (or one the edge could not know about yet).
+      this.#adopted = false;
+      return;
+    }
+    const id = cta?.id ?? null;
+    if (id === this.#shown) return;
+    const template = id === null ? null : this.#template(cta);
+    this.querySelector(":scope > [data-rekindle-rendered]")?.remove();
+    for (const fallback of this.querySelectorAll(":scope > [data-rekindle-fallback]")) fallback.hidden = template !== null;
+    this.#shown = template === null ? null : id;
+    if (template === null) {
+      this.removeAttribute("data-rekindle-cta-id");
+      return;
+    }
+    const holder = this.ownerDocument.createElement("div");
+    holder.setAttribute("data-rekindle-rendered", "");
+    holder.setAttribute("data-rekindle-cta", id);
+    holder.append(template.content.cloneNode(true));
+    for (const slot of holder.querySelectorAll("[data-field]")) {
+      const field = slot.getAttribute("data-field");
+      if (field === "id" || field === "variant") slot.textContent = cta[field] ?? "";
+    }
+    this.setAttribute("data-rekindle-cta-id", id);
+    this.append(holder);
+    this.#impression(id);
+  }
+
+  #template(cta) {
+    for (const t of this.querySelectorAll(":scope > template")) {
+      if (t.getAttribute("data-cta") === cta.id) return t;
+    }
+    if (cta.variant) {
+      for (const t of this.querySelectorAll(":scope > template")) {
+        if (t.getAttribute("data-variant") === cta.variant) return t;
+      }
+    }
+    return null;
+  }
+
+  /** One `custom:cta_impression` per CTA per page, so a playbook can cool down an offer seen too often. */
+  #impression(id) {
+    if (this.#impressions.has(id)) return;
+    this.#impressions.add(id);
+    CtaElement.tracker?.track("cta_impression", { cta: id });
+  }
+}

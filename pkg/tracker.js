@@ -1,0 +1,329 @@
+// The browser tracker (D13, D18, D43): turns what the visitor does on the page into rekindle events, folds them
+// into the visitor's state on the device, and keeps that state in localStorage only with consent. It makes no
+// network call of its own; the site's `onSignal` / `onDecision` hooks forward what the site chooses.
+//
+// Bindings translate, the engine decides: this file reads the page (URL, clicks, forms, scroll, visibility) and
+// calls `Contact.fold` / `decide`. Which events matter, and what they are worth, is the playbook's business.
+import { RekindleError } from "./facade.js";
+import { clearState, loadState, saveState } from "./storage.js";
+
+/** Consent purposes: `analytics` lets the state persist in localStorage; `personalisation` lets decisions
+ * (the CTA) use it. Without `personalisation`, decisions are those of an unknown visitor. */
+export const PURPOSES = Object.freeze(["analytics", "personalisation"]);
+
+/** Events kept for folding into the stored state if consent comes later on the same page. */
+const MAX_UNSAVED = 1000;
+const UTM = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
+const ID = /^[a-z0-9_.-]{1,64}$/;
+// Event kinds a site may send with track() as they are; any other name becomes `custom:<name>`.
+const SITE_KINDS = new Set(["form_submit", "cta_click", "purchase", "webinar_registered", "webinar_attended", "subscribe"]);
+
+const invalid = (path, reason) => new RekindleError("E_INPUT_INVALID", `${path}: ${reason}`, { path });
+
+/** `https://x.test/a?b#c` → `https://x.test/a`: queries and fragments can carry personal data (D43). */
+function stripQuery(url) {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return null;
+  }
+}
+
+function checkOptions(options) {
+  const known = ["key", "consent", "onDecision", "onSignal", "now", "sessionGap", "window"];
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name)) throw invalid(`options.${name}`, `unknown option; expected one of ${known.join(", ")}`);
+  }
+  if (options.key !== undefined && (typeof options.key !== "string" || options.key === "")) {
+    throw invalid("options.key", "expected a non-empty string");
+  }
+  for (const hook of ["onDecision", "onSignal", "now"]) {
+    if (options[hook] !== undefined && typeof options[hook] !== "function") throw invalid(`options.${hook}`, "expected a function");
+  }
+  const gap = options.sessionGap;
+  if (gap !== undefined && !(Number.isSafeInteger(gap) && gap > 0)) {
+    throw invalid("options.sessionGap", "expected a positive whole number of milliseconds");
+  }
+}
+
+function checkConsent(update, path) {
+  if (update === null || typeof update !== "object" || Array.isArray(update)) throw invalid(path, "expected { analytics?, personalisation? }");
+  for (const [name, value] of Object.entries(update)) {
+    if (!PURPOSES.includes(name)) throw invalid(`${path}.${name}`, `unknown purpose; expected ${PURPOSES.join(" or ")}`);
+    if (typeof value !== "boolean") throw invalid(`${path}.${name}`, "expected true or false");
+  }
+}
+
+/**
+ * One visitor on one page. `new Tracker(engine, options)`, then `start()`. Until `analytics` consent the state
+ * lives in memory only; Global Privacy Control (`navigator.globalPrivacyControl`) is a refusal of both purposes
+ * that `consent()` cannot override.
+ */
+export class Tracker {
+  #engine;
+  #contact;
+  #key;
+  #win;
+  #now;
+  #gap;
+  #hooks;
+  #granted = { analytics: false, personalisation: false };
+  #gpc;
+  #off = [];
+  #subscribers = new Set();
+  #decision = null;
+  #warned = false;
+  #page = null; // the current page view's measurements, until its page_leave
+  #seq = 0;
+  #unsaved = []; // events recorded while analytics is refused, folded into the stored state if it is granted
+
+  constructor(engine, options = {}) {
+    if (engine === null || typeof engine !== "object" || typeof engine.contact !== "function") {
+      throw invalid("engine", "expected an Engine");
+    }
+    checkOptions(options);
+    this.#engine = engine;
+    this.#key = options.key ?? "rekindle";
+    this.#win = options.window ?? globalThis;
+    this.#now = options.now ?? (() => Date.now());
+    this.#gap = options.sessionGap ?? 30 * 60_000;
+    this.#hooks = { onDecision: options.onDecision, onSignal: options.onSignal };
+    this.#gpc = this.#win.navigator?.globalPrivacyControl === true;
+    if (options.consent !== undefined) {
+      checkConsent(options.consent, "options.consent");
+      Object.assign(this.#granted, options.consent);
+    }
+    const stored = this.#allowed("analytics") ? loadState(this.#key) : null;
+    this.#contact = engine.contact(stored);
+  }
+
+  #allowed(purpose) {
+    return !this.#gpc && this.#granted[purpose];
+  }
+
+  /** The consent in effect: what the site granted, minus what Global Privacy Control refuses. */
+  get consentState() {
+    return { analytics: this.#allowed("analytics"), personalisation: this.#allowed("personalisation"), gpc: this.#gpc };
+  }
+
+  /**
+   * Updates consent (`{ analytics?, personalisation? }`) from the site's consent banner. Granting `analytics`
+   * saves the in-memory state; refusing it deletes what was stored (an opt-out leaves nothing behind).
+   */
+  consent(update) {
+    checkConsent(update, "consent");
+    const before = this.consentState;
+    Object.assign(this.#granted, update);
+    const after = this.consentState;
+    if (after.analytics && !before.analytics) this.#adoptStored();
+    if (!after.analytics && update.analytics === false) clearState(this.#key);
+    if (after.personalisation !== before.personalisation) this.#refresh(null);
+    return after;
+  }
+
+  /**
+   * Consent arrived after the page started (a consent banner answering late): the stored state of earlier
+   * visits is the visitor's history, so this page's events are folded into it — never written over it.
+   */
+  #adoptStored() {
+    const stored = loadState(this.#key);
+    if (stored !== null) {
+      const contact = this.#engine.contact(stored);
+      if (this.#unsaved.length > 0) contact.fold(this.#unsaved);
+      this.#contact.free();
+      this.#contact = contact;
+    }
+    this.#unsaved = [];
+    this.#persist();
+  }
+
+  /** "Forget me": deletes everything rekindle stored for this visitor and starts from a fresh state. */
+  forget() {
+    this.#unsaved = [];
+    clearState(this.#key);
+    this.#contact.free();
+    this.#contact = this.#engine.contact(null);
+    this.#refresh(null);
+  }
+
+  /** Records the page view and starts listening: clicks on `[data-rekindle-cta]` / `[data-rekindle-event]`, form
+   * submits (by id, never field values), scroll depth and visible time (sent as `page_leave` on `pagehide`). */
+  start() {
+    if (this.#off.length > 0) return this;
+    const doc = this.#win.document;
+    this.#pageView();
+    this.#listen(doc, "click", (e) => this.#onClick(e), true);
+    this.#listen(doc, "submit", (e) => this.#onSubmit(e), true);
+    this.#listen(this.#win, "scroll", () => this.#measureScroll(), { passive: true });
+    this.#listen(doc, "visibilitychange", () => this.#onVisibility());
+    this.#listen(this.#win, "pagehide", () => this.#leave());
+    return this;
+  }
+
+  /** A new page view in a single-page app: call after the route changed (`history.pushState`). The previous
+   * page's `page_leave` goes first. */
+  page() {
+    this.#leave();
+    this.#pageView();
+  }
+
+  /** Stops listening (the state stays). */
+  stop() {
+    for (const off of this.#off.splice(0)) off();
+  }
+
+  /**
+   * Records an event the site knows about: `track("webinar_registered")`, `track("trial_started", { plan })`.
+   * Names other than the site-side kinds (form_submit, cta_click, purchase, webinar_registered,
+   * webinar_attended, subscribe) become `custom:<name>`.
+   */
+  track(name, props = {}) {
+    if (typeof name !== "string" || !ID.test(name)) throw invalid("name", "expected 1–64 characters of a-z, 0-9, _, - or .");
+    if (props === null || typeof props !== "object" || Array.isArray(props)) throw invalid("props", "expected an object");
+    this.#record(SITE_KINDS.has(name) ? name : `custom:${name}`, props);
+  }
+
+  /** The current decision: the visitor's own with `personalisation` consent, an unknown visitor's otherwise. */
+  decision() {
+    if (this.#decision === null) this.#refresh(null);
+    return this.#decision;
+  }
+
+  /** Calls `fn(decision)` now and whenever the decision changes; returns the function that unsubscribes. */
+  subscribe(fn) {
+    if (typeof fn !== "function") throw invalid("fn", "expected a function");
+    this.#subscribers.add(fn);
+    this.#safely(() => fn(this.decision()));
+    return () => this.#subscribers.delete(fn);
+  }
+
+  /** The visitor's state bytes (what localStorage holds once consented). */
+  toBytes() {
+    return this.#contact.toBytes();
+  }
+
+  #listen(target, type, handler, options) {
+    const safe = (event) => this.#safely(() => handler(event));
+    target.addEventListener(type, safe, options);
+    this.#off.push(() => target.removeEventListener(type, safe, options));
+  }
+
+  /** Runs site-facing work so that nothing rekindle does can break the page: one warning, then silence. */
+  #safely(fn) {
+    try {
+      return fn();
+    } catch (err) {
+      if (!this.#warned) {
+        this.#warned = true;
+        this.#win.console?.warn?.(`rekindle: ${err?.message ?? err}`);
+      }
+      return undefined;
+    }
+  }
+
+  #pageView() {
+    const loc = this.#win.location;
+    const doc = this.#win.document;
+    const props = { url: stripQuery(loc.href), path: loc.pathname };
+    if (doc.title) props.title = doc.title.slice(0, 200);
+    const referrer = doc.referrer ? stripQuery(doc.referrer) : null;
+    if (referrer) props.referrer = referrer;
+    const query = new URLSearchParams(loc.search);
+    for (const name of UTM) {
+      const value = query.get(name);
+      if (value) props[name] = value.slice(0, 200);
+    }
+    const last = this.#lastSeen();
+    const now = this.#now();
+    if (last !== null && now - last >= this.#gap) props.since_last_visit = Math.round((now - last) / 1000);
+    this.#page = { path: loc.pathname, visibleSince: doc.visibilityState === "hidden" ? null : now, visibleMs: 0, scroll: 0 };
+    this.#measureScroll();
+    this.#record("page_view", props);
+  }
+
+  /** The latest event of the stored state (a previous visit), if any. */
+  #lastSeen() {
+    const at = this.#engine.inspect(this.#contact.toBytes()).updatedAt;
+    return typeof at === "number" ? at : null;
+  }
+
+  #measureScroll() {
+    if (this.#page === null) return;
+    const doc = this.#win.document.documentElement;
+    const height = Math.max(doc.scrollHeight, 1);
+    const seen = Math.min(100, Math.round((100 * (this.#win.scrollY + this.#win.innerHeight)) / height));
+    this.#page.scroll = Math.max(this.#page.scroll, seen);
+  }
+
+  #onVisibility() {
+    if (this.#page === null) return;
+    if (this.#win.document.visibilityState === "hidden") {
+      this.#leave();
+    } else if (this.#page.visibleSince === null) {
+      this.#page.visibleSince = this.#now();
+    }
+  }
+
+  /** Sends this page's `page_leave` once: seconds of visible time and the deepest scroll reached. */
+  #leave() {
+    const page = this.#page;
+    if (page === null) return;
+    this.#page = null;
+    const now = this.#now();
+    const visible = page.visibleMs + (page.visibleSince === null ? 0 : Math.max(0, now - page.visibleSince));
+    this.#record("page_leave", { path: page.path, seconds: Math.min(31_536_000, Math.round(visible / 1000)), scroll: page.scroll });
+  }
+
+  #onClick(event) {
+    const target = event.target instanceof this.#win.Element ? event.target : null;
+    const marked = target?.closest("[data-rekindle-cta], [data-rekindle-event]");
+    if (!marked) return;
+    const cta = marked.getAttribute("data-rekindle-cta");
+    if (cta) {
+      this.#record("cta_click", { cta: cta.slice(0, 64) });
+      return;
+    }
+    const name = marked.getAttribute("data-rekindle-event");
+    if (name && ID.test(name)) this.#record(`custom:${name}`, {});
+  }
+
+  #onSubmit(event) {
+    const form = event.target;
+    if (!(form instanceof this.#win.HTMLFormElement)) return;
+    // The form's id only: field values never leave the form (D43).
+    const id = form.getAttribute("data-rekindle-form") || form.id || form.getAttribute("name");
+    if (id) this.#record("form_submit", { form: id.slice(0, 64) });
+  }
+
+  #record(kind, props) {
+    const at = this.#now();
+    const event = { id: `t${at.toString(36)}-${(this.#seq++).toString(36)}`, at, kind, props };
+    this.#contact.fold([event]);
+    if (this.#allowed("analytics")) {
+      this.#persist();
+    } else if (this.#unsaved.length < MAX_UNSAVED) {
+      this.#unsaved.push(event);
+    } else {
+      this.#safely(() => {
+        throw new Error(`${MAX_UNSAVED} events on one page without analytics consent: later ones stay in memory only`);
+      });
+    }
+    if (this.#hooks.onSignal) this.#safely(() => this.#hooks.onSignal(event));
+    this.#refresh(event);
+  }
+
+  #persist() {
+    if (this.#allowed("analytics")) saveState(this.#key, this.#contact.toBytes());
+  }
+
+  #refresh(event) {
+    const now = this.#now();
+    const decision = this.#allowed("personalisation")
+      ? this.#contact.decide({ now })
+      : this.#engine.decide(null, { now });
+    this.#decision = decision;
+    if (this.#hooks.onDecision) this.#safely(() => this.#hooks.onDecision(decision, event));
+    for (const fn of this.#subscribers) this.#safely(() => fn(decision));
+  }
+}

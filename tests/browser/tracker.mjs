@@ -1,0 +1,232 @@
+// The browser tracker, <rekindle-cta> and startTracker() in real Chromium (issue 6: D13, D17, D25, D43):
+// what is recorded, what reaches localStorage and when, Global Privacy Control, "forget me", return visits,
+// page_leave measurements, the CTA widget's templates, escaping and edge adoption, and failure without breakage.
+import assert from "node:assert/strict";
+
+const PAGE = "/tests/browser/tracker.html";
+const PLAYBOOK = "/tests/browser/fixtures/tracker-playbook.json";
+const HOUR = 3_600_000;
+
+/** In the page: start the tracker with `options` (a clock when `now` is given); events land in window.__events. */
+async function start(page, options = {}) {
+  return page.evaluate(async ({ playbook, options }) => {
+    const rekindle = await import("/pkg/browser.js");
+    window.__events = [];
+    window.__decisions = [];
+    const { now, ...rest } = options;
+    window.__now = now;
+    const tracker = await rekindle.startTracker({
+      playbook,
+      ...rest,
+      ...(now === undefined ? {} : { now: () => window.__now }),
+      onSignal: (event) => window.__events.push(event),
+      onDecision: (decision) => window.__decisions.push(decision.cta?.id ?? null),
+    });
+    window.__tracker = tracker;
+    return tracker === null ? null : tracker.consentState;
+  }, { playbook: PLAYBOOK, options });
+}
+
+const events = (page) => page.evaluate(() => window.__events.map(({ kind, props }) => ({ kind, props })));
+const stored = (page) => page.evaluate(() => Object.keys(localStorage));
+
+/** In the page: the stored state's view (signals by id), through the engine. */
+async function storedView(page) {
+  return page.evaluate(async (playbook) => {
+    const rekindle = await import("/pkg/browser.js");
+    const engine = new rekindle.Engine(await (await fetch(playbook)).json());
+    const bytes = rekindle.loadState("rekindle");
+    return bytes === null ? null : engine.inspect(bytes);
+  }, PLAYBOOK);
+}
+
+export function trackerTests() {
+  return [
+    ["page view, CTA click, marked event and form submit are recorded; nothing is stored before consent (D43)", async ({ open }) => {
+      const { page, pageErrors } = await open(PAGE);
+      await page.evaluate(() => localStorage.clear());
+      const consent = await start(page, {});
+      assert.deepEqual(consent, { analytics: false, personalisation: false, gpc: false });
+      await page.click("#cta-button");
+      await page.click("#custom-button");
+      await page.click("#demo-submit");
+      const seen = await events(page);
+      // The two widgets' impressions follow the page view: the default CTA, and the one the edge injected —
+      // which the edge widget replaces (one more impression) after the first event on the page.
+      assert.deepEqual(seen.map((e) => `${e.kind}${e.props.cta ? `:${e.props.cta}` : ""}`),
+        ["page_view", "custom:cta_impression:checklist", "custom:cta_impression:book_demo", "cta_click:book_demo",
+          "custom:cta_impression:checklist", "custom:pricing_calculator", "form_submit"]);
+      assert.equal(seen[0].props.path, PAGE);
+      assert.equal(seen[0].props.title, "rekindle tracker probe");
+      assert.deepEqual(seen[6].props, { form: "demo" }, "the form's id only");
+      assert.ok(!JSON.stringify(seen).includes("secret@example.com"), "field values never leave the form");
+      assert.deepEqual(await stored(page), [], "nothing in localStorage without analytics consent");
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
+    ["the URL keeps UTM parameters as props and drops the rest of the query (D18, D43)", async ({ open }) => {
+      const { page } = await open(`${PAGE}?utm_source=linkedin&utm_medium=paid&email=a%40b.test#x`);
+      await start(page, {});
+      const [view] = await events(page);
+      assert.equal(view.kind, "page_view");
+      assert.equal(view.props.utm_source, "linkedin");
+      assert.equal(view.props.utm_medium, "paid");
+      assert.ok(!JSON.stringify(view).includes("a@b.test") && !JSON.stringify(view).includes("email="),
+        `no other query parameter is recorded: ${JSON.stringify(view.props)}`);
+      assert.match(view.props.url, /\/tests\/browser\/tracker\.html$/);
+    }],
+
+    ["analytics consent persists the state; a late grant folds this page into the stored history", async ({ open }) => {
+      const { page } = await open(PAGE);
+      const now = Date.parse("2026-11-20T09:00:00Z");
+      await start(page, { consent: { analytics: true }, now });
+      await page.click("#demo-submit");
+      assert.deepEqual(await stored(page), ["rekindle"]);
+      const first = await storedView(page);
+      // Second visit, same browser: the banner answers only after the page started.
+      await page.goto(new URL(PAGE, (await page.evaluate(() => location.origin)) + "/").href);
+      await start(page, { now: now + 5 * HOUR });
+      await page.click("#demo-submit");
+      const before = await storedView(page);
+      assert.equal(before.updatedAt, first.updatedAt, "without consent the stored state is untouched");
+      await page.evaluate(() => window.__tracker.consent({ analytics: true }));
+      const after = await storedView(page);
+      const demo = (view) => view.signals.find((s) => s.id === "demo_request")?.count;
+      assert.equal(demo(first), 1);
+      assert.equal(demo(after), 2, "both visits' demo requests are in the stored state");
+      assert.equal(after.updatedAt, now + 5 * HOUR);
+    }],
+
+    ["opting out and 'forget me' delete everything rekindle stored", async ({ open }) => {
+      const { page } = await open(PAGE);
+      await start(page, { consent: { analytics: true } });
+      assert.deepEqual(await stored(page), ["rekindle"]);
+      await page.evaluate(() => window.__tracker.consent({ analytics: false }));
+      assert.deepEqual(await stored(page), [], "opt-out deletes");
+      await page.evaluate(() => window.__tracker.consent({ analytics: true }));
+      await page.click("#cta-button");
+      assert.deepEqual(await stored(page), ["rekindle"]);
+      const fresh = await page.evaluate(async (playbook) => {
+        window.__tracker.forget();
+        const rekindle = await import("/pkg/browser.js");
+        const engine = new rekindle.Engine(await (await fetch(playbook)).json());
+        return engine.inspect(window.__tracker.toBytes()).updatedAt;
+      }, PLAYBOOK);
+      assert.deepEqual(await stored(page), [], "forget() deletes");
+      assert.equal(fresh, null, "forget() starts from a fresh state");
+    }],
+
+    ["Global Privacy Control refuses both purposes, and consent() cannot override it", async ({ open }) => {
+      const { page } = await open(PAGE, {
+        initScript: () => Object.defineProperty(Navigator.prototype, "globalPrivacyControl", { get: () => true }),
+      });
+      const consent = await start(page, { consent: { analytics: true, personalisation: true } });
+      assert.deepEqual(consent, { analytics: false, personalisation: false, gpc: true });
+      await page.click("#demo-submit");
+      const after = await page.evaluate(() => window.__tracker.consent({ analytics: true }));
+      assert.deepEqual(after, { analytics: false, personalisation: false, gpc: true });
+      assert.deepEqual(await stored(page), []);
+      // Not personalised: the demo request does not turn the CTA into "book a demo".
+      assert.equal(await page.evaluate(() => window.__tracker.decision().cta.id), "checklist");
+    }],
+
+    ["a return visit within 48 hours carries since_last_visit, and the playbook's bounds score it", async ({ open }) => {
+      const { page } = await open(PAGE);
+      const now = Date.parse("2026-11-20T09:00:00Z");
+      await start(page, { consent: { analytics: true, personalisation: true }, now });
+      const origin = await page.evaluate(() => location.origin);
+      for (const [later, expected] of [[3 * HOUR, 3 * 3600], [3 * HOUR + 10 * 60_000, undefined], [60 * HOUR, 57 * 3600 - 600]]) {
+        await page.goto(`${origin}${PAGE}`);
+        await start(page, { consent: { analytics: true, personalisation: true }, now: now + later });
+        const [view] = await events(page);
+        assert.equal(view.props.since_last_visit, expected, `visit at +${later / HOUR} h`);
+      }
+      const view = await storedView(page);
+      assert.equal(view.signals.find((s) => s.id === "return_visit")?.count, 1, "only the 3-hour return is within 48 h");
+    }],
+
+    ["page_leave reports visible seconds and the deepest scroll on pagehide; SPA page() records a new view", async ({ open }) => {
+      const { page } = await open(PAGE);
+      const now = Date.parse("2026-11-20T09:00:00Z");
+      await start(page, { now });
+      await page.evaluate(() => {
+        window.scrollTo(0, document.documentElement.scrollHeight);
+        window.dispatchEvent(new Event("scroll"));
+        window.__now += 42_000;
+        history.pushState({}, "", "/pricing/enterprise");
+        window.__tracker.page();
+      });
+      const seen = await events(page);
+      const leave = seen.find((e) => e.kind === "page_leave");
+      assert.deepEqual(leave.props, { path: "/tests/browser/tracker.html", seconds: 42, scroll: 100 });
+      assert.equal(seen.at(-1).kind, "page_view");
+      assert.equal(seen.at(-1).props.path, "/pricing/enterprise");
+      await page.evaluate(() => window.dispatchEvent(new Event("pagehide")));
+      const leaves = (await events(page)).filter((e) => e.kind === "page_leave");
+      assert.equal(leaves.length, 2, "the SPA page gets its own page_leave, once");
+    }],
+
+    ["<rekindle-cta> renders the site's template for the chosen CTA and writes playbook data as text only (D17, D25)", async ({ open }) => {
+      const { page, pageErrors } = await open(PAGE);
+      await start(page, { consent: { personalisation: true } });
+      assert.equal(await page.getAttribute("#widget", "data-rekindle-cta-id"), "checklist");
+      assert.ok(await page.isVisible("#widget .checklist"));
+      assert.equal(await page.isVisible("#widget .fallback"), false, "fallback hidden once a CTA renders");
+      // Warm (a pricing page view): the comparison CTA, whose variant is an XSS attempt in the playbook.
+      await page.evaluate(() => {
+        history.pushState({}, "", "/pricing");
+        window.__tracker.page();
+      });
+      assert.equal(await page.getAttribute("#widget", "data-rekindle-cta-id"), "comparison");
+      assert.equal(await page.textContent("#widget .comparison span"), "<img src=x onerror=\"window.__xss = 1\">");
+      assert.equal(await page.locator("#widget img").count(), 0, "no element made from playbook data");
+      // Hot: the demo form.
+      await page.click("#demo-submit");
+      assert.equal(await page.getAttribute("#widget", "data-rekindle-cta-id"), "book_demo");
+      await page.click("#widget a.demo");
+      assert.equal(await page.evaluate(() => window.__xss), undefined);
+      const kinds = (await events(page)).map((e) => `${e.kind}:${e.props.cta ?? ""}`);
+      assert.ok(kinds.includes("custom:cta_impression:comparison") && kinds.includes("cta_click:book_demo"),
+        `impressions and clicks are signals: ${kinds.join(", ")}`);
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
+    ["<rekindle-cta> adopts what the edge injected, changing it only after a later event changes the decision", async ({ open }) => {
+      const { page } = await open(PAGE);
+      await start(page, { consent: { personalisation: true } });
+      assert.ok(await page.isVisible("#edge-widget .from-edge"), "the edge's CTA stays (no flicker)");
+      assert.equal(await page.locator("#edge-widget [data-rekindle-rendered]").count(), 0);
+      await page.click("#cta-button");
+      assert.equal(await page.getAttribute("#edge-widget", "data-rekindle-cta-id"), "checklist");
+      assert.ok(await page.isVisible("#edge-widget .checklist"));
+    }],
+
+    ["without wasm (CSP) startTracker resolves null with one warning and every widget keeps its fallback", async ({ open }) => {
+      const csp = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'";
+      const { page, pageErrors, consoleMessages } = await open(PAGE, {
+        route: (p) => p.route((url) => url.pathname === PAGE, async (route) => {
+          const response = await route.fetch();
+          await route.fulfill({ response, headers: { ...response.headers(), "content-security-policy": csp } });
+        }),
+      });
+      assert.equal(await start(page, {}), null);
+      assert.ok(await page.isVisible("#widget .fallback"));
+      assert.equal(await page.locator("#widget [data-rekindle-rendered]").count(), 0);
+      const warnings = consoleMessages.filter((m) => m.type === "warning");
+      assert.equal(warnings.length, 1, JSON.stringify(warnings));
+      assert.match(warnings[0].text, /^rekindle: not started/);
+      await page.click("#demo-submit");
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
+    ["foreign or corrupted localStorage content is discarded as a fresh state", async ({ open }) => {
+      const { page, pageErrors } = await open(PAGE);
+      await page.evaluate(() => localStorage.setItem("rekindle", "{\"not\":\"ours\"}"));
+      await start(page, { consent: { analytics: true, personalisation: true } });
+      const view = await storedView(page);
+      assert.equal(view.signals.length, 0, "a fresh state, then this page view");
+      assert.equal(typeof view.updatedAt, "number");
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+  ];
+}
