@@ -15,5 +15,6 @@ install(gen, async ({ url, module, ...rest }) => {
 export { clearState, loadState, saveState } from "./storage.js";
 export { PURPOSES, Tracker } from "./tracker.js";
 export { CtaElement } from "./cta-element.js";
+export { PreferencesElement } from "./preferences-element.js";
 export { defineElements, startTracker } from "./start.js";
 export { Contact, ERROR_CODES, Engine, RekindleError, init, version } from "./facade.js";

@@ -3,14 +3,20 @@
 // 'wasm-unsafe-eval', an old browser, a blocked file, a bad playbook) it logs one warning, leaves every
 // <rekindle-cta> showing its fallback markup, and resolves to null.
 import { CtaElement } from "./cta-element.js";
+import { PreferencesElement } from "./preferences-element.js";
 import { Engine, init } from "./facade.js";
 import { Tracker } from "./tracker.js";
 
-/** Registers <rekindle-cta> bound to `tracker` (null: fallback mode). Safe to call more than once. */
+/**
+ * Registers <rekindle-cta> bound to `tracker` (null: fallback mode) and <rekindle-preferences> (which needs no
+ * wasm: its endpoint verifies the token). Safe to call more than once.
+ */
 export function defineElements({ tracker = null } = {}) {
   CtaElement.tracker = tracker;
   const registry = globalThis.customElements;
-  if (registry && !registry.get("rekindle-cta")) registry.define("rekindle-cta", CtaElement);
+  if (!registry) return;
+  if (!registry.get("rekindle-cta")) registry.define("rekindle-cta", CtaElement);
+  if (!registry.get("rekindle-preferences")) registry.define("rekindle-preferences", PreferencesElement);
 }
 
 async function loadPlaybook(playbook) {

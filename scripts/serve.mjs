@@ -30,6 +30,50 @@ function send(res, status, body, headers = {}) {
   res.end(body);
 }
 
+/** The demo's stand-in for a preferences endpoint (the edge Worker serves the real one, verifying signed
+ * tokens): the token `demo` is the one valid link; choices live in this server's memory. */
+function demoPreferences() {
+  let choices = {
+    contact: "ada@example.com",
+    topics: [
+      { id: "product", label: "Product news", subscribed: true },
+      { id: "webinars", label: "Webinars and events", subscribed: true },
+      { id: "tips", label: "Tips and guides", subscribed: false },
+    ],
+    frequency: "weekly",
+    channels: { email: true, sms: false },
+    pauseUntil: null,
+    unsubscribedAll: false,
+  };
+  return async (req, res, url) => {
+    const json = (status, body) => send(res, status, `${JSON.stringify(body)}\n`, { "content-type": "application/json" });
+    if (url.searchParams.get("t") !== "demo") return json(401, { error: "this link has expired or is not valid" });
+    if (req.method === "GET") return json(200, choices);
+    if (req.method !== "POST") return send(res, 405, "method not allowed\n", { allow: "GET, POST" });
+    let body = "";
+    for await (const chunk of req) {
+      body += chunk;
+      if (body.length > 16_384) return json(413, { error: "too large" });
+    }
+    let next;
+    try {
+      next = JSON.parse(body);
+    } catch {
+      return json(400, { error: "expected JSON" });
+    }
+    const topics = Array.isArray(next?.topics) ? next.topics : [];
+    choices = {
+      ...choices,
+      topics: choices.topics.map((t) => ({ ...t, subscribed: topics.includes(t.id) })),
+      frequency: ["weekly", "monthly", "important_only"].includes(next?.frequency) ? next.frequency : null,
+      channels: { email: next?.channels?.email === true, sms: next?.channels?.sms === true },
+      pauseUntil: Number.isSafeInteger(next?.pauseUntil) ? next.pauseUntil : null,
+      unsubscribedAll: next?.unsubscribeAll === true,
+    };
+    return json(200, { saved: true });
+  };
+}
+
 /** Maps a request path to a file under root, or null when it would escape root. */
 function resolveInside(root, pathname) {
   let decoded;
@@ -51,7 +95,13 @@ function resolveInside(root, pathname) {
  */
 export function startServer({ port = 0, root = repoRoot, host = "127.0.0.1", headers } = {}) {
   const base = resolve(root);
+  const preferences = demoPreferences();
   const server = createServer(async (req, res) => {
+    const requested = new URL(req.url ?? "/", "http://localhost");
+    if (requested.pathname === "/demo-api/preferences") {
+      await preferences(req, res, requested);
+      return;
+    }
     if (req.method !== "GET" && req.method !== "HEAD") {
       send(res, 405, "method not allowed\n", { allow: "GET, HEAD" });
       return;

@@ -11,6 +11,7 @@ import { startServer } from "../../scripts/serve.mjs";
 import { demoTests } from "./demo.mjs";
 import { entryTests } from "./entry.mjs";
 import { reportTests } from "./report.mjs";
+import { preferencesTests } from "./preferences.mjs";
 import { trackerTests } from "./tracker.mjs";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -58,7 +59,7 @@ function opener(browser, baseUrl, contexts) {
 }
 
 async function main() {
-  const tests = [...vectorTests(), ...demoTests(), ...entryTests(), ...trackerTests(), ...reportTests()];
+  const tests = [...vectorTests(), ...demoTests(), ...entryTests(), ...trackerTests(), ...preferencesTests(), ...reportTests()];
   let server;
   let browser;
   try {

@@ -1,0 +1,226 @@
+// <rekindle-preferences>: the preference center (D27, D5) — topics, how often, channels, a pause and
+// "unsubscribe from everything" — for the contact named by a signed token. The page never sees the key: the
+// site's endpoint (the edge Worker's `/preferences`, or the site's own) verifies the token, answers GET with
+// the current choices and saves a POST. The form shows what will change before it is saved.
+//
+//   <rekindle-preferences endpoint="/preferences"></rekindle-preferences>   token: the page's ?t=…, or token="…"
+//
+// Endpoint contract (JSON): GET `${endpoint}?t=<token>` → `{ contact?, topics: [{ id, label, subscribed }],
+// frequency: "weekly" | "monthly" | "important_only" | null, channels: { email, sms }, pauseUntil: ms | null,
+// unsubscribedAll?: boolean }`; 401/403 = a bad or expired link. POST the same URL with `{ topics: [ids],
+// frequency, channels, pauseUntil, unsubscribeAll }` → 2xx saved. Accessibility (WCAG 2.2 AA): fieldsets with
+// legends, real inputs with labels, hints tied by aria-describedby, changes announced politely, errors as alerts,
+// nothing submits on input, the email is never asked for (the link is the authentication).
+import { TEXTS, fill, pickLocale } from "./preferences-text.js";
+
+const BaseElement = globalThis.HTMLElement ?? class {};
+const FREQUENCIES = [null, "weekly", "monthly", "important_only"];
+const CHANNELS = ["email", "sms"];
+let serial = 0;
+
+/** The server's answer, checked: anything unexpected is a load failure, never half a form. */
+function readChoices(body) {
+  const ok = body && typeof body === "object" && Array.isArray(body.topics) && FREQUENCIES.includes(body.frequency ?? null) &&
+    body.channels && typeof body.channels === "object";
+  if (!ok) throw new Error("unexpected preferences response");
+  return {
+    contact: typeof body.contact === "string" ? body.contact : null,
+    topics: body.topics
+      .filter((t) => t && typeof t.id === "string")
+      .map((t) => ({ id: t.id, label: typeof t.label === "string" ? t.label : t.id, subscribed: t.subscribed === true })),
+    frequency: body.frequency ?? null,
+    channels: Object.fromEntries(CHANNELS.map((c) => [c, body.channels[c] === true])),
+    pauseUntil: Number.isSafeInteger(body.pauseUntil) ? body.pauseUntil : null,
+    unsubscribeAll: body.unsubscribedAll === true,
+  };
+}
+
+/** `YYYY-MM-DD` (local) ⇄ epoch ms at local midnight: the day messages resume. */
+const dayOf = (ms) => {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+};
+const msOf = (day) => {
+  const [y, m, d] = day.split("-").map(Number);
+  return new Date(y, m - 1, d).getTime();
+};
+
+export class PreferencesElement extends BaseElement {
+  #t = TEXTS.en;
+  #locale = "en";
+  #current = null; // the choices as loaded or last saved
+  #ids = `rk-pref-${++serial}`;
+
+  connectedCallback() {
+    this.#locale = pickLocale(this);
+    this.#t = TEXTS[this.#locale];
+    this.#load();
+  }
+
+  get #url() {
+    const token = this.getAttribute("token") ?? new URL(this.ownerDocument.location.href).searchParams.get("t") ?? "";
+    const url = new URL(this.getAttribute("endpoint") ?? "", this.ownerDocument.baseURI);
+    url.searchParams.set("t", token);
+    return url;
+  }
+
+  #el(tag, attrs = {}, ...children) {
+    const node = this.ownerDocument.createElement(tag);
+    for (const [name, value] of Object.entries(attrs)) {
+      if (value === true) node.setAttribute(name, "");
+      else if (value !== false && value !== null && value !== undefined) node.setAttribute(name, String(value));
+    }
+    node.append(...children); // strings become text nodes: server data is never parsed as HTML
+    return node;
+  }
+
+  #message(text, role) {
+    this.replaceChildren(this.#el("p", { role, class: "rekindle-message" }, text));
+  }
+
+  async #load() {
+    this.setAttribute("aria-busy", "true");
+    this.#message(this.#t.loading, "status");
+    try {
+      const response = await fetch(this.#url, { headers: { accept: "application/json" }, credentials: "same-origin" });
+      if (response.status === 401 || response.status === 403) return this.#message(this.#t.badLink, "alert");
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      this.#current = readChoices(await response.json());
+      this.#render();
+    } catch {
+      this.#message(this.#t.loadFailed, "alert");
+    } finally {
+      this.removeAttribute("aria-busy");
+    }
+  }
+
+  #render() {
+    const t = this.#t;
+    const c = this.#current;
+    const id = (name) => `${this.#ids}-${name}`;
+    const hinted = (name, hint) => [this.#el("p", { id: id(name), class: "rekindle-hint" }, hint), id(name)];
+    const [topicsHint, topicsHintId] = hinted("topics-hint", t.topicsHint);
+    const topics = this.#el("fieldset", { "aria-describedby": topicsHintId }, this.#el("legend", {}, t.topics), topicsHint,
+      ...c.topics.map((topic, i) => this.#el("label", { class: "rekindle-choice" },
+        this.#el("input", { type: "checkbox", name: "topic", value: topic.id, checked: topic.subscribed, id: id(`topic-${i}`) }),
+        ` ${topic.label}`)));
+    const frequency = this.#el("fieldset", {}, this.#el("legend", {}, t.frequency),
+      ...FREQUENCIES.map((f) => this.#el("label", { class: "rekindle-choice" },
+        this.#el("input", { type: "radio", name: "frequency", value: f ?? "", checked: c.frequency === f }),
+        ` ${t[`freq_${f}`]}`)));
+    const channels = this.#el("fieldset", {}, this.#el("legend", {}, t.channels),
+      ...CHANNELS.map((ch) => this.#el("label", { class: "rekindle-choice" },
+        this.#el("input", { type: "checkbox", name: "channel", value: ch, checked: c.channels[ch] }), ` ${t[`channel_${ch}`]}`)));
+    const [pauseHint, pauseHintId] = hinted("pause-hint", t.pauseHint);
+    const pauseError = this.#el("p", { id: id("pause-error"), class: "rekindle-error", role: "alert", hidden: true });
+    const pauseInput = this.#el("input", { type: "date", name: "pause", id: id("pause"), min: dayOf(Date.now() + 86_400_000),
+      value: c.pauseUntil === null ? "" : dayOf(c.pauseUntil), "aria-describedby": `${pauseHintId} ${id("pause-error")}` });
+    const clear = this.#el("button", { type: "button", class: "rekindle-secondary" }, t.pauseClear);
+    clear.addEventListener("click", () => {
+      pauseInput.value = "";
+      this.#review();
+    });
+    const pause = this.#el("fieldset", {}, this.#el("legend", {}, t.pause),
+      this.#el("label", { for: id("pause") }, t.pauseLabel), pauseInput, clear, pauseHint, pauseError);
+    const [allHint, allHintId] = hinted("all-hint", t.allHint);
+    const all = this.#el("fieldset", { class: "rekindle-all" }, this.#el("legend", {}, t.all),
+      this.#el("label", { class: "rekindle-choice" },
+        this.#el("input", { type: "checkbox", name: "all", checked: c.unsubscribeAll, "aria-describedby": allHintId }),
+        ` ${t.allLabel}`), allHint);
+    const summary = this.#el("section", { "aria-labelledby": id("changes") },
+      this.#el("h2", { id: id("changes") }, t.changes), this.#el("ul", { "aria-live": "polite", class: "rekindle-changes" }));
+    const status = this.#el("p", { role: "status", class: "rekindle-status" });
+    const form = this.#el("form", { novalidate: true }, topics, frequency, channels, pause, all, summary,
+      this.#el("button", { type: "submit", class: "rekindle-save" }, t.save), status);
+    form.addEventListener("input", () => this.#review());
+    form.addEventListener("change", () => this.#review());
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.#save();
+    });
+    const heading = c.contact ? [this.#el("p", { class: "rekindle-contact" }, fill(t.for, { contact: c.contact }))] : [];
+    this.replaceChildren(...heading, form);
+    this.#review();
+  }
+
+  /** The choices the form shows now. */
+  #chosen() {
+    const form = this.querySelector("form");
+    const checked = (name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
+    const frequency = form.querySelector('input[name="frequency"]:checked')?.value || null;
+    const day = form.querySelector('input[name="pause"]').value;
+    return {
+      topics: checked("topic"),
+      frequency,
+      channels: Object.fromEntries(CHANNELS.map((ch) => [ch, checked("channel").includes(ch)])),
+      pauseUntil: day ? msOf(day) : null,
+      unsubscribeAll: form.querySelector('input[name="all"]').checked,
+    };
+  }
+
+  /** Lists what saving would change (WCAG 3.3.4: reviewable before it happens); returns false on an input error. */
+  #review() {
+    const t = this.#t;
+    const c = this.#current;
+    const next = this.#chosen();
+    const label = (topicId) => c.topics.find((x) => x.id === topicId)?.label ?? topicId;
+    const was = c.topics.filter((x) => x.subscribed).map((x) => x.id);
+    const lines = [];
+    const started = next.topics.filter((x) => !was.includes(x));
+    const stopped = was.filter((x) => !next.topics.includes(x));
+    if (started.length) lines.push(fill(t.start, { list: started.map(label).join(", ") }));
+    if (stopped.length) lines.push(fill(t.stop, { list: stopped.map(label).join(", ") }));
+    if (next.frequency !== c.frequency) lines.push(fill(t.freqChange, { from: t[`freq_${c.frequency}`], to: t[`freq_${next.frequency}`] }));
+    for (const ch of CHANNELS) {
+      if (next.channels[ch] !== c.channels[ch]) lines.push(fill(next.channels[ch] ? t.channelOn : t.channelOff, { channel: t[`channel_${ch}`] }));
+    }
+    if (next.pauseUntil !== c.pauseUntil) {
+      lines.push(next.pauseUntil === null ? t.pauseEnd
+        : fill(t.pauseSet, { date: new Date(next.pauseUntil).toLocaleDateString(this.#locale, { dateStyle: "long" }) }));
+    }
+    if (next.unsubscribeAll !== c.unsubscribeAll) lines.push(next.unsubscribeAll ? t.allOn : t.allOff);
+    const list = this.querySelector(".rekindle-changes");
+    list.replaceChildren(...(lines.length ? lines : [t.noChanges]).map((line) => this.#el("li", {}, line)));
+    const pauseError = this.querySelector(".rekindle-error");
+    const input = this.querySelector('input[name="pause"]');
+    const past = next.pauseUntil !== null && next.pauseUntil <= Date.now();
+    pauseError.hidden = !past;
+    pauseError.textContent = past ? t.pausePast : "";
+    input.setAttribute("aria-invalid", String(past));
+    return !past;
+  }
+
+  async #save() {
+    const status = this.querySelector(".rekindle-status");
+    if (!this.#review()) {
+      this.querySelector('input[name="pause"]').focus();
+      return;
+    }
+    const button = this.querySelector(".rekindle-save");
+    const next = this.#chosen();
+    button.disabled = true;
+    status.textContent = this.#t.saving;
+    try {
+      const response = await fetch(this.#url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        credentials: "same-origin",
+        body: JSON.stringify(next),
+      });
+      if (response.status === 401 || response.status === 403) throw new Error("bad link");
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      this.#current = {
+        ...this.#current,
+        ...next,
+        topics: this.#current.topics.map((x) => ({ ...x, subscribed: next.topics.includes(x.id) })),
+      };
+      this.#review();
+      status.textContent = this.#t.saved;
+      this.dispatchEvent(new CustomEvent("rekindle-preferences-saved", { bubbles: true, detail: next }));
+    } catch (err) {
+      status.textContent = err?.message === "bad link" ? this.#t.badLink : this.#t.saveFailed;
+    } finally {
+      button.disabled = false;
+    }
+  }
+}

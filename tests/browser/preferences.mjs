@@ -1,0 +1,151 @@
+// The preference center in Chromium (issue 6: D27, D5): the standalone page over a real HTTP endpoint (the demo
+// server's), what-will-change before saving, a bad link, server data rendered inert, English and Polish, keyboard
+// order and input errors, axe-core on the preference page (both languages) and the demo page, and screenshots in
+// target/screenshots/.
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { axeViolations } from "./axe.mjs";
+
+const PAGE = "/www/preferences.html";
+const SHOTS = join(fileURLToPath(new URL("../..", import.meta.url)), "target", "screenshots");
+
+async function openForm(open, query, options) {
+  const opened = await open(`${PAGE}?${query}`, options);
+  await opened.page.waitForSelector("rekindle-preferences form, rekindle-preferences [role=alert]");
+  return opened;
+}
+
+/** Answers the preferences endpoint in this page with `answer(request)` → { status, body }. */
+function endpoint(answer) {
+  return (page) => page.route((url) => url.pathname === "/demo-api/preferences", async (route) => {
+    const { status, body } = answer(route.request());
+    await route.fulfill({ status, contentType: "application/json", body: JSON.stringify(body) });
+  });
+}
+
+const CHOICES = {
+  contact: "ada@example.com",
+  topics: [{ id: "product", label: "Product news", subscribed: true }, { id: "tips", label: "Tips and guides", subscribed: false }],
+  frequency: null,
+  channels: { email: true, sms: false },
+  pauseUntil: null,
+};
+
+export function preferencesTests() {
+  return [
+    ["the preference center loads, lists what will change, saves over HTTP and announces it (D27)", async ({ open }) => {
+      const { page, pageErrors } = await openForm(open, "t=demo&lang=en");
+      assert.equal(await page.textContent(".rekindle-changes"), "Nothing changes yet.");
+      await page.getByLabel("Tips and guides").check();
+      await page.getByLabel("Product news").uncheck();
+      await page.getByLabel("At most once a month").check();
+      await page.getByLabel("Text messages (SMS)").check();
+      const changes = await page.locator(".rekindle-changes li").allTextContents();
+      assert.deepEqual(changes, ["You will start receiving: Tips and guides.", "You will stop receiving: Product news.",
+        "How often: At most once a week → At most once a month.", "Text messages (SMS): on."]);
+      await page.getByRole("button", { name: "Save preferences" }).click();
+      await page.getByRole("status").filter({ hasText: "Your preferences are saved." }).waitFor();
+      // A reload reads back what the server stored.
+      await page.reload();
+      await page.waitForSelector("rekindle-preferences form");
+      assert.equal(await page.getByLabel("Tips and guides").isChecked(), true);
+      assert.equal(await page.getByLabel("Product news").isChecked(), false);
+      assert.equal(await page.getByLabel("At most once a month").isChecked(), true);
+      assert.equal(await page.getByLabel("Text messages (SMS)").isChecked(), true);
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
+    ["unsubscribing from everything is reviewed before it is saved, and the POST carries it", async ({ open }) => {
+      const posts = [];
+      const { page } = await openForm(open, "t=abc", {
+        route: endpoint((request) => {
+          if (request.method() === "POST") posts.push({ url: request.url(), body: request.postDataJSON() });
+          return { status: 200, body: request.method() === "POST" ? { saved: true } : CHOICES };
+        }),
+      });
+      await page.getByLabel("Unsubscribe me from all marketing messages").check();
+      assert.deepEqual(await page.locator(".rekindle-changes li").allTextContents(), ["You will receive no marketing messages."]);
+      assert.equal(posts.length, 0, "checking the box sends nothing (WCAG 3.2.2)");
+      await page.getByRole("button", { name: "Save preferences" }).click();
+      await page.getByRole("status").filter({ hasText: "saved" }).waitFor();
+      assert.equal(posts.length, 1);
+      assert.match(posts[0].url, /\?t=abc$/);
+      assert.deepEqual(posts[0].body, { topics: ["product"], frequency: null, channels: { email: true, sms: false },
+        pauseUntil: null, unsubscribeAll: true });
+    }],
+
+    ["a bad or expired link shows an alert and no form; a server error says to try again", async ({ open }) => {
+      const bad = await openForm(open, "t=forged");
+      assert.match(await bad.page.getByRole("alert").textContent(), /expired or is not valid/);
+      assert.equal(await bad.page.locator("rekindle-preferences form").count(), 0);
+      const down = await openForm(open, "t=x", { route: endpoint(() => ({ status: 503, body: {} })) });
+      assert.match(await down.page.getByRole("alert").textContent(), /could not be loaded/);
+      const odd = await openForm(open, "t=x", { route: endpoint(() => ({ status: 200, body: { topics: "all" } })) });
+      assert.match(await odd.page.getByRole("alert").textContent(), /could not be loaded/);
+    }],
+
+    ["topic labels and the contact from the server are text, never markup", async ({ open }) => {
+      const xss = "<img src=x onerror=\"window.__xss = 1\">";
+      const { page, pageErrors } = await openForm(open, "t=x", {
+        route: endpoint(() => ({ status: 200, body: { ...CHOICES, contact: xss, topics: [{ id: "a\"><b>", label: xss, subscribed: true }] } })),
+      });
+      assert.equal(await page.locator("rekindle-preferences img, rekindle-preferences b").count(), 0);
+      assert.match(await page.textContent("rekindle-preferences label:has(input[name=topic])"), /<img src=x/);
+      await page.getByLabel(xss).uncheck();
+      assert.match(await page.textContent(".rekindle-changes"), /You will stop receiving: <img/);
+      assert.equal(await page.evaluate(() => window.__xss), undefined);
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
+    ["Polish texts from ?lang=pl, and from the browser's language when the page does not say", async ({ open }) => {
+      const { page } = await openForm(open, "t=demo&lang=pl");
+      assert.equal(await page.evaluate(() => document.documentElement.lang), "pl");
+      assert.equal(await page.textContent("h1"), "Preferencje wiadomości");
+      assert.ok(await page.getByRole("group", { name: "Jak często" }).isVisible());
+      assert.ok(await page.getByRole("button", { name: "Zapisz preferencje" }).isVisible());
+      const browser = await openForm(open, "t=demo", {
+        initScript: () => Object.defineProperty(Navigator.prototype, "languages", { get: () => ["pl-PL", "pl"] }),
+      });
+      assert.equal(await browser.page.textContent("h1"), "Preferencje wiadomości");
+      assert.ok(await browser.page.getByRole("group", { name: "Tematy" }).isVisible());
+    }],
+
+    ["keyboard order follows the form, and a pause date in the past is an announced error that keeps focus", async ({ open }) => {
+      const { page } = await openForm(open, "t=x", { route: endpoint(() => ({ status: 200, body: CHOICES })) });
+      await page.locator("a[data-lang=pl]").focus();
+      const order = [];
+      for (let i = 0; i < 14; i++) {
+        await page.keyboard.press("Tab");
+        order.push(await page.evaluate(() => {
+          const el = document.activeElement;
+          return el.name || el.textContent.trim() || el.tagName;
+        }));
+      }
+      const firstOf = (name) => order.indexOf(name);
+      assert.ok(firstOf("topic") < firstOf("frequency") && firstOf("frequency") < firstOf("channel") &&
+        firstOf("channel") < firstOf("pause") && firstOf("pause") < firstOf("all") && firstOf("all") < firstOf("Save preferences"),
+      `tab order: ${order.join(" → ")}`);
+      await page.fill("input[name=pause]", "2001-01-01");
+      await page.getByRole("button", { name: "Save preferences" }).click();
+      assert.equal(await page.getByRole("alert").textContent(), "Choose a date after today.");
+      assert.equal(await page.getAttribute("input[name=pause]", "aria-invalid"), "true");
+      assert.equal(await page.evaluate(() => document.activeElement.name), "pause");
+    }],
+
+    ["axe-core finds no violations on the preference page (en, pl) and the demo page; screenshots taken", async ({ open }) => {
+      await mkdir(SHOTS, { recursive: true });
+      for (const lang of ["en", "pl"]) {
+        const { page } = await openForm(open, `t=demo&lang=${lang}`);
+        await page.getByLabel(lang === "en" ? "At most once a month" : "Najwyżej raz w miesiącu").check();
+        await page.screenshot({ path: join(SHOTS, `preferences-${lang}.png`), fullPage: true });
+        assert.deepEqual(await axeViolations(page), [], `preference page (${lang})`);
+      }
+      const { page } = await open("/www/");
+      await page.waitForFunction(() => document.documentElement.dataset.rekindle === "ready");
+      await page.screenshot({ path: join(SHOTS, "demo.png"), fullPage: true });
+      assert.deepEqual(await axeViolations(page), [], "demo page");
+    }],
+  ];
+}
