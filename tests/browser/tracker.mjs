@@ -2,6 +2,8 @@
 // what is recorded, what reaches localStorage and when, Global Privacy Control, "forget me", return visits,
 // page_leave measurements, the CTA widget's templates, escaping and edge adoption, and failure without breakage.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 const PAGE = "/tests/browser/tracker.html";
 const PLAYBOOK = "/tests/browser/fixtures/tracker-playbook.json";
@@ -217,6 +219,26 @@ export function trackerTests() {
       assert.match(warnings[0].text, /^rekindle: not started/);
       await page.click("#demo-submit");
       assert.deepEqual(pageErrors.map(String), []);
+    }],
+
+    ["the README's browser snippet runs as written: no error, no warning, a CTA from the playbook", async ({ open }) => {
+      const readme = readFileSync(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
+      const snippet = readme.match(/```html\n([\s\S]*?)```/)?.[1];
+      assert.ok(snippet, "README.md has an html block");
+      const html = `<!doctype html><html lang="en"><head><title>README snippet</title></head><body>${snippet
+        .replace('from "rekindle"', 'from "/pkg/browser.js"')
+        .replace('"/playbook.json"', `"${PLAYBOOK}"`)}</body></html>`;
+      const { page, pageErrors, consoleMessages } = await open("/readme-snippet.html", {
+        route: (p) => p.route((url) => url.pathname === "/readme-snippet.html",
+          (route) => route.fulfill({ status: 200, contentType: "text/html", body: html })),
+      });
+      await page.waitForFunction(() => customElements.get("rekindle-cta") !== undefined);
+      await page.waitForFunction(() => document.querySelector("rekindle-cta").hasAttribute("data-rekindle-cta-id") ||
+        document.querySelector("[data-rekindle-fallback]").hidden === false);
+      await page.click("button[data-rekindle-cta]");
+      assert.deepEqual(pageErrors.map(String), []);
+      assert.deepEqual(consoleMessages.filter((m) => m.type === "warning" || m.type === "error"), []);
+      assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), [], "no consent yet: nothing stored");
     }],
 
     ["foreign or corrupted localStorage content is discarded as a fresh state", async ({ open }) => {
