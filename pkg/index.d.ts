@@ -388,6 +388,9 @@ export interface TrackerOptions {
   sessionGap?: number;
   /** The window to track (default globalThis). */
   window?: Window;
+  /** Where the visitor is, for the `path` prop (default `location.pathname`); hash-routed apps:
+   * `(location) => location.hash.slice(1) || "/"`. */
+  pathOf?: (location: Location) => string;
 }
 
 /**
@@ -410,6 +413,8 @@ export declare class Tracker {
   stop(): void;
   /** Records a site event; names other than the site-side kinds become `custom:<name>`. */
   track(name: string, props?: Record<string, PropValue>): void;
+  /** Profile facts the site chooses to share (a `profile` event); form fields are never read by themselves. */
+  identify(traits: Record<string, PropValue>): void;
   /** Updates consent; granting analytics saves (merging this page into stored history), refusing deletes. */
   consent(update: ConsentUpdate): ConsentState;
   /** The consent in effect. */

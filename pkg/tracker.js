@@ -31,14 +31,14 @@ function stripQuery(url) {
 }
 
 function checkOptions(options) {
-  const known = ["key", "consent", "onDecision", "onSignal", "now", "sessionGap", "window"];
+  const known = ["key", "consent", "onDecision", "onSignal", "now", "sessionGap", "window", "pathOf"];
   for (const name of Object.keys(options)) {
     if (!known.includes(name)) throw invalid(`options.${name}`, `unknown option; expected one of ${known.join(", ")}`);
   }
   if (options.key !== undefined && (typeof options.key !== "string" || options.key === "")) {
     throw invalid("options.key", "expected a non-empty string");
   }
-  for (const hook of ["onDecision", "onSignal", "now"]) {
+  for (const hook of ["onDecision", "onSignal", "now", "pathOf"]) {
     if (options[hook] !== undefined && typeof options[hook] !== "function") throw invalid(`options.${hook}`, "expected a function");
   }
   const gap = options.sessionGap;
@@ -67,6 +67,7 @@ export class Tracker {
   #win;
   #now;
   #gap;
+  #pathOf;
   #hooks;
   #granted = { analytics: false, personalisation: false };
   #gpc;
@@ -88,6 +89,8 @@ export class Tracker {
     this.#win = options.window ?? globalThis;
     this.#now = options.now ?? (() => Date.now());
     this.#gap = options.sessionGap ?? 30 * 60_000;
+    // Hash-routed apps say where the visitor is: `pathOf: (location) => location.hash.slice(1) || "/"`.
+    this.#pathOf = options.pathOf ?? ((location) => location.pathname);
     this.#hooks = { onDecision: options.onDecision, onSignal: options.onSignal };
     this.#gpc = this.#win.navigator?.globalPrivacyControl === true;
     if (options.consent !== undefined) {
@@ -184,6 +187,16 @@ export class Tracker {
     this.#record(SITE_KINDS.has(name) ? name : `custom:${name}`, props);
   }
 
+  /**
+   * Profile facts the site chooses to share (`identify({ role: "CMO", company_size: 120 })`), e.g. from a form
+   * it owns: a `profile` event. The tracker never reads form fields by itself; only fields the playbook reads
+   * are kept in the state.
+   */
+  identify(traits) {
+    if (traits === null || typeof traits !== "object" || Array.isArray(traits)) throw invalid("traits", "expected an object");
+    this.#record("profile", traits);
+  }
+
   /** The current decision: the visitor's own with `personalisation` consent, an unknown visitor's otherwise. */
   decision() {
     if (this.#decision === null) this.#refresh(null);
@@ -225,7 +238,8 @@ export class Tracker {
   #pageView() {
     const loc = this.#win.location;
     const doc = this.#win.document;
-    const props = { url: stripQuery(loc.href), path: loc.pathname };
+    const path = String(this.#pathOf(loc)).slice(0, 512);
+    const props = { url: stripQuery(loc.href), path };
     if (doc.title) props.title = doc.title.slice(0, 200);
     const referrer = doc.referrer ? stripQuery(doc.referrer) : null;
     if (referrer) props.referrer = referrer;
@@ -237,7 +251,7 @@ export class Tracker {
     const last = this.#lastSeen();
     const now = this.#now();
     if (last !== null && now - last >= this.#gap) props.since_last_visit = Math.round((now - last) / 1000);
-    this.#page = { path: loc.pathname, visibleSince: doc.visibilityState === "hidden" ? null : now, visibleMs: 0, scroll: 0 };
+    this.#page = { path, visibleSince: doc.visibilityState === "hidden" ? null : now, visibleMs: 0, scroll: 0 };
     this.#measureScroll();
     this.#record("page_view", props);
   }

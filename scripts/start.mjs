@@ -26,7 +26,8 @@ export async function start({ port = Number(process.env.PORT ?? 8080), host = pr
   }
   const shown = host === "0.0.0.0" || host === "127.0.0.1" ? "localhost" : host;
   const base = `http://${shown}:${server.port}`;
-  console.log(`\n  rekindle demo: ${base}/www/\n  campaign plan report: ${base}${DEMO_REPORT_PATH}\n\n  (Ctrl-C to stop)\n`);
+  console.log(`\n  rekindle demo: ${base}/www/\n  the site with the npm package (tracker, CTA widget, consent): ${base}/www/site.html\n` +
+    `  preference center: ${base}/www/preferences.html?t=demo\n  campaign plan report: ${base}${DEMO_REPORT_PATH}\n\n  (Ctrl-C to stop)\n`);
   return server;
 }
 

@@ -12,6 +12,7 @@ import { demoTests } from "./demo.mjs";
 import { entryTests } from "./entry.mjs";
 import { reportTests } from "./report.mjs";
 import { preferencesTests } from "./preferences.mjs";
+import { siteTests } from "./site.mjs";
 import { trackerTests } from "./tracker.mjs";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -59,7 +60,7 @@ function opener(browser, baseUrl, contexts) {
 }
 
 async function main() {
-  const tests = [...vectorTests(), ...demoTests(), ...entryTests(), ...trackerTests(), ...preferencesTests(), ...reportTests()];
+  const tests = [...vectorTests(), ...demoTests(), ...entryTests(), ...trackerTests(), ...preferencesTests(), ...siteTests(), ...reportTests()];
   let server;
   let browser;
   try {
