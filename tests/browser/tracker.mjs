@@ -241,6 +241,47 @@ export function trackerTests() {
       assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), [], "no consent yet: nothing stored");
     }],
 
+    ["a blocked .wasm file (network error) also leaves the fallback and one warning, and the page works", async ({ open }) => {
+      const { page, pageErrors, consoleMessages } = await open(PAGE, {
+        route: (p) => p.route((url) => url.pathname.endsWith(".wasm"), (route) => route.abort("blockedbyclient")),
+      });
+      assert.equal(await start(page, {}), null);
+      assert.ok(await page.isVisible("#widget .fallback"));
+      assert.equal(consoleMessages.filter((m) => m.type === "warning").length, 1);
+      await page.click("#cta-button");
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
+    ["misused options and arguments are RekindleErrors naming the option, not silent", async ({ open }) => {
+      const { page } = await open(PAGE);
+      await start(page, {});
+      const codes = await page.evaluate(async (playbook) => {
+        const rekindle = await import("/pkg/browser.js");
+        const engine = new rekindle.Engine(await (await fetch(playbook)).json());
+        const attempt = (fn) => {
+          try {
+            fn();
+            return "accepted";
+          } catch (error) {
+            return `${error.code} ${error.path}`;
+          }
+        };
+        return [
+          attempt(() => new rekindle.Tracker(engine, { consnet: {} })),
+          attempt(() => new rekindle.Tracker(engine, { consent: { marketing: true } })),
+          attempt(() => new rekindle.Tracker(engine, { consent: { analytics: "yes" } })),
+          attempt(() => new rekindle.Tracker(engine, { sessionGap: -5 })),
+          attempt(() => new rekindle.Tracker({}, {})),
+          attempt(() => window.__tracker.track("Has Spaces")),
+          attempt(() => window.__tracker.track("ok", [1, 2])),
+          attempt(() => window.__tracker.identify("CMO")),
+        ];
+      }, PLAYBOOK);
+      assert.deepEqual(codes, ["E_INPUT_INVALID options.consnet", "E_INPUT_INVALID options.consent.marketing",
+        "E_INPUT_INVALID options.consent.analytics", "E_INPUT_INVALID options.sessionGap", "E_INPUT_INVALID engine",
+        "E_INPUT_INVALID name", "E_INPUT_INVALID props", "E_INPUT_INVALID traits"]);
+    }],
+
     ["foreign or corrupted localStorage content is discarded as a fresh state", async ({ open }) => {
       const { page, pageErrors } = await open(PAGE);
       await page.evaluate(() => localStorage.setItem("rekindle", "{\"not\":\"ours\"}"));
