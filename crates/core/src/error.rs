@@ -49,6 +49,10 @@ pub enum Error {
     /// valid or for another purpose ([`crate::token::Token::verify`]).
     #[error("token: {0}")]
     InvalidToken(crate::token::TokenError),
+    /// A state cookie was refused (tampered, truncated, expired, unknown key or version) or a state is too large
+    /// to seal ([`crate::cookie::StateCookie`]). Edge callers treat it as a fresh visitor.
+    #[error("cookie: {0}")]
+    InvalidCookie(crate::cookie::CookieError),
 }
 
 fn summary(problems: &[Problem]) -> String {
@@ -74,7 +78,7 @@ impl Error {
             Error::InvalidInput { .. } => ErrorCode::InputInvalid,
             Error::InvalidState(_) => ErrorCode::StateInvalid,
             Error::InvalidImport { .. } => ErrorCode::ImportInvalid,
-            Error::InvalidToken(_) => ErrorCode::SignatureInvalid,
+            Error::InvalidToken(_) | Error::InvalidCookie(_) => ErrorCode::SignatureInvalid,
         }
     }
 
@@ -84,7 +88,7 @@ impl Error {
             Error::InvalidPlaybook { problems } => problems.first().map(|p| p.path.clone()),
             Error::InvalidInput { path, .. } => Some(path.clone()),
             Error::InvalidImport { at, .. } => Some(at.clone()),
-            Error::InvalidState(_) | Error::InvalidToken(_) => None,
+            Error::InvalidState(_) | Error::InvalidToken(_) | Error::InvalidCookie(_) => None,
         }
     }
 
@@ -95,7 +99,8 @@ impl Error {
             Error::InvalidInput { .. }
             | Error::InvalidState(_)
             | Error::InvalidImport { .. }
-            | Error::InvalidToken(_) => &[],
+            | Error::InvalidToken(_)
+            | Error::InvalidCookie(_) => &[],
         }
     }
 

@@ -23,6 +23,7 @@ extern crate alloc;
 
 pub mod casefold;
 pub mod consent;
+pub mod cookie;
 pub mod cta;
 pub mod decay;
 pub mod decide;

@@ -221,11 +221,14 @@ fn label(text: &str, max: usize, what: &str) -> Result<String, String> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenError {
-    /// Longer than [`MAX_TOKEN_LEN`]; not read at all.
-    #[error("{len} bytes long; at most {MAX_TOKEN_LEN} are accepted")]
+    /// Longer than the limit ([`MAX_TOKEN_LEN`] for a token, [`crate::cookie::MAX_COOKIE_LEN`] for a state
+    /// cookie); not read at all.
+    #[error("{len} bytes long; at most {max} are accepted")]
     TooLong {
         /// Length of the text, in bytes.
         len: usize,
+        /// The limit, in bytes.
+        max: usize,
     },
     /// Not of the form `v1.<kid>.<payload>.<signature>`, or (after a valid signature) a payload this build
     /// cannot read.
@@ -308,9 +311,7 @@ impl Token {
     /// The token text, signed with `key` under key id `kid` (sign with the newest key: [`Keyring::newest`]).
     /// Use a random key of 32 bytes; HMAC accepts any length, [`Keyring`] insists on 16–64.
     pub fn sign(&self, kid: &KeyId, key: &[u8]) -> String {
-        let payload = self.payload();
-        let tag = tag(key, &payload);
-        format!("{PREFIX}{kid}.{}.{}", base64url::encode(&payload), base64url::encode(&tag))
+        ENVELOPE.seal(kid, key, &self.payload())
     }
 
     /// Checks `text` and returns the token it carries, or why not.
@@ -333,12 +334,7 @@ impl Token {
         now: Timestamp,
         purpose: Purpose,
     ) -> Result<Token, TokenError> {
-        let parts = Parts::split(text)?;
-        let key = keys(parts.kid).ok_or_else(|| TokenError::UnknownKey { kid: String::from(parts.kid) })?;
-        let mut mac = keyed_mac(key);
-        mac.update(DOMAIN);
-        mac.update(&parts.payload);
-        mac.verify_truncated_left(&parts.signature).map_err(|_| TokenError::BadSignature)?;
+        let parts = Parts::verified(text, &ENVELOPE, keys)?;
         let token = Token::read_payload(&parts.payload, parts.payload_at)?;
         if token.purpose != purpose {
             return Err(TokenError::WrongPurpose { expected: purpose, found: token.purpose });
@@ -387,22 +383,62 @@ impl Token {
     }
 }
 
-/// A token text cut into its parts; nothing here is trusted yet.
-struct Parts<'a> {
+/// The signed text form shared by tokens and state cookies: `<prefix><kid>.<payload>.<signature>`, each kind with
+/// its own prefix, length limit and MAC domain, so one kind can never pass as the other.
+pub(crate) struct Envelope {
+    /// `"v1."` for tokens, `"c1."` for state cookies.
+    pub(crate) prefix: &'static str,
+    /// What the prefix looks like, for messages.
+    pub(crate) expected_prefix: &'static str,
+    /// Longest text read at all, in bytes.
+    pub(crate) max_len: usize,
+    /// MAC domain separation string.
+    pub(crate) domain: &'static [u8],
+}
+
+const ENVELOPE: Envelope =
+    Envelope { prefix: PREFIX, expected_prefix: "the prefix \"v1.\"", max_len: MAX_TOKEN_LEN, domain: DOMAIN };
+
+impl Envelope {
+    /// The text of `payload` signed with `key` under `kid`.
+    pub(crate) fn seal(&self, kid: &KeyId, key: &[u8], payload: &[u8]) -> String {
+        let tag = tag(key, self.domain, payload);
+        format!("{}{kid}.{}.{}", self.prefix, base64url::encode(payload), base64url::encode(&tag))
+    }
+}
+
+/// A signed text cut into its parts; nothing here is trusted until [`Parts::verified`] returns.
+pub(crate) struct Parts<'a> {
     kid: &'a str,
-    payload: Vec<u8>,
-    payload_at: usize,
+    pub(crate) payload: Vec<u8>,
+    /// The payload's offset in the text, for messages.
+    pub(crate) payload_at: usize,
     signature: Vec<u8>,
 }
 
 impl<'a> Parts<'a> {
-    fn split(text: &'a str) -> Result<Parts<'a>, TokenError> {
-        if text.len() > MAX_TOKEN_LEN {
-            return Err(TokenError::TooLong { len: text.len() });
+    /// Splits `text` and checks its signature in constant time: only then is the payload returned.
+    pub(crate) fn verified<'k>(
+        text: &'a str,
+        envelope: &Envelope,
+        keys: &dyn Fn(&str) -> Option<&'k [u8]>,
+    ) -> Result<Parts<'a>, TokenError> {
+        let parts = Parts::split(text, envelope)?;
+        let key = keys(parts.kid).ok_or_else(|| TokenError::UnknownKey { kid: String::from(parts.kid) })?;
+        let mut mac = keyed_mac(key);
+        mac.update(envelope.domain);
+        mac.update(&parts.payload);
+        mac.verify_truncated_left(&parts.signature).map_err(|_| TokenError::BadSignature)?;
+        Ok(parts)
+    }
+
+    fn split(text: &'a str, envelope: &Envelope) -> Result<Parts<'a>, TokenError> {
+        if text.len() > envelope.max_len {
+            return Err(TokenError::TooLong { len: text.len(), max: envelope.max_len });
         }
         let malformed = |at: usize, expected: &'static str| TokenError::Malformed { at, expected };
-        let rest = text.strip_prefix(PREFIX).ok_or_else(|| malformed(0, "the prefix \"v1.\""))?;
-        let kid_at = PREFIX.len();
+        let rest = text.strip_prefix(envelope.prefix).ok_or_else(|| malformed(0, envelope.expected_prefix))?;
+        let kid_at = envelope.prefix.len();
         let (kid, rest) = rest.split_once('.').ok_or_else(|| malformed(text.len(), "'.' after the key id"))?;
         if let Some(i) = kid_problem(kid.as_bytes()) {
             return Err(malformed(kid_at + i, "a key id of 1 to 32 letters, digits, '-' or '_'"));
@@ -476,10 +512,10 @@ impl Reader<'_> {
     }
 }
 
-/// The 16-byte tag of `payload` under `key`.
-fn tag(key: &[u8], payload: &[u8]) -> [u8; SIGNATURE_BYTES] {
+/// The 16-byte tag of `payload` under `key` in `domain`.
+fn tag(key: &[u8], domain: &[u8], payload: &[u8]) -> [u8; SIGNATURE_BYTES] {
     let mut mac = keyed_mac(key);
-    mac.update(DOMAIN);
+    mac.update(domain);
     mac.update(payload);
     let full = mac.finalize().into_bytes();
     let mut out = [0u8; SIGNATURE_BYTES];

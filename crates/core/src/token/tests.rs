@@ -73,7 +73,7 @@ fn with_char(text: &str, i: usize, c: char) -> String {
 
 /// A token text around a raw payload, validly signed with key "b": exercises what follows the signature check.
 fn signed_raw(payload: &[u8]) -> String {
-    format!("v1.b.{}.{}", base64url::encode(payload), base64url::encode(&tag(&KEY_B, payload)))
+    format!("v1.b.{}.{}", base64url::encode(payload), base64url::encode(&tag(&KEY_B, DOMAIN, payload)))
 }
 
 #[test]
@@ -175,7 +175,7 @@ fn every_truncation_of_a_valid_token_is_refused() {
 
 #[test]
 fn text_over_one_kib_is_refused_unread_and_one_kib_is_read() {
-    assert_eq!(refusal(&"v".repeat(1025)), TokenError::TooLong { len: 1025 });
+    assert_eq!(refusal(&"v".repeat(1025)), TokenError::TooLong { len: 1025, max: 1024 });
     assert_eq!(malformed_at(&"v".repeat(1024)), 0);
     let longest = Token {
         contact: ContactRef::parse(&"c".repeat(MAX_CONTACT_LEN)).unwrap(),
