@@ -30,8 +30,11 @@
 //! Contact exports (Mailchimp, HubSpot, Klaviyo CSV) are decoded by [`contacts`], a streaming decoder with its
 //! own record and row-diagnostic types.
 //!
-//! Not done here: SendGrid's ECDSA (P-256) signature check — it needs a P-256 dependency decision; SNS message
-//! signatures (certificate fetch is I/O, the caller's job).
+//! Authenticity ([`signature`]): SendGrid's ECDSA P-256 signature ([`sendgrid::verify`]) and Mailgun's
+//! HMAC-SHA256 ([`mailgun::check`]) are checked over the bytes as delivered, with the key the caller passes and
+//! the age rule [`signature::check_age`] against the instant of receipt the caller knows. Not done here: SNS
+//! message signatures (fetching the signing certificate is I/O, the caller's job); Postmark and Mailchimp do not
+//! sign (HTTP Basic auth, a secret in the URL).
 
 pub mod contacts;
 pub mod json;
@@ -41,6 +44,7 @@ pub mod postmark;
 mod record;
 pub mod sendgrid;
 pub mod ses;
+pub mod signature;
 
 use alloc::string::String;
 use alloc::vec::Vec;

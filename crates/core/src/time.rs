@@ -138,6 +138,11 @@ impl Span {
         Span(n.saturating_mul(HOUR))
     }
 
+    /// A span of whole minutes.
+    pub const fn minutes(n: i64) -> Span {
+        Span(n.saturating_mul(MINUTE))
+    }
+
     /// A span of `ms` milliseconds; `None` unless positive.
     pub fn from_ms(ms: i64) -> Option<Span> {
         (ms > 0).then_some(Span(ms))

@@ -10,9 +10,10 @@
 //!
 //! `event-data.timestamp` is float seconds (kept exact to the millisecond). The key is `event-data.id`
 //! ("unique within a day"); without one, `mailgun:` + FNV-64 of `signature.token` and the event data.
-//! `user-variables` are kept as `raw.user-variables.<key>`. Authenticity: [`verify`] (HMAC-SHA256 over
-//! `timestamp + token` with the webhook signing key); rejecting stale timestamps and reused tokens needs a
-//! clock and a store, so it is the caller's.
+//! `user-variables` are kept as `raw.user-variables.<key>`. Authenticity: [`verify`] / [`check`] (HMAC-SHA256
+//! over `timestamp + token` with the webhook signing key); the age of the timestamp is
+//! [`super::signature::check_age`] against the instant of receipt the caller knows, and refusing reused tokens
+//! needs a store, so it is the caller's.
 //!
 //! ```
 //! let body = br#"{"signature":{"timestamp":"1","token":"t","signature":"00"},
@@ -30,6 +31,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::record::{diag, email, event, join, keep, parse_body, seconds, set, Fnv, Rec, Res};
+use super::signature::SignatureError;
 use super::Imported;
 use crate::event::EventKind;
 use crate::time::quote;
@@ -106,6 +108,28 @@ pub fn verify(signing_key: &[u8], timestamp: &str, token: &str, signature_hex: &
     mac.update(timestamp.as_bytes());
     mac.update(token.as_bytes());
     mac.verify_slice(&expected).is_ok()
+}
+
+/// [`verify`] with the reason when it fails, for callers that report it: a signature that is not 64 hex
+/// digits is [`SignatureError::Malformed`], one that does not match [`SignatureError::Mismatch`]. The age of
+/// `timestamp` is [`super::signature::check_age`].
+///
+/// # Errors
+/// As above, and [`SignatureError::Missing`] when the token or signature is empty.
+pub fn check(signing_key: &[u8], s: &Signature) -> Result<(), SignatureError> {
+    for (field, value) in [("signature.token", &s.token), ("signature.signature", &s.signature)] {
+        if value.trim().is_empty() {
+            return Err(SignatureError::Missing { what: field.into() });
+        }
+    }
+    if unhex32(&s.signature).is_none() {
+        let reason = format!("signature.signature: expected 64 hex digits, got {} characters", s.signature.len());
+        return Err(SignatureError::Malformed { reason });
+    }
+    match verify(signing_key, &s.timestamp, &s.token, &s.signature) {
+        true => Ok(()),
+        false => Err(SignatureError::Mismatch),
+    }
 }
 
 fn unhex32(hex: &str) -> Option<[u8; 32]> {
