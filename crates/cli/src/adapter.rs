@@ -78,6 +78,10 @@ pub trait EventSource {
     fn idempotency_key(&self, _event: &Event) -> Option<u64> {
         None
     }
+    /// Warnings about the whole file once it is read (counts of what was not checked). Default: none.
+    fn finish(&self) -> Vec<Diagnostic> {
+        Vec::new()
+    }
 }
 
 /// D22: trims and lower-cases an email, then checks its shape: one local part and a dotted domain, no spaces,

@@ -78,9 +78,22 @@ pub struct PlanArgs {
     /// Events are matched to contacts by email; the same (vendor, event id, contact) is folded once across all
     /// files (later copies are counted as duplicates); a bad body or record is reported with file:line and the
     /// record's path; records rekindle does not fold (delivered, processed, …) are counted per vendor kind.
-    /// Signatures are not checked: verify them where the webhook is received.
+    /// A line may also be an envelope {"received_at", "headers", "body": "<raw body>"} keeping the signature
+    /// headers; see --webhook-key.
     #[arg(long, value_name = "VENDOR:FILE", value_parser = crate::adapter::webhooks::WebhookLog::parse)]
     pub webhooks: Vec<crate::adapter::webhooks::WebhookLog>,
+    /// Verify every delivery of a vendor's logs with its key: sendgrid:<file> holds the Event Webhook
+    /// Verification Key as SendGrid shows it (base64, or PEM); mailgun:<file> the HTTP webhook signing key.
+    ///
+    /// SendGrid deliveries must then be envelopes carrying the X-Twilio-Email-Event-Webhook-Signature and
+    /// -Timestamp headers; Mailgun bodies carry their own signature. A delivery that does not verify (forged,
+    /// tampered with, unsigned, another key) or whose signed timestamp lies more than --signature-tolerance from
+    /// its envelope's received_at is rejected whole, with file, line and reason. Repeatable, one per vendor.
+    #[arg(long = "webhook-key", value_name = "VENDOR:FILE", value_parser = crate::adapter::webhooks::signed::KeyArg::parse)]
+    pub webhook_keys: Vec<crate::adapter::webhooks::signed::KeyArg>,
+    /// How far a signed webhook timestamp may lie from the envelope's received_at, either way (s, min, h).
+    #[arg(long, default_value = "5min", value_parser = tolerance)]
+    pub signature_tolerance: rekindle_core::Span,
     /// Decide as of this instant (RFC 3339 or epoch ms). Required: the same input and --now give the same bytes.
     #[arg(long)]
     pub now: String,
@@ -102,6 +115,10 @@ pub struct PlanArgs {
     /// The currency of --cost-per-contact: an ISO 4217 code.
     #[arg(long, default_value = "USD", value_parser = currency)]
     pub currency: String,
+}
+
+fn tolerance(text: &str) -> Result<rekindle_core::Span, String> {
+    rekindle_core::Span::parse_str(text)
 }
 
 fn cost_per_contact(text: &str) -> Result<f64, String> {

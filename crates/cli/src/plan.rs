@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 use rekindle_core::Timestamp;
 
 use crate::adapter::ndjson::Ndjson;
-use crate::adapter::webhooks::{Seen, Webhooks};
+use crate::adapter::webhooks::signed::Verifier;
+use crate::adapter::webhooks::{Seen, Vendor, Webhooks};
 use crate::adapter::EventSource;
 use crate::args::PlanArgs;
 use crate::diagnostic::{mask, Diagnostic, Severity};
@@ -90,6 +91,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let now = crate::parse_now(&args.now)?;
     let mut out = crate::output::OutDir::create(&args.out)?;
     let salt = Salt::load(args.salt_file.as_deref(), out.root())?;
+    let keys = load_keys(args)?;
     let logs = args.webhooks.iter().map(|w| &w.path);
     let total: u64 = args.events.iter().chain(logs).filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
     let progress = Progress::bytes(args.quiet, total);
@@ -136,13 +138,17 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     for (path, vendor) in files {
         let mut source: Box<dyn EventSource + Sync> = match vendor {
             None => Box::new(Ndjson::open(path)?),
-            Some(vendor) => Box::new(Webhooks::open(vendor, path)?),
+            Some(vendor) => {
+                let key = keys.iter().find(|(v, _)| *v == vendor).map(|(_, k)| k.clone());
+                Box::new(Webhooks::open(vendor, path, key, args.signature_tolerance)?)
+            }
         };
         let mut found = Vec::new();
         let sink = Sink { counts: &mut counts, diagnostics: &mut found, seen: &mut seen };
         read_events(&mut *source, &roster, &mut folder, sink, |p| progress.set(done + p))?;
         done += source.position();
         found.sort_by_key(|d| d.line); // stable: a line's own order is kept
+        diagnostics.extend(source.finish());
         diagnostics.extend(found);
     }
     progress.phase("folding");
@@ -189,6 +195,16 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         args.out.join("diagnostics.ndjson").display()
     );
     Ok(if plan.rejected() > 0 { 4 } else { 0 })
+}
+
+/// Every `--webhook-key`, read before any input; two keys for one vendor are a usage error.
+fn load_keys(args: &PlanArgs) -> Result<Vec<(Vendor, Verifier)>, CliError> {
+    for (i, arg) in args.webhook_keys.iter().enumerate() {
+        if args.webhook_keys.iter().skip(i + 1).any(|other| other.vendor == arg.vendor) {
+            return Err(CliError::Usage(format!("--webhook-key {} given twice", arg.vendor.name())));
+        }
+    }
+    args.webhook_keys.iter().map(|arg| Ok((arg.vendor, Verifier::load(arg)?))).collect()
 }
 
 /// Where [`read_events`] counts and reports.

@@ -16,15 +16,23 @@
 //! fold (delivered, processed, …) are counted per `vendor:kind`.
 //!
 //! Idempotency: vendors retry, and logs get replayed, so the same `(vendor, event id, contact)` is folded once
-//! across every webhook file of the run; later copies are counted as duplicates. Signatures (SendGrid ECDSA,
-//! Mailgun HMAC, SNS) are not checked here: a log file is taken as already verified at the endpoint.
+//! across every webhook file of the run; later copies are counted as duplicates.
+//!
+//! Signatures ([`signed`]): a line may be an envelope `{"received_at", "headers", "body"}` that keeps what the
+//! check needs; with `--webhook-key sendgrid:<file>` or `mailgun:<file>` every delivery of that vendor is verified
+//! by core before it is decoded, and one that fails is rejected whole with the reason. Without a key, nothing is
+//! checked (a log is then taken as verified at the endpoint), and signed SendGrid deliveries are counted in a
+//! warning that says so.
+
+pub mod signed;
 
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rekindle_core::import::{self, Imported};
-use rekindle_core::Event;
+use rekindle_core::{Event, Span};
 
 use super::ndjson::Ndjson;
 use super::{EventSource, Parsed, RawRecord};
@@ -102,12 +110,49 @@ impl WebhookLog {
 pub struct Webhooks {
     vendor: Vendor,
     lines: Ndjson,
+    /// The vendor's key, when deliveries must verify.
+    verifier: Option<signed::Verifier>,
+    /// How far a signed timestamp may lie from `received_at`.
+    tolerance: Span,
+    /// Signed SendGrid deliveries read without a key (nothing checked them).
+    unchecked: AtomicU64,
+    /// Verified deliveries without `received_at` (their age could not be checked).
+    ageless: AtomicU64,
 }
 
 impl Webhooks {
-    /// Opens the file.
-    pub fn open(vendor: Vendor, path: &Path) -> Result<Webhooks, CliError> {
-        Ok(Webhooks { vendor, lines: Ndjson::open(path)? })
+    /// Opens the file; with a `verifier`, every delivery must verify.
+    pub fn open(
+        vendor: Vendor,
+        path: &Path,
+        verifier: Option<signed::Verifier>,
+        tolerance: Span,
+    ) -> Result<Webhooks, CliError> {
+        let (unchecked, ageless) = (AtomicU64::new(0), AtomicU64::new(0));
+        Ok(Webhooks { vendor, lines: Ndjson::open(path)?, verifier, tolerance, unchecked, ageless })
+    }
+
+    /// The delivery a line holds, verified when there is a key; `Err` rejects the line with the reason.
+    fn delivery(&self, raw: &RawRecord) -> Result<signed::Delivery, Diagnostic> {
+        let vendor = self.vendor.name();
+        let delivery = signed::Delivery::read(&raw.text).map_err(|reason| {
+            let msg = format!("{vendor} delivery envelope: {reason}");
+            Diagnostic::reject(self.name(), raw.line, "bad_envelope", msg).at(None, Some("received_at".into()))
+        })?;
+        let Some(verifier) = &self.verifier else {
+            if delivery.carries_sendgrid_signature() {
+                self.unchecked.fetch_add(1, Ordering::Relaxed);
+            }
+            return Ok(delivery);
+        };
+        if let Err((e, at)) = verifier.check(&delivery, self.tolerance) {
+            let msg = format!("{vendor} delivery refused, none of its events is folded: {e}");
+            return Err(Diagnostic::reject(self.name(), raw.line, e.code(), msg).at(None, Some(at)));
+        }
+        if delivery.received_at.is_none() {
+            self.ageless.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(delivery)
     }
 
     fn diagnostic(&self, line: u64, d: import::Diagnostic) -> Diagnostic {
@@ -131,7 +176,11 @@ impl EventSource for Webhooks {
 
     fn parse(&self, raw: &RawRecord) -> Parsed {
         let vendor = self.vendor.name();
-        match self.vendor.decode(raw.text.as_bytes()) {
+        let delivery = match self.delivery(raw) {
+            Ok(d) => d,
+            Err(d) => return Parsed::reject(d),
+        };
+        match self.vendor.decode(&delivery.body) {
             Ok(imported) => Parsed {
                 events: imported.events,
                 rejects: imported.diagnostics.into_iter().map(|d| self.diagnostic(raw.line, d)).collect(),
@@ -154,6 +203,22 @@ impl EventSource for Webhooks {
 
     fn idempotency_key(&self, event: &Event) -> Option<u64> {
         Some(idempotency_key(self.vendor, &event.id, &event.contact))
+    }
+
+    fn finish(&self) -> Vec<Diagnostic> {
+        let vendor = self.vendor.name();
+        let mut out = Vec::new();
+        let unchecked = self.unchecked.load(Ordering::Relaxed);
+        if unchecked > 0 {
+            let msg = format!("{unchecked} signed {vendor} deliveries were read without checking their signatures; pass --webhook-key {vendor}:<verification key file> to verify them");
+            out.push(Diagnostic::warning(self.name(), 0, "signature_not_checked", msg));
+        }
+        let ageless = self.ageless.load(Ordering::Relaxed);
+        if ageless > 0 {
+            let msg = format!("{ageless} {vendor} deliveries verified, but their age was not checked: the log has no received_at for them");
+            out.push(Diagnostic::warning(self.name(), 0, "signature_age_not_checked", msg));
+        }
+        out
     }
 }
 
