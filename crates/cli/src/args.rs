@@ -63,6 +63,11 @@ pub struct PlanArgs {
     /// → hubspot, `Klaviyo ID` or `$email` → klaviyo, else generic).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub contacts_format: Option<crate::adapter::vendor_csv::ContactsFormat>,
+    /// The country calling code of national phone numbers in the contacts file (48, +48 or 1): contacts are
+    /// deduplicated by phone in E.164 as well as by email (D22), and Meta's audience gets their numbers. Without
+    /// it only numbers written with + or 00 are placed.
+    #[arg(long, value_name = "CODE", value_parser = rekindle_core::import::phone::CallingCode::parse)]
+    pub default_calling_code: Option<rekindle_core::import::phone::CallingCode>,
     /// Which file of a Mailchimp export ZIP --contacts is (no column says): unsubscribed rows get an
     /// unsubscribe, cleaned rows a hard bounce. Default: subscribed (with a warning when detected).
     #[arg(long, value_enum, value_name = "STATUS")]
@@ -146,7 +151,7 @@ archive.csv, erasure.json, tombstones.csv, handoff.csv, diagnostics.ndjson, reje
 page with charts, aggregates only), manifest.json (last).
 Retargeting audiences (D10, D35), SHA-256 of normalised identifiers only, for contacts leaving break-up without
 reaction (no open deal, no spam complaint): audiences/meta_custom_audience.csv (EMAIL, PHONE when the contacts file
-has a phone column; phones count only in international form, +48… or 0048…), audiences/google_customer_match.csv
+has a phone column; phones in E.164: written +48… or 0048…, or national with --default-calling-code), audiences/google_customer_match.csv
 (Email), audiences/linkedin_matched_audience.csv (LinkedIn's contact template, email column only).
 
 Exit codes: 0 done; 1 I/O failure; 2 usage error; 3 unusable input (invalid playbook, no email column);

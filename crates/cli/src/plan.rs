@@ -38,8 +38,10 @@ const BLOCK: usize = 8_192;
 pub struct Counts {
     /// Contact rows read (after the header).
     pub contact_rows: u64,
-    /// Rows merged into an earlier row with the same email.
+    /// Rows merged into an earlier row with the same email or phone (D22).
     pub duplicate_rows: u64,
+    /// Of those, rows merged by phone (their email was new).
+    pub duplicate_phone_rows: u64,
     /// Contact rows rejected.
     pub rejected_contact_rows: u64,
     /// Event lines read (blank lines aside), NDJSON and webhook logs.
@@ -76,6 +78,8 @@ pub struct Plan {
     pub now: Timestamp,
     /// The tombstone salt.
     pub salt: Salt,
+    /// Places national phone numbers (dedup, ad audiences).
+    pub calling_code: Option<rekindle_core::import::phone::CallingCode>,
 }
 
 impl Plan {
@@ -99,7 +103,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let mut diagnostics = Vec::new();
 
     progress.phase("contacts");
-    let mut roster = Roster::default();
+    let mut roster = Roster::new(args.default_calling_code);
     let mut source =
         crate::adapter::vendor_csv::open_contacts(&args.contacts, args.contacts_format, args.mailchimp_status)?;
     let mut status = Vec::new(); // what the export says happened (vendor unsubscribes, bounces, consent)
@@ -123,8 +127,10 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         }
     }
     diagnostics.extend(source.take_warnings());
+    diagnostics.extend(roster.phone_warning(source.name()));
     diagnostics.sort_by_key(|d| d.line); // stable: a row's own order is kept
     counts.duplicate_rows = roster.duplicates;
+    counts.duplicate_phone_rows = roster.phone_duplicates;
     roster.shrink();
 
     progress.phase("events");
@@ -176,7 +182,8 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let mut order: Vec<usize> = (0..contacts.len()).collect();
     order.sort_by(|a, b| out_ids.get(*a).cmp(&out_ids.get(*b)));
     let segment_ids = playbook.segments().iter().map(|s| s.id().to_string()).collect();
-    let plan = Plan { segment_ids, contacts, planned, out_ids, order, diagnostics, counts, now, salt };
+    let calling_code = args.default_calling_code;
+    let plan = Plan { segment_ids, contacts, planned, out_ids, order, diagnostics, counts, now, salt, calling_code };
 
     progress.phase("writing");
     let summary = crate::report::write_all(&plan, &mut out, args)?;

@@ -116,6 +116,7 @@ pub fn print_summary(format: Option<Format>, summary: &Summary) -> Result<(), Cl
                 ("rejected".into(), summary.rejected),
                 ("contact_rows".into(), c.contact_rows),
                 ("duplicate_rows".into(), c.duplicate_rows),
+                ("duplicate_phone_rows".into(), c.duplicate_phone_rows),
                 ("rejected_contact_rows".into(), c.rejected_contact_rows),
                 ("event_lines".into(), c.event_lines),
                 ("events".into(), c.events),

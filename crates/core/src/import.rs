@@ -40,6 +40,7 @@ pub mod contacts;
 pub mod json;
 pub mod mailchimp;
 pub mod mailgun;
+pub mod phone;
 pub mod postmark;
 mod record;
 pub mod sendgrid;

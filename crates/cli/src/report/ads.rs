@@ -14,6 +14,7 @@
 
 use std::io::{self, Write};
 
+use rekindle_core::import::phone::{e164, CallingCode};
 use rekindle_core::lifecycle::Phase;
 use sha2::{Digest, Sha256};
 
@@ -38,16 +39,12 @@ pub fn meta_email(raw: &str) -> Option<String> {
 }
 
 /// Meta `PHONE` (formats.md §3.1, Meta's table): "Remove symbols, letters, and any leading zeroes. You should
-/// prefix the country code if COUNTRY field is not specified". We send no COUNTRY and cannot guess one, so only
-/// numbers written in international form (`+48 600 100 200`, `0048 600 100 200`) are kept; a national number
-/// (`600 100 200`) is `None`: hashed without its country code it could never match.
-pub fn meta_phone(raw: &str) -> Option<String> {
-    let raw = raw.trim();
-    if !(raw.starts_with('+') || raw.starts_with("00")) {
-        return None;
-    }
-    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-    Some(digits.trim_start_matches('0').to_string()).filter(|d| !d.is_empty())
+/// prefix the country code if COUNTRY field is not specified". We send no COUNTRY, so the number is placed in
+/// E.164 by core (`import::phone::e164`: `+48 600 100 200`, `0048 600 100 200`, or a national number with
+/// `--default-calling-code`) and sent as its digits; a number that cannot be placed is `None`: hashed without
+/// its country code it could never match.
+pub fn meta_phone(raw: &str, calling_code: Option<CallingCode>) -> Option<String> {
+    e164(raw, calling_code).ok().map(|p| p.trim_start_matches('+').to_string())
 }
 
 /// Google Customer Match `Email` (formats.md §3.2): trim and lowercase, and "Take out any whitespace from … email
@@ -81,7 +78,7 @@ pub fn write(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
         .filter_map(|(email, phone)| {
             let mut row = vec![sha256(&meta_email(email)?)];
             if with_phone {
-                row.push(phone.and_then(meta_phone).map(|p| sha256(&p)).unwrap_or_default());
+                row.push(phone.and_then(|p| meta_phone(p, plan.calling_code)).map(|p| sha256(&p)).unwrap_or_default());
             }
             Some(row)
         })
@@ -130,15 +127,18 @@ mod tests {
         assert_eq!(email, "jane.doe+news@example.com");
         assert_eq!(sha256(&email), "dbf1912b4cad4df9823f627874244e64b50a6ac550b9cb33b17df671a26679db");
         for raw in ["+48 (600) 100-200", "0048 600 100 200", " +48.600.100.200 "] {
-            assert_eq!(meta_phone(raw).as_deref(), Some("48600100200"), "{raw}");
+            assert_eq!(meta_phone(raw, None).as_deref(), Some("48600100200"), "{raw}");
         }
         assert_eq!(
             sha256("48600100200"),
             "a9e90a53df41a976bf8e365b5eadb5db593fd0f79db2370a36064f87da357128",
             "the digits, not the written form, are hashed"
         );
-        assert_eq!(meta_phone("600 100 200"), None, "no country code: cannot match, not sent");
-        assert_eq!(meta_phone("+ ()"), None);
+        assert_eq!(meta_phone("600 100 200", None), None, "no country code: cannot match, not sent");
+        let pl = CallingCode::parse("48").ok();
+        assert_eq!(meta_phone("600 100 200", pl).as_deref(), Some("48600100200"), "placed with the list's code");
+        assert_eq!(meta_phone("+44 (0)20 7946 0000", None).as_deref(), Some("442079460000"), "the (0) goes");
+        assert_eq!(meta_phone("+ ()", None), None);
         assert_eq!(meta_email("   "), None);
     }
 

@@ -452,7 +452,8 @@ fn diagnostics(page: &mut String, plan: &Plan) {
     let c = &plan.counts;
     let counts = [
         ("Contact rows read", c.contact_rows),
-        ("Duplicate rows merged", c.duplicate_rows),
+        ("Duplicate rows merged (same email or phone)", c.duplicate_rows),
+        ("… of them by phone", c.duplicate_phone_rows),
         ("Contact rows rejected", c.rejected_contact_rows),
         ("Event lines read", c.event_lines),
         ("Events folded", c.events),
