@@ -8,6 +8,7 @@
 
 pub mod engagement;
 pub mod fold;
+pub mod history;
 pub mod outcome;
 pub mod packed;
 pub mod roster;
@@ -76,6 +77,8 @@ pub struct Plan {
     pub counts: Counts,
     /// The instant decided at.
     pub now: Timestamp,
+    /// The report's monthly instants, oldest first (`history::instants`).
+    pub instants: [Timestamp; history::INSTANTS],
     /// The tombstone salt.
     pub salt: Salt,
     /// Places national phone numbers (dedup, ad audiences).
@@ -165,9 +168,13 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let contacts = roster.into_contacts(); // the lookup tables go: every event is routed
     progress.phase("deciding");
     let interner = Interner::default();
+    let instants = folder.at;
     let planned = parallel_map(&mut folder.slots, |slot| {
         let state = slot.take_state()?; // the slot's bytes go as its row comes
-        Ok(Planned { engagement: slot.engagement, ..Planned::of(&playbook, &state, now, &interner) })
+        slot.history.complete(&state, &playbook, &instants);
+        let revenue = std::mem::take(&mut slot.revenue);
+        let planned = Planned::of(&playbook, &state, now, &interner);
+        Ok(Planned { engagement: slot.engagement, history: slot.history, revenue, ..planned })
     });
     drop(folder);
     let planned = planned.into_iter().collect::<Result<Vec<Planned>, CliError>>()?;
@@ -183,7 +190,8 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     order.sort_by(|a, b| out_ids.get(*a).cmp(&out_ids.get(*b)));
     let segment_ids = playbook.segments().iter().map(|s| s.id().to_string()).collect();
     let calling_code = args.default_calling_code;
-    let plan = Plan { segment_ids, contacts, planned, out_ids, order, diagnostics, counts, now, salt, calling_code };
+    let plan =
+        Plan { segment_ids, contacts, planned, out_ids, order, diagnostics, counts, now, instants, salt, calling_code };
 
     progress.phase("writing");
     let summary = crate::report::write_all(&plan, &mut out, args)?;

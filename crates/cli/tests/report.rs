@@ -64,6 +64,13 @@ fn report_is_listed_in_the_manifest_and_shows_the_lifecycle_funnel_of_plan_json(
     for (state, n) in &funnel {
         assert_eq!(row(&html, state)[0], n.to_string(), "phase {state}");
     }
+    // The look back ends at --now with the same counts, in funnel order.
+    let order = ["active", "cooling", "cold", "soft_reactivation", "break_up", "archived", "erased"];
+    let at_now = row(&html, NOW);
+    for (i, state) in order.iter().enumerate() {
+        assert_eq!(at_now[i], funnel[*state].to_string(), "{state} at --now in the look back");
+    }
+    assert_eq!(html.matches("<tr data-key=\"20").count(), 13, "13 monthly instants");
     assert!(html.starts_with("<!doctype html>\n<html lang=\"en\">"));
     assert_eq!(html.matches("<figure>").count(), html.matches("<figcaption>").count());
     assert_eq!(html.matches("<figure>").count(), html.matches("<svg ").count(), "one chart per figure");

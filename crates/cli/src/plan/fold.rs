@@ -15,10 +15,15 @@
 //!
 //! The first batch of a contact also carries its profile: one `profile` event with the export's fields, at
 //! `created_at`, else at the earliest event of that batch, else at `--now` (a contact with no events).
+//!
+//! A batch is folded in parts split at the report's monthly instants ([`super::history`]), so each contact's
+//! phase at those instants is core's answer from the events up to them; the parts together fold exactly what
+//! the batch would (core orders by time, and the split is by time).
 
 use rekindle_core::{ContactState, Event, EventKind, Playbook, Timestamp};
 
 use super::engagement::Engagement;
+use super::history::{History, LookBack, Revenue, INSTANTS};
 use super::packed::Fields;
 use super::roster::Contact;
 use crate::error::CliError;
@@ -43,6 +48,10 @@ pub struct Slot {
     profile: Option<Box<Profile>>,
     /// What the report needs that the state does not expose (`report.html`).
     pub engagement: Engagement,
+    /// The contact's phase at the report's monthly instants (completed when the contact is decided).
+    pub history: History,
+    /// Purchases within 90 days of a reactivation (D12).
+    pub revenue: Revenue,
 }
 
 impl Slot {
@@ -72,6 +81,8 @@ fn internal(what: &str) -> CliError {
 pub struct Folder<'p> {
     playbook: &'p Playbook,
     now: Timestamp,
+    /// The report's monthly instants (`history::instants`).
+    pub at: [Timestamp; INSTANTS],
     /// One slot per roster contact, same order.
     pub slots: Vec<Slot>,
     pending: usize,
@@ -90,7 +101,8 @@ impl<'p> Folder<'p> {
             .iter_mut()
             .map(|c| Slot { profile: Some(Box::new((c.created_at, std::mem::take(&mut c.fields)))), ..Slot::default() })
             .collect();
-        Folder { playbook, now, slots, pending: 0, waiting: Vec::new(), events: 0, late: 0 }
+        let at = super::history::instants(now);
+        Folder { playbook, now, at, slots, pending: 0, waiting: Vec::new(), events: 0, late: 0 }
     }
 
     /// Queues one event for contact `index` (packed, without its `contact`), folding when a bound is reached.
@@ -106,7 +118,8 @@ impl<'p> Folder<'p> {
         self.pending += 1;
         if slot.waiting as usize >= PER_CONTACT {
             self.pending -= slot.waiting as usize;
-            self.late += fold_slot(self.playbook, self.now, slot, false)?;
+            let look = LookBack { playbook: self.playbook, at: &self.at, now: self.now };
+            self.late += fold_slot(&look, slot, false)?;
         }
         if self.pending >= TOTAL {
             self.flush(false)?;
@@ -118,10 +131,11 @@ impl<'p> Folder<'p> {
     /// their profile folded too. A flush before the end visits only the slots with pending events, so flushing
     /// costs what the pending events cost, not a pass over every contact.
     pub fn flush(&mut self, last: bool) -> Result<(), CliError> {
-        let (playbook, now) = (self.playbook, self.now);
+        let look = LookBack { playbook: self.playbook, at: &self.at, now: self.now };
+        let look = &look;
         let mut wanted = std::mem::take(&mut self.waiting);
         let late = if last {
-            super::parallel_map(&mut self.slots, |slot| fold_slot(playbook, now, slot, true))
+            super::parallel_map(&mut self.slots, |slot| fold_slot(look, slot, true))
         } else {
             wanted.sort_unstable();
             wanted.dedup();
@@ -133,7 +147,7 @@ impl<'p> Folder<'p> {
                     next.next();
                 }
             }
-            super::parallel_map(&mut slots, |slot| fold_slot(playbook, now, slot, false))
+            super::parallel_map(&mut slots, |slot| fold_slot(look, slot, false))
         };
         for n in late {
             self.late += n?;
@@ -144,7 +158,7 @@ impl<'p> Folder<'p> {
 }
 
 /// Folds a slot's pending batch (with its profile the first time); returns how many events were late.
-fn fold_slot(playbook: &Playbook, now: Timestamp, slot: &mut Slot, last: bool) -> Result<u64, CliError> {
+fn fold_slot(look: &LookBack<'_>, slot: &mut Slot, last: bool) -> Result<u64, CliError> {
     if slot.waiting == 0 && !(last && slot.profile.is_some()) {
         return Ok(0); // the profile waits for the contact's first events, which may anchor it
     }
@@ -158,7 +172,7 @@ fn fold_slot(playbook: &Playbook, now: Timestamp, slot: &mut Slot, last: bool) -
     if let Some(profile) = slot.profile.take() {
         let (created_at, fields) = *profile;
         let fields = fields.unpack();
-        let at = created_at.or_else(|| batch.iter().map(|e| e.at).min()).unwrap_or(now);
+        let at = created_at.or_else(|| batch.iter().map(|e| e.at).min()).unwrap_or(look.now);
         let mut profile = Event {
             at,
             kind: EventKind::Profile,
@@ -173,7 +187,7 @@ fn fold_slot(playbook: &Playbook, now: Timestamp, slot: &mut Slot, last: bool) -
         batch.push(profile);
     }
     if !batch.is_empty() {
-        state.fold(playbook, &batch);
+        look.fold(&mut state, batch, last, &mut slot.history, &mut slot.revenue);
         slot.state = state.to_bytes().into_boxed_slice();
     }
     Ok(late)

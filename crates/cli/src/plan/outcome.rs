@@ -15,6 +15,7 @@ use rekindle_core::time::short_number;
 use rekindle_core::{decide, ContactState, Playbook, Readiness, Reason, Scores, Stage, Timestamp};
 
 use super::engagement::Engagement;
+use super::history::{History, Revenue};
 
 /// The next nurture step, without its content and gates.
 #[derive(Debug, Clone)]
@@ -76,6 +77,10 @@ pub struct Planned {
     pub qualified_at: Option<Timestamp>,
     /// Opens, clicks, replies, sends and complaints for the report (set by the plan from its fold).
     pub engagement: Engagement,
+    /// The phase at the report's monthly instants (set by the plan from its fold).
+    pub history: History,
+    /// Purchases within 90 days of a reactivation (set by the plan from its fold, D12).
+    pub revenue: Revenue,
 }
 
 impl Planned {
@@ -116,6 +121,8 @@ impl Planned {
             handoff: d.handoff.map(Box::new),
             qualified_at: d.funnel.iter().filter(|f| matches!(f.stage, Stage::Mql | Stage::Sql)).map(|f| f.at).max(),
             engagement: Engagement::default(),
+            history: History::default(),
+            revenue: Revenue::default(),
             retarget,
             first_seen: view.as_ref().and_then(|v| v.first_seen),
             consents: view.map(|v| v.consents.into_boxed_slice()).unwrap_or_default(),

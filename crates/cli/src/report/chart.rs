@@ -176,22 +176,33 @@ pub fn bars(label: &str, bars: &[Bar], max: f64, marks: &[Mark]) -> String {
     out
 }
 
-/// Stacked horizontal bars on one scale `0..=max`, with a legend line above.
+/// Stacked horizontal bars on one scale `0..=max`, with the legend above (wrapped onto more lines when it does
+/// not fit beside the labels).
 pub fn stacked(label: &str, rows: &[Stack], max: f64, legend: &[(&str, Tone)]) -> String {
-    let top = 26.0;
+    let width = |name: &str| 24.0 + 8.0 * name.chars().count() as f64;
+    let mut places = Vec::with_capacity(legend.len());
+    let (mut x, mut line) = (LEFT, 0.0);
+    for (name, _) in legend {
+        if x > LEFT && x + width(name) > WIDTH {
+            (x, line) = (LEFT, line + 1.0);
+        }
+        places.push((x, 18.0 * line));
+        x += width(name);
+    }
+    let top = 26.0 + 18.0 * line;
     let mut out = String::new();
     open_svg(&mut out, label, rows.len(), top);
-    let mut x = LEFT;
-    for (name, tone) in legend {
+    for ((name, tone), (x, dy)) in legend.iter().zip(&places) {
         let _ = write!(
             out,
-            "<rect x=\"{x:.1}\" y=\"4\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{:.1}\" y=\"14.5\" \
+            "<rect x=\"{x:.1}\" y=\"{:.0}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" \
              fill=\"#1a1a1a\">{}</text>",
+            4.0 + dy,
             tone.hex(),
             x + 16.0,
+            14.5 + dy,
             esc(name)
         );
-        x += 24.0 + 8.0 * name.chars().count() as f64;
     }
     for (i, row) in rows.iter().enumerate() {
         let y = top + ROW * i as f64 + (ROW - BAR) / 2.0;
@@ -225,6 +236,20 @@ mod tests {
         let bar = Bar { label: "<script>".into(), value: 1.0, text: "1".into(), tone: Tone::Blue };
         let svg = bars("a \"chart\"", &[bar], 2.0, &[]);
         assert!(!svg.contains("<script>") && svg.contains("&lt;script&gt;") && svg.contains("a &quot;chart&quot;"));
+    }
+
+    #[test]
+    fn a_long_legend_wraps_instead_of_running_off_the_drawing() {
+        let names = ["Active", "Cooling", "Cold", "Soft reactivation", "Break-up", "Archived", "Erased"];
+        let legend: Vec<(&str, Tone)> = names.iter().map(|n| (*n, Tone::Grey)).collect();
+        let svg = stacked("c", &[], 1.0, &legend);
+        let xs: Vec<f64> =
+            svg.split("<rect x=\"").skip(1).filter_map(|r| r.split('"').next().and_then(|x| x.parse().ok())).collect();
+        assert_eq!(xs.len(), names.len());
+        assert!(xs.iter().zip(names).all(|(x, n)| x + 24.0 + 8.0 * n.len() as f64 <= WIDTH), "{xs:?}");
+        assert!(svg.contains("y=\"22\""), "a second legend line: {svg}");
+        let short = stacked("c", &[], 1.0, &legend[..3]);
+        assert!(short.contains("<rect x=\"190.0\" y=\"4\"") && !short.contains("y=\"22\""), "{short}");
     }
 
     #[test]

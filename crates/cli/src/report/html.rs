@@ -1,10 +1,13 @@
 //! `report.html`: one self-contained page (inline CSS, inline SVG, no script, no network; it opens from disk)
-//! with the plan's aggregates: the lifecycle funnel (D1, D6–D9), contacts by stage and readiness, engagement
-//! rates, the complaint rate against the bulk-sender lines (D5), the cleanup's estimated monthly saving (D3), the
-//! campaign KPIs (D12), segment sizes, the diagnostics and the inputs.
+//! with the plan's aggregates: the lifecycle funnel (D1, D6–D9), contacts by lifecycle phase over the last 12
+//! months, contacts by stage and readiness, engagement rates, the complaint rate against the bulk-sender lines
+//! (D5), the cleanup's estimated monthly saving (D3), the campaign KPIs with reactivation revenue (D12), segment
+//! sizes, the diagnostics and the inputs ([`campaign`] holds the look back and the KPIs).
 //!
 //! Aggregates only: no contact id, email or profile value appears. Every chart is a `<figure>` with a caption
 //! and a `<table>` holding the same numbers. Nothing reads the clock, so a rerun writes the same bytes.
+
+mod campaign;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -17,6 +20,7 @@ use super::{name, rfc3339};
 use crate::args::PlanArgs;
 use crate::output::OutDir;
 use crate::plan::engagement::{within, COMPLAINT_WINDOW_DAYS};
+use crate::plan::history::INSTANTS;
 use crate::plan::outcome::Planned;
 use crate::plan::{thousands, Plan};
 use crate::CliError;
@@ -96,6 +100,12 @@ struct Figures {
     clicked: u64,
     reactivated: u64,
     requalified: u64,
+    /// `[instant][phase code]` → contacts (codes of `plan::history`: the phases, then "not on the list yet").
+    history: [[u64; 8]; INSTANTS],
+    /// D12: currency → (orders, value) of purchases within 90 days of a reactivation, and the contacts they
+    /// came from.
+    revenue: BTreeMap<String, (u64, f64)>,
+    revenue_contacts: u64,
 }
 
 impl Figures {
@@ -115,9 +125,24 @@ impl Figures {
             clicked: 0,
             reactivated: 0,
             requalified: 0,
+            history: [[0; 8]; INSTANTS],
+            revenue: BTreeMap::new(),
+            revenue_contacts: 0,
         };
         for p in &plan.planned {
             *f.phases.entry(p.lifecycle.state).or_insert(0) += 1;
+            for (row, code) in f.history.iter_mut().zip(p.history.codes()) {
+                if let Some(n) = row.get_mut(usize::from(*code)) {
+                    *n += 1;
+                }
+            }
+            // Revenue is a business fact: an erased contact's orders were still paid (aggregates only).
+            f.revenue_contacts += u64::from(!p.revenue.items().is_empty());
+            for (currency, orders, value) in p.revenue.items() {
+                let slot = f.revenue.entry(currency.to_string()).or_insert((0, 0.0));
+                slot.0 += u64::from(*orders);
+                slot.1 += value;
+            }
             // Complaints count for every contact: a contact erased for complaining is exactly who D5 is about.
             f.sends_30d += u64::from(p.engagement.sends_30d);
             f.complaints_30d += u64::from(p.engagement.complaints_30d);
@@ -188,11 +213,12 @@ pub fn write_report(
         esc(&args.playbook.display().to_string())
     );
     funnel(&mut page, plan, &f);
+    campaign::trend(&mut page, plan, &f);
     stages(&mut page, &f);
     engagement(&mut page, &f, &now);
     complaints(&mut page, &f, &now);
     cleanup(&mut page, &f, args);
-    kpis(&mut page, &f);
+    campaign::kpis(&mut page, &f);
     segment_sizes(&mut page, plan, segments);
     diagnostics(&mut page, plan);
     inputs(&mut page, args, &now);
@@ -388,33 +414,6 @@ fn cleanup(page: &mut String, f: &Figures, args: &PlanArgs) {
     if f.living > 0 && f.remaining > 0 {
         note(page, &format!("Expected engagement-rate lift of the remaining list: {:+.1} percentage points (90-day engagement, any open, click or reply).", 100.0 * (lift_after - lift_before)));
     }
-    page.push_str("</section>\n");
-}
-
-fn kpis(page: &mut String, f: &Figures) {
-    page.push_str("<section aria-labelledby=\"kpis\">\n<h2 id=\"kpis\">Re-engagement campaign KPIs</h2>\n");
-    let items = [
-        ("opened", "Opened a message", f.opened, Tone::Blue),
-        ("clicked", "Clicked or replied", f.clicked, Tone::Green),
-        ("reactivated", "Back to active", f.reactivated, Tone::Purple),
-        ("requalified", "Re-qualified MQL/SQL", f.requalified, Tone::Orange),
-    ];
-    let bars: Vec<Bar> = items
-        .iter()
-        .map(|(_, label, n, tone)| Bar {
-            label: (*label).into(),
-            value: 100.0 * ratio(*n, f.cohort),
-            text: format!("{} ({})", pct(*n, f.cohort, 1), thousands(*n)),
-            tone: *tone,
-        })
-        .collect();
-    let rows: Vec<_> = items
-        .iter()
-        .map(|(key, label, n, _)| ((*key).to_string(), (*label).to_string(), vec![thousands(*n), pct(*n, f.cohort, 1)]))
-        .collect();
-    let caption = "Of the contacts a reactivation campaign started for: what they did after its start (D12)";
-    figure(page, caption, &chart::bars(caption, &bars, 100.0, &[]), &["Outcome", "Contacts", "Share"], &rows);
-    note(page, &format!("{} contacts are in the campaign: a reactivation_started event at or before --now, or in soft reactivation since turning cold; erased contacts aside. Re-qualified: the funnel reached MQL or SQL at or after the start. Revenue attributed within 90 days is not reported here: it needs order values in one currency.", thousands(f.cohort)));
     page.push_str("</section>\n");
 }
 
