@@ -131,24 +131,30 @@ impl History {
     }
 }
 
-/// Purchases attributed to a contact's reactivation: `(currency, orders, value)`; empty for most contacts.
+/// Purchases attributed to a contact's reactivation: `(currency, orders, value)`. Most contacts have none, so
+/// the list is boxed: one pointer per contact until there is something to hold.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Revenue(Vec<(Box<str>, u32, f64)>);
+pub struct Revenue(Option<Box<[Orders]>>);
+
+/// `(currency, orders, value)`.
+pub type Orders = (Box<str>, u32, f64);
 
 impl Revenue {
     fn add(&mut self, currency: &str, value: f64) {
-        match self.0.iter_mut().find(|(c, _, _)| &**c == currency) {
+        let mut items = self.0.take().map(Vec::from).unwrap_or_default();
+        match items.iter_mut().find(|(c, _, _)| &**c == currency) {
             Some((_, n, v)) => {
                 *n = n.saturating_add(1);
                 *v += value;
             }
-            None => self.0.push((currency.into(), 1, value)),
+            None => items.push((currency.into(), 1, value)),
         }
+        self.0 = Some(items.into_boxed_slice());
     }
 
     /// `(currency, orders, value)` per currency, in the order first seen.
-    pub fn items(&self) -> &[(Box<str>, u32, f64)] {
-        &self.0
+    pub fn items(&self) -> &[Orders] {
+        self.0.as_deref().unwrap_or_default()
     }
 }
 
