@@ -161,7 +161,11 @@ Examples:
   rekindle plan --playbook examples/playbooks/saas.json --contacts examples/data/plan/contacts.csv \\
     --events examples/data/plan/events.ndjson --now 2026-11-26T12:00:00Z --out target/plan
   rekindle plan --playbook examples/playbooks/saas.json --contacts examples/data/plan/contacts.csv \\
-    --events examples/data/plan/events.ndjson --now 1795694400000 --out target/plan --format json --quiet";
+    --events examples/data/plan/events.ndjson --now 1795694400000 --out target/plan --format json --quiet
+  rekindle plan --playbook examples/playbooks/saas.json --contacts examples/data/b2b/hubspot-contacts.csv \\
+    --webhooks sendgrid:examples/data/b2b/sendgrid-events.ndjson --webhooks mailgun:examples/data/b2b/mailgun-events.ndjson \\
+    --webhook-key mailgun:examples/data/b2b/mailgun-webhook-signing.key --events examples/data/b2b/site-events.ndjson \\
+    --default-calling-code 1 --now 2026-11-26T12:00:00Z --out target/plan-b2b";
 
 /// Arguments of `rekindle decide`.
 #[derive(clap::Args)]

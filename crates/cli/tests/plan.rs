@@ -372,13 +372,14 @@ fn plan_help_examples_run_against_the_committed_sample() {
         .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
         .filter(|w| w.first().is_some_and(|w| w == "rekindle"))
         .collect();
-    assert_eq!(commands.len(), 2, "{examples}");
+    assert_eq!(commands.len(), 3, "{examples}");
     let tmp = tempfile::tempdir().expect("tempdir");
     for mut words in commands {
         let at = words.iter().position(|w| w == "--out").expect("--out") + 1;
         words[at] = tmp.path().join("out").to_str().expect("utf-8").to_string();
         let args: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
         let run = rekindle(&args);
-        assert_eq!(run.status.code(), Some(0), "{words:?}: {}", stderr(&run));
+        // 4: done, with the rows the vendor samples reject on purpose (see crates/cli/tests/examples.rs).
+        assert!(matches!(run.status.code(), Some(0 | 4)), "{words:?}: {}", stderr(&run));
     }
 }
