@@ -128,3 +128,22 @@ fn mailgun_check_gives_the_reason_a_delivery_is_refused() {
         assert_eq!(mailgun::check(key.as_bytes(), &unsigned).map_err(|e| e.code()), Err("unsigned"));
     }
 }
+
+mod hostile {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Keys, signatures and timestamps from anywhere are refused with a reason, never a panic.
+        #[test]
+        fn arbitrary_keys_signatures_and_timestamps_are_refused_not_panicked_on(
+            key in ".{0,120}", sig in "[A-Za-z0-9+/=]{0,100}", ts in ".{0,16}", body in proptest::collection::vec(any::<u8>(), 0..64)
+        ) {
+            let _ = sendgrid::PublicKey::parse(&key);
+            let v = vectors().into_iter().find(|v| v.valid).unwrap();
+            let good = sendgrid::PublicKey::parse(&v.key).unwrap();
+            prop_assert!(sendgrid::verify(&good, &ts, &body, &sig).is_err());
+            let _ = check_age(&ts, Timestamp::EPOCH, DEFAULT_TOLERANCE);
+        }
+    }
+}
