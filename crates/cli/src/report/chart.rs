@@ -30,6 +30,8 @@ pub enum Tone {
     Grey,
     /// #b3261e.
     Red,
+    /// #1a1a1a (the page's text colour).
+    Black,
 }
 
 impl Tone {
@@ -42,6 +44,7 @@ impl Tone {
             Tone::Purple => "#6a3d9a",
             Tone::Grey => "#4d5156",
             Tone::Red => "#b3261e",
+            Tone::Black => "#1a1a1a",
         }
     }
 }

@@ -38,7 +38,7 @@ const PHASES: [(Phase, &str, Tone); 7] = [
     (Phase::SoftReactivation, "Soft reactivation", Tone::Orange),
     (Phase::BreakUp, "Break-up", Tone::Red),
     (Phase::Archived, "Archived", Tone::Grey),
-    (Phase::Erased, "Erased", Tone::Grey),
+    (Phase::Erased, "Erased", Tone::Black),
 ];
 const STAGES: [(Stage, &str); 5] = [
     (Stage::Lead, "Lead"),
