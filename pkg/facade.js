@@ -85,6 +85,12 @@ export function init(options = {}) {
   return pending;
 }
 
+/** @internal for the package's sibling files (keys.js): the generated module and the instance generation. */
+export const internals = { gen: () => gen, generation: () => generation };
+
+/** @internal `contact[INNER](fn)` runs `fn` with the generated Contact, with the disposal checks. */
+export const INNER = Symbol("rekindle.inner");
+
 /** rekindle's version, as compiled into the wasm. Throws E_NOT_INITIALIZED before init(). */
 export function version() {
   return call(() => gen.version());
@@ -98,7 +104,7 @@ function describe(value) {
   return `a ${typeof value}`;
 }
 
-function inputError(path, reason) {
+export function inputError(path, reason) {
   return new RekindleError("E_INPUT_INVALID", `${path}: ${reason}`, { path });
 }
 
@@ -295,6 +301,10 @@ export class Contact {
       }
       return fn(this.#inner);
     });
+  }
+
+  [INNER](fn) {
+    return this.#use(fn);
   }
 
   /** Folds events into the contact. */

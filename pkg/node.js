@@ -7,3 +7,4 @@ const wasmUrl = new URL("./gen/edge/rekindle_wasm_bg.wasm", import.meta.url);
 install(gen, () => gen.initSync({ module: readFileSync(wasmUrl) }), { sync: true });
 
 export { Contact, ERROR_CODES, Engine, RekindleError, init, version } from "./facade.js";
+export { Keys } from "./keys.js";

@@ -7,3 +7,4 @@ import { install } from "./facade.js";
 install(gen, () => gen.initSync({ module: wasm }), { sync: true });
 
 export { Contact, ERROR_CODES, Engine, RekindleError, init, version } from "./facade.js";
+export { Keys } from "./keys.js";

@@ -10,6 +10,7 @@ import {
   saveState,
   version,
   CtaElement,
+  Keys,
   PURPOSES,
   Tracker,
   defineElements,
@@ -166,6 +167,13 @@ export async function main(): Promise<string> {
   void startTracker({ playbook: "/playbook.json", wasm: new URL("https://cdn.example/rekindle.wasm") }).then((t: Tracker | null) => t?.forget());
   defineElements({ tracker: null });
   const widget: HTMLElement = new CtaElement();
+  const keys = new Keys("2026-11:00");
+  const opened = keys.openState("c1.x", { now: 1 });
+  const openedBytes: number = opened.ok ? opened.state.length : opened.reason.length;
+  const verified = keys.verifyToken("v1.x", { purpose: "unsubscribe" });
+  const who: string = verified.ok ? verified.token.contact : verified.reason;
+  const sealed: string = keys.sealState(engine.contact(null), { expiresAt: 2 });
+  void [openedBytes, who, sealed, keys.signToken({ purpose: "preferences", contact: "c", issuedAt: 1, expiresAt: 2 })];
   return [consented.gpc, purposes.length, widget.tagName, v, total, hot, saved, loaded?.length, cleared, view.bytes, consent, dealStatus, entered, intent, fresh, plan].join(" ");
 }
 

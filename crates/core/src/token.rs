@@ -274,6 +274,22 @@ pub enum TokenError {
     },
 }
 
+impl TokenError {
+    /// A stable short name per kind, for counters and logs: `too_long`, `malformed`, `unknown_key`,
+    /// `bad_signature`, `expired`, `not_yet_valid`, `wrong_purpose`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TokenError::TooLong { .. } => "too_long",
+            TokenError::Malformed { .. } => "malformed",
+            TokenError::UnknownKey { .. } => "unknown_key",
+            TokenError::BadSignature => "bad_signature",
+            TokenError::Expired { .. } => "expired",
+            TokenError::NotYetValid { .. } => "not_yet_valid",
+            TokenError::WrongPurpose { .. } => "wrong_purpose",
+        }
+    }
+}
+
 /// A signed, expiring, single-purpose token: what the signature vouches for.
 ///
 /// ```

@@ -19,6 +19,12 @@ impl JsContact {
     pub(crate) fn new(playbook: Rc<Playbook>, state: ContactState) -> JsContact {
         JsContact { playbook, state }
     }
+
+    /// The held state (for sealing it into a cookie without a byte round trip through JS).
+    #[cfg(not(feature = "browser"))]
+    pub(crate) fn state(&self) -> &ContactState {
+        &self.state
+    }
 }
 
 #[wasm_bindgen(js_class = Contact)]

@@ -28,8 +28,13 @@ pub(crate) fn events(js: JsValue) -> Result<Vec<Event>, Error> {
 
 /// `now` as epoch milliseconds: rejects NaN, infinities and fractions.
 pub(crate) fn now(ms: f64) -> Result<Timestamp, Error> {
+    instant(ms, "now")
+}
+
+/// An instant argument named `at` as epoch milliseconds: rejects NaN, infinities and fractions.
+pub(crate) fn instant(ms: f64, at: &str) -> Result<Timestamp, Error> {
     Timestamp::from_f64(ms).ok_or_else(|| Error::Input {
-        at: "now".to_owned(),
+        at: at.to_owned(),
         reason: format!(
             "expected whole epoch milliseconds (like Date.now()), got {}",
             rekindle_core::time::short_number(ms)

@@ -12,6 +12,9 @@ mod tape;
 
 #[cfg(feature = "browser")]
 mod browser;
+// Keys never belong in a page: signing is in the edge build (Node, workerd) only.
+#[cfg(not(feature = "browser"))]
+mod signing;
 
 pub use contact::JsContact;
 pub use engine::JsEngine;
