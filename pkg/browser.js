@@ -18,3 +18,4 @@ export { CtaElement } from "./cta-element.js";
 export { PreferencesElement } from "./preferences-element.js";
 export { defineElements, startTracker } from "./start.js";
 export { Contact, ERROR_CODES, Engine, RekindleError, init, version } from "./facade.js";
+export { pageViewProps, SESSION_GAP_MS } from "./page-view.js";

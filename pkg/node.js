@@ -8,3 +8,4 @@ install(gen, () => gen.initSync({ module: readFileSync(wasmUrl) }), { sync: true
 
 export { Contact, ERROR_CODES, Engine, RekindleError, init, version } from "./facade.js";
 export { Keys } from "./keys.js";
+export { pageViewProps, SESSION_GAP_MS } from "./page-view.js";

@@ -5,6 +5,7 @@
 // Bindings translate, the engine decides: this file reads the page (URL, clicks, forms, scroll, visibility) and
 // calls `Contact.fold` / `decide`. Which events matter, and what they are worth, is the playbook's business.
 import { RekindleError } from "./facade.js";
+import { pageViewProps, SESSION_GAP_MS } from "./page-view.js";
 import { clearState, loadState, saveState } from "./storage.js";
 
 /** Consent purposes: `analytics` lets the state persist in localStorage; `personalisation` lets decisions
@@ -13,22 +14,11 @@ export const PURPOSES = Object.freeze(["analytics", "personalisation"]);
 
 /** Events kept for folding into the stored state if consent comes later on the same page. */
 const MAX_UNSAVED = 1000;
-const UTM = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
 const ID = /^[a-z0-9_.-]{1,64}$/;
 // Event kinds a site may send with track() as they are; any other name becomes `custom:<name>`.
 const SITE_KINDS = new Set(["form_submit", "cta_click", "purchase", "webinar_registered", "webinar_attended", "subscribe"]);
 
 const invalid = (path, reason) => new RekindleError("E_INPUT_INVALID", `${path}: ${reason}`, { path });
-
-/** `https://x.test/a?b#c` → `https://x.test/a`: queries and fragments can carry personal data (D43). */
-function stripQuery(url) {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return null;
-  }
-}
 
 function checkOptions(options) {
   const known = ["key", "consent", "onDecision", "onSignal", "now", "sessionGap", "window", "pathOf"];
@@ -88,7 +78,7 @@ export class Tracker {
     this.#key = options.key ?? "rekindle";
     this.#win = options.window ?? globalThis;
     this.#now = options.now ?? (() => Date.now());
-    this.#gap = options.sessionGap ?? 30 * 60_000;
+    this.#gap = options.sessionGap ?? SESSION_GAP_MS;
     // Hash-routed apps say where the visitor is: `pathOf: (location) => location.hash.slice(1) || "/"`.
     this.#pathOf = options.pathOf ?? ((location) => location.pathname);
     this.#hooks = { onDecision: options.onDecision, onSignal: options.onSignal };
@@ -238,19 +228,10 @@ export class Tracker {
   #pageView() {
     const loc = this.#win.location;
     const doc = this.#win.document;
-    const path = String(this.#pathOf(loc)).slice(0, 512);
-    const props = { url: stripQuery(loc.href), path };
-    if (doc.title) props.title = doc.title.slice(0, 200);
-    const referrer = doc.referrer ? stripQuery(doc.referrer) : null;
-    if (referrer) props.referrer = referrer;
-    const query = new URLSearchParams(loc.search);
-    for (const name of UTM) {
-      const value = query.get(name);
-      if (value) props[name] = value.slice(0, 200);
-    }
-    const last = this.#lastSeen();
     const now = this.#now();
-    if (last !== null && now - last >= this.#gap) props.since_last_visit = Math.round((now - last) / 1000);
+    const props = pageViewProps({ url: loc.href, path: this.#pathOf(loc), title: doc.title, referrer: doc.referrer,
+      lastSeen: this.#lastSeen(), now, gap: this.#gap });
+    const path = props.path;
     this.#page = { path, visibleSince: doc.visibilityState === "hidden" ? null : now, visibleMs: 0, scroll: 0 };
     this.#measureScroll();
     this.#record("page_view", props);

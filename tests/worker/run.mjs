@@ -11,12 +11,15 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { Miniflare } from "miniflare";
+import { Keys, init } from "rekindle";
+import { KEYS, createOrigin, edgeTests, exampleOptions } from "./edge.mjs";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const require = createRequire(import.meta.url);
 const WRANGLER = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
 const EXAMPLE_CONFIG = join(repoRoot, "examples", "cloudflare-worker", "wrangler.toml");
 const VECTOR_WORKER = join(repoRoot, "tests", "worker", "vector-worker.js");
+const STREAM_WORKER = join(repoRoot, "tests", "worker", "stream-worker.js");
 const COMPATIBILITY_DATE = "2025-01-01";
 const FREE_PLAN_GZIP_BYTES = 3 * 1024 * 1024; // Workers Free plan script size, measured after gzip
 const NOW = Date.parse("2025-12-01T00:00:00Z");
@@ -37,26 +40,27 @@ function runWrangler(args, cwd, logDir) {
   });
 }
 
-/** Bundles a worker into `outdir` and starts it in workerd. */
-async function bundleAndStart(name, wranglerArgs, cwd, work) {
+/** Bundles a worker into `outdir` and starts it in workerd with `options(...)` (bindings, outbound origin). */
+async function bundleAndStart(name, wranglerArgs, cwd, work, options = () => ({})) {
   const outdir = join(work, name);
   await runWrangler(["deploy", "--dry-run", "--outdir", outdir, ...wranglerArgs], cwd, join(work, "logs"));
   const files = await readdir(outdir);
   const entry = files.find((file) => file.endsWith(".js"));
   if (!entry) throw new Error(`wrangler wrote no script into ${outdir}: ${files.join(", ")}`);
-  const bundle = { outdir, files, entry, mf: null, fresh: () => startIsolate(bundle) };
+  const bundle = { outdir, files, entry, mf: null, options, fresh: (...args) => startIsolate(bundle, ...args) };
   bundle.mf = await startIsolate(bundle);
   return bundle;
 }
 
 /** A new workerd isolate running a bundle: module-scope state (the lazily built engine) starts empty. */
-async function startIsolate({ outdir, entry }) {
+async function startIsolate({ outdir, entry, options }, ...args) {
   const mf = new Miniflare({
     modules: true,
     scriptPath: join(outdir, entry),
     modulesRoot: outdir,
     modulesRules: [{ type: "ESModule", include: ["**/*.js"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }],
     compatibilityDate: COMPATIBILITY_DATE,
+    ...options(...args),
   });
   await mf.ready;
   return mf;
@@ -203,17 +207,39 @@ function tests() {
 async function main() {
   const work = await mkdtemp(join(tmpdir(), "rekindle-worker-"));
   const started = [];
+  const origin = createOrigin();
+  await init();
+  const keys = new Keys(KEYS.current);
   let passed = 0;
   let failed = 0;
   try {
     const bundles = await Promise.allSettled([
-      bundleAndStart("example", ["--config", EXAMPLE_CONFIG], dirname(EXAMPLE_CONFIG), work),
+      bundleAndStart("example", ["--config", EXAMPLE_CONFIG], dirname(EXAMPLE_CONFIG), work,
+        (keysText) => exampleOptions(origin, keysText)),
       bundleAndStart("vectors", [VECTOR_WORKER, "--name", "rekindle-vectors", "--compatibility-date", COMPATIBILITY_DATE],
         work, work),
+      bundleAndStart("stream", [STREAM_WORKER, "--name", "rekindle-stream", "--compatibility-date", COMPATIBILITY_DATE],
+        work, work, () => ({ bindings: { REKINDLE_KEYS: KEYS.current } })),
     ]);
     for (const bundle of bundles) if (bundle.status === "fulfilled") started.push(bundle.value.mf);
-    const byName = { example: bundles[0], vectors: bundles[1] };
-    for (const [name, needs, body] of tests()) {
+    const byName = { example: bundles[0], vectors: bundles[1], stream: bundles[2] };
+    const edge = edgeTests().map(([name, body]) => [name, "example", async (example) => {
+      const restart = async (keysText) => {
+        const mf = await example.fresh(keysText);
+        started.push(mf);
+        return mf;
+      };
+      await body({ mf: example.mf, restart, origin, keys });
+    }]);
+    const streaming = [["the page streams: the first rewritten bytes leave before the origin has finished (in workerd)", "stream",
+      async (stream) => {
+        const result = await (await stream.mf.dispatchFetch("http://worker.test/")).json();
+        assert.equal(result.doneAtFirstChunk, false, "the origin was still sending when the first bytes came out");
+        assert.ok(result.firstChunk.includes("<h1>Pricing</h1>"), result.firstChunk);
+        assert.equal(result.cta, "comparison");
+        assert.ok(result.body.includes('data-rekindle-cta-id="comparison"') && result.body.includes("the rest of a long article"));
+      }]];
+    for (const [name, needs, body] of [...tests(), ...edge, ...streaming]) {
       try {
         const bundle = byName[needs];
         if (bundle.status === "rejected") throw bundle.reason;

@@ -1,14 +1,22 @@
-// rekindle on Cloudflare Workers (D44): the engine runs in the isolate, next to the request.
+// rekindle on Cloudflare Workers (D44): the engine runs in the isolate, in front of the site.
 //
-//   POST /api/decide   { "events": [...], "now"?: epoch-ms }  → 200 decision JSON (docs/playbook.md)
+//   every other GET     the origin's page (env.ORIGIN), classified from the signed state cookie and this page view,
+//                       with the chosen CTA streamed into <rekindle-cta> (edge.js); non-HTML passes through
+//   GET/POST /preferences, GET/POST /unsubscribe   the preference center and RFC 8058 one-click unsubscribe for a
+//                       signed token (preferences.js), recorded in the KV namespace PREFERENCES
+//   POST /api/decide    { "events": [...], "now"?: epoch-ms }  → 200 decision JSON (docs/playbook.md)
 //                                                             → 400 { code, path, message } for bad input
-//   GET  /api/health                                          → 200 { status: "ok", version, engine }
+//   GET  /api/health    → 200 { status: "ok", version, engine, cookies, tokens }
 //
-// The playbook is bundled with the script and parsed once per isolate, on the first request that needs it (never at
-// startup, which Workers cap at 1 s of CPU, and never per request). `rekindle` resolves to its `workerd` entry,
-// which imports the .wasm as a pre-compiled module.
-import { Engine, RekindleError, init, version } from "rekindle";
+// Secrets and bindings (wrangler.toml): REKINDLE_KEYS (kid:hexkey lines; the last signs cookies), PREFERENCES (KV),
+// ORIGIN (the site behind the Worker; absent = the request's own URL, as on a route in front of an origin).
+// The playbook is bundled with the script; the engine and the keys are built once per isolate, on the first
+// request that needs them (never at startup, which Workers cap at 1 s of CPU, and never per request). `rekindle`
+// resolves to its `workerd` entry, which imports the .wasm as a pre-compiled module.
+import { Engine, Keys, RekindleError, init, version } from "rekindle";
 import playbook from "../../playbooks/saas.json";
+import { classifyAndInject, cookieStats, fetchOrigin } from "./edge.js";
+import { preferences, tokenStats, unsubscribe } from "./preferences.js";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const BODY_KEYS = new Set(["events", "now"]);
@@ -24,6 +32,21 @@ async function sharedEngine() {
   }
   return engine;
 }
+
+/** The keys of env.REKINDLE_KEYS, parsed once per isolate (again only if the secret changes). */
+let keys = null;
+let keysText = null;
+
+function sharedKeys(env) {
+  if (typeof env.REKINDLE_KEYS !== "string") return null;
+  if (keys === null || keysText !== env.REKINDLE_KEYS) {
+    keys = new Keys(env.REKINDLE_KEYS);
+    keysText = env.REKINDLE_KEYS;
+  }
+  return keys;
+}
+
+let warnedNoKeys = false;
 
 function json(status, body, headers = {}) {
   return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
@@ -84,26 +107,58 @@ async function decide(request) {
 
 function health() {
   const current = typeof version === "function" ? version() : version;
-  return json(200, { status: "ok", version: current, engine: engine === null ? "cold" : "warm" });
+  return json(200, { status: "ok", version: current, engine: engine === null ? "cold" : "warm", cookies: cookieStats,
+    tokens: tokenStats });
+}
+
+/** Runs `handler` with the engine, the keys and the request's instant; a missing secret is a 503, not a crash. */
+function signed(handler) {
+  return async (request, env) => {
+    const shared = sharedKeys(env);
+    if (shared === null) return json(503, { code: "E_NOT_CONFIGURED", path: null, message: "REKINDLE_KEYS is not set" });
+    return handler(request, env, { engine: await sharedEngine(), keys: shared, now: Date.now() });
+  };
 }
 
 const ROUTES = {
   "/api/decide": { POST: decide },
   "/api/health": { GET: health },
+  "/preferences": { GET: signed(preferences), POST: signed(preferences) },
+  "/unsubscribe": { GET: signed(unsubscribe), POST: signed(unsubscribe) },
 };
+
+/** Every other path: the site, classified. Without keys, or if anything fails, the page passes through untouched. */
+async function site(request, env) {
+  const shared = sharedKeys(env);
+  if (shared === null) {
+    if (!warnedNoKeys) console.warn("rekindle: REKINDLE_KEYS is not set; pages pass through unclassified");
+    warnedNoKeys = true;
+    return fetchOrigin(request, env);
+  }
+  try {
+    return await classifyAndInject(request, env, { engine: await sharedEngine(), keys: shared, now: Date.now() });
+  } catch (error) {
+    if (error instanceof RekindleError && (error.code === "E_INTERNAL" || error.code === "E_DISPOSED")) engine = null;
+    console.error("rekindle: classification failed; serving the page as it is", error);
+    return fetchOrigin(request, env);
+  }
+}
 
 // Workers' module format requires a default export with `fetch`; this is the one default export in the project.
 export default {
-  async fetch(request) {
+  async fetch(request, env) {
     const { pathname } = new URL(request.url);
     const route = ROUTES[pathname];
-    if (!route) return json(404, { code: "NOT_FOUND", path: null, message: `no route ${pathname}` });
+    if (!route) {
+      if (pathname.startsWith("/api/")) return json(404, { code: "NOT_FOUND", path: null, message: `no route ${pathname}` });
+      return site(request, env);
+    }
     const handler = route[request.method];
     if (!handler) {
       const allowed = Object.keys(route).join(", ");
       return json(405, { code: "METHOD_NOT_ALLOWED", path: null, message: `${pathname} accepts ${allowed}` },
         { allow: allowed });
     }
-    return handler(request);
+    return handler(request, env);
   },
 };

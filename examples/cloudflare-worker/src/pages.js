@@ -1,0 +1,34 @@
+// The Worker's own pages: the preference center shell (the <rekindle-preferences> element does the rest, through
+// this Worker's JSON endpoint), the one-click-unsubscribe confirmation, and the one answer to every bad link.
+// No page interpolates request data: the token stays in the URL, where the element and the form read it.
+
+const STYLE = `body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1d2330}
+button{font:inherit;min-height:40px;padding:.4rem 1rem;border-radius:6px;border:0;background:#3b4cca;color:#fff;cursor:pointer}
+:focus-visible{outline:3px solid #3b4cca;outline-offset:2px}`;
+
+const page = (title, body, head = "") => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title><style>${STYLE}</style>${head}</head>
+<body><main>${body}</main></body></html>`;
+
+/** The preference center: the element loads and saves through GET/POST /preferences with the page's ?t=. */
+export const preferencesPage = (browserModule = "/pkg/browser.js") => page("Email preferences",
+  `<h1>Email preferences</h1>
+<p>Choose what we send you and how often.</p>
+<rekindle-preferences endpoint="/preferences"><p>Loading your preferences…</p></rekindle-preferences>`,
+  `<script type="module">import { defineElements } from ${JSON.stringify(browserModule)}; defineElements();</script>`);
+
+/** GET /unsubscribe: asks, never acts (mail scanners and prefetchers follow links; RFC 8058 §3.2). */
+export const unsubscribePage = () => page("Unsubscribe",
+  `<h1>Unsubscribe</h1>
+<p>Stop receiving these emails? You can choose topics and frequency instead in your email preferences.</p>
+<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click">
+<button type="submit">Unsubscribe</button></form>`);
+
+export const unsubscribeDonePage = () => page("Unsubscribed",
+  `<h1>You are unsubscribed</h1><p role="status">You will not receive these emails any more.</p>`);
+
+/** Every refused token gets this same page: which check failed is for our logs, not for the visitor. */
+export const badLinkPage = () => page("Link not valid",
+  `<h1>This link has expired or is not valid</h1>
+<p>Use the link in the latest message you received from us.</p>`);

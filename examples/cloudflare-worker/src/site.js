@@ -1,0 +1,25 @@
+// What this site tells its Worker: the state cookie, the preference-center topics, and the site's own CTA
+// templates. The templates are the site's markup (trusted, like any page template); the only data the Worker
+// writes into them — the CTA id and variant from the playbook's decision — is escaped.
+
+/** The state cookie: `__Host-` pins it to this host, path / and Secure (RFC 6265bis). */
+export const COOKIE = { name: "__Host-rk", maxAgeDays: 180 };
+
+/** The topics the preference center offers (D27); ids go into `preferences` events' `topics`. */
+export const TOPICS = [
+  { id: "product", label: "Product news" },
+  { id: "webinars", label: "Webinars and events" },
+  { id: "tips", label: "Tips and guides" },
+];
+
+/** The site's CTA markup per CTA id of the playbook (examples/playbooks/saas.json). `{{variant}}` is escaped. */
+export const CTA_TEMPLATES = {
+  book_demo: '<p><strong>Ready when you are.</strong> <a href="/demo">Book a 20-minute demo</a></p>',
+  data_review: '<p>Liked the webinar? <a href="/demo">Get a 20-minute data review</a></p>',
+  case_study: '<p>How teams like yours did it: <a href="/blog/lead-scoring-101">read the case study</a></p>',
+  comparison: '<p>Weighing options? <a href="/pricing">Compare the plans side by side</a></p>',
+  checklist: '<p>New to scoring? <a href="/blog/decay-explained">Get the 10-point checklist</a></p>',
+};
+
+/** The element the Worker fills: the same one the browser widget upgrades (it adopts what the edge wrote). */
+export const CTA_SELECTOR = "rekindle-cta";

@@ -1,0 +1,35 @@
+// One page view, as the browser tracker and the edge Worker both record it (D18, D43): the URL and referrer
+// without query strings or fragments (they can carry personal data), the path, the title, UTM parameters, and
+// on the first view of a visit the seconds since the previous one.
+
+const UTM = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
+/** Inactivity that starts a new visit (Snowplow's and GA's 30 minutes). */
+export const SESSION_GAP_MS = 30 * 60_000;
+
+/** `https://x.test/a?b#c` → `https://x.test/a`; null when it is not a URL. */
+export function stripQuery(url) {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The props of a `page_view`: `url` (a URL string or URL), `path` (default: the URL's path), `title`, `referrer`,
+ * and `lastSeen` / `now` / `gap` for `since_last_visit`.
+ */
+export function pageViewProps({ url, path, title, referrer, lastSeen = null, now, gap = SESSION_GAP_MS }) {
+  const u = new URL(url);
+  const props = { url: stripQuery(u.href), path: String(path ?? u.pathname).slice(0, 512) };
+  if (title) props.title = String(title).slice(0, 200);
+  const from = referrer ? stripQuery(referrer) : null;
+  if (from) props.referrer = from;
+  for (const name of UTM) {
+    const value = u.searchParams.get(name);
+    if (value) props[name] = value.slice(0, 200);
+  }
+  if (typeof lastSeen === "number" && now - lastSeen >= gap) props.since_last_visit = Math.round((now - lastSeen) / 1000);
+  return props;
+}

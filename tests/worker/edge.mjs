@@ -1,0 +1,213 @@
+// The example Worker in front of a site, in real workerd (issue 7: D44, D27, D5, RFC 8058): scripted visitor
+// journeys and the CTA injected per stage, cookie round trips, key rotation, every hostile-cookie class, token
+// forgery and expiry, one-click POST vs GET, non-HTML passthrough (streaming: stream-worker.js). The origin is a function
+// of this file answering the Worker's outbound fetches (Miniflare's outboundService): the site under test.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+export const KEYS = {
+  current: readFileSync(`${repoRoot}/examples/data/keys/example-current.keys`, "utf8"),
+  previous: readFileSync(`${repoRoot}/examples/data/keys/example-previous.keys`, "utf8"),
+};
+const SITE = "http://site.test";
+const COOKIE = "__Host-rk";
+
+/** The origin's pages: every path is an HTML page with the widget, except the cases the tests need. */
+export function createOrigin() {
+  const origin = { requests: 0 };
+  origin.handle = async (request) => {
+    origin.requests += 1;
+    const { pathname } = new URL(request.url);
+    if (pathname === "/logo.png") return new Response(new Uint8Array([137, 80, 78, 71]), { headers: { "content-type": "image/png" } });
+    if (pathname === "/missing") return new Response("<h1>not found</h1>", { status: 404, headers: { "content-type": "text/html" } });
+    const page = (body) => `<!doctype html><html lang="en"><head><title>${pathname}</title></head><body><h1>${pathname}</h1>${body}`;
+    const widget = `<rekindle-cta><template data-cta="comparison"><p>client</p></template><p data-rekindle-fallback>Talk to us</p></rekindle-cta>`;
+    return new Response(`${page(widget)}</body></html>`, { headers: { "content-type": "text/html; charset=utf-8" } });
+  };
+  return origin;
+}
+
+/**
+ * Miniflare options for the example Worker: the keys, the KV namespace, and the site — answered by `origin` in
+ * this process, or, given `originUrl`, a real HTTP server the Worker reaches over loopback (npm start, the load run).
+ */
+export function exampleOptions(origin, keys = KEYS.current, originUrl = null) {
+  return {
+    bindings: { REKINDLE_KEYS: keys ?? KEYS.current, ORIGIN: originUrl ?? SITE, BROWSER_MODULE: "/pkg/browser.js" },
+    kvNamespaces: ["PREFERENCES"],
+    outboundService: originUrl === null ? (request) => origin.handle(request) : { network: { allow: ["local", "private", "public"] } },
+  };
+}
+
+/** A browser that keeps the state cookie between requests. */
+function visitor(mf) {
+  let cookie = null;
+  return {
+    get cookie() {
+      return cookie;
+    },
+    set cookie(value) {
+      cookie = value;
+    },
+    async get(path, headers = {}) {
+      const response = await mf.dispatchFetch(`${SITE}${path}`, {
+        headers: { accept: "text/html", ...(cookie === null ? {} : { cookie: `${COOKIE}=${cookie}` }), ...headers },
+      });
+      const set = response.headers.get("set-cookie");
+      if (set) cookie = set.match(new RegExp(`${COOKIE}=([^;]+)`))?.[1] ?? cookie;
+      return { response, set, body: await response.text() };
+    },
+  };
+}
+
+const injected = (body) => body.match(/data-rekindle-cta-id="([^"]+)"/)?.[1] ?? null;
+
+export function edgeTests() {
+  return [
+    ["a scripted journey (blog → pricing ×2 → demo form) changes the injected CTA per stage, with a secure cookie", async ({ mf }) => {
+      const v = visitor(mf);
+      const first = await v.get("/blog/decay-explained");
+      assert.equal(injected(first.body), "checklist");
+      assert.match(first.set, /^__Host-rk=c1\.2026-11\.[\w-]+\.[\w-]{22}; Path=\/; Max-Age=15552000; Secure; HttpOnly; SameSite=Lax$/);
+      assert.ok(first.body.includes('<div data-rekindle-rendered data-rekindle-cta="checklist"><p>New to scoring?'), first.body);
+      assert.ok(/<p data-rekindle-fallback hidden>/.test(first.body) || /<p hidden data-rekindle-fallback>/.test(first.body) ||
+        first.body.includes("data-rekindle-fallback hidden"), "the fallback is hidden once a CTA is injected");
+      assert.equal(first.response.headers.get("x-rekindle-cta"), "checklist");
+      await v.get("/pricing");
+      const warm = await v.get("/pricing/enterprise");
+      assert.equal(injected(warm.body), "comparison", "two pricing visits: warm");
+      assert.ok(v.cookie.length < 1200, `cookie ${v.cookie.length} characters`);
+      assert.equal(first.response.headers.get("cache-control"), "private, no-store");
+      assert.match(first.response.headers.get("vary") ?? "", /cookie/i);
+    }],
+
+    ["the cookie round-trips: the state grows across requests and survives key rotation", async ({ mf, restart }) => {
+      const v = visitor(mf);
+      await v.get("/pricing");
+      await v.get("/pricing");
+      const signedBefore = v.cookie;
+      const rotated = await restart(`${KEYS.previous}\n${KEYS.current}`);
+      const again = visitor(rotated);
+      again.cookie = signedBefore;
+      const page = await again.get("/integrations");
+      assert.equal(injected(page.body), "comparison", "history from the cookie: still warm");
+      const health = await (await rotated.dispatchFetch(`${SITE}/api/health`)).json();
+      assert.equal(health.cookies.opened, 1);
+      // A cookie signed only by a key that was retired opens nowhere: a new visitor, counted.
+      const retired = await restart(KEYS.previous);
+      const stranger = visitor(retired);
+      stranger.cookie = again.cookie;
+      assert.equal(injected((await stranger.get("/blog")).body), "checklist");
+      assert.equal((await (await retired.dispatchFetch(`${SITE}/api/health`)).json()).cookies.refused.unknown_key, 1);
+    }],
+
+    ["every hostile cookie class is a new visitor, counted, never an error page", async ({ restart }) => {
+      const mf = await restart();
+      const v = visitor(mf);
+      await v.get("/pricing");
+      await v.get("/pricing");
+      const good = v.cookie;
+      const flip = (text, i) => text.slice(0, i) + (text[i] === "A" ? "B" : "A") + text.slice(i + 1);
+      const hostile = [
+        ["bad_signature", flip(good, 20)],
+        ["malformed", good.slice(0, -7)],
+        ["too_long", `c1.2026-11.${"A".repeat(4000)}.${"A".repeat(22)}`],
+        ["unknown_key", good.replace("c1.2026-11.", "c1.1999-01.")],
+        ["malformed", "%00%ff<script>alert(1)</script>"],
+        ["malformed", "v1.2026-11.AQEAAAGhlGfoAAAAAaIu5rAADGN1c184YTdmM2U5ZApuZXdzbGV0dGVy.MgxXBwyiz31zAav7u3227Q"],
+      ];
+      for (const [, cookie] of hostile) {
+        const attacker = visitor(mf);
+        attacker.cookie = cookie;
+        const page = await attacker.get("/blog/mql-vs-sql");
+        assert.equal(page.response.status, 200, cookie.slice(0, 40));
+        assert.equal(injected(page.body), "checklist", "a new visitor: the history in the cookie is gone");
+        assert.match(page.set ?? "", /^__Host-rk=c1\./, "a fresh cookie replaces the hostile one");
+      }
+      const { cookies } = await (await mf.dispatchFetch(`${SITE}/api/health`)).json();
+      assert.deepEqual(cookies.refused, { bad_signature: 1, malformed: 3, too_long: 1, unknown_key: 1 });
+    }],
+
+    ["non-HTML responses, error pages and POSTs pass through untouched, without a cookie", async ({ mf }) => {
+      const v = visitor(mf);
+      const image = await mf.dispatchFetch(`${SITE}/logo.png`);
+      assert.equal(image.headers.get("content-type"), "image/png");
+      assert.equal(image.headers.get("set-cookie"), null);
+      assert.deepEqual([...new Uint8Array(await image.arrayBuffer())], [137, 80, 78, 71]);
+      const missing = await v.get("/missing");
+      assert.equal(missing.response.status, 404);
+      assert.equal(missing.set, null);
+      assert.equal(injected(missing.body), null);
+    }],
+
+    ["preference center: a signed link renders, loads and saves choices as rekindle events; bad links get one page", async ({ mf, keys }) => {
+      const now = Date.now();
+      const token = keys.signToken({ purpose: "preferences", contact: "cus_42", issuedAt: now, expiresAt: now + 86_400_000 });
+      const page = await mf.dispatchFetch(`${SITE}/preferences?t=${token}`, { headers: { accept: "text/html" } });
+      assert.equal(page.status, 200);
+      const html = await page.text();
+      assert.ok(html.includes('<rekindle-preferences endpoint="/preferences">'));
+      assert.ok(!html.includes("cus_42"), "the page does not echo the contact");
+      const load = async () => (await mf.dispatchFetch(`${SITE}/preferences?t=${token}`, { headers: { accept: "application/json" } })).json();
+      const initial = await load();
+      assert.deepEqual(initial.channels, { email: true, sms: true });
+      assert.equal(initial.topics.every((t) => t.subscribed), true);
+      const pause = now + 10 * 86_400_000;
+      const saved = await mf.dispatchFetch(`${SITE}/preferences?t=${token}`, {
+        method: "POST", headers: { "content-type": "application/json" },
+        body: JSON.stringify({ topics: ["tips"], frequency: "monthly", channels: { email: true, sms: false }, pauseUntil: pause, unsubscribeAll: false }),
+      });
+      assert.equal(saved.status, 200);
+      const after = await load();
+      assert.deepEqual(after.topics.map((t) => [t.id, t.subscribed]), [["product", false], ["webinars", false], ["tips", true]]);
+      assert.equal(after.frequency, "monthly");
+      assert.deepEqual(after.channels, { email: true, sms: false });
+      assert.equal(after.pauseUntil, pause);
+      const bad = await mf.dispatchFetch(`${SITE}/preferences`, {
+        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ topics: ["tips"], frequency: "daily",
+          channels: { email: true, sms: false }, pauseUntil: null, unsubscribeAll: false }),
+      });
+      assert.equal(bad.status, 401, "no token, no write");
+      const wrongField = await mf.dispatchFetch(`${SITE}/preferences?t=${token}`, {
+        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ topics: ["tips"], frequency: "daily",
+          channels: { email: true, sms: false }, pauseUntil: null, unsubscribeAll: false }),
+      });
+      assert.equal(wrongField.status, 400);
+      assert.equal((await wrongField.json()).path, "frequency");
+      const unsubscribeToken = keys.signToken({ purpose: "unsubscribe", contact: "cus_42", issuedAt: now, expiresAt: now + 86_400_000 });
+      const tampered = token.slice(0, 20) + (token[20] === "A" ? "B" : "A") + token.slice(21);
+      for (const t of [unsubscribeToken, tampered, "", "v1.nope"]) {
+        const refused = await mf.dispatchFetch(`${SITE}/preferences?t=${t}`, { headers: { accept: "text/html" } });
+        assert.equal(refused.status, 401);
+        assert.match(await refused.text(), /expired or is not valid/);
+      }
+    }],
+
+    ["RFC 8058: POST List-Unsubscribe=One-Click unsubscribes; GET only asks; forged and expired tokens change nothing", async ({ mf, keys }) => {
+      const now = Date.now();
+      const sign = (contact, expiresAt) => keys.signToken({ purpose: "unsubscribe", contact, topic: "newsletter", issuedAt: now, expiresAt });
+      const token = sign("cus_7", now + 86_400_000);
+      const ask = await mf.dispatchFetch(`${SITE}/unsubscribe?t=${token}`);
+      assert.equal(ask.status, 200);
+      assert.match(await ask.text(), /<form method="post">/);
+      const prefs = keys.signToken({ purpose: "preferences", contact: "cus_7", issuedAt: now, expiresAt: now + 86_400_000 });
+      const state = async () => (await (await mf.dispatchFetch(`${SITE}/preferences?t=${prefs}`, { headers: { accept: "application/json" } })).json()).channels.email;
+      assert.equal(await state(), true, "a GET (a link scanner) unsubscribed nobody");
+      const post = (t, body = "List-Unsubscribe=One-Click") => mf.dispatchFetch(`${SITE}/unsubscribe?t=${t}`, {
+        method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body,
+      });
+      const forged = token.slice(0, 20) + (token[20] === "A" ? "B" : "A") + token.slice(21);
+      assert.equal((await post(forged)).status, 401, "forged");
+      assert.equal((await post(sign("cus_7", now - 1))).status, 401, "expired");
+      assert.equal((await post(token, "List-Unsubscribe=Please")).status, 400, "not the RFC 8058 body");
+      assert.equal(await state(), true);
+      const done = await post(token);
+      assert.equal(done.status, 200);
+      assert.equal(await state(), false, "opted out of email");
+      const { tokens } = await (await mf.dispatchFetch(`${SITE}/api/health`)).json();
+      assert.ok(tokens.refused.bad_signature >= 1 && tokens.refused.expired >= 1, JSON.stringify(tokens));
+    }],
+  ];
+}
