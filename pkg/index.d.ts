@@ -510,3 +510,27 @@ export declare class Keys {
   free(): void;
   [Symbol.dispose](): void;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Every entry
+
+/** Inactivity that starts a new visit, in ms (30 minutes). */
+export declare const SESSION_GAP_MS: number;
+
+/**
+ * The props of a `page_view` as the browser tracker and the edge Worker record it: `url` and `referrer` without
+ * query strings or fragments, `path` (default the URL's), `title`, `utm_*`, and `since_last_visit` (seconds) when
+ * `lastSeen` is at least `gap` before `now`.
+ *
+ * @example
+ * const props = pageViewProps({ url: request.url, referrer: request.headers.get("referer"), lastSeen, now });
+ */
+export declare function pageViewProps(input: {
+  url: string | URL;
+  path?: string;
+  title?: string | null;
+  referrer?: string | null;
+  lastSeen?: number | null;
+  now?: number;
+  gap?: number;
+}): Record<string, PropValue>;

@@ -12,6 +12,8 @@ import {
   CtaElement,
   Keys,
   PURPOSES,
+  SESSION_GAP_MS,
+  pageViewProps,
   Tracker,
   defineElements,
   startTracker,
@@ -173,7 +175,8 @@ export async function main(): Promise<string> {
   const verified = keys.verifyToken("v1.x", { purpose: "unsubscribe" });
   const who: string = verified.ok ? verified.token.contact : verified.reason;
   const sealed: string = keys.sealState(engine.contact(null), { expiresAt: 2 });
-  void [openedBytes, who, sealed, keys.signToken({ purpose: "preferences", contact: "c", issuedAt: 1, expiresAt: 2 })];
+  const pageView = pageViewProps({ url: "https://x.test/pricing?utm_source=a", referrer: null, lastSeen: 1, now: SESSION_GAP_MS + 2 });
+  void [pageView["path"], openedBytes, who, sealed, keys.signToken({ purpose: "preferences", contact: "c", issuedAt: 1, expiresAt: 2 })];
   return [consented.gpc, purposes.length, widget.tagName, v, total, hot, saved, loaded?.length, cleared, view.bytes, consent, dealStatus, entered, intent, fresh, plan].join(" ");
 }
 
