@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { Engine } from "rekindle";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 export const KEYS = {
@@ -33,8 +35,9 @@ export function createOrigin() {
  * Miniflare options for the example Worker: the keys, the KV namespace, and the site — answered by `origin` in
  * this process, or, given `originUrl`, a real HTTP server the Worker reaches over loopback (npm start, the load run).
  */
-export function exampleOptions(origin, keys = KEYS.current, originUrl = null) {
+export function exampleOptions(origin, keys = KEYS.current, originUrl = null, listen = false) {
   return {
+    ...(listen ? { host: "127.0.0.1", port: 0 } : {}),
     bindings: { REKINDLE_KEYS: keys ?? KEYS.current, ORIGIN: originUrl ?? SITE, BROWSER_MODULE: "/pkg/browser.js" },
     kvNamespaces: ["PREFERENCES"],
     outboundService: originUrl === null ? (request) => origin.handle(request) : { network: { allow: ["local", "private", "public"] } },
@@ -183,6 +186,32 @@ export function edgeTests() {
         assert.equal(refused.status, 401);
         assert.match(await refused.text(), /expired or is not valid/);
       }
+    }],
+
+    ["a bounded load run (2 s, 8 connections) with valid, random and hostile cookies serves every page, 0 errors", async ({ restart, keys }) => {
+      const mf = await restart(null, null, true);
+      const base = await mf.ready;
+      const engine = new Engine(JSON.parse(readFileSync(`${repoRoot}/examples/playbooks/saas.json`, "utf8")));
+      const now = Date.now();
+      const valid = Array.from({ length: 20 }, (_, i) => keys.sealState(engine.fold(null, Array.from({ length: i + 1 },
+        (_, k) => ({ id: `e${k}`, at: now - k * 3_600_000, kind: "page_view", props: { path: k % 2 ? "/pricing" : "/blog/x" } }))),
+      { expiresAt: now + 86_400_000 }));
+      const random = () => Array.from({ length: 40 }, () => "ABCDEFabcdef0123456789-_.%;=".charAt(Math.floor(Math.random() * 28))).join("");
+      const hostile = [...valid.map((c) => c.slice(0, -4)), ...valid.map((c) => c.replace("c1.2026-11.", "c1.2000-01.")), "c1.", "A".repeat(4000)];
+      let i = 0;
+      const result = await autocannon({
+        url: new URL("/pricing", base).href, connections: 8, duration: 2,
+        requests: [{ setupRequest: (request) => {
+          const pick = [valid, hostile, [random()]][i++ % 3];
+          return { ...request, headers: { ...request.headers, accept: "text/html", cookie: `${COOKIE}=${pick[i % pick.length]}` } };
+        } }],
+      });
+      console.log(`     load: ${result.requests.total} requests in 2 s, ${result.errors} errors, ${result.non2xx} non-2xx, ` +
+        `latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`);
+      assert.ok(result.requests.total > 0, "requests were served");
+      assert.equal(result.errors, 0);
+      assert.equal(result.non2xx, 0);
+      assert.equal(result.timeouts, 0);
     }],
 
     ["RFC 8058: POST List-Unsubscribe=One-Click unsubscribes; GET only asks; forged and expired tokens change nothing", async ({ mf, keys }) => {

@@ -3,67 +3,28 @@
 // (offline; rekindle resolves to its `workerd` entry and the .wasm becomes a CompiledWasm module), then runs each
 // bundle in real workerd through Miniflare. Prints each test and `workerd: N passed, M failed`; exits 1 on failure.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { Miniflare } from "miniflare";
 import { Keys, init } from "rekindle";
+import { COMPATIBILITY_DATE, EXAMPLE_CONFIG, bundleWorker, startWorker } from "../../scripts/worker.mjs";
 import { KEYS, createOrigin, edgeTests, exampleOptions } from "./edge.mjs";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const require = createRequire(import.meta.url);
-const WRANGLER = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
-const EXAMPLE_CONFIG = join(repoRoot, "examples", "cloudflare-worker", "wrangler.toml");
 const VECTOR_WORKER = join(repoRoot, "tests", "worker", "vector-worker.js");
 const STREAM_WORKER = join(repoRoot, "tests", "worker", "stream-worker.js");
-const COMPATIBILITY_DATE = "2025-01-01";
 const FREE_PLAN_GZIP_BYTES = 3 * 1024 * 1024; // Workers Free plan script size, measured after gzip
 const NOW = Date.parse("2025-12-01T00:00:00Z");
 const HOUR = 3_600_000;
 
-function runWrangler(args, cwd, logDir) {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_LOG_PATH: logDir, NO_COLOR: "1", FORCE_COLOR: "0" };
-    const child = spawn(process.execPath, [WRANGLER, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (chunk) => { output += chunk; });
-    child.stderr.on("data", (chunk) => { output += chunk; });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolve(output);
-      else reject(new Error(`wrangler ${args.join(" ")} exited with ${code}:\n${output.trim().split("\n").slice(-30).join("\n")}`));
-    });
-  });
-}
-
 /** Bundles a worker into `outdir` and starts it in workerd with `options(...)` (bindings, outbound origin). */
 async function bundleAndStart(name, wranglerArgs, cwd, work, options = () => ({})) {
-  const outdir = join(work, name);
-  await runWrangler(["deploy", "--dry-run", "--outdir", outdir, ...wranglerArgs], cwd, join(work, "logs"));
-  const files = await readdir(outdir);
-  const entry = files.find((file) => file.endsWith(".js"));
-  if (!entry) throw new Error(`wrangler wrote no script into ${outdir}: ${files.join(", ")}`);
-  const bundle = { outdir, files, entry, mf: null, options, fresh: (...args) => startIsolate(bundle, ...args) };
-  bundle.mf = await startIsolate(bundle);
+  const built = await bundleWorker({ outdir: join(work, name), args: wranglerArgs, cwd, logDir: join(work, "logs") });
+  const bundle = { ...built, mf: null, fresh: (...args) => startWorker(built, options(...args)) };
+  bundle.mf = await bundle.fresh();
   return bundle;
-}
-
-/** A new workerd isolate running a bundle: module-scope state (the lazily built engine) starts empty. */
-async function startIsolate({ outdir, entry, options }, ...args) {
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath: join(outdir, entry),
-    modulesRoot: outdir,
-    modulesRules: [{ type: "ESModule", include: ["**/*.js"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }],
-    compatibilityDate: COMPATIBILITY_DATE,
-    ...options(...args),
-  });
-  await mf.ready;
-  return mf;
 }
 
 async function post(mf, path, body) {
