@@ -1,12 +1,46 @@
 // `npm start`: installs the tools, builds the wasm, writes the sample campaign plan (target/demo-plan/, with the
-// release CLI) and serves the demo and the plan's report until Ctrl-C.
+// release CLI), serves the demo and the plan's report, and runs the example edge Worker in workerd in front of the
+// demo site (so pages come with the CTA injected at the edge), until Ctrl-C.
 // Node built-ins only until bootstrap has run. PORT picks the port (default 8080; a busy port falls back to a
-// free one); HOST=0.0.0.0 serves beyond this machine (default 127.0.0.1).
+// free one), EDGE_PORT the Worker's (default 8787, same fallback); HOST=0.0.0.0 serves beyond this machine.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { bootstrap } from "./bootstrap.mjs";
 import { build } from "./build.mjs";
 import { DEMO_REPORT_PATH, buildCli, writeDemoPlan } from "./demo-plan.mjs";
 import { startServer } from "./serve.mjs";
-import { isMain } from "./util.mjs";
+import { isMain, repoRoot } from "./util.mjs";
+import { bundleExample, startWorker } from "./worker.mjs";
+
+const EXAMPLE_KEYS = join(repoRoot, "examples", "data", "keys", "example-current.keys");
+
+/** The example Worker in workerd on `port`, in front of the static server at `origin`; example keys only. */
+async function startEdge(origin, port, host) {
+  const bundle = await bundleExample(join(repoRoot, "target", "worker-demo", "dist"));
+  const options = (p) => ({
+    host, port: p,
+    bindings: { REKINDLE_KEYS: readFileSync(EXAMPLE_KEYS, "utf8"), ORIGIN: origin, BROWSER_MODULE: "/pkg/browser.js" },
+    kvNamespaces: ["PREFERENCES"],
+    outboundService: { network: { allow: ["local", "private", "public"] } },
+  });
+  try {
+    return await startWorker(bundle, options(port));
+  } catch (err) {
+    console.log(`edge port ${port}: ${err.message.split("\n")[0]}; using a free port instead`);
+    return startWorker(bundle, options(0));
+  }
+}
+
+/** A preference-center link for the demo contact, signed with the example key (valid 30 days). */
+async function demoPreferenceLink(edgeBase) {
+  const { Keys, init } = await import("rekindle");
+  await init();
+  const keys = new Keys(readFileSync(EXAMPLE_KEYS, "utf8"));
+  const now = Date.now();
+  const token = keys.signToken({ purpose: "preferences", contact: "cus_demo", issuedAt: now, expiresAt: now + 30 * 86_400_000 });
+  keys.free();
+  return `${edgeBase}/preferences?t=${token}`;
+}
 
 export async function start({ port = Number(process.env.PORT ?? 8080), host = process.env.HOST ?? "127.0.0.1" } = {}) {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -26,9 +60,15 @@ export async function start({ port = Number(process.env.PORT ?? 8080), host = pr
   }
   const shown = host === "0.0.0.0" || host === "127.0.0.1" ? "localhost" : host;
   const base = `http://${shown}:${server.port}`;
+  console.log("start: bundling the example Worker (wrangler deploy --dry-run) and starting it in workerd");
+  const edge = await startEdge(`http://127.0.0.1:${server.port}`, Number(process.env.EDGE_PORT ?? 8787), host);
+  const edgeUrl = await edge.ready;
+  const edgeBase = `http://${shown}:${edgeUrl.port}`;
   console.log(`\n  rekindle demo: ${base}/www/\n  the site with the npm package (tracker, CTA widget, consent): ${base}/www/site.html\n` +
-    `  preference center: ${base}/www/preferences.html?t=demo\n  campaign plan report: ${base}${DEMO_REPORT_PATH}\n\n  (Ctrl-C to stop)\n`);
-  return server;
+    `  the same site behind the edge Worker (CTA injected in workerd): ${edgeBase}/www/site.html\n` +
+    `  preference center via the Worker: ${await demoPreferenceLink(edgeBase)}\n` +
+    `  preference center page (demo endpoint): ${base}/www/preferences.html?t=demo\n  campaign plan report: ${base}${DEMO_REPORT_PATH}\n\n  (Ctrl-C to stop)\n`);
+  return { close: async () => { await edge.dispose(); await server.close(); } };
 }
 
 if (isMain(import.meta.url)) {
