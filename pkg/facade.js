@@ -220,6 +220,13 @@ export class Engine {
     return this.#use((inner) => inner.decide(bytes, now));
   }
 
+  /** Only the call to action at `options.now` (decide's `cta`, same choice), or null: the cheap call per page. */
+  cta(state, options) {
+    const bytes = stateArg(state, { optional: true });
+    const now = nowArg(options);
+    return this.#use((inner) => inner.cta(bytes, now));
+  }
+
   /**
    * Folds events like fold() and also reports the segments the contact entered or exited while they were
    * applied: `{ state, deltas: [{ segment, change: "entered" | "exited", at }] }`.
@@ -321,6 +328,12 @@ export class Contact {
   decide(options) {
     const now = nowArg(options);
     return this.#use((inner) => inner.decide(now));
+  }
+
+  /** Only the call to action at `options.now` (decide's `cta`, same choice), or null. */
+  cta(options) {
+    const now = nowArg(options);
+    return this.#use((inner) => inner.cta(now));
   }
 
   /** Segment memberships only: `{ [segmentId]: true | false | null }`. */

@@ -78,7 +78,7 @@ export declare class RekindleError extends Error {
 export * from "./playbook.js";
 export * from "./decision.js";
 import type { Playbook, ContactEvent, EventKind, PropValue } from "./playbook.js";
-import type { SegmentMemberships, Decision, Update, StateView } from "./decision.js";
+import type { SegmentMemberships, Decision, Update, StateView, CtaChoice } from "./decision.js";
 
 // ---------------------------------------------------------------------------------------------------------
 // API
@@ -223,6 +223,15 @@ export declare class Engine {
   evaluate(events: readonly ContactEvent[], options?: DecideOptions): Decision;
 
   /**
+   * Only the call to action for a state at `options.now` — the same choice as `decide().cta` without computing the
+   * rest: the cheap call per page (the edge Worker uses it).
+   * @example
+   * const cta = engine.cta(state, { now: Date.now() });
+   * @throws {RekindleError} E_STATE_INVALID for corrupt state bytes.
+   */
+  cta(state: Uint8Array | null | undefined, options?: DecideOptions): CtaChoice | null;
+
+  /**
    * A readable view of a state, for debugging and the demo.
    *
    * @example
@@ -275,6 +284,9 @@ export declare class Contact {
    * @throws {RekindleError} E_DISPOSED after free().
    */
   decide(options?: DecideOptions): Decision;
+
+  /** Only the call to action at `options.now` (the same choice as `decide().cta`), or null. */
+  cta(options?: DecideOptions): CtaChoice | null;
 
   /**
    * Segment memberships only: `{ [segmentId]: true | false | null }`.

@@ -2,7 +2,7 @@
 // .wasm becomes a CompiledWasm module) and running the bundle in real workerd through Miniflare — shared by the
 // worker tests, `npm start` (the example Worker in front of the demo site) and `npm run bench:edge`.
 import { spawn } from "node:child_process";
-import { readdir } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { repoRoot } from "./util.mjs";
@@ -29,6 +29,7 @@ function runWrangler(args, cwd, logDir) {
 
 /** Bundles into `outdir` (wrangler arguments `args`, run in `cwd`); resolves to { outdir, files, entry }. */
 export async function bundleWorker({ outdir, args, cwd, logDir = join(outdir, "..", "logs") }) {
+  await rm(outdir, { recursive: true, force: true }); // no stale module from an earlier bundle
   await runWrangler(["deploy", "--dry-run", "--outdir", outdir, ...args], cwd, logDir);
   const files = await readdir(outdir);
   const entry = files.find((file) => file.endsWith(".js"));

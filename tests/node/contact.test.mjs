@@ -75,3 +75,26 @@ test("bad input to a contact is located and leaves its state untouched", () => {
   contact.free();
   engine.free();
 });
+
+for (const name of EXAMPLE_PLAYBOOKS) {
+  test(`cta() is decide().cta without the rest, for a state and for a held contact (${name})`, () => {
+    const engine = new Engine(examplePlaybook(name));
+    try {
+      let compared = 0;
+      for (const { events } of seededContacts(examplePlaybook(name), { seed: 11, count: 40, now: NOW })) {
+        const state = engine.fold(null, events);
+        const contact = engine.contact(state);
+        for (const now of [NOW, NOW + 86_400_000, NOW + 40 * 86_400_000]) {
+          const expected = engine.decide(state, { now }).cta;
+          assert.deepEqual(engine.cta(state, { now }), expected);
+          assert.deepEqual(contact.cta({ now }), expected);
+          compared += 1;
+        }
+        contact.free();
+      }
+      assert.equal(compared, 120);
+    } finally {
+      engine.free();
+    }
+  });
+}

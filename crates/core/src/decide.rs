@@ -21,6 +21,13 @@ use crate::time::Timestamp;
 
 pub(crate) use crate::moment::scores_at;
 
+/// Only the call to action at `now` — what an edge Worker needs per page — without the rest of [`decide`]
+/// (segments' next flips, send policy, nurture, handoff, reasons). Always the same choice as `decide(…).cta`.
+pub fn choose_cta(playbook: &Playbook, state: &ContactState, now: Timestamp) -> Option<CtaChoice> {
+    let m = Moment::at(playbook, state, now, &mut Sink::discard());
+    crate::cta::choose(playbook, state, &m)
+}
+
 /// May a marketing message go out now, per channel.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Send {

@@ -216,6 +216,10 @@ fn evaluate(
         )),
         Err(e) => failures.push(format!("from_bytes(to_bytes(state)) failed: {e}")),
     }
+    let cta = rekindle_core::choose_cta(&playbook, &state, now);
+    if cta != decision.cta {
+        failures.push(format!("choose_cta gave {cta:?}, decide's cta is {:?}", decision.cta));
+    }
     serde_json::to_value(&decision).map(Ok).map_err(|e| format!("serialising the decision: {e}"))
 }
 

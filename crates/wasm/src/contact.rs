@@ -48,6 +48,12 @@ impl JsContact {
         Ok(convert::to_js(&decide(&self.playbook, &self.state, convert::now(now)?))?)
     }
 
+    /// Only the call to action at `now` (what `decide` would return as `cta`), or `null`: the cheap call for a
+    /// page view at the edge.
+    pub fn cta(&self, now: f64) -> Result<JsValue, JsValue> {
+        Ok(convert::to_js(&rekindle_core::choose_cta(&self.playbook, &self.state, convert::now(now)?))?)
+    }
+
     /// Segment truths at `now` as codes in `segmentIds()` order: 0 out, 1 in, 2 unknown.
     #[wasm_bindgen(js_name = segmentCodes)]
     pub fn segment_codes(&self, now: f64) -> Result<Vec<u8>, JsValue> {

@@ -61,6 +61,12 @@ impl JsEngine {
         Ok(convert::to_js(&decide(&self.playbook, &state, convert::now(now)?))?)
     }
 
+    /// Only the call to action for a state at `now` (decide's `cta`), or `null`.
+    pub fn cta(&self, state: Option<Vec<u8>>, now: f64) -> Result<JsValue, JsValue> {
+        let state = convert::state(state)?;
+        Ok(convert::to_js(&rekindle_core::choose_cta(&self.playbook, &state, convert::now(now)?))?)
+    }
+
     /// Folds `events` into a fresh state and decides at `now`, without returning the state.
     pub fn evaluate(&self, events: JsValue, now: f64) -> Result<JsValue, JsValue> {
         let now = convert::now(now)?;

@@ -61,13 +61,13 @@ export async function classifyAndInject(request, env, { engine, keys, now }) {
 
   const cookie = openCookie(request, keys, engine, now);
   const contact = engine.contact(cookie.bytes);
-  let decision;
+  let cta = null;
   let sealed = null;
   try {
     const url = new URL(request.url);
     const props = pageViewProps({ url, referrer: request.headers.get("referer"), lastSeen: cookie.lastSeen ?? null, now });
     contact.fold([{ id: `edge-${now}`, at: now, kind: "page_view", props }]);
-    decision = contact.decide({ now });
+    cta = contact.cta({ now }); // the CTA alone: the rest of the decision is not needed to render a page
     try {
       sealed = keys.sealState(contact, { expiresAt: now + COOKIE.maxAgeDays * DAY });
     } catch {
@@ -79,7 +79,6 @@ export async function classifyAndInject(request, env, { engine, keys, now }) {
 
   const headers = new Headers(response.headers);
   headers.delete("content-length"); // the rewritten body streams with another length
-  const cta = decision.cta;
   headers.set("x-rekindle-cta", cta?.id ?? "none");
   headers.append("vary", "cookie");
   headers.set("cache-control", "private, no-store"); // a page classified for one visitor is not a shared page

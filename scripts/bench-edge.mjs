@@ -1,0 +1,123 @@
+// `npm run bench:edge`: the example Worker's costs, printed as figures (no assertions; STYLE §8).
+//
+//   node scripts/bench-edge.mjs     env BENCH_RUNS (7), BENCH_ITERATIONS (400), BENCH_LOAD_SECONDS (10)
+//
+// 1. Bundle: examples/cloudflare-worker bundled by `wrangler deploy --dry-run`, script + wasm gzip, against the
+//    Workers Free plan's 3 MB; isolate start (workerd process, module load) and the first request's cost of building
+//    the engine and keys (once per isolate).
+// 2. CPU per request: scripts/bench-edge-worker.js runs N iterations per request of open cookie + fold page view +
+//    choose the CTA (`contact.cta`, the same choice as decide's) + seal cookie, and of GrowthBook's SDK (npm) choosing the same CTA from attributes, in the same workerd;
+//    per iteration = (median time of an N-iteration request − median time of an empty one) / N, timed from outside
+//    (inside workerd the clock only moves on I/O). Ratio printed.
+// 3. Load: autocannon against the example Worker on loopback (8 connections, valid / hostile / random cookies,
+//    the origin answered in-process): requests/s, errors, p50/p99.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { bootstrap } from "./bootstrap.mjs";
+import { build } from "./build.mjs";
+import { isMain, repoRoot } from "./util.mjs";
+import { COMPATIBILITY_DATE, bundleExample, bundleWorker, startWorker } from "./worker.mjs";
+
+const envInt = (name, fallback) => {
+  const n = Number(process.env[name]);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+};
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const KEYS_FILE = join(repoRoot, "examples", "data", "keys", "example-current.keys");
+
+async function timed(fn) {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+export async function benchEdge() {
+  await bootstrap();
+  await build();
+  const runs = envInt("BENCH_RUNS", 7);
+  const iterations = envInt("BENCH_ITERATIONS", 400);
+  const loadSeconds = envInt("BENCH_LOAD_SECONDS", 10);
+  const keysText = await readFile(KEYS_FILE, "utf8");
+  const work = join(repoRoot, "target", "bench-edge");
+  const example = await bundleExample(join(work, "example"));
+  let gz = 0;
+  const parts = [];
+  for (const file of example.files.filter((f) => f.endsWith(".js") || f.endsWith(".wasm"))) {
+    const size = gzipSync(await readFile(join(example.outdir, file)), { level: 9 }).length;
+    gz += size;
+    parts.push(`${file} ${(size / 1024).toFixed(1)} KB`);
+  }
+
+  // Isolate start and the first request's engine build.
+  const { createOrigin, exampleOptions } = await import("../tests/worker/edge.mjs");
+  const origin = createOrigin();
+  const starts = [];
+  const firsts = [];
+  const warms = [];
+  for (let i = 0; i < Math.min(runs, 5); i++) {
+    let mf;
+    starts.push(await timed(async () => { mf = await startWorker(example, exampleOptions(origin, keysText)); }));
+    firsts.push(await timed(async () => (await mf.dispatchFetch("http://site.test/blog", { headers: { accept: "text/html" } })).text()));
+    warms.push(await timed(async () => (await mf.dispatchFetch("http://site.test/blog", { headers: { accept: "text/html" } })).text()));
+    await mf.dispose();
+  }
+
+  // CPU per request: rekindle's per-page work vs GrowthBook, N iterations per request.
+  const bench = await bundleWorker({ outdir: join(work, "bench"), args: [join(repoRoot, "scripts", "bench-edge-worker.js"),
+    "--name", "rekindle-bench-edge", "--compatibility-date", COMPATIBILITY_DATE], cwd: work });
+  const mf = await startWorker(bench, { bindings: { REKINDLE_KEYS: keysText } });
+  const { Engine, Keys, init } = await import("rekindle");
+  await init();
+  const engine = new Engine(JSON.parse(await readFile(join(repoRoot, "examples", "playbooks", "saas.json"), "utf8")));
+  const keys = new Keys(keysText);
+  const now = Date.now();
+  const history = Array.from({ length: 20 }, (_, k) => ({ id: `h${k}`, at: now - (k + 1) * 3_600_000, kind: "page_view",
+    props: { path: ["/blog/a", "/pricing", "/integrations"][k % 3] } }));
+  const cookie = keys.sealState(engine.fold(null, history), { expiresAt: now + 86_400_000 });
+  const call = (mode, n) => mf.dispatchFetch(`http://bench.test/?mode=${mode}&n=${n}&now=${now}&cookie=${cookie}`).then((r) => r.text());
+  const perIteration = async (mode) => {
+    await call(mode, iterations); // warm-up: engine built, JIT warm
+    const empty = [];
+    const full = [];
+    for (let i = 0; i < runs; i++) {
+      empty.push(await timed(() => call(mode, 0)));
+      full.push(await timed(() => call(mode, iterations)));
+    }
+    return (1000 * (median(full) - median(empty))) / iterations;
+  };
+  const ours = await perIteration("rekindle");
+  const theirs = await perIteration("growthbook");
+  await mf.dispose();
+
+  // Load.
+  const autocannon = (await import("autocannon")).default;
+  const served = await startWorker(example, { ...exampleOptions(origin, keysText), host: "127.0.0.1", port: 0 });
+  const base = await served.ready;
+  const hostile = [cookie.slice(0, -3), cookie.replace("c1.2026-11.", "c1.2001-01."), "A".repeat(4000), "%%%"];
+  let i = 0;
+  const load = await autocannon({
+    url: new URL("/pricing", base).href, connections: 8, duration: loadSeconds,
+    requests: [{ setupRequest: (request) => {
+      const value = [cookie, hostile[i % hostile.length], Math.random().toString(36)][i++ % 3];
+      return { ...request, headers: { ...request.headers, accept: "text/html", cookie: `__Host-rk=${value}` } };
+    } }],
+  });
+  await served.dispose();
+
+  const gbVersion = JSON.parse(await readFile(join(repoRoot, "node_modules", "@growthbook", "growthbook", "package.json"), "utf8")).version;
+  console.log(`rekindle bench:edge · workerd (miniflare) · examples/cloudflare-worker · median of ${runs}`);
+  console.log(`\nbundle: ${(gz / 1024).toFixed(1)} KB gzip (${parts.join(", ")}), ${((100 * gz) / (3 * 1024 * 1024)).toFixed(1)} % of the Free plan's 3 MB`);
+  console.log(`isolate start (workerd process + modules): ${median(starts).toFixed(0)} ms; first page ${median(firsts).toFixed(1)} ms ` +
+    `(builds engine + keys once), warm page ${median(warms).toFixed(1)} ms → engine + keys ≈ ${(median(firsts) - median(warms)).toFixed(1)} ms per isolate`);
+  console.log(`\nper request (open cookie + fold page view + choose the CTA + seal cookie): ${ours.toFixed(1)} µs`);
+  console.log(`GrowthBook ${gbVersion} choosing the CTA from attributes (setAttributes + getFeatureValue): ${theirs.toFixed(2)} µs`);
+  console.log(`ratio: ${ours <= theirs ? `rekindle ${(theirs / ours).toFixed(1)}× faster` : `rekindle ${(ours / theirs).toFixed(1)}× the peer's time`} ` +
+    `(goal: 10× faster). GrowthBook is handed the readiness, fit, stage and webinar flag; rekindle computes them ` +
+    `from the cookie's history (decayed scores, windows), verifies and re-signs the cookie.`);
+  console.log(`\nload (${loadSeconds} s, 8 connections, valid / hostile / random cookies, origin in-process): ` +
+    `${load.requests.total} requests (${load.requests.average} /s), ${load.errors} errors, ${load.non2xx} non-2xx, ` +
+    `${load.timeouts} timeouts, latency p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms`);
+}
+
+if (isMain(import.meta.url)) await benchEdge();
