@@ -546,3 +546,66 @@ export declare function pageViewProps(input: {
   now?: number;
   gap?: number;
 }): Record<string, PropValue>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Node entry only: the vendor adapters (the CLI's decoders) for plugin authors
+
+/** A located problem: `at` is `<file>:<line>[:<column>]` or a place in a body. */
+export interface ImportDiagnostic {
+  at: string;
+  code: string;
+  message: string;
+}
+
+/** What one webhook body decoded to: events for `fold`, problems, and vendor events rekindle does not use. */
+export interface ImportedWebhook {
+  events: ContactEvent[];
+  diagnostics: ImportDiagnostic[];
+  skipped: { at: string; providerKind: string; reason: string }[];
+}
+
+export type WebhookVendor = "sendgrid" | "mailgun" | "postmark" | "mailchimp" | "ses";
+export type ContactExport = "mailchimp" | "mailchimp-unsubscribed" | "mailchimp-cleaned" | "hubspot" | "klaviyo";
+
+/** A row of a contact export that was kept. */
+export interface ImportedContact {
+  line: number;
+  /** Trimmed and lower-cased: the dedup key (D22). */
+  email: string;
+  /** The vendor's record id (Mailchimp EUID, HubSpot Record ID, Klaviyo ID). */
+  id: string | null;
+  createdAt: number | null;
+  /** Every other non-empty cell, snake_case names. */
+  fields: Record<string, string | number | boolean>;
+  /** What the export states (unsubscribed, bounced, consent…), as events for this contact. */
+  events: ContactEvent[];
+}
+
+export interface RowProblem extends ImportDiagnostic {
+  line: number;
+  column: number | null;
+  field: string | null;
+}
+
+/**
+ * Node entry only: one ESP webhook body decoded by the CLI's adapter.
+ * @example
+ * const { events } = importWebhook("sendgrid", rawBody);
+ * @throws {RekindleError} E_IMPORT_INVALID when the body is not the vendor's shape; E_INPUT_INVALID for an unknown vendor.
+ */
+export declare function importWebhook(vendor: WebhookVendor, body: string | Uint8Array): ImportedWebhook;
+
+/**
+ * Node entry only: a contact export held in memory; bad rows are located in `rejected`, the rest goes on.
+ * @example
+ * const { contacts, rejected } = importContacts("hubspot", readFileSync("contacts.csv"), { file: "contacts.csv" });
+ */
+export declare function importContacts(vendor: ContactExport, bytes: string | Uint8Array, options?: { file?: string }):
+  { contacts: ImportedContact[]; rejected: RowProblem[]; warnings: RowProblem[] };
+
+/** Node entry only: Mailgun's webhook HMAC-SHA256 (timestamp + token under the signing key), in constant time. */
+export declare function verifyMailgun(input: { signingKey: string; timestamp: string; token: string; signature: string }): boolean;
+
+/** Node entry only: SendGrid's Signed Event Webhook (ECDSA P-256 over timestamp + the raw body). */
+export declare function verifySendgrid(input: { key: string; timestamp: string; body: string | Uint8Array; signature: string }):
+  { ok: true } | { ok: false; reason: string; message: string };

@@ -17,8 +17,9 @@ const WORK = join(repoRoot, "target", "rekindle-build");
 
 /** The shipped flavours: name → cargo features. */
 export const FLAVOURS = Object.freeze([
-  { name: "edge", features: [] },
-  { name: "web", features: ["browser"] },
+  { name: "edge", features: [] }, // workerd
+  { name: "node", features: ["import"] }, // Node: edge plus the vendor adapters
+  { name: "web", features: ["browser"] }, // browsers
 ]);
 
 const WASM_BINDGEN_ARGS = [

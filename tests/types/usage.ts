@@ -14,6 +14,10 @@ import {
   PURPOSES,
   SESSION_GAP_MS,
   pageViewProps,
+  importContacts,
+  importWebhook,
+  verifyMailgun,
+  verifySendgrid,
   Tracker,
   defineElements,
   startTracker,
@@ -176,6 +180,12 @@ export async function main(): Promise<string> {
   const who: string = verified.ok ? verified.token.contact : verified.reason;
   const sealed: string = keys.sealState(engine.contact(null), { expiresAt: 2 });
   const pageView = pageViewProps({ url: "https://x.test/pricing?utm_source=a", referrer: null, lastSeen: 1, now: SESSION_GAP_MS + 2 });
+  const imported = importWebhook("sendgrid", "[]");
+  const firstKind = imported.events[0]?.kind;
+  const rows = importContacts("hubspot", new Uint8Array(), { file: "x.csv" });
+  const rejectedAt: string | undefined = rows.rejected[0]?.at;
+  const sg = verifySendgrid({ key: "k", timestamp: "1", body: "{}", signature: "s" });
+  void [firstKind, rejectedAt, sg.ok ? "ok" : sg.reason, verifyMailgun({ signingKey: "k", timestamp: "1", token: "t", signature: "s" })];
   void [pageView["path"], openedBytes, who, sealed, keys.signToken({ purpose: "preferences", contact: "c", issuedAt: 1, expiresAt: 2 })];
   return [consented.gpc, purposes.length, widget.tagName, v, total, hot, saved, loaded?.length, cleared, view.bytes, consent, dealStatus, entered, intent, fresh, plan].join(" ");
 }

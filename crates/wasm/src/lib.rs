@@ -2,7 +2,8 @@
 //!
 //! Bindings translate; they do not decide: every export converts its JS arguments, calls one core function
 //! and converts the result. The hand-written facade in `pkg/` wraps this module; users never import it.
-//! Two builds come from this crate: `edge` (Node, workerd) and `web` (`--features browser`, adds storage).
+//! Three builds come from this crate: `edge` (workerd), `node` (`--features import`: edge plus the vendor adapters)
+//! and `web` (`--features browser`: storage, no signing).
 
 mod contact;
 mod convert;
@@ -12,6 +13,8 @@ mod tape;
 
 #[cfg(feature = "browser")]
 mod browser;
+#[cfg(feature = "import")]
+mod import;
 // Keys never belong in a page: signing is in the edge build (Node, workerd) only.
 #[cfg(not(feature = "browser"))]
 mod signing;

@@ -1,0 +1,52 @@
+// The vendor adapters for plugin authors (Node entry only): the CLI's decoders of ESP webhooks and contact exports
+// and its webhook signature checks, through the same core — so a Node plugin and `rekindle plan` read a vendor
+// file identically. Events come back as the plain objects `fold` takes.
+import { call, inputError, internals } from "./facade.js";
+
+const encoder = new TextEncoder();
+
+function bytesArg(value, path) {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === "string") return encoder.encode(value);
+  throw inputError(path, "expected a string or a Uint8Array (Buffer)");
+}
+
+function textArg(value, path) {
+  if (typeof value === "string") return value;
+  throw inputError(path, "expected a string");
+}
+
+/**
+ * One ESP webhook body (`sendgrid`, `mailgun`, `postmark`, `mailchimp` (form-urlencoded), `ses` (SNS envelope or
+ * event)) → `{ events, diagnostics, skipped }`. Machine opens are flagged where the vendor says so.
+ */
+export function importWebhook(vendor, body) {
+  const bytes = bytesArg(body, "body");
+  return call(() => internals.gen().importWebhook(textArg(vendor, "vendor"), bytes));
+}
+
+/**
+ * A contact export held in memory (`mailchimp`, `mailchimp-unsubscribed`, `mailchimp-cleaned`, `hubspot`,
+ * `klaviyo`) → `{ contacts: [{ line, email, id, createdAt, fields, events }], rejected, warnings }`; a bad row is
+ * reported with its line and column and the rest of the file goes on.
+ */
+export function importContacts(vendor, bytes, { file = "contacts.csv" } = {}) {
+  const data = bytesArg(bytes, "bytes");
+  return call(() => internals.gen().importContacts(textArg(vendor, "vendor"), textArg(file, "options.file"), data));
+}
+
+/** Mailgun's webhook signature (HMAC-SHA256 of timestamp + token under the signing key): true or false. */
+export function verifyMailgun({ signingKey, timestamp, token, signature }) {
+  return call(() => internals.gen().verifyMailgun(textArg(signingKey, "signingKey"), textArg(timestamp, "timestamp"),
+    textArg(token, "token"), textArg(signature, "signature")));
+}
+
+/**
+ * SendGrid's Signed Event Webhook (ECDSA P-256 over timestamp + raw body; `key` as SendGrid shows it):
+ * `{ ok: true }` or `{ ok: false, reason, message }`. Pass the raw body bytes, not re-serialised JSON.
+ */
+export function verifySendgrid({ key, timestamp, body, signature }) {
+  const bytes = bytesArg(body, "body");
+  return call(() => internals.gen().verifySendgrid(textArg(key, "key"), textArg(timestamp, "timestamp"), bytes,
+    textArg(signature, "signature")));
+}
