@@ -123,3 +123,40 @@ fn a_purchase_that_brings_a_cold_contact_back_counts_and_one_after_90_days_does_
     let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
     assert_eq!(row(&html, "PLN"), ["2", "87.00"]);
 }
+
+#[test]
+fn with_entry_on_cold_a_contact_back_from_the_campaign_still_counts_in_its_kpis() {
+    // D12 with `reactivation_entry: on_cold` (the default): the campaign starts when a contact turns cold, and
+    // core remembers that start after a click brings the contact back; the archive a campaign ends in counts too.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let playbook = tmp.path().join("playbook.json");
+    let pb = json!({"version": 1, "signals": {}, "lifecycle": {"cooling_after": "30d", "cold_after": "60d"}});
+    std::fs::write(&playbook, pb.to_string()).expect("playbook");
+    let contacts = tmp.path().join("contacts.csv");
+    std::fs::write(&contacts, "id,email\nb-1,back@example.test\nb-2,gone@example.test\nb-3,fresh@example.test\n")
+        .expect("contacts");
+    let e = |contact: &str, at: &str, kind: &str| json!({"contact": contact, "at": at, "kind": kind}).to_string();
+    let events = [
+        // b-1: cold on 30 September, in the campaign, clicks on 5 October: back to active (cooling at --now, not
+        // cold again), counted in the campaign.
+        e("b-1", "2026-08-01T10:00:00Z", "email_click"),
+        e("b-1", "2026-10-05T10:00:00Z", "email_click"),
+        // b-2: cold on 30 June; soft reactivation, break-up, archived without a reaction.
+        e("b-2", "2026-05-01T10:00:00Z", "email_click"),
+        // b-3: active all along, never in a campaign.
+        e("b-3", "2026-11-20T10:00:00Z", "email_click"),
+    ];
+    let ndjson = tmp.path().join("events.ndjson");
+    std::fs::write(&ndjson, events.join("\n") + "\n").expect("events");
+    let out = tmp.path().join("out");
+    let mut args = vec!["plan", "--now", NOW, "--quiet"];
+    for (flag, path) in [("--playbook", &playbook), ("--contacts", &contacts), ("--events", &ndjson), ("--out", &out)] {
+        args.extend([flag, path.to_str().expect("utf-8")]);
+    }
+    let run = Command::new(env!("CARGO_BIN_EXE_rekindle")).args(&args).current_dir(repo()).output().expect("run");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report");
+    assert!(html.contains("2 contacts are in the campaign"), "b-1 (back) and b-2 (archived), not b-3");
+    assert_eq!(row(&html, "reactivated"), vec!["1".to_string(), "50.0 %".to_string()]);
+    assert_eq!(row(&html, "clicked"), vec!["1".to_string(), "50.0 %".to_string()]);
+}

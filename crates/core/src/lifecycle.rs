@@ -109,6 +109,9 @@ pub struct Activity {
     pub reactivation_started: Option<Timestamp>,
     /// The last return from cooling / cold / reactivation / break-up / archive to active (D7).
     pub reactivated: Option<Timestamp>,
+    /// When the reactivation campaign the contact last came back from began (its soft reactivation's start),
+    /// kept after the return so campaign KPIs (D12) still count the contact; `None` if no return was from one.
+    pub campaign_started: Option<Timestamp>,
     /// When the contact was archived, once an event after the archive instant made it a fact.
     pub archived: Option<Timestamp>,
     /// When the contact was erased.
@@ -247,11 +250,26 @@ impl LifecycleRules {
             before.state,
             Phase::Cooling | Phase::Cold | Phase::SoftReactivation | Phase::BreakUp | Phase::Archived
         ) {
+            if let Some(start) = self.campaign_start(&before) {
+                a.campaign_started = Some(start);
+            }
             a.reactivated = Some(e.at);
             a.archived = None;
             a.reactivation_started = None;
         }
         a.last_engagement = Some(a.last_engagement.map_or(e.at, |l| l.max(e.at)));
+    }
+
+    /// When the campaign a status is part of began: soft reactivation's start, also for break-up and for an
+    /// archive the campaign ended in; `None` outside a campaign.
+    pub(crate) fn campaign_start(&self, status: &LifecycleStatus) -> Option<Timestamp> {
+        let back = |t: Timestamp, spans: &[Span]| Timestamp::from_ms(spans.iter().fold(t.ms(), |m, s| m - s.ms()));
+        match status.state {
+            Phase::SoftReactivation => status.since,
+            Phase::BreakUp => status.since.and_then(|b| back(b, &[self.soft_for])),
+            Phase::Archived => status.since.and_then(|a| back(a, &[self.breakup_deadline, self.soft_for])),
+            Phase::Active | Phase::Cooling | Phase::Cold | Phase::Erased => None,
+        }
     }
 
     /// The lifecycle at `t`, anchored at the last engagement or, for contacts who never engaged, `anchor`
@@ -439,6 +457,28 @@ mod tests {
         rules.on_event(&mut a, &event(EventKind::PageView, day(195)), &[], None);
         let s = rules.status_from(&a, a.last_engagement, day(195));
         assert_eq!((s.state, s.reactivated_at), (Phase::Active, Some(day(195))));
+    }
+
+    #[test]
+    fn the_campaign_a_contact_came_back_from_is_remembered_for_its_kpis() {
+        // D12: with entry on cold, the campaign starts when the contact turns cold (day 180); a click in soft
+        // reactivation or in break-up brings the contact back, and the campaign's start stays known.
+        let rules = LifecycleRules::default();
+        for back_on in [day(185), day(195)] {
+            let mut a = Activity::default();
+            rules.on_event(&mut a, &event(EventKind::EmailClick, day(0)), &[], None);
+            assert_eq!(a.campaign_started, None);
+            rules.on_event(&mut a, &event(EventKind::EmailClick, back_on), &[], None);
+            assert_eq!(phase(&rules, &a, back_on), Phase::Active);
+            assert_eq!(a.campaign_started, Some(day(180)), "back on {back_on:?}");
+        }
+        // A return from cooling is no campaign; an archived contact's opt-in points at the campaign it ended.
+        let mut a = Activity::default();
+        rules.on_event(&mut a, &event(EventKind::EmailClick, day(0)), &[], None);
+        rules.on_event(&mut a, &event(EventKind::EmailClick, day(100)), &[], None);
+        assert_eq!(a.campaign_started, None);
+        rules.on_event(&mut a, &event(EventKind::Subscribe, day(400)), &[], None);
+        assert_eq!(a.campaign_started, Some(day(280)), "archived on 297 = 280 + 14 d + 72 h");
     }
 
     #[test]

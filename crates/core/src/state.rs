@@ -276,6 +276,13 @@ impl ContactState {
         playbook.lifecycle.status_from(&self.activity, self.activity.last_engagement.or(self.first_seen), t)
     }
 
+    /// When the contact's latest reactivation campaign began (D12): the current one's start while in soft
+    /// reactivation, break-up or the archive it ended in, else the one the contact last came back from.
+    pub fn campaign_started_at(&self, playbook: &Playbook, now: Timestamp) -> Option<Timestamp> {
+        let status = self.lifecycle_at(playbook, now);
+        playbook.lifecycle.campaign_start(&status).or(self.activity.campaign_started).filter(|t| *t <= now)
+    }
+
     /// In the retargeting audience (D10, DESIGN §7): leaving break-up without reaction at `t`, with no open
     /// deal (D22: no ads to contacts sales is talking to) and no spam complaint.
     ///

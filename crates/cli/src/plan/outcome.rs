@@ -75,6 +75,8 @@ pub struct Planned {
     pub retarget: bool,
     /// The latest instant the contact reached MQL or SQL (funnel), for the re-qualification KPI (D12).
     pub qualified_at: Option<Timestamp>,
+    /// When the contact's latest reactivation campaign began, as core knows it (D12): current, or come back from.
+    pub campaign_started: Option<Timestamp>,
     /// Opens, clicks, replies, sends and complaints for the report (set by the plan from its fold).
     pub engagement: Engagement,
     /// The phase at the report's monthly instants (set by the plan from its fold).
@@ -119,6 +121,7 @@ impl Planned {
             reasons: Reasons::new(short_reasons(&d.reasons)),
             email,
             handoff: d.handoff.map(Box::new),
+            campaign_started: state.campaign_started_at(playbook, now),
             qualified_at: d.funnel.iter().filter(|f| matches!(f.stage, Stage::Mql | Stage::Sql)).map(|f| f.at).max(),
             engagement: Engagement::default(),
             history: History::default(),

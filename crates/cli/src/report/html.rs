@@ -184,11 +184,9 @@ impl Figures {
 }
 
 /// When a campaign started the contact's reactivation: its latest `reactivation_started` at or before `--now`,
-/// else, for a contact in soft reactivation (entry on cold), the phase's start.
+/// else the start core knows (entry on cold: the campaign the contact is in, or came back from).
 fn campaign_start(p: &Planned) -> Option<rekindle_core::Timestamp> {
-    p.engagement
-        .reactivation_started
-        .or_else(|| (p.lifecycle.state == Phase::SoftReactivation).then_some(p.lifecycle.since).flatten())
+    p.engagement.reactivation_started.or(p.campaign_started)
 }
 
 /// Writes `report.html`.

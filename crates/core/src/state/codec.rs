@@ -9,7 +9,8 @@
 //!
 //! Sections: base, profile, intent rules (key, value, last, `2·count + capped`), signals (key, count, recent
 //! instants, first occurrence as a gap from the oldest recent one, day buckets), funnel (stage, instant as a
-//! chain), first seen, lifecycle facts (one presence mask for seven instants and the intent flag), do-not-contact
+//! chain), first seen, lifecycle facts (one presence mask for seven instants and the intent flag, opens since the
+//! last click, the start of the campaign last come back from), do-not-contact
 //! per channel, consents and preferences, marketing sends per channel, nurture enrolments (steps as a chain from
 //! the enrolment), deal, recycle, handoff attribution (first UTM touch with its texts, last interactions: kind
 //! code with a signal flag, the signal as an index into this state's signals, instant chain).
@@ -123,6 +124,7 @@ impl ContactState {
             w.instant(t);
         }
         w.varint(u64::from(a.opens_since_click));
+        w.opt_instant(a.campaign_started);
         for dnc in [self.suppression.email, self.suppression.sms] {
             match dnc {
                 Some(d) => {
@@ -301,6 +303,7 @@ fn decode(bytes: &[u8]) -> Result<ContactState, StateError> {
     ] = facts;
     a.showed_intent = mask & 0x80 != 0;
     a.opens_since_click = r.u32_varint()?;
+    a.campaign_started = r.opt_instant()?;
     for slot in [&mut state.suppression.email, &mut state.suppression.sms] {
         let at = r.at;
         *slot = match r.u8()? {

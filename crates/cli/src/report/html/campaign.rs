@@ -87,7 +87,7 @@ pub(super) fn kpis(page: &mut String, f: &Figures) {
         .collect();
     let caption = "Of the contacts a reactivation campaign started for: what they did after its start (D12)";
     figure(page, caption, &chart::bars(caption, &bars, 100.0, &[]), &["Outcome", "Contacts", "Share"], &rows);
-    note(page, &format!("{} contacts are in the campaign: a reactivation_started event at or before --now, or in soft reactivation since turning cold; erased contacts aside. Opens by machines and privacy proxies do not count (D2). Re-qualified: the funnel reached MQL or SQL at or after the start.", thousands(f.cohort)));
+    note(page, &format!("{} contacts are in the campaign: a reactivation_started event at or before --now, or a campaign since turning cold (in soft reactivation, break-up or the archive it ended in, or come back from one); erased contacts aside. Opens by machines and privacy proxies do not count (D2). Re-qualified: the funnel reached MQL or SQL at or after the start.", thousands(f.cohort)));
     revenue(page, f);
     page.push_str("</section>\n");
 }
