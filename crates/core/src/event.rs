@@ -7,10 +7,14 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::time::{quote, Timestamp};
-use crate::value::Value;
+use crate::time::Timestamp;
+use crate::value::{Value, ValueRef};
 use crate::vecmap::VecMap;
 use crate::Error;
+
+mod read;
+
+pub use read::{EventProblem, EventReader};
 
 /// The closed set of event kinds, plus site-defined `custom:<name>` events.
 ///
@@ -184,188 +188,40 @@ impl Event {
     /// Parses a JSON array of events; the first problem is reported with its path (`events[3].at`).
     pub fn parse_list(value: &Value, path: &str) -> Result<Vec<Event>, Error> {
         let Value::Array(items) = value else {
-            return Err(Error::input(path, format!("expected an array of events, got {}", value.kind_name())));
+            return Err(Event::not_a_list(path, value.as_value_ref()));
         };
         // Paths are built only for the event that fails: formatting one per event and field cost a fifth of
         // a batch fold.
         let mut out = Vec::with_capacity(items.len());
         for (i, v) in items.iter().enumerate() {
-            out.push(
-                Event::read(v).map_err(|(rel, reason)| Error::input(located(&format!("{path}[{i}]"), &rel), reason))?,
-            );
+            out.push(Event::read(v).map_err(|problem| problem.at(&format!("{path}[{i}]")))?);
         }
         Ok(out)
     }
 
     /// Parses one event object; errors name `path` and the field.
     pub fn parse(value: &Value, path: &str) -> Result<Event, Error> {
-        Event::read(value).map_err(|(rel, reason)| Error::input(located(path, &rel), reason))
+        Event::read(value).map_err(|problem| problem.at(path))
     }
 
-    /// The event, or `(path relative to the event, reason)`.
-    fn read(value: &Value) -> Result<Event, (String, String)> {
-        let Value::Object(entries) = value else {
-            return Err((String::new(), format!("expected an event object, got {}", value.kind_name())));
-        };
-        let mut at = None;
-        let mut kind = None;
-        let mut event = Event {
-            at: Timestamp::EPOCH,
-            kind: EventKind::PageView,
-            id: String::new(),
-            contact: String::new(),
-            machine: false,
-            props: VecMap::new(),
-        };
+    /// The error for a list of events that is not an array.
+    pub fn not_a_list(path: &str, got: ValueRef<'_>) -> Error {
+        Error::input(path, format!("expected an array of events, got {}", got.kind_name()))
+    }
+
+    /// One event from a `Value` tree, through the same [`EventReader`] the bindings drive from their own encoding.
+    fn read(value: &Value) -> Result<Event, EventProblem> {
+        let Value::Object(entries) = value else { return Err(EventProblem::not_an_object(value.as_value_ref())) };
+        let mut reader = EventReader::new();
         for (key, v) in entries {
-            let here = || key.clone();
-            match key.as_str() {
-                "at" => at = Some(Timestamp::from_value(v).map_err(|reason| (here(), reason))?),
-                "kind" => {
-                    let Value::String(name) = v else {
-                        return Err((here(), format!("expected an event kind string, got {}", v.kind_name())));
-                    };
-                    kind = Some(EventKind::parse(name).ok_or_else(|| {
-                        let known = EventKind::known_names();
-                        (here(), format!("unknown event kind \"{}\"; expected one of {known}", quote(name)))
-                    })?);
-                }
-                "id" => event.id = text(v, "an event id").map_err(|r| (here(), r))?,
-                "contact" => event.contact = text(v, "a contact id").map_err(|r| (here(), r))?,
-                "machine" => match v {
-                    Value::Bool(b) => event.machine = *b,
-                    Value::Null => {}
-                    other => return Err((here(), format!("expected a boolean, got {}", other.kind_name()))),
-                },
-                "props" => event.props = props(v).map_err(|(rel, r)| (located("props", &rel), r))?,
-                other => {
-                    let reason = format!(
-                        "unknown field \"{}\"; an event has at, kind, id, contact, machine, props",
-                        quote(other)
-                    );
-                    return Err((here(), reason));
+            reader.field(key, v.as_value_ref())?;
+            if let (Value::Object(props), "props") = (v, key.as_str()) {
+                for (k, p) in props {
+                    reader.prop(k, p.as_value_ref())?;
                 }
             }
         }
-        event.at = at.ok_or_else(|| ("at".into(), "missing: every event needs `at`".into()))?;
-        event.kind = kind.ok_or_else(|| ("kind".into(), "missing: every event needs `kind`".into()))?;
-        check_props(&event).map_err(|(rel, r)| (located("props", &rel), r))?;
-        if matches!(event.kind, EventKind::PageView | EventKind::PageLeave) && !event.props.contains_key("path") {
-            if let Some(p) = event.prop_str("url").and_then(path_of_url) {
-                event.props.insert("path".into(), Some(Scalar::Str(p)));
-            }
-        }
-        Ok(event)
-    }
-}
-
-/// `base.rel` (or `base` when `rel` is empty).
-fn located(base: &str, rel: &str) -> String {
-    if rel.is_empty() {
-        base.into()
-    } else {
-        format!("{base}.{rel}")
-    }
-}
-
-/// Props that rekindle reads for a kind must have the documented shape: a typo in `granted` or `status` must
-/// not silently leave consent or a deal unrecorded.
-fn check_props(e: &Event) -> Result<(), (String, String)> {
-    let one_of = |key: &str, allowed: &[&str], required: bool| -> Result<(), (String, String)> {
-        match e.props.get(key) {
-            None | Some(None) if !required => Ok(()),
-            Some(Some(Scalar::Str(s))) if allowed.contains(&s.as_str()) => Ok(()),
-            other => Err((
-                key.into(),
-                format!("{} event: expected one of {}, got {}", e.kind, allowed.join(", "), describe(other)),
-            )),
-        }
-    };
-    match e.kind {
-        EventKind::Consent => {
-            match e.props.get("purpose") {
-                Some(Some(Scalar::Str(p))) if !p.is_empty() && p.len() <= 64 => {}
-                other => {
-                    return Err((
-                        "purpose".into(),
-                        format!("consent event: expected a purpose like \"email_marketing\", got {}", describe(other)),
-                    ))
-                }
-            }
-            match e.props.get("granted") {
-                Some(Some(Scalar::Bool(_))) => Ok(()),
-                other => {
-                    Err(("granted".into(), format!("consent event: expected true or false, got {}", describe(other))))
-                }
-            }
-        }
-        EventKind::Preferences => {
-            one_of("frequency", &["weekly", "monthly", "important_only"], false)?;
-            match e.props.get("pause_until") {
-                None | Some(None) => Ok(()),
-                Some(Some(Scalar::Num(n))) if Timestamp::from_f64(*n).is_some() => Ok(()),
-                Some(Some(Scalar::Str(t))) if Timestamp::from_value(&Value::String(t.clone())).is_ok() => Ok(()),
-                other => Err((
-                    "pause_until".into(),
-                    format!("preferences event: expected an instant or null, got {}", describe(other)),
-                )),
-            }
-        }
-        EventKind::Unsubscribe | EventKind::Subscribe => one_of("channel", &["email", "sms", "all"], false),
-        EventKind::EmailBounce => one_of("type", &["hard", "soft", "spam_trap"], false),
-        EventKind::SalesStatus => one_of("status", &["open", "won", "lost", "disqualified"], true),
-        EventKind::PageLeave => {
-            let number_in = |key: &str, max: f64, expected: &str| match e.props.get(key) {
-                None | Some(None) => Ok(()),
-                Some(Some(Scalar::Num(n))) if (0.0..=max).contains(n) => Ok(()),
-                other => Err((key.into(), format!("page_leave event: expected {expected}, got {}", describe(other)))),
-            };
-            number_in("seconds", 31_536_000.0, "seconds from 0 to 31536000")?;
-            number_in("scroll", 100.0, "a scroll depth from 0 to 100 (percent)")
-        }
-        _ => Ok(()),
-    }
-}
-
-fn describe(v: Option<&Option<Scalar>>) -> String {
-    match v {
-        None => "nothing (missing)".into(),
-        Some(None) => "null".into(),
-        Some(Some(Scalar::Str(s))) => format!("\"{}\"", quote(s)),
-        Some(Some(Scalar::Num(n))) => crate::time::short_number(*n),
-        Some(Some(Scalar::Bool(b))) => format!("{b}"),
-    }
-}
-
-fn text(v: &Value, what: &str) -> Result<String, String> {
-    match v {
-        Value::String(s) => Ok(s.clone()),
-        Value::Number(n) if n.is_finite() && (*n as i64) as f64 == *n => Ok(format!("{}", *n as i64)),
-        other => Err(format!("expected {what} (a string), got {}", other.kind_name())),
-    }
-}
-
-fn props(v: &Value) -> Result<VecMap<String, Option<Scalar>>, (String, String)> {
-    match v {
-        Value::Null => Ok(VecMap::new()),
-        Value::Object(entries) => {
-            let mut out = VecMap::new();
-            for (k, v) in entries {
-                let scalar = match v {
-                    Value::Null => None,
-                    Value::Bool(b) => Some(Scalar::Bool(*b)),
-                    Value::Number(n) if n.is_finite() => Some(Scalar::Num(*n)),
-                    Value::String(s) => Some(Scalar::Str(s.clone())),
-                    other => {
-                        let reason = format!("expected a string, number, boolean or null, got {}", other.kind_name());
-                        return Err((k.clone(), reason));
-                    }
-                };
-                out.insert(k.clone(), scalar);
-            }
-            Ok(out)
-        }
-        other => Err((String::new(), format!("expected an object of properties, got {}", other.kind_name()))),
+        reader.finish()
     }
 }
 

@@ -9,7 +9,7 @@ use core::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::value::Value;
+use crate::value::{Value, ValueRef};
 
 /// Milliseconds in a second, minute, hour, day, week.
 const SECOND: i64 = 1_000;
@@ -60,11 +60,16 @@ impl Timestamp {
 
     /// The reason text of a failed parse, shared by event and playbook parsing.
     pub(crate) fn from_value(value: &Value) -> Result<Timestamp, String> {
+        Timestamp::from_ref(value.as_value_ref())
+    }
+
+    /// [`Timestamp::from_value`] on a borrowed value (events read without a `Value` tree).
+    pub(crate) fn from_ref(value: ValueRef<'_>) -> Result<Timestamp, String> {
         match value {
-            Value::Number(n) => Timestamp::from_f64(*n).ok_or_else(|| {
-                format!("expected whole epoch milliseconds within the JS Date range, got {}", short_number(*n))
+            ValueRef::Number(n) => Timestamp::from_f64(n).ok_or_else(|| {
+                format!("expected whole epoch milliseconds within the JS Date range, got {}", short_number(n))
             }),
-            Value::String(s) => parse_rfc3339(s).and_then(Timestamp::from_ms).ok_or_else(|| {
+            ValueRef::Str(s) => parse_rfc3339(s).and_then(Timestamp::from_ms).ok_or_else(|| {
                 format!(
                     "expected epoch milliseconds or an RFC 3339 instant like \"2026-11-01T09:30:00Z\", got \"{}\"",
                     quote(s)

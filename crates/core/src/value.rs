@@ -44,13 +44,57 @@ impl Value {
 
     /// The JSON type name, for messages: "a string", "an array", ….
     pub fn kind_name(&self) -> &'static str {
+        self.as_value_ref().kind_name()
+    }
+
+    /// This value one level deep: scalars borrowed, containers named.
+    pub fn as_value_ref(&self) -> ValueRef<'_> {
         match self {
-            Value::Null => "null",
-            Value::Bool(_) => "a boolean",
-            Value::Number(_) => "a number",
-            Value::String(_) => "a string",
-            Value::Array(_) => "an array",
-            Value::Object(_) => "an object",
+            Value::Null => ValueRef::Null,
+            Value::Bool(b) => ValueRef::Bool(*b),
+            Value::Number(n) => ValueRef::Number(*n),
+            Value::String(s) => ValueRef::Str(s),
+            Value::Array(_) => ValueRef::Array,
+            Value::Object(_) => ValueRef::Object,
+        }
+    }
+}
+
+/// A JSON-shaped value one level deep, borrowed: scalars as they are, containers only named (their contents
+/// arrive through further calls). Lets a binding read events straight from its own encoding (the wasm byte
+/// tape) into core's event reader, without building a [`Value`] tree first.
+///
+/// ```
+/// # use rekindle_core::value::{Value, ValueRef};
+/// assert_eq!(Value::String("x".into()).as_value_ref(), ValueRef::Str("x"));
+/// assert_eq!(ValueRef::Object.kind_name(), "an object");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValueRef<'a> {
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// Any number.
+    Number(f64),
+    /// A string.
+    Str(&'a str),
+    /// An array (contents not shown).
+    Array,
+    /// An object (contents not shown).
+    Object,
+}
+
+impl ValueRef<'_> {
+    /// The JSON type name, for messages: "a string", "an array", ….
+    pub fn kind_name(self) -> &'static str {
+        match self {
+            ValueRef::Null => "null",
+            ValueRef::Bool(_) => "a boolean",
+            ValueRef::Number(_) => "a number",
+            ValueRef::Str(_) => "a string",
+            ValueRef::Array => "an array",
+            ValueRef::Object => "an object",
         }
     }
 }
