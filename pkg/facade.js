@@ -1,7 +1,8 @@
 // The one hand-written facade over the generated bindings (pkg/gen/{edge,web}/rekindle_wasm.js).
 // An entry shim (node.js, workerd.js, browser.js) passes the generated module to install(); everything
 // public is re-exported by the entries. Bindings translate; the engine decides: this file only converts
-// arguments, maps errors and tracks handle lifetimes.
+// arguments (playbooks and events into one byte tape: ./tape.js), maps errors and tracks handle lifetimes.
+import { encodeTape } from "./tape.js";
 
 /** Every error code rekindle can raise, in documentation order. */
 export const ERROR_CODES = Object.freeze([
@@ -108,6 +109,9 @@ export function inputError(path, reason) {
   return new RekindleError("E_INPUT_INVALID", `${path}: ${reason}`, { path });
 }
 
+/** Events as the tape the wasm reads; what JSON cannot hold is E_INPUT_INVALID at its path. */
+const eventsTape = (events) => encodeTape(events, "events", inputError);
+
 /** Maps whatever the generated module threw to a RekindleError. */
 function translate(err) {
   if (err instanceof RekindleError) return err;
@@ -191,7 +195,7 @@ export class Engine {
         });
       }
     }
-    this.#inner = call(() => new gen.Engine(value));
+    this.#inner = call(() => new gen.Engine(encodeTape(value, "playbook", inputError)));
     this.#generation = generation;
     this.#segmentIds = call(() => this.#inner.segmentIds());
   }
@@ -210,7 +214,7 @@ export class Engine {
   /** Folds events into a state (null for a new contact); returns the new state bytes. */
   fold(state, events) {
     const bytes = stateArg(state, { optional: true });
-    return this.#use((inner) => inner.fold(bytes, events));
+    return this.#use((inner) => inner.fold(bytes, eventsTape(events)));
   }
 
   /** The decision for a state at `options.now` (default Date.now()). */
@@ -233,7 +237,7 @@ export class Engine {
    */
   update(state, events) {
     const bytes = stateArg(state, { optional: true });
-    return this.#use((inner) => inner.update(bytes, events));
+    return this.#use((inner) => inner.update(bytes, eventsTape(events)));
   }
 
   /**
@@ -259,7 +263,7 @@ export class Engine {
   /** decide(fold(null, events), options) in one call. */
   evaluate(events, options) {
     const now = nowArg(options);
-    return this.#use((inner) => inner.evaluate(events, now));
+    return this.#use((inner) => inner.evaluate(eventsTape(events), now));
   }
 
   /** A readable view of a state, for debugging and the demo. */
@@ -316,12 +320,12 @@ export class Contact {
 
   /** Folds events into the contact. */
   fold(events) {
-    this.#use((inner) => inner.fold(events));
+    this.#use((inner) => inner.fold(eventsTape(events)));
   }
 
   /** Folds events and returns the segments entered or exited: `[{ segment, change, at }]`. */
   update(events) {
-    return this.#use((inner) => inner.update(events));
+    return this.#use((inner) => inner.update(eventsTape(events)));
   }
 
   /** The decision at `options.now` (default Date.now()). */

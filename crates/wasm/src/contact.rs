@@ -29,15 +29,15 @@ impl JsContact {
 
 #[wasm_bindgen(js_class = Contact)]
 impl JsContact {
-    /// Folds events into the held state.
-    pub fn fold(&mut self, events: JsValue) -> Result<(), JsValue> {
+    /// Folds events (a tape of an array of events) into the held state.
+    pub fn fold(&mut self, events: &[u8]) -> Result<(), JsValue> {
         let events = convert::events(events)?;
         self.state.fold(&self.playbook, &events);
         Ok(())
     }
 
     /// Folds events and returns the segment enter/exit deltas.
-    pub fn update(&mut self, events: JsValue) -> Result<JsValue, JsValue> {
+    pub fn update(&mut self, events: &[u8]) -> Result<JsValue, JsValue> {
         let events = convert::events(events)?;
         let deltas = self.state.fold_with_deltas(&self.playbook, &events);
         Ok(convert::to_js(&deltas)?)

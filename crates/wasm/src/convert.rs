@@ -1,5 +1,6 @@
-//! JS ⇄ core conversions. Playbooks and events cross as one byte tape into core's `Value` tree (so core
-//! locates every problem); results come back as one tape decoded into plain objects (`tape.rs`).
+//! JS ⇄ core conversions. Playbooks and events cross as one byte tape, encoded by the facade (playbooks into
+//! core's `Value` tree, so core locates every problem; events straight into core's events); results come back
+//! as one tape decoded into plain objects (`tape.rs`).
 
 use rekindle_core::{ContactState, Event, Timestamp, Value};
 use serde::Serialize;
@@ -7,23 +8,15 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::Error;
 
-/// A JS value as core's JSON-shaped `Value`: encoded by `encodeTape` in JS (one pass, one copy into linear
-/// memory), read by `tape::read`. The encoder refuses what JSON cannot hold (functions, symbols, BigInt,
-/// `Date`) and cycles, naming the path (`events[2].props.when`).
-pub(crate) fn value(js: JsValue, at: &str) -> Result<Value, Error> {
-    let bytes = encode_tape(&js, at).map_err(|e| {
-        let field = |k: &str| js_sys::Reflect::get(&e, &JsValue::from_str(k)).ok().and_then(|v| v.as_string());
-        Error::Input {
-            at: field("at").unwrap_or_else(|| at.to_owned()),
-            reason: field("reason").unwrap_or_else(|| "expected plain JSON data".to_owned()),
-        }
-    })?;
-    crate::tape::read(&bytes.to_vec()).map_err(|reason| Error::Input { at: at.to_owned(), reason })
+/// A playbook as core's JSON-shaped `Value`, from the tape the facade encoded (`encodeTape` in pkg/tape.js:
+/// one pass in JS, one copy into linear memory; it refuses what JSON cannot hold, naming the path).
+pub(crate) fn value(tape: &[u8], at: &str) -> Result<Value, Error> {
+    crate::tape::value(tape, at)
 }
 
-/// A JS array of events.
-pub(crate) fn events(js: JsValue) -> Result<Vec<Event>, Error> {
-    Ok(Event::parse_list(&value(js, "events")?, "events")?)
+/// A tape of an array of events, read straight into core's events.
+pub(crate) fn events(tape: &[u8]) -> Result<Vec<Event>, Error> {
+    crate::tape::events(tape, "events")
 }
 
 /// `now` as epoch milliseconds: rejects NaN, infinities and fractions.
@@ -54,8 +47,6 @@ pub(crate) fn state(bytes: Option<Vec<u8>>) -> Result<ContactState, Error> {
 extern "C" {
     #[wasm_bindgen(js_name = decodeTape, catch)]
     fn decode_tape(bytes: &[u8]) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_name = encodeTape, catch)]
-    fn encode_tape(value: &JsValue, base: &str) -> Result<js_sys::Uint8Array, JsValue>;
 }
 
 /// A result as a plain JS object, sent as one tape (see `tape.rs`).

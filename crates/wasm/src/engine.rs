@@ -29,22 +29,23 @@ pub(crate) fn segment_codes(playbook: &Playbook, state: &ContactState, now: Time
 
 #[wasm_bindgen(js_class = Engine)]
 impl JsEngine {
-    /// Parses and compiles a playbook object; throws `E_PLAYBOOK_INVALID` listing every problem.
+    /// Parses and compiles a playbook (its tape); throws `E_PLAYBOOK_INVALID` listing every problem.
     #[wasm_bindgen(constructor)]
-    pub fn new(playbook: JsValue) -> Result<JsEngine, JsValue> {
+    pub fn new(playbook: &[u8]) -> Result<JsEngine, JsValue> {
         let value = convert::value(playbook, "playbook")?;
         Ok(JsEngine { playbook: Rc::new(Playbook::parse(&value).map_err(crate::Error::from)?) })
     }
 
-    /// Folds events into a state (`undefined` = fresh) and returns the new state's bytes.
-    pub fn fold(&self, state: Option<Vec<u8>>, events: JsValue) -> Result<Vec<u8>, JsValue> {
+    /// Folds events (a tape of an array of events) into a state (`undefined` = fresh) and returns the new
+    /// state's bytes.
+    pub fn fold(&self, state: Option<Vec<u8>>, events: &[u8]) -> Result<Vec<u8>, JsValue> {
         let mut state = convert::state(state)?;
         state.fold(&self.playbook, &convert::events(events)?);
         Ok(state.to_bytes())
     }
 
     /// Folds events like `fold` and also reports segment enter/exit deltas: `{ state, deltas }`.
-    pub fn update(&self, state: Option<Vec<u8>>, events: JsValue) -> Result<JsValue, JsValue> {
+    pub fn update(&self, state: Option<Vec<u8>>, events: &[u8]) -> Result<JsValue, JsValue> {
         let mut state = convert::state(state)?;
         let deltas = state.fold_with_deltas(&self.playbook, &convert::events(events)?);
         let out = js_sys::Object::new();
@@ -68,7 +69,7 @@ impl JsEngine {
     }
 
     /// Folds `events` into a fresh state and decides at `now`, without returning the state.
-    pub fn evaluate(&self, events: JsValue, now: f64) -> Result<JsValue, JsValue> {
+    pub fn evaluate(&self, events: &[u8], now: f64) -> Result<JsValue, JsValue> {
         let now = convert::now(now)?;
         let mut state = ContactState::new();
         state.fold(&self.playbook, &convert::events(events)?);

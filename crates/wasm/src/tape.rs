@@ -7,13 +7,18 @@
 //! Numbers are IEEE doubles (every instant is within JS's safe-integer range), so decisions stay byte-identical
 //! to what every other runtime prints.
 //!
-//! The same encoding carries playbooks and events the other way (`encodeTape` in `js/tape.js`, [`read`] here):
-//! one copy into linear memory instead of a JS call per property.
+//! The same encoding carries playbooks and events the other way (`encodeTape` in `pkg/tape.js`, called by the
+//! facade; `read` here): one copy into linear memory instead of a JS call per property. Events are read
+//! straight into core's `Event`s, without a `Value` tree (`read::events`).
 //!
 //! Encoding: `0` null · `1` false · `2` true · `3` f64 LE · `4` string (varint length, UTF-8; joins the
 //! string table) · `5` array … `8` · `6` object (key, value)… `8` · `7` varint index into the string table.
 
 use serde::ser::{self, Serialize};
+
+mod read;
+
+pub(crate) use read::{events, value};
 
 /// A serialization failure (only `collect_str` of a failing `Display` can produce one).
 #[derive(Debug)]
@@ -343,106 +348,6 @@ impl ser::SerializeStructVariant for &mut Tape {
     }
 }
 
-/// Reads a tape written by `encodeTape` into core's `Value`.
-pub(crate) fn read(bytes: &[u8]) -> Result<rekindle_core::Value, String> {
-    let mut r = Reader { bytes, at: 0, table: Vec::new() };
-    let v = r.value(0)?;
-    if r.at != bytes.len() {
-        return Err(format!("tape: {} trailing bytes", bytes.len() - r.at));
-    }
-    Ok(v)
-}
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-    table: Vec<String>,
-}
-
-impl Reader<'_> {
-    fn byte(&mut self) -> Result<u8, String> {
-        let b = self.bytes.get(self.at).copied().ok_or_else(|| format!("tape: truncated at byte {}", self.at))?;
-        self.at += 1;
-        Ok(b)
-    }
-
-    fn varint(&mut self) -> Result<usize, String> {
-        let mut v: usize = 0;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            v |= usize::from(b & 0x7f).checked_shl(shift).unwrap_or(0);
-            if b & 0x80 == 0 {
-                return Ok(v);
-            }
-        }
-        Err(format!("tape: bad length at byte {}", self.at))
-    }
-
-    fn string(&mut self) -> Result<String, String> {
-        let n = self.varint()?;
-        let end = self.at.checked_add(n).filter(|e| *e <= self.bytes.len()).ok_or("tape: string past the end")?;
-        let s = std::str::from_utf8(self.bytes.get(self.at..end).unwrap_or_default())
-            .map_err(|_| "tape: invalid UTF-8".to_owned())?
-            .to_owned();
-        self.at = end;
-        self.table.push(s.clone());
-        Ok(s)
-    }
-
-    fn key(&mut self) -> Result<String, String> {
-        match self.byte()? {
-            STRING => self.string(),
-            REF => {
-                let i = self.varint()?;
-                self.table.get(i).cloned().ok_or_else(|| format!("tape: unknown string {i}"))
-            }
-            other => Err(format!("tape: expected a key, got tag {other}")),
-        }
-    }
-
-    fn value(&mut self, depth: usize) -> Result<rekindle_core::Value, String> {
-        use rekindle_core::Value;
-        if depth > 70 {
-            return Err("tape: nested too deep".to_owned());
-        }
-        Ok(match self.byte()? {
-            NULL => Value::Null,
-            FALSE => Value::Bool(false),
-            TRUE => Value::Bool(true),
-            NUMBER => {
-                let raw = self.bytes.get(self.at..self.at + 8).ok_or("tape: number past the end")?;
-                let mut buf = [0u8; 8];
-                buf.copy_from_slice(raw);
-                self.at += 8;
-                Value::Number(f64::from_le_bytes(buf))
-            }
-            STRING => Value::String(self.string()?),
-            REF => {
-                let i = self.varint()?;
-                Value::String(self.table.get(i).cloned().ok_or_else(|| format!("tape: unknown string {i}"))?)
-            }
-            ARRAY => {
-                let mut items = Vec::new();
-                while self.bytes.get(self.at) != Some(&END) {
-                    items.push(self.value(depth + 1)?);
-                }
-                self.at += 1;
-                Value::Array(items)
-            }
-            OBJECT => {
-                let mut entries = Vec::new();
-                while self.bytes.get(self.at) != Some(&END) {
-                    let key = self.key()?;
-                    entries.push((key, self.value(depth + 1)?));
-                }
-                self.at += 1;
-                Value::Object(entries)
-            }
-            other => return Err(format!("tape: unknown tag {other}")),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,20 +359,6 @@ mod tests {
         valid_until: Option<i64>,
         scores: Vec<f64>,
         flag: bool,
-    }
-
-    #[test]
-    fn a_tape_reads_back_into_the_same_value() {
-        let mut tape = vec![OBJECT, STRING, 2, b'a', b't', NUMBER];
-        tape.extend_from_slice(&1.5f64.to_le_bytes());
-        tape.extend_from_slice(&[
-            STRING, 4, b'k', b'i', b'n', b'd', REF, 0, STRING, 1, b'x', ARRAY, NULL, TRUE, END, END,
-        ]);
-        let v = read(&tape).unwrap_or(rekindle_core::Value::Null);
-        assert_eq!(v.get("at"), Some(&rekindle_core::Value::Number(1.5)));
-        assert_eq!(v.get("kind"), Some(&rekindle_core::Value::String("at".into())));
-        assert!(read(&tape[..tape.len() - 1]).is_err(), "truncated");
-        assert!(read(&[9]).is_err(), "unknown tag");
     }
 
     #[test]
