@@ -64,6 +64,17 @@ impl Moment {
     /// The contact at `at`; the reasons for scores, readiness and bars go to `reasons`.
     pub(crate) fn at(playbook: &Playbook, state: &ContactState, at: Timestamp, reasons: &mut Sink<'_>) -> Moment {
         let scores = scores_at(playbook, state, at, reasons);
+        Moment::with_scores(playbook, state, at, scores, reasons)
+    }
+
+    /// The contact at `at` when its scores there are already known (computed by `scores_at` on this state).
+    pub(crate) fn with_scores(
+        playbook: &Playbook,
+        state: &ContactState,
+        at: Timestamp,
+        scores: Scores,
+        reasons: &mut Sink<'_>,
+    ) -> Moment {
         let readiness = playbook.stages.readiness.as_ref().map_or(Readiness::Cold, |r| r.evaluate(&scores, reasons));
         let signals = &playbook.signals;
         let mut check = |bar: &Option<Bar>| bar.as_ref().is_some_and(|b| b.check(&scores, signals, state, at, reasons));

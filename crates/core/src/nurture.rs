@@ -31,6 +31,8 @@ use alloc::vec::Vec;
 
 use crate::playbook::Playbook;
 use crate::segment::condition::Cond;
+use crate::segment::eval::LazyMoment;
+use crate::stage::Scores;
 use crate::state::ContactState;
 use crate::suppression::Channel;
 use crate::time::{Span, Timestamp};
@@ -122,14 +124,17 @@ pub(crate) fn catch_up(playbook: &Playbook, state: &mut ContactState, at: Timest
     }
 }
 
-/// Records enrolments, stops and re-enrolments at an event instant, after its events were folded.
-pub(crate) fn on_instant(playbook: &Playbook, state: &mut ContactState, at: Timestamp) {
+/// Records enrolments, stops and re-enrolments at an event instant, after its events were folded. `scores`
+/// are the contact's at `at` when the caller already computed them: every sequence reads one moment.
+pub(crate) fn on_instant(playbook: &Playbook, state: &mut ContactState, at: Timestamp, scores: Option<Scores>) {
     if playbook.sequences.is_empty() || state.activity.erased.is_some() {
         return;
     }
+    // Enrolments change below, the moment does not: it reads no enrolment.
+    let moment = LazyMoment::new(at, scores);
     for seq in &playbook.sequences {
         let current = state.enrolments.get(&seq.key).cloned();
-        let next = run::at_instant(playbook, seq, state, at, current.clone());
+        let next = run::at_instant(playbook, seq, state, &moment, current.clone());
         if next != current {
             if let Some(e) = next {
                 state.enrolments.insert(seq.key, e);

@@ -24,7 +24,7 @@ use crate::lifecycle::{Activity, LifecycleStatus};
 use crate::playbook::signal::Signal;
 use crate::playbook::Playbook;
 use crate::score::intent::Accumulator;
-use crate::stage::{Bar, Occurrences, Stage};
+use crate::stage::{Bar, Occurrences, Scores, Stage};
 use crate::suppression::Suppression;
 use crate::time::{Span, Timestamp};
 use crate::vecmap::VecMap;
@@ -140,8 +140,8 @@ impl ContactState {
             }
             // A late batch is checked at the state's latest instant: bars are not re-run in the past.
             let check_at = self.updated_at.map_or(at, |u| u.max(at));
-            self.record_stages(playbook, check_at);
-            crate::nurture::on_instant(playbook, self, check_at);
+            let scores = self.record_stages(playbook, check_at);
+            crate::nurture::on_instant(playbook, self, check_at, scores);
         }
     }
 
@@ -252,13 +252,15 @@ impl ContactState {
         }
     }
 
-    fn record_stages(&mut self, playbook: &Playbook, at: Timestamp) {
+    /// Reaches the stages whose bars hold at `at`; returns the scores it read there (none when it had no
+    /// need to), which reaching a stage does not change.
+    fn record_stages(&mut self, playbook: &Playbook, at: Timestamp) -> Option<Scores> {
         if self.activity.erased.is_some() {
-            return;
+            return None;
         }
         // D21: a recycled contact's bars count again only after `recycle_for`.
         if self.recycled.is_some_and(|r| at < r.plus(playbook.stages.recycle_for)) {
-            return;
+            return None;
         }
         let scores = scores_at(playbook, self, at, &mut Sink::discard());
         let signals = &playbook.signals;
@@ -269,6 +271,7 @@ impl ContactState {
         } else if check(&playbook.stages.mql) {
             self.reach(Stage::Mql, at);
         }
+        Some(scores)
     }
 
     /// The lifecycle at `t`. A contact who never engaged is anchored at its first event (an imported list).

@@ -92,7 +92,7 @@ fn done_ids(seq: &Sequence, e: &Enrolment) -> Vec<String> {
 
 /// Why the run stopped, re-judged at its stop instant.
 fn stopped_by(pb: &Playbook, seq: &Sequence, state: &ContactState, e: &Enrolment, at: Timestamp) -> Option<String> {
-    let cause = stop_cause(pb, seq, state, e, at);
+    let cause = stop_cause(&mut Cx::lazy(pb, state, at), seq, e);
     cause.or(seq.inactive_stop.map(|_| StopCause::Inactive)).map(|c| c.label())
 }
 

@@ -10,7 +10,7 @@ use super::{Anchor, Sequence, Step};
 use crate::field::Truth;
 use crate::playbook::Playbook;
 use crate::segment::condition::Cond;
-use crate::segment::eval::Cx;
+use crate::segment::eval::{Cx, LazyMoment};
 use crate::state::sends::Enrolment;
 use crate::state::ContactState;
 use crate::suppression::Channel;
@@ -172,17 +172,11 @@ fn inactivity_deadline(seq: &Sequence, state: &ContactState, e: &Enrolment) -> O
     seq.inactive_stop.map(|d| reference.plus(d))
 }
 
-/// The first reason the run stops at moment `m`, if any: stop conditions in order, then an opt-out on a
-/// channel a step not yet done uses, then inactivity.
-pub(crate) fn stop_cause(
-    pb: &Playbook,
-    seq: &Sequence,
-    state: &ContactState,
-    e: &Enrolment,
-    t: Timestamp,
-) -> Option<StopCause> {
-    let mut cx = Cx::lazy(pb, state, t);
-    if let Some(c) = seq.stop.iter().find(|c| c.eval(&mut cx).holds()) {
+/// The first reason the run stops at the context's instant, if any: stop conditions in order, then an opt-out
+/// on a channel a step not yet done uses, then inactivity.
+pub(crate) fn stop_cause(cx: &mut Cx<'_>, seq: &Sequence, e: &Enrolment) -> Option<StopCause> {
+    let (state, t) = (cx.state, cx.now());
+    if let Some(c) = seq.stop.iter().find(|c| c.eval(cx).holds()) {
         return Some(StopCause::Condition(String::from(c.path())));
     }
     // An opt-out stops the run once no channel its remaining steps need can reach the contact; while one
@@ -206,40 +200,39 @@ fn enrol(previous: Option<Enrolment>, t: Timestamp) -> Enrolment {
     }
 }
 
-/// Enrols (or re-enrols) at `t`; a run whose stop already holds at `t` ends at once.
-fn enrol_checked(
-    pb: &Playbook,
-    seq: &Sequence,
-    state: &ContactState,
-    previous: Option<Enrolment>,
-    t: Timestamp,
-) -> Enrolment {
+/// Enrols (or re-enrols) at the context's instant; a run whose stop already holds then ends at once.
+fn enrol_checked(cx: &mut Cx<'_>, seq: &Sequence, previous: Option<Enrolment>) -> Enrolment {
+    let t = cx.now();
     let mut e = enrol(previous, t);
-    if stop_cause(pb, seq, state, &e, t).is_some() {
+    if stop_cause(cx, seq, &e).is_some() {
         e.stopped_at = Some(t);
     }
     e
 }
 
-/// The level check at an event instant (its events folded): enrol, stop or re-enrol at `t`.
+/// The level check at an event instant (its events folded): enrol, stop or re-enrol at `moment`'s instant,
+/// every condition reading that one moment.
 pub(crate) fn at_instant(
     pb: &Playbook,
     seq: &Sequence,
     state: &ContactState,
-    t: Timestamp,
+    moment: &LazyMoment,
     e: Option<Enrolment>,
 ) -> Option<Enrolment> {
-    let starts = || seq.start.eval(&mut Cx::lazy(pb, state, t)).holds();
+    let mut cx = Cx::shared(pb, state, moment);
+    let t = cx.now();
     match phase(pb, seq, state, e.as_ref(), t) {
-        Phase::NotEnrolled if starts() => Some(enrol_checked(pb, seq, state, e, t)),
+        Phase::NotEnrolled if seq.start.eval(&mut cx).holds() => Some(enrol_checked(&mut cx, seq, e)),
         Phase::Active => e.map(|mut run| {
-            if stop_cause(pb, seq, state, &run, t).is_some() {
+            if stop_cause(&mut cx, seq, &run).is_some() {
                 run.stopped_at = Some(t);
             }
             run
         }),
-        Phase::Ended { at, .. } if seq.reenrol_after.is_some_and(|cool| t >= at.plus(cool)) && starts() => {
-            Some(enrol_checked(pb, seq, state, e, t))
+        Phase::Ended { at, .. }
+            if seq.reenrol_after.is_some_and(|cool| t >= at.plus(cool)) && seq.start.eval(&mut cx).holds() =>
+        {
+            Some(enrol_checked(&mut cx, seq, e))
         }
         Phase::NotEnrolled | Phase::Ended { .. } => e,
     }
@@ -289,7 +282,7 @@ pub(crate) fn next_transition(
             }
             c.extend(inactivity_deadline(seq, state, e));
             c.retain(|t| in_range(*t) && done.is_none_or(|d| *t < d));
-            let stop = first_of(c, |t| stop_cause(pb, seq, state, e, t).is_some());
+            let stop = first_of(c, |t| stop_cause(&mut Cx::lazy(pb, state, t), seq, e).is_some());
             stop.map(|t| (t, Transition::Stop)).or(done.map(|d| (d, Transition::Complete)))
         }
         Phase::Ended { at, .. } => {
@@ -318,7 +311,7 @@ pub(crate) fn advance(
             break;
         };
         e = match transition {
-            Transition::Enrol | Transition::Reenrol => Some(enrol_checked(pb, seq, state, e, t)),
+            Transition::Enrol | Transition::Reenrol => Some(enrol_checked(&mut Cx::lazy(pb, state, t), seq, e)),
             Transition::Stop => e.map(|mut run| {
                 run.stopped_at = Some(t);
                 run

@@ -4,13 +4,16 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::cell::OnceCell;
 
 use super::condition::{Age, Bound, Cond};
+use crate::explain::Sink;
 use crate::explain::UnknownCause;
 use crate::field::FieldTest;
 use crate::field::Truth;
 use crate::moment::{next_score_flip, Moment};
 use crate::playbook::Playbook;
+use crate::stage::Scores;
 use crate::state::ContactState;
 use crate::time::Timestamp;
 
@@ -21,7 +24,33 @@ const YEAR_MS: i64 = 365 * 86_400_000;
 /// the state, so the next-flip search never pays for scores it does not read).
 enum At<'a> {
     Given(&'a Moment),
-    Lazy(Timestamp, core::cell::OnceCell<Moment>),
+    Lazy(LazyMoment),
+    Shared(&'a LazyMoment),
+}
+
+/// A contact's moment at one instant, computed on first use and then shared by every context made with
+/// [`Cx::shared`]: a fold's instant checks each sequence's start and stops against one moment instead of
+/// computing scores and bars once per sequence. Valid for one state as far as a moment reads it (profile,
+/// rules, signals, funnel, activity; enrolments may change meanwhile).
+pub(crate) struct LazyMoment {
+    at: Timestamp,
+    /// The scores at `at`, when the caller already computed them on this state.
+    scores: Option<Scores>,
+    cell: OnceCell<Moment>,
+}
+
+impl LazyMoment {
+    /// The moment at `at`, with its scores when already known.
+    pub(crate) fn new(at: Timestamp, scores: Option<Scores>) -> LazyMoment {
+        LazyMoment { at, scores, cell: OnceCell::new() }
+    }
+
+    fn get(&self, pb: &Playbook, state: &ContactState) -> &Moment {
+        self.cell.get_or_init(|| match self.scores {
+            Some(scores) => Moment::with_scores(pb, state, self.at, scores, &mut Sink::discard()),
+            None => Moment::later(pb, state, self.at),
+        })
+    }
 }
 
 /// What a condition is evaluated against.
@@ -29,7 +58,8 @@ pub(crate) struct Cx<'a> {
     pub(crate) pb: &'a Playbook,
     pub(crate) state: &'a ContactState,
     at: At<'a>,
-    /// Segment truths already computed at this moment (segment-of-segment).
+    /// Segment truths already computed at this moment (segment-of-segment); allocated on the first
+    /// reference, since most conditions never make one.
     memo: Vec<Option<Truth>>,
     /// Set when a day-bucket count was used.
     pub(crate) approximate: bool,
@@ -37,20 +67,25 @@ pub(crate) struct Cx<'a> {
 
 impl<'a> Cx<'a> {
     pub(crate) fn new(pb: &'a Playbook, state: &'a ContactState, m: &'a Moment) -> Cx<'a> {
-        Cx { pb, state, at: At::Given(m), memo: alloc::vec![None; pb.segments.len()], approximate: false }
+        Cx { pb, state, at: At::Given(m), memo: Vec::new(), approximate: false }
     }
 
     /// A context at `t` whose moment (scores, stage, lifecycle) is computed only if a condition reads it.
     pub(crate) fn lazy(pb: &'a Playbook, state: &'a ContactState, t: Timestamp) -> Cx<'a> {
-        let at = At::Lazy(t, core::cell::OnceCell::new());
-        Cx { pb, state, at, memo: alloc::vec![None; pb.segments.len()], approximate: false }
+        Cx { pb, state, at: At::Lazy(LazyMoment::new(t, None)), memo: Vec::new(), approximate: false }
+    }
+
+    /// A context whose moment is `shared` with other contexts at the same instant on the same state.
+    pub(crate) fn shared(pb: &'a Playbook, state: &'a ContactState, shared: &'a LazyMoment) -> Cx<'a> {
+        Cx { pb, state, at: At::Shared(shared), memo: Vec::new(), approximate: false }
     }
 
     /// The instant.
     pub(crate) fn now(&self) -> Timestamp {
         match &self.at {
             At::Given(m) => m.at,
-            At::Lazy(t, _) => *t,
+            At::Lazy(lazy) => lazy.at,
+            At::Shared(lazy) => lazy.at,
         }
     }
 
@@ -58,7 +93,22 @@ impl<'a> Cx<'a> {
     pub(crate) fn moment(&self) -> &Moment {
         match &self.at {
             At::Given(m) => m,
-            At::Lazy(t, cell) => cell.get_or_init(|| Moment::later(self.pb, self.state, *t)),
+            At::Lazy(lazy) => lazy.get(self.pb, self.state),
+            At::Shared(lazy) => lazy.get(self.pb, self.state),
+        }
+    }
+
+    /// The lifecycle at the instant: from the moment when there is one already, else computed alone (a
+    /// lifecycle condition needs no scores, bars or stage).
+    fn lifecycle(&self) -> crate::lifecycle::Phase {
+        let lazy = match &self.at {
+            At::Given(m) => return m.lifecycle.state,
+            At::Lazy(lazy) => lazy,
+            At::Shared(lazy) => *lazy,
+        };
+        match lazy.cell.get() {
+            Some(m) => m.lifecycle.state,
+            None => self.state.lifecycle_at(self.pb, lazy.at).state,
         }
     }
 
@@ -69,6 +119,9 @@ impl<'a> Cx<'a> {
         }
         let Some(def) = self.pb.segments.get(i) else { return Truth::Unknown(UnknownCause::Missing) };
         let t = def.when.eval(self);
+        if self.memo.is_empty() {
+            self.memo.resize(self.pb.segments.len(), None);
+        }
         if let Some(slot) = self.memo.get_mut(i) {
             *slot = Some(t);
         }
@@ -169,7 +222,7 @@ impl Cond {
             Cond::Stage { any_of, .. } => Truth::of(any_of.contains(&cx.moment().stage)),
             Cond::StageAtLeast { stage, .. } => Truth::of(cx.moment().stage >= *stage),
             Cond::Readiness { any_of, .. } => Truth::of(any_of.contains(&cx.moment().readiness)),
-            Cond::Lifecycle { any_of, .. } => Truth::of(any_of.contains(&cx.moment().lifecycle.state)),
+            Cond::Lifecycle { any_of, .. } => Truth::of(any_of.contains(&cx.lifecycle())),
             Cond::Score { score, cmp, .. } => Truth::of(cmp.holds(cx.moment().score(*score))),
             Cond::Rfm { .. } => Truth::Unknown(UnknownCause::NotComputed),
         }
