@@ -144,28 +144,23 @@ impl<'a> Cx<'a> {
     }
 }
 
-fn all(items: impl Iterator<Item = Truth>) -> Truth {
+/// Kleene `and` (`decisive` = `False`) or `or` (`decisive` = `True`) of every item, each one evaluated: the
+/// decisive value if any item has it, else the first unknown, else the other value. No short-circuit, so every
+/// leaf leaves its mark on the context (day-bucket approximation, segment memo) whatever its siblings say.
+fn combine(cx: &mut Cx<'_>, list: &[Cond], decisive: Truth) -> Truth {
+    let mut decided = false;
     let mut unknown = None;
-    for t in items {
-        match t {
-            Truth::False => return Truth::False,
-            Truth::Unknown(c) => unknown = unknown.or(Some(c)),
-            Truth::True => {}
+    for c in list {
+        match c.eval(cx) {
+            Truth::Unknown(cause) => unknown = unknown.or(Some(cause)),
+            t => decided |= t == decisive,
         }
     }
-    unknown.map_or(Truth::True, Truth::Unknown)
-}
-
-fn any(items: impl Iterator<Item = Truth>) -> Truth {
-    let mut unknown = None;
-    for t in items {
-        match t {
-            Truth::True => return Truth::True,
-            Truth::Unknown(c) => unknown = unknown.or(Some(c)),
-            Truth::False => {}
-        }
+    match (decided, unknown) {
+        (true, _) => decisive,
+        (false, Some(cause)) => Truth::Unknown(cause),
+        (false, None) => decisive.negate(),
     }
-    unknown.map_or(Truth::False, Truth::Unknown)
 }
 
 fn age_holds(age: Age, since: i64) -> bool {
@@ -180,14 +175,8 @@ impl Cond {
     pub(crate) fn eval(&self, cx: &mut Cx<'_>) -> Truth {
         let now = cx.now();
         match self {
-            Cond::All(_, list) => {
-                let truths: Vec<Truth> = list.iter().map(|c| c.eval(cx)).collect();
-                all(truths.into_iter())
-            }
-            Cond::Any(_, list) => {
-                let truths: Vec<Truth> = list.iter().map(|c| c.eval(cx)).collect();
-                any(truths.into_iter())
-            }
+            Cond::All(_, list) => combine(cx, list, Truth::False),
+            Cond::Any(_, list) => combine(cx, list, Truth::True),
             Cond::Not(_, c) => c.eval(cx).negate(),
             Cond::Field { field, test, .. } => test.eval(cx.state.profile.get(field), now),
             Cond::Count { signal, within, bound, .. } => {
