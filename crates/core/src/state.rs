@@ -127,8 +127,19 @@ impl ContactState {
     /// Folds a batch of events. The batch is ordered by `(at, kind, id)` first, so the input order does not
     /// matter; stage bars and nurture triggers are checked after each distinct instant.
     pub fn fold(&mut self, playbook: &Playbook, events: &[Event]) {
-        let mut sorted: Vec<&Event> = events.iter().collect();
-        sorted.sort_by(|a, b| (a.at, &a.kind, &a.id).cmp(&(b.at, &b.kind, &b.id)));
+        // One event (the per-event path: a tracker, a webhook) needs no ordering, nor its allocation.
+        let (one, mut many);
+        let sorted: &[&Event] = match events {
+            [event] => {
+                one = [event];
+                &one
+            }
+            _ => {
+                many = events.iter().collect::<Vec<&Event>>();
+                many.sort_by(|a, b| (a.at, &a.kind, &a.id).cmp(&(b.at, &b.kind, &b.id)));
+                &many
+            }
+        };
         let mut i = 0;
         while let Some(first) = sorted.get(i) {
             let at = first.at;
