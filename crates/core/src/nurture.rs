@@ -31,8 +31,9 @@ use alloc::vec::Vec;
 
 use crate::playbook::Playbook;
 use crate::segment::condition::Cond;
-use crate::segment::eval::LazyMoment;
+use crate::segment::eval::{Cx, LazyMoment};
 use crate::stage::Scores;
+use crate::state::sends::Enrolment;
 use crate::state::ContactState;
 use crate::suppression::Channel;
 use crate::time::{Span, Timestamp};
@@ -125,20 +126,25 @@ pub(crate) fn catch_up(playbook: &Playbook, state: &mut ContactState, at: Timest
 }
 
 /// Records enrolments, stops and re-enrolments at an event instant, after its events were folded. `scores`
-/// are the contact's at `at` when the caller already computed them: every sequence reads one moment.
+/// are the contact's at `at` when the caller already computed them.
 pub(crate) fn on_instant(playbook: &Playbook, state: &mut ContactState, at: Timestamp, scores: Option<Scores>) {
     if playbook.sequences.is_empty() || state.activity.erased.is_some() {
         return;
     }
-    // Enrolments change below, the moment does not: it reads no enrolment.
+    // Every sequence is judged on the same state at the same instant, against one moment and one segment
+    // memo (no sequence reads another's enrolment); the changes are written after.
     let moment = LazyMoment::new(at, scores);
-    for seq in &playbook.sequences {
-        let current = state.enrolments.get(&seq.key).cloned();
-        let next = run::at_instant(playbook, seq, state, &moment, current.clone());
-        if next != current {
-            if let Some(e) = next {
-                state.enrolments.insert(seq.key, e);
-            }
-        }
+    let mut cx = Cx::shared(playbook, state, &moment);
+    let changes: Vec<(u32, Enrolment)> = playbook
+        .sequences
+        .iter()
+        .filter_map(|seq| {
+            let current = state.enrolments.get(&seq.key);
+            let next = run::at_instant(&mut cx, seq, current)?;
+            (Some(&next) != current).then_some((seq.key, next))
+        })
+        .collect();
+    for (key, e) in changes {
+        state.enrolments.insert(key, e);
     }
 }

@@ -10,7 +10,7 @@ use super::{Anchor, Sequence, Step};
 use crate::field::Truth;
 use crate::playbook::Playbook;
 use crate::segment::condition::Cond;
-use crate::segment::eval::{Cx, LazyMoment};
+use crate::segment::eval::Cx;
 use crate::state::sends::Enrolment;
 use crate::state::ContactState;
 use crate::suppression::Channel;
@@ -96,17 +96,21 @@ fn done_at(e: &Enrolment, step: &Step) -> Option<Timestamp> {
 }
 
 /// The run's steps in order with due times, up to and including the first pending one. A `when` is judged
-/// at the step's due time; with `horizon`, only for due times up to it (later ones stay pending).
+/// at the step's due time; with `horizon`, only for due times up to it (later ones stay pending). Lazy:
+/// checking whether a run completed walks it without collecting it.
 pub(crate) fn schedule<'a>(
-    pb: &Playbook,
+    pb: &'a Playbook,
     seq: &'a Sequence,
-    state: &ContactState,
-    e: &Enrolment,
+    state: &'a ContactState,
+    e: &'a Enrolment,
     horizon: Option<Timestamp>,
-) -> Vec<Slot<'a>> {
-    let mut out = Vec::new();
+) -> impl Iterator<Item = Slot<'a>> + 'a {
     let mut previous = e.enrolled_at;
-    for step in &seq.steps {
+    let mut pending = false;
+    seq.steps.iter().map_while(move |step| {
+        if pending {
+            return None;
+        }
         let anchor = match step.from {
             Anchor::Enrolment => e.enrolled_at,
             Anchor::Previous => previous,
@@ -124,12 +128,9 @@ pub(crate) fn schedule<'a>(
             Outcome::Done(at) => at,
             Outcome::Skipped(_) | Outcome::Pending => due,
         };
-        out.push(Slot { step, due, outcome });
-        if outcome == Outcome::Pending {
-            break;
-        }
-    }
-    out
+        pending = outcome == Outcome::Pending;
+        Some(Slot { step, due, outcome })
+    })
 }
 
 /// When every step of the run was done or skipped, judged at `t`.
@@ -140,18 +141,21 @@ pub(crate) fn completed_at(
     e: &Enrolment,
     t: Timestamp,
 ) -> Option<Timestamp> {
-    let slots = schedule(pb, seq, state, e, Some(t));
-    if slots.len() < seq.steps.len() || slots.iter().any(|s| s.outcome == Outcome::Pending) {
+    let (mut slots, mut latest) = (0, None);
+    for slot in schedule(pb, seq, state, e, Some(t)) {
+        if slot.outcome == Outcome::Pending {
+            return None;
+        }
+        slots += 1;
+        latest = latest.max(Some(match slot.outcome {
+            Outcome::Done(at) => at,
+            Outcome::Skipped(_) | Outcome::Pending => slot.due,
+        }));
+    }
+    if slots < seq.steps.len() {
         return None;
     }
-    slots
-        .iter()
-        .map(|s| match s.outcome {
-            Outcome::Done(at) => at,
-            Outcome::Skipped(_) | Outcome::Pending => s.due,
-        })
-        .max()
-        .map(|c| c.max(e.enrolled_at))
+    latest.map(|c| c.max(e.enrolled_at))
 }
 
 /// Where the run is at `t`.
@@ -181,17 +185,15 @@ pub(crate) fn stop_cause(cx: &mut Cx<'_>, seq: &Sequence, e: &Enrolment) -> Opti
     }
     // An opt-out stops the run once no channel its remaining steps need can reach the contact; while one
     // still can, a step on a suppressed channel is reported as denied by the send policy.
-    let needed: Vec<Channel> = Channel::ALL
-        .into_iter()
-        .filter(|c| seq.steps.iter().any(|s| s.channel == *c && done_at(e, s).is_none()))
-        .collect();
-    if !needed.is_empty() && needed.iter().all(|c| state.suppression.get(*c).is_some_and(|d| d.at <= t)) {
-        return Some(StopCause::OptOut(needed));
+    let needed =
+        || Channel::ALL.into_iter().filter(|c| seq.steps.iter().any(|s| s.channel == *c && done_at(e, s).is_none()));
+    if needed().next().is_some() && needed().all(|c| state.suppression.get(c).is_some_and(|d| d.at <= t)) {
+        return Some(StopCause::OptOut(needed().collect()));
     }
     inactivity_deadline(seq, state, e).filter(|d| *d <= t).map(|_| StopCause::Inactive)
 }
 
-fn enrol(previous: Option<Enrolment>, t: Timestamp) -> Enrolment {
+fn enrol(previous: Option<&Enrolment>, t: Timestamp) -> Enrolment {
     Enrolment {
         enrolled_at: t,
         runs: previous.map_or(1, |p| p.runs.saturating_add(1)),
@@ -201,7 +203,7 @@ fn enrol(previous: Option<Enrolment>, t: Timestamp) -> Enrolment {
 }
 
 /// Enrols (or re-enrols) at the context's instant; a run whose stop already holds then ends at once.
-fn enrol_checked(cx: &mut Cx<'_>, seq: &Sequence, previous: Option<Enrolment>) -> Enrolment {
+fn enrol_checked(cx: &mut Cx<'_>, seq: &Sequence, previous: Option<&Enrolment>) -> Enrolment {
     let t = cx.now();
     let mut e = enrol(previous, t);
     if stop_cause(cx, seq, &e).is_some() {
@@ -210,31 +212,21 @@ fn enrol_checked(cx: &mut Cx<'_>, seq: &Sequence, previous: Option<Enrolment>) -
     e
 }
 
-/// The level check at an event instant (its events folded): enrol, stop or re-enrol at `moment`'s instant,
-/// every condition reading that one moment.
-pub(crate) fn at_instant(
-    pb: &Playbook,
-    seq: &Sequence,
-    state: &ContactState,
-    moment: &LazyMoment,
-    e: Option<Enrolment>,
-) -> Option<Enrolment> {
-    let mut cx = Cx::shared(pb, state, moment);
-    let t = cx.now();
-    match phase(pb, seq, state, e.as_ref(), t) {
-        Phase::NotEnrolled if seq.start.eval(&mut cx).holds() => Some(enrol_checked(&mut cx, seq, e)),
-        Phase::Active => e.map(|mut run| {
-            if stop_cause(&mut cx, seq, &run).is_some() {
-                run.stopped_at = Some(t);
-            }
-            run
-        }),
+/// The level check at an event instant (its events folded): enrol, stop or re-enrol at the context's
+/// instant. The run after the check when it changed, `None` when it stays as it is.
+pub(crate) fn at_instant(cx: &mut Cx<'_>, seq: &Sequence, e: Option<&Enrolment>) -> Option<Enrolment> {
+    let (pb, state, t) = (cx.pb, cx.state, cx.now());
+    match phase(pb, seq, state, e, t) {
+        Phase::NotEnrolled if seq.start.eval(cx).holds() => Some(enrol_checked(cx, seq, e)),
+        Phase::Active => e
+            .filter(|run| stop_cause(cx, seq, run).is_some())
+            .map(|run| Enrolment { stopped_at: Some(t), ..run.clone() }),
         Phase::Ended { at, .. }
-            if seq.reenrol_after.is_some_and(|cool| t >= at.plus(cool)) && seq.start.eval(&mut cx).holds() =>
+            if seq.reenrol_after.is_some_and(|cool| t >= at.plus(cool)) && seq.start.eval(cx).holds() =>
         {
-            Some(enrol_checked(&mut cx, seq, e))
+            Some(enrol_checked(cx, seq, e))
         }
-        Phase::NotEnrolled | Phase::Ended { .. } => e,
+        Phase::NotEnrolled | Phase::Ended { .. } => None,
     }
 }
 
@@ -311,7 +303,9 @@ pub(crate) fn advance(
             break;
         };
         e = match transition {
-            Transition::Enrol | Transition::Reenrol => Some(enrol_checked(&mut Cx::lazy(pb, state, t), seq, e)),
+            Transition::Enrol | Transition::Reenrol => {
+                Some(enrol_checked(&mut Cx::lazy(pb, state, t), seq, e.as_ref()))
+            }
             Transition::Stop => e.map(|mut run| {
                 run.stopped_at = Some(t);
                 run

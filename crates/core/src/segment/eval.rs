@@ -58,26 +58,25 @@ pub(crate) struct Cx<'a> {
     pub(crate) pb: &'a Playbook,
     pub(crate) state: &'a ContactState,
     at: At<'a>,
-    /// Segment truths already computed at this moment (segment-of-segment); allocated on the first
-    /// reference, since most conditions never make one.
-    memo: Vec<Option<Truth>>,
+    /// Segment truths already computed at this moment (segment-of-segment).
+    memo: Memo,
     /// Set when a day-bucket count was used.
     pub(crate) approximate: bool,
 }
 
 impl<'a> Cx<'a> {
     pub(crate) fn new(pb: &'a Playbook, state: &'a ContactState, m: &'a Moment) -> Cx<'a> {
-        Cx { pb, state, at: At::Given(m), memo: Vec::new(), approximate: false }
+        Cx { pb, state, at: At::Given(m), memo: Memo::default(), approximate: false }
     }
 
     /// A context at `t` whose moment (scores, stage, lifecycle) is computed only if a condition reads it.
     pub(crate) fn lazy(pb: &'a Playbook, state: &'a ContactState, t: Timestamp) -> Cx<'a> {
-        Cx { pb, state, at: At::Lazy(LazyMoment::new(t, None)), memo: Vec::new(), approximate: false }
+        Cx { pb, state, at: At::Lazy(LazyMoment::new(t, None)), memo: Memo::default(), approximate: false }
     }
 
     /// A context whose moment is `shared` with other contexts at the same instant on the same state.
     pub(crate) fn shared(pb: &'a Playbook, state: &'a ContactState, shared: &'a LazyMoment) -> Cx<'a> {
-        Cx { pb, state, at: At::Shared(shared), memo: Vec::new(), approximate: false }
+        Cx { pb, state, at: At::Shared(shared), memo: Memo::default(), approximate: false }
     }
 
     /// The instant.
@@ -114,17 +113,12 @@ impl<'a> Cx<'a> {
 
     /// The truth of segment `i` at this moment, memoised.
     pub(crate) fn segment(&mut self, i: usize) -> Truth {
-        if let Some(Some(t)) = self.memo.get(i) {
-            return *t;
+        if let Some(t) = self.memo.get(i) {
+            return t;
         }
         let Some(def) = self.pb.segments.get(i) else { return Truth::Unknown(UnknownCause::Missing) };
         let t = def.when.eval(self);
-        if self.memo.is_empty() {
-            self.memo.resize(self.pb.segments.len(), None);
-        }
-        if let Some(slot) = self.memo.get_mut(i) {
-            *slot = Some(t);
-        }
+        self.memo.set(i, t);
         t
     }
 
@@ -141,6 +135,37 @@ impl<'a> Cx<'a> {
     /// The first occurrence of a signal, if it is not in the future.
     fn first(&self, signal: usize) -> Option<Timestamp> {
         self.track(signal)?.first.filter(|t| *t <= self.now())
+    }
+}
+
+/// Segment truths by index: the first 32 inline, so the many short-lived contexts of a fold (one per
+/// candidate instant) allocate nothing for them; more segments than that spill into a `Vec`.
+#[derive(Default)]
+struct Memo {
+    first: [Option<Truth>; 32],
+    more: Vec<Option<Truth>>,
+}
+
+impl Memo {
+    fn get(&self, i: usize) -> Option<Truth> {
+        match self.first.get(i) {
+            Some(t) => *t,
+            None => self.more.get(i - self.first.len()).copied().flatten(),
+        }
+    }
+
+    fn set(&mut self, i: usize, t: Truth) {
+        if let Some(slot) = self.first.get_mut(i) {
+            *slot = Some(t);
+            return;
+        }
+        let j = i - self.first.len();
+        if self.more.len() <= j {
+            self.more.resize(j + 1, None);
+        }
+        if let Some(slot) = self.more.get_mut(j) {
+            *slot = Some(t);
+        }
     }
 }
 
@@ -268,11 +293,11 @@ impl Cond {
                 let span = match age {
                     Age::MoreThan(d) | Age::LessThan(d) => *d,
                 };
-                let anchors: Vec<Timestamp> = match self {
-                    Cond::Last { .. } => track.recent.clone(),
-                    _ => track.first.into_iter().collect(),
+                let (recent, first) = match self {
+                    Cond::Last { .. } => (&track.recent[..], None),
+                    _ => (&[][..], track.first),
                 };
-                for t in anchors {
+                for t in recent.iter().copied().chain(first) {
                     push(out, Some(t));
                     push(out, Some(t.plus(span)));
                 }
