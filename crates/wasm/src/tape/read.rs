@@ -14,7 +14,7 @@ const MAX_DEPTH: usize = 70;
 
 /// A tape as core's `Value`; a malformed tape is an input error at `at`.
 pub(crate) fn value(bytes: &[u8], at: &str) -> Result<Value, Error> {
-    let mut r = Reader { bytes, at: 0, table: Vec::new() };
+    let mut r = Reader::new(bytes);
     let malformed = |reason: String| Error::Input { at: at.to_owned(), reason };
     let v = r.value(0).map_err(malformed)?;
     r.finished().map_err(malformed)?;
@@ -24,7 +24,7 @@ pub(crate) fn value(bytes: &[u8], at: &str) -> Result<Value, Error> {
 /// A tape holding an array of events as core's events, located like `Event::parse_list(value, path)`: the
 /// same reader, the same messages, the same paths.
 pub(crate) fn events(bytes: &[u8], path: &str) -> Result<Vec<Event>, Error> {
-    let mut r = Reader { bytes, at: 0, table: Vec::new() };
+    let mut r = Reader::new(bytes);
     let malformed = |reason: String| Error::Input { at: path.to_owned(), reason };
     let list = r.open().map_err(malformed)?;
     if list != ValueRef::Array {
@@ -66,10 +66,43 @@ struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
     /// Every string the tape has spelled out so far, in order: `REF n` names the n-th.
-    table: Vec<&'a str>,
+    table: Table<'a>,
+}
+
+/// The reader's string table: the first strings inline (an event spells out about eight), more in a `Vec`,
+/// so reading one event allocates nothing for it.
+struct Table<'a> {
+    first: [&'a str; 16],
+    len: usize,
+    more: Vec<&'a str>,
+}
+
+impl<'a> Table<'a> {
+    fn push(&mut self, s: &'a str) {
+        match self.first.get_mut(self.len) {
+            Some(slot) => *slot = s,
+            None => self.more.push(s),
+        }
+        self.len += 1;
+    }
+
+    fn get(&self, i: usize) -> Option<&'a str> {
+        let inline = self.first.len();
+        if i >= self.len {
+            return None;
+        }
+        match self.first.get(i) {
+            Some(s) => Some(*s),
+            None => self.more.get(i - inline).copied(),
+        }
+    }
 }
 
 impl<'a> Reader<'a> {
+    fn new(bytes: &'a [u8]) -> Reader<'a> {
+        Reader { bytes, at: 0, table: Table { first: [""; 16], len: 0, more: Vec::new() } }
+    }
+
     fn byte(&mut self) -> Result<u8, String> {
         let b = self.bytes.get(self.at).copied().ok_or_else(|| format!("tape: truncated at byte {}", self.at))?;
         self.at += 1;
@@ -117,7 +150,7 @@ impl<'a> Reader<'a> {
     /// The string after a `REF` tag.
     fn reference(&mut self) -> Result<&'a str, String> {
         let i = self.varint()?;
-        self.table.get(i).copied().ok_or_else(|| format!("tape: unknown string {i}"))
+        self.table.get(i).ok_or_else(|| format!("tape: unknown string {i}"))
     }
 
     fn key(&mut self) -> Result<&'a str, String> {
