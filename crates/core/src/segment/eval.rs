@@ -37,12 +37,14 @@ pub(crate) struct LazyMoment {
     /// The scores at `at`, when the caller already computed them on this state.
     scores: Option<Scores>,
     cell: OnceCell<Moment>,
+    /// The lifecycle phase alone, when conditions read it before (or without) the whole moment.
+    phase: OnceCell<crate::lifecycle::Phase>,
 }
 
 impl LazyMoment {
     /// The moment at `at`, with its scores when already known.
     pub(crate) fn new(at: Timestamp, scores: Option<Scores>) -> LazyMoment {
-        LazyMoment { at, scores, cell: OnceCell::new() }
+        LazyMoment { at, scores, cell: OnceCell::new(), phase: OnceCell::new() }
     }
 
     fn get(&self, pb: &Playbook, state: &ContactState) -> &Moment {
@@ -107,7 +109,7 @@ impl<'a> Cx<'a> {
         };
         match lazy.cell.get() {
             Some(m) => m.lifecycle.state,
-            None => self.state.lifecycle_at(self.pb, lazy.at).state,
+            None => *lazy.phase.get_or_init(|| self.state.lifecycle_at(self.pb, lazy.at).state),
         }
     }
 
