@@ -34,7 +34,7 @@ const us = (st) => `${st.median.toFixed(3)} µs (${st.min.toFixed(3)}–${st.max
 
 function nativeTable(native) {
   const lines = ["native core (cargo bench, median (min–max) per unit)"];
-  const head = ["playbook", "fold/event", "decide/contact", "parse+fold+to_bytes/event", "from_bytes+decide/contact", "fold+segments/event (in memory · bytes)", "state bytes mean/p95/max"];
+  const head = ["playbook", "fold/event", "decide/contact", "parse+fold+to_bytes/event", "from_bytes+decide/contact", "fold+segments/event (parsed · parse+fold+segments)", "state bytes mean/p95/max"];
   const rows = native.playbooks.map((p) => [
     p.playbook,
     us(p.coreFoldUsPerEvent),

@@ -15,8 +15,9 @@
 //            JsonLogic (jsonlogic-peer.mjs `translateSegments`), is applied to them at the same `now`; the
 //            aggregator's time counts as the peer's. Lifecycle / stage / readiness / score leaves get rekindle's
 //            values, computed outside the timer. Memberships are compared at every event wherever rekindle's answer
-//            is true or false (JsonLogic has no unknown). Native: the same per-event loop in the core
-//            (`fold(&[e])` + `segment::memberships_at`) with the byte round trips the wasm calls do: `wasm = X× native`.
+//            is true or false (JsonLogic has no unknown). Native: the same per-event loop in the core on a state
+//            held in memory, each event parsed from its `Value` (`Event::parse` + `fold(&[e])` +
+//            `segment::memberships_at`), the work the wasm calls ask of the core: `wasm = X× native`.
 //   bars     rekindle `decide` for every contact (state bytes → full Decision object with reasons) vs json-logic-js
 //            evaluating the same fit rules, readiness and MQL/SQL bars over pre-aggregated plain objects
 //            (see jsonlogic-peer.mjs for exactly what each side computes); the decisions are compared.
@@ -169,8 +170,8 @@ function benchSegments({ engine, playbook, ordered, runs, nat, name, k }) {
       ours: `${perEvent(wasm).toFixed(2)} µs/event (wasm)`,
       peer: `native core ${natUs.toFixed(2)} µs/event`,
       ratio: `wasm = ${(perEvent(wasm) / natUs).toFixed(1)}× native`,
-      note: `native does parse + from_bytes + fold + to_bytes + from_bytes + memberships_at (in memory: ` +
-        `${nat.coreSegmentsUsPerEvent.median.toFixed(2)} µs/event); memberships ` +
+      note: `native does Event::parse + fold + memberships_at on a held state, as the wasm calls do (events ` +
+        `parsed beforehand: ${nat.coreSegmentsUsPerEvent.median.toFixed(2)} µs/event); memberships ` +
         `${JSON.stringify(counts) === JSON.stringify(nat.memberships) ? "same counts as native" : `DIFFERENT from native ${JSON.stringify(nat.memberships)}`}`,
     });
   }

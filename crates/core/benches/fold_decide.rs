@@ -12,9 +12,10 @@
 //! - pipeline decide: `from_bytes` + `decide` (what `Engine.decide` does before writing JS values);
 //! - state size: `to_bytes().len()` per contact, mean / p95 / max;
 //! - segments per event: each contact's events in time order (ties by id), one at a time: `fold(&[event])` then
-//!   `segment::memberships_at(&pb, &state, event.at)` (core: in memory; pipeline: what `Engine.fold(state,
-//!   [event])` + `Engine.segments(state, {now})` do around it: parse, `from_bytes`, fold, `to_bytes`, `from_bytes`,
-//!   memberships), µs per event, and the count of true / false / unknown memberships (Node checks its own).
+//!   `segment::memberships_at(&pb, &state, event.at)` on a state held in memory (core: events parsed beforehand;
+//!   pipeline: each event parsed from its `Value` first, the work `contact.fold([event])` +
+//!   `contact.segments({ now })` ask of the wasm core), µs per event, and the count of true / false / unknown
+//!   memberships (Node checks its own).
 //!
 //! The last line is `BENCH_JSON {…}` for scripts/bench.mjs. Environment: BENCH_CONTACTS, BENCH_EVENTS,
 //! BENCH_RUNS override the defaults (10 000, 50, 7).
@@ -409,19 +410,11 @@ fn main() {
         });
         let seg_pipe = time_per_unit(runs, total_events, || {
             for list in &raw_ordered {
-                let mut blob: Option<Vec<u8>> = None;
+                let mut state = ContactState::new();
                 for v in list {
-                    let events = Event::parse_list(&Value::Array(vec![v.clone()]), "events").unwrap_or_default();
-                    let mut state = match &blob {
-                        Some(b) => ContactState::from_bytes(b).unwrap_or_else(|_| ContactState::new()),
-                        None => ContactState::new(),
-                    };
-                    state.fold(&pb, &events);
-                    let bytes = state.to_bytes();
-                    if let (Ok(again), Some(e)) = (ContactState::from_bytes(&bytes), events.first()) {
-                        black_box(memberships_at(&pb, &again, e.at));
-                    }
-                    blob = Some(bytes);
+                    let Ok(e) = Event::parse(v, "events[0]") else { continue };
+                    state.fold(&pb, std::slice::from_ref(&e));
+                    black_box(memberships_at(&pb, &state, e.at));
                 }
             }
         });
@@ -447,7 +440,7 @@ fn main() {
         println!("  pipeline fold    {}   parse_list + fold + to_bytes", show(pipe_fold, "µs/event"));
         println!("  pipeline decide  {}   from_bytes + decide", show(pipe_decide, "µs/contact"));
         println!("  segments/event   {}   fold(&[e]) + memberships_at(e.at)", show(seg_core, "µs/event"));
-        println!("  pipeline seg/ev  {}   + parse, from_bytes, to_bytes, from_bytes", show(seg_pipe, "µs/event"));
+        println!("  pipeline seg/ev  {}   Event::parse + the above", show(seg_pipe, "µs/event"));
         println!(
             "  memberships      {} true, {} false, {} unknown (all events, all segments)",
             seg_counts[0], seg_counts[1], seg_counts[2]
