@@ -404,7 +404,9 @@ fn main() {
                 let mut state = ContactState::new();
                 for e in events {
                     state.fold(&pb, std::slice::from_ref(e));
-                    black_box(memberships_at(&pb, &state, e.at));
+                    memberships_at(&pb, &state, e.at).for_each(|m| {
+                        black_box(m);
+                    });
                 }
             }
         });
@@ -414,7 +416,9 @@ fn main() {
                 for v in list {
                     let Ok(e) = Event::parse(v, "events[0]") else { continue };
                     state.fold(&pb, std::slice::from_ref(&e));
-                    black_box(memberships_at(&pb, &state, e.at));
+                    memberships_at(&pb, &state, e.at).for_each(|m| {
+                        black_box(m);
+                    });
                 }
             }
         });

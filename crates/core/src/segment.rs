@@ -122,17 +122,32 @@ fn next_flip(pb: &Playbook, state: &ContactState, m: &Moment, i: usize, member: 
         .find(|&c| Cx::lazy(pb, state, c).segment(i).holds() != member)
 }
 
-/// Every segment's membership at `now`, without reasons or next flips: the fast path for classifying a
-/// visitor at the edge (`engine.segments(state)`).
-pub fn memberships_at<'p>(pb: &'p Playbook, state: &ContactState, now: Timestamp) -> Vec<(&'p str, Truth)> {
-    let mut cx = Cx::lazy(pb, state, now);
-    pb.segments.iter().enumerate().map(|(i, def)| (def.id.as_str(), cx.segment(i))).collect()
+/// Every segment's membership at `now`, in playbook order, without reasons or next flips: the fast path for
+/// classifying a visitor at the edge (`engine.segments(state)`). Lazy, so a caller collects only what it keeps.
+///
+/// ```
+/// # use rekindle_core::{ContactState, Playbook, Timestamp, Value};
+/// # let pb = Playbook::parse(&Value::Object(vec![
+/// #     ("version".into(), Value::Number(1.0)), ("signals".into(), Value::Object(vec![]))])).unwrap();
+/// let members: Vec<_> = rekindle_core::segment::memberships_at(&pb, &ContactState::new(), Timestamp::EPOCH).collect();
+/// assert!(members.is_empty()); // this playbook has no segments
+/// ```
+pub fn memberships_at<'p, 's>(
+    pb: &'p Playbook,
+    state: &'s ContactState,
+    now: Timestamp,
+) -> impl Iterator<Item = (&'p str, Truth)> + use<'p, 's>
+where
+    'p: 's,
+{
+    let mut cx: Cx<'s> = Cx::lazy(pb, state, now);
+    pb.segments.iter().enumerate().map(move |(i, def)| (def.id.as_str(), cx.segment(i)))
 }
 
 /// Segments entered and exited between two states of one contact, compared at `at`.
 pub fn deltas(pb: &Playbook, before: &ContactState, after: &ContactState, at: Timestamp) -> Vec<Delta> {
-    let was = memberships_at(pb, before, at).into_iter().map(|(_, t)| t);
-    let is = memberships_at(pb, after, at).into_iter().map(|(_, t)| t);
+    let was = memberships_at(pb, before, at).map(|(_, t)| t);
+    let is = memberships_at(pb, after, at).map(|(_, t)| t);
     let mut out = Vec::new();
     for ((def, w), n) in pb.segments.iter().zip(was).zip(is) {
         let change = match (w.holds(), n.holds()) {
