@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use rekindle_core::{decide, ContactState, Playbook};
+use rekindle_core::{decide, ContactState, Event, Playbook};
 use wasm_bindgen::prelude::*;
 
 use crate::convert;
@@ -13,11 +13,13 @@ use crate::convert;
 pub struct JsContact {
     playbook: Rc<Playbook>,
     state: ContactState,
+    /// The events of the call in progress; kept between calls for its capacity only (emptied after each).
+    events: Vec<Event>,
 }
 
 impl JsContact {
     pub(crate) fn new(playbook: Rc<Playbook>, state: ContactState) -> JsContact {
-        JsContact { playbook, state }
+        JsContact { playbook, state, events: Vec::new() }
     }
 
     /// The held state (for sealing it into a cookie without a byte round trip through JS).
@@ -31,15 +33,17 @@ impl JsContact {
 impl JsContact {
     /// Folds events (a tape of an array of events) into the held state.
     pub fn fold(&mut self, events: &[u8]) -> Result<(), JsValue> {
-        let events = convert::events(events)?;
-        self.state.fold(&self.playbook, &events);
+        convert::events_into(events, &mut self.events)?;
+        self.state.fold(&self.playbook, &self.events);
+        self.events.clear();
         Ok(())
     }
 
     /// Folds events and returns the segment enter/exit deltas.
     pub fn update(&mut self, events: &[u8]) -> Result<JsValue, JsValue> {
-        let events = convert::events(events)?;
-        let deltas = self.state.fold_with_deltas(&self.playbook, &events);
+        convert::events_into(events, &mut self.events)?;
+        let deltas = self.state.fold_with_deltas(&self.playbook, &self.events);
+        self.events.clear();
         Ok(convert::to_js(&deltas)?)
     }
 

@@ -16,7 +16,16 @@ pub(crate) fn value(tape: &[u8], at: &str) -> Result<Value, Error> {
 
 /// A tape of an array of events, read straight into core's events.
 pub(crate) fn events(tape: &[u8]) -> Result<Vec<Event>, Error> {
-    crate::tape::events(tape, "events")
+    let mut out = Vec::new();
+    crate::tape::events(tape, "events", &mut out)?;
+    Ok(out)
+}
+
+/// Like [`events`], into `buffer` (cleared first, and again on failure): a held contact's per-event calls
+/// reuse one allocation.
+pub(crate) fn events_into(tape: &[u8], buffer: &mut Vec<Event>) -> Result<(), Error> {
+    buffer.clear();
+    crate::tape::events(tape, "events", buffer).inspect_err(|_| buffer.clear())
 }
 
 /// `now` as epoch milliseconds: rejects NaN, infinities and fractions.

@@ -18,7 +18,6 @@ pub struct JsEngine {
 /// Segment truths as bytes in playbook order: 0 out, 1 in, 2 unknown (the facade names them).
 pub(crate) fn segment_codes(playbook: &Playbook, state: &ContactState, now: Timestamp) -> Vec<u8> {
     rekindle_core::segment::memberships_at(playbook, state, now)
-        .into_iter()
         .map(|(_, truth)| match truth {
             Truth::False => 0,
             Truth::True => 1,

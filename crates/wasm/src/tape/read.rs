@@ -21,25 +21,24 @@ pub(crate) fn value(bytes: &[u8], at: &str) -> Result<Value, Error> {
     Ok(v)
 }
 
-/// A tape holding an array of events as core's events, located like `Event::parse_list(value, path)`: the
-/// same reader, the same messages, the same paths.
-pub(crate) fn events(bytes: &[u8], path: &str) -> Result<Vec<Event>, Error> {
+/// A tape holding an array of events as core's events, appended to `out` (empty: a held contact reuses its
+/// buffer), located like `Event::parse_list(value, path)`: the same reader, the same messages, the same paths.
+pub(crate) fn events(bytes: &[u8], path: &str, out: &mut Vec<Event>) -> Result<(), Error> {
     let mut r = Reader::new(bytes);
     let malformed = |reason: String| Error::Input { at: path.to_owned(), reason };
     let list = r.open().map_err(malformed)?;
     if list != ValueRef::Array {
         return Err(Event::not_a_list(path, list).into());
     }
-    let mut out = Vec::new();
+    let first = out.len();
     while !r.end() {
         let event = r.event().map_err(|e| match e {
             Failure::Tape(reason) => malformed(reason),
-            Failure::Event(problem) => problem.at(&format!("{path}[{}]", out.len())).into(),
+            Failure::Event(problem) => problem.at(&format!("{path}[{}]", out.len() - first)).into(),
         })?;
         out.push(event);
     }
-    r.finished().map_err(malformed)?;
-    Ok(out)
+    r.finished().map_err(malformed)
 }
 
 /// Why reading an event stopped.
@@ -325,7 +324,8 @@ mod tests {
 
     /// The tape reader and `Event::parse_list` on the same input give the same events or the same error.
     fn same_as_core(list: &Value) {
-        let from_tape = events(&tape(list), "events").map_err(|e| match e {
+        let mut read = Vec::new();
+        let from_tape = events(&tape(list), "events", &mut read).map(|()| read).map_err(|e| match e {
             Error::Core(core) => (core.path(), core.to_string()),
             Error::Input { at, reason } => (Some(at), reason),
         });
@@ -390,7 +390,7 @@ mod tests {
     #[test]
     fn a_malformed_events_tape_is_an_input_error_at_the_list() {
         for bad in [&[ARRAY][..], &[ARRAY, OBJECT, REF, 3, NULL, END, END], &[ARRAY, END, NULL], &[9]] {
-            match events(bad, "events") {
+            match events(bad, "events", &mut Vec::new()) {
                 Err(Error::Input { at, reason }) => assert!(at == "events" && reason.starts_with("tape: "), "{reason}"),
                 other => panic!("{bad:?}: {other:?}"),
             }
