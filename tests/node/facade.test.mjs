@@ -167,6 +167,51 @@ describe("errors", () => {
     engine.free();
   });
 
+  test("event data JSON cannot hold is E_INPUT_INVALID at its path in every call that takes events", () => {
+    const engine = new Engine(playbook);
+    const contact = engine.contact(null);
+    const cyclic = { at: NOW, kind: "page_view" };
+    cyclic.props = { again: cyclic };
+    const cases = [
+      [{ at: new Date(NOW), kind: "page_view" }, "events[0].at", /pass date\.getTime\(\)/],
+      [{ at: NOW, kind: "purchase", props: { value: 10n } }, "events[0].props.value", /BigInt/],
+      [{ at: NOW, kind: "page_view", props: { path: () => "/pricing" } }, "events[0].props.path", /function or symbol/],
+      [cyclic, /^events\[0\](\.props\.again){20,}/, /cyclic/],
+    ];
+    const calls = [
+      (evs) => engine.fold(null, evs),
+      (evs) => engine.update(null, evs),
+      (evs) => engine.evaluate(evs, { now: NOW }),
+      (evs) => contact.fold(evs),
+      (evs) => contact.update(evs),
+    ];
+    for (const [event, path, reason] of cases) {
+      for (const call of calls) {
+        const err = rekindleError(() => call([event]));
+        assert.equal(err.code, "E_INPUT_INVALID");
+        if (typeof path === "string") assert.equal(err.path, path);
+        else assert.match(err.path, path);
+        assert.match(err.message, reason);
+      }
+    }
+    // A getter that throws is refused at the list, not taken for a crash of the engine.
+    const throwing = { kind: "page_view", get at() { throw new Error("no"); } };
+    const err = rekindleError(() => contact.fold([throwing]));
+    assert.deepEqual([err.code, err.path], ["E_INPUT_INVALID", "events"]);
+    contact.fold(events);
+    assert.deepEqual(contact.toBytes(), engine.fold(null, events), "the contact still works and kept nothing");
+    contact.free();
+    engine.free();
+  });
+
+  test("a playbook holding what JSON cannot is E_INPUT_INVALID at its path", () => {
+    const bad = structuredClone(playbook);
+    bad.signals[Object.keys(bad.signals)[0]].kind = Symbol("page_view");
+    const err = rekindleError(() => new Engine(bad));
+    assert.equal(err.code, "E_INPUT_INVALID");
+    assert.equal(err.path, `playbook.signals.${Object.keys(bad.signals)[0]}.kind`);
+  });
+
   test("garbage state bytes are E_STATE_INVALID in fold, decide and inspect", () => {
     const engine = new Engine(playbook);
     const garbage = new Uint8Array([0xde, 0xad, 0xbe, 0xef, 1, 2, 3]);
