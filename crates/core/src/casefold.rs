@@ -17,6 +17,37 @@ pub fn fold(text: &str) -> String {
     text.chars().map(fold_char).collect()
 }
 
+/// Whether `text` folds to `folded` (a text already folded), without building the folded copy. ASCII text,
+/// nearly every field value, folds byte for byte: compared as bytes, lengths first.
+///
+/// ```
+/// # use rekindle_core::casefold::eq_folded;
+/// assert!(eq_folded("vp sales", "VP Sales") && eq_folded("łódź", "ŁÓDŹ") && !eq_folded("ceo", "CEOs"));
+/// ```
+pub fn eq_folded(folded: &str, text: &str) -> bool {
+    if text.is_ascii() {
+        return folded.len() == text.len()
+            && folded.bytes().zip(text.bytes()).all(|(f, t)| f == t.to_ascii_lowercase());
+    }
+    folded.chars().eq(text.chars().map(fold_char))
+}
+
+/// Whether `text` starts with `prefix` once folded (`prefix` already folded), without building the copy.
+///
+/// ```
+/// # use rekindle_core::casefold::starts_with_folded;
+/// assert!(starts_with_folded("/Pricing/Team", "/pricing") && !starts_with_folded("/pri", "/pricing"));
+/// ```
+pub fn starts_with_folded(text: &str, prefix: &str) -> bool {
+    match text.get(..prefix.len()) {
+        Some(head) if head.is_ascii() => eq_folded(prefix, head),
+        _ => {
+            let mut folded = text.chars().map(fold_char);
+            prefix.chars().all(|c| folded.next() == Some(c))
+        }
+    }
+}
+
 /// One character, folded.
 pub fn fold_char(c: char) -> char {
     let u = u32::from(c);

@@ -6,7 +6,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::casefold::{fold, fold_char};
+use crate::casefold::fold;
 use crate::error::ProblemCode;
 use crate::event::Scalar;
 use crate::explain::UnknownCause;
@@ -153,7 +153,7 @@ fn instant_of(v: &Scalar) -> Option<Timestamp> {
 /// Equality without coercion: `None` when the types differ. `want` text is already lower-case.
 fn same(want: &Scalar, value: &Scalar) -> Option<bool> {
     match (want, value) {
-        (Scalar::Str(a), Scalar::Str(b)) => Some(a.chars().eq(b.chars().map(fold_char))),
+        (Scalar::Str(a), Scalar::Str(b)) => Some(crate::casefold::eq_folded(a, b)),
         (Scalar::Num(a), Scalar::Num(b)) => Some(a == b),
         (Scalar::Bool(a), Scalar::Bool(b)) => Some(a == b),
         _ => None,

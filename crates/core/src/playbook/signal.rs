@@ -5,7 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::reader::{join, Reader};
-use crate::casefold::{fold, fold_char};
+use crate::casefold::fold;
 use crate::error::ProblemCode;
 use crate::event::{Event, EventKind, Scalar};
 use crate::time::quote;
@@ -66,11 +66,8 @@ impl Signal {
         self.matchers.iter().all(|(prop, m)| match (m, event.props.get(prop)) {
             (Matcher::Glob(pattern), Some(Some(Scalar::Str(s)))) => match pattern.split_once('*') {
                 // Fast paths for "exact" and "prefix*" (almost every playbook glob): no allocation.
-                None => s.chars().map(fold_char).eq(pattern.chars()),
-                Some((prefix, "")) => {
-                    let mut text = s.chars().map(fold_char);
-                    prefix.chars().all(|c| text.next() == Some(c))
-                }
+                None => crate::casefold::eq_folded(pattern, s),
+                Some((prefix, "")) => crate::casefold::starts_with_folded(s, prefix),
                 Some(_) => glob(pattern, &fold(s)),
             },
             (Matcher::Num(n), Some(Some(Scalar::Num(v)))) => n == v,
