@@ -38,6 +38,7 @@ pub mod moment;
 pub mod nurture;
 pub mod playbook;
 pub mod policy;
+pub mod retention;
 pub mod score;
 pub mod segment;
 pub mod stage;

@@ -1,0 +1,272 @@
+//! The input of retention analytics: a log of orders (customer, instant, amount), parsed once at the edge with
+//! every problem located (`transactions[12].amount`), and the per-customer summary models are fitted on.
+//!
+//! The summary follows `lifetimes.utils.summary_data_from_transaction_data` exactly (checked on the CDNOW log):
+//! orders after the end of observation are left out; orders are pooled per period (UTC day, or ISO week from
+//! Monday) with their amounts summed; `frequency` counts the periods after the first, `recency` and `T` run from
+//! the first period to the last and to the end's period, in the chosen unit; `monetary` is the mean of the
+//! repeat periods' sums (0 without repeat periods), so the first order never counts towards spend.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::Serialize;
+
+use super::fit::History;
+use crate::error::Error;
+use crate::time::{quote, short_number, Timestamp};
+use crate::value::Value;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// One order.
+///
+/// ```
+/// # use rekindle_core::{retention::Transaction, Timestamp, Value};
+/// let v = Value::Array(vec![Value::Object(vec![
+///     ("customer".into(), Value::String("c1".into())),
+///     ("at".into(), Value::String("2026-01-05T10:00:00Z".into())),
+///     ("amount".into(), Value::Number(25.0)),
+/// ])]);
+/// let list = Transaction::parse_list(&v, "transactions").unwrap();
+/// assert_eq!(list[0].amount, 25.0);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transaction {
+    /// Who ordered: any non-empty id (numbers are read as their integer text).
+    pub customer: String,
+    /// When.
+    pub at: Timestamp,
+    /// The order's value, finite and ≥ 0 (0 when absent: frequency-only data).
+    pub amount: f64,
+}
+
+impl Transaction {
+    /// A checked order: `None` for an empty customer id or an amount that is negative or not finite.
+    pub fn new(customer: impl Into<String>, at: Timestamp, amount: f64) -> Option<Transaction> {
+        let customer = customer.into();
+        (!customer.is_empty() && amount.is_finite() && amount >= 0.0).then_some(Transaction { customer, at, amount })
+    }
+
+    /// Parses an array of `{ customer, at, amount? }` objects. The first bad order fails the call with its path
+    /// (an order log with a bad row cannot be summarised without changing somebody's numbers).
+    pub fn parse_list(value: &Value, path: &str) -> Result<Vec<Transaction>, Error> {
+        let Value::Array(items) = value else {
+            return Err(Error::input(path, format!("expected an array of transactions, got {}", value.kind_name())));
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            out.push(read(item).map_err(|(field, reason)| {
+                let at = if field.is_empty() { format!("{path}[{i}]") } else { format!("{path}[{i}].{field}") };
+                Error::input(at, reason)
+            })?);
+        }
+        Ok(out)
+    }
+}
+
+fn read(item: &Value) -> Result<Transaction, (&'static str, String)> {
+    let Value::Object(entries) = item else {
+        return Err((
+            "",
+            format!("expected a transaction object {{ customer, at, amount }}, got {}", item.kind_name()),
+        ));
+    };
+    let (mut customer, mut at, mut amount) = (None, None, 0.0);
+    for (key, v) in entries {
+        match key.as_str() {
+            "customer" => {
+                customer = Some(match v {
+                    Value::String(s) if !s.is_empty() => s.clone(),
+                    Value::Number(n) if n.is_finite() && (*n as i64) as f64 == *n => format!("{}", *n as i64),
+                    other => {
+                        let got = if matches!(other, Value::String(_)) { "an empty string" } else { other.kind_name() };
+                        return Err(("customer", format!("expected a customer id (a non-empty string), got {got}")));
+                    }
+                })
+            }
+            "at" => at = Some(Timestamp::from_value(v).map_err(|r| ("at", r))?),
+            "amount" => {
+                amount = match v {
+                    Value::Number(n) if n.is_finite() && *n >= 0.0 => *n,
+                    Value::Number(n) => {
+                        return Err(("amount", format!("expected a finite amount ≥ 0, got {}", short_number(*n))))
+                    }
+                    Value::Null => 0.0,
+                    other => return Err(("amount", format!("expected a number, got {}", other.kind_name()))),
+                }
+            }
+            other => {
+                return Err(("", format!("unknown field \"{}\"; a transaction has customer, at, amount", quote(other))))
+            }
+        }
+    }
+    let customer = customer.ok_or(("customer", String::from("missing; expected a customer id")))?;
+    let at = at.ok_or(("at", String::from("missing; expected epoch milliseconds or an RFC 3339 instant")))?;
+    Ok(Transaction { customer, at, amount })
+}
+
+/// How orders are pooled into purchase periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Period {
+    /// UTC calendar days (lifetimes' `freq="D"`).
+    Day,
+    /// Weeks from Monday 00:00 UTC (pandas' `W`, i.e. `W-SUN` periods).
+    Week,
+}
+
+impl Period {
+    /// The period an instant falls in, as the epoch day its period starts on.
+    pub fn start_day(self, at: Timestamp) -> i64 {
+        let day = at.ms().div_euclid(DAY_MS);
+        match self {
+            Period::Day => day,
+            // 1970-01-01 was a Thursday: Monday-based weeks start on days ≡ 4 (mod 7).
+            Period::Week => day - (day - 4).rem_euclid(7),
+        }
+    }
+
+    /// Its length in days.
+    pub fn days(self) -> i64 {
+        match self {
+            Period::Day => 1,
+            Period::Week => 7,
+        }
+    }
+}
+
+/// One customer's summary over the observation, plus the plain order facts RFM and alerts use.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// The customer.
+    pub customer: String,
+    /// Model terms (frequency, recency, T) in the chosen unit.
+    #[serde(flatten)]
+    pub history: History,
+    /// Mean of the repeat periods' order sums (0 without repeat periods).
+    pub monetary: f64,
+    /// Orders within the observation (every order, not periods).
+    pub orders: u32,
+    /// Their total value.
+    pub total: f64,
+    /// The first order.
+    pub first: Timestamp,
+    /// The last order.
+    pub last: Timestamp,
+}
+
+/// Summarises an order log at `end` (orders in a period after `end`'s are left out). `unit_days` is the time
+/// unit of recency and T in days (lifetimes' `freq_multiplier` with daily periods). Customers come out sorted
+/// by id; customers whose first order is after `end` are absent.
+///
+/// ```
+/// # use rekindle_core::{retention::{summarise, Period, Transaction}, Timestamp};
+/// let day = |d: i64| Timestamp::from_ms(d * 86_400_000).unwrap();
+/// let log = [Transaction::new("a", day(0), 10.0).unwrap(), Transaction::new("a", day(7), 30.0).unwrap()];
+/// let s = summarise(&log, Period::Day, 7, day(14));
+/// assert_eq!((s[0].history.frequency, s[0].history.recency, s[0].history.age, s[0].monetary), (1, 1.0, 2.0, 30.0));
+/// ```
+pub fn summarise(log: &[Transaction], period: Period, unit_days: u32, end: Timestamp) -> Vec<Summary> {
+    let end_day = period.start_day(end);
+    let unit = f64::from(unit_days.max(1));
+    let mut rows: Vec<(&str, i64, f64, Timestamp)> = log
+        .iter()
+        .map(|t| (t.customer.as_str(), period.start_day(t.at), t.amount, t.at))
+        .filter(|r| r.1 <= end_day)
+        .collect();
+    // Amounts ascending within a period, as pandas sums them (it sorts by customer, date, amount first).
+    rows.sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)).then(a.2.total_cmp(&b.2)).then(a.3.cmp(&b.3)));
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(&(customer, first_day, _, first_at)) = rows.get(i) {
+        let (mut periods, mut repeat_sum, mut orders, mut total) = (0u32, 0.0, 0u32, 0.0);
+        let (mut last_day, mut last_at) = (first_day, first_at);
+        while let Some(&(_, day, _, _)) = rows.get(i).filter(|r| r.0 == customer) {
+            let mut sum = 0.0;
+            while let Some(&(_, _, amount, at)) = rows.get(i).filter(|r| r.0 == customer && r.1 == day) {
+                sum += amount;
+                orders += 1;
+                last_at = last_at.max(at);
+                i += 1;
+            }
+            total += sum;
+            if periods > 0 {
+                repeat_sum += sum;
+            }
+            periods += 1;
+            last_day = day;
+        }
+        let frequency = periods - 1;
+        out.push(Summary {
+            customer: String::from(customer),
+            history: History {
+                frequency,
+                recency: (last_day - first_day) as f64 / unit,
+                age: (end_day - first_day) as f64 / unit,
+            },
+            monetary: if frequency > 0 { repeat_sum / f64::from(frequency) } else { 0.0 },
+            orders,
+            total,
+            first: first_at,
+            last: last_at,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(day: i64) -> Timestamp {
+        Timestamp::from_ms(day * DAY_MS + 3_600_000).unwrap()
+    }
+
+    #[test]
+    fn same_day_orders_pool_and_the_first_period_never_counts_towards_spend() {
+        let log = [
+            Transaction::new("a", at(0), 100.0).unwrap(),
+            Transaction::new("a", at(3), 10.0).unwrap(),
+            Transaction::new("a", at(3), 5.0).unwrap(),
+            Transaction::new("a", at(9), 25.0).unwrap(),
+            Transaction::new("a", at(30), 999.0).unwrap(), // after the end
+        ];
+        let s = summarise(&log, Period::Day, 1, at(20));
+        assert_eq!(s.len(), 1);
+        let h = s[0].history;
+        assert_eq!((h.frequency, h.recency, h.age), (2, 9.0, 20.0));
+        assert_eq!((s[0].monetary, s[0].orders, s[0].total), (20.0, 4, 140.0));
+    }
+
+    #[test]
+    fn weeks_start_on_monday() {
+        // 1970-01-05 (day 4) was a Monday; day 3 (Sunday) belongs to the week before.
+        assert_eq!(Period::Week.start_day(at(4)), 4);
+        assert_eq!(Period::Week.start_day(at(10)), 4);
+        assert_eq!(Period::Week.start_day(at(3)), -3);
+        assert_eq!(Period::Week.start_day(at(-1)), -3);
+    }
+
+    #[test]
+    fn bad_orders_are_refused_with_their_path() {
+        let order = |amount: Value| {
+            Value::Array(vec![Value::Object(vec![
+                ("customer".into(), Value::String("c".into())),
+                ("at".into(), Value::Number(0.0)),
+                ("amount".into(), amount),
+            ])])
+        };
+        let err = Transaction::parse_list(&order(Value::Number(-5.0)), "transactions").unwrap_err();
+        assert_eq!(err.to_string(), "transactions[0].amount: expected a finite amount ≥ 0, got -5");
+        let err = Transaction::parse_list(&order(Value::String("5".into())), "transactions").unwrap_err();
+        assert_eq!(err.path().as_deref(), Some("transactions[0].amount"));
+        assert!(Transaction::parse_list(&order(Value::Null), "t").is_ok());
+        let missing = Value::Array(vec![Value::Object(vec![("at".into(), Value::Number(0.0))])]);
+        assert_eq!(Transaction::parse_list(&missing, "t").unwrap_err().path().as_deref(), Some("t[0].customer"));
+        assert_eq!(Transaction::new("x", at(0), f64::NAN), None);
+        assert_eq!(Transaction::new("", at(0), 1.0), None);
+    }
+}
