@@ -181,7 +181,8 @@ export type Condition =
   | { lifecycle: OneOrMore<Phase> }
   /** A score after decay at now. */
   | { score: ScoreName; op: "ge" | "gt" | "le" | "lt"; value: number }
-  /** An RFM cell; unknown (`notComputed`) until retention analytics compute cells. */
+  /** The contact's RFM cell (profile field `rfm_cell`, written by retention analytics) is one of these;
+   * unknown (`notComputed`) while none is recorded. Cells must be defined in `retention.rfm.cells`. */
   | { rfm: OneOrMore<string> };
 
 /** A named condition tree (D18, D28–D34). */
@@ -298,6 +299,40 @@ export interface HandoffRules {
   assets?: string[];
 }
 
+/** Score bounds on the 1–5 scale: `[low, high]` or one score. */
+export type ScoreRange = number | [number, number];
+
+/** A named RFM cell; absent bounds match any score. */
+export interface RfmCell {
+  id: string;
+  r?: ScoreRange;
+  f?: ScoreRange;
+  m?: ScoreRange;
+  /** Bounds on ⌊(f + m)/2⌋. */
+  fm?: ScoreRange;
+}
+
+/** Retention analytics (D36–D42); every key is optional (docs/playbook.md § retention). */
+export interface RetentionRules {
+  /** Orders pooled per UTC day or per week from Monday (default "day"); also the models' time unit. */
+  period?: "day" | "week";
+  /** RFM levels (default 5, or 3 below 100 customers) and cells (first match wins). */
+  rfm?: { levels?: 3 | 5; cells?: RfmCell[] };
+  /** Active vs dormant: an order within this span (default "90d"). */
+  active_within?: Duration;
+  /** High value: a monetary score (1–5 scale) of at least this (default 4). */
+  high_value?: number;
+  /** Early-warning thresholds (D41). */
+  churn?: {
+    p_alive_below?: number;
+    gap_factor?: number;
+    activity_drop?: { window?: Duration; ratio?: number };
+    negative_rating?: { signal: string; within?: Duration };
+  };
+  /** CLV horizon in 30-day months (default 12) and discount per month (default 0.01). */
+  clv?: { months?: number; monthly_discount?: number };
+}
+
 /** The marketer's configuration (docs/playbook.md). Unknown keys are errors. */
 export interface Playbook {
   version: 1;
@@ -310,6 +345,7 @@ export interface Playbook {
   sequences?: Record<string, Sequence>;
   ctas?: Ctas;
   handoff?: HandoffRules;
+  retention?: RetentionRules;
 }
 
 /** One thing a contact did. Events may arrive in any order; a fold sorts each batch by (at, kind, id). */

@@ -19,7 +19,7 @@ pub enum UnknownCause {
     TypeMismatch,
     /// "At most N in the last D" for a contact whose history is shorter than D.
     ShortHistory,
-    /// Data this release does not compute yet (RFM cells arrive with retention analytics).
+    /// Data not computed for this contact yet: no RFM cell recorded (retention analytics write `rfm_cell`).
     NotComputed,
 }
 

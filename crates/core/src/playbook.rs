@@ -14,13 +14,14 @@ use crate::handoff::{parse_handoff, HandoffRules};
 use crate::lifecycle::{parse_lifecycle, LifecycleRules};
 use crate::nurture::{parse_sequences, Sequence};
 use crate::policy::Policy;
+use crate::retention::rules::{parse_retention, RetentionRules};
 use crate::score::fit::{parse_fit, FitGroup};
 use crate::score::intent::{parse_intent, IntentGroup};
 use crate::segment::condition::{Bound, Cond, Scope};
 use crate::segment::{parse_segments, Segment};
 use crate::stage::{parse_stages, Stages};
 use crate::state::track::MAX_EXACT;
-use crate::time::{short_number, Span};
+use crate::time::{quote, short_number, Span};
 use crate::value::Value;
 use reader::Reader;
 use signal::{parse_signals, Declared, Signal};
@@ -57,11 +58,24 @@ pub struct Playbook {
     pub(crate) handoff: Option<HandoffRules>,
     /// Profile fields any rule or condition reads, sorted; the state keeps only these.
     pub(crate) profile_fields: Vec<String>,
+    /// Retention analytics (D36–D42): RFM cells, churn thresholds, CLV horizon; defaults when absent.
+    pub(crate) retention: RetentionRules,
 }
 
 /// Top-level sections, in documentation order.
-const SECTIONS: [&str; 10] =
-    ["version", "signals", "scores", "stages", "segments", "lifecycle", "policy", "sequences", "ctas", "handoff"];
+const SECTIONS: [&str; 11] = [
+    "version",
+    "signals",
+    "scores",
+    "stages",
+    "segments",
+    "lifecycle",
+    "policy",
+    "sequences",
+    "ctas",
+    "handoff",
+    "retention",
+];
 
 impl Playbook {
     /// Parses and validates a JSON-shaped playbook, reporting every problem with its path.
@@ -111,6 +125,7 @@ impl Playbook {
         let sequences = top.get("sequences").map(|s| parse_sequences(&mut r, s, &scope)).unwrap_or_default();
         let ctas = top.get("ctas").map(|c| parse_ctas(&mut r, c, &scope)).unwrap_or_default();
         let handoff = top.get("handoff").and_then(|h| parse_handoff(&mut r, h, &declared));
+        let retention = top.get("retention").map(|v| parse_retention(&mut r, v, &declared)).unwrap_or_default();
         let signals = declared.signals;
         check_key_collisions(&mut r, &signals, &intent);
         if !r.problems.is_empty() {
@@ -129,7 +144,9 @@ impl Playbook {
             sequences,
             ctas,
             handoff,
+            retention,
         };
+        pb.check_rfm_cells()?;
         pb.size_state();
         Ok(pb)
     }
@@ -155,6 +172,7 @@ impl Playbook {
                     needs.push((*signal, n, *within));
                 }
                 Cond::Field { field, .. } => fields.push(field.clone()),
+                Cond::Rfm { .. } => fields.push(String::from(crate::retention::RFM_CELL_FIELD)),
                 _ => {}
             });
         }
@@ -171,6 +189,35 @@ impl Playbook {
         crate::vecmap::sort_small_by(&mut fields, |a, b| a < b);
         fields.dedup();
         self.profile_fields = fields;
+    }
+
+    /// `{ "rfm": [cells] }` must name cells of `retention.rfm.cells` (or the default cells).
+    fn check_rfm_cells(&self) -> Result<(), Error> {
+        let mut r = Reader::default();
+        for cond in self.conditions() {
+            cond.walk(&mut |c| {
+                if let Cond::Rfm { path, cells } = c {
+                    for cell in cells.iter().filter(|id| !self.retention.cells.iter().any(|c| &c.id == *id)) {
+                        let known: Vec<&str> = self.retention.cells.iter().map(|c| c.id.as_str()).collect();
+                        r.problem(
+                            path.as_str(),
+                            ProblemCode::UnknownReference,
+                            format!("unknown RFM cell \"{}\"; the cells are {}", quote(cell), known.join(", ")),
+                        );
+                    }
+                }
+            });
+        }
+        if r.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::InvalidPlaybook { problems: r.problems })
+        }
+    }
+
+    /// The retention section (defaults when the playbook has none).
+    pub fn retention(&self) -> &RetentionRules {
+        &self.retention
     }
 
     /// Every condition tree of the playbook: segments, sequences (start, stop, branch rules) and CTAs.

@@ -13,7 +13,7 @@
 //! { "segment": "active_12m" }
 //! { "stage": ["mql", "sql"] }  { "stage_at_least": "sql" }  { "readiness": "hot" }  { "lifecycle": ["cold"] }
 //! { "score": "intent", "op": "ge", "value": 20 }
-//! { "rfm": ["champions", "loyal"] }                           unknown until RFM cells are computed
+//! { "rfm": ["champions", "loyal"] }                           the contact's recorded RFM cell (profile rfm_cell)
 //! ```
 
 use alloc::boxed::Box;

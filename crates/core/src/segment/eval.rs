@@ -240,7 +240,7 @@ impl Cond {
             Cond::Readiness { any_of, .. } => Truth::of(any_of.contains(&cx.moment().readiness)),
             Cond::Lifecycle { any_of, .. } => Truth::of(any_of.contains(&cx.lifecycle())),
             Cond::Score { score, cmp, .. } => Truth::of(cmp.holds(cx.moment().score(*score))),
-            Cond::Rfm { .. } => Truth::Unknown(UnknownCause::NotComputed),
+            Cond::Rfm { cells, .. } => crate::retention::rfm_truth(cx.state, cells),
         }
     }
 

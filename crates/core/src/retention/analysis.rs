@@ -1,0 +1,334 @@
+//! One analysis of an order log at `now`: summaries, fitted models, RFM, per-customer figures (P(alive),
+//! expected purchases and order value, CLV, churn alert, win-back priority) and KPIs — the single entry point the
+//! CLI and the bindings call.
+//!
+//! Fallbacks, never NaN: a model that cannot be fitted is reported as `{ status: "unfit", code, message }` and
+//! the figures that need it are `null`; RFM, alerts that need no model, and KPIs are still computed.
+//!
+//! Win-back priority (D40) is CLV × P(return), for customers with an alert or dormant: P(return) is the
+//! probability of at least one order within the CLV horizon, P(alive)·(1 − ((α+T)/(α+T+h))^(r+x)) — a customer
+//! who is alive buys with the Gamma posterior's chance before h. CLV already weighs in the chance the customer is
+//! gone, so the product ranks customers who are both valuable and likely to come back.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::Serialize;
+
+use super::bgnbd::BgNbd;
+use super::churn::{alert, Alert, Customer};
+use super::clv::{clv, Horizon};
+use super::fit::{Fit, Unfit};
+use super::gamma_gamma::GammaGamma;
+use super::kpi::{kpis, Kpis};
+use super::math::{exp, ln};
+use super::rfm::{cell_of, Breakpoints, Facts, Scores};
+use super::rules::RetentionRules;
+use super::transaction::{summarise, Period, Summary, Transaction};
+use crate::event::Scalar;
+use crate::time::Timestamp;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// What the caller adds to the playbook's rules.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Options {
+    /// The model time unit in days; `None` = the period's length (1 for days, 7 for weeks).
+    pub unit_days: Option<u32>,
+    /// The latest negative rating per customer (D41), from the playbook's `negative_rating` signal.
+    pub negative_ratings: Vec<(String, Timestamp)>,
+}
+
+/// A model fit, or why there is none.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "camelCase")]
+pub enum Model<P> {
+    /// Fitted.
+    Fitted(Fit<P>),
+    /// Not fitted, with the reason.
+    Unfit(Unfit),
+}
+
+impl<P> Model<P> {
+    /// The parameters, when fitted.
+    pub fn params(&self) -> Option<&P> {
+        match self {
+            Model::Fitted(f) => Some(&f.params),
+            Model::Unfit(_) => None,
+        }
+    }
+}
+
+/// RFM of one customer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rfm {
+    /// Scores 1..=levels.
+    #[serde(flatten)]
+    pub scores: Scores,
+    /// The first matching cell, if any.
+    pub cell: Option<String>,
+}
+
+/// Everything the analysis says about one customer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Figures {
+    /// The order facts and model terms.
+    #[serde(flatten)]
+    pub summary: Summary,
+    /// RFM scores and cell.
+    pub rfm: Rfm,
+    /// Orders on two or more days (D36: one-time vs returning).
+    pub returning: bool,
+    /// Monetary score at least the playbook's `high_value` (D36: high value vs occasional).
+    pub high_value: bool,
+    /// An order within `active_within` (D36: active vs dormant).
+    pub active: bool,
+    /// P(alive) now (BG/NBD).
+    pub p_alive: Option<f64>,
+    /// Probability of at least one order within the CLV horizon.
+    pub p_return: Option<f64>,
+    /// Expected orders within the CLV horizon.
+    pub expected_purchases: Option<f64>,
+    /// Expected value of an order (Gamma-Gamma).
+    pub expected_order_value: Option<f64>,
+    /// Discounted expected value over the horizon.
+    pub clv: Option<f64>,
+    /// The early-warning alert, when one holds.
+    pub churn: Option<Alert>,
+    /// CLV × P(return) for customers with an alert or dormant.
+    pub winback_priority: Option<f64>,
+}
+
+/// The RFM grid: customers per (recency score, ⌊(f+m)/2⌋) and per cell.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RfmSummary {
+    /// The base's cut points.
+    pub breakpoints: Breakpoints,
+    /// `grid[r − 1][fm − 1]`: customers.
+    pub grid: Vec<Vec<u32>>,
+    /// Customers and revenue per cell, in playbook order; `null` id for customers in no cell.
+    pub cells: Vec<CellCount>,
+}
+
+/// One cell's size.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CellCount {
+    /// The cell id (`None`: in no cell).
+    pub id: Option<String>,
+    /// Customers.
+    pub customers: u32,
+    /// Their total spend.
+    pub revenue: f64,
+}
+
+/// The whole analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Analysis {
+    /// The instant of the analysis (end of observation).
+    pub now: Timestamp,
+    /// Purchase periods.
+    pub period: Period,
+    /// The model time unit in days.
+    pub unit_days: u32,
+    /// The CLV horizon.
+    pub horizon: Horizon,
+    /// BG/NBD.
+    pub bgnbd: Model<BgNbd>,
+    /// Gamma-Gamma.
+    pub gamma_gamma: Model<GammaGamma>,
+    /// RFM grid and cells.
+    pub rfm: RfmSummary,
+    /// P(alive) of repeat buyers in ten bins [0, 0.1) … [0.9, 1]; one-time buyers are always 1 in BG/NBD and
+    /// are counted apart.
+    pub p_alive_histogram: Vec<u32>,
+    /// One-time buyers (not in the histogram).
+    pub one_time_buyers: u32,
+    /// Customers with an early-warning alert.
+    pub alerts: u32,
+    /// KPIs over time.
+    pub kpis: Kpis,
+    /// Per customer, sorted by id.
+    pub customers: Vec<Figures>,
+}
+
+/// Analyses an order log at `now` with the playbook's retention rules.
+///
+/// ```
+/// # use rekindle_core::retention::{analysis::{analyse, Model, Options}, rules::RetentionRules, FitWarning, Transaction};
+/// # use rekindle_core::Timestamp;
+/// let day = |d: i64| Timestamp::from_ms(d * 86_400_000).unwrap();
+/// let log = vec![Transaction::new("a", day(0), 20.0).unwrap(), Transaction::new("a", day(30), 25.0).unwrap(),
+///                Transaction::new("b", day(10), 40.0).unwrap()];
+/// let a = analyse(&log, &RetentionRules::default(), &Options::default(), day(60));
+/// assert_eq!(a.customers.len(), 2);
+/// assert!(a.customers[0].returning && !a.customers[1].returning);
+/// // Two customers do fit, with warnings: the data cannot pin the parameters down.
+/// let Model::Fitted(fit) = &a.bgnbd else { unreachable!() };
+/// assert!(fit.warnings.contains(&FitWarning::AtBound));
+/// ```
+pub fn analyse(log: &[Transaction], rules: &RetentionRules, options: &Options, now: Timestamp) -> Analysis {
+    let unit_days = options.unit_days.unwrap_or(rules.period.days() as u32).max(1);
+    let unit = f64::from(unit_days);
+    let summaries = summarise(log, rules.period, unit_days, now);
+    let histories: Vec<_> = summaries.iter().map(|s| s.history).collect();
+    let bgnbd = match BgNbd::fit(&histories) {
+        Ok(f) => Model::Fitted(f),
+        Err(e) => Model::Unfit(e.into()),
+    };
+    let spend: Vec<(u32, f64)> = summaries.iter().map(|s| (s.history.frequency, s.monetary)).collect();
+    let gamma_gamma = match GammaGamma::fit(&spend) {
+        Ok(f) => Model::Fitted(f),
+        Err(e) => Model::Unfit(e.into()),
+    };
+    let horizon =
+        Horizon { months: rules.clv_months, periods_per_month: 30.0 / unit, monthly_discount: rules.monthly_discount };
+    let facts: Vec<Facts> = summaries.iter().map(|s| Facts::at(now.ms(), s.last.ms(), s.orders, s.total)).collect();
+    let breakpoints = Breakpoints::of(&facts, rules.levels);
+    let levels = breakpoints.levels;
+    // Orders per customer, in the customers' (sorted) order.
+    let mut orders: Vec<(&str, Timestamp, f64)> =
+        log.iter().filter(|t| t.at <= now).map(|t| (t.customer.as_str(), t.at, t.amount)).collect();
+    orders.sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)).then(a.2.total_cmp(&b.2)));
+    let mut ratings: Vec<(&str, Timestamp)> = options.negative_ratings.iter().map(|(c, t)| (c.as_str(), *t)).collect();
+    ratings.sort_unstable();
+    let (bg, gg) = (bgnbd.params(), gamma_gamma.params());
+    let horizon_units = f64::from(horizon.months) * horizon.periods_per_month;
+    let mut customers = Vec::with_capacity(summaries.len());
+    let mut per_customer_orders: Vec<Vec<(Timestamp, f64)>> = Vec::with_capacity(summaries.len());
+    let mut cursor = 0;
+    for (s, f) in summaries.into_iter().zip(&facts) {
+        let start = cursor + orders.get(cursor..).map_or(0, |rest| rest.partition_point(|o| o.0 < s.customer.as_str()));
+        let end = start + orders.get(start..).map_or(0, |rest| rest.partition_point(|o| o.0 == s.customer.as_str()));
+        cursor = end;
+        let mine: Vec<(Timestamp, f64)> = orders.get(start..end).unwrap_or(&[]).iter().map(|o| (o.1, o.2)).collect();
+        let instants: Vec<Timestamp> = mine.iter().map(|o| o.0).collect();
+        let scores = breakpoints.score(f);
+        let cell = cell_of(&rules.cells, scores, levels).map(|c| c.id.clone());
+        let h = s.history;
+        let p_alive = bg.map(|m| m.p_alive(h.frequency, h.recency, h.age));
+        let p_return = bg.map(|m| {
+            let buys =
+                1.0 - exp((m.r + f64::from(h.frequency)) * (ln(m.alpha + h.age) - ln(m.alpha + h.age + horizon_units)));
+            m.p_alive(h.frequency, h.recency, h.age) * buys
+        });
+        let expected_purchases =
+            bg.and_then(|m| m.conditional_expected_purchases(horizon_units, h.frequency, h.recency, h.age));
+        let expected_order_value = gg.and_then(|g| g.expected_average_value(h.frequency, s.monetary));
+        let value = bg.zip(expected_order_value).and_then(|(m, v)| clv(m, &h, v, &horizon));
+        let from = ratings.partition_point(|r| r.0 < s.customer.as_str());
+        let rating =
+            ratings.get(from..).and_then(|rest| rest.iter().take_while(|r| r.0 == s.customer).map(|r| r.1).max());
+        let origin_ms = rules.period.start_day(s.first).saturating_mul(DAY_MS);
+        let who = Customer { history: h, origin_ms, orders: &instants, negative_rating: rating };
+        let within = rules.churn.negative_rating.map(|(_, w)| w);
+        let churn = alert(&who, bg, &rules.churn, within, unit_days, now);
+        let active = now.since(s.last) < rules.active_within.ms();
+        let winback_priority = value.zip(p_return).filter(|_| churn.is_some() || !active).map(|(v, p)| v * p);
+        customers.push(Figures {
+            returning: h.frequency > 0,
+            high_value: scores.on_five(levels).m >= rules.high_value,
+            active,
+            summary: s,
+            rfm: Rfm { scores, cell },
+            p_alive,
+            p_return,
+            expected_purchases,
+            expected_order_value,
+            clv: value,
+            churn,
+            winback_priority,
+        });
+        per_customer_orders.push(mine);
+    }
+    let lists: Vec<&[(Timestamp, f64)]> = per_customer_orders.iter().map(Vec::as_slice).collect();
+    let kpis = kpis(&lists, rules.active_within, now);
+    let rfm = rfm_summary(&customers, breakpoints, rules);
+    let mut p_alive_histogram = alloc::vec![0u32; 10];
+    let mut one_time_buyers = 0;
+    for c in &customers {
+        match c.p_alive.filter(|_| c.summary.history.frequency > 0) {
+            Some(p) => {
+                if let Some(bin) = p_alive_histogram.get_mut(((p * 10.0) as usize).min(9)) {
+                    *bin += 1;
+                }
+            }
+            None => one_time_buyers += u32::from(c.summary.history.frequency == 0),
+        }
+    }
+    let alerts = customers.iter().filter(|c| c.churn.is_some()).count() as u32;
+    Analysis {
+        now,
+        period: rules.period,
+        unit_days,
+        horizon,
+        bgnbd,
+        gamma_gamma,
+        rfm,
+        p_alive_histogram,
+        one_time_buyers,
+        alerts,
+        kpis,
+        customers,
+    }
+}
+
+fn rfm_summary(customers: &[Figures], breakpoints: Breakpoints, rules: &RetentionRules) -> RfmSummary {
+    let n = usize::from(breakpoints.levels);
+    let mut grid = alloc::vec![alloc::vec![0u32; n]; n];
+    let mut cells: Vec<CellCount> =
+        rules.cells.iter().map(|c| CellCount { id: Some(c.id.clone()), customers: 0, revenue: 0.0 }).collect();
+    let mut none = CellCount { id: None, customers: 0, revenue: 0.0 };
+    for c in customers {
+        let s = c.rfm.scores;
+        if let Some(slot) = grid.get_mut(usize::from(s.r) - 1).and_then(|row| row.get_mut(usize::from(s.fm()) - 1)) {
+            *slot += 1;
+        }
+        let count = match &c.rfm.cell {
+            Some(id) => cells.iter_mut().find(|k| k.id.as_deref() == Some(id.as_str())),
+            None => Some(&mut none),
+        };
+        if let Some(k) = count {
+            k.customers += 1;
+            k.revenue += c.summary.total;
+        }
+    }
+    if none.customers > 0 {
+        cells.push(none);
+    }
+    RfmSummary { breakpoints, grid, cells }
+}
+
+impl Figures {
+    /// The facts to keep on the contact as profile fields (D36, D40: "keep the churn reason on the contact"), so
+    /// playbook conditions can use them: `rfm_cell`, `rfm_score` ("r-f-m"), `customer_type` (one_time /
+    /// returning), `value_tier` (high / occasional), `activity` (active / dormant), and when known `p_alive`,
+    /// `clv`, `churn_reason` (the first reason: p_alive, purchase_gap, activity_drop, negative_rating),
+    /// `churn_alert_at` (epoch ms) and `winback_priority`. A fact that is not known is cleared (`None`).
+    pub fn profile(&self) -> Vec<(&'static str, Option<Scalar>)> {
+        let s = self.rfm.scores;
+        let text = |v: &str| Some(Scalar::Str(String::from(v)));
+        let num = |v: Option<f64>| v.map(|n| Scalar::Num(round6(n)));
+        alloc::vec![
+            (super::RFM_CELL_FIELD, self.rfm.cell.as_deref().and_then(text)),
+            ("rfm_score", Some(Scalar::Str(alloc::format!("{}-{}-{}", s.r, s.f, s.m)))),
+            ("customer_type", text(if self.returning { "returning" } else { "one_time" })),
+            ("value_tier", text(if self.high_value { "high" } else { "occasional" })),
+            ("activity", text(if self.active { "active" } else { "dormant" })),
+            ("p_alive", num(self.p_alive)),
+            ("clv", num(self.clv)),
+            ("churn_reason", self.churn.as_ref().and_then(|a| a.reasons.first()).and_then(|r| text(r.code()))),
+            ("churn_alert_at", self.churn.as_ref().map(|a| Scalar::Num(a.fired_at.ms() as f64))),
+            ("winback_priority", num(self.winback_priority)),
+        ]
+    }
+}
+
+/// Six decimals: enough for a threshold in a condition, and stable text in reports.
+fn round6(v: f64) -> f64 {
+    let scaled = v * 1e6;
+    let r = (scaled + if scaled < 0.0 { -0.5 } else { 0.5 }) as i64;
+    r as f64 / 1e6
+}
