@@ -77,7 +77,7 @@ export declare class RekindleError extends Error {
 // Playbook (snake_case, as the marketer writes it): playbook.d.ts. Decision (camelCase): decision.d.ts.
 export * from "./playbook.js";
 export * from "./decision.js";
-import type { Playbook, ContactEvent, EventKind, PropValue } from "./playbook.js";
+import type { Playbook, ContactEvent, EventKind, PropValue, Duration, Instant } from "./playbook.js";
 import type { SegmentMemberships, Decision, Update, StateView, CtaChoice } from "./decision.js";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -609,3 +609,151 @@ export declare function verifyMailgun(input: { signingKey: string; timestamp: st
 /** Node entry only: SendGrid's Signed Event Webhook (ECDSA P-256 over timestamp + the raw body). */
 export declare function verifySendgrid(input: { key: string; timestamp: string; body: string | Uint8Array; signature: string }):
   { ok: true } | { ok: false; reason: string; message: string };
+
+// Node entry only: retention analytics (issue 8; D36–D42, docs/retention.md)
+
+/** One order. `amount` defaults to 0 (frequency-only data: no spend model). */
+export interface Transaction {
+  customer: string | number;
+  at: Instant;
+  amount?: number;
+}
+
+/** Orders as columns, for bulk: `at` in epoch ms. */
+export interface TransactionColumns {
+  customer: Array<string | number>;
+  at: number[] | Float64Array;
+  amount?: number[] | Float64Array;
+}
+
+export interface RetentionOptions {
+  /** The end of observation (epoch ms; default Date.now()): later orders are left out. */
+  now?: number;
+  /** The models' time unit in whole days (default: the playbook's period, 1 or 7 days), e.g. "7d" for weeks. */
+  unit?: Duration;
+  /** The latest negative rating per customer (D41). */
+  negativeRatings?: Array<{ customer: string; at: Instant }>;
+  /** A playbook (object or JSON text) whose `retention` section sets cells, thresholds and the CLV horizon. */
+  playbook?: Playbook | string;
+}
+
+/** Why a model was not fitted: `no_customers`, `too_few_customers`, `no_observation_time`, `no_repeat_buyers`,
+ * `no_spend`, `bad_history`, `not_finite`. */
+export interface Unfit {
+  status: "unfit";
+  code: string;
+  message: string;
+}
+
+export type FitWarning =
+  | { kind: "smallBase"; customers: number; advised: number }
+  | { kind: "atBound" }
+  | { kind: "notConverged"; iterations: number };
+
+export interface Fitted<P> {
+  status: "fitted";
+  params: P;
+  /** Total log-likelihood at `params` (CDNOW: −9582.43). */
+  logLikelihood: number;
+  customers: number;
+  excluded: number;
+  iterations: number;
+  evaluations: number;
+  converged: boolean;
+  warnings: FitWarning[];
+}
+
+/** BG/NBD: purchase rate ~ Gamma(r, alpha), dropout ~ Beta(a, b); alpha in the model's time unit. */
+export interface BgNbdParams { r: number; alpha: number; a: number; b: number }
+/** Gamma-Gamma spend model (`gamma` is lifetimes' `v`). */
+export interface GammaGammaParams { p: number; q: number; gamma: number }
+
+export type ChurnReason =
+  | { kind: "pAlive"; pAlive: number; threshold: number; since: number }
+  | { kind: "purchaseGap"; days: number; averageGapDays: number; factor: number; since: number }
+  | { kind: "activityDrop"; recent: number; expected: number; window: Duration; since: number }
+  | { kind: "negativeRating"; since: number };
+
+/** Everything the analysis says about one customer. */
+export interface CustomerFigures {
+  customer: string;
+  /** Repeat purchase periods, first to last period, first period to now (model time unit). */
+  frequency: number;
+  recency: number;
+  age: number;
+  /** Mean of the repeat periods' order sums (0 without). */
+  monetary: number;
+  orders: number;
+  total: number;
+  first: number;
+  last: number;
+  rfm: { r: number; f: number; m: number; cell: string | null };
+  returning: boolean;
+  highValue: boolean;
+  active: boolean;
+  pAlive: number | null;
+  /** Probability of at least one order within the CLV horizon. */
+  pReturn: number | null;
+  expectedPurchases: number | null;
+  expectedOrderValue: number | null;
+  clv: number | null;
+  churn: { firedAt: number; reasons: ChurnReason[] } | null;
+  /** CLV × P(return), for customers with an alert or dormant. */
+  winbackPriority: number | null;
+  /** Facts to keep on the contact: fold `{ kind: "profile", at: now, props: profile }` (null clears a field).
+   * rfm_cell, rfm_score, customer_type, value_tier, activity, p_alive, clv, churn_reason, churn_alert_at,
+   * winback_priority. */
+  profile: Record<string, string | number | null>;
+}
+
+export interface RetentionAnalysis {
+  now: number;
+  period: "day" | "week";
+  unitDays: number;
+  horizon: { months: number; periodsPerMonth: number; monthlyDiscount: number };
+  bgnbd: Fitted<BgNbdParams> | Unfit;
+  gammaGamma: Fitted<GammaGammaParams> | Unfit;
+  rfm: {
+    breakpoints: { levels: 3 | 5; recencyDays: number[]; frequency: number[]; monetary: number[] };
+    /** grid[r − 1][fm − 1]: customers. */
+    grid: number[][];
+    cells: Array<{ id: string | null; customers: number; revenue: number }>;
+  };
+  /** Repeat buyers' P(alive) in ten bins [0, 0.1) … [0.9, 1]. */
+  pAliveHistogram: number[];
+  oneTimeBuyers: number;
+  alerts: number;
+  kpis: {
+    revenue: number;
+    returningRevenue: number;
+    returningRevenueShare: number;
+    returningCustomers: number;
+    cohorts: Array<{ month: string; customers: number; retained: number[] }>;
+    months: Array<{ month: string; revenue: number; returningRevenue: number; activeAtStart: number; churned: number; churnRate: number }>;
+  };
+  customers: CustomerFigures[];
+}
+
+/**
+ * Node entry only: analyses an order log (D36–D42): RFM, BG/NBD and Gamma-Gamma, P(alive), CLV, churn alerts,
+ * win-back priority, KPIs. A model that cannot be fitted is `{ status: "unfit", code, message }`, never NaN.
+ * @example
+ * const a = retention([{ customer: "c1", at: "2026-01-05T10:00:00Z", amount: 25 }, …], { now: Date.now() });
+ * for (const c of a.customers) if (c.churn) console.log(c.customer, c.churn.reasons[0].kind, c.winbackPriority);
+ * @throws {RekindleError} E_INPUT_INVALID naming the bad order (`transactions[12].amount`) or option;
+ * E_PLAYBOOK_INVALID for a bad `playbook`.
+ */
+export declare function retention(transactions: Transaction[] | TransactionColumns, options?: RetentionOptions): RetentionAnalysis;
+
+/**
+ * Node entry only: BG/NBD and Gamma-Gamma fitted on summaries (lifetimes' frequency, recency, T, monetary_value).
+ * @example
+ * const { bgnbd } = fitRetention({ frequency, recency, T }); // CDNOW: r 0.243, alpha 4.414, a 0.793, b 2.426
+ * @throws {RekindleError} E_INPUT_INVALID naming the bad value (`recency[3]`).
+ */
+export declare function fitRetention(summaries: {
+  frequency: number[] | Float64Array;
+  recency: number[] | Float64Array;
+  T: number[] | Float64Array;
+  monetary?: number[] | Float64Array;
+}): { bgnbd: Fitted<BgNbdParams> | Unfit; gammaGamma: Fitted<GammaGammaParams> | Unfit | null };

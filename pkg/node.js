@@ -1,5 +1,5 @@
-// Node entry: instantiates the node build (the edge engine plus the vendor adapters) synchronously from disk, so
-// `await init()` resolves at once.
+// Node entry: instantiates the node build (the edge engine plus the vendor adapters and retention analytics)
+// synchronously from disk, so `await init()` resolves at once.
 import { readFileSync } from "node:fs";
 import * as gen from "./gen/node/rekindle_wasm.js";
 import { install } from "./facade.js";
@@ -11,3 +11,4 @@ export { Contact, ERROR_CODES, Engine, RekindleError, init, version } from "./fa
 export { Keys } from "./keys.js";
 export { pageViewProps, SESSION_GAP_MS } from "./page-view.js";
 export { importContacts, importWebhook, verifyMailgun, verifySendgrid } from "./adapters.js";
+export { fitRetention, retention } from "./retention.js";

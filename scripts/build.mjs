@@ -18,7 +18,7 @@ const WORK = join(repoRoot, "target", "rekindle-build");
 /** The shipped flavours: name → cargo features. */
 export const FLAVOURS = Object.freeze([
   { name: "edge", features: [] }, // workerd
-  { name: "node", features: ["import"] }, // Node: edge plus the vendor adapters
+  { name: "node", features: ["import", "retention"] }, // Node: edge plus the vendor adapters and retention analytics
   { name: "web", features: ["browser"] }, // browsers
 ]);
 

@@ -83,10 +83,10 @@ export const LAYERS = Object.freeze([
   },
   {
     id: "clippy-wasm",
-    // Each build's code: `import` (the node build, which also holds the edge build's signing) and `browser` (web).
+    // Each build's code: `import,retention` (the node build, which also holds the edge build's signing) and `browser` (web).
     name: "cargo clippy (wasm32: node and web builds)",
     run: async () => {
-      for (const features of ["import", "browser"]) {
+      for (const features of ["import,retention", "browser"]) {
         const outcome = await command("cargo", ["clippy", "-p", "rekindle-wasm", "--target", "wasm32-unknown-unknown",
           "--features", features, "--", "-D", "warnings"])();
         if (!outcome.ok) return outcome;

@@ -9,12 +9,12 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { before, describe, test } from "node:test";
 import ts from "typescript";
-import { Engine } from "rekindle";
+import { Engine, fitRetention, retention } from "rekindle";
 import { loadVectors } from "../support/load-vectors.mjs";
 import { EXAMPLE_PLAYBOOKS, examplePlaybook, sampleContacts, seededContacts } from "./contacts.mjs";
 import { NOW, repoRoot } from "./fixtures.mjs";
 
-const TAGS = ["kind", "verdict", "gate"];
+const TAGS = ["kind", "verdict", "gate", "status"];
 
 /** The declared types of the package, as the TypeScript checker resolves them. */
 function declaredTypes() {
@@ -39,7 +39,13 @@ function declaredTypes() {
     assert.ok(symbol, `index.d.ts exports ${name}`);
     return checker.getDeclaredTypeOfSymbol(symbol);
   };
-  return { checker, type };
+  /** The return type of an exported function. */
+  const returnOf = (name) => {
+    const symbol = exports.find((s) => s.name === name);
+    assert.ok(symbol, `index.d.ts exports ${name}`);
+    return checker.getReturnTypeOfSignature(checker.getTypeOfSymbol(symbol).getCallSignatures()[0]);
+  };
+  return { checker, type, returnOf };
 }
 
 /**
@@ -193,6 +199,36 @@ describe("index.d.ts matches what the engine returns", () => {
     assert.deepEqual(errors.slice(0, 20), [], `${errors.length} mismatches between index.d.ts and real output`);
     const unseen = [...walker.declaredKeys(types.type("Decision"))].filter((key) => !seen.has(key));
     assert.deepEqual(unseen, [], "declared decision keys that no real decision produced (drift, or a gap in the corpus)");
+  });
+
+  test("retention analyses and fits have exactly the declared shape (issue 8)", () => {
+    const cdnow = (f) => readFileSync(join(repoRoot, "crates/core/tests/fixtures/cdnow", f), "utf8").trim().split("\n");
+    const log = cdnow("CDNOW_sample.txt").map((line) => {
+      const [, id, d, , dollars] = line.trim().split(/\s+/);
+      return { customer: id, at: Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8)), amount: +dollars };
+    });
+    const end = Date.UTC(1997, 8, 30);
+    // A negative rating and a playbook that turns every early-warning reason on.
+    const playbook = { version: 1, signals: { bad: { kind: "custom:review" } }, retention: { churn: { negative_rating: { signal: "bad" } } } };
+    const ratings = [{ customer: log[0].customer, at: end - 86_400_000 }];
+    const analyses = [
+      retention(log, { now: end, unit: "7d", playbook, negativeRatings: ratings }),
+      retention(log.slice(0, 40), { now: end }),
+      retention([], { now: end }),
+    ];
+    const rows = cdnow("cdnow_customers_summary_with_transactions.csv").slice(1).map((l) => l.split(",").map(Number));
+    const fits = [
+      fitRetention({ frequency: rows.map((r) => r[1]), recency: rows.map((r) => r[2]), T: rows.map((r) => r[3]), monetary: rows.map((r) => r[4]) }),
+      fitRetention({ frequency: [0], recency: [0], T: [1] }),
+    ];
+    const errors = [];
+    const seen = new Set();
+    const fitType = types.returnOf("fitRetention");
+    analyses.forEach((a, i) => walker.check(a, types.type("RetentionAnalysis"), `analysis[${i}]`, errors, seen));
+    fits.forEach((f, i) => walker.check(f, fitType, `fit[${i}]`, errors));
+    assert.deepEqual(errors.slice(0, 20), [], `${errors.length} mismatches between index.d.ts and real retention output`);
+    const unseen = [...walker.declaredKeys(types.type("RetentionAnalysis"))].filter((key) => !seen.has(key));
+    assert.deepEqual(unseen, [], "declared retention keys that no real analysis produced");
   });
 
   test("the check rejects an undeclared key, a missing key and a value outside a literal union", () => {

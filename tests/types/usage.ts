@@ -18,6 +18,9 @@ import {
   importWebhook,
   verifyMailgun,
   verifySendgrid,
+  retention,
+  fitRetention,
+  type RetentionAnalysis,
   Tracker,
   defineElements,
   startTracker,
@@ -186,8 +189,30 @@ export async function main(): Promise<string> {
   const rejectedAt: string | undefined = rows.rejected[0]?.at;
   const sg = verifySendgrid({ key: "k", timestamp: "1", body: "{}", signature: "s" });
   void [firstKind, rejectedAt, sg.ok ? "ok" : sg.reason, verifyMailgun({ signingKey: "k", timestamp: "1", token: "t", signature: "s" })];
+  void [churnRisk(retention([{ customer: "c1", at: "2026-01-05T10:00:00Z", amount: 25 }], { now: 1, unit: "7d" }))];
+  const fitted = fitRetention({ frequency: new Float64Array([2]), recency: [30.4], T: [38.9] }).bgnbd;
+  void [fitted.status === "fitted" ? fitted.params.alpha : fitted.code];
+  // @ts-expect-error the unit is a duration like "7d"
+  retention([], { unit: 7 });
+  // @ts-expect-error an order needs its customer
+  retention([{ at: 1, amount: 2 }]);
   void [pageView["path"], openedBytes, who, sealed, keys.signToken({ purpose: "preferences", contact: "c", issuedAt: 1, expiresAt: 2 })];
   return [consented.gpc, purposes.length, widget.tagName, v, total, hot, saved, loaded?.length, cleared, view.bytes, consent, dealStatus, entered, intent, fresh, plan].join(" ");
+}
+
+/** Reads a retention analysis, narrowing models by status and churn reasons by kind. */
+function churnRisk(a: RetentionAnalysis): string {
+  const model = a.bgnbd.status === "fitted" ? `r=${a.bgnbd.params.r} LL=${a.bgnbd.logLikelihood}` : a.bgnbd.code;
+  const out = [model, `${a.rfm.breakpoints.levels} levels`, `${a.kpis.returningRevenueShare}`];
+  for (const c of a.customers) {
+    for (const r of c.churn?.reasons ?? []) {
+      if (r.kind === "purchaseGap") out.push(`${c.customer}: ${r.days} d vs ${r.averageGapDays} d`);
+      else if (r.kind === "pAlive") out.push(`${c.customer}: P(alive) ${r.pAlive}`);
+    }
+    const cell: string | null = c.rfm.cell;
+    out.push(`${cell} ${c.winbackPriority ?? "-"} ${c.profile["churn_reason"] ?? ""}`);
+  }
+  return out.join("\n");
 }
 
 /** Reads every new part of a decision, narrowing each union by its tag. */

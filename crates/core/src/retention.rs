@@ -17,7 +17,7 @@ pub mod rfm;
 pub mod rules;
 pub mod transaction;
 
-pub use analysis::{analyse, Analysis, Figures, Options};
+pub use analysis::{analyse, Analysis, Figures, Options, Profile};
 pub use bgnbd::BgNbd;
 pub use fit::{Fit, FitError, FitWarning, History, Unfit};
 pub use gamma_gamma::GammaGamma;

@@ -2,8 +2,8 @@
 //!
 //! Bindings translate; they do not decide: every export converts its JS arguments, calls one core function
 //! and converts the result. The hand-written facade in `pkg/` wraps this module; users never import it.
-//! Three builds come from this crate: `edge` (workerd), `node` (`--features import`: edge plus the vendor adapters)
-//! and `web` (`--features browser`: storage, no signing).
+//! Three builds come from this crate: `edge` (workerd), `node` (`--features import,retention`: edge plus the vendor
+//! adapters and retention analytics) and `web` (`--features browser`: storage, no signing).
 
 mod contact;
 mod convert;
@@ -15,6 +15,8 @@ mod tape;
 mod browser;
 #[cfg(feature = "import")]
 mod import;
+#[cfg(feature = "retention")]
+mod retention;
 // Keys never belong in a page: signing is in the edge build (Node, workerd) only.
 #[cfg(not(feature = "browser"))]
 mod signing;

@@ -10,6 +10,7 @@
 //! who is alive buys with the Gamma posterior's chance before h. CLV already weighs in the chance the customer is
 //! gone, so the product ranks customers who are both valuable and likely to come back.
 
+use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -18,15 +19,18 @@ use serde::Serialize;
 use super::bgnbd::BgNbd;
 use super::churn::{alert, Alert, Customer};
 use super::clv::{clv, Horizon};
+use super::fit::History;
 use super::fit::{Fit, Unfit};
 use super::gamma_gamma::GammaGamma;
 use super::kpi::{kpis, Kpis};
 use super::math::{exp, ln};
 use super::rfm::{cell_of, Breakpoints, Facts, Scores};
 use super::rules::RetentionRules;
-use super::transaction::{summarise, Period, Summary, Transaction};
+use super::transaction::{summarise_with_orders, Period, Summary, Transaction};
+use crate::error::Error;
 use crate::event::Scalar;
-use crate::time::Timestamp;
+use crate::time::{quote, Span, Timestamp};
+use crate::value::Value;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -37,6 +41,114 @@ pub struct Options {
     pub unit_days: Option<u32>,
     /// The latest negative rating per customer (D41), from the playbook's `negative_rating` signal.
     pub negative_ratings: Vec<(String, Timestamp)>,
+}
+
+impl Options {
+    /// Reads `{ unit?: "7d", negativeRatings?: [{ customer, at }] }` (the bindings' options; `now` is separate).
+    ///
+    /// ```
+    /// # use rekindle_core::{retention::Options, Value};
+    /// let v = Value::Object(vec![("unit".into(), Value::String("7d".into()))]);
+    /// assert_eq!(Options::parse(&v, "options").unwrap().unit_days, Some(7));
+    /// ```
+    pub fn parse(value: &Value, path: &str) -> Result<Options, Error> {
+        let mut out = Options::default();
+        let entries = match value {
+            Value::Null => return Ok(out),
+            Value::Object(entries) => entries,
+            other => return Err(Error::input(path, format!("expected an options object, got {}", other.kind_name()))),
+        };
+        for (key, v) in entries {
+            let at = format!("{path}.{key}");
+            match key.as_str() {
+                "unit" => {
+                    let Value::String(text) = v else {
+                        return Err(Error::input(
+                            at,
+                            format!("expected a duration like \"7d\", got {}", v.kind_name()),
+                        ));
+                    };
+                    let span = Span::parse_str(text).map_err(|r| Error::input(&at, r))?;
+                    let days = span.ms() / DAY_MS;
+                    if span.ms() % DAY_MS != 0 || !(1..=3650).contains(&days) {
+                        return Err(Error::input(at, "expected whole days from \"1d\" to \"3650d\""));
+                    }
+                    out.unit_days = Some(days as u32);
+                }
+                "negativeRatings" => {
+                    let Value::Array(items) = v else {
+                        return Err(Error::input(at, format!("expected an array, got {}", v.kind_name())));
+                    };
+                    for (i, item) in items.iter().enumerate() {
+                        let here = format!("{at}[{i}]");
+                        let customer = match item.get("customer") {
+                            Some(Value::String(c)) if !c.is_empty() => c.clone(),
+                            _ => return Err(Error::input(format!("{here}.customer"), "expected a customer id")),
+                        };
+                        let when = item.get("at").unwrap_or(&Value::Null);
+                        let when = Timestamp::parse(when, &format!("{here}.at"))?;
+                        out.negative_ratings.push((customer, when));
+                    }
+                }
+                other => {
+                    return Err(Error::input(
+                        at,
+                        format!(
+                            "unknown option \"{}\"; the options are now, unit, negativeRatings, playbook",
+                            quote(other)
+                        ),
+                    ))
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Both models fitted on summaries alone (lifetimes' fitters): BG/NBD on every history, Gamma-Gamma on
+/// `(frequency, monetary)` when spend is given.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Models {
+    /// BG/NBD.
+    pub bgnbd: Model<BgNbd>,
+    /// Gamma-Gamma, when `monetary` was given.
+    pub gamma_gamma: Option<Model<GammaGamma>>,
+}
+
+/// Fits both models on columns (checked by [`History::from_columns`]; monetary finite and ≥ 0).
+///
+/// ```
+/// # use rekindle_core::retention::analysis::fit_models;
+/// let m = fit_models(&[2.0, 0.0, 1.0], &[30.0, 0.0, 5.0], &[38.0, 38.0, 20.0], None).unwrap();
+/// assert!(m.bgnbd.params().is_some() && m.gamma_gamma.is_none());
+/// ```
+pub fn fit_models(frequency: &[f64], recency: &[f64], age: &[f64], monetary: Option<&[f64]>) -> Result<Models, Error> {
+    let histories = History::from_columns(frequency, recency, age)?;
+    let bgnbd = match BgNbd::fit(&histories) {
+        Ok(f) => Model::Fitted(f),
+        Err(e) => Model::Unfit(e.into()),
+    };
+    let gamma_gamma = match monetary {
+        None => None,
+        Some(m) if m.len() != histories.len() => {
+            return Err(Error::input(
+                "monetary",
+                format!("expected {} values like frequency, got {}", histories.len(), m.len()),
+            ))
+        }
+        Some(m) => {
+            if let Some(i) = m.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+                return Err(Error::input(format!("monetary[{i}]"), "expected a finite amount ≥ 0"));
+            }
+            let pairs: Vec<(u32, f64)> = histories.iter().zip(m).map(|(h, v)| (h.frequency, *v)).collect();
+            Some(match GammaGamma::fit(&pairs) {
+                Ok(f) => Model::Fitted(f),
+                Err(e) => Model::Unfit(e.into()),
+            })
+        }
+    };
+    Ok(Models { bgnbd, gamma_gamma })
 }
 
 /// A model fit, or why there is none.
@@ -98,6 +210,8 @@ pub struct Figures {
     pub churn: Option<Alert>,
     /// CLV × P(return) for customers with an alert or dormant.
     pub winback_priority: Option<f64>,
+    /// The facts to keep on the contact (fold them as a `profile` event).
+    pub profile: Profile,
 }
 
 /// The RFM grid: customers per (recency score, ⌊(f+m)/2⌋) and per cell.
@@ -172,7 +286,8 @@ pub struct Analysis {
 pub fn analyse(log: &[Transaction], rules: &RetentionRules, options: &Options, now: Timestamp) -> Analysis {
     let unit_days = options.unit_days.unwrap_or(rules.period.days() as u32).max(1);
     let unit = f64::from(unit_days);
-    let summaries = summarise(log, rules.period, unit_days, now);
+    let (summaries, orders): (Vec<Summary>, Vec<Vec<(Timestamp, f64)>>) =
+        summarise_with_orders(log, rules.period, unit_days, now).into_iter().unzip();
     let histories: Vec<_> = summaries.iter().map(|s| s.history).collect();
     let bgnbd = match BgNbd::fit(&histories) {
         Ok(f) => Model::Fitted(f),
@@ -188,22 +303,19 @@ pub fn analyse(log: &[Transaction], rules: &RetentionRules, options: &Options, n
     let facts: Vec<Facts> = summaries.iter().map(|s| Facts::at(now.ms(), s.last.ms(), s.orders, s.total)).collect();
     let breakpoints = Breakpoints::of(&facts, rules.levels);
     let levels = breakpoints.levels;
-    // Orders per customer, in the customers' (sorted) order.
-    let mut orders: Vec<(&str, Timestamp, f64)> =
-        log.iter().filter(|t| t.at <= now).map(|t| (t.customer.as_str(), t.at, t.amount)).collect();
-    orders.sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)).then(a.2.total_cmp(&b.2)));
-    let mut ratings: Vec<(&str, Timestamp)> = options.negative_ratings.iter().map(|(c, t)| (c.as_str(), *t)).collect();
-    ratings.sort_unstable();
+    // The latest negative rating per customer (customers are sorted by id).
+    let mut ratings: Vec<Option<Timestamp>> = alloc::vec![None; summaries.len()];
+    for (customer, at) in &options.negative_ratings {
+        if let Ok(i) = summaries.binary_search_by(|s| s.customer.as_str().cmp(customer)) {
+            if let Some(slot) = ratings.get_mut(i) {
+                *slot = Some(slot.map_or(*at, |t| t.max(*at)));
+            }
+        }
+    }
     let (bg, gg) = (bgnbd.params(), gamma_gamma.params());
     let horizon_units = f64::from(horizon.months) * horizon.periods_per_month;
     let mut customers = Vec::with_capacity(summaries.len());
-    let mut per_customer_orders: Vec<Vec<(Timestamp, f64)>> = Vec::with_capacity(summaries.len());
-    let mut cursor = 0;
-    for (s, f) in summaries.into_iter().zip(&facts) {
-        let start = cursor + orders.get(cursor..).map_or(0, |rest| rest.partition_point(|o| o.0 < s.customer.as_str()));
-        let end = start + orders.get(start..).map_or(0, |rest| rest.partition_point(|o| o.0 == s.customer.as_str()));
-        cursor = end;
-        let mine: Vec<(Timestamp, f64)> = orders.get(start..end).unwrap_or(&[]).iter().map(|o| (o.1, o.2)).collect();
+    for (((s, mine), f), rating) in summaries.into_iter().zip(orders.iter()).zip(&facts).zip(ratings) {
         let instants: Vec<Timestamp> = mine.iter().map(|o| o.0).collect();
         let scores = breakpoints.score(f);
         let cell = cell_of(&rules.cells, scores, levels).map(|c| c.id.clone());
@@ -218,16 +330,13 @@ pub fn analyse(log: &[Transaction], rules: &RetentionRules, options: &Options, n
             bg.and_then(|m| m.conditional_expected_purchases(horizon_units, h.frequency, h.recency, h.age));
         let expected_order_value = gg.and_then(|g| g.expected_average_value(h.frequency, s.monetary));
         let value = bg.zip(expected_order_value).and_then(|(m, v)| clv(m, &h, v, &horizon));
-        let from = ratings.partition_point(|r| r.0 < s.customer.as_str());
-        let rating =
-            ratings.get(from..).and_then(|rest| rest.iter().take_while(|r| r.0 == s.customer).map(|r| r.1).max());
         let origin_ms = rules.period.start_day(s.first).saturating_mul(DAY_MS);
         let who = Customer { history: h, origin_ms, orders: &instants, negative_rating: rating };
         let within = rules.churn.negative_rating.map(|(_, w)| w);
         let churn = alert(&who, bg, &rules.churn, within, unit_days, now);
         let active = now.since(s.last) < rules.active_within.ms();
         let winback_priority = value.zip(p_return).filter(|_| churn.is_some() || !active).map(|(v, p)| v * p);
-        customers.push(Figures {
+        let mut figures = Figures {
             returning: h.frequency > 0,
             high_value: scores.on_five(levels).m >= rules.high_value,
             active,
@@ -240,10 +349,12 @@ pub fn analyse(log: &[Transaction], rules: &RetentionRules, options: &Options, n
             clv: value,
             churn,
             winback_priority,
-        });
-        per_customer_orders.push(mine);
+            profile: Profile(Vec::new()),
+        };
+        figures.profile = profile(&figures);
+        customers.push(figures);
     }
-    let lists: Vec<&[(Timestamp, f64)]> = per_customer_orders.iter().map(Vec::as_slice).collect();
+    let lists: Vec<&[(Timestamp, f64)]> = orders.iter().map(Vec::as_slice).collect();
     let kpis = kpis(&lists, rules.active_within, now);
     let rfm = rfm_summary(&customers, breakpoints, rules);
     let mut p_alive_histogram = alloc::vec![0u32; 10];
@@ -301,34 +412,45 @@ fn rfm_summary(customers: &[Figures], breakpoints: Breakpoints, rules: &Retentio
     RfmSummary { breakpoints, grid, cells }
 }
 
-impl Figures {
-    /// The facts to keep on the contact as profile fields (D36, D40: "keep the churn reason on the contact"), so
-    /// playbook conditions can use them: `rfm_cell`, `rfm_score` ("r-f-m"), `customer_type` (one_time /
-    /// returning), `value_tier` (high / occasional), `activity` (active / dormant), and when known `p_alive`,
-    /// `clv`, `churn_reason` (the first reason: p_alive, purchase_gap, activity_drop, negative_rating),
-    /// `churn_alert_at` (epoch ms) and `winback_priority`. A fact that is not known is cleared (`None`).
-    pub fn profile(&self) -> Vec<(&'static str, Option<Scalar>)> {
-        let s = self.rfm.scores;
-        let text = |v: &str| Some(Scalar::Str(String::from(v)));
-        let num = |v: Option<f64>| v.map(|n| Scalar::Num(round6(n)));
-        alloc::vec![
-            (super::RFM_CELL_FIELD, self.rfm.cell.as_deref().and_then(text)),
-            ("rfm_score", Some(Scalar::Str(alloc::format!("{}-{}-{}", s.r, s.f, s.m)))),
-            ("customer_type", text(if self.returning { "returning" } else { "one_time" })),
-            ("value_tier", text(if self.high_value { "high" } else { "occasional" })),
-            ("activity", text(if self.active { "active" } else { "dormant" })),
-            ("p_alive", num(self.p_alive)),
-            ("clv", num(self.clv)),
-            ("churn_reason", self.churn.as_ref().and_then(|a| a.reasons.first()).and_then(|r| text(r.code()))),
-            ("churn_alert_at", self.churn.as_ref().map(|a| Scalar::Num(a.fired_at.ms() as f64))),
-            ("winback_priority", num(self.winback_priority)),
-        ]
+/// The facts to keep on the contact as profile fields (D36, D40: "keep the churn reason on the contact"), so
+/// playbook conditions can use them: `rfm_cell`, `rfm_score` ("r-f-m"), `customer_type` (one_time /
+/// returning), `value_tier` (high / occasional), `activity` (active / dormant), and when known `p_alive`, `clv`,
+/// `churn_reason` (the first reason: p_alive, purchase_gap, activity_drop, negative_rating), `churn_alert_at`
+/// (epoch ms) and `winback_priority`. A fact that is not known is `None`: folded as `null`, it clears an old one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile(pub Vec<(&'static str, Option<Scalar>)>);
+
+impl Serialize for Profile {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            match value {
+                Some(Scalar::Str(t)) => m.serialize_entry(key, t)?,
+                Some(Scalar::Num(n)) => m.serialize_entry(key, n)?,
+                Some(Scalar::Bool(b)) => m.serialize_entry(key, b)?,
+                None => m.serialize_entry(key, &())?,
+            }
+        }
+        m.end()
     }
 }
 
-/// Six decimals: enough for a threshold in a condition, and stable text in reports.
-fn round6(v: f64) -> f64 {
-    let scaled = v * 1e6;
-    let r = (scaled + if scaled < 0.0 { -0.5 } else { 0.5 }) as i64;
-    r as f64 / 1e6
+fn profile(f: &Figures) -> Profile {
+    let s = f.rfm.scores;
+    let text = |v: &str| Some(Scalar::Str(String::from(v)));
+    let num = |v: Option<f64>| v.map(Scalar::Num);
+    let first_reason = f.churn.as_ref().and_then(|a| a.reasons.first());
+    Profile(alloc::vec![
+        (super::RFM_CELL_FIELD, f.rfm.cell.as_deref().and_then(text)),
+        ("rfm_score", Some(Scalar::Str(format!("{}-{}-{}", s.r, s.f, s.m)))),
+        ("customer_type", text(if f.returning { "returning" } else { "one_time" })),
+        ("value_tier", text(if f.high_value { "high" } else { "occasional" })),
+        ("activity", text(if f.active { "active" } else { "dormant" })),
+        ("p_alive", num(f.p_alive)),
+        ("clv", num(f.clv)),
+        ("churn_reason", first_reason.and_then(|r| text(r.code()))),
+        ("churn_alert_at", f.churn.as_ref().map(|a| Scalar::Num(a.fired_at.ms() as f64))),
+        ("winback_priority", num(f.winback_priority)),
+    ])
 }

@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::fit::{Fit, FitError, FitWarning, History};
 use super::math::{exp, hyp2f1, ln, sigmoid, softplus_sigmoid};
 use super::optimise::minimise;
+use super::transaction::{float_key, sorted, Key};
 
 /// Fitted BG/NBD parameters: purchase rate λ ~ Gamma(shape `r`, rate `alpha`), dropout p ~ Beta(`a`, `b`).
 /// `alpha` is in the time unit of the data it was fitted on.
@@ -54,15 +55,14 @@ struct Pooled {
 impl Pooled {
     fn new(data: &[History]) -> Pooled {
         // Non-negative finite floats order like their bit patterns (+ 0.0 turns −0 into 0): sort integers.
-        let mut keys: Vec<(u32, u64, u64)> =
-            data.iter().map(|h| (h.frequency, (h.age + 0.0).to_bits(), (h.recency + 0.0).to_bits())).collect();
+        let mut keys: Vec<Key> =
+            data.iter().map(|h| (u64::from(h.frequency), float_key(h.age), float_key(h.recency))).collect();
         keys.sort_unstable();
-        let rows: Vec<(u32, f64, f64)> = keys.iter().map(|k| (k.0, f64::from_bits(k.1), f64::from_bits(k.2))).collect();
-        let mut ages: Vec<f64> = rows.iter().map(|r| r.1).collect();
-        ages.sort_unstable_by(f64::total_cmp);
+        let rows: Vec<(u32, f64, f64)> =
+            keys.iter().map(|k| (k.0 as u32, f64::from_bits(k.1), f64::from_bits(k.2))).collect();
+        let mut ages = sorted(rows.iter().map(|r| r.1));
         ages.dedup_by(|a, b| a.total_cmp(b).is_eq());
-        let mut recencies: Vec<f64> = rows.iter().filter(|r| r.0 > 0).map(|r| r.2).collect();
-        recencies.sort_unstable_by(f64::total_cmp);
+        let mut recencies = sorted(rows.iter().filter(|r| r.0 > 0).map(|r| r.2));
         recencies.dedup_by(|a, b| a.total_cmp(b).is_eq());
         let find = |list: &[f64], v: f64| list.binary_search_by(|p| p.total_cmp(&v)).unwrap_or(0);
         let mut once: Vec<(usize, f64)> = Vec::new();

@@ -37,6 +37,37 @@ impl History {
     }
 }
 
+impl History {
+    /// Histories as columns (lifetimes' `frequency`, `recency`, `T`), checked: frequency a whole number ≥ 0,
+    /// 0 ≤ recency ≤ T, recency 0 without repeat purchases. Problems name `frequency[i]`, `recency[i]`, `T[i]`.
+    pub fn from_columns(frequency: &[f64], recency: &[f64], age: &[f64]) -> Result<Vec<History>, crate::Error> {
+        let n = frequency.len();
+        for (name, len) in [("recency", recency.len()), ("T", age.len())] {
+            if len != n {
+                return Err(crate::Error::input(name, alloc::format!("expected {n} values like frequency, got {len}")));
+            }
+        }
+        let mut out = Vec::with_capacity(n);
+        for (i, ((x, tx), t)) in frequency.iter().zip(recency).zip(age).enumerate() {
+            let bad = |name: &str, reason: &str| crate::Error::input(alloc::format!("{name}[{i}]"), reason);
+            if !(x.is_finite() && *x >= 0.0 && *x <= f64::from(u32::MAX) && (*x as u32) as f64 == *x) {
+                return Err(bad("frequency", "expected a whole number ≥ 0"));
+            }
+            if !(t.is_finite() && *t >= 0.0) {
+                return Err(bad("T", "expected a finite number ≥ 0"));
+            }
+            if !(tx.is_finite() && *tx >= 0.0 && tx <= t) {
+                return Err(bad("recency", "expected a finite number from 0 to T"));
+            }
+            if *x == 0.0 && *tx != 0.0 {
+                return Err(bad("recency", "expected 0 when frequency is 0"));
+            }
+            out.push(History { frequency: *x as u32, recency: *tx + 0.0, age: *t + 0.0 });
+        }
+        Ok(out)
+    }
+}
+
 /// A fitted model with what the fit saw and how it went.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

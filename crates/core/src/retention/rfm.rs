@@ -84,13 +84,16 @@ impl Facts {
     }
 }
 
-fn cuts(mut values: Vec<f64>, levels: u8) -> Vec<f64> {
-    values.sort_unstable_by(f64::total_cmp);
+/// The cut points j/levels of non-negative values; `descending` takes them from the top (for "days since",
+/// where fewer is better): the j-th cut of the negated values.
+fn cuts(values: impl Iterator<Item = f64>, levels: u8, descending: bool) -> Vec<f64> {
+    let values = super::transaction::sorted(values);
     let n = values.len();
     (1..usize::from(levels))
         .filter_map(|j| {
             let rank = (j * n).div_ceil(usize::from(levels)).max(1);
-            values.get(rank - 1).copied()
+            let at = if descending { n.checked_sub(rank)? } else { rank - 1 };
+            values.get(at).copied()
         })
         .collect()
 }
@@ -111,20 +114,18 @@ impl Breakpoints {
     /// ```
     pub fn of(base: &[Facts], levels: Option<u8>) -> Breakpoints {
         let levels = levels.unwrap_or(if base.len() < SMALL_BASE { 3 } else { 5 });
-        let freshness = cuts(base.iter().map(|f| -f.recency_days).collect(), levels);
         Breakpoints {
             levels,
-            recency_days: freshness.iter().map(|v| -v).collect(),
-            frequency: cuts(base.iter().map(|f| f64::from(f.orders)).collect(), levels),
-            monetary: cuts(base.iter().map(|f| f.total).collect(), levels),
+            recency_days: cuts(base.iter().map(|f| f.recency_days.max(0.0)), levels, true),
+            frequency: cuts(base.iter().map(|f| f64::from(f.orders)), levels, false),
+            monetary: cuts(base.iter().map(|f| f.total), levels, false),
         }
     }
 
     /// Scores one customer against these cut points.
     pub fn score(&self, facts: &Facts) -> Scores {
-        let freshness: Vec<f64> = self.recency_days.iter().map(|d| -d).collect();
         Scores {
-            r: above(-facts.recency_days, &freshness),
+            r: 1 + self.recency_days.iter().filter(|c| **c > facts.recency_days.max(0.0)).count() as u8,
             f: above(f64::from(facts.orders), &self.frequency),
             m: above(facts.total, &self.monetary),
         }
@@ -177,26 +178,29 @@ pub fn cell_of(cells: &[Cell], scores: Scores, levels: u8) -> Option<&Cell> {
     cells.iter().find(|c| c.holds(five))
 }
 
+/// (id, r, f, fm) bounds of a default cell; m is any score.
+type CellBounds = (&'static str, [u8; 2], [u8; 2], [u8; 2]);
+
+/// The default cells.
+const DEFAULT_CELLS: [CellBounds; 9] = [
+    ("champions", [4, 5], [1, 5], [4, 5]),
+    ("loyal", [3, 5], [1, 5], [3, 5]),
+    ("recent", [5, 5], [1, 1], [1, 2]),
+    ("promising", [4, 5], [1, 5], [1, 2]),
+    ("needs_attention", [3, 3], [1, 5], [1, 2]),
+    ("cant_lose", [1, 2], [1, 5], [4, 5]),
+    ("at_risk", [1, 2], [1, 5], [3, 3]),
+    ("hibernating", [2, 2], [1, 5], [1, 2]),
+    ("lost", [1, 1], [1, 5], [1, 2]),
+];
+
 /// The default cells (docs/playbook.md § retention), covering every score combination.
 pub fn default_cells() -> Vec<Cell> {
-    let cell = |id: &str, r: (u8, u8), f: (u8, u8), fm: (u8, u8)| Cell {
-        id: String::from(id),
-        r: Range { low: r.0, high: r.1 },
-        f: Range { low: f.0, high: f.1 },
-        m: Range::ANY,
-        fm: Range { low: fm.0, high: fm.1 },
-    };
-    alloc::vec![
-        cell("champions", (4, 5), (1, 5), (4, 5)),
-        cell("loyal", (3, 5), (1, 5), (3, 5)),
-        cell("recent", (5, 5), (1, 1), (1, 2)),
-        cell("promising", (4, 5), (1, 5), (1, 2)),
-        cell("needs_attention", (3, 3), (1, 5), (1, 2)),
-        cell("cant_lose", (1, 2), (1, 5), (4, 5)),
-        cell("at_risk", (1, 2), (1, 5), (3, 3)),
-        cell("hibernating", (2, 2), (1, 5), (1, 2)),
-        cell("lost", (1, 1), (1, 5), (1, 2)),
-    ]
+    let range = |[low, high]: [u8; 2]| Range { low, high };
+    DEFAULT_CELLS
+        .iter()
+        .map(|&(id, r, f, fm)| Cell { id: String::from(id), r: range(r), f: range(f), m: Range::ANY, fm: range(fm) })
+        .collect()
 }
 
 #[cfg(test)]

@@ -66,6 +66,42 @@ impl Transaction {
     }
 }
 
+impl Transaction {
+    /// Orders as columns, the bindings' bulk path: order i is `names[customer[i]]` at `at[i]` (epoch ms) for
+    /// `amount[i]` (all 0 when `amount` is `None`). Problems name `{path}[i].at` etc., like [`Self::parse_list`].
+    pub fn from_columns(
+        names: &[&str],
+        customer: &[u32],
+        at: &[f64],
+        amount: Option<&[f64]>,
+        path: &str,
+    ) -> Result<Vec<Transaction>, Error> {
+        let n = customer.len();
+        let lengths = [("at", at.len()), ("amount", amount.map_or(n, <[f64]>::len))];
+        if let Some((name, len)) = lengths.iter().find(|(_, len)| *len != n) {
+            return Err(Error::input(
+                format!("{path}.{name}"),
+                format!("expected {n} values, one per customer entry, got {len}"),
+            ));
+        }
+        let mut out = Vec::with_capacity(n);
+        for (i, (c, t)) in customer.iter().zip(at).enumerate() {
+            let here = |field: &str, reason: String| Error::input(format!("{path}[{i}].{field}"), reason);
+            let name = names
+                .get(*c as usize)
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| here("customer", String::from("expected a customer id (a non-empty string)")))?;
+            let at = Timestamp::from_value(&Value::Number(*t)).map_err(|r| here("at", r))?;
+            let value = amount.and_then(|a| a.get(i)).copied().unwrap_or(0.0);
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(here("amount", format!("expected a finite amount ≥ 0, got {}", short_number(value))));
+            }
+            out.push(Transaction { customer: String::from(*name), at, amount: value });
+        }
+        Ok(out)
+    }
+}
+
 fn read(item: &Value) -> Result<Transaction, (&'static str, String)> {
     let Value::Object(entries) = item else {
         return Err((
@@ -170,26 +206,66 @@ pub struct Summary {
 /// assert_eq!((s[0].history.frequency, s[0].history.recency, s[0].history.age, s[0].monetary), (1, 1.0, 2.0, 30.0));
 /// ```
 pub fn summarise(log: &[Transaction], period: Period, unit_days: u32, end: Timestamp) -> Vec<Summary> {
+    summarise_with_orders(log, period, unit_days, end).into_iter().map(|(s, _)| s).collect()
+}
+
+/// One sort key type for every retention sort: each monomorphised sort costs kilobytes of wasm.
+pub(crate) type Key = (u64, u64, u64);
+
+/// An order-preserving map of a non-negative finite float (−0 included) to an integer.
+pub(crate) fn float_key(v: f64) -> u64 {
+    (v + 0.0).to_bits()
+}
+
+/// An order-preserving map of an `i64` to a `u64`.
+fn int_key(v: i64) -> u64 {
+    (v as u64) ^ (1 << 63)
+}
+
+/// Sorts non-negative finite floats ascending.
+pub(crate) fn sorted(values: impl Iterator<Item = f64>) -> Vec<f64> {
+    let mut keys: Vec<Key> = values.map(|v| (float_key(v), 0, 0)).collect();
+    keys.sort_unstable();
+    keys.iter().map(|k| f64::from_bits(k.0)).collect()
+}
+
+/// [`summarise`], with each customer's orders (instant, amount) ascending by instant.
+pub(crate) fn summarise_with_orders(
+    log: &[Transaction],
+    period: Period,
+    unit_days: u32,
+    end: Timestamp,
+) -> Vec<(Summary, Vec<(Timestamp, f64)>)> {
     let end_day = period.start_day(end);
     let unit = f64::from(unit_days.max(1));
-    let mut rows: Vec<(&str, i64, f64, Timestamp)> = log
-        .iter()
-        .map(|t| (t.customer.as_str(), period.start_day(t.at), t.amount, t.at))
-        .filter(|r| r.1 <= end_day)
+    let kept = || log.iter().filter(|t| period.start_day(t.at) <= end_day);
+    let mut names: Vec<&str> = kept().map(|t| t.customer.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    // (customer rank, instant, amount): per customer, orders by time (and so by period).
+    let mut rows: Vec<Key> = kept()
+        .map(|t| {
+            let rank = names.binary_search(&t.customer.as_str()).unwrap_or(0) as u64;
+            (rank, int_key(t.at.ms()), float_key(t.amount))
+        })
         .collect();
-    // Amounts ascending within a period, as pandas sums them (it sorts by customer, date, amount first).
-    rows.sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)).then(a.2.total_cmp(&b.2)).then(a.3.cmp(&b.3)));
-    let mut out = Vec::new();
+    rows.sort_unstable();
+    let at = |k: &Key| Timestamp::from_ms((k.1 ^ (1 << 63)) as i64).unwrap_or(Timestamp::EPOCH);
+    let mut out = Vec::with_capacity(names.len());
     let mut i = 0;
-    while let Some(&(customer, first_day, _, first_at)) = rows.get(i) {
-        let (mut periods, mut repeat_sum, mut orders, mut total) = (0u32, 0.0, 0u32, 0.0);
-        let (mut last_day, mut last_at) = (first_day, first_at);
-        while let Some(&(_, day, _, _)) = rows.get(i).filter(|r| r.0 == customer) {
+    while let Some(first) = rows.get(i) {
+        let (rank, first_at) = (first.0, at(first));
+        let first_day = period.start_day(first_at);
+        let mut orders = Vec::new();
+        let (mut periods, mut repeat_sum, mut total) = (0u32, 0.0, 0.0);
+        let mut last_day = first_day;
+        while let Some(k) = rows.get(i).filter(|k| k.0 == rank) {
+            let day = period.start_day(at(k));
             let mut sum = 0.0;
-            while let Some(&(_, _, amount, at)) = rows.get(i).filter(|r| r.0 == customer && r.1 == day) {
+            while let Some(k) = rows.get(i).filter(|k| k.0 == rank && period.start_day(at(k)) == day) {
+                let amount = f64::from_bits(k.2);
                 sum += amount;
-                orders += 1;
-                last_at = last_at.max(at);
+                orders.push((at(k), amount));
                 i += 1;
             }
             total += sum;
@@ -200,19 +276,21 @@ pub fn summarise(log: &[Transaction], period: Period, unit_days: u32, end: Times
             last_day = day;
         }
         let frequency = periods - 1;
-        out.push(Summary {
-            customer: String::from(customer),
+        let last = orders.last().map_or(first_at, |o| o.0);
+        let summary = Summary {
+            customer: String::from(names.get(rank as usize).copied().unwrap_or_default()),
             history: History {
                 frequency,
                 recency: (last_day - first_day) as f64 / unit,
                 age: (end_day - first_day) as f64 / unit,
             },
             monetary: if frequency > 0 { repeat_sum / f64::from(frequency) } else { 0.0 },
-            orders,
+            orders: orders.len() as u32,
             total,
             first: first_at,
-            last: last_at,
-        });
+            last,
+        };
+        out.push((summary, orders));
     }
     out
 }
