@@ -11,6 +11,7 @@ pub mod fold;
 pub mod history;
 pub mod outcome;
 pub mod packed;
+pub mod retention;
 pub mod roster;
 
 use std::collections::BTreeMap;
@@ -83,6 +84,8 @@ pub struct Plan {
     pub salt: Salt,
     /// Places national phone numbers (dedup, ad audiences).
     pub calling_code: Option<rekindle_core::import::phone::CallingCode>,
+    /// Retention analytics of the contacts' orders (`None`: nobody ordered).
+    pub retention: Option<retention::Retention>,
 }
 
 impl Plan {
@@ -164,14 +167,20 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     folder.flush(true)?;
     counts.events = folder.events;
     counts.late_events = folder.late;
+    progress.phase("retention");
+    let currencies = std::mem::take(&mut folder.currencies);
+    let retention = retention::run(&playbook, now, &mut folder.slots, currencies, folder.bad_orders)?;
 
     let contacts = roster.into_contacts(); // the lookup tables go: every event is routed
     progress.phase("deciding");
     let interner = Interner::default();
     let instants = folder.at;
     let planned = parallel_map(&mut folder.slots, |slot| {
-        let state = slot.take_state()?; // the slot's bytes go as its row comes
+        let mut state = slot.take_state()?; // the slot's bytes go as its row comes
         slot.history.complete(&state, &playbook, &instants);
+        if let Some(facts) = slot.facts.take() {
+            state.fold(&playbook, &[*facts]); // the analysis's findings, kept on the contact at --now
+        }
         let revenue = std::mem::take(&mut slot.revenue);
         let planned = Planned::of(&playbook, &state, now, &interner);
         Ok(Planned { engagement: slot.engagement, history: slot.history, revenue, ..planned })
@@ -190,8 +199,20 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     order.sort_by(|a, b| out_ids.get(*a).cmp(&out_ids.get(*b)));
     let segment_ids = playbook.segments().iter().map(|s| s.id().to_string()).collect();
     let calling_code = args.default_calling_code;
-    let plan =
-        Plan { segment_ids, contacts, planned, out_ids, order, diagnostics, counts, now, instants, salt, calling_code };
+    let plan = Plan {
+        segment_ids,
+        contacts,
+        planned,
+        out_ids,
+        order,
+        diagnostics,
+        counts,
+        now,
+        instants,
+        salt,
+        calling_code,
+        retention,
+    };
 
     progress.phase("writing");
     let summary = crate::report::write_all(&plan, &mut out, args)?;

@@ -38,3 +38,36 @@ pub(crate) fn rfm_truth(state: &crate::ContactState, cells: &[alloc::string::Str
         None => Truth::Unknown(UnknownCause::NotComputed),
     }
 }
+
+/// The order a `purchase` event records: `Some(Ok(amount))` (its `value`, 0 when absent), `Some(Err(reason))`
+/// for a value that is not a finite amount ≥ 0 (a refund is not an order), `None` for other events.
+///
+/// ```
+/// # use rekindle_core::{retention::order_of, Event, Value};
+/// let v = Value::Object(vec![("at".into(), Value::Number(0.0)), ("kind".into(), Value::String("purchase".into())),
+///     ("props".into(), Value::Object(vec![("value".into(), Value::Number(25.0))]))]);
+/// assert_eq!(order_of(&Event::parse(&v, "e").unwrap()), Some(Ok(25.0)));
+/// ```
+pub fn order_of(event: &crate::Event) -> Option<Result<f64, &'static str>> {
+    if event.kind != crate::EventKind::Purchase {
+        return None;
+    }
+    Some(match event.props.get("value") {
+        None | Some(None) => Ok(0.0),
+        Some(Some(crate::Scalar::Num(v))) if v.is_finite() && *v >= 0.0 => Ok(*v),
+        Some(Some(_)) => Err("a purchase's value must be a finite amount ≥ 0"),
+    })
+}
+
+/// The latest negative rating folded into a contact: the last occurrence, at or before `now`, of the signal
+/// `retention.churn.negative_rating` names (`None` without one).
+pub fn latest_negative_rating(
+    playbook: &crate::Playbook,
+    state: &crate::ContactState,
+    now: crate::Timestamp,
+) -> Option<crate::Timestamp> {
+    let (index, _) = playbook.retention().churn.negative_rating?;
+    let signal = playbook.signals().get(index)?;
+    let track = state.signals.get(&signal.key)?;
+    track.recent.iter().copied().filter(|t| *t <= now).max()
+}

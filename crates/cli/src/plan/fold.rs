@@ -52,9 +52,19 @@ pub struct Slot {
     pub history: History,
     /// Purchases within 90 days of a reactivation (D12).
     pub revenue: Revenue,
+    /// Every order (instant, amount), for retention analytics; most contacts have none.
+    pub orders: Vec<(Timestamp, f64)>,
+    /// The retention facts to keep on the contact, folded at `--now` before it is decided
+    /// (`plan::retention`, when the playbook has a `retention` section).
+    pub facts: Option<Box<Event>>,
 }
 
 impl Slot {
+    /// The folded state, read back; the slot keeps it.
+    pub fn state(&self) -> Result<ContactState, CliError> {
+        read(&self.state)
+    }
+
     /// The folded state, read back; the slot keeps nothing of it afterwards.
     pub fn take_state(&mut self) -> Result<ContactState, CliError> {
         read(&std::mem::take(&mut self.state))
@@ -92,6 +102,10 @@ pub struct Folder<'p> {
     pub events: u64,
     /// Events older than their contact's already folded history.
     pub late: u64,
+    /// Purchase events whose value is not an order amount (negative, not a number): kept out of the analysis.
+    pub bad_orders: u64,
+    /// Orders per currency (upper-cased; none: `—`): the analysis sums amounts as given.
+    pub currencies: std::collections::BTreeMap<String, u64>,
 }
 
 impl<'p> Folder<'p> {
@@ -102,13 +116,33 @@ impl<'p> Folder<'p> {
             .map(|c| Slot { profile: Some(Box::new((c.created_at, std::mem::take(&mut c.fields)))), ..Slot::default() })
             .collect();
         let at = super::history::instants(now);
-        Folder { playbook, now, at, slots, pending: 0, waiting: Vec::new(), events: 0, late: 0 }
+        let currencies = std::collections::BTreeMap::new();
+        Folder {
+            playbook,
+            now,
+            at,
+            slots,
+            pending: 0,
+            waiting: Vec::new(),
+            events: 0,
+            late: 0,
+            bad_orders: 0,
+            currencies,
+        }
     }
 
     /// Queues one event for contact `index` (packed, without its `contact`), folding when a bound is reached.
     pub fn push(&mut self, index: u32, event: Event) -> Result<(), CliError> {
         let Some(slot) = self.slots.get_mut(index as usize) else { return Ok(()) };
         slot.engagement.record(&event, self.now);
+        match rekindle_core::retention::order_of(&event) {
+            Some(Ok(amount)) => {
+                slot.orders.push((event.at, amount));
+                *self.currencies.entry(super::history::currency(&event)).or_insert(0) += 1;
+            }
+            Some(Err(_)) => self.bad_orders += 1,
+            None => {}
+        }
         super::packed::pack_event(&event, &mut slot.pending);
         if slot.waiting == 0 {
             self.waiting.push(index);

@@ -159,7 +159,7 @@ impl Revenue {
 }
 
 /// The currency of a purchase, as the report groups it.
-fn currency(e: &Event) -> String {
+pub fn currency(e: &Event) -> String {
     e.prop_str("currency")
         .map(|c| c.trim().to_ascii_uppercase())
         .filter(|c| !c.is_empty())

@@ -229,6 +229,59 @@ pub fn stacked(label: &str, rows: &[Stack], max: f64, legend: &[(&str, Tone)]) -
     out
 }
 
+/// One heat-map cell: how dark (`0..=1` of the darkest shade) and the text written in it; `None` draws nothing.
+pub type Cell = Option<(f64, String)>;
+
+/// A grid of cells shaded from white to a mid blue by their share, each with its text; row labels on the left,
+/// column labels on top. The darkest shade (#5a87bd) keeps the page's text colour at 4.6:1 or more, so every
+/// cell's text is readable; the numbers are also in the table after the chart.
+pub fn heat(label: &str, columns: &[String], rows: &[(String, Vec<Cell>)]) -> String {
+    const LEFT_HEAT: f64 = 110.0;
+    const TOP: f64 = 24.0;
+    let width = (WIDTH - LEFT_HEAT) / columns.len().max(1) as f64;
+    let mut out = String::new();
+    open_svg(&mut out, label, rows.len(), TOP);
+    for (j, name) in columns.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"16\" text-anchor=\"middle\" fill=\"#1a1a1a\">{}</text>",
+            LEFT_HEAT + width * (j as f64 + 0.5),
+            esc(name)
+        );
+    }
+    for (i, (name, cells)) in rows.iter().enumerate() {
+        let y = TOP + ROW * i as f64;
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#1a1a1a\">{}</text>",
+            LEFT_HEAT - 8.0,
+            y + ROW / 2.0 + 4.5,
+            esc(name)
+        );
+        for (j, cell) in cells.iter().enumerate() {
+            let Some((share, text)) = cell else { continue };
+            let t = if share.is_finite() { share.clamp(0.0, 1.0) } else { 0.0 };
+            // White (255, 255, 255) to #5a87bd (90, 135, 189).
+            let mix = |to: f64| (255.0 - t * (255.0 - to)).round() as u8;
+            let x = LEFT_HEAT + width * j as f64;
+            let _ = write!(
+                out,
+                "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{width:.1}\" height=\"{ROW}\" fill=\"#{:02x}{:02x}{:02x}\" \
+                 stroke=\"#c4c7cc\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\" \
+                 fill=\"#1a1a1a\">{}</text>",
+                mix(90.0),
+                mix(135.0),
+                mix(189.0),
+                x + width / 2.0,
+                y + ROW / 2.0 + 4.0,
+                esc(text)
+            );
+        }
+    }
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +306,15 @@ mod tests {
         assert!(svg.contains("y=\"22\""), "a second legend line: {svg}");
         let short = stacked("c", &[], 1.0, &legend[..3]);
         assert!(short.contains("<rect x=\"190.0\" y=\"4\"") && !short.contains("y=\"22\""), "{short}");
+    }
+
+    #[test]
+    fn heat_cells_shade_from_white_to_the_darkest_blue_and_skip_empty_cells() {
+        let rows = vec![("r".to_string(), vec![Some((0.0, "0".to_string())), None, Some((1.0, "<9>".to_string()))])];
+        let svg = heat("h", &["a".into(), "b".into(), "c".into()], &rows);
+        assert!(svg.contains("fill=\"#ffffff\"") && svg.contains("fill=\"#5a87bd\""));
+        assert_eq!(svg.matches("<rect").count(), 2);
+        assert!(svg.contains("&lt;9&gt;"));
     }
 
     #[test]

@@ -278,3 +278,80 @@ pub fn write_rejects(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
         Ok(n)
     })
 }
+
+/// `retention.csv` (D36–D42): one row per customer (a contact with an order) who is not erased, in output order:
+/// order facts, model terms, RFM scores and cell, the D36 classes, P(alive), P(return), expected purchases and
+/// order value and CLV over the playbook's horizon, the churn alert's reasons and when it fired, win-back priority.
+/// Written only when someone ordered.
+pub fn write_retention(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
+    let Some(retention) = &plan.retention else { return Ok(()) };
+    let header = [
+        "id",
+        "orders",
+        "total",
+        "first_order",
+        "last_order",
+        "frequency",
+        "recency",
+        "age",
+        "monetary",
+        "r",
+        "f",
+        "m",
+        "rfm_cell",
+        "customer_type",
+        "value_tier",
+        "activity",
+        "p_alive",
+        "p_return",
+        "expected_purchases",
+        "expected_order_value",
+        "clv",
+        "churn_reasons",
+        "churn_alert_at",
+        "winback_priority",
+    ];
+    let figures = &retention.analysis.customers;
+    let by_index = |i: usize| {
+        figures.binary_search_by(|c| crate::plan::retention::index_of(&c.summary.customer).cmp(&Some(i))).ok()
+    };
+    write_csv(out, "retention.csv", &header, |w| {
+        let mut n = 0;
+        for &i in &plan.order {
+            let (Some(p), Some(id)) = (plan.planned.get(i), plan.out_ids.get(i)) else { continue };
+            let Some(c) = by_index(i).and_then(|k| figures.get(k)).filter(|_| !p.erased()) else { continue };
+            let s = &c.summary;
+            let opt = |v: Option<f64>| v.map(num).unwrap_or_default();
+            let reasons: Vec<&str> = c.churn.iter().flat_map(|a| a.reasons.iter().map(|r| r.code())).collect();
+            let scores = c.rfm.scores;
+            w.write_record([
+                id.clone(),
+                s.orders.to_string(),
+                num(s.total),
+                rfc3339(s.first.ms()),
+                rfc3339(s.last.ms()),
+                s.history.frequency.to_string(),
+                num(s.history.recency),
+                num(s.history.age),
+                num(s.monetary),
+                scores.r.to_string(),
+                scores.f.to_string(),
+                scores.m.to_string(),
+                c.rfm.cell.clone().unwrap_or_default(),
+                (if c.returning { "returning" } else { "one_time" }).into(),
+                (if c.high_value { "high" } else { "occasional" }).into(),
+                (if c.active { "active" } else { "dormant" }).into(),
+                opt(c.p_alive),
+                opt(c.p_return),
+                opt(c.expected_purchases),
+                opt(c.expected_order_value),
+                opt(c.clv),
+                reasons.join(";"),
+                at(c.churn.as_ref().map(|a| a.fired_at)),
+                opt(c.winback_priority),
+            ])?;
+            n += 1;
+        }
+        Ok(n)
+    })
+}

@@ -1,13 +1,15 @@
 //! `report.html`: one self-contained page (inline CSS, inline SVG, no script, no network; it opens from disk)
 //! with the plan's aggregates: the lifecycle funnel (D1, D6–D9), contacts by lifecycle phase over the last 12
 //! months, contacts by stage and readiness, engagement rates, the complaint rate against the bulk-sender lines
-//! (D5), the cleanup's estimated monthly saving (D3), the campaign KPIs with reactivation revenue (D12), segment
-//! sizes, the diagnostics and the inputs ([`campaign`] holds the look back and the KPIs).
+//! (D5), the cleanup's estimated monthly saving (D3), the campaign KPIs with reactivation revenue (D12), retention
+//! (D36–D42: models, RFM grid, P(alive), cohort heat map, monthly churn; [`retention`]), segment sizes, the
+//! diagnostics and the inputs ([`campaign`] holds the look back and the KPIs).
 //!
 //! Aggregates only: no contact id, email or profile value appears. Every chart is a `<figure>` with a caption
 //! and a `<table>` holding the same numbers. Nothing reads the clock, so a rerun writes the same bytes.
 
 mod campaign;
+mod retention;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -217,6 +219,7 @@ pub fn write_report(
     complaints(&mut page, &f, &now);
     cleanup(&mut page, &f, args);
     campaign::kpis(&mut page, &f);
+    retention::section(&mut page, plan);
     segment_sizes(&mut page, plan, segments);
     diagnostics(&mut page, plan);
     inputs(&mut page, args, &now);

@@ -32,6 +32,9 @@ pub struct ChurnRules {
 /// The compiled `retention` section.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetentionRules {
+    /// The playbook has a `retention` section: its analysis is kept on the contacts (the CLI's `plan` folds
+    /// each customer's profile facts), not only reported.
+    pub declared: bool,
     /// Purchase periods for the models.
     pub period: Period,
     /// RFM levels (5 or 3); `None` = 5, or 3 for a base under [`super::rfm::SMALL_BASE`].
@@ -53,6 +56,7 @@ pub struct RetentionRules {
 impl Default for RetentionRules {
     fn default() -> RetentionRules {
         RetentionRules {
+            declared: false,
             period: Period::Day,
             levels: None,
             cells: default_cells(),
@@ -75,7 +79,7 @@ const KEYS: [&str; 6] = ["period", "rfm", "active_within", "high_value", "churn"
 
 /// Parses `retention`; problems are recorded with their paths and the defaults stand in for bad values.
 pub(crate) fn parse_retention(r: &mut Reader, v: &Value, signals: &Declared) -> RetentionRules {
-    let mut out = RetentionRules::default();
+    let mut out = RetentionRules { declared: true, ..RetentionRules::default() };
     let Some(o) = r.object(v, "retention", &KEYS) else { return out };
     if let Some(p) = o.get("period") {
         match r.string(p, &o.at("period")) {
