@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::fit::{Fit, FitError, FitWarning, History};
 use super::math::{exp, hyp2f1, ln, sigmoid, softplus_sigmoid};
-use super::optimise::minimise;
+use super::optimise::minimise_newton;
 use super::transaction::{float_key, sorted, Key};
 
 /// Fitted BG/NBD parameters: purchase rate λ ~ Gamma(shape `r`, rate `alpha`), dropout p ~ Beta(`a`, `b`).
@@ -87,8 +87,9 @@ impl Pooled {
         Pooled { once, repeat, ages, recencies, max_x, weight: data.len() as f64 }
     }
 
-    /// Mean negative log-likelihood at log-parameters `theta`, with its gradient.
-    fn objective(&self, theta: &[f64; 4], grad: &mut [f64; 4]) -> f64 {
+    /// Mean negative log-likelihood at log-parameters `theta`, with its gradient and, when asked, its Hessian
+    /// (both with respect to the log-parameters).
+    fn objective(&self, theta: &[f64; 4], grad: &mut [f64; 4], hess: Option<&mut [[f64; 4]; 4]>) -> f64 {
         let [r, alpha, a, b] = theta.map(exp);
         let ln_alpha = ln(alpha);
         let la: Vec<f64> = self.ages.iter().map(|t| ln(alpha + t)).collect();
@@ -96,30 +97,70 @@ impl Pooled {
         let lr: Vec<f64> = self.recencies.iter().map(|t| ln(alpha + t)).collect();
         let ir: Vec<f64> = self.recencies.iter().map(|t| 1.0 / (alpha + t)).collect();
         let per_x = PerX::new(r, a, b, self.max_x);
-        let (mut ll, mut gr, mut galpha, mut ga, mut gb) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        let want_h = hess.is_some();
+        // Log-likelihood, its gradient g and Hessian h with respect to (r, α, a, b).
+        let mut ll = 0.0;
+        let mut g = [0.0; 4];
+        let mut h = [[0.0; 4]; 4];
         for &(t, w) in &self.once {
             let (lt, it) = (la.get(t).copied().unwrap_or(0.0), ia.get(t).copied().unwrap_or(0.0));
             ll += w * r * (ln_alpha - lt);
-            gr += w * (ln_alpha - lt);
-            galpha += w * r * (1.0 / alpha - it);
+            g[0] += w * (ln_alpha - lt);
+            g[1] += w * r * (1.0 / alpha - it);
+            if want_h {
+                h[0][1] += w * (1.0 / alpha - it);
+                h[1][1] += w * r * (it * it - 1.0 / (alpha * alpha));
+            }
         }
         for &(x, t, tx, w) in &self.repeat {
             let Some(row) = per_x.rows.get(x as usize) else { continue };
             let (lt, it) = (la.get(t).copied().unwrap_or(0.0), ia.get(t).copied().unwrap_or(0.0));
             let (lx, ix) = (lr.get(tx).copied().unwrap_or(0.0), ir.get(tx).copied().unwrap_or(0.0));
             let rx = r + f64::from(x);
-            let a3 = -rx * lt;
             let d = row.ln_a_over - rx * (lx - lt); // A₄ − A₃
             let (soft, s) = softplus_sigmoid(d); // s: the weight of the A₄ term
-            ll += w * (row.ln_poch + r * ln_alpha + a3 + soft);
-            gr += w * (row.psi_r + ln_alpha - (1.0 - s) * lt - s * lx);
-            galpha += w * (r / alpha - rx * ((1.0 - s) * it + s * ix));
-            ga += w * (row.psi_a + s / a);
-            gb += w * (row.psi_b - s * row.inv_b);
+            ll += w * (row.ln_poch + r * ln_alpha - rx * lt + soft);
+            // d's partial derivatives.
+            let dd = [lt - lx, rx * (it - ix), 1.0 / a, -row.inv_b];
+            g[0] += w * (row.psi_r + ln_alpha - lt + s * dd[0]);
+            g[1] += w * (r / alpha - rx * it + s * dd[1]);
+            g[2] += w * (row.psi_a + s * dd[2]);
+            g[3] += w * (row.psi_b + s * dd[3]);
+            if want_h {
+                let ss = s * (1.0 - s);
+                for (i, hi) in h.iter_mut().enumerate() {
+                    let di = dd.get(i).copied().unwrap_or(0.0);
+                    for (j, hij) in hi.iter_mut().enumerate().skip(i) {
+                        *hij += w * ss * di * dd.get(j).copied().unwrap_or(0.0);
+                    }
+                }
+                h[0][0] += w * row.tri_r;
+                h[0][1] += w * (1.0 / alpha - it + s * (it - ix));
+                h[1][1] += w * (rx * it * it - r / (alpha * alpha) + s * rx * (ix * ix - it * it));
+                h[2][2] += w * (row.tri_ab - s / (a * a));
+                h[2][3] += w * row.tri_ab;
+                h[3][3] += w * (row.tri_b + s * row.inv_b * row.inv_b);
+            }
         }
-        // d/dθ = param · d/dparam for θ = ln param; the objective is −LL per customer.
+        // θ = ln param: ∂/∂θᵢ = pᵢ·∂/∂pᵢ, ∂²/∂θᵢ∂θⱼ = pᵢpⱼ·∂²/∂pᵢ∂pⱼ + δᵢⱼ·pᵢ·∂/∂pᵢ; the objective is −LL per customer.
         let n = self.weight;
-        *grad = [-gr * r / n, -galpha * alpha / n, -ga * a / n, -gb * b / n];
+        let p = [r, alpha, a, b];
+        for ((gi, pi), out) in g.iter().zip(&p).zip(grad.iter_mut()) {
+            *out = -gi * pi / n;
+        }
+        if let Some(hess) = hess {
+            for i in 0..4 {
+                for j in 0..4 {
+                    let (lo, hi) = if i <= j { (i, j) } else { (j, i) };
+                    let hij = h.get(lo).and_then(|row| row.get(hi)).copied().unwrap_or(0.0);
+                    let (pi, pj) = (p.get(i).copied().unwrap_or(0.0), p.get(j).copied().unwrap_or(0.0));
+                    let diag = if i == j { pi * g.get(i).copied().unwrap_or(0.0) } else { 0.0 };
+                    if let Some(cell) = hess.get_mut(i).and_then(|row| row.get_mut(j)) {
+                        *cell = -(pi * pj * hij + diag) / n;
+                    }
+                }
+            }
+        }
         -ll / n
     }
 }
@@ -139,6 +180,12 @@ struct Row {
     psi_b: f64,
     /// 1 / (b + x − 1).
     inv_b: f64,
+    /// ψ′(r+x) − ψ′(r) = −Σ 1/(r+k)².
+    tri_r: f64,
+    /// ∂²A₂/∂a² = ∂²A₂/∂a∂b = Σ 1/(a+b+k)².
+    tri_ab: f64,
+    /// ∂²A₂/∂b² = Σ 1/(a+b+k)² − Σ 1/(b+k)².
+    tri_b: f64,
 }
 
 struct PerX {
@@ -157,6 +204,10 @@ impl PerX {
             acc.psi_r += 1.0 / (r + k);
             acc.psi_a -= 1.0 / (a + b + k);
             acc.psi_b += 1.0 / (b + k) - 1.0 / (a + b + k);
+            let (ir, iab, ib) = (1.0 / (r + k), 1.0 / (a + b + k), 1.0 / (b + k));
+            acc.tri_r -= ir * ir;
+            acc.tri_ab += iab * iab;
+            acc.tri_b += iab * iab - ib * ib;
             // b + x − 1 with x = k + 1
             acc.ln_a_over = ln_a - ln(b + k);
             acc.inv_b = 1.0 / (b + k);
@@ -190,7 +241,7 @@ impl BgNbd {
         let pooled = Pooled::new(data);
         let mean_age = data.iter().map(|h| h.age).sum::<f64>() / data.len() as f64;
         let start = [0.0, ln(mean_age.max(1e-6)), 0.0, 0.0];
-        let out = minimise(|t, g| pooled.objective(t, g), start).ok_or(FitError::NotFinite)?;
+        let out = minimise_newton(|t, g, h| pooled.objective(t, g, Some(h)), start).ok_or(FitError::NotFinite)?;
         let [r, alpha, a, b] = out.theta.map(exp);
         let params = BgNbd { r, alpha, a, b };
         let mut warnings = super::fit::warnings(data.len(), &out);
@@ -213,7 +264,7 @@ impl BgNbd {
     pub fn log_likelihood(&self, data: &[History]) -> f64 {
         let pooled = Pooled::new(data);
         let theta = [self.r, self.alpha, self.a, self.b].map(ln);
-        -pooled.objective(&theta, &mut [0.0; 4]) * pooled.weight
+        -pooled.objective(&theta, &mut [0.0; 4], None) * pooled.weight
     }
 
     /// The probability that a customer with this history is still alive (has not dropped out) at T. A customer
@@ -302,13 +353,34 @@ mod tests {
         let pooled = Pooled::new(&sample());
         let theta = [-1.2, 1.5, -0.2, 0.9];
         let mut g = [0.0; 4];
-        pooled.objective(&theta, &mut g);
+        pooled.objective(&theta, &mut g, None);
         for i in 0..4 {
             let (mut up, mut down) = (theta, theta);
             up[i] += 1e-6;
             down[i] -= 1e-6;
-            let numeric = (pooled.objective(&up, &mut [0.0; 4]) - pooled.objective(&down, &mut [0.0; 4])) / 2e-6;
+            let numeric =
+                (pooled.objective(&up, &mut [0.0; 4], None) - pooled.objective(&down, &mut [0.0; 4], None)) / 2e-6;
             assert!((numeric - g[i]).abs() < 1e-7, "d{i}: {numeric} vs {}", g[i]);
+        }
+    }
+
+    #[test]
+    fn hessian_matches_finite_differences_of_the_gradient() {
+        let pooled = Pooled::new(&sample());
+        let theta = [-1.2, 1.5, -0.2, 0.9];
+        let mut h = [[0.0; 4]; 4];
+        pooled.objective(&theta, &mut [0.0; 4], Some(&mut h));
+        for j in 0..4 {
+            let (mut up, mut down) = (theta, theta);
+            up[j] += 1e-6;
+            down[j] -= 1e-6;
+            let (mut gu, mut gd) = ([0.0; 4], [0.0; 4]);
+            pooled.objective(&up, &mut gu, None);
+            pooled.objective(&down, &mut gd, None);
+            for i in 0..4 {
+                let numeric = (gu[i] - gd[i]) / 2e-6;
+                assert!((numeric - h[i][j]).abs() < 1e-6, "h{i}{j}: {numeric} vs {}", h[i][j]);
+            }
         }
     }
 

@@ -9,8 +9,8 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use super::fit::{Fit, FitError, FitWarning};
-use super::math::{digamma, exp, ln, ln_gamma};
-use super::optimise::minimise;
+use super::math::{digamma, exp, ln, ln_gamma, trigamma};
+use super::optimise::minimise_newton;
 
 /// Fitted Gamma-Gamma parameters (`gamma` is lifetimes' `v`).
 ///
@@ -38,34 +38,72 @@ struct Buyer {
     ln_x: f64,
 }
 
-fn objective(buyers: &[Buyer], max_x: u32, theta: &[f64; 3], grad: &mut [f64; 3]) -> f64 {
+/// Mean negative log-likelihood at log-parameters `theta`, with its gradient and, when asked, its Hessian (both
+/// with respect to the log-parameters).
+fn objective(
+    buyers: &[Buyer],
+    max_x: u32,
+    theta: &[f64; 3],
+    grad: &mut [f64; 3],
+    hess: Option<&mut [[f64; 3]; 3]>,
+) -> f64 {
     let [p, q, gamma] = theta.map(exp);
-    let (lg_q, psi_q, ln_gamma_v) = (ln_gamma(q), digamma(q), ln(gamma));
-    // Per distinct x: lnΓ(px+q) − lnΓ(px) − lnΓ(q), ψ(px+q) − ψ(px), ψ(px+q) − ψ(q).
-    let rows: Vec<(f64, f64, f64)> = (0..=max_x)
+    let (lg_q, psi_q, tri_q, ln_gamma_v) = (ln_gamma(q), digamma(q), trigamma(q), ln(gamma));
+    let want_h = hess.is_some();
+    // Per distinct x: lnΓ(px+q) − lnΓ(px) − lnΓ(q), ψ(px+q) − ψ(px), ψ(px+q) − ψ(q), ψ′(px+q), ψ′(px).
+    let rows: Vec<[f64; 5]> = (0..=max_x)
         .map(|x| {
             if x == 0 {
-                return (0.0, 0.0, 0.0);
+                return [0.0; 5];
             }
             let px = p * f64::from(x);
             let psi_pxq = digamma(px + q);
-            (ln_gamma(px + q) - ln_gamma(px) - lg_q, psi_pxq - digamma(px), psi_pxq - psi_q)
+            let (t1, t2) = if want_h { (trigamma(px + q), trigamma(px)) } else { (0.0, 0.0) };
+            [ln_gamma(px + q) - ln_gamma(px) - lg_q, psi_pxq - digamma(px), psi_pxq - psi_q, t1, t2]
         })
         .collect();
-    let (mut ll, mut gp, mut gq, mut gg) = (0.0, 0.0, 0.0, 0.0);
+    let mut ll = 0.0;
+    let mut g = [0.0; 3];
+    let mut h = [[0.0; 3]; 3];
     for b in buyers {
-        let Some(&(lg, dp, dq)) = rows.get(b.x as usize) else { continue };
+        let Some(&[lg, dp, dq, t_pxq, t_px]) = rows.get(b.x as usize) else { continue };
         let x = f64::from(b.x);
         let px = p * x;
         let denom = gamma + b.m * x;
         let ln_denom = ln(denom);
         ll += lg + q * ln_gamma_v + (px - 1.0) * b.ln_m + px * b.ln_x - (px + q) * ln_denom;
-        gp += x * (dp + b.ln_m + b.ln_x - ln_denom);
-        gq += dq + ln_gamma_v - ln_denom;
-        gg += q / gamma - (px + q) / denom;
+        g[0] += x * (dp + b.ln_m + b.ln_x - ln_denom);
+        g[1] += dq + ln_gamma_v - ln_denom;
+        g[2] += q / gamma - (px + q) / denom;
+        if want_h {
+            let inv = 1.0 / denom;
+            h[0][0] += x * x * (t_pxq - t_px);
+            h[0][1] += x * t_pxq;
+            h[0][2] -= x * inv;
+            h[1][1] += t_pxq - tri_q;
+            h[1][2] += 1.0 / gamma - inv;
+            h[2][2] += (px + q) * inv * inv - q / (gamma * gamma);
+        }
     }
+    // θ = ln param (see bgnbd): the objective is −LL per buyer.
     let n = buyers.len() as f64;
-    *grad = [-gp * p / n, -gq * q / n, -gg * gamma / n];
+    let params = [p, q, gamma];
+    for ((gi, pi), out) in g.iter().zip(&params).zip(grad.iter_mut()) {
+        *out = -gi * pi / n;
+    }
+    if let Some(hess) = hess {
+        for i in 0..3 {
+            for j in 0..3 {
+                let (lo, hi) = if i <= j { (i, j) } else { (j, i) };
+                let hij = h.get(lo).and_then(|row| row.get(hi)).copied().unwrap_or(0.0);
+                let (pi, pj) = (params.get(i).copied().unwrap_or(0.0), params.get(j).copied().unwrap_or(0.0));
+                let diag = if i == j { pi * g.get(i).copied().unwrap_or(0.0) } else { 0.0 };
+                if let Some(cell) = hess.get_mut(i).and_then(|row| row.get_mut(j)) {
+                    *cell = -(pi * pj * hij + diag) / n;
+                }
+            }
+        }
+    }
     -ll / n
 }
 
@@ -101,7 +139,8 @@ impl GammaGamma {
         let mean = buyers.iter().map(|b| b.m).sum::<f64>() / buyers.len() as f64;
         // Start at p = 1, q = 2, γ = mean spend: the population mean pγ/(q−1) equals the observed mean.
         let start = [0.0, ln(2.0), ln(mean)];
-        let out = minimise(|t, g| objective(&buyers, max_x, t, g), start).ok_or(FitError::NotFinite)?;
+        let out =
+            minimise_newton(|t, g, h| objective(&buyers, max_x, t, g, Some(h)), start).ok_or(FitError::NotFinite)?;
         let [p, q, gamma] = out.theta.map(exp);
         let mut warnings = super::fit::warnings(buyers.len(), &out);
         if out.at_bound {
@@ -147,14 +186,38 @@ mod tests {
             .collect();
         let theta = [0.3, 0.7, 2.1];
         let mut g = [0.0; 3];
-        objective(&buyers, 5, &theta, &mut g);
+        objective(&buyers, 5, &theta, &mut g, None);
         for i in 0..3 {
             let (mut up, mut down) = (theta, theta);
             up[i] += 1e-6;
             down[i] -= 1e-6;
-            let numeric =
-                (objective(&buyers, 5, &up, &mut [0.0; 3]) - objective(&buyers, 5, &down, &mut [0.0; 3])) / 2e-6;
+            let numeric = (objective(&buyers, 5, &up, &mut [0.0; 3], None)
+                - objective(&buyers, 5, &down, &mut [0.0; 3], None))
+                / 2e-6;
             assert!((numeric - g[i]).abs() < 1e-7, "d{i}: {numeric} vs {}", g[i]);
+        }
+    }
+
+    #[test]
+    fn hessian_matches_finite_differences_of_the_gradient() {
+        let buyers: Vec<Buyer> = [(1u32, 20.0f64), (3, 35.0), (2, 12.5), (5, 80.0)]
+            .iter()
+            .map(|&(x, m)| Buyer { x, m, ln_m: m.ln(), ln_x: f64::from(x).ln() })
+            .collect();
+        let theta = [0.3, 0.7, 2.1];
+        let mut h = [[0.0; 3]; 3];
+        objective(&buyers, 5, &theta, &mut [0.0; 3], Some(&mut h));
+        for j in 0..3 {
+            let (mut up, mut down) = (theta, theta);
+            up[j] += 1e-6;
+            down[j] -= 1e-6;
+            let (mut gu, mut gd) = ([0.0; 3], [0.0; 3]);
+            objective(&buyers, 5, &up, &mut gu, None);
+            objective(&buyers, 5, &down, &mut gd, None);
+            for i in 0..3 {
+                let numeric = (gu[i] - gd[i]) / 2e-6;
+                assert!((numeric - h[i][j]).abs() < 1e-6, "h{i}{j}: {numeric} vs {}", h[i][j]);
+            }
         }
     }
 

@@ -197,6 +197,37 @@ pub fn digamma(x: f64) -> f64 {
     ln(y) - 0.5 * inv - series - shift
 }
 
+/// The trigamma function ψ′(x) = d²/dx² ln Γ(x), for x > 0.
+///
+/// ```
+/// # use rekindle_core::retention::math::trigamma;
+/// assert!((trigamma(1.0) - core::f64::consts::PI * core::f64::consts::PI / 6.0).abs() < 1e-13); // π²/6
+/// ```
+pub fn trigamma(x: f64) -> f64 {
+    if x.is_nan() || x <= 0.0 {
+        return f64::NAN;
+    }
+    let mut y = x;
+    let mut shift = 0.0;
+    while y < 10.0 {
+        shift += 1.0 / (y * y);
+        y += 1.0;
+    }
+    let inv = 1.0 / y;
+    let inv2 = inv * inv;
+    // 1/y + 1/(2y²) + Σ B₂ₖ/y^(2k+1)
+    let series = inv
+        * (1.0
+            + inv * 0.5
+            + inv2
+                * (1.0 / 6.0
+                    - inv2
+                        * (1.0 / 30.0
+                            - inv2
+                                * (1.0 / 42.0 - inv2 * (1.0 / 30.0 - inv2 * (5.0 / 66.0 - inv2 * (691.0 / 2730.0)))))));
+    series + shift
+}
+
 /// Most terms a hypergeometric series may take before it is declared divergent for our purposes.
 pub const HYP2F1_MAX_TERMS: u32 = 200_000;
 
@@ -337,6 +368,14 @@ mod tests {
             close(digamma(x + 1.0) - digamma(x), 1.0 / x, 1e-12);
         }
         close(digamma(0.5), -1.963_510_026_021_423_5, 1e-14);
+    }
+
+    #[test]
+    fn trigamma_obeys_its_recurrence() {
+        for x in [1e-3, 0.3, 1.0, 2.5, 9.9, 10.0, 55.0] {
+            close(trigamma(x) - trigamma(x + 1.0), 1.0 / (x * x), 1e-12);
+        }
+        close(trigamma(0.5), core::f64::consts::PI * core::f64::consts::PI / 2.0, 1e-14);
     }
 
     #[test]
