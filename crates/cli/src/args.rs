@@ -149,6 +149,10 @@ const PLAN_HELP: &str = "\
 Writes to DIR: plan.csv, plan.json, segments/<id>.csv, audiences/soft_reactivation.csv, audiences/break_up.csv,
 archive.csv, erasure.json, tombstones.csv, handoff.csv, diagnostics.ndjson, rejects.csv, report.html (a self-contained
 page with charts, aggregates only), manifest.json (last).
+Retention (D36-D42, when contacts have purchase events): retention.csv (per customer: RFM, P(alive), CLV, churn
+alert and its reasons, win-back priority) and a report.html section (RFM grid, P(alive), cohort heat map). With a
+`retention` section in the playbook, each customer's findings (rfm_cell, churn_reason, winback_priority, ...) are
+kept on the contact at --now before segments are decided (docs/retention.md).
 Retargeting audiences (D10, D35), SHA-256 of normalised identifiers only, for contacts leaving break-up without
 reaction (no open deal, no spam complaint): audiences/meta_custom_audience.csv (EMAIL, PHONE when the contacts file
 has a phone column; phones in E.164: written +48… or 0048…, or national with --default-calling-code), audiences/google_customer_match.csv
