@@ -1,8 +1,9 @@
 // Retention analytics (Node entry only, issue 8): an order log analysed by the core — RFM, BG/NBD, Gamma-Gamma,
 // CLV, churn alerts, win-back priority, KPIs — the same analysis `rekindle plan` reports. This file only moves
-// arguments: orders as an array of objects go through as data (the core locates every problem); columns go as
-// typed arrays, customer ids as one string joined by U+0000.
+// arguments: orders as an array of objects, the playbook and the options go as tapes (./tape.js; the core locates
+// every problem); columns go as typed arrays, customer ids as one string joined by U+0000.
 import { call, inputError, internals } from "./facade.js";
+import { encodeTape } from "./tape.js";
 
 const OPTION_KEYS = ["now", "unit", "negativeRatings", "playbook"];
 
@@ -13,7 +14,7 @@ function describe(value) {
 }
 
 function splitOptions(options) {
-  if (options === undefined) return { now: Date.now(), playbook: undefined, rest: {} };
+  if (options === undefined) return { now: Date.now(), playbook: undefined, rest: encodeTape({}, "options", inputError).slice() };
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw inputError("options", `expected an options object like { now }, got ${describe(options)}`);
   }
@@ -36,7 +37,9 @@ function splitOptions(options) {
       throw inputError("options.playbook", `expected a playbook object or JSON text (${err.message})`);
     }
   }
-  return { now, playbook: pb, rest };
+  // encodeTape reuses one buffer: copy each tape before the next is encoded.
+  const tape = pb === undefined ? undefined : encodeTape(pb, "playbook", inputError).slice();
+  return { now, playbook: tape, rest: encodeTape(rest, "options", inputError).slice() };
 }
 
 function floats(value, path) {
@@ -77,7 +80,8 @@ function customerColumn(ids) {
 export function retention(transactions, options) {
   const { now, playbook, rest } = splitOptions(options);
   if (Array.isArray(transactions)) {
-    return call(() => internals.gen().retention(playbook, transactions, now, rest));
+    const tape = encodeTape(transactions, "transactions", inputError);
+    return call(() => internals.gen().retention(playbook, tape, now, rest));
   }
   if (transactions === null || typeof transactions !== "object") {
     throw inputError("transactions", `expected an array of orders or columns { customer, at, amount }, got ${describe(transactions)}`);

@@ -1,7 +1,7 @@
 //! Retention analytics for Node (`node` build, feature `retention`): an order log analysed by
 //! `rekindle_core::retention` — the same analysis `rekindle plan` puts in its report. Orders cross either as an
-//! array of objects (core locates every problem) or, for bulk, as columns: one string of customer ids joined by
-//! U+0000, and typed arrays of customer indices, instants and amounts.
+//! array of objects (one tape; core locates every problem) or, for bulk, as columns: one string of customer ids
+//! joined by U+0000, and typed arrays of customer indices, instants and amounts.
 
 use rekindle_core::retention::analysis::{analyse, fit_models};
 use rekindle_core::retention::rules::RetentionRules;
@@ -13,12 +13,12 @@ use rekindle_core::Playbook;
 use crate::convert;
 use crate::error::Error;
 
-fn options(js: JsValue) -> Result<Options, Error> {
-    Ok(Options::parse(&convert::value(js, "options")?, "options")?)
+fn options(tape: &[u8]) -> Result<Options, Error> {
+    Ok(Options::parse(&convert::value(tape, "options")?, "options")?)
 }
 
-fn list(transactions: JsValue) -> Result<Vec<Transaction>, Error> {
-    Ok(Transaction::parse_list(&convert::value(transactions, "transactions")?, "transactions")?)
+fn list(tape: &[u8]) -> Result<Vec<Transaction>, Error> {
+    Ok(Transaction::parse_list(&convert::value(tape, "transactions")?, "transactions")?)
 }
 
 fn columns(names: &str, customer: &[u32], at: &[f64], amount: Option<Vec<f64>>) -> Result<Vec<Transaction>, Error> {
@@ -27,23 +27,22 @@ fn columns(names: &str, customer: &[u32], at: &[f64], amount: Option<Vec<f64>>) 
 }
 
 /// The playbook's retention rules (`undefined`: the defaults).
-fn rules(playbook: JsValue) -> Result<RetentionRules, Error> {
-    if playbook.is_undefined() {
-        return Ok(RetentionRules::default());
-    }
-    let pb = Playbook::parse(&convert::value(playbook, "playbook")?)?;
+fn rules(playbook: Option<Vec<u8>>) -> Result<RetentionRules, Error> {
+    let Some(tape) = playbook else { return Ok(RetentionRules::default()) };
+    let pb = Playbook::parse(&convert::value(&tape, "playbook")?)?;
     Ok(pb.retention().clone())
 }
 
-fn run(playbook: JsValue, log: &[Transaction], now: f64, opts: JsValue) -> Result<JsValue, JsValue> {
+fn run(playbook: Option<Vec<u8>>, log: &[Transaction], now: f64, opts: &[u8]) -> Result<JsValue, JsValue> {
     let rules = rules(playbook)?;
     let analysis = analyse(log, &rules, &options(opts)?, convert::now(now)?);
     Ok(convert::to_js(&analysis)?)
 }
 
-/// The analysis of an order log with a playbook's `retention` rules (or the defaults).
+/// The analysis of an order log with a playbook's `retention` rules (or the defaults); playbook, orders and
+/// options arrive as tapes the facade encoded.
 #[wasm_bindgen(js_name = retention)]
-pub fn retention(playbook: JsValue, transactions: JsValue, now: f64, opts: JsValue) -> Result<JsValue, JsValue> {
+pub fn retention(playbook: Option<Vec<u8>>, transactions: &[u8], now: f64, opts: &[u8]) -> Result<JsValue, JsValue> {
     let log = list(transactions)?;
     run(playbook, &log, now, opts)
 }
@@ -51,13 +50,13 @@ pub fn retention(playbook: JsValue, transactions: JsValue, now: f64, opts: JsVal
 /// `retention` over columns.
 #[wasm_bindgen(js_name = retentionColumns)]
 pub fn retention_columns(
-    playbook: JsValue,
+    playbook: Option<Vec<u8>>,
     names: &str,
     customer: &[u32],
     at: &[f64],
     amount: Option<Vec<f64>>,
     now: f64,
-    opts: JsValue,
+    opts: &[u8],
 ) -> Result<JsValue, JsValue> {
     let log = columns(names, customer, at, amount)?;
     run(playbook, &log, now, opts)
