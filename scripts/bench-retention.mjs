@@ -6,7 +6,8 @@
 //      Gamma-Gamma with CDNOW's parameters (written to target/retention-bench/synthetic.f64);
 //   2. wasm in Node: fitRetention() of the npm package (node build) on the same two data sets;
 //   3. lifetimes 0.11.3 (Python) on the same CDNOW summary, installed into target/lifetimes-venv on first use
-//      (pip: lifetimes with numpy < 2, pandas < 2, scipy < 1.12, autograd < 1.7, the versions it runs with), via
+//      (pip: lifetimes with numpy < 2, pandas < 2, scipy < 1.12, autograd < 1.7: the generation lifetimes 0.11.3, last
+//      released in 2020, was written against; the fixtures were written with numpy 1.26.4, pandas 1.5.3), via
 //      scripts/cdnow-reference.py; that script also rewrites the committed reference fixtures, so a diff after a
 //      bench run means lifetimes (or its dependencies) now answer differently.
 // Ratios read "rekindle is N× faster" (peer time / rekindle time) on the same input in the same run.
