@@ -1,0 +1,93 @@
+//! Round trips, exact numbers, chains in any order, refused versions and hostile bytes of the state codec.
+
+use super::*;
+
+fn sample() -> ContactState {
+    let t = |ms| Timestamp::from_ms(ms).unwrap_or(Timestamp::EPOCH);
+    let mut s = ContactState::new();
+    s.updated_at = Some(t(1_764_547_200_000));
+    s.profile.insert("role".into(), Scalar::Str("VP".into()));
+    s.profile.insert("company_size".into(), Scalar::Num(120.0));
+    s.rules.insert(7, Accumulator { value: 21.5, last: t(1_764_547_200_000), count: 2, capped: false });
+    s.signals.insert(
+        9,
+        SignalTrack { count: 3, first: Some(t(1_764_000_000_000)), recent: vec![t(1_764_547_200_000)], days: vec![] },
+    );
+    s.funnel.push((Stage::Mql, t(1_764_500_000_000)));
+    s
+}
+
+#[test]
+fn state_round_trips_through_bytes() {
+    let s = sample();
+    let bytes = s.to_bytes();
+    assert_eq!(ContactState::from_bytes(&bytes), Ok(s));
+    assert!(bytes.len() < 120, "{} bytes", bytes.len());
+}
+
+#[test]
+fn unknown_version_is_a_typed_error() {
+    let mut bytes = sample().to_bytes();
+    bytes[0] = 9;
+    assert_eq!(ContactState::from_bytes(&bytes), Err(Error::InvalidState(StateError::UnknownVersion(9))));
+    assert_eq!(ContactState::from_bytes(&[]), Err(Error::InvalidState(StateError::Empty)));
+}
+
+#[test]
+fn numbers_round_trip_to_the_bit() {
+    // Whole numbers take the short form; fractions, -0.0 and the largest doubles the long one.
+    for n in [0.0, -0.0, 15.0, -40.0, 120.0, 21.5, 0.1, 9_007_199_254_740_992.0, -9_007_199_254_740_994.0, 1e300] {
+        let mut s = ContactState::new();
+        s.profile.insert("n".into(), Scalar::Num(n));
+        let back = ContactState::from_bytes(&s.to_bytes()).unwrap_or_default();
+        let got = match back.profile.get("n") {
+            Some(Scalar::Num(v)) => *v,
+            _ => f64::NAN,
+        };
+        assert_eq!(got.to_bits(), n.to_bits(), "{n}");
+    }
+    let mut s = ContactState::new();
+    s.profile.insert("n".into(), Scalar::Num(120.0));
+    // version, no base, one entry "n", tag 1, varint 2·zigzag(120) = 480 (two bytes).
+    assert_eq!(s.to_bytes().get(..7), Some(&[STATE_VERSION, 0, 1, 1, b'n', 1, 0xe0][..]));
+}
+
+#[test]
+fn instant_chains_round_trip_in_any_order_and_with_clock_skew() {
+    let t = |ms| Timestamp::from_ms(ms).unwrap_or(Timestamp::EPOCH);
+    let mut s = sample();
+    // Newest first (as kept), out of order, and one later than the base (a skewed clock).
+    s.sends.email = vec![t(1_764_547_300_000), t(1_764_547_100_000), t(1_764_547_150_000), t(1_000)];
+    s.attribution.interactions = vec![
+        Interaction { kind: 0, signal: Some(9), at: t(1_764_547_200_000) },
+        Interaction { kind: 4, signal: None, at: t(1_764_500_000_000) },
+        // A key this state does not track is written in full after the escape index.
+        Interaction { kind: 11, signal: Some(0xdead_beef), at: t(1_764_400_000_000) },
+    ];
+    assert_eq!(ContactState::from_bytes(&s.to_bytes()), Ok(s));
+}
+
+#[test]
+fn version_1_bytes_are_refused_as_an_unknown_version() {
+    let mut bytes = sample().to_bytes();
+    bytes[0] = 1;
+    assert_eq!(ContactState::from_bytes(&bytes), Err(Error::InvalidState(StateError::UnknownVersion(1))));
+}
+
+#[test]
+fn every_truncation_is_an_error_not_a_panic() {
+    let bytes = sample().to_bytes();
+    for n in 0..bytes.len() {
+        assert!(ContactState::from_bytes(&bytes[..n]).is_err(), "prefix of {n} bytes accepted");
+    }
+    let mut long = bytes.clone();
+    long.push(0);
+    assert!(matches!(ContactState::from_bytes(&long), Err(Error::InvalidState(StateError::TrailingBytes { .. }))));
+}
+
+#[test]
+fn forged_huge_counts_are_refused_without_allocating() {
+    // version 2, no base, profile count = 2^62
+    let bytes = [STATE_VERSION, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40];
+    assert!(matches!(ContactState::from_bytes(&bytes), Err(Error::InvalidState(StateError::Corrupt { .. }))));
+}

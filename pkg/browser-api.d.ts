@@ -1,0 +1,150 @@
+// Types of the browser entry's additions (pkg/browser.js): localStorage state, the tracker, <rekindle-cta>,
+// <rekindle-preferences> and startTracker(). Re-exported by index.d.ts.
+import type { Engine, Contact } from "./index.js";
+import type { EventKind, PropValue } from "./playbook.js";
+import type { Decision } from "./decision.js";
+
+// ---------------------------------------------------------------------------------------------------------
+// Browser entry only (not exported in Node or workerd)
+
+/**
+ * Browser entry only: the state bytes saved under `key` in localStorage, or null when there are none or
+ * storage is unavailable. Never throws because storage is blocked.
+ *
+ * @example
+ * const state = loadState("rekindle:visitor") ?? engine.fold(null, []);
+ * @throws {RekindleError} E_INPUT_INVALID when `key` is not a non-empty string.
+ * @throws {RekindleError} E_NOT_INITIALIZED before init().
+ */
+export declare function loadState(key: string): Uint8Array | null;
+
+/**
+ * Browser entry only: saves state bytes under `key`; returns false when storage is unavailable.
+ *
+ * @example
+ * saveState("rekindle:visitor", state);
+ * @throws {RekindleError} E_INPUT_INVALID when `key` or `bytes` has the wrong type.
+ * @throws {RekindleError} E_NOT_INITIALIZED before init().
+ */
+export declare function saveState(key: string, bytes: Uint8Array): boolean;
+
+/**
+ * Browser entry only: removes the state saved under `key`; returns false when storage is unavailable.
+ *
+ * @example
+ * clearState("rekindle:visitor");
+ * @throws {RekindleError} E_INPUT_INVALID when `key` is not a non-empty string.
+ * @throws {RekindleError} E_NOT_INITIALIZED before init().
+ */
+export declare function clearState(key: string): boolean;
+
+/** Browser entry only: the consent purposes a {@link Tracker} knows. */
+export declare const PURPOSES: readonly ["analytics", "personalisation"];
+
+/** Consent per purpose, as the site's consent banner reports it. */
+export interface ConsentUpdate {
+  /** The state may persist in localStorage (before: memory only, nothing stored, nothing sent). */
+  analytics?: boolean;
+  /** Decisions (the CTA) may use the visitor's state; without it they are an unknown visitor's. */
+  personalisation?: boolean;
+}
+
+/** The consent in effect: what the site granted minus what Global Privacy Control refuses. */
+export interface ConsentState {
+  analytics: boolean;
+  personalisation: boolean;
+  /** `navigator.globalPrivacyControl` was on: both purposes are refused, whatever the site grants. */
+  gpc: boolean;
+}
+
+/** An event the tracker recorded (passed to `onSignal`): what was folded into the visitor's state. */
+export interface TrackedEvent {
+  id: string;
+  at: number;
+  kind: EventKind;
+  props: Record<string, PropValue>;
+}
+
+export interface TrackerOptions {
+  /** localStorage key (default "rekindle"). */
+  key?: string;
+  /** Initial consent (default: both refused). */
+  consent?: ConsentUpdate;
+  /** Called after every recorded event with the new decision (`event` is null for consent changes). */
+  onDecision?: (decision: Decision, event: TrackedEvent | null) => void;
+  /** Called with every recorded event, for the site to forward if it chooses; rekindle sends nothing itself. */
+  onSignal?: (event: TrackedEvent) => void;
+  /** The clock (default Date.now). */
+  now?: () => number;
+  /** Inactivity that starts a new visit, in ms (default 30 minutes): the first page view of a visit carries
+   * `since_last_visit` (seconds). */
+  sessionGap?: number;
+  /** The window to track (default globalThis). */
+  window?: Window;
+  /** Where the visitor is, for the `path` prop (default `location.pathname`); hash-routed apps:
+   * `(location) => location.hash.slice(1) || "/"`. */
+  pathOf?: (location: Location) => string;
+}
+
+/**
+ * Browser entry only: the on-device tracker (D43). Records page views (URL without query, title, referrer,
+ * UTM), `page_leave` (visible seconds, scroll depth), clicks on `[data-rekindle-cta]` / `[data-rekindle-event]`,
+ * form submits by form id (never field values) and `track()` events; folds them on the device.
+ *
+ * @example
+ * const tracker = new Tracker(engine, { consent: { analytics: cmp.analytics } }).start();
+ * tracker.track("webinar_registered");
+ * @throws {RekindleError} E_INPUT_INVALID for an unknown or mistyped option.
+ */
+export declare class Tracker {
+  constructor(engine: Engine, options?: TrackerOptions);
+  /** Records the page view and starts listening; returns the tracker. */
+  start(): this;
+  /** A new page view in a single-page app (after `history.pushState`); the previous page's page_leave first. */
+  page(): void;
+  /** Stops listening; the state stays. */
+  stop(): void;
+  /** Records a site event; names other than the site-side kinds become `custom:<name>`. */
+  track(name: string, props?: Record<string, PropValue>): void;
+  /** Profile facts the site chooses to share (a `profile` event); form fields are never read by themselves. */
+  identify(traits: Record<string, PropValue>): void;
+  /** Updates consent; granting analytics saves (merging this page into stored history), refusing deletes. */
+  consent(update: ConsentUpdate): ConsentState;
+  /** The consent in effect. */
+  readonly consentState: ConsentState;
+  /** "Forget me": deletes everything rekindle stored and starts from a fresh state. */
+  forget(): void;
+  /** The current decision (an unknown visitor's without personalisation consent). */
+  decision(): Decision;
+  /** Calls `fn` now and on every new decision; returns the unsubscribe function. */
+  subscribe(fn: (decision: Decision) => void): () => void;
+  /** The visitor's state bytes. */
+  toBytes(): Uint8Array;
+}
+
+export interface StartTrackerOptions extends TrackerOptions {
+  /** The playbook object, or the URL to fetch it from. */
+  playbook: object | string | URL;
+  /** Where the .wasm is served, when not next to browser.js. */
+  wasm?: string | URL;
+}
+
+/**
+ * Browser entry only: loads the wasm and the playbook, starts a {@link Tracker} and defines `<rekindle-cta>`.
+ * Never throws: on any failure it logs one warning, leaves every widget's fallback markup showing and
+ * resolves to null.
+ *
+ * @example
+ * const tracker = await startTracker({ playbook: "/playbook.json", consent: { analytics: false } });
+ */
+export declare function startTracker(options: StartTrackerOptions): Promise<Tracker | null>;
+
+/** Browser entry only: registers `<rekindle-cta>` bound to `tracker` (null: fallback markup stays). */
+export declare function defineElements(options?: { tracker?: Tracker | null }): void;
+
+/**
+ * Browser entry only: the `<rekindle-cta>` element. Children: `<template data-cta="id">` or
+ * `<template data-variant="…">` per CTA (the site's markup; `[data-field="id" | "variant"]` receive text),
+ * and `[data-rekindle-fallback]` markup shown until a CTA renders.
+ */
+export declare class CtaElement extends HTMLElement {}
