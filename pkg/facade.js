@@ -351,6 +351,11 @@ export class Contact {
     return this.#use((inner) => inner.toBytes());
   }
 
+  /** The latest event folded (epoch ms), or null for a contact nothing is known about. */
+  updatedAt() {
+    return this.#use((inner) => inner.updatedAt()) ?? null;
+  }
+
   /** A readable view of the state. */
   inspect() {
     return this.#use((inner) => inner.inspect());

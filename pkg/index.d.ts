@@ -313,6 +313,14 @@ export declare class Contact {
   inspect(): StateView;
 
   /**
+   * The latest event folded (epoch ms), or null for a contact nothing is known about: when the visitor was last
+   * seen (`pageViewProps({ lastSeen })`).
+   * @example
+   * const lastSeen = contact.updatedAt();
+   */
+  updatedAt(): number | null;
+
+  /**
    * Releases the wasm memory; idempotent.
    * @example
    * contact.free();

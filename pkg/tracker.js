@@ -239,8 +239,7 @@ export class Tracker {
 
   /** The latest event of the stored state (a previous visit), if any. */
   #lastSeen() {
-    const at = this.#engine.inspect(this.#contact.toBytes()).updatedAt;
-    return typeof at === "number" ? at : null;
+    return this.#contact.updatedAt();
   }
 
   #measureScroll() {

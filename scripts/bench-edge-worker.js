@@ -46,7 +46,8 @@ export default {
       for (let i = 0; i < n; i++) {
         const opened = keys.openState(cookie, { now });
         const contact = engine.contact(opened.ok ? opened.state : null);
-        const props = pageViewProps({ url: "https://site.test/pricing?utm_source=newsletter", referrer: null, now });
+        const props = pageViewProps({ url: "https://site.test/pricing?utm_source=newsletter", referrer: null,
+          lastSeen: contact.updatedAt(), now });
         contact.fold([{ id: `p${i}`, at: now, kind: "page_view", props }]);
         sink += contact.cta({ now })?.id.length ?? 0;
         sink += keys.sealState(contact, { expiresAt: now + 86_400_000 }).length;

@@ -98,3 +98,17 @@ for (const name of EXAMPLE_PLAYBOOKS) {
     }
   });
 }
+
+test("updatedAt() is the latest event folded, null for a contact nothing is known about", () => {
+  const engine = new Engine(examplePlaybook("saas"));
+  const contact = engine.contact(null);
+  assert.equal(contact.updatedAt(), null);
+  contact.fold([
+    { id: "b", at: NOW - 3_600_000, kind: "page_view", props: { path: "/pricing" } },
+    { id: "a", at: NOW - 7_200_000, kind: "page_view", props: { path: "/blog/x" } },
+  ]);
+  assert.equal(contact.updatedAt(), NOW - 3_600_000);
+  assert.equal(engine.contact(contact.toBytes()).updatedAt(), NOW - 3_600_000, "kept in the state bytes");
+  assert.equal(engine.inspect(contact.toBytes()).updatedAt, contact.updatedAt());
+  engine.free();
+});

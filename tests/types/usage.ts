@@ -182,6 +182,7 @@ export async function main(): Promise<string> {
   const verified = keys.verifyToken("v1.x", { purpose: "unsubscribe" });
   const who: string = verified.ok ? verified.token.contact : verified.reason;
   const sealed: string = keys.sealState(engine.contact(null), { expiresAt: 2 });
+  const lastSeen: number | null = engine.contact(null).updatedAt();
   const pageView = pageViewProps({ url: "https://x.test/pricing?utm_source=a", referrer: null, lastSeen: 1, now: SESSION_GAP_MS + 2 });
   const imported = importWebhook("sendgrid", "[]");
   const firstKind = imported.events[0]?.kind;

@@ -64,6 +64,13 @@ impl JsContact {
         Ok(crate::engine::segment_codes(&self.playbook, &self.state, convert::now(now)?))
     }
 
+    /// The latest event folded (epoch ms), or `undefined` for a contact nothing is known about: when the visitor
+    /// was last seen, for `since_last_visit`.
+    #[wasm_bindgen(js_name = updatedAt)]
+    pub fn updated_at(&self) -> Option<f64> {
+        self.state.updated_at().map(|t| t.ms() as f64)
+    }
+
     /// The state's compact bytes (for a cookie, localStorage or a store).
     #[wasm_bindgen(js_name = toBytes)]
     pub fn to_bytes(&self) -> Vec<u8> {

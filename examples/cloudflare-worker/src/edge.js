@@ -31,7 +31,7 @@ export async function fetchOrigin(request, env) {
 }
 
 /** The visitor's state from the cookie, or null for a new visitor (counted). */
-function openCookie(request, keys, engine, now) {
+function openCookie(request, keys, now) {
   const raw = readCookie(request.headers.get("cookie"), COOKIE.name);
   if (raw === null) {
     cookieStats.fresh += 1;
@@ -40,7 +40,7 @@ function openCookie(request, keys, engine, now) {
   const opened = keys.openState(raw, { now });
   if (opened.ok) {
     cookieStats.opened += 1;
-    return { raw, bytes: opened.state, lastSeen: engine.inspect(opened.state).updatedAt };
+    return { raw, bytes: opened.state };
   }
   cookieStats.refused[opened.reason] = (cookieStats.refused[opened.reason] ?? 0) + 1;
   return { raw, bytes: null };
@@ -59,13 +59,13 @@ export async function classifyAndInject(request, env, { engine, keys, now }) {
   const type = response.headers.get("content-type") ?? "";
   if (request.method !== "GET" || !type.toLowerCase().includes("text/html") || response.status !== 200) return response;
 
-  const cookie = openCookie(request, keys, engine, now);
+  const cookie = openCookie(request, keys, now);
   const contact = engine.contact(cookie.bytes);
   let cta = null;
   let sealed = null;
   try {
     const url = new URL(request.url);
-    const props = pageViewProps({ url, referrer: request.headers.get("referer"), lastSeen: cookie.lastSeen ?? null, now });
+    const props = pageViewProps({ url, referrer: request.headers.get("referer"), lastSeen: contact.updatedAt(), now });
     contact.fold([{ id: `edge-${now}`, at: now, kind: "page_view", props }]);
     cta = contact.cta({ now }); // the CTA alone: the rest of the decision is not needed to render a page
     try {
