@@ -39,7 +39,7 @@ use core::fmt;
 
 use serde::{Serialize, Serializer};
 
-pub use civil::{LocalDate, LocalDateTime, LocalTime, Weekday};
+pub use civil::{civil_from_days, days_from_civil, month_length, LocalDate, LocalDateTime, LocalTime, Weekday};
 pub use posix::{parse_posix, Rule};
 pub use window::{LocalWindow, Weekdays};
 

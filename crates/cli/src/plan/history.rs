@@ -16,6 +16,7 @@
 //! the latest one is the one purchases are measured from.
 
 use rekindle_core::lifecycle::Phase;
+use rekindle_core::zone::{civil_from_days, days_from_civil, month_length};
 use rekindle_core::{ContactState, Event, EventKind, Playbook, Scalar, Span, Timestamp};
 
 /// How many instants: `--now` and 12 months back.
@@ -51,40 +52,11 @@ pub fn instants(now: Timestamp) -> [Timestamp; INSTANTS] {
 /// `ms` moved `months` calendar months back, keeping the time of day; the day is clamped to the month's length.
 fn months_before(ms: i64, months: i64) -> i64 {
     let (days, time) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    let (y, m, d) = civil(days);
-    let index = y * 12 + (m - 1) - months;
-    let (y, m) = (index.div_euclid(12), index.rem_euclid(12) + 1);
-    let last = match m {
-        2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    day_number(y, m, d.min(last)) * 86_400_000 + time
-}
-
-/// Days since 1970-01-01 → (year, month, day) (Howard Hinnant's civil_from_days).
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
-
-/// (year, month, day) → days since 1970-01-01 (days_from_civil).
-fn day_number(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let (y, m, d) = civil_from_days(days);
+    let index = y * 12 + i64::from(m) - 1 - months;
+    let (y, m) = (index.div_euclid(12), u8::try_from(index.rem_euclid(12) + 1).unwrap_or(1));
+    let d = u8::try_from(i64::from(d).min(month_length(y, m))).unwrap_or(1);
+    days_from_civil(y, m, d) * 86_400_000 + time
 }
 
 /// One contact's phase code at each instant ([`PHASES`] index, [`UNKNOWN`]), filled oldest first.

@@ -11,7 +11,7 @@ use core::fmt;
 use crate::time::quote;
 
 /// Days since 1970-01-01 of a civil date (Hinnant's `days_from_civil`).
-pub(crate) fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
+pub fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
     let (m, d) = (i64::from(month), i64::from(day));
     let y = if m <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
@@ -22,7 +22,7 @@ pub(crate) fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
 }
 
 /// The civil date of a day number (Hinnant's `civil_from_days`).
-pub(crate) fn civil_from_days(days: i64) -> (i64, u8, u8) {
+pub fn civil_from_days(days: i64) -> (i64, u8, u8) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097; // [0, 146096]
@@ -43,7 +43,8 @@ pub(super) fn is_leap(year: i64) -> bool {
     year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
 }
 
-pub(super) fn month_length(year: i64, month: u8) -> i64 {
+/// Days in a month of the proleptic Gregorian calendar.
+pub fn month_length(year: i64, month: u8) -> i64 {
     match month {
         2 if is_leap(year) => 29,
         2 => 28,
