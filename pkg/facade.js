@@ -92,6 +92,12 @@ export const internals = { gen: () => gen, generation: () => generation };
 /** @internal `contact[INNER](fn)` runs `fn` with the generated Contact, with the disposal checks. */
 export const INNER = Symbol("rekindle.inner");
 
+/**
+ * @internal `engine[OPENS](fn)` runs `fn` with the generated Engine; `fn` returns `{ contact, … }` with a generated
+ * Contact, handed back wrapped as this Engine's `Contact` (keys.openContact).
+ */
+export const OPENS = Symbol("rekindle.opens");
+
 /** rekindle's version, as compiled into the wasm. Throws E_NOT_INITIALIZED before init(). */
 export function version() {
   return call(() => gen.version());
@@ -258,6 +264,12 @@ export class Engine {
     const bytes = stateArg(state, { optional: true });
     const inner = this.#use((engine) => engine.contact(bytes));
     return new Contact(inner, generation, this.#segmentIds);
+  }
+
+  [OPENS](fn) {
+    const opened = this.#use(fn);
+    opened.contact = new Contact(opened.contact, generation, this.#segmentIds);
+    return opened;
   }
 
   /** decide(fold(null, events), options) in one call. */

@@ -1,7 +1,7 @@
 // Keys (Node and workerd entries only — a page must never hold a key): signed state cookies and unsubscribe /
 // preference-center tokens, both verified in the core (constant time, D44, RFC 8058). Hostile input is expected
 // at the edge, so openState / verifyToken answer `{ ok: false, reason }` instead of throwing.
-import { Contact, INNER, RekindleError, call, inputError, internals } from "./facade.js";
+import { Contact, Engine, INNER, OPENS, RekindleError, call, inputError, internals } from "./facade.js";
 
 const dispose = Symbol.dispose ?? Symbol.for("Symbol.dispose");
 const PURPOSES = ["unsubscribe", "preferences"];
@@ -74,6 +74,24 @@ export class Keys {
     const { now = Date.now() } = optionsArg(options, ["now"]);
     if (typeof text !== "string") return { ok: false, reason: "malformed", message: "expected the cookie's text" };
     return this.#use((inner) => inner.openState(text, instantArg(now, "options.now")));
+  }
+
+  /**
+   * A cookie opened straight into a `Contact` read with `engine`'s playbook — the per-page path at the edge: the
+   * state stays in wasm memory instead of crossing to JS as bytes and being decoded again. Answers
+   * `{ contact, opened: true }`, or `{ contact, opened: false }` with a new visitor's contact when `text` is null
+   * or undefined (no cookie), or `{ contact, opened: false, reason, message }` when the cookie is refused (reasons
+   * as openState's). Never throws for hostile text. Free the contact when done.
+   */
+  openContact(engine, text, options = {}) {
+    const { now = Date.now() } = optionsArg(options, ["now"]);
+    if (!(engine instanceof Engine)) throw inputError("engine", "expected an Engine");
+    const at = instantArg(now, "options.now");
+    if (text !== null && text !== undefined && typeof text !== "string") {
+      return { ...engine[OPENS]((inner) => ({ contact: inner.contact(undefined) })), opened: false,
+        reason: "malformed", message: "expected the cookie's text" };
+    }
+    return engine[OPENS]((inner) => this.#use((keys) => keys.openContact(inner, text ?? undefined, at)));
   }
 
   /** A token for `{ purpose, contact, topic?, issuedAt, expiresAt }`, signed with the newest key. */

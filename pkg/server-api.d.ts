@@ -1,6 +1,6 @@
 // Types of what only the Node and workerd entries export — signing (Keys) and, in Node, the vendor adapters and
 // retention analytics — and of pageViewProps (every entry). Re-exported by index.d.ts.
-import type { Contact } from "./index.js";
+import type { Contact, Engine } from "./index.js";
 import type { ContactEvent, Duration, Instant, Playbook, PropValue } from "./playbook.js";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -30,8 +30,7 @@ export interface TokenClaims {
  *
  * @example
  * const keys = new Keys(env.REKINDLE_KEYS);
- * const opened = keys.openState(cookieValue, { now: Date.now() });
- * const contact = engine.contact(opened.ok ? opened.state : null);
+ * const { contact, opened, reason } = keys.openContact(engine, cookieValue ?? null, { now: Date.now() });
  * @throws {RekindleError} E_INPUT_INVALID naming the line of a malformed key.
  */
 export declare class Keys {
@@ -43,6 +42,13 @@ export declare class Keys {
    * @throws {RekindleError} E_SIGNATURE_INVALID when the state is too large for a cookie (over 3800 bytes).
    */
   sealState(state: Contact | Uint8Array, options: { expiresAt: number }): string;
+  /**
+   * A cookie opened straight into a Contact of `engine` (the state never crosses to JS as bytes); a new
+   * visitor's contact when `text` is null (no cookie) or the cookie is refused. Never throws for hostile text.
+   */
+  openContact(engine: Engine, text: string | null | undefined, options?: { now?: number }):
+    | { contact: Contact; opened: true }
+    | { contact: Contact; opened: false; reason?: CookieRefusal; message?: string };
   /** The state a cookie carries, or why not (never throws for hostile text). */
   openState(text: string, options?: { now?: number }):
     | { ok: true; state: Uint8Array }

@@ -44,8 +44,7 @@ export default {
       }
       const cookie = url.searchParams.get("cookie") ?? "";
       for (let i = 0; i < n; i++) {
-        const opened = keys.openState(cookie, { now });
-        const contact = engine.contact(opened.ok ? opened.state : null);
+        const { contact } = keys.openContact(engine, cookie, { now });
         const props = pageViewProps({ url: "https://site.test/pricing?utm_source=newsletter", referrer: null,
           lastSeen: contact.updatedAt(), now });
         contact.fold([{ id: `p${i}`, at: now, kind: "page_view", props }]);

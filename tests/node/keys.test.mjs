@@ -60,6 +60,42 @@ test("every hostile cookie class is refused with its reason, never thrown (D44)"
   assert.equal(keys.openState(undefined, { now: NOW }).reason, "malformed");
 });
 
+test("openContact opens a cookie straight into a Contact; none or a hostile one gives a new visitor and why", () => {
+  const engine = new Engine(examplePlaybook("saas"));
+  const keys = new Keys(CURRENT);
+  const contact = visitor(engine);
+  const cookie = keys.sealState(contact, { expiresAt: NOW + DAY });
+  const opened = keys.openContact(engine, cookie, { now: NOW });
+  assert.equal(opened.opened, true);
+  assert.equal(opened.reason, undefined);
+  assert.deepEqual(opened.contact.toBytes(), contact.toBytes());
+  assert.deepEqual(opened.contact.decide({ now: NOW }), contact.decide({ now: NOW }));
+  assert.equal(keys.sealState(opened.contact, { expiresAt: NOW + DAY }), cookie, "the same state seals to the same cookie");
+  const fresh = engine.contact(null).toBytes();
+  for (const text of [null, undefined]) {
+    const none = keys.openContact(engine, text, { now: NOW });
+    assert.deepEqual([none.opened, none.reason, none.contact.toBytes()], [false, undefined, fresh], String(text));
+  }
+  const cases = [
+    [cookie.slice(0, -5), "malformed"],
+    [cookie.replace("c1.2026-11.", "c1.2025-01."), "unknown_key"],
+    [`${cookie.slice(0, -2)}AA`, "bad_signature"],
+    [42, "malformed"],
+  ];
+  for (const [text, reason] of cases) {
+    const refused = keys.openContact(engine, text, { now: NOW });
+    assert.equal(refused.opened, false);
+    assert.equal(refused.reason, reason, refused.message);
+    assert.equal(typeof refused.message, "string");
+    assert.deepEqual(refused.contact.toBytes(), fresh, "a refused cookie is a new visitor");
+    refused.contact.fold([{ id: "x", at: NOW, kind: "page_view", props: { path: "/pricing" } }]);
+    assert.equal(refused.contact.updatedAt(), NOW, "the contact is usable");
+  }
+  assert.equal(keys.openContact(engine, cookie, { now: NOW + 2 * DAY }).reason, "expired");
+  assert.throws(() => keys.openContact({}, cookie, { now: NOW }), (e) => e instanceof RekindleError && e.path === "engine");
+  assert.throws(() => keys.openContact(engine, cookie, { now: "soon" }), (e) => e instanceof RekindleError && e.code === "E_INPUT_INVALID");
+});
+
 test("rotation: the newest key signs, an older key still opens what it signed", () => {
   const engine = new Engine(examplePlaybook("saas"));
   const old = new Keys(PREVIOUS);

@@ -179,6 +179,9 @@ export async function main(): Promise<string> {
   const keys = new Keys("2026-11:00");
   const opened = keys.openState("c1.x", { now: 1 });
   const openedBytes: number = opened.ok ? opened.state.length : opened.reason.length;
+  const visit = keys.openContact(engine, null, { now: 1 });
+  const visitReason: string | undefined = visit.opened ? undefined : visit.reason;
+  void [visit.contact.updatedAt(), visitReason];
   const verified = keys.verifyToken("v1.x", { purpose: "unsubscribe" });
   const who: string = verified.ok ? verified.token.contact : verified.reason;
   const sealed: string = keys.sealState(engine.contact(null), { expiresAt: 2 });

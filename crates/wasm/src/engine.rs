@@ -89,6 +89,12 @@ impl JsEngine {
         self.playbook.segments().iter().map(|s| s.id().to_owned()).collect()
     }
 
+    /// The compiled playbook, shared with the contacts opened from it.
+    #[cfg(not(feature = "browser"))]
+    pub(crate) fn playbook(&self) -> &Rc<Playbook> {
+        &self.playbook
+    }
+
     /// Opens a contact held in wasm memory (`undefined` = fresh): folding and deciding on it skip the state
     /// bytes' decode and encode on every call.
     pub fn contact(&self, state: Option<Vec<u8>>) -> Result<JsContact, JsValue> {

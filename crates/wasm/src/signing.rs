@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::contact::JsContact;
 use crate::convert;
+use crate::engine::JsEngine;
 use crate::error::Error;
 
 /// Keys by key id, from the `kid:hexkey` lines of a Worker secret (JS class `Keys`); the last line signs.
@@ -82,6 +83,36 @@ impl JsKeys {
             Err(CoreError::InvalidCookie(e)) => refused(e.kind(), &CoreError::InvalidCookie(e.clone())),
             Err(e) => Err(Error::from(e).into()),
         }
+    }
+
+    /// A cookie opened straight into a contact held in wasm memory, read with `engine`'s playbook:
+    /// `{ contact, opened: true }`, or `{ contact, opened: false, reason?, message? }` with a new visitor's
+    /// contact when there is no cookie (`undefined`: no reason) or it is refused. The Worker's per-page path:
+    /// the state never crosses to JS as bytes to be decoded a second time.
+    #[wasm_bindgen(js_name = openContact)]
+    pub fn open_contact(&self, engine: &JsEngine, text: Option<String>, now: f64) -> Result<JsValue, JsValue> {
+        let now = convert::now(now)?;
+        let (state, refusal) = match text.as_deref() {
+            None => (ContactState::new(), None),
+            Some(text) => match StateCookie::open(text, &|kid| self.ring.get(kid), now) {
+                Ok(state) => (state, None),
+                Err(CoreError::InvalidCookie(e)) => {
+                    let reason = e.kind();
+                    (ContactState::new(), Some((reason, CoreError::InvalidCookie(e).to_string())))
+                }
+                Err(e) => return Err(Error::from(e).into()),
+            },
+        };
+        let out = js_sys::Object::new();
+        let opened = text.is_some() && refusal.is_none();
+        let contact = JsContact::new(std::rc::Rc::clone(engine.playbook()), state);
+        let _ = js_sys::Reflect::set(&out, &"contact".into(), &contact.into());
+        let _ = js_sys::Reflect::set(&out, &"opened".into(), &opened.into());
+        if let Some((reason, message)) = refusal {
+            let _ = js_sys::Reflect::set(&out, &"reason".into(), &reason.into());
+            let _ = js_sys::Reflect::set(&out, &"message".into(), &message.into());
+        }
+        Ok(out.into())
     }
 
     /// A token signed with the newest key.

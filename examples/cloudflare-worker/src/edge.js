@@ -30,20 +30,14 @@ export async function fetchOrigin(request, env) {
   return fetch(new Request(target, request));
 }
 
-/** The visitor's state from the cookie, or null for a new visitor (counted). */
-function openCookie(request, keys, now) {
+/** The visitor's contact from the cookie — a new visitor's when there is none or it is refused (counted). */
+function openCookie(request, engine, keys, now) {
   const raw = readCookie(request.headers.get("cookie"), COOKIE.name);
-  if (raw === null) {
-    cookieStats.fresh += 1;
-    return { raw, bytes: null };
-  }
-  const opened = keys.openState(raw, { now });
-  if (opened.ok) {
-    cookieStats.opened += 1;
-    return { raw, bytes: opened.state };
-  }
-  cookieStats.refused[opened.reason] = (cookieStats.refused[opened.reason] ?? 0) + 1;
-  return { raw, bytes: null };
+  const { contact, opened, reason } = keys.openContact(engine, raw, { now });
+  if (opened) cookieStats.opened += 1;
+  else if (reason === undefined) cookieStats.fresh += 1;
+  else cookieStats.refused[reason] = (cookieStats.refused[reason] ?? 0) + 1;
+  return { raw, contact };
 }
 
 /** The site's template for the chosen CTA, with the decision's data escaped; null when the site has none. */
@@ -59,8 +53,8 @@ export async function classifyAndInject(request, env, { engine, keys, now }) {
   const type = response.headers.get("content-type") ?? "";
   if (request.method !== "GET" || !type.toLowerCase().includes("text/html") || response.status !== 200) return response;
 
-  const cookie = openCookie(request, keys, now);
-  const contact = engine.contact(cookie.bytes);
+  const cookie = openCookie(request, engine, keys, now);
+  const contact = cookie.contact;
   let cta = null;
   let sealed = null;
   try {
