@@ -419,7 +419,16 @@ impl Envelope {
     /// The text of `payload` signed with `key` under `kid`.
     pub(crate) fn seal(&self, kid: &KeyId, key: &[u8], payload: &[u8]) -> String {
         let tag = tag(key, self.domain, payload);
-        format!("{}{kid}.{}.{}", self.prefix, base64url::encode(payload), base64url::encode(&tag))
+        let mut out =
+            Vec::with_capacity(self.prefix.len() + kid.as_str().len() + 2 + (payload.len() + tag.len()) * 4 / 3 + 2);
+        out.extend_from_slice(self.prefix.as_bytes());
+        out.extend_from_slice(kid.as_str().as_bytes());
+        out.push(b'.');
+        base64url::encode_into(payload, &mut out);
+        out.push(b'.');
+        base64url::encode_into(&tag, &mut out);
+        // The prefix and key id are str and base64url is ASCII: always valid UTF-8.
+        String::from_utf8(out).unwrap_or_default()
     }
 }
 
