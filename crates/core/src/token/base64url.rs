@@ -8,7 +8,8 @@ use alloc::vec::Vec;
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/// Encodes `bytes` as base64url without padding.
+/// Encodes `bytes` as base64url without padding (tests; sealing appends with [`encode_into`]).
+#[cfg(test)]
 pub(crate) fn encode(bytes: &[u8]) -> String {
     let mut out = Vec::with_capacity(bytes.len().div_ceil(3) * 4);
     encode_into(bytes, &mut out);
