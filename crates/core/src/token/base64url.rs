@@ -3,6 +3,7 @@
 //! Strictness matters for signed text: a lenient decoder (padding, whitespace, non-zero trailing bits) would let
 //! several strings verify as the same token, so a token could not be used as a key (replay lists, logs).
 
+#[cfg(test)]
 use alloc::string::String;
 use alloc::vec::Vec;
 
