@@ -1,7 +1,13 @@
 // The Worker `npm run bench:edge` times from outside (inside workerd the clock only moves on I/O): one request runs
 // `n` iterations of what the example Worker does per page — open the signed cookie, fold a page view, choose the
-// CTA, seal the cookie — or of GrowthBook's SDK choosing the CTA of examples/playbooks/saas.json from attributes.
-//   GET /?mode=rekindle|growthbook|none&n=500&now=<ms>&cookie=<c1…>
+// CTA, seal the cookie — or of GrowthBook's SDK choosing the CTA of examples/playbooks/saas.json from attributes:
+//   growthbook          one instance reused, setAttributes + getFeatureValue (the SDK's evaluation alone)
+//   growthbook-request  per request as GrowthBook's Edge App does: new GrowthBook({ attributes }), initSync with
+//                       the feature payload, getFeatureValue, destroy
+//   growthbook-cookie   growthbook-request plus the visitor state an author must keep to hand GrowthBook what
+//                       rekindle computes: the attributes in a signed cookie (HMAC-SHA256 by crypto.subtle verify
+//                       and sign, JSON and base64), a visit counted — without any scoring, decay or windows
+//   GET /?mode=rekindle|growthbook|growthbook-request|growthbook-cookie|none&n=500&now=<ms>&cookie=<c1…>
 import { GrowthBook } from "@growthbook/growthbook";
 import { Engine, Keys, init, pageViewProps } from "rekindle";
 import playbook from "../examples/playbooks/saas.json";
@@ -9,6 +15,11 @@ import playbook from "../examples/playbooks/saas.json";
 let engine = null;
 let keys = null;
 let growthbook = null;
+let hmacKey = null;
+let gbCookie = null;
+const utf8 = new TextEncoder();
+const b64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
+const unb64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
 /** The CTA list of saas.json as a GrowthBook feature (the same rules as `npm run bench:browser`). */
 const FEATURES = {
@@ -51,6 +62,31 @@ export default {
         sink += contact.cta({ now })?.id.length ?? 0;
         sink += keys.sealState(contact, { expiresAt: now + 86_400_000 }).length;
         contact.free();
+      }
+    } else if (mode === "growthbook-request" || mode === "growthbook-cookie") {
+      const withCookie = mode === "growthbook-cookie";
+      if (withCookie && hmacKey === null) {
+        hmacKey = await crypto.subtle.importKey("raw", utf8.encode("bench-edge-growthbook-cookie-key-32b"),
+          { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+        const body = b64(utf8.encode(JSON.stringify({ ...ATTRIBUTES[1], visits: 20, lastSeen: now - 3_600_000 })));
+        gbCookie = `${body}.${b64(await crypto.subtle.sign("HMAC", hmacKey, utf8.encode(body)))}`;
+      }
+      for (let i = 0; i < n; i++) {
+        let attributes = ATTRIBUTES[i % ATTRIBUTES.length];
+        if (withCookie) {
+          const [body, signature] = gbCookie.split(".");
+          const ok = await crypto.subtle.verify("HMAC", hmacKey, unb64(signature), utf8.encode(body));
+          const saved = ok ? JSON.parse(new TextDecoder().decode(unb64(body))) : {};
+          attributes = { ...saved, visits: (saved.visits ?? 0) + 1, lastSeen: now };
+        }
+        const gb = new GrowthBook({ attributes });
+        gb.initSync({ payload: { features: FEATURES } });
+        sink += gb.getFeatureValue("cta", "checklist").length;
+        gb.destroy();
+        if (withCookie) {
+          const body = b64(utf8.encode(JSON.stringify(attributes)));
+          sink += body.length + b64(await crypto.subtle.sign("HMAC", hmacKey, utf8.encode(body))).length;
+        }
       }
     } else if (mode === "growthbook") {
       growthbook ??= new GrowthBook({ features: FEATURES, attributes: ATTRIBUTES[0] });
