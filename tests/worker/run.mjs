@@ -83,6 +83,50 @@ function tests() {
       }
     }],
 
+    ["a playbook in KV (PLAYBOOKS) replaces the bundled one, read once per isolate; one that does not compile falls back, reported", "example", async (example) => {
+      const saas = JSON.parse(await readFile(join(repoRoot, "examples", "playbooks", "saas.json"), "utf8"));
+      const renamed = structuredClone(saas);
+      for (const candidate of renamed.ctas.candidates) if (candidate.id === "checklist") candidate.id = "checklist_from_kv";
+      if (renamed.ctas.default === "checklist") renamed.ctas.default = "checklist_from_kv";
+      const page = async (mf) => {
+        const response = await mf.dispatchFetch("http://site.test/blog/decay-explained", { headers: { accept: "text/html" } });
+        await response.text();
+        return response.headers.get("x-rekindle-cta");
+      };
+      const health = async (mf) => (await (await mf.dispatchFetch("http://worker.test/api/health")).json()).playbook;
+      const withKv = async (text) => {
+        const mf = await startWorker(example, { ...exampleOptions(createOrigin()), kvNamespaces: ["PREFERENCES", "PLAYBOOKS"] });
+        if (text !== null) await (await mf.getKVNamespace("PLAYBOOKS")).put("playbook", text);
+        return mf;
+      };
+      const fromKv = await withKv(JSON.stringify(renamed));
+      try {
+        assert.equal(await health(fromKv), null, "nothing built before the first request");
+        assert.equal(await page(fromKv), "checklist_from_kv");
+        assert.deepEqual(await health(fromKv), { source: "kv", key: "playbook" });
+        await (await fromKv.getKVNamespace("PLAYBOOKS")).put("playbook", JSON.stringify(saas));
+        assert.equal(await page(fromKv), "checklist_from_kv", "read once per isolate, never per request");
+      } finally {
+        await fromKv.dispose();
+      }
+      const broken = await withKv('{ "version": 1, "signals": { "x": { "kind": "nope" } } }');
+      try {
+        assert.equal(await page(broken), "checklist", "the bundled playbook serves");
+        const source = await health(broken);
+        assert.equal(source.source, "bundle");
+        assert.match(source.error, /^KV PLAYBOOKS\/playbook: E_PLAYBOOK_INVALID at signals\.x\.kind/, source.error);
+      } finally {
+        await broken.dispose();
+      }
+      const empty = await withKv(null);
+      try {
+        assert.equal(await page(empty), "checklist");
+        assert.deepEqual(await health(empty), { source: "bundle" }, "no key in KV: the bundle, no error");
+      } finally {
+        await empty.dispose();
+      }
+    }],
+
     ["a visitor who reads the blog, visits pricing twice and requests a demo is an SQL", "example", async (example) => {
       const { status, body } = await post(example.mf, "/api/decide", { events: scriptedVisitor, now: NOW });
       assert.equal(status, 200, JSON.stringify(body));

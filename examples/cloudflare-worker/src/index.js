@@ -6,13 +6,16 @@
 //                       signed token (preferences.js), recorded in the KV namespace PREFERENCES
 //   POST /api/decide    { "events": [...], "now"?: epoch-ms }  → 200 decision JSON (docs/playbook.md)
 //                                                             → 400 { code, path, message } for bad input
-//   GET  /api/health    → 200 { status: "ok", version, engine, cookies, tokens }
+//   GET  /api/health    → 200 { status: "ok", version, engine, playbook, cookies, tokens }
 //
 // Secrets and bindings (wrangler.toml): REKINDLE_KEYS (kid:hexkey lines; the last signs cookies), PREFERENCES (KV),
-// ORIGIN (the site behind the Worker; absent = the request's own URL, as on a route in front of an origin).
-// The playbook is bundled with the script; the engine and the keys are built once per isolate, on the first
-// request that needs them (never at startup, which Workers cap at 1 s of CPU, and never per request). `rekindle`
-// resolves to its `workerd` entry, which imports the .wasm as a pre-compiled module.
+// ORIGIN (the site behind the Worker; absent = the request's own URL, as on a route in front of an origin),
+// PLAYBOOKS (optional KV: the playbook JSON under the key "playbook" replaces the bundled one).
+// The playbook is bundled with the script, or read from KV; the engine and the keys are built once per isolate, on
+// the first request that needs them (never at startup, which Workers cap at 1 s of CPU, and never per request), so
+// a playbook changed in KV reaches each isolate when it next starts. A KV playbook that does not compile is logged
+// and reported by /api/health, and the bundled one serves: a typo in KV never takes the site's CTAs down.
+// `rekindle` resolves to its `workerd` entry, which imports the .wasm as a pre-compiled module.
 import { Engine, Keys, RekindleError, init, version } from "rekindle";
 import playbook from "../../playbooks/saas.json";
 import { classifyAndInject, cookieStats, fetchOrigin } from "./edge.js";
@@ -22,14 +25,48 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const BODY_KEYS = new Set(["events", "now"]);
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
 
+/** The KV key holding the playbook JSON in the optional PLAYBOOKS namespace. */
+const PLAYBOOK_KEY = "playbook";
+
 /** One engine per isolate, built lazily. Dropped if the wasm instance had to be replaced (E_INTERNAL/E_DISPOSED). */
 let engine = null;
+/** The build in progress, shared by the requests that arrive before it ends. */
+let building = null;
+/** Where the engine's playbook came from, for /api/health: `{ source: "kv" | "bundle", error? }`. */
+let playbookSource = null;
 
-async function sharedEngine() {
-  if (engine === null) {
-    await init();
-    engine = new Engine(playbook);
+function sharedEngine(env) {
+  if (engine !== null) return engine;
+  building ??= buildEngine(env).finally(() => {
+    building = null;
+  });
+  return building;
+}
+
+async function buildEngine(env) {
+  await init();
+  let text = null;
+  let error;
+  if (env.PLAYBOOKS) {
+    try {
+      text = await env.PLAYBOOKS.get(PLAYBOOK_KEY);
+    } catch (cause) {
+      error = `reading KV PLAYBOOKS/${PLAYBOOK_KEY} failed: ${cause?.message ?? cause}`;
+    }
   }
+  if (text !== null) {
+    try {
+      engine = new Engine(text);
+      playbookSource = { source: "kv", key: PLAYBOOK_KEY };
+      return engine;
+    } catch (cause) {
+      if (!(cause instanceof RekindleError)) throw cause;
+      error = `KV PLAYBOOKS/${PLAYBOOK_KEY}: ${cause.code} at ${cause.path || "(document)"}: ${cause.message}`;
+    }
+  }
+  if (error !== undefined) console.error(`rekindle: ${error}; serving the bundled playbook`);
+  engine = new Engine(playbook);
+  playbookSource = error === undefined ? { source: "bundle" } : { source: "bundle", error };
   return engine;
 }
 
@@ -87,11 +124,11 @@ async function readDecideBody(request) {
   return { events: body.events, now };
 }
 
-async function decide(request) {
+async function decide(request, env) {
   const input = await readDecideBody(request);
   if (input instanceof Response) return input;
   try {
-    const current = await sharedEngine();
+    const current = await sharedEngine(env);
     return json(200, current.evaluate(input.events, { now: input.now }));
   } catch (error) {
     if (error instanceof RekindleError && error.code === "E_INPUT_INVALID") {
@@ -107,8 +144,8 @@ async function decide(request) {
 
 function health() {
   const current = typeof version === "function" ? version() : version;
-  return json(200, { status: "ok", version: current, engine: engine === null ? "cold" : "warm", cookies: cookieStats,
-    tokens: tokenStats });
+  return json(200, { status: "ok", version: current, engine: engine === null ? "cold" : "warm", playbook: playbookSource,
+    cookies: cookieStats, tokens: tokenStats });
 }
 
 /** Runs `handler` with the engine, the keys and the request's instant; a missing secret is a 503, not a crash. */
@@ -116,7 +153,7 @@ function signed(handler) {
   return async (request, env) => {
     const shared = sharedKeys(env);
     if (shared === null) return json(503, { code: "E_NOT_CONFIGURED", path: null, message: "REKINDLE_KEYS is not set" });
-    return handler(request, env, { engine: await sharedEngine(), keys: shared, now: Date.now() });
+    return handler(request, env, { engine: await sharedEngine(env), keys: shared, now: Date.now() });
   };
 }
 
@@ -136,7 +173,7 @@ async function site(request, env) {
     return fetchOrigin(request, env);
   }
   try {
-    return await classifyAndInject(request, env, { engine: await sharedEngine(), keys: shared, now: Date.now() });
+    return await classifyAndInject(request, env, { engine: await sharedEngine(env), keys: shared, now: Date.now() });
   } catch (error) {
     if (error instanceof RekindleError && (error.code === "E_INTERNAL" || error.code === "E_DISPOSED")) engine = null;
     console.error("rekindle: classification failed; serving the page as it is", error);
