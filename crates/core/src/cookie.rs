@@ -20,7 +20,7 @@ use alloc::vec::Vec;
 use crate::error::StateError;
 use crate::state::ContactState;
 use crate::time::Timestamp;
-use crate::token::{Envelope, KeyId, Parts, TokenError};
+use crate::token::{keyed_mac, Envelope, KeyId, KeyedMac, Parts, TokenError};
 use crate::Error;
 
 /// Longest cookie value written or read, in bytes: 4096 less room for the name and attributes.
@@ -95,12 +95,22 @@ impl StateCookie {
     /// The cookie value for `state`, signed with `key` under `kid` (sign with the newest key), valid until
     /// `expires_at`; `TooLarge` when it would exceed [`MAX_COOKIE_LEN`].
     pub fn seal(state: &ContactState, kid: &KeyId, key: &[u8], expires_at: Timestamp) -> Result<String, Error> {
+        Self::seal_with(state, kid, keyed_mac(key), expires_at)
+    }
+
+    /// [`StateCookie::seal`] with a MAC already keyed (a [`Keyring`](crate::token::Keyring)'s).
+    pub(crate) fn seal_with(
+        state: &ContactState,
+        kid: &KeyId,
+        mac: KeyedMac,
+        expires_at: Timestamp,
+    ) -> Result<String, Error> {
         let bytes = state.to_bytes();
         let mut payload = Vec::with_capacity(9 + bytes.len());
         payload.push(PAYLOAD_VERSION);
         payload.extend_from_slice(&expires_at.ms().to_be_bytes());
         payload.extend_from_slice(&bytes);
-        let text = ENVELOPE.seal(kid, key, &payload);
+        let text = ENVELOPE.seal(kid, mac, &payload);
         if text.len() > MAX_COOKIE_LEN {
             return Err(Error::InvalidCookie(CookieError::TooLarge { len: text.len() }));
         }
@@ -114,15 +124,20 @@ impl StateCookie {
         keys: &dyn Fn(&str) -> Option<&'k [u8]>,
         now: Timestamp,
     ) -> Result<ContactState, Error> {
-        Self::check(text, keys, now).map_err(Error::InvalidCookie)
+        Self::open_with(text, &|kid| keys(kid).map(keyed_mac), now)
     }
 
-    fn check<'k>(
+    /// [`StateCookie::open`] with MACs already keyed, looked up by key id.
+    pub(crate) fn open_with(
         text: &str,
-        keys: &dyn Fn(&str) -> Option<&'k [u8]>,
+        macs: &dyn Fn(&str) -> Option<KeyedMac>,
         now: Timestamp,
-    ) -> Result<ContactState, CookieError> {
-        let parts = Parts::verified(text, &ENVELOPE, keys).map_err(CookieError::Envelope)?;
+    ) -> Result<ContactState, Error> {
+        Self::check(text, macs, now).map_err(Error::InvalidCookie)
+    }
+
+    fn check(text: &str, macs: &dyn Fn(&str) -> Option<KeyedMac>, now: Timestamp) -> Result<ContactState, CookieError> {
+        let parts = Parts::verified(text, &ENVELOPE, macs).map_err(CookieError::Envelope)?;
         let payload = parts.payload.as_slice();
         let (version, rest) = payload.split_first().ok_or(CookieError::Payload(StateError::Empty))?;
         if *version != PAYLOAD_VERSION {

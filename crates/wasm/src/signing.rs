@@ -3,8 +3,7 @@
 //! tokens are expected at the edge, so opening and verifying answer `{ ok, … }` instead of throwing; only a
 //! caller's mistake (bad arguments, a state too large to seal) throws.
 
-use rekindle_core::cookie::StateCookie;
-use rekindle_core::token::{ContactRef, KeyId, Keyring, Purpose, Token, Topic};
+use rekindle_core::token::{ContactRef, Keyring, Purpose, Token, Topic};
 use rekindle_core::{ContactState, Error as CoreError, Timestamp};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -72,7 +71,7 @@ impl JsKeys {
     #[wasm_bindgen(js_name = openState)]
     pub fn open_state(&self, text: &str, now: f64) -> Result<JsValue, JsValue> {
         let now = convert::now(now)?;
-        match StateCookie::open(text, &|kid| self.ring.get(kid), now) {
+        match self.ring.open_state(text, now) {
             Ok(state) => {
                 let out = js_sys::Object::new();
                 let _ = js_sys::Reflect::set(&out, &"ok".into(), &JsValue::TRUE);
@@ -94,7 +93,7 @@ impl JsKeys {
         let now = convert::now(now)?;
         let (state, refusal) = match text.as_deref() {
             None => (ContactState::new(), None),
-            Some(text) => match StateCookie::open(text, &|kid| self.ring.get(kid), now) {
+            Some(text) => match self.ring.open_state(text, now) {
                 Ok(state) => (state, None),
                 Err(CoreError::InvalidCookie(e)) => {
                     let reason = e.kind();
@@ -133,8 +132,7 @@ impl JsKeys {
         };
         let issued_at = convert::instant(issued_at, "issuedAt")?;
         let expires_at = convert::instant(expires_at, "expiresAt")?;
-        let (kid, key) = self.newest()?;
-        Ok(Token { purpose, contact, topic, issued_at, expires_at }.sign(kid, key))
+        Ok(self.ring.sign_token(&Token { purpose, contact, topic, issued_at, expires_at }).map_err(Error::from)?)
     }
 
     /// `{ ok: true, token: { purpose, contact, topic, issuedAt, expiresAt } }` or `{ ok: false, reason, message }`.
@@ -142,7 +140,7 @@ impl JsKeys {
     pub fn verify_token(&self, text: &str, now: f64, purpose: &str) -> Result<JsValue, JsValue> {
         let now = convert::now(now)?;
         let purpose = Purpose::parse(purpose).map_err(|reason| Error::Input { at: "purpose".into(), reason })?;
-        match Token::verify(text, &|kid| self.ring.get(kid), now, purpose) {
+        match self.ring.verify_token(text, now, purpose) {
             Ok(token) => Ok(convert::to_js(&Opened { ok: true, reason: None, message: None, token: Some(&token) })?),
             Err(CoreError::InvalidToken(e)) => refused(e.kind(), &CoreError::InvalidToken(e.clone())),
             Err(e) => Err(Error::from(e).into()),
@@ -151,13 +149,8 @@ impl JsKeys {
 }
 
 impl JsKeys {
-    fn newest(&self) -> Result<(&KeyId, &[u8]), Error> {
-        self.ring.newest().ok_or_else(|| Error::Input { at: "keys".into(), reason: "no key to sign with".into() })
-    }
-
     fn seal(&self, state: &ContactState, expires_at: f64) -> Result<String, JsValue> {
         let expires_at: Timestamp = convert::instant(expires_at, "expiresAt")?;
-        let (kid, key) = self.newest()?;
-        Ok(StateCookie::seal(state, kid, key, expires_at).map_err(Error::from)?)
+        Ok(self.ring.seal_state(state, expires_at).map_err(Error::from)?)
     }
 }

@@ -9,8 +9,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::KeyId;
-use crate::Error;
+use super::{keyed_mac, KeyId, KeyedMac, Purpose, Token};
+use crate::cookie::StateCookie;
+use crate::{ContactState, Error, Timestamp};
 
 /// Shortest key accepted, in bytes: 128 bits, the strength of the truncated signature.
 pub const MIN_KEY_BYTES: usize = 16;
@@ -27,10 +28,30 @@ pub const MAX_KEY_BYTES: usize = 64;
 /// assert_eq!(ring.get("2026-10").map(<[u8]>::len), Some(16));
 /// assert!(ring.get("2026-09").is_none());
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+///
+/// Each key is kept keyed for HMAC too, so the signing and checking methods here ([`Keyring::open_state`],
+/// [`Keyring::seal_state`], [`Keyring::verify_token`], [`Keyring::sign_token`]) skip re-hashing its pads on every
+/// cookie and token — the edge does two per page.
+#[derive(Clone, Default)]
 pub struct Keyring {
-    keys: Vec<(KeyId, Vec<u8>)>,
+    keys: Vec<Entry>,
 }
+
+#[derive(Clone)]
+struct Entry {
+    kid: KeyId,
+    key: Vec<u8>,
+    mac: KeyedMac,
+}
+
+impl PartialEq for Keyring {
+    fn eq(&self, other: &Keyring) -> bool {
+        self.keys.len() == other.keys.len()
+            && self.keys.iter().zip(&other.keys).all(|(a, b)| a.kid == b.kid && a.key == b.key)
+    }
+}
+
+impl Eq for Keyring {}
 
 impl Keyring {
     /// An empty keyring.
@@ -68,11 +89,12 @@ impl Keyring {
                 key.len()
             ));
         }
-        match self.keys.iter().find(|(k, _)| *k == kid) {
-            Some((_, existing)) if *existing == key => Ok(()),
+        match self.keys.iter().find(|e| e.kid == kid) {
+            Some(existing) if existing.key == key => Ok(()),
             Some(_) => Err(format!("key id \"{kid}\" appears twice with different keys")),
             None => {
-                self.keys.push((kid, key));
+                let mac = keyed_mac(&key);
+                self.keys.push(Entry { kid, key, mac });
                 Ok(())
             }
         }
@@ -80,22 +102,52 @@ impl Keyring {
 
     /// Adds every key of `other` after this ring's keys (so `other`'s last key becomes the newest).
     pub fn extend(&mut self, other: Keyring) -> Result<(), String> {
-        other.keys.into_iter().try_for_each(|(kid, key)| self.insert(kid, key))
+        other.keys.into_iter().try_for_each(|e| self.insert(e.kid, e.key))
     }
 
     /// The key with this id, for [`Token::verify`](super::Token::verify)'s lookup.
     pub fn get(&self, kid: &str) -> Option<&[u8]> {
-        self.keys.iter().find(|(k, _)| k.as_str() == kid).map(|(_, key)| key.as_slice())
+        self.entry(kid).map(|e| e.key.as_slice())
     }
 
     /// The key that signs: the last one listed.
     pub fn newest(&self) -> Option<(&KeyId, &[u8])> {
-        self.keys.last().map(|(kid, key)| (kid, key.as_slice()))
+        self.keys.last().map(|e| (&e.kid, e.key.as_slice()))
     }
 
     /// The key ids, oldest first.
     pub fn ids(&self) -> impl Iterator<Item = &KeyId> {
-        self.keys.iter().map(|(kid, _)| kid)
+        self.keys.iter().map(|e| &e.kid)
+    }
+
+    /// [`StateCookie::open`] with this ring's keys.
+    pub fn open_state(&self, text: &str, now: Timestamp) -> Result<ContactState, Error> {
+        StateCookie::open_with(text, &|kid| self.mac(kid), now)
+    }
+
+    /// [`StateCookie::seal`] with the newest key; `E_INPUT_INVALID` at `keys` when the ring is empty.
+    pub fn seal_state(&self, state: &ContactState, expires_at: Timestamp) -> Result<String, Error> {
+        let newest = self.keys.last().ok_or_else(no_key)?;
+        StateCookie::seal_with(state, &newest.kid, newest.mac.clone(), expires_at)
+    }
+
+    /// [`Token::verify`] with this ring's keys.
+    pub fn verify_token(&self, text: &str, now: Timestamp, purpose: Purpose) -> Result<Token, Error> {
+        Token::check(text, &|kid| self.mac(kid), now, purpose).map_err(Error::InvalidToken)
+    }
+
+    /// [`Token::sign`] with the newest key; `E_INPUT_INVALID` at `keys` when the ring is empty.
+    pub fn sign_token(&self, token: &Token) -> Result<String, Error> {
+        let newest = self.keys.last().ok_or_else(no_key)?;
+        Ok(token.sign_with(&newest.kid, newest.mac.clone()))
+    }
+
+    fn entry(&self, kid: &str) -> Option<&Entry> {
+        self.keys.iter().find(|e| e.kid.as_str() == kid)
+    }
+
+    fn mac(&self, kid: &str) -> Option<KeyedMac> {
+        self.entry(kid).map(|e| e.mac.clone())
     }
 
     /// True when there is no key.
@@ -107,8 +159,12 @@ impl Keyring {
 impl fmt::Debug for Keyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Key ids only: a Debug dump in a log must not leak the secrets.
-        f.debug_struct("Keyring").field("ids", &self.keys.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>()).finish()
+        f.debug_struct("Keyring").field("ids", &self.keys.iter().map(|e| e.kid.as_str()).collect::<Vec<_>>()).finish()
     }
+}
+
+fn no_key() -> Error {
+    Error::input("keys", "no key to sign with: expected lines of kid:hexkey")
 }
 
 fn unhex(hex: &str) -> Result<Vec<u8>, String> {
@@ -152,6 +208,50 @@ mod tests {
         assert_eq!(ring.ids().map(KeyId::as_str).collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(ring.newest().map(|(_, key)| key.len()), Some(32));
         assert_eq!(ring.get("a").and_then(|k| k.get(15)).copied(), Some(0x0f));
+    }
+
+    #[test]
+    fn the_rings_keyed_macs_sign_and_check_exactly_as_the_raw_keys_do() {
+        let ring = Keyring::parse(&format!("old:{K16}\nnew:{}\n", "ab".repeat(32))).unwrap();
+        let (new, new_key) = ring.newest().unwrap();
+        let (old, old_key) = (KeyId::parse("old").unwrap(), ring.get("old").unwrap());
+        let raw = |kid: &str| ring.get(kid);
+        let now = Timestamp::from_ms(1_795_694_400_000).unwrap();
+        let later = Timestamp::from_ms(1_795_694_400_000 + 86_400_000).unwrap();
+        let state = ContactState::new();
+        let sealed = ring.seal_state(&state, later).unwrap();
+        assert_eq!(sealed, StateCookie::seal(&state, new, new_key, later).unwrap());
+        assert_eq!(ring.open_state(&sealed, now).unwrap(), state);
+        let by_old = StateCookie::seal(&state, &old, old_key, later).unwrap();
+        assert_eq!(ring.open_state(&by_old, now).unwrap(), state, "an older key still opens what it sealed");
+        let stranger = StateCookie::seal(&state, &KeyId::parse("gone").unwrap(), old_key, later).unwrap();
+        assert_eq!(
+            ring.open_state(&stranger, now).unwrap_err().code(),
+            StateCookie::open(&stranger, &raw, now).unwrap_err().code()
+        );
+        let token = Token {
+            purpose: Purpose::Unsubscribe,
+            contact: super::super::ContactRef::parse("cus_1").unwrap(),
+            topic: None,
+            issued_at: now,
+            expires_at: later,
+        };
+        let signed = ring.sign_token(&token).unwrap();
+        assert_eq!(signed, token.sign(new, new_key));
+        assert_eq!(ring.verify_token(&signed, now, Purpose::Unsubscribe), Ok(token.clone()));
+        assert_eq!(ring.verify_token(&token.sign(&old, old_key), now, Purpose::Unsubscribe), Ok(token.clone()));
+        let last = if signed.ends_with('A') { 'B' } else { 'A' };
+        let forged = format!("{}{last}", &signed[..signed.len() - 1]);
+        assert!(ring.verify_token(&forged, now, Purpose::Unsubscribe).is_err());
+        assert!(Token::verify(&signed, &raw, now, Purpose::Preferences).is_err());
+        assert!(ring.verify_token(&signed, now, Purpose::Preferences).is_err());
+        let empty = Keyring::new();
+        assert_eq!(
+            empty.seal_state(&state, later).unwrap_err().to_string(),
+            "keys: no key to sign with: expected lines of kid:hexkey"
+        );
+        assert!(empty.sign_token(&token).is_err());
+        assert!(empty.open_state(&sealed, now).is_err());
     }
 
     #[test]

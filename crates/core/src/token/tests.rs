@@ -73,7 +73,7 @@ fn with_char(text: &str, i: usize, c: char) -> String {
 
 /// A token text around a raw payload, validly signed with key "b": exercises what follows the signature check.
 fn signed_raw(payload: &[u8]) -> String {
-    format!("v1.b.{}.{}", base64url::encode(payload), base64url::encode(&tag(&KEY_B, DOMAIN, payload)))
+    format!("v1.b.{}.{}", base64url::encode(payload), base64url::encode(&tag(keyed_mac(&KEY_B), DOMAIN, payload)))
 }
 
 #[test]
