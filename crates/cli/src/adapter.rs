@@ -35,13 +35,50 @@ pub trait ContactSource {
     }
 }
 
-/// One raw record of an event source (a line of NDJSON, one webhook body).
-#[derive(Debug, Clone)]
-pub struct RawRecord {
+/// One raw record of an event source (a line of NDJSON, one webhook body), borrowed from its [`Block`].
+#[derive(Debug, Clone, Copy)]
+pub struct RawRecord<'a> {
     /// 1-based line where it starts.
     pub line: u64,
     /// The text.
-    pub text: String,
+    pub text: &'a str,
+}
+
+/// A block of raw records: their texts one after another in one buffer (one allocation per block, not one per
+/// line), and each record's line and end offset.
+#[derive(Debug, Default)]
+pub struct Block {
+    text: String,
+    ends: Vec<(u64, usize)>,
+}
+
+impl Block {
+    /// Appends one record.
+    pub fn push(&mut self, line: u64, text: &str) {
+        self.text.push_str(text);
+        self.ends.push((line, self.text.len()));
+    }
+
+    /// How many records.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The records, in order.
+    pub fn records(&self) -> Vec<RawRecord<'_>> {
+        let mut start = 0;
+        let mut out = Vec::with_capacity(self.ends.len());
+        for &(line, end) in &self.ends {
+            out.push(RawRecord { line, text: self.text.get(start..end).unwrap_or_default() });
+            start = end;
+        }
+        out
+    }
 }
 
 /// What one raw record held: an NDJSON line holds one event; a webhook body may hold several, some of them bad.
@@ -68,11 +105,11 @@ pub trait EventSource {
     fn name(&self) -> &str;
     /// Up to `max` raw records; an empty block means the end. Records that cannot even be read as text (not
     /// UTF-8) come back as diagnostics in the second list.
-    fn next_block(&mut self, max: usize) -> Result<(Vec<RawRecord>, Vec<Diagnostic>), CliError>;
+    fn next_block(&mut self, max: usize) -> Result<(Block, Vec<Diagnostic>), CliError>;
     /// Bytes consumed so far (progress).
     fn position(&self) -> u64;
     /// Parses one record into the events it holds, each naming its contact.
-    fn parse(&self, raw: &RawRecord) -> Parsed;
+    fn parse(&self, raw: &RawRecord<'_>) -> Parsed;
     /// The event's idempotency key, when the source has one: the plan folds the first event with a key and
     /// counts later ones as duplicates. Default: none (every event is folded).
     fn idempotency_key(&self, _event: &Event) -> Option<u64> {

@@ -13,6 +13,7 @@ pub mod outcome;
 pub mod packed;
 pub mod retention;
 pub mod roster;
+pub mod route;
 
 use std::collections::BTreeMap;
 
@@ -23,16 +24,14 @@ use crate::adapter::webhooks::signed::Verifier;
 use crate::adapter::webhooks::{Seen, Vendor, Webhooks};
 use crate::adapter::EventSource;
 use crate::args::PlanArgs;
-use crate::diagnostic::{mask, Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::CliError;
 use crate::progress::Progress;
 use crate::tombstone::Salt;
 use fold::Folder;
 use outcome::{Interner, Planned};
 use roster::{Contact, Roster};
-
-/// Raw event lines parsed per block (in parallel).
-const BLOCK: usize = 8_192;
+use route::{read_events, Sink};
 
 /// Row and line counts for the summary.
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -243,65 +242,6 @@ fn load_keys(args: &PlanArgs) -> Result<Vec<(Vendor, Verifier)>, CliError> {
     args.webhook_keys.iter().map(|arg| Ok((arg.vendor, Verifier::load(arg)?))).collect()
 }
 
-/// Where [`read_events`] counts and reports.
-struct Sink<'a> {
-    counts: &'a mut Counts,
-    diagnostics: &'a mut Vec<Diagnostic>,
-    /// Idempotency keys seen across every source of the run.
-    seen: &'a mut Seen,
-}
-
-/// Streams one events source: blocks of lines parsed on every core, then routed in line order; an event whose
-/// idempotency key came earlier is counted, not folded.
-fn read_events(
-    source: &mut (dyn EventSource + Sync),
-    roster: &Roster,
-    folder: &mut Folder<'_>,
-    sink: Sink<'_>,
-    progress: impl Fn(u64),
-) -> Result<(), CliError> {
-    let Sink { counts, diagnostics, seen } = sink;
-    loop {
-        let (mut block, unreadable) = source.next_block(BLOCK)?;
-        counts.event_lines += (block.len() + unreadable.len()) as u64;
-        counts.rejected_event_lines += unreadable.len() as u64;
-        diagnostics.extend(unreadable);
-        if block.is_empty() {
-            return Ok(());
-        }
-        let parser = &*source;
-        let parsed = parallel_map(&mut block, |raw| (raw.line, parser.parse(raw)));
-        for (line, found) in parsed {
-            counts.rejected_event_lines += found.rejects.len() as u64;
-            diagnostics.extend(found.rejects);
-            for kind in found.skipped {
-                *counts.skipped_records.entry(kind).or_insert(0) += 1;
-            }
-            for event in found.events {
-                if source.idempotency_key(&event).is_some_and(|key| !seen.first(key)) {
-                    counts.duplicate_events += 1;
-                    continue;
-                }
-                match roster.find(&event.contact) {
-                    Some(index) => folder.push(index, event)?,
-                    None => {
-                        counts.rejected_event_lines += 1;
-                        diagnostics.push(
-                            Diagnostic::reject(source.name(), line, "unknown_contact", unknown(&event.contact))
-                                .at(None, Some("contact".into())),
-                        );
-                    }
-                }
-            }
-        }
-        progress(source.position());
-    }
-}
-
-fn unknown(reference: &str) -> String {
-    format!("no contact {} in the contacts file; add the contact or fix the event's `contact`", mask(reference))
-}
-
 /// Items [`parallel_map`] hands out per round: the results of one round wait in the workers at a time.
 const ROUND: usize = 16_384;
 
@@ -328,6 +268,21 @@ pub fn parallel_map<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R +
         });
     }
     out
+}
+
+/// Maps `f` over `items` cut into one contiguous chunk per core; the results in input order.
+pub fn parallel_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if threads <= 1 || items.len() < 64 {
+        return vec![f(items)];
+    }
+    let f = &f;
+    std::thread::scope(|s| {
+        let chunk = items.len().div_ceil(threads);
+        let handles: Vec<_> = items.chunks(chunk).map(|c| s.spawn(move || f(c))).collect();
+        // A worker panics only on a bug; the join error is re-raised as a panic.
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    })
 }
 
 /// Counts by a key, sorted by key (deterministic JSON).

@@ -1,14 +1,24 @@
-//! NDJSON events: one rekindle event per line, `{"contact": "<email or id>", "at", "kind", "props"}`, parsed by
-//! `rekindle_core::Event::parse`. Read line by line through a `BufRead` (the file is never loaded whole); blank
-//! lines are skipped; a line that is not UTF-8, not JSON or not a valid event is a diagnostic with its line.
+//! NDJSON events: one rekindle event per line, `{"contact": "<email or id>", "at", "kind", "props"}`, read by
+//! core's `EventReader`. Read line by line through a `BufRead` (the file is never loaded whole); blank lines are
+//! skipped; a line that is not UTF-8, not JSON or not a valid event is a diagnostic with its line.
+//!
+//! Speed: a line is streamed from the JSON parser straight into core's `EventReader` (the fields in document
+//! order, as `Event::parse` gives them), building no `Value` tree. Only a line that fails that way is parsed again
+//! through a `Value` tree and `Event::parse`, whose diagnostic it gets: both paths read the same fields into the
+//! same reader, so an accepted line gives the same event either way, and a rejected line the same diagnostic.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
+use rekindle_core::event::{EventProblem, EventReader};
+use rekindle_core::value::ValueRef;
 use rekindle_core::{Event, Value};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
-use super::{EventSource, Parsed, RawRecord};
+use super::{Block, EventSource, Parsed, RawRecord};
 use crate::diagnostic::Diagnostic;
 use crate::error::CliError;
 
@@ -25,7 +35,7 @@ impl Ndjson {
     /// Opens the file.
     pub fn open(path: &Path) -> Result<Ndjson, CliError> {
         let file = crate::output::open(path)?;
-        let reader = BufReader::with_capacity(1 << 16, file);
+        let reader = BufReader::with_capacity(1 << 20, file);
         Ok(Ndjson { name: path.display().to_string(), reader, line: 0, position: 0, buf: Vec::new() })
     }
 }
@@ -35,8 +45,8 @@ impl EventSource for Ndjson {
         &self.name
     }
 
-    fn next_block(&mut self, max: usize) -> Result<(Vec<RawRecord>, Vec<Diagnostic>), CliError> {
-        let mut records = Vec::new();
+    fn next_block(&mut self, max: usize) -> Result<(Block, Vec<Diagnostic>), CliError> {
+        let mut records = Block::default();
         let mut problems = Vec::new();
         while records.len() < max {
             self.buf.clear();
@@ -53,7 +63,7 @@ impl EventSource for Ndjson {
             let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
             match std::str::from_utf8(bytes) {
                 Ok(text) if text.trim().is_empty() => {}
-                Ok(text) => records.push(RawRecord { line: self.line, text: text.to_string() }),
+                Ok(text) => records.push(self.line, text),
                 Err(e) => problems.push(
                     Diagnostic::reject(&self.name, self.line, "not_utf8", "not UTF-8 text; write events as UTF-8")
                         .at(Some(e.valid_up_to() as u64 + 1), None),
@@ -67,7 +77,7 @@ impl EventSource for Ndjson {
         self.position
     }
 
-    fn parse(&self, raw: &RawRecord) -> Parsed {
+    fn parse(&self, raw: &RawRecord<'_>) -> Parsed {
         match self.event(raw) {
             Ok(event) => Parsed { events: vec![event], ..Parsed::default() },
             Err(d) => Parsed::reject(d),
@@ -77,12 +87,27 @@ impl EventSource for Ndjson {
 
 impl Ndjson {
     /// Parses one line into an event that names its contact.
-    fn event(&self, raw: &RawRecord) -> Result<Event, Diagnostic> {
-        let value: Value = serde_json::from_str(&raw.text).map_err(|e| {
+    fn event(&self, raw: &RawRecord<'_>) -> Result<Event, Diagnostic> {
+        let event = match streamed(raw.text) {
+            Some(event) => event,
+            None => self.event_from_tree(raw)?,
+        };
+        if event.contact.trim().is_empty() {
+            let msg = "missing `contact`: each line needs the contact's email or id";
+            return Err(
+                Diagnostic::reject(&self.name, raw.line, "missing_contact", msg).at(None, Some("contact".into()))
+            );
+        }
+        Ok(event)
+    }
+
+    /// The line through a `Value` tree and `Event::parse`: the path that names what is wrong.
+    fn event_from_tree(&self, raw: &RawRecord<'_>) -> Result<Event, Diagnostic> {
+        let value: Value = serde_json::from_str(raw.text).map_err(|e| {
             Diagnostic::reject(&self.name, raw.line, "bad_json", format!("not valid JSON: {e}"))
                 .at(Some(e.column() as u64), None)
         })?;
-        let event = Event::parse(&value, "event").map_err(|e| {
+        Event::parse(&value, "event").map_err(|e| {
             let (field, reason) = match &e {
                 rekindle_core::Error::InvalidInput { path, reason } => (path.clone(), reason.clone()),
                 other => ("event".to_string(), other.to_string()),
@@ -93,13 +118,229 @@ impl Ndjson {
                 None => reason,
             };
             Diagnostic::reject(&self.name, raw.line, "bad_event", msg).at(None, field)
-        })?;
-        if event.contact.trim().is_empty() {
-            let msg = "missing `contact`: each line needs the contact's email or id";
-            return Err(
-                Diagnostic::reject(&self.name, raw.line, "missing_contact", msg).at(None, Some("contact".into()))
-            );
+        })
+    }
+}
+
+/// The line streamed into an `EventReader`; `None` at the first problem (bad JSON or a bad event).
+fn streamed(text: &str) -> Option<Event> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let reader = Fields(EventReader::new()).deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    reader.finish().ok()
+}
+
+/// A problem in the event stops the streamed line; the tree path then reports it.
+fn stop<E: de::Error>(_: EventProblem) -> E {
+    E::custom("event problem")
+}
+
+/// The top-level object: each field given to the reader in document order, `props` entry by entry.
+struct Fields(EventReader);
+
+impl<'de> DeserializeSeed<'de> for Fields {
+    type Value = EventReader;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<EventReader, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Fields {
+    type Value = EventReader;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an event object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventReader, A::Error> {
+        let mut reader = self.0;
+        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+            reader = map.next_value_seed(Field { key: &key, reader })?;
         }
-        Ok(event)
+        Ok(reader)
+    }
+}
+
+/// One top-level field's value: a scalar, or the `props` object. Any other container stops the line (core
+/// refuses them all; the tree path says so).
+struct Field<'k> {
+    key: &'k str,
+    reader: EventReader,
+}
+
+impl Field<'_> {
+    fn give<E: de::Error>(mut self, v: ValueRef<'_>) -> Result<EventReader, E> {
+        self.reader.field(self.key, v).map_err(stop)?;
+        Ok(self.reader)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Field<'_> {
+    type Value = EventReader;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<EventReader, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Field<'_> {
+    type Value = EventReader;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an event field")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<EventReader, E> {
+        self.give(ValueRef::Bool(v))
+    }
+    // Numbers as `Value`'s deserializer makes them: every integer through `as f64`.
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<EventReader, E> {
+        self.give(ValueRef::Number(v as f64))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<EventReader, E> {
+        self.give(ValueRef::Number(v as f64))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<EventReader, E> {
+        self.give(ValueRef::Number(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<EventReader, E> {
+        self.give(ValueRef::Str(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<EventReader, E> {
+        self.give(ValueRef::Null)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventReader, A::Error> {
+        if self.key != "props" {
+            return Err(de::Error::custom("a container"));
+        }
+        let mut reader = self.give::<A::Error>(ValueRef::Object)?;
+        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+            let v = map.next_value::<Prop<'de>>()?;
+            reader.prop(&key, v.as_ref()).map_err(stop)?;
+        }
+        Ok(reader)
+    }
+}
+
+/// A string, borrowed from the line when it has no escapes.
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text<'de>, D::Error> {
+        d.deserialize_str(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Text<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Owned(v.to_string())))
+    }
+}
+
+/// One property value: a scalar or `null`; a container stops the line.
+enum Prop<'de> {
+    Null,
+    Bool(bool),
+    Number(f64),
+    Str(Cow<'de, str>),
+}
+
+impl Prop<'_> {
+    fn as_ref(&self) -> ValueRef<'_> {
+        match self {
+            Prop::Null => ValueRef::Null,
+            Prop::Bool(b) => ValueRef::Bool(*b),
+            Prop::Number(n) => ValueRef::Number(*n),
+            Prop::Str(s) => ValueRef::Str(s),
+        }
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Prop<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Prop<'de>, D::Error> {
+        d.deserialize_any(PropVisitor)
+    }
+}
+
+struct PropVisitor;
+
+impl<'de> Visitor<'de> for PropVisitor {
+    type Value = Prop<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a property value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Prop<'de>, E> {
+        Ok(Prop::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Prop<'de>, E> {
+        Ok(Prop::Number(v as f64))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Prop<'de>, E> {
+        Ok(Prop::Number(v as f64))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Prop<'de>, E> {
+        Ok(Prop::Number(v))
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Prop<'de>, E> {
+        Ok(Prop::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Prop<'de>, E> {
+        Ok(Prop::Str(Cow::Owned(v.to_string())))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Prop<'de>, E> {
+        Ok(Prop::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(text: &str) -> Option<Event> {
+        let value: Value = serde_json::from_str(text).ok()?;
+        Event::parse(&value, "event").ok()
+    }
+
+    #[test]
+    fn streamed_lines_read_as_the_tree_path_does() {
+        let accepted = [
+            r#"{"contact":"c-1","at":"2026-01-14T22:24:00Z","kind":"consent","props":{"purpose":"email_marketing","granted":true}}"#,
+            r#"{"contact":"A@B.test","at":1767225600000,"kind":"page_view","props":{"url":"https://acme.test/pricing?x=1#top"}}"#,
+            r#"{"kind":"purchase","at":1.5e12,"id":"o-\u00e9\n1","contact":"c\"2","props":{"value":-0.0,"n":18446744073709551615,"i":-7,"x":null}}"#,
+            r#" {"contact":"c-3","at":"2026-02-01T00:00:00Z","kind":"email_open","machine":true,"props":null} "#,
+            r#"{"contact":"c-4","at":1,"at":2,"kind":"custom:trial_started","props":{"a":1},"props":{"b":"\ud83d\ude80"}}"#,
+            r#"{"contact":"c-5","at":1,"kind":"page_view","machine":null,"props":{"path":"/x","path":"/y"}}"#,
+        ];
+        for line in accepted {
+            let want = tree(line);
+            assert!(want.is_some(), "{line}");
+            assert_eq!(streamed(line), want, "{line}");
+        }
+        let rejected = [
+            r#"{"contact":"c-1","at":1,"kind":"page_view"} x"#,
+            r#"{"contact":"c-1","at":1,"kind":"pageview"}"#,
+            r#"{"contact":"c-1","at":1,"kind":"page_view","props":{"items":[1]}}"#,
+            r#"{"contact":"c-1","at":{"ms":1},"kind":"page_view"}"#,
+            r#"{"contact":"c-1","at":1,"kind":"page_view","props":[]}"#,
+            r#"{"contact":"c-1","at":1,"kind":"consent","props":{"purpose":"p","granted":"yes"}}"#,
+            r#"[{"contact":"c-1","at":1,"kind":"page_view"}]"#,
+            r#"{"contact":"c-1","at":1,"kind":"page_view","extra":1}"#,
+            r#"{"contact":"c-1","at":1,"kind":"page_view","#,
+        ];
+        for line in rejected {
+            assert_eq!(tree(line), None, "{line}");
+            assert_eq!(streamed(line), None, "{line}");
+        }
     }
 }

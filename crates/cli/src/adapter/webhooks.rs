@@ -35,7 +35,7 @@ use rekindle_core::import::{self, Imported};
 use rekindle_core::{Event, Span};
 
 use super::ndjson::Ndjson;
-use super::{EventSource, Parsed, RawRecord};
+use super::{Block, EventSource, Parsed, RawRecord};
 use crate::diagnostic::Diagnostic;
 use crate::error::CliError;
 
@@ -133,9 +133,9 @@ impl Webhooks {
     }
 
     /// The delivery a line holds, verified when there is a key; `Err` rejects the line with the reason.
-    fn delivery(&self, raw: &RawRecord) -> Result<signed::Delivery, Diagnostic> {
+    fn delivery(&self, raw: &RawRecord<'_>) -> Result<signed::Delivery, Diagnostic> {
         let vendor = self.vendor.name();
-        let delivery = signed::Delivery::read(&raw.text).map_err(|reason| {
+        let delivery = signed::Delivery::read(raw.text).map_err(|reason| {
             let msg = format!("{vendor} delivery envelope: {reason}");
             Diagnostic::reject(self.name(), raw.line, "bad_envelope", msg).at(None, Some("received_at".into()))
         })?;
@@ -166,7 +166,7 @@ impl EventSource for Webhooks {
         self.lines.name()
     }
 
-    fn next_block(&mut self, max: usize) -> Result<(Vec<RawRecord>, Vec<Diagnostic>), CliError> {
+    fn next_block(&mut self, max: usize) -> Result<(Block, Vec<Diagnostic>), CliError> {
         self.lines.next_block(max)
     }
 
@@ -174,7 +174,7 @@ impl EventSource for Webhooks {
         self.lines.position()
     }
 
-    fn parse(&self, raw: &RawRecord) -> Parsed {
+    fn parse(&self, raw: &RawRecord<'_>) -> Parsed {
         let vendor = self.vendor.name();
         let delivery = match self.delivery(raw) {
             Ok(d) => d,

@@ -133,17 +133,16 @@ impl<'p> Folder<'p> {
 
     /// Queues one event for contact `index` (packed, without its `contact`), folding when a bound is reached.
     pub fn push(&mut self, index: u32, event: Event) -> Result<(), CliError> {
+        let mut packed = Vec::new();
+        super::packed::pack_event(&event, &mut packed);
+        self.push_packed(index, &packed)
+    }
+
+    /// Queues one event for contact `index`, already packed (`packed::pack_event`), folding when a bound is
+    /// reached. What the report and the retention analysis read of it is taken when it is folded.
+    pub fn push_packed(&mut self, index: u32, packed: &[u8]) -> Result<(), CliError> {
         let Some(slot) = self.slots.get_mut(index as usize) else { return Ok(()) };
-        slot.engagement.record(&event, self.now);
-        match rekindle_core::retention::order_of(&event) {
-            Some(Ok(amount)) => {
-                slot.orders.push((event.at, amount));
-                *self.currencies.entry(super::history::currency(&event)).or_insert(0) += 1;
-            }
-            Some(Err(_)) => self.bad_orders += 1,
-            None => {}
-        }
-        super::packed::pack_event(&event, &mut slot.pending);
+        slot.pending.extend_from_slice(packed);
         if slot.waiting == 0 {
             self.waiting.push(index);
         }
@@ -153,12 +152,21 @@ impl<'p> Folder<'p> {
         if slot.waiting as usize >= PER_CONTACT {
             self.pending -= slot.waiting as usize;
             let look = LookBack { playbook: self.playbook, at: &self.at, now: self.now };
-            self.late += fold_slot(&look, slot, false)?;
+            let folded = fold_slot(&look, slot, false)?;
+            self.count(folded);
         }
         if self.pending >= TOTAL {
             self.flush(false)?;
         }
         Ok(())
+    }
+
+    fn count(&mut self, folded: Folded) {
+        self.late += folded.late;
+        self.bad_orders += folded.bad_orders;
+        for currency in folded.currencies {
+            *self.currencies.entry(currency).or_insert(0) += 1;
+        }
     }
 
     /// Folds every pending batch, on all cores. At the end of the input (`last`), contacts without events get
@@ -183,26 +191,50 @@ impl<'p> Folder<'p> {
             }
             super::parallel_map(&mut slots, |slot| fold_slot(look, slot, false))
         };
-        for n in late {
-            self.late += n?;
+        for folded in late {
+            self.count(folded?);
         }
         self.pending = 0;
         Ok(())
     }
 }
 
-/// Folds a slot's pending batch (with its profile the first time); returns how many events were late.
-fn fold_slot(look: &LookBack<'_>, slot: &mut Slot, last: bool) -> Result<u64, CliError> {
+/// What folding one batch found besides the state.
+#[derive(Default)]
+struct Folded {
+    /// Events older than the contact's already folded history.
+    late: u64,
+    /// Purchases whose value is not an order amount.
+    bad_orders: u64,
+    /// The currency of each order, in batch order.
+    currencies: Vec<String>,
+}
+
+/// Folds a slot's pending batch (with its profile the first time). The batch's events, in the order they were
+/// queued, are also recorded for the report ([`Engagement`]) and the retention analysis (orders).
+fn fold_slot(look: &LookBack<'_>, slot: &mut Slot, last: bool) -> Result<Folded, CliError> {
+    let mut folded = Folded::default();
     if slot.waiting == 0 && !(last && slot.profile.is_some()) {
-        return Ok(0); // the profile waits for the contact's first events, which may anchor it
+        return Ok(folded); // the profile waits for the contact's first events, which may anchor it
     }
     let packed = std::mem::take(&mut slot.pending);
     slot.waiting = 0;
     let mut batch = super::packed::unpack_events(&packed).ok_or_else(|| internal("pending events"))?;
     drop(packed);
+    for event in &batch {
+        slot.engagement.record(event, look.now);
+        match rekindle_core::retention::order_of(event) {
+            Some(Ok(amount)) => {
+                slot.orders.push((event.at, amount));
+                folded.currencies.push(super::history::currency(event));
+            }
+            Some(Err(_)) => folded.bad_orders += 1,
+            None => {}
+        }
+    }
     let mut state = read(&slot.state)?;
     let folded_until = state.updated_at();
-    let late = folded_until.map_or(0, |u| batch.iter().filter(|e| e.at < u).count() as u64);
+    folded.late = folded_until.map_or(0, |u| batch.iter().filter(|e| e.at < u).count() as u64);
     if let Some(profile) = slot.profile.take() {
         let (created_at, fields) = *profile;
         let fields = fields.unpack();
@@ -224,5 +256,5 @@ fn fold_slot(look: &LookBack<'_>, slot: &mut Slot, last: bool) -> Result<u64, Cl
         look.fold(&mut state, batch, last, &mut slot.history, &mut slot.revenue);
         slot.state = state.to_bytes().into_boxed_slice();
     }
-    Ok(late)
+    Ok(folded)
 }
