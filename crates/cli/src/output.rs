@@ -89,6 +89,16 @@ impl OutDir {
         Ok(())
     }
 
+    /// Another handle on the same directory, recording its own files (for a second writing thread).
+    pub fn fork(&self) -> OutDir {
+        OutDir { root: self.root.clone(), written: Vec::new() }
+    }
+
+    /// Takes over what a [`OutDir::fork`] wrote.
+    pub fn absorb(&mut self, other: OutDir) {
+        self.written.extend(other.written);
+    }
+
     /// Everything written so far, sorted by path.
     pub fn written(&self) -> Vec<Written> {
         let mut all = self.written.clone();

@@ -48,8 +48,26 @@ pub struct Summary {
 
 /// Writes every file, then the manifest; returns the summary.
 pub fn write_all(plan: &Plan, out: &mut OutDir, args: &PlanArgs) -> Result<Summary, CliError> {
+    // plan.json, the largest file, is written on a second thread while this one writes the rest; the manifest,
+    // written last, lists every file sorted by path whichever thread wrote it.
+    let mut side = out.fork();
+    let (json, rest) = std::thread::scope(|s| {
+        let json = s.spawn(|| json::write_plan(plan, &mut side));
+        let rest = write_rest(plan, out, args);
+        // A writer panics only on a bug; the join error is re-raised as a panic.
+        (json.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), rest)
+    });
+    json?;
+    rest?;
+    out.absorb(side);
+    let summary = summary(plan, out.written());
+    json::write_manifest(out, &summary, &args.playbook)?;
+    Ok(summary)
+}
+
+/// Every file but `plan.json` and the manifest.
+fn write_rest(plan: &Plan, out: &mut OutDir, args: &PlanArgs) -> Result<(), CliError> {
     csv::write_plan(plan, out)?;
-    json::write_plan(plan, out)?;
     for (index, id) in plan.segment_ids.iter().enumerate() {
         csv::write_segment(plan, out, id, index)?;
     }
@@ -66,10 +84,7 @@ pub fn write_all(plan: &Plan, out: &mut OutDir, args: &PlanArgs) -> Result<Summa
         let text = plan.salt.text();
         out.write("salt.txt", |w| w.write_all(format!("{text}\n").as_bytes()).map(|()| 1))?;
     }
-    html::write_report(plan, out, args, &segment_sizes(plan))?;
-    let summary = summary(plan, out.written());
-    json::write_manifest(out, &summary, &args.playbook)?;
-    Ok(summary)
+    html::write_report(plan, out, args, &segment_sizes(plan))
 }
 
 /// Members per segment id (erased contacts never).
