@@ -245,11 +245,17 @@ fn load_keys(args: &PlanArgs) -> Result<Vec<(Vendor, Verifier)>, CliError> {
 /// Items [`parallel_map`] hands out per round: the results of one round wait in the workers at a time.
 const ROUND: usize = 16_384;
 
+/// The number of cores, read once (the standard library reads cgroup files on every call).
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
 /// Maps `f` over `items` on every core (rounds of contiguous chunks, results in input order). The result vector
 /// is allocated once at its final size, and each round's results move into it as the round ends, so a map over
 /// every contact never holds two copies of the results.
 pub fn parallel_map<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = cores();
     let mut out = Vec::with_capacity(items.len());
     if threads <= 1 || items.len() < 64 {
         out.extend(items.iter_mut().map(f));
@@ -272,7 +278,7 @@ pub fn parallel_map<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R +
 
 /// Maps `f` over `items` cut into one contiguous chunk per core; the results in input order.
 pub fn parallel_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = cores();
     if threads <= 1 || items.len() < 64 {
         return vec![f(items)];
     }

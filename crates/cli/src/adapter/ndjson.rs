@@ -125,7 +125,8 @@ impl Ndjson {
 /// The line streamed into an `EventReader`; `None` at the first problem (bad JSON or a bad event).
 fn streamed(text: &str) -> Option<Event> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let reader = Fields(EventReader::new()).deserialize(&mut de).ok()?;
+    let mut reader = EventReader::new();
+    Fields(&mut reader).deserialize(&mut de).ok()?;
     de.end().ok()?;
     reader.finish().ok()
 }
@@ -135,90 +136,89 @@ fn stop<E: de::Error>(_: EventProblem) -> E {
     E::custom("event problem")
 }
 
-/// The top-level object: each field given to the reader in document order, `props` entry by entry.
-struct Fields(EventReader);
+/// The top-level object: each field given to the reader in document order, `props` entry by entry. The reader
+/// is borrowed, never moved, through the visitors (moving it per field cost more than reading the field).
+struct Fields<'r>(&'r mut EventReader);
 
-impl<'de> DeserializeSeed<'de> for Fields {
-    type Value = EventReader;
+impl<'de> DeserializeSeed<'de> for Fields<'_> {
+    type Value = ();
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<EventReader, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Fields {
-    type Value = EventReader;
+impl<'de> Visitor<'de> for Fields<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an event object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventReader, A::Error> {
-        let mut reader = self.0;
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
-            reader = map.next_value_seed(Field { key: &key, reader })?;
+            map.next_value_seed(Field { key: &key, reader: &mut *self.0 })?;
         }
-        Ok(reader)
+        Ok(())
     }
 }
 
 /// One top-level field's value: a scalar, or the `props` object. Any other container stops the line (core
 /// refuses them all; the tree path says so).
-struct Field<'k> {
+struct Field<'k, 'r> {
     key: &'k str,
-    reader: EventReader,
+    reader: &'r mut EventReader,
 }
 
-impl Field<'_> {
-    fn give<E: de::Error>(mut self, v: ValueRef<'_>) -> Result<EventReader, E> {
-        self.reader.field(self.key, v).map_err(stop)?;
-        Ok(self.reader)
+impl Field<'_, '_> {
+    fn give<E: de::Error>(self, v: ValueRef<'_>) -> Result<(), E> {
+        self.reader.field(self.key, v).map_err(stop)
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Field<'_> {
-    type Value = EventReader;
+impl<'de> DeserializeSeed<'de> for Field<'_, '_> {
+    type Value = ();
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<EventReader, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Field<'_> {
-    type Value = EventReader;
+impl<'de> Visitor<'de> for Field<'_, '_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an event field")
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<EventReader, E> {
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
         self.give(ValueRef::Bool(v))
     }
     // Numbers as `Value`'s deserializer makes them: every integer through `as f64`.
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<EventReader, E> {
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
         self.give(ValueRef::Number(v as f64))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<EventReader, E> {
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
         self.give(ValueRef::Number(v as f64))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<EventReader, E> {
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
         self.give(ValueRef::Number(v))
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<EventReader, E> {
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
         self.give(ValueRef::Str(v))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<EventReader, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         self.give(ValueRef::Null)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventReader, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         if self.key != "props" {
             return Err(de::Error::custom("a container"));
         }
-        let mut reader = self.give::<A::Error>(ValueRef::Object)?;
+        self.reader.field(self.key, ValueRef::Object).map_err(stop)?;
         while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
             let v = map.next_value::<Prop<'de>>()?;
-            reader.prop(&key, v.as_ref()).map_err(stop)?;
+            self.reader.prop(&key, v.as_ref()).map_err(stop)?;
         }
-        Ok(reader)
+        Ok(())
     }
 }
 

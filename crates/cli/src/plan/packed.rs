@@ -9,10 +9,21 @@
 
 use rekindle_core::{Event, EventKind, Scalar, Timestamp};
 
+std::thread_local! {
+    /// The kind's name, written here rather than into a new `String` per event.
+    static KIND: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
 /// Appends `event` (without its `contact`) to `out`.
 pub fn pack_event(event: &Event, out: &mut Vec<u8>) {
     out.extend_from_slice(&event.at.ms().to_le_bytes());
-    text(out, &event.kind.to_string());
+    KIND.with_borrow_mut(|name| {
+        use std::fmt::Write;
+        name.clear();
+        // Writing to a String cannot fail.
+        let _ = write!(name, "{}", event.kind);
+        text(out, name);
+    });
     text(out, &event.id);
     out.push(u8::from(event.machine));
     varint(out, event.props.len() as u64);

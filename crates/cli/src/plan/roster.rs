@@ -22,7 +22,7 @@
 //! exact map beside it ([`Names`]).
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher, Hasher};
 
 use rekindle_core::import::phone::{e164, CallingCode};
 use rekindle_core::{Scalar, Timestamp};
@@ -251,8 +251,29 @@ impl Key {
 /// name itself (checked on every hit); `other` keeps, exactly, the names no contact holds or whose hash is taken.
 #[derive(Default)]
 struct Names {
-    held: HashMap<u64, u32>,
+    held: HashMap<u64, u32, BuildHasherDefault<Prehashed>>,
     other: HashMap<String, u32>,
+}
+
+/// The hasher of `held`, whose keys are SipHashes already: hashing them again would only cost time (every event
+/// is looked up here).
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 fn hash(name: &str) -> u64 {
