@@ -39,15 +39,20 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
+/// Bytes buffered before they are hashed and written.
+const BUFFER: usize = 1 << 18;
+
 /// Writes `target` atomically; `body` writes the bytes and returns the number of data rows.
 pub fn write_atomic(target: &Path, body: impl FnOnce(&mut dyn Write) -> io::Result<u64>) -> io::Result<(u64, String)> {
     let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new().prefix(".tmp-rekindle-").tempfile_in(dir)?; // same filesystem: atomic rename
     let (rows, digest) = {
-        let mut w = Hashing { inner: BufWriter::new(tmp.as_file_mut()), digest: Sha256::new() };
+        // The buffer comes first, so the digest is fed the same bytes in large pieces rather than one call per
+        // field a serializer writes.
+        let mut w = BufWriter::with_capacity(BUFFER, Hashing { inner: tmp.as_file_mut(), digest: Sha256::new() });
         let rows = body(&mut w)?;
-        w.inner.flush()?;
-        (rows, w.digest.finalize())
+        let hashing = w.into_inner().map_err(io::IntoInnerError::into_error)?;
+        (rows, hashing.digest.finalize())
     };
     tmp.as_file().sync_all()?; // flushed above; now fsync
     pause_for_tests(target);

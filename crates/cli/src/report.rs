@@ -48,11 +48,11 @@ pub struct Summary {
 
 /// Writes every file, then the manifest; returns the summary.
 pub fn write_all(plan: &Plan, out: &mut OutDir, args: &PlanArgs) -> Result<Summary, CliError> {
-    // plan.json, the largest file, is written on a second thread while this one writes the rest; the manifest,
-    // written last, lists every file sorted by path whichever thread wrote it.
+    // Two threads write the files, each about half of the work (plan.json is the largest file, plan.csv the
+    // next); the manifest, written last, lists every file sorted by path whichever thread wrote it.
     let mut side = out.fork();
     let (json, rest) = std::thread::scope(|s| {
-        let json = s.spawn(|| json::write_plan(plan, &mut side));
+        let json = s.spawn(|| write_side(plan, &mut side));
         let rest = write_rest(plan, out, args);
         // A writer panics only on a bug; the join error is re-raised as a panic.
         (json.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), rest)
@@ -65,7 +65,15 @@ pub fn write_all(plan: &Plan, out: &mut OutDir, args: &PlanArgs) -> Result<Summa
     Ok(summary)
 }
 
-/// Every file but `plan.json` and the manifest.
+/// `plan.json` and the D9 / D19 files.
+fn write_side(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
+    json::write_plan(plan, out)?;
+    csv::write_handoff(plan, out)?;
+    csv::write_archive(plan, out)?;
+    json::write_erasure(plan, out)
+}
+
+/// Every file but those of [`write_side`] and the manifest.
 fn write_rest(plan: &Plan, out: &mut OutDir, args: &PlanArgs) -> Result<(), CliError> {
     csv::write_plan(plan, out)?;
     for (index, id) in plan.segment_ids.iter().enumerate() {
@@ -73,10 +81,7 @@ fn write_rest(plan: &Plan, out: &mut OutDir, args: &PlanArgs) -> Result<(), CliE
     }
     csv::write_audiences(plan, out)?;
     ads::write(plan, out)?;
-    csv::write_archive(plan, out)?;
-    json::write_erasure(plan, out)?;
     csv::write_tombstones(plan, out)?;
-    csv::write_handoff(plan, out)?;
     csv::write_retention(plan, out)?;
     json::write_diagnostics(plan, out)?;
     csv::write_rejects(plan, out)?;
