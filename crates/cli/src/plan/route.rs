@@ -52,12 +52,23 @@ struct Chunk {
 
 fn parse_chunk(source: &(dyn EventSource + Sync), roster: &Roster, raws: &[RawRecord<'_>]) -> Chunk {
     let mut out = Chunk::default();
+    // The roster does not change while events are read, so the contact the previous event named is reused when
+    // the next names it the same way (exports group events by contact).
+    let mut last: Option<(String, Option<u32>)> = None;
     for raw in raws {
         let found = source.parse(raw);
         let events = found.events.len();
         for event in found.events {
             let key = source.idempotency_key(&event);
-            let contact = match roster.find(&event.contact) {
+            let found = match &last {
+                Some((reference, index)) if *reference == event.contact => *index,
+                _ => {
+                    let index = roster.find(&event.contact);
+                    last = Some((event.contact.clone(), index));
+                    index
+                }
+            };
+            let contact = match found {
                 Some(index) => {
                     super::packed::pack_event(&event, &mut out.bytes);
                     Ok(index)
