@@ -218,8 +218,9 @@ fn fold_slot(look: &LookBack<'_>, slot: &mut Slot, last: bool) -> Result<Folded,
         return Ok(folded); // the profile waits for the contact's first events, which may anchor it
     }
     let packed = std::mem::take(&mut slot.pending);
+    let room = slot.waiting as usize + usize::from(slot.profile.is_some());
     slot.waiting = 0;
-    let mut batch = super::packed::unpack_events(&packed).ok_or_else(|| internal("pending events"))?;
+    let mut batch = super::packed::unpack_events(&packed, room).ok_or_else(|| internal("pending events"))?;
     drop(packed);
     for event in &batch {
         slot.engagement.record(event, look.now);

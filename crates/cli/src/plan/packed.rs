@@ -36,10 +36,11 @@ pub fn pack_event(event: &Event, out: &mut Vec<u8>) {
     }
 }
 
-/// Reads every event packed in `bytes`, in order; `None` if the bytes are not what [`pack_event`] wrote.
-pub fn unpack_events(bytes: &[u8]) -> Option<Vec<Event>> {
+/// Reads every event packed in `bytes`, in order, into a list with room for `capacity` events (the count the
+/// caller knows, plus any it will add); `None` if the bytes are not what [`pack_event`] wrote.
+pub fn unpack_events(bytes: &[u8], capacity: usize) -> Option<Vec<Event>> {
     let mut r = Reader(bytes);
-    let mut events = Vec::new();
+    let mut events = Vec::with_capacity(capacity);
     while !r.0.is_empty() {
         let at = Timestamp::from_ms(i64::from_le_bytes(r.take(8)?.try_into().ok()?))?;
         let kind = EventKind::parse(r.text()?)?;
@@ -208,8 +209,8 @@ mod tests {
         for e in &events {
             pack_event(e, &mut bytes);
         }
-        assert_eq!(unpack_events(&bytes), Some(events));
-        assert_eq!(unpack_events(&[]), Some(Vec::new()));
+        assert_eq!(unpack_events(&bytes, 1), Some(events));
+        assert_eq!(unpack_events(&[], 0), Some(Vec::new()));
     }
 
     #[test]
@@ -218,7 +219,7 @@ mod tests {
         pack_event(&event(EventKind::EmailOpen, 7, "x", false, vec![("a", Some(Scalar::Num(1.0)))]), &mut bytes);
         for cut in 0..bytes.len() {
             let head = bytes.get(..cut).unwrap_or_default();
-            assert!(cut == 0 || unpack_events(head).is_none(), "cut at {cut}");
+            assert!(cut == 0 || unpack_events(head, 0).is_none(), "cut at {cut}");
         }
     }
 
