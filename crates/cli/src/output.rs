@@ -1,12 +1,14 @@
 //! Atomic output (STYLE §11): every file goes to a temporary file in its target's directory, is flushed and
-//! fsynced, then renamed over the target. A crash or `kill -9` leaves the old file (or none) and at most a stray
-//! `.tmp*` file, never half a file. Each write also yields what the manifest records: rows and SHA-256.
+//! fsynced, then renamed over the target. A crash or `kill -9` leaves the old file (or none) and at most stray
+//! `.tmp*` files, never half a file. Files written on several threads are staged and renamed together once all
+//! are complete. Each write also yields what the manifest records: rows and SHA-256.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+use tempfile::NamedTempFile;
 
 use crate::error::CliError;
 
@@ -42,8 +44,12 @@ impl<W: Write> Write for Hashing<W> {
 /// Bytes buffered before they are hashed and written.
 const BUFFER: usize = 1 << 18;
 
-/// Writes `target` atomically; `body` writes the bytes and returns the number of data rows.
-pub fn write_atomic(target: &Path, body: impl FnOnce(&mut dyn Write) -> io::Result<u64>) -> io::Result<(u64, String)> {
+/// Writes `target`'s bytes to a synced temporary file beside it, not yet renamed over `target`; returns the file,
+/// the data rows and the SHA-256.
+fn stage(
+    target: &Path,
+    body: impl FnOnce(&mut dyn Write) -> io::Result<u64>,
+) -> io::Result<(NamedTempFile, u64, String)> {
     let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new().prefix(".tmp-rekindle-").tempfile_in(dir)?; // same filesystem: atomic rename
     let (rows, digest) = {
@@ -55,9 +61,14 @@ pub fn write_atomic(target: &Path, body: impl FnOnce(&mut dyn Write) -> io::Resu
         (rows, hashing.digest.finalize())
     };
     tmp.as_file().sync_all()?; // flushed above; now fsync
+    Ok((tmp, rows, hex(&digest)))
+}
+
+/// Renames a staged file over `target`: until here the old file is untouched.
+fn publish(tmp: NamedTempFile, target: &Path) -> io::Result<()> {
     pause_for_tests(target);
-    tmp.persist(target).map_err(|e| e.error)?; // until here the old file is untouched
-    Ok((rows, hex(&digest)))
+    tmp.persist(target).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// Lower-case hex.
@@ -69,6 +80,8 @@ pub fn hex(bytes: &[u8]) -> String {
 pub struct OutDir {
     root: PathBuf,
     written: Vec<Written>,
+    /// Files written but not renamed yet (a [`OutDir::stage`] handle), in the order they were written.
+    staged: Option<Vec<(NamedTempFile, PathBuf)>>,
 }
 
 impl OutDir {
@@ -78,7 +91,7 @@ impl OutDir {
             let dir = root.join(sub);
             std::fs::create_dir_all(&dir).map_err(|source| CliError::Io { path: dir, source })?;
         }
-        Ok(OutDir { root: root.to_path_buf(), written: Vec::new() })
+        Ok(OutDir { root: root.to_path_buf(), written: Vec::new(), staged: None })
     }
 
     /// The directory.
@@ -86,22 +99,35 @@ impl OutDir {
         &self.root
     }
 
-    /// Writes `rel` (a `/`-separated path under the directory) atomically and records it for the manifest.
+    /// Writes `rel` (a `/`-separated path under the directory) atomically and records it for the manifest. On a
+    /// [`OutDir::stage`] handle the file stays a synced temporary file until [`OutDir::publish`].
     pub fn write(&mut self, rel: &str, body: impl FnOnce(&mut dyn Write) -> io::Result<u64>) -> Result<(), CliError> {
         let path = self.root.join(rel);
-        let (rows, sha256) = write_atomic(&path, body).map_err(|source| CliError::Io { path, source })?;
+        let io = |source| CliError::Io { path: self.root.join(rel), source };
+        let (tmp, rows, sha256) = stage(&path, body).map_err(io)?;
+        match &mut self.staged {
+            Some(staged) => staged.push((tmp, path)),
+            None => publish(tmp, &path).map_err(io)?,
+        }
         self.written.push(Written { path: rel.to_string(), rows, sha256 });
         Ok(())
     }
 
-    /// Another handle on the same directory, recording its own files (for a second writing thread).
-    pub fn fork(&self) -> OutDir {
-        OutDir { root: self.root.clone(), written: Vec::new() }
+    /// A handle on the same directory whose files are written completely (for another writing thread) but
+    /// renamed over their targets only by [`OutDir::publish`]: files written on several threads then appear
+    /// together, and a run killed before that leaves every visible file as the previous run wrote it.
+    pub fn stage(&self) -> OutDir {
+        OutDir { root: self.root.clone(), written: Vec::new(), staged: Some(Vec::new()) }
     }
 
-    /// Takes over what a [`OutDir::fork`] wrote.
-    pub fn absorb(&mut self, other: OutDir) {
-        self.written.extend(other.written);
+    /// Renames a [`OutDir::stage`] handle's files over their targets, in the order they were written, and records
+    /// them for the manifest.
+    pub fn publish(&mut self, staged: OutDir) -> Result<(), CliError> {
+        for (tmp, path) in staged.staged.unwrap_or_default() {
+            publish(tmp, &path).map_err(|source| CliError::Io { path, source })?;
+        }
+        self.written.extend(staged.written);
+        Ok(())
     }
 
     /// Everything written so far, sorted by path.
@@ -112,8 +138,9 @@ impl OutDir {
     }
 }
 
-/// Debug builds only: with `REKINDLE_TEST_PAUSE_AFTER_FIRST_FILE` set, the first file's temporary copy is complete
-/// and synced but not yet renamed when the process stops for ten seconds, so a test can `kill -9` it there.
+/// Debug builds only: with `REKINDLE_TEST_PAUSE_AFTER_FIRST_FILE` set, the first file to be renamed is complete and
+/// synced (with every file staged with it) but not yet renamed when the process stops for ten seconds, so a test
+/// can `kill -9` it there.
 #[cfg(debug_assertions)]
 fn pause_for_tests(target: &Path) {
     use std::sync::atomic::{AtomicBool, Ordering};

@@ -49,17 +49,19 @@ pub struct Summary {
 /// Writes every file, then the manifest; returns the summary.
 pub fn write_all(plan: &Plan, out: &mut OutDir, args: &PlanArgs) -> Result<Summary, CliError> {
     // Two threads write the files, each about half of the work (plan.json is the largest file, plan.csv the
-    // next); the manifest, written last, lists every file sorted by path whichever thread wrote it.
-    let mut side = out.fork();
-    let (json, rest) = std::thread::scope(|s| {
-        let json = s.spawn(|| write_side(plan, &mut side));
-        let rest = write_rest(plan, out, args);
+    // next). Both stage their files, which are renamed into place once all are complete; the manifest, written
+    // last, lists every file sorted by path whichever thread wrote it.
+    let (mut side, mut rest) = (out.stage(), out.stage());
+    let (side_done, rest_done) = std::thread::scope(|s| {
+        let side_done = s.spawn(|| write_side(plan, &mut side));
+        let rest_done = write_rest(plan, &mut rest, args);
         // A writer panics only on a bug; the join error is re-raised as a panic.
-        (json.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), rest)
+        (side_done.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), rest_done)
     });
-    json?;
-    rest?;
-    out.absorb(side);
+    side_done?;
+    rest_done?;
+    out.publish(rest)?;
+    out.publish(side)?;
     let summary = summary(plan, out.written());
     json::write_manifest(out, &summary, &args.playbook)?;
     Ok(summary)

@@ -316,7 +316,9 @@ fn a_killed_run_leaves_the_previous_complete_plan_and_no_half_file() {
         let _ = child.wait().expect("reaped"); // the exit status of a killed process says nothing more
         let after = snapshot(&out);
         let temps: Vec<&String> = after.keys().filter(|k| k.contains(".tmp-rekindle-")).collect();
-        assert_eq!(temps.len(), 1, "the interrupted file exists only as a temp file: {temps:?}");
+        // The files are written on two threads and renamed together once all are complete: the run was
+        // stopped before the first rename, so the new files exist only as temp files.
+        assert!(!temps.is_empty(), "the interrupted files exist only as temp files: {after:?}");
         let kept: BTreeMap<String, Vec<u8>> = after.into_iter().filter(|(k, _)| !k.contains(".tmp-")).collect();
         assert_eq!(kept, before, "every visible file is the previous run's, whole");
     } else {
