@@ -186,18 +186,27 @@ impl serde::Serialize for Reasons {
 /// Up to three largest score contributions (`fit:decision_maker +20`, `intent:pricing +12.5 (3×)`), then the
 /// nurture outcome (`nurture:deferred post_sql/intro`).
 fn short_reasons(reasons: &[Reason]) -> Vec<String> {
-    let mut scored: Vec<(f64, String)> = reasons
+    let mut scored: Vec<(f64, &Reason)> = reasons
         .iter()
         .filter_map(|r| match r {
-            Reason::FitRule { id, points, .. } => Some((*points, format!("fit:{id} {}", signed(*points)))),
-            Reason::IntentRule { id, decayed_to, count, .. } => {
-                Some((*decayed_to, format!("intent:{id} {} ({count}×)", signed(*decayed_to))))
-            }
+            Reason::FitRule { points, .. } => Some((*points, r)),
+            Reason::IntentRule { decayed_to, .. } => Some((*decayed_to, r)),
             _ => None,
         })
         .collect();
     scored.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs())); // stable: ties keep the documented reason order
-    let mut out: Vec<String> = scored.into_iter().take(3).map(|(_, s)| s).collect();
+                                                            // Only the three kept are written out.
+    let mut out: Vec<String> = scored
+        .into_iter()
+        .take(3)
+        .filter_map(|(_, r)| match r {
+            Reason::FitRule { id, points, .. } => Some(format!("fit:{id} {}", signed(*points))),
+            Reason::IntentRule { id, decayed_to, count, .. } => {
+                Some(format!("intent:{id} {} ({count}×)", signed(*decayed_to)))
+            }
+            _ => None,
+        })
+        .collect();
     out.extend(reasons.iter().find_map(|r| match r {
         Reason::NextStep { outcome, sequence, step } => {
             let outcome = crate::report::name(outcome);
