@@ -9,7 +9,7 @@
 //
 // Data: examples/data/gen-plan-sample.mjs <n> target/bench-batch/<n>x<e> <e> (seeded; generated once, reused).
 // DuckDB: the `duckdb` Python package, installed with pip into target/bench-venv on first use; without PyPI the
-// DuckDB columns say why and the rekindle figures still print. Peak RSS from `/usr/bin/time -f %M`.
+// DuckDB columns say why and the rekindle figures still print. Peak RSS and CPU time from `/usr/bin/time -f "%M %U %S"`.
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -26,20 +26,25 @@ const python = join(venv, "bin", "python");
 
 const k = (n) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : `${n}`);
 const rate = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M/s` : `${(n / 1e3).toFixed(1)} k/s`);
+const cpu = (s) => (s == null ? "n/a" : `${s.toFixed(2)} s`);
 const mb = (kb) => (kb == null ? "n/a" : `${Math.round(kb / 1024)} MB`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const spread = (xs) => `${median(xs).toFixed(2)} s (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
 
-/** Runs a command under /usr/bin/time; returns { seconds (wall, measured here), rssKb, stdout }. */
+/**
+ * Runs a command under /usr/bin/time; returns { seconds (wall, measured here), rssKb, cpu (user + system seconds
+ * of the whole process, all threads), stdout }. CPU time says how much work a run did whatever else the machine
+ * was running; wall time on a shared 2-core machine also says how much of it waited.
+ */
 async function timed(cmd, args) {
   const out = join(repoRoot, "target", "bench-batch", ".time");
   const started = process.hrtime.bigint();
   const haveTime = existsSync(TIME);
-  const r = haveTime ? await run(TIME, ["-f", "%M", "-o", out, cmd, ...args]) : await run(cmd, args);
+  const r = haveTime ? await run(TIME, ["-f", "%M %U %S", "-o", out, cmd, ...args]) : await run(cmd, args);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (r.code !== 0) throw new Error(`${cmd} exited with ${r.code}: ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join("\n")}`);
-  const rssKb = haveTime ? Number(readFileSync(out, "utf8").trim().split("\n").pop()) : null;
-  return { seconds, rssKb, stdout: r.stdout };
+  const [rssKb, user, sys] = haveTime ? readFileSync(out, "utf8").trim().split("\n").pop().split(" ").map(Number) : [];
+  return { seconds, rssKb: rssKb ?? null, cpu: haveTime ? user + sys : null, stdout: r.stdout };
 }
 
 /** The venv's Python with duckdb, or { skipped: reason }. */
@@ -104,10 +109,10 @@ async function benchSize(n, perContact, runs, duck) {
     const t = await timed(cli, args);
     summary = JSON.parse(t.stdout);
     mine.push(t);
-    console.log(`  rekindle plan ${k(n)} run ${r + 1}/${runs}: ${t.seconds.toFixed(2)} s, peak RSS ${mb(t.rssKb)}`);
+    console.log(`  rekindle plan ${k(n)} run ${r + 1}/${runs}: ${t.seconds.toFixed(2)} s, CPU ${cpu(t.cpu)}, peak RSS ${mb(t.rssKb)}`);
   }
   const row = { n, perContact, events: summary.counts.events, contacts: summary.contacts, runs,
-    seconds: mine.map((t) => t.seconds), rssKb: Math.max(...mine.map((t) => t.rssKb ?? 0)) || null, lifecycle: summary.lifecycle };
+    seconds: mine.map((t) => t.seconds), cpu: mine.map((t) => t.cpu), rssKb: Math.max(...mine.map((t) => t.rssKb ?? 0)) || null, lifecycle: summary.lifecycle };
   if (duck.skipped) return row;
   const sample = await rekindleSample(join(dir, "plan", "plan.json"), summary.contacts);
   const sampleFile = join(dir, "sample.txt");
@@ -120,7 +125,7 @@ async function benchSize(n, perContact, runs, duck) {
       join(dir, "events.ndjson"), nowMs, sampleFile, String(cpus().length)]);
     result = JSON.parse(t.stdout);
     theirs.push({ ...t, query: result.seconds });
-    console.log(`  duckdb ${k(n)} run ${r + 1}/${runs}: ${result.seconds.toFixed(2)} s in SQL (${t.seconds.toFixed(2)} s with Python), peak RSS ${mb(t.rssKb)}`);
+    console.log(`  duckdb ${k(n)} run ${r + 1}/${runs}: ${result.seconds.toFixed(2)} s in SQL (${t.seconds.toFixed(2)} s with Python), process CPU ${cpu(t.cpu)}, peak RSS ${mb(t.rssKb)}`);
   }
   let agree = 0;
   const disagree = [];
@@ -130,13 +135,14 @@ async function benchSize(n, perContact, runs, duck) {
     else if (disagree.length < 5) disagree.push(`${id}: rekindle ${state} [${segments}] · duckdb ${got ? `${got[0]} [${got[1]}]` : "missing"}`);
   }
   const tallies = JSON.stringify(Object.entries(result.lifecycle).sort()) === JSON.stringify(Object.entries(summary.lifecycle).sort());
-  return { ...row, duck: { seconds: theirs.map((t) => t.query), rssKb: Math.max(...theirs.map((t) => t.rssKb ?? 0)) || null },
+  return { ...row, duck: { seconds: theirs.map((t) => t.query), cpu: theirs.map((t) => t.cpu), rssKb: Math.max(...theirs.map((t) => t.rssKb ?? 0)) || null },
     agree, sampled: sample.size, disagree, tallies };
 }
 
 function table(rows, duck) {
-  const head = ["contacts × events", "rekindle plan (median, min–max)", "contacts/s", "events/s", "peak RSS",
-    `DuckDB ${duck.version ?? ""} SQL`, "DuckDB RSS", "ratio (rekindle time / DuckDB time)", "sample agrees"];
+  const head = ["contacts × events", "rekindle plan (median, min–max)", "CPU", "contacts/s", "events/s", "peak RSS",
+    `DuckDB ${duck.version ?? ""} SQL`, "DuckDB process CPU", "DuckDB RSS", "ratio (rekindle time / DuckDB time)",
+    "sample agrees"];
   const body = rows.map((r) => {
     const mine = median(r.seconds);
     const d = r.duck;
@@ -146,10 +152,12 @@ function table(rows, duck) {
     return [
       `${k(r.contacts)} × ${r.perContact} (${k(r.events)} events)`,
       `${spread(r.seconds)} ×${r.runs}`,
+      r.cpu.every((c) => c != null) ? cpu(median(r.cpu)) : "n/a",
       rate(r.contacts / mine),
       rate(r.events / mine),
       mb(r.rssKb),
       d ? `${spread(d.seconds)}` : duck.skipped ? "skipped" : "—",
+      d && d.cpu.every((c) => c != null) ? cpu(median(d.cpu)) : "—",
       d ? mb(d.rssKb) : "—",
       ratio,
       d ? `${r.agree}/${r.sampled}${r.tallies ? ", tallies equal" : ", tallies differ"}` : "—",
@@ -177,7 +185,9 @@ export async function benchBatch() {
   console.log(table(rows, duck));
   console.log(
     "rekindle: the whole `rekindle plan` process (read, fold, decide every contact, write ~20 files with SHA-256s);\n" +
-      "DuckDB: the SQL of scripts/bench-batch-duckdb.py in-process (lifecycle + 3 segments only), Python start-up excluded.",
+      "DuckDB: the SQL of scripts/bench-batch-duckdb.py in-process (lifecycle + 3 segments only), Python start-up excluded.\n" +
+      "CPU: user + system seconds of the whole process (median), which other work on the machine does not inflate\n" +
+      "as it does wall time; DuckDB's includes Python start-up.",
   );
   for (let i = 1; i < rows.length; i++) {
     const [a, b] = [rows[i - 1], rows[i]];
