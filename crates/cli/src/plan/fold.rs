@@ -181,13 +181,17 @@ impl<'p> Folder<'p> {
         } else {
             wanted.sort_unstable();
             wanted.dedup();
-            let mut next = wanted.iter().copied().peekable();
+            // Steps straight to each wanted slot (a slice iterator's `nth` is O(1)): no pass over every contact,
+            // which at 1M contacts cost more than the folds (one pass per 200,000 events).
+            let mut rest = self.slots.iter_mut();
             let mut slots: Vec<&mut Slot> = Vec::with_capacity(wanted.len());
-            for (i, slot) in self.slots.iter_mut().enumerate() {
-                if next.peek().is_some_and(|&w| w as usize == i) {
+            let mut at = 0;
+            for &w in &wanted {
+                let Some(skip) = (w as usize).checked_sub(at) else { continue };
+                if let Some(slot) = rest.nth(skip) {
                     slots.push(slot);
-                    next.next();
                 }
+                at = w as usize + 1;
             }
             super::parallel_map(&mut slots, |slot| fold_slot(look, slot, false))
         };
