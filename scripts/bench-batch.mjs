@@ -33,8 +33,8 @@ const spread = (xs) => `${median(xs).toFixed(2)} s (${Math.min(...xs).toFixed(2)
 
 /**
  * Runs a command under /usr/bin/time; returns { seconds (wall, measured here), rssKb, cpu (user + system seconds
- * of the whole process, all threads), stdout }. CPU time says how much work a run did whatever else the machine
- * was running; wall time on a shared 2-core machine also says how much of it waited.
+ * of the whole process, all threads), stdout }. On a shared 2-core machine wall time also counts the waiting;
+ * CPU time counts less of it (it still grows when another process shares the cores).
  */
 async function timed(cmd, args) {
   const out = join(repoRoot, "target", "bench-batch", ".time");
@@ -186,8 +186,8 @@ export async function benchBatch() {
   console.log(
     "rekindle: the whole `rekindle plan` process (read, fold, decide every contact, write ~20 files with SHA-256s);\n" +
       "DuckDB: the SQL of scripts/bench-batch-duckdb.py in-process (lifecycle + 3 segments only), Python start-up excluded.\n" +
-      "CPU: user + system seconds of the whole process (median), which other work on the machine does not inflate\n" +
-      "as it does wall time; DuckDB's includes Python start-up.",
+      "CPU: user + system seconds of the whole process (median); other work on shared cores inflates it too, though\n" +
+      "less than wall time; DuckDB's includes Python start-up.",
   );
   for (let i = 1; i < rows.length; i++) {
     const [a, b] = [rows[i - 1], rows[i]];
