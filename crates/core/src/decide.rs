@@ -19,8 +19,6 @@ use crate::state::{ContactState, FunnelStep};
 use crate::suppression::Channel;
 use crate::time::Timestamp;
 
-pub(crate) use crate::moment::scores_at;
-
 /// Only the call to action at `now` — what an edge Worker needs per page — without the rest of [`decide`]
 /// (segments' next flips, send policy, nurture, handoff, reasons). Always the same choice as `decide(…).cta`.
 pub fn choose_cta(playbook: &Playbook, state: &ContactState, now: Timestamp) -> Option<CtaChoice> {

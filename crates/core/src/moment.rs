@@ -44,6 +44,17 @@ pub struct Moment {
 /// Fit and intent at `at`, clamped, with their reasons.
 pub(crate) fn scores_at(playbook: &Playbook, state: &ContactState, at: Timestamp, reasons: &mut Sink<'_>) -> Scores {
     let fit = playbook.fit.score(&state.profile, at, reasons);
+    scores_with_fit(playbook, state, at, fit, reasons)
+}
+
+/// [`scores_at`] when the fit score at `at` is already known (the fold keeps it while the profile is unchanged).
+pub(crate) fn scores_with_fit(
+    playbook: &Playbook,
+    state: &ContactState,
+    at: Timestamp,
+    fit: f64,
+    reasons: &mut Sink<'_>,
+) -> Scores {
     let intent = intent_at(playbook, state, at, reasons);
     Scores { fit, intent, total: fit + intent }
 }
