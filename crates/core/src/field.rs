@@ -133,12 +133,6 @@ impl FieldTest {
         }
     }
 
-    /// True for the tests relative to `now` (`within_last`, `older_than`): the only ones whose answer changes
-    /// while the field does not.
-    pub(crate) fn reads_now(&self) -> bool {
-        matches!(self, FieldTest::WithinLast(_) | FieldTest::OlderThan(_))
-    }
-
     /// The instant after `after` at which a relative date test flips on its own, if any.
     pub(crate) fn flips_after(&self, value: Option<&Scalar>, after: Timestamp) -> Option<Timestamp> {
         let t = instant_of(value?)?;

@@ -142,7 +142,7 @@ impl ContactState {
         };
         // The fit score read from the profile alone, kept from instant to instant until a profile event changes it
         // (recomputed every time when a fit rule is relative to now): a third of a batch's fold time otherwise.
-        let mut fit = FitCache { reads_now: playbook.fit.reads_now(), score: None };
+        let mut fit = FitCache { reads_now: playbook.fit.reads_relative_dates(), score: None };
         let mut i = 0;
         while let Some(first) = sorted.get(i) {
             let at = first.at;

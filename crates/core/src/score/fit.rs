@@ -43,11 +43,6 @@ impl FitGroup {
         self.rules.iter().map(|r| r.field.as_str())
     }
 
-    /// True when a rule's test is relative to now: the score then changes while the profile does not.
-    pub(crate) fn reads_now(&self) -> bool {
-        self.rules.iter().any(|r| r.test.reads_now())
-    }
-
     /// Score and reasons for a profile at `now` (relative date tests read it).
     pub(crate) fn score(&self, profile: &VecMap<String, Scalar>, now: Timestamp, reasons: &mut Sink<'_>) -> f64 {
         let mut sum = 0.0;
