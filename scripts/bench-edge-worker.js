@@ -7,6 +7,8 @@
 //   growthbook-cookie   growthbook-request plus the visitor state an author must keep to hand GrowthBook what
 //                       rekindle computes: the attributes in a signed cookie (HMAC-SHA256 by crypto.subtle verify
 //                       and sign, JSON and base64), a visit counted — without any scoring, decay or windows
+//   rekindle&steps=K    only the first K steps of the page (1 open, 2 + fold, 3 + CTA, 4 + seal; default 4), so the
+//                       bench can print what each step costs
 //   GET /?mode=rekindle|growthbook|growthbook-request|growthbook-cookie|none&n=500&now=<ms>&cookie=<c1…>
 import { GrowthBook } from "@growthbook/growthbook";
 import { Engine, Keys, init, pageViewProps } from "rekindle";
@@ -54,13 +56,16 @@ export default {
         keys = new Keys(env.REKINDLE_KEYS);
       }
       const cookie = url.searchParams.get("cookie") ?? "";
+      const steps = Number(url.searchParams.get("steps") ?? 4);
       for (let i = 0; i < n; i++) {
         const { contact } = keys.openContact(engine, cookie, { now });
-        const props = pageViewProps({ url: "https://site.test/pricing?utm_source=newsletter", referrer: null,
-          lastSeen: contact.updatedAt(), now });
-        contact.fold([{ id: `p${i}`, at: now, kind: "page_view", props }]);
-        sink += contact.cta({ now })?.id.length ?? 0;
-        sink += keys.sealState(contact, { expiresAt: now + 86_400_000 }).length;
+        if (steps >= 2) {
+          const props = pageViewProps({ url: "https://site.test/pricing?utm_source=newsletter", referrer: null,
+            lastSeen: contact.updatedAt(), now });
+          contact.fold([{ id: `p${i}`, at: now, kind: "page_view", props }]);
+        }
+        if (steps >= 3) sink += contact.cta({ now })?.id.length ?? 0;
+        if (steps >= 4) sink += keys.sealState(contact, { expiresAt: now + 86_400_000 }).length;
         contact.free();
       }
     } else if (mode === "growthbook-request" || mode === "growthbook-cookie") {

@@ -78,6 +78,7 @@ export async function benchEdge() {
     props: { path: ["/blog/a", "/pricing", "/integrations"][k % 3] } }));
   const cookie = keys.sealState(engine.fold(null, history), { expiresAt: now + 86_400_000 });
   const call = (mode, n) => mf.dispatchFetch(`http://bench.test/?mode=${mode}&n=${n}&now=${now}&cookie=${cookie}`).then((r) => r.text());
+  // `mode` may carry the worker's extra parameters (rekindle&steps=K).
   // Each side runs long enough per request (tens of ms) that the request's own cost and jitter fade out.
   const perIteration = async (mode, n) => {
     await call(mode, n); // warm-up: engine built, JIT warm
@@ -90,6 +91,9 @@ export async function benchEdge() {
     return (1000 * (median(full) - median(empty))) / n;
   };
   const ours = await perIteration("rekindle", iterations);
+  const upTo = [];
+  for (const k of [1, 2, 3]) upTo.push(await perIteration(`rekindle&steps=${k}`, iterations));
+  const stepCosts = [upTo[0], upTo[1] - upTo[0], upTo[2] - upTo[1], ours - upTo[2]];
   const theirs = await perIteration("growthbook", iterations * 50);
   const theirsPerRequest = await perIteration("growthbook-request", iterations * 5);
   const theirsWithCookie = await perIteration("growthbook-cookie", iterations);
@@ -116,6 +120,9 @@ export async function benchEdge() {
   console.log(`isolate start (workerd process + modules): ${median(starts).toFixed(0)} ms; first page ${median(firsts).toFixed(1)} ms ` +
     `(builds engine + keys once), warm page ${median(warms).toFixed(1)} ms → engine + keys ≈ ${(median(firsts) - median(warms)).toFixed(1)} ms per isolate`);
   console.log(`\nper request (open cookie + fold page view + choose the CTA + seal cookie): ${ours.toFixed(1)} µs`);
+  console.log(`  by step (differences of runs stopping after each step; ±1 µs): open cookie into a Contact ` +
+    `${stepCosts[0].toFixed(1)} µs, page view props + fold ${stepCosts[1].toFixed(1)} µs, CTA ${stepCosts[2].toFixed(1)} µs, ` +
+    `seal ${stepCosts[3].toFixed(1)} µs`);
   const ratio = (peer) => (ours <= peer ? `rekindle ${(peer / ours).toFixed(1)}× faster` : `rekindle ${(ours / peer).toFixed(1)}× the peer's time`);
   const rows = [
     ["evaluation alone: one instance, setAttributes + getFeatureValue", theirs],
