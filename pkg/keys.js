@@ -91,7 +91,12 @@ export class Keys {
       return { ...engine[OPENS]((inner) => ({ contact: inner.contact(undefined) })), opened: false,
         reason: "malformed", message: "expected the cookie's text" };
     }
-    return engine[OPENS]((inner) => this.#use((keys) => keys.openContact(inner, text ?? undefined, at)));
+    return engine[OPENS]((inner) => this.#use((keys) => {
+      const contact = keys.openContact(inner, text ?? undefined, at);
+      const refusal = keys.takeRefusal();
+      if (refusal === undefined) return { contact, opened: text !== null && text !== undefined };
+      return { contact, opened: false, reason: refusal[0], message: refusal[1] };
+    }));
   }
 
   /** A token for `{ purpose, contact, topic?, issuedAt, expiresAt }`, signed with the newest key. */

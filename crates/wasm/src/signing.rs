@@ -17,6 +17,8 @@ use crate::error::Error;
 #[wasm_bindgen(js_name = Keys)]
 pub struct JsKeys {
     ring: Keyring,
+    /// Why the last `openContact` refused its cookie, until `takeRefusal` takes it.
+    refusal: std::cell::RefCell<Option<(&'static str, String)>>,
 }
 
 /// `{ ok: true, … }` or `{ ok: false, reason }`, as a plain object.
@@ -47,7 +49,7 @@ impl JsKeys {
                 Error::Input { at: "keys".into(), reason: "no key: expected lines of kid:hexkey".into() }.into()
             );
         }
-        Ok(JsKeys { ring })
+        Ok(JsKeys { ring, refusal: std::cell::RefCell::new(None) })
     }
 
     /// The key ids, oldest first (the last one signs).
@@ -84,34 +86,33 @@ impl JsKeys {
         }
     }
 
-    /// A cookie opened straight into a contact held in wasm memory, read with `engine`'s playbook:
-    /// `{ contact, opened: true }`, or `{ contact, opened: false, reason?, message? }` with a new visitor's
-    /// contact when there is no cookie (`undefined`: no reason) or it is refused. The Worker's per-page path:
-    /// the state never crosses to JS as bytes to be decoded a second time.
+    /// A cookie opened straight into a contact held in wasm memory, read with `engine`'s playbook; a new visitor's
+    /// contact when there is no cookie (`undefined`) or it is refused, and then why is kept for `takeRefusal`.
+    /// The Worker's per-page path: the state never crosses to JS as bytes to be decoded a second time, and the
+    /// answer is the contact alone (building a JS object here cost a call per key and value).
     #[wasm_bindgen(js_name = openContact)]
-    pub fn open_contact(&self, engine: &JsEngine, text: Option<String>, now: f64) -> Result<JsValue, JsValue> {
+    pub fn open_contact(&self, engine: &JsEngine, text: Option<String>, now: f64) -> Result<JsContact, JsValue> {
         let now = convert::now(now)?;
-        let (state, refusal) = match text.as_deref() {
-            None => (ContactState::new(), None),
+        let state = match text.as_deref() {
+            None => ContactState::new(),
             Some(text) => match self.ring.open_state(text, now) {
-                Ok(state) => (state, None),
+                Ok(state) => state,
                 Err(CoreError::InvalidCookie(e)) => {
                     let reason = e.kind();
-                    (ContactState::new(), Some((reason, CoreError::InvalidCookie(e).to_string())))
+                    *self.refusal.borrow_mut() = Some((reason, CoreError::InvalidCookie(e).to_string()));
+                    ContactState::new()
                 }
                 Err(e) => return Err(Error::from(e).into()),
             },
         };
-        let out = js_sys::Object::new();
-        let opened = text.is_some() && refusal.is_none();
-        let contact = JsContact::new(std::rc::Rc::clone(engine.playbook()), state);
-        let _ = js_sys::Reflect::set(&out, &"contact".into(), &contact.into());
-        let _ = js_sys::Reflect::set(&out, &"opened".into(), &opened.into());
-        if let Some((reason, message)) = refusal {
-            let _ = js_sys::Reflect::set(&out, &"reason".into(), &reason.into());
-            let _ = js_sys::Reflect::set(&out, &"message".into(), &message.into());
-        }
-        Ok(out.into())
+        Ok(JsContact::new(std::rc::Rc::clone(engine.playbook()), state))
+    }
+
+    /// `[reason, message]` of the refusal of the last `openContact`, once; `undefined` when nothing was refused
+    /// since. The facade asks right after `openContact` (JS runs one call at a time).
+    #[wasm_bindgen(js_name = takeRefusal)]
+    pub fn take_refusal(&self) -> Option<Vec<String>> {
+        self.refusal.borrow_mut().take().map(|(reason, message)| vec![reason.to_owned(), message])
     }
 
     /// A token signed with the newest key.
