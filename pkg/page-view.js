@@ -21,14 +21,18 @@ export function stripQuery(url) {
  * and `lastSeen` / `now` / `gap` for `since_last_visit`.
  */
 export function pageViewProps({ url, path, title, referrer, lastSeen = null, now, gap = SESSION_GAP_MS }) {
-  const u = new URL(url);
-  const props = { url: stripQuery(u.href), path: String(path ?? u.pathname).slice(0, 512) };
+  // One parse of the URL (a URL object is only read, never changed); its query is read only when it has one.
+  const u = url instanceof URL ? url : new URL(url);
+  const props = { url: `${u.origin}${u.pathname}`, path: String(path ?? u.pathname).slice(0, 512) };
   if (title) props.title = String(title).slice(0, 200);
   const from = referrer ? stripQuery(referrer) : null;
   if (from) props.referrer = from;
-  for (const name of UTM) {
-    const value = u.searchParams.get(name);
-    if (value) props[name] = value.slice(0, 200);
+  if (u.search) {
+    const query = u.searchParams;
+    for (const name of UTM) {
+      const value = query.get(name);
+      if (value) props[name] = value.slice(0, 200);
+    }
   }
   if (typeof lastSeen === "number" && now - lastSeen >= gap) props.since_last_visit = Math.round((now - lastSeen) / 1000);
   return props;
