@@ -16,78 +16,95 @@ function sameAscii(text, bytes, from) {
   return true;
 }
 
-export function decodeTape(bytes) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const table = [];
-  let at = 0;
-  const varint = () => {
-    let value = 0;
-    let scale = 1;
-    for (;;) {
-      const b = bytes[at++];
-      value += (b & 0x7f) * scale;
-      if (b < 0x80) return value;
-      scale *= 128;
+// The tape being read: module state rather than closures, so a small result (a CTA, a list of deltas) does not pay
+// for three closures and a DataView per call. decodeTape is not re-entrant (it calls nothing that could call it).
+let bytes = null;
+let at = 0;
+let view = null;
+let table = [];
+
+function varint() {
+  let value = 0;
+  let scale = 1;
+  for (;;) {
+    const b = bytes[at++];
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) return value;
+    scale *= 128;
+  }
+}
+
+// Short ASCII strings (keys, tags, ids, paths) without TextDecoder (its per-call cost dominates small strings),
+// and the same string object every time the same bytes come back (see `seen`).
+function ascii(from, len) {
+  let h = len;
+  const end = from + len;
+  for (let i = from; i < end; i++) {
+    const c = bytes[i];
+    if (c > 0x7f) return null;
+    h = (Math.imul(h, 31) + c) | 0;
+  }
+  const hit = seen.get(h);
+  if (hit !== undefined && hit.length === len && sameAscii(hit, bytes, from)) return hit;
+  const text = String.fromCharCode.apply(null, bytes.subarray(from, end));
+  if (seen.size < SEEN_MAX) seen.set(h, text);
+  return text;
+}
+
+function read() {
+  const tag = bytes[at++];
+  switch (tag) {
+    case 0:
+      return null;
+    case 1:
+      return false;
+    case 2:
+      return true;
+    case 3: {
+      view ??= new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const n = view.getFloat64(at, true);
+      at += 8;
+      return n;
     }
-  };
-  // Short ASCII strings (keys, tags, ids, paths) without TextDecoder (its per-call cost dominates small strings),
-  // and the same string object every time the same bytes come back (see `seen`).
-  const ascii = (from, len) => {
-    let h = len;
-    const end = from + len;
-    for (let i = from; i < end; i++) {
-      const c = bytes[i];
-      if (c > 0x7f) return null;
-      h = (Math.imul(h, 31) + c) | 0;
+    case 4: {
+      const len = varint();
+      const s = len <= 64 ? ascii(at, len) : null;
+      const text = s ?? utf8.decode(bytes.subarray(at, at + len));
+      at += len;
+      table.push(text);
+      return text;
     }
-    const hit = seen.get(h);
-    if (hit !== undefined && hit.length === len && sameAscii(hit, bytes, from)) return hit;
-    const text = String.fromCharCode.apply(null, bytes.subarray(from, end));
-    if (seen.size < SEEN_MAX) seen.set(h, text);
-    return text;
-  };
-  const read = () => {
-    const tag = bytes[at++];
-    switch (tag) {
-      case 0:
-        return null;
-      case 1:
-        return false;
-      case 2:
-        return true;
-      case 3: {
-        const n = view.getFloat64(at, true);
-        at += 8;
-        return n;
-      }
-      case 4: {
-        const len = varint();
-        const s = len <= 64 ? ascii(at, len) : null;
-        const text = s ?? utf8.decode(bytes.subarray(at, at + len));
-        at += len;
-        table.push(text);
-        return text;
-      }
-      case 5: {
-        const list = [];
-        while (bytes[at] !== 8) list.push(read());
-        at++;
-        return list;
-      }
-      case 6: {
-        const object = {};
-        while (bytes[at] !== 8) {
-          const key = read();
-          object[key] = read();
-        }
-        at++;
-        return object;
-      }
-      case 7:
-        return table[varint()];
-      default:
-        throw new Error(`rekindle tape: unknown tag ${tag} at byte ${at - 1}`);
+    case 5: {
+      const list = [];
+      while (bytes[at] !== 8) list.push(read());
+      at++;
+      return list;
     }
-  };
-  return read();
+    case 6: {
+      const object = {};
+      while (bytes[at] !== 8) {
+        const key = read();
+        object[key] = read();
+      }
+      at++;
+      return object;
+    }
+    case 7:
+      return table[varint()];
+    default:
+      throw new Error(`rekindle tape: unknown tag ${tag} at byte ${at - 1}`);
+  }
+}
+
+export function decodeTape(input) {
+  bytes = input;
+  at = 0;
+  view = null;
+  table = [];
+  try {
+    return read();
+  } finally {
+    bytes = null; // the wasm memory view is not kept alive between calls
+    view = null;
+  }
 }
