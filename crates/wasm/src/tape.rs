@@ -53,7 +53,7 @@ const INTERN_MAX: usize = 48;
 
 /// Encodes `value` as a tape.
 pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, TapeError> {
-    let mut tape = Tape { out: Vec::with_capacity(512), table: Vec::new(), slots: [0; SLOTS] };
+    let mut tape = Tape { out: Vec::with_capacity(512), table: Vec::with_capacity(64), slots: [0; SLOTS] };
     value.serialize(&mut tape)?;
     Ok(tape.out)
 }
@@ -63,8 +63,9 @@ const SLOTS: usize = 512;
 
 struct Tape {
     out: Vec<u8>,
-    /// Interned strings, in the order the reader will see them.
-    table: Vec<String>,
+    /// Interned strings, in the order the reader will see them, as (offset, length) of their bytes in `out`
+    /// (no copy: a copy per distinct string was an allocation each).
+    table: Vec<(usize, usize)>,
     /// `table` index + 1 by hash; 0 is empty. When full, further strings are simply not interned.
     slots: [u32; SLOTS],
 }
@@ -87,7 +88,8 @@ impl Tape {
         let start = fnv(s);
         (0..16).map(|i| (start + i) % SLOTS).find(|&slot| {
             let entry = self.slots.get(slot).copied().unwrap_or(0);
-            entry == 0 || self.table.get(entry as usize - 1).is_some_and(|t| t == s)
+            entry == 0
+                || self.table.get(entry as usize - 1).is_some_and(|&(at, len)| self.text(at, len) == s.as_bytes())
         })
     }
 
@@ -102,15 +104,17 @@ impl Tape {
             if let Some(free) = slot.and_then(|i| self.slots.get_mut(i)) {
                 *free = u32::try_from(self.table.len() + 1).unwrap_or(0);
             }
-            self.table.push(s.to_owned());
-        } else {
-            // Long strings are not interned; the reader still appends every STRING to its table, so the
-            // writer keeps the indices aligned with an entry it will never look up.
-            self.table.push(String::new());
         }
+        // Every STRING joins the reader's table, so each gets an entry here too (long ones are never looked up).
         self.out.push(STRING);
         self.varint(s.len());
+        self.table.push((self.out.len(), s.len()));
         self.out.extend_from_slice(s.as_bytes());
+    }
+
+    /// The bytes of an interned string.
+    fn text(&self, at: usize, len: usize) -> &[u8] {
+        self.out.get(at..at + len).unwrap_or_default()
     }
 
     fn number(&mut self, v: f64) {
