@@ -125,7 +125,8 @@ export async function benchEdge() {
   console.log(`  by step (differences of runs stopping after each step): open cookie into a Contact ` +
     `${stepCosts[0].toFixed(1)} µs, page view props + fold ${stepCosts[1].toFixed(1)} µs, CTA ${stepCosts[2].toFixed(1)} µs, ` +
     `seal ${stepCosts[3].toFixed(1)} µs`);
-  const ratio = (peer) => (ours <= peer ? `rekindle ${(peer / ours).toFixed(1)}× faster` : `rekindle ${(ours / peer).toFixed(1)}× the peer's time`);
+  const times = (x) => x.toFixed(x < 2 ? 2 : 1);
+  const ratio = (peer) => (ours <= peer ? `rekindle ${times(peer / ours)}× faster` : `rekindle ${times(ours / peer)}× the peer's time`);
   const rows = [
     ["evaluation alone: one instance, setAttributes + getFeatureValue", theirs],
     ["per request as its Edge App: new GrowthBook + initSync(payload) + getFeatureValue", theirsPerRequest],
