@@ -105,11 +105,10 @@ impl StateCookie {
         mac: KeyedMac,
         expires_at: Timestamp,
     ) -> Result<String, Error> {
-        let bytes = state.to_bytes();
-        let mut payload = Vec::with_capacity(9 + bytes.len());
-        payload.push(PAYLOAD_VERSION);
-        payload.extend_from_slice(&expires_at.ms().to_be_bytes());
-        payload.extend_from_slice(&bytes);
+        let mut header = Vec::with_capacity(9 + 512);
+        header.push(PAYLOAD_VERSION);
+        header.extend_from_slice(&expires_at.ms().to_be_bytes());
+        let payload = state.append_bytes(header);
         let text = ENVELOPE.seal(kid, mac, &payload);
         if text.len() > MAX_COOKIE_LEN {
             return Err(Error::InvalidCookie(CookieError::TooLarge { len: text.len() }));

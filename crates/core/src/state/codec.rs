@@ -47,8 +47,13 @@ const HAS_SIGNAL: u8 = 0x80;
 impl ContactState {
     /// Serialises to the compact form.
     pub fn to_bytes(&self) -> Vec<u8> {
+        self.append_bytes(Vec::with_capacity(128))
+    }
+
+    /// The compact form appended to `out` (a sealed cookie writes its header first, then this: one buffer).
+    pub(crate) fn append_bytes(&self, out: Vec<u8>) -> Vec<u8> {
         let base = self.updated_at.unwrap_or(Timestamp::EPOCH);
-        let mut w = Writer { out: Vec::with_capacity(128), base: base.ms() };
+        let mut w = Writer { out, base: base.ms() };
         w.out.push(STATE_VERSION);
         match self.updated_at {
             Some(b) => {
