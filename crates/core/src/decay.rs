@@ -87,16 +87,33 @@ pub fn exp2(x: f64) -> f64 {
     }
     // x = n + f with n an integer and |f| ≤ 0.5; 2^f = e^(f·ln 2) by a Taylor series that converges below
     // 1e-17 relative for |f·ln 2| ≤ 0.35 at degree 13 (the next term is ≤ 0.35^14/14! ≈ 4e-18).
+    // Horner's form with the reciprocals 1/k precomputed: exp2 was 6 % of the CPU samples of a batch plan, most
+    // of them in the divisions this replaces (same plan output, byte for byte, at 100k contacts).
     let n = round_half_up(x);
     let y = (x - n) * core::f64::consts::LN_2;
     let mut p = 1.0;
-    let mut k = 13;
-    while k > 0 {
-        p = 1.0 + p * y / f64::from(k);
-        k -= 1;
+    for inv in INV_K {
+        p = 1.0 + p * y * inv;
     }
     scale(p, n as i32)
 }
+
+/// 1/13, 1/12, …, 1/1: the Taylor series of `exp2` evaluated from its highest degree down.
+const INV_K: [f64; 13] = [
+    1.0 / 13.0,
+    1.0 / 12.0,
+    1.0 / 11.0,
+    1.0 / 10.0,
+    1.0 / 9.0,
+    1.0 / 8.0,
+    1.0 / 7.0,
+    1.0 / 6.0,
+    1.0 / 5.0,
+    1.0 / 4.0,
+    1.0 / 3.0,
+    1.0 / 2.0,
+    1.0,
+];
 
 /// floor(x + 0.5) for |x| < 2^52, without libm.
 fn round_half_up(x: f64) -> f64 {
