@@ -21,6 +21,7 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 import { bootstrap } from "./bootstrap.mjs";
 import { build } from "./build.mjs";
+import { CTA_FEATURES } from "./growthbook-cta.js";
 import { startServer } from "./serve.mjs";
 import { isMain, repoRoot } from "./util.mjs";
 
@@ -73,22 +74,6 @@ async function sizeTable() {
   ].map(([name, bytes, limit]) => ({ name, ...sizes(bytes), limit }));
   const ours = rows[0].gzip + rows[1].gzip;
   return { rows, ours, growthbook: rows[2].gzip, posthog: rows[3].gzip };
-}
-
-/** In the page: GrowthBook's feature for saas.json's CTA list (priority order; `unless` as a negated condition). */
-function growthbookFeatures() {
-  return {
-    cta: {
-      defaultValue: "checklist",
-      rules: [
-        { condition: { readiness: "hot", fit: { $gte: 20 }, stage: { $nin: ["opportunity", "customer"] } }, force: "book_demo" },
-        { condition: { webinarAttended7d: true }, force: "data_review" },
-        { condition: { stageRank: { $gte: 1 } }, force: "case_study" },
-        { condition: { readiness: "warm" }, force: "comparison" },
-        { condition: { readiness: "cold" }, force: "checklist" },
-      ],
-    },
-  };
 }
 
 /** Runs in a page: timings (ms) for rekindle and GrowthBook over the same contacts. */
@@ -197,7 +182,7 @@ export async function benchBrowser() {
   const server = await startServer({ port: 0 });
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
   const growthbookUrl = "/node_modules/@growthbook/growthbook/dist/bundles/esm.min.js";
-  const features = growthbookFeatures();
+  const features = CTA_FEATURES;
   try {
     const init = await initTimes(browser, server.url, runs, growthbookUrl, features);
     const page = await (await browser.newContext()).newPage();

@@ -13,6 +13,7 @@
 import { GrowthBook } from "@growthbook/growthbook";
 import { Engine, Keys, init, pageViewProps } from "rekindle";
 import playbook from "../examples/playbooks/saas.json";
+import { CTA_FEATURES } from "./growthbook-cta.js";
 
 let engine = null;
 let keys = null;
@@ -23,19 +24,6 @@ const utf8 = new TextEncoder();
 const b64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
 const unb64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
-/** The CTA list of saas.json as a GrowthBook feature (the same rules as `npm run bench:browser`). */
-const FEATURES = {
-  cta: {
-    defaultValue: "checklist",
-    rules: [
-      { condition: { readiness: "hot", fit: { $gte: 20 }, stage: { $nin: ["opportunity", "customer"] } }, force: "book_demo" },
-      { condition: { webinarAttended7d: true }, force: "data_review" },
-      { condition: { stageRank: { $gte: 1 } }, force: "case_study" },
-      { condition: { readiness: "warm" }, force: "comparison" },
-      { condition: { readiness: "cold" }, force: "checklist" },
-    ],
-  },
-};
 const ATTRIBUTES = [
   { readiness: "cold", fit: 10, stage: "lead", stageRank: 0, webinarAttended7d: false },
   { readiness: "warm", fit: 35, stage: "mql", stageRank: 1, webinarAttended7d: false },
@@ -85,7 +73,7 @@ export default {
           attributes = { ...saved, visits: (saved.visits ?? 0) + 1, lastSeen: now };
         }
         const gb = new GrowthBook({ attributes });
-        gb.initSync({ payload: { features: FEATURES } });
+        gb.initSync({ payload: { features: CTA_FEATURES } });
         sink += gb.getFeatureValue("cta", "checklist").length;
         gb.destroy();
         if (withCookie) {
@@ -94,7 +82,7 @@ export default {
         }
       }
     } else if (mode === "growthbook") {
-      growthbook ??= new GrowthBook({ features: FEATURES, attributes: ATTRIBUTES[0] });
+      growthbook ??= new GrowthBook({ features: CTA_FEATURES, attributes: ATTRIBUTES[0] });
       for (let i = 0; i < n; i++) {
         growthbook.setAttributes(ATTRIBUTES[i % ATTRIBUTES.length]);
         sink += growthbook.getFeatureValue("cta", "checklist").length;
