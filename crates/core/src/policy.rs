@@ -182,7 +182,8 @@ impl Policy {
         // Fixpoint: each time rule answers "not before u"; move to the latest answer until all agree.
         let mut at = t;
         for _ in 0..32 {
-            let next = self.deferrals(state, channel, at, &zone).iter().filter_map(gate_until).max();
+            let mut next: Option<Timestamp> = None;
+            self.holds(state, channel, at, &zone, &mut |hold| next = next.max(Some(hold.until())));
             match next.filter(|n| *n > at) {
                 Some(n) => at = n,
                 None => break,
@@ -191,7 +192,9 @@ impl Policy {
         if at == t {
             return SendVerdict::Allow;
         }
-        SendVerdict::Defer { until: at, reasons: self.deferrals(state, channel, t, &zone) }
+        let mut reasons = Vec::new();
+        self.holds(state, channel, t, &zone, &mut |hold| reasons.push(hold.gate(&zone)));
+        SendVerdict::Defer { until: at, reasons }
     }
 
     fn denials(&self, state: &ContactState, channel: Channel, lifecycle: &LifecycleStatus) -> Vec<Gate> {
@@ -222,27 +225,27 @@ impl Policy {
         out
     }
 
-    /// The time rules that block at `t`, each with the instant it stops blocking.
-    fn deferrals(&self, state: &ContactState, channel: Channel, t: Timestamp, zone: &Zone) -> Vec<Gate> {
-        let mut out = Vec::new();
+    /// The time rules that block at `t`, each with the instant it stops blocking, handed to `each` in the
+    /// order their reasons are listed.
+    fn holds<'p>(
+        &'p self,
+        state: &ContactState,
+        channel: Channel,
+        t: Timestamp,
+        zone: &Zone,
+        each: &mut dyn FnMut(Hold<'p>),
+    ) {
         if let Some(until) = state.permissions.pause_until.filter(|u| *u > t) {
-            out.push(Gate::Paused { until });
+            each(Hold::Paused { until });
         }
-        let sends = |c: Option<Channel>| -> Vec<Timestamp> {
-            let mut list: Vec<Timestamp> = match c {
-                Some(c) => state.sends.of(c).to_vec(),
-                None => Channel::ALL.iter().flat_map(|c| state.sends.of(*c).iter().copied()).collect(),
-            };
-            list.sort(); // one shared instantiation for timestamps (each sort_by closure adds ~2 KB of wasm)
-            list.reverse();
-            list
-        };
+        let sends = &state.sends;
         for cap in self.caps.iter().filter(|c| c.channel.is_none_or(|c| c == channel)) {
-            let list = sends(cap.channel);
-            if let Some(until) = window_full(&list, cap.max, cap.per, t) {
-                let sent = list.iter().filter(|s| s.is_within(cap.per, t)).count() as u32;
-                let channel = cap.channel.map_or("any", Channel::name);
-                out.push(Gate::Cap { path: cap.path.clone(), channel, max: cap.max, per: cap.per, sent, until });
+            let full = match cap.channel {
+                Some(c) => window_full(sends.of(c).iter().copied(), cap.max, cap.per, t),
+                None => window_full(newest_first(sends.email.as_slice(), sends.sms.as_slice()), cap.max, cap.per, t),
+            };
+            if let Some((sent, until)) = full {
+                each(Hold::Cap { cap, sent, until });
             }
         }
         let per = match state.permissions.frequency {
@@ -251,39 +254,78 @@ impl Policy {
             Some(Frequency::ImportantOnly) | None => None,
         };
         if let (Some(per), Some(frequency)) = (per, state.permissions.frequency) {
-            if let Some(until) = window_full(&sends(None), 1, per, t) {
-                out.push(Gate::Frequency { frequency, until });
+            let all = newest_first(sends.email.as_slice(), sends.sms.as_slice());
+            if let Some((_, until)) = window_full(all, 1, per, t) {
+                each(Hold::Frequency { frequency, until });
             }
         }
         if let Some(quiet) = self.quiet_hours.filter(|q| q.contains(zone, t)) {
-            out.push(Gate::QuietHours {
-                window: format!("{}-{}", quiet.from(), quiet.to()),
-                zone: zone.clone(),
-                until: quiet.next_end(zone, t),
-            });
+            each(Hold::QuietHours { window: quiet, until: quiet.next_end(zone, t) });
         }
-        out
     }
 }
 
-fn gate_until(g: &Gate) -> Option<Timestamp> {
-    match g {
-        Gate::Paused { until }
-        | Gate::Cap { until, .. }
-        | Gate::Frequency { until, .. }
-        | Gate::QuietHours { until, .. } => Some(*until),
-        _ => None,
+/// A time rule blocking at an instant, before it is spelled out as a [`Gate`]: the fixpoint of
+/// [`Policy::verdict`] asks only when each stops blocking, up to 32 times, and spelling one out allocates (the
+/// cap's path, the window's text).
+enum Hold<'p> {
+    Paused { until: Timestamp },
+    Cap { cap: &'p Cap, sent: u32, until: Timestamp },
+    Frequency { frequency: Frequency, until: Timestamp },
+    QuietHours { window: LocalWindow, until: Timestamp },
+}
+
+impl Hold<'_> {
+    fn until(&self) -> Timestamp {
+        match self {
+            Hold::Paused { until }
+            | Hold::Cap { until, .. }
+            | Hold::Frequency { until, .. }
+            | Hold::QuietHours { until, .. } => *until,
+        }
+    }
+
+    fn gate(self, zone: &Zone) -> Gate {
+        match self {
+            Hold::Paused { until } => Gate::Paused { until },
+            Hold::Cap { cap, sent, until } => Gate::Cap {
+                path: cap.path.clone(),
+                channel: cap.channel.map_or("any", Channel::name),
+                max: cap.max,
+                per: cap.per,
+                sent,
+                until,
+            },
+            Hold::Frequency { frequency, until } => Gate::Frequency { frequency, until },
+            Hold::QuietHours { window, until } => {
+                Gate::QuietHours { window: format!("{}-{}", window.from(), window.to()), zone: zone.clone(), until }
+            }
+        }
     }
 }
 
-/// With `sends` newest first: when `max` sends already fall within `per` at `t`, the instant the `max`-th
-/// newest of them leaves the window (DESIGN §7: within iff `0 ≤ t − s < per`).
-fn window_full(sends: &[Timestamp], max: u32, per: Span, t: Timestamp) -> Option<Timestamp> {
-    let within: Vec<&Timestamp> = sends.iter().filter(|s| s.is_within(per, t)).collect();
-    if (within.len() as u32) < max {
-        return None;
+/// Two newest-first send lists as one, newest first.
+fn newest_first<'a>(a: &'a [Timestamp], b: &'a [Timestamp]) -> impl Iterator<Item = Timestamp> + 'a {
+    let (mut a, mut b) = (a.iter().copied().peekable(), b.iter().copied().peekable());
+    core::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) if y > x => b.next(),
+        (Some(_), _) => a.next(),
+        (None, _) => b.next(),
+    })
+}
+
+/// With `sends` newest first: when `max` sends already fall within `per` at `t`, how many do and the instant the
+/// `max`-th newest of them leaves the window (DESIGN §7: within iff `0 ≤ t − s < per`).
+fn window_full(sends: impl Iterator<Item = Timestamp>, max: u32, per: Span, t: Timestamp) -> Option<(u32, Timestamp)> {
+    let mut sent = 0u32;
+    let mut until = None;
+    for s in sends.filter(|s| s.is_within(per, t)) {
+        sent += 1;
+        if sent == max.max(1) {
+            until = Some(s.plus(per));
+        }
     }
-    within.get((max as usize).saturating_sub(1)).map(|s| s.plus(per))
+    until.map(|u| (sent, u))
 }
 
 /// Parses the `policy` section.
@@ -369,8 +411,22 @@ mod tests {
         let day = Span::days(1).ms();
         let per = Span::days(7);
         let sends = [t(5 * day), t(3 * day), t(day)];
-        assert_eq!(window_full(&sends, 3, per, t(6 * day)), Some(t(8 * day)));
-        assert_eq!(window_full(&sends, 4, per, t(6 * day)), None);
-        assert_eq!(window_full(&sends, 3, per, t(8 * day)), None, "the send of day 1 left at day 8");
+        let full = |max, now| window_full(sends.iter().copied(), max, per, t(now));
+        assert_eq!(full(3, 6 * day), Some((3, t(8 * day))));
+        assert_eq!(full(2, 6 * day), Some((3, t(10 * day))), "the 2nd newest leaves first; all 3 counted");
+        assert_eq!(full(4, 6 * day), None);
+        assert_eq!(full(3, 8 * day), None, "the send of day 1 left at day 8");
+        assert_eq!(full(1, 2 * day), Some((1, t(8 * day))), "the future sends of days 3 and 5 are not within");
+    }
+
+    #[test]
+    fn both_channels_merge_newest_first() {
+        let day = Span::days(1).ms();
+        let email = [t(9 * day), t(4 * day), t(day)];
+        let sms = [t(7 * day), t(4 * day), t(2 * day)];
+        let merged: Vec<i64> = newest_first(&email, &sms).map(|s| s.ms() / day).collect();
+        assert_eq!(merged, [9, 7, 4, 4, 2, 1]);
+        assert_eq!(newest_first(&[], &sms).count(), 3);
+        assert_eq!(newest_first(&email, &[]).count(), 3);
     }
 }

@@ -92,18 +92,29 @@ impl Rule {
     /// Seconds east of UTC at `t`, in UTC seconds since the epoch.
     pub(super) fn offset_at(&self, t: i64) -> i32 {
         let Some(dst) = self.dst else { return self.std };
-        // The transitions of the local year around `t` and its neighbours; the last one at or before `t`
-        // decides. On a tie the DST start wins, so DST all year (end of year y == start of y + 1) stays DST.
+        // The last transition at or before `t` decides; on a tie the DST start wins, so DST all year (end of
+        // year y == start of y + 1) stays DST. It is one of the local year's own two, unless `t` is near the
+        // year's ends: a transition lands within ±167 h (plus the offsets) of its year, so the next year's
+        // can only come first in the last days, and the previous year's can only be the latest when this
+        // year's at or before `t` are not clearly past the first days. Computing each transition costs a
+        // calendar conversion, and quiet hours ask for offsets a few dozen times per decision.
         let year = year_of_day((t + i64::from(self.std)).div_euclid(DAY));
         let mut last: Option<(i64, bool)> = None;
-        for y in year - 1..=year + 1 {
+        let consider = |y: i64, last: &mut Option<(i64, bool)>| {
             let start = dst.start.local_seconds(y) - i64::from(self.std);
             let end = dst.end.local_seconds(y) - i64::from(dst.offset);
             for change in [(end, false), (start, true)] {
                 if change.0 <= t && last.is_none_or(|l| change > l) {
-                    last = Some(change);
+                    *last = Some(change);
                 }
             }
+        };
+        consider(year, &mut last);
+        if t >= days_from_civil(year + 1, 1, 1) * DAY - REACH {
+            consider(year + 1, &mut last);
+        }
+        if last.is_none_or(|(at, _)| at <= days_from_civil(year, 1, 1) * DAY + REACH) {
+            consider(year - 1, &mut last);
         }
         match last {
             Some((_, true)) => dst.offset,
@@ -111,6 +122,10 @@ impl Rule {
         }
     }
 }
+
+/// How far from its local year a transition can land in UTC: ±167 h of transition time (RFC 8536), a day for
+/// `n`/`Jn` day 365 of a leap year, and more than any offset (at most ±26 h).
+const REACH: i64 = 167 * 3600 + 3 * DAY;
 
 impl Change {
     /// Local seconds since the epoch at which this change happens in `year`.
@@ -351,6 +366,61 @@ mod tests {
         offset_test(sydney, utc(2026, 1, 15, 0, 0), 11 * H);
         offset_test(sydney, utc(2026, 7, 1, 0, 0), 10 * H);
         offset_test(sydney, utc(2026, 12, 31, 14, 0), 11 * H);
+    }
+
+    /// The three-year scan `offset_at` skips parts of: every transition of the local year and both neighbours.
+    fn offset_by_full_scan(rule: &Rule, t: i64) -> i32 {
+        let Some(dst) = rule.dst else { return rule.std };
+        let year = year_of_day((t + i64::from(rule.std)).div_euclid(DAY));
+        let mut last: Option<(i64, bool)> = None;
+        for y in year - 1..=year + 1 {
+            let start = dst.start.local_seconds(y) - i64::from(rule.std);
+            let end = dst.end.local_seconds(y) - i64::from(dst.offset);
+            for change in [(end, false), (start, true)] {
+                if change.0 <= t && last.is_none_or(|l| change > l) {
+                    last = Some(change);
+                }
+            }
+        }
+        if matches!(last, Some((_, true))) {
+            dst.offset
+        } else {
+            rule.std
+        }
+    }
+
+    #[test]
+    fn skipping_far_years_gives_the_full_scans_offset() {
+        // Rules whose transitions sit at the year's edges (±167 h, day 0 / 365, DST all year, southern
+        // hemisphere, offsets beyond ±12 h), every 7 h 13 min across four years (leap year included), and every
+        // minute around each New Year.
+        let rules = [
+            "CET-1CEST,M3.5.0,M10.5.0/3",
+            "AEST-10AEDT,M10.1.0,M4.1.0/3",
+            "EST5EDT,0/0,J365/25",
+            "AAA0BBB,J1/-167,J365/167",
+            "AAA-14BBB-15,0/-167,365/167",
+            "AAA12BBB11,J365/-100,J1/100",
+            "IST-2IDT,M3.4.4/26,M10.5.0",
+            "<-02>2<-01>,M3.5.0/-1,M10.5.0/0",
+            "<+1030>-10:30<+11>-11,M10.1.0,M4.1.0",
+            "AAA0BBB,59/0,300/0",
+        ];
+        for tz in rules {
+            let rule = parse_posix(tz).unwrap_or_else(|e| panic!("{tz}: {e}"));
+            let mut t = utc(2026, 1, 1, 0, 0) - 2 * 365 * DAY;
+            while t < utc(2029, 1, 1, 0, 0) {
+                assert_eq!(rule.offset_at(t), offset_by_full_scan(&rule, t), "{tz} at {t}");
+                t += 7 * 3600 + 13 * 60;
+            }
+            for year in 2025..=2029 {
+                let new_year = utc(year, 1, 1, 0, 0);
+                for minute in -(9 * 24 * 60)..=(9 * 24 * 60) {
+                    let t = new_year + minute * 60;
+                    assert_eq!(rule.offset_at(t), offset_by_full_scan(&rule, t), "{tz} at {t}");
+                }
+            }
+        }
     }
 
     #[test]
