@@ -73,9 +73,19 @@ pub struct Sequence {
     pub(crate) path: String,
     pub(crate) start: Cond,
     pub(crate) stop: Vec<Cond>,
+    /// Whether `start`, and each of `stop`, can turn true with time alone ([`Cond::may_rise`]): set once the
+    /// whole playbook is parsed (a condition may name a segment), read at every folded instant.
+    pub(crate) rises: Rises,
     pub(crate) reenrol_after: Option<Span>,
     pub(crate) inactive_stop: Option<Span>,
     pub(crate) steps: Vec<Step>,
+}
+
+/// [`Sequence::rises`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Rises {
+    pub(crate) start: bool,
+    pub(crate) stop: Vec<bool>,
 }
 
 impl Sequence {

@@ -148,7 +148,23 @@ impl Playbook {
         };
         pb.check_rfm_cells()?;
         pb.size_state();
+        pb.mark_rises();
         Ok(pb)
+    }
+
+    /// Records which sequence conditions can turn true with time alone, so folding never re-derives it.
+    fn mark_rises(&mut self) {
+        let rises: Vec<crate::nurture::Rises> = self
+            .sequences
+            .iter()
+            .map(|s| crate::nurture::Rises {
+                start: s.start.may_rise(self),
+                stop: s.stop.iter().map(|c| c.may_rise(self)).collect(),
+            })
+            .collect();
+        for (seq, r) in self.sequences.iter_mut().zip(rises) {
+            seq.rises = r;
+        }
     }
 
     /// Works out what the state must keep: recent instants per signal (the largest count any condition

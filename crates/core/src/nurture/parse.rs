@@ -50,7 +50,9 @@ pub(crate) fn parse_sequences(r: &mut Reader, v: &Value, scope: &Scope<'_>) -> V
             );
         }
         if let (true, true, Some(start), Some(steps)) = (id_ok, stops_ok, start, steps) {
-            out.push(Sequence { id: id.clone(), key, path, start, stop, reenrol_after, inactive_stop, steps });
+            // `rises` stays false until the playbook is whole (`Playbook::parse` marks it).
+            let rises = super::Rises::default();
+            out.push(Sequence { id: id.clone(), key, path, start, stop, rises, reenrol_after, inactive_stop, steps });
         }
     }
     out

@@ -237,11 +237,11 @@ fn first_of(mut candidates: Vec<Timestamp>, holds: impl Fn(Timestamp) -> bool) -
     candidates.into_iter().take(MAX_CANDIDATES).find(|t| holds(*t))
 }
 
-/// The instants after `cursor` at which `cond` may flip on its own.
+/// The instants after `cursor` at which `cond` may flip on its own; `rises` is its [`super::Rises`] flag.
 /// Only conditions that can turn true with time alone are searched: a windowed "at least", a stage or an
 /// `ever` cannot start (or stop) a run between events, so most playbooks skip the search entirely.
-fn flips(pb: &Playbook, state: &ContactState, cond: &Cond, cursor: Timestamp, out: &mut Vec<Timestamp>) {
-    if cond.may_rise(pb) {
+fn flips(pb: &Playbook, state: &ContactState, cond: &Cond, rises: bool, cursor: Timestamp, out: &mut Vec<Timestamp>) {
+    if rises {
         cond.changes_after(&Cx::lazy(pb, state, cursor), cursor, out, 0);
     }
 }
@@ -261,7 +261,7 @@ pub(crate) fn next_transition(
     match phase(pb, seq, state, e, cursor) {
         Phase::NotEnrolled => {
             let mut c = Vec::new();
-            flips(pb, state, &seq.start, cursor, &mut c);
+            flips(pb, state, &seq.start, seq.rises.start, cursor, &mut c);
             c.retain(|t| in_range(*t));
             first_of(c, |t| holds(&seq.start, t)).map(|t| (t, Transition::Enrol))
         }
@@ -269,8 +269,9 @@ pub(crate) fn next_transition(
             let e = e?;
             let done = completed_at(pb, seq, state, e, until).filter(|c| in_range(*c));
             let mut c = Vec::new();
-            for cond in &seq.stop {
-                flips(pb, state, cond, cursor, &mut c);
+            for (i, cond) in seq.stop.iter().enumerate() {
+                let rises = seq.rises.stop.get(i).copied().unwrap_or(true);
+                flips(pb, state, cond, rises, cursor, &mut c);
             }
             c.extend(inactivity_deadline(seq, state, e));
             c.retain(|t| in_range(*t) && done.is_none_or(|d| *t < d));
@@ -280,7 +281,7 @@ pub(crate) fn next_transition(
         Phase::Ended { at, .. } => {
             let from = at.plus(seq.reenrol_after?);
             let mut c = alloc::vec![from];
-            flips(pb, state, &seq.start, cursor.max(from), &mut c);
+            flips(pb, state, &seq.start, seq.rises.start, cursor.max(from), &mut c);
             c.retain(|t| in_range(*t) && *t >= from);
             first_of(c, |t| holds(&seq.start, t)).map(|t| (t, Transition::Reenrol))
         }
