@@ -143,13 +143,15 @@ impl ContactState {
         // The fit score read from the profile alone, kept from instant to instant until a profile event changes it
         // (recomputed every time when a fit rule is relative to now): a third of a batch's fold time otherwise.
         let mut fit = FitCache { reads_now: playbook.fit.reads_relative_dates(), score: None };
+        // The signals each event matched, in one buffer for the whole batch (an allocation per event otherwise).
+        let mut matched = Vec::new();
         let mut i = 0;
         while let Some(first) = sorted.get(i) {
             let at = first.at;
             // Time-driven enrolments between the previous event and this one happen before it.
             crate::nurture::catch_up(playbook, self, at);
             while let Some(e) = sorted.get(i).filter(|e| e.at == at) {
-                if self.apply(playbook, e) {
+                if self.apply(playbook, e, &mut matched) {
                     fit.score = None;
                 }
                 i += 1;
@@ -171,8 +173,9 @@ impl ContactState {
         crate::segment::deltas(playbook, &before, self, at)
     }
 
-    /// Records one event; true when it changed the profile (the fold's fit score is then stale).
-    fn apply(&mut self, playbook: &Playbook, event: &Event) -> bool {
+    /// Records one event; true when it changed the profile (the fold's fit score is then stale). `matched` is
+    /// scratch space for the indices of the signals the event matches.
+    fn apply(&mut self, playbook: &Playbook, event: &Event, matched: &mut Vec<usize>) -> bool {
         if self.activity.erased.is_some() {
             return false; // erased is absorbing: nothing about this contact is recorded again
         }
@@ -190,7 +193,7 @@ impl ContactState {
                 }
             }
         }
-        let mut matched: Vec<usize> = Vec::new();
+        matched.clear();
         for (index, signal) in playbook.signals.iter().enumerate() {
             if !signal.matches(event) {
                 continue;
@@ -208,7 +211,7 @@ impl ContactState {
             let first = matched.first().and_then(|i| playbook.signals.get(*i)).map(|s| s.key);
             self.attribution.on_event(event, first);
         }
-        playbook.lifecycle.on_event(&mut self.activity, event, &matched, self.first_seen);
+        playbook.lifecycle.on_event(&mut self.activity, event, matched, self.first_seen);
         self.suppression.on_event(event);
         if self.activity.erased.is_some() {
             self.erase();
