@@ -25,11 +25,21 @@ pub fn fold(text: &str) -> String {
 /// assert!(eq_folded("vp sales", "VP Sales") && eq_folded("łódź", "ŁÓDŹ") && !eq_folded("ceo", "CEOs"));
 /// ```
 pub fn eq_folded(folded: &str, text: &str) -> bool {
-    if text.is_ascii() {
-        return folded.len() == text.len()
-            && folded.bytes().zip(text.bytes()).all(|(f, t)| f == t.to_ascii_lowercase());
+    let (f, t) = (folded.as_bytes(), text.as_bytes());
+    let mut i = 0;
+    while let (Some(&fb), Some(&tb)) = (f.get(i), t.get(i)) {
+        if !tb.is_ascii() {
+            // Everything before was the same ASCII in both, so `i` is a character boundary in both.
+            let (Some(f), Some(t)) = (folded.get(i..), text.get(i..)) else { return false };
+            return f.chars().eq(t.chars().map(fold_char));
+        }
+        if fb != tb.to_ascii_lowercase() {
+            return false; // an ASCII character folds to one ASCII character: this one differs
+        }
+        i += 1;
     }
-    folded.chars().eq(text.chars().map(fold_char))
+    // One ran out with all ASCII so far: equal only if both did (any character left folds to one or more).
+    f.len() == t.len()
 }
 
 /// Whether `text` starts with `prefix` once folded (`prefix` already folded), without building the copy.
@@ -79,6 +89,54 @@ mod tests {
                 let mut std = c.to_lowercase();
                 let (Some(one), None) = (std.next(), std.next()) else { continue }; // İ: two chars in std
                 assert_eq!(fold_char(c), one, "U+{u:04X}");
+            }
+        }
+    }
+
+    #[test]
+    fn comparing_without_folding_agrees_with_folding_first() {
+        // Pairs of every mix: ASCII only, non-ASCII first / middle / last, İ (two bytes folding to one), lengths
+        // off by one either way, and each text against every other.
+        let texts = [
+            "",
+            "a",
+            "A",
+            "ab",
+            "AB",
+            "abc",
+            "vp sales",
+            "VP Sales",
+            "VP Saless",
+            "ceo",
+            "CEOs",
+            "Łódź",
+            "łódź",
+            "ŁÓDŹ",
+            "łódźx",
+            "xŁódź",
+            "İ",
+            "i",
+            "İi",
+            "ii",
+            "/Pricing/Team",
+            "/pricing/team",
+            "/pricing/tea",
+            "Straße",
+            "STRASSE",
+            "Москва",
+            "москва",
+            "МОСКВa",
+            "ΑΘΗΝΑ",
+            "αθηνα",
+            "a\u{e9}",
+            "A\u{c9}",
+            "a\u{e9}b",
+        ];
+        for folded in texts.iter().map(|t| fold(t)) {
+            for text in texts {
+                assert_eq!(eq_folded(&folded, text), fold(text) == folded, "{folded:?} vs {text:?}");
+                let prefix_expected = fold(text).starts_with(folded.as_str());
+                assert_eq!(starts_with_folded(text, &folded), prefix_expected, "{text:?} starts with {folded:?}");
             }
         }
     }

@@ -30,12 +30,39 @@ pub struct Signal {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Matcher {
     /// Case-insensitive glob, stored lower-case; `*` matches any run of characters.
-    Glob(String),
+    Glob(Glob),
     Num(f64),
     Bool(bool),
     /// A number within bounds (`{ "ge": 75 }`, `{ "gt": 0, "lt": 172800 }`): for measured props such as scroll
     /// depth, seconds on a page or the time since the last visit.
     Range(Range),
+}
+
+/// A folded glob by shape, sorted out when the playbook is parsed: nearly every playbook glob is an exact text
+/// or a prefix (`/pricing*`), which match without allocating; the shape is not re-derived per event.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Glob {
+    Exact(String),
+    Prefix(String),
+    Pattern(String),
+}
+
+impl Glob {
+    fn new(folded: String) -> Glob {
+        match folded.split_once('*') {
+            None => Glob::Exact(folded),
+            Some((prefix, "")) => Glob::Prefix(String::from(prefix)),
+            Some(_) => Glob::Pattern(folded),
+        }
+    }
+
+    fn matches(&self, text: &str) -> bool {
+        match self {
+            Glob::Exact(exact) => crate::casefold::eq_folded(exact, text),
+            Glob::Prefix(prefix) => crate::casefold::starts_with_folded(text, prefix),
+            Glob::Pattern(pattern) => glob(pattern, &fold(text)),
+        }
+    }
 }
 
 /// Numeric bounds; each is `(value, inclusive)`.
@@ -64,12 +91,7 @@ impl Signal {
             return false;
         }
         self.matchers.iter().all(|(prop, m)| match (m, event.props.get(prop)) {
-            (Matcher::Glob(pattern), Some(Some(Scalar::Str(s)))) => match pattern.split_once('*') {
-                // Fast paths for "exact" and "prefix*" (almost every playbook glob): no allocation.
-                None => crate::casefold::eq_folded(pattern, s),
-                Some((prefix, "")) => crate::casefold::starts_with_folded(s, prefix),
-                Some(_) => glob(pattern, &fold(s)),
-            },
+            (Matcher::Glob(pattern), Some(Some(Scalar::Str(s)))) => pattern.matches(s),
             (Matcher::Num(n), Some(Some(Scalar::Num(v)))) => n == v,
             (Matcher::Range(range), Some(Some(Scalar::Num(v)))) => range.contains(*v),
             (Matcher::Bool(b), Some(Some(Scalar::Bool(v)))) => b == v,
@@ -169,7 +191,7 @@ pub(crate) fn parse_signals(r: &mut Reader, v: &Value) -> Declared {
             for (prop, want) in m.entries() {
                 let at = join(&m.path, prop);
                 let matcher = match want {
-                    Value::String(s) => Some(Matcher::Glob(fold(s))),
+                    Value::String(s) => Some(Matcher::Glob(Glob::new(fold(s)))),
                     Value::Number(n) if n.is_finite() => Some(Matcher::Num(*n)),
                     Value::Bool(b) => Some(Matcher::Bool(*b)),
                     Value::Object(_) => parse_range(r, want, &at).map(Matcher::Range),
