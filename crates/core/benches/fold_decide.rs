@@ -18,7 +18,8 @@
 //!   memberships (Node checks its own).
 //!
 //! The last line is `BENCH_JSON {…}` for scripts/bench.mjs. Environment: BENCH_CONTACTS, BENCH_EVENTS,
-//! BENCH_RUNS override the defaults (10 000, 50, 7).
+//! BENCH_RUNS override the defaults (10 000, 50, 7); BENCH_PLAYBOOKS=saas,ecommerce runs only those (for
+//! profiling one playbook).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 use std::collections::BTreeMap;
@@ -315,6 +316,10 @@ fn playbook_files(root: &Path) -> Vec<PathBuf> {
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .filter(|p| match std::env::var("BENCH_PLAYBOOKS") {
+            Ok(names) => p.file_stem().and_then(|s| s.to_str()).is_some_and(|s| names.split(',').any(|n| n == s)),
+            Err(_) => true,
+        })
         .collect();
     files.sort();
     files

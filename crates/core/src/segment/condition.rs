@@ -54,6 +54,13 @@ pub(crate) enum Cmp {
 }
 
 impl Cmp {
+    /// The threshold.
+    pub(crate) fn bound(self) -> f64 {
+        match self {
+            Cmp::Ge(b) | Cmp::Gt(b) | Cmp::Le(b) | Cmp::Lt(b) => b,
+        }
+    }
+
     pub(crate) fn holds(self, v: f64) -> bool {
         match self {
             Cmp::Ge(b) => v >= b,

@@ -6,7 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::OnceCell;
 
-use super::condition::{Age, Bound, Cond};
+use super::condition::{Age, Bound, Cmp, Cond};
 use crate::explain::Sink;
 use crate::explain::UnknownCause;
 use crate::field::FieldTest;
@@ -45,6 +45,10 @@ impl LazyMoment {
     /// The moment at `at`, with its scores when already known.
     pub(crate) fn new(at: Timestamp, scores: Option<Scores>) -> LazyMoment {
         LazyMoment { at, scores, cell: OnceCell::new(), phase: OnceCell::new() }
+    }
+
+    fn known_scores(&self) -> Option<Scores> {
+        self.cell.get().map(|m| m.scores).or(self.scores)
     }
 
     fn get(&self, pb: &Playbook, state: &ContactState) -> &Moment {
@@ -91,6 +95,15 @@ impl<'a> Cx<'a> {
     }
 
     /// The contact at the instant.
+    /// The scores at the instant, when they are already at hand (never computed for the asking).
+    pub(crate) fn known_scores(&self) -> Option<Scores> {
+        match &self.at {
+            At::Given(m) => Some(m.scores),
+            At::Lazy(lazy) => lazy.known_scores(),
+            At::Shared(lazy) => lazy.known_scores(),
+        }
+    }
+
     pub(crate) fn moment(&self) -> &Moment {
         match &self.at {
             At::Given(m) => m,
@@ -271,6 +284,8 @@ impl Cond {
 
     /// Instants after `after` at which this condition may flip without new events.
     pub(crate) fn changes_after(&self, cx: &Cx<'_>, after: Timestamp, out: &mut Vec<Timestamp>, depth: u8) {
+        let known = cx.known_scores().filter(|_| cx.now() == after);
+        let known = known.as_ref();
         let push = |out: &mut Vec<Timestamp>, t: Option<Timestamp>| {
             if let Some(t) = t.filter(|t| *t > after) {
                 out.push(t);
@@ -327,9 +342,7 @@ impl Cond {
             Cond::Readiness { .. } => {
                 if let Some(r) = &cx.pb.stages.readiness {
                     for threshold in r.thresholds() {
-                        let on = r.on();
-                        let holds = |s: &crate::stage::Scores| s.get(on) >= threshold;
-                        push(out, next_score_flip(cx.pb, cx.state, after, &holds));
+                        push(out, next_score_flip(cx.pb, cx.state, after, known, r.on(), Cmp::Ge(threshold)));
                     }
                 }
             }
@@ -346,9 +359,7 @@ impl Cond {
                 }
             }
             Cond::Score { score, cmp, .. } => {
-                let (kind, cmp) = (*score, *cmp);
-                let holds = move |s: &crate::stage::Scores| cmp.holds(s.get(kind));
-                push(out, next_score_flip(cx.pb, cx.state, after, &holds));
+                push(out, next_score_flip(cx.pb, cx.state, after, known, *score, *cmp));
             }
         }
     }
