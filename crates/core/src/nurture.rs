@@ -125,9 +125,9 @@ pub(crate) fn catch_up(playbook: &Playbook, state: &mut ContactState, at: Timest
         return;
     }
     for seq in &playbook.sequences {
-        let current = state.enrolments.get(&seq.key).cloned();
-        let next = run::advance(playbook, seq, state, current.clone(), after, at, false);
-        if next != current {
+        let current = state.enrolments.get(&seq.key);
+        let next = run::advance(playbook, seq, state, current.cloned(), after, at, false);
+        if next.as_ref() != current {
             if let Some(e) = next {
                 state.enrolments.insert(seq.key, e);
             }

@@ -210,15 +210,25 @@ pub(crate) fn plan(pb: &Playbook, state: &ContactState, m: &Moment, reasons: &mu
 }
 
 /// The state with the enrolments, stops and re-enrolments that happened on their own up to `now` included:
-/// what a fold of any later event would record first.
+/// what a fold of any later event would record first. `None` when nothing did (the state is already that): the
+/// state is copied only when a run changed.
 pub(crate) fn caught_up(pb: &Playbook, state: &ContactState, now: Timestamp) -> Option<ContactState> {
     let after = state.updated_at.filter(|u| *u < now && !pb.sequences.is_empty() && state.activity.erased.is_none())?;
-    let mut out = state.clone();
+    let mut changed = Vec::new();
     for seq in &pb.sequences {
-        let current = out.enrolments.get(&seq.key).cloned();
-        if let Some(e) = super::run::advance(pb, seq, state, current, after, now, true) {
-            out.enrolments.insert(seq.key, e);
+        let current = state.enrolments.get(&seq.key);
+        if let Some(e) = super::run::advance(pb, seq, state, current.cloned(), after, now, true) {
+            if current != Some(&e) {
+                changed.push((seq.key, e));
+            }
         }
+    }
+    if changed.is_empty() {
+        return None;
+    }
+    let mut out = state.clone();
+    for (key, e) in changed {
+        out.enrolments.insert(key, e);
     }
     Some(out)
 }
