@@ -239,10 +239,10 @@ fn parse_rfc3339(text: &str) -> Option<i64> {
     if !(1..=12).contains(&month) || hour > 23 || minute > 59 || second > 60 {
         return None;
     }
-    let days = crate::zone::civil::days_from_civil(year, month, day);
-    if crate::zone::civil::civil_from_days(days) != (year, month, day) {
+    if day == 0 || i64::from(day) > crate::zone::civil::month_length(year, month) {
         return None; // 2026-02-30
     }
+    let days = crate::zone::civil::days_from_civil(year, month, day);
     let mut at = 19;
     let mut millis = 0i64;
     if sep(at, b".") {
@@ -378,8 +378,13 @@ mod tests {
         assert_eq!(ms("2026-11-01 00:00:00.1239z"), Some(1_793_491_200_123));
         assert_eq!(ms("1969-12-31T23:59:59.5Z"), Some(-500));
         assert!(ms("2024-02-29T00:00:00Z").is_some());
+        assert!(ms("2026-04-30T00:00:00Z").is_some() && ms("2000-02-29T00:00:00Z").is_some());
         for bad in [
             "2026-02-29T00:00:00Z",
+            "1900-02-29T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "2026-01-00T00:00:00Z",
+            "2026-00-10T00:00:00Z",
             "2026-13-01T00:00:00Z",
             "2026-11-01T24:00:00Z",
             "2026-11-01T00:00:00",
