@@ -11,6 +11,7 @@ pub mod fold;
 pub mod history;
 pub mod outcome;
 pub mod packed;
+pub mod pending;
 pub mod retention;
 pub mod roster;
 pub mod route;

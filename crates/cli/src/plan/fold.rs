@@ -11,7 +11,8 @@
 //! Memory per contact (measured with massif on the generated sample, `saas.json`): between batches the state is
 //! kept in core's compact byte form (`ContactState::to_bytes`, ~200 bytes) rather than as a `ContactState`
 //! (600 bytes inline plus its maps: ~1.5 KB), and read back for the next batch and for the decision; pending
-//! events and the export's fields wait packed ([`super::packed`], ~70 bytes an event instead of ~450).
+//! events and the export's fields wait packed ([`super::packed`], ~70 bytes an event instead of ~450), the
+//! events of every contact in one buffer ([`Pending`]).
 //!
 //! The first batch of a contact also carries its profile: one `profile` event with the export's fields, at
 //! `created_at`, else at the earliest event of that batch, else at `--now` (a contact with no events).
@@ -25,6 +26,7 @@ use rekindle_core::{ContactState, Event, EventKind, Playbook, Timestamp};
 use super::engagement::Engagement;
 use super::history::{History, LookBack, Revenue, INSTANTS};
 use super::packed::Fields;
+use super::pending::{Link, Pending};
 use super::roster::Contact;
 use crate::error::CliError;
 
@@ -41,8 +43,8 @@ type Profile = (Option<Timestamp>, Fields);
 pub struct Slot {
     /// The folded state, compact (`ContactState::to_bytes`); empty until the first batch.
     state: Box<[u8]>,
-    /// Events waiting for the next batch, packed (`packed::pack_event`), and how many.
-    pending: Vec<u8>,
+    /// The latest of the events waiting for the next batch (in [`Folder`]'s pending buffer), and how many.
+    latest: Link,
     waiting: u32,
     /// The profile still to fold (taken with the first batch).
     profile: Option<Box<Profile>>,
@@ -95,7 +97,8 @@ pub struct Folder<'p> {
     pub at: [Timestamp; INSTANTS],
     /// One slot per roster contact, same order.
     pub slots: Vec<Slot>,
-    pending: usize,
+    /// Every slot's events waiting for its next batch.
+    pending: Pending,
     /// Slots that received an event since their last fold (maybe twice; a flush visits only these).
     waiting: Vec<u32>,
     /// Events accepted.
@@ -122,7 +125,7 @@ impl<'p> Folder<'p> {
             now,
             at,
             slots,
-            pending: 0,
+            pending: Pending::default(),
             waiting: Vec::new(),
             events: 0,
             late: 0,
@@ -138,24 +141,34 @@ impl<'p> Folder<'p> {
         self.push_packed(index, &packed)
     }
 
+    /// Events queued and not folded yet.
+    fn live(&self) -> usize {
+        self.pending.len() - self.pending.dead()
+    }
+
     /// Queues one event for contact `index`, already packed (`packed::pack_event`), folding when a bound is
     /// reached. What the report and the retention analysis read of it is taken when it is folded.
     pub fn push_packed(&mut self, index: u32, packed: &[u8]) -> Result<(), CliError> {
         let Some(slot) = self.slots.get_mut(index as usize) else { return Ok(()) };
-        slot.pending.extend_from_slice(packed);
+        slot.latest = self.pending.push(index, slot.latest, packed);
         if slot.waiting == 0 {
             self.waiting.push(index);
         }
         slot.waiting += 1;
         self.events += 1;
-        self.pending += 1;
         if slot.waiting as usize >= PER_CONTACT {
-            self.pending -= slot.waiting as usize;
             let look = LookBack { playbook: self.playbook, at: &self.at, now: self.now };
-            let folded = fold_slot(&look, slot, false)?;
+            let latest = slot.latest;
+            let folded = fold_slot(&look, slot, &self.pending, false)?;
+            self.pending.retire(latest);
             self.count(folded);
+            // Dead records stay until the flush; past the live bound they are squeezed out, so the buffer
+            // holds at most twice `TOTAL` events whatever the input.
+            if self.pending.dead() >= TOTAL {
+                self.pending.compact(&mut self.slots, |s| &mut s.latest);
+            }
         }
-        if self.pending >= TOTAL {
+        if self.live() >= TOTAL {
             self.flush(false)?;
         }
         Ok(())
@@ -174,10 +187,10 @@ impl<'p> Folder<'p> {
     /// costs what the pending events cost, not a pass over every contact.
     pub fn flush(&mut self, last: bool) -> Result<(), CliError> {
         let look = LookBack { playbook: self.playbook, at: &self.at, now: self.now };
-        let look = &look;
+        let (look, pending) = (&look, &self.pending);
         let mut wanted = std::mem::take(&mut self.waiting);
         let late = if last {
-            super::parallel_map(&mut self.slots, |slot| fold_slot(look, slot, true))
+            super::parallel_map(&mut self.slots, |slot| fold_slot(look, slot, pending, true))
         } else {
             wanted.sort_unstable();
             wanted.dedup();
@@ -193,12 +206,12 @@ impl<'p> Folder<'p> {
                 }
                 at = w as usize + 1;
             }
-            super::parallel_map(&mut slots, |slot| fold_slot(look, slot, false))
+            super::parallel_map(&mut slots, |slot| fold_slot(look, slot, pending, false))
         };
         for folded in late {
             self.count(folded?);
         }
-        self.pending = 0;
+        self.pending.clear();
         Ok(())
     }
 }
@@ -216,16 +229,14 @@ struct Folded {
 
 /// Folds a slot's pending batch (with its profile the first time). The batch's events, in the order they were
 /// queued, are also recorded for the report ([`Engagement`]) and the retention analysis (orders).
-fn fold_slot(look: &LookBack<'_>, slot: &mut Slot, last: bool) -> Result<Folded, CliError> {
+fn fold_slot(look: &LookBack<'_>, slot: &mut Slot, pending: &Pending, last: bool) -> Result<Folded, CliError> {
     let mut folded = Folded::default();
     if slot.waiting == 0 && !(last && slot.profile.is_some()) {
         return Ok(folded); // the profile waits for the contact's first events, which may anchor it
     }
-    let packed = std::mem::take(&mut slot.pending);
-    let room = slot.waiting as usize + usize::from(slot.profile.is_some());
+    let mut batch = Vec::with_capacity(slot.waiting as usize + usize::from(slot.profile.is_some()));
+    pending.unpack(std::mem::take(&mut slot.latest), &mut batch).ok_or_else(|| internal("pending events"))?;
     slot.waiting = 0;
-    let mut batch = super::packed::unpack_events(&packed, room).ok_or_else(|| internal("pending events"))?;
-    drop(packed);
     for event in &batch {
         slot.engagement.record(event, look.now);
         match rekindle_core::retention::order_of(event) {

@@ -36,28 +36,11 @@ pub fn pack_event(event: &Event, out: &mut Vec<u8>) {
     }
 }
 
-/// Reads every event packed in `bytes`, in order, into a list with room for `capacity` events (the count the
-/// caller knows, plus any it will add); `None` if the bytes are not what [`pack_event`] wrote.
-pub fn unpack_events(bytes: &[u8], capacity: usize) -> Option<Vec<Event>> {
+/// Reads the one event packed in `bytes`; `None` if they are not exactly what [`pack_event`] wrote for it.
+pub fn unpack_event(bytes: &[u8]) -> Option<Event> {
     let mut r = Reader(bytes);
-    let mut events = Vec::with_capacity(capacity);
-    while !r.0.is_empty() {
-        let at = Timestamp::from_ms(i64::from_le_bytes(r.take(8)?.try_into().ok()?))?;
-        let kind = EventKind::parse(r.text()?)?;
-        let id = r.text()?.to_string();
-        let machine = r.byte()? != 0;
-        let mut event = Event { at, kind, id, contact: String::new(), machine, props: Default::default() };
-        for _ in 0..r.varint()? {
-            let key = r.text()?.to_string();
-            let value = match r.byte()? {
-                0 => None,
-                tag => Some(r.scalar(tag)?),
-            };
-            event.props.insert(key, value);
-        }
-        events.push(event);
-    }
-    Some(events)
+    let event = r.event()?;
+    r.0.is_empty().then_some(event)
 }
 
 /// Profile fields, packed; merged over duplicate rows by unpacking and packing again.
@@ -152,6 +135,23 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(self.take(n)?).ok()
     }
 
+    fn event(&mut self) -> Option<Event> {
+        let at = Timestamp::from_ms(i64::from_le_bytes(self.take(8)?.try_into().ok()?))?;
+        let kind = EventKind::parse(self.text()?)?;
+        let id = self.text()?.to_string();
+        let machine = self.byte()? != 0;
+        let mut event = Event { at, kind, id, contact: String::new(), machine, props: Default::default() };
+        for _ in 0..self.varint()? {
+            let key = self.text()?.to_string();
+            let value = match self.byte()? {
+                0 => None,
+                tag => Some(self.scalar(tag)?),
+            };
+            event.props.insert(key, value);
+        }
+        Some(event)
+    }
+
     fn scalar(&mut self, tag: u8) -> Option<Scalar> {
         match tag {
             1 => Some(Scalar::Str(self.text()?.to_string())),
@@ -165,6 +165,16 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every event packed one after another in `bytes`; `None` if one does not read back.
+    fn unpack_events(bytes: &[u8], capacity: usize) -> Option<Vec<Event>> {
+        let mut r = Reader(bytes);
+        let mut events = Vec::with_capacity(capacity);
+        while !r.0.is_empty() {
+            events.push(r.event()?);
+        }
+        Some(events)
+    }
 
     fn event(kind: EventKind, ms: i64, id: &str, machine: bool, props: Vec<(&str, Option<Scalar>)>) -> Event {
         let mut e = Event {
