@@ -71,9 +71,16 @@ fn publish(tmp: NamedTempFile, target: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Lower-case hex.
+/// Lower-case hex. Every audience row and tombstone hashes a contact, so this is written out by hand: a
+/// `format!` per byte cost 32 small allocations per hash (1 % of a 100k plan's CPU).
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let digit = |n: u8| char::from_digit(u32::from(n), 16).unwrap_or('0'); // n < 16: always a digit
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(digit(b >> 4));
+        out.push(digit(b & 0x0f));
+    }
+    out
 }
 
 /// The output directory: creates it (and `segments/`, `audiences/`) and records every file written.
