@@ -109,7 +109,10 @@ impl FieldTest {
                 for want in set {
                     if let Some(eq) = same(want, value) {
                         comparable = true;
-                        found |= eq;
+                        found = eq;
+                        if found {
+                            break; // the answer is settled; the rest of the set cannot change it
+                        }
                     }
                 }
                 match (comparable, matches!(self, T::In(_))) {
