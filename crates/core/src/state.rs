@@ -127,6 +127,33 @@ impl ContactState {
     /// Folds a batch of events. The batch is ordered by `(at, kind, id)` first, so the input order does not
     /// matter; stage bars and nurture triggers are checked after each distinct instant.
     pub fn fold(&mut self, playbook: &Playbook, events: &[Event]) {
+        self.fold_with_cuts(playbook, events, &[], &mut |_, _| {});
+    }
+
+    /// Folds like [`ContactState::fold`] and, at each of `cuts` (ascending) that the batch passes, hands
+    /// `passed(k, state)` the state with every event at or before `cuts[k]` folded and none after — the states
+    /// folding the batch in parts split at the cuts would leave, in one fold (a batch plan looks back at monthly
+    /// instants; a fold per part repeated the per-batch work, the fit score first). A cut is passed when an event
+    /// after it is folded; cuts at or after the batch's last event are left to the caller.
+    ///
+    /// ```
+    /// # use rekindle_core::{ContactState, Event, Playbook, Timestamp, Value};
+    /// # let pb = Playbook::parse(&Value::Object(vec![
+    /// #     ("version".into(), Value::Number(1.0)), ("signals".into(), Value::Object(vec![]))])).unwrap();
+    /// let at = |ms| Timestamp::from_ms(ms).unwrap();
+    /// let view = |ms| Event::parse(&Value::Object(vec![
+    ///     ("kind".into(), Value::String("page_view".into())), ("at".into(), Value::Number(ms as f64))]), "e").unwrap();
+    /// let (mut state, mut seen) = (ContactState::new(), Vec::new());
+    /// state.fold_with_cuts(&pb, &[view(30), view(10)], &[at(5), at(20), at(40)], &mut |k, s| seen.push((k, s.updated_at())));
+    /// assert_eq!(seen, [(0, None), (1, Some(at(10)))]); // 40 is not passed: a later batch may hold events before it
+    /// ```
+    pub fn fold_with_cuts(
+        &mut self,
+        playbook: &Playbook,
+        events: &[Event],
+        cuts: &[Timestamp],
+        passed: &mut dyn FnMut(usize, &ContactState),
+    ) {
         // One event (the per-event path: a tracker, a webhook) needs no ordering, nor its allocation.
         let (one, mut many);
         let sorted: &[&Event] = match events {
@@ -145,9 +172,13 @@ impl ContactState {
         let mut fit = FitCache { reads_now: playbook.fit.reads_relative_dates(), score: None };
         // The signals each event matched, in one buffer for the whole batch (an allocation per event otherwise).
         let mut matched = Vec::new();
-        let mut i = 0;
+        let (mut i, mut cut) = (0, 0);
         while let Some(first) = sorted.get(i) {
             let at = first.at;
+            while cuts.get(cut).is_some_and(|c| *c < at) {
+                passed(cut, self);
+                cut += 1;
+            }
             // Time-driven enrolments between the previous event and this one happen before it.
             crate::nurture::catch_up(playbook, self, at);
             while let Some(e) = sorted.get(i).filter(|e| e.at == at) {

@@ -112,4 +112,38 @@ proptest! {
         later.fold(&pb, &events(&[serde_json::json!({ "at": now.ms() + 1, "kind": "custom:noop" })]));
         prop_assert_eq!(sequences(&pb, &later, now), sequences(&pb, &state, now));
     }
+
+    #[test]
+    fn one_fold_with_cuts_leaves_the_states_of_folding_in_parts_split_at_the_cuts(
+        list in prop::collection::vec(event_strategy(), 1..30),
+        cut_hours in prop::collection::vec((0i64..60 * 24, -1i64..=1), 0..6),
+    ) {
+        let pb = playbook();
+        let mut evs = events(&list);
+        let mut cuts: Vec<Timestamp> =
+            cut_hours.iter().map(|(h, ms)| Timestamp::from_ms(BASE + h * HOUR + ms).unwrap()).collect();
+        cuts.sort();
+        cuts.dedup();
+        // In parts: the events up to each cut the batch passes (a cut at an event's instant includes it), then the
+        // rest.
+        evs.sort_by_key(|e| e.at);
+        let last = evs.last().map(|e| e.at).unwrap();
+        let mut parts = ContactState::new();
+        let mut at_cuts = Vec::new();
+        let mut start = 0;
+        for (k, cut) in cuts.iter().enumerate().filter(|(_, c)| **c < last) {
+            let end = start + evs[start..].partition_point(|e| e.at <= *cut);
+            parts.fold(&pb, &evs[start..end]);
+            at_cuts.push((k, parts.to_bytes()));
+            start = end;
+        }
+        parts.fold(&pb, &evs[start..]);
+        // In one fold, the input in any order.
+        evs.reverse();
+        let mut one = ContactState::new();
+        let mut seen = Vec::new();
+        one.fold_with_cuts(&pb, &evs, &cuts, &mut |k, s| seen.push((k, s.to_bytes())));
+        prop_assert_eq!(seen, at_cuts);
+        prop_assert_eq!(one, parts);
+    }
 }

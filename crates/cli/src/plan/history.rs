@@ -165,9 +165,10 @@ pub struct LookBack<'a> {
 }
 
 impl LookBack<'_> {
-    /// Folds `batch` into `state`, split at the instants the batch passes: the events up to an instant are folded,
-    /// the phase there recorded, and so on. An instant the batch does not pass stays open unless this is the
-    /// `last` batch (no later event can be at or before it). Purchases are attributed as they are folded.
+    /// Folds `batch` into `state` and records the phase at each instant the batch passes, from the state with the
+    /// events up to that instant folded (core's `fold_with_cuts`: one fold, not one per part). An instant the
+    /// batch does not pass stays open unless this is the `last` batch (no later event can be at or before it).
+    /// Purchases are attributed as they are folded.
     pub fn fold(
         &self,
         state: &mut ContactState,
@@ -176,27 +177,25 @@ impl LookBack<'_> {
         history: &mut History,
         revenue: &mut Revenue,
     ) {
-        batch.sort_by_key(|e| e.at); // stable; core orders each part by (at, kind, id) again
+        batch.sort_by_key(|e| e.at); // stable; core orders by (at, kind, id) again
+        let first = history.next();
+        let cuts = self.at.get(first..).unwrap_or_default();
         let mut start = 0;
-        for k in history.next()..INSTANTS {
-            let Some(t) = self.at.get(k).copied() else { break };
+        state.fold_with_cuts(self.playbook, &batch, cuts, &mut |k, state| {
+            let Some(t) = cuts.get(k).copied() else { return };
             let rest = batch.get(start..).unwrap_or_default();
             let end = start + rest.partition_point(|e| e.at <= t);
-            if end == batch.len() && !last {
-                break; // a later batch may still hold events at or before `t`
-            }
-            let part = batch.get(start..end).unwrap_or_default();
-            if !part.is_empty() {
-                state.fold(self.playbook, part);
-                attribute(part, state, self.playbook, self.now, revenue);
-            }
-            history.record(k, state, self.playbook, t);
+            attribute(batch.get(start..end).unwrap_or_default(), state, self.playbook, self.now, revenue);
+            history.record(first + k, state, self.playbook, t);
             start = end;
-        }
-        let part = batch.get(start..).unwrap_or_default();
-        if !part.is_empty() {
-            state.fold(self.playbook, part);
-            attribute(part, state, self.playbook, self.now, revenue);
+        });
+        attribute(batch.get(start..).unwrap_or_default(), state, self.playbook, self.now, revenue);
+        if last {
+            for k in history.next()..INSTANTS {
+                if let Some(t) = self.at.get(k) {
+                    history.record(k, state, self.playbook, *t);
+                }
+            }
         }
     }
 }
