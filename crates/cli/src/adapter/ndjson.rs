@@ -50,26 +50,36 @@ impl EventSource for Ndjson {
     fn next_block(&mut self, max: usize) -> Result<(Block, Vec<Diagnostic>), CliError> {
         let mut records = Block::default();
         let mut problems = Vec::new();
+        let io = |name: &str, source| CliError::Io { path: name.into(), source };
         while records.len() < max {
-            self.buf.clear();
-            let n = self
-                .reader
-                .read_until(b'\n', &mut self.buf)
-                .map_err(|source| CliError::Io { path: self.name.clone().into(), source })?;
-            if n == 0 {
+            // Whole lines straight from the reader's buffer (1 MB): one copy per line, into the block. A line the
+            // buffer does not hold whole (longer than it, or the file's last line without a newline) is read
+            // through `read_until` into `buf` first.
+            let available = self.reader.fill_buf().map_err(|e| io(&self.name, e))?;
+            if available.is_empty() {
                 break;
             }
-            self.line += 1;
-            self.position += n as u64;
-            let bytes = self.buf.strip_suffix(b"\n").unwrap_or(&self.buf);
-            let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-            match std::str::from_utf8(bytes) {
-                Ok(text) if text.trim().is_empty() => {}
-                Ok(text) => records.push(self.line, text),
-                Err(e) => problems.push(
-                    Diagnostic::reject(&self.name, self.line, "not_utf8", "not UTF-8 text; write events as UTF-8")
-                        .at(Some(e.valid_up_to() as u64 + 1), None),
-                ),
+            let mut used = 0;
+            if available.contains(&b'\n') {
+                for line in available.split_inclusive(|b| *b == b'\n') {
+                    if records.len() >= max || line.last() != Some(&b'\n') {
+                        break; // the rest of the buffer waits for the next block, or for a fuller buffer
+                    }
+                    used += line.len();
+                    self.line += 1;
+                    take(&self.name, self.line, line, &mut records, &mut problems);
+                }
+                self.position += used as u64;
+                self.reader.consume(used);
+            } else {
+                self.buf.clear();
+                let n = self.reader.read_until(b'\n', &mut self.buf).map_err(|e| io(&self.name, e))?;
+                if n == 0 {
+                    break;
+                }
+                self.line += 1;
+                self.position += n as u64;
+                take(&self.name, self.line, &self.buf, &mut records, &mut problems);
             }
         }
         Ok((records, problems))
@@ -84,6 +94,21 @@ impl EventSource for Ndjson {
             Ok(event) => Parsed { events: vec![event], ..Parsed::default() },
             Err(d) => Parsed::reject(d),
         }
+    }
+}
+
+/// One line (with or without its `\n` / `\r\n`) into the block; a blank line is skipped, one that is not UTF-8
+/// is a diagnostic with the column where the bad byte starts.
+fn take(name: &str, line: u64, bytes: &[u8], records: &mut Block, problems: &mut Vec<Diagnostic>) {
+    let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) if text.trim().is_empty() => {}
+        Ok(text) => records.push(line, text),
+        Err(e) => problems.push(
+            Diagnostic::reject(name, line, "not_utf8", "not UTF-8 text; write events as UTF-8")
+                .at(Some(e.valid_up_to() as u64 + 1), None),
+        ),
     }
 }
 
@@ -312,6 +337,46 @@ impl<'de> Visitor<'de> for PropVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_are_read_whole_across_buffer_ends_with_their_numbers() {
+        // CRLF, a blank line, bytes that are not UTF-8, a line longer than the 1 MB read buffer, lines ending on
+        // both sides of the buffer's edge, and a last line without a newline.
+        let long = format!("{{\"pad\":\"{}\"}}", "x".repeat((1 << 20) + 10));
+        let mut file: Vec<u8> = b"one\r\n\n  \ntwo\n".to_vec();
+        file.extend_from_slice(b"bad \xff\xfe\n");
+        file.extend_from_slice(long.as_bytes());
+        file.push(b'\n');
+        let mut expected = vec![(1, "one".to_string()), (4, "two".to_string()), (6, long.clone())];
+        for i in 0..30_000u64 {
+            let text = format!("line {i} {}", "y".repeat((i % 97) as usize));
+            file.extend_from_slice(text.as_bytes());
+            file.push(b'\n');
+            expected.push((7 + i, text));
+        }
+        file.extend_from_slice(b"last");
+        expected.push((30_007, "last".to_string()));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("events.ndjson");
+        std::fs::write(&path, &file).expect("write");
+        let mut source = Ndjson::open(&path).expect("open");
+        let (mut got, mut problems) = (Vec::new(), Vec::new());
+        loop {
+            let (block, bad) = source.next_block(7).expect("read");
+            assert!(block.len() <= 7);
+            problems.extend(bad);
+            if block.is_empty() {
+                break;
+            }
+            got.extend(block.records().iter().map(|r| (r.line, r.text.to_string())));
+        }
+        assert_eq!(got.len(), expected.len());
+        assert!(got == expected, "records differ");
+        assert_eq!(problems.len(), 1);
+        let problem = serde_json::to_value(&problems[0]).expect("json");
+        assert_eq!((problem["line"].as_u64(), problem["code"].as_str()), (Some(5), Some("not_utf8")));
+        assert_eq!(source.position(), file.len() as u64);
+    }
 
     fn tree(text: &str) -> Option<Event> {
         let value: Value = serde_json::from_str(text).ok()?;
