@@ -21,6 +21,7 @@
 //! the email it was known by before its export id arrived, a hash shared with another name) live in a small
 //! exact map beside it ([`Names`]).
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher, Hasher};
 
@@ -283,23 +284,36 @@ fn hash(name: &str) -> u64 {
 impl Names {
     fn get(&self, name: &str, contacts: &[Contact], key: Key) -> Option<u32> {
         let held = self.held.get(&hash(name)).copied();
-        held.filter(|&i| contacts.get(i as usize).is_some_and(|c| key.of(c) == name))
-            .or_else(|| self.other.get(name).copied())
+        // `other` is nearly always empty (aliases, hash collisions): skip hashing the name for it then.
+        held.filter(|&i| contacts.get(i as usize).is_some_and(|c| key.of(c) == name)).or_else(|| {
+            if self.other.is_empty() {
+                None
+            } else {
+                self.other.get(name).copied()
+            }
+        })
     }
 
     /// Points the name contact `index` holds at it, replacing whatever the name pointed at.
     fn insert_held(&mut self, index: u32, contacts: &[Contact], key: Key) {
         let Some(name) = contacts.get(index as usize).map(|c| key.of(c)) else { return };
-        self.other.remove(name);
-        let h = hash(name);
-        let taken = self
-            .held
-            .get(&h)
-            .is_some_and(|&i| i != index && contacts.get(i as usize).is_some_and(|c| key.of(c) != name));
-        if taken {
-            self.other.insert(name.to_string(), index); // another name has this hash
-        } else {
-            self.held.insert(h, index);
+        if !self.other.is_empty() {
+            self.other.remove(name);
+        }
+        // One probe of `held` (an entry), not a lookup and then an insert: a million contacts make it a large
+        // table, and each probe there is a cache miss.
+        match self.held.entry(hash(name)) {
+            Entry::Occupied(mut slot) => {
+                let i = *slot.get();
+                if i != index && contacts.get(i as usize).is_some_and(|c| key.of(c) != name) {
+                    self.other.insert(name.to_string(), index); // another name has this hash
+                } else {
+                    slot.insert(index);
+                }
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(index);
+            }
         }
     }
 
