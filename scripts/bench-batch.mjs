@@ -9,7 +9,8 @@
 //
 // Data: examples/data/gen-plan-sample.mjs <n> target/bench-batch/<n>x<e> <e> (seeded; generated once, reused).
 // DuckDB: the `duckdb` Python package, installed with pip into target/bench-venv on first use; without PyPI the
-// DuckDB columns say why and the rekindle figures still print. Peak RSS and CPU time from `/usr/bin/time -f "%M %U %S"`.
+// DuckDB columns say why and the rekindle figures still print. Peak RSS and CPU time from `/usr/bin/time -f "%M %U %S"`;
+// each rekindle run also prints its phases (`REKINDLE_TIMINGS=1`: contacts, events, deciding, writing).
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -36,15 +37,21 @@ const spread = (xs) => `${median(xs).toFixed(2)} s (${Math.min(...xs).toFixed(2)
  * of the whole process, all threads), stdout }. On a shared 2-core machine wall time also counts the waiting;
  * CPU time counts less of it (it still grows when another process shares the cores).
  */
-async function timed(cmd, args) {
+async function timed(cmd, args, env = process.env) {
   const out = join(repoRoot, "target", "bench-batch", ".time");
   const started = process.hrtime.bigint();
   const haveTime = existsSync(TIME);
-  const r = haveTime ? await run(TIME, ["-f", "%M %U %S", "-o", out, cmd, ...args]) : await run(cmd, args);
+  const r = haveTime ? await run(TIME, ["-f", "%M %U %S", "-o", out, cmd, ...args], { env }) : await run(cmd, args, { env });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (r.code !== 0) throw new Error(`${cmd} exited with ${r.code}: ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join("\n")}`);
   const [rssKb, user, sys] = haveTime ? readFileSync(out, "utf8").trim().split("\n").pop().split(" ").map(Number) : [];
-  return { seconds, rssKb: rssKb ?? null, cpu: haveTime ? user + sys : null, stdout: r.stdout };
+  return { seconds, rssKb: rssKb ?? null, cpu: haveTime ? user + sys : null, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The phases `REKINDLE_TIMINGS=1` printed on stderr, as "contacts 0.12/0.11 s" (wall/CPU), in run order. */
+function phases(stderr) {
+  const found = [...stderr.matchAll(/phase (\w+) ([\d.]+) s \(cpu ([\d.]+) s\)/g)];
+  return found.filter((m) => Number(m[2]) >= 0.05).map((m) => `${m[1]} ${Number(m[2]).toFixed(2)}/${Number(m[3]).toFixed(2)} s`);
 }
 
 /** The venv's Python with duckdb, or { skipped: reason }. */
@@ -106,10 +113,11 @@ async function benchSize(n, perContact, runs, duck) {
   let summary = null;
   for (let r = 0; r < runs; r++) {
     rmSync(join(dir, "plan"), { recursive: true, force: true });
-    const t = await timed(cli, args);
+    const t = await timed(cli, args, { ...process.env, REKINDLE_TIMINGS: "1" });
     summary = JSON.parse(t.stdout);
     mine.push(t);
     console.log(`  rekindle plan ${k(n)} run ${r + 1}/${runs}: ${t.seconds.toFixed(2)} s, CPU ${cpu(t.cpu)}, peak RSS ${mb(t.rssKb)}`);
+    console.log(`    phases, wall/CPU: ${phases(t.stderr).join(", ")}`);
   }
   const row = { n, perContact, events: summary.counts.events, contacts: summary.contacts, runs,
     seconds: mine.map((t) => t.seconds), cpu: mine.map((t) => t.cpu), rssKb: Math.max(...mine.map((t) => t.rssKb ?? 0)) || null, lifecycle: summary.lifecycle };
