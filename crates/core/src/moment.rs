@@ -2,6 +2,7 @@
 //! decision starts from one, and the search for the next instant anything flips evaluates many.
 
 use alloc::vec::Vec;
+use core::cell::OnceCell;
 
 use serde::Serialize;
 
@@ -164,7 +165,8 @@ pub(crate) fn score_breaks(playbook: &Playbook, state: &ContactState, after: Tim
 
 /// The first instant after `after` at which `holds(t)` differs from `holds(after)`.
 ///
-/// `known`: the scores at `after`, when the caller has them. When every intent rule has non-negative points and
+/// `known`: the scores at `after`, when the caller has them; `bounds`: the intent bounds at `after`, computed on
+/// first use and shared by every search from the same instant on the same state (a decision runs a dozen). When every intent rule has non-negative points and
 /// no fit rule reads a relative date, scores can only fall
 /// as time passes (decay, expiry), so the answer is found by bisection over `(after, after + HORIZON]`, after
 /// one look at the horizon shows whether anything changes at all. Otherwise rekindle probes at doubling
@@ -174,6 +176,7 @@ pub(crate) fn next_score_flip(
     state: &ContactState,
     after: Timestamp,
     known: Option<&Scores>,
+    bounds: &OnceCell<(f64, f64)>,
     kind: ScoreKind,
     cmp: Cmp,
 ) -> Option<Timestamp> {
@@ -205,7 +208,7 @@ pub(crate) fn next_score_flip(
     // Bounds on every future score: if even the highest and the lowest reachable scores give the same answer,
     // nothing can flip and no probe is needed (the test is a threshold, monotone in each score).
     if let Some(fit_now) = fixed_fit {
-        let (low, high) = intent_bounds(playbook, state, after);
+        let (low, high) = *bounds.get_or_init(|| intent_bounds(playbook, state, after));
         let bound = |intent: f64| cmp.holds(Scores { fit: fit_now, intent, total: fit_now + intent }.get(kind));
         if bound(low) == initial && bound(high) == initial {
             return None;
@@ -347,16 +350,33 @@ impl Moment {
     /// The first instant after this one at which readiness, a bar or the lifecycle phase changes on its own.
     pub(crate) fn next_change(&self, playbook: &Playbook, state: &ContactState) -> Option<Timestamp> {
         let after = self.at;
+        let bounds = OnceCell::new();
         let mut candidates: Vec<Timestamp> = Vec::new();
         if let Some(r) = &playbook.stages.readiness {
             let on = r.on();
             for threshold in r.thresholds() {
-                candidates.extend(next_score_flip(playbook, state, after, Some(&self.scores), on, Cmp::Ge(threshold)));
+                candidates.extend(next_score_flip(
+                    playbook,
+                    state,
+                    after,
+                    Some(&self.scores),
+                    &bounds,
+                    on,
+                    Cmp::Ge(threshold),
+                ));
             }
         }
         for bar in [&playbook.stages.mql, &playbook.stages.sql].into_iter().flatten() {
             for (kind, needed) in bar.minimums() {
-                candidates.extend(next_score_flip(playbook, state, after, Some(&self.scores), kind, Cmp::Ge(needed)));
+                candidates.extend(next_score_flip(
+                    playbook,
+                    state,
+                    after,
+                    Some(&self.scores),
+                    &bounds,
+                    kind,
+                    Cmp::Ge(needed),
+                ));
             }
             for c in bar.conditions() {
                 let track = playbook.signals.get(c.signal).and_then(|s| state.signals.get(&s.key));

@@ -68,21 +68,30 @@ pub(crate) struct Cx<'a> {
     memo: Memo,
     /// Set when a day-bucket count was used.
     pub(crate) approximate: bool,
+    /// The intent bounds at the instant, once a score search asked ([`crate::moment::next_score_flip`]).
+    bounds: OnceCell<(f64, f64)>,
 }
 
 impl<'a> Cx<'a> {
     pub(crate) fn new(pb: &'a Playbook, state: &'a ContactState, m: &'a Moment) -> Cx<'a> {
-        Cx { pb, state, at: At::Given(m), memo: Memo::default(), approximate: false }
+        Cx { pb, state, at: At::Given(m), memo: Memo::default(), approximate: false, bounds: OnceCell::new() }
     }
 
     /// A context at `t` whose moment (scores, stage, lifecycle) is computed only if a condition reads it.
     pub(crate) fn lazy(pb: &'a Playbook, state: &'a ContactState, t: Timestamp) -> Cx<'a> {
-        Cx { pb, state, at: At::Lazy(LazyMoment::new(t, None)), memo: Memo::default(), approximate: false }
+        Cx {
+            pb,
+            state,
+            at: At::Lazy(LazyMoment::new(t, None)),
+            memo: Memo::default(),
+            approximate: false,
+            bounds: OnceCell::new(),
+        }
     }
 
     /// A context whose moment is `shared` with other contexts at the same instant on the same state.
     pub(crate) fn shared(pb: &'a Playbook, state: &'a ContactState, shared: &'a LazyMoment) -> Cx<'a> {
-        Cx { pb, state, at: At::Shared(shared), memo: Memo::default(), approximate: false }
+        Cx { pb, state, at: At::Shared(shared), memo: Memo::default(), approximate: false, bounds: OnceCell::new() }
     }
 
     /// The instant.
@@ -284,8 +293,11 @@ impl Cond {
 
     /// Instants after `after` at which this condition may flip without new events.
     pub(crate) fn changes_after(&self, cx: &Cx<'_>, after: Timestamp, out: &mut Vec<Timestamp>, depth: u8) {
-        let known = cx.known_scores().filter(|_| cx.now() == after);
+        let at_cx = cx.now() == after;
+        let known = cx.known_scores().filter(|_| at_cx);
         let known = known.as_ref();
+        let elsewhere = OnceCell::new();
+        let bounds = if at_cx { &cx.bounds } else { &elsewhere };
         let push = |out: &mut Vec<Timestamp>, t: Option<Timestamp>| {
             if let Some(t) = t.filter(|t| *t > after) {
                 out.push(t);
@@ -342,7 +354,7 @@ impl Cond {
             Cond::Readiness { .. } => {
                 if let Some(r) = &cx.pb.stages.readiness {
                     for threshold in r.thresholds() {
-                        push(out, next_score_flip(cx.pb, cx.state, after, known, r.on(), Cmp::Ge(threshold)));
+                        push(out, next_score_flip(cx.pb, cx.state, after, known, bounds, r.on(), Cmp::Ge(threshold)));
                     }
                 }
             }
@@ -359,7 +371,7 @@ impl Cond {
                 }
             }
             Cond::Score { score, cmp, .. } => {
-                push(out, next_score_flip(cx.pb, cx.state, after, known, *score, *cmp));
+                push(out, next_score_flip(cx.pb, cx.state, after, known, bounds, *score, *cmp));
             }
         }
     }
