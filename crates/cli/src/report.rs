@@ -14,6 +14,9 @@ pub mod chart;
 pub mod csv;
 pub mod html;
 pub mod json;
+mod name;
+
+pub use name::name;
 
 use std::collections::BTreeMap;
 
@@ -160,14 +163,6 @@ pub fn print_summary(format: Option<Format>, summary: &Summary) -> Result<(), Cl
         }
     }
     out.flush().map_err(stdout_err)
-}
-
-/// The serde name of a core enum (`soft_reactivation`, `mql`, `deferred`).
-pub fn name<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
 }
 
 /// Epoch ms as RFC 3339 UTC: `2026-11-26T12:00:00Z`, with `.123` when the milliseconds are not zero.
