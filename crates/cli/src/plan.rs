@@ -296,11 +296,16 @@ pub fn parallel_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sy
     })
 }
 
-/// Counts by a key, sorted by key (deterministic JSON).
-pub fn tally<'a>(keys: impl Iterator<Item = String> + 'a) -> BTreeMap<String, u64> {
+/// Counts by a key, sorted by key (deterministic JSON). A key is copied only the first time it is seen.
+pub fn tally<K: AsRef<str> + Into<String>>(keys: impl Iterator<Item = K>) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();
     for k in keys {
-        *out.entry(k).or_insert(0) += 1;
+        match out.get_mut(k.as_ref()) {
+            Some(n) => *n += 1,
+            None => {
+                out.insert(k.into(), 1);
+            }
+        }
     }
     out
 }

@@ -1,5 +1,6 @@
 //! The CSV files. Instants are RFC 3339 UTC; empty cells mean "none"; lists inside a cell are joined with `;`.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use rekindle_core::lifecycle::Phase;
@@ -84,7 +85,9 @@ pub fn write_plan(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
                 continue;
             };
             let l = &p.lifecycle;
-            let mut row = vec![id.clone(), String::new(), name(&l.state), at(l.since)];
+            // Cells borrow what the plan already holds; only numbers, instants and joined lists are built.
+            let mut row: Vec<Cow<'_, str>> =
+                vec![Cow::Borrowed(id.as_str()), Cow::Borrowed(""), name(&l.state), Cow::Owned(at(l.since))];
             if !p.erased() {
                 let segments: Vec<&str> = p
                     .segments
@@ -94,30 +97,30 @@ pub fn write_plan(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
                 let step = p.next_step.as_ref();
                 let (verdict, until) = verdict(p.email);
                 if let Some(cell) = row.get_mut(1) {
-                    cell.clone_from(&c.email);
+                    *cell = Cow::Borrowed(c.email.as_str());
                 }
                 row.extend([
-                    at(l.next_transition_at),
-                    at(l.reactivated_at),
+                    Cow::Owned(at(l.next_transition_at)),
+                    Cow::Owned(at(l.reactivated_at)),
                     name(&p.stage),
                     name(&p.readiness),
-                    num(p.scores.fit),
-                    num(p.scores.intent),
-                    num(p.scores.total),
-                    segments.join(";"),
-                    step.map(|s| s.sequence.to_string()).unwrap_or_default(),
-                    step.map(|s| s.step.to_string()).unwrap_or_default(),
-                    step.map(|s| name(&s.channel)).unwrap_or_default(),
-                    at(step.map(|s| s.due_at)),
-                    at(step.and_then(|s| s.send_at)),
-                    verdict.into(),
-                    until,
-                    p.cta.as_deref().unwrap_or_default().to_string(),
-                    p.reasons.join("; "),
+                    Cow::Owned(num(p.scores.fit)),
+                    Cow::Owned(num(p.scores.intent)),
+                    Cow::Owned(num(p.scores.total)),
+                    Cow::Owned(segments.join(";")),
+                    step.map_or(Cow::Borrowed(""), |s| Cow::Borrowed(&*s.sequence)),
+                    step.map_or(Cow::Borrowed(""), |s| Cow::Borrowed(&*s.step)),
+                    step.map_or(Cow::Borrowed(""), |s| name(&s.channel)),
+                    Cow::Owned(at(step.map(|s| s.due_at))),
+                    Cow::Owned(at(step.and_then(|s| s.send_at))),
+                    Cow::Borrowed(verdict),
+                    Cow::Owned(until),
+                    Cow::Borrowed(p.cta.as_deref().unwrap_or_default()),
+                    Cow::Owned(p.reasons.join("; ")),
                 ]);
             }
-            row.resize(header.len(), String::new());
-            w.write_record(&row)?;
+            row.resize(header.len(), Cow::Borrowed(""));
+            w.write_record(row.iter().map(|cell| cell.as_bytes()))?;
             n += 1;
         }
         Ok(n)

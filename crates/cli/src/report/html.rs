@@ -277,7 +277,9 @@ fn funnel(page: &mut String, plan: &Plan, f: &Figures) {
         .collect();
     let rows: Vec<_> = PHASES
         .iter()
-        .map(|(p, label, _)| (name(p), (*label).to_string(), vec![thousands(f.phase(*p)), pct(f.phase(*p), total, 1)]))
+        .map(|(p, label, _)| {
+            (name(p).into_owned(), (*label).to_string(), vec![thousands(f.phase(*p)), pct(f.phase(*p), total, 1)])
+        })
         .collect();
     let caption = "Contacts per lifecycle phase at --now";
     figure(page, caption, &chart::bars(caption, &bars, max, &[]), &["Phase", "Contacts", "Share"], &rows);
@@ -304,7 +306,7 @@ fn stages(page: &mut String, f: &Figures) {
         .map(|(s, label)| {
             let mut cells: Vec<String> = READINESS.iter().map(|(r, _, _)| thousands(count(*s, *r))).collect();
             cells.push(thousands(total(*s)));
-            (name(s), (*label).to_string(), cells)
+            (name(s).into_owned(), (*label).to_string(), cells)
         })
         .collect();
     let caption = "Contacts by stage, split by readiness (erased contacts aside)";
@@ -472,7 +474,7 @@ fn diagnostics(page: &mut String, plan: &Plan) {
     page.push_str("</tbody>\n</table>\n");
     let mut by_code: BTreeMap<(&str, String, &str), u64> = BTreeMap::new();
     for d in &plan.diagnostics {
-        *by_code.entry((d.file.as_str(), name(&d.severity), d.code)).or_insert(0) += 1;
+        *by_code.entry((d.file.as_str(), name(&d.severity).into_owned(), d.code)).or_insert(0) += 1;
     }
     if by_code.is_empty() {
         note(page, "No diagnostics: every row and line was used as is.");

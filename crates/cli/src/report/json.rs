@@ -1,6 +1,7 @@
 //! The JSON files: `plan.json` (an array, one contact per line), `erasure.json`, `diagnostics.ndjson` and
 //! `manifest.json`. Field names are the camelCase of the JS DTOs; instants are epoch milliseconds.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use serde::Serialize;
@@ -14,7 +15,7 @@ use crate::CliError;
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Lifecycle {
-    state: String,
+    state: Cow<'static, str>,
     since: Option<i64>,
     next_transition_at: Option<i64>,
     reactivated_at: Option<i64>,
@@ -26,7 +27,7 @@ struct Lifecycle {
 struct Step<'a> {
     sequence: &'a str,
     step: &'a str,
-    channel: String,
+    channel: Cow<'static, str>,
     due_at: i64,
     send_at: Option<i64>,
 }
@@ -45,9 +46,9 @@ struct Row<'a> {
     email: Option<&'a str>,
     lifecycle: Lifecycle,
     #[serde(skip_serializing_if = "Option::is_none")]
-    stage: Option<String>,
+    stage: Option<Cow<'static, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    readiness: Option<String>,
+    readiness: Option<Cow<'static, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     scores: Option<rekindle_core::Scores>,
     segments: Vec<&'a str>,

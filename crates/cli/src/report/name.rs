@@ -4,13 +4,14 @@
 //! about ten names per contact, ten million at 1M contacts, and building a JSON value each time was a visible
 //! part of writing `plan.json` and `plan.csv`.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::ser::{Impossible, Serialize, Serializer};
 
-/// The name `value` serializes to when it serializes to a string (an enum's unit variant, or text); empty
-/// otherwise, as a JSON value that is not a string would give.
-pub fn name<T: Serialize>(value: &T) -> String {
+/// The name `value` serializes to when it serializes to a string (an enum's unit variant, borrowed: no
+/// allocation; or text); empty otherwise, as a JSON value that is not a string would give.
+pub fn name<T: Serialize>(value: &T) -> Cow<'static, str> {
     value.serialize(Name).unwrap_or_default()
 }
 
@@ -45,33 +46,33 @@ macro_rules! refuse {
 }
 
 impl Serializer for Name {
-    type Ok = String;
+    type Ok = Cow<'static, str>;
     type Error = NotText;
-    type SerializeSeq = Impossible<String, NotText>;
-    type SerializeTuple = Impossible<String, NotText>;
-    type SerializeTupleStruct = Impossible<String, NotText>;
-    type SerializeTupleVariant = Impossible<String, NotText>;
-    type SerializeMap = Impossible<String, NotText>;
-    type SerializeStruct = Impossible<String, NotText>;
-    type SerializeStructVariant = Impossible<String, NotText>;
+    type SerializeSeq = Impossible<Cow<'static, str>, NotText>;
+    type SerializeTuple = Impossible<Cow<'static, str>, NotText>;
+    type SerializeTupleStruct = Impossible<Cow<'static, str>, NotText>;
+    type SerializeTupleVariant = Impossible<Cow<'static, str>, NotText>;
+    type SerializeMap = Impossible<Cow<'static, str>, NotText>;
+    type SerializeStruct = Impossible<Cow<'static, str>, NotText>;
+    type SerializeStructVariant = Impossible<Cow<'static, str>, NotText>;
 
-    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<String, NotText> {
-        Ok(variant.to_owned())
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<Self::Ok, NotText> {
+        Ok(Cow::Borrowed(variant))
     }
 
-    fn serialize_str(self, v: &str) -> Result<String, NotText> {
-        Ok(v.to_owned())
+    fn serialize_str(self, v: &str) -> Result<Self::Ok, NotText> {
+        Ok(Cow::Owned(v.to_owned()))
     }
 
-    fn serialize_char(self, v: char) -> Result<String, NotText> {
-        Ok(v.to_string())
+    fn serialize_char(self, v: char) -> Result<Self::Ok, NotText> {
+        Ok(Cow::Owned(v.to_string()))
     }
 
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, value: &T) -> Result<String, NotText> {
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, value: &T) -> Result<Self::Ok, NotText> {
         value.serialize(self)
     }
 
-    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<String, NotText> {
+    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<Self::Ok, NotText> {
         value.serialize(self)
     }
 
@@ -81,26 +82,26 @@ impl Serializer for Name {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<String, NotText> {
+    ) -> Result<Self::Ok, NotText> {
         Err(NotText)
     }
 
     refuse! {
-        serialize_bool(bool) -> String;
-        serialize_i8(i8) -> String;
-        serialize_i16(i16) -> String;
-        serialize_i32(i32) -> String;
-        serialize_i64(i64) -> String;
-        serialize_u8(u8) -> String;
-        serialize_u16(u16) -> String;
-        serialize_u32(u32) -> String;
-        serialize_u64(u64) -> String;
-        serialize_f32(f32) -> String;
-        serialize_f64(f64) -> String;
-        serialize_bytes(&[u8]) -> String;
-        serialize_none() -> String;
-        serialize_unit() -> String;
-        serialize_unit_struct(&'static str) -> String;
+        serialize_bool(bool) -> Self::Ok;
+        serialize_i8(i8) -> Self::Ok;
+        serialize_i16(i16) -> Self::Ok;
+        serialize_i32(i32) -> Self::Ok;
+        serialize_i64(i64) -> Self::Ok;
+        serialize_u8(u8) -> Self::Ok;
+        serialize_u16(u16) -> Self::Ok;
+        serialize_u32(u32) -> Self::Ok;
+        serialize_u64(u64) -> Self::Ok;
+        serialize_f32(f32) -> Self::Ok;
+        serialize_f64(f64) -> Self::Ok;
+        serialize_bytes(&[u8]) -> Self::Ok;
+        serialize_none() -> Self::Ok;
+        serialize_unit() -> Self::Ok;
+        serialize_unit_struct(&'static str) -> Self::Ok;
         serialize_seq(Option<usize>) -> Self::SerializeSeq;
         serialize_tuple(usize) -> Self::SerializeTuple;
         serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
