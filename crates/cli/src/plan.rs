@@ -117,9 +117,11 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         counts.contact_rows += 1;
         diagnostics.extend(source.take_warnings());
         let added = row.and_then(|mut r| {
-            let (email, events) = (r.email.clone(), std::mem::take(&mut r.events));
+            let events = std::mem::take(&mut r.events);
+            // Most rows carry no status events: no copy of the email and no lookup for those.
+            let email = (!events.is_empty()).then(|| r.email.clone());
             let warning = roster.add(source.name(), r)?;
-            if let Some(index) = roster.find(&email) {
+            if let Some(index) = email.and_then(|email| roster.find(&email)) {
                 status.extend(events.into_iter().map(|e| (index, e)));
             }
             Ok(warning)
