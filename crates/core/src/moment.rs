@@ -352,17 +352,37 @@ impl Moment {
         let after = self.at;
         let bounds = OnceCell::new();
         let mut candidates: Vec<Timestamp> = Vec::new();
-        let bars = [&playbook.stages.mql, &playbook.stages.sql].into_iter().flatten();
-        // Every score threshold that moves readiness or a bar: the readiness thresholds, then the bars' minimums.
-        let readiness = playbook.stages.readiness.iter().flat_map(|r| r.thresholds().map(|t| (r.on(), t)));
-        for (kind, needed) in readiness.chain(bars.clone().flat_map(Bar::minimums)) {
-            let flip = next_score_flip(playbook, state, after, Some(&self.scores), &bounds, kind, Cmp::Ge(needed));
-            candidates.extend(flip);
+        if let Some(r) = &playbook.stages.readiness {
+            let on = r.on();
+            for threshold in r.thresholds() {
+                candidates.extend(next_score_flip(
+                    playbook,
+                    state,
+                    after,
+                    Some(&self.scores),
+                    &bounds,
+                    on,
+                    Cmp::Ge(threshold),
+                ));
+            }
         }
-        for c in bars.flat_map(Bar::conditions) {
-            let track = playbook.signals.get(c.signal).and_then(|s| state.signals.get(&s.key));
-            if let Some(track) = track {
-                track.changes_after(c.within, after, &mut candidates);
+        for bar in [&playbook.stages.mql, &playbook.stages.sql].into_iter().flatten() {
+            for (kind, needed) in bar.minimums() {
+                candidates.extend(next_score_flip(
+                    playbook,
+                    state,
+                    after,
+                    Some(&self.scores),
+                    &bounds,
+                    kind,
+                    Cmp::Ge(needed),
+                ));
+            }
+            for c in bar.conditions() {
+                let track = playbook.signals.get(c.signal).and_then(|s| state.signals.get(&s.key));
+                if let Some(track) = track {
+                    track.changes_after(c.within, after, &mut candidates);
+                }
             }
         }
         candidates.extend(self.lifecycle.next_transition_at);
