@@ -24,6 +24,12 @@ use rekindle_core::{decide, ContactState, Event, Playbook, Timestamp, Value};
 use args::{Cli, Command, DecideArgs};
 pub(crate) use error::CliError;
 
+/// mimalloc instead of glibc's malloc: `rekindle plan` allocates on every core and frees what other threads
+/// allocated. Measured on 1M contacts × 20 events (saas.json, 2 cores): 25.3 → 19.1 s in one back-to-back pair,
+/// deciding 6.2 → 3.6 s, events 14.7 → 11.6 s, peak RSS 1.29 → 1.10 GB; at 100k, user CPU 3.1 → 2.5 s.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command) {
