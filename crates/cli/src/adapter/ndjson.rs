@@ -47,8 +47,8 @@ impl EventSource for Ndjson {
         &self.name
     }
 
-    fn next_block(&mut self, max: usize) -> Result<(Block, Vec<Diagnostic>), CliError> {
-        let mut records = Block::default();
+    fn next_block(&mut self, max: usize, records: &mut Block) -> Result<Vec<Diagnostic>, CliError> {
+        records.clear();
         let mut problems = Vec::new();
         let io = |name: &str, source| CliError::Io { path: name.into(), source };
         while records.len() < max {
@@ -59,15 +59,30 @@ impl EventSource for Ndjson {
             if available.is_empty() {
                 break;
             }
-            let mut used = 0;
-            if available.contains(&b'\n') {
-                for line in available.split_inclusive(|b| *b == b'\n') {
-                    if records.len() >= max || line.last() != Some(&b'\n') {
-                        break; // the rest of the buffer waits for the next block, or for a fuller buffer
+            if let Some(last) = available.iter().rposition(|b| *b == b'\n') {
+                let whole = available.get(..=last).unwrap_or_default();
+                let mut used = 0;
+                // The buffer's whole lines are checked as UTF-8 at once (a line is UTF-8 exactly when every line
+                // around it is too, `\n` being ASCII) and split on `\n` with memchr; only a buffer holding a line
+                // that is not UTF-8 goes line by line, to name that line.
+                if let Ok(text) = std::str::from_utf8(whole) {
+                    for line in text.split_inclusive('\n') {
+                        if records.len() >= max {
+                            break; // the rest of the buffer waits for the next block
+                        }
+                        used += line.len();
+                        self.line += 1;
+                        take_text(self.line, line, records);
                     }
-                    used += line.len();
-                    self.line += 1;
-                    take(&self.name, self.line, line, &mut records, &mut problems);
+                } else {
+                    for line in whole.split_inclusive(|b| *b == b'\n') {
+                        if records.len() >= max {
+                            break;
+                        }
+                        used += line.len();
+                        self.line += 1;
+                        take(&self.name, self.line, line, records, &mut problems);
+                    }
                 }
                 self.position += used as u64;
                 self.reader.consume(used);
@@ -79,10 +94,10 @@ impl EventSource for Ndjson {
                 }
                 self.line += 1;
                 self.position += n as u64;
-                take(&self.name, self.line, &self.buf, &mut records, &mut problems);
+                take(&self.name, self.line, &self.buf, records, &mut problems);
             }
         }
-        Ok((records, problems))
+        Ok(problems)
     }
 
     fn position(&self) -> u64 {
@@ -100,15 +115,21 @@ impl EventSource for Ndjson {
 /// One line (with or without its `\n` / `\r\n`) into the block; a blank line is skipped, one that is not UTF-8
 /// is a diagnostic with the column where the bad byte starts.
 fn take(name: &str, line: u64, bytes: &[u8], records: &mut Block, problems: &mut Vec<Diagnostic>) {
-    let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(text) if text.trim().is_empty() => {}
-        Ok(text) => records.push(line, text),
+        Ok(text) => take_text(line, text, records),
         Err(e) => problems.push(
             Diagnostic::reject(name, line, "not_utf8", "not UTF-8 text; write events as UTF-8")
                 .at(Some(e.valid_up_to() as u64 + 1), None),
         ),
+    }
+}
+
+/// One line of text (with or without its `\n` / `\r\n`) into the block, unless it is blank.
+fn take_text(line: u64, text: &str, records: &mut Block) {
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    if !text.trim().is_empty() {
+        records.push(line, text);
     }
 }
 
@@ -360,9 +381,9 @@ mod tests {
         let path = dir.path().join("events.ndjson");
         std::fs::write(&path, &file).expect("write");
         let mut source = Ndjson::open(&path).expect("open");
-        let (mut got, mut problems) = (Vec::new(), Vec::new());
+        let (mut got, mut problems, mut block) = (Vec::new(), Vec::new(), Block::default());
         loop {
-            let (block, bad) = source.next_block(7).expect("read");
+            let bad = source.next_block(7, &mut block).expect("read");
             assert!(block.len() <= 7);
             problems.extend(bad);
             if block.is_empty() {

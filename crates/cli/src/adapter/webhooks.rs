@@ -166,8 +166,8 @@ impl EventSource for Webhooks {
         self.lines.name()
     }
 
-    fn next_block(&mut self, max: usize) -> Result<(Block, Vec<Diagnostic>), CliError> {
-        self.lines.next_block(max)
+    fn next_block(&mut self, max: usize, block: &mut Block) -> Result<Vec<Diagnostic>, CliError> {
+        self.lines.next_block(max, block)
     }
 
     fn position(&self) -> u64 {

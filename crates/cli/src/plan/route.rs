@@ -92,8 +92,9 @@ pub fn read_events(
     progress: impl Fn(u64),
 ) -> Result<(), CliError> {
     let Sink { counts, diagnostics, seen } = sink;
+    let mut block = crate::adapter::Block::default();
     loop {
-        let (block, unreadable) = source.next_block(BLOCK)?;
+        let unreadable = source.next_block(BLOCK, &mut block)?;
         counts.event_lines += (block.len() + unreadable.len()) as u64;
         counts.rejected_event_lines += unreadable.len() as u64;
         diagnostics.extend(unreadable);
