@@ -11,6 +11,7 @@ pub mod hubspot;
 pub mod klaviyo;
 pub mod mailchimp;
 pub mod ndjson;
+pub mod read_ahead;
 pub mod vendor_csv;
 pub mod webhooks;
 

@@ -9,8 +9,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 use std::path::Path;
 
 use rekindle_core::event::{EventProblem, EventReader};
@@ -18,6 +17,7 @@ use rekindle_core::value::ValueRef;
 use rekindle_core::{Event, Value};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
+use super::read_ahead::ReadAhead;
 use super::{Block, EventSource, Parsed, RawRecord};
 
 mod scan;
@@ -27,7 +27,7 @@ use crate::error::CliError;
 /// An NDJSON events file being read.
 pub struct Ndjson {
     name: String,
-    reader: BufReader<File>,
+    reader: ReadAhead,
     line: u64,
     position: u64,
     buf: Vec<u8>,
@@ -37,7 +37,7 @@ impl Ndjson {
     /// Opens the file.
     pub fn open(path: &Path) -> Result<Ndjson, CliError> {
         let file = crate::output::open(path)?;
-        let reader = BufReader::with_capacity(1 << 20, file);
+        let reader = ReadAhead::new(file);
         Ok(Ndjson { name: path.display().to_string(), reader, line: 0, position: 0, buf: Vec::new() })
     }
 }
@@ -52,9 +52,9 @@ impl EventSource for Ndjson {
         let mut problems = Vec::new();
         let io = |name: &str, source| CliError::Io { path: name.into(), source };
         while records.len() < max {
-            // Whole lines straight from the reader's buffer (1 MB): one copy per line, into the block. A line the
-            // buffer does not hold whole (longer than it, or the file's last line without a newline) is read
-            // through `read_until` into `buf` first.
+            // Whole lines straight from the buffer read ahead (1 MB): one copy per line, into the block. A line the
+            // buffer does not hold whole (across its end, longer than it, or the file's last line without a
+            // newline) is read through `read_until` into `buf` first.
             let available = self.reader.fill_buf().map_err(|e| io(&self.name, e))?;
             if available.is_empty() {
                 break;
