@@ -110,17 +110,18 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
 
     progress.phase("contacts");
     let mut roster = Roster::new(args.default_calling_code);
-    let mut source =
+    let source =
         crate::adapter::vendor_csv::open_contacts(&args.contacts, args.contacts_format, args.mailchimp_status)?;
+    let name = source.name().to_string();
     let mut status = Vec::new(); // what the export says happened (vendor unsubscribes, bounces, consent)
-    while let Some(row) = source.next_record()? {
+    let warnings = roster::each_row(source, |row, warnings| {
         counts.contact_rows += 1;
-        diagnostics.extend(source.take_warnings());
+        diagnostics.extend(warnings);
         let added = row.and_then(|mut r| {
             let events = std::mem::take(&mut r.events);
             // Most rows carry no status events: no copy of the email and no lookup for those.
             let email = (!events.is_empty()).then(|| r.email.clone());
-            let warning = roster.add(source.name(), r)?;
+            let warning = roster.add(&name, r)?;
             if let Some(index) = email.and_then(|email| roster.find(&email)) {
                 status.extend(events.into_iter().map(|e| (index, e)));
             }
@@ -133,9 +134,9 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
                 diagnostics.push(d);
             }
         }
-    }
-    diagnostics.extend(source.take_warnings());
-    diagnostics.extend(roster.phone_warning(source.name()));
+    })?;
+    diagnostics.extend(warnings);
+    diagnostics.extend(roster.phone_warning(&name));
     diagnostics.sort_by_key(|d| d.line); // stable: a row's own order is kept
     counts.duplicate_rows = roster.duplicates;
     counts.duplicate_phone_rows = roster.phone_duplicates;

@@ -49,7 +49,7 @@ pub fn open_contacts(
     path: &Path,
     format: Option<ContactsFormat>,
     status: Option<MailchimpStatusArg>,
-) -> Result<Box<dyn ContactSource>, CliError> {
+) -> Result<Box<dyn ContactSource + Send>, CliError> {
     let format = match format {
         Some(f) => f,
         None => {
