@@ -5,7 +5,8 @@
 //   BENCH_BATCH_SIZES   contact counts, comma-separated (default 100000,1000000; e.g. 100000,300000 when short
 //                       of time or disk: 1 M × 20 events is a 2.3 GB events file plus ~0.8 GB of plan output)
 //   BENCH_BATCH_EVENTS  events per contact (default 20)
-//   BENCH_BATCH_RUNS    timed runs per size and side (default 3 up to 100k contacts, 1 above), median reported
+//   BENCH_BATCH_RUNS    timed runs per size and side (default 3), interleaved rekindle / DuckDB; medians and each
+//                       adjacent pair's ratio reported
 //
 // Data: examples/data/gen-plan-sample.mjs <n> target/bench-batch/<n>x<e> <e> (seeded; generated once, reused).
 // DuckDB: the `duckdb` Python package, installed with pip into target/bench-venv on first use; without PyPI the
@@ -103,14 +104,24 @@ async function rekindleSample(planJson, contacts) {
   return sample;
 }
 
+/**
+ * Times `runs` rekindle runs and `runs` DuckDB runs on one data set, interleaved (rekindle, DuckDB, rekindle, …) so
+ * that the machine's drift over minutes (other work on its 2 cores, page cache, memory) falls on both sides alike;
+ * each adjacent pair also gives a ratio of its own.
+ */
 async function benchSize(n, perContact, runs, duck) {
   const dir = await dataset(n, perContact);
   const args = ["plan", "--playbook", PLAYBOOK, "--contacts", join(dir, "contacts.csv"), "--events",
     join(dir, "events.ndjson"), "--now", NOW, "--out", join(dir, "plan"), "--salt-file", join(dir, "salt.txt"),
     "--quiet", "--format", "json"];
   const cli = join(repoRoot, "target", "release", "rekindle");
+  const sampleFile = join(dir, "sample.txt");
+  const nowMs = String(Date.parse(NOW));
   const mine = [];
+  const theirs = [];
   let summary = null;
+  let sample = null;
+  let result = null;
   for (let r = 0; r < runs; r++) {
     rmSync(join(dir, "plan"), { recursive: true, force: true });
     const t = await timed(cli, args, { ...process.env, REKINDLE_TIMINGS: "1" });
@@ -118,23 +129,20 @@ async function benchSize(n, perContact, runs, duck) {
     mine.push(t);
     console.log(`  rekindle plan ${k(n)} run ${r + 1}/${runs}: ${t.seconds.toFixed(2)} s, CPU ${cpu(t.cpu)}, peak RSS ${mb(t.rssKb)}`);
     console.log(`    phases, wall/CPU: ${phases(t.stderr).join(", ")}`);
+    if (duck.skipped) continue;
+    if (!sample) {
+      sample = await rekindleSample(join(dir, "plan", "plan.json"), summary.contacts);
+      writeFileSync(sampleFile, `${[...sample.keys()].join("\n")}\n`);
+    }
+    const d = await timed(python, [join(repoRoot, "scripts", "bench-batch-duckdb.py"), join(dir, "contacts.csv"),
+      join(dir, "events.ndjson"), nowMs, sampleFile, String(cpus().length)]);
+    result = JSON.parse(d.stdout);
+    theirs.push({ ...d, query: result.seconds });
+    console.log(`  duckdb ${k(n)} run ${r + 1}/${runs}: ${result.seconds.toFixed(2)} s in SQL (${d.seconds.toFixed(2)} s with Python), process CPU ${cpu(d.cpu)}, peak RSS ${mb(d.rssKb)}`);
   }
   const row = { n, perContact, events: summary.counts.events, contacts: summary.contacts, runs,
     seconds: mine.map((t) => t.seconds), cpu: mine.map((t) => t.cpu), rssKb: Math.max(...mine.map((t) => t.rssKb ?? 0)) || null, lifecycle: summary.lifecycle };
   if (duck.skipped) return row;
-  const sample = await rekindleSample(join(dir, "plan", "plan.json"), summary.contacts);
-  const sampleFile = join(dir, "sample.txt");
-  writeFileSync(sampleFile, `${[...sample.keys()].join("\n")}\n`);
-  const theirs = [];
-  let result = null;
-  const nowMs = String(Date.parse(NOW));
-  for (let r = 0; r < runs; r++) {
-    const t = await timed(python, [join(repoRoot, "scripts", "bench-batch-duckdb.py"), join(dir, "contacts.csv"),
-      join(dir, "events.ndjson"), nowMs, sampleFile, String(cpus().length)]);
-    result = JSON.parse(t.stdout);
-    theirs.push({ ...t, query: result.seconds });
-    console.log(`  duckdb ${k(n)} run ${r + 1}/${runs}: ${result.seconds.toFixed(2)} s in SQL (${t.seconds.toFixed(2)} s with Python), process CPU ${cpu(t.cpu)}, peak RSS ${mb(t.rssKb)}`);
-  }
   let agree = 0;
   const disagree = [];
   for (const [id, [state, segments]] of sample) {
@@ -150,13 +158,15 @@ async function benchSize(n, perContact, runs, duck) {
 function table(rows, duck) {
   const head = ["contacts × events", "rekindle plan (median, min–max)", "CPU", "contacts/s", "events/s", "peak RSS",
     `DuckDB ${duck.version ?? ""} SQL`, "DuckDB process CPU", "DuckDB RSS", "ratio (rekindle time / DuckDB time)",
-    "sample agrees"];
+    "each pair's ratio", "sample agrees"];
   const body = rows.map((r) => {
     const mine = median(r.seconds);
     const d = r.duck;
     const ratio = !d ? "—" : mine <= median(d.seconds)
       ? `rekindle ${(median(d.seconds) / mine).toFixed(2)}× faster`
       : `${(mine / median(d.seconds)).toFixed(2)} (DuckDB ${(mine / median(d.seconds)).toFixed(1)}× faster)`;
+    // Each adjacent pair's rekindle time / DuckDB time (under 1: rekindle faster).
+    const pairs = !d ? "—" : r.seconds.map((s, i) => (s / d.seconds[i]).toFixed(2)).join(", ");
     return [
       `${k(r.contacts)} × ${r.perContact} (${k(r.events)} events)`,
       `${spread(r.seconds)} ×${r.runs}`,
@@ -168,6 +178,7 @@ function table(rows, duck) {
       d && d.cpu.every((c) => c != null) ? cpu(median(d.cpu)) : "—",
       d ? mb(d.rssKb) : "—",
       ratio,
+      pairs,
       d ? `${r.agree}/${r.sampled}${r.tallies ? ", tallies equal" : ", tallies differ"}` : "—",
     ];
   });
@@ -184,7 +195,7 @@ export async function benchBatch() {
   if (duck.skipped) console.log(`DuckDB skipped: ${duck.skipped}`);
   const rows = [];
   for (const n of sizes) {
-    const runs = Number(process.env.BENCH_BATCH_RUNS ?? (n <= 100_000 ? 3 : 1));
+    const runs = Number(process.env.BENCH_BATCH_RUNS ?? 3);
     rows.push(await benchSize(n, perContact, runs, duck));
   }
   const rustc = (await run("rustc", ["--version"])).stdout.trim();
