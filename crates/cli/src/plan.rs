@@ -114,7 +114,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         crate::adapter::vendor_csv::open_contacts(&args.contacts, args.contacts_format, args.mailchimp_status)?;
     let name = source.name().to_string();
     let mut status = Vec::new(); // what the export says happened (vendor unsubscribes, bounces, consent)
-    let warnings = roster::each_row(source, |row, warnings| {
+    let warnings = crate::adapter::read_ahead::each_row(source, |row, warnings| {
         counts.contact_rows += 1;
         diagnostics.extend(warnings);
         let added = row.and_then(|mut r| {

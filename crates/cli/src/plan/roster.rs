@@ -29,9 +29,8 @@ use rekindle_core::import::phone::{e164, CallingCode};
 use rekindle_core::{Scalar, Timestamp};
 
 use super::packed::Fields;
-use crate::adapter::{normalise_email, ContactRecord, ContactSource};
+use crate::adapter::{normalise_email, ContactRecord};
 use crate::diagnostic::{mask, quote, Diagnostic};
-use crate::error::CliError;
 
 /// One contact as read from the export.
 #[derive(Debug, Clone)]
@@ -370,58 +369,6 @@ fn mask_phone(e164: &str) -> String {
     format!("+{head}{}{tail}", "*".repeat(hidden))
 }
 
-/// Contact rows read per batch by [`each_row`]'s reading thread.
-const BATCH: usize = 1_024;
-
-/// One row as read, with the warnings the source gathered by then.
-type Row = (Result<ContactRecord, Diagnostic>, Vec<Diagnostic>);
-
-/// Calls `f` with every row of `source` in file order, with the warnings gathered up to that row; returns the
-/// warnings about the whole file. The rows are read and decoded on a thread of their own, a batch ahead, so
-/// decoding the CSV overlaps the roster's work on the rows before (at 1M contacts the phase was one core busy:
-/// CSV decoding about a third of it).
-pub fn each_row(
-    mut source: Box<dyn ContactSource + Send>,
-    mut f: impl FnMut(Result<ContactRecord, Diagnostic>, Vec<Diagnostic>),
-) -> Result<Vec<Diagnostic>, CliError> {
-    std::thread::scope(|s| {
-        let (batches, received) = std::sync::mpsc::sync_channel::<Result<Vec<Row>, CliError>>(4);
-        let reader = s.spawn(move || loop {
-            let mut rows = Vec::with_capacity(BATCH);
-            let mut failed = None;
-            while rows.len() < BATCH {
-                match source.next_record() {
-                    Ok(Some(row)) => rows.push((row, source.take_warnings())),
-                    Ok(None) => break,
-                    Err(e) => {
-                        failed = Some(e);
-                        break;
-                    }
-                }
-            }
-            let end = rows.len() < BATCH;
-            // The receiver goes only when the caller stops at an error; nothing is left to report then.
-            if batches.send(Ok(rows)).is_err() {
-                return Vec::new();
-            }
-            if let Some(e) = failed {
-                let _ = batches.send(Err(e));
-                return Vec::new();
-            }
-            if end {
-                return source.take_warnings();
-            }
-        });
-        for batch in received {
-            for (row, warnings) in batch? {
-                f(row, warnings);
-            }
-        }
-        // The reading thread panics only on a bug; the join error is re-raised as a panic.
-        Ok(reader.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -519,56 +466,5 @@ mod tests {
         assert!(r.add("c.csv", row(4, "x@y.test", None)).is_ok());
         assert_eq!(r.find("x@y.test"), Some(1));
         assert_eq!(r.find("ada@acme.test"), Some(0));
-    }
-    /// Rows `0..rows` (every third one rejected, each with a warning), then the end or a read failure.
-    struct Scripted {
-        next: u64,
-        rows: u64,
-        fail: bool,
-        warned: Vec<Diagnostic>,
-    }
-
-    impl ContactSource for Scripted {
-        fn name(&self) -> &str {
-            "contacts.csv"
-        }
-
-        fn next_record(&mut self) -> Result<Option<Result<ContactRecord, Diagnostic>>, CliError> {
-            if self.next == self.rows {
-                let e =
-                    || CliError::Unusable { file: "contacts.csv".into(), line: self.rows + 1, reason: "torn".into() };
-                return if self.fail { Err(e()) } else { Ok(None) };
-            }
-            let line = self.next + 2;
-            self.next += 1;
-            self.warned.push(Diagnostic::reject("contacts.csv", line, "w", "warned"));
-            Ok(Some(match line % 3 {
-                0 => Err(Diagnostic::reject("contacts.csv", line, "bad", "rejected")),
-                _ => Ok(row(line, &format!("c{line}@x.test"), None)),
-            }))
-        }
-
-        fn take_warnings(&mut self) -> Vec<Diagnostic> {
-            std::mem::take(&mut self.warned)
-        }
-    }
-
-    #[test]
-    fn rows_read_ahead_come_in_file_order_with_their_warnings_and_a_failure_after_them() {
-        for (rows, fail) in [(0, false), (5, false), (3 * BATCH as u64 + 7, false), (BATCH as u64, true), (10, true)] {
-            let source = Scripted { next: 0, rows, fail, warned: Vec::new() };
-            let mut seen = Vec::new();
-            let result = each_row(Box::new(source), |row, warnings| {
-                let line = row.as_ref().map_or_else(|d| d.line, |r| r.line);
-                assert_eq!(warnings.iter().map(|w| w.line).collect::<Vec<_>>(), [line], "{rows} rows");
-                assert_eq!(row.is_err(), line % 3 == 0);
-                seen.push(line);
-            });
-            assert_eq!(seen, (2..rows + 2).collect::<Vec<_>>(), "{rows} rows, fail {fail}");
-            match result {
-                Ok(rest) => assert!(!fail && rest.is_empty()),
-                Err(e) => assert!(fail && e.to_string().contains("torn"), "{e}"),
-            }
-        }
     }
 }
