@@ -385,3 +385,42 @@ fn plan_help_examples_run_against_the_committed_sample() {
         assert!(matches!(run.status.code(), Some(0 | 4)), "{words:?}: {}", stderr(&run));
     }
 }
+
+/// `.cargo/config.toml` compiles mimalloc with transparent huge pages off for the process: a `rekindle` run (held
+/// open on an events pipe that has not ended) shows `THP_enabled: 0` in its `/proc` status. Skipped where the
+/// build did not get that define (a `CFLAGS` of the user's own replaces it) or the kernel has no such line.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_cli_runs_with_transparent_huge_pages_off() {
+    if !option_env!("CFLAGS").is_some_and(|f| f.contains("MI_DEFAULT_ALLOW_THP=0")) {
+        eprintln!("skipped: this build's CFLAGS do not carry MI_DEFAULT_ALLOW_THP=0");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("plan");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rekindle"))
+        .args(["plan", "--playbook", SAAS, "--contacts", CONTACTS, "--events", "/dev/stdin", "--quiet"])
+        .args(["--now", "2026-12-24T12:00:00Z", "--out", out.to_str().expect("utf-8")])
+        .current_dir(repo())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn rekindle");
+    // The run has started (past the allocator's set-up, which comes before `main`) once it made its output
+    // directory; it then waits for events on the pipe.
+    for _ in 0..400 {
+        if out.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    assert!(out.exists(), "rekindle never made its output directory");
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).expect("proc status");
+    drop(child.stdin.take()); // the events end: the run finishes
+    assert_eq!(child.wait().expect("run").code(), Some(0));
+    match status.lines().find_map(|l| l.strip_prefix("THP_enabled:")) {
+        Some(value) => assert_eq!(value.trim(), "0", "{status}"),
+        None => eprintln!("skipped: this kernel's status has no THP_enabled line"),
+    }
+}
