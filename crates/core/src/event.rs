@@ -114,6 +114,17 @@ impl EventKind {
         NAMED.iter().find(|(n, _)| *n == name).map(|(_, k)| k.clone())
     }
 
+    /// The kind's position among the named kinds, `None` for a custom kind: a one-byte code for a process's own
+    /// buffers (the batch plan keeps pending events packed), never for data kept across versions.
+    pub fn code(&self) -> Option<u8> {
+        NAMED.iter().position(|(_, k)| k == self).and_then(|i| u8::try_from(i).ok())
+    }
+
+    /// The named kind with `code` ([`EventKind::code`]).
+    pub fn from_code(code: u8) -> Option<EventKind> {
+        NAMED.get(usize::from(code)).map(|(_, k)| k.clone())
+    }
+
     /// The list of known names, for error messages.
     pub(crate) fn known_names() -> String {
         let mut s: String = NAMED.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
@@ -248,6 +259,18 @@ mod tests {
 
     fn obj(entries: &[(&str, Value)]) -> Value {
         Value::Object(entries.iter().map(|(k, v)| ((*k).into(), v.clone())).collect())
+    }
+
+    #[test]
+    fn every_named_kind_has_a_code_that_reads_back_and_custom_kinds_have_none() {
+        for (name, kind) in NAMED.iter() {
+            let code = kind.code();
+            assert!(code.is_some_and(|c| EventKind::from_code(c).as_ref() == Some(kind)), "{name}");
+        }
+        let codes: Vec<Option<u8>> = NAMED.iter().map(|(_, k)| k.code()).collect();
+        assert!(codes.windows(2).all(|w| w[0] < w[1]), "distinct codes: {codes:?}");
+        assert_eq!(EventKind::Custom("trial_started".into()).code(), None);
+        assert_eq!(EventKind::from_code(NAMED.len() as u8), None);
     }
 
     #[test]

@@ -3,27 +3,25 @@
 //! key and text value); packed it takes about as many bytes as its JSON line without the `contact`. Packing is
 //! exact: unpacking gives back an equal value (the tests say so), so folding packed events gives the same state.
 //!
-//! Layout (little-endian, lengths as LEB128): an event is `at` (8 bytes, epoch ms), its kind's name, its `id`,
+//! Layout (little-endian, lengths as LEB128): an event is `at` (8 bytes, epoch ms), its kind (one byte: core's
+//! `EventKind::code`, or 255 and the custom kind's name), its `id`,
 //! `machine` (1 byte) and its properties; a property is its key, then a tag (0 `null`, 1 text, 2 number as 8
 //! bytes of f64, 3 boolean as 1 byte) and the value. Fields are a count, then each key with a tagged value.
 
 use rekindle_core::{Event, EventKind, Scalar, Timestamp};
 
-std::thread_local! {
-    /// The kind's name, written here rather than into a new `String` per event.
-    static KIND: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
-}
-
 /// Appends `event` (without its `contact`) to `out`.
 pub fn pack_event(event: &Event, out: &mut Vec<u8>) {
     out.extend_from_slice(&event.at.ms().to_le_bytes());
-    KIND.with_borrow_mut(|name| {
-        use std::fmt::Write;
-        name.clear();
-        // Writing to a String cannot fail.
-        let _ = write!(name, "{}", event.kind);
-        text(out, name);
-    });
+    // A named kind is its one-byte code; a custom kind the byte 255 and its name.
+    match (event.kind.code(), &event.kind) {
+        (Some(code), _) => out.push(code),
+        (None, EventKind::Custom(name)) => {
+            out.push(CUSTOM);
+            text(out, name);
+        }
+        (None, _) => out.push(UNNAMED),
+    }
     text(out, &event.id);
     out.push(u8::from(event.machine));
     varint(out, event.props.len() as u64);
@@ -35,6 +33,12 @@ pub fn pack_event(event: &Event, out: &mut Vec<u8>) {
         }
     }
 }
+
+/// The kind byte of a custom kind (its name follows).
+const CUSTOM: u8 = 255;
+/// The kind byte of a named kind without a code: none exists (core's codes cover every named kind), and it reads
+/// back as damaged bytes.
+const UNNAMED: u8 = 254;
 
 /// Reads the one event packed in `bytes`; `None` if they are not exactly what [`pack_event`] wrote for it.
 pub fn unpack_event(bytes: &[u8]) -> Option<Event> {
@@ -137,7 +141,10 @@ impl<'a> Reader<'a> {
 
     fn event(&mut self) -> Option<Event> {
         let at = Timestamp::from_ms(i64::from_le_bytes(self.take(8)?.try_into().ok()?))?;
-        let kind = EventKind::parse(self.text()?)?;
+        let kind = match self.byte()? {
+            CUSTOM => EventKind::Custom(self.text()?.to_string()),
+            code => EventKind::from_code(code)?,
+        };
         let id = self.text()?.to_string();
         let machine = self.byte()? != 0;
         let mut event = Event { at, kind, id, contact: String::new(), machine, props: Default::default() };
