@@ -352,31 +352,19 @@ impl Moment {
         let after = self.at;
         let bounds = OnceCell::new();
         let mut candidates: Vec<Timestamp> = Vec::new();
+        // When a score first reaches `at_least`: readiness thresholds and the bars' minimums alike.
+        let reaches = |kind, at_least| {
+            next_score_flip(playbook, state, after, Some(&self.scores), &bounds, kind, Cmp::Ge(at_least))
+        };
         if let Some(r) = &playbook.stages.readiness {
             let on = r.on();
             for threshold in r.thresholds() {
-                candidates.extend(next_score_flip(
-                    playbook,
-                    state,
-                    after,
-                    Some(&self.scores),
-                    &bounds,
-                    on,
-                    Cmp::Ge(threshold),
-                ));
+                candidates.extend(reaches(on, threshold));
             }
         }
         for bar in [&playbook.stages.mql, &playbook.stages.sql].into_iter().flatten() {
             for (kind, needed) in bar.minimums() {
-                candidates.extend(next_score_flip(
-                    playbook,
-                    state,
-                    after,
-                    Some(&self.scores),
-                    &bounds,
-                    kind,
-                    Cmp::Ge(needed),
-                ));
+                candidates.extend(reaches(kind, needed));
             }
             for c in bar.conditions() {
                 let track = playbook.signals.get(c.signal).and_then(|s| state.signals.get(&s.key));
