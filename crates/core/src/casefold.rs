@@ -17,6 +17,21 @@ pub fn fold(text: &str) -> String {
     text.chars().map(fold_char).collect()
 }
 
+/// Where `needle` first occurs in `text` (a byte offset), comparing at each position: `str::find` and
+/// `str::contains` with a text pattern bring core's two-way searcher, and the panic formatting behind it, into
+/// every wasm build for needles a few bytes long.
+///
+/// ```
+/// # use rekindle_core::casefold::find;
+/// assert_eq!((find("https://a.test", "://"), find("/x", "://"), find("ab", "")), (Some(5), None, Some(0)));
+/// ```
+pub fn find(text: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    text.as_bytes().windows(needle.len()).position(|w| w == needle.as_bytes())
+}
+
 /// Whether `text` folds to `folded` (a text already folded), without building the folded copy. ASCII text,
 /// nearly every field value, folds byte for byte: compared as bytes, lengths first.
 ///

@@ -240,7 +240,7 @@ impl Event {
 fn path_of_url(url: &str) -> Option<String> {
     let no_frag = url.split('#').next().unwrap_or(url);
     let no_query = no_frag.split('?').next().unwrap_or(no_frag);
-    let after_scheme = match no_query.find("://") {
+    let after_scheme = match crate::casefold::find(no_query, "://") {
         Some(i) => {
             let rest = no_query.get(i + 3..)?;
             match rest.find('/') {

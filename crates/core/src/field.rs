@@ -126,7 +126,7 @@ impl FieldTest {
             T::Gt(b) => num(&|n| n > *b),
             T::Ge(b) => num(&|n| n >= *b),
             T::Between(lo, hi) => num(&|n| *lo <= n && n <= *hi),
-            T::Contains(s) => text(&|v| v.contains(s.as_str())),
+            T::Contains(s) => text(&|v| crate::casefold::find(v, s).is_some()),
             T::StartsWith(s) => text(&|v| v.starts_with(s.as_str())),
             T::EndsWith(s) => text(&|v| v.ends_with(s.as_str())),
             T::Before(b) => date(&|t| t < *b),
@@ -176,7 +176,7 @@ pub(crate) fn parse_test(r: &mut Reader, o: &Obj<'_>, op: &str) -> Option<FieldT
         }
         return Some(if op == "exists" { FieldTest::Exists } else { FieldTest::Missing });
     }
-    if !OPS.split(", ").any(|known| known.trim() == op) {
+    if !OPS.split(',').any(|known| known.trim() == op) {
         r.problem(o.at("op"), ProblemCode::UnknownOp, format!("unknown op \"{}\"; expected one of {OPS}", quote(op)));
         return None;
     }

@@ -176,7 +176,9 @@ impl Span {
             None => (1, t),
         };
         let digits_end = body.find(|c: char| !c.is_ascii_digit()).unwrap_or(body.len());
-        let (digits, unit) = body.split_at(digits_end);
+        // Checked (a digit's end is always a char boundary): `split_at`'s panic path alone links the panic message
+        // formatting for chars into the wasm.
+        let (digits, unit) = body.split_at_checked(digits_end).unwrap_or((body, ""));
         let lower_unit = unit.trim().to_ascii_lowercase();
         let unit_ms = match unit {
             "s" => SECOND,
