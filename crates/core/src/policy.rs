@@ -178,7 +178,7 @@ impl Policy {
         if !deny.is_empty() {
             return SendVerdict::Deny { reasons: deny };
         }
-        let zone = self.zone_of(state);
+        let zone = self.zone_of(state).settled(t);
         // Fixpoint: each time rule answers "not before u"; move to the latest answer until all agree.
         let mut at = t;
         for _ in 0..32 {

@@ -57,11 +57,26 @@ const MAX_MS: i64 = 8_640_000_000_000_000;
 /// assert_eq!(warsaw.offset_at(summer), 7200);
 /// assert_eq!(warsaw.to_local(summer).to_string(), "2026-07-01T02:00:00");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Zone {
     name: Cow<'static, str>,
     rule: Rule,
+    /// A span of UTC seconds `[from, to)` over which the offset is known, set by [`Zone::settled`].
+    steady: Option<(i64, i64, i32)>,
 }
+
+/// Zones are equal by name and rule; a settled span only saves work.
+impl PartialEq for Zone {
+    fn eq(&self, other: &Zone) -> bool {
+        self.name == other.name && self.rule == other.rule
+    }
+}
+
+impl Eq for Zone {}
+
+/// How far [`Zone::settled`] looks either side of its instant: quiet hours and send windows search a few days
+/// around a decision's instant, a step's send time a few weeks ahead.
+const SETTLED_REACH: i64 = 40 * 86_400;
 
 impl Zone {
     /// Coordinated Universal Time.
@@ -70,7 +85,7 @@ impl Zone {
     /// # use rekindle_core::{Timestamp, zone::Zone};
     /// assert_eq!(Zone::UTC.offset_at(Timestamp::EPOCH), 0);
     /// ```
-    pub const UTC: Zone = Zone { name: Cow::Borrowed("UTC"), rule: Rule::fixed(0) };
+    pub const UTC: Zone = Zone { name: Cow::Borrowed("UTC"), rule: Rule::fixed(0), steady: None };
 
     /// The zone with an IANA name, matched exactly, else ASCII case-insensitively; `None` when unknown.
     ///
@@ -83,7 +98,7 @@ impl Zone {
     pub fn find(name: &str) -> Option<Zone> {
         let (name, rule) = lookup(name)?;
         let rule = table::RULES.get(rule).and_then(|tz| parse_posix(tz).ok())?;
-        Some(Zone { name: Cow::Borrowed(name), rule })
+        Some(Zone { name: Cow::Borrowed(name), rule, steady: None })
     }
 
     /// Like [`Zone::find`], with a message for an unknown name.
@@ -116,7 +131,7 @@ impl Zone {
         if abs % 60 != 0 {
             name.push_str(&format!(":{:02}", abs % 60));
         }
-        Some(Zone { name: Cow::Owned(name), rule: Rule::fixed(offset_seconds) })
+        Some(Zone { name: Cow::Owned(name), rule: Rule::fixed(offset_seconds), steady: None })
     }
 
     /// A zone from a POSIX TZ string, named by that string (for rules not in the table).
@@ -127,7 +142,7 @@ impl Zone {
     /// assert_eq!((z.name(), z.rule().standard_offset()), ("<+0130>-1:30", 5400));
     /// ```
     pub fn from_posix(tz: &str) -> Result<Zone, String> {
-        Ok(Zone { name: Cow::Owned(tz.into()), rule: parse_posix(tz)? })
+        Ok(Zone { name: Cow::Owned(tz.into()), rule: parse_posix(tz)?, steady: None })
     }
 
     /// The name: the table's spelling, a fixed offset like `+05:30`, or the POSIX string.
@@ -148,7 +163,22 @@ impl Zone {
     /// assert_eq!(ny.offset_at(Timestamp::from_ms(1_767_225_600_000).unwrap()), -5 * 3600); // 2026-01-01Z
     /// ```
     pub fn offset_at(&self, utc: Timestamp) -> i32 {
-        self.rule.offset_at(utc.ms().div_euclid(1000))
+        self.offset_at_seconds(utc.ms().div_euclid(1000))
+    }
+
+    /// The same zone, knowing its offset over the weeks around `t` in advance: a decision asks for offsets a
+    /// few dozen times near its instant (quiet hours, send windows, business hours), and each costs the
+    /// year's transitions computed anew otherwise.
+    pub(crate) fn settled(mut self, t: Timestamp) -> Zone {
+        self.steady = Some(self.rule.steady_around(t.ms().div_euclid(1000), SETTLED_REACH));
+        self
+    }
+
+    fn offset_at_seconds(&self, seconds: i64) -> i32 {
+        match self.steady {
+            Some((from, to, offset)) if from <= seconds && seconds < to => offset,
+            _ => self.rule.offset_at(seconds),
+        }
     }
 
     /// The wall-clock reading at `utc`.
@@ -160,7 +190,7 @@ impl Zone {
     /// ```
     pub fn to_local(&self, utc: Timestamp) -> LocalDateTime {
         let seconds = utc.ms().div_euclid(1000);
-        LocalDateTime::from_local_seconds(seconds + i64::from(self.rule.offset_at(seconds)))
+        LocalDateTime::from_local_seconds(seconds + i64::from(self.offset_at_seconds(seconds)))
     }
 
     /// The instant at which the wall clock reads `date` `time`. A time in a spring-forward gap is skipped
@@ -184,7 +214,7 @@ impl Zone {
         // Otherwise the lower offset is right both for a plain time and for a gap, where `local − low` is
         // the instant as far after the gap's start as `local` is after the skipped wall time.
         let early = local - i64::from(high);
-        let utc = if self.rule.offset_at(early) == high { early } else { local - i64::from(low) };
+        let utc = if self.offset_at_seconds(early) == high { early } else { local - i64::from(low) };
         clamp(utc.saturating_mul(1000))
     }
 }

@@ -123,6 +123,30 @@ impl Rule {
     }
 }
 
+impl Rule {
+    /// The span around `t` (UTC seconds), at most `reach` seconds either side, over which the offset stays
+    /// `offset_at(t)`: `(from, to, offset)`, `from ≤ t < to`. `reach` must stay under a year less `REACH`: the
+    /// transitions of the local years before, of and after `t`'s are then every transition in the span.
+    pub(super) fn steady_around(&self, t: i64, reach: i64) -> (i64, i64, i32) {
+        let (mut from, mut to) = (t.saturating_sub(reach), t.saturating_add(reach));
+        if let Some(dst) = self.dst {
+            let year = year_of_day((t + i64::from(self.std)).div_euclid(DAY));
+            for y in year - 1..=year + 1 {
+                for change in
+                    [dst.start.local_seconds(y) - i64::from(self.std), dst.end.local_seconds(y) - i64::from(dst.offset)]
+                {
+                    if change <= t {
+                        from = from.max(change);
+                    } else {
+                        to = to.min(change);
+                    }
+                }
+            }
+        }
+        (from, to, self.offset_at(t))
+    }
+}
+
 /// How far from its local year a transition can land in UTC: ±167 h of transition time (RFC 8536), a day for
 /// `n`/`Jn` day 365 of a leap year, and more than any offset (at most ±26 h).
 const REACH: i64 = 167 * 3600 + 3 * DAY;
@@ -419,6 +443,43 @@ mod tests {
                     let t = new_year + minute * 60;
                     assert_eq!(rule.offset_at(t), offset_by_full_scan(&rule, t), "{tz} at {t}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn a_steady_span_holds_its_offset_and_ends_at_transitions() {
+        // The edge rules above and plain ones; instants every 5 h 7 min across three years; each span checked
+        // against the full scan at its ends, around its ends, and at points inside.
+        let rules = [
+            "CET-1CEST,M3.5.0,M10.5.0/3",
+            "AEST-10AEDT,M10.1.0,M4.1.0/3",
+            "EST5EDT,0/0,J365/25",
+            "AAA0BBB,J1/-167,J365/167",
+            "AAA-14BBB-15,0/-167,365/167",
+            "<+1030>-10:30<+11>-11,M10.1.0,M4.1.0",
+            "IST-5:30",
+        ];
+        let reach = 40 * DAY;
+        for tz in rules {
+            let rule = parse_posix(tz).unwrap_or_else(|e| panic!("{tz}: {e}"));
+            let mut t = utc(2026, 1, 1, 0, 0) - 365 * DAY;
+            while t < utc(2028, 1, 1, 0, 0) {
+                let (from, to, offset) = rule.steady_around(t, reach);
+                assert!(from <= t && t < to && t - from <= reach && to - t <= reach, "{tz} at {t}: {from}..{to}");
+                assert_eq!(offset, offset_by_full_scan(&rule, t), "{tz} at {t}");
+                for inside in [from, (from + t) / 2, t, (t + to) / 2, to - 1] {
+                    assert_eq!(offset_by_full_scan(&rule, inside), offset, "{tz}: {inside} in {from}..{to} of {t}");
+                }
+                // For rules whose every transition changes the offset, a span shorter than its reach ends at one.
+                if tz.starts_with("CET") || tz.starts_with("AEST") {
+                    assert!(to - t == reach || offset_by_full_scan(&rule, to) != offset, "{tz}: {t} ends at {to}");
+                    assert!(
+                        t - from == reach || offset_by_full_scan(&rule, from - 1) != offset,
+                        "{tz}: {t} from {from}"
+                    );
+                }
+                t += 5 * 3600 + 7 * 60;
             }
         }
     }
