@@ -50,6 +50,7 @@ pub(crate) struct DecodeError {
     pub(crate) expected: &'static str,
 }
 
+#[inline(always)]
 fn value(c: u8) -> Option<u32> {
     let v = match c {
         b'A'..=b'Z' => c - b'A',
@@ -68,8 +69,20 @@ pub(crate) fn decode(text: &[u8]) -> Result<Vec<u8>, DecodeError> {
         return Err(DecodeError { at: text.len().saturating_sub(1), expected: "a base64url length (not 4n+1)" });
     }
     let mut out = Vec::with_capacity(text.len() / 4 * 3 + 2);
-    for (index, chunk) in text.chunks(4).enumerate() {
-        let start = index * 4;
+    // Whole groups of four first, straight into three bytes; a group with a character outside the alphabet, and
+    // the last short group, go through the checking loop below, which says where (a generic chunk iterator per
+    // character was a twelfth of the edge's per-page time at opt-level z).
+    let mut done = 0;
+    for group in text.chunks_exact(4) {
+        let [a, b, c, d] = *group else { break };
+        let (Some(a), Some(b), Some(c), Some(d)) = (value(a), value(b), value(c), value(d)) else { break };
+        let n = (a << 18) | (b << 12) | (c << 6) | d;
+        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+        done += 1;
+    }
+    let rest = text.get(done * 4..).unwrap_or_default();
+    for (index, chunk) in rest.chunks(4).enumerate() {
+        let start = (done + index) * 4;
         let mut n = 0u32;
         for (i, &c) in chunk.iter().enumerate() {
             let v =
@@ -133,5 +146,22 @@ mod tests {
             DecodeError { at: 1, expected: "canonical base64url (unused bits zero)" }
         );
         assert_eq!(decode(b"Zm9").unwrap_err().at, 2);
+    }
+
+    #[test]
+    fn round_trips_every_length_and_names_a_foreign_character_wherever_it_is() {
+        let bytes: Vec<u8> = (0..=255u8).rev().chain(0..=255).collect();
+        for len in 0..bytes.len() {
+            let plain = bytes.get(..len).unwrap_or_default();
+            let coded = encode(plain);
+            assert_eq!(decode(coded.as_bytes()).as_deref(), Ok(plain), "length {len}");
+        }
+        // In a whole group or the last short one, first or last group: the offset of the character itself.
+        let coded = encode(&bytes[..50]).into_bytes();
+        for at in [0, 3, 4, 30, coded.len() - 5, coded.len() - 1] {
+            let mut bad = coded.clone();
+            bad[at] = b'=';
+            assert_eq!(decode(&bad).unwrap_err().at, at, "{}", String::from_utf8_lossy(&bad));
+        }
     }
 }
