@@ -24,7 +24,8 @@
 //   raw      rekindle `fold` + `decide` from raw events vs plain-JS pre-aggregation + json-logic-js
 //            (the intent score json-logic needs still comes from rekindle: JsonLogic cannot decay).
 //   native   wasm `fold` and `decide` vs the native core doing the same steps (parse + fold + to_bytes;
-//            from_bytes + decide): `wasm = X× native`.
+//            from_bytes + decide): `wasm = X× native`. The decide row's note also times V8's JSON.parse of the same
+//            decisions written as JSON: what building them as JS objects costs at all, next to the native decide.
 //   boundary `fold` called once per event vs once per contact batch, same events, same resulting state.
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -200,6 +201,13 @@ function benchPlaybook(file, contacts, runs, native, ordered) {
     const decideT = measure(runs, () => {
       decisions = states.map((s) => engine.decide(s, { now: NOW }));
     });
+    // What materialising those decisions as JS objects costs at all, whoever builds them: V8's own JSON.parse of
+    // the same decisions written as JSON text (a bound under the wasm side's object building).
+    const decisionTexts = decisions.map((d) => JSON.stringify(d));
+    const parseT = measure(runs, () => {
+      for (const text of decisionTexts) JSON.parse(text);
+    });
+    const decisionBytes = decisionTexts.reduce((n, t) => n + t.length, 0) / Math.max(1, decisionTexts.length);
     const stages = {};
     const readiness = {};
     for (const d of decisions) {
@@ -266,7 +274,9 @@ function benchPlaybook(file, contacts, runs, native, ordered) {
         ours: cell(decideT, " (wasm)"),
         peer: `native core ${fmtMs(natDecide)}`,
         ratio: `wasm = ${(decideT.median / natDecide).toFixed(1)}× native`,
-        note: "native core does from_bytes + decide; wasm adds building the JS Decision object",
+        note: `native core does from_bytes + decide; wasm adds building the JS Decision object (${Math.round(decisionBytes)} ` +
+          `bytes as JSON on average; JSON.parse of those texts alone ${cell(parseT)}, ` +
+          `${(parseT.median / natDecide).toFixed(1)}× the native decide)`,
       });
     }
 
