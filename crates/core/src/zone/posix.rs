@@ -121,9 +121,7 @@ impl Rule {
             _ => self.std,
         }
     }
-}
 
-impl Rule {
     /// The span around `t` (UTC seconds), at most `reach` seconds either side, over which the offset stays
     /// `offset_at(t)`: `(from, to, offset)`, `from ≤ t < to`. `reach` must stay under a year less `REACH`: the
     /// transitions of the local years before, of and after `t`'s are then every transition in the span.
