@@ -126,10 +126,12 @@ impl HandoffRules {
     pub(crate) fn due(&self, sql_at: Timestamp) -> Timestamp {
         let mut left = self.sla.ms().min(self.max.ms());
         let mut t = sql_at;
+        // The SLA ends within days of `sql_at`: the zone's offset there is settled once, not per window.
+        let zone = self.zone.clone().settled(sql_at);
         // Each turn consumes one open window (or moves to the next): two years of windows at most.
         for _ in 0..1_000 {
-            if self.hours.contains(&self.zone, t) {
-                let end = self.hours.next_end(&self.zone, t);
+            if self.hours.contains(&zone, t) {
+                let end = self.hours.next_end(&zone, t);
                 let open = end.since(t);
                 if left <= open {
                     return Timestamp::from_ms(t.ms().saturating_add(left)).unwrap_or(end);
@@ -137,7 +139,7 @@ impl HandoffRules {
                 left -= open;
                 t = end;
             } else {
-                let start = self.hours.next_start(&self.zone, t);
+                let start = self.hours.next_start(&zone, t);
                 if start <= t {
                     break;
                 }

@@ -166,9 +166,9 @@ impl Zone {
         self.offset_at_seconds(utc.ms().div_euclid(1000))
     }
 
-    /// The same zone, knowing its offset over the weeks around `t` in advance: a send verdict asks for offsets a
-    /// few dozen times near its instant (quiet hours, send windows), and each costs the year's transitions
-    /// computed anew otherwise.
+    /// The same zone, knowing its offset over the weeks around `t` in advance: a send verdict (quiet hours, send
+    /// windows) and a handoff's SLA (business hours) ask for offsets a few dozen times near one instant, and
+    /// each costs the year's transitions computed anew otherwise.
     pub(crate) fn settled(mut self, t: Timestamp) -> Zone {
         self.steady = Some(self.rule.steady_around(t.ms().div_euclid(1000), SETTLED_REACH));
         self
