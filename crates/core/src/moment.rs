@@ -8,8 +8,10 @@ use serde::Serialize;
 
 use crate::explain::{Reason, Sink};
 use crate::lifecycle::LifecycleStatus;
+use crate::playbook::signal::Signal;
 use crate::playbook::Playbook;
 use crate::score::clamp;
+use crate::score::intent::{Accumulator, IntentRule};
 use crate::segment::condition::Cmp;
 use crate::stage::{Bar, Readiness, ScoreKind, Scores, Stage};
 use crate::state::ContactState;
@@ -61,16 +63,32 @@ pub(crate) fn scores_with_fit(
     Scores { fit, intent, total: fit + intent }
 }
 
+/// An intent rule the contact has an accumulator for, with the accumulator and the rule's signal.
+type Held<'a> = (&'a IntentRule, &'a Accumulator, &'a Signal);
+
+/// The contact's held intent rules, in playbook order.
+fn held<'a>(playbook: &'a Playbook, state: &'a ContactState) -> impl Iterator<Item = Held<'a>> + 'a {
+    playbook
+        .intent
+        .rules
+        .iter()
+        .filter_map(|rule| Some((rule, state.rules.get(&rule.key)?, playbook.signals.get(rule.signal_index())?)))
+}
+
 /// Intent at `at` after decay, clamped to the group's `max`.
 fn intent_at(playbook: &Playbook, state: &ContactState, at: Timestamp, reasons: &mut Sink<'_>) -> f64 {
-    let mut raw = 0.0;
-    for rule in &playbook.intent.rules {
-        let (Some(acc), Some(signal)) = (state.rules.get(&rule.key), playbook.signals.get(rule.signal_index())) else {
-            continue;
-        };
-        raw += rule.contribution(acc, signal, at, reasons);
-    }
-    clamp("scores.intent", raw, None, playbook.intent.max, reasons)
+    intent_of(held(playbook, state), playbook.intent.max, at, reasons)
+}
+
+/// Intent at `at` from `rules` (see [`held`]), after decay, clamped to `max`.
+fn intent_of<'a>(
+    rules: impl Iterator<Item = Held<'a>>,
+    max: Option<f64>,
+    at: Timestamp,
+    reasons: &mut Sink<'_>,
+) -> f64 {
+    let raw = rules.fold(0.0, |raw, (rule, acc, signal)| raw + rule.contribution(acc, signal, at, reasons));
+    clamp("scores.intent", raw, None, max, reasons)
 }
 
 impl Moment {
@@ -133,10 +151,7 @@ pub(crate) const HORIZON: Span = Span::DAYS_3650;
 /// fall (to their permanent part), negative ones only rise toward 0 (unless permanent).
 fn intent_bounds(playbook: &Playbook, state: &ContactState, at: Timestamp) -> (f64, f64) {
     let (mut low, mut high) = (0.0, 0.0);
-    for rule in &playbook.intent.rules {
-        let (Some(acc), Some(signal)) = (state.rules.get(&rule.key), playbook.signals.get(rule.signal_index())) else {
-            continue;
-        };
+    for (rule, acc, signal) in held(playbook, state) {
         let now = rule.contribution(acc, signal, at, &mut Sink::discard());
         let permanent = rule.is_permanent();
         if now >= 0.0 {
@@ -184,9 +199,11 @@ pub(crate) fn next_score_flip(
     // all when the caller knows the scores at `after`).
     let fixed_fit = (!playbook.fit.reads_relative_dates())
         .then(|| known.map_or_else(|| playbook.fit.score(&state.profile, after, &mut Sink::discard()), |s| s.fit));
+    // The held rules looked up once: a search probes a dozen instants.
+    let rules: Vec<Held<'_>> = held(playbook, state).collect();
     let value = |t: Timestamp| {
         let fit = fixed_fit.unwrap_or_else(|| playbook.fit.score(&state.profile, t, &mut Sink::discard()));
-        let intent = intent_at(playbook, state, t, &mut Sink::discard());
+        let intent = intent_of(rules.iter().copied(), playbook.intent.max, t, &mut Sink::discard());
         Scores { fit, intent, total: fit + intent }.get(kind)
     };
     let at = |t: Timestamp| cmp.holds(value(t));
