@@ -85,35 +85,120 @@ pub struct Decision {
 
 /// Decides for one contact at `now`. Pure: same inputs, same bytes, in every runtime.
 pub fn decide(playbook: &Playbook, state: &ContactState, now: Timestamp) -> Decision {
+    decide_with(playbook, state, now, Ahead::Search)
+}
+
+/// Everything [`decide`] says about `now` itself, without when it changes on its own: for a caller that decides
+/// each contact once and schedules nothing (the CLI's batch plan). The look-ahead it skips — each segment's
+/// next flip, `valid_until` — is 43 % of a decision with the saas example playbook (9.8 → 5.6 µs per contact,
+/// native). Always equal to `decide(…).into_snapshot()`.
+pub fn snapshot(playbook: &Playbook, state: &ContactState, now: Timestamp) -> Snapshot {
+    decide_with(playbook, state, now, Ahead::Skip).into_snapshot()
+}
+
+/// A [`Decision`] less its look-ahead: the fields of the same names mean the same, and segment memberships
+/// are booleans in playbook order (unknown is not membership; the `segment` reasons say why).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// Fit, intent (after decay at `now`) and total.
+    pub scores: Scores,
+    /// Cold / warm / hot (D17).
+    pub readiness: Readiness,
+    /// The highest stage reached since the last recycle (forward-only).
+    pub stage: Stage,
+    /// Disqualified by sales and not re-qualified since (D21).
+    pub recycled: bool,
+    /// Which bars hold now.
+    pub meets: Meets,
+    /// See [`Decision::reactivation_candidate`] (D11).
+    pub reactivation_candidate: bool,
+    /// Stages reached, with when.
+    pub funnel: Vec<FunnelStep>,
+    /// The re-engagement lifecycle (D1–D2, D6–D9).
+    pub lifecycle: LifecycleStatus,
+    /// Membership of each playbook segment, in playbook order (D18, D28–D34).
+    pub members: Vec<bool>,
+    /// May a marketing message go out now (D22, D24, D27).
+    pub send: Send,
+    /// The next nurture step due (see [`Decision::next_step`]).
+    pub next_step: Option<NextStep>,
+    /// Every sequence's status (D13–D14, D20–D23).
+    pub sequences: Vec<SequenceStatus>,
+    /// The call to action to show (D17, D25).
+    pub cta: Option<CtaChoice>,
+    /// The sales handoff packet for an SQL (D19).
+    pub handoff: Option<Handoff>,
+    /// Why, as in [`Decision::reasons`].
+    pub reasons: Vec<Reason>,
+}
+
+impl Decision {
+    /// What the decision says about its instant, dropping when it changes.
+    pub fn into_snapshot(self) -> Snapshot {
+        Snapshot {
+            scores: self.scores,
+            readiness: self.readiness,
+            stage: self.stage,
+            recycled: self.recycled,
+            meets: self.meets,
+            reactivation_candidate: self.reactivation_candidate,
+            funnel: self.funnel,
+            lifecycle: self.lifecycle,
+            members: self.segments.iter().map(|s| s.member).collect(),
+            send: self.send,
+            next_step: self.next_step,
+            sequences: self.sequences,
+            cta: self.cta,
+            handoff: self.handoff,
+            reasons: self.reasons,
+        }
+    }
+}
+
+/// Whether a decision also searches when it changes on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ahead {
+    /// Next flips and `valid_until` are searched.
+    Search,
+    /// They are left `None` (only for [`snapshot`], which drops them).
+    Skip,
+}
+
+fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead: Ahead) -> Decision {
     let mut reasons = Vec::new();
     let mut sink = Sink::to(&mut reasons);
     let m = Moment::at(playbook, state, now, &mut sink);
-    let segments = memberships(playbook, state, &m, &mut sink);
+    let segments = memberships(playbook, state, &m, &mut sink, ahead);
     let verdict = |c| playbook.policy.verdict(state, c, now, &m.lifecycle);
     let send = Send { email: verdict(Channel::Email), sms: verdict(Channel::Sms) };
     let reached_mql = state.stage().is_some_and(|(s, _)| s >= Stage::Mql);
     let slipped = playbook.stages.mql.as_ref().is_some_and(|bar| bar.score_slipped(&m.scores, m.meets.mql));
-    let deferrals = [&send.email, &send.sms].into_iter().filter_map(|v| match v {
-        SendVerdict::Defer { until, .. } => Some(*until),
-        SendVerdict::Allow | SendVerdict::Deny { .. } => None,
-    });
     // Enrolments, stops and re-enrolments that happened on their own since the last event, as a later fold
     // would record them.
     let caught_up = crate::nurture::caught_up(playbook, state, now);
-    let nurture = crate::nurture::plan(playbook, caught_up.as_ref().unwrap_or(state), &m, &mut sink);
+    let nurture = crate::nurture::plan(playbook, caught_up.as_ref().unwrap_or(state), &m, &mut sink, ahead);
     let cta = crate::cta::choose(playbook, state, &m);
-    let cta_change = crate::cta::next_change(playbook, state, &m, cta.as_ref().map(|c| c.id.as_str()));
     let handoff = crate::handoff::packet(playbook, state, m.stage, m.scores, &reasons, now);
-    let handoff_due = handoff.as_ref().map(|h| h.due_at).filter(|t| *t > now);
-    let valid_until = segments
-        .iter()
-        .filter_map(|s| s.next_flip_at)
-        .chain(m.next_change(playbook, state))
-        .chain(deferrals)
-        .chain(nurture.next_change)
-        .chain(cta_change)
-        .chain(handoff_due)
-        .min();
+    let valid_until = match ahead {
+        Ahead::Skip => None,
+        Ahead::Search => {
+            let cta_change = crate::cta::next_change(playbook, state, &m, cta.as_ref().map(|c| c.id.as_str()));
+            let handoff_due = handoff.as_ref().map(|h| h.due_at).filter(|t| *t > now);
+            let deferrals = [&send.email, &send.sms].into_iter().filter_map(|v| match v {
+                SendVerdict::Defer { until, .. } => Some(*until),
+                SendVerdict::Allow | SendVerdict::Deny { .. } => None,
+            });
+            segments
+                .iter()
+                .filter_map(|s| s.next_flip_at)
+                .chain(m.next_change(playbook, state))
+                .chain(deferrals)
+                .chain(nurture.next_change)
+                .chain(cta_change)
+                .chain(handoff_due)
+                .min()
+        }
+    };
     Decision {
         scores: m.scores,
         readiness: m.readiness,

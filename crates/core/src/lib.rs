@@ -51,7 +51,7 @@ pub mod vecmap;
 pub mod zone;
 
 pub use decay::Decay;
-pub use decide::{choose_cta, decide, Decision};
+pub use decide::{choose_cta, decide, snapshot, Decision, Snapshot};
 pub use error::{Error, ErrorCode, Problem, ProblemCode, StateError};
 pub use event::{Event, EventKind, Scalar};
 pub use explain::{Reason, UnknownCause};

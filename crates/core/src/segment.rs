@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
+use crate::decide::Ahead;
 use crate::error::ProblemCode;
 use crate::explain::{Reason, Sink};
 use crate::field::Truth;
@@ -80,8 +81,14 @@ pub struct Delta {
 /// How many candidate instants the next-flip search evaluates at most.
 const MAX_CANDIDATES: usize = 256;
 
-/// Memberships at `m` with their next flips; one `segment` reason each.
-pub(crate) fn memberships(pb: &Playbook, state: &ContactState, m: &Moment, reasons: &mut Sink<'_>) -> Vec<Membership> {
+/// Memberships at `m` with their next flips (searched only with `Ahead::Search`); one `segment` reason each.
+pub(crate) fn memberships(
+    pb: &Playbook,
+    state: &ContactState,
+    m: &Moment,
+    reasons: &mut Sink<'_>,
+    ahead: Ahead,
+) -> Vec<Membership> {
     let mut out = Vec::with_capacity(pb.segments.len());
     for (i, def) in pb.segments.iter().enumerate() {
         let mut cx = Cx::new(pb, state, m);
@@ -89,7 +96,10 @@ pub(crate) fn memberships(pb: &Playbook, state: &ContactState, m: &Moment, reaso
         let mut decided = Vec::new();
         def.when.decided_by(&mut cx, truth, &mut decided);
         let approximate = cx.approximate;
-        let next_flip_at = next_flip(pb, state, m, i, truth.holds());
+        let next_flip_at = match ahead {
+            Ahead::Search => next_flip(pb, state, m, i, truth.holds()),
+            Ahead::Skip => None,
+        };
         let unknown = matches!(truth, Truth::Unknown(_));
         let cause = match truth {
             Truth::Unknown(c) => Some(c),

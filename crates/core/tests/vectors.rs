@@ -8,7 +8,8 @@
 //! serializer at the bottom of this file (number formatting per ECMAScript Number::toString).
 //!
 //! Beyond the JS runners, this one also checks that the state survives its byte form: deciding on
-//! `from_bytes(to_bytes(state))` gives the same decision as deciding on the in-memory state.
+//! `from_bytes(to_bytes(state))` gives the same decision as deciding on the in-memory state, and that
+//! `snapshot` (a decision without its look-ahead) says what `decide` says about the instant itself.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -215,6 +216,10 @@ fn evaluate(
             decide(&playbook, &restored, now)
         )),
         Err(e) => failures.push(format!("from_bytes(to_bytes(state)) failed: {e}")),
+    }
+    let snapshot = rekindle_core::snapshot(&playbook, &state, now);
+    if snapshot != decision.clone().into_snapshot() {
+        failures.push(format!("snapshot(state) differs from decide(state) without its look-ahead: {snapshot:?}"));
     }
     let cta = rekindle_core::choose_cta(&playbook, &state, now);
     if cta != decision.cta {

@@ -12,7 +12,7 @@ use rekindle_core::policy::SendVerdict;
 use rekindle_core::state::view::ConsentView;
 use rekindle_core::suppression::Channel;
 use rekindle_core::time::short_number;
-use rekindle_core::{decide, ContactState, Playbook, Readiness, Reason, Scores, Stage, Timestamp};
+use rekindle_core::{snapshot, ContactState, Playbook, Readiness, Reason, Scores, Stage, Timestamp};
 
 use super::engagement::Engagement;
 use super::history::{History, Revenue};
@@ -88,16 +88,12 @@ pub struct Planned {
 impl Planned {
     /// Decides one contact at `now` and keeps what the outputs need.
     pub fn of(playbook: &Playbook, state: &ContactState, now: Timestamp, ids: &Interner) -> Planned {
-        let d = decide(playbook, state, now);
+        // Decided once, at --now: nothing is rescheduled from the plan, so the look-ahead is skipped.
+        let d = snapshot(playbook, state, now);
         let archived = d.lifecycle.state == Phase::Archived;
         let view = archived.then(|| state.view(playbook));
-        let segments = d
-            .segments
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| m.member)
-            .filter_map(|(i, _)| u16::try_from(i).ok())
-            .collect();
+        let segments =
+            d.members.iter().enumerate().filter(|(_, m)| **m).filter_map(|(i, _)| u16::try_from(i).ok()).collect();
         let retarget = state.retargetable(playbook, now);
         let email = match &d.send.email {
             SendVerdict::Allow => EmailVerdict::Allow,

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::run::{next_transition, phase, schedule, stop_cause, Outcome, Phase, StopCause};
 use super::Sequence;
+use crate::decide::Ahead;
 use crate::explain::{NurtureOutcome, Reason, Sink};
 use crate::field::Truth;
 use crate::moment::{Moment, HORIZON};
@@ -79,7 +80,8 @@ pub struct NextStep {
 pub(crate) struct Plan {
     pub(crate) next_step: Option<NextStep>,
     pub(crate) sequences: Vec<SequenceStatus>,
-    /// The first instant after `now` at which a status or the next step changes on its own.
+    /// The first instant after `now` at which a status or the next step changes on its own (with `Ahead::Skip`:
+    /// only the steps' due times are counted, and the caller drops it).
     pub(crate) next_change: Option<Timestamp>,
 }
 
@@ -111,8 +113,9 @@ fn send_at(pb: &Playbook, state: &ContactState, channel: Channel, due: Timestamp
     }
 }
 
-/// Statuses and the next step at `m.at`, for a state already caught up to it.
-pub(crate) fn plan(pb: &Playbook, state: &ContactState, m: &Moment, reasons: &mut Sink<'_>) -> Plan {
+/// Statuses and the next step at `m.at`, for a state already caught up to it; each run's next time-driven
+/// transition is searched only with `Ahead::Search`.
+pub(crate) fn plan(pb: &Playbook, state: &ContactState, m: &Moment, reasons: &mut Sink<'_>, ahead: Ahead) -> Plan {
     let now = m.at;
     let mut sequences = Vec::with_capacity(pb.sequences.len());
     let mut best: Option<(Timestamp, &Sequence, &super::Step)> = None;
@@ -126,8 +129,9 @@ pub(crate) fn plan(pb: &Playbook, state: &ContactState, m: &Moment, reasons: &mu
             Phase::Ended { stopped: true, .. } => Status::Stopped,
             Phase::Ended { stopped: false, .. } => Status::Completed,
         };
-        let horizon = now.plus(HORIZON);
-        changes.extend(next_transition(pb, seq, state, e, now, horizon, true).map(|(t, _)| t));
+        if ahead == Ahead::Search {
+            changes.extend(next_transition(pb, seq, state, e, now, now.plus(HORIZON), true).map(|(t, _)| t));
+        }
         let (stopped_at, completed_at) = match ph {
             Phase::Ended { at, stopped: true } => (Some(at), None),
             Phase::Ended { at, stopped: false } => (None, Some(at)),
