@@ -67,8 +67,18 @@ impl<K: Ord, V> VecMap<K, V> {
         self.find(key).is_ok()
     }
 
-    /// Inserts or replaces; returns the old value.
+    /// An empty map with room for `n` entries.
+    pub fn with_capacity(n: usize) -> Self {
+        VecMap { entries: Vec::with_capacity(n) }
+    }
+
+    /// Inserts or replaces; returns the old value. A key above every key present is appended after one
+    /// comparison: maps rebuilt from their own (sorted) order — a decoded state, an unpacked event — never search.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        if self.entries.last().is_none_or(|(last, _)| *last < key) {
+            self.entries.push((key, value));
+            return None;
+        }
         match self.find(&key) {
             Ok(i) => self.entries.get_mut(i).map(|slot| core::mem::replace(&mut slot.1, value)),
             Err(i) => {

@@ -147,8 +147,11 @@ impl<'a> Reader<'a> {
         };
         let id = self.text()?.to_string();
         let machine = self.byte()? != 0;
-        let mut event = Event { at, kind, id, contact: String::new(), machine, props: Default::default() };
-        for _ in 0..self.varint()? {
+        let n = usize::try_from(self.varint()?).ok()?;
+        // Each entry takes two bytes at least: a count the bytes cannot hold is damage, not an allocation.
+        let props = rekindle_core::vecmap::VecMap::with_capacity(n.min(self.0.len() / 2));
+        let mut event = Event { at, kind, id, contact: String::new(), machine, props };
+        for _ in 0..n {
             let key = self.text()?.to_string();
             let value = match self.byte()? {
                 0 => None,
