@@ -169,14 +169,15 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
     let mut sink = Sink::to(&mut reasons);
     let m = Moment::at(playbook, state, now, &mut sink);
     let segments = memberships(playbook, state, &m, &mut sink, ahead);
-    let verdict = |c| playbook.policy.verdict(state, c, now, &m.lifecycle);
+    let zone = playbook.policy.zone_of(state);
+    let verdict = |c| playbook.policy.verdict(state, c, now, &m.lifecycle, &zone);
     let send = Send { email: verdict(Channel::Email), sms: verdict(Channel::Sms) };
     let reached_mql = state.stage().is_some_and(|(s, _)| s >= Stage::Mql);
     let slipped = playbook.stages.mql.as_ref().is_some_and(|bar| bar.score_slipped(&m.scores, m.meets.mql));
     // Enrolments, stops and re-enrolments that happened on their own since the last event, as a later fold
     // would record them.
     let caught_up = crate::nurture::caught_up(playbook, state, now);
-    let nurture = crate::nurture::plan(playbook, caught_up.as_ref().unwrap_or(state), &m, &mut sink, ahead);
+    let nurture = crate::nurture::plan(playbook, caught_up.as_ref().unwrap_or(state), &m, &zone, &mut sink, ahead);
     let cta = crate::cta::choose(playbook, state, &m);
     let handoff = crate::handoff::packet(playbook, state, m.stage, m.scores, &reasons, now);
     let valid_until = match ahead {

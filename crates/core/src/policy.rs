@@ -166,19 +166,22 @@ impl Policy {
         }
     }
 
-    /// Whether and when a marketing message may go out on `channel` at `t`, given the lifecycle at `t`.
+    /// Whether and when a marketing message may go out on `channel` at `t`, given the lifecycle at `t` and the
+    /// contact's zone (`zone_of`, looked up once per decision: a lookup is 0.25 µs, a decision asks up to four
+    /// verdicts).
     pub(crate) fn verdict(
         &self,
         state: &ContactState,
         channel: Channel,
         t: Timestamp,
         lifecycle: &LifecycleStatus,
+        zone: &Zone,
     ) -> SendVerdict {
         let deny = self.denials(state, channel, lifecycle);
         if !deny.is_empty() {
             return SendVerdict::Deny { reasons: deny };
         }
-        let zone = self.zone_of(state).settled(t);
+        let zone = zone.clone().settled(t);
         // Fixpoint: each time rule answers "not before u"; move to the latest answer until all agree.
         let mut at = t;
         for _ in 0..32 {

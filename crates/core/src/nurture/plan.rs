@@ -19,6 +19,7 @@ use crate::state::sends::Enrolment;
 use crate::state::ContactState;
 use crate::suppression::Channel;
 use crate::time::Timestamp;
+use crate::zone::Zone;
 
 /// A contact's status in one sequence at `now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -100,8 +101,14 @@ fn stopped_by(pb: &Playbook, seq: &Sequence, state: &ContactState, e: &Enrolment
 
 /// The send instant for a step due at `due`: allow → at once; defer → the deferral's end, checked once more;
 /// deny → none.
-fn send_at(pb: &Playbook, state: &ContactState, channel: Channel, due: Timestamp) -> (Option<Timestamp>, Vec<Gate>) {
-    let verdict = |t: Timestamp| pb.policy.verdict(state, channel, t, &state.lifecycle_at(pb, t));
+fn send_at(
+    pb: &Playbook,
+    state: &ContactState,
+    channel: Channel,
+    due: Timestamp,
+    zone: &Zone,
+) -> (Option<Timestamp>, Vec<Gate>) {
+    let verdict = |t: Timestamp| pb.policy.verdict(state, channel, t, &state.lifecycle_at(pb, t), zone);
     match verdict(due) {
         SendVerdict::Allow => (Some(due), Vec::new()),
         SendVerdict::Deny { reasons } => (None, reasons),
@@ -115,7 +122,14 @@ fn send_at(pb: &Playbook, state: &ContactState, channel: Channel, due: Timestamp
 
 /// Statuses and the next step at `m.at`, for a state already caught up to it; each run's next time-driven
 /// transition is searched only with `Ahead::Search`.
-pub(crate) fn plan(pb: &Playbook, state: &ContactState, m: &Moment, reasons: &mut Sink<'_>, ahead: Ahead) -> Plan {
+pub(crate) fn plan(
+    pb: &Playbook,
+    state: &ContactState,
+    m: &Moment,
+    zone: &Zone,
+    reasons: &mut Sink<'_>,
+    ahead: Ahead,
+) -> Plan {
     let now = m.at;
     let mut sequences = Vec::with_capacity(pb.sequences.len());
     let mut best: Option<(Timestamp, &Sequence, &super::Step)> = None;
@@ -181,7 +195,7 @@ pub(crate) fn plan(pb: &Playbook, state: &ContactState, m: &Moment, reasons: &mu
         }
     }
     let next_step = best.map(|(due, seq, step)| {
-        let (send_at, gates) = send_at(pb, state, step.channel, due.max(now));
+        let (send_at, gates) = send_at(pb, state, step.channel, due.max(now), zone);
         NextStep {
             sequence: seq.id.clone(),
             step: step.id.clone(),
