@@ -109,11 +109,35 @@ impl Moment {
         let readiness = playbook.stages.readiness.as_ref().map_or(Readiness::Cold, |r| r.evaluate(&scores, reasons));
         let signals = &playbook.signals;
         let mut check = |bar: &Option<Bar>| bar.as_ref().is_some_and(|b| b.check(&scores, signals, state, at, reasons));
-        let mql = check(&playbook.stages.mql);
-        let sql = check(&playbook.stages.sql);
+        let meets = Meets { mql: check(&playbook.stages.mql), sql: check(&playbook.stages.sql) };
+        Moment::assemble(playbook, state, at, (scores, readiness, meets), reasons)
+    }
+
+    /// The contact at `at` when its scores and which bars hold there are already known (the fold checks the
+    /// bars at every instant, then the sequences read the same moment). A bar reads scores and signal
+    /// windows, never the stage reached, so bars checked before a stage is reached still hold after.
+    pub(crate) fn with_meets(
+        playbook: &Playbook,
+        state: &ContactState,
+        at: Timestamp,
+        scores: Scores,
+        meets: Meets,
+    ) -> Moment {
+        let discard = &mut Sink::discard();
+        let readiness = playbook.stages.readiness.as_ref().map_or(Readiness::Cold, |r| r.evaluate(&scores, discard));
+        Moment::assemble(playbook, state, at, (scores, readiness, meets), discard)
+    }
+
+    fn assemble(
+        playbook: &Playbook,
+        state: &ContactState,
+        at: Timestamp,
+        (scores, readiness, meets): (Scores, Readiness, Meets),
+        reasons: &mut Sink<'_>,
+    ) -> Moment {
         let recycled = state.recycled().is_some();
         let reached = state.stage();
-        let current = match (recycled, sql, mql) {
+        let current = match (recycled, meets.sql, meets.mql) {
             (true, _, _) | (false, false, false) => Stage::Lead,
             (false, true, _) => Stage::Sql,
             (false, false, true) => Stage::Mql,
@@ -122,15 +146,7 @@ impl Moment {
         if let Some((stage, at)) = reached {
             reasons.push(|| Reason::StageReached { stage, at });
         }
-        Moment {
-            at,
-            scores,
-            readiness,
-            stage,
-            recycled,
-            meets: Meets { mql, sql },
-            lifecycle: state.lifecycle_at(playbook, at),
-        }
+        Moment { at, scores, readiness, stage, recycled, meets, lifecycle: state.lifecycle_at(playbook, at) }
     }
 
     /// The same contact, later (no reasons): for searching when something flips.

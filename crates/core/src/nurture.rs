@@ -29,6 +29,7 @@ mod tests;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::moment::Meets;
 use crate::playbook::Playbook;
 use crate::segment::condition::Cond;
 use crate::segment::eval::{Cx, LazyMoment};
@@ -137,13 +138,13 @@ pub(crate) fn catch_up(playbook: &Playbook, state: &mut ContactState, at: Timest
 
 /// Records enrolments, stops and re-enrolments at an event instant, after its events were folded. `scores`
 /// are the contact's at `at` when the caller already computed them.
-pub(crate) fn on_instant(playbook: &Playbook, state: &mut ContactState, at: Timestamp, scores: Option<Scores>) {
+pub(crate) fn on_instant(playbook: &Playbook, state: &mut ContactState, at: Timestamp, known: Option<(Scores, Meets)>) {
     if playbook.sequences.is_empty() || state.activity.erased.is_some() {
         return;
     }
     // Every sequence is judged on the same state at the same instant, against one moment and one segment
     // memo (no sequence reads another's enrolment); the changes are written after.
-    let moment = LazyMoment::new(at, scores);
+    let moment = LazyMoment::new(at, known);
     let mut cx = Cx::shared(playbook, state, &moment);
     let changes: Vec<(u32, Enrolment)> = playbook
         .sequences

@@ -20,7 +20,7 @@ use crate::consent::Permissions;
 use crate::event::{Event, EventKind, Scalar};
 use crate::explain::Sink;
 use crate::lifecycle::{Activity, LifecycleStatus};
-use crate::moment::scores_with_fit;
+use crate::moment::{scores_with_fit, Meets};
 use crate::playbook::signal::Signal;
 use crate::playbook::Playbook;
 use crate::score::intent::Accumulator;
@@ -189,8 +189,8 @@ impl ContactState {
             }
             // A late batch is checked at the state's latest instant: bars are not re-run in the past.
             let check_at = self.updated_at.map_or(at, |u| u.max(at));
-            let scores = self.record_stages(playbook, check_at, &mut fit);
-            crate::nurture::on_instant(playbook, self, check_at, scores);
+            let known = self.record_stages(playbook, check_at, &mut fit);
+            crate::nurture::on_instant(playbook, self, check_at, known);
         }
     }
 
@@ -306,9 +306,9 @@ impl ContactState {
         }
     }
 
-    /// Reaches the stages whose bars hold at `at`; returns the scores it read there (none when it had no
-    /// need to), which reaching a stage does not change.
-    fn record_stages(&mut self, playbook: &Playbook, at: Timestamp, fit: &mut FitCache) -> Option<Scores> {
+    /// Reaches the stages whose bars hold at `at`; returns the scores it read there and which bars hold (none
+    /// when it had no need to), which reaching a stage does not change.
+    fn record_stages(&mut self, playbook: &Playbook, at: Timestamp, fit: &mut FitCache) -> Option<(Scores, Meets)> {
         if self.activity.erased.is_some() {
             return None;
         }
@@ -324,12 +324,13 @@ impl ContactState {
         let signals = &playbook.signals;
         let check =
             |bar: &Option<Bar>| bar.as_ref().is_some_and(|b| b.check(&scores, signals, self, at, &mut Sink::discard()));
-        if check(&playbook.stages.sql) {
+        let meets = Meets { mql: check(&playbook.stages.mql), sql: check(&playbook.stages.sql) };
+        if meets.sql {
             self.reach(Stage::Sql, at);
-        } else if check(&playbook.stages.mql) {
+        } else if meets.mql {
             self.reach(Stage::Mql, at);
         }
-        Some(scores)
+        Some((scores, meets))
     }
 
     /// The lifecycle at `t`. A contact who never engaged is anchored at its first event (an imported list).

@@ -7,11 +7,10 @@ use alloc::vec::Vec;
 use core::cell::OnceCell;
 
 use super::condition::{Age, Bound, Cmp, Cond};
-use crate::explain::Sink;
 use crate::explain::UnknownCause;
 use crate::field::FieldTest;
 use crate::field::Truth;
-use crate::moment::{next_score_flip, Moment};
+use crate::moment::{next_score_flip, Meets, Moment};
 use crate::playbook::Playbook;
 use crate::stage::Scores;
 use crate::state::ContactState;
@@ -34,26 +33,26 @@ enum At<'a> {
 /// rules, signals, funnel, activity; enrolments may change meanwhile).
 pub(crate) struct LazyMoment {
     at: Timestamp,
-    /// The scores at `at`, when the caller already computed them on this state.
-    scores: Option<Scores>,
+    /// The scores at `at` and which bars hold there, when the caller already computed them on this state.
+    known: Option<(Scores, Meets)>,
     cell: OnceCell<Moment>,
     /// The lifecycle phase alone, when conditions read it before (or without) the whole moment.
     phase: OnceCell<crate::lifecycle::Phase>,
 }
 
 impl LazyMoment {
-    /// The moment at `at`, with its scores when already known.
-    pub(crate) fn new(at: Timestamp, scores: Option<Scores>) -> LazyMoment {
-        LazyMoment { at, scores, cell: OnceCell::new(), phase: OnceCell::new() }
+    /// The moment at `at`, with its scores and bars when already known.
+    pub(crate) fn new(at: Timestamp, known: Option<(Scores, Meets)>) -> LazyMoment {
+        LazyMoment { at, known, cell: OnceCell::new(), phase: OnceCell::new() }
     }
 
     fn known_scores(&self) -> Option<Scores> {
-        self.cell.get().map(|m| m.scores).or(self.scores)
+        self.cell.get().map(|m| m.scores).or(self.known.map(|(scores, _)| scores))
     }
 
     fn get(&self, pb: &Playbook, state: &ContactState) -> &Moment {
-        self.cell.get_or_init(|| match self.scores {
-            Some(scores) => Moment::with_scores(pb, state, self.at, scores, &mut Sink::discard()),
+        self.cell.get_or_init(|| match self.known {
+            Some((scores, meets)) => Moment::with_meets(pb, state, self.at, scores, meets),
             None => Moment::later(pb, state, self.at),
         })
     }
