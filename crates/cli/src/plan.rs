@@ -252,6 +252,9 @@ fn load_keys(args: &PlanArgs) -> Result<Vec<(Vendor, Verifier)>, CliError> {
 
 /// Items [`parallel_map`] hands out per round: the results of one round wait in the workers at a time.
 const ROUND: usize = 16_384;
+/// Items a worker takes at once within a round: small enough that the cores finish a round together (items
+/// differ in cost: one contact has 3 events, another 300), large enough that taking them costs nothing.
+const SHARE: usize = 256;
 
 /// The number of cores, read once (the standard library reads cgroup files on every call).
 pub fn cores() -> usize {
@@ -259,9 +262,10 @@ pub fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
-/// Maps `f` over `items` on every core (rounds of contiguous chunks, results in input order). The result vector
-/// is allocated once at its final size, and each round's results move into it as the round ends, so a map over
-/// every contact never holds two copies of the results.
+/// Maps `f` over `items` on every core, results in input order. Items go in rounds; within a round each core
+/// takes the next [`SHARE`] items when it is free, so a core that drew cheap items does not wait for the other.
+/// The result vector is allocated once at its final size, and each round's results move into it as the round
+/// ends, so a map over every contact never holds two copies of the results.
 pub fn parallel_map<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R + Sync) -> Vec<R> {
     let threads = cores();
     let mut out = Vec::with_capacity(items.len());
@@ -271,15 +275,28 @@ pub fn parallel_map<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R +
     }
     let f = &f;
     for round in items.chunks_mut(ROUND) {
-        let chunk = round.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            let handles: Vec<_> =
-                round.chunks_mut(chunk).map(|c| s.spawn(move || c.iter_mut().map(f).collect::<Vec<R>>())).collect();
+        let shares = std::sync::Mutex::new(round.chunks_mut(SHARE).enumerate());
+        let shares = &shares;
+        let mut done: Vec<(usize, Vec<R>)> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(move || {
+                        let mut mine = Vec::new();
+                        loop {
+                            // The lock is held only to take the next share; a poisoned lock (a worker panicked,
+                            // which aborts the run) still hands out whole shares.
+                            let next = shares.lock().unwrap_or_else(std::sync::PoisonError::into_inner).next();
+                            let Some((i, share)) = next else { return mine };
+                            mine.push((i, share.iter_mut().map(f).collect::<Vec<R>>()));
+                        }
+                    })
+                })
+                .collect();
             // A worker panics only on a bug; its results are then lost and the join error is re-raised as a panic.
-            for h in handles {
-                out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-            }
+            workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
         });
+        done.sort_unstable_by_key(|(i, _)| *i);
+        out.extend(done.into_iter().flat_map(|(_, results)| results));
     }
     out
 }
