@@ -2,6 +2,13 @@
 // events, against DuckDB computing the same lifecycle states and three windowed segments in SQL over the same
 // files (scripts/bench-batch-duckdb.py). Figures are printed, never asserted (STYLE §8). Not part of `npm test`.
 //
+// Two rekindle runs per round, both the whole `rekindle plan` process writing every output file:
+//   full plan   examples/playbooks/saas.json: scores, stages, 6 segments, lifecycle, send policy, 4 nurture
+//               sequences, CTAs, hand-off — the product's real job, far more than the SQL computes;
+//   same work   saas.json cut to what the SQL computes (its lifecycle section, the 3 segments and the signals they
+//               name; written to target/bench-batch/same-work.json): rekindle doing DuckDB's job, equal work.
+// Both are checked against DuckDB on the same sample of contacts.
+//
 //   BENCH_BATCH_SIZES   contact counts, comma-separated (default 100000,1000000; e.g. 100000,300000 when short
 //                       of time or disk: 1 M × 20 events is a 2.3 GB events file plus ~0.8 GB of plan output)
 //   BENCH_BATCH_EVENTS  events per contact (default 20)
@@ -22,6 +29,7 @@ const NOW = "2026-11-26T12:00:00Z";
 const PLAYBOOK = "examples/playbooks/saas.json";
 const SAMPLE = 1000;
 const SEGMENTS = ["pricing_intent", "content_readers", "reactivation_pool"];
+const SAME_WORK = join(repoRoot, "target", "bench-batch", "same-work.json");
 const TIME = "/usr/bin/time";
 const venv = join(repoRoot, "target", "bench-venv");
 const python = join(venv, "bin", "python");
@@ -87,6 +95,31 @@ async function dataset(n, perContact) {
   return dir;
 }
 
+/** Every signal id a condition tree names (`{ "signal": id, … }` at any depth). */
+function signalsNamed(v, out = new Set()) {
+  if (Array.isArray(v)) for (const x of v) signalsNamed(x, out);
+  else if (v && typeof v === "object") {
+    if (typeof v.signal === "string") out.add(v.signal);
+    for (const x of Object.values(v)) signalsNamed(x, out);
+  }
+  return out;
+}
+
+/**
+ * saas.json cut to what the SQL computes: its lifecycle section as it is, the three segments, and the signals those
+ * name (with the lifecycle's intent signals, so `showedIntent` keeps its meaning). Written to SAME_WORK.
+ */
+function writeSameWork() {
+  const full = JSON.parse(readFileSync(join(repoRoot, PLAYBOOK), "utf8"));
+  const segments = Object.fromEntries(SEGMENTS.map((id) => [id, full.segments[id]]));
+  const named = signalsNamed(segments, new Set(full.lifecycle.intent_signals ?? []));
+  const signals = Object.fromEntries(Object.entries(full.signals).filter(([id]) => named.has(id)));
+  const cut = { version: full.version, signals, segments, lifecycle: full.lifecycle };
+  mkdirSync(join(repoRoot, "target", "bench-batch"), { recursive: true });
+  writeFileSync(SAME_WORK, `${JSON.stringify(cut, null, 2)}\n`);
+  return Object.keys(signals);
+}
+
 /** Every `step`-th contact of plan.json (streamed: one contact per line) with its state and the 3 segments. */
 async function rekindleSample(planJson, contacts) {
   const step = Math.max(1, Math.floor(contacts / SAMPLE));
@@ -104,45 +137,14 @@ async function rekindleSample(planJson, contacts) {
   return sample;
 }
 
-/**
- * Times `runs` rekindle runs and `runs` DuckDB runs on one data set, interleaved (rekindle, DuckDB, rekindle, …) so
- * that the machine's drift over minutes (other work on its 2 cores, page cache, memory) falls on both sides alike;
- * each adjacent pair also gives a ratio of its own.
- */
-async function benchSize(n, perContact, runs, duck) {
-  const dir = await dataset(n, perContact);
-  const args = ["plan", "--playbook", PLAYBOOK, "--contacts", join(dir, "contacts.csv"), "--events",
-    join(dir, "events.ndjson"), "--now", NOW, "--out", join(dir, "plan"), "--salt-file", join(dir, "salt.txt"),
-    "--quiet", "--format", "json"];
-  const cli = join(repoRoot, "target", "release", "rekindle");
-  const sampleFile = join(dir, "sample.txt");
-  const nowMs = String(Date.parse(NOW));
-  const mine = [];
-  const theirs = [];
-  let summary = null;
-  let sample = null;
-  let result = null;
-  for (let r = 0; r < runs; r++) {
-    rmSync(join(dir, "plan"), { recursive: true, force: true });
-    const t = await timed(cli, args, { ...process.env, REKINDLE_TIMINGS: "1" });
-    summary = JSON.parse(t.stdout);
-    mine.push(t);
-    console.log(`  rekindle plan ${k(n)} run ${r + 1}/${runs}: ${t.seconds.toFixed(2)} s, CPU ${cpu(t.cpu)}, peak RSS ${mb(t.rssKb)}`);
-    console.log(`    phases, wall/CPU: ${phases(t.stderr).join(", ")}`);
-    if (duck.skipped) continue;
-    if (!sample) {
-      sample = await rekindleSample(join(dir, "plan", "plan.json"), summary.contacts);
-      writeFileSync(sampleFile, `${[...sample.keys()].join("\n")}\n`);
-    }
-    const d = await timed(python, [join(repoRoot, "scripts", "bench-batch-duckdb.py"), join(dir, "contacts.csv"),
-      join(dir, "events.ndjson"), nowMs, sampleFile, String(cpus().length)]);
-    result = JSON.parse(d.stdout);
-    theirs.push({ ...d, query: result.seconds });
-    console.log(`  duckdb ${k(n)} run ${r + 1}/${runs}: ${result.seconds.toFixed(2)} s in SQL (${d.seconds.toFixed(2)} s with Python), process CPU ${cpu(d.cpu)}, peak RSS ${mb(d.rssKb)}`);
-  }
-  const row = { n, perContact, events: summary.counts.events, contacts: summary.contacts, runs,
-    seconds: mine.map((t) => t.seconds), cpu: mine.map((t) => t.cpu), rssKb: Math.max(...mine.map((t) => t.rssKb ?? 0)) || null, lifecycle: summary.lifecycle };
-  if (duck.skipped) return row;
+/** The rekindle runs of each round: the product's real job, and the SQL's job (see the header). */
+const VARIANTS = [
+  { name: "full plan", playbook: join(repoRoot, PLAYBOOK) },
+  { name: "same work", playbook: SAME_WORK },
+];
+
+/** How many sampled contacts have DuckDB's state and segments, a few that do not, and whether the tallies match. */
+function compare(sample, summary, result) {
   let agree = 0;
   const disagree = [];
   for (const [id, [state, segments]] of sample) {
@@ -151,12 +153,60 @@ async function benchSize(n, perContact, runs, duck) {
     else if (disagree.length < 5) disagree.push(`${id}: rekindle ${state} [${segments}] · duckdb ${got ? `${got[0]} [${got[1]}]` : "missing"}`);
   }
   const tallies = JSON.stringify(Object.entries(result.lifecycle).sort()) === JSON.stringify(Object.entries(summary.lifecycle).sort());
-  return { ...row, duck: { seconds: theirs.map((t) => t.query), cpu: theirs.map((t) => t.cpu), rssKb: Math.max(...theirs.map((t) => t.rssKb ?? 0)) || null },
-    agree, sampled: sample.size, disagree, tallies };
+  return { agree, sampled: sample.size, disagree, tallies };
+}
+
+/**
+ * Times `runs` rounds on one data set, each round every rekindle variant then DuckDB, interleaved so that the
+ * machine's drift over minutes (other work on its 2 cores, page cache, memory) falls on every side alike; each
+ * round also gives a ratio of its own. One row per variant, each with the same DuckDB runs.
+ */
+async function benchSize(n, perContact, runs, duck) {
+  const dir = await dataset(n, perContact);
+  const args = (playbook) => ["plan", "--playbook", playbook, "--contacts", join(dir, "contacts.csv"), "--events",
+    join(dir, "events.ndjson"), "--now", NOW, "--out", join(dir, "plan"), "--salt-file", join(dir, "salt.txt"),
+    "--quiet", "--format", "json"];
+  const cli = join(repoRoot, "target", "release", "rekindle");
+  const sampleFile = join(dir, "sample.txt");
+  const nowMs = String(Date.parse(NOW));
+  const mine = VARIANTS.map(() => []);
+  const summaries = [];
+  const samples = [];
+  const theirs = [];
+  let result = null;
+  for (let r = 0; r < runs; r++) {
+    for (const [v, variant] of VARIANTS.entries()) {
+      rmSync(join(dir, "plan"), { recursive: true, force: true });
+      const t = await timed(cli, args(variant.playbook), { ...process.env, REKINDLE_TIMINGS: "1" });
+      summaries[v] = JSON.parse(t.stdout);
+      mine[v].push(t);
+      console.log(`  rekindle plan (${variant.name}) ${k(n)} run ${r + 1}/${runs}: ${t.seconds.toFixed(2)} s, CPU ${cpu(t.cpu)}, peak RSS ${mb(t.rssKb)}`);
+      console.log(`    phases, wall/CPU: ${phases(t.stderr).join(", ")}`);
+      if (!duck.skipped && !samples[v]) {
+        samples[v] = await rekindleSample(join(dir, "plan", "plan.json"), summaries[v].contacts);
+        if (v === 0) writeFileSync(sampleFile, `${[...samples[v].keys()].join("\n")}\n`);
+      }
+    }
+    if (duck.skipped) continue;
+    const d = await timed(python, [join(repoRoot, "scripts", "bench-batch-duckdb.py"), join(dir, "contacts.csv"),
+      join(dir, "events.ndjson"), nowMs, sampleFile, String(cpus().length)]);
+    result = JSON.parse(d.stdout);
+    theirs.push({ ...d, query: result.seconds });
+    console.log(`  duckdb ${k(n)} run ${r + 1}/${runs}: ${result.seconds.toFixed(2)} s in SQL (${d.seconds.toFixed(2)} s with Python), process CPU ${cpu(d.cpu)}, peak RSS ${mb(d.rssKb)}`);
+  }
+  const duckRow = duck.skipped ? null
+    : { seconds: theirs.map((t) => t.query), cpu: theirs.map((t) => t.cpu), rssKb: Math.max(...theirs.map((t) => t.rssKb ?? 0)) || null };
+  return VARIANTS.map((variant, v) => {
+    const summary = summaries[v];
+    const row = { variant: variant.name, n, perContact, events: summary.counts.events, contacts: summary.contacts, runs,
+      seconds: mine[v].map((t) => t.seconds), cpu: mine[v].map((t) => t.cpu),
+      rssKb: Math.max(...mine[v].map((t) => t.rssKb ?? 0)) || null, lifecycle: summary.lifecycle };
+    return duckRow ? { ...row, duck: duckRow, ...compare(samples[v], summary, result) } : row;
+  });
 }
 
 function table(rows, duck) {
-  const head = ["contacts × events", "rekindle plan (median, min–max)", "CPU", "contacts/s", "events/s", "peak RSS",
+  const head = ["contacts × events", "rekindle", "rekindle plan (median, min–max)", "CPU", "contacts/s", "events/s", "peak RSS",
     `DuckDB ${duck.version ?? ""} SQL`, "DuckDB process CPU", "DuckDB RSS", "ratio (rekindle time / DuckDB time)",
     "best vs best", "each pair's ratio", "sample agrees"];
   const body = rows.map((r) => {
@@ -173,6 +223,7 @@ function table(rows, duck) {
     const pairs = !d ? "—" : r.seconds.map((s, i) => (s / d.seconds[i]).toFixed(2)).join(", ");
     return [
       `${k(r.contacts)} × ${r.perContact} (${k(r.events)} events)`,
+      r.variant,
       `${spread(r.seconds)} ×${r.runs}`,
       r.cpu.every((c) => c != null) ? cpu(median(r.cpu)) : "n/a",
       rate(r.contacts / mine),
@@ -196,27 +247,31 @@ export async function benchBatch() {
   const perContact = Number(process.env.BENCH_BATCH_EVENTS ?? 20);
   console.log("building the release CLI …");
   await runChecked("cargo", ["build", "--release", "-p", "rekindle-cli"]);
+  const signals = writeSameWork();
   const duck = await duckdbPython();
   if (duck.skipped) console.log(`DuckDB skipped: ${duck.skipped}`);
   const rows = [];
   for (const n of sizes) {
     const runs = Number(process.env.BENCH_BATCH_RUNS ?? 3);
-    rows.push(await benchSize(n, perContact, runs, duck));
+    rows.push(...(await benchSize(n, perContact, runs, duck)));
   }
   const rustc = (await run("rustc", ["--version"])).stdout.trim();
   console.log(`\nrekindle bench:batch · ${rustc} · node ${process.version} · ${cpus().length} cores · ${PLAYBOOK} at ${NOW}`);
   console.log("data: examples/data/gen-plan-sample.mjs (seeded), events grouped by contact in time order");
+  console.log(`same work: ${PLAYBOOK} cut to its lifecycle section, segments ${SEGMENTS.join(", ")} and signals ` +
+    `${signals.join(", ")} (${SAME_WORK})`);
   console.log(table(rows, duck));
   console.log(
-    "rekindle: the whole `rekindle plan` process (read, fold, decide every contact, write ~20 files with SHA-256s);\n" +
+    "rekindle: the whole `rekindle plan` process (read, fold, decide every contact, write ~20 files with SHA-256s),\n" +
+      "full plan = saas.json's whole job; same work = only what the SQL computes (both write every output file);\n" +
       "DuckDB: the SQL of scripts/bench-batch-duckdb.py in-process (lifecycle + 3 segments only), Python start-up excluded.\n" +
       "CPU: user + system seconds of the whole process (median); other work on shared cores inflates it too, though\n" +
       "less than wall time; DuckDB's includes Python start-up.",
   );
-  for (let i = 1; i < rows.length; i++) {
-    const [a, b] = [rows[i - 1], rows[i]];
+  for (let i = VARIANTS.length; i < rows.length; i++) {
+    const [a, b] = [rows[i - VARIANTS.length], rows[i]];
     const grow = (x, y) => `×${(y / x).toFixed(2)}`;
-    let line = `growth ${k(a.contacts)} → ${k(b.contacts)} contacts (×${(b.contacts / a.contacts).toFixed(1)}): ` +
+    let line = `growth ${k(a.contacts)} → ${k(b.contacts)} contacts (×${(b.contacts / a.contacts).toFixed(1)}), ${b.variant}: ` +
       `rekindle time ${grow(median(a.seconds), median(b.seconds))}, peak RSS ${grow(a.rssKb, b.rssKb)} ` +
       `(${((b.rssKb - a.rssKb) * 1024 / (b.contacts - a.contacts)).toFixed(0)} bytes per added contact)`;
     if (a.duck && b.duck) {
@@ -224,7 +279,7 @@ export async function benchBatch() {
     }
     console.log(line);
   }
-  for (const r of rows.filter((x) => x.disagree?.length)) console.log(`disagreements at ${k(r.contacts)}:\n  ${r.disagree.join("\n  ")}`);
+  for (const r of rows.filter((x) => x.disagree?.length)) console.log(`disagreements at ${k(r.contacts)} (${r.variant}):\n  ${r.disagree.join("\n  ")}`);
   if (sizes.every((n) => n < 1_000_000)) console.log("note: 1 M contacts not run (BENCH_BATCH_SIZES); the issue's target size is 1 M × 20.");
 }
 
