@@ -263,10 +263,13 @@ pub fn parallel_map<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R +
     out
 }
 
-/// Maps `f` over `items` cut into one contiguous chunk per core, on rayon's pool; the results in input order.
+/// Maps `f` over `items` cut into eight contiguous chunks per core, on rayon's pool; the results in input order.
+/// Eight, not one: a core that loses time (the events file's read-ahead thread shares the cores) takes fewer
+/// chunks instead of making the other wait at the end of every block: the events phase at 1M contacts parsed
+/// with 87 % of both cores instead of 84 %, 6.48 → 6.33 s (two interleaved pairs).
 pub fn parallel_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
     use rayon::prelude::*;
-    let chunk = items.len().div_ceil(rayon::current_num_threads()).max(1);
+    let chunk = items.len().div_ceil(8 * rayon::current_num_threads()).max(1);
     items.par_chunks(chunk).map(&f).collect()
 }
 
