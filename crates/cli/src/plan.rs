@@ -304,3 +304,33 @@ pub fn thousands(n: u64) -> String {
 pub fn is_reject(d: &Diagnostic) -> bool {
     d.severity == Severity::Reject
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_map_visits_every_item_once_and_keeps_input_order() {
+        for n in [0, 1, 63, 64, 1_000, 100_003] {
+            let mut items: Vec<u64> = (0..n).collect();
+            let out = parallel_map(&mut items, |x| {
+                *x += 1;
+                *x * 3
+            });
+            assert_eq!(out, (0..n).map(|x| (x + 1) * 3).collect::<Vec<_>>(), "n = {n}");
+            assert_eq!(items, (1..=n).collect::<Vec<_>>(), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn parallel_chunks_cover_the_items_in_order() {
+        for n in [1, 7, 64, 32_768, 32_771] {
+            let items: Vec<u32> = (0..n).collect();
+            let chunks = parallel_chunks(&items, |c| c.to_vec());
+            assert!(chunks.iter().all(|c| !c.is_empty()), "n = {n}");
+            assert!(chunks.len() <= 8 * rayon::current_num_threads(), "n = {n}: {} chunks", chunks.len());
+            assert_eq!(chunks.concat(), items, "n = {n}");
+        }
+        assert!(parallel_chunks(&[] as &[u32], |c| c.len()).iter().all(|n| *n == 0));
+    }
+}
