@@ -1,6 +1,7 @@
 //! NDJSON events: one rekindle event per line, `{"contact": "<email or id>", "at", "kind", "props"}`, read by
-//! core's `EventReader`. Read line by line through a `BufRead` (the file is never loaded whole); blank lines are
-//! skipped; a line that is not UTF-8, not JSON or not a valid event is a diagnostic with its line.
+//! core's `EventReader`. The file is read ahead and cut into blocks of lines on threads of their own ([`lines`];
+//! it is never loaded whole); blank lines are skipped; a line that is not UTF-8, not JSON or not a valid event is
+//! a diagnostic with its line.
 //!
 //! Speed: a line is streamed from the JSON parser straight into core's `EventReader` (the fields in document
 //! order, as `Event::parse` gives them), building no `Value` tree. Only a line that fails that way is parsed again
@@ -9,7 +10,6 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::io::BufRead;
 use std::path::Path;
 
 use rekindle_core::event::{EventProblem, EventReader};
@@ -20,25 +20,26 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use super::read_ahead::ReadAhead;
 use super::{Block, EventSource, Parsed, RawRecord};
 
+mod lines;
 mod scan;
 use crate::diagnostic::Diagnostic;
 use crate::error::CliError;
+use lines::{Lines, SplitAhead};
 
 /// An NDJSON events file being read.
 pub struct Ndjson {
     name: String,
-    reader: ReadAhead,
-    line: u64,
+    lines: SplitAhead,
     position: u64,
-    buf: Vec<u8>,
 }
 
 impl Ndjson {
     /// Opens the file.
     pub fn open(path: &Path) -> Result<Ndjson, CliError> {
         let file = crate::output::open(path)?;
-        let reader = ReadAhead::new(file);
-        Ok(Ndjson { name: path.display().to_string(), reader, line: 0, position: 0, buf: Vec::new() })
+        let name = path.display().to_string();
+        let lines = SplitAhead::new(Lines::new(name.clone(), ReadAhead::new(file)));
+        Ok(Ndjson { name, lines, position: 0 })
     }
 }
 
@@ -48,59 +49,8 @@ impl EventSource for Ndjson {
     }
 
     fn next_block(&mut self, max: usize, records: &mut Block) -> Result<Vec<Diagnostic>, CliError> {
-        records.clear();
-        let mut problems = Vec::new();
-        let io = |name: &str, source| CliError::Io { path: name.into(), source };
-        while records.len() < max {
-            // Whole lines straight from the buffer read ahead (1 MB): one copy per line, into the block. A line the
-            // buffer does not hold whole (across its end, longer than it, or the file's last line without a
-            // newline) is read through `read_until` into `buf` first.
-            let available = self.reader.fill_buf().map_err(|e| io(&self.name, e))?;
-            if available.is_empty() {
-                break;
-            }
-            if let Some(last) = available.iter().rposition(|b| *b == b'\n') {
-                let whole = available.get(..=last).unwrap_or_default();
-                let mut used = 0;
-                // The buffer's whole lines are checked as UTF-8 at once (a line is UTF-8 exactly when every line
-                // around it is too, `\n` being ASCII) and split on `\n` with the memchr crate's vector search
-                // (`str::split_inclusive('\n')` found each end with a word-at-a-time scan and a call to libc's
-                // memcmp: half of this loop, which runs on the one thread every core waits for); only a buffer
-                // holding a line that is not UTF-8 goes line by line, to name that line.
-                if let Ok(text) = std::str::from_utf8(whole) {
-                    for end in memchr::memchr_iter(b'\n', whole) {
-                        if records.len() >= max {
-                            break; // the rest of the buffer waits for the next block
-                        }
-                        // `end` is a `\n` (ASCII), so both ends of the line are char boundaries.
-                        let line = text.get(used..=end).unwrap_or_default();
-                        used = end + 1;
-                        self.line += 1;
-                        take_text(self.line, line, records);
-                    }
-                } else {
-                    for line in whole.split_inclusive(|b| *b == b'\n') {
-                        if records.len() >= max {
-                            break;
-                        }
-                        used += line.len();
-                        self.line += 1;
-                        take(&self.name, self.line, line, records, &mut problems);
-                    }
-                }
-                self.position += used as u64;
-                self.reader.consume(used);
-            } else {
-                self.buf.clear();
-                let n = self.reader.read_until(b'\n', &mut self.buf).map_err(|e| io(&self.name, e))?;
-                if n == 0 {
-                    break;
-                }
-                self.line += 1;
-                self.position += n as u64;
-                take(&self.name, self.line, &self.buf, records, &mut problems);
-            }
-        }
+        let (problems, position) = self.lines.next(max, records)?;
+        self.position = position;
         Ok(problems)
     }
 
@@ -113,27 +63,6 @@ impl EventSource for Ndjson {
             Ok(event) => Parsed { events: vec![event], ..Parsed::default() },
             Err(d) => Parsed::reject(d),
         }
-    }
-}
-
-/// One line (with or without its `\n` / `\r\n`) into the block; a blank line is skipped, one that is not UTF-8
-/// is a diagnostic with the column where the bad byte starts.
-fn take(name: &str, line: u64, bytes: &[u8], records: &mut Block, problems: &mut Vec<Diagnostic>) {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => take_text(line, text, records),
-        Err(e) => problems.push(
-            Diagnostic::reject(name, line, "not_utf8", "not UTF-8 text; write events as UTF-8")
-                .at(Some(e.valid_up_to() as u64 + 1), None),
-        ),
-    }
-}
-
-/// One line of text (with or without its `\n` / `\r\n`) into the block, unless it is blank.
-fn take_text(line: u64, text: &str, records: &mut Block) {
-    let text = text.strip_suffix('\n').unwrap_or(text);
-    let text = text.strip_suffix('\r').unwrap_or(text);
-    if !text.trim().is_empty() {
-        records.push(line, text);
     }
 }
 
