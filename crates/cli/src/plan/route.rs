@@ -89,8 +89,8 @@ fn parse_chunk(source: &(dyn EventSource + Sync), roster: &Roster, raws: &[RawRe
     out
 }
 
-/// Streams one events source: blocks of records parsed and routed on every core, then queued in record order;
-/// an event whose idempotency key came earlier is counted, not folded.
+/// Streams one events source: blocks of records parsed and routed on every core, then queued in record order
+/// ([`route`]), each block's routing overlapping the next block's parsing.
 pub fn read_events(
     source: &mut (dyn EventSource + Sync),
     roster: &Roster,
@@ -100,47 +100,89 @@ pub fn read_events(
 ) -> Result<(), CliError> {
     let Sink { counts, diagnostics, seen } = sink;
     let mut block = crate::adapter::Block::default();
+    let unreadable = source.next_block(BLOCK, &mut block)?;
+    take_unreadable(counts, diagnostics, &block, unreadable);
+    if block.is_empty() {
+        return Ok(());
+    }
+    let mut chunks = parse_block(&*source, roster, &block);
     loop {
+        // The next block is parsed on the pool while this one's events are routed (one core routes, the other
+        // parses, and both fold when routing flushes): routing alone left a core idle for 0.26 s at 1M contacts.
         let unreadable = source.next_block(BLOCK, &mut block)?;
-        counts.event_lines += (block.len() + unreadable.len()) as u64;
-        counts.rejected_event_lines += unreadable.len() as u64;
-        diagnostics.extend(unreadable);
-        if block.is_empty() {
-            return Ok(());
-        }
         let parser = &*source;
-        let chunks = super::parallel_chunks(&block.records(), |raws| parse_chunk(parser, roster, raws));
-        for chunk in chunks {
-            let mut events = chunk.events.into_iter();
-            let mut start = 0;
-            for record in chunk.records {
-                counts.rejected_event_lines += record.rejects.len() as u64;
-                diagnostics.extend(record.rejects);
-                for kind in record.skipped {
-                    *counts.skipped_records.entry(kind).or_insert(0) += 1;
+        let (next, routed) = rayon::join(
+            || (!block.is_empty()).then(|| parse_block(parser, roster, &block)),
+            || route(parser, chunks, folder, counts, diagnostics, seen),
+        );
+        routed?;
+        // The next block's unreadable lines come after this block's diagnostics, in line order.
+        take_unreadable(counts, diagnostics, &block, unreadable);
+        progress(source.position());
+        match next {
+            Some(parsed) => chunks = parsed,
+            None => return Ok(()),
+        }
+    }
+}
+
+/// Counts a block's lines and keeps the diagnostics of those that could not be read as text.
+fn take_unreadable(
+    counts: &mut Counts,
+    diagnostics: &mut Vec<Diagnostic>,
+    block: &crate::adapter::Block,
+    unreadable: Vec<Diagnostic>,
+) {
+    counts.event_lines += (block.len() + unreadable.len()) as u64;
+    counts.rejected_event_lines += unreadable.len() as u64;
+    diagnostics.extend(unreadable);
+}
+
+/// A block's records parsed and their events packed, on every core.
+fn parse_block(parser: &(dyn EventSource + Sync), roster: &Roster, block: &crate::adapter::Block) -> Vec<Chunk> {
+    super::parallel_chunks(&block.records(), |raws| parse_chunk(parser, roster, raws))
+}
+
+/// Queues a parsed block's events in record order; an event whose idempotency key came earlier is counted, not
+/// folded.
+fn route(
+    source: &(dyn EventSource + Sync),
+    chunks: Vec<Chunk>,
+    folder: &mut Folder<'_>,
+    counts: &mut Counts,
+    diagnostics: &mut Vec<Diagnostic>,
+    seen: &mut Seen,
+) -> Result<(), CliError> {
+    for chunk in chunks {
+        let mut events = chunk.events.into_iter();
+        let mut start = 0;
+        for record in chunk.records {
+            counts.rejected_event_lines += record.rejects.len() as u64;
+            diagnostics.extend(record.rejects);
+            for kind in record.skipped {
+                *counts.skipped_records.entry(kind).or_insert(0) += 1;
+            }
+            for routed in events.by_ref().take(record.events) {
+                let packed = chunk.bytes.get(start..routed.end).unwrap_or_default();
+                start = routed.end;
+                if routed.key.is_some_and(|key| !seen.first(key)) {
+                    counts.duplicate_events += 1;
+                    continue;
                 }
-                for routed in events.by_ref().take(record.events) {
-                    let packed = chunk.bytes.get(start..routed.end).unwrap_or_default();
-                    start = routed.end;
-                    if routed.key.is_some_and(|key| !seen.first(key)) {
-                        counts.duplicate_events += 1;
-                        continue;
-                    }
-                    match routed.contact {
-                        Ok(index) => folder.push_packed(index, packed)?,
-                        Err(reference) => {
-                            counts.rejected_event_lines += 1;
-                            diagnostics.push(
-                                Diagnostic::reject(source.name(), record.line, "unknown_contact", unknown(&reference))
-                                    .at(None, Some("contact".into())),
-                            );
-                        }
+                match routed.contact {
+                    Ok(index) => folder.push_packed(index, packed)?,
+                    Err(reference) => {
+                        counts.rejected_event_lines += 1;
+                        diagnostics.push(
+                            Diagnostic::reject(source.name(), record.line, "unknown_contact", unknown(&reference))
+                                .at(None, Some("contact".into())),
+                        );
                     }
                 }
             }
         }
-        progress(source.position());
     }
+    Ok(())
 }
 
 fn unknown(reference: &str) -> String {
