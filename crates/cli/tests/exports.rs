@@ -132,3 +132,18 @@ fn a_utf16_export_is_unusable_with_a_clear_reason() {
     assert_eq!(run.status.code(), Some(3));
     assert!(stderr(&run).contains("UTF-16") && stderr(&run).contains("utf16.csv:1"), "{}", stderr(&run));
 }
+
+#[test]
+fn a_utf16_generic_csv_is_unusable_with_the_same_reason() {
+    // A spreadsheet's "Unicode text": with a byte-order mark, and without one (NUL bytes in the header line).
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text: Vec<u8> = "email,id\r\na@example.com,c-1\r\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    for (name, bytes) in [("bom.csv", [[0xFF, 0xFE].as_slice(), &text].concat()), ("nul.csv", text.clone())] {
+        let contacts = write(tmp.path(), name, &bytes);
+        let events = write(tmp.path(), "events.ndjson", b"");
+        let run = plan(&contacts, &events, &tmp.path().join("plan"), &[]);
+        assert_eq!(run.status.code(), Some(3), "{name}");
+        let err = stderr(&run);
+        assert!(err.contains(&format!("{name}:1: UTF-16 text")) && err.contains("CSV UTF-8"), "{err}");
+    }
+}

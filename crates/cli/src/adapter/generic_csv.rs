@@ -3,7 +3,7 @@
 //! row; a bad row is a diagnostic with its line and column, and the file goes on.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use rekindle_core::Timestamp;
@@ -27,8 +27,14 @@ impl GenericCsv {
     /// Opens the file and reads its header. No `email` column makes the whole file unusable (exit 3).
     pub fn open(path: &Path) -> Result<GenericCsv, CliError> {
         let name = path.display().to_string();
-        let file = crate::output::open(path)?;
-        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(BufReader::new(file));
+        let mut file = BufReader::new(crate::output::open(path)?);
+        // UTF-16 (a spreadsheet's "Unicode text") is refused as the vendor exports refuse it, not reported as a
+        // CSV that is not UTF-8 at byte 0.
+        let head = file.fill_buf().map_err(|source| CliError::Io { path: path.to_path_buf(), source })?;
+        if let Some(why) = rekindle_core::import::contacts::utf16(head) {
+            return Err(CliError::Unusable { file: path.to_path_buf(), line: 1, reason: why.into() });
+        }
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
         let headers: Vec<String> = match reader.headers() {
             Ok(h) => h.iter().map(|h| h.trim().to_string()).collect(),
             Err(e) => return Err(csv_error(&name, e)),

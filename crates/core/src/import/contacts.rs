@@ -116,6 +116,22 @@ pub enum VendorKind {
     Klaviyo,
 }
 
+/// Why a file starting with `head` cannot be read as a CSV export: it is UTF-16 text (a UTF-16 byte-order mark,
+/// or NUL bytes in the header line), as spreadsheet programs save "Unicode text". `None` for anything else.
+///
+/// ```
+/// # use rekindle_core::import::contacts::utf16;
+/// assert!(utf16(b"\xFF\xFEe\0m\0").is_some_and(|why| why.contains("CSV UTF-8")));
+/// assert_eq!(utf16(b"email,id\n"), None);
+/// ```
+pub fn utf16(head: &[u8]) -> Option<&'static str> {
+    let bom = head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF");
+    let line = head.get(..header_end(head).unwrap_or(head.len())).unwrap_or(head);
+    (bom || line.contains(&0)).then_some(
+        "UTF-16 text (a UTF-16 byte-order mark or NUL bytes in the header): save the export as \"CSV UTF-8\"",
+    )
+}
+
 /// Guesses the vendor from the start of a file (at least its header line): `Email Address` + `LEID` →
 /// Mailchimp, `Record ID` / `Contact ID` → HubSpot, `Klaviyo ID` / `$email` → Klaviyo; `None` otherwise (a
 /// generic CSV, or not CSV at all).
@@ -395,12 +411,7 @@ impl ContactDecoder {
 
     /// Checks the encoding, picks the delimiter from the header line and feeds the buffered bytes.
     fn start_body(&mut self, head: &[u8], out: &mut ContactBatch) -> Result<(), Error> {
-        if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") || {
-            let line = head.get(..header_end(head).unwrap_or(head.len())).unwrap_or(head);
-            line.contains(&0)
-        } {
-            let why =
-                "UTF-16 text (a UTF-16 byte-order mark or NUL bytes in the header): save the export as \"CSV UTF-8\"";
+        if let Some(why) = utf16(head) {
             return Err(self.unusable(1, why.into()));
         }
         let body = head.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(head);
