@@ -94,6 +94,11 @@ pub struct OutDir {
 impl OutDir {
     /// Creates the directory tree if needed.
     pub fn create(root: &Path) -> Result<OutDir, CliError> {
+        if root.exists() && !root.is_dir() {
+            let source =
+                io::Error::new(io::ErrorKind::AlreadyExists, "exists and is not a directory: name a directory");
+            return Err(CliError::Io { path: root.to_path_buf(), source });
+        }
         for sub in ["", "segments", "audiences"] {
             let dir = root.join(sub);
             std::fs::create_dir_all(&dir).map_err(|source| CliError::Io { path: dir, source })?;

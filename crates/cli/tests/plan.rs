@@ -238,6 +238,18 @@ fn an_invalid_playbook_or_a_contacts_file_without_email_exits_3() {
     assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
     assert!(stderr(&run).contains("no-email.csv:1: no `email` column"), "{}", stderr(&run));
     assert!(!out.join("manifest.json").exists(), "nothing is planned from unusable input");
+
+    for (name, text) in [("empty.csv", ""), ("blank.csv", "\n\n")] {
+        let contacts = write(tmp.path(), name, text);
+        let run = plan(&contacts, EVENTS, &out, &[]);
+        assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+        assert!(stderr(&run).contains(&format!("{name}:1: empty: no header row")), "{}", stderr(&run));
+    }
+
+    let file = write(tmp.path(), "not-a-dir", "");
+    let run = plan(CONTACTS, EVENTS, Path::new(&file), &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    assert!(stderr(&run).contains("not-a-dir: exists and is not a directory"), "{}", stderr(&run));
 }
 
 #[test]

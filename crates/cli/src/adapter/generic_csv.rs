@@ -39,6 +39,10 @@ impl GenericCsv {
             Ok(h) => h.iter().map(|h| h.trim().to_string()).collect(),
             Err(e) => return Err(csv_error(&name, e)),
         };
+        if headers.iter().all(String::is_empty) {
+            let reason = "empty: no header row; the generic CSV needs one with an `email` column".to_string();
+            return Err(CliError::Unusable { file: path.to_path_buf(), line: 1, reason });
+        }
         let find = |wanted: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(wanted));
         let Some(email) = find("email") else {
             let shown: Vec<String> = headers.iter().take(8).map(|h| format!("\"{}\"", quote(h))).collect();
