@@ -133,6 +133,26 @@ pub(crate) struct Scope<'a> {
 
 const KINDS: &str = "all, any, not, field, signal, last, first, anniversary, ever, never, segment, stage, \
                      stage_at_least, readiness, lifecycle, score, rfm";
+/// The keys that name a condition's kind (as [`KINDS`] lists them).
+const KIND_KEYS: [&str; 17] = [
+    "all",
+    "any",
+    "not",
+    "field",
+    "signal",
+    "last",
+    "first",
+    "anniversary",
+    "ever",
+    "never",
+    "segment",
+    "stage",
+    "stage_at_least",
+    "readiness",
+    "lifecycle",
+    "score",
+    "rfm",
+];
 
 /// Parses one condition; `None` after recording problems.
 pub(crate) fn parse(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) -> Option<Cond> {
@@ -140,7 +160,9 @@ pub(crate) fn parse(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) ->
         r.problem(path, ProblemCode::WrongType, format!("expected a condition object, got {}", v.kind_name()));
         return None;
     };
-    let Some((head, _)) = entries.first() else {
+    // The condition's kind is its key that names one, wherever it stands: JSON objects have no order, and tools
+    // that sort keys (`jq -S`, Python's `sort_keys`) write `{"at_least": 2, "signal": "pricing_visit", …}`.
+    let Some((head, _)) = entries.iter().find(|(k, _)| KIND_KEYS.contains(&k.as_str())).or(entries.first()) else {
         r.problem(path, ProblemCode::MissingField, format!("an empty condition; expected one of {KINDS}"));
         return None;
     };
