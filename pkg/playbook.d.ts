@@ -346,6 +346,24 @@ export interface Playbook {
   ctas?: Ctas;
   handoff?: HandoffRules;
   retention?: RetentionRules;
+  contacts?: ContactsSection;
+}
+
+/**
+ * How `rekindle plan` reads a generic contacts CSV: the headers of the contact's own columns and profile fields
+ * under other names (docs/playbook.md § contacts). Headers match trimmed, in any letter case.
+ */
+export interface ContactsSection {
+  columns?: {
+    /** Header of the email column. Default "email". */
+    email?: string;
+    /** Header of the export's id column; named here, the file must have it. Default "id". */
+    id?: string;
+    /** Header of the creation instant (RFC 3339 or epoch ms); named here, the file must have it. Default "created_at". */
+    created_at?: string;
+    /** Header → profile field name, e.g. { "Job Title": "role" }. */
+    fields?: Record<string, string>;
+  };
 }
 
 /** One thing a contact did. Events may arrive in any order; a fold sorts each batch by (at, kind, id). */

@@ -41,6 +41,7 @@ import {
 
 const playbook: Playbook = {
   version: 1,
+  contacts: { columns: { email: "E-mail Address", id: "Customer ID", fields: { "Job Title": "role" } } },
   signals: {
     pricing_visit: { kind: "page_view", match: { path: "/pricing*" } },
     demo_request: { kind: "form_submit", match: { form: "demo" } },
@@ -354,11 +355,13 @@ export function misuse(engine: Engine): void {
   const badCap: Playbook = { version: 1, signals: {}, policy: { caps: [{ channel: "push", max: 1, per: "7d" }] } };
   // @ts-expect-error a sequence needs at least one step
   const noSteps: Playbook = { version: 1, signals: {}, sequences: { s: { start: { ever: "x" }, steps: [] } } };
+  // @ts-expect-error a column mapping names headers as strings
+  const badColumns: Playbook = { version: 1, signals: {}, contacts: { columns: { email: 3 } } };
   // @ts-expect-error segments() takes options, not a bare number
   engine.segments(null, 1764547200000);
   // @ts-expect-error update() returns an object, not bytes
   const bytes: Uint8Array = engine.update(null, []);
   // @ts-expect-error a deferral's until is only there after narrowing by verdict
   const until: number = engine.decide(null).send.email.until;
-  void [badRule, badVersion, badDuration, code, bothBounds, noAge, badBetween, badPhase, badStage, badCap, noSteps, bytes, until];
+  void [badRule, badVersion, badDuration, code, bothBounds, noAge, badBetween, badPhase, badStage, badCap, noSteps, badColumns, bytes, until];
 }

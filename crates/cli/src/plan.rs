@@ -110,8 +110,12 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
 
     progress.phase("contacts");
     let mut roster = Roster::new(args.default_calling_code);
-    let source =
-        crate::adapter::vendor_csv::open_contacts(&args.contacts, args.contacts_format, args.mailchimp_status)?;
+    let source = crate::adapter::vendor_csv::open_contacts(
+        &args.contacts,
+        args.contacts_format,
+        args.mailchimp_status,
+        playbook.contact_columns(),
+    )?;
     let name = source.name().to_string();
     let mut status = Vec::new(); // what the export says happened (vendor unsubscribes, bounces, consent)
     let warnings = crate::adapter::read_ahead::each_row(source, |row, warnings| {

@@ -147,3 +147,64 @@ fn a_utf16_generic_csv_is_unusable_with_the_same_reason() {
         assert!(err.contains(&format!("{name}:1: UTF-16 text")) && err.contains("CSV UTF-8"), "{err}");
     }
 }
+
+/// saas.json with a `contacts.columns` section, written to `dir`.
+fn mapped_playbook(dir: &Path, columns: serde_json::Value) -> String {
+    let mut playbook: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo().join(SAAS)).expect("saas.json")).expect("json");
+    playbook["contacts"] = serde_json::json!({ "columns": columns });
+    write(dir, "mapped.json", &serde_json::to_vec(&playbook).expect("json"))
+}
+
+fn plan_with(playbook: &str, contacts: &str, events: &str, out: &Path) -> Output {
+    let out = out.to_str().expect("utf-8 path");
+    let args = ["plan", "--playbook", playbook, "--contacts", contacts, "--events", events, "--now", NOW, "--out", out];
+    Command::new(env!("CARGO_BIN_EXE_rekindle")).args(args).arg("--quiet").current_dir(repo()).output().expect("run")
+}
+
+#[test]
+fn a_generic_csv_is_read_through_the_playbooks_column_mapping() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let playbook = mapped_playbook(
+        tmp.path(),
+        serde_json::json!({
+            "email": "E-mail Address", "id": "Customer ID", "created_at": "Signed up",
+            "fields": { "Job Title": "role", "EMPLOYEES": "company_size", "Fax": "fax" }
+        }),
+    );
+    let contacts = write(
+        tmp.path(),
+        "crm.csv",
+        b"E-mail Address,Customer ID,Signed up,Job Title,Employees,Favourite colour\n\
+          Ann@Acme.test,cust-1,2026-01-05T10:00:00Z,CEO,120,green\n\
+          bob@acme.test,cust-2,2026-02-01T10:00:00Z,Student,3,\n",
+    );
+    let events = write(
+        tmp.path(),
+        "events.ndjson",
+        br#"{"contact":"cust-1","at":"2026-11-20T10:00:00Z","kind":"page_view","props":{"path":"/pricing"}}"#,
+    );
+    let out = tmp.path().join("plan");
+    let run = plan_with(&playbook, &contacts, &events, &out);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let rows = plan_rows(&out);
+    let row = |id: &str| rows.iter().find(|r| r["id"] == id).unwrap_or_else(|| panic!("no row {id}: {rows:?}"));
+    // The export's ids and emails; `role` and `company_size` from the renamed columns (decision_makers: a CEO;
+    // mid_market: 50–999 employees); the event found its contact by the mapped id.
+    assert_eq!(row("cust-1")["email"], "ann@acme.test");
+    assert_eq!(row("cust-1")["segments"], "decision_makers;mid_market");
+    assert_eq!(row("cust-1")["lifecycle"], "active");
+    assert_eq!(row("cust-2")["segments"], "reactivation_pool");
+    let diagnostics = read(&out, "diagnostics.ndjson");
+    assert!(diagnostics.contains("mapped_column_missing") && diagnostics.contains("\\\"Fax\\\""), "{diagnostics}");
+
+    // A column the playbook names must be in the header: the file is unusable, and says which.
+    let playbook = mapped_playbook(tmp.path(), serde_json::json!({ "email": "E-mail Address", "id": "Account" }));
+    let run = plan_with(&playbook, &contacts, &events, &tmp.path().join("plan2"));
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("crm.csv:1: no \"Account\" column (the playbook's contacts.columns.id)"),
+        "{}",
+        stderr(&run)
+    );
+}

@@ -1,6 +1,7 @@
 //! The playbook: the marketer's configuration, parsed once ("parse, don't validate") into compiled,
 //! index-addressed types. A bad playbook fails with every problem listed, each with its path.
 
+pub mod contacts;
 pub(crate) mod reader;
 pub mod signal;
 
@@ -60,10 +61,12 @@ pub struct Playbook {
     pub(crate) profile_fields: Vec<String>,
     /// Retention analytics (D36–D42): RFM cells, churn thresholds, CLV horizon; defaults when absent.
     pub(crate) retention: RetentionRules,
+    /// How a generic contacts CSV's columns map to contacts and profile fields.
+    pub(crate) contact_columns: contacts::ContactColumns,
 }
 
 /// Top-level sections, in documentation order.
-const SECTIONS: [&str; 11] = [
+const SECTIONS: [&str; 12] = [
     "version",
     "signals",
     "scores",
@@ -75,6 +78,7 @@ const SECTIONS: [&str; 11] = [
     "ctas",
     "handoff",
     "retention",
+    "contacts",
 ];
 
 impl Playbook {
@@ -126,6 +130,7 @@ impl Playbook {
         let ctas = top.get("ctas").map(|c| parse_ctas(&mut r, c, &scope)).unwrap_or_default();
         let handoff = top.get("handoff").and_then(|h| parse_handoff(&mut r, h, &declared));
         let retention = top.get("retention").map(|v| parse_retention(&mut r, v, &declared)).unwrap_or_default();
+        let contact_columns = top.get("contacts").map(|v| contacts::parse_contacts(&mut r, v)).unwrap_or_default();
         let signals = declared.signals;
         check_key_collisions(&mut r, &signals, &intent);
         if !r.problems.is_empty() {
@@ -145,6 +150,7 @@ impl Playbook {
             ctas,
             handoff,
             retention,
+            contact_columns,
         };
         pb.check_rfm_cells()?;
         pb.size_state();
@@ -249,6 +255,11 @@ impl Playbook {
     /// (decay and expiry only take away) and no fit rule reads a relative date.
     pub(crate) fn scores_only_fall(&self) -> bool {
         self.intent.rules.iter().all(|r| r.points >= 0.0) && !self.fit.reads_relative_dates()
+    }
+
+    /// How a generic contacts CSV's columns map to contacts and profile fields (`contacts.columns`).
+    pub fn contact_columns(&self) -> &contacts::ContactColumns {
+        &self.contact_columns
     }
 
     /// The signals, in playbook order.

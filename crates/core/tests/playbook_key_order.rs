@@ -7,12 +7,15 @@
 use rekindle_core::{Playbook, Value};
 use serde_json::{Map, Value as Json};
 
+/// Puts an object's entries in some order.
+type Order = dyn Fn(&mut Vec<(String, Json)>);
+
 /// Keys of conditions and rules that take parameters beside them.
 const HEADS: [&str; 6] = ["signal", "field", "score", "last", "first", "anniversary"];
 
 /// `v` with the keys of every condition or rule (an object with one of [`HEADS`] and more keys) in the order
 /// `order` gives them.
-fn reordered(v: &Json, order: &dyn Fn(&mut Vec<(String, Json)>)) -> Json {
+fn reordered(v: &Json, order: &Order) -> Json {
     match v {
         Json::Object(map) => {
             let mut entries: Vec<(String, Json)> = map.iter().map(|(k, v)| (k.clone(), reordered(v, order))).collect();
@@ -42,8 +45,8 @@ fn every_example_playbook_means_the_same_with_its_conditions_keys_sorted_or_reve
         let text = std::fs::read_to_string(&path).expect("read");
         let original = parse(&text);
         let json: Json = serde_json::from_str(&text).expect("JSON");
-        let sorted: &dyn Fn(&mut Vec<(String, Json)>) = &|e| e.sort_by(|a, b| a.0.cmp(&b.0));
-        let reversed: &dyn Fn(&mut Vec<(String, Json)>) = &|e| e.reverse();
+        let sorted: &Order = &|e| e.sort_by(|a, b| a.0.cmp(&b.0));
+        let reversed: &Order = &|e| e.reverse();
         for (how, order) in [("sorted", sorted), ("reversed", reversed)] {
             let rewritten = serde_json::to_string(&reordered(&json, order)).expect("JSON");
             assert_ne!(rewritten, serde_json::to_string(&json).expect("JSON"), "{how} changed nothing");

@@ -1,11 +1,13 @@
 //! The generic contacts CSV: a header row; an `email` column (required, header matched case-insensitively), an
-//! optional `id` and `created_at` (RFC 3339 or epoch ms); every other column is a profile field. Streamed row by
-//! row; a bad row is a diagnostic with its line and column, and the file goes on.
+//! optional `id` and `created_at` (RFC 3339 or epoch ms); every other column is a profile field. The playbook's
+//! `contacts.columns` names other headers for these and renames columns as profile fields (core's
+//! `ContactColumns`). Streamed row by row; a bad row is a diagnostic with its line and column, and the file goes on.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
+use rekindle_core::playbook::contacts::{Column, ContactColumns};
 use rekindle_core::Timestamp;
 
 use super::{cell_value, normalise_email, parse_instant, ContactRecord, ContactSource};
@@ -20,12 +22,17 @@ pub struct GenericCsv {
     email: usize,
     id: Option<usize>,
     created_at: Option<usize>,
+    /// Each column's profile field (the header, or the playbook's name for it); empty for the contact's own.
+    fields: Vec<String>,
+    /// Mapped headers the file does not have (reported once).
+    warnings: Vec<Diagnostic>,
     record: csv::StringRecord,
 }
 
 impl GenericCsv {
-    /// Opens the file and reads its header. No `email` column makes the whole file unusable (exit 3).
-    pub fn open(path: &Path) -> Result<GenericCsv, CliError> {
+    /// Opens the file and reads its header. No email column, or no column the playbook names, makes the whole
+    /// file unusable (exit 3).
+    pub fn open(path: &Path, columns: &ContactColumns) -> Result<GenericCsv, CliError> {
         let name = path.display().to_string();
         let mut file = BufReader::new(crate::output::open(path)?);
         // UTF-16 (a spreadsheet's "Unicode text") is refused as the vendor exports refuse it, not reported as a
@@ -44,19 +51,65 @@ impl GenericCsv {
             return Err(CliError::Unusable { file: path.to_path_buf(), line: 1, reason });
         }
         let find = |wanted: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(wanted));
-        let Some(email) = find("email") else {
-            let shown: Vec<String> = headers.iter().take(8).map(|h| format!("\"{}\"", quote(h))).collect();
-            return Err(CliError::Unusable {
-                file: path.to_path_buf(),
-                line: 1,
-                reason: format!(
-                    "no `email` column in the header (got {}); the generic CSV needs one, any letter case",
-                    shown.join(", ")
+        let shown = || headers.iter().take(8).map(|h| format!("\"{}\"", quote(h))).collect::<Vec<_>>().join(", ");
+        let unusable = |reason: String| CliError::Unusable { file: path.to_path_buf(), line: 1, reason };
+        let Some(email) = find(&columns.email.header) else {
+            return Err(unusable(match columns.email.named {
+                true => format!(
+                    "no \"{}\" column (the playbook's contacts.columns.email) in the header (got {})",
+                    quote(&columns.email.header),
+                    shown()
                 ),
-            });
+                false => format!(
+                    "no `email` column in the header (got {}); the generic CSV needs one, any letter case, or name \
+                     yours in the playbook's contacts.columns.email",
+                    shown()
+                ),
+            }));
         };
-        let (id, created_at) = (find("id"), find("created_at"));
-        Ok(GenericCsv { name, reader, headers, email, id, created_at, record: csv::StringRecord::new() })
+        // A column the playbook names must be there; a default one may be absent (and is never the email column).
+        let own = |column: &Column, key: &str| -> Result<Option<usize>, CliError> {
+            match (find(&column.header).filter(|i| *i != email), column.named) {
+                (None, true) => Err(unusable(format!(
+                    "no \"{}\" column (the playbook's contacts.columns.{key}) in the header (got {})",
+                    quote(&column.header),
+                    shown()
+                ))),
+                (found, _) => Ok(found),
+            }
+        };
+        let id = own(&columns.id, "id")?;
+        let created_at = own(&columns.created_at, "created_at")?.filter(|i| Some(*i) != id);
+        let fields = headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| match [Some(email), id, created_at].contains(&Some(i)) {
+                true => String::new(),
+                false => columns.field_for(h).to_string(),
+            })
+            .collect();
+        let warnings = columns
+            .renamed()
+            .filter(|(h, _)| find(h).is_none())
+            .map(|(h, f)| {
+                let msg = format!(
+                    "the playbook maps \"{}\" to `{f}` (contacts.columns.fields), but the header has no such column",
+                    quote(h)
+                );
+                Diagnostic::warning(&name, 1, "mapped_column_missing", msg)
+            })
+            .collect();
+        Ok(GenericCsv {
+            name,
+            reader,
+            headers,
+            email,
+            id,
+            created_at,
+            fields,
+            warnings,
+            record: csv::StringRecord::new(),
+        })
     }
 
     fn row(&self, line: u64) -> Result<ContactRecord, Diagnostic> {
@@ -82,11 +135,10 @@ impl GenericCsv {
         };
         let id = self.id.map(cell).filter(|c| !c.is_empty()).map(str::to_string);
         let fields = (0..r.len())
-            .filter(|i| ![Some(self.email), self.id, self.created_at].contains(&Some(*i)))
             .filter_map(|i| {
                 let c = cell(i);
-                let header = self.headers.get(i)?;
-                (!c.is_empty() && !header.is_empty()).then(|| (header.clone(), cell_value(c)))
+                let field = self.fields.get(i)?;
+                (!c.is_empty() && !field.is_empty()).then(|| (field.clone(), cell_value(c)))
             })
             .collect();
         Ok(ContactRecord { line, email, id, created_at, fields, events: Vec::new() })
@@ -96,6 +148,10 @@ impl GenericCsv {
 impl ContactSource for GenericCsv {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn take_warnings(&mut self) -> Vec<Diagnostic> {
+        std::mem::take(&mut self.warnings)
     }
 
     fn next_record(&mut self) -> Result<Option<Result<ContactRecord, Diagnostic>>, CliError> {

@@ -49,6 +49,7 @@ pub fn open_contacts(
     path: &Path,
     format: Option<ContactsFormat>,
     status: Option<MailchimpStatusArg>,
+    columns: &rekindle_core::playbook::contacts::ContactColumns,
 ) -> Result<Box<dyn ContactSource + Send>, CliError> {
     let format = match format {
         Some(f) => f,
@@ -76,7 +77,7 @@ pub fn open_contacts(
         }
     };
     let vendor = match format {
-        ContactsFormat::Generic => return Ok(Box::new(super::generic_csv::GenericCsv::open(path)?)),
+        ContactsFormat::Generic => return Ok(Box::new(super::generic_csv::GenericCsv::open(path, columns)?)),
         ContactsFormat::Mailchimp => super::mailchimp::vendor(status),
         ContactsFormat::Hubspot => super::hubspot::vendor(),
         ContactsFormat::Klaviyo => super::klaviyo::vendor(),
