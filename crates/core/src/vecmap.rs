@@ -72,6 +72,11 @@ impl<K: Ord, V> VecMap<K, V> {
         VecMap { entries: Vec::with_capacity(n) }
     }
 
+    /// Room for `n` more entries.
+    pub fn reserve(&mut self, n: usize) {
+        self.entries.reserve(n);
+    }
+
     /// Inserts or replaces; returns the old value. A key above every key present is appended after one
     /// comparison: maps rebuilt from their own (sorted) order — a decoded state, an unpacked event — never search.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {

@@ -46,6 +46,9 @@ pub const STATE_VERSION: u8 = 2;
 /// Interaction kind byte: the interaction names a signal.
 const HAS_SIGNAL: u8 = 0x80;
 
+/// Entries a decoded map reserves at most before they are read (the example playbooks' maps hold under 20).
+const RESERVE: usize = 64;
+
 impl ContactState {
     /// Serialises to the compact form (room for 512 bytes up front: the example playbooks' states measure
     /// 140–430 bytes on average, 590 at most, so nearly every state is written without growing the buffer).
@@ -251,7 +254,12 @@ fn decode(bytes: &[u8]) -> Result<ContactState, StateError> {
     };
     state.updated_at = base;
     r.base = base.map_or(0, Timestamp::ms);
-    for _ in 0..r.count()? {
+    // Each map is sized from its count before its entries are read (growing it by doubling moved every entry
+    // 2–3 times per state), up to RESERVE: a count is bounded by the bytes left, and a hostile state must not
+    // buy a large allocation with a few bytes.
+    let n = r.count()?;
+    state.profile.reserve(n.min(RESERVE));
+    for _ in 0..n {
         let key = r.text()?;
         let at = r.at;
         let value = match r.u8()? {
@@ -262,7 +270,9 @@ fn decode(bytes: &[u8]) -> Result<ContactState, StateError> {
         };
         state.profile.insert(key, value);
     }
-    for _ in 0..r.count()? {
+    let n = r.count()?;
+    state.rules.reserve(n.min(RESERVE));
+    for _ in 0..n {
         let key = r.u32()?;
         let value = r.number()?;
         let last = r.instant()?;
@@ -271,7 +281,9 @@ fn decode(bytes: &[u8]) -> Result<ContactState, StateError> {
         let count = u32::try_from(packed >> 1).map_err(|_| StateError::Corrupt { at, what: "count" })?;
         state.rules.insert(key, Accumulator { value, last, count, capped: packed & 1 == 1 });
     }
-    for _ in 0..r.count()? {
+    let n = r.count()?;
+    state.signals.reserve(n.min(RESERVE));
+    for _ in 0..n {
         let key = r.u32()?;
         let count = r.u32_varint()?;
         let (recent, oldest) = r.instants()?;
@@ -348,14 +360,17 @@ fn decode(bytes: &[u8]) -> Result<ContactState, StateError> {
     p.preferences_at = r.opt_instant()?;
     state.sends.email = r.instants()?.0;
     state.sends.sms = r.instants()?.0;
-    for _ in 0..r.count()? {
+    let n = r.count()?;
+    state.enrolments.reserve(n.min(RESERVE));
+    for _ in 0..n {
         let key = r.u32()?;
         let enrolled_at = r.instant()?;
         let at = r.at;
         let runs = u16::try_from(r.varint()?).map_err(|_| StateError::Corrupt { at, what: "runs" })?;
-        let mut done = Vec::new();
+        let steps = r.count()?;
+        let mut done = Vec::with_capacity(steps.min(RESERVE));
         let mut prev = enrolled_at.ms();
-        for _ in 0..r.count()? {
+        for _ in 0..steps {
             let step = r.u32()?;
             let when = r.gap(prev)?;
             prev = when.ms();
