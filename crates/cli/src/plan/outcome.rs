@@ -114,7 +114,7 @@ impl Planned {
                 send_at: s.send_at,
             }),
             cta: d.cta.as_ref().map(|c| ids.get(&c.id)),
-            reasons: Reasons::new(short_reasons(&d.reasons)),
+            reasons: short_reasons(&d.reasons),
             email,
             handoff: d.handoff.map(Box::new),
             campaign_started: state.campaign_started_at(playbook, now),
@@ -158,10 +158,6 @@ impl Interner {
 pub struct Reasons(Box<str>);
 
 impl Reasons {
-    fn new(items: Vec<String>) -> Reasons {
-        Reasons(items.join("\n").into_boxed_str())
-    }
-
     /// The items, in order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.0.split('\n').filter(|_| !self.0.is_empty())
@@ -180,8 +176,9 @@ impl serde::Serialize for Reasons {
 }
 
 /// Up to three largest score contributions (`fit:decision_maker +20`, `intent:pricing +12.5 (3×)`), then the
-/// nurture outcome (`nurture:deferred post_sql/intro`).
-fn short_reasons(reasons: &[Reason]) -> Vec<String> {
+/// nurture outcome (`nurture:deferred post_sql/intro`), written straight into the one string [`Reasons`] keeps.
+fn short_reasons(reasons: &[Reason]) -> Reasons {
+    use std::fmt::Write;
     let mut scored: Vec<(f64, &Reason)> = reasons
         .iter()
         .filter_map(|r| match r {
@@ -191,36 +188,44 @@ fn short_reasons(reasons: &[Reason]) -> Vec<String> {
         })
         .collect();
     scored.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs())); // stable: ties keep the documented reason order
-                                                            // Only the three kept are written out.
-    let mut out: Vec<String> = scored
-        .into_iter()
-        .take(3)
-        .filter_map(|(_, r)| match r {
-            Reason::FitRule { id, points, .. } => Some(format!("fit:{id} {}", signed(*points))),
-            Reason::IntentRule { id, decayed_to, count, .. } => {
-                Some(format!("intent:{id} {} ({count}×)", signed(*decayed_to)))
-            }
-            _ => None,
-        })
-        .collect();
-    out.extend(reasons.iter().find_map(|r| match r {
-        Reason::NextStep { outcome, sequence, step } => {
-            let outcome = crate::report::name(outcome);
-            Some(match (sequence, step) {
-                (Some(q), Some(s)) => format!("nurture:{outcome} {q}/{s}"),
-                _ => format!("nurture:{outcome}"),
-            })
+    let mut out = String::with_capacity(96);
+    // Writing to a String cannot fail.
+    let item = |out: &mut String, args: std::fmt::Arguments<'_>| {
+        if !out.is_empty() {
+            out.push('\n');
         }
-        _ => None,
-    }));
-    out
+        let _ = out.write_fmt(args);
+    };
+    for (_, r) in scored.into_iter().take(3) {
+        match r {
+            Reason::FitRule { id, points, .. } => item(&mut out, format_args!("fit:{id} {}", Signed(*points))),
+            Reason::IntentRule { id, decayed_to, count, .. } => {
+                item(&mut out, format_args!("intent:{id} {} ({count}×)", Signed(*decayed_to)))
+            }
+            _ => {}
+        }
+    }
+    if let Some(Reason::NextStep { outcome, sequence, step }) =
+        reasons.iter().find(|r| matches!(r, Reason::NextStep { .. }))
+    {
+        let outcome = crate::report::name(outcome);
+        match (sequence, step) {
+            (Some(q), Some(s)) => item(&mut out, format_args!("nurture:{outcome} {q}/{s}")),
+            _ => item(&mut out, format_args!("nurture:{outcome}")),
+        }
+    }
+    Reasons(out.into_boxed_str())
 }
 
-fn signed(n: f64) -> String {
-    let rounded = (n * 100.0).round() / 100.0;
-    if rounded >= 0.0 {
-        format!("+{}", short_number(rounded))
-    } else {
-        short_number(rounded)
+/// A contribution rounded to cents with its sign (`+20`, `-7.5`).
+struct Signed(f64);
+
+impl std::fmt::Display for Signed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let rounded = (self.0 * 100.0).round() / 100.0;
+        if rounded >= 0.0 {
+            f.write_str("+")?;
+        }
+        f.write_str(&short_number(rounded))
     }
 }
