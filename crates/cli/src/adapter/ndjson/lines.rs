@@ -105,8 +105,9 @@ pub struct SplitAhead {
     /// `get_mut`, never locked.
     cut: Mutex<Receiver<Cut>>,
     wanted: SyncSender<(Block, usize)>,
-    /// Blocks asked for and not received yet; the size asked.
+    /// Blocks asked for and not received yet.
     asked: usize,
+    /// The lines per block asked (one size for a whole file).
     max: usize,
 }
 
