@@ -131,9 +131,7 @@ pub(crate) struct Scope<'a> {
     pub(crate) segments: &'a [String],
 }
 
-const KINDS: &str = "all, any, not, field, signal, last, first, anniversary, ever, never, segment, stage, \
-                     stage_at_least, readiness, lifecycle, score, rfm";
-/// The keys that name a condition's kind (as [`KINDS`] lists them).
+/// The keys that name a condition's kind, in the order error messages list them.
 const KIND_KEYS: [&str; 17] = [
     "all",
     "any",
@@ -163,7 +161,11 @@ pub(crate) fn parse(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) ->
     // The condition's kind is its key that names one, wherever it stands: JSON objects have no order, and tools
     // that sort keys (`jq -S`, Python's `sort_keys`) write `{"at_least": 2, "signal": "pricing_visit", …}`.
     let Some((head, _)) = entries.iter().find(|(k, _)| KIND_KEYS.contains(&k.as_str())).or(entries.first()) else {
-        r.problem(path, ProblemCode::MissingField, format!("an empty condition; expected one of {KINDS}"));
+        r.problem(
+            path,
+            ProblemCode::MissingField,
+            format!("an empty condition; expected one of {}", KIND_KEYS.join(", ")),
+        );
         return None;
     };
     let allowed: &[&str] = match head.as_str() {
@@ -179,7 +181,7 @@ pub(crate) fn parse(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) ->
             r.problem(
                 index_key(path, other),
                 ProblemCode::UnknownField,
-                format!("unknown condition \"{}\"; expected one of {KINDS}", quote(other)),
+                format!("unknown condition \"{}\"; expected one of {}", quote(other), KIND_KEYS.join(", ")),
             );
             return None;
         }
