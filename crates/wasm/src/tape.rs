@@ -53,7 +53,12 @@ const INTERN_MAX: usize = 48;
 
 /// Encodes `value` as a tape.
 pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, TapeError> {
-    let mut tape = Tape { out: Vec::with_capacity(512), table: Vec::with_capacity(64), slots: [0; SLOTS] };
+    let mut tape = Tape {
+        out: Vec::with_capacity(512),
+        table: Vec::with_capacity(64),
+        slots: [0; SLOTS],
+        keys: [(0, u32::MAX); KEY_SLOTS],
+    };
     value.serialize(&mut tape)?;
     Ok(tape.out)
 }
@@ -68,7 +73,13 @@ struct Tape {
     table: Vec<(usize, usize)>,
     /// `table` index + 1 by hash; 0 is empty. When full, further strings are simply not interned.
     slots: [u32; SLOTS],
+    /// Field names by address: (address, `table` index; `u32::MAX` for none), direct-mapped. A struct's field names are
+    /// `'static` strings, so the same address is the same text, found without hashing or comparing it.
+    keys: [(usize, u32); KEY_SLOTS],
 }
+
+/// Direct-mapped field-name cache size (a decision has about 120 distinct field names).
+const KEY_SLOTS: usize = 256;
 
 fn fnv(s: &str) -> usize {
     s.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193)) as usize
@@ -93,13 +104,14 @@ impl Tape {
         })
     }
 
-    fn string(&mut self, s: &str) {
+    /// Writes `s` (spelled out, or as a `REF` to where it was) and returns its table index.
+    fn string(&mut self, s: &str) -> u32 {
         if s.len() <= INTERN_MAX {
             let slot = self.slot(s);
             if let Some(entry) = slot.and_then(|i| self.slots.get(i)).copied().filter(|e| *e != 0) {
                 self.out.push(REF);
                 self.varint(entry as usize - 1);
-                return;
+                return entry - 1;
             }
             if let Some(free) = slot.and_then(|i| self.slots.get_mut(i)) {
                 *free = u32::try_from(self.table.len() + 1).unwrap_or(0);
@@ -110,11 +122,33 @@ impl Tape {
         self.varint(s.len());
         self.table.push((self.out.len(), s.len()));
         self.out.extend_from_slice(s.as_bytes());
+        u32::try_from(self.table.len() - 1).unwrap_or(u32::MAX)
     }
 
     /// The bytes of an interned string.
     fn text(&self, at: usize, len: usize) -> &[u8] {
         self.out.get(at..at + len).unwrap_or_default()
+    }
+
+    /// A struct field name: by address when it was sent before, else like any string.
+    fn key(&mut self, key: &'static str) {
+        let address = key.as_ptr() as usize;
+        let slot = (address ^ (address >> 8) ^ key.len()) % KEY_SLOTS;
+        match self.keys.get(slot) {
+            // The length too: two field names may start at one address when one is the other's prefix.
+            Some(&(at, index))
+                if at == address && self.table.get(index as usize).is_some_and(|&(_, len)| len == key.len()) =>
+            {
+                self.out.push(REF);
+                self.varint(index as usize);
+            }
+            _ => {
+                let index = self.string(key);
+                if let Some(cell) = self.keys.get_mut(slot) {
+                    *cell = (address, index);
+                }
+            }
+        }
     }
 
     fn number(&mut self, v: f64) {
@@ -172,11 +206,11 @@ impl ser::Serializer for &mut Tape {
         Ok(())
     }
     fn serialize_char(self, v: char) -> R {
-        self.string(v.encode_utf8(&mut [0; 4]));
+        let _ = self.string(v.encode_utf8(&mut [0; 4]));
         Ok(())
     }
     fn serialize_str(self, v: &str) -> R {
-        self.string(v);
+        let _ = self.string(v);
         Ok(())
     }
     fn serialize_bytes(self, v: &[u8]) -> R {
@@ -201,7 +235,8 @@ impl ser::Serializer for &mut Tape {
         self.serialize_none()
     }
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> R {
-        self.serialize_str(variant)
+        self.key(variant);
+        Ok(())
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> R {
         value.serialize(self)
@@ -214,7 +249,7 @@ impl ser::Serializer for &mut Tape {
         value: &T,
     ) -> R {
         self.out.push(OBJECT);
-        self.string(variant);
+        self.key(variant);
         value.serialize(&mut *self)?;
         self.out.push(END);
         Ok(())
@@ -237,7 +272,7 @@ impl ser::Serializer for &mut Tape {
         _: usize,
     ) -> Result<Self, TapeError> {
         self.out.push(OBJECT);
-        self.string(variant);
+        self.key(variant);
         self.out.push(ARRAY);
         Ok(self)
     }
@@ -257,7 +292,7 @@ impl ser::Serializer for &mut Tape {
         _: usize,
     ) -> Result<Self, TapeError> {
         self.out.push(OBJECT);
-        self.string(variant);
+        self.key(variant);
         self.out.push(OBJECT);
         Ok(self)
     }
@@ -330,7 +365,7 @@ impl ser::SerializeStruct for &mut Tape {
     type Ok = ();
     type Error = TapeError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> R {
-        self.string(key);
+        self.key(key);
         value.serialize(&mut **self)
     }
     fn end(self) -> R {
@@ -343,7 +378,7 @@ impl ser::SerializeStructVariant for &mut Tape {
     type Ok = ();
     type Error = TapeError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> R {
-        self.string(key);
+        self.key(key);
         value.serialize(&mut **self)
     }
     fn end(self) -> R {
@@ -369,6 +404,31 @@ mod tests {
     fn repeated_strings_are_sent_once_then_referred_to() {
         let tape = encode(&vec!["mql", "mql"]).unwrap_or_default();
         assert_eq!(tape, [ARRAY, STRING, 3, b'm', b'q', b'l', REF, 0, END]);
+    }
+
+    #[derive(serde::Serialize)]
+    struct Pair {
+        stage: u8,
+        stage_history: u8,
+    }
+
+    #[test]
+    fn field_names_are_sent_once_then_referred_to_by_address() {
+        let tape =
+            encode(&vec![Pair { stage: 1, stage_history: 2 }, Pair { stage: 3, stage_history: 4 }]).unwrap_or_default();
+        let number = |n: f64| [&[NUMBER][..], &n.to_le_bytes()[..]].concat();
+        let mut expected = vec![ARRAY, OBJECT, STRING, 5];
+        expected.extend_from_slice(b"stage");
+        expected.extend(number(1.0));
+        expected.extend_from_slice(&[STRING, 13]);
+        expected.extend_from_slice(b"stage_history");
+        expected.extend(number(2.0));
+        expected.extend_from_slice(&[END, OBJECT, REF, 0]);
+        expected.extend(number(3.0));
+        expected.extend_from_slice(&[REF, 1]);
+        expected.extend(number(4.0));
+        expected.extend_from_slice(&[END, END]);
+        assert_eq!(tape, expected);
     }
 
     #[test]
