@@ -119,7 +119,8 @@ impl Sequence {
 }
 
 /// Records enrolments, stops and re-enrolments that happened on their own between the state's latest event
-/// and `at` (exclusive: `at`'s own events are folded next, then [`on_instant`] checks `at` itself).
+/// and `at` (exclusive: `at`'s own events are folded next, then [`on_instant`] checks `at` itself), and the
+/// verdicts of branch rules that fell due before `at`.
 pub(crate) fn catch_up(playbook: &Playbook, state: &mut ContactState, at: Timestamp) {
     let Some(after) = state.updated_at.filter(|u| *u < at) else { return };
     if state.activity.erased.is_some() {
@@ -127,7 +128,10 @@ pub(crate) fn catch_up(playbook: &Playbook, state: &mut ContactState, at: Timest
     }
     for seq in &playbook.sequences {
         let current = state.enrolments.get(&seq.key);
-        let next = run::advance(playbook, seq, state, current.cloned(), after, at, false);
+        let mut next = run::advance(playbook, seq, state, current.cloned(), after, at, false);
+        if let Some(e) = next.as_mut() {
+            run::judge_due(playbook, seq, state, e, at);
+        }
         if next.as_ref() != current {
             if let Some(e) = next {
                 state.enrolments.insert(seq.key, e);

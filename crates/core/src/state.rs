@@ -256,6 +256,7 @@ impl ContactState {
                 runs: 1,
                 done: Vec::new(),
                 stopped_at: None,
+                judged: Vec::new(),
             });
             if let Some(run) = run.filter(|r| !r.done.iter().any(|(s, _)| *s == step)) {
                 let pos = run.done.iter().position(|(_, at)| *at > event.at).unwrap_or(run.done.len());

@@ -95,9 +95,15 @@ fn done_at(e: &Enrolment, step: &Step) -> Option<Timestamp> {
     e.done.iter().find(|(k, at)| *k == step.key && *at >= e.enrolled_at).map(|(_, at)| *at)
 }
 
+/// The verdict the fold recorded for the step's `when`, if it judged it.
+fn judged(e: &Enrolment, step: &Step) -> Option<Truth> {
+    e.judged.iter().find(|(k, _)| *k == step.key).map(|(_, truth)| *truth)
+}
+
 /// The run's steps in order with due times, up to and including the first pending one. A `when` is judged
-/// at the step's due time; with `horizon`, only for due times up to it (later ones stay pending). Lazy:
-/// checking whether a run completed walks it without collecting it.
+/// at the step's due time: the fold's recorded verdict when it judged it (see [`judge_due`]), else on this
+/// state; with `horizon`, only for due times up to it (later ones stay pending). Lazy: checking whether a run
+/// completed walks it without collecting it.
 pub(crate) fn schedule<'a>(
     pb: &'a Playbook,
     seq: &'a Sequence,
@@ -118,7 +124,9 @@ pub(crate) fn schedule<'a>(
         let due = step.after.map_or(anchor, |a| anchor.plus(a));
         let outcome = match (done_at(e, step), &step.when) {
             (Some(at), _) => Outcome::Done(at),
-            (None, Some(when)) if horizon.is_none_or(|h| due <= h) => match eval_at(pb, state, when, due) {
+            (None, Some(when)) if horizon.is_none_or(|h| due <= h) => match judged(e, step)
+                .unwrap_or_else(|| eval_at(pb, state, when, due))
+            {
                 Truth::True => Outcome::Pending,
                 other => Outcome::Skipped(other),
             },
@@ -131,6 +139,25 @@ pub(crate) fn schedule<'a>(
         pending = outcome == Outcome::Pending;
         Some(Slot { step, due, outcome })
     })
+}
+
+/// Records the verdict of every branch rule whose step fell due before `until` and is not judged yet. The fold
+/// calls it before folding the events at `until`, so the state holds exactly the events up to each due time
+/// (events at the due time count): the verdict is the one an engine running at that instant would have given.
+pub(crate) fn judge_due(pb: &Playbook, seq: &Sequence, state: &ContactState, e: &mut Enrolment, until: Timestamp) {
+    if e.stopped_at.is_some() || !seq.steps.iter().any(|s| s.when.is_some()) {
+        return;
+    }
+    let before = Timestamp::from_ms(until.ms().saturating_sub(1)).unwrap_or(until);
+    let verdicts: Vec<(u32, Truth)> = schedule(pb, seq, state, e, Some(before))
+        .filter(|slot| slot.due < until && slot.step.when.is_some() && judged(e, slot.step).is_none())
+        .filter_map(|slot| match slot.outcome {
+            Outcome::Pending => Some((slot.step.key, Truth::True)),
+            Outcome::Skipped(truth) => Some((slot.step.key, truth)),
+            Outcome::Done(_) => None,
+        })
+        .collect();
+    e.judged.extend(verdicts);
 }
 
 /// When every step of the run was done or skipped, judged at `t`.
@@ -199,6 +226,7 @@ fn enrol(previous: Option<&Enrolment>, t: Timestamp) -> Enrolment {
         runs: previous.map_or(1, |p| p.runs.saturating_add(1)),
         done: Vec::new(),
         stopped_at: None,
+        judged: Vec::new(),
     }
 }
 

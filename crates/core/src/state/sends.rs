@@ -4,6 +4,7 @@
 use alloc::vec::Vec;
 
 use crate::event::{Event, EventKind, Scalar};
+use crate::field::Truth;
 use crate::playbook::signal::key_of;
 use crate::suppression::Channel;
 use crate::time::Timestamp;
@@ -61,6 +62,10 @@ pub struct Enrolment {
     pub done: Vec<(u32, Timestamp)>,
     /// When a stop condition ended this run, if one did.
     pub stopped_at: Option<Timestamp>,
+    /// Branch rules (`when`) judged at their step's due time by the fold, `(step key, verdict)`: once judged on
+    /// the state as it was then, a later event (an MQL reached the day after) never reopens a skipped step or
+    /// skips a step that was due to go out. Steps due after the latest event are judged when decided.
+    pub judged: Vec<(u32, Truth)>,
 }
 
 /// The stable state key of a sequence id.

@@ -91,3 +91,34 @@ fn forged_huge_counts_are_refused_without_allocating() {
     let bytes = [STATE_VERSION, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40];
     assert!(matches!(ContactState::from_bytes(&bytes), Err(Error::InvalidState(StateError::Corrupt { .. }))));
 }
+
+#[test]
+fn branch_verdicts_round_trip_and_states_without_them_keep_their_bytes() {
+    let t = |ms| Timestamp::from_ms(ms).unwrap_or(Timestamp::EPOCH);
+    let mut s = sample();
+    let run = Enrolment { enrolled_at: t(1_764_000_000_000), runs: 1, done: vec![], stopped_at: None, judged: vec![] };
+    s.enrolments.insert(3, run.clone());
+    s.enrolments.insert(4, run);
+    let without = s.to_bytes();
+    assert_eq!(ContactState::from_bytes(&without), Ok(s.clone()), "bytes written before verdicts existed");
+    if let Some(e) = s.enrolments.get_mut(&4) {
+        e.judged = vec![(11, Truth::False), (12, Truth::True), (13, Truth::Unknown(UnknownCause::Missing))];
+    }
+    let with = s.to_bytes();
+    assert_eq!(with.get(..without.len()), Some(&without[..]), "the verdicts are a section appended at the end");
+    // One run with verdicts: its key, three (step key, verdict byte) pairs.
+    assert_eq!(with.len(), without.len() + 1 + 4 + 1 + 3 * 5);
+    assert_eq!(ContactState::from_bytes(&with), Ok(s));
+    // A verdict for a run the state does not have, or an unknown verdict byte, is corrupt, not a panic.
+    let mut orphan = without.clone();
+    orphan.extend_from_slice(&[1, 9, 0, 0, 0, 0]);
+    assert!(matches!(
+        ContactState::from_bytes(&orphan),
+        Err(Error::InvalidState(StateError::Corrupt { what: "verdict's sequence", .. }))
+    ));
+    let mut bad = with.clone();
+    if let Some(last) = bad.last_mut() {
+        *last = 6;
+    }
+    assert!(matches!(ContactState::from_bytes(&bad), Err(Error::InvalidState(StateError::Corrupt { what: "verdict", .. }))));
+}
