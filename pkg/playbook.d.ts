@@ -211,6 +211,9 @@ export interface LifecycleRules {
   erase_on?: ("spam_trap" | "hard_bounce" | "spam_complaint")[];
   /** Signals that show intent (`showedIntent`, D6). */
   intent_signals?: string[];
+  /** `custom:<name>` signals that also count as engagement (product logins, cart updates); without them custom
+   * events never do. Each signal once; built-in kinds are refused (`out_of_range`). */
+  engagement_signals?: string[];
 }
 
 /** A rolling frequency cap: at most `max` (1–32) marketing sends of `channel` (or of both: "any") per `per`. */

@@ -100,6 +100,7 @@ const playbook: Playbook = {
     ghost: { min_opens: 5, no_click_for: "90d" },
     erase_on: ["spam_trap", "hard_bounce"],
     intent_signals: ["demo_request"],
+    engagement_signals: ["webinar"],
   },
   policy: {
     caps: [{ channel: "email", max: 3, per: "7d" }, { channel: "any", max: 4, per: "7d" }],

@@ -74,6 +74,10 @@ pub struct LifecycleRules {
     pub(crate) erase_on: Vec<EraseOn>,
     /// Signals that show intent: only contacts who did one get the "still looking for X?" message (D6).
     pub(crate) intent_signals: Vec<usize>,
+    /// `custom:<name>` signals that count as engagement too. DESIGN §7 lists only built-in kinds, but a daily
+    /// product login or an updated cart is a contact using what they signed up for: without this a product
+    /// user would drift into cooling, reactivation and break-up. Indices into the playbook's signals.
+    pub(crate) engagement_signals: Vec<usize>,
 }
 
 impl Default for LifecycleRules {
@@ -90,6 +94,7 @@ impl Default for LifecycleRules {
             ghost_no_click_for: Span::days(90),
             erase_on: Vec::new(),
             intent_signals: Vec::new(),
+            engagement_signals: Vec::new(),
         }
     }
 }
@@ -164,6 +169,7 @@ fn is_engagement_kind(kind: &EventKind) -> bool {
         | EventKind::SalesStatus
         // The visit's page_view already counted; leaving the page is not a second engagement.
         | EventKind::PageLeave
+        // Only through the playbook's `engagement_signals` (see `on_event`).
         | EventKind::Custom(_) => false,
     }
 }
@@ -225,6 +231,7 @@ impl LifecycleRules {
         let engaged = match e.kind {
             EventKind::EmailOpen => person && !self.ghost_at(a, e.at),
             EventKind::EmailClick | EventKind::EmailReply | EventKind::SmsReply => person,
+            EventKind::Custom(_) => person && signals_matched.iter().any(|s| self.engagement_signals.contains(s)),
             ref k => is_engagement_kind(k) && person,
         };
         // Ghost tracking (D2): person opens without a click or reply.
@@ -332,6 +339,7 @@ pub(crate) fn parse_lifecycle(r: &mut Reader, v: &Value, signals: &Declared) -> 
         "ghost",
         "erase_on",
         "intent_signals",
+        "engagement_signals",
     ];
     let Some(o) = r.object(v, "lifecycle", &keys) else { return rules };
     // `sales_cycle` scales the defaults: cooling after one cycle, cold after two (90 d → 90 d / 180 d).
@@ -398,6 +406,26 @@ pub(crate) fn parse_lifecycle(r: &mut Reader, v: &Value, signals: &Declared) -> 
             }
         }
     }
+    if let Some(list) = o.get("engagement_signals").and_then(|l| r.array(l, &o.at("engagement_signals"))) {
+        for (i, item) in list.iter().enumerate() {
+            let at = index(&o.at("engagement_signals"), i);
+            let Some(name) = r.string(item, &at) else { continue };
+            let Some(found) = signals.resolve(r, name, &at) else { continue };
+            let kind = signals.signals.get(found).map(|s| &s.kind);
+            if rules.engagement_signals.contains(&found) {
+                r.problem(at, ProblemCode::DuplicateId, format!("\"{}\" is listed twice", quote(name)));
+            } else if let Some(kind) = kind.filter(|k| !matches!(k, EventKind::Custom(_))) {
+                // A built-in kind counts or not as DESIGN §7 settles; listing one would only blur that rule.
+                r.problem(
+                    at,
+                    ProblemCode::OutOfRange,
+                    format!("\"{}\" is a {kind} signal; list only custom:<name> signals here", quote(name)),
+                );
+            } else {
+                rules.engagement_signals.push(found);
+            }
+        }
+    }
     rules
 }
 
@@ -419,116 +447,4 @@ pub(crate) fn parse_phase(name: &str) -> Option<Phase> {
 pub(crate) const PHASE_NAMES: &str = "active, cooling, cold, soft_reactivation, break_up, archived, erased";
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::vecmap::VecMap;
-    use alloc::string::String;
-
-    fn day(n: i64) -> Timestamp {
-        Timestamp::EPOCH.plus(Span::days(n))
-    }
-
-    fn event(kind: EventKind, at: Timestamp) -> Event {
-        Event { at, kind, id: String::new(), contact: String::new(), machine: false, props: VecMap::new() }
-    }
-
-    fn phase(rules: &LifecycleRules, a: &Activity, t: Timestamp) -> Phase {
-        rules.status_from(a, a.last_engagement, t).state
-    }
-
-    #[test]
-    fn silence_walks_active_cooling_cold_reactivation_breakup_archived() {
-        let rules = LifecycleRules::default();
-        let mut a = Activity::default();
-        rules.on_event(&mut a, &event(EventKind::EmailClick, day(0)), &[], None);
-        assert_eq!(phase(&rules, &a, day(89)), Phase::Active);
-        assert_eq!(phase(&rules, &a, day(90)), Phase::Cooling);
-        assert_eq!(phase(&rules, &a, day(180)), Phase::SoftReactivation, "on_cold enters at once");
-        assert_eq!(phase(&rules, &a, day(194)), Phase::BreakUp);
-        assert_eq!(phase(&rules, &a, day(196)), Phase::BreakUp);
-        assert_eq!(phase(&rules, &a, day(197)), Phase::Archived, "72 h after break-up began");
-    }
-
-    #[test]
-    fn engagement_during_breakup_reactivates() {
-        let rules = LifecycleRules::default();
-        let mut a = Activity::default();
-        rules.on_event(&mut a, &event(EventKind::EmailClick, day(0)), &[], None);
-        rules.on_event(&mut a, &event(EventKind::PageView, day(195)), &[], None);
-        let s = rules.status_from(&a, a.last_engagement, day(195));
-        assert_eq!((s.state, s.reactivated_at), (Phase::Active, Some(day(195))));
-    }
-
-    #[test]
-    fn the_campaign_a_contact_came_back_from_is_remembered_for_its_kpis() {
-        // D12: with entry on cold, the campaign starts when the contact turns cold (day 180); a click in soft
-        // reactivation or in break-up brings the contact back, and the campaign's start stays known.
-        let rules = LifecycleRules::default();
-        for back_on in [day(185), day(195)] {
-            let mut a = Activity::default();
-            rules.on_event(&mut a, &event(EventKind::EmailClick, day(0)), &[], None);
-            assert_eq!(a.campaign_started, None);
-            rules.on_event(&mut a, &event(EventKind::EmailClick, back_on), &[], None);
-            assert_eq!(phase(&rules, &a, back_on), Phase::Active);
-            assert_eq!(a.campaign_started, Some(day(180)), "back on {back_on:?}");
-        }
-        // A return from cooling is no campaign; an archived contact's opt-in points at the campaign it ended.
-        let mut a = Activity::default();
-        rules.on_event(&mut a, &event(EventKind::EmailClick, day(0)), &[], None);
-        rules.on_event(&mut a, &event(EventKind::EmailClick, day(100)), &[], None);
-        assert_eq!(a.campaign_started, None);
-        rules.on_event(&mut a, &event(EventKind::Subscribe, day(400)), &[], None);
-        assert_eq!(a.campaign_started, Some(day(280)), "archived on 297 = 280 + 14 d + 72 h");
-    }
-
-    #[test]
-    fn archived_contacts_return_only_through_an_explicit_opt_in() {
-        let rules = LifecycleRules::default();
-        let mut a = Activity::default();
-        rules.on_event(&mut a, &event(EventKind::EmailClick, day(0)), &[], None);
-        rules.on_event(&mut a, &event(EventKind::PageView, day(300)), &[], None);
-        assert_eq!(phase(&rules, &a, day(300)), Phase::Archived);
-        assert_eq!(a.archived, Some(day(197)));
-        rules.on_event(&mut a, &event(EventKind::Subscribe, day(301)), &[], None);
-        assert_eq!(phase(&rules, &a, day(301)), Phase::Active);
-    }
-
-    #[test]
-    fn manual_entry_waits_in_cold_for_a_campaign() {
-        let rules = LifecycleRules { entry: Entry::Manual, ..LifecycleRules::default() };
-        let mut a = Activity::default();
-        rules.on_event(&mut a, &event(EventKind::EmailClick, day(0)), &[], None);
-        assert_eq!(phase(&rules, &a, day(400)), Phase::Cold);
-        rules.on_event(&mut a, &event(EventKind::ReactivationStarted, day(400)), &[], None);
-        assert_eq!(phase(&rules, &a, day(400)), Phase::SoftReactivation);
-    }
-
-    #[test]
-    fn ghost_opens_stop_counting_as_engagement() {
-        let rules =
-            LifecycleRules { ghost_min_opens: 3, ghost_no_click_for: Span::days(30), ..LifecycleRules::default() };
-        let mut a = Activity::default();
-        for d in [0, 10, 20] {
-            rules.on_event(&mut a, &event(EventKind::EmailOpen, day(d)), &[], None);
-        }
-        assert_eq!(a.last_engagement, Some(day(20)));
-        rules.on_event(&mut a, &event(EventKind::EmailOpen, day(40)), &[], None);
-        assert_eq!(a.last_engagement, Some(day(20)), "the fourth open, 40 days without a click, is a ghost open");
-        assert!(rules.status_from(&a, a.last_engagement, day(40)).ghost);
-        rules.on_event(&mut a, &event(EventKind::EmailClick, day(41)), &[], None);
-        assert!(!rules.status_from(&a, a.last_engagement, day(41)).ghost);
-    }
-
-    #[test]
-    fn machine_opens_never_engage_and_erasure_is_absorbing() {
-        let rules = LifecycleRules::default();
-        let mut a = Activity::default();
-        let mut open = event(EventKind::EmailOpen, day(1));
-        open.machine = true;
-        rules.on_event(&mut a, &open, &[], None);
-        assert_eq!(a.last_engagement, None);
-        rules.on_event(&mut a, &event(EventKind::ErasureRequest, day(2)), &[], None);
-        rules.on_event(&mut a, &event(EventKind::Subscribe, day(3)), &[], None);
-        assert_eq!(phase(&rules, &a, day(3)), Phase::Erased);
-    }
-}
+mod tests;
