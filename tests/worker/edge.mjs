@@ -1,13 +1,17 @@
 // The example Worker in front of a site, in real workerd (issue 7: D44, D27, D5, RFC 8058): scripted visitor
-// journeys and the CTA injected per stage, cookie round trips, key rotation, every hostile-cookie class, token
-// forgery and expiry, one-click POST vs GET, non-HTML passthrough (streaming: stream-worker.js). The origin is a function
-// of this file answering the Worker's outbound fetches (Miniflare's outboundService): the site under test.
+// journeys and the CTA injected per stage (blog → pricing ×2 → demo form), cookie round trips and when the cookie is
+// rewritten, key rotation, every hostile-cookie class, token forgery and expiry, one-click POST vs GET, non-HTML and
+// non-form POST passthrough, an origin that stays the origin whatever the path, a capped request body, a malformed
+// keys secret, recovery after a wasm trap (fault-worker.js), the preference log (preference-log.mjs); streaming:
+// stream-worker.js. The origin is a function of this file answering the Worker's outbound fetches (Miniflare's
+// outboundService): the site under test.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { Engine } from "rekindle";
+import { preferenceLogTests } from "./preference-log.mjs";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 export const KEYS = {
@@ -19,10 +23,12 @@ const COOKIE = "__Host-rk";
 
 /** The origin's pages: every path is an HTML page with the widget, except the cases the tests need. */
 export function createOrigin() {
-  const origin = { requests: 0 };
+  const origin = { requests: 0, hosts: [], posts: [] };
   origin.handle = async (request) => {
     origin.requests += 1;
-    const { pathname } = new URL(request.url);
+    const { host, pathname } = new URL(request.url);
+    origin.hosts.push(host);
+    if (request.method === "POST") origin.posts.push({ path: pathname, body: await request.text() });
     if (pathname === "/logo.png") return new Response(new Uint8Array([137, 80, 78, 71]), { headers: { "content-type": "image/png" } });
     if (pathname === "/missing") return new Response("<h1>not found</h1>", { status: 404, headers: { "content-type": "text/html" } });
     const page = (body) => `<!doctype html><html lang="en"><head><title>${pathname}</title></head><body><h1>${pathname}</h1>${body}`;
@@ -48,6 +54,14 @@ export function exampleOptions(origin, keys = KEYS.current, originUrl = null, li
 /** A browser that keeps the state cookie between requests. */
 function visitor(mf) {
   let cookie = null;
+  const send = async (path, init, headers) => {
+    const response = await mf.dispatchFetch(`${SITE}${path}`, {
+      ...init, headers: { ...(cookie === null ? {} : { cookie: `${COOKIE}=${cookie}` }), ...headers },
+    });
+    const set = response.headers.get("set-cookie");
+    if (set) cookie = set.match(new RegExp(`${COOKIE}=([^;]+)`))?.[1] ?? cookie;
+    return { response, set, body: await response.text() };
+  };
   return {
     get cookie() {
       return cookie;
@@ -55,14 +69,10 @@ function visitor(mf) {
     set cookie(value) {
       cookie = value;
     },
-    async get(path, headers = {}) {
-      const response = await mf.dispatchFetch(`${SITE}${path}`, {
-        headers: { accept: "text/html", ...(cookie === null ? {} : { cookie: `${COOKIE}=${cookie}` }), ...headers },
-      });
-      const set = response.headers.get("set-cookie");
-      if (set) cookie = set.match(new RegExp(`${COOKIE}=([^;]+)`))?.[1] ?? cookie;
-      return { response, set, body: await response.text() };
-    },
+    get: (path, headers = {}) => send(path, {}, { accept: "text/html", ...headers }),
+    /** A form post, as a browser sends it: urlencoded, with the cookie. */
+    post: (path, form) => send(path, { method: "POST", body: new URLSearchParams(form).toString() },
+      { "content-type": "application/x-www-form-urlencoded" }),
   };
 }
 
@@ -70,7 +80,7 @@ const injected = (body) => body.match(/data-rekindle-cta-id="([^"]+)"/)?.[1] ?? 
 
 export function edgeTests() {
   return [
-    ["a scripted journey (blog → pricing ×2 → demo form) changes the injected CTA per stage, with a secure cookie", async ({ mf }) => {
+    ["a scripted journey (blog → pricing ×2 → demo form) changes the injected CTA per stage, with a secure cookie", async ({ mf, origin }) => {
       const v = visitor(mf);
       const first = await v.get("/blog/decay-explained");
       assert.equal(injected(first.body), "checklist");
@@ -85,6 +95,15 @@ export function edgeTests() {
       assert.ok(v.cookie.length < 1200, `cookie ${v.cookie.length} characters`);
       assert.equal(first.response.headers.get("cache-control"), "private, no-store");
       assert.match(first.response.headers.get("vary") ?? "", /cookie/i);
+      // The demo form (site.js FORMS): the POST reaches the origin as sent; the answer carries the folded state.
+      const posted = origin.posts.length;
+      const demo = await v.post("/demo", { email: "ada@example.com", company: "Acme" });
+      assert.equal(demo.response.status, 200);
+      assert.deepEqual(origin.posts.slice(posted), [{ path: "/demo", body: "email=ada%40example.com&company=Acme" }]);
+      assert.match(demo.set ?? "", /^__Host-rk=c1\./, "the form submission is in the new cookie");
+      assert.equal(injected(demo.body), null, "a form's answer is not rewritten");
+      const sql = await v.get("/blog/decay-explained");
+      assert.equal(injected(sql.body), "case_study", "blog → pricing ×2 → demo form: the SQL stage's CTA");
     }],
 
     ["the cookie round-trips: the state grows across requests and survives key rotation", async ({ mf, restart }) => {
@@ -147,8 +166,15 @@ export function edgeTests() {
       assert.deepEqual(cookies.refused, { bad_signature: 1, malformed: 3, too_long: 1, unknown_key: 1, expired: 1, payload: 1 });
     }],
 
-    ["non-HTML responses, error pages and POSTs pass through untouched, without a cookie", async ({ mf }) => {
+    ["non-HTML responses, error pages and POSTs pass through untouched, without a cookie", async ({ mf, origin }) => {
       const v = visitor(mf);
+      await v.get("/pricing");
+      const posted = origin.posts.length;
+      const contact = await v.post("/contact", { message: "hello" });
+      assert.equal(contact.set, null, "a POST that is not one of the site's forms is not tracked");
+      assert.equal(injected(contact.body), null);
+      assert.match(contact.body, /^<!doctype html>.*<h1>\/contact<\/h1>/);
+      assert.deepEqual(origin.posts.slice(posted), [{ path: "/contact", body: "message=hello" }]);
       const image = await mf.dispatchFetch(`${SITE}/logo.png`);
       assert.equal(image.headers.get("content-type"), "image/png");
       assert.equal(image.headers.get("set-cookie"), null);
@@ -252,5 +278,104 @@ export function edgeTests() {
       const { tokens } = await (await mf.dispatchFetch(`${SITE}/api/health`)).json();
       assert.ok(tokens.refused.bad_signature >= 1 && tokens.refused.expired >= 1, JSON.stringify(tokens));
     }],
+
+    ["a path like //evil.test/steal is fetched from the site's origin, never from the host it names", async ({ mf, origin }) => {
+      const seen = origin.hosts.length;
+      const page = await mf.dispatchFetch(`${SITE}//evil.test/steal?x=1`, { headers: { accept: "text/html", cookie: "session=s3cret" } });
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<h1>\/\/evil\.test\/steal<\/h1>/, "the origin's own page for that path");
+      assert.deepEqual(origin.hosts.slice(seen), ["site.test"]);
+    }],
+
+    ["a page that changes nothing gets no Set-Cookie; a cookie past half its life is refreshed", async ({ mf, keys }) => {
+      const v = visitor(mf);
+      await v.get("/pricing");
+      await v.get("/pricing");
+      // A prefetch (Sec-Purpose) is classified from the state as it is, and folds no page view: nothing changed.
+      const prefetch = await v.get("/pricing/enterprise", { "sec-purpose": "prefetch" });
+      assert.equal(injected(prefetch.body), "comparison");
+      assert.equal(prefetch.set, null, "the state did not change and the cookie is fresh: no Set-Cookie");
+      const state = keys.openState(v.cookie, { now: Date.now() }).state;
+      const aged = visitor(mf);
+      aged.cookie = keys.sealState(state, { expiresAt: Date.now() + 30 * 86_400_000 }); // 30 of 180 days left
+      const refreshed = await aged.get("/pricing", { "sec-purpose": "prefetch" });
+      assert.match(refreshed.set ?? "", /^__Host-rk=c1\..*; Max-Age=15552000;/, "under half its life left: rewritten");
+      assert.deepEqual(keys.openState(aged.cookie, { now: Date.now() }).state, state, "the same state, a new expiry");
+      const young = visitor(mf);
+      young.cookie = keys.sealState(state, { expiresAt: Date.now() + 170 * 86_400_000 });
+      assert.equal((await young.get("/pricing", { "sec-purpose": "prefetch;prerender" })).set, null);
+    }],
+
+    ["POST /api/decide stops reading a chunked body as soon as it passes 1 MB: 413", async ({ mf }) => {
+      const chunk = new Uint8Array(64 * 1024).fill(0x20);
+      let pulled = 0;
+      const body = new ReadableStream({
+        pull(controller) {
+          if (pulled >= 64 * 1024 * 1024) return controller.close(); // 64 MB, if nothing stops the reader
+          pulled += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      });
+      const response = await mf.dispatchFetch(`${SITE}/api/decide`, { method: "POST", body, duplex: "half",
+        headers: { "content-type": "application/json" } });
+      assert.equal(response.status, 413);
+      assert.equal((await response.json()).code, "E_INPUT_INVALID");
+      assert.ok(pulled < 16 * 1024 * 1024, `the Worker stopped reading: ${pulled} bytes pulled of 64 MB`);
+    }],
+
+    ["a malformed REKINDLE_KEYS: pages pass through untouched, signed routes are 503 E_NOT_CONFIGURED, health is degraded", async ({ restart, origin }) => {
+      const secretHex = "9f".repeat(32);
+      const mf = await restart(`2026-11 ${secretHex}`); // no ':' — a line pasted without its separator
+      const before = origin.requests;
+      const page = await mf.dispatchFetch(`${SITE}/pricing`, { headers: { accept: "text/html" } });
+      assert.equal(page.status, 200);
+      assert.equal(page.headers.get("set-cookie"), null);
+      assert.equal(page.headers.get("x-rekindle-cta"), null);
+      assert.match(await page.text(), /<p data-rekindle-fallback>Talk to us<\/p><\/rekindle-cta>/, "the origin's page as it is");
+      assert.equal(origin.requests - before, 1, "fetched once");
+      for (const [path, method] of [["/preferences?t=x", "GET"], ["/unsubscribe?t=x", "POST"]]) {
+        const refused = await mf.dispatchFetch(`${SITE}${path}`, { method, headers: { accept: "application/json" } });
+        assert.equal(refused.status, 503, path);
+        const text = await refused.text();
+        assert.ok(!text.includes(secretHex) && !text.includes("9f9f9f"), `the secret is not echoed: ${text}`);
+        const { code, message } = JSON.parse(text);
+        assert.equal(code, "E_NOT_CONFIGURED");
+        assert.match(message, /^REKINDLE_KEYS is not valid: line 1: .*no ':' found/);
+      }
+      const health = await (await mf.dispatchFetch(`${SITE}/api/health`)).json();
+      assert.equal(health.status, "degraded");
+      assert.match(health.problems[0], /^REKINDLE_KEYS is not valid/);
+      assert.ok(!JSON.stringify(health).includes("9f9f9f"));
+    }],
+
+    ["after a wasm trap the engine and keys are rebuilt: each page is fetched once, signed routes answer, nothing is uncaught", async ({ faulty, origin, keys }) => {
+      const mf = await faulty();
+      const page = async () => {
+        const before = origin.requests;
+        const response = await mf.dispatchFetch(`${SITE}/blog/decay-explained`, { headers: { accept: "text/html" } });
+        const body = await response.text();
+        assert.equal(origin.requests - before, 1, "the origin is fetched once per page");
+        return { status: response.status, cta: injected(body) };
+      };
+      const trap = async () => assert.equal((await (await mf.dispatchFetch(`${SITE}/__test/wasm-trap`, { method: "POST" })).json()).code, "E_INTERNAL");
+      assert.deepEqual(await page(), { status: 200, cta: "checklist" });
+      await trap();
+      assert.deepEqual(await page(), { status: 200, cta: null }, "the request that meets the disposed engine: the page untouched");
+      assert.deepEqual(await page(), { status: 200, cta: "checklist" }, "the next one: engine and keys rebuilt");
+      const now = Date.now();
+      const token = keys.signToken({ purpose: "preferences", contact: "cus_trap", issuedAt: now, expiresAt: now + 86_400_000 });
+      const load = () => mf.dispatchFetch(`${SITE}/preferences?t=${token}`, { headers: { accept: "application/json" } });
+      await trap();
+      const first = await load();
+      assert.equal(first.status, 503, "a signed route meeting the disposed keys: a JSON 503, not an uncaught 500");
+      assert.equal(first.headers.get("retry-after"), "1");
+      assert.equal((await first.json()).code, "E_DISPOSED");
+      const second = await load();
+      assert.equal(second.status, 200);
+      assert.deepEqual((await second.json()).channels, { email: true, sms: true });
+      assert.deepEqual(await page(), { status: 200, cta: "checklist" });
+    }],
+
+    ...preferenceLogTests({ SITE, injected }),
   ];
 }

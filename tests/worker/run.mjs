@@ -15,6 +15,7 @@ import { KEYS, createOrigin, edgeTests, exampleOptions } from "./edge.mjs";
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const VECTOR_WORKER = join(repoRoot, "tests", "worker", "vector-worker.js");
 const STREAM_WORKER = join(repoRoot, "tests", "worker", "stream-worker.js");
+const FAULT_WORKER = join(repoRoot, "tests", "worker", "fault-worker.js");
 const FREE_PLAN_GZIP_BYTES = 3 * 1024 * 1024; // Workers Free plan script size, measured after gzip
 const NOW = Date.parse("2025-12-01T00:00:00Z");
 const HOUR = 3_600_000;
@@ -225,6 +226,8 @@ async function main() {
         work, work),
       bundleAndStart("stream", [STREAM_WORKER, "--name", "rekindle-stream", "--compatibility-date", COMPATIBILITY_DATE],
         work, work, () => ({ bindings: { REKINDLE_KEYS: KEYS.current } })),
+      bundleAndStart("fault", [FAULT_WORKER, "--name", "rekindle-fault", "--compatibility-date", COMPATIBILITY_DATE],
+        work, work, () => exampleOptions(origin)),
     ]);
     for (const bundle of bundles) if (bundle.status === "fulfilled") started.push(bundle.value.mf);
     const byName = { example: bundles[0], vectors: bundles[1], stream: bundles[2] };
@@ -234,7 +237,14 @@ async function main() {
         started.push(mf);
         return mf;
       };
-      await body({ mf: example.mf, restart, origin, keys });
+      // The example Worker behind fault-worker.js, in a new isolate: wasm traps and KV failures on demand.
+      const faulty = async () => {
+        if (bundles[3].status === "rejected") throw bundles[3].reason;
+        const mf = await bundles[3].value.fresh();
+        started.push(mf);
+        return mf;
+      };
+      await body({ mf: example.mf, restart, faulty, origin, keys });
     }]);
     const streaming = [["the page streams: the first rewritten bytes leave before the origin has finished (in workerd)", "stream",
       async (stream) => {

@@ -1,10 +1,10 @@
-// Streaming check for the example Worker's classifyAndInject (tests/worker/run.mjs), run inside workerd: the origin
+// Streaming check for the example Worker's classify (tests/worker/run.mjs), run inside workerd: the origin
 // is a stream whose tail comes 300 ms after its head, and the rewritten response is read here, in the isolate,
 // so nothing between workerd and the test (Miniflare's dispatch, which buffers) can hide buffering in our code or
 // in HTMLRewriter. Answers { doneAtFirstChunk, body }.
 import { Engine, Keys, init } from "rekindle";
 import playbook from "../../examples/playbooks/saas.json";
-import { classifyAndInject } from "../../examples/cloudflare-worker/src/edge.js";
+import { classify, fetchOrigin } from "../../examples/cloudflare-worker/src/edge.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -24,8 +24,8 @@ export default {
         controller.close();
       },
     }), { headers: { "content-type": "text/html; charset=utf-8" } });
-    const response = await classifyAndInject(new Request("http://site.test/pricing", { headers: { accept: "text/html" } }),
-      { ORIGIN: "http://site.test" }, { engine, keys, now: Date.now() });
+    const page = new Request("http://site.test/pricing", { headers: { accept: "text/html" } });
+    const response = classify(page, await fetchOrigin(page, { ORIGIN: "http://site.test" }), { engine, keys, now: Date.now() });
     const reader = response.body.getReader();
     const first = await reader.read();
     const doneAtFirstChunk = originDone;

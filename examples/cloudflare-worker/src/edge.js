@@ -1,44 +1,40 @@
 // Classify and inject (D44): every HTML page the origin sends is classified from the visitor's signed state cookie
 // plus this request's page view, and the CTA the playbook picks is streamed into <rekindle-cta> with HTMLRewriter —
-// before the page reaches the browser, so there is no flicker and no third-party call. Anything that is not an
-// HTML GET passes through untouched. A cookie that does not open (tampered, truncated, oversized, expired, unknown
-// key or version) is a new visitor, counted by reason — never an exception or an error page.
+// before the page reaches the browser, so there is no flicker and no third-party call. A POST of one of the site's
+// forms reaches the origin as it is and is folded as a `form_submit` (recordForm); anything else that is not an
+// HTML GET passes through untouched. The state cookie's rules are in cookie.js.
 import { pageViewProps } from "rekindle";
-import { COOKIE, CTA_SELECTOR, CTA_TEMPLATES } from "./site.js";
+import { openCookie, sealIfChanged } from "./cookie.js";
+import { CTA_SELECTOR, CTA_TEMPLATES } from "./site.js";
 
-const DAY = 86_400_000;
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 
-/** Per isolate: cookies opened, new visitors, refusals by reason, states too large to seal. */
-export const cookieStats = { opened: 0, fresh: 0, refused: {}, notSealed: 0 };
-
-/** The value of cookie `name` in a Cookie header, or null. */
-export function readCookie(header, name) {
-  for (const part of (header ?? "").split(";")) {
-    const eq = part.indexOf("=");
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return null;
-}
-
-/** The origin's response for this request (the Worker sits in front of the site). */
+/**
+ * The origin's response for this request (the Worker sits in front of the site). The target is env.ORIGIN with this
+ * request's path and query set on it, never the path resolved against it: `new URL("//evil.test/x", origin)` is
+ * http://evil.test/x, which would send the visitor's cookies to another host and serve its page on this domain.
+ */
 export async function fetchOrigin(request, env) {
   if (!env.ORIGIN) return fetch(request);
   const url = new URL(request.url);
-  const target = new URL(url.pathname + url.search, env.ORIGIN);
+  const target = new URL(env.ORIGIN);
+  target.pathname = url.pathname;
+  target.search = url.search;
   return fetch(new Request(target, request));
 }
 
-/** The visitor's contact from the cookie — a new visitor's when there is none or it is refused (counted). */
-function openCookie(request, engine, keys, now) {
-  const raw = readCookie(request.headers.get("cookie"), COOKIE.name);
-  const { contact, opened, reason } = keys.openContact(engine, raw, { now });
-  if (opened) cookieStats.opened += 1;
-  else if (reason === undefined) cookieStats.fresh += 1;
-  else cookieStats.refused[reason] = (cookieStats.refused[reason] ?? 0) + 1;
-  return { raw, contact };
+/** An HTML page the origin served whole (200), asked for with GET: the responses the Worker classifies. */
+export function isPage(request, response) {
+  const type = response.headers.get("content-type") ?? "";
+  return request.method === "GET" && response.status === 200 && type.toLowerCase().includes("text/html");
 }
+
+/**
+ * A speculative prefetch (Sec-Purpose: prefetch, or prefetch;prerender; the older Purpose header): the visitor has
+ * not seen the page and may never, so it is classified from the state as it is but not folded as a page view.
+ */
+const isPrefetch = (request) => /\bprefetch\b/i.test(request.headers.get("sec-purpose") ?? request.headers.get("purpose") ?? "");
 
 /** The site's template for the chosen CTA, with the decision's data escaped; null when the site has none. */
 function ctaMarkup(cta) {
@@ -48,27 +44,25 @@ function ctaMarkup(cta) {
   return `<div data-rekindle-rendered data-rekindle-cta="${escapeHtml(cta.id)}">${html}</div>`;
 }
 
-export async function classifyAndInject(request, env, { engine, keys, now }) {
-  const response = await fetchOrigin(request, env);
-  const type = response.headers.get("content-type") ?? "";
-  if (request.method !== "GET" || !type.toLowerCase().includes("text/html") || response.status !== 200) return response;
-
-  const cookie = openCookie(request, engine, keys, now);
-  const contact = cookie.contact;
+/**
+ * The page `response` (already fetched: isPage) with the chosen CTA streamed into it. Everything that can fail runs
+ * before the body is touched, so a caller that catches can still serve `response` itself, untouched.
+ */
+export function classify(request, response, { engine, keys, now }) {
+  const opened = openCookie(request, engine, keys, now);
   let cta = null;
-  let sealed = null;
+  let setCookie = null;
   try {
-    const url = new URL(request.url);
-    const props = pageViewProps({ url, referrer: request.headers.get("referer"), lastSeen: contact.updatedAt(), now });
-    contact.fold([{ id: `edge-${now}`, at: now, kind: "page_view", props }]);
-    cta = contact.cta({ now }); // the CTA alone: the rest of the decision is not needed to render a page
-    try {
-      sealed = keys.sealState(contact, { expiresAt: now + COOKIE.maxAgeDays * DAY });
-    } catch {
-      cookieStats.notSealed += 1; // too large for a cookie: keep the old one rather than write one browsers drop
+    const { contact } = opened;
+    if (!isPrefetch(request)) {
+      const props = pageViewProps({ url: new URL(request.url), referrer: request.headers.get("referer"),
+        lastSeen: contact.updatedAt(), now });
+      contact.fold([{ id: `edge-${now}`, at: now, kind: "page_view", props }]);
     }
+    cta = contact.cta({ now }); // the CTA alone: the rest of the decision is not needed to render a page
+    setCookie = sealIfChanged(opened, keys, now);
   } finally {
-    contact.free();
+    opened.contact.free();
   }
 
   const headers = new Headers(response.headers);
@@ -76,10 +70,7 @@ export async function classifyAndInject(request, env, { engine, keys, now }) {
   headers.set("x-rekindle-cta", cta?.id ?? "none");
   headers.append("vary", "cookie");
   headers.set("cache-control", "private, no-store"); // a page classified for one visitor is not a shared page
-  if (sealed !== null && sealed !== cookie.raw) {
-    headers.append("set-cookie",
-      `${COOKIE.name}=${sealed}; Path=/; Max-Age=${COOKIE.maxAgeDays * 86_400}; Secure; HttpOnly; SameSite=Lax`);
-  }
+  if (setCookie !== null) headers.append("set-cookie", setCookie);
   const markup = ctaMarkup(cta);
   const rewriter = new HTMLRewriter();
   if (markup !== null) {
@@ -97,4 +88,25 @@ export async function classifyAndInject(request, env, { engine, keys, now }) {
       });
   }
   return rewriter.transform(new Response(response.body, { status: response.status, statusText: response.statusText, headers }));
+}
+
+/**
+ * The origin's answer to a POST of the site's form `form` (site.js FORMS), with the visitor's state cookie updated
+ * by a `form_submit` event when the origin accepted the submission (2xx or 3xx). The body passes through as it is.
+ */
+export function recordForm(request, response, form, { engine, keys, now }) {
+  if (response.status >= 400) return response;
+  const opened = openCookie(request, engine, keys, now);
+  let setCookie;
+  try {
+    opened.contact.fold([{ id: `edge-form-${now}`, at: now, kind: "form_submit", props: { form } }]);
+    setCookie = sealIfChanged(opened, keys, now);
+  } finally {
+    opened.contact.free();
+  }
+  if (setCookie === null) return response;
+  const headers = new Headers(response.headers);
+  headers.append("set-cookie", setCookie);
+  headers.set("cache-control", "private, no-store");
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }

@@ -6,84 +6,28 @@
 //                       signed token (preferences.js), recorded in the KV namespace PREFERENCES
 //   POST /api/decide    { "events": [...], "now"?: epoch-ms }  → 200 decision JSON (docs/playbook.md)
 //                                                             → 400 { code, path, message } for bad input
-//   GET  /api/health    → 200 { status: "ok", version, engine, playbook, cookies, tokens }
+//   GET  /api/health    → 200 { status: "ok" | "degraded", problems?, version, engine, playbook, cookies, tokens }
+//   POST to a form path of site.js FORMS   passes to the origin; when it accepts, the state cookie gains a
+//                       `form_submit` (edge.js recordForm). Every other POST passes through untouched.
 //
 // Secrets and bindings (wrangler.toml): REKINDLE_KEYS (kid:hexkey lines; the last signs cookies), PREFERENCES (KV),
 // ORIGIN (the site behind the Worker; absent = the request's own URL, as on a route in front of an origin),
 // PLAYBOOKS (optional KV: the playbook JSON under the key "playbook" replaces the bundled one).
-// The playbook is bundled with the script, or read from KV; the engine and the keys are built once per isolate, on
-// the first request that needs them (never at startup, which Workers cap at 1 s of CPU, and never per request), so
-// a playbook changed in KV reaches each isolate when it next starts. A KV playbook that does not compile is logged
-// and reported by /api/health, and the bundled one serves: a typo in KV never takes the site's CTAs down.
+// The engine and the keys are built once per isolate, on first use, and rebuilt together after a wasm failure
+// (runtime.js). Failures never reach the visitor as an uncaught exception: a page that cannot be classified is
+// served as the origin sent it (fetched once), and the signed routes answer JSON 503s and 500s with a stable code.
 // `rekindle` resolves to its `workerd` entry, which imports the .wasm as a pre-compiled module.
-import { Engine, Keys, RekindleError, init, version } from "rekindle";
-import playbook from "../../playbooks/saas.json";
-import { classifyAndInject, cookieStats, fetchOrigin } from "./edge.js";
+import { RekindleError, version } from "rekindle";
+import { classify, fetchOrigin, isPage, recordForm } from "./edge.js";
+import { cookieStats } from "./cookie.js";
+import { StorageError } from "./log.js";
 import { preferences, tokenStats, unsubscribe } from "./preferences.js";
+import { engineHealth, recover, sharedEngine, sharedKeys } from "./runtime.js";
+import { FORMS } from "./site.js";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const BODY_KEYS = new Set(["events", "now"]);
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
-
-/** The KV key holding the playbook JSON in the optional PLAYBOOKS namespace. */
-const PLAYBOOK_KEY = "playbook";
-
-/** One engine per isolate, built lazily. Dropped if the wasm instance had to be replaced (E_INTERNAL/E_DISPOSED). */
-let engine = null;
-/** The build in progress, shared by the requests that arrive before it ends. */
-let building = null;
-/** Where the engine's playbook came from, for /api/health: `{ source: "kv" | "bundle", error? }`. */
-let playbookSource = null;
-
-function sharedEngine(env) {
-  if (engine !== null) return engine;
-  building ??= buildEngine(env).finally(() => {
-    building = null;
-  });
-  return building;
-}
-
-async function buildEngine(env) {
-  await init();
-  let text = null;
-  let error;
-  if (env.PLAYBOOKS) {
-    try {
-      text = await env.PLAYBOOKS.get(PLAYBOOK_KEY);
-    } catch (cause) {
-      error = `reading KV PLAYBOOKS/${PLAYBOOK_KEY} failed: ${cause?.message ?? cause}`;
-    }
-  }
-  if (text !== null) {
-    try {
-      engine = new Engine(text);
-      playbookSource = { source: "kv", key: PLAYBOOK_KEY };
-      return engine;
-    } catch (cause) {
-      if (!(cause instanceof RekindleError)) throw cause;
-      error = `KV PLAYBOOKS/${PLAYBOOK_KEY}: ${cause.code} at ${cause.path || "(document)"}: ${cause.message}`;
-    }
-  }
-  if (error !== undefined) console.error(`rekindle: ${error}; serving the bundled playbook`);
-  engine = new Engine(playbook);
-  playbookSource = error === undefined ? { source: "bundle" } : { source: "bundle", error };
-  return engine;
-}
-
-/** The keys of env.REKINDLE_KEYS, parsed once per isolate (again only if the secret changes). */
-let keys = null;
-let keysText = null;
-
-function sharedKeys(env) {
-  if (typeof env.REKINDLE_KEYS !== "string") return null;
-  if (keys === null || keysText !== env.REKINDLE_KEYS) {
-    keys = new Keys(env.REKINDLE_KEYS);
-    keysText = env.REKINDLE_KEYS;
-  }
-  return keys;
-}
-
-let warnedNoKeys = false;
 
 function json(status, body, headers = {}) {
   return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
@@ -94,18 +38,56 @@ function inputError(message, path = null, status = 400) {
   return json(status, { code: "E_INPUT_INVALID", path, message });
 }
 
-function isPlainObject(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+/**
+ * Our failure, as JSON with a stable code. A replaced wasm instance (recovered: the next request rebuilds) and a
+ * KV failure are 503s with Retry-After, since a retry succeeds; anything else is a 500 whose details stay in the log.
+ */
+function failure(error, where) {
+  console.error(`rekindle: ${where} failed`, error);
+  if (recover(error)) {
+    return json(503, { code: error.code, path: null, message: `${where}: the engine was restarted; retry` }, { "retry-after": "1" });
+  }
+  if (error instanceof StorageError) {
+    return json(503, { code: "E_STORAGE_UNAVAILABLE", path: null, message: `${where}: ${error.message}` }, { "retry-after": "1" });
+  }
+  return json(500, { code: error instanceof RekindleError ? error.code : "E_INTERNAL", path: null, message: `${where}: internal error` });
+}
+
+const isPlainObject = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * The body's text, read with a running byte count: null as soon as it passes `limit`, so a chunked body with no
+ * Content-Length is never read past the limit into memory.
+ */
+async function readCapped(request, limit) {
+  if (Number(request.headers.get("content-length") ?? 0) > limit) return null;
+  if (request.body === null) return "";
+  const reader = request.body.getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel(`body over ${limit} bytes`);
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 /** Reads and validates `{ events, now? }`; returns either `{ events, now }` or a ready error Response. */
 async function readDecideBody(request) {
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > MAX_BODY_BYTES) return inputError(`body is over ${MAX_BODY_BYTES} bytes`, null, 413);
-  const text = await request.text();
-  if (new TextEncoder().encode(text).length > MAX_BODY_BYTES) {
-    return inputError(`body is over ${MAX_BODY_BYTES} bytes`, null, 413);
-  }
+  const text = await readCapped(request, MAX_BODY_BYTES);
+  if (text === null) return inputError(`body is over ${MAX_BODY_BYTES} bytes`, null, 413);
   let body;
   try {
     body = JSON.parse(text);
@@ -134,26 +116,32 @@ async function decide(request, env) {
     if (error instanceof RekindleError && error.code === "E_INPUT_INVALID") {
       return inputError(error.message, error.path ?? null);
     }
-    if (error instanceof RekindleError && (error.code === "E_INTERNAL" || error.code === "E_DISPOSED")) {
-      engine = null; // the facade replaced the wasm instance: build a fresh engine on the next request
-    }
-    console.error("rekindle: decide failed", error);
-    return json(500, { code: error?.code ?? "E_INTERNAL", path: null, message: "internal error" });
+    return failure(error, "POST /api/decide");
   }
 }
 
-function health() {
+/** "degraded" (with the problems) when pages cannot be classified: the keys secret is missing or unusable. */
+async function health(request, env) {
   const current = typeof version === "function" ? version() : version;
-  return json(200, { status: "ok", version: current, engine: engine === null ? "cold" : "warm", playbook: playbookSource,
-    cookies: cookieStats, tokens: tokenStats });
+  const { problem } = await sharedKeys(env);
+  const status = problem === undefined ? { status: "ok" } : { status: "degraded", problems: [problem] };
+  return json(200, { ...status, version: current, ...engineHealth(), cookies: cookieStats, tokens: tokenStats });
 }
 
-/** Runs `handler` with the engine, the keys and the request's instant; a missing secret is a 503, not a crash. */
+/**
+ * Runs `handler` with the engine, the keys and the request's instant. Keys that are missing or unusable are a 503
+ * E_NOT_CONFIGURED naming the problem; any failure inside is a JSON error (failure), never an uncaught exception.
+ */
 function signed(handler) {
   return async (request, env) => {
-    const shared = sharedKeys(env);
-    if (shared === null) return json(503, { code: "E_NOT_CONFIGURED", path: null, message: "REKINDLE_KEYS is not set" });
-    return handler(request, env, { engine: await sharedEngine(env), keys: shared, now: Date.now() });
+    const where = `${request.method} ${new URL(request.url).pathname}`;
+    try {
+      const shared = await sharedKeys(env);
+      if (shared.problem) return json(503, { code: "E_NOT_CONFIGURED", path: null, message: shared.problem });
+      return await handler(request, env, { engine: await sharedEngine(env), keys: shared.keys, now: Date.now() });
+    } catch (error) {
+      return failure(error, where);
+    }
   };
 }
 
@@ -164,20 +152,37 @@ const ROUTES = {
   "/unsubscribe": { GET: signed(unsubscribe), POST: signed(unsubscribe) },
 };
 
-/** Every other path: the site, classified. Without keys, or if anything fails, the page passes through untouched. */
+let warnedNoKeys = false;
+
+/**
+ * Every other path: the site. The origin is fetched once; an HTML page is classified (edge.js classify), a POST of
+ * one of the site's forms is recorded (recordForm), anything else passes through. Without usable keys, or if the
+ * engine fails, the response fetched is served as it is (a wasm failure also resets the engine and keys).
+ */
 async function site(request, env) {
-  const shared = sharedKeys(env);
-  if (shared === null) {
-    if (!warnedNoKeys) console.warn("rekindle: REKINDLE_KEYS is not set; pages pass through unclassified");
-    warnedNoKeys = true;
-    return fetchOrigin(request, env);
-  }
+  let response;
   try {
-    return await classifyAndInject(request, env, { engine: await sharedEngine(env), keys: shared, now: Date.now() });
+    response = await fetchOrigin(request, env);
   } catch (error) {
-    if (error instanceof RekindleError && (error.code === "E_INTERNAL" || error.code === "E_DISPOSED")) engine = null;
-    console.error("rekindle: classification failed; serving the page as it is", error);
-    return fetchOrigin(request, env);
+    console.error("rekindle: the origin could not be reached", error);
+    return new Response("the site could not be reached; try again shortly\n", { status: 502,
+      headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", "retry-after": "5" } });
+  }
+  const form = request.method === "POST" ? FORMS[new URL(request.url).pathname] : undefined;
+  if (form === undefined && !isPage(request, response)) return response;
+  try {
+    const shared = await sharedKeys(env);
+    if (shared.problem) {
+      if (!warnedNoKeys) console.warn(`rekindle: ${shared.problem}; pages pass through unclassified`);
+      warnedNoKeys = true;
+      return response;
+    }
+    const context = { engine: await sharedEngine(env), keys: shared.keys, now: Date.now() };
+    return form === undefined ? classify(request, response, context) : recordForm(request, response, form, context);
+  } catch (error) {
+    recover(error);
+    console.error("rekindle: classification failed; serving the response as the origin sent it", error);
+    return response;
   }
 }
 

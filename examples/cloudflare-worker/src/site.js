@@ -1,6 +1,6 @@
-// What this site tells its Worker: the state cookie, the preference-center topics, and the site's own CTA
-// templates. The templates are the site's markup (trusted, like any page template); the only data the Worker
-// writes into them — the CTA id and variant from the playbook's decision — is escaped.
+// What this site tells its Worker: the state cookie, the preference-center topics, the forms it tracks, and the
+// site's own CTA templates. The templates are the site's markup (trusted, like any page template); the only data
+// the Worker writes into them — the CTA id and variant from the playbook's decision — is escaped.
 
 /** The state cookie: `__Host-` pins it to this host, path / and Secure (RFC 6265bis). */
 export const COOKIE = { name: "__Host-rk", maxAgeDays: 180 };
@@ -23,6 +23,13 @@ export const CTA_TEMPLATES = {
   comparison: '<p>Weighing options? <a href="/www/site.html#/pricing">Compare the plans side by side</a></p>',
   checklist: '<p>New to scoring? <a href="/www/site.html#/blog/decay-explained">Get the 10-point checklist</a></p>',
 };
+
+/**
+ * The site's forms, by the path their POST goes to: a POST there still reaches the origin untouched, and when the
+ * origin accepts it (2xx or 3xx) the Worker folds a `form_submit` event with `props.form` = the id here into the
+ * visitor's state cookie — the playbook's `form_submit` rules (the demo request) then count it.
+ */
+export const FORMS = { "/demo": "demo" };
 
 /** The element the Worker fills: the same one the browser widget upgrades (it adopts what the edge wrote). */
 export const CTA_SELECTOR = "rekindle-cta";

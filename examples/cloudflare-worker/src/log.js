@@ -1,0 +1,106 @@
+// A contact's preference log in the KV namespace PREFERENCES: one key per event, the event as the key's metadata,
+//
+//   log:<encodeURIComponent(contact)>:<at, 16 digits>-<event id>   metadata { id, at, kind, props }, value ""
+//
+// so a write never reads, never replaces another write, and cannot be lost to a read-modify-write race between
+// locations; `list({ prefix })` gives the log back in time order (keys sort by instant, then id). Growth is bounded
+// by `compact`, which deletes only events a later event makes irrelevant to the fold (`superseded`): an opt-out is
+// deleted only when a later opt-out of the same channel and topic is kept, so the opt-out itself is never lost.
+// KV failures surface as StorageError, naming the operation and the contact's prefix, never the raw KV message alone.
+
+const AT_DIGITS = 16;
+const LIST_PAGE = 1000; // KV's largest page
+/** The channels whose subscribe / unsubscribe events compaction understands (see superseded). */
+const PLAIN_CHANNELS = new Set(["email", "sms"]);
+
+/** A KV operation that failed (KV allows one write per second per key; puts and lists can throw). */
+export class StorageError extends Error {
+  constructor(operation, where, cause) {
+    super(`KV PREFERENCES ${operation} under "${where}" failed: ${cause?.message ?? cause}`, { cause });
+    this.name = "StorageError";
+  }
+}
+
+const prefix = (contact) => `log:${encodeURIComponent(contact)}:`;
+
+/** The key of one event in `contact`'s log. */
+export const eventKey = (contact, event) => `${prefix(contact)}${String(event.at).padStart(AT_DIGITS, "0")}-${event.id}`;
+
+/** The contact's log, oldest first: `[{ key, event }]`, following list cursors to the end. */
+export async function readLog(kv, contact) {
+  const entries = [];
+  let cursor;
+  do {
+    let page;
+    try {
+      page = await kv.list({ prefix: prefix(contact), cursor, limit: LIST_PAGE });
+    } catch (error) {
+      throw new StorageError("list", prefix(contact), error);
+    }
+    for (const { name, metadata } of page.keys) if (metadata) entries.push({ key: name, event: metadata });
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
+  return entries;
+}
+
+/** Writes each event under its own key; resolves to the new entries once every put has succeeded. */
+export async function appendEvents(kv, contact, events) {
+  const entries = events.map((event) => ({ key: eventKey(contact, event), event }));
+  const puts = await Promise.allSettled(entries.map(({ key, event }) => kv.put(key, "", { metadata: event })));
+  const failed = puts.find((put) => put.status === "rejected");
+  if (failed) throw new StorageError("put", prefix(contact), failed.reason);
+  return entries;
+}
+
+/**
+ * The keys of `entries` (oldest first) whose events a later entry makes irrelevant to the core's fold:
+ * - a `preferences` event when a later one sets every field it set (core's consent.rs: the latest event wins per
+ *   field, a field present as null clears it, an absent field leaves it unchanged — so only a full cover replaces);
+ * - a `subscribe` / `unsubscribe` when a later event of the same kind, channel and topic is kept — except the first
+ *   unsubscribe of a channel after its latest subscribe, which dates the opt-out (suppression.rs keeps the earliest
+ *   of a run). The latest of each kind, channel and topic is always kept.
+ * Suppression events are only compacted when every one is the plain shape this Worker writes (channel email or sms,
+ * no reason): `channel: "all"`, a manual reason or another kind would make the fold depend on more than that.
+ */
+export function superseded(entries) {
+  const drop = [];
+  const sets = entries.map(({ event }) => event.kind === "preferences" ? Object.keys(event.props ?? {}) : null);
+  entries.forEach(({ key }, i) => {
+    if (sets[i] === null) return;
+    const covered = sets.slice(i + 1).some((later) => later !== null && sets[i].every((field) => later.includes(field)));
+    if (covered) drop.push(key);
+  });
+  const suppression = entries.filter(({ event }) => event.kind === "subscribe" || event.kind === "unsubscribe");
+  const plain = entries.every(({ event }) => event.kind === "preferences" || event.kind === "subscribe" ||
+    event.kind === "unsubscribe") && suppression.every(({ event }) => PLAIN_CHANNELS.has(event.props?.channel) &&
+    event.props?.reason === undefined);
+  if (!plain) return drop;
+  const group = ({ event }) => `${event.kind}\u0000${event.props.channel}\u0000${event.props.topic ?? ""}`;
+  const latest = new Map(suppression.map((entry) => [group(entry), entry.key]));
+  const dating = new Set(); // per channel, the first unsubscribe after the channel's latest subscribe
+  for (const channel of PLAIN_CHANNELS) {
+    const ofChannel = suppression.filter(({ event }) => event.props.channel === channel);
+    const lastSubscribe = ofChannel.findLastIndex(({ event }) => event.kind === "subscribe");
+    const first = ofChannel.slice(lastSubscribe + 1).find(({ event }) => event.kind === "unsubscribe");
+    if (first) dating.add(first.key);
+  }
+  for (const entry of suppression) {
+    if (latest.get(group(entry)) !== entry.key && !dating.has(entry.key)) drop.push(entry.key);
+  }
+  return drop;
+}
+
+/**
+ * Deletes the superseded events of `entries`, best effort: a delete that fails leaves a longer log, never a wrong
+ * one, so failures are logged and the next write's compaction retries them. Resolves to the keys deleted.
+ */
+export async function compact(kv, entries) {
+  const keys = superseded(entries);
+  const deletes = await Promise.allSettled(keys.map((key) => kv.delete(key)));
+  const failed = deletes.filter((d) => d.status === "rejected");
+  if (failed.length > 0) {
+    console.warn(`rekindle: KV PREFERENCES compaction: ${failed.length} of ${keys.length} deletes failed ` +
+      `(${failed[0].reason?.message ?? failed[0].reason}); the next write retries them`);
+  }
+  return keys.filter((_, i) => deletes[i].status === "fulfilled");
+}
