@@ -183,7 +183,13 @@ export type Condition =
   | { score: ScoreName; op: "ge" | "gt" | "le" | "lt"; value: number }
   /** The contact's RFM cell (profile field `rfm_cell`, written by retention analytics) is one of these;
    * unknown (`notComputed`) while none is recorded. Cells must be defined in `retention.rfm.cells`. */
-  | { rfm: OneOrMore<string> };
+  | { rfm: OneOrMore<string> }
+  /** The deal status sales last reported (`sales_status` events); `none` when sales never reported one. Always
+   * known; changes only with an event. Unlike `stage` (forward-only), it follows a lost deal. */
+  | { deal: OneOrMore<DealCondition> };
+
+/** A deal status in a `deal` condition; `none`: sales never reported one. */
+export type DealCondition = "open" | "won" | "lost" | "disqualified" | "none";
 
 /** A named condition tree (D18, D28–D34). */
 export interface Segment {

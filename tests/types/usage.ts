@@ -92,6 +92,7 @@ const playbook: Playbook = {
     first_month: { when: { first: "demo_request", less_than: "30d" } },
     champions: { when: { rfm: ["champions", "loyal"] } },
     never_demo: { when: { never: "demo_request" } },
+    lost_or_no_deal: { when: { deal: ["lost", "none"] } },
     ever_demo: { when: { ever: "demo_request" } },
   },
   lifecycle: {
@@ -123,7 +124,7 @@ const playbook: Playbook = {
   },
   ctas: {
     candidates: [
-      { id: "book_demo", when: { readiness: "hot" }, unless: { stage: ["opportunity", "customer"] }, variant: "cta/demo" },
+      { id: "book_demo", when: { readiness: "hot" }, unless: { any: [{ deal: "open" }, { stage: "customer" }] }, variant: "cta/demo" },
       { id: "checklist", variant: "cta/checklist", description: "always" },
     ],
     default: "checklist",
@@ -350,6 +351,8 @@ export function misuse(engine: Engine): void {
   const badBetween: Condition = { field: "size", op: "between", value: 50 };
   // @ts-expect-error an unknown lifecycle phase
   const badPhase: Condition = { lifecycle: "dormant" };
+  // @ts-expect-error deal statuses are a closed set
+  const badDeal: Condition = { deal: "closed" };
   // @ts-expect-error stage names are a closed set
   const badStage: Condition = { stage_at_least: "champion" };
   // @ts-expect-error caps count email, sms or any
@@ -364,5 +367,5 @@ export function misuse(engine: Engine): void {
   const bytes: Uint8Array = engine.update(null, []);
   // @ts-expect-error a deferral's until is only there after narrowing by verdict
   const until: number = engine.decide(null).send.email.until;
-  void [badRule, badVersion, badDuration, code, bothBounds, noAge, badBetween, badPhase, badStage, badCap, noSteps, badColumns, bytes, until];
+  void [badRule, badVersion, badDuration, code, bothBounds, noAge, badBetween, badPhase, badDeal, badStage, badCap, noSteps, badColumns, bytes, until];
 }

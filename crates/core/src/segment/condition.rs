@@ -14,6 +14,7 @@
 //! { "stage": ["mql", "sql"] }  { "stage_at_least": "sql" }  { "readiness": "hot" }  { "lifecycle": ["cold"] }
 //! { "score": "intent", "op": "ge", "value": 20 }
 //! { "rfm": ["champions", "loyal"] }                           the contact's recorded RFM cell (profile rfm_cell)
+//! { "deal": ["open"] }                                        the deal status sales last reported; "none" if never
 //! ```
 
 use alloc::boxed::Box;
@@ -27,6 +28,7 @@ use crate::lifecycle::{parse_phase, Phase, PHASE_NAMES};
 use crate::playbook::reader::{index, Obj, Reader};
 use crate::playbook::signal::Declared;
 use crate::stage::{Readiness, ScoreKind, Stage};
+use crate::state::DealStatus;
 use crate::time::{quote, Span};
 use crate::value::Value;
 
@@ -90,6 +92,7 @@ pub(crate) enum Cond {
     Lifecycle { path: String, any_of: Vec<Phase> },
     Score { path: String, score: ScoreKind, cmp: Cmp },
     Rfm { path: String, cells: Vec<String> },
+    Deal { path: String, any_of: Vec<Option<DealStatus>> },
 }
 
 impl Cond {
@@ -109,7 +112,8 @@ impl Cond {
             | Cond::Readiness { path, .. }
             | Cond::Lifecycle { path, .. }
             | Cond::Score { path, .. }
-            | Cond::Rfm { path, .. } => path,
+            | Cond::Rfm { path, .. }
+            | Cond::Deal { path, .. } => path,
         }
     }
 
@@ -132,7 +136,7 @@ pub(crate) struct Scope<'a> {
 }
 
 /// The keys that name a condition's kind, in the order error messages list them.
-const KIND_KEYS: [&str; 17] = [
+const KIND_KEYS: [&str; 18] = [
     "all",
     "any",
     "not",
@@ -150,6 +154,7 @@ const KIND_KEYS: [&str; 17] = [
     "lifecycle",
     "score",
     "rfm",
+    "deal",
 ];
 
 /// Parses one condition; `None` after recording problems.
@@ -170,7 +175,7 @@ pub(crate) fn parse(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) ->
     };
     let allowed: &[&str] = match head.as_str() {
         "all" | "any" | "not" | "ever" | "never" | "segment" | "stage" | "stage_at_least" | "readiness"
-        | "lifecycle" | "rfm" => &[],
+        | "lifecycle" | "rfm" | "deal" => &[],
         "field" => &["field", "op", "value"],
         "signal" => &["signal", "within", "at_least", "at_most"],
         "last" => &["last", "more_than", "less_than"],
@@ -269,6 +274,8 @@ pub(crate) fn parse(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) ->
         "rfm" => {
             names(r, head_value, &at, "cell names", |s| Some(String::from(s))).map(|cells| Cond::Rfm { path: p, cells })
         }
+        "deal" => names(r, head_value, &at, "open, won, lost, disqualified or none", parse_deal)
+            .map(|any_of| Cond::Deal { path: p, any_of }),
         _ => {
             let score = match r.string(head_value, &at)? {
                 "fit" => Some(ScoreKind::Fit),
@@ -313,6 +320,20 @@ fn parse_readiness(name: &str) -> Option<Readiness> {
         "cold" => Some(Readiness::Cold),
         "warm" => Some(Readiness::Warm),
         "hot" => Some(Readiness::Hot),
+        _ => None,
+    }
+}
+
+/// A `sales_status` name, or `none` for a contact sales never reported on (`Some(None)`). `deal` exists because
+/// stages only move forward: `stage` cannot tell an open deal from a lost one, and a CTA suppression has to read
+/// what the send policy reads.
+fn parse_deal(name: &str) -> Option<Option<DealStatus>> {
+    match name {
+        "none" => Some(None),
+        "open" => Some(Some(DealStatus::Open)),
+        "won" => Some(Some(DealStatus::Won)),
+        "lost" => Some(Some(DealStatus::Lost)),
+        "disqualified" => Some(Some(DealStatus::Disqualified)),
         _ => None,
     }
 }

@@ -262,6 +262,8 @@ impl Cond {
             Cond::Lifecycle { any_of, .. } => Truth::of(any_of.contains(&cx.lifecycle())),
             Cond::Score { score, cmp, .. } => Truth::of(cmp.holds(cx.moment().score(*score))),
             Cond::Rfm { cells, .. } => crate::retention::rfm_truth(cx.state, cells),
+            // Always known: a contact sales never reported on has no deal (`none`), as the send policy reads it.
+            Cond::Deal { any_of, .. } => Truth::of(any_of.contains(&cx.state.deal.map(|(status, _)| status))),
         }
     }
 
@@ -349,7 +351,8 @@ impl Cond {
                     def.when.changes_after(cx, after, out, depth + 1);
                 }
             }
-            Cond::Stage { .. } | Cond::StageAtLeast { .. } | Cond::Rfm { .. } => {}
+            // Only an event changes these: a deal status, like a stage, never moves with time alone.
+            Cond::Stage { .. } | Cond::StageAtLeast { .. } | Cond::Rfm { .. } | Cond::Deal { .. } => {}
             Cond::Readiness { .. } => {
                 if let Some(r) = &cx.pb.stages.readiness {
                     for threshold in r.thresholds() {
@@ -403,7 +406,11 @@ impl Cond {
                 Age::LessThan(_) => !polarity,
             },
             Cond::Anniversary { .. } | Cond::Lifecycle { .. } => true,
-            Cond::Ever { .. } | Cond::Stage { .. } | Cond::StageAtLeast { .. } | Cond::Rfm { .. } => false,
+            Cond::Ever { .. }
+            | Cond::Stage { .. }
+            | Cond::StageAtLeast { .. }
+            | Cond::Rfm { .. }
+            | Cond::Deal { .. } => false,
             Cond::Segment { index, .. } => pb.segments.get(*index).is_some_and(|s| s.when.drifts(pb, polarity)),
             // Scores that only fall: "≥" can only become false, "≤" only true, readiness only cooler.
             Cond::Score { cmp, .. } => {
