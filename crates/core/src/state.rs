@@ -7,6 +7,7 @@
 
 pub mod attribution;
 pub mod codec;
+mod order;
 pub mod sends;
 pub mod track;
 pub mod view;
@@ -124,8 +125,15 @@ impl ContactState {
         self.updated_at
     }
 
-    /// Folds a batch of events. The batch is ordered by `(at, kind, id)` first, so the input order does not
-    /// matter; stage bars and nurture triggers are checked after each distinct instant.
+    /// Folds a batch of events. The batch is ordered by `(at, kind, id)` first and then by the rest of each
+    /// event (contact, machine flag, properties: see `state/order.rs`), a total order, so the input order never
+    /// matters, even among id-less events of one kind at one millisecond; stage bars and nurture triggers are
+    /// checked after each distinct instant.
+    ///
+    /// Batches are applied in the order they are folded. A later batch's events at an instant the state already
+    /// holds (or an earlier one) are applied after the events folded before: where a fact is last-writer-wins
+    /// (a profile field, the deal status at one instant), the later batch wins. Folding `A` then `B` equals
+    /// folding `A ∪ B` at once whenever every event of `B` is later than every event of `A`.
     pub fn fold(&mut self, playbook: &Playbook, events: &[Event]) {
         self.fold_with_cuts(playbook, events, &[], &mut |_, _| {});
     }
@@ -163,7 +171,7 @@ impl ContactState {
             }
             _ => {
                 many = events.iter().collect::<Vec<&Event>>();
-                many.sort_by(|a, b| (a.at, &a.kind, &a.id).cmp(&(b.at, &b.kind, &b.id)));
+                many.sort_by(|a, b| order::fold_order(a, b));
                 &many
             }
         };
