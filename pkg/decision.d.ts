@@ -11,7 +11,7 @@ export type Channel = "email" | "sms";
 /** The lifecycle phase (DESIGN §7). */
 export type Phase = "active" | "cooling" | "cold" | "soft_reactivation" | "break_up" | "archived" | "erased";
 /** Why a condition could not be decided. */
-export type UnknownCause = "missing" | "typeMismatch" | "shortHistory" | "notComputed";
+export type UnknownCause = "missing" | "typeMismatch" | "shortHistory" | "notComputed" | "dropped";
 
 export interface Scores {
   fit: number;
@@ -68,7 +68,17 @@ export type Gate =
   | { gate: "importantOnly" }
   | { gate: "paused"; until: number }
   /** `until`: when the max-th newest counted send leaves the window. */
-  | { gate: "cap"; path: string; channel: Channel | "any"; max: number; per: Duration; sent: number; until: number }
+  | {
+      gate: "cap";
+      path: string;
+      channel: Channel | "any";
+      max: number;
+      per: Duration;
+      sent: number;
+      until: number;
+      /** Present when older sends the state dropped may be in the window: held until they have surely left. */
+      unsure?: true;
+    }
   | { gate: "frequency"; frequency: "weekly" | "monthly" | "important_only"; until: number }
   /** `window` in the contact's local time, `zone` the IANA zone used. */
   | { gate: "quietHours"; window: string; zone: string; until: number };

@@ -21,6 +21,10 @@ pub enum UnknownCause {
     ShortHistory,
     /// Data not computed for this contact yet: no RFM cell recorded (retention analytics write `rfm_cell`).
     NotComputed,
+    /// A window or "last" question whose answer hangs on occurrences the state dropped: it keeps a signal's
+    /// newest instants only, and some kept ones lie after the decision's instant (future-stamped events), so
+    /// older ones it no longer places could be in the window.
+    Dropped,
 }
 
 /// One reason in a decision, serialised with a `kind` tag (`{"kind": "intentRule", …}`).

@@ -109,10 +109,15 @@ pub enum Gate {
         max: u32,
         /// The window.
         per: Span,
-        /// Sends in the window now.
+        /// Sends in the window now (with `unsure`: the kept sends in it, fewer than `max`).
         sent: u32,
-        /// When the window frees a slot.
+        /// When the window frees a slot (with `unsure`: when every send the state dropped has left it).
         until: Timestamp,
+        /// The state dropped older sends that may fall in the window (some kept ones lie after the decision's
+        /// instant): the cap cannot be shown to have room, so it holds until they have surely left the window.
+        /// Written only when true.
+        #[serde(skip_serializing_if = "core::ops::Not::not")]
+        unsure: bool,
     },
     /// The preference center's frequency (weekly / monthly) is used up.
     Frequency {
@@ -242,13 +247,18 @@ impl Policy {
             each(Hold::Paused { until });
         }
         let sends = &state.sends;
+        let keep = self.keep();
         for cap in self.caps.iter().filter(|c| c.channel.is_none_or(|c| c == channel)) {
+            let dropped = sends.dropped_until(cap.channel, keep);
             let full = match cap.channel {
-                Some(c) => window_full(sends.of(c).iter().copied(), cap.max, cap.per, t),
-                None => window_full(newest_first(sends.email.as_slice(), sends.sms.as_slice()), cap.max, cap.per, t),
+                Some(c) => window_full(sends.of(c).iter().copied(), dropped, cap.max, cap.per, t),
+                None => {
+                    let both = newest_first(sends.email.as_slice(), sends.sms.as_slice());
+                    window_full(both, dropped, cap.max, cap.per, t)
+                }
             };
-            if let Some((sent, until)) = full {
-                each(Hold::Cap { cap, sent, until });
+            if let Some(Full { sent, until, unsure }) = full {
+                each(Hold::Cap { cap, sent, until, unsure });
             }
         }
         let per = match state.permissions.frequency {
@@ -258,7 +268,7 @@ impl Policy {
         };
         if let (Some(per), Some(frequency)) = (per, state.permissions.frequency) {
             let all = newest_first(sends.email.as_slice(), sends.sms.as_slice());
-            if let Some((_, until)) = window_full(all, 1, per, t) {
+            if let Some(Full { until, .. }) = window_full(all, sends.dropped_until(None, keep), 1, per, t) {
                 each(Hold::Frequency { frequency, until });
             }
         }
@@ -273,7 +283,7 @@ impl Policy {
 /// cap's path, the window's text).
 enum Hold<'p> {
     Paused { until: Timestamp },
-    Cap { cap: &'p Cap, sent: u32, until: Timestamp },
+    Cap { cap: &'p Cap, sent: u32, until: Timestamp, unsure: bool },
     Frequency { frequency: Frequency, until: Timestamp },
     QuietHours { window: LocalWindow, until: Timestamp },
 }
@@ -291,13 +301,14 @@ impl Hold<'_> {
     fn gate(self, zone: &Zone) -> Gate {
         match self {
             Hold::Paused { until } => Gate::Paused { until },
-            Hold::Cap { cap, sent, until } => Gate::Cap {
+            Hold::Cap { cap, sent, until, unsure } => Gate::Cap {
                 path: cap.path.clone(),
                 channel: cap.channel.map_or("any", Channel::name),
                 max: cap.max,
                 per: cap.per,
                 sent,
                 until,
+                unsure,
             },
             Hold::Frequency { frequency, until } => Gate::Frequency { frequency, until },
             Hold::QuietHours { window, until } => {
@@ -317,9 +328,26 @@ fn newest_first<'a>(a: &'a [Timestamp], b: &'a [Timestamp]) -> impl Iterator<Ite
     })
 }
 
+/// A full cap window: how many sends it holds, when it frees a slot, and whether dropped sends may be in it.
+#[derive(Debug, PartialEq)]
+struct Full {
+    sent: u32,
+    until: Timestamp,
+    unsure: bool,
+}
+
 /// With `sends` newest first: when `max` sends already fall within `per` at `t`, how many do and the instant the
-/// `max`-th newest of them leaves the window (DESIGN §7: within iff `0 ≤ t − s < per`).
-fn window_full(sends: impl Iterator<Item = Timestamp>, max: u32, per: Span, t: Timestamp) -> Option<(u32, Timestamp)> {
+/// `max`-th newest of them leaves the window (DESIGN §7: within iff `0 ≤ t − s < per`). Sends the state dropped,
+/// all at or before `dropped` (see [`crate::state::sends::SendLog::dropped_until`]), are older than every kept
+/// one: they never change a full window's answer, but while they may lie in a window the kept sends leave
+/// room in, the window counts as full until `dropped + per` (an undercount must never allow a send).
+fn window_full(
+    sends: impl Iterator<Item = Timestamp>,
+    dropped: Option<Timestamp>,
+    max: u32,
+    per: Span,
+    t: Timestamp,
+) -> Option<Full> {
     let mut sent = 0u32;
     let mut until = None;
     for s in sends.filter(|s| s.is_within(per, t)) {
@@ -328,7 +356,11 @@ fn window_full(sends: impl Iterator<Item = Timestamp>, max: u32, per: Span, t: T
             until = Some(s.plus(per));
         }
     }
-    until.map(|u| (sent, u))
+    match (until, dropped.map(|d| d.plus(per)).filter(|u| *u > t)) {
+        (Some(until), _) => Some(Full { sent, until, unsure: false }),
+        (None, Some(until)) => Some(Full { sent, until, unsure: true }),
+        (None, None) => None,
+    }
 }
 
 /// Parses the `policy` section.
@@ -414,12 +446,27 @@ mod tests {
         let day = Span::days(1).ms();
         let per = Span::days(7);
         let sends = [t(5 * day), t(3 * day), t(day)];
-        let full = |max, now| window_full(sends.iter().copied(), max, per, t(now));
-        assert_eq!(full(3, 6 * day), Some((3, t(8 * day))));
-        assert_eq!(full(2, 6 * day), Some((3, t(10 * day))), "the 2nd newest leaves first; all 3 counted");
+        let full =
+            |max, now| window_full(sends.iter().copied(), None, max, per, t(now)).map(|f| (f.sent, f.until, f.unsure));
+        assert_eq!(full(3, 6 * day), Some((3, t(8 * day), false)));
+        assert_eq!(full(2, 6 * day), Some((3, t(10 * day), false)), "the 2nd newest leaves first; all 3 counted");
         assert_eq!(full(4, 6 * day), None);
         assert_eq!(full(3, 8 * day), None, "the send of day 1 left at day 8");
-        assert_eq!(full(1, 2 * day), Some((1, t(8 * day))), "the future sends of days 3 and 5 are not within");
+        assert_eq!(full(1, 2 * day), Some((1, t(8 * day), false)), "the future sends of days 3 and 5 are not within");
+    }
+
+    #[test]
+    fn dropped_sends_that_may_be_in_the_window_hold_the_cap_until_they_surely_left() {
+        let day = Span::days(1).ms();
+        let per = Span::days(7);
+        // One send kept (a cap of 1), stamped at day 10; an older one was dropped for it, at or before day 10.
+        let kept = [t(10 * day)];
+        let full = |now| window_full(kept.iter().copied(), Some(t(10 * day)), 1, per, t(now));
+        assert_eq!(full(9 * day), Some(Full { sent: 0, until: t(17 * day), unsure: true }), "undercount held");
+        assert_eq!(full(12 * day), Some(Full { sent: 1, until: t(17 * day), unsure: false }), "the kept one proves it");
+        assert_eq!(full(17 * day), None, "everything dropped is out of the window");
+        // Nothing dropped: the future send leaves room now.
+        assert_eq!(window_full(kept.iter().copied(), None, 1, per, t(9 * day)), None);
     }
 
     #[test]

@@ -109,8 +109,10 @@ pub struct ContactState {
 }
 
 impl Occurrences for ContactState {
+    /// The occurrences known to be in the window: a stage bar ("at least N") is met only when the kept instants
+    /// prove it, never on occurrences the state dropped and can no longer place (stages are forward-only).
     fn count_within(&self, signal: &Signal, within: Span, now: Timestamp) -> u32 {
-        self.signals.get(&signal.key).map_or(0, |track| track.count_within(within, now, signal.keep).n)
+        self.signals.get(&signal.key).map_or(0, |track| track.count_within(within, now).n)
     }
 }
 

@@ -13,6 +13,7 @@ use crate::field::Truth;
 use crate::moment::{next_score_flip, Meets, Moment};
 use crate::playbook::Playbook;
 use crate::stage::Scores;
+use crate::state::track::Latest;
 use crate::state::ContactState;
 use crate::time::Timestamp;
 
@@ -151,8 +152,8 @@ impl<'a> Cx<'a> {
     }
 
     /// The latest occurrence of a signal at or before now.
-    fn last(&self, signal: usize) -> Option<Timestamp> {
-        self.track(signal)?.recent.iter().find(|t| **t <= self.now()).copied()
+    fn last(&self, signal: usize) -> Latest {
+        self.track(signal).map_or(Latest::Never, |t| t.latest_by(self.now()))
     }
 
     /// The first occurrence of a signal, if it is not in the future.
@@ -228,11 +229,15 @@ impl Cond {
             Cond::Not(_, c) => c.eval(cx).negate(),
             Cond::Field { field, test, .. } => test.eval(cx.state.profile.get(field), now),
             Cond::Count { signal, within, bound, .. } => {
-                let keep = cx.pb.signals.get(*signal).map_or(1, |s| s.keep);
-                let counted = cx.track(*signal).map(|t| t.count_within(*within, now, keep));
-                let (n, approximate) = counted.map_or((0, false), |c| (c.n, c.approximate));
+                let counted = cx.track(*signal).map(|t| t.count_within(*within, now));
+                let (n, unsure, approximate) = counted.map_or((0, 0, false), |c| (c.n, c.unsure, c.approximate));
                 cx.approximate |= approximate;
+                // The count lies in n..=n + unsure (dropped instants, see `Counted`): decided only when the whole
+                // range gives one answer.
+                let dropped = Truth::Unknown(UnknownCause::Dropped);
                 match bound {
+                    Bound::AtLeast(min) if n < *min && n.saturating_add(unsure) >= *min => dropped,
+                    Bound::AtMost(max) if n <= *max && n.saturating_add(unsure) > *max => dropped,
                     Bound::AtLeast(min) => Truth::of(n >= *min),
                     // "At most N in the last D" says nothing about a contact whose history is shorter than D
                     // (Customer.io's data-sufficiency rule): unknown, so a brand-new lead is not "inactive".
@@ -244,9 +249,15 @@ impl Cond {
                     Bound::AtMost(max) => Truth::of(n <= *max),
                 }
             }
-            Cond::Last { signal, age, .. } => {
-                cx.last(*signal).map_or(Truth::False, |t| Truth::of(age_holds(*age, now.since(t))))
-            }
+            Cond::Last { signal, age, .. } => match cx.last(*signal) {
+                Latest::Never => Truth::False,
+                Latest::At(t) => Truth::of(age_holds(*age, now.since(t))),
+                // Either age test is monotone in the instant: decided when both ends of the range agree.
+                Latest::Between(from, to) => match (age_holds(*age, now.since(from)), age_holds(*age, now.since(to))) {
+                    (a, b) if a == b => Truth::of(a),
+                    _ => Truth::Unknown(UnknownCause::Dropped),
+                },
+            },
             Cond::First { signal, age, .. } => {
                 cx.first(*signal).map_or(Truth::False, |t| Truth::of(age_holds(*age, now.since(t))))
             }
@@ -324,7 +335,8 @@ impl Cond {
                     Age::MoreThan(d) | Age::LessThan(d) => *d,
                 };
                 let (recent, first) = match self {
-                    Cond::Last { .. } => (&track.recent[..], None),
+                    // With dropped instants, the latest may be placed only between the first and now.
+                    Cond::Last { .. } => (&track.recent[..], track.first.filter(|_| track.dropped() > 0)),
                     _ => (&[][..], track.first),
                 };
                 for t in recent.iter().copied().chain(first) {

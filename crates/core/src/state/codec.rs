@@ -472,6 +472,7 @@ fn verdict_code(truth: Truth) -> u8 {
         Truth::Unknown(UnknownCause::TypeMismatch) => 3,
         Truth::Unknown(UnknownCause::ShortHistory) => 4,
         Truth::Unknown(UnknownCause::NotComputed) => 5,
+        Truth::Unknown(UnknownCause::Dropped) => 6,
     }
 }
 
@@ -483,6 +484,7 @@ fn verdict_of(code: u8) -> Option<Truth> {
         3 => Truth::Unknown(UnknownCause::TypeMismatch),
         4 => Truth::Unknown(UnknownCause::ShortHistory),
         5 => Truth::Unknown(UnknownCause::NotComputed),
+        6 => Truth::Unknown(UnknownCause::Dropped),
         _ => return None,
     })
 }

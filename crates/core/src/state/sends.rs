@@ -34,6 +34,19 @@ impl SendLog {
         }
     }
 
+    /// The latest instant sends this log dropped may lie at, if it may have dropped any: `channel`'s sends, or
+    /// both channels' for `None`. A channel drops only beyond `keep` (the playbook's largest cap), so one holding
+    /// fewer dropped none, and whatever one dropped is at or before its oldest kept send. A cap counting the kept
+    /// sends alone would undercount when some kept ones lie after the decision's instant (future-stamped
+    /// sends) and the dropped ones may be in its window.
+    pub(crate) fn dropped_until(&self, channel: Option<Channel>, keep: u32) -> Option<Timestamp> {
+        let of = |list: &[Timestamp]| list.last().copied().filter(|_| list.len() >= keep as usize);
+        match channel {
+            Some(c) => of(self.of(c)),
+            None => of(&self.email).max(of(&self.sms)),
+        }
+    }
+
     /// Folds a send; keeps the newest `keep` per channel.
     pub(crate) fn on_event(&mut self, e: &Event, keep: u32) {
         let channel = match e.kind {

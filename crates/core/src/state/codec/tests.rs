@@ -118,7 +118,10 @@ fn branch_verdicts_round_trip_and_states_without_them_keep_their_bytes() {
     ));
     let mut bad = with.clone();
     if let Some(last) = bad.last_mut() {
-        *last = 6;
+        *last = 0xff;
     }
-    assert!(matches!(ContactState::from_bytes(&bad), Err(Error::InvalidState(StateError::Corrupt { what: "verdict", .. }))));
+    assert!(matches!(
+        ContactState::from_bytes(&bad),
+        Err(Error::InvalidState(StateError::Corrupt { what: "verdict", .. }))
+    ));
 }
