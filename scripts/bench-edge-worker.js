@@ -9,7 +9,10 @@
 //                       and sign, JSON and base64), a visit counted — without any scoring, decay or windows
 //   rekindle&steps=K    only the first K steps of the page (1 open, 2 + fold, 3 + CTA, 4 + seal; default 4), so the
 //                       bench can print what each step costs
-//   GET /?mode=rekindle|growthbook|growthbook-request|growthbook-cookie|none&n=500&now=<ms>&cookie=<c1…>
+//   rekindle&path=decide  step 3 is the whole decision (`contact.decide`: stage, scores, segments, reasons, next
+//                       step, CTA) instead of the CTA alone (`contact.cta`, what the example Worker calls per page):
+//                       the issue's "verify + fold + decide + sign"
+//   GET /?mode=rekindle|growthbook|growthbook-request|growthbook-cookie|none&n=500&now=<ms>&cookie=<c1…>[&path=decide]
 import { GrowthBook } from "@growthbook/growthbook";
 import { Engine, Keys, init, pageViewProps } from "rekindle";
 import playbook from "../examples/playbooks/saas.json";
@@ -45,6 +48,7 @@ export default {
       }
       const cookie = url.searchParams.get("cookie") ?? "";
       const steps = Number(url.searchParams.get("steps") ?? 4);
+      const whole = url.searchParams.get("path") === "decide";
       for (let i = 0; i < n; i++) {
         const { contact } = keys.openContact(engine, cookie, { now });
         if (steps >= 2) {
@@ -52,7 +56,7 @@ export default {
             lastSeen: contact.updatedAt(), now });
           contact.fold([{ id: `p${i}`, at: now, kind: "page_view", props }]);
         }
-        if (steps >= 3) sink += contact.cta({ now })?.id.length ?? 0;
+        if (steps >= 3) sink += (whole ? contact.decide({ now }).cta : contact.cta({ now }))?.id.length ?? 0;
         if (steps >= 4) sink += keys.sealState(contact, { expiresAt: now + 86_400_000 }).length;
         contact.free();
       }
