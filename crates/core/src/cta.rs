@@ -153,7 +153,7 @@ pub(crate) fn next_change(pb: &Playbook, state: &ContactState, m: &Moment, chose
     let cx = Cx::new(pb, state, m);
     let mut candidates = Vec::new();
     for cond in pb.ctas.conditions() {
-        cond.changes_after(&cx, m.at, &mut candidates, 0);
+        cond.changes_after(&cx, m.at, m.at.plus(HORIZON), &mut candidates, 0);
     }
     let horizon = m.at.plus(HORIZON);
     candidates.retain(|t| *t > m.at && *t <= horizon);

@@ -128,7 +128,7 @@ pub(crate) fn catch_up(playbook: &Playbook, state: &mut ContactState, at: Timest
     }
     for seq in &playbook.sequences {
         let current = state.enrolments.get(&seq.key);
-        let mut next = run::advance(playbook, seq, state, current.cloned(), after, at, false);
+        let mut next = run::advance(playbook, seq, state, current.cloned(), after, at, run::CatchUp::Fold);
         if let Some(e) = next.as_mut() {
             run::judge_due(playbook, seq, state, e, at);
         }

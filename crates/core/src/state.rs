@@ -21,7 +21,7 @@ use crate::consent::Permissions;
 use crate::event::{Event, EventKind, Scalar};
 use crate::explain::Sink;
 use crate::lifecycle::{Activity, LifecycleStatus};
-use crate::moment::{scores_with_fit, Meets};
+use crate::moment::{scores_with_peak, Meets, Peak};
 use crate::playbook::signal::Signal;
 use crate::playbook::Playbook;
 use crate::score::intent::Accumulator;
@@ -179,7 +179,7 @@ impl ContactState {
         };
         // The fit score read from the profile alone, kept from instant to instant until a profile event changes it
         // (recomputed every time when a fit rule is relative to now): a third of a batch's fold time otherwise.
-        let mut fit = FitCache { reads_now: playbook.fit.reads_relative_dates(), score: None };
+        let mut fit = FitCache { reads_now: playbook.fit.reads_relative_dates(), score: None, peak: None };
         // The signals each event matched, in one buffer for the whole batch (an allocation per event otherwise).
         let mut matched = Vec::new();
         let (mut i, mut cut) = (0, 0);
@@ -189,7 +189,9 @@ impl ContactState {
                 passed(cut, self);
                 cut += 1;
             }
-            // Time-driven enrolments between the previous event and this one happen before it.
+            // Stages a bar reached on its own, and time-driven enrolments, between the previous event and this one
+            // happen before it.
+            self.record_rises(playbook, at, fit.peak.filter(|(t, _)| Some(*t) == self.updated_at).map(|(_, p)| p));
             crate::nurture::catch_up(playbook, self, at);
             while let Some(e) = sorted.get(i).filter(|e| e.at == at) {
                 if self.apply(playbook, e, &mut matched) {
@@ -319,7 +321,7 @@ impl ContactState {
 
     /// Reaches the stages whose bars hold at `at`; returns the scores it read there and which bars hold (none
     /// when it had no need to), which reaching a stage does not change.
-    fn record_stages(&mut self, playbook: &Playbook, at: Timestamp, fit: &mut FitCache) -> Option<(Scores, Meets)> {
+    fn record_stages(&mut self, playbook: &Playbook, at: Timestamp, cache: &mut FitCache) -> Option<(Scores, Meets)> {
         if self.activity.erased.is_some() {
             return None;
         }
@@ -327,11 +329,12 @@ impl ContactState {
         if self.recycled.is_some_and(|r| at < r.plus(playbook.stages.recycle_for)) {
             return None;
         }
-        let fit = match fit.score {
-            Some(score) if !fit.reads_now => score,
-            _ => *fit.score.insert(playbook.fit.score(&self.profile, at, &mut Sink::discard())),
+        let fit = match cache.score {
+            Some(score) if !cache.reads_now => score,
+            _ => *cache.score.insert(playbook.fit.score(&self.profile, at, &mut Sink::discard())),
         };
-        let scores = scores_with_fit(playbook, self, at, fit, &mut Sink::discard());
+        let (scores, peak) = scores_with_peak(playbook, self, at, fit);
+        cache.peak = Some((at, peak));
         let signals = &playbook.signals;
         let check =
             |bar: &Option<Bar>| bar.as_ref().is_some_and(|b| b.check(&scores, signals, self, at, &mut Sink::discard()));
@@ -342,6 +345,19 @@ impl ContactState {
             self.reach(Stage::Mql, at);
         }
         Some((scores, meets))
+    }
+
+    /// Records the stages a bar reached on its own between the latest event and `at` (exclusive), at the instant
+    /// each was reached: a negative score fading lets the MQL bar hold on day 20 with no event that day.
+    pub(crate) fn record_rises(&mut self, playbook: &Playbook, at: Timestamp, peak: Option<Peak>) {
+        let Some(latest) = self.updated_at.filter(|u| *u < at) else { return };
+        if self.activity.erased.is_some() || self.recycled().is_some() {
+            return;
+        }
+        let before = Timestamp::from_ms(at.ms().saturating_sub(1)).unwrap_or(at);
+        for (stage, t) in crate::moment::stage_rises(playbook, self, (latest, before), peak) {
+            self.reach(stage, t);
+        }
     }
 
     /// The lifecycle at `t`. A contact who never engaged is anchored at its first event (an imported list).
@@ -390,6 +406,8 @@ struct FitCache {
     reads_now: bool,
     /// The score for the profile as it is, once computed.
     score: Option<f64>,
+    /// The positive intent contributions at the latest instant checked (see `moment::scores_with_peak`).
+    peak: Option<(Timestamp, Peak)>,
 }
 
 /// A stage and the instant it was reached.

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
-use super::run::{next_transition, phase, schedule, stop_cause, Outcome, Phase, StopCause};
+use super::run::{next_transition, phase, schedule, stop_cause, CatchUp, Outcome, Phase, StopCause};
 use super::Sequence;
 use crate::decide::Ahead;
 use crate::explain::{NurtureOutcome, Reason, Sink};
@@ -144,7 +144,7 @@ pub(crate) fn plan(
             Phase::Ended { stopped: false, .. } => Status::Completed,
         };
         if ahead == Ahead::Search {
-            changes.extend(next_transition(pb, seq, state, e, now, now.plus(HORIZON), true).map(|(t, _)| t));
+            changes.extend(next_transition(pb, seq, state, e, now, now.plus(HORIZON), CatchUp::Decide).map(|(t, _)| t));
         }
         let (stopped_at, completed_at) = match ph {
             Phase::Ended { at, stopped: true } => (Some(at), None),
@@ -235,7 +235,7 @@ pub(crate) fn caught_up(pb: &Playbook, state: &ContactState, now: Timestamp) -> 
     let mut changed = Vec::new();
     for seq in &pb.sequences {
         let current = state.enrolments.get(&seq.key);
-        if let Some(e) = super::run::advance(pb, seq, state, current.cloned(), after, now, true) {
+        if let Some(e) = super::run::advance(pb, seq, state, current.cloned(), after, now, CatchUp::Decide) {
             if current != Some(&e) {
                 changed.push((seq.key, e));
             }

@@ -124,12 +124,12 @@ pub(crate) fn schedule<'a>(
         let due = step.after.map_or(anchor, |a| anchor.plus(a));
         let outcome = match (done_at(e, step), &step.when) {
             (Some(at), _) => Outcome::Done(at),
-            (None, Some(when)) if horizon.is_none_or(|h| due <= h) => match judged(e, step)
-                .unwrap_or_else(|| eval_at(pb, state, when, due))
-            {
-                Truth::True => Outcome::Pending,
-                other => Outcome::Skipped(other),
-            },
+            (None, Some(when)) if horizon.is_none_or(|h| due <= h) => {
+                match judged(e, step).unwrap_or_else(|| eval_at(pb, state, when, due)) {
+                    Truth::True => Outcome::Pending,
+                    other => Outcome::Skipped(other),
+                }
+            }
             (None, _) => Outcome::Pending,
         };
         previous = match outcome {
@@ -265,16 +265,35 @@ fn first_of(mut candidates: Vec<Timestamp>, holds: impl Fn(Timestamp) -> bool) -
     candidates.into_iter().take(MAX_CANDIDATES).find(|t| holds(*t))
 }
 
-/// The instants after `cursor` at which `cond` may flip on its own; `rises` is its [`super::Rises`] flag.
+/// The instants after `cursor` (searched up to `until`) at which `cond` may flip on its own; `rises` is its
+/// [`super::Rises`] flag.
 /// Only conditions that can turn true with time alone are searched: a windowed "at least", a stage or an
 /// `ever` cannot start (or stop) a run between events, so most playbooks skip the search entirely.
-fn flips(pb: &Playbook, state: &ContactState, cond: &Cond, rises: bool, cursor: Timestamp, out: &mut Vec<Timestamp>) {
+fn flips(
+    pb: &Playbook,
+    state: &ContactState,
+    cond: &Cond,
+    rises: bool,
+    (cursor, until): (Timestamp, Timestamp),
+    out: &mut Vec<Timestamp>,
+) {
     if rises {
-        cond.changes_after(&Cx::lazy(pb, state, cursor), cursor, out, 0);
+        cond.changes_after(&Cx::lazy(pb, state, cursor), cursor, until, out, 0);
     }
 }
 
-/// The first time-driven transition of the run in `(cursor, until)` (`until` included when `inclusive`).
+/// Who catches a run up: what the range includes and what the state already holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CatchUp {
+    /// The fold, before folding the events at `until`: `until` itself is judged after them, and the stages bars
+    /// reached on their own before it are already in the funnel (`ContactState::record_rises`), so no search
+    /// for them is needed.
+    Fold,
+    /// A decision at `until`, included, on a state that records only what events did.
+    Decide,
+}
+
+/// The first time-driven transition of the run in `(cursor, until)` (`until` included for a decision).
 pub(crate) fn next_transition(
     pb: &Playbook,
     seq: &Sequence,
@@ -282,14 +301,16 @@ pub(crate) fn next_transition(
     e: Option<&Enrolment>,
     cursor: Timestamp,
     until: Timestamp,
-    inclusive: bool,
+    by: CatchUp,
 ) -> Option<(Timestamp, Transition)> {
-    let in_range = |t: Timestamp| t > cursor && (t < until || (inclusive && t == until));
+    let in_range = |t: Timestamp| t > cursor && (t < until || (by == CatchUp::Decide && t == until));
+    // How far costly candidate searches look (a bar starting to hold): nowhere when the fold recorded them.
+    let search = |from: Timestamp| (from, if by == CatchUp::Fold { from } else { until });
     let holds = |cond: &Cond, t: Timestamp| eval_at(pb, state, cond, t).holds();
     match phase(pb, seq, state, e, cursor) {
         Phase::NotEnrolled => {
             let mut c = Vec::new();
-            flips(pb, state, &seq.start, seq.rises.start, cursor, &mut c);
+            flips(pb, state, &seq.start, seq.rises.start, search(cursor), &mut c);
             c.retain(|t| in_range(*t));
             first_of(c, |t| holds(&seq.start, t)).map(|t| (t, Transition::Enrol))
         }
@@ -299,7 +320,7 @@ pub(crate) fn next_transition(
             let mut c = Vec::new();
             for (i, cond) in seq.stop.iter().enumerate() {
                 let rises = seq.rises.stop.get(i).copied().unwrap_or(true);
-                flips(pb, state, cond, rises, cursor, &mut c);
+                flips(pb, state, cond, rises, search(cursor), &mut c);
             }
             c.extend(inactivity_deadline(seq, state, e));
             c.retain(|t| in_range(*t) && done.is_none_or(|d| *t < d));
@@ -309,14 +330,14 @@ pub(crate) fn next_transition(
         Phase::Ended { at, .. } => {
             let from = at.plus(seq.reenrol_after?);
             let mut c = alloc::vec![from];
-            flips(pb, state, &seq.start, seq.rises.start, cursor.max(from), &mut c);
+            flips(pb, state, &seq.start, seq.rises.start, search(cursor.max(from)), &mut c);
             c.retain(|t| in_range(*t) && *t >= from);
             first_of(c, |t| holds(&seq.start, t)).map(|t| (t, Transition::Reenrol))
         }
     }
 }
 
-/// Applies every time-driven transition in `(after, until)` (`until` included when `inclusive`).
+/// Applies every time-driven transition in `(after, until)` (`until` included for a decision).
 pub(crate) fn advance(
     pb: &Playbook,
     seq: &Sequence,
@@ -324,11 +345,11 @@ pub(crate) fn advance(
     mut e: Option<Enrolment>,
     after: Timestamp,
     until: Timestamp,
-    inclusive: bool,
+    by: CatchUp,
 ) -> Option<Enrolment> {
     let mut cursor = after;
     for _ in 0..MAX_TRANSITIONS {
-        let Some((t, transition)) = next_transition(pb, seq, state, e.as_ref(), cursor, until, inclusive) else {
+        let Some((t, transition)) = next_transition(pb, seq, state, e.as_ref(), cursor, until, by) else {
             break;
         };
         e = match transition {

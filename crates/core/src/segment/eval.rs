@@ -10,7 +10,7 @@ use super::condition::{Age, Bound, Cmp, Cond};
 use crate::explain::UnknownCause;
 use crate::field::FieldTest;
 use crate::field::Truth;
-use crate::moment::{next_score_flip, Meets, Moment};
+use crate::moment::{next_score_flip, stage_rises, Meets, Moment};
 use crate::playbook::Playbook;
 use crate::stage::Scores;
 use crate::state::track::Latest;
@@ -303,8 +303,16 @@ impl Cond {
         }
     }
 
-    /// Instants after `after` at which this condition may flip without new events.
-    pub(crate) fn changes_after(&self, cx: &Cx<'_>, after: Timestamp, out: &mut Vec<Timestamp>, depth: u8) {
+    /// Instants after `after` at which this condition may flip without new events. Searches that cost (a bar
+    /// starting to hold on its own) look no further than `until`; cheap candidates may lie beyond it.
+    pub(crate) fn changes_after(
+        &self,
+        cx: &Cx<'_>,
+        after: Timestamp,
+        until: Timestamp,
+        out: &mut Vec<Timestamp>,
+        depth: u8,
+    ) {
         let at_cx = cx.now() == after;
         let known = cx.known_scores().filter(|_| at_cx);
         let known = known.as_ref();
@@ -317,9 +325,9 @@ impl Cond {
         };
         match self {
             Cond::All(_, list) | Cond::Any(_, list) => {
-                list.iter().for_each(|c| c.changes_after(cx, after, out, depth));
+                list.iter().for_each(|c| c.changes_after(cx, after, until, out, depth));
             }
-            Cond::Not(_, c) => c.changes_after(cx, after, out, depth),
+            Cond::Not(_, c) => c.changes_after(cx, after, until, out, depth),
             Cond::Field { field, test, .. } => push(out, test.flips_after(cx.state.profile.get(field), after)),
             Cond::Count { signal, within, .. } => {
                 if let Some(track) = cx.track(*signal) {
@@ -360,11 +368,19 @@ impl Cond {
             }
             Cond::Segment { index, .. } => {
                 if let Some(def) = cx.pb.segments.get(*index).filter(|_| depth < 16) {
-                    def.when.changes_after(cx, after, out, depth + 1);
+                    def.when.changes_after(cx, after, until, out, depth + 1);
                 }
             }
-            // Only an event changes these: a deal status, like a stage, never moves with time alone.
-            Cond::Stage { .. } | Cond::StageAtLeast { .. } | Cond::Rfm { .. } | Cond::Deal { .. } => {}
+            // A stage moves with time alone where the funnel records a later stage (a batch folded in the past, a
+            // stage recorded between events) and where a bar starts to hold on its own (a negative score fading).
+            Cond::Stage { .. } | Cond::StageAtLeast { .. } => {
+                cx.state.funnel.iter().for_each(|(_, t)| push(out, Some(*t)));
+                for (_, t) in stage_rises(cx.pb, cx.state, (after, until), None) {
+                    push(out, Some(t));
+                }
+            }
+            // Only an event changes these: a deal status never moves with time alone.
+            Cond::Rfm { .. } | Cond::Deal { .. } => {}
             Cond::Readiness { .. } => {
                 if let Some(r) = &cx.pb.stages.readiness {
                     for threshold in r.thresholds() {
@@ -418,11 +434,9 @@ impl Cond {
                 Age::LessThan(_) => !polarity,
             },
             Cond::Anniversary { .. } | Cond::Lifecycle { .. } => true,
-            Cond::Ever { .. }
-            | Cond::Stage { .. }
-            | Cond::StageAtLeast { .. }
-            | Cond::Rfm { .. }
-            | Cond::Deal { .. } => false,
+            Cond::Ever { .. } | Cond::Rfm { .. } | Cond::Deal { .. } => false,
+            // Stages only move forward: a bar can start to hold on its own while scores can rise.
+            Cond::Stage { .. } | Cond::StageAtLeast { .. } => polarity && !falls_only,
             Cond::Segment { index, .. } => pb.segments.get(*index).is_some_and(|s| s.when.drifts(pb, polarity)),
             // Scores that only fall: "≥" can only become false, "≤" only true, readiness only cooler.
             Cond::Score { cmp, .. } => {
