@@ -9,7 +9,7 @@ use crate::cta::CtaChoice;
 use crate::explain::{Reason, Sink};
 use crate::handoff::Handoff;
 use crate::lifecycle::LifecycleStatus;
-use crate::moment::{stage_rises, Meets, Moment};
+use crate::moment::{Meets, Moment};
 use crate::nurture::{NextStep, SequenceStatus};
 use crate::playbook::Playbook;
 use crate::policy::SendVerdict;
@@ -200,15 +200,6 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
                 .min()
         }
     };
-    // The funnel as the fold will record it: with any stage a bar reached on its own since the latest event (rare:
-    // only a fading negative score does it, so the state is copied only then).
-    let risen =
-        state.updated_at.filter(|u| *u < now).is_some_and(|u| !stage_rises(playbook, state, (u, now), None).is_empty());
-    let with_rises = risen.then(|| {
-        let mut copy = state.clone();
-        copy.record_rises(playbook, Timestamp::from_ms(now.ms().saturating_add(1)).unwrap_or(now), None);
-        copy.funnel
-    });
     Decision {
         scores: m.scores,
         readiness: m.readiness,
@@ -216,9 +207,8 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
         recycled: m.recycled,
         meets: m.meets,
         reactivation_candidate: reached_mql && !m.meets.sql && !m.recycled && slipped,
-        funnel: with_rises
-            .as_ref()
-            .unwrap_or(&state.funnel)
+        funnel: state
+            .funnel_at(playbook, now)
             .iter()
             .map(|(stage, at)| FunnelStep { stage: *stage, at: *at })
             .collect(),

@@ -309,14 +309,7 @@ impl ContactState {
 
     /// Records that `stage` was reached at `at` (and every funnel stage below it, which it passes through).
     fn reach(&mut self, stage: Stage, at: Timestamp) {
-        let since = self.recycled;
-        for s in [Stage::Mql, Stage::Sql, Stage::Opportunity, Stage::Customer] {
-            let reached = self.funnel.iter().any(|(f, t)| *f == s && since.is_none_or(|r| *t > r));
-            if s <= stage && !reached && since.is_none_or(|r| at > r) {
-                let pos = self.funnel.iter().position(|(fs, ft)| (*ft, *fs) > (at, s)).unwrap_or(self.funnel.len());
-                self.funnel.insert(pos, (s, at));
-            }
-        }
+        reach_in(&mut self.funnel, self.recycled, stage, at);
     }
 
     /// Reaches the stages whose bars hold at `at`; returns the scores it read there and which bars hold (none
@@ -349,15 +342,39 @@ impl ContactState {
 
     /// Records the stages a bar reached on its own between the latest event and `at` (exclusive), at the instant
     /// each was reached: a negative score fading lets the MQL bar hold on day 20 with no event that day.
-    pub(crate) fn record_rises(&mut self, playbook: &Playbook, at: Timestamp, peak: Option<Peak>) {
-        let Some(latest) = self.updated_at.filter(|u| *u < at) else { return };
-        if self.activity.erased.is_some() || self.recycled().is_some() {
-            return;
-        }
+    fn record_rises(&mut self, playbook: &Playbook, at: Timestamp, peak: Option<Peak>) {
         let before = Timestamp::from_ms(at.ms().saturating_sub(1)).unwrap_or(at);
-        for (stage, t) in crate::moment::stage_rises(playbook, self, (latest, before), peak) {
+        for (stage, t) in self.rises_until(playbook, before, peak) {
             self.reach(stage, t);
         }
+    }
+
+    /// The stages a bar reached on its own after the latest event, up to `until` (included).
+    fn rises_until(&self, playbook: &Playbook, until: Timestamp, peak: Option<Peak>) -> Vec<(Stage, Timestamp)> {
+        match self.updated_at {
+            Some(latest) if latest < until && self.activity.erased.is_none() && self.recycled().is_none() => {
+                crate::moment::stage_rises(playbook, self, (latest, until), peak)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The funnel as the fold will record it at `now`: with the stages a bar reached on its own since the latest
+    /// event (a decision shows them; nearly always none, and then nothing is copied).
+    pub(crate) fn funnel_at(
+        &self,
+        playbook: &Playbook,
+        now: Timestamp,
+    ) -> alloc::borrow::Cow<'_, [(Stage, Timestamp)]> {
+        let rises = self.rises_until(playbook, now, None);
+        if rises.is_empty() {
+            return alloc::borrow::Cow::Borrowed(&self.funnel);
+        }
+        let mut funnel = self.funnel.clone();
+        for (stage, at) in rises {
+            reach_in(&mut funnel, self.recycled, stage, at);
+        }
+        alloc::borrow::Cow::Owned(funnel)
     }
 
     /// The lifecycle at `t`. A contact who never engaged is anchored at its first event (an imported list).
@@ -397,6 +414,18 @@ impl ContactState {
     pub fn stage(&self) -> Option<(Stage, Timestamp)> {
         let since = self.recycled;
         self.funnel.iter().filter(|(_, t)| since.is_none_or(|r| *t > r)).max().copied()
+    }
+}
+
+/// Records in `funnel` that `stage` was reached at `at`, and every stage below it, which it passes through (only
+/// stages not reached since the last recycle, `since`).
+fn reach_in(funnel: &mut Vec<(Stage, Timestamp)>, since: Option<Timestamp>, stage: Stage, at: Timestamp) {
+    for s in [Stage::Mql, Stage::Sql, Stage::Opportunity, Stage::Customer] {
+        let reached = funnel.iter().any(|(f, t)| *f == s && since.is_none_or(|r| *t > r));
+        if s <= stage && !reached && since.is_none_or(|r| at > r) {
+            let pos = funnel.iter().position(|(fs, ft)| (*ft, *fs) > (at, s)).unwrap_or(funnel.len());
+            funnel.insert(pos, (s, at));
+        }
     }
 }
 
