@@ -1,0 +1,136 @@
+//! Stages a bar reaches on its own, between events: a negative intent rule fading lets intent climb back over a
+//! minimum with no event that instant. The fold records them at their instant, conditions name them as flips.
+
+use alloc::vec::Vec;
+use core::cell::OnceCell;
+
+use super::{held, next_score_flip, scores_at};
+use crate::explain::Sink;
+use crate::playbook::Playbook;
+use crate::score::clamp;
+use crate::segment::condition::Cmp;
+use crate::stage::{Bar, ScoreKind, Scores, Stage};
+use crate::state::ContactState;
+use crate::time::Timestamp;
+
+/// What a search for a stage rise can reuse from the scores at its start (see [`stage_rises`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Peak {
+    /// The fit score (fixed in time when no fit rule reads a relative date).
+    pub(crate) fit: f64,
+    /// The sum of the positive intent contributions: the part of intent that only falls with time.
+    pub(crate) positive: f64,
+}
+
+/// [`super::scores_with_fit`], and what bounds how high the scores can climb before the next event: the fold keeps it.
+pub(crate) fn scores_with_peak(playbook: &Playbook, state: &ContactState, at: Timestamp, fit: f64) -> (Scores, Peak) {
+    let discard = &mut Sink::discard();
+    let (mut raw, mut positive) = (0.0, 0.0);
+    for (rule, acc, signal) in held(playbook, state) {
+        let c = rule.contribution(acc, signal, at, discard);
+        raw += c; // in rule order, as `intent_of` sums: the same value to the bit
+        if rule.points >= 0.0 {
+            positive += c;
+        }
+    }
+    let intent = clamp("scores.intent", raw, None, playbook.intent.max, discard);
+    (Scores { fit, intent, total: fit + intent }, Peak { fit, positive })
+}
+
+/// Whether this contact's scores can rise with time alone: a negative contribution still fading toward 0, or a
+/// fit rule reading a relative date. Only then can a stage bar start to hold between events.
+fn scores_may_rise(playbook: &Playbook, state: &ContactState) -> bool {
+    playbook.fit.reads_relative_dates() || negative_fading(playbook, state)
+}
+
+/// A negative intent contribution of this contact still fading toward 0 (a playbook with a negative rule is
+/// monotone for every contact that never triggered it).
+pub(super) fn negative_fading(playbook: &Playbook, state: &ContactState) -> bool {
+    playbook.intent.rules.iter().any(|rule| {
+        rule.points < 0.0 && !rule.is_permanent() && state.rules.get(&rule.key).is_some_and(|acc| acc.value < 0.0)
+    })
+}
+
+/// The stages the bars reach on their own in `(after, until]`, each with the first instant it holds; empty
+/// unless scores can rise with time (the usual case costs one pass over the intent rules). `peak`: the fit and
+/// the positive intent contributions at `after`, when the caller has them (see [`scores_with_peak`]).
+pub(crate) fn stage_rises(
+    playbook: &Playbook,
+    state: &ContactState,
+    (after, until): (Timestamp, Timestamp),
+    peak: Option<Peak>,
+) -> Vec<(Stage, Timestamp)> {
+    let mut out = Vec::new();
+    if until <= after || !scores_may_rise(playbook, state) {
+        return out;
+    }
+    let recorded = state.stage().map(|(s, _)| s);
+    for (stage, bar) in [(Stage::Mql, &playbook.stages.mql), (Stage::Sql, &playbook.stages.sql)] {
+        if recorded.is_some_and(|r| r >= stage) {
+            continue;
+        }
+        if let Some(t) = bar.as_ref().and_then(|b| bar_rises(playbook, state, b, (after, until), peak)) {
+            out.push((stage, t));
+        }
+    }
+    out
+}
+
+/// The first instant in `(after, until]` at which `bar` holds when it does not at `after`. Its windows only
+/// empty with time, so only a minimum score rising can make it hold: each round moves to the first instant an
+/// unmet minimum is met and checks the whole bar there (at most one round per minimum, plus one).
+fn bar_rises(
+    playbook: &Playbook,
+    state: &ContactState,
+    bar: &Bar,
+    (after, until): (Timestamp, Timestamp),
+    peak: Option<Peak>,
+) -> Option<Timestamp> {
+    let discard = &mut Sink::discard();
+    // With every minimum met, do its windows hold? They only empty with time, so if not, it never holds.
+    let unbounded = Scores { fit: f64::INFINITY, intent: f64::INFINITY, total: f64::INFINITY };
+    if !bar.check(&unbounded, &playbook.signals, state, after, discard) {
+        return None;
+    }
+    // The most intent can be anywhere in `(after, until]`: positive contributions only fall and negative ones
+    // only rise, so their values at the two ends bound it. Over the gap between two events (the fold's case)
+    // this rules nearly every contact out without a search.
+    if !playbook.fit.reads_relative_dates() {
+        let intent = held(playbook, state).fold(0.0, |sum, (rule, acc, signal)| match (rule.points < 0.0, peak) {
+            (true, _) => sum + rule.contribution(acc, signal, until, discard),
+            (false, None) => sum + rule.contribution(acc, signal, after, discard),
+            (false, Some(_)) => sum, // added once below
+        }) + peak.map_or(0.0, |p| p.positive);
+        let intent = playbook.intent.max.map_or(intent, |m| intent.min(m));
+        if bar.minimums().any(|(kind, needed)| kind == ScoreKind::Intent && intent < needed) {
+            return None;
+        }
+        // Fit is fixed in time here: read only when a minimum needs it (matching text fields costs).
+        if bar.minimums().any(|(kind, _)| kind != ScoreKind::Intent) {
+            let fit = peak.map_or_else(|| playbook.fit.score(&state.profile, after, discard), |p| p.fit);
+            let ceiling = Scores { fit, intent, total: fit + intent };
+            if bar.minimums().any(|(kind, needed)| ceiling.get(kind) < needed) {
+                return None;
+            }
+        }
+    }
+    let mut cursor = after;
+    for _ in 0..=bar.minimums().count() {
+        let scores = scores_at(playbook, state, cursor, discard);
+        if bar.check(&scores, &playbook.signals, state, cursor, discard) {
+            return (cursor > after).then_some(cursor);
+        }
+        let next = bar
+            .minimums()
+            .filter(|(kind, needed)| scores.get(*kind) < *needed)
+            .filter_map(|(kind, needed)| {
+                next_score_flip(playbook, state, cursor, Some(&scores), &OnceCell::new(), kind, Cmp::Ge(needed))
+            })
+            .min()?;
+        if next > until {
+            return None;
+        }
+        cursor = next;
+    }
+    None
+}
