@@ -65,15 +65,40 @@ pub(crate) fn stage_rises(
         return out;
     }
     let recorded = state.stage().map(|(s, _)| s);
+    let ceiling = OnceCell::new();
+    let ceiling = || *ceiling.get_or_init(|| intent_ceiling(playbook, state, (after, until), peak));
     for (stage, bar) in [(Stage::Mql, &playbook.stages.mql), (Stage::Sql, &playbook.stages.sql)] {
         if recorded.is_some_and(|r| r >= stage) {
             continue;
         }
-        if let Some(t) = bar.as_ref().and_then(|b| bar_rises(playbook, state, b, (after, until), peak)) {
+        if let Some(t) = bar.as_ref().and_then(|b| bar_rises(playbook, state, b, (after, until), peak, &ceiling)) {
             out.push((stage, t));
         }
     }
     out
+}
+
+/// The most intent can be anywhere in `(after, until]`: positive contributions only fall and negative ones only
+/// rise, so their values at the two ends bound it. Over the gap between two events (the fold's case, with the
+/// positive part known) it reads only the negative rules.
+fn intent_ceiling(
+    playbook: &Playbook,
+    state: &ContactState,
+    (after, until): (Timestamp, Timestamp),
+    peak: Option<Peak>,
+) -> f64 {
+    let discard = &mut Sink::discard();
+    let mut sum = peak.map_or(0.0, |p| p.positive);
+    for rule in &playbook.intent.rules {
+        let negative = rule.points < 0.0;
+        if !negative && peak.is_some() {
+            continue;
+        }
+        if let (Some(acc), Some(signal)) = (state.rules.get(&rule.key), playbook.signals.get(rule.signal_index())) {
+            sum += rule.contribution(acc, signal, if negative { until } else { after }, discard);
+        }
+    }
+    playbook.intent.max.map_or(sum, |m| sum.min(m))
 }
 
 /// The first instant in `(after, until]` at which `bar` holds when it does not at `after`. Its windows only
@@ -85,23 +110,12 @@ fn bar_rises(
     bar: &Bar,
     (after, until): (Timestamp, Timestamp),
     peak: Option<Peak>,
+    ceiling: &dyn Fn() -> f64,
 ) -> Option<Timestamp> {
     let discard = &mut Sink::discard();
-    // With every minimum met, do its windows hold? They only empty with time, so if not, it never holds.
-    let unbounded = Scores { fit: f64::INFINITY, intent: f64::INFINITY, total: f64::INFINITY };
-    if !bar.check(&unbounded, &playbook.signals, state, after, discard) {
-        return None;
-    }
-    // The most intent can be anywhere in `(after, until]`: positive contributions only fall and negative ones
-    // only rise, so their values at the two ends bound it. Over the gap between two events (the fold's case)
-    // this rules nearly every contact out without a search.
+    // Bounded by the most the scores can be in the range: this rules nearly every contact out without a search.
     if !playbook.fit.reads_relative_dates() {
-        let intent = held(playbook, state).fold(0.0, |sum, (rule, acc, signal)| match (rule.points < 0.0, peak) {
-            (true, _) => sum + rule.contribution(acc, signal, until, discard),
-            (false, None) => sum + rule.contribution(acc, signal, after, discard),
-            (false, Some(_)) => sum, // added once below
-        }) + peak.map_or(0.0, |p| p.positive);
-        let intent = playbook.intent.max.map_or(intent, |m| intent.min(m));
+        let intent = ceiling();
         if bar.minimums().any(|(kind, needed)| kind == ScoreKind::Intent && intent < needed) {
             return None;
         }
@@ -113,6 +127,11 @@ fn bar_rises(
                 return None;
             }
         }
+    }
+    // With every minimum met, do its windows hold? They only empty with time, so if not, it never holds.
+    let unbounded = Scores { fit: f64::INFINITY, intent: f64::INFINITY, total: f64::INFINITY };
+    if !bar.check(&unbounded, &playbook.signals, state, after, discard) {
+        return None;
     }
     let mut cursor = after;
     for _ in 0..=bar.minimums().count() {
