@@ -47,7 +47,8 @@ pub enum DealStatus {
 }
 
 impl DealStatus {
-    fn parse(name: &str) -> Option<DealStatus> {
+    /// A `sales_status` event's `status` (and a `deal` condition's names).
+    pub(crate) fn parse(name: &str) -> Option<DealStatus> {
         match name {
             "open" => Some(DealStatus::Open),
             "won" => Some(DealStatus::Won),

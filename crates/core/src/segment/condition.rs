@@ -330,11 +330,7 @@ fn parse_readiness(name: &str) -> Option<Readiness> {
 fn parse_deal(name: &str) -> Option<Option<DealStatus>> {
     match name {
         "none" => Some(None),
-        "open" => Some(Some(DealStatus::Open)),
-        "won" => Some(Some(DealStatus::Won)),
-        "lost" => Some(Some(DealStatus::Lost)),
-        "disqualified" => Some(Some(DealStatus::Disqualified)),
-        _ => None,
+        status => DealStatus::parse(status).map(Some),
     }
 }
 
