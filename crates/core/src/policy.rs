@@ -19,7 +19,7 @@ use crate::state::{ContactState, DealStatus};
 use crate::suppression::{Channel, DncReason};
 use crate::time::{quote, Span, Timestamp};
 use crate::value::Value;
-use crate::zone::{LocalWindow, Zone};
+use crate::zone::{LocalTime, LocalWindow, Zone};
 
 /// A rolling frequency cap: at most `max` marketing sends on `channel` (or on any channel) per `per`.
 #[derive(Debug, Clone, PartialEq)]
@@ -187,9 +187,12 @@ impl Policy {
             return SendVerdict::Deny { reasons: deny };
         }
         let zone = zone.clone().settled(t);
-        // Fixpoint: each time rule answers "not before u"; move to the latest answer until all agree.
+        // Fixpoint: each time rule answers "not before u"; move to the latest answer until all agree. Each step
+        // passes a boundary (a counted send leaving a window, a pause ending, a night ending), so the bound only
+        // has to exceed the boundaries one deferral can meet: a pause then 60 sends scheduled ahead take 61 steps
+        // (tests/policy_defer.rs); 32 cut such a search short and named an instant still blocked.
         let mut at = t;
-        for _ in 0..32 {
+        for _ in 0..MAX_DEFER_STEPS {
             let mut next: Option<Timestamp> = None;
             self.holds(state, channel, at, &zone, &mut |hold| next = next.max(Some(hold.until())));
             match next.filter(|n| *n > at) {
@@ -278,8 +281,11 @@ impl Policy {
     }
 }
 
+/// How many boundaries one deferral search may pass (see [`Policy::verdict`]).
+const MAX_DEFER_STEPS: usize = 512;
+
 /// A time rule blocking at an instant, before it is spelled out as a [`Gate`]: the fixpoint of
-/// [`Policy::verdict`] asks only when each stops blocking, up to 32 times, and spelling one out allocates (the
+/// [`Policy::verdict`] asks only when each stops blocking, up to MAX_DEFER_STEPS times, and spelling one out allocates (the
 /// cap's path, the window's text).
 enum Hold<'p> {
     Paused { until: Timestamp },
@@ -402,6 +408,13 @@ pub(crate) fn parse_policy(r: &mut Reader, v: &Value) -> Policy {
     }
     if let Some(q) = o.get("quiet_hours").and_then(|q| r.string(q, &o.at("quiet_hours"))) {
         match LocalWindow::parse(q) {
+            // Quiet all day is never sending: a deferral that never ends. Do-not-contact says that.
+            Ok(w) if w.from() == LocalTime::MIDNIGHT && w.to() == LocalTime::END_OF_DAY => r.problem(
+                o.at("quiet_hours"),
+                ProblemCode::OutOfRange,
+                "quiet hours cannot cover the whole day (00:00-24:00): to stop sending on a channel, record \
+                 do-not-contact (an unsubscribe event)",
+            ),
             Ok(w) => policy.quiet_hours = Some(w),
             Err(msg) => r.problem(o.at("quiet_hours"), ProblemCode::OutOfRange, msg),
         }

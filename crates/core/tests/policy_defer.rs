@@ -1,0 +1,63 @@
+//! A deferral ends at the earliest instant every send rule allows (DESIGN §7), however many boundaries it has to
+//! pass: here a pause, then a cap that frees and fills again with every one of 60 sends already scheduled ahead.
+#![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
+
+use rekindle_core::{decide, ContactState, Event, Playbook, Timestamp, Value};
+
+const NOW: i64 = 1_764_547_200_000; // 2025-12-01T00:00:00Z
+const MINUTE: i64 = 60_000;
+
+fn playbook() -> Playbook {
+    let json = r#"{ "version": 1, "signals": {}, "policy": { "caps": [
+        { "channel": "any", "max": 1, "per": "30min" }, { "channel": "sms", "max": 32, "per": "1h" } ] } }"#;
+    Playbook::parse(&serde_json::from_str::<Value>(json).unwrap()).unwrap()
+}
+
+/// A pause until now + 1 h, then 60 sends every 20 minutes from now + 1 h, email and SMS in turn.
+fn state(pb: &Playbook) -> ContactState {
+    let mut events = vec![serde_json::json!({ "id": "p", "at": NOW, "kind": "preferences",
+        "props": { "pause_until": NOW + 60 * MINUTE } })];
+    for k in 0..60 {
+        let kind = if k % 2 == 0 { "email_sent" } else { "sms_sent" };
+        events.push(
+            serde_json::json!({ "id": format!("s{k}"), "at": NOW + 60 * MINUTE + k * 20 * MINUTE, "kind": kind }),
+        );
+    }
+    let value: Value = serde_json::from_value(serde_json::Value::Array(events)).unwrap();
+    let mut s = ContactState::new();
+    s.fold(pb, &Event::parse_list(&value, "events").unwrap());
+    s
+}
+
+/// The email verdict at `ms`: ("allow" | "defer" | "deny", until).
+fn email(pb: &Playbook, s: &ContactState, ms: i64) -> (String, Option<i64>) {
+    let d = serde_json::to_value(decide(pb, s, Timestamp::from_ms(ms).unwrap())).unwrap();
+    let v = d.get("send").and_then(|s| s.get("email")).unwrap();
+    let verdict = v.get("verdict").and_then(serde_json::Value::as_str).unwrap().to_owned();
+    (verdict, v.get("until").and_then(serde_json::Value::as_i64))
+}
+
+#[test]
+fn a_deferral_past_many_boundaries_ends_where_every_rule_allows() {
+    let pb = playbook();
+    let s = state(&pb);
+    let (verdict, until) = email(&pb, &s, NOW);
+    assert_eq!(verdict, "defer");
+    let until = until.expect("a deferral names its end");
+    // The last send is at now + 1 h + 59 × 20 min = now + 20 h 40 min; the any-channel cap frees 30 min later.
+    assert_eq!(until, NOW + 60 * MINUTE + 59 * 20 * MINUTE + 30 * MINUTE);
+    assert_eq!(email(&pb, &s, until).0, "allow", "allowed where the deferral ends");
+    assert_ne!(email(&pb, &s, until - 1).0, "allow", "and not a millisecond before");
+    // Earliest: no minute between now and then allows (the 60 sends leave no 30-minute gap).
+    for ms in (NOW..until).step_by(usize::try_from(MINUTE).unwrap()) {
+        assert_ne!(email(&pb, &s, ms).0, "allow", "allowed at {ms}, before the deferral's end {until}");
+    }
+}
+
+#[test]
+fn quiet_hours_covering_the_whole_day_are_refused() {
+    let json = r#"{ "version": 1, "signals": {}, "policy": { "quiet_hours": "00:00-24:00" } }"#;
+    let err = Playbook::parse(&serde_json::from_str::<Value>(json).unwrap()).unwrap_err();
+    assert_eq!(err.path(), Some("policy.quiet_hours".to_owned()));
+    assert!(err.to_string().contains("whole day"), "{err}");
+}
