@@ -81,8 +81,12 @@ pub struct Permissions {
     pub pause_until: Option<Timestamp>,
     /// Chosen topics, sorted; empty = all.
     pub topics: Vec<String>,
-    /// When the preferences last changed (the latest `preferences` event wins).
+    /// When the preferences last changed (the latest `preferences` event).
     pub preferences_at: Option<Timestamp>,
+    /// When each preference was last set — frequency, pause, topics — so each field follows its own latest
+    /// event whatever order events arrive in: a late event never undoes a newer choice, and a newer event never
+    /// discards what an older one set in a field it does not name.
+    pub(crate) field_at: [Option<Timestamp>; 3],
 }
 
 impl Permissions {
@@ -102,24 +106,31 @@ impl Permissions {
                 }
             }
             EventKind::Preferences => {
-                if self.preferences_at.is_some_and(|at| at > e.at) {
-                    return;
-                }
-                self.preferences_at = Some(e.at);
-                if let Some(v) = e.props.get("frequency") {
+                self.preferences_at = self.preferences_at.max(Some(e.at));
+                // A field takes this event's value unless a later event already set it (ties: the later in fold
+                // order wins, as in one sorted batch).
+                let [frequency_at, pause_at, topics_at] = &mut self.field_at;
+                let newer = |at: &mut Option<Timestamp>| {
+                    let newer = at.is_none_or(|t| t <= e.at);
+                    if newer {
+                        *at = Some(e.at);
+                    }
+                    newer
+                };
+                if let Some(v) = e.props.get("frequency").filter(|_| newer(frequency_at)) {
                     self.frequency = match v {
                         Some(Scalar::Str(s)) => Frequency::parse(s),
                         _ => None,
                     };
                 }
-                if let Some(v) = e.props.get("pause_until") {
+                if let Some(v) = e.props.get("pause_until").filter(|_| newer(pause_at)) {
                     self.pause_until = match v {
                         Some(Scalar::Num(n)) => Timestamp::from_f64(*n),
                         Some(Scalar::Str(s)) => Timestamp::parse(&crate::Value::String(s.clone()), "").ok(),
                         _ => None,
                     };
                 }
-                if let Some(v) = e.props.get("topics") {
+                if let Some(v) = e.props.get("topics").filter(|_| newer(topics_at)) {
                     let mut topics: Vec<String> = match v {
                         Some(Scalar::Str(s)) => {
                             s.split(',').map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect()

@@ -95,6 +95,9 @@ pub struct Dnc {
 pub struct Suppression {
     pub(crate) email: Option<Dnc>,
     pub(crate) sms: Option<Dnc>,
+    /// The latest `subscribe` per channel (email, sms): an unsubscribe that arrives late, stamped before it, was
+    /// already lifted by it, as it would have been had the events come in order.
+    pub(crate) resubscribed: [Option<Timestamp>; 2],
 }
 
 impl Suppression {
@@ -114,6 +117,11 @@ impl Suppression {
     }
 
     fn suppress(&mut self, channel: Channel, reason: DncReason, at: Timestamp) {
+        // At one instant a subscribe folds after an unsubscribe (kind order), so it lifts it: `>=`.
+        let lifted = self.resubscribed.get(usize::from(channel.code())).copied().flatten().is_some_and(|s| s >= at);
+        if lifted && !reason.is_permanent() {
+            return;
+        }
         let slot = self.slot(channel);
         match slot {
             Some(existing) if existing.reason.is_permanent() && !reason.is_permanent() => {}
@@ -147,6 +155,9 @@ impl Suppression {
             }
             EventKind::Subscribe => {
                 for c in Suppression::channels(e) {
+                    if let Some(s) = self.resubscribed.get_mut(usize::from(c.code())) {
+                        *s = (*s).max(Some(e.at));
+                    }
                     let slot = self.slot(*c);
                     // A resubscribe lifts only what the contact chose, and only if it came later.
                     if slot.is_some_and(|d| !d.reason.is_permanent() && d.at <= e.at) {

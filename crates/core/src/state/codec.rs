@@ -13,9 +13,9 @@
 //! last click, the start of the campaign last come back from), do-not-contact
 //! per channel, consents and preferences, marketing sends per channel, nurture enrolments (steps as a chain from
 //! the enrolment), deal, recycle, handoff attribution (first UTM touch with its texts, last interactions: kind
-//! code with a signal flag, the signal as an index into this state's signals, instant chain), and last, only
-//! when a nurture run has any, the branch-rule verdicts the fold recorded (count of runs; per run its sequence
-//! key, a count, then step key and verdict byte): bytes written before verdicts existed read unchanged.
+//! code with a signal flag, the signal as an index into this state's signals, instant chain), then the
+//! extensions (`codec/extension.rs`): tagged sections written only when they hold something, so bytes written
+//! before an extension existed read unchanged.
 //!
 //! Measured on the benchmark workload (`cargo bench --bench fold_decide`, 10k contacts × 50 events), v1 → v2 bytes
 //! per contact, mean / p95 / max: saas 502 / 587 / 680 → 433 / 507 / 592 (DESIGN's budget: ≤ 512 for a typical
@@ -34,13 +34,12 @@ use super::{ContactState, DealStatus};
 use crate::consent::{Consent, Frequency};
 use crate::error::{Error, StateError};
 use crate::event::Scalar;
-use crate::explain::UnknownCause;
-use crate::field::Truth;
 use crate::score::intent::Accumulator;
 use crate::stage::Stage;
 use crate::suppression::{Dnc, DncReason};
 use crate::time::Timestamp;
 
+mod extension;
 mod wire;
 use wire::{unzigzag, zigzag, Reader, Writer};
 
@@ -232,20 +231,7 @@ impl ContactState {
             }
             prev = w.gap(prev, i.at);
         }
-        // Last and only when some run has one, so states without branch rules keep their bytes: each run's
-        // recorded verdicts, (step key, verdict code).
-        let runs = self.enrolments.iter().filter(|(_, e)| !e.judged.is_empty()).count();
-        if runs > 0 {
-            w.varint(runs as u64);
-            for (key, e) in self.enrolments.iter().filter(|(_, e)| !e.judged.is_empty()) {
-                w.u32(*key);
-                w.varint(e.judged.len() as u64);
-                for (step, truth) in &e.judged {
-                    w.u32(*step);
-                    w.out.push(verdict_code(*truth));
-                }
-            }
-        }
+        extension::write(self, &mut w);
         w.out
     }
 
@@ -438,55 +424,11 @@ fn decode(bytes: &[u8]) -> Result<ContactState, StateError> {
         prev = when.ms();
         state.attribution.interactions.push(Interaction { kind, signal, at: when });
     }
-    if r.at < bytes.len() {
-        // The writer leaves the section out rather than write an empty one: a zero here is a stray byte.
-        let (at, runs) = (r.at, r.count()?);
-        if runs == 0 {
-            return Err(StateError::TrailingBytes { at, extra: bytes.len() - at });
-        }
-        for _ in 0..runs {
-            let at = r.at;
-            let key = r.u32()?;
-            let verdicts = r.count()?;
-            let run = state.enrolments.get_mut(&key).ok_or(StateError::Corrupt { at, what: "verdict's sequence" })?;
-            for _ in 0..verdicts {
-                let step = r.u32()?;
-                let at = r.at;
-                let truth = verdict_of(r.u8()?).ok_or(StateError::Corrupt { at, what: "verdict" })?;
-                run.judged.push((step, truth));
-            }
-        }
-    }
+    extension::read(&mut state, &mut r, bytes.len())?;
     if r.at < bytes.len() {
         return Err(StateError::TrailingBytes { at: r.at, extra: bytes.len() - r.at });
     }
     Ok(state)
-}
-
-/// The byte of a recorded branch-rule verdict: false, true, then unknown by cause.
-fn verdict_code(truth: Truth) -> u8 {
-    match truth {
-        Truth::False => 0,
-        Truth::True => 1,
-        Truth::Unknown(UnknownCause::Missing) => 2,
-        Truth::Unknown(UnknownCause::TypeMismatch) => 3,
-        Truth::Unknown(UnknownCause::ShortHistory) => 4,
-        Truth::Unknown(UnknownCause::NotComputed) => 5,
-        Truth::Unknown(UnknownCause::Dropped) => 6,
-    }
-}
-
-fn verdict_of(code: u8) -> Option<Truth> {
-    Some(match code {
-        0 => Truth::False,
-        1 => Truth::True,
-        2 => Truth::Unknown(UnknownCause::Missing),
-        3 => Truth::Unknown(UnknownCause::TypeMismatch),
-        4 => Truth::Unknown(UnknownCause::ShortHistory),
-        5 => Truth::Unknown(UnknownCause::NotComputed),
-        6 => Truth::Unknown(UnknownCause::Dropped),
-        _ => return None,
-    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Round trips, exact numbers, chains in any order, refused versions and hostile bytes of the state codec.
 
 use super::*;
+use crate::explain::UnknownCause;
+use crate::field::Truth;
 
 fn sample() -> ContactState {
     let t = |ms| Timestamp::from_ms(ms).unwrap_or(Timestamp::EPOCH);
@@ -106,12 +108,12 @@ fn branch_verdicts_round_trip_and_states_without_them_keep_their_bytes() {
     }
     let with = s.to_bytes();
     assert_eq!(with.get(..without.len()), Some(&without[..]), "the verdicts are a section appended at the end");
-    // One run with verdicts: its key, three (step key, verdict byte) pairs.
-    assert_eq!(with.len(), without.len() + 1 + 4 + 1 + 3 * 5);
+    // Its tag, one run with verdicts: its key, three (step key, verdict byte) pairs.
+    assert_eq!(with.len(), without.len() + 1 + 1 + 4 + 1 + 3 * 5);
     assert_eq!(ContactState::from_bytes(&with), Ok(s));
     // A verdict for a run the state does not have, or an unknown verdict byte, is corrupt, not a panic.
     let mut orphan = without.clone();
-    orphan.extend_from_slice(&[1, 9, 0, 0, 0, 0]);
+    orphan.extend_from_slice(&[1, 1, 9, 0, 0, 0, 0]);
     assert!(matches!(
         ContactState::from_bytes(&orphan),
         Err(Error::InvalidState(StateError::Corrupt { what: "verdict's sequence", .. }))
@@ -124,4 +126,40 @@ fn branch_verdicts_round_trip_and_states_without_them_keep_their_bytes() {
         ContactState::from_bytes(&bad),
         Err(Error::InvalidState(StateError::Corrupt { what: "verdict", .. }))
     ));
+}
+
+#[test]
+fn preference_times_and_resubscribes_round_trip_in_their_sections() {
+    let t = |ms| Timestamp::from_ms(ms).unwrap_or(Timestamp::EPOCH);
+    let mut s = sample();
+    // All three preferences from one event: no section, the bytes as before the sections existed.
+    s.permissions.preferences_at = Some(t(1_764_500_000_000));
+    s.permissions.field_at = [Some(t(1_764_500_000_000)); 3];
+    let plain = s.to_bytes();
+    assert_eq!(ContactState::from_bytes(&plain), Ok(s.clone()));
+    // A frequency chosen later than the pause, no topics ever: each field keeps its own instant.
+    s.permissions.field_at = [Some(t(1_764_500_000_000)), Some(t(1_764_400_000_000)), None];
+    s.suppression.resubscribed = [None, Some(t(1_764_450_000_000))];
+    let both = s.to_bytes();
+    assert_eq!(both.get(..plain.len()), Some(&plain[..]));
+    assert_eq!(ContactState::from_bytes(&both), Ok(s.clone()));
+    // Sections out of order, repeated or unknown are corrupt, never a panic.
+    let mut repeated = both.clone();
+    repeated.extend_from_slice(&[3, 0, 0]);
+    assert!(matches!(
+        ContactState::from_bytes(&repeated),
+        Err(Error::InvalidState(StateError::Corrupt { what: "extension order", .. }))
+    ));
+    let mut unknown = plain.clone();
+    unknown.push(9);
+    assert!(matches!(
+        ContactState::from_bytes(&unknown),
+        Err(Error::InvalidState(StateError::Corrupt { what: "extension", .. }))
+    ));
+    // A prefix cut between sections is a state without the later ones (and writes itself back); inside one, an error.
+    for n in plain.len()..both.len() {
+        if let Ok(cut) = ContactState::from_bytes(&both[..n]) {
+            assert_eq!(cut.to_bytes(), both[..n].to_vec(), "prefix of {n} bytes read as something else");
+        }
+    }
 }

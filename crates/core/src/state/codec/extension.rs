@@ -1,0 +1,120 @@
+//! Sections added to the v2 layout after it was first written, at its end: a tag byte, then the section, in
+//! increasing tag order, each only when it holds something. A state without them keeps the bytes it had, and
+//! bytes written before a section existed read as "nothing recorded" for it.
+//!
+//! | tag | section |
+//! |---|---|
+//! | 1 | nurture verdicts: runs with any (count; per run its sequence key, a count, then step key and verdict byte) |
+//! | 2 | when each preference was last set: frequency, pause, topics (three optional instants); absent when all three are the latest `preferences` event's |
+//! | 3 | the latest `subscribe` per channel: email, sms (two optional instants) |
+
+use super::wire::{Reader, Writer};
+use crate::error::StateError;
+use crate::explain::UnknownCause;
+use crate::field::Truth;
+use crate::state::ContactState;
+
+const VERDICTS: u8 = 1;
+const PREFERENCE_TIMES: u8 = 2;
+const RESUBSCRIBED: u8 = 3;
+
+pub(super) fn write(state: &ContactState, w: &mut Writer) {
+    let runs = state.enrolments.iter().filter(|(_, e)| !e.judged.is_empty()).count();
+    if runs > 0 {
+        w.out.push(VERDICTS);
+        w.varint(runs as u64);
+        for (key, e) in state.enrolments.iter().filter(|(_, e)| !e.judged.is_empty()) {
+            w.u32(*key);
+            w.varint(e.judged.len() as u64);
+            for (step, truth) in &e.judged {
+                w.u32(*step);
+                w.out.push(verdict_code(*truth));
+            }
+        }
+    }
+    let p = &state.permissions;
+    if p.field_at != [p.preferences_at; 3] {
+        w.out.push(PREFERENCE_TIMES);
+        p.field_at.iter().for_each(|t| w.opt_instant(*t));
+    }
+    let resubscribed = state.suppression.resubscribed;
+    if resubscribed.iter().any(Option::is_some) {
+        w.out.push(RESUBSCRIBED);
+        resubscribed.iter().for_each(|t| w.opt_instant(*t));
+    }
+}
+
+/// Reads the extensions up to `end`; without a preference-times section, every field dates from the latest
+/// `preferences` event (what states written before it meant).
+pub(super) fn read(state: &mut ContactState, r: &mut Reader, end: usize) -> Result<(), StateError> {
+    state.permissions.field_at = [state.permissions.preferences_at; 3];
+    let mut last = 0;
+    while r.at < end {
+        let at = r.at;
+        let tag = r.u8()?;
+        if tag == 0 {
+            return Err(StateError::TrailingBytes { at, extra: end - at });
+        }
+        if tag <= last {
+            return Err(StateError::Corrupt { at, what: "extension order" });
+        }
+        last = tag;
+        match tag {
+            VERDICTS => read_verdicts(state, r)?,
+            PREFERENCE_TIMES => {
+                for slot in &mut state.permissions.field_at {
+                    *slot = r.opt_instant()?;
+                }
+            }
+            RESUBSCRIBED => {
+                for slot in &mut state.suppression.resubscribed {
+                    *slot = r.opt_instant()?;
+                }
+            }
+            _ => return Err(StateError::Corrupt { at, what: "extension" }),
+        }
+    }
+    Ok(())
+}
+
+fn read_verdicts(state: &mut ContactState, r: &mut Reader) -> Result<(), StateError> {
+    for _ in 0..r.count()? {
+        let at = r.at;
+        let key = r.u32()?;
+        let verdicts = r.count()?;
+        let run = state.enrolments.get_mut(&key).ok_or(StateError::Corrupt { at, what: "verdict's sequence" })?;
+        for _ in 0..verdicts {
+            let step = r.u32()?;
+            let at = r.at;
+            let truth = verdict_of(r.u8()?).ok_or(StateError::Corrupt { at, what: "verdict" })?;
+            run.judged.push((step, truth));
+        }
+    }
+    Ok(())
+}
+
+/// The byte of a recorded branch-rule verdict: false, true, then unknown by cause.
+fn verdict_code(truth: Truth) -> u8 {
+    match truth {
+        Truth::False => 0,
+        Truth::True => 1,
+        Truth::Unknown(UnknownCause::Missing) => 2,
+        Truth::Unknown(UnknownCause::TypeMismatch) => 3,
+        Truth::Unknown(UnknownCause::ShortHistory) => 4,
+        Truth::Unknown(UnknownCause::NotComputed) => 5,
+        Truth::Unknown(UnknownCause::Dropped) => 6,
+    }
+}
+
+fn verdict_of(code: u8) -> Option<Truth> {
+    Some(match code {
+        0 => Truth::False,
+        1 => Truth::True,
+        2 => Truth::Unknown(UnknownCause::Missing),
+        3 => Truth::Unknown(UnknownCause::TypeMismatch),
+        4 => Truth::Unknown(UnknownCause::ShortHistory),
+        5 => Truth::Unknown(UnknownCause::NotComputed),
+        6 => Truth::Unknown(UnknownCause::Dropped),
+        _ => return None,
+    })
+}

@@ -1,0 +1,85 @@
+//! Events that arrive late (folded in a later batch than newer ones) count by their own time: preferences field by
+//! field, and a subscribe lifting an unsubscribe stamped before it (docs/playbook.md § Events: "Events may arrive
+//! in any order"). Each case folds the events in one batch and split with the newer event first — also through
+//! the state bytes between the batches — and asks for the same send verdict. Found by a differential test.
+#![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
+
+use rekindle_core::{decide, ContactState, Event, Playbook, Timestamp, Value};
+
+const DAY: i64 = 86_400_000;
+const T: i64 = 1_772_323_200_000; // 2026-03-01T00:00:00Z
+
+fn playbook() -> Playbook {
+    let json =
+        r#"{ "version": 1, "signals": {}, "policy": { "caps": [{ "channel": "email", "max": 3, "per": "7d" }] } }"#;
+    Playbook::parse(&serde_json::from_str::<Value>(json).unwrap()).unwrap()
+}
+
+fn events(list: serde_json::Value) -> Vec<Event> {
+    Event::parse_list(&serde_json::from_value::<Value>(list).unwrap(), "events").unwrap()
+}
+
+/// The email verdict (verdict, until) at `now` after folding `batches` in order, the state crossing its bytes
+/// between batches.
+fn email_after(pb: &Playbook, batches: &[serde_json::Value], now: i64) -> (String, Option<i64>) {
+    let mut state = ContactState::new();
+    for batch in batches {
+        state.fold(pb, &events(batch.clone()));
+        state = ContactState::from_bytes(&state.to_bytes()).unwrap();
+    }
+    let d = serde_json::to_value(decide(pb, &state, Timestamp::from_ms(now).unwrap())).unwrap();
+    let v = d.get("send").and_then(|s| s.get("email")).unwrap();
+    let verdict = v.get("verdict").and_then(serde_json::Value::as_str).unwrap().to_owned();
+    (verdict, v.get("until").and_then(serde_json::Value::as_i64))
+}
+
+fn same_in_any_order(older: serde_json::Value, newer: serde_json::Value, now: i64) -> (String, Option<i64>) {
+    let pb = playbook();
+    let together = serde_json::Value::Array([older.clone(), newer.clone()].into());
+    let one = email_after(&pb, &[together], now);
+    assert_eq!(email_after(&pb, &[serde_json::json!([older.clone()]), serde_json::json!([newer.clone()])], now), one);
+    assert_eq!(email_after(&pb, &[serde_json::json!([newer]), serde_json::json!([older])], now), one, "newer first");
+    one
+}
+
+#[test]
+fn a_late_preferences_event_keeps_its_pause_when_a_newer_one_set_only_the_frequency() {
+    let pause =
+        serde_json::json!({ "id": "a", "at": T, "kind": "preferences", "props": { "pause_until": T + 31 * DAY } });
+    let weekly =
+        serde_json::json!({ "id": "b", "at": T + DAY, "kind": "preferences", "props": { "frequency": "weekly" } });
+    assert_eq!(same_in_any_order(pause, weekly, T + 2 * DAY), ("defer".to_owned(), Some(T + 31 * DAY)));
+}
+
+#[test]
+fn a_late_preferences_event_does_not_undo_a_newer_choice_of_the_same_field() {
+    let old =
+        serde_json::json!({ "id": "a", "at": T, "kind": "preferences", "props": { "pause_until": T + 31 * DAY } });
+    let lifted =
+        serde_json::json!({ "id": "b", "at": T + DAY, "kind": "preferences", "props": { "pause_until": null } });
+    assert_eq!(same_in_any_order(old, lifted, T + 2 * DAY).0, "allow");
+}
+
+#[test]
+fn a_late_unsubscribe_stamped_before_a_subscribe_stays_lifted() {
+    let unsubscribe = serde_json::json!({ "id": "u", "at": T, "kind": "unsubscribe", "props": { "channel": "email" } });
+    let subscribe =
+        serde_json::json!({ "id": "s", "at": T + DAY, "kind": "subscribe", "props": { "channel": "email" } });
+    assert_eq!(same_in_any_order(unsubscribe, subscribe, T + 2 * DAY).0, "allow");
+}
+
+#[test]
+fn a_late_subscribe_stamped_before_an_unsubscribe_lifts_nothing() {
+    let subscribe = serde_json::json!({ "id": "s", "at": T, "kind": "subscribe", "props": { "channel": "email" } });
+    let unsubscribe =
+        serde_json::json!({ "id": "u", "at": T + DAY, "kind": "unsubscribe", "props": { "channel": "email" } });
+    assert_eq!(same_in_any_order(subscribe, unsubscribe, T + 2 * DAY).0, "deny");
+}
+
+#[test]
+fn a_hard_bounce_stamped_before_a_subscribe_still_suppresses() {
+    let bounce = serde_json::json!({ "id": "b", "at": T, "kind": "email_bounce", "props": { "type": "hard" } });
+    let subscribe =
+        serde_json::json!({ "id": "s", "at": T + DAY, "kind": "subscribe", "props": { "channel": "email" } });
+    assert_eq!(same_in_any_order(bounce, subscribe, T + 2 * DAY).0, "deny");
+}
