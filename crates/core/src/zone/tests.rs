@@ -49,7 +49,7 @@ fn table_names_are_sorted_and_each_is_found_by_bisection() {
     assert_eq!(names.len(), 597);
     assert!(names.windows(2).all(|w| w[0] < w[1]), "table not sorted");
     for name in names {
-        assert_eq!(lookup(name).map(|(n, _)| n), Some(name));
+        assert_eq!(lookup(name).map(|(n, ..)| n), Some(name));
     }
 }
 
@@ -58,7 +58,11 @@ fn every_table_rule_parses() {
     for tz in table::RULES {
         assert!(parse_posix(tz).is_ok(), "{tz}: {:?}", parse_posix(tz));
     }
-    assert!(table::ZONES.split_terminator(',').all(|r| record(r).is_some_and(|(_, i)| i < table::RULES.len())));
+    assert!(table::ZONES.split_terminator(',').all(|r| record(r).is_some_and(|(_, i, _)| i < table::RULES.len())));
+    let listed: Vec<&str> =
+        table::ZONES.split_terminator(',').filter_map(record).filter(|(.., c)| c.is_some()).map(|(n, ..)| n).collect();
+    assert_eq!(listed, ["Africa/Casablanca", "Africa/El_Aaiun", "Asia/Gaza", "Asia/Hebron"]);
+    assert!(listed.iter().all(|name| !zone(name).changes.is_empty()));
 }
 
 #[test]
@@ -345,4 +349,98 @@ fn weekday_windows_that_wrap_belong_to_the_day_they_start() {
         "2026-01-18T02:00:00Z",
         (false, "2026-01-23T21:00:00Z", "2026-01-24T07:00:00Z"),
     );
+}
+
+// Africa/Casablanca from `zdump -v -c 2025,2046 Africa/Casablanca` (tzdata 2025b):
+//   Sun Feb 15 01:59:59 2026 UT = Sun Feb 15 02:59:59 2026 +01 isdst=0 gmtoff=3600
+//   Sun Feb 15 02:00:00 2026 UT = Sun Feb 15 02:00:00 2026 +00 isdst=1 gmtoff=0
+//   Sun Mar 22 01:59:59 2026 UT = Sun Mar 22 01:59:59 2026 +00 isdst=1 gmtoff=0
+//   Sun Mar 22 02:00:00 2026 UT = Sun Mar 22 03:00:00 2026 +01 isdst=0 gmtoff=3600
+//   Sun Feb  7 01:59:59 2027 UT = Sun Feb  7 02:59:59 2027 +01 isdst=0 gmtoff=3600
+//   Sun Feb  7 02:00:00 2027 UT = Sun Feb  7 02:00:00 2027 +00 isdst=1 gmtoff=0
+//   Sun Mar 14 01:59:59 2027 UT = Sun Mar 14 01:59:59 2027 +00 isdst=1 gmtoff=0
+//   Sun Mar 14 02:00:00 2027 UT = Sun Mar 14 03:00:00 2027 +01 isdst=0 gmtoff=3600
+// Its POSIX footer is `<+01>-1`: without the listed changes every reading below would be +01.
+
+#[test]
+fn casablanca_is_utc_during_ramadan_and_plus_one_otherwise() {
+    to_local_test("Africa/Casablanca", "2026-01-15T12:00:00Z", "2026-01-15T13:00:00", 1.0);
+    to_local_test("Africa/Casablanca", "2026-02-15T01:59:59Z", "2026-02-15T02:59:59", 1.0);
+    to_local_test("Africa/Casablanca", "2026-02-15T02:00:00Z", "2026-02-15T02:00:00", 0.0);
+    to_local_test("Africa/Casablanca", "2026-03-01T07:30:00Z", "2026-03-01T07:30:00", 0.0);
+    to_local_test("Africa/Casablanca", "2026-03-22T01:59:59Z", "2026-03-22T01:59:59", 0.0);
+    to_local_test("Africa/Casablanca", "2026-03-22T02:00:00Z", "2026-03-22T03:00:00", 1.0);
+    to_local_test("Africa/Casablanca", "2026-07-15T12:00:00Z", "2026-07-15T13:00:00", 1.0);
+    to_local_test("Africa/Casablanca", "2027-02-07T01:59:59Z", "2027-02-07T02:59:59", 1.0);
+    to_local_test("Africa/Casablanca", "2027-02-07T02:00:00Z", "2027-02-07T02:00:00", 0.0);
+    to_local_test("Africa/Casablanca", "2027-03-14T01:59:59Z", "2027-03-14T01:59:59", 0.0);
+    to_local_test("Africa/Casablanca", "2027-03-14T02:00:00Z", "2027-03-14T03:00:00", 1.0);
+    to_local_test("Africa/El_Aaiun", "2026-03-01T07:30:00Z", "2026-03-01T07:30:00", 0.0);
+    // Outside the window [2025, 2045) the footer decides again: +01 in Ramadan 2045 (zdump: +00 from 9 July).
+    to_local_test("Africa/Casablanca", "2045-07-15T12:00:00Z", "2045-07-15T13:00:00", 1.0);
+    to_local_test("Africa/Casablanca", "2024-03-20T12:00:00Z", "2024-03-20T13:00:00", 1.0);
+}
+
+#[test]
+fn casablanca_local_times_across_ramadan() {
+    from_local_test("Africa/Casablanca", "2026-01-15T09:00", "2026-01-15T08:00:00Z");
+    from_local_test("Africa/Casablanca", "2026-03-01T09:00", "2026-03-01T09:00:00Z");
+    from_local_test("Africa/Casablanca", "2027-02-20T09:00", "2027-02-20T09:00:00Z");
+    from_local_test("Africa/Casablanca", "2027-04-01T09:00", "2027-04-01T08:00:00Z");
+    // Ramadan starts by turning 03:00 back to 02:00: 02:00–02:59 happen twice, the first (+01) counts.
+    from_local_test("Africa/Casablanca", "2026-02-15T01:59", "2026-02-15T00:59:00Z");
+    from_local_test("Africa/Casablanca", "2026-02-15T02:30", "2026-02-15T01:30:00Z");
+    from_local_test("Africa/Casablanca", "2026-02-15T03:00", "2026-02-15T03:00:00Z");
+    next_local_test("Africa/Casablanca", "2026-02-15T01:31:00Z", "02:30", "2026-02-16T02:30:00Z"); // not the second
+                                                                                                   // It ends by skipping 02:00–02:59: 02:30 is read as 03:30 +01.
+    from_local_test("Africa/Casablanca", "2026-03-22T01:59", "2026-03-22T01:59:00Z");
+    from_local_test("Africa/Casablanca", "2026-03-22T02:30", "2026-03-22T02:30:00Z");
+    from_local_test("Africa/Casablanca", "2026-03-22T03:00", "2026-03-22T02:00:00Z");
+    from_local_test("Africa/Casablanca", "2027-03-14T02:00", "2027-03-14T02:00:00Z");
+}
+
+#[test]
+fn quiet_hours_in_casablanca_follow_ramadan() {
+    // 07:30Z is 07:30 local in Ramadan, still quiet; the rule alone said 08:30 and let the email out.
+    window_test(
+        "22:00-08:00",
+        "mon-sun",
+        "Africa/Casablanca",
+        "2026-03-01T07:30:00Z",
+        (true, "2026-03-01T22:00:00Z", "2026-03-01T08:00:00Z"),
+    );
+    window_test(
+        "22:00-08:00",
+        "mon-sun",
+        "Africa/Casablanca",
+        "2026-04-01T07:30:00Z",
+        (false, "2026-04-01T21:00:00Z", "2026-04-02T07:00:00Z"),
+    );
+    // The night Ramadan ends is an hour shorter: 22:00 +00 to 08:00 +01.
+    window_test(
+        "22:00-08:00",
+        "mon-sun",
+        "Africa/Casablanca",
+        "2026-03-21T23:00:00Z",
+        (true, "2026-03-22T21:00:00Z", "2026-03-22T07:00:00Z"),
+    );
+    // A settled zone (what quiet hours and SLAs use) answers the same inside and across the window's edges.
+    for t in ["2026-02-15T01:59:59Z", "2026-02-15T02:00:00Z", "2026-03-22T02:00:00Z", "2024-12-31T23:59:59Z"] {
+        let z = zone("Africa/Casablanca");
+        let settled = z.clone().settled(at(t));
+        for probe in [-50, -30, -1, 0, 1, 30, 50].map(|days: i64| at(t).ms() + days * 86_400_000) {
+            let probe = Timestamp::from_ms(probe).unwrap();
+            assert_eq!(settled.offset_at(probe), z.offset_at(probe), "settled at {t}, probe {probe:?}");
+        }
+    }
+}
+
+#[test]
+fn gaza_starts_dst_after_ramadan() {
+    // zdump: 2025-04-12 00:00:00 UT → +03 (EEST); the footer `EET-2EEST,M3.4.4/50,M10.4.4/50` says 29 March.
+    to_local_test("Asia/Gaza", "2025-04-01T12:00:00Z", "2025-04-01T14:00:00", 2.0);
+    to_local_test("Asia/Gaza", "2025-04-12T00:00:00Z", "2025-04-12T03:00:00", 3.0);
+    from_local_test("Asia/Gaza", "2025-04-12T02:30", "2025-04-12T00:30:00Z"); // in the gap: 03:30 EEST
+                                                                              // zdump: 2037-10-09 23:00:00 UT → +02, two weeks before the footer's 24 October.
+    to_local_test("Asia/Gaza", "2037-10-15T12:00:00Z", "2037-10-15T14:00:00", 2.0);
 }
