@@ -136,11 +136,13 @@ impl FieldTest {
         }
     }
 
-    /// The instant after `after` at which a relative date test flips on its own, if any.
-    pub(crate) fn flips_after(&self, value: Option<&Scalar>, after: Timestamp) -> Option<Timestamp> {
-        let t = instant_of(value?)?;
-        let (FieldTest::WithinLast(span) | FieldTest::OlderThan(span)) = self else { return None };
-        [t, t.plus(*span)].into_iter().find(|c| *c > after)
+    /// Pushes the instants after `after` at which a relative date test may flip on its own: the date itself
+    /// (`within_last` starts to hold) and the date plus the span (`within_last` stops, `older_than` starts).
+    /// Both, not only the first: a date in the future passes the first and still has the second to come.
+    pub(crate) fn flips_after(&self, value: Option<&Scalar>, after: Timestamp, out: &mut Vec<Timestamp>) {
+        let (FieldTest::WithinLast(span) | FieldTest::OlderThan(span)) = self else { return };
+        let Some(t) = value.and_then(instant_of) else { return };
+        out.extend([t, t.plus(*span)].into_iter().filter(|c| *c > after));
     }
 }
 
@@ -278,7 +280,13 @@ mod tests {
         let day = Span::days(1).ms();
         assert_eq!(FieldTest::WithinLast(Span::days(1)).eval(Some(&signup), t(1_000 + day)), Truth::False);
         assert_eq!(FieldTest::OlderThan(Span::days(1)).eval(Some(&signup), t(1_000 + day)), Truth::True);
-        assert_eq!(FieldTest::OlderThan(Span::days(1)).flips_after(Some(&signup), t(2_000)), Some(t(1_000 + day)));
+        let mut flips = Vec::new();
+        FieldTest::OlderThan(Span::days(1)).flips_after(Some(&signup), t(2_000), &mut flips);
+        assert_eq!(flips, [t(1_000 + day)]);
+        // A date still to come: both the date and the date plus the span lie ahead.
+        flips.clear();
+        FieldTest::OlderThan(Span::days(1)).flips_after(Some(&signup), t(500), &mut flips);
+        assert_eq!(flips, [t(1_000), t(1_000 + day)]);
         let text = Scalar::Str("2026-01-01T00:00:00Z".into());
         assert_eq!(FieldTest::Before(t(1_800_000_000_000)).eval(Some(&text), t(0)), Truth::True);
     }

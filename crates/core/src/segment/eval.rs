@@ -328,7 +328,7 @@ impl Cond {
                 list.iter().for_each(|c| c.changes_after(cx, after, until, out, depth));
             }
             Cond::Not(_, c) => c.changes_after(cx, after, until, out, depth),
-            Cond::Field { field, test, .. } => push(out, test.flips_after(cx.state.profile.get(field), after)),
+            Cond::Field { field, test, .. } => test.flips_after(cx.state.profile.get(field), after, out),
             Cond::Count { signal, within, .. } => {
                 if let Some(track) = cx.track(*signal) {
                     track.changes_after(*within, after, out);
@@ -361,11 +361,9 @@ impl Cond {
                     push(out, start.filter(|_| n >= 1).map(|s| s.plus(*within)));
                 }
             }
-            Cond::Ever { signal, .. } => {
-                if let Some(track) = cx.track(*signal) {
-                    track.recent.iter().for_each(|t| push(out, Some(*t)));
-                }
-            }
+            // Flips only where the first occurrence comes into view; `recent` may have dropped a future-stamped
+            // first one (it keeps the newest), so offer `first` itself.
+            Cond::Ever { signal, .. } => push(out, cx.track(*signal).and_then(|t| t.first)),
             Cond::Segment { index, .. } => {
                 if let Some(def) = cx.pb.segments.get(*index).filter(|_| depth < 16) {
                     def.when.changes_after(cx, after, until, out, depth + 1);
