@@ -208,7 +208,8 @@ pub(crate) fn score_breaks(playbook: &Playbook, state: &ContactState, after: Tim
 /// no fit rule reads a relative date, scores can only fall
 /// as time passes (decay, expiry), so the answer is found by bisection over `(after, after + HORIZON]`, after
 /// one look at the horizon shows whether anything changes at all. Otherwise rekindle probes at doubling
-/// distances (1 s, 2 s, 4 s, …) and at the expiry instants, then bisects to the millisecond.
+/// distances (1 s, 2 s, 4 s, …), at the expiry instants and at the millisecond before each, then bisects to the
+/// millisecond.
 pub(crate) fn next_score_flip(
     playbook: &Playbook,
     state: &ContactState,
@@ -267,6 +268,13 @@ pub(crate) fn next_score_flip(
     }
     let mut probes: Vec<Timestamp> = Vec::new();
     score_breaks(playbook, state, after, &mut probes);
+    // A window that closes at a jump (an expiry) may open and close between two probes: the millisecond
+    // before each jump is the last instant of the window, so probe it too.
+    for i in 0..probes.len() {
+        if let Some(t) = probes.get(i).and_then(|b| Timestamp::from_ms(b.ms() - 1)).filter(|t| *t > after) {
+            probes.push(t);
+        }
+    }
     let mut step: i64 = 1_000;
     while let Some(t) = Timestamp::from_ms(after.ms().saturating_add(step)).filter(|t| *t <= end) {
         probes.push(t);
