@@ -268,12 +268,15 @@ pub(crate) fn next_score_flip(
     }
     let mut probes: Vec<Timestamp> = Vec::new();
     score_breaks(playbook, state, after, &mut probes);
-    // A window that closes at a jump (an expiry) may open and close between two probes: the millisecond
-    // before each jump is the last instant of the window, so probe it too.
-    for i in 0..probes.len() {
-        if let Some(t) = probes.get(i).and_then(|b| Timestamp::from_ms(b.ms() - 1)).filter(|t| *t > after) {
-            probes.push(t);
-        }
+    // A window that closes at a jump (an expiry) may open and close between two probes, so probe the
+    // millisecond before each jump that moves the score back to the side it starts on: a positive rule
+    // expiring closes a window above the bound, a negative one a window below it. (Only those: each probe is
+    // a full intent computation.)
+    let above = matches!(cmp, Cmp::Ge(_) | Cmp::Gt(_));
+    for (rule, acc, _) in rules.iter().filter(|_| kind != ScoreKind::Fit) {
+        let closes = (rule.points > 0.0) == (above != initial);
+        let before = rule.expire_after.and_then(|e| Timestamp::from_ms(acc.last.plus(e).ms() - 1));
+        probes.extend(before.filter(|t| closes && *t > after));
     }
     let mut step: i64 = 1_000;
     while let Some(t) = Timestamp::from_ms(after.ms().saturating_add(step)).filter(|t| *t <= end) {
