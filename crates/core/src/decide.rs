@@ -172,19 +172,23 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
     let zone = playbook.policy.zone_of(state);
     let verdict = |c| playbook.policy.verdict(state, c, now, &m.lifecycle, &zone);
     let send = Send { email: verdict(Channel::Email), sms: verdict(Channel::Sms) };
-    let reached_mql = state.stage().is_some_and(|(s, _)| s >= Stage::Mql);
-    let slipped = playbook.stages.mql.as_ref().is_some_and(|bar| bar.score_slipped(&m.scores, m.meets.mql));
     // Enrolments, stops and re-enrolments that happened on their own since the last event, as a later fold
     // would record them.
     let caught_up = crate::nurture::caught_up(playbook, state, now);
     let nurture = crate::nurture::plan(playbook, caught_up.as_ref().unwrap_or(state), &m, &zone, &mut sink, ahead);
     let cta = crate::cta::choose(playbook, state, &m);
     let handoff = crate::handoff::packet(playbook, state, m.stage, m.scores, &reasons, now);
+    // The funnel up to `now` (docs/playbook.md § stages: a stage read at an instant counts the funnel up to
+    // that instant); a future-stamped entry shows once reached, and `validUntil` names that instant.
+    let recorded = state.funnel_at(playbook, now);
+    let funnel = recorded.iter().filter(|(_, at)| *at <= now).map(|(stage, at)| FunnelStep { stage: *stage, at: *at });
+    let funnel: Vec<FunnelStep> = funnel.collect();
     let valid_until = match ahead {
         Ahead::Skip => None,
         Ahead::Search => {
             let cta_change = crate::cta::next_change(playbook, state, &m, cta.as_ref().map(|c| c.id.as_str()));
             let handoff_due = handoff.as_ref().map(|h| h.due_at).filter(|t| *t > now);
+            let funnel_entry = recorded.iter().map(|(_, at)| *at).filter(|at| *at > now).min();
             let deferrals = [&send.email, &send.sms].into_iter().filter_map(|v| match v {
                 SendVerdict::Defer { until, .. } => Some(*until),
                 SendVerdict::Allow | SendVerdict::Deny { .. } => None,
@@ -197,6 +201,7 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
                 .chain(nurture.next_change)
                 .chain(cta_change)
                 .chain(handoff_due)
+                .chain(funnel_entry)
                 .min()
         }
     };
@@ -206,12 +211,8 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
         stage: m.stage,
         recycled: m.recycled,
         meets: m.meets,
-        reactivation_candidate: reached_mql && !m.meets.sql && !m.recycled && slipped,
-        funnel: state
-            .funnel_at(playbook, now)
-            .iter()
-            .map(|(stage, at)| FunnelStep { stage: *stage, at: *at })
-            .collect(),
+        reactivation_candidate: m.reactivation_candidate(playbook),
+        funnel,
         lifecycle: m.lifecycle,
         segments,
         send,

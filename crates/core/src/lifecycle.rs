@@ -181,9 +181,15 @@ fn is_explicit_opt_in(kind: &EventKind) -> bool {
 
 impl LifecycleRules {
     fn ghost_at(&self, a: &Activity, t: Timestamp) -> bool {
-        let anchor = a.last_click.or(a.first_open_since_click);
-        a.opens_since_click >= self.ghost_min_opens
-            && anchor.is_some_and(|s| t.since(s) >= self.ghost_no_click_for.ms())
+        self.ghost_from(a).is_some_and(|g| t >= g)
+    }
+
+    /// The instant `ghost` turns true with time alone (past or future): `no_click_for` after the last click
+    /// (or the first open since), once enough opens were seen; `None` while too few. A decision's `validUntil`
+    /// needs it, since the flag changes with no event.
+    pub(crate) fn ghost_from(&self, a: &Activity) -> Option<Timestamp> {
+        let anchor = a.last_click.or(a.first_open_since_click)?;
+        (a.opens_since_click >= self.ghost_min_opens).then(|| anchor.plus(self.ghost_no_click_for))
     }
 
     /// The erasure an event causes, if any.

@@ -165,6 +165,14 @@ impl Moment {
     pub fn score(&self, kind: ScoreKind) -> f64 {
         self.scores.get(kind)
     }
+
+    /// D11: reached MQL by this instant (the funnel up to it, or the bar holding now), the SQL bar not
+    /// holding, not recycled, and the behaviour score slipped under the MQL bar. Read from the moment, not the
+    /// whole funnel, so a future-stamped purchase does not make a lead a reactivation candidate before it.
+    pub(crate) fn reactivation_candidate(&self, playbook: &Playbook) -> bool {
+        let slipped = playbook.stages.mql.as_ref().is_some_and(|bar| bar.score_slipped(&self.scores, self.meets.mql));
+        self.stage >= Stage::Mql && !self.meets.sql && !self.recycled && slipped
+    }
 }
 
 /// How far ahead rekindle looks for the next flip (10 years): beyond it, "never" is the honest answer.
@@ -394,7 +402,9 @@ fn rough_log2(x: f64) -> f64 {
 }
 
 impl Moment {
-    /// The first instant after this one at which readiness, a bar or the lifecycle phase changes on its own.
+    /// The first instant after this one at which readiness, a bar, the reactivation-candidate flag, the
+    /// lifecycle phase or its ghost flag changes on its own (a future-stamped funnel entry, which moves the
+    /// stage, is the caller's: the decision lists the funnel).
     pub(crate) fn next_change(&self, playbook: &Playbook, state: &ContactState) -> Option<Timestamp> {
         let after = self.at;
         let bounds = OnceCell::new();
@@ -421,13 +431,16 @@ impl Moment {
             }
         }
         candidates.extend(self.lifecycle.next_transition_at);
+        candidates.extend(playbook.lifecycle.ghost_from(&state.activity));
         candidates.retain(|c| *c > after && *c <= after.plus(HORIZON));
         candidates.sort();
         candidates.dedup();
-        candidates.into_iter().take(256).find(|c| {
-            let later = Moment::later(playbook, state, *c);
-            (later.readiness, later.meets, later.lifecycle.state) != (self.readiness, self.meets, self.lifecycle.state)
-        })
+        let key = |m: &Moment| {
+            let phase = (m.lifecycle.state, m.lifecycle.ghost);
+            (m.readiness, m.meets, m.reactivation_candidate(playbook), phase)
+        };
+        let now = key(self);
+        candidates.into_iter().take(256).find(|c| key(&Moment::later(playbook, state, *c)) != now)
     }
 }
 
