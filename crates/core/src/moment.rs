@@ -91,8 +91,25 @@ fn intent_of<'a>(
     at: Timestamp,
     reasons: &mut Sink<'_>,
 ) -> f64 {
-    let raw = rules.fold(0.0, |raw, (rule, acc, signal)| raw + rule.contribution(acc, signal, at, reasons));
-    clamp("scores.intent", raw, None, max, reasons)
+    intent_parts(rules, max, at, reasons).0
+}
+
+/// [`intent_of`], and the sum of the positive rules' contributions before clamping (see [`Peak`]).
+fn intent_parts<'a>(
+    rules: impl Iterator<Item = Held<'a>>,
+    max: Option<f64>,
+    at: Timestamp,
+    reasons: &mut Sink<'_>,
+) -> (f64, f64) {
+    let (mut raw, mut positive) = (0.0, 0.0);
+    for (rule, acc, signal) in rules {
+        let c = rule.contribution(acc, signal, at, reasons);
+        raw += c;
+        if rule.points >= 0.0 {
+            positive += c;
+        }
+    }
+    (clamp("scores.intent", raw, None, max, reasons), positive)
 }
 
 impl Moment {

@@ -4,10 +4,9 @@
 use alloc::vec::Vec;
 use core::cell::OnceCell;
 
-use super::{held, next_score_flip, scores_at};
+use super::{held, intent_parts, next_score_flip, scores_at};
 use crate::explain::Sink;
 use crate::playbook::Playbook;
-use crate::score::clamp;
 use crate::segment::condition::Cmp;
 use crate::stage::{Bar, ScoreKind, Scores, Stage};
 use crate::state::ContactState;
@@ -24,16 +23,7 @@ pub(crate) struct Peak {
 
 /// [`super::scores_with_fit`], and what bounds how high the scores can climb before the next event: the fold keeps it.
 pub(crate) fn scores_with_peak(playbook: &Playbook, state: &ContactState, at: Timestamp, fit: f64) -> (Scores, Peak) {
-    let discard = &mut Sink::discard();
-    let (mut raw, mut positive) = (0.0, 0.0);
-    for (rule, acc, signal) in held(playbook, state) {
-        let c = rule.contribution(acc, signal, at, discard);
-        raw += c; // in rule order, as `intent_of` sums: the same value to the bit
-        if rule.points >= 0.0 {
-            positive += c;
-        }
-    }
-    let intent = clamp("scores.intent", raw, None, playbook.intent.max, discard);
+    let (intent, positive) = intent_parts(held(playbook, state), playbook.intent.max, at, &mut Sink::discard());
     (Scores { fit, intent, total: fit + intent }, Peak { fit, positive })
 }
 
