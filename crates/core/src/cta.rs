@@ -145,8 +145,13 @@ pub(crate) fn choose(pb: &Playbook, state: &ContactState, m: &Moment) -> Option<
 const MAX_CANDIDATES: usize = 256;
 
 /// The first instant after `m.at` at which the chosen CTA changes on its own (a window closes, decay crosses a
-/// readiness bar …).
-pub(crate) fn next_change(pb: &Playbook, state: &ContactState, m: &Moment, chosen: Option<&str>) -> Option<Timestamp> {
+/// readiness bar …): another id, or the same id reached another way (its rule holding vs the default's fallback).
+pub(crate) fn next_change(
+    pb: &Playbook,
+    state: &ContactState,
+    m: &Moment,
+    chosen: Option<(&str, bool)>,
+) -> Option<Timestamp> {
     if pb.ctas.candidates.is_empty() {
         return None;
     }
@@ -161,7 +166,7 @@ pub(crate) fn next_change(pb: &Playbook, state: &ContactState, m: &Moment, chose
     candidates.dedup();
     candidates.into_iter().take(MAX_CANDIDATES).find(|t| {
         let later = Moment::later(pb, state, *t);
-        choose(pb, state, &later).as_ref().map(|c| c.id.as_str()) != chosen
+        choose(pb, state, &later).as_ref().map(|c| (c.id.as_str(), c.fallback)) != chosen
     })
 }
 

@@ -186,7 +186,8 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
     let valid_until = match ahead {
         Ahead::Skip => None,
         Ahead::Search => {
-            let cta_change = crate::cta::next_change(playbook, state, &m, cta.as_ref().map(|c| c.id.as_str()));
+            let cta_change =
+                crate::cta::next_change(playbook, state, &m, cta.as_ref().map(|c| (c.id.as_str(), c.fallback)));
             let handoff_due = handoff.as_ref().map(|h| h.due_at).filter(|t| *t > now);
             let funnel_entry = recorded.iter().map(|(_, at)| *at).filter(|at| *at > now).min();
             let deferrals = [&send.email, &send.sms].into_iter().filter_map(|v| match v {
