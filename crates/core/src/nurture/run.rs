@@ -19,7 +19,7 @@ use crate::time::Timestamp;
 /// How many candidate instants one search evaluates at most (as the segment next-flip search).
 const MAX_CANDIDATES: usize = 256;
 /// How many transitions one catch-up applies at most (enrol, stop, re-enrol … within one gap).
-const MAX_TRANSITIONS: usize = 16;
+const MAX_TRANSITIONS: usize = 1024;
 
 /// Where a run is at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
