@@ -183,6 +183,8 @@ impl ContactState {
         let mut fit = FitCache { reads_now: playbook.fit.reads_relative_dates(), score: None, peak: None };
         // The signals each event matched, in one buffer for the whole batch (an allocation per event otherwise).
         let mut matched = Vec::new();
+        // Sends of a sequence the contact is not enrolled in yet, held until the instant's enrolments are known.
+        let mut unenrolled_sends = Vec::new();
         let (mut i, mut cut) = (0, 0);
         while let Some(first) = sorted.get(i) {
             let at = first.at;
@@ -195,7 +197,7 @@ impl ContactState {
             self.record_rises(playbook, at, fit.peak.filter(|(t, _)| Some(*t) == self.updated_at).map(|(_, p)| p));
             crate::nurture::catch_up(playbook, self, at);
             while let Some(e) = sorted.get(i).filter(|e| e.at == at) {
-                if self.apply(playbook, e, &mut matched) {
+                if self.apply(playbook, e, &mut matched, &mut unenrolled_sends) {
                     fit.score = None;
                 }
                 i += 1;
@@ -204,6 +206,14 @@ impl ContactState {
             let check_at = self.updated_at.map_or(at, |u| u.max(at));
             let known = self.record_stages(playbook, check_at, &mut fit);
             crate::nurture::on_instant(playbook, self, check_at, known);
+            // A send counts for a run its start condition began by the send's instant (the start event and the
+            // first send are often stamped the same millisecond); a send never enrols (DESIGN §7: enrolment is the
+            // first instant the start condition holds).
+            for (sequence, step, sent) in unenrolled_sends.drain(..) {
+                if let Some(run) = self.enrolments.get_mut(&sequence).filter(|r| r.enrolled_at <= sent) {
+                    mark_done(run, step, sent);
+                }
+            }
         }
     }
 
@@ -219,7 +229,13 @@ impl ContactState {
 
     /// Records one event; true when it changed the profile (the fold's fit score is then stale). `matched` is
     /// scratch space for the indices of the signals the event matches.
-    fn apply(&mut self, playbook: &Playbook, event: &Event, matched: &mut Vec<usize>) -> bool {
+    fn apply(
+        &mut self,
+        playbook: &Playbook,
+        event: &Event,
+        matched: &mut Vec<usize>,
+        unenrolled_sends: &mut Vec<(u32, u32, Timestamp)>,
+    ) -> bool {
         if self.activity.erased.is_some() {
             return false; // erased is absorbing: nothing about this contact is recorded again
         }
@@ -264,16 +280,9 @@ impl ContactState {
         self.permissions.on_event(event);
         self.sends.on_event(event, playbook.send_keep);
         if let Some((sequence, step)) = sent_step(event) {
-            let run = self.enrolments.get_or_insert_with(sequence, || Enrolment {
-                enrolled_at: event.at,
-                runs: 1,
-                done: Vec::new(),
-                stopped_at: None,
-                judged: Vec::new(),
-            });
-            if let Some(run) = run.filter(|r| !r.done.iter().any(|(s, _)| *s == step)) {
-                let pos = run.done.iter().position(|(_, at)| *at > event.at).unwrap_or(run.done.len());
-                run.done.insert(pos, (step, event.at));
+            match self.enrolments.get_mut(&sequence) {
+                Some(run) => mark_done(run, step, event.at),
+                None => unenrolled_sends.push((sequence, step, event.at)),
             }
         }
         match event.kind {
@@ -415,6 +424,14 @@ impl ContactState {
     pub fn stage(&self) -> Option<(Stage, Timestamp)> {
         let since = self.recycled;
         self.funnel.iter().filter(|(_, t)| since.is_none_or(|r| *t > r)).max().copied()
+    }
+}
+
+/// Records that `step` of `run` was sent at `at` (once per step, in send order).
+fn mark_done(run: &mut Enrolment, step: u32, at: Timestamp) {
+    if !run.done.iter().any(|(s, _)| *s == step) {
+        let pos = run.done.iter().position(|(_, t)| *t > at).unwrap_or(run.done.len());
+        run.done.insert(pos, (step, at));
     }
 }
 
