@@ -170,8 +170,10 @@ function nowArg(options) {
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw inputError("options", `expected an options object like { now }, got ${describe(options)}`);
   }
-  for (const key of Object.keys(options)) {
-    if (key !== "now") throw inputError(`options.${key}`, "unknown option; the only option is now");
+  for (const key in options) {
+    if (key !== "now" && Object.hasOwn(options, key)) {
+      throw inputError(`options.${key}`, "unknown option; the only option is now");
+    }
   }
   const { now } = options;
   if (now === undefined) return Date.now();
@@ -297,11 +299,26 @@ export class Engine {
   }
 }
 
-/** Segment codes (0 out, 1 in, 2 unknown) as `{ [segmentId]: true | false | null }`. */
-function memberships(ids, codes) {
+/** Segment codes (0 out, 1 in, 2 unknown) from `codes[at]` on, as `{ [segmentId]: true | false | null }`. */
+function memberships(ids, codes, at = 0) {
   const out = {};
-  for (let i = 0; i < ids.length; i++) out[ids[i]] = codes[i] === 2 ? null : codes[i] === 1;
+  for (let i = 0; i < ids.length; i++) {
+    const code = codes[at + i];
+    out[ids[i]] = code === 2 ? null : code === 1;
+  }
   return out;
+}
+
+let memoryView = null; // bytes of the module's linear memory: renewed when it grows (the old view empties)
+let memoryGeneration = -1;
+
+/** The module's linear memory as bytes, for the exchange buffer (crates/wasm/src/exchange.rs). */
+function memoryBytes() {
+  if (memoryView === null || memoryView.length === 0 || memoryGeneration !== generation) {
+    memoryView = new Uint8Array(gen.linearMemory().buffer);
+    memoryGeneration = generation;
+  }
+  return memoryView;
 }
 
 /** One contact's state in wasm memory, opened with `engine.contact(state)`. */
@@ -332,7 +349,13 @@ export class Contact {
 
   /** Folds events into the contact. */
   fold(events) {
-    this.#use((inner) => inner.fold(eventsTape(events)));
+    this.#use((inner) => {
+      const tape = eventsTape(events);
+      // The tape straight into the exchange buffer; a tape the wasm refuses goes the ordinary way for its error.
+      const at = inner.exchange(tape.length); // may grow the memory: take the view after it
+      memoryBytes().set(tape, at);
+      if (!inner.foldExchange(tape.length)) inner.fold(tape);
+    });
   }
 
   /** Folds events and returns the segments entered or exited: `[{ segment, change, at }]`. */
@@ -355,7 +378,11 @@ export class Contact {
   /** Segment memberships only: `{ [segmentId]: true | false | null }`. */
   segments(options) {
     const now = nowArg(options);
-    return memberships(this.#segmentIds, this.#use((inner) => inner.segmentCodes(now)));
+    const ids = this.#segmentIds;
+    return this.#use((inner) => {
+      const at = inner.segmentCodesExchange(now);
+      return at === 0 ? memberships(ids, inner.segmentCodes(now)) : memberships(ids, memoryBytes(), at);
+    });
   }
 
   /** The state's compact bytes, to store (cookie, localStorage, database). */

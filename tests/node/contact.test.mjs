@@ -76,6 +76,35 @@ test("bad input to a contact is located and leaves its state untouched", () => {
   engine.free();
 });
 
+test("per-event calls through the exchange buffer stay right when the wasm memory grows under them", () => {
+  // Contact.fold writes its tape into a buffer in linear memory and Contact.segments reads codes out of it
+  // (crates/wasm/src/exchange.rs). A tape larger than the memory left grows the memory inside the call that makes
+  // room for it, which empties every view of the old memory; so does any other allocation between two calls.
+  const engine = new Engine(examplePlaybook("saas"));
+  const contact = engine.contact();
+  const before = new WebAssembly.Memory({ initial: 1 }).buffer.byteLength; // a page, to size the batch below
+  const big = Array.from({ length: 40_000 }, (_, i) => ({
+    id: `e${i}`,
+    at: NOW - 40_000_000 + i * 1000,
+    kind: "page_view",
+    props: { path: i % 7 === 0 ? "/pricing" : `/blog/post-${i % 500}`, referrer: "https://news.example.test/" },
+  }));
+  assert.ok(big.length * 60 > 32 * before, "the batch's tape is many pages long");
+  contact.fold(big);
+  assert.deepEqual(contact.toBytes(), engine.fold(null, big), "the large tape folded whole");
+  const segmentsBefore = contact.segments({ now: NOW });
+  // Grow the memory again between two calls: many contacts held at once.
+  const held = Array.from({ length: 2_000 }, () => engine.contact(contact.toBytes()));
+  const bytes = contact.toBytes();
+  assert.deepEqual(contact.segments({ now: NOW }), segmentsBefore);
+  assert.deepEqual(contact.segments({ now: NOW }), engine.segments(bytes, { now: NOW }));
+  contact.fold([{ at: NOW, kind: "page_view", props: { path: "/pricing" } }]);
+  assert.deepEqual(contact.toBytes(), engine.fold(bytes, [{ at: NOW, kind: "page_view", props: { path: "/pricing" } }]));
+  for (const h of held) h.free();
+  contact.free();
+  engine.free();
+});
+
 for (const name of EXAMPLE_PLAYBOOKS) {
   test(`cta() is decide().cta without the rest, for a state and for a held contact (${name})`, () => {
     const engine = new Engine(examplePlaybook(name));

@@ -7,6 +7,7 @@ use rekindle_core::{decide, ContactState, Event, Playbook};
 use wasm_bindgen::prelude::*;
 
 use crate::convert;
+use crate::exchange::Exchange;
 
 /// A contact's state and the playbook it is read with (JS class `Contact`).
 #[wasm_bindgen(js_name = Contact)]
@@ -15,11 +16,13 @@ pub struct JsContact {
     state: ContactState,
     /// The events of the call in progress; kept between calls for its capacity only (emptied after each).
     events: Vec<Event>,
+    /// Where the facade writes per-event tapes and reads segment codes.
+    exchange: Exchange,
 }
 
 impl JsContact {
     pub(crate) fn new(playbook: Rc<Playbook>, state: ContactState) -> JsContact {
-        JsContact { playbook, state, events: Vec::new() }
+        JsContact { playbook, state, events: Vec::new(), exchange: Exchange::default() }
     }
 
     /// The held state (for sealing it into a cookie without a byte round trip through JS).
@@ -37,6 +40,32 @@ impl JsContact {
         self.state.fold(&self.playbook, &self.events);
         self.events.clear();
         Ok(())
+    }
+
+    /// Room for a `len`-byte events tape in this contact's exchange buffer: its address, to write at once.
+    pub fn exchange(&mut self, len: usize) -> usize {
+        self.exchange.room(len)
+    }
+
+    /// Folds the events tape the facade wrote into the exchange buffer (`len` bytes); false when it is not a valid
+    /// list of events, the state untouched (the facade then calls `fold` for the error).
+    #[wasm_bindgen(js_name = foldExchange)]
+    pub fn fold_exchange(&mut self, len: usize) -> bool {
+        if convert::events_into(self.exchange.written(len), &mut self.events).is_err() {
+            return false;
+        }
+        self.state.fold(&self.playbook, &self.events);
+        self.events.clear();
+        true
+    }
+
+    /// Segment codes at `now` (as `segmentCodes`) written into the exchange buffer; returns their address, or 0
+    /// when `now` is invalid (the facade then calls `segmentCodes` for the error).
+    #[wasm_bindgen(js_name = segmentCodesExchange)]
+    pub fn segment_codes_exchange(&mut self, now: f64) -> usize {
+        let Ok(now) = convert::now(now) else { return 0 };
+        let (playbook, state) = (&self.playbook, &self.state);
+        self.exchange.fill(|out| crate::engine::write_segment_codes(playbook, state, now, out))
     }
 
     /// Folds events and returns the segment enter/exit deltas.

@@ -17,13 +17,18 @@ pub struct JsEngine {
 
 /// Segment truths as bytes in playbook order: 0 out, 1 in, 2 unknown (the facade names them).
 pub(crate) fn segment_codes(playbook: &Playbook, state: &ContactState, now: Timestamp) -> Vec<u8> {
-    rekindle_core::segment::memberships_at(playbook, state, now)
-        .map(|(_, truth)| match truth {
-            Truth::False => 0,
-            Truth::True => 1,
-            Truth::Unknown(_) => 2,
-        })
-        .collect()
+    let mut out = Vec::new();
+    write_segment_codes(playbook, state, now, &mut out);
+    out
+}
+
+/// [`segment_codes`] appended to `out`.
+pub(crate) fn write_segment_codes(playbook: &Playbook, state: &ContactState, now: Timestamp, out: &mut Vec<u8>) {
+    out.extend(rekindle_core::segment::memberships_at(playbook, state, now).map(|(_, truth)| match truth {
+        Truth::False => 0,
+        Truth::True => 1,
+        Truth::Unknown(_) => 2,
+    }));
 }
 
 #[wasm_bindgen(js_class = Engine)]

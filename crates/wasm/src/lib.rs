@@ -9,6 +9,7 @@ mod contact;
 mod convert;
 mod engine;
 mod error;
+mod exchange;
 mod tape;
 
 #[cfg(feature = "browser")]
