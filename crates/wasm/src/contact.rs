@@ -9,6 +9,9 @@ use wasm_bindgen::prelude::*;
 use crate::convert;
 use crate::exchange::Exchange;
 
+/// The events buffer a held contact keeps between calls: a page's or a webhook's batch.
+const KEEP_EVENTS: usize = 64;
+
 /// A contact's state and the playbook it is read with (JS class `Contact`).
 #[wasm_bindgen(js_name = Contact)]
 pub struct JsContact {
@@ -25,6 +28,16 @@ impl JsContact {
         JsContact { playbook, state, events: Vec::new(), exchange: Exchange::default() }
     }
 
+    /// Empties the events buffer after a call; one a large batch grew is given back, so a long-held contact does
+    /// not keep it.
+    fn release_events(&mut self) {
+        if self.events.capacity() > KEEP_EVENTS {
+            self.events = Vec::new();
+        } else {
+            self.events.clear();
+        }
+    }
+
     /// The held state (for sealing it into a cookie without a byte round trip through JS).
     #[cfg(not(feature = "browser"))]
     pub(crate) fn state(&self) -> &ContactState {
@@ -38,7 +51,7 @@ impl JsContact {
     pub fn fold(&mut self, events: &[u8]) -> Result<(), JsValue> {
         convert::events_into(events, &mut self.events)?;
         self.state.fold(&self.playbook, &self.events);
-        self.events.clear();
+        self.release_events();
         Ok(())
     }
 
@@ -51,12 +64,13 @@ impl JsContact {
     /// list of events, the state untouched (the facade then calls `fold` for the error).
     #[wasm_bindgen(js_name = foldExchange)]
     pub fn fold_exchange(&mut self, len: usize) -> bool {
-        if convert::events_into(self.exchange.written(len), &mut self.events).is_err() {
-            return false;
+        let read = convert::events_into(self.exchange.written(len), &mut self.events).is_ok();
+        self.exchange.trim();
+        if read {
+            self.state.fold(&self.playbook, &self.events);
+            self.release_events();
         }
-        self.state.fold(&self.playbook, &self.events);
-        self.events.clear();
-        true
+        read
     }
 
     /// Segment codes at `now` (as `segmentCodes`) written into the exchange buffer; returns their address, or 0
@@ -72,7 +86,7 @@ impl JsContact {
     pub fn update(&mut self, events: &[u8]) -> Result<JsValue, JsValue> {
         convert::events_into(events, &mut self.events)?;
         let deltas = self.state.fold_with_deltas(&self.playbook, &self.events);
-        self.events.clear();
+        self.release_events();
         Ok(convert::to_js(&deltas)?)
     }
 

@@ -7,6 +7,9 @@
 
 use wasm_bindgen::prelude::*;
 
+/// The capacity an exchange buffer keeps between calls: a per-event tape is under 200 bytes, a page's batch a few KB.
+const KEEP: usize = 64 * 1024;
+
 /// Kept for its capacity between calls.
 #[derive(Debug, Default)]
 pub(crate) struct Exchange(Vec<u8>);
@@ -24,6 +27,14 @@ impl Exchange {
     /// The first `len` bytes the facade wrote.
     pub(crate) fn written(&self, len: usize) -> &[u8] {
         self.0.get(..len).unwrap_or_default()
+    }
+
+    /// Gives back a buffer a large batch grew past [`KEEP`] bytes: a long-held contact should not keep megabytes
+    /// for the one call that needed them.
+    pub(crate) fn trim(&mut self) {
+        if self.0.capacity() > KEEP {
+            self.0 = Vec::new();
+        }
     }
 
     /// `write` fills the buffer from its start; returns the address.
