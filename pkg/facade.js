@@ -334,13 +334,21 @@ export class Contact {
     this.#segmentIds = segmentIds;
   }
 
+  /**
+   * The live handle. The per-event methods (fold, segments) take it without `#use`'s closure: 0.06–0.08 µs of a
+   * 1.6–2.4 µs fold + segments per event (measured). Before init, or after a failed restart, it throws what `call`
+   * throws.
+   */
+  #live() {
+    if (!ready || broken !== null) return call(() => null);
+    if (this.#inner === null || this.#generation !== generation) {
+      throw new RekindleError("E_DISPOSED", "this Contact was freed (or lost to a wasm restart); open it again");
+    }
+    return this.#inner;
+  }
+
   #use(fn) {
-    return call(() => {
-      if (this.#inner === null || this.#generation !== generation) {
-        throw new RekindleError("E_DISPOSED", "this Contact was freed (or lost to a wasm restart); open it again");
-      }
-      return fn(this.#inner);
-    });
+    return call(() => fn(this.#live()));
   }
 
   [INNER](fn) {
@@ -349,13 +357,16 @@ export class Contact {
 
   /** Folds events into the contact. */
   fold(events) {
-    this.#use((inner) => {
+    const inner = this.#live();
+    try {
       const tape = eventsTape(events);
       // The tape straight into the exchange buffer; a tape the wasm refuses goes the ordinary way for its error.
       const at = inner.exchange(tape.length); // may grow the memory: take the view after it
       memoryBytes().set(tape, at);
       if (!inner.foldExchange(tape.length)) inner.fold(tape);
-    });
+    } catch (err) {
+      throw translate(err);
+    }
   }
 
   /** Folds events and returns the segments entered or exited: `[{ segment, change, at }]`. */
@@ -378,11 +389,14 @@ export class Contact {
   /** Segment memberships only: `{ [segmentId]: true | false | null }`. */
   segments(options) {
     const now = nowArg(options);
-    const ids = this.#segmentIds;
-    return this.#use((inner) => {
+    const inner = this.#live();
+    try {
       const at = inner.segmentCodesExchange(now);
+      const ids = this.#segmentIds;
       return at === 0 ? memberships(ids, inner.segmentCodes(now)) : memberships(ids, memoryBytes(), at);
-    });
+    } catch (err) {
+      throw translate(err);
+    }
   }
 
   /** The state's compact bytes, to store (cookie, localStorage, database). */
