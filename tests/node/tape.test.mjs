@@ -21,6 +21,23 @@ describe("tape", () => {
     assert.deepEqual(roundTrip(value), value);
   });
 
+  test("only an object's own keys cross, in their order, even with enumerable keys on its prototype", () => {
+    // The encoder walks keys with for-in (cheaper than Object.keys) and skips inherited ones: a polluted
+    // Object.prototype must not add fields to an event.
+    const inherited = Object.create({ kind: "purchase", extra: 1 });
+    inherited.at = 5;
+    inherited.kind = "page_view";
+    assert.deepEqual(Object.keys(roundTrip(inherited)), ["at", "kind"]);
+    assert.deepEqual(roundTrip(inherited), { at: 5, kind: "page_view" });
+    Object.prototype.polluted = "yes"; // eslint-disable-line no-extend-native
+    try {
+      assert.deepEqual(Object.keys(roundTrip({ b: 1, a: { c: 2 } })), ["b", "a"]);
+      assert.equal(Object.hasOwn(roundTrip({ a: { c: 2 } }).a, "polluted"), false);
+    } finally {
+      delete Object.prototype.polluted;
+    }
+  });
+
   test("strings whose cache hashes collide decode as themselves, first seen or cached", () => {
     // "Aa" and "BB" have the same 31-based hash (65·31 + 97 = 66·31 + 66), and so do the keys built from them.
     const value = { Aa: "BB", BB: "Aa", list: ["Aa", "BB", "AaBB", "BBAa", "AaAa", "BBBB"] };
