@@ -29,7 +29,7 @@ describe("tape", () => {
     inherited.kind = "page_view";
     assert.deepEqual(Object.keys(roundTrip(inherited)), ["at", "kind"]);
     assert.deepEqual(roundTrip(inherited), { at: 5, kind: "page_view" });
-    Object.prototype.polluted = "yes"; // eslint-disable-line no-extend-native
+    Object.prototype.polluted = "yes";
     try {
       assert.deepEqual(Object.keys(roundTrip({ b: 1, a: { c: 2 } })), ["b", "a"]);
       assert.equal(Object.hasOwn(roundTrip({ a: { c: 2 } }).a, "polluted"), false);
