@@ -28,6 +28,12 @@ impl JsContact {
         JsContact { playbook, state, events: Vec::new(), exchange: Exchange::default() }
     }
 
+    /// Folds the events just read into the buffer, then empties it.
+    fn fold_read(&mut self) {
+        self.state.fold(&self.playbook, &self.events);
+        self.release_events();
+    }
+
     /// Empties the events buffer after a call; one a large batch grew is given back, so a long-held contact does
     /// not keep it.
     fn release_events(&mut self) {
@@ -50,8 +56,7 @@ impl JsContact {
     /// Folds events (a tape of an array of events) into the held state.
     pub fn fold(&mut self, events: &[u8]) -> Result<(), JsValue> {
         convert::events_into(events, &mut self.events)?;
-        self.state.fold(&self.playbook, &self.events);
-        self.release_events();
+        self.fold_read();
         Ok(())
     }
 
@@ -67,8 +72,7 @@ impl JsContact {
         let read = convert::events_into(self.exchange.written(len), &mut self.events).is_ok();
         self.exchange.trim();
         if read {
-            self.state.fold(&self.playbook, &self.events);
-            self.release_events();
+            self.fold_read();
         }
         read
     }
