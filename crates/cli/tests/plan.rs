@@ -213,6 +213,34 @@ fn bad_rows_are_rejected_with_their_place_and_the_good_rows_still_planned() {
 }
 
 #[test]
+fn a_quote_never_closed_rejects_every_line_it_swallowed_in_generic_and_vendor_files() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let events = write(tmp.path(), "events.ndjson", "");
+    let files = [
+        ("generic.csv", "id,email,first_name\nb1,b1@x.test,Al\nb2,b2@x.test,\"Bob\nb3,b3@x.test,Cy\nb4,b4@x.test,Di\n"),
+        (
+            "klaviyo.csv",
+            "Email,First Name,Klaviyo ID\nb1@x.test,Al,K1\nb2@x.test,\"Bob,K2\nb3@x.test,Cy,K3\nb4@x.test,Di,K4\n",
+        ),
+    ];
+    for (name, text) in files {
+        let contacts = write(tmp.path(), name, text);
+        let out = tmp.path().join(format!("out-{name}"));
+        let run = plan(&contacts, &events, &out, &[]);
+        assert_eq!(run.status.code(), Some(4), "{name}: {}", stderr(&run));
+        assert!(stderr(&run).contains("planned 1 contacts; rejected 3 rows"), "{name}: {}", stderr(&run));
+        let found: Vec<(u64, String)> = diagnostics(&out)
+            .iter()
+            .map(|d| (d["line"].as_u64().expect("line"), d["code"].as_str().expect("code").to_string()))
+            .collect();
+        let unclosed = |l: u64| (l, "unclosed_quote".to_string());
+        assert_eq!(found, [unclosed(3), unclosed(4), unclosed(5)], "{name}");
+        let first = &diagnostics(&out)[0];
+        assert!(first["message"].as_str().expect("message").contains("lines 3–5 (3 lines"), "{first}");
+    }
+}
+
+#[test]
 fn an_invalid_playbook_or_a_contacts_file_without_email_exits_3() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let bad = write(tmp.path(), "bad.json", r#"{"version": 1, "signals": {"p": {"kind": "nope"}}}"#);

@@ -1,7 +1,8 @@
 //! The generic contacts CSV: a header row; an `email` column (required, header matched case-insensitively), an
 //! optional `id` and `created_at` (RFC 3339 or epoch ms); every other column is a profile field. The playbook's
 //! `contacts.columns` names other headers for these and renames columns as profile fields (core's
-//! `ContactColumns`). Streamed row by row; a bad row is a diagnostic with its line and column, and the file goes on.
+//! `ContactColumns`). Streamed row by row; a bad row is a diagnostic with its line and column, and the file goes on;
+//! a quote never closed rejects its row and each line it swallowed (`unclosed_quote`), as the vendor readers do.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -17,6 +18,7 @@ use crate::error::CliError;
 /// A generic contacts CSV being read.
 pub struct GenericCsv {
     name: String,
+    path: std::path::PathBuf,
     reader: csv::Reader<BufReader<File>>,
     headers: Vec<String>,
     email: usize,
@@ -27,6 +29,8 @@ pub struct GenericCsv {
     /// Mapped headers the file does not have (reported once).
     warnings: Vec<Diagnostic>,
     record: csv::StringRecord,
+    /// Rejections still to hand out: the lines a quote never closed swallowed.
+    swallowed: std::collections::VecDeque<Diagnostic>,
 }
 
 impl GenericCsv {
@@ -101,6 +105,7 @@ impl GenericCsv {
             .collect();
         Ok(GenericCsv {
             name,
+            path: path.to_path_buf(),
             reader,
             headers,
             email,
@@ -109,14 +114,30 @@ impl GenericCsv {
             fields,
             warnings,
             record: csv::StringRecord::new(),
+            swallowed: std::collections::VecDeque::new(),
         })
     }
 
-    fn row(&self, line: u64) -> Result<ContactRecord, Diagnostic> {
+    fn row(&mut self, line: u64) -> Result<ContactRecord, Diagnostic> {
         let r = &self.record;
-        if r.len() != self.headers.len() {
-            let msg = format!("expected {} columns like the header, got {}", self.headers.len(), r.len());
-            return Err(Diagnostic::reject(&self.name, line, "column_count", msg));
+        // Line breaks inside its fields (up to the end of the file, whose last line end is no line of its own).
+        let trailing = usize::from(r.iter().next_back().is_some_and(|f| f.ends_with('\n')));
+        let spanned = r.iter().map(|f| f.matches('\n').count()).sum::<usize>().saturating_sub(trailing);
+        // A row spanning lines with the wrong column count, or still inside a quote at the end of the file, is a quote
+        // never closed, which read the lines after it into this row (as the vendor exports' reader says).
+        if r.len() != self.headers.len() || (spanned > 0 && self.open_at_end()) {
+            let (expected, got) = (self.headers.len(), r.len());
+            if spanned == 0 {
+                let msg = format!("expected {expected} columns like the header, got {got}");
+                return Err(Diagnostic::reject(&self.name, line, "column_count", msg));
+            }
+            let last = line + spanned as u64;
+            for swallowed in line + 1..=last {
+                let msg = format!("read into the row of line {line}, whose quote is never closed (see there)");
+                self.swallowed.push_back(Diagnostic::reject(&self.name, swallowed, "unclosed_quote", msg));
+            }
+            let msg = rekindle_core::import::contacts::unclosed_quote(line, last, expected, got);
+            return Err(Diagnostic::reject(&self.name, line, "unclosed_quote", msg));
         }
         let cell = |i: usize| r.get(i).map(str::trim).unwrap_or("");
         let place = |i: usize| (Some(i as u64 + 1), self.headers.get(i).cloned());
@@ -145,6 +166,26 @@ impl GenericCsv {
     }
 }
 
+impl GenericCsv {
+    /// Whether the record just read ran to the end of the file inside a quote: its raw bytes hold an odd number of
+    /// `"` (the csv reader closes such a field at the end without saying so). Read again from the record's start,
+    /// only for a last record that spans lines.
+    fn open_at_end(&self) -> bool {
+        use std::io::{Read, Seek, SeekFrom};
+        let Some(start) = self.record.position().map(csv::Position::byte) else { return false };
+        let Ok(mut file) = std::fs::File::open(&self.path) else { return false };
+        let at_end = file.metadata().is_ok_and(|m| self.reader.position().byte() >= m.len());
+        if !at_end {
+            return false;
+        }
+        let mut raw = Vec::new();
+        if file.seek(SeekFrom::Start(start)).and_then(|_| file.read_to_end(&mut raw)).is_err() {
+            return false;
+        }
+        raw.iter().filter(|b| **b == b'"').count() % 2 == 1
+    }
+}
+
 impl ContactSource for GenericCsv {
     fn name(&self) -> &str {
         &self.name
@@ -155,6 +196,9 @@ impl ContactSource for GenericCsv {
     }
 
     fn next_record(&mut self) -> Result<Option<Result<ContactRecord, Diagnostic>>, CliError> {
+        if let Some(d) = self.swallowed.pop_front() {
+            return Ok(Some(Err(d)));
+        }
         let mut record = std::mem::take(&mut self.record);
         let read = self.reader.read_record(&mut record);
         self.record = record;

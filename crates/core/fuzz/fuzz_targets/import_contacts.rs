@@ -17,8 +17,15 @@ use rekindle_core::{ContactState, Error, ErrorCode};
 
 const FILE: &str = "contacts.csv";
 
-const ROW_CODES: &[&str] =
-    &["column_count", "missing_email", "invalid_email", "redacted_email", "bad_timestamp", "missing_field"];
+const ROW_CODES: &[&str] = &[
+    "column_count",
+    "unclosed_quote",
+    "missing_email",
+    "invalid_email",
+    "redacted_email",
+    "bad_timestamp",
+    "missing_field",
+];
 const WARNING_CODES: &[&str] = &["decoded_as_windows_1252", "unknown_value", "bad_timestamp"];
 
 fn vendor(selector: u8) -> Vendor {

@@ -18,6 +18,8 @@
 //!
 //! Problems are data: a row that cannot be used is an `Err(RowDiagnostic)` in [`ContactBatch::rows`] with its
 //! line and column (`contacts.csv:12:3`), and the file goes on. Row codes (stable): `column_count`,
+//! `unclosed_quote` (a row spanning lines whose quote is still open at the end of the file, or whose column count
+//! is wrong: it and every line it swallowed),
 //! `missing_email`, `invalid_email`, `redacted_email`, `bad_timestamp`, `missing_field`. Warning codes:
 //! `decoded_as_windows_1252`, `unknown_value`, `bad_timestamp` (an informational date kept as text).
 //!
@@ -292,6 +294,8 @@ pub struct ContactDecoder {
     newlines: u64,
     /// The line the record in progress started on.
     start: Option<u64>,
+    /// `"` bytes in the record in progress: odd at the end of the file when its quote was never closed.
+    quotes: u64,
     header: Option<Header>,
     layout: Option<Layout>,
     latin1_noted: bool,
@@ -312,6 +316,7 @@ impl ContactDecoder {
             nend: 0,
             newlines: 0,
             start: None,
+            quotes: 0,
             header: None,
             layout: None,
             latin1_noted: false,
@@ -416,7 +421,7 @@ impl ContactDecoder {
                     self.ends.resize(len, 0);
                 }
                 ReadRecordResult::Record => {
-                    self.complete(out)?;
+                    self.complete(out, at_end)?;
                     if input.is_empty() && !at_end {
                         return Ok(());
                     }
@@ -432,15 +437,17 @@ impl ContactDecoder {
             if self.start.is_none() && b != b'\n' && b != b'\r' {
                 self.start = Some(self.newlines + 1);
             }
-            if b == b'\n' {
-                self.newlines += 1;
-            }
+            self.newlines += u64::from(b == b'\n');
+            self.quotes += u64::from(b == b'"');
         }
     }
 
     /// One record is in `record[..nout]` with `ends[..nend]`: the header, or a row to map.
-    fn complete(&mut self, out: &mut ContactBatch) -> Result<(), Error> {
+    /// `at_end`: the input has ended (a quote still open then was never closed).
+    fn complete(&mut self, out: &mut ContactBatch, at_end: bool) -> Result<(), Error> {
         let line = self.start.take().unwrap_or(self.newlines.max(1));
+        let open_at_end = at_end && self.quotes % 2 == 1;
+        self.quotes = 0;
         let mut cells = Vec::with_capacity(self.nend);
         let mut from = 0;
         let mut latin1 = false;
@@ -451,6 +458,12 @@ impl ContactDecoder {
             cells.push(cell);
             from = end;
         }
+        // Line breaks inside the record's fields: a row whose column count is wrong and that spans lines is a quote
+        // never closed, which swallowed the lines after it (up to the end of the file: its last line end is not a
+        // line of its own).
+        let bytes = self.record.get(..self.nout).unwrap_or_default();
+        let bytes = bytes.strip_suffix(b"\n").map_or(bytes, |b| b.strip_suffix(b"\r").unwrap_or(b));
+        let spanned = bytes.iter().filter(|b| **b == b'\n').count();
         self.nout = 0;
         self.nend = 0;
         if latin1 && !self.latin1_noted {
@@ -477,15 +490,24 @@ impl ContactDecoder {
         if cells.len() == 1 && cells.first().is_some_and(|c| c.trim().is_empty()) {
             return Ok(()); // a line of spaces
         }
-        if cells.len() != header.labels.len() {
-            let message = format!("expected {} columns like the header, got {}", header.labels.len(), cells.len());
-            let at = format!("{}:{line}", self.file);
-            out.rows.push(Err(RowDiagnostic {
-                line,
-                column: None,
-                field: None,
-                diagnostic: Diagnostic { at, code: "column_count", message },
-            }));
+        if cells.len() != header.labels.len() || (spanned > 0 && open_at_end) {
+            let (expected, got) = (header.labels.len(), cells.len());
+            let reject = |line: u64, code: &'static str, message: String| {
+                let at = format!("{}:{line}", self.file);
+                Err(RowDiagnostic { line, column: None, field: None, diagnostic: Diagnostic { at, code, message } })
+            };
+            if spanned == 0 {
+                let message = format!("expected {expected} columns like the header, got {got}");
+                out.rows.push(reject(line, "column_count", message));
+                return Ok(());
+            }
+            let last = line + spanned as u64;
+            let message = unclosed_quote(line, last, expected, got);
+            out.rows.push(reject(line, "unclosed_quote", message));
+            for swallowed in line + 1..=last {
+                let message = format!("read into the row of line {line}, whose quote is never closed (see there)");
+                out.rows.push(reject(swallowed, "unclosed_quote", message));
+            }
             return Ok(());
         }
         let provider = match self.vendor {
@@ -511,6 +533,21 @@ impl ContactDecoder {
             Vendor::Klaviyo => Layout::Klaviyo(klaviyo::Layout::new(header, &self.file)?),
         })
     }
+}
+
+/// Why a row that spans lines `first..=last` is rejected: a quote that opens a field and is never closed reads
+/// every line after it into that field, to the end of the file (or the next stray quote: then the row has `got`
+/// columns instead of `expected`). Each of the lines gets its own rejection, so the summary counts them and
+/// `rejects.csv` lists them.
+pub fn unclosed_quote(first: u64, last: u64, expected: usize, got: usize) -> String {
+    let lines = last - first + 1;
+    let read = match got == expected {
+        true => format!("lines {first}–{last} ({lines} lines, to the end of the file) were read into one field"),
+        false => {
+            format!("lines {first}–{last} ({lines} lines) were read as one row of {got} columns instead of {expected}")
+        }
+    };
+    format!("a quote in this row is never closed: {read}, so all are rejected; write a quote inside a field as two (\"\"), or close it")
 }
 
 /// The end of the header line: the first `\n` outside quotes.

@@ -176,6 +176,44 @@ fn quoted_fields_keep_newlines_and_rows_keep_their_starting_line() {
 }
 
 #[test]
+fn a_quote_never_closed_rejects_its_row_and_every_line_it_swallowed() {
+    let csv = "Email,First Name,City\n\
+               a@example.com,Ann,Oslo\n\
+               b@example.com,\"Bob,Rome\n\
+               c@example.com,Cy,Lima\n\
+               d@example.com,Di,Kyiv\n";
+    let out = decode("contacts.csv", Vendor::Klaviyo, csv.as_bytes()).unwrap();
+    assert_eq!(ok(&out).len(), 1);
+    let codes = errs(&out);
+    assert_eq!(
+        codes,
+        [
+            ("contacts.csv:3", "unclosed_quote"),
+            ("contacts.csv:4", "unclosed_quote"),
+            ("contacts.csv:5", "unclosed_quote")
+        ]
+    );
+    let first = out.rows.iter().find_map(|r| r.as_ref().err()).unwrap();
+    assert!(
+        first.diagnostic.message.contains("lines 3–5 (3 lines) were read as one row of 2"),
+        "{}",
+        first.diagnostic.message
+    );
+    // Opened in the last column, the field runs to the end of the file with the right column count.
+    let last = "Email,City\na@example.com,Oslo\nb@example.com,\"Rome\nc@example.com,Lima\r\n";
+    for size in [1, 5, last.len()] {
+        let out = chunked(&Vendor::Klaviyo, last.as_bytes(), size).unwrap();
+        assert_eq!(ok(&out).len(), 1, "chunks of {size}");
+        assert_eq!(errs(&out), [("contacts.csv:3", "unclosed_quote"), ("contacts.csv:4", "unclosed_quote")]);
+        let first = out.rows.iter().find_map(|r| r.as_ref().err()).unwrap();
+        assert!(first.diagnostic.message.contains("(2 lines, to the end of the file)"), "{}", first.diagnostic.message);
+    }
+    // A quoted field holding line breaks that closes is a row like any other.
+    let fine = "Email,Notes\na@example.com,\"two\nlines\"\n";
+    assert!(errs(&decode("contacts.csv", Vendor::Klaviyo, fine.as_bytes()).unwrap()).is_empty());
+}
+
+#[test]
 fn feeding_byte_by_byte_gives_the_same_rows_as_feeding_whole() {
     let files = [
         (Vendor::Mailchimp(MailchimpStatus::Subscribed), fixture("mailchimp-export-subscribed.csv")),
