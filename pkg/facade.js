@@ -103,12 +103,20 @@ export function version() {
   return call(() => gen.version());
 }
 
-function describe(value) {
+const ARTICLE = { string: "a string", boolean: "a boolean", bigint: "a BigInt", symbol: "a symbol", function: "a function" };
+
+/**
+ * @internal What a wrong argument is, for "got …" messages, with the fix where there is a usual one: a Date and
+ * an ArrayBuffer are the common near misses (epoch ms and a Uint8Array are what rekindle takes).
+ */
+export function describe(value) {
   if (value === null) return "null";
+  if (value === undefined) return "undefined";
   if (Array.isArray(value)) return "an array";
   if (value instanceof Date) return "a Date (pass date.getTime())";
+  if (value instanceof ArrayBuffer) return "an ArrayBuffer: pass new Uint8Array(buffer)";
   if (typeof value === "number") return Number.isFinite(value) ? `the number ${value}` : String(value);
-  return `a ${typeof value}`;
+  return ARTICLE[typeof value] ?? "an object";
 }
 
 export function inputError(path, reason) {
@@ -162,7 +170,10 @@ function stateArg(state, { optional }) {
   if (optional && (state === null || state === undefined)) return undefined;
   if (state instanceof Uint8Array) return state;
   const expected = optional ? "a Uint8Array from fold(), or null" : "a Uint8Array from fold()";
-  throw inputError("state", `expected ${expected}, got ${describe(state)}`);
+  // A plain object here is nearly always a state that went through JSON (a cookie, a KV value): say so.
+  const plain = describe(state) === "an object" && Object.getPrototypeOf(state) === Object.prototype;
+  const hint = plain ? " (a state must be the Uint8Array from fold() or toBytes(); JSON.stringify does not keep it)" : "";
+  throw inputError("state", `expected ${expected}, got ${describe(state)}${hint}`);
 }
 
 function nowArg(options) {

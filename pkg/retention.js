@@ -2,16 +2,10 @@
 // CLV, churn alerts, win-back priority, KPIs — the same analysis `rekindle plan` reports. This file only moves
 // arguments: orders as an array of objects, the playbook and the options go as tapes (./tape.js; the core locates
 // every problem); columns go as typed arrays, customer ids as one string joined by U+0000.
-import { call, inputError, internals } from "./facade.js";
+import { call, describe, inputError, internals } from "./facade.js";
 import { encodeTape } from "./tape.js";
 
 const OPTION_KEYS = ["now", "unit", "negativeRatings", "playbook"];
-
-function describe(value) {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return `a ${typeof value}`;
-}
 
 function splitOptions(options) {
   if (options === undefined) return { now: Date.now(), playbook: undefined, rest: encodeTape({}, "options", inputError).slice() };

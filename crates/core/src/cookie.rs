@@ -52,6 +52,10 @@ pub enum CookieError {
     /// Signed by us, but not a payload or state this build reads (another version, or a key reused elsewhere).
     #[error("payload: {0}")]
     Payload(StateError),
+    /// Signed by us, but with an envelope payload version this build does not read (the state's own version is
+    /// checked separately, as [`StateError::UnknownVersion`]).
+    #[error("payload: envelope version {0}; this build reads version {PAYLOAD_VERSION}")]
+    PayloadVersion(u8),
     /// The state is too large for a cookie ([`StateCookie::seal`]).
     #[error("the sealed state would be {len} bytes; a cookie holds at most {MAX_COOKIE_LEN}")]
     TooLarge {
@@ -70,7 +74,7 @@ impl CookieError {
             CookieError::Envelope(TokenError::BadSignature) => "bad_signature",
             CookieError::Envelope(_) => "malformed",
             CookieError::Expired { .. } => "expired",
-            CookieError::Payload(_) => "payload",
+            CookieError::Payload(_) | CookieError::PayloadVersion(_) => "payload",
             CookieError::TooLarge { .. } => "too_large",
         }
     }
@@ -140,7 +144,7 @@ impl StateCookie {
         let payload = parts.payload.as_slice();
         let (version, rest) = payload.split_first().ok_or(CookieError::Payload(StateError::Empty))?;
         if *version != PAYLOAD_VERSION {
-            return Err(CookieError::Payload(StateError::UnknownVersion(*version)));
+            return Err(CookieError::PayloadVersion(*version));
         }
         let (expiry, state) =
             rest.split_first_chunk::<8>().ok_or(CookieError::Payload(StateError::Truncated { at: 1 }))?;
@@ -224,6 +228,16 @@ mod tests {
         assert_eq!(refusal(&good.replacen("c1.new.", "c1.gone.", 1)), "unknown_key");
         let expired = StateCookie::seal(&state(), &kid("new"), &KEY, t(NOW)).unwrap_or_default();
         assert_eq!(refusal(&expired), "expired");
+    }
+
+    #[test]
+    fn a_signed_payload_of_another_envelope_version_names_that_version_not_the_states() {
+        let mut payload = alloc::vec![9];
+        payload.extend_from_slice(&(NOW + 1).to_be_bytes());
+        let text = ENVELOPE.seal(&kid("new"), keyed_mac(&KEY), &state().append_bytes(payload));
+        assert_eq!(refusal(&text), "payload");
+        let err = StateCookie::open(&text, &keys, t(NOW)).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("envelope version 9; this build reads version 1"), "{err}");
     }
 
     fn kid_as_contact() -> crate::token::ContactRef {

@@ -280,8 +280,13 @@ pub enum StateError {
     /// Zero bytes.
     #[error("empty input")]
     Empty,
-    /// A format version this build does not read.
-    #[error("unknown version {0} (this build reads version {STATE_VERSION})", STATE_VERSION = crate::state::codec::STATE_VERSION)]
+    /// A first byte that is not this build's format version. Garbage bytes, a JSON round-tripped state and a
+    /// state from another release all end here, so the message names both causes and the expected first byte.
+    #[error(
+        "not rekindle state bytes, or a state of an unknown version: the first byte is {0}, this build reads \
+         version {STATE_VERSION} (bytes that start with {STATE_VERSION}, as fold() and toBytes() return them)",
+        STATE_VERSION = crate::state::codec::STATE_VERSION
+    )]
     UnknownVersion(u8),
     /// The bytes end in the middle of a field.
     #[error("truncated at byte {at}")]

@@ -305,6 +305,18 @@ mod tests {
     }
 
     #[test]
+    fn non_finite_prop_is_named_nan_or_infinity_not_a_number() {
+        for (n, got) in [(f64::NAN, "NaN"), (f64::INFINITY, "Infinity"), (f64::NEG_INFINITY, "-Infinity")] {
+            let mut r = EventReader::new();
+            let err = r.prop("n", ValueRef::Number(n)).unwrap_err().at("events[0]");
+            assert_eq!(
+                err.to_string(),
+                format!("events[0].props.n: expected a string, number, boolean or null, got {got}")
+            );
+        }
+    }
+
+    #[test]
     fn missing_kind_is_named() {
         let v = obj(&[("at", Value::Number(1.0))]);
         assert_eq!(Event::parse(&v, "events[0]").unwrap_err().path().as_deref(), Some("events[0].kind"));

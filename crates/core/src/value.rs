@@ -86,11 +86,21 @@ pub enum ValueRef<'a> {
 }
 
 impl ValueRef<'_> {
-    /// The JSON type name, for messages: "a string", "an array", ….
+    /// The JSON type name, for messages: "a string", "an array", …. A non-finite number is named for what it
+    /// is ("NaN", "Infinity", "-Infinity"): JSON has none, but the wasm tape carries JS numbers as they are, and
+    /// "expected a number, got a number" would hide the cause.
+    ///
+    /// ```
+    /// # use rekindle_core::value::ValueRef;
+    /// assert_eq!(ValueRef::Number(f64::NAN).kind_name(), "NaN");
+    /// ```
     pub fn kind_name(self) -> &'static str {
         match self {
             ValueRef::Null => "null",
             ValueRef::Bool(_) => "a boolean",
+            ValueRef::Number(n) if n.is_nan() => "NaN",
+            ValueRef::Number(n) if n == f64::INFINITY => "Infinity",
+            ValueRef::Number(n) if n == f64::NEG_INFINITY => "-Infinity",
             ValueRef::Number(_) => "a number",
             ValueRef::Str(_) => "a string",
             ValueRef::Array => "an array",

@@ -36,6 +36,14 @@ fn unknown_version_is_a_typed_error() {
 }
 
 #[test]
+fn garbage_bytes_are_named_as_possibly_not_a_state_with_the_expected_first_byte() {
+    let err = ContactState::from_bytes(&[1, 2, 3, 4, 5]).unwrap_err().to_string();
+    assert!(err.contains("not rekindle state bytes, or a state of an unknown version"), "{err}");
+    assert!(err.contains("the first byte is 1"), "{err}");
+    assert!(err.contains(&format!("bytes that start with {STATE_VERSION}")), "{err}");
+}
+
+#[test]
 fn numbers_round_trip_to_the_bit() {
     // Whole numbers take the short form; fractions, -0.0 and the largest doubles the long one.
     for n in [0.0, -0.0, 15.0, -40.0, 120.0, 21.5, 0.1, 9_007_199_254_740_992.0, -9_007_199_254_740_994.0, 1e300] {
