@@ -1,7 +1,7 @@
 // The vendor adapters for plugin authors (Node entry only): the CLI's decoders of ESP webhooks and contact exports
 // and its webhook signature checks, through the same core — so a Node plugin and `rekindle plan` read a vendor
 // file identically. Events come back as the plain objects `fold` takes.
-import { call, inputError, internals } from "./facade.js";
+import { call, inputError, internals, objectArg } from "./facade.js";
 
 const encoder = new TextEncoder();
 
@@ -30,13 +30,15 @@ export function importWebhook(vendor, body) {
  * `klaviyo`) → `{ contacts: [{ line, email, id, createdAt, fields, events }], rejected, warnings }`; a bad row is
  * reported with its line and column and the rest of the file goes on.
  */
-export function importContacts(vendor, bytes, { file = "contacts.csv" } = {}) {
+export function importContacts(vendor, bytes, options) {
+  const { file = "contacts.csv" } = objectArg(options, "options", "{ file }", { optional: true });
   const data = bytesArg(bytes, "bytes");
   return call(() => internals.gen().importContacts(textArg(vendor, "vendor"), textArg(file, "options.file"), data));
 }
 
 /** Mailgun's webhook signature (HMAC-SHA256 of timestamp + token under the signing key): true or false. */
-export function verifyMailgun({ signingKey, timestamp, token, signature }) {
+export function verifyMailgun(input) {
+  const { signingKey, timestamp, token, signature } = objectArg(input, "input", "{ signingKey, timestamp, token, signature }");
   return call(() => internals.gen().verifyMailgun(textArg(signingKey, "signingKey"), textArg(timestamp, "timestamp"),
     textArg(token, "token"), textArg(signature, "signature")));
 }
@@ -45,7 +47,8 @@ export function verifyMailgun({ signingKey, timestamp, token, signature }) {
  * SendGrid's Signed Event Webhook (ECDSA P-256 over timestamp + raw body; `key` as SendGrid shows it):
  * `{ ok: true }` or `{ ok: false, reason, message }`. Pass the raw body bytes, not re-serialised JSON.
  */
-export function verifySendgrid({ key, timestamp, body, signature }) {
+export function verifySendgrid(input) {
+  const { key, timestamp, body, signature } = objectArg(input, "input", "{ key, timestamp, body, signature }");
   const bytes = bytesArg(body, "body");
   return call(() => internals.gen().verifySendgrid(textArg(key, "key"), textArg(timestamp, "timestamp"), bytes,
     textArg(signature, "signature")));

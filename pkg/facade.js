@@ -123,6 +123,19 @@ export function inputError(path, reason) {
   return new RekindleError("E_INPUT_INVALID", `${path}: ${reason}`, { path });
 }
 
+/**
+ * @internal The object argument at `path` (an options or input object), or E_INPUT_INVALID naming what came
+ * instead: destructuring a missing argument would throw a bare TypeError, which the README promises never
+ * happens. `optional`: undefined reads as {}.
+ */
+export function objectArg(value, path, example, { optional = false } = {}) {
+  if (value === undefined && optional) return {};
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw inputError(path, `expected an object like ${example}, got ${describe(value)}`);
+  }
+  return value;
+}
+
 /** Events as the tape the wasm reads; what JSON cannot hold is E_INPUT_INVALID at its path. */
 const eventsTape = (events) => encodeTape(events, "events", inputError);
 

@@ -1,7 +1,7 @@
 // Keys (Node and workerd entries only — a page must never hold a key): signed state cookies and unsubscribe /
 // preference-center tokens, both verified in the core (constant time, D44, RFC 8058). Hostile input is expected
 // at the edge, so openState / verifyToken answer `{ ok: false, reason }` instead of throwing.
-import { Contact, Engine, INNER, OPENS, RekindleError, call, inputError, internals } from "./facade.js";
+import { Contact, Engine, INNER, OPENS, RekindleError, call, describe, inputError, internals } from "./facade.js";
 
 const dispose = Symbol.dispose ?? Symbol.for("Symbol.dispose");
 const PURPOSES = ["unsubscribe", "preferences"];
@@ -13,7 +13,7 @@ function instantArg(value, path) {
 
 function optionsArg(options, allowed, path = "options") {
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw inputError(path, `expected an object like { ${allowed.join(", ")} }`);
+    throw inputError(path, `expected an object like { ${allowed.join(", ")} }, got ${describe(options)}`);
   }
   for (const key of Object.keys(options)) {
     if (!allowed.includes(key)) throw inputError(`${path}.${key}`, `unknown option; expected ${allowed.join(", ")}`);
@@ -59,8 +59,8 @@ export class Keys {
    * A cookie value for a contact's state (a `Contact` or state bytes), signed with the newest key, valid until
    * `expiresAt`. Throws E_SIGNATURE_INVALID when the state is too large for a cookie.
    */
-  sealState(state, { expiresAt }) {
-    const until = instantArg(expiresAt, "expiresAt");
+  sealState(state, options) {
+    const until = instantArg(optionsArg(options, ["expiresAt"]).expiresAt, "options.expiresAt");
     if (state instanceof Contact) return state[INNER]((contact) => this.#use((inner) => inner.sealState(contact, until)));
     if (!(state instanceof Uint8Array)) throw inputError("state", "expected a Contact or state bytes");
     return this.#use((inner) => inner.sealBytes(state, until));

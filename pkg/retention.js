@@ -2,7 +2,7 @@
 // CLV, churn alerts, win-back priority, KPIs — the same analysis `rekindle plan` reports. This file only moves
 // arguments: orders as an array of objects, the playbook and the options go as tapes (./tape.js; the core locates
 // every problem); columns go as typed arrays, customer ids as one string joined by U+0000.
-import { call, describe, inputError, internals } from "./facade.js";
+import { call, describe, inputError, internals, objectArg } from "./facade.js";
 import { encodeTape } from "./tape.js";
 
 const OPTION_KEYS = ["now", "unit", "negativeRatings", "playbook"];
@@ -91,7 +91,8 @@ export function retention(transactions, options) {
  * arrays or Float64Arrays: `{ bgnbd, gammaGamma }`, each `{ status: "fitted", params, … }` or
  * `{ status: "unfit", code, message }` (gammaGamma is null without `monetary`).
  */
-export function fitRetention({ frequency, recency, T, monetary } = {}) {
+export function fitRetention(summaries) {
+  const { frequency, recency, T, monetary } = objectArg(summaries, "summaries", "{ frequency, recency, T, monetary }");
   const x = floats(frequency, "frequency");
   const tx = floats(recency, "recency");
   const age = floats(T, "T");

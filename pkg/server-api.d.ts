@@ -40,6 +40,7 @@ export declare class Keys {
   /**
    * A cookie value for a contact's state, signed with the newest key, valid until `expiresAt`.
    * @throws {RekindleError} E_SIGNATURE_INVALID when the state is too large for a cookie (over 3800 bytes).
+   * @throws {RekindleError} E_INPUT_INVALID when `options` is missing or `options.expiresAt` is not whole epoch ms.
    */
   sealState(state: Contact | Uint8Array, options: { expiresAt: number }): string;
   /**
@@ -77,6 +78,7 @@ export declare const SESSION_GAP_MS: number;
  *
  * @example
  * const props = pageViewProps({ url: request.url, referrer: request.headers.get("referer"), lastSeen, now });
+ * @throws {RekindleError} E_INPUT_INVALID when `input` is missing or `input.url` is not an absolute URL (path "input.url").
  */
 export declare function pageViewProps(input: {
   url: string | URL;

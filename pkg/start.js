@@ -4,14 +4,15 @@
 // <rekindle-cta> showing its fallback markup, and resolves to null.
 import { CtaElement } from "./cta-element.js";
 import { PreferencesElement } from "./preferences-element.js";
-import { Engine, init } from "./facade.js";
+import { Engine, init, objectArg } from "./facade.js";
 import { Tracker } from "./tracker.js";
 
 /**
  * Registers <rekindle-cta> bound to `tracker` (null: fallback mode) and <rekindle-preferences> (which needs no
  * wasm: its endpoint verifies the token). Safe to call more than once.
  */
-export function defineElements({ tracker = null } = {}) {
+export function defineElements(options) {
+  const { tracker = null } = objectArg(options, "options", "{ tracker }", { optional: true });
   CtaElement.tracker = tracker;
   const registry = globalThis.customElements;
   if (!registry) return;
@@ -33,8 +34,10 @@ async function loadPlaybook(playbook) {
  * null after one console warning. Options: `playbook` (object or URL), `wasm` (where the .wasm is served, if not
  * next to browser.js), and every Tracker option (`key`, `consent`, `onDecision`, `onSignal`, `sessionGap`).
  */
-export async function startTracker({ playbook, wasm, ...options } = {}) {
+export async function startTracker(input) {
   try {
+    // Read inside the try: a missing or wrong argument is one more failure that must not break the page.
+    const { playbook, wasm, ...options } = objectArg(input, "options", "{ playbook, consent }", { optional: true });
     await init(wasm === undefined ? {} : { url: wasm });
     const engine = new Engine(await loadPlaybook(playbook));
     const tracker = new Tracker(engine, options);

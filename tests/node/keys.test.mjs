@@ -147,7 +147,7 @@ test("misuse throws RekindleError E_INPUT_INVALID naming the argument; bad key t
   assert.equal(code(() => new Keys("# only a comment\n")), "E_INPUT_INVALID keys");
   assert.equal(code(() => new Keys(42)), "E_INPUT_INVALID keys");
   assert.equal(code(() => keys.sealState("bytes?", { expiresAt: NOW })), "E_INPUT_INVALID state");
-  assert.equal(code(() => keys.sealState(new Uint8Array(), { expiresAt: 1.5 })), "E_INPUT_INVALID expiresAt");
+  assert.equal(code(() => keys.sealState(new Uint8Array(), { expiresAt: 1.5 })), "E_INPUT_INVALID options.expiresAt");
   assert.equal(code(() => keys.signToken({ purpose: "spam", contact: "x", issuedAt: NOW, expiresAt: NOW })), "E_INPUT_INVALID token.purpose");
   assert.equal(code(() => keys.verifyToken("v1.x", { purpose: "unsubscribe", when: NOW })), "E_INPUT_INVALID options.when");
   keys.free();

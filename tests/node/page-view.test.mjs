@@ -33,5 +33,5 @@ test("since_last_visit only on a visit's first view (a gap of at least 30 minute
   assert.equal(at(2 * 86_400_000 + 499), 172_800);
   assert.equal(pageViewProps({ url: "https://site.test/", lastSeen: null, now: NOW }).since_last_visit, undefined);
   assert.equal(pageViewProps({ url: "https://site.test/", referrer: "not a url", now: NOW }).referrer, undefined);
-  assert.throws(() => pageViewProps({ url: "not a url", now: NOW }), TypeError);
+  assert.throws(() => pageViewProps({ url: "not a url", now: NOW }), { name: "RekindleError", code: "E_INPUT_INVALID", path: "input.url" });
 });
