@@ -83,3 +83,11 @@ test("storage helpers reject a bad key or bytes with E_INPUT_INVALID", () => {
   assert.equal(codeOf(() => saveState("k", "not bytes")), "E_INPUT_INVALID");
   assert.equal(codeOf(() => clearState(42)), "E_INPUT_INVALID");
 });
+
+test("defineElements refuses a non-object with E_INPUT_INVALID; startTracker given one warns and resolves to null", async (t) => {
+  assert.equal(codeOf(() => rekindle.defineElements(null)), "E_INPUT_INVALID");
+  const warn = t.mock.method(console, "warn", () => {});
+  assert.equal(await rekindle.startTracker(null), null);
+  assert.equal(warn.mock.callCount(), 1);
+  assert.match(warn.mock.calls[0].arguments[0], /^rekindle: not started, showing fallback content: options: expected an object/);
+});
