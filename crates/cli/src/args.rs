@@ -68,8 +68,9 @@ pub struct PlanArgs {
     /// it only numbers written with + or 00 are placed.
     #[arg(long, value_name = "CODE", value_parser = rekindle_core::import::phone::CallingCode::parse)]
     pub default_calling_code: Option<rekindle_core::import::phone::CallingCode>,
-    /// Which file of a Mailchimp export ZIP --contacts is (no column says): unsubscribed rows get an
-    /// unsubscribe, cleaned rows a hard bounce. Default: subscribed (with a warning when detected).
+    /// Which file of a Mailchimp export ZIP --contacts is: unsubscribed rows get an unsubscribe, cleaned rows a
+    /// hard bounce. Default: the file its header names (UNSUB_TIME: unsubscribed, CLEAN_TIME: cleaned, else
+    /// subscribed); a status the header contradicts is refused.
     #[arg(long, value_enum, value_name = "STATUS")]
     pub mailchimp_status: Option<crate::adapter::vendor_csv::MailchimpStatusArg>,
     /// Events, one JSON object per line: {"contact": "<email or id>", "at", "kind", "props"}. Repeatable.

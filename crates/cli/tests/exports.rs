@@ -48,25 +48,51 @@ fn read(dir: &Path, name: &str) -> String {
 }
 
 #[test]
-fn the_mailchimp_fixture_is_detected_and_planned_as_subscribed_with_a_warning() {
+fn a_mailchimp_file_is_read_as_the_file_its_header_names_and_a_contradicting_status_is_refused() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let events = write(tmp.path(), "events.ndjson", b"");
     let out = tmp.path().join("plan");
     let run = plan("tests/fixtures/vendor/mailchimp-export-subscribed.csv", &events, &out, &[]);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
-    assert!(stderr(&run).contains("looks like a Mailchimp export"), "{}", stderr(&run));
     let rows = plan_rows(&out);
     assert_eq!(rows.len(), 1);
     assert_eq!((rows[0]["id"].as_str(), rows[0]["email"].as_str()), ("some-other-value", "mail@example.com"));
     assert_ne!(rows[0]["email_verdict"], "deny", "a subscribed member may be emailed");
 
-    // The same file named as the unsubscribed one: no warning, and the member may not be emailed.
+    // The unsubscribed file of the same ZIP (UNSUB_* columns): read as such without being told, and its member
+    // may not be emailed.
+    let unsub = write(
+        tmp.path(),
+        "unsubscribed_members_export.csv",
+        b"\"Email Address\",\"First Name\",LAST_CHANGED,LEID,EUID,UNSUB_TIME,UNSUB_CAMPAIGN_TITLE,UNSUB_CAMPAIGN_ID,UNSUB_REASON\n\
+          gone@example.com,Gus,2025-01-02 10:00:00,7,e7,2025-01-01 09:00:00,Spring,c1,NORMAL\n",
+    );
     let out = tmp.path().join("unsub");
-    let extra = ["--contacts-format", "mailchimp", "--mailchimp-status", "unsubscribed"];
-    let run = plan("tests/fixtures/vendor/mailchimp-export-subscribed.csv", &events, &out, &extra);
+    let run = plan(&unsub, &events, &out, &[]);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
-    assert!(!stderr(&run).contains("looks like a Mailchimp export"));
     assert_eq!(plan_rows(&out)[0]["email_verdict"], "deny");
+
+    // Told it is the subscribed file, which would make Gus mailable: refused as a whole.
+    let out = tmp.path().join("told");
+    let run = plan(&unsub, &events, &out, &["--mailchimp-status", "subscribed"]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(stderr(&run).contains("this is Mailchimp's unsubscribed members file"), "{}", stderr(&run));
+    assert!(stderr(&run).contains("--mailchimp-status unsubscribed"), "{}", stderr(&run));
+    assert!(!out.join("plan.csv").exists());
+}
+
+#[test]
+fn a_vendor_export_read_as_another_vendors_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let events = write(tmp.path(), "events.ndjson", b"");
+    let contacts = write(tmp.path(), "hubspot.csv", HUBSPOT.as_bytes());
+    for format in ["klaviyo", "mailchimp"] {
+        let out = tmp.path().join(format);
+        let run = plan(&contacts, &events, &out, &["--contacts-format", format]);
+        assert_eq!(run.status.code(), Some(3), "{format}: {}", stderr(&run));
+        assert!(stderr(&run).contains("this header is a HubSpot export's"), "{}", stderr(&run));
+        assert!(stderr(&run).contains("--contacts-format hubspot"), "{}", stderr(&run));
+    }
 }
 
 const HUBSPOT: &str = "\u{feff}Record ID;First Name;Email;Create Date;Last Modified Date;Lifecycle Stage;Unsubscribed from all email;Notes\r\n\

@@ -31,7 +31,7 @@ pub enum ContactsFormat {
     Klaviyo,
 }
 
-/// `--mailchimp-status`: which file of Mailchimp's export ZIP this is (no column says).
+/// `--mailchimp-status`: which file of Mailchimp's export ZIP this is (by default the one its header names).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum MailchimpStatusArg {
     /// `subscribed_members_export_*.csv`.
@@ -43,42 +43,29 @@ pub enum MailchimpStatusArg {
 }
 
 /// Opens the contacts file in the given format, or the one its header names (`Email Address` + `LEID` →
-/// Mailchimp, `Record ID` → HubSpot, `Klaviyo ID` / `$email` → Klaviyo, else generic). A detected Mailchimp
-/// file without `--mailchimp-status` is read as subscribed, with a warning on stderr.
+/// Mailchimp, `Record ID` → HubSpot, `Klaviyo ID` / `$email` → Klaviyo, else generic). A Mailchimp file without
+/// `--mailchimp-status` is read as the file its header names (`UNSUB_TIME` → unsubscribed, `CLEAN_TIME` →
+/// cleaned, else subscribed); a format or status that contradicts the header is refused by core (exit 3).
 pub fn open_contacts(
     path: &Path,
     format: Option<ContactsFormat>,
     status: Option<MailchimpStatusArg>,
     columns: &rekindle_core::playbook::contacts::ContactColumns,
 ) -> Result<Box<dyn ContactSource + Send>, CliError> {
-    let format = match format {
-        Some(f) => f,
-        None => {
-            let mut head = Vec::new();
-            crate::output::open(path)?
-                .take(CHUNK as u64)
-                .read_to_end(&mut head)
-                .map_err(|source| CliError::Io { path: path.to_path_buf(), source })?;
-            match contacts::detect(&head) {
-                Some(VendorKind::Mailchimp) => {
-                    if status.is_none() {
-                        eprintln!(
-                            "rekindle: warning: {} looks like a Mailchimp export; reading it as the subscribed \
-                             members file (pass --mailchimp-status unsubscribed|cleaned for the other files)",
-                            path.display()
-                        );
-                    }
-                    ContactsFormat::Mailchimp
-                }
-                Some(VendorKind::Hubspot) => ContactsFormat::Hubspot,
-                Some(VendorKind::Klaviyo) => ContactsFormat::Klaviyo,
-                None => ContactsFormat::Generic,
-            }
-        }
-    };
+    let mut head = Vec::new();
+    crate::output::open(path)?
+        .take(CHUNK as u64)
+        .read_to_end(&mut head)
+        .map_err(|source| CliError::Io { path: path.to_path_buf(), source })?;
+    let format = format.unwrap_or(match contacts::detect(&head) {
+        Some(VendorKind::Mailchimp) => ContactsFormat::Mailchimp,
+        Some(VendorKind::Hubspot) => ContactsFormat::Hubspot,
+        Some(VendorKind::Klaviyo) => ContactsFormat::Klaviyo,
+        None => ContactsFormat::Generic,
+    });
     let vendor = match format {
         ContactsFormat::Generic => return Ok(Box::new(super::generic_csv::GenericCsv::open(path, columns)?)),
-        ContactsFormat::Mailchimp => super::mailchimp::vendor(status),
+        ContactsFormat::Mailchimp => super::mailchimp::vendor(status, contacts::mailchimp_status(&head)),
         ContactsFormat::Hubspot => super::hubspot::vendor(),
         ContactsFormat::Klaviyo => super::klaviyo::vendor(),
     };

@@ -35,7 +35,7 @@ pub mod mailchimp;
 mod tests;
 mod text;
 
-pub use head::{detect, utf16, VendorKind};
+pub use head::{detect, mailchimp_status, utf16, VendorKind};
 
 use alloc::format;
 use alloc::string::String;
@@ -108,6 +108,17 @@ pub enum Vendor {
     Hubspot(alloc::boxed::Box<HubspotLabels>),
     /// A Klaviyo profiles export.
     Klaviyo,
+}
+
+impl Vendor {
+    /// Which vendor, without what the rows do not say.
+    pub fn kind(&self) -> VendorKind {
+        match self {
+            Vendor::Mailchimp(_) => VendorKind::Mailchimp,
+            Vendor::Hubspot(_) => VendorKind::Hubspot,
+            Vendor::Klaviyo => VendorKind::Klaviyo,
+        }
+    }
 }
 
 /// Decodes a whole export held in memory (tests, small files, the Worker).
@@ -527,6 +538,9 @@ impl ContactDecoder {
     }
 
     fn layout_for(&self, header: &Header) -> Result<Layout, Error> {
+        if let Some(named) = head::kind_of(&header.labels).filter(|k| *k != self.vendor.kind()) {
+            return Err(self.unusable(1, named.mismatch(self.vendor.kind())));
+        }
         Ok(match &self.vendor {
             Vendor::Mailchimp(status) => Layout::Mailchimp(mailchimp::Layout::new(header, *status, &self.file)?),
             Vendor::Hubspot(labels) => Layout::Hubspot(hubspot::Layout::new(header, labels, &self.file)?),

@@ -1,7 +1,11 @@
 //! What the start of a contacts file says before any row is read: its encoding (UTF-16 is refused) and the
 //! vendor its header names.
 
-use super::{header_end, split_line};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::{header_end, split_line, MailchimpStatus};
 
 /// The vendor a header line looks like (see [`detect`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,9 +38,28 @@ pub fn utf16(head: &[u8]) -> Option<&'static str> {
 /// Mailchimp, `Record ID` / `Contact ID` → HubSpot, `Klaviyo ID` / `$email` → Klaviyo; `None` otherwise (a
 /// generic CSV, or not CSV at all).
 pub fn detect(head: &[u8]) -> Option<VendorKind> {
+    kind_of(&header_labels(head))
+}
+
+/// Which file of a Mailchimp export ZIP a header belongs to: `UNSUB_TIME` → unsubscribed, `CLEAN_TIME` →
+/// cleaned, neither → subscribed (Mailchimp writes those columns only into those files).
+///
+/// ```
+/// # use rekindle_core::import::contacts::{mailchimp_status, MailchimpStatus};
+/// let head = b"Email Address,First Name,UNSUB_TIME,UNSUB_CAMPAIGN_TITLE,LEID\n";
+/// assert_eq!(mailchimp_status(head), MailchimpStatus::Unsubscribed);
+/// ```
+pub fn mailchimp_status(head: &[u8]) -> MailchimpStatus {
+    status_of(&header_labels(head))
+}
+
+fn header_labels(head: &[u8]) -> Vec<String> {
     let head = head.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(head);
-    let line = head.get(..header_end(head).unwrap_or(head.len())).unwrap_or(head);
-    let labels = split_line(line);
+    split_line(head.get(..header_end(head).unwrap_or(head.len())).unwrap_or(head))
+}
+
+/// The vendor whose identifying columns `labels` has, as [`detect`] says.
+pub(super) fn kind_of(labels: &[String]) -> Option<VendorKind> {
     let has = |want: &str| labels.iter().any(|l| l.eq_ignore_ascii_case(want));
     if has("Email Address") && has("LEID") {
         Some(VendorKind::Mailchimp)
@@ -46,5 +69,51 @@ pub fn detect(head: &[u8]) -> Option<VendorKind> {
         Some(VendorKind::Klaviyo)
     } else {
         None
+    }
+}
+
+/// The Mailchimp file `labels` belong to, as [`mailchimp_status`] says.
+pub(super) fn status_of(labels: &[String]) -> MailchimpStatus {
+    let has = |want: &str| labels.iter().any(|l| l.eq_ignore_ascii_case(want));
+    if has("UNSUB_TIME") {
+        MailchimpStatus::Unsubscribed
+    } else if has("CLEAN_TIME") {
+        MailchimpStatus::Cleaned
+    } else {
+        MailchimpStatus::Subscribed
+    }
+}
+
+impl VendorKind {
+    /// The vendor's name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            VendorKind::Mailchimp => "Mailchimp",
+            VendorKind::Hubspot => "HubSpot",
+            VendorKind::Klaviyo => "Klaviyo",
+        }
+    }
+
+    /// The column that named it (for messages).
+    fn evidence(self) -> &'static str {
+        match self {
+            VendorKind::Mailchimp => "\"Email Address\" and \"LEID\"",
+            VendorKind::Hubspot => "\"Record ID\"",
+            VendorKind::Klaviyo => "\"Klaviyo ID\"",
+        }
+    }
+
+    /// Why a file whose header is `self`'s cannot be read as `asked`'s: its columns would be mapped wrongly (a
+    /// HubSpot unsubscribe flag read as Klaviyo's is no unsubscribe).
+    pub(super) fn mismatch(self, asked: VendorKind) -> String {
+        format!(
+            "this header is a {} export's (it has {}), not {}'s: its status columns would be misread; read it as {} \
+             (CLI: --contacts-format {}, or leave the format out to detect it)",
+            self.name(),
+            self.evidence(),
+            asked.name(),
+            self.name(),
+            self.name().to_ascii_lowercase()
+        )
     }
 }

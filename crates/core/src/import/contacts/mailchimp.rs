@@ -12,7 +12,9 @@
 //! | `*_TIME`, `LAST_CHANGED` | fields as RFC 3339 |
 //!
 //! The file's role is the [`MailchimpStatus`] input (Mailchimp puts subscribed, unsubscribed and cleaned
-//! members in separate files of one ZIP; no column says which):
+//! members in separate files of one ZIP; no row says which, but the header does: `UNSUB_*` columns only in the
+//! unsubscribed file, `CLEAN_*` only in the cleaned one — a file read with another role than its header names is
+//! refused as a whole, and [`super::mailchimp_status`] tells a caller which to pass):
 //! - subscribed: a `consent` event (`purpose: email_marketing`, `granted: true`) at `CONFIRM_TIME` (double
 //!   opt-in, `source: mailchimp_confirm`), else `OPTIN_TIME` (`source: mailchimp_optin`): the consent proof D9
 //!   keeps. No time, no event.
@@ -41,6 +43,35 @@ pub enum MailchimpStatus {
     Cleaned,
 }
 
+impl MailchimpStatus {
+    /// The file's name for it: `subscribed`, `unsubscribed`, `cleaned`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MailchimpStatus::Subscribed => "subscribed",
+            MailchimpStatus::Unsubscribed => "unsubscribed",
+            MailchimpStatus::Cleaned => "cleaned",
+        }
+    }
+
+    /// The header column that tells the file's status (for messages).
+    fn evidence(self) -> &'static str {
+        match self {
+            MailchimpStatus::Subscribed => "neither UNSUB_TIME nor CLEAN_TIME",
+            MailchimpStatus::Unsubscribed => "UNSUB_TIME",
+            MailchimpStatus::Cleaned => "CLEAN_TIME",
+        }
+    }
+
+    /// The Node adapter's export name for this file.
+    fn vendor_name(self) -> &'static str {
+        match self {
+            MailchimpStatus::Subscribed => "mailchimp",
+            MailchimpStatus::Unsubscribed => "mailchimp-unsubscribed",
+            MailchimpStatus::Cleaned => "mailchimp-cleaned",
+        }
+    }
+}
+
 #[derive(Debug)]
 pub(super) struct Layout {
     status: MailchimpStatus,
@@ -61,6 +92,23 @@ pub(super) struct Layout {
 impl Layout {
     pub(super) fn new(h: &Header, status: MailchimpStatus, file: &str) -> Result<Layout, Error> {
         let email = h.require(file, &["Email Address", "Email"], "Mailchimp")?;
+        let named = super::head::status_of(&h.labels);
+        if named != status {
+            // Read as the subscribed file, an unsubscribed or cleaned one would make its contacts mailable.
+            return Err(Error::InvalidImport {
+                at: format!("{file}:1"),
+                reason: format!(
+                    "this is Mailchimp's {} members file (its header has {}), but it is read as the {} one; read it \
+                     as {} (CLI: --mailchimp-status {}; Node: importContacts(\"{}\", …))",
+                    named.name(),
+                    named.evidence(),
+                    status.name(),
+                    named.name(),
+                    named.name(),
+                    named.vendor_name()
+                ),
+            });
+        }
         let f = |name: &str| h.find(&[name]);
         let dates = ["OPTIN_TIME", "CONFIRM_TIME", "LAST_CHANGED", "UNSUB_TIME", "CLEAN_TIME"].map(f).to_vec();
         Ok(Layout {

@@ -100,6 +100,34 @@ fn mailchimp_unsubscribed_files_give_an_unsubscribe_at_unsub_time_else_last_chan
 }
 
 #[test]
+fn a_file_read_as_another_vendor_or_mailchimp_file_than_its_header_names_is_refused() {
+    // Read as Klaviyo, HubSpot's "Unsubscribed from all email" would not be read: its contacts would be mailable.
+    let hubspot = fixture("hubspot-contacts-described.csv");
+    let err = decode("c.csv", Vendor::Klaviyo, &hubspot).unwrap_err();
+    assert!(err.to_string().contains("a HubSpot export's (it has \"Record ID\"), not Klaviyo's"), "{err}");
+    assert_eq!(err.path().as_deref(), Some("c.csv:1"));
+    let err = decode("c.csv", Vendor::Mailchimp(MailchimpStatus::Subscribed), &hubspot).unwrap_err();
+    assert!(err.to_string().contains("not Mailchimp's"), "{err}");
+    let klaviyo = fixture("klaviyo-profiles-described.csv");
+    assert!(decode("c.csv", Vendor::Hubspot(Box::new(HubspotLabels::english())), &klaviyo).is_err());
+    // Mailchimp's unsubscribed and cleaned files name themselves in their header.
+    let cleaned = "Email Address,LEID,EUID,CLEAN_TIME\nx@example.com,1,e9,2024-03-04 05:06:07\n";
+    for (status, bytes, named) in [
+        (MailchimpStatus::Subscribed, UNSUB, "unsubscribed"),
+        (MailchimpStatus::Cleaned, UNSUB, "unsubscribed"),
+        (MailchimpStatus::Subscribed, cleaned, "cleaned"),
+        (MailchimpStatus::Unsubscribed, cleaned, "cleaned"),
+    ] {
+        let err = decode("c.csv", Vendor::Mailchimp(status), bytes.as_bytes()).unwrap_err();
+        let want = format!("this is Mailchimp's {named} members file");
+        assert!(err.to_string().contains(&want) && err.to_string().contains(status.name()), "{err}");
+        let header_says = if named == "cleaned" { MailchimpStatus::Cleaned } else { MailchimpStatus::Unsubscribed };
+        assert_eq!(mailchimp_status(bytes.as_bytes()), header_says);
+    }
+    assert_eq!(mailchimp_status(&fixture("mailchimp-export-subscribed.csv")), MailchimpStatus::Subscribed);
+}
+
+#[test]
 fn mailchimp_cleaned_files_give_a_hard_bounce() {
     let csv = "Email Address,LEID,EUID,LAST_CHANGED,CLEAN_TIME,CLEAN_CAMPAIGN_ID\nx@example.com,1,e9,2024-01-01 00:00:00,2024-03-04 05:06:07,cc1\n";
     let out = mailchimp(MailchimpStatus::Cleaned, csv.as_bytes());
@@ -366,7 +394,7 @@ proptest! {
         header in prop_oneof![Just("Email Address,LEID,EUID,OPTIN_TIME\n"), Just("Email;Klaviyo ID;Suppressions\n"), Just("")],
         size in 1usize..17,
         vendor in prop_oneof![
-            Just(Vendor::Mailchimp(MailchimpStatus::Unsubscribed)),
+            Just(Vendor::Mailchimp(MailchimpStatus::Subscribed)),
             Just(Vendor::Hubspot(Box::new(HubspotLabels::english()))),
             Just(Vendor::Klaviyo),
         ],
