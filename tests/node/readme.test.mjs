@@ -1,9 +1,11 @@
-// The README's first ```js example must run as written against the built package.
+// The README's first ```js example must run as written against the built package, and the first ```js example
+// of README.md and pkg/README.md must type-check as a strict TypeScript user's code (tests/types' options).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { test } from "node:test";
+import ts from "typescript";
 import { repoRoot } from "./fixtures.mjs";
 
 /** The first fenced ```js block of a markdown text, or null. */
@@ -24,6 +26,49 @@ test("the README's first js example runs against the built package", () => {
   const file = join(dir, "readme-example.mjs");
   writeFileSync(file, snippet);
   execFileSync(process.execPath, [file], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+});
+
+/**
+ * tsc's diagnostics for `sources` (name → code), each written as an ES module inside the repository so
+ * `import "rekindle"` resolves through node_modules and the exports map, checked with tests/types' options
+ * (strict, exactOptionalPropertyTypes, no ambient @types).
+ */
+export function typeErrors(sources) {
+  const configFile = join(repoRoot, "tests", "types", "tsconfig.json");
+  const config = ts.getParsedCommandLineOfConfigFile(configFile, {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, "\n")),
+  });
+  const dir = join(repoRoot, "target", "readme-test");
+  mkdirSync(dir, { recursive: true });
+  const files = Object.entries(sources).map(([name, code]) => {
+    const file = join(dir, `${name}.mts`);
+    writeFileSync(file, code);
+    return file;
+  });
+  const program = ts.createProgram(files, config.options);
+  return ts.getPreEmitDiagnostics(program).map((d) => {
+    const where = d.file ? `${basename(d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ` : "";
+    return `${where}TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, "\n").split("\n")[0]}`;
+  });
+}
+
+test("the first js example of README.md and of pkg/README.md type-check under tsc --strict", () => {
+  const sources = {};
+  for (const [name, path] of [["readme-root", "README.md"], ["readme-pkg", join("pkg", "README.md")]]) {
+    const snippet = firstJsBlock(readFileSync(join(repoRoot, path), "utf8"));
+    assert.ok(snippet !== null, `${path} has no \`\`\`js block`);
+    sources[name] = snippet;
+  }
+  assert.deepEqual(typeErrors(sources), []);
+});
+
+test("typeErrors reports a reason read without narrowing the Reason union (the README's old example)", () => {
+  const code = 'import { Engine } from "rekindle";\n' +
+    "declare const engine: Engine;\nconsole.log(engine.decide(null).reasons[0]?.decayedTo);\n";
+  const errors = typeErrors({ "readme-unnarrowed": code });
+  assert.equal(errors.length, 1, errors.join("\n"));
+  assert.match(errors[0], /^readme-unnarrowed\.mts:3: TS2339 Property 'decayedTo' does not exist on type 'Reason'/);
 });
 
 test("firstJsBlock finds the first js block and ignores other languages", () => {
