@@ -1,5 +1,5 @@
 // Types of the browser entry's additions (pkg/browser.js): localStorage state, the tracker, <rekindle-cta>,
-// <rekindle-preferences> and startTracker(). Re-exported by index.d.ts.
+// <rekindle-preferences> and startTracker(). Re-exported by browser.d.ts only.
 import type { Engine, Contact } from "./index.js";
 import type { EventKind, PropValue } from "./playbook.js";
 import type { Decision } from "./decision.js";
@@ -148,3 +148,15 @@ export declare function defineElements(options?: { tracker?: Tracker | null }): 
  * and `[data-rekindle-fallback]` markup shown until a CTA renders.
  */
 export declare class CtaElement extends HTMLElement {}
+
+/**
+ * Browser entry only: the `<rekindle-preferences>` preference center for the contact a signed token names. The
+ * page never holds a key: the element's `endpoint` (the edge Worker's `/preferences`, or the site's own) verifies
+ * the token, answers GET with the current choices and saves a POST. Attributes: `endpoint`, `token` (default:
+ * the page's `?t=`); the language follows `lang` (its own or an ancestor's), then the browser's.
+ *
+ * @example
+ * // <rekindle-preferences endpoint="/preferences"></rekindle-preferences>
+ * defineElements();
+ */
+export declare class PreferencesElement extends HTMLElement {}

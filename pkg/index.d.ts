@@ -1,5 +1,7 @@
-// Hand-written types for the "rekindle" package. The playbook, event and decision formats are specified in
-// docs/playbook.md of the repository; playbook keys are snake_case, everything rekindle returns is camelCase.
+// Hand-written types of what every entry of the "rekindle" package exports (browser, node, workerd). Each entry's
+// own declarations (browser.d.ts, node.d.ts, workerd.d.ts, picked by the `exports` map's conditions) re-export
+// these and add only what that entry exports. The playbook, event and decision formats are specified in
+// docs/playbook.md; playbook keys are snake_case, everything rekindle returns is camelCase.
 
 // ---------------------------------------------------------------------------------------------------------
 // Errors
@@ -332,7 +334,26 @@ export declare class Contact {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Entry-specific additions
+// Page views (every entry: the browser tracker and the edge Worker record them the same way)
 
-export * from "./browser-api.js";
-export * from "./server-api.js";
+/** Inactivity that starts a new visit, in ms (30 minutes). */
+export declare const SESSION_GAP_MS: number;
+
+/**
+ * The props of a `page_view` as the browser tracker and the edge Worker record it: `url` and `referrer` without
+ * query strings or fragments, `path` (default the URL's), `title`, `utm_*`, and `since_last_visit` (seconds) when
+ * `lastSeen` is at least `gap` before `now`.
+ *
+ * @example
+ * const props = pageViewProps({ url: request.url, referrer: request.headers.get("referer"), lastSeen, now });
+ * @throws {RekindleError} E_INPUT_INVALID when `input` is missing or `input.url` is not an absolute URL (path "input.url").
+ */
+export declare function pageViewProps(input: {
+  url: string | URL;
+  path?: string;
+  title?: string | null;
+  referrer?: string | null;
+  lastSeen?: number | null;
+  now?: number;
+  gap?: number;
+}): Record<string, PropValue>;

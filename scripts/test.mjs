@@ -12,6 +12,8 @@ import { printSizeReport } from "./size.mjs";
 import { isMain, repoRoot, run, seconds } from "./util.mjs";
 
 const node = process.execPath;
+/** The type-test projects, one per exports condition. */
+const TYPE_PROJECTS = ["tests/types", "tests/types/browser", "tests/types/workerd"];
 const bin = (name) => join(repoRoot, "node_modules", ".bin", name);
 
 /** Sums cargo's "test result: ok. N passed; M failed; K ignored" lines. */
@@ -100,7 +102,18 @@ export const LAYERS = Object.freeze([
     // --all-features: the browser feature's pure parts (state encoding) have native unit tests too.
     run: command("cargo", ["test", "--workspace", "--all-features"], cargoCounts),
   },
-  { id: "types", name: "tsc --noEmit (tests/types)", run: command(bin("tsc"), ["--noEmit", "-p", "tests/types"]) },
+  {
+    id: "types",
+    // One project per exports condition (node.d.ts, browser.d.ts, workerd.d.ts): a project resolves one condition.
+    name: "tsc --noEmit (tests/types: node, browser, workerd)",
+    run: async () => {
+      for (const project of TYPE_PROJECTS) {
+        const outcome = await command(bin("tsc"), ["--noEmit", "-p", project])();
+        if (!outcome.ok) return { ...outcome, note: `${project}: ${outcome.note}` };
+      }
+      return { ok: true };
+    },
+  },
   {
     id: "node",
     name: "node tests",

@@ -1,0 +1,214 @@
+// Types of what only the Node entry adds: the vendor adapters (the CLI's decoders) for plugin authors and the
+// retention analytics. Re-exported by node.d.ts only.
+import type { ContactEvent, Duration, Instant, Playbook } from "./playbook.js";
+
+// ---------------------------------------------------------------------------------------------------------
+// Node entry only: the vendor adapters (the CLI's decoders) for plugin authors
+
+/** A located problem: `at` is `<file>:<line>[:<column>]` or a place in a body. */
+export interface ImportDiagnostic {
+  at: string;
+  code: string;
+  message: string;
+}
+
+/** What one webhook body decoded to: events for `fold`, problems, and vendor events rekindle does not use. */
+export interface ImportedWebhook {
+  events: ContactEvent[];
+  diagnostics: ImportDiagnostic[];
+  skipped: { at: string; providerKind: string; reason: string }[];
+}
+
+export type WebhookVendor = "sendgrid" | "mailgun" | "postmark" | "mailchimp" | "ses";
+export type ContactExport = "mailchimp" | "mailchimp-unsubscribed" | "mailchimp-cleaned" | "hubspot" | "klaviyo";
+
+/** A row of a contact export that was kept. */
+export interface ImportedContact {
+  line: number;
+  /** Trimmed and lower-cased: the dedup key (D22). */
+  email: string;
+  /** The vendor's record id (Mailchimp EUID, HubSpot Record ID, Klaviyo ID). */
+  id: string | null;
+  createdAt: number | null;
+  /** Every other non-empty cell, snake_case names. */
+  fields: Record<string, string | number | boolean>;
+  /** What the export states (unsubscribed, bounced, consent…), as events for this contact. */
+  events: ContactEvent[];
+}
+
+export interface RowProblem extends ImportDiagnostic {
+  line: number;
+  column: number | null;
+  field: string | null;
+}
+
+/**
+ * Node entry only: one ESP webhook body decoded by the CLI's adapter.
+ * @example
+ * const { events } = importWebhook("sendgrid", rawBody);
+ * @throws {RekindleError} E_IMPORT_INVALID when the body is not the vendor's shape; E_INPUT_INVALID for an unknown vendor.
+ */
+export declare function importWebhook(vendor: WebhookVendor, body: string | Uint8Array): ImportedWebhook;
+
+/**
+ * Node entry only: a contact export held in memory; bad rows are located in `rejected`, the rest goes on.
+ * @example
+ * const { contacts, rejected } = importContacts("hubspot", readFileSync("contacts.csv"), { file: "contacts.csv" });
+ */
+export declare function importContacts(vendor: ContactExport, bytes: string | Uint8Array, options?: { file?: string }):
+  { contacts: ImportedContact[]; rejected: RowProblem[]; warnings: RowProblem[] };
+
+/** Node entry only: Mailgun's webhook HMAC-SHA256 (timestamp + token under the signing key), in constant time. */
+export declare function verifyMailgun(input: { signingKey: string; timestamp: string; token: string; signature: string }): boolean;
+
+/** Node entry only: SendGrid's Signed Event Webhook (ECDSA P-256 over timestamp + the raw body). */
+export declare function verifySendgrid(input: { key: string; timestamp: string; body: string | Uint8Array; signature: string }):
+  { ok: true } | { ok: false; reason: string; message: string };
+
+// Node entry only: retention analytics (issue 8; D36–D42, docs/retention.md)
+
+/** One order. `amount` defaults to 0 (frequency-only data: no spend model). */
+export interface Transaction {
+  customer: string | number;
+  at: Instant;
+  amount?: number;
+}
+
+/** Orders as columns, for bulk: `at` in epoch ms. */
+export interface TransactionColumns {
+  customer: Array<string | number>;
+  at: number[] | Float64Array;
+  amount?: number[] | Float64Array;
+}
+
+export interface RetentionOptions {
+  /** The end of observation (epoch ms; default Date.now()): later orders are left out. */
+  now?: number;
+  /** The models' time unit in whole days (default: the playbook's period, 1 or 7 days), e.g. "7d" for weeks. */
+  unit?: Duration;
+  /** The latest negative rating per customer (D41). */
+  negativeRatings?: Array<{ customer: string; at: Instant }>;
+  /** A playbook (object or JSON text) whose `retention` section sets cells, thresholds and the CLV horizon. */
+  playbook?: Playbook | string;
+}
+
+/** Why a model was not fitted: `no_customers`, `too_few_customers`, `no_observation_time`, `no_repeat_buyers`,
+ * `no_spend`, `bad_history`, `not_finite`. */
+export interface Unfit {
+  status: "unfit";
+  code: string;
+  message: string;
+}
+
+export type FitWarning =
+  | { kind: "smallBase"; customers: number; advised: number }
+  | { kind: "atBound" }
+  | { kind: "notConverged"; iterations: number };
+
+export interface Fitted<P> {
+  status: "fitted";
+  params: P;
+  /** Total log-likelihood at `params` (CDNOW: −9582.43). */
+  logLikelihood: number;
+  customers: number;
+  excluded: number;
+  iterations: number;
+  evaluations: number;
+  converged: boolean;
+  warnings: FitWarning[];
+}
+
+/** BG/NBD: purchase rate ~ Gamma(r, alpha), dropout ~ Beta(a, b); alpha in the model's time unit. */
+export interface BgNbdParams { r: number; alpha: number; a: number; b: number }
+/** Gamma-Gamma spend model (`gamma` is lifetimes' `v`). */
+export interface GammaGammaParams { p: number; q: number; gamma: number }
+
+export type ChurnReason =
+  | { kind: "pAlive"; pAlive: number; threshold: number; since: number }
+  | { kind: "purchaseGap"; days: number; averageGapDays: number; factor: number; since: number }
+  | { kind: "activityDrop"; recent: number; expected: number; window: Duration; since: number }
+  | { kind: "negativeRating"; since: number };
+
+/** Everything the analysis says about one customer. */
+export interface CustomerFigures {
+  customer: string;
+  /** Repeat purchase periods, first to last period, first period to now (model time unit). */
+  frequency: number;
+  recency: number;
+  age: number;
+  /** Mean of the repeat periods' order sums (0 without). */
+  monetary: number;
+  orders: number;
+  total: number;
+  first: number;
+  last: number;
+  rfm: { r: number; f: number; m: number; cell: string | null };
+  returning: boolean;
+  highValue: boolean;
+  active: boolean;
+  pAlive: number | null;
+  /** Probability of at least one order within the CLV horizon. */
+  pReturn: number | null;
+  expectedPurchases: number | null;
+  expectedOrderValue: number | null;
+  clv: number | null;
+  churn: { firedAt: number; reasons: ChurnReason[] } | null;
+  /** CLV × P(return), for customers with an alert or dormant. */
+  winbackPriority: number | null;
+  /** Facts to keep on the contact: fold `{ kind: "profile", at: now, props: profile }` (null clears a field).
+   * rfm_cell, rfm_score, customer_type, value_tier, activity, p_alive, clv, churn_reason, churn_alert_at,
+   * winback_priority. */
+  profile: Record<string, string | number | null>;
+}
+
+export interface RetentionAnalysis {
+  now: number;
+  period: "day" | "week";
+  unitDays: number;
+  horizon: { months: number; periodsPerMonth: number; monthlyDiscount: number };
+  bgnbd: Fitted<BgNbdParams> | Unfit;
+  gammaGamma: Fitted<GammaGammaParams> | Unfit;
+  rfm: {
+    breakpoints: { levels: 3 | 5; recencyDays: number[]; frequency: number[]; monetary: number[] };
+    /** grid[r − 1][fm − 1]: customers. */
+    grid: number[][];
+    cells: Array<{ id: string | null; customers: number; revenue: number }>;
+  };
+  /** Repeat buyers' P(alive) in ten bins [0, 0.1) … [0.9, 1]. */
+  pAliveHistogram: number[];
+  oneTimeBuyers: number;
+  alerts: number;
+  kpis: {
+    revenue: number;
+    returningRevenue: number;
+    returningRevenueShare: number;
+    returningCustomers: number;
+    cohorts: Array<{ month: string; customers: number; retained: number[] }>;
+    months: Array<{ month: string; revenue: number; returningRevenue: number; activeAtStart: number; churned: number; churnRate: number }>;
+  };
+  customers: CustomerFigures[];
+}
+
+/**
+ * Node entry only: analyses an order log (D36–D42): RFM, BG/NBD and Gamma-Gamma, P(alive), CLV, churn alerts,
+ * win-back priority, KPIs. A model that cannot be fitted is `{ status: "unfit", code, message }`, never NaN.
+ * @example
+ * const a = retention([{ customer: "c1", at: "2026-01-05T10:00:00Z", amount: 25 }, …], { now: Date.now() });
+ * for (const c of a.customers) if (c.churn) console.log(c.customer, c.churn.reasons[0].kind, c.winbackPriority);
+ * @throws {RekindleError} E_INPUT_INVALID naming the bad order (`transactions[12].amount`) or option;
+ * E_PLAYBOOK_INVALID for a bad `playbook`.
+ */
+export declare function retention(transactions: Transaction[] | TransactionColumns, options?: RetentionOptions): RetentionAnalysis;
+
+/**
+ * Node entry only: BG/NBD and Gamma-Gamma fitted on summaries (lifetimes' frequency, recency, T, monetary_value).
+ * @example
+ * const { bgnbd } = fitRetention({ frequency, recency, T }); // CDNOW: r 0.243, alpha 4.414, a 0.793, b 2.426
+ * @throws {RekindleError} E_INPUT_INVALID naming the bad value (`recency[3]`).
+ */
+export declare function fitRetention(summaries: {
+  frequency: number[] | Float64Array;
+  recency: number[] | Float64Array;
+  T: number[] | Float64Array;
+  monetary?: number[] | Float64Array;
+}): { bgnbd: Fitted<BgNbdParams> | Unfit; gammaGamma: Fitted<GammaGammaParams> | Unfit | null };

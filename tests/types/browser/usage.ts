@@ -1,0 +1,53 @@
+// Type-level usage of the browser entry as a bundler project resolves it (the exports map's `browser` condition,
+// browser.d.ts). Checked by `tsc --noEmit -p tests/types/browser`: the page-only additions are typed, and the
+// server names browser.js does not export are type errors, as they are build errors in esbuild --platform=browser.
+import {
+  Engine,
+  clearState,
+  init,
+  loadState,
+  saveState,
+  CtaElement,
+  PreferencesElement,
+  PURPOSES,
+  SESSION_GAP_MS,
+  pageViewProps,
+  Tracker,
+  defineElements,
+  startTracker,
+  type ConsentState,
+  type Decision,
+  type TrackedEvent,
+} from "rekindle";
+import {
+  // @ts-expect-error server only: browser.js does not export Keys (a page never holds a key)
+  Keys,
+  // @ts-expect-error Node only: browser.js does not export retention
+  retention,
+  // @ts-expect-error Node only: browser.js does not export fitRetention
+  fitRetention,
+  // @ts-expect-error Node only: browser.js does not export importWebhook
+  importWebhook,
+  // @ts-expect-error Node only: browser.js does not export verifyMailgun
+  verifyMailgun,
+} from "rekindle";
+
+export async function page(): Promise<string> {
+  await init({ url: new URL("https://cdn.example/rekindle.wasm") });
+  const engine = new Engine({ version: 1, signals: { pricing: { kind: "page_view", match: { path: "/pricing*" } } } });
+  const state = engine.fold(null, [{ at: Date.now(), kind: "page_view", props: pageViewProps({ url: "https://x.test/pricing", now: SESSION_GAP_MS }) }]);
+  const saved: boolean = saveState("rekindle:visitor", state);
+  const loaded: Uint8Array | null = loadState("rekindle:visitor");
+  const cleared: boolean = clearState("rekindle:visitor");
+  const tracker = new Tracker(engine, { key: "rk", consent: { analytics: false }, onSignal: (e: TrackedEvent) => e.kind }).start();
+  tracker.track("trial_started", { plan: "pro" });
+  const consented: ConsentState = tracker.consent({ analytics: true, personalisation: true });
+  const unsubscribe: () => void = tracker.subscribe((d: Decision) => d.cta?.id);
+  unsubscribe();
+  const purposes: readonly string[] = PURPOSES;
+  void startTracker({ playbook: "/playbook.json", wasm: new URL("https://cdn.example/rekindle.wasm") }).then((t: Tracker | null) => t?.forget());
+  defineElements({ tracker: null });
+  const widget: HTMLElement = new CtaElement();
+  const center: HTMLElement = new PreferencesElement();
+  return [consented.gpc, purposes.length, widget.tagName, center.tagName, saved, loaded?.length, cleared].join(" ");
+}
