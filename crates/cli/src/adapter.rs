@@ -98,6 +98,8 @@ pub struct Parsed {
     pub rejects: Vec<Diagnostic>,
     /// Valid vendor records rekindle does not fold, as `vendor:kind` (`sendgrid:delivered`).
     pub skipped: Vec<String>,
+    /// When each skipped delivery record was delivered (the complaint rate's denominator, D5).
+    pub deliveries: Vec<rekindle_core::Timestamp>,
 }
 
 impl Parsed {

@@ -56,6 +56,9 @@ pub struct Counts {
     pub duplicate_events: u64,
     /// Valid webhook records rekindle does not fold, by `vendor:kind` (`sendgrid:delivered`).
     pub skipped_records: BTreeMap<String, u64>,
+    /// Of those, deliveries in the 30 days before `--now` (all recipients in the logs): with the marketing sends
+    /// folded, what the complaint rate of the report is a share of.
+    pub deliveries_30d: u64,
     /// Events older than their contact's already folded history (see `fold`).
     pub late_events: u64,
 }

@@ -118,7 +118,8 @@ fn summary(plan: &Plan, files: Vec<Written>) -> Summary {
         counts: plan.counts.clone(),
         rejected: plan.rejected(),
         lifecycle: tally(plan.planned.iter().map(|p| name(&p.lifecycle.state))),
-        stages: tally(plan.planned.iter().map(|p| name(&p.stage))),
+        // An erased contact has no stage (plan.csv leaves it empty; report.html counts the living only).
+        stages: tally(plan.planned.iter().filter(|p| !p.erased()).map(|p| name(&p.stage))),
         segments,
         files,
     }
@@ -151,6 +152,7 @@ pub fn print_summary(format: Option<Format>, summary: &Summary) -> Result<(), Cl
                 ("duplicate_events".into(), c.duplicate_events),
             ];
             rows.extend(c.skipped_records.iter().map(|(k, v)| (format!("skipped.{k}"), *v)));
+            rows.push(("deliveries_30d".into(), c.deliveries_30d));
             rows.extend(summary.lifecycle.iter().map(|(k, v)| (format!("lifecycle.{k}"), *v)));
             rows.extend(summary.stages.iter().map(|(k, v)| (format!("stage.{k}"), *v)));
             rows.extend(summary.segments.iter().map(|(k, v)| (format!("segment.{k}"), *v)));

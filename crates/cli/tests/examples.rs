@@ -116,6 +116,9 @@ fn b2b_sample_hubspot_sendgrid_mailgun_plans_a_cold_tail_with_signatures_verifie
         summary["lifecycle"],
         json!({"active": 55, "cooling": 15, "cold": 30, "soft_reactivation": 10, "break_up": 5, "archived": 10, "erased": 5})
     );
+    // An erased contact has no stage: the stage tally is the 125 others, as plan.csv and report.html have it.
+    let staged: u64 = summary["stages"].as_object().expect("stages").values().filter_map(Value::as_u64).sum();
+    assert_eq!(staged, 125, "{}", summary["stages"]);
     let c = &summary["counts"];
     assert_eq!(
         (c["contactRows"].as_u64(), c["duplicateRows"].as_u64(), c["duplicatePhoneRows"].as_u64()),
@@ -124,6 +127,11 @@ fn b2b_sample_hubspot_sendgrid_mailgun_plans_a_cold_tail_with_signatures_verifie
     assert_eq!((c["rejectedContactRows"].as_u64(), c["rejectedEventLines"].as_u64()), (Some(1), Some(4)));
     assert_eq!(c["duplicateEvents"], 4, "a retried SendGrid POST and a retried Mailgun delivery");
     assert_eq!(c["skippedRecords"], json!({"sendgrid:delivered": 312}));
+    // D5: the logs hold deliveries, not sends; 56 of them in the last 30 days make 5 complaints an 8.93 % rate
+    // (with sends alone there were none, and the report said "no marketing sends in the window").
+    assert_eq!(c["deliveries30d"], 56);
+    assert_eq!((row(&out, "deliveries"), row(&out, "complaints")), (vec!["56".to_string()], vec!["5".to_string()]));
+    assert_eq!(row(&out, "rate"), ["8.93 %"]);
     let found = diagnostics(&out);
     let expect = |file: &str, severity: &str, code: &str| (file.to_string(), severity.to_string(), code.to_string());
     assert_eq!(

@@ -85,10 +85,25 @@ pub struct Skipped {
     pub provider_kind: String,
     /// Why it is not folded.
     pub reason: String,
+    /// For a delivery (the message reached the recipient's mail server): when, if the record says. Deliveries are
+    /// not engagement, but they are what a complaint rate is a share of (a CLI report reads them).
+    pub delivered: Option<crate::Timestamp>,
 }
 
 impl Imported {
     pub(crate) fn skip(&mut self, at: &str, provider_kind: &str, reason: &str) {
-        self.skipped.push(Skipped { at: at.into(), provider_kind: provider_kind.into(), reason: reason.into() });
+        self.skip_delivery(at, provider_kind, reason, None);
+    }
+
+    /// Skips a delivery record delivered at `time`.
+    pub(crate) fn skip_delivery(
+        &mut self,
+        at: &str,
+        provider_kind: &str,
+        reason: &str,
+        time: Option<crate::Timestamp>,
+    ) {
+        let (at, provider_kind, reason) = (at.into(), provider_kind.into(), reason.into());
+        self.skipped.push(Skipped { at, provider_kind, reason, delivered: time });
     }
 }

@@ -81,6 +81,28 @@ fn sendgrid_docs_batch_folds_engagement_and_skips_delivery_status() {
 }
 
 #[test]
+fn deliveries_are_skipped_with_their_instant_and_other_status_records_without() {
+    let delivered =
+        |out: &Imported| -> Vec<Option<i64>> { out.skipped.iter().map(|s| s.delivered.map(|t| t.ms())).collect() };
+    // SendGrid: processed, deferred, delivered, dropped; only the delivery has an instant.
+    let out = sendgrid::decode(&fixture("sendgrid-events.json")).unwrap();
+    assert_eq!(delivered(&out), [None, None, Some(1_513_299_569_000), None]);
+    let mailgun = payloads("mailgun-webhooks.json", "test");
+    let out = mailgun::decode(by_name(&mailgun, "test_delivered_event")).unwrap();
+    assert_eq!(delivered(&out), [Some(1_534_108_637_153)]);
+    let out = mailgun::decode(by_name(&mailgun, "test_rejected_event")).unwrap();
+    assert_eq!(delivered(&out), [None]);
+    let postmark = payloads("postmark-webhooks.json", "test");
+    let out = postmark::decode(by_name(&postmark, "test_delivered_event")).unwrap();
+    assert_eq!(delivered(&out), [Some(1_406_914_090_273)], "2014-08-01T13:28:10.2735393-04:00");
+    // SES: the delivery's own timestamp, not the mail's.
+    let doc = json("ses-event-publishing.json");
+    let record = doc.as_array().unwrap().iter().find(|r| r["eventType"] == "Delivery").unwrap();
+    let out = ses::decode(&serde_json::to_vec(record).unwrap()).unwrap();
+    assert_eq!(delivered(&out), [Some(1_476_919_264_133)]);
+}
+
+#[test]
 fn sendgrid_machine_open_flag_marks_the_event() {
     let body = String::from_utf8(fixture("sendgrid-events.json")).unwrap();
     let open = body.replace("\"event\": \"open\",", "\"event\": \"open\", \"sg_machine_open\": true,");

@@ -184,6 +184,7 @@ impl EventSource for Webhooks {
             Ok(imported) => Parsed {
                 events: imported.events,
                 rejects: imported.diagnostics.into_iter().map(|d| self.diagnostic(raw.line, d)).collect(),
+                deliveries: imported.skipped.iter().filter_map(|s| s.delivered).collect(),
                 skipped: imported.skipped.into_iter().map(|s| format!("{vendor}:{}", s.provider_kind)).collect(),
             },
             Err(e) => {

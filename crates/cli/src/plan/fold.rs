@@ -112,6 +112,11 @@ pub struct Folder<'p> {
 }
 
 impl<'p> Folder<'p> {
+    /// The plan's `--now`.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
     /// A slot per contact, holding its profile until the first fold.
     pub fn new(playbook: &'p Playbook, now: Timestamp, contacts: &mut [Contact]) -> Folder<'p> {
         let slots = contacts

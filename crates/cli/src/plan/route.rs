@@ -9,6 +9,7 @@ use crate::adapter::{EventSource, RawRecord};
 use crate::diagnostic::{mask, Diagnostic};
 use crate::error::CliError;
 
+use super::engagement::COMPLAINT_WINDOW_DAYS;
 use super::fold::Folder;
 use super::roster::Roster;
 use super::Counts;
@@ -31,6 +32,7 @@ struct Record {
     line: u64,
     rejects: Vec<Diagnostic>,
     skipped: Vec<String>,
+    deliveries: Vec<rekindle_core::Timestamp>,
     events: usize,
 }
 
@@ -84,7 +86,8 @@ fn parse_chunk(source: &(dyn EventSource + Sync), roster: &Roster, raws: &[RawRe
             };
             out.events.push(Routed { contact, key, end: out.bytes.len() });
         }
-        out.records.push(Record { line: raw.line, rejects: found.rejects, skipped: found.skipped, events });
+        let (skipped, deliveries) = (found.skipped, found.deliveries);
+        out.records.push(Record { line: raw.line, rejects: found.rejects, skipped, deliveries, events });
     }
     out
 }
@@ -162,6 +165,10 @@ fn route(
             for kind in record.skipped {
                 *counts.skipped_records.entry(kind).or_insert(0) += 1;
             }
+            let now = folder.now();
+            let recent =
+                |t: &&rekindle_core::Timestamp| super::engagement::within(Some(**t), COMPLAINT_WINDOW_DAYS, now);
+            counts.deliveries_30d += record.deliveries.iter().filter(recent).count() as u64;
             for routed in events.by_ref().take(record.events) {
                 let packed = chunk.bytes.get(start..routed.end).unwrap_or_default();
                 start = routed.end;

@@ -187,7 +187,12 @@ fn read(v: &Value, token: &str, out: &mut Imported) -> Res<()> {
         },
         "complained" => (EventKind::SpamComplaint, None),
         "unsubscribed" => (EventKind::Unsubscribe, None),
-        "accepted" | "delivered" | "rejected" | "stored" => {
+        "delivered" => {
+            let time = r.get("timestamp").and_then(|t| seconds(t, "timestamp").ok());
+            out.skip_delivery(at, name, "delivery status, not engagement: rekindle does not fold it", time);
+            return Ok(());
+        }
+        "accepted" | "rejected" | "stored" => {
             out.skip(at, name, "delivery status, not engagement: rekindle does not fold it");
             return Ok(());
         }

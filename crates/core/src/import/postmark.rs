@@ -109,7 +109,9 @@ fn read(v: &Value, out: &mut Imported) -> Res<()> {
             };
             (map, "ChangedAt")
         }
-        "Delivery" | "Inbound" => (Map::Skip("delivery status, not engagement: rekindle does not fold it"), ""),
+        "Delivery" | "Inbound" => {
+            (Map::Skip("delivery status, not engagement: rekindle does not fold it"), "DeliveredAt")
+        }
         _ => (Map::Skip("a record type rekindle does not fold"), ""),
     };
     let (kind, bounce_type) = match map {
@@ -119,7 +121,10 @@ fn read(v: &Value, out: &mut Imported) -> Res<()> {
                 ("Bounce", Ok(Some(t))) => format!("Bounce:{t}"),
                 _ => String::from(record),
             };
-            out.skip("", &name, reason);
+            let delivered = (record == "Delivery")
+                .then(|| r.get(time_key).and_then(|t| super::record::iso(t, time_key).ok()))
+                .flatten();
+            out.skip_delivery("", &name, reason, delivered);
             return Ok(());
         }
     };

@@ -168,7 +168,12 @@ fn read(v: &Value, at: &str, out: &mut Imported) -> Res<()> {
         "spamreport" => (EventKind::SpamComplaint, None),
         "unsubscribe" | "group_unsubscribe" => (EventKind::Unsubscribe, None),
         "group_resubscribe" => (EventKind::Subscribe, None),
-        "processed" | "delivered" | "deferred" | "dropped" => {
+        "delivered" => {
+            let time = r.get("timestamp").and_then(|t| seconds(t, "timestamp").ok());
+            out.skip_delivery(at, name, "delivery status, not engagement: rekindle does not fold it", time);
+            return Ok(());
+        }
+        "processed" | "deferred" | "dropped" => {
             out.skip(at, name, "delivery status, not engagement: rekindle does not fold it");
             return Ok(());
         }

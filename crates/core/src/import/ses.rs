@@ -113,7 +113,18 @@ fn record(v: &Value, at: &str, sns_id: Option<&str>, out: &mut Imported) -> Res<
         "Open" => ("open", EventKind::EmailOpen),
         "Click" => ("click", EventKind::EmailClick),
         "Subscription" => ("subscription", EventKind::Unsubscribe),
-        "Delivery" | "Send" | "Reject" | "Rendering Failure" | "DeliveryDelay" => {
+        "Delivery" => {
+            // `delivery.timestamp` (event publishing), else the mail's own.
+            let delivery_at = r.path("delivery");
+            let delivery = r.opt_obj("delivery", &delivery_at).ok().flatten();
+            let time = [delivery.and_then(|d| d.get("timestamp")), mail.and_then(|m| m.get("timestamp"))]
+                .into_iter()
+                .flatten()
+                .find_map(|t| super::record::iso(t, "timestamp").ok());
+            out.skip_delivery(at, name, "delivery status, not engagement: rekindle does not fold it", time);
+            return Ok(());
+        }
+        "Send" | "Reject" | "Rendering Failure" | "DeliveryDelay" => {
             out.skip(at, name, "delivery status, not engagement: rekindle does not fold it");
             return Ok(());
         }
