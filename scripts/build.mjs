@@ -83,6 +83,21 @@ async function postProcess(flavour, input, wasmBindgen, log) {
   log(`build: ${flavour.name}: wasm-bindgen + wasm-opt ${before} → ${bytes.length} bytes, loads (${loaded})`);
 }
 
+/** Files of the repository the npm package ships (package.json `files`): the licences and the docs its README and
+ * .d.ts files point to. npm packs only what is inside pkg/, so they are copied there (gitignored), on every build. */
+export const SHIPPED_COPIES = Object.freeze([
+  ["LICENSE-MIT", "LICENSE-MIT"],
+  ["LICENSE-APACHE", "LICENSE-APACHE"],
+  ["docs/playbook.md", "docs/playbook.md"],
+  ["docs/retention.md", "docs/retention.md"],
+  ["docs/tokens.md", "docs/tokens.md"],
+]);
+
+function copyShippedFiles() {
+  mkdirSync(join(repoRoot, "pkg", "docs"), { recursive: true });
+  for (const [from, to] of SHIPPED_COPIES) copyFileSync(join(repoRoot, from), join(repoRoot, "pkg", to));
+}
+
 /**
  * Builds every flavour into pkg/gen/. Throws with the failing command's output on any error.
  * `log` receives one line per step; cargo's own output is streamed when `stream` is true.
@@ -95,6 +110,7 @@ export async function build({ log = (line) => console.log(line), stream = true }
   if (!existsSync(wasmOptPath())) {
     throw new Error("node_modules/.bin/wasm-opt not found (npm package binaryen): run `node scripts/bootstrap.mjs`");
   }
+  copyShippedFiles();
   mkdirSync(WORK, { recursive: true });
   const recipe = JSON.stringify({ WASM_BINDGEN_VERSION, WASM_BINDGEN_ARGS, WASM_OPT_ARGS });
   for (const flavour of FLAVOURS) {
