@@ -87,6 +87,8 @@ pub fn hex(bytes: &[u8]) -> String {
 pub struct OutDir {
     root: PathBuf,
     written: Vec<Written>,
+    /// The files the previous run's `manifest.json` here listed (checked to be files this tool writes).
+    previous: Vec<String>,
     /// Files written but not renamed yet (a [`OutDir::stage`] handle), in the order they were written.
     staged: Option<Vec<(NamedTempFile, PathBuf)>>,
 }
@@ -103,7 +105,28 @@ impl OutDir {
             let dir = root.join(sub);
             std::fs::create_dir_all(&dir).map_err(|source| CliError::Io { path: dir, source })?;
         }
-        Ok(OutDir { root: root.to_path_buf(), written: Vec::new(), staged: None })
+        let previous = previous_files(root);
+        Ok(OutDir { root: root.to_path_buf(), written: Vec::new(), previous, staged: None })
+    }
+
+    /// Removes what the previous run's manifest listed and this run did not write (a segment the playbook no
+    /// longer has, `retention.csv` from a run with purchases): left, an old audience could be uploaded as this
+    /// plan's. Call after the manifest is written, so a crash leaves extra files, never missing ones. The salt
+    /// is never removed (tombstones are matched with it). Returns the removed paths.
+    pub fn remove_stale(&self) -> Result<Vec<String>, CliError> {
+        let mut removed = Vec::new();
+        for rel in &self.previous {
+            if rel == "salt.txt" || self.written.iter().any(|w| w.path == *rel) {
+                continue;
+            }
+            let path = self.root.join(rel);
+            match std::fs::remove_file(&path) {
+                Ok(()) => removed.push(rel.clone()),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(source) => return Err(CliError::Io { path, source }),
+            }
+        }
+        Ok(removed)
     }
 
     /// The directory.
@@ -129,7 +152,7 @@ impl OutDir {
     /// renamed over their targets only by [`OutDir::publish`]: files written on several threads then appear
     /// together, and a run killed before that leaves every visible file as the previous run wrote it.
     pub fn stage(&self) -> OutDir {
-        OutDir { root: self.root.clone(), written: Vec::new(), staged: Some(Vec::new()) }
+        OutDir { root: self.root.clone(), written: Vec::new(), previous: Vec::new(), staged: Some(Vec::new()) }
     }
 
     /// Renames a [`OutDir::stage`] handle's files over their targets, in the order they were written, and records
@@ -148,6 +171,27 @@ impl OutDir {
         all.sort_by(|a, b| a.path.cmp(&b.path));
         all
     }
+}
+
+/// The files `root/manifest.json` lists, if it is one this tool wrote: only paths it could have written (a
+/// `.csv`, `.json`, `.ndjson`, `.html` or `.txt` file at the top or in `segments/` or `audiences/`, plain names),
+/// so a manifest edited by hand can never name a file elsewhere for [`OutDir::remove_stale`].
+fn previous_files(root: &Path) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(root.join("manifest.json")) else { return Vec::new() };
+    let Ok(manifest) = serde_json::from_str::<serde_json::Value>(&text) else { return Vec::new() };
+    if !manifest["generator"].as_str().is_some_and(|g| g.starts_with("rekindle ")) {
+        return Vec::new();
+    }
+    let ours = |rel: &str| {
+        let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        let plain = !name.is_empty()
+            && !name.starts_with('.')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        let kind = [".csv", ".json", ".ndjson", ".html", ".txt"].iter().any(|ext| name.ends_with(ext));
+        plain && kind && ["", "segments", "audiences"].contains(&dir)
+    };
+    let files = manifest["files"].as_array().map(Vec::as_slice).unwrap_or_default();
+    files.iter().filter_map(|f| f["path"].as_str()).filter(|p| ours(p)).map(str::to_string).collect()
 }
 
 /// Debug builds only: with `REKINDLE_TEST_PAUSE_AFTER_FIRST_FILE` set, the first file to be renamed is complete and

@@ -227,6 +227,15 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     progress.phase("writing");
     let summary = crate::report::write_all(&plan, &mut out, args)?;
     progress.finish();
+    let removed = out.remove_stale()?;
+    if !removed.is_empty() {
+        eprintln!(
+            "rekindle: removed {} file(s) of the previous plan in {} that this run does not write: {}",
+            removed.len(),
+            args.out.display(),
+            removed.join(", ")
+        );
+    }
     if plan.salt.generated {
         eprintln!(
             "rekindle: warning: generated a tombstone salt in {}; move it somewhere safe and pass --salt-file next time",

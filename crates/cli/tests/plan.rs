@@ -241,6 +241,58 @@ fn a_quote_never_closed_rejects_every_line_it_swallowed_in_generic_and_vendor_fi
 }
 
 #[test]
+fn a_rerun_into_the_same_directory_removes_what_the_previous_plan_wrote_and_this_one_does_not() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let run = plan(CONTACTS, EVENTS, &out, &[]);
+    assert!(run.status.success() || run.status.code() == Some(4), "{}", stderr(&run));
+    assert!(out.join("segments/decision_makers.csv").exists());
+    std::fs::write(out.join("notes.txt"), "mine").expect("a file of the user's");
+    std::fs::write(tmp.path().join("outside.csv"), "keep").expect("a file outside");
+    // A manifest edited to name files elsewhere, or not of ours, must not make the next run delete them.
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).expect("manifest");
+    let tampered = manifest.replacen(
+        "\"files\": [",
+        "\"files\": [{\"path\": \"../outside.csv\"}, {\"path\": \"notes.txt/../../outside.csv\"}, {\"path\": \"/etc/hostname\"},",
+        1,
+    );
+    assert_ne!(tampered, manifest);
+    std::fs::write(out.join("manifest.json"), tampered).expect("tamper");
+
+    let args =
+        ["plan", "--playbook", "examples/playbooks/reengagement.json", "--contacts", CONTACTS, "--events", EVENTS];
+    let out_s = out.to_str().expect("utf-8");
+    let run = rekindle(
+        &[
+            &args[..],
+            &["--now", NOW, "--out", out_s, "--quiet", "--salt-file", &out.join("salt.txt").to_string_lossy()],
+        ]
+        .concat(),
+    );
+    assert!(run.status.success() || run.status.code() == Some(4), "{}", stderr(&run));
+    assert!(stderr(&run).contains("removed 5 file(s) of the previous plan"), "{}", stderr(&run));
+    assert!(!out.join("segments/decision_makers.csv").exists(), "saas's segments are not this plan's");
+    assert!(out.join("segments/break_up.csv").exists());
+    assert!(out.join("notes.txt").exists() && out.join("salt.txt").exists(), "the user's file and the salt stay");
+    assert!(tmp.path().join("outside.csv").exists());
+    let listed = std::fs::read_to_string(out.join("manifest.json")).expect("manifest");
+    let mut on_disk: Vec<String> = Vec::new();
+    for dir in ["", "segments", "audiences"] {
+        for entry in std::fs::read_dir(out.join(dir)).expect("dir") {
+            let entry = entry.expect("entry");
+            if entry.file_type().expect("type").is_file() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                on_disk.push(if dir.is_empty() { name } else { format!("{dir}/{name}") });
+            }
+        }
+    }
+    for file in on_disk {
+        let expected = ["manifest.json", "notes.txt", "salt.txt"].contains(&file.as_str());
+        assert!(expected || listed.contains(&format!("\"{file}\"")), "{file} is on disk but not in the manifest");
+    }
+}
+
+#[test]
 fn an_invalid_playbook_or_a_contacts_file_without_email_exits_3() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let bad = write(tmp.path(), "bad.json", r#"{"version": 1, "signals": {"p": {"kind": "nope"}}}"#);
