@@ -179,7 +179,7 @@ impl OutDir {
 fn previous_files(root: &Path) -> Vec<String> {
     let Ok(text) = std::fs::read_to_string(root.join("manifest.json")) else { return Vec::new() };
     let Ok(manifest) = serde_json::from_str::<serde_json::Value>(&text) else { return Vec::new() };
-    if !manifest["generator"].as_str().is_some_and(|g| g.starts_with("rekindle ")) {
+    if !manifest.get("generator").and_then(|g| g.as_str()).is_some_and(|g| g.starts_with("rekindle ")) {
         return Vec::new();
     }
     let ours = |rel: &str| {
@@ -190,8 +190,8 @@ fn previous_files(root: &Path) -> Vec<String> {
         let kind = [".csv", ".json", ".ndjson", ".html", ".txt"].iter().any(|ext| name.ends_with(ext));
         plain && kind && ["", "segments", "audiences"].contains(&dir)
     };
-    let files = manifest["files"].as_array().map(Vec::as_slice).unwrap_or_default();
-    files.iter().filter_map(|f| f["path"].as_str()).filter(|p| ours(p)).map(str::to_string).collect()
+    let files = manifest.get("files").and_then(|f| f.as_array()).map(Vec::as_slice).unwrap_or_default();
+    files.iter().filter_map(|f| f.get("path")?.as_str()).filter(|p| ours(p)).map(str::to_string).collect()
 }
 
 /// Debug builds only: with `REKINDLE_TEST_PAUSE_AFTER_FIRST_FILE` set, the first file to be renamed is complete and
