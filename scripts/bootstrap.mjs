@@ -102,12 +102,18 @@ const STEPS = [
   ["chromium", chromium],
 ];
 
+/** The steps `npm run build` needs: everything but chromium, which only the browser tests and demos use. */
+export const BUILD_STEPS = Object.freeze(STEPS.map(([name]) => name).filter((name) => name !== "chromium"));
+
 /**
- * Ensures every tool is present. Throws on the first step that cannot be completed;
+ * Ensures every tool is present (or only the named `steps`). Throws on the first step that cannot be completed;
  * `log` receives one line per step.
  */
-export async function bootstrap({ log = (line) => console.log(line) } = {}) {
+export async function bootstrap({ log = (line) => console.log(line), steps = null } = {}) {
+  const unknown = (steps ?? []).filter((name) => !STEPS.some(([known]) => known === name));
+  if (unknown.length > 0) throw new Error(`unknown bootstrap step(s) ${unknown.join(", ")}`);
   for (const [name, step] of STEPS) {
+    if (steps !== null && !steps.includes(name)) continue;
     const started = performance.now();
     try {
       const outcome = await step(log);

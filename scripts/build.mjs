@@ -9,11 +9,11 @@
 // -Oz until it stops shrinking: −0.5 KB gzip of the web module for ~4 s of build, measured 2026-11-26).
 // wasm-bindgen and wasm-opt are skipped when the cargo output is byte-identical to the last build (stamp file).
 //
-//   node scripts/build.mjs          (run node scripts/bootstrap.mjs first, or use npm start / npm test)
+//   npm run build   (node scripts/build.mjs: installs what the build needs first, skipping what is there)
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { WASM_BINDGEN_VERSION, findWasmBindgen, wasmOptPath } from "./bootstrap.mjs";
+import { BUILD_STEPS, WASM_BINDGEN_VERSION, bootstrap, findWasmBindgen, wasmOptPath } from "./bootstrap.mjs";
 import { isMain, repoRoot, run, runChecked, seconds } from "./util.mjs";
 
 const TARGET = "wasm32-unknown-unknown";
@@ -105,10 +105,10 @@ function copyShippedFiles() {
 export async function build({ log = (line) => console.log(line), stream = true } = {}) {
   const wasmBindgen = await findWasmBindgen();
   if (!wasmBindgen) {
-    throw new Error(`wasm-bindgen ${WASM_BINDGEN_VERSION} not found: run \`node scripts/bootstrap.mjs\` first`);
+    throw new Error(`wasm-bindgen ${WASM_BINDGEN_VERSION} not found: run \`npm run build\` (it installs it) or \`node scripts/bootstrap.mjs\``);
   }
   if (!existsSync(wasmOptPath())) {
-    throw new Error("node_modules/.bin/wasm-opt not found (npm package binaryen): run `node scripts/bootstrap.mjs`");
+    throw new Error("node_modules/.bin/wasm-opt not found (npm package binaryen): run `npm run build` (it installs it) or `node scripts/bootstrap.mjs`");
   }
   copyShippedFiles();
   mkdirSync(WORK, { recursive: true });
@@ -144,8 +144,18 @@ export async function build({ log = (line) => console.log(line), stream = true }
   }
 }
 
+/**
+ * `npm run build`: the bootstrap steps the build needs (npm dependencies with binaryen's wasm-opt, the wasm32
+ * target, wasm-bindgen; each skipped when present, so a fresh clone builds and a second run costs nothing),
+ * then the build. `install` and `compile` are parameters so a test can see the order without building.
+ */
+export async function buildFromScratch({ log = (line) => console.log(line), install = bootstrap, compile = build } = {}) {
+  await install({ log, steps: BUILD_STEPS });
+  await compile({ log });
+}
+
 if (isMain(import.meta.url)) {
-  build().catch((err) => {
+  buildFromScratch().catch((err) => {
     console.error(`build: ${err.message}`);
     process.exit(1);
   });
