@@ -166,10 +166,12 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
             }
         };
         let mut found = Vec::new();
+        let before = counts.clone();
         let sink = Sink { counts: &mut counts, diagnostics: &mut found, seen: &mut seen };
         read_events(&mut *source, &roster, &mut folder, sink, |p| progress.set(done + p))?;
         done += source.position();
         found.sort_by_key(|d| d.line); // stable: a line's own order is kept
+        unusable_events(path, vendor.map(|v| v.name()), &before, &counts, &found)?;
         diagnostics.extend(source.finish());
         diagnostics.extend(found);
     }
@@ -319,6 +321,49 @@ pub fn thousands(n: u64) -> String {
 /// Whether a diagnostic rejects its row.
 pub fn is_reject(d: &Diagnostic) -> bool {
     d.severity == Severity::Reject
+}
+
+/// An events file none of whose lines is a valid record — every line rejected, no event naming anyone, no vendor
+/// record skipped, no retry — is the wrong file or the wrong format, not a file with bad rows: exit 3, naming the
+/// first line's problem (a JSON array, the commonest mistake, gets its fix).
+fn unusable_events(
+    path: &std::path::Path,
+    vendor: Option<&str>,
+    before: &Counts,
+    after: &Counts,
+    found: &[Diagnostic],
+) -> Result<(), CliError> {
+    let lines = after.event_lines - before.event_lines;
+    let rejected = after.rejected_event_lines - before.rejected_event_lines;
+    let skipped = |c: &Counts| c.skipped_records.values().sum::<u64>();
+    let valid_somewhere = found.iter().any(|d| matches!(d.code, "unknown_contact" | "missing_contact"))
+        || skipped(after) > skipped(before)
+        || after.duplicate_events > before.duplicate_events;
+    if lines == 0 || rejected < lines || valid_somewhere {
+        return Ok(());
+    }
+    let Some(first) = found.first() else { return Ok(()) };
+    let what = match vendor {
+        None => "a rekindle event".to_string(),
+        Some(v) => format!("a {v} webhook body (is `{v}:` the vendor that wrote it?)"),
+    };
+    let starts_as_array = std::fs::File::open(path).ok().and_then(|f| {
+        use std::io::Read;
+        let mut head = [0u8; 64];
+        let n = f.take(64).read(&mut head).ok()?;
+        let text = String::from_utf8_lossy(head.get(..n)?).into_owned();
+        Some(text.trim_start_matches('\u{feff}').trim_start().starts_with('['))
+    });
+    let hint = match (vendor, starts_as_array) {
+        (None, Some(true)) => {
+            "; it is a JSON array, and --events reads NDJSON, one event object per line: convert it with \
+             `jq -c '.[]' FILE > FILE.ndjson`"
+        }
+        _ => "",
+    };
+    let reason =
+        format!("none of its {lines} line(s) is {what}; line {}: {} ({}){hint}", first.line, first.message, first.code);
+    Err(CliError::Unusable { file: path.to_path_buf(), line: first.line, reason })
 }
 
 #[cfg(test)]

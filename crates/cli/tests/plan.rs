@@ -293,6 +293,56 @@ fn a_rerun_into_the_same_directory_removes_what_the_previous_plan_wrote_and_this
 }
 
 #[test]
+fn an_events_file_none_of_whose_lines_is_an_event_exits_3_naming_the_fix() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let one = r#"{"contact":"c-0001","at":"2026-11-20T10:00:00Z","kind":"page_view","props":{"path":"/pricing"}}"#;
+    let event: serde_json::Value = serde_json::from_str(one).expect("event");
+    let pretty = serde_json::to_string_pretty(&serde_json::json!([event, event])).expect("json");
+    for (name, text, lines) in [("one.json", format!("[{one},{one}]\n"), 1), ("pretty.json", pretty, 18)] {
+        let array = write(tmp.path(), name, &text);
+        let out = tmp.path().join(name.replace('.', "-"));
+        let run = plan(CONTACTS, &array, &out, &[]);
+        assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+        let want = format!("none of its {lines} line(s) is a rekindle event");
+        assert!(stderr(&run).contains(&want), "{}", stderr(&run));
+        assert!(stderr(&run).contains("jq -c '.[]'"), "a JSON array gets its fix: {}", stderr(&run));
+        assert!(!out.join("plan.csv").exists());
+    }
+    // One good line among bad ones is a file with bad rows: planned, exit 4.
+    let mixed = write(tmp.path(), "mixed.ndjson", &format!("{one}\nnot json\n"));
+    assert_eq!(plan(CONTACTS, &mixed, &tmp.path().join("m"), &[]).status.code(), Some(4));
+    // Valid events for nobody in the contacts file are not a wrong file either.
+    let strangers = write(tmp.path(), "strangers.ndjson", &one.replace("c-0001", "nobody@x.test"));
+    assert_eq!(plan(CONTACTS, &strangers, &tmp.path().join("s"), &[]).status.code(), Some(4));
+    // A webhook log named with another vendor.
+    let sendgrid = write(
+        tmp.path(),
+        "sendgrid.ndjson",
+        r#"[{"email":"a@x.test","timestamp":1795600000,"event":"open","sg_event_id":"e1"}]"#,
+    );
+    let run = rekindle(&[
+        "plan",
+        "--playbook",
+        SAAS,
+        "--contacts",
+        CONTACTS,
+        "--webhooks",
+        &format!("mailgun:{sendgrid}"),
+        "--now",
+        NOW,
+        "--out",
+        &tmp.path().join("w").to_string_lossy(),
+        "--quiet",
+    ]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("is a mailgun webhook body (is `mailgun:` the vendor that wrote it?)"),
+        "{}",
+        stderr(&run)
+    );
+}
+
+#[test]
 fn an_invalid_playbook_or_a_contacts_file_without_email_exits_3() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let bad = write(tmp.path(), "bad.json", r#"{"version": 1, "signals": {"p": {"kind": "nope"}}}"#);
