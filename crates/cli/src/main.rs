@@ -60,7 +60,9 @@ fn run(command: Command) -> Result<u8, CliError> {
 
 fn read_json(path: &std::path::Path) -> Result<Value, CliError> {
     let text = std::fs::read_to_string(path).map_err(|source| CliError::Io { path: path.into(), source })?;
-    serde_json::from_str(&text).map_err(|e| CliError::Json {
+    // Windows editors save UTF-8 with a byte-order mark; JSON has none, and serde_json stops at it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    serde_json::from_str(text).map_err(|e| CliError::Json {
         path: path.into(),
         line: e.line(),
         column: e.column(),

@@ -343,6 +343,37 @@ fn an_events_file_none_of_whose_lines_is_an_event_exits_3_naming_the_fix() {
 }
 
 #[test]
+fn a_byte_order_mark_on_the_playbook_events_or_webhook_log_is_read_past() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bom = "\u{feff}";
+    let playbook = std::fs::read_to_string(repo().join(SAAS)).expect("playbook");
+    let playbook = write(tmp.path(), "saas.json", &format!("{bom}{playbook}"));
+    let one = r#"{"contact":"c-0001","at":"2026-11-20T10:00:00Z","kind":"page_view","props":{"path":"/pricing"}}"#;
+    let events = write(tmp.path(), "events.ndjson", &format!("{bom}{one}\n"));
+    let log = r#"[{"email":"mia.ito0@acme.test","timestamp":1795600000,"event":"click","sg_event_id":"e1","url":"https://acme.test/pricing"}]"#;
+    let log = write(tmp.path(), "sendgrid.ndjson", &format!("{bom}{log}\n"));
+    let out = tmp.path().join("out");
+    let run = rekindle(&[
+        "plan",
+        "--playbook",
+        &playbook,
+        "--contacts",
+        CONTACTS,
+        "--events",
+        &events,
+        "--webhooks",
+        &format!("sendgrid:{log}"),
+        "--now",
+        NOW,
+        "--out",
+        &out.to_string_lossy(),
+        "--quiet",
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(rekindle(&["check", "--playbook", &playbook]).status.success());
+}
+
+#[test]
 fn an_invalid_playbook_or_a_contacts_file_without_email_exits_3() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let bad = write(tmp.path(), "bad.json", r#"{"version": 1, "signals": {"p": {"kind": "nope"}}}"#);

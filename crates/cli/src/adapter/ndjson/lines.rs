@@ -177,6 +177,8 @@ fn take(name: &str, line: u64, bytes: &[u8], records: &mut Block, problems: &mut
 
 /// One line of text (with or without its `\n` / `\r\n`) into the block, unless it is blank.
 fn take_text(line: u64, text: &str, records: &mut Block) {
+    // A byte-order mark (Windows editors write one) is not part of the first line's JSON.
+    let text = if line == 1 { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text };
     let text = text.strip_suffix('\n').unwrap_or(text);
     let text = text.strip_suffix('\r').unwrap_or(text);
     if !text.trim().is_empty() {
