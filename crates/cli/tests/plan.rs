@@ -343,6 +343,30 @@ fn an_events_file_none_of_whose_lines_is_an_event_exits_3_naming_the_fix() {
 }
 
 #[test]
+fn a_generic_csv_with_semicolons_or_tabs_is_read_like_one_with_commas() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let events = write(tmp.path(), "events.ndjson", "");
+    let comma = "id,email,role,note\nk1,ann@acme.test,CMO,\"a;b\"\nk2,bob@acme.test,CEO,x\n";
+    let mut plans = Vec::new();
+    for (name, text) in [
+        ("comma", comma.to_string()),
+        ("semi", comma.replace(',', ";").replace("a;b", "a,b")),
+        ("tab", comma.replace(',', "\t")),
+    ] {
+        let contacts = write(tmp.path(), &format!("{name}.csv"), &format!("\u{feff}{text}"));
+        let out = tmp.path().join(name);
+        let run = plan(&contacts, &events, &out, &[]);
+        assert_eq!(run.status.code(), Some(0), "{name}: {}", stderr(&run));
+        let csv = std::fs::read_to_string(out.join("plan.csv")).expect("plan.csv");
+        assert!(csv.contains("ann@acme.test") && csv.contains("bob@acme.test"), "{name}: {csv}");
+        plans.push(std::fs::read_to_string(out.join("segments/decision_makers.csv")).expect("segment"));
+    }
+    assert!(plans[0].contains("k1,ann@acme.test") && plans[0].contains("k2,bob@acme.test"), "{}", plans[0]);
+    assert_eq!(plans[0], plans[1], "the role column was read from the semicolon file");
+    assert_eq!(plans[0], plans[2], "and from the tab file");
+}
+
+#[test]
 fn a_byte_order_mark_on_the_playbook_events_or_webhook_log_is_read_past() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let bom = "\u{feff}";

@@ -1,4 +1,4 @@
-//! The generic contacts CSV: a header row; an `email` column (required, header matched case-insensitively), an
+//! The generic contacts CSV: a header row (`,` `;` or tab between fields, as the vendor readers detect it); an `email` column (required, header matched case-insensitively), an
 //! optional `id` and `created_at` (RFC 3339 or epoch ms); every other column is a profile field. The playbook's
 //! `contacts.columns` names other headers for these and renames columns as profile fields (core's
 //! `ContactColumns`). Streamed row by row; a bad row is a diagnostic with its line and column, and the file goes on;
@@ -45,7 +45,8 @@ impl GenericCsv {
         if let Some(why) = rekindle_core::import::contacts::utf16(head) {
             return Err(CliError::Unusable { file: path.to_path_buf(), line: 1, reason: why.into() });
         }
-        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+        let delimiter = rekindle_core::import::contacts::header_delimiter(head);
+        let mut reader = csv::ReaderBuilder::new().flexible(true).delimiter(delimiter).from_reader(file);
         let headers: Vec<String> = match reader.headers() {
             Ok(h) => h.iter().map(|h| h.trim().to_string()).collect(),
             Err(e) => return Err(csv_error(&name, e)),

@@ -575,6 +575,20 @@ fn header_end(bytes: &[u8]) -> Option<usize> {
     })
 }
 
+/// The delimiter of a CSV file starting with `head` (at least its header line; a UTF-8 byte-order mark is
+/// skipped): the most frequent of `,` `;` tab outside quotes in the header line (ties and none: `,`). Excel
+/// writes `;` where the decimal separator is a comma, and "Unicode text" exports use tabs.
+///
+/// ```
+/// # use rekindle_core::import::contacts::header_delimiter;
+/// assert_eq!(header_delimiter(b"\xEF\xBB\xBFid;email;\"a,b\"\n1;x@y.z;3\n"), b';');
+/// assert_eq!(header_delimiter(b"email\n"), b',');
+/// ```
+pub fn header_delimiter(head: &[u8]) -> u8 {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(head);
+    delimiter(head.get(..header_end(head).unwrap_or(head.len())).unwrap_or(head))
+}
+
 /// The most frequent of `,` `;` tab outside quotes (ties and none: `,`).
 fn delimiter(line: &[u8]) -> u8 {
     let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
