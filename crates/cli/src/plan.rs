@@ -102,6 +102,7 @@ impl Plan {
 pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let playbook = crate::load_playbook(&args.playbook)?;
     let now = crate::parse_now(&args.now)?;
+    same_file_twice(args)?;
     let mut out = crate::output::OutDir::create(&args.out)?;
     let salt = Salt::load(args.salt_file.as_deref(), out.root())?;
     let keys = load_keys(args)?;
@@ -321,6 +322,24 @@ pub fn thousands(n: u64) -> String {
 /// Whether a diagnostic rejects its row.
 pub fn is_reject(d: &Diagnostic) -> bool {
     d.severity == Severity::Reject
+}
+
+/// The same file given twice among `--events` and `--webhooks` (by another path too) would fold every event in it
+/// twice — NDJSON events carry no key the run could recognise them by — so it is a usage error.
+fn same_file_twice(args: &PlanArgs) -> Result<(), CliError> {
+    let inputs = args.events.iter().chain(args.webhooks.iter().map(|w| &w.path));
+    let mut seen: Vec<(std::path::PathBuf, &std::path::Path)> = Vec::new();
+    for path in inputs {
+        let Ok(real) = std::fs::canonicalize(path) else { continue }; // a missing file is reported when it is read
+        if let Some((_, first)) = seen.iter().find(|(r, _)| *r == real) {
+            let (a, b) = (first.display(), path.display());
+            return Err(CliError::Usage(format!(
+                "{b} is the same file as {a}, given earlier: its events would be folded twice; give it once"
+            )));
+        }
+        seen.push((real, path));
+    }
+    Ok(())
 }
 
 /// An events file none of whose lines is a valid record — every line rejected, no event naming anyone, no vendor

@@ -367,6 +367,17 @@ fn a_generic_csv_with_semicolons_or_tabs_is_read_like_one_with_commas() {
 }
 
 #[test]
+fn the_same_events_file_given_twice_is_a_usage_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let again = format!("{}/./{EVENTS}", repo().display());
+    let run = plan(CONTACTS, EVENTS, &out, &["--events", &again]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(stderr(&run).contains("is the same file as examples/data/plan/events.ndjson"), "{}", stderr(&run));
+    assert!(!out.join("plan.csv").exists());
+}
+
+#[test]
 fn a_byte_order_mark_on_the_playbook_events_or_webhook_log_is_read_past() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let bom = "\u{feff}";
