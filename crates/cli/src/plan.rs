@@ -61,6 +61,8 @@ pub struct Counts {
     pub deliveries_30d: u64,
     /// Events older than their contact's already folded history (see `fold`).
     pub late_events: u64,
+    /// Events after `--now`, not folded (one `after_now` warning per file says where).
+    pub future_events: u64,
 }
 
 /// Everything the report writes from.
@@ -342,9 +344,10 @@ fn same_file_twice(args: &PlanArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// An events file none of whose lines is a valid record — every line rejected, no event naming anyone, no vendor
-/// record skipped, no retry — is the wrong file or the wrong format, not a file with bad rows: exit 3, naming the
-/// first line's problem (a JSON array, the commonest mistake, gets its fix).
+/// An events file none of whose lines is a valid record — every line rejected, no event naming anyone, no
+/// delivery failing only its signature, no vendor record skipped, no retry — is the wrong file or the wrong format,
+/// not a file with bad rows: exit 3, naming the first line's problem (a JSON array, the commonest mistake, gets its
+/// fix).
 fn unusable_events(
     path: &std::path::Path,
     vendor: Option<&str>,
@@ -355,7 +358,13 @@ fn unusable_events(
     let lines = after.event_lines - before.event_lines;
     let rejected = after.rejected_event_lines - before.rejected_event_lines;
     let skipped = |c: &Counts| c.skipped_records.values().sum::<u64>();
-    let valid_somewhere = found.iter().any(|d| matches!(d.code, "unknown_contact" | "missing_contact"))
+    // A line for nobody in the contacts file, or one whose signature fails (a wrong key: every delivery is
+    // rejected, each located), is a line of the right kind.
+    let right_kind = |code: &str| {
+        matches!(code, "unknown_contact" | "missing_contact" | "unsigned" | "malformed_signature")
+            || code.starts_with("signature_")
+    };
+    let valid_somewhere = found.iter().any(|d| right_kind(d.code))
         || skipped(after) > skipped(before)
         || after.duplicate_events > before.duplicate_events;
     if lines == 0 || rejected < lines || valid_somewhere {

@@ -367,6 +367,34 @@ fn a_generic_csv_with_semicolons_or_tabs_is_read_like_one_with_commas() {
 }
 
 #[test]
+fn events_after_now_are_not_folded_and_epoch_seconds_are_rejected() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let events = write(
+        tmp.path(),
+        "events.ndjson",
+        "{\"contact\":\"c-0004\",\"at\":\"2027-01-01T00:00:00Z\",\"kind\":\"form_submit\",\"props\":{\"form\":\"demo\"}}\n\
+         {\"contact\":\"c-0004\",\"at\":1795600000,\"kind\":\"page_view\"}\n\
+         {\"contact\":\"c-0004\",\"at\":\"2026-11-01T00:00:00Z\",\"kind\":\"page_view\"}\n\
+         {\"contact\":\"c-0004\",\"at\":\"2026-12-24T00:00:00Z\",\"kind\":\"page_view\"}\n",
+    );
+    let out = tmp.path().join("out");
+    let run = plan(CONTACTS, &events, &out, &["--format", "json"]);
+    assert_eq!(run.status.code(), Some(4), "{}", stderr(&run));
+    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).expect("summary");
+    assert_eq!((summary["counts"]["futureEvents"].as_u64(), summary["counts"]["events"].as_u64()), (Some(2), Some(1)));
+    let found: Vec<(u64, String)> = diagnostics(&out)
+        .iter()
+        .filter(|d| d["file"].as_str().is_some_and(|f| f.ends_with("events.ndjson")))
+        .map(|d| (d["line"].as_u64().expect("line"), d["code"].as_str().expect("code").to_string()))
+        .collect();
+    assert_eq!(found, [(1, "after_now".to_string()), (2, "at_looks_like_seconds".to_string())]);
+    let rows = json(&out.join("plan.json"));
+    let ada = rows.as_array().expect("rows").iter().find(|r| r["id"] == "c-0004").expect("c-0004");
+    assert_eq!(ada["stage"], "lead", "the demo form of 2027 is not history at --now");
+    assert_eq!(ada["lifecycle"]["since"], 1_793_491_200_000_i64, "the page view of 2026-11-01");
+}
+
+#[test]
 fn the_same_events_file_given_twice_is_a_usage_error() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("out");

@@ -4,6 +4,8 @@
 //! Diagnostics, counts and the order of each contact's events are exactly those of parsing and routing one
 //! record after another.
 
+use rekindle_core::Timestamp;
+
 use crate::adapter::webhooks::Seen;
 use crate::adapter::{EventSource, RawRecord};
 use crate::diagnostic::{mask, Diagnostic};
@@ -32,7 +34,9 @@ struct Record {
     line: u64,
     rejects: Vec<Diagnostic>,
     skipped: Vec<String>,
-    deliveries: Vec<rekindle_core::Timestamp>,
+    deliveries: Vec<Timestamp>,
+    /// Events after `--now`, not folded.
+    future: usize,
     events: usize,
 }
 
@@ -52,7 +56,10 @@ struct Chunk {
     bytes: Vec<u8>,
 }
 
-fn parse_chunk(source: &(dyn EventSource + Sync), roster: &Roster, raws: &[RawRecord<'_>]) -> Chunk {
+/// Epoch milliseconds below this (1973-03-03) are epoch seconds of today written where milliseconds belong.
+const SECONDS_NOT_MS: i64 = 100_000_000_000;
+
+fn parse_chunk(source: &(dyn EventSource + Sync), roster: &Roster, raws: &[RawRecord<'_>], now: Timestamp) -> Chunk {
     // Sized up front (a packed event takes about as many bytes as its line): grown by doubling, the three
     // vectors were copied a dozen times each per block.
     let text: usize = raws.iter().map(|r| r.text.len()).sum();
@@ -65,9 +72,25 @@ fn parse_chunk(source: &(dyn EventSource + Sync), roster: &Roster, raws: &[RawRe
     // the next names it the same way (exports group events by contact).
     let mut last: Option<(String, Option<u32>)> = None;
     for raw in raws {
-        let found = source.parse(raw);
-        let events = found.events.len();
-        for event in found.events {
+        let mut found = source.parse(raw);
+        let (mut events, mut future) = (0, 0);
+        for event in std::mem::take(&mut found.events) {
+            // A plan decides at --now: what happened after it is not history yet (a wrong --now, or a clock).
+            if event.at > now {
+                future += 1;
+                continue;
+            }
+            if (0..SECONDS_NOT_MS).contains(&event.at.ms()) {
+                let msg = format!(
+                    "`at` {} is in {}: it looks like epoch seconds; events take epoch milliseconds (× 1000) or RFC 3339",
+                    event.at.ms(),
+                    super::super::report::rfc3339(event.at.ms()).get(..7).unwrap_or("1970")
+                );
+                let d = Diagnostic::reject(source.name(), raw.line, "at_looks_like_seconds", msg);
+                found.rejects.push(d.at(None, Some("at".into())));
+                continue;
+            }
+            events += 1;
             let key = source.idempotency_key(&event);
             let found = match &last {
                 Some((reference, index)) if *reference == event.contact => *index,
@@ -87,7 +110,7 @@ fn parse_chunk(source: &(dyn EventSource + Sync), roster: &Roster, raws: &[RawRe
             out.events.push(Routed { contact, key, end: out.bytes.len() });
         }
         let (skipped, deliveries) = (found.skipped, found.deliveries);
-        out.records.push(Record { line: raw.line, rejects: found.rejects, skipped, deliveries, events });
+        out.records.push(Record { line: raw.line, rejects: found.rejects, skipped, deliveries, future, events });
     }
     out
 }
@@ -108,15 +131,17 @@ pub fn read_events(
     if block.is_empty() {
         return Ok(());
     }
-    let mut chunks = parse_block(&*source, roster, &block);
+    let now = folder.now();
+    let (future_before, mut future) = (counts.future_events, None);
+    let mut chunks = parse_block(&*source, roster, &block, now);
     loop {
         // The next block is parsed on the pool while this one's events are routed (one core routes, the other
         // parses, and both fold when routing flushes): routing alone left a core idle for 0.26 s at 1M contacts.
         let unreadable = source.next_block(BLOCK, &mut block)?;
         let parser = &*source;
         let (next, routed) = rayon::join(
-            || (!block.is_empty()).then(|| parse_block(parser, roster, &block)),
-            || route(parser, chunks, folder, counts, diagnostics, seen),
+            || (!block.is_empty()).then(|| parse_block(parser, roster, &block, now)),
+            || route(parser, chunks, folder, counts, diagnostics, seen, &mut future),
         );
         routed?;
         // The next block's unreadable lines come after this block's diagnostics, in line order.
@@ -124,9 +149,18 @@ pub fn read_events(
         progress(source.position());
         match next {
             Some(parsed) => chunks = parsed,
-            None => return Ok(()),
+            None => break,
         }
     }
+    if let Some(line) = future {
+        let n = counts.future_events - future_before;
+        let msg = format!(
+            "{n} event(s) after --now (the first on this line) were not folded: a plan decides at --now, before they \
+             happened; check --now, or the clock that stamped them"
+        );
+        diagnostics.push(Diagnostic::warning(source.name(), line, "after_now", msg));
+    }
+    Ok(())
 }
 
 /// Counts a block's lines and keeps the diagnostics of those that could not be read as text.
@@ -142,8 +176,13 @@ fn take_unreadable(
 }
 
 /// A block's records parsed and their events packed, on every core.
-fn parse_block(parser: &(dyn EventSource + Sync), roster: &Roster, block: &crate::adapter::Block) -> Vec<Chunk> {
-    super::parallel_chunks(&block.records(), |raws| parse_chunk(parser, roster, raws))
+fn parse_block(
+    parser: &(dyn EventSource + Sync),
+    roster: &Roster,
+    block: &crate::adapter::Block,
+    now: Timestamp,
+) -> Vec<Chunk> {
+    super::parallel_chunks(&block.records(), |raws| parse_chunk(parser, roster, raws, now))
 }
 
 /// Queues a parsed block's events in record order; an event whose idempotency key came earlier is counted, not
@@ -155,6 +194,7 @@ fn route(
     counts: &mut Counts,
     diagnostics: &mut Vec<Diagnostic>,
     seen: &mut Seen,
+    future: &mut Option<u64>,
 ) -> Result<(), CliError> {
     for chunk in chunks {
         let mut events = chunk.events.into_iter();
@@ -162,12 +202,15 @@ fn route(
         for record in chunk.records {
             counts.rejected_event_lines += record.rejects.len() as u64;
             diagnostics.extend(record.rejects);
+            if record.future > 0 {
+                counts.future_events += record.future as u64;
+                future.get_or_insert(record.line);
+            }
             for kind in record.skipped {
                 *counts.skipped_records.entry(kind).or_insert(0) += 1;
             }
             let now = folder.now();
-            let recent =
-                |t: &&rekindle_core::Timestamp| super::engagement::within(Some(**t), COMPLAINT_WINDOW_DAYS, now);
+            let recent = |t: &&Timestamp| super::engagement::within(Some(**t), COMPLAINT_WINDOW_DAYS, now);
             counts.deliveries_30d += record.deliveries.iter().filter(recent).count() as u64;
             for routed in events.by_ref().take(record.events) {
                 let packed = chunk.bytes.get(start..routed.end).unwrap_or_default();
