@@ -189,6 +189,26 @@ fn plan_with(playbook: &str, contacts: &str, events: &str, out: &Path) -> Output
 }
 
 #[test]
+fn a_generic_csv_saved_as_windows_1252_is_read_with_one_warning() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let events = write(tmp.path(), "events.ndjson", b"");
+    // Excel's "CSV" on Windows: Köln, a Unicode-less € and “quotes” in Windows-1252; the role decides a segment.
+    let contacts = write(
+        tmp.path(),
+        "crm.csv",
+        b"id,email,role,city\nk1,zoe@acme.test,CEO,K\xf6ln\nk2,li@acme.test,\x93Head of Growth\x94 \x80,Malm\xf6\n",
+    );
+    let out = tmp.path().join("plan");
+    let run = plan(&contacts, &events, &out, &["--format", "json"]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_eq!(plan_rows(&out).len(), 2, "no row rejected as not UTF-8");
+    assert_eq!(plan_rows(&out)[0]["segments"], "decision_makers", "the CEO row read whole");
+    let diagnostics = read(&out, "diagnostics.ndjson");
+    assert_eq!(diagnostics.lines().count(), 1, "{diagnostics}");
+    assert!(diagnostics.contains("\"line\":2") && diagnostics.contains("decoded_as_windows_1252"), "{diagnostics}");
+}
+
+#[test]
 fn a_generic_csv_is_read_through_the_playbooks_column_mapping() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let playbook = mapped_playbook(

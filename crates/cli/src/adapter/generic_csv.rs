@@ -1,13 +1,17 @@
 //! The generic contacts CSV: a header row (`,` `;` or tab between fields, as the vendor readers detect it); an `email` column (required, header matched case-insensitively), an
 //! optional `id` and `created_at` (RFC 3339 or epoch ms); every other column is a profile field. The playbook's
 //! `contacts.columns` names other headers for these and renames columns as profile fields (core's
-//! `ContactColumns`). Streamed row by row; a bad row is a diagnostic with its line and column, and the file goes on;
+//! `ContactColumns`). Cells that are not UTF-8 are read as Windows-1252 (one `decoded_as_windows_1252` warning), as
+//! the vendor readers read them. Streamed row by row; a bad row is a diagnostic with its line and column, and the file goes on;
 //! a quote never closed rejects its row and each line it swallowed (`unclosed_quote`), as the vendor readers do.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
+use std::borrow::Cow;
+
+use rekindle_core::import::contacts::{self, decode_field};
 use rekindle_core::playbook::contacts::{Column, ContactColumns};
 use rekindle_core::Timestamp;
 
@@ -28,7 +32,9 @@ pub struct GenericCsv {
     fields: Vec<String>,
     /// Mapped headers the file does not have (reported once).
     warnings: Vec<Diagnostic>,
-    record: csv::StringRecord,
+    record: csv::ByteRecord,
+    /// Whether a field was read as Windows-1252 yet (said once per file, as the vendor readers do).
+    latin1_noted: bool,
     /// Rejections still to hand out: the lines a quote never closed swallowed.
     swallowed: std::collections::VecDeque<Diagnostic>,
 }
@@ -47,8 +53,8 @@ impl GenericCsv {
         }
         let delimiter = rekindle_core::import::contacts::header_delimiter(head);
         let mut reader = csv::ReaderBuilder::new().flexible(true).delimiter(delimiter).from_reader(file);
-        let headers: Vec<String> = match reader.headers() {
-            Ok(h) => h.iter().map(|h| h.trim().to_string()).collect(),
+        let headers: Vec<String> = match reader.byte_headers() {
+            Ok(h) => h.iter().map(|h| decode_field(h).0.trim().trim_start_matches('\u{feff}').to_string()).collect(),
             Err(e) => return Err(csv_error(&name, e)),
         };
         if headers.iter().all(String::is_empty) {
@@ -114,7 +120,8 @@ impl GenericCsv {
             created_at,
             fields,
             warnings,
-            record: csv::StringRecord::new(),
+            record: csv::ByteRecord::new(),
+            latin1_noted: false,
             swallowed: std::collections::VecDeque::new(),
         })
     }
@@ -122,8 +129,9 @@ impl GenericCsv {
     fn row(&mut self, line: u64) -> Result<ContactRecord, Diagnostic> {
         let r = &self.record;
         // Line breaks inside its fields (up to the end of the file, whose last line end is no line of its own).
-        let trailing = usize::from(r.iter().next_back().is_some_and(|f| f.ends_with('\n')));
-        let spanned = r.iter().map(|f| f.matches('\n').count()).sum::<usize>().saturating_sub(trailing);
+        let trailing = usize::from(r.iter().next_back().is_some_and(|f| f.ends_with(b"\n")));
+        let spanned =
+            r.iter().map(|f| f.iter().filter(|b| **b == b'\n').count()).sum::<usize>().saturating_sub(trailing);
         // A row spanning lines with the wrong column count, or still inside a quote at the end of the file, is a quote
         // never closed, which read the lines after it into this row (as the vendor exports' reader says).
         if r.len() != self.headers.len() || (spanned > 0 && self.open_at_end()) {
@@ -140,27 +148,41 @@ impl GenericCsv {
             let msg = rekindle_core::import::contacts::unclosed_quote(line, last, expected, got);
             return Err(Diagnostic::reject(&self.name, line, "unclosed_quote", msg));
         }
-        let cell = |i: usize| r.get(i).map(str::trim).unwrap_or("");
+        // UTF-8 cells are borrowed; one that is not is read as Windows-1252 (Excel's CSV on Windows), said once.
+        let latin1 = !self.latin1_noted && r.iter().any(|f| std::str::from_utf8(f).is_err());
+        if latin1 {
+            self.latin1_noted = true;
+            let w = Diagnostic::warning(&self.name, line, "decoded_as_windows_1252", contacts::WINDOWS_1252);
+            self.warnings.push(w);
+        }
+        let r = &self.record;
+        let cell = |i: usize| -> Cow<'_, str> {
+            match r.get(i).map(std::str::from_utf8) {
+                None => Cow::Borrowed(""),
+                Some(Ok(text)) => Cow::Borrowed(text.trim()),
+                Some(Err(_)) => Cow::Owned(decode_field(r.get(i).unwrap_or_default()).0.trim().to_string()),
+            }
+        };
         let place = |i: usize| (Some(i as u64 + 1), self.headers.get(i).cloned());
-        let email = normalise_email(cell(self.email)).map_err(|msg| {
+        let email = normalise_email(&cell(self.email)).map_err(|msg| {
             let code = if cell(self.email).is_empty() { "missing_email" } else { "invalid_email" };
             let (column, field) = place(self.email);
             Diagnostic::reject(&self.name, line, code, msg).at(column, field)
         })?;
         let created_at: Option<Timestamp> = match self.created_at.map(cell).filter(|c| !c.is_empty()) {
             None => None,
-            Some(text) => Some(parse_instant(text, "created_at").map_err(|_| {
+            Some(text) => Some(parse_instant(&text, "created_at").map_err(|_| {
                 let (column, field) = place(self.created_at.unwrap_or(0));
-                let msg = format!("bad created_at \"{}\": expected RFC 3339 or epoch milliseconds", quote(text));
+                let msg = format!("bad created_at \"{}\": expected RFC 3339 or epoch milliseconds", quote(&text));
                 Diagnostic::reject(&self.name, line, "bad_created_at", msg).at(column, field)
             })?),
         };
-        let id = self.id.map(cell).filter(|c| !c.is_empty()).map(str::to_string);
+        let id = self.id.map(cell).filter(|c| !c.is_empty()).map(Cow::into_owned);
         let fields = (0..r.len())
             .filter_map(|i| {
                 let c = cell(i);
                 let field = self.fields.get(i)?;
-                (!c.is_empty() && !field.is_empty()).then(|| (field.clone(), cell_value(c)))
+                (!c.is_empty() && !field.is_empty()).then(|| (field.clone(), cell_value(&c)))
             })
             .collect();
         Ok(ContactRecord { line, email, id, created_at, fields, events: Vec::new() })
@@ -201,7 +223,7 @@ impl ContactSource for GenericCsv {
             return Ok(Some(Err(d)));
         }
         let mut record = std::mem::take(&mut self.record);
-        let read = self.reader.read_record(&mut record);
+        let read = self.reader.read_byte_record(&mut record);
         self.record = record;
         match read {
             Ok(false) => Ok(None),
@@ -209,15 +231,7 @@ impl ContactSource for GenericCsv {
                 let line = self.record.position().map_or(0, csv::Position::line);
                 Ok(Some(self.row(line)))
             }
-            Err(e) => match e.kind() {
-                csv::ErrorKind::Utf8 { pos, err } => {
-                    let line = pos.as_ref().map_or(0, csv::Position::line);
-                    let msg = format!("not UTF-8 text in field {}; save the export as UTF-8", err.field() + 1);
-                    Ok(Some(Err(Diagnostic::reject(&self.name, line, "not_utf8", msg)
-                        .at(Some(err.field() as u64 + 1), self.headers.get(err.field()).cloned()))))
-                }
-                _ => Err(csv_error(&self.name, e)),
-            },
+            Err(e) => Err(csv_error(&self.name, e)),
         }
     }
 }

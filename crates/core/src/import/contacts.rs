@@ -45,6 +45,7 @@ use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
 
 pub use hubspot::HubspotLabels;
 pub use mailchimp::MailchimpStatus;
+pub use text::decode_field;
 
 use super::record::{email, Fnv};
 use super::Diagnostic;
@@ -52,7 +53,11 @@ use crate::event::{Event, EventKind, Scalar};
 use crate::time::{quote, Timestamp};
 use crate::vecmap::VecMap;
 use crate::Error;
-use text::{decode_field, rfc3339, snake_case, vendor_time};
+use text::{rfc3339, snake_case, vendor_time};
+
+/// The `decoded_as_windows_1252` warning, said once per file at the first field that is not UTF-8.
+pub const WINDOWS_1252: &str = "not UTF-8: read as Windows-1252 (Latin-1) from here on where a field is not UTF-8; \
+                                save the export as \"CSV UTF-8\" to be sure";
 
 /// A record larger than this (an unterminated quote swallowing the file) makes the file unusable.
 const MAX_RECORD: usize = 4 << 20;
@@ -479,9 +484,7 @@ impl ContactDecoder {
         self.nend = 0;
         if latin1 && !self.latin1_noted {
             self.latin1_noted = true;
-            let message = "not UTF-8: read as Windows-1252 (Latin-1) from here on where a field is not UTF-8; save \
-                           the export as \"CSV UTF-8\" to be sure"
-                .into();
+            let message = WINDOWS_1252.into();
             let at = format!("{}:{line}", self.file);
             out.warnings.push(RowDiagnostic {
                 line,

@@ -13,8 +13,14 @@ const CP1252_HIGH: [u16; 32] = [
     0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
 ];
 
-/// A field's text, and whether it had to be read as Windows-1252 (it was not UTF-8).
-pub(crate) fn decode_field(bytes: &[u8]) -> (String, bool) {
+/// A field's text, and whether it had to be read as Windows-1252 (it was not UTF-8: Excel's "CSV" on Windows).
+///
+/// ```
+/// # use rekindle_core::import::contacts::decode_field;
+/// assert_eq!(decode_field(b"K\xF6ln \x80"), ("Köln €".to_string(), true));
+/// assert_eq!(decode_field("Köln".as_bytes()), ("Köln".to_string(), false));
+/// ```
+pub fn decode_field(bytes: &[u8]) -> (String, bool) {
     match core::str::from_utf8(bytes) {
         Ok(s) => (String::from(s), false),
         Err(_) => (bytes.iter().map(|&b| cp1252(b)).collect(), true),
