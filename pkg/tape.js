@@ -101,8 +101,10 @@ function write(v, depth) {
   // 8 % faster per event); inherited keys are skipped, as Object.keys skips them.
   for (const key in v) {
     if (!Object.hasOwn(v, key)) continue;
+    const item = v[key];
+    if (item === undefined) continue; // as JSON.stringify: a key set to undefined is no key (null clears a field)
     string(key);
-    write(v[key], depth + 1);
+    write(item, depth + 1);
   }
   room(1);
   buffer[at++] = 8;
@@ -137,7 +139,7 @@ function locate(v, path, depth) {
     return null;
   }
   for (const key in v) {
-    if (!Object.hasOwn(v, key)) continue;
+    if (!Object.hasOwn(v, key) || v[key] === undefined) continue;
     const found = locate(v[key], path ? `${path}.${key}` : key, depth + 1);
     if (found !== null) return found;
   }

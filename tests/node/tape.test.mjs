@@ -21,6 +21,12 @@ describe("tape", () => {
     assert.deepEqual(roundTrip(value), value);
   });
 
+  test("a key set to undefined crosses as no key, as JSON.stringify leaves it; in an array undefined is null", () => {
+    const value = { a: 1, b: undefined, c: { d: undefined, e: null }, f: [undefined, 2] };
+    assert.deepEqual(roundTrip(value), JSON.parse(JSON.stringify(value)));
+    assert.deepEqual(roundTrip(value), { a: 1, c: { e: null }, f: [null, 2] });
+  });
+
   test("only an object's own keys cross, in their order, even with enumerable keys on its prototype", () => {
     // The encoder walks keys with for-in (cheaper than Object.keys) and skips inherited ones: a polluted
     // Object.prototype must not add fields to an event.
