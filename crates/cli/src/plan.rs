@@ -52,7 +52,8 @@ pub struct Counts {
     pub events: u64,
     /// Event lines rejected (bad JSON, bad event, unknown contact); in webhook logs, each bad vendor record.
     pub rejected_event_lines: u64,
-    /// Webhook events not folded because the same (vendor, event id, contact) came earlier.
+    /// Events not folded because the same one came earlier: a webhook's (vendor, event id, contact), an events
+    /// file's (`id`, contact) when it has an id.
     pub duplicate_events: u64,
     /// Valid webhook records rekindle does not fold, by `vendor:kind` (`sendgrid:delivered`).
     pub skipped_records: BTreeMap<String, u64>,

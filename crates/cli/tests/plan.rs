@@ -395,6 +395,30 @@ fn events_after_now_are_not_folded_and_epoch_seconds_are_rejected() {
 }
 
 #[test]
+fn events_with_an_id_are_folded_once_across_overlapping_files() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let line = |id: &str, day: u32| {
+        format!("{{\"id\":\"{id}\",\"contact\":\"c-0001\",\"at\":\"2026-11-{day:02}T10:00:00Z\",\"kind\":\"page_view\",\"props\":{{\"path\":\"/pricing\"}}}}\n")
+    };
+    let october = write(tmp.path(), "a.ndjson", &[line("v1", 20), line("v2", 21), line("v2", 21)].concat());
+    let november = write(tmp.path(), "b.ndjson", &[line("v2", 21), line("v3", 22)].concat());
+    let once = write(tmp.path(), "once.ndjson", &[line("v1", 20), line("v2", 21), line("v3", 22)].concat());
+    let intent = |out: &Path| {
+        let rows = json(&out.join("plan.json"));
+        let row = rows.as_array().expect("rows").iter().find(|r| r["id"] == "c-0001").cloned().expect("c-0001");
+        row["scores"]["intent"].as_f64().expect("intent")
+    };
+    let both = tmp.path().join("both");
+    let run = plan(CONTACTS, &october, &both, &["--events", &november, "--format", "json"]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).expect("summary");
+    assert_eq!(summary["counts"]["duplicateEvents"], 2, "v2 again in a.ndjson, and in b.ndjson");
+    let single = tmp.path().join("single");
+    assert_eq!(plan(CONTACTS, &once, &single, &[]).status.code(), Some(0));
+    assert_eq!(intent(&both), intent(&single));
+}
+
+#[test]
 fn the_same_events_file_given_twice_is_a_usage_error() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("out");

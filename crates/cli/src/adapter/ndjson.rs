@@ -64,6 +64,18 @@ impl EventSource for Ndjson {
             Err(d) => Parsed::reject(d),
         }
     }
+
+    /// An event with an `id` is the same event wherever it comes again for the same contact reference, in this
+    /// file or another `--events` file (two exports that overlap); an event without one has no key.
+    fn idempotency_key(&self, event: &Event) -> Option<u64> {
+        use std::hash::{Hash, Hasher};
+        if event.id.is_empty() {
+            return None;
+        }
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        ("events", event.id.as_str(), event.contact.as_str()).hash(&mut h);
+        Some(h.finish())
+    }
 }
 
 impl Ndjson {
