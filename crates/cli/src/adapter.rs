@@ -34,6 +34,33 @@ pub trait ContactSource {
     fn take_warnings(&mut self) -> Vec<Diagnostic> {
         Vec::new()
     }
+    /// The profile field each column becomes, with its header (for a near-miss hint). Default: none known.
+    fn columns(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+
+/// A column whose field name misses one the playbook reads only by letter case or punctuation (`ROLE`, `Role `,
+/// `company-size`): field names are exact, so that column would silently count for nothing.
+pub fn near_misses(file: &str, columns: &[(String, String)], reads: &[String]) -> Vec<Diagnostic> {
+    let loose =
+        |s: &str| s.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect::<String>();
+    let mut out = Vec::new();
+    for wanted in reads {
+        if columns.iter().any(|(_, field)| field == wanted) {
+            continue;
+        }
+        if let Some((header, field)) = columns.iter().find(|(_, field)| loose(field) == loose(wanted)) {
+            let msg = format!(
+                "the playbook reads profile field `{wanted}`, but column \"{}\" becomes field `{}` (names are exact): \
+                 name the column {wanted}, or map it in the playbook's contacts.columns.fields",
+                crate::diagnostic::quote(header),
+                crate::diagnostic::quote(field)
+            );
+            out.push(Diagnostic::warning(file, 1, "field_name_mismatch", msg));
+        }
+    }
+    out
 }
 
 /// One raw record of an event source (a line of NDJSON, one webhook body), borrowed from its [`Block`].

@@ -124,6 +124,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         playbook.contact_columns(),
     )?;
     let name = source.name().to_string();
+    diagnostics.extend(crate::adapter::near_misses(&name, &source.columns(), playbook.profile_fields()));
     let mut status = Vec::new(); // what the export says happened (vendor unsubscribes, bounces, consent)
     let warnings = crate::adapter::read_ahead::each_row(source, |row, warnings| {
         counts.contact_rows += 1;

@@ -189,6 +189,22 @@ fn plan_with(playbook: &str, contacts: &str, events: &str, out: &Path) -> Output
 }
 
 #[test]
+fn a_column_that_misses_a_playbook_field_by_letter_case_is_named_in_a_warning() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let events = write(tmp.path(), "events.ndjson", b"");
+    let contacts = write(tmp.path(), "crm.csv", b"id,email,ROLE,Company-Size\nk1,ann@acme.test,CMO,120\n");
+    let out = tmp.path().join("plan");
+    let run = plan(&contacts, &events, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let diagnostics = read(&out, "diagnostics.ndjson");
+    let hints: Vec<&str> = diagnostics.lines().filter(|l| l.contains("field_name_mismatch")).collect();
+    assert_eq!(hints.len(), 2, "{diagnostics}");
+    assert!(hints[0].contains("`company_size`") && hints[0].contains("\\\"Company-Size\\\""), "{}", hints[0]);
+    assert!(hints[1].contains("`role`") && hints[1].contains("`ROLE`"), "{}", hints[1]);
+    assert_eq!(plan_rows(&out)[0]["segments"], "", "the fields do not count: hence the warning");
+}
+
+#[test]
 fn a_generic_csv_saved_as_windows_1252_is_read_with_one_warning() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let events = write(tmp.path(), "events.ndjson", b"");

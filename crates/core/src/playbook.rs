@@ -257,6 +257,12 @@ impl Playbook {
         self.intent.rules.iter().all(|r| r.points >= 0.0) && !self.fit.reads_relative_dates()
     }
 
+    /// The profile fields its rules and conditions read (fit rules, `field` conditions, the time-zone field),
+    /// sorted: what a contacts file must name exactly for them to count.
+    pub fn profile_fields(&self) -> &[String] {
+        &self.profile_fields
+    }
+
     /// How a generic contacts CSV's columns map to contacts and profile fields (`contacts.columns`).
     pub fn contact_columns(&self) -> &contacts::ContactColumns {
         &self.contact_columns

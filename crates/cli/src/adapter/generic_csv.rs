@@ -218,6 +218,11 @@ impl ContactSource for GenericCsv {
         std::mem::take(&mut self.warnings)
     }
 
+    fn columns(&self) -> Vec<(String, String)> {
+        let named = self.headers.iter().zip(&self.fields).filter(|(_, f)| !f.is_empty());
+        named.map(|(h, f)| (h.clone(), f.clone())).collect()
+    }
+
     fn next_record(&mut self) -> Result<Option<Result<ContactRecord, Diagnostic>>, CliError> {
         if let Some(d) = self.swallowed.pop_front() {
             return Ok(Some(Err(d)));
