@@ -60,7 +60,10 @@ function opener(browser, baseUrl, contexts) {
 }
 
 async function main() {
-  const tests = [...vectorTests(), ...demoTests(), ...entryTests(), ...trackerTests(), ...preferencesTests(), ...siteTests(), ...reportTests()];
+  // BROWSER_TESTS=<regex> runs only the tests whose name matches (while working on one part); npm test runs all.
+  const only = process.env.BROWSER_TESTS ? new RegExp(process.env.BROWSER_TESTS, "i") : null;
+  const tests = [...vectorTests(), ...demoTests(), ...entryTests(), ...trackerTests(), ...preferencesTests(), ...siteTests(),
+    ...reportTests()].filter(([name]) => only === null || only.test(name));
   let server;
   let browser;
   try {
