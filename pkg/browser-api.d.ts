@@ -112,8 +112,12 @@ export declare class Tracker {
   consent(update: ConsentUpdate): ConsentState;
   /** The consent in effect. */
   readonly consentState: ConsentState;
-  /** "Forget me": deletes everything rekindle stored and starts from a fresh state. */
-  forget(): void;
+  /**
+   * "Forget me": deletes everything rekindle stored, starts from a fresh state and withdraws both purposes, so
+   * nothing is written again (not on the next event, not on `pagehide`) until `consent()` grants `analytics`.
+   * Returns the consent now in effect (both false).
+   */
+  forget(): ConsentState;
   /** The current decision (an unknown visitor's without personalisation consent). */
   decision(): Decision;
   /** Calls `fn` now and on every new decision; returns the unsubscribe function. */

@@ -131,13 +131,25 @@ export class Tracker {
     this.#persist();
   }
 
-  /** "Forget me": deletes everything rekindle stored for this visitor and starts from a fresh state. */
+  /**
+   * "Forget me": deletes everything rekindle stored for this visitor, starts from a fresh state and withdraws
+   * both purposes. A visitor who asks to be forgotten expects to stop being tracked, not to be stored again on
+   * the next click or on `pagehide`: from here on nothing is written (events stay in memory, as before any
+   * consent) until `consent()` grants `analytics` again. What this page measured before the call is dropped too.
+   * Returns the consent now in effect.
+   */
   forget() {
     this.#unsaved = [];
+    this.#granted = { analytics: false, personalisation: false };
+    if (this.#page !== null) {
+      const hidden = this.#win.document.visibilityState === "hidden";
+      this.#page = { path: this.#page.path, visibleSince: hidden ? null : this.#now(), visibleMs: 0, scroll: 0 };
+    }
     clearState(this.#key);
     this.#contact.free();
     this.#contact = this.#engine.contact(null);
     this.#refresh(null);
+    return this.consentState;
   }
 
   /** Records the page view and starts listening: clicks on `[data-rekindle-cta]` / `[data-rekindle-event]`, form

@@ -118,6 +118,40 @@ export function trackerTests() {
       assert.equal(fresh, null, "forget() starts from a fresh state");
     }],
 
+    ["after 'forget me' nothing is written, not on the next event nor on pagehide, until consent is granted again", async ({ open }) => {
+      // Every localStorage write, whoever makes it: the wasm writes through the same Storage object.
+      const { page, pageErrors } = await open(PAGE, { initScript: () => {
+        window.__writes = [];
+        const setItem = Storage.prototype.setItem;
+        Storage.prototype.setItem = function spy(key, value) {
+          window.__writes.push(`${key}=${String(value).length}`);
+          return setItem.call(this, key, value);
+        };
+      } });
+      await start(page, { consent: { analytics: true, personalisation: true } });
+      await page.click("#demo-submit");
+      assert.deepEqual(await stored(page), ["rekindle"]);
+      const consent = await page.evaluate(() => {
+        window.__writes = [];
+        return window.__tracker.forget();
+      });
+      await page.evaluate(() => window.__tracker.track("webinar_registered"));
+      await page.click("#cta-button");
+      await page.evaluate(() => window.dispatchEvent(new Event("pagehide")));
+      assert.deepEqual(await page.evaluate(() => window.__writes), [], "no write after forget()");
+      assert.deepEqual(consent, { analytics: false, personalisation: false, gpc: false }, "forget() withdraws both purposes");
+      assert.deepEqual(await stored(page), []);
+      assert.equal((await events(page)).at(-1).kind, "page_leave", "pagehide was recorded, in memory only");
+      assert.equal(await page.evaluate(() => window.__tracker.decision().cta.id), "checklist",
+        "not personalised after forget(): the demo request made before it no longer shows book_demo");
+      // A new grant resumes storing, with nothing from before forget().
+      await page.evaluate(() => window.__tracker.consent({ analytics: true }));
+      assert.deepEqual(await stored(page), ["rekindle"]);
+      const view = await storedView(page);
+      assert.equal(view.signals.find((s) => s.id === "demo_request"), undefined, "the forgotten demo request stays forgotten");
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
     ["Global Privacy Control refuses both purposes, and consent() cannot override it", async ({ open }) => {
       const { page } = await open(PAGE, {
         initScript: () => Object.defineProperty(Navigator.prototype, "globalPrivacyControl", { get: () => true }),
