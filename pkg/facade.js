@@ -12,9 +12,16 @@ export const ERROR_CODES = Object.freeze([
   "E_SIGNATURE_INVALID",
   "E_IMPORT_INVALID",
   "E_NOT_INITIALIZED",
+  "E_WASM_UNAVAILABLE",
   "E_DISPOSED",
   "E_INTERNAL",
 ]);
+
+/**
+ * Codes only the facade raises: E_WASM_UNAVAILABLE means the wasm never ran, so the wasm's own list
+ * (`errorCodes()`) need not name it.
+ */
+const FACADE_CODES = Object.freeze(["E_WASM_UNAVAILABLE"]);
 
 /** The one error class: `code` is stable, `path` says where, `details.problems` lists playbook problems. */
 export class RekindleError extends Error {
@@ -55,7 +62,8 @@ export function install(generated, load, { sync = false } = {}) {
 
 function markReady() {
   const codes = gen.errorCodes?.();
-  if (Array.isArray(codes) && [...codes].sort().join() !== [...ERROR_CODES].sort().join()) {
+  const expected = ERROR_CODES.filter((code) => !FACADE_CODES.includes(code) || codes?.includes(code));
+  if (Array.isArray(codes) && [...codes].sort().join() !== expected.sort().join()) {
     throw new RekindleError("E_INTERNAL", `the facade and the wasm disagree on error codes: wasm has ${codes.join(", ")}`);
   }
   ready = true;
@@ -84,6 +92,73 @@ export function init(options = {}) {
       });
     });
   return pending;
+}
+
+const CSP_REFUSAL = /content.security.policy|\bCSP\b|unsafe-eval/i;
+
+/**
+ * @internal The browser entry's loader: fetches `source` (a URL, a Request, a Response, bytes or a compiled
+ * module) and hands it to the glue's `initialise`. Every way the wasm can fail to arrive or compile is
+ * E_WASM_UNAVAILABLE naming the URL and the fix: before, it was E_INTERNAL ("a bug") repeating the browser's
+ * text, and Chromium's CSP text names 'unsafe-eval', which would weaken the page's CSP far more than the
+ * 'wasm-unsafe-eval' rekindle needs. A trap while starting (RuntimeError) stays E_INTERNAL: that is a bug.
+ */
+export async function loadWasm(source, initialise) {
+  const isRequest = typeof Request === "function" && source instanceof Request;
+  const isResponse = typeof Response === "function" && source instanceof Response;
+  const fetched = typeof source === "string" || source instanceof URL || isRequest;
+  const base = globalThis.document?.baseURI ?? globalThis.location?.href;
+  let where = null;
+  if (fetched) {
+    const raw = isRequest ? source.url : String(source);
+    try {
+      where = new URL(raw, base).href;
+    } catch {
+      where = raw;
+    }
+  } else if (isResponse) {
+    where = source.url || null;
+  }
+  const at = where === null ? "" : ` from ${where}`;
+  const elsewhere = "serve the package's gen/web/rekindle_wasm_bg.wasm (export \"rekindle/rekindle.wasm\") there, " +
+    "or say where it is: startTracker({ wasm: url }) or init({ url })";
+  const unavailable = (reason, message, cause, status) => new RekindleError("E_WASM_UNAVAILABLE", message, {
+    cause,
+    details: status === undefined ? { url: where, reason } : { url: where, reason, status },
+  });
+  let module = source;
+  if (fetched) {
+    try {
+      module = await fetch(source);
+    } catch (err) {
+      throw unavailable("network", `could not fetch rekindle's wasm${at}: ${clip(err)} (offline, blocked, ` +
+        "or refused by the Content-Security-Policy's connect-src)", err);
+    }
+  }
+  if (module instanceof Response && !module.ok) {
+    throw unavailable("http", `could not fetch rekindle's wasm${at}: HTTP ${module.status}; ${elsewhere}`, undefined,
+      module.status);
+  }
+  try {
+    await initialise(module);
+  } catch (err) {
+    if (err instanceof RekindleError || err instanceof WebAssembly.RuntimeError) throw err;
+    if (CSP_REFUSAL.test(String(err?.message ?? err))) {
+      throw unavailable("csp", `could not compile rekindle's wasm${at}: the page's Content-Security-Policy does not ` +
+        "allow WebAssembly; add 'wasm-unsafe-eval' to script-src (not 'unsafe-eval', which would also allow eval() " +
+        "of any string)", err);
+    }
+    const type = module instanceof Response ? `, content-type ${module.headers.get("content-type") ?? "none"}` : "";
+    const what = where === null ? "the module passed to init({ module })" : `the file${at}${type}`;
+    throw unavailable("compile", `could not compile rekindle's wasm: ${what} is not the package's ` +
+      `gen/web/rekindle_wasm_bg.wasm (${clip(err)})`, err);
+  }
+}
+
+/** A browser's error text, cut to a readable length. */
+function clip(err) {
+  const text = String(err?.message ?? err);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
 /** @internal for the package's sibling files (keys.js): the generated module and the instance generation. */

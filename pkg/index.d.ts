@@ -14,6 +14,7 @@ export type ErrorCode =
   | "E_SIGNATURE_INVALID"
   | "E_IMPORT_INVALID"
   | "E_NOT_INITIALIZED"
+  | "E_WASM_UNAVAILABLE"
   | "E_DISPOSED"
   | "E_INTERNAL";
 
@@ -51,6 +52,16 @@ export interface Problem {
 /** Extra data on an error; `problems` lists every playbook problem for E_PLAYBOOK_INVALID. */
 export interface RekindleErrorDetails {
   problems?: Problem[];
+  /** E_WASM_UNAVAILABLE: the URL init() tried (null when bytes or a module were passed). */
+  url?: string | null;
+  /**
+   * E_WASM_UNAVAILABLE: why. `"csp"`: the page's Content-Security-Policy refused to compile it (add
+   * 'wasm-unsafe-eval' to script-src); `"http"`: the server answered `status`; `"network"`: the fetch failed;
+   * `"compile"`: what arrived is not rekindle's wasm.
+   */
+  reason?: "csp" | "http" | "network" | "compile";
+  /** E_WASM_UNAVAILABLE with reason "http": the HTTP status. */
+  status?: number;
   [key: string]: unknown;
 }
 
@@ -105,7 +116,10 @@ export interface DecideOptions {
  * @example
  * import { init, Engine } from "rekindle";
  * await init();
- * @throws {RekindleError} E_INTERNAL when the wasm cannot be fetched or instantiated (the promise rejects).
+ * @throws {RekindleError} E_WASM_UNAVAILABLE when the wasm cannot be fetched or compiled (a 404, a CSP without
+ * 'wasm-unsafe-eval', a file that is not rekindle's wasm): the message names the URL and the fix, `details` has
+ * `{ url, reason, status? }` (the promise rejects).
+ * @throws {RekindleError} E_INTERNAL when the wasm traps while starting (a bug).
  * @throws {RekindleError} E_INPUT_INVALID when `options` is not an options object.
  */
 export declare function init(options?: InitOptions): Promise<void>;

@@ -49,7 +49,7 @@ export function entryTests() {
           result.init = "resolved";
         } catch (error) {
           result.init = { isRekindleError: error instanceof rekindle.RekindleError, name: error.name, code: error.code,
-            known: rekindle.ERROR_CODES.includes(error.code), message: error.message };
+            known: rekindle.ERROR_CODES.includes(error.code), message: error.message, details: error.details };
         }
         try {
           new rekindle.Engine({ version: 1, signals: {} });
@@ -63,7 +63,43 @@ export function entryTests() {
       assert.equal(outcome.init.isRekindleError, true, JSON.stringify(outcome.init));
       assert.equal(outcome.init.name, "RekindleError");
       assert.equal(outcome.init.known, true, `code ${outcome.init.code} is one of ERROR_CODES`);
+      // Its own code, not E_INTERNAL ("a bug"), and the fix that keeps the CSP strict: Chromium's own text names
+      // 'unsafe-eval', which would also allow eval() of strings.
+      assert.equal(outcome.init.code, "E_WASM_UNAVAILABLE", outcome.init.message);
+      const url = new URL("/pkg/gen/web/rekindle_wasm_bg.wasm", page.url()).href;
+      assert.deepEqual(outcome.init.details, { url, reason: "csp" });
+      assert.equal(outcome.init.message, `could not compile rekindle's wasm from ${url}: the page's Content-Security-Policy ` +
+        "does not allow WebAssembly; add 'wasm-unsafe-eval' to script-src (not 'unsafe-eval', which would also allow " +
+        "eval() of any string)");
       assert.deepEqual(outcome.engine, { isRekindleError: true, code: "E_NOT_INITIALIZED" });
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
+    ["a .wasm answered with 404 rejects init with E_WASM_UNAVAILABLE naming the URL; startTracker shows the fallback", async ({ open }) => {
+      const { page, pageErrors, consoleMessages } = await open("/tests/browser/tracker.html", {
+        route: (p) => p.route((u) => u.pathname.endsWith(".wasm"), (route) => route.fulfill({ status: 404, body: "not found" })),
+      });
+      const outcome = await page.evaluate(async () => {
+        const rekindle = await import("/pkg/browser.js");
+        const attempt = (options) => rekindle.init(options).then(() => "resolved",
+          (error) => ({ code: error.code, message: error.message, details: error.details }));
+        const byDefault = await attempt();
+        const byUrl = await attempt({ url: "/assets/rekindle.wasm" });
+        const tracker = await rekindle.startTracker({ playbook: "/tests/browser/fixtures/tracker-playbook.json",
+          wasm: "/assets/rekindle.wasm" });
+        return { byDefault, byUrl, tracker };
+      });
+      const url = new URL("/pkg/gen/web/rekindle_wasm_bg.wasm", page.url()).href;
+      const fix = "serve the package's gen/web/rekindle_wasm_bg.wasm (export \"rekindle/rekindle.wasm\") there, or say " +
+        "where it is: startTracker({ wasm: url }) or init({ url })";
+      assert.deepEqual(outcome.byDefault, { code: "E_WASM_UNAVAILABLE", details: { url, reason: "http", status: 404 },
+        message: `could not fetch rekindle's wasm from ${url}: HTTP 404; ${fix}` });
+      const assets = new URL("/assets/rekindle.wasm", page.url()).href;
+      assert.deepEqual(outcome.byUrl.details, { url: assets, reason: "http", status: 404 });
+      assert.equal(outcome.tracker, null);
+      assert.ok(await page.isVisible("#widget .fallback"), "the fallback CTA stays");
+      const warnings = consoleMessages.filter((m) => m.type === "warning").map((m) => m.text);
+      assert.deepEqual(warnings, [`rekindle: not started, showing fallback content: could not fetch rekindle's wasm from ${assets}: HTTP 404; ${fix}`]);
       assert.deepEqual(pageErrors.map(String), []);
     }],
 

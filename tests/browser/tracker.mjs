@@ -250,7 +250,7 @@ export function trackerTests() {
       assert.equal(await page.locator("#widget [data-rekindle-rendered]").count(), 0);
       const warnings = consoleMessages.filter((m) => m.type === "warning");
       assert.equal(warnings.length, 1, JSON.stringify(warnings));
-      assert.match(warnings[0].text, /^rekindle: not started/);
+      assert.match(warnings[0].text, /^rekindle: not started, showing fallback content: could not compile rekindle's wasm from http:\S+\/pkg\/gen\/web\/rekindle_wasm_bg\.wasm: .*add 'wasm-unsafe-eval' to script-src \(not 'unsafe-eval'/);
       await page.click("#demo-submit");
       assert.deepEqual(pageErrors.map(String), []);
     }],
@@ -281,7 +281,9 @@ export function trackerTests() {
       });
       assert.equal(await start(page, {}), null);
       assert.ok(await page.isVisible("#widget .fallback"));
-      assert.equal(consoleMessages.filter((m) => m.type === "warning").length, 1);
+      const warnings = consoleMessages.filter((m) => m.type === "warning");
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0].text, /could not fetch rekindle's wasm from http:\S+\/rekindle_wasm_bg\.wasm: .*\(offline, blocked/);
       await page.click("#cta-button");
       assert.deepEqual(pageErrors.map(String), []);
     }],

@@ -43,8 +43,10 @@ test("every call before init throws E_NOT_INITIALIZED, never a glue TypeError", 
   assert.equal(codeOf(() => loadState("rekindle:test")), "E_NOT_INITIALIZED");
 });
 
-test("init with bytes that are not wasm rejects with E_INTERNAL and a later init still succeeds", async () => {
-  await assert.rejects(init({ module: new Uint8Array([0, 1, 2, 3]) }), (err) => err instanceof RekindleError && err.code === "E_INTERNAL");
+test("init with bytes that are not wasm rejects with E_WASM_UNAVAILABLE and a later init still succeeds", async () => {
+  await assert.rejects(init({ module: new Uint8Array([0, 1, 2, 3]) }), (err) => err instanceof RekindleError &&
+    err.code === "E_WASM_UNAVAILABLE" && err.details.reason === "compile" && err.details.url === null &&
+    /^could not compile rekindle's wasm: the module passed to init\(\{ module \}\) is not the package's/.test(err.message));
   await assert.rejects(init({ modul: wasmBytes }), (err) => err instanceof RekindleError && err.code === "E_INPUT_INVALID" && err.path === "options.modul");
   assert.equal(codeOf(() => version()), "E_NOT_INITIALIZED");
 });

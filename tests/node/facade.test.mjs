@@ -37,10 +37,10 @@ describe("init", () => {
     assert.equal(version(), pkg.version);
   });
 
-  test("ERROR_CODES lists the eight stable codes and cannot be modified", () => {
+  test("ERROR_CODES lists the nine stable codes and cannot be modified", () => {
     assert.deepEqual(
       [...ERROR_CODES],
-      ["E_PLAYBOOK_INVALID", "E_INPUT_INVALID", "E_STATE_INVALID", "E_SIGNATURE_INVALID", "E_IMPORT_INVALID", "E_NOT_INITIALIZED", "E_DISPOSED", "E_INTERNAL"],
+      ["E_PLAYBOOK_INVALID", "E_INPUT_INVALID", "E_STATE_INVALID", "E_SIGNATURE_INVALID", "E_IMPORT_INVALID", "E_NOT_INITIALIZED", "E_WASM_UNAVAILABLE", "E_DISPOSED", "E_INTERNAL"],
     );
     assert.ok(Object.isFrozen(ERROR_CODES));
   });
