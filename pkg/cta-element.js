@@ -13,6 +13,10 @@
 // re-rendered: no flicker; it changes only when a later event on this page changes the decision.
 
 const BaseElement = globalThis.HTMLElement ?? class {};
+/** What a keyboard reaches by Tab: where focus goes when the focused CTA is replaced. */
+const FOCUSABLE = 'a[href], area[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), ' +
+  'select:not([disabled]), textarea:not([disabled]), summary, iframe, [contenteditable]:not([contenteditable="false"]), ' +
+  '[tabindex]:not([tabindex="-1"])';
 
 export class CtaElement extends BaseElement {
   static tracker = null;
@@ -48,11 +52,15 @@ export class CtaElement extends BaseElement {
     const id = cta?.id ?? null;
     if (id === this.#shown) return;
     const template = id === null ? null : this.#template(cta);
+    // Removing or hiding the focused CTA would drop keyboard focus to <body>: note it, and put it back below.
+    const active = this.ownerDocument.activeElement;
+    const hadFocus = active !== null && active !== this && this.contains(active);
     this.querySelector(":scope > [data-rekindle-rendered]")?.remove();
     for (const fallback of this.querySelectorAll(":scope > [data-rekindle-fallback]")) fallback.hidden = template !== null;
     this.#shown = template === null ? null : id;
     if (template === null) {
       this.removeAttribute("data-rekindle-cta-id");
+      if (hadFocus) this.#keepFocus(this.querySelectorAll(":scope > [data-rekindle-fallback]"));
       return;
     }
     const holder = this.ownerDocument.createElement("div");
@@ -65,7 +73,29 @@ export class CtaElement extends BaseElement {
     }
     this.setAttribute("data-rekindle-cta-id", id);
     this.append(holder);
+    if (hadFocus) this.#keepFocus([holder]);
     this.#impression(id);
+  }
+
+  /**
+   * Focus was inside the CTA that just changed: if it is lost, move it to the first focusable element of what
+   * is shown now (`places`), or to the first place itself (made focusable with tabindex=-1), so a keyboard or
+   * screen-reader user stays where they were. Focus that is elsewhere on the page is never taken.
+   */
+  #keepFocus(places) {
+    const active = this.ownerDocument.activeElement;
+    if (active !== null && active !== this.ownerDocument.body && this.contains(active)) return;
+    const shown = [...places].filter((place) => !place.hidden);
+    for (const place of shown) {
+      for (const candidate of [place, ...place.querySelectorAll(FOCUSABLE)]) {
+        if (!candidate.matches(FOCUSABLE) || candidate.closest("[hidden], [inert]")) continue;
+        candidate.focus({ preventScroll: true });
+        if (this.ownerDocument.activeElement === candidate) return;
+      }
+    }
+    const target = shown[0] ?? this;
+    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    target.focus({ preventScroll: true });
   }
 
   #template(cta) {

@@ -227,6 +227,37 @@ export function trackerTests() {
       assert.deepEqual(pageErrors.map(String), []);
     }],
 
+    ["keyboard focus on a CTA that changes moves to the new CTA; focus elsewhere on the page is never taken", async ({ open }) => {
+      const { page, pageErrors } = await open(PAGE);
+      await start(page, { consent: { personalisation: true } });
+      const focused = () => page.evaluate(() => {
+        const el = document.activeElement;
+        return el === document.body ? "body" : `${el.closest("rekindle-cta")?.id ?? ""} ${el.tagName.toLowerCase()}.${el.className}` +
+          `${el.hasAttribute("data-rekindle-rendered") ? `[rendered ${el.getAttribute("data-rekindle-cta")}]` : ""}`;
+      });
+      await page.focus("#widget a.checklist");
+      // checklist → comparison: that template has nothing focusable, so its container takes focus.
+      await page.evaluate(() => {
+        history.pushState({}, "", "/pricing");
+        window.__tracker.page();
+      });
+      assert.equal(await page.getAttribute("#widget", "data-rekindle-cta-id"), "comparison");
+      assert.equal(await focused(), "widget div.[rendered comparison]", "focus stays in the widget");
+      // comparison → book_demo: the new CTA's link takes focus, and Enter follows it.
+      await page.evaluate(() => window.__tracker.track("form_submit", { form: "demo" }));
+      assert.equal(await page.getAttribute("#widget", "data-rekindle-cta-id"), "book_demo");
+      assert.equal(await focused(), "widget a.demo");
+      await page.keyboard.press("Enter");
+      assert.ok((await events(page)).some((e) => e.kind === "cta_click" && e.props.cta === "book_demo"),
+        "the focused new CTA is the one a keyboard activates");
+      // Focus outside the widget stays where the visitor put it.
+      await page.focus("#demo input[name=email]");
+      await page.evaluate(() => window.__tracker.forget());
+      assert.equal(await page.getAttribute("#widget", "data-rekindle-cta-id"), "checklist");
+      assert.equal(await focused(), " input.");
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
     ["<rekindle-cta> adopts what the edge injected, changing it only after a later event changes the decision", async ({ open }) => {
       const { page } = await open(PAGE);
       await start(page, { consent: { personalisation: true } });
