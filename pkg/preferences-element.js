@@ -199,6 +199,7 @@ export class PreferencesElement extends BaseElement {
     const button = this.querySelector(".rekindle-save");
     const next = this.#chosen();
     button.disabled = true;
+    this.querySelector(".rekindle-save-error")?.remove();
     status.textContent = this.#t.saving;
     try {
       const response = await fetch(this.#url, {
@@ -218,7 +219,11 @@ export class PreferencesElement extends BaseElement {
       status.textContent = this.#t.saved;
       this.dispatchEvent(new CustomEvent("rekindle-preferences-saved", { bubbles: true, detail: next }));
     } catch (err) {
-      status.textContent = err?.message === "bad link" ? this.#t.badLink : this.#t.saveFailed;
+      // A failed save is an error the visitor must hear at once (the header's "errors as alerts"), not a polite
+      // status update: a new role=alert element is announced when it is inserted. The next save removes it.
+      status.textContent = "";
+      const text = err?.message === "bad link" ? this.#t.badLink : this.#t.saveFailed;
+      status.after(this.#el("p", { role: "alert", class: "rekindle-save-error" }, text));
     } finally {
       button.disabled = false;
     }

@@ -76,6 +76,26 @@ export function preferencesTests() {
         pauseUntil: null, unsubscribeAll: true });
     }],
 
+    ["a save refused (403) or failed (500) is an alert, not a status; a later save that works removes it", async ({ open }) => {
+      const answers = [403, 500, 200];
+      const { page, pageErrors } = await openForm(open, "t=x", {
+        route: endpoint((request) => request.method() === "POST" ? { status: answers.shift(), body: {} } : { status: 200, body: CHOICES }),
+      });
+      await page.getByLabel("Tips and guides").check();
+      const save = page.getByRole("button", { name: "Save preferences" });
+      await save.click();
+      await page.getByRole("alert").filter({ hasText: "expired or is not valid" }).waitFor();
+      assert.equal(await page.getByRole("status").textContent(), "", "the error is not in the polite status");
+      await save.click();
+      await page.getByRole("alert").filter({ hasText: "could not be saved" }).waitFor();
+      assert.deepEqual(await page.getByRole("alert").allTextContents(),
+        ["Your preferences could not be saved. Please try again."], "one alert at a time");
+      await save.click();
+      await page.getByRole("status").filter({ hasText: "Your preferences are saved." }).waitFor();
+      assert.equal(await page.getByRole("alert").count(), 0, "a save that works removes the alert");
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
     ["a bad or expired link shows an alert and no form; a server error says to try again", async ({ open }) => {
       const bad = await openForm(open, "t=forged");
       assert.match(await bad.page.getByRole("alert").textContent(), /expired or is not valid/);
