@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Browser suite: headless Chromium (playwright-core) over the static server. Runs the shared vectors through the
 // browser entry, drives the www/ demo, checks that a CSP without 'wasm-unsafe-eval' fails closed, that
-// loadState/saveState survive blocked storage, and that the plan's report.html opens from disk, accessible.
+// loadState/saveState survive blocked storage, that the plan's report.html opens from disk, accessible, and that
+// the READMEs' esbuild example works when bundled as they say.
 // Prints each test and `browser: N passed, M failed`; exits 1 on failure.
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startServer } from "../../scripts/serve.mjs";
+import { bundleTests } from "./bundle.mjs";
 import { demoTests } from "./demo.mjs";
 import { entryTests } from "./entry.mjs";
 import { reportTests } from "./report.mjs";
@@ -63,7 +65,7 @@ async function main() {
   // BROWSER_TESTS=<regex> runs only the tests whose name matches (while working on one part); npm test runs all.
   const only = process.env.BROWSER_TESTS ? new RegExp(process.env.BROWSER_TESTS, "i") : null;
   const tests = [...vectorTests(), ...demoTests(), ...entryTests(), ...trackerTests(), ...preferencesTests(), ...siteTests(),
-    ...reportTests()].filter(([name]) => only === null || only.test(name));
+    ...reportTests(), ...bundleTests()].filter(([name]) => only === null || only.test(name));
   let server;
   let browser;
   try {
