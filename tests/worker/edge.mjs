@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { Engine } from "rekindle";
+import { preferenceInputTests } from "./preference-input.mjs";
 import { preferenceLogTests } from "./preference-log.mjs";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -256,7 +257,7 @@ export function edgeTests() {
 
     ["RFC 8058: POST List-Unsubscribe=One-Click unsubscribes; GET only asks; forged and expired tokens change nothing", async ({ mf, keys }) => {
       const now = Date.now();
-      const sign = (contact, expiresAt) => keys.signToken({ purpose: "unsubscribe", contact, topic: "newsletter", issuedAt: now, expiresAt });
+      const sign = (contact, expiresAt) => keys.signToken({ purpose: "unsubscribe", contact, issuedAt: now, expiresAt });
       const token = sign("cus_7", now + 86_400_000);
       const ask = await mf.dispatchFetch(`${SITE}/unsubscribe?t=${token}`);
       assert.equal(ask.status, 200);
@@ -392,5 +393,6 @@ export function edgeTests() {
     }],
 
     ...preferenceLogTests({ SITE, injected }),
+    ...preferenceInputTests({ SITE }),
   ];
 }

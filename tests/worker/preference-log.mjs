@@ -47,7 +47,8 @@ function contactOf(mf, keys, SITE, contact) {
     async load() {
       return (await mf.dispatchFetch(`${SITE}/preferences?t=${prefs}`, { headers: { accept: "application/json" } })).json();
     },
-    oneClick: (init = {}) => mf.dispatchFetch(`${SITE}/unsubscribe?t=${sign("unsubscribe", "newsletter")}`, {
+    /** A one-click unsubscribe with a token for `topic` (null: no topic, every list). */
+    oneClick: (init = {}, topic = null) => mf.dispatchFetch(`${SITE}/unsubscribe?t=${sign("unsubscribe", topic)}`, {
       method: "POST", body: "List-Unsubscribe=One-Click", ...init,
       headers: { "content-type": "application/x-www-form-urlencoded", ...init.headers },
     }),

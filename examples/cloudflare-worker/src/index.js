@@ -6,6 +6,7 @@
 //                       signed token (preferences.js), recorded in the KV namespace PREFERENCES
 //   POST /api/decide    { "events": [...], "now"?: epoch-ms }  → 200 decision JSON (docs/playbook.md)
 //                                                             → 400 { code, path, message } for bad input
+//                       (every route that reads a body caps it at 1 MiB: 413, body.js)
 //   GET  /api/health    → 200 { status: "ok" | "degraded", problems?, version, engine, playbook, cookies, tokens }
 //   POST to a form path of site.js FORMS   passes to the origin; when it accepts, the state cookie gains a
 //                       `form_submit` (edge.js recordForm). Every other POST passes through untouched.
@@ -18,6 +19,7 @@
 // served as the origin sent it (fetched once), and the signed routes answer JSON 503s and 500s with a stable code.
 // `rekindle` resolves to its `workerd` entry, which imports the .wasm as a pre-compiled module.
 import { RekindleError, version } from "rekindle";
+import { MAX_BODY_BYTES, readCapped, tooLarge } from "./body.js";
 import { classify, fetchOrigin, isPage, recordForm } from "./edge.js";
 import { cookieStats } from "./cookie.js";
 import { StorageError } from "./log.js";
@@ -25,7 +27,6 @@ import { preferences, tokenStats, unsubscribe } from "./preferences.js";
 import { engineHealth, recover, sharedEngine, sharedKeys } from "./runtime.js";
 import { FORMS } from "./site.js";
 
-const MAX_BODY_BYTES = 1024 * 1024;
 const BODY_KEYS = new Set(["events", "now"]);
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
 
@@ -55,39 +56,10 @@ function failure(error, where) {
 
 const isPlainObject = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
 
-/**
- * The body's text, read with a running byte count: null as soon as it passes `limit`, so a chunked body with no
- * Content-Length is never read past the limit into memory.
- */
-async function readCapped(request, limit) {
-  if (Number(request.headers.get("content-length") ?? 0) > limit) return null;
-  if (request.body === null) return "";
-  const reader = request.body.getReader();
-  const chunks = [];
-  let total = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel(`body over ${limit} bytes`);
-      return null;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
-}
-
 /** Reads and validates `{ events, now? }`; returns either `{ events, now }` or a ready error Response. */
 async function readDecideBody(request) {
   const text = await readCapped(request, MAX_BODY_BYTES);
-  if (text === null) return inputError(`body is over ${MAX_BODY_BYTES} bytes`, null, 413);
+  if (text === null) return inputError(tooLarge(MAX_BODY_BYTES), null, 413);
   let body;
   try {
     body = JSON.parse(text);

@@ -16,12 +16,19 @@
 //   GET  /preferences?t=…   HTML (the preference center page) or, with Accept: application/json, the choices
 //   POST /preferences?t=…   JSON { topics, frequency, channels: { email, sms }, pauseUntil, unsubscribeAll }
 //   GET  /unsubscribe?t=…   a confirmation page; never unsubscribes by itself (link scanners prefetch links)
-//   POST /unsubscribe?t=…   body List-Unsubscribe=One-Click → 200, the opt-out recorded (RFC 8058 §3.2)
+//   POST /unsubscribe?t=…   body List-Unsubscribe=One-Click → 200, the opt-out recorded (RFC 8058 §3.2): every
+//                           email without a topic in the token, that topic only with one (optOutEvents)
 import { badLinkPage, preferencesPage, unsubscribeDonePage, unsubscribePage } from "./pages.js";
+import { MAX_BODY_BYTES, readCapped, tooLarge } from "./body.js";
 import { appendEvents, compact, readLog } from "./log.js";
 import { TOPICS } from "./site.js";
 
 const FREQUENCIES = ["weekly", "monthly", "important_only"];
+/**
+ * The most entries `topics` may hold. Repeats are folded away (a set), so a valid list never needs more than the
+ * site's topics; the cap only stops a huge array from being walked and reported one entry at a time.
+ */
+const MAX_TOPIC_ENTRIES = 100;
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
 const HTML_HEADERS = { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-robots-tag": "noindex" };
 
@@ -70,6 +77,12 @@ export function choices(engine, log, contact) {
   };
 }
 
+/** A bad value for a message: at most 40 characters of a string, else its type (never a dump of the input). */
+function describe(value) {
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  return value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+}
+
 /** The form's choices as events; refuses anything outside the contract with a 400 naming the field. */
 export function changeEvents(body, current, now, nextId = idMaker("pref", now)) {
   const fail = (path, message) => ({ error: { path, message } });
@@ -78,7 +91,14 @@ export function changeEvents(body, current, now, nextId = idMaker("pref", now)) 
   const unknown = Object.keys(body).find((k) => !known.includes(k));
   if (unknown) return fail(unknown, `unknown field; expected ${known.join(", ")}`);
   const ids = TOPICS.map((t) => t.id);
-  if (!Array.isArray(body.topics) || body.topics.some((t) => !ids.includes(t))) return fail("topics", `expected ids among ${ids.join(", ")}`);
+  if (!Array.isArray(body.topics)) return fail("topics", `expected an array of topic ids among ${ids.join(", ")}`);
+  if (body.topics.length > MAX_TOPIC_ENTRIES) {
+    return fail("topics", `expected at most ${MAX_TOPIC_ENTRIES} entries (each topic once), got ${body.topics.length}`);
+  }
+  const bad = body.topics.findIndex((t) => !ids.includes(t));
+  if (bad !== -1) return fail(`topics[${bad}]`, `unknown topic ${describe(body.topics[bad])}; expected one of ${ids.join(", ")}`);
+  // A set, in the site's order: ["product", "product", "product"] is one topic, never "every topic".
+  const topics = ids.filter((id) => body.topics.includes(id));
   if (body.frequency !== null && !FREQUENCIES.includes(body.frequency)) return fail("frequency", `expected null or ${FREQUENCIES.join(", ")}`);
   const channels = body.channels;
   if (!channels || typeof channels.email !== "boolean" || typeof channels.sms !== "boolean") return fail("channels", "expected { email, sms } booleans");
@@ -87,12 +107,12 @@ export function changeEvents(body, current, now, nextId = idMaker("pref", now)) 
   const event = (kind, props) => ({ id: nextId(), at: now, kind, props });
   const events = [];
   // No topic left is no email at all: "topics" empty means every topic to the core.
-  const emailOn = channels.email && !body.unsubscribeAll && body.topics.length > 0;
+  const emailOn = channels.email && !body.unsubscribeAll && topics.length > 0;
   const smsOn = channels.sms && !body.unsubscribeAll;
   events.push(event("preferences", {
     frequency: body.frequency,
     pause_until: body.pauseUntil,
-    topics: body.topics.length === ids.length ? null : body.topics.join(","),
+    topics: topics.length === ids.length ? null : topics.join(","),
   }));
   for (const [channel, on] of [["email", emailOn], ["sms", smsOn]]) {
     if (on && !current.channels[channel]) events.push(event("subscribe", { channel }));
@@ -110,9 +130,11 @@ export async function preferences(request, env, { engine, keys, now }) {
   const log = await readLog(env.PREFERENCES, contact);
   const current = choices(engine, eventsOf(log), contact);
   if (request.method === "GET") return json(200, current);
+  const text = await readCapped(request, MAX_BODY_BYTES);
+  if (text === null) return json(413, { error: tooLarge(MAX_BODY_BYTES), path: "" });
   let body;
   try {
-    body = await request.json();
+    body = JSON.parse(text);
   } catch {
     return json(400, { error: "expected a JSON body", path: "" });
   }
@@ -124,22 +146,59 @@ export async function preferences(request, env, { engine, keys, now }) {
   return json(200, { saved: true, choices: choices(engine, eventsOf(all), contact) });
 }
 
-export async function unsubscribe(request, env, { keys, now }) {
+/**
+ * The events that record a one-click unsubscribe for `topic` (null: the token names no topic, every list).
+ *
+ * Core's `unsubscribe` has no topic: any `unsubscribe` of email is a full email opt-out, whatever props it carries
+ * (docs/playbook.md, event kinds). A topic token means one list (docs/tokens.md), so it is written as what core does
+ * have: a `preferences` event naming only `topics` — the contact's topics without this one — which leaves frequency
+ * and pause as they are (core folds each field from the latest event that names it). An empty `topics` means every
+ * topic to the core, so "all topics" is spelled out as the site's TOPICS before one is taken away, and removing the
+ * last topic is a full email opt-out (as the preference center's save treats "no topic left"). A topic core could
+ * not name in a `topics` list (a comma, outer spaces) is a full email opt-out too: honouring more than was asked is
+ * safe, honouring less is not.
+ */
+export function optOutEvents(view, topic, now, nextId = idMaker("unsub", now)) {
+  const event = (kind, props) => ({ id: nextId(), at: now, kind, props });
+  const everything = [event("unsubscribe", { channel: "email" })];
+  if (topic === null || topic === undefined || topic.includes(",") || topic.trim() !== topic) return everything;
+  const current = view.topics.length > 0 ? view.topics : TOPICS.map((t) => t.id);
+  const remaining = current.filter((id) => id !== topic);
+  return remaining.length === 0 ? everything : [event("preferences", { topics: remaining.join(",") })];
+}
+
+/** The RFC 8058 body, read under the body cap: "One-Click" or null; `tooLarge` when it is over the cap. */
+async function oneClickValue(request) {
+  const type = request.headers.get("content-type") ?? "";
+  if (!type.includes("form")) return null;
+  const text = await readCapped(request, MAX_BODY_BYTES);
+  if (text === null) return { tooLarge: true };
+  if (type.includes("application/x-www-form-urlencoded")) return new URLSearchParams(text).get("List-Unsubscribe");
+  const form = await new Response(text, { headers: { "content-type": type } }).formData().catch(() => null);
+  return form?.get("List-Unsubscribe") ?? null;
+}
+
+export async function unsubscribe(request, env, { engine, keys, now }) {
   const verified = verify(request, keys, "unsubscribe", now, false);
   if (verified.response) return verified.response;
   const { contact, topic } = verified.token;
   if (request.method === "GET") return html(200, unsubscribePage());
   // RFC 8058 §3.1: the POST body carries List-Unsubscribe=One-Click (form-urlencoded or multipart).
-  const type = request.headers.get("content-type") ?? "";
-  const form = type.includes("form") ? await request.formData().catch(() => null) : null;
-  if (form?.get("List-Unsubscribe") !== "One-Click") {
+  const value = await oneClickValue(request);
+  if (value?.tooLarge) return new Response(`${tooLarge(MAX_BODY_BYTES)}\n`, { status: 413, headers: { "content-type": "text/plain" } });
+  if (value !== "One-Click") {
     return new Response("expected the body List-Unsubscribe=One-Click (RFC 8058)\n", { status: 400, headers: { "content-type": "text/plain" } });
   }
-  const props = topic === null ? { channel: "email" } : { channel: "email", topic };
-  // The opt-out is written first, on its own; compaction after it is best effort and may fail alone.
-  const written = await appendEvents(env.PREFERENCES, contact, [{ id: idMaker("unsub", now)(), at: now, kind: "unsubscribe", props }]);
+  // A topic's opt-out depends on the contact's topics, so it reads the log first; a full opt-out needs no read and
+  // is written first, on its own. Compaction after either is best effort and may fail alone.
+  const before = topic === null ? null : await readLog(env.PREFERENCES, contact);
+  const view = before === null ? { topics: [] } : engine.inspect(engine.fold(null, eventsOf(before)));
+  // Computed from what was read, so it must fold after it: two clicks in one millisecond would otherwise order by
+  // their random ids, and the older list could win.
+  const at = Math.max(now, ...(before ?? []).map(({ event }) => Number(event.at) + 1).filter(Number.isSafeInteger));
+  const written = await appendEvents(env.PREFERENCES, contact, optOutEvents(view, topic, at));
   try {
-    await compact(env.PREFERENCES, merged(await readLog(env.PREFERENCES, contact), written));
+    await compact(env.PREFERENCES, merged(before ?? await readLog(env.PREFERENCES, contact), written));
   } catch (error) {
     console.warn(`rekindle: compaction after an unsubscribe skipped: ${error.message}`);
   }
