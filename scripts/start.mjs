@@ -19,7 +19,9 @@ async function startEdge(origin, port, host) {
   const bundle = await bundleExample(join(repoRoot, "target", "worker-demo", "dist"));
   const options = (p) => ({
     host, port: p,
-    bindings: { REKINDLE_KEYS: readFileSync(EXAMPLE_KEYS, "utf8"), ORIGIN: origin, BROWSER_MODULE: "/pkg/browser.js" },
+    // CONSENT_COOKIE: the demo site's banner (www/site.js) sets acme_consent=yes|no; no state cookie before "yes".
+    bindings: { REKINDLE_KEYS: readFileSync(EXAMPLE_KEYS, "utf8"), ORIGIN: origin, BROWSER_MODULE: "/pkg/browser.js",
+      CONSENT_COOKIE: "acme_consent=yes" },
     kvNamespaces: ["PREFERENCES"],
     outboundService: { network: { allow: ["local", "private", "public"] } },
   });

@@ -5,6 +5,7 @@
 import { startTracker } from "/pkg/browser.js";
 
 const CONSENT_KEY = "acme:consent";
+const CONSENT_COOKIE = "acme_consent";
 const $ = (selector) => document.querySelector(selector);
 const routeOf = (location) => location.hash.slice(1) || "/";
 
@@ -54,6 +55,8 @@ async function main() {
   $(".consent-banner").hidden = saved !== null;
   const answer = (yes) => {
     localStorage.setItem(CONSENT_KEY, yes ? "yes" : "no");
+    // The edge Worker cannot read localStorage: it reads this cookie (its CONSENT_COOKIE, set by npm start).
+    document.cookie = `${CONSENT_COOKIE}=${yes ? "yes" : "no"}; Path=/; Max-Age=15552000; SameSite=Lax`;
     tracker.consent({ analytics: yes, personalisation: yes });
     $(".consent-banner").hidden = true;
   };
@@ -62,6 +65,7 @@ async function main() {
   $("#forget-me").addEventListener("click", () => {
     tracker.forget();
     localStorage.removeItem(CONSENT_KEY);
+    document.cookie = `${CONSENT_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax`;
     tracker.consent({ analytics: false, personalisation: false });
     $(".consent-banner").hidden = false;
   });

@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { Engine } from "rekindle";
+import { consentTests } from "./consent.mjs";
 import { preferenceInputTests } from "./preference-input.mjs";
 import { preferenceLogTests } from "./preference-log.mjs";
 
@@ -32,6 +33,10 @@ export function createOrigin() {
     if (request.method === "POST") origin.posts.push({ path: pathname, body: await request.text() });
     if (pathname === "/logo.png") return new Response(new Uint8Array([137, 80, 78, 71]), { headers: { "content-type": "image/png" } });
     if (pathname === "/missing") return new Response("<h1>not found</h1>", { status: 404, headers: { "content-type": "text/html" } });
+    if (pathname === "/no-widget") {
+      return new Response("<!doctype html><html><body><h1>/no-widget</h1><p>No CTA slot here.</p></body></html>",
+        { headers: { "content-type": "text/html; charset=utf-8" } });
+    }
     const page = (body) => `<!doctype html><html lang="en"><head><title>${pathname}</title></head><body><h1>${pathname}</h1>${body}`;
     const widget = `<rekindle-cta><template data-cta="comparison"><p>client</p></template><p data-rekindle-fallback>Talk to us</p></rekindle-cta>`;
     return new Response(`${page(widget)}</body></html>`, { headers: { "content-type": "text/html; charset=utf-8" } });
@@ -43,10 +48,13 @@ export function createOrigin() {
  * Miniflare options for the example Worker: the keys, the KV namespace, and the site — answered by `origin` in
  * this process, or, given `originUrl`, a real HTTP server the Worker reaches over loopback (npm start, the load run).
  */
-export function exampleOptions(origin, keys = KEYS.current, originUrl = null, listen = false) {
+export function exampleOptions(origin, keys = KEYS.current, originUrl = null, listen = false, vars = {}) {
   return {
     ...(listen ? { host: "127.0.0.1", port: 0 } : {}),
-    bindings: { REKINDLE_KEYS: keys ?? KEYS.current, ORIGIN: originUrl ?? SITE, BROWSER_MODULE: "/pkg/browser.js" },
+    // CONSENT_REQUIRED "false": these journeys are about classification; the consent tests set the vars they test
+    // (a var given as undefined is left out: the Worker's default).
+    bindings: Object.fromEntries(Object.entries({ REKINDLE_KEYS: keys ?? KEYS.current, ORIGIN: originUrl ?? SITE,
+      BROWSER_MODULE: "/pkg/browser.js", CONSENT_REQUIRED: "false", ...vars }).filter(([, value]) => value !== undefined)),
     kvNamespaces: ["PREFERENCES"],
     outboundService: originUrl === null ? (request) => origin.handle(request) : { network: { allow: ["local", "private", "public"] } },
   };
@@ -89,7 +97,7 @@ export function edgeTests() {
       assert.ok(first.body.includes('<div data-rekindle-rendered data-rekindle-cta="checklist"><p>New to scoring?'), first.body);
       assert.ok(/<p data-rekindle-fallback hidden>/.test(first.body) || /<p hidden data-rekindle-fallback>/.test(first.body) ||
         first.body.includes("data-rekindle-fallback hidden"), "the fallback is hidden once a CTA is injected");
-      assert.equal(first.response.headers.get("x-rekindle-cta"), "checklist");
+      assert.equal(first.response.headers.get("x-rekindle-cta"), null, "the page, not a header, names the injected CTA");
       await v.get("/pricing");
       const warm = await v.get("/pricing/enterprise");
       assert.equal(injected(warm.body), "comparison", "two pricing visits: warm");
@@ -280,6 +288,15 @@ export function edgeTests() {
       assert.ok(tokens.refused.bad_signature >= 1 && tokens.refused.expired >= 1, JSON.stringify(tokens));
     }],
 
+    ["a page without <rekindle-cta> is not said to carry a CTA (no x-rekindle-cta, nothing injected); its page view is still folded", async ({ mf }) => {
+      const response = await mf.dispatchFetch(`${SITE}/no-widget`, { headers: { accept: "text/html" } });
+      const body = await response.text();
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get("x-rekindle-cta"), null);
+      assert.ok(!body.includes("data-rekindle"), body);
+      assert.match(response.headers.get("set-cookie") ?? "", /^__Host-rk=c1\./, "the visit is history all the same");
+    }],
+
     ["a path like //evil.test/steal is fetched from the site's origin, never from the host it names", async ({ mf, origin }) => {
       const seen = origin.hosts.length;
       const page = await mf.dispatchFetch(`${SITE}//evil.test/steal?x=1`, { headers: { accept: "text/html", cookie: "session=s3cret" } });
@@ -394,5 +411,6 @@ export function edgeTests() {
 
     ...preferenceLogTests({ SITE, injected }),
     ...preferenceInputTests({ SITE }),
+    ...consentTests({ SITE }),
   ];
 }

@@ -35,6 +35,6 @@ export default {
       if (done) break;
       body += decoder.decode(value, { stream: true });
     }
-    return Response.json({ doneAtFirstChunk, firstChunk: decoder.decode(first.value), body, cta: response.headers.get("x-rekindle-cta") });
+    return Response.json({ doneAtFirstChunk, firstChunk: decoder.decode(first.value), body });
   },
 };

@@ -56,6 +56,21 @@ export function openCookie(request, engine, keys, now) {
   }
 }
 
+/**
+ * A new visitor's contact, without reading the state cookie (the visitor has not consented to it): the request is
+ * classified from itself alone, and `sealIfChanged` is never called on it. Free `contact` when done.
+ */
+export function freshContact(engine, keys, now) {
+  const { contact } = keys.openContact(engine, null, { now });
+  return { contact, before: null, expiresAt: null };
+}
+
+/** Whether the request carries a state cookie (whatever its content). */
+export const hasStateCookie = (request) => readCookie(request.headers.get("cookie"), COOKIE.name) !== null;
+
+/** The Set-Cookie value that deletes the state cookie: same name and attributes, no value, Max-Age=0. */
+export const DELETE_STATE_COOKIE = `${COOKIE.name}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax`;
+
 const sameBytes = (a, b) => a.length === b.length && a.every((byte, i) => byte === b[i]);
 
 /**

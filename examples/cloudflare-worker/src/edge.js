@@ -1,10 +1,11 @@
 // Classify and inject (D44): every HTML page the origin sends is classified from the visitor's signed state cookie
-// plus this request's page view, and the CTA the playbook picks is streamed into <rekindle-cta> with HTMLRewriter —
-// before the page reaches the browser, so there is no flicker and no third-party call. A POST of one of the site's
+// (only with consent, consent.js; without it, from this request alone) plus this request's page view, and the CTA
+// the playbook picks is streamed into <rekindle-cta> with HTMLRewriter — before the page reaches the browser, so
+// there is no flicker and no third-party call. A POST of one of the site's
 // forms reaches the origin as it is and is folded as a `form_submit` (recordForm); anything else that is not an
 // HTML GET passes through untouched. The state cookie's rules are in cookie.js.
 import { pageViewProps } from "rekindle";
-import { openCookie, sealIfChanged } from "./cookie.js";
+import { DELETE_STATE_COOKIE, freshContact, hasStateCookie, openCookie, sealIfChanged } from "./cookie.js";
 import { CTA_SELECTOR, CTA_TEMPLATES } from "./site.js";
 
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
@@ -45,13 +46,29 @@ function ctaMarkup(cta) {
 }
 
 /**
+ * The visitor's contact for this request and what to do with the state cookie afterwards. With consent: the
+ * cookie's state (sealed again if it changed). Without: a new visitor (this request alone), no cookie written, and
+ * a refusal deletes the one the browser still holds.
+ */
+function contactFor(request, { engine, keys, now, consent = "unknown" }) {
+  if (consent === "granted") return { opened: openCookie(request, engine, keys, now), seal: true, remove: false };
+  return { opened: freshContact(engine, keys, now), seal: false, remove: consent === "declined" && hasStateCookie(request) };
+}
+
+/**
  * The page `response` (already fetched: isPage) with the chosen CTA streamed into it. Everything that can fail runs
  * before the body is touched, so a caller that catches can still serve `response` itself, untouched.
+ *
+ * The CTA is named only in the page: `data-rekindle-cta-id` on the `<rekindle-cta>` it was injected into. No header
+ * names it, because headers leave before the body streams, when nobody knows yet whether the page has the element.
+ * The page view is folded (and the cookie written, with consent) even on a page without the element: a visit to a
+ * pricing page is intent whether or not that page shows a CTA.
  */
-export function classify(request, response, { engine, keys, now }) {
-  const opened = openCookie(request, engine, keys, now);
+export function classify(request, response, context) {
+  const { now } = context;
+  const { opened, seal, remove } = contactFor(request, context);
   let cta = null;
-  let setCookie = null;
+  let setCookie = remove ? DELETE_STATE_COOKIE : null;
   try {
     const { contact } = opened;
     if (!isPrefetch(request)) {
@@ -60,15 +77,14 @@ export function classify(request, response, { engine, keys, now }) {
       contact.fold([{ id: `edge-${now}`, at: now, kind: "page_view", props }]);
     }
     cta = contact.cta({ now }); // the CTA alone: the rest of the decision is not needed to render a page
-    setCookie = sealIfChanged(opened, keys, now);
+    if (seal) setCookie = sealIfChanged(opened, context.keys, now);
   } finally {
     opened.contact.free();
   }
 
   const headers = new Headers(response.headers);
   headers.delete("content-length"); // the rewritten body streams with another length
-  headers.set("x-rekindle-cta", cta?.id ?? "none");
-  headers.append("vary", "cookie");
+  headers.append("vary", "cookie, sec-gpc");
   headers.set("cache-control", "private, no-store"); // a page classified for one visitor is not a shared page
   if (setCookie !== null) headers.append("set-cookie", setCookie);
   const markup = ctaMarkup(cta);
@@ -92,17 +108,22 @@ export function classify(request, response, { engine, keys, now }) {
 
 /**
  * The origin's answer to a POST of the site's form `form` (site.js FORMS), with the visitor's state cookie updated
- * by a `form_submit` event when the origin accepted the submission (2xx or 3xx). The body passes through as it is.
+ * by a `form_submit` event when the origin accepted the submission (2xx or 3xx) and the visitor consented to the
+ * cookie (a refusal deletes it instead). The body passes through as it is.
  */
-export function recordForm(request, response, form, { engine, keys, now }) {
+export function recordForm(request, response, form, { engine, keys, now, consent = "unknown" }) {
   if (response.status >= 400) return response;
-  const opened = openCookie(request, engine, keys, now);
-  let setCookie;
-  try {
-    opened.contact.fold([{ id: `edge-form-${now}`, at: now, kind: "form_submit", props: { form } }]);
-    setCookie = sealIfChanged(opened, keys, now);
-  } finally {
-    opened.contact.free();
+  let setCookie = null;
+  if (consent === "granted") {
+    const opened = openCookie(request, engine, keys, now);
+    try {
+      opened.contact.fold([{ id: `edge-form-${now}`, at: now, kind: "form_submit", props: { form } }]);
+      setCookie = sealIfChanged(opened, keys, now);
+    } finally {
+      opened.contact.free();
+    }
+  } else if (consent === "declined" && hasStateCookie(request)) {
+    setCookie = DELETE_STATE_COOKIE;
   }
   if (setCookie === null) return response;
   const headers = new Headers(response.headers);

@@ -1,19 +1,22 @@
 // rekindle on Cloudflare Workers (D44): the engine runs in the isolate, in front of the site.
 //
-//   every other GET     the origin's page (env.ORIGIN), classified from the signed state cookie and this page view,
-//                       with the chosen CTA streamed into <rekindle-cta> (edge.js); non-HTML passes through
+//   every other GET     the origin's page (env.ORIGIN), classified from the signed state cookie (only with consent:
+//                       consent.js) and this page view, with the chosen CTA streamed into <rekindle-cta> (edge.js);
+//                       non-HTML passes through
 //   GET/POST /preferences, GET/POST /unsubscribe   the preference center and RFC 8058 one-click unsubscribe for a
 //                       signed token (preferences.js), recorded in the KV namespace PREFERENCES
 //   POST /api/decide    { "events": [...], "now"?: epoch-ms }  → 200 decision JSON (docs/playbook.md)
 //                                                             → 400 { code, path, message } for bad input
 //                       (every route that reads a body caps it at 1 MiB: 413, body.js)
-//   GET  /api/health    → 200 { status: "ok" | "degraded", problems?, version, engine, playbook, cookies, tokens }
+//   GET  /api/health    → 200 { status: "ok" | "degraded", problems?, version, engine, playbook, cookies, tokens,
+//                       consent }
 //   POST to a form path of site.js FORMS   passes to the origin; when it accepts, the state cookie gains a
 //                       `form_submit` (edge.js recordForm). Every other POST passes through untouched.
 //
 // Secrets and bindings (wrangler.toml): REKINDLE_KEYS (kid:hexkey lines; the last signs cookies), PREFERENCES (KV),
 // ORIGIN (the site behind the Worker; absent = the request's own URL, as on a route in front of an origin),
-// PLAYBOOKS (optional KV: the playbook JSON under the key "playbook" replaces the bundled one).
+// PLAYBOOKS (optional KV: the playbook JSON under the key "playbook" replaces the bundled one),
+// CONSENT_COOKIE / CONSENT_REQUIRED (when the state cookie may be written: consent.js).
 // The engine and the keys are built once per isolate, on first use, and rebuilt together after a wasm failure
 // (runtime.js). Failures never reach the visitor as an uncaught exception: a page that cannot be classified is
 // served as the origin sent it (fetched once), and the signed routes answer JSON 503s and 500s with a stable code.
@@ -21,6 +24,7 @@
 import { RekindleError, version } from "rekindle";
 import { MAX_BODY_BYTES, readCapped, tooLarge } from "./body.js";
 import { classify, fetchOrigin, isPage, recordForm } from "./edge.js";
+import { consentConfig, consentStats, stateConsent } from "./consent.js";
 import { cookieStats } from "./cookie.js";
 import { StorageError } from "./log.js";
 import { preferences, tokenStats, unsubscribe } from "./preferences.js";
@@ -92,12 +96,18 @@ async function decide(request, env) {
   }
 }
 
-/** "degraded" (with the problems) when pages cannot be classified: the keys secret is missing or unusable. */
+/**
+ * "degraded" (with the problems) when pages cannot be classified: the keys secret is missing or unusable; a
+ * consent var that does not parse is listed too (the gate then stays closed: no state cookie).
+ */
 async function health(request, env) {
   const current = typeof version === "function" ? version() : version;
   const { problem } = await sharedKeys(env);
-  const status = problem === undefined ? { status: "ok" } : { status: "degraded", problems: [problem] };
-  return json(200, { ...status, version: current, ...engineHealth(), cookies: cookieStats, tokens: tokenStats });
+  const { problem: consentProblem, ...consent } = consentConfig(env);
+  const problems = [problem, consentProblem].filter((p) => p !== undefined && p !== null);
+  const status = problems.length === 0 ? { status: "ok" } : { status: "degraded", problems };
+  return json(200, { ...status, version: current, ...engineHealth(), cookies: cookieStats, tokens: tokenStats,
+    consent: { ...consent, requests: consentStats } });
 }
 
 /**
@@ -149,7 +159,7 @@ async function site(request, env) {
       warnedNoKeys = true;
       return response;
     }
-    const context = { engine: await sharedEngine(env), keys: shared.keys, now: Date.now() };
+    const context = { engine: await sharedEngine(env), keys: shared.keys, now: Date.now(), consent: stateConsent(request, env) };
     return form === undefined ? classify(request, response, context) : recordForm(request, response, form, context);
   } catch (error) {
     recover(error);
