@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { Engine } from "rekindle";
 import { consentTests } from "./consent.mjs";
+import { exampleSiteTests } from "./example-site.mjs";
 import { preferenceInputTests } from "./preference-input.mjs";
 import { preferenceLogTests } from "./preference-log.mjs";
 
@@ -33,6 +34,8 @@ export function createOrigin() {
     if (request.method === "POST") origin.posts.push({ path: pathname, body: await request.text() });
     if (pathname === "/logo.png") return new Response(new Uint8Array([137, 80, 78, 71]), { headers: { "content-type": "image/png" } });
     if (pathname === "/missing") return new Response("<h1>not found</h1>", { status: 404, headers: { "content-type": "text/html" } });
+    // The package as a site serves it: the whole directory under /pkg/, or (the README's old advice) browser.js alone.
+    if (pathname.startsWith("/pkg/") || pathname.startsWith("/only-browser/")) return packageFile(pathname);
     if (pathname === "/no-widget") {
       return new Response("<!doctype html><html><body><h1>/no-widget</h1><p>No CTA slot here.</p></body></html>",
         { headers: { "content-type": "text/html; charset=utf-8" } });
@@ -42,6 +45,21 @@ export function createOrigin() {
     return new Response(`${page(widget)}</body></html>`, { headers: { "content-type": "text/html; charset=utf-8" } });
   };
   return origin;
+}
+
+const TYPES = { js: "text/javascript", wasm: "application/wasm", json: "application/json" };
+
+/** A file of the built package (pkg/), as a static server sends it; under /only-browser/ only browser.js exists. */
+function packageFile(pathname) {
+  const [, root, ...rest] = pathname.split("/");
+  const file = rest.join("/");
+  if (file.includes("..") || (root === "only-browser" && file !== "browser.js")) return new Response("not found", { status: 404 });
+  try {
+    const body = readFileSync(`${repoRoot}/pkg/${file}`);
+    return new Response(body, { headers: { "content-type": TYPES[file.split(".").pop()] ?? "application/octet-stream" } });
+  } catch {
+    return new Response("not found", { status: 404 });
+  }
 }
 
 /**
@@ -412,5 +430,6 @@ export function edgeTests() {
     ...preferenceLogTests({ SITE, injected }),
     ...preferenceInputTests({ SITE }),
     ...consentTests({ SITE }),
+    ...exampleSiteTests({ SITE, exampleOptions }),
   ];
 }

@@ -245,7 +245,7 @@ async function main() {
         started.push(mf);
         return mf;
       };
-      await body({ mf: example.mf, restart, faulty, origin, keys });
+      await body({ mf: example.mf, bundle: example, restart, faulty, origin, keys });
     }]);
     const streaming = [["the page streams: the first rewritten bytes leave before the origin has finished (in workerd)", "stream",
       async (stream) => {

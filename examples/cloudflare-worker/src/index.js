@@ -14,9 +14,9 @@
 //                       `form_submit` (edge.js recordForm). Every other POST passes through untouched.
 //
 // Secrets and bindings (wrangler.toml): REKINDLE_KEYS (kid:hexkey lines; the last signs cookies), PREFERENCES (KV),
-// ORIGIN (the site behind the Worker; absent = the request's own URL, as on a route in front of an origin),
-// PLAYBOOKS (optional KV: the playbook JSON under the key "playbook" replaces the bundled one),
-// CONSENT_COOKIE / CONSENT_REQUIRED (when the state cookie may be written: consent.js).
+// ORIGIN (the site behind the Worker; absent = the request's own URL, as on a route in front of an origin; local
+// dev sets it in .dev.vars), PLAYBOOKS (optional KV: the playbook JSON under the key "playbook" replaces the
+// bundled one), CONSENT_COOKIE / CONSENT_REQUIRED (when the state cookie may be written: consent.js).
 // The engine and the keys are built once per isolate, on first use, and rebuilt together after a wasm failure
 // (runtime.js). Failures never reach the visitor as an uncaught exception: a page that cannot be classified is
 // served as the origin sent it (fetched once), and the signed routes answer JSON 503s and 500s with a stable code.
@@ -96,15 +96,35 @@ async function decide(request, env) {
   }
 }
 
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
 /**
- * "degraded" (with the problems) when pages cannot be classified: the keys secret is missing or unusable; a
- * consent var that does not parse is listed too (the gate then stays closed: no state cookie).
+ * Why env.ORIGIN cannot work here, or null: a loopback ORIGIN (the local-dev value, e.g. copied from .dev.vars)
+ * answered at a host that is not loopback is a deployed Worker fetching its own machine — every page a 502.
+ */
+function originProblem(request, env) {
+  if (!env.ORIGIN) return null;
+  let origin;
+  try {
+    origin = new URL(env.ORIGIN);
+  } catch {
+    return `ORIGIN is not a URL: ${JSON.stringify(String(env.ORIGIN).slice(0, 40))}`;
+  }
+  if (!LOOPBACK.test(origin.hostname) || LOOPBACK.test(new URL(request.url).hostname)) return null;
+  return `ORIGIN is ${origin.origin}, a loopback address, but this Worker answers at ${new URL(request.url).hostname}: ` +
+    "pages cannot be fetched (502); delete ORIGIN on a route in front of your site, or set it to the site's URL";
+}
+
+/**
+ * "degraded" (with the problems) when pages cannot be served or classified: the keys secret is missing or
+ * unusable, or ORIGIN points at loopback from a deployed host; a consent var that does not parse is listed too (the
+ * gate then stays closed: no state cookie).
  */
 async function health(request, env) {
   const current = typeof version === "function" ? version() : version;
   const { problem } = await sharedKeys(env);
   const { problem: consentProblem, ...consent } = consentConfig(env);
-  const problems = [problem, consentProblem].filter((p) => p !== undefined && p !== null);
+  const problems = [problem, originProblem(request, env), consentProblem].filter((p) => p !== undefined && p !== null);
   const status = problems.length === 0 ? { status: "ok" } : { status: "degraded", problems };
   return json(200, { ...status, version: current, ...engineHealth(), cookies: cookieStats, tokens: tokenStats,
     consent: { ...consent, requests: consentStats } });
@@ -146,7 +166,7 @@ async function site(request, env) {
   try {
     response = await fetchOrigin(request, env);
   } catch (error) {
-    console.error("rekindle: the origin could not be reached", error);
+    console.error(`rekindle: the origin could not be reached${env.ORIGIN ? ` (ORIGIN ${env.ORIGIN})` : ""}`, error);
     return new Response("the site could not be reached; try again shortly\n", { status: 502,
       headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", "retry-after": "5" } });
   }

@@ -11,12 +11,33 @@ const page = (title, body, head = "") => `<!doctype html>
 <title>${title}</title><style>${STYLE}</style>${head}</head>
 <body><main>${body}</main></body></html>`;
 
-/** The preference center: the element loads and saves through GET/POST /preferences with the page's ?t=. */
+/** What the preference center says when the package's module (or one it imports) cannot be loaded. */
+export const LOAD_FAILED = "Your preferences could not be loaded. Please try again later, or reply to one of our emails to change them.";
+
+/**
+ * The preference center: the element loads and saves through GET/POST /preferences with the page's ?t=. The module
+ * is imported dynamically so that a failure to load it — or any file it imports (facade.js, gen/web/…: the whole
+ * package directory must be served) — replaces "Loading…" with an error instead of leaving it there forever; a
+ * static import that fails would never run the page's script at all. The JSON below is escaped for a <script>.
+ */
 export const preferencesPage = (browserModule = "/pkg/browser.js") => page("Email preferences",
   `<h1>Email preferences</h1>
 <p>Choose what we send you and how often.</p>
-<rekindle-preferences endpoint="/preferences"><p>Loading your preferences…</p></rekindle-preferences>`,
-  `<script type="module">import { defineElements } from ${JSON.stringify(browserModule)}; defineElements();</script>`);
+<rekindle-preferences endpoint="/preferences"><p>Loading your preferences…</p></rekindle-preferences>
+<noscript><p>${LOAD_FAILED}</p></noscript>`,
+  `<script type="module">
+import(${scriptJson(browserModule)}).then(({ defineElements }) => defineElements()).catch((error) => {
+  console.error("rekindle: the preference center could not load", error);
+  const box = document.querySelector("rekindle-preferences");
+  const alert = document.createElement("p");
+  alert.setAttribute("role", "alert");
+  alert.textContent = ${scriptJson(LOAD_FAILED)};
+  box.replaceChildren(alert);
+});
+</script>`);
+
+/** JSON that is also safe inside an inline <script> (no "</script>" or "<!--" can close or confuse it). */
+const scriptJson = (value) => JSON.stringify(value).replaceAll("<", "\\u003c");
 
 /** GET /unsubscribe: asks, never acts (mail scanners and prefetchers follow links; RFC 8058 §3.2). */
 export const unsubscribePage = () => page("Unsubscribe",

@@ -1,15 +1,18 @@
 // What the Worker keeps per isolate: the engine (the compiled playbook) and the signing keys, both built lazily on
 // the first request that needs them — never at startup, which Workers cap at 1 s of CPU, and never per request.
 //
-// The playbook is bundled with the script, or read from the optional KV namespace PLAYBOOKS (key "playbook"), so a
-// playbook changed in KV reaches each isolate when it next starts. A KV playbook that does not compile is logged and
-// reported by /api/health, and the bundled one serves: a typo in KV never takes the site's CTAs down.
+// The playbook is bundled with the script (playbook.json beside wrangler.toml), or read from the optional KV
+// namespace PLAYBOOKS (key "playbook"), so a playbook changed in KV reaches each isolate when it next starts. A KV
+// playbook that does not compile is logged and reported by /api/health, and the bundled one serves: a typo in KV
+// never takes the site's CTAs down.
 //
 // Both are handles into the wasm instance. If the instance had to be replaced (a trap: the facade re-instantiates
 // it and every older handle throws E_DISPOSED), `recover` drops both together — dropping only the engine would
 // leave keys that fail on every later request for the isolate's life.
 import { Engine, Keys, RekindleError, init } from "rekindle";
-import playbook from "../../playbooks/saas.json";
+// Inside this directory, so a copy of it builds on its own: a copy of examples/playbooks/saas.json, kept equal to
+// it by tests/worker/run.mjs. Replace it with your playbook.
+import playbook from "../playbook.json";
 
 /** The KV key holding the playbook JSON in the optional PLAYBOOKS namespace. */
 const PLAYBOOK_KEY = "playbook";
@@ -71,7 +74,7 @@ let keysProblem = null;
 export async function sharedKeys(env) {
   const text = env.REKINDLE_KEYS;
   if (typeof text !== "string") {
-    return { problem: "REKINDLE_KEYS is not set: npx wrangler secret put REKINDLE_KEYS (kid:hexkey lines)" };
+    return { problem: "REKINDLE_KEYS is not set: cat keys.txt | npx wrangler secret put REKINDLE_KEYS (kid:hexkey lines)" };
   }
   if (text !== keysText) {
     await init();

@@ -13,8 +13,8 @@ export const TOPICS = [
 ];
 
 /**
- * The site's CTA markup per CTA id of the playbook (examples/playbooks/saas.json), here the demo site's
- * (www/site.html, whose pages are hash routes). `{{variant}}` is replaced by the decision's variant, escaped.
+ * The site's CTA markup per CTA id of the playbook (playbook.json, a copy of examples/playbooks/saas.json), here
+ * the demo site's (www/site.html, whose pages are hash routes). `{{variant}}` is replaced by the decision's variant, escaped.
  */
 export const CTA_TEMPLATES = {
   book_demo: '<p><strong>Ready when you are.</strong> <a href="/www/site.html#/demo">Book a 20-minute demo</a></p>',
