@@ -67,18 +67,25 @@ export declare function verifySendgrid(input: { key: string; timestamp: string; 
 
 // Node entry only: retention analytics (issue 8; D36–D42, docs/retention.md)
 
-/** One order. `amount` defaults to 0 (frequency-only data: no spend model). */
+/** One order. `amount` defaults to 0 (frequency-only data: no spend model); a refund is refused: net it into
+ * its order's amount first. `at` in epoch milliseconds (a number below 1e11 looks like seconds and is refused)
+ * or RFC 3339. An `id` repeated with the same order counts once (`duplicateOrders`), with another customer,
+ * instant or amount is refused; one `currency` per analysis (a second one is refused). */
 export interface Transaction {
   customer: string | number;
   at: Instant;
   amount?: number;
+  id?: string | number | null;
+  currency?: string | null;
 }
 
-/** Orders as columns, for bulk: `at` in epoch ms. */
+/** Orders as columns, for bulk: `at` in epoch ms (RFC 3339 strings are read too); one entry per order. */
 export interface TransactionColumns {
   customer: Array<string | number>;
-  at: number[] | Float64Array;
+  at: Array<number | string> | Float64Array;
   amount?: number[] | Float64Array;
+  id?: Array<string | number | null>;
+  currency?: Array<string | null>;
 }
 
 export interface RetentionOptions {
@@ -178,6 +185,8 @@ export interface RetentionAnalysis {
   pAliveHistogram: number[];
   oneTimeBuyers: number;
   alerts: number;
+  /** Orders left out because their `id` repeated an earlier order's (the same order exported twice). */
+  duplicateOrders: number;
   kpis: {
     revenue: number;
     returningRevenue: number;

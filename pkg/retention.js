@@ -36,10 +36,38 @@ function splitOptions(options) {
   return { now, playbook: tape, rest: encodeTape(rest, "options", inputError).slice() };
 }
 
-function floats(value, path) {
+function floats(value, path, at, what = "a number") {
   if (value instanceof Float64Array) return value;
-  if (Array.isArray(value)) return Float64Array.from(value, (v) => (typeof v === "number" ? v : Number.NaN));
-  throw inputError(path, `expected an array of numbers or a Float64Array, got ${describe(value)}`);
+  if (!Array.isArray(value)) throw inputError(path, `expected an array of numbers or a Float64Array, got ${describe(value)}`);
+  const out = new Float64Array(value.length);
+  for (let i = 0; i < value.length; i++) {
+    // A non-number is named as what it is: coerced to NaN, the core could only say "got NaN".
+    if (typeof value[i] !== "number") throw inputError(at(i), `expected ${what}, got ${describe(value[i])}`);
+    out[i] = value[i];
+  }
+  return out;
+}
+
+const COLUMNS = ["customer", "at", "amount", "id", "currency"];
+
+/**
+ * Columns with order ids, currencies or instants as text, transposed to the object form: the core has one
+ * parser for those (RFC 3339, one currency, repeated ids), so both forms give the same answer and messages.
+ */
+function transpose(columns) {
+  const n = Array.isArray(columns.customer) ? columns.customer.length : 0;
+  for (const key of COLUMNS) {
+    const col = columns[key];
+    if (col === undefined) continue;
+    const typed = (key === "at" || key === "amount") && col instanceof Float64Array;
+    if (!Array.isArray(col) && !typed) throw inputError(`transactions.${key}`, `expected an array, got ${describe(col)}`);
+    if (col.length !== n) throw inputError(`transactions.${key}`, `expected ${n} values, one per customer entry, got ${col.length}`);
+  }
+  return Array.from({ length: n }, (_, i) => {
+    const order = {};
+    for (const key of COLUMNS) if (columns[key] !== undefined) order[key] = columns[key][i];
+    return order;
+  });
 }
 
 /** Customer ids → (one joined string of distinct ids, index per order). */
@@ -67,7 +95,9 @@ function customerColumn(ids) {
 
 /**
  * Analyses an order log at `options.now` (default Date.now()). `transactions` is an array of
- * `{ customer, at, amount? }` or columns `{ customer: ids[], at: number[] | Float64Array, amount? }`.
+ * `{ customer, at, amount?, id?, currency? }` or columns `{ customer: ids[], at: (number | string)[] |
+ * Float64Array, amount?, id?, currency? }`. Numeric columns cross as typed arrays; columns with ids, currencies
+ * or RFC 3339 text are passed as objects, so the core reads both forms with one parser.
  * Options: `unit` (the models' time unit, whole days, e.g. "7d"), `negativeRatings` ([{ customer, at }]),
  * `playbook` (its `retention` section: cells, thresholds, horizon; default rules without).
  */
@@ -80,9 +110,20 @@ export function retention(transactions, options) {
   if (transactions === null || typeof transactions !== "object") {
     throw inputError("transactions", `expected an array of orders or columns { customer, at, amount }, got ${describe(transactions)}`);
   }
+  for (const key of Object.keys(transactions)) {
+    if (!COLUMNS.includes(key)) throw inputError(`transactions.${key}`, `unknown column; the columns are ${COLUMNS.join(", ")}`);
+  }
+  const { at: instants, id, currency } = transactions;
+  if (id !== undefined || currency !== undefined || (Array.isArray(instants) && instants.some((t) => typeof t === "string"))) {
+    customerColumn(transactions.customer); // its messages, before the transposition
+    const tape = encodeTape(transpose(transactions), "transactions", inputError);
+    return call(() => internals.gen().retention(playbook, tape, now, rest));
+  }
   const { names, customer } = customerColumn(transactions.customer);
-  const at = floats(transactions.at, "transactions.at");
-  const amount = transactions.amount === undefined ? undefined : floats(transactions.amount, "transactions.amount");
+  const at = floats(instants, "transactions.at", (i) => `transactions[${i}].at`, "epoch milliseconds or an RFC 3339 string");
+  const amount = transactions.amount === undefined
+    ? undefined
+    : floats(transactions.amount, "transactions.amount", (i) => `transactions[${i}].amount`);
   return call(() => internals.gen().retentionColumns(playbook, names, customer, at, amount, now, rest));
 }
 
@@ -93,9 +134,9 @@ export function retention(transactions, options) {
  */
 export function fitRetention(summaries) {
   const { frequency, recency, T, monetary } = objectArg(summaries, "summaries", "{ frequency, recency, T, monetary }");
-  const x = floats(frequency, "frequency");
-  const tx = floats(recency, "recency");
-  const age = floats(T, "T");
-  const m = monetary === undefined ? undefined : floats(monetary, "monetary");
+  const x = floats(frequency, "frequency", (i) => `frequency[${i}]`);
+  const tx = floats(recency, "recency", (i) => `recency[${i}]`);
+  const age = floats(T, "T", (i) => `T[${i}]`);
+  const m = monetary === undefined ? undefined : floats(monetary, "monetary", (i) => `monetary[${i}]`);
   return call(() => internals.gen().fitRetention(x, tx, age, m));
 }

@@ -90,12 +90,12 @@ test("degenerate logs are unfit with a code and the figures that need the model 
 
 test("bad orders, options and summaries are RekindleErrors naming the place", () => {
   const err = (fn, code, path) => assert.throws(fn, (e) => e instanceof RekindleError && e.code === code && e.path === path);
-  err(() => retention([{ customer: "a", at: 0, amount: 1 }, { customer: "a", at: 5, amount: -3 }]), "E_INPUT_INVALID", "transactions[1].amount");
-  err(() => retention([{ customer: "a", at: 0, amount: Number.NaN }]), "E_INPUT_INVALID", "transactions[0].amount");
-  err(() => retention([{ customer: "", at: 0 }]), "E_INPUT_INVALID", "transactions[0].customer");
+  err(() => retention([{ customer: "a", at: END, amount: 1 }, { customer: "a", at: END, amount: -3 }]), "E_INPUT_INVALID", "transactions[1].amount");
+  err(() => retention([{ customer: "a", at: END, amount: Number.NaN }]), "E_INPUT_INVALID", "transactions[0].amount");
+  err(() => retention([{ customer: "", at: END }]), "E_INPUT_INVALID", "transactions[0].customer");
   err(() => retention([{ customer: "a", at: "yesterday" }]), "E_INPUT_INVALID", "transactions[0].at");
-  err(() => retention({ customer: ["a", "b"], at: [0, 1.5] }), "E_INPUT_INVALID", "transactions[1].at");
-  err(() => retention({ customer: ["a"], at: [0], amount: [1, 2] }), "E_INPUT_INVALID", "transactions.amount");
+  err(() => retention({ customer: ["a", "b"], at: [END, END + 1.5] }), "E_INPUT_INVALID", "transactions[1].at");
+  err(() => retention({ customer: ["a"], at: [END], amount: [1, 2] }), "E_INPUT_INVALID", "transactions.amount");
   err(() => retention([], { unit: "36h" }), "E_INPUT_INVALID", "options.unit");
   err(() => retention([], { horizon: 3 }), "E_INPUT_INVALID", "options.horizon");
   err(() => retention([], { now: 1.5 }), "E_INPUT_INVALID", "options.now");

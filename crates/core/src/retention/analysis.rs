@@ -262,6 +262,8 @@ pub struct Analysis {
     pub one_time_buyers: u32,
     /// Customers with an early-warning alert.
     pub alerts: u32,
+    /// Orders left out because their `id` repeated an earlier order's (the same order exported twice).
+    pub duplicate_orders: u32,
     /// KPIs over time.
     pub kpis: Kpis,
     /// Per customer, sorted by id.
@@ -286,8 +288,8 @@ pub struct Analysis {
 pub fn analyse(log: &[Transaction], rules: &RetentionRules, options: &Options, now: Timestamp) -> Analysis {
     let unit_days = options.unit_days.unwrap_or(rules.period.days() as u32).max(1);
     let unit = f64::from(unit_days);
-    let (summaries, orders): (Vec<Summary>, Vec<Vec<(Timestamp, f64)>>) =
-        summarise_with_orders(log, rules.period, unit_days, now).into_iter().unzip();
+    let (per_customer, duplicate_orders) = summarise_with_orders(log, rules.period, unit_days, now);
+    let (summaries, orders): (Vec<Summary>, Vec<Vec<(Timestamp, f64)>>) = per_customer.into_iter().unzip();
     let histories: Vec<_> = summaries.iter().map(|s| s.history).collect();
     let bgnbd = match BgNbd::fit(&histories) {
         Ok(f) => Model::Fitted(f),
@@ -381,6 +383,7 @@ pub fn analyse(log: &[Transaction], rules: &RetentionRules, options: &Options, n
         p_alive_histogram,
         one_time_buyers,
         alerts,
+        duplicate_orders,
         kpis,
         customers,
     }
