@@ -109,11 +109,15 @@ export interface Unfit {
 
 export type FitWarning =
   | { kind: "smallBase"; customers: number; advised: number }
-  | { kind: "atBound" }
+  /** atBound: a parameter ended on the optimiser's box. noFiniteMean: Gamma-Gamma's q ≤ 1, no expected order
+   * value exists (status "noFiniteMean"; docs/retention.md says what to do). */
+  | { kind: "atBound" | "noFiniteMean" }
   | { kind: "notConverged"; iterations: number };
 
+/** A fit. `status` is "noFiniteMean" for a Gamma-Gamma fit with q ≤ 1 (warning `noFiniteMean`): the spend
+ * has no finite mean, so expected order values, CLV and win-back priority are null. */
 export interface Fitted<P> {
-  status: "fitted";
+  status: "fitted" | "noFiniteMean";
   params: P;
   /** Total log-likelihood at `params` (CDNOW: −9582.43). */
   logLikelihood: number;

@@ -73,3 +73,19 @@ test("the column form reads RFC 3339 instants as the object form does, and names
   const unknown = failure(() => retention({ ...cols, sku: ["x", "y", "z"] }, { now }));
   assert.equal(unknown.path, "transactions.sku");
 });
+
+test("a Gamma-Gamma fit without a finite mean (q ≤ 1) has status noFiniteMean and a warning, not fitted", () => {
+  // 200 repeat buyers whose mean spends spread over two decades (10 to 1,000).
+  const log = [];
+  for (let i = 0; i < 200; i++) {
+    const spend = 10 * 10 ** (2 * ((i * 0.618034) % 1));
+    const start = DEC_1 + (i % 30) * DAY;
+    log.push({ customer: `c${i}`, at: start, amount: 20 });
+    for (let k = 1; k <= 1 + (i % 5); k++) log.push({ customer: `c${i}`, at: start + 7 * k * DAY, amount: spend });
+  }
+  const a = retention(log, { now: DEC_1 + 200 * DAY });
+  assert.equal(a.gammaGamma.status, "noFiniteMean"); // before: "fitted", warnings []
+  assert.ok(a.gammaGamma.params.q <= 1, String(a.gammaGamma.params.q));
+  assert.ok(a.gammaGamma.warnings.some((w) => w.kind === "noFiniteMean"));
+  assert.ok(a.customers.every((c) => c.expectedOrderValue === null && c.clv === null));
+});

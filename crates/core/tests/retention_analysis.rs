@@ -168,3 +168,26 @@ fn the_analysis_is_deterministic() {
     let two = serde_json::to_string(&analyse(&shuffled, &RetentionRules::default(), &options, end)).unwrap();
     assert!(one == two, "input order changed the analysis");
 }
+
+#[test]
+fn a_spend_without_finite_mean_is_reported_as_such_not_as_fitted() {
+    // 200 repeat buyers whose mean spends spread over two decades (10 to 1,000): the fit gives q ≈ 0.78 < 1.
+    let log: Vec<Transaction> = (0..200u32)
+        .flat_map(|i| {
+            let spend = 10.0 * 10f64.powf(2.0 * (f64::from(i) * 0.618_034).fract());
+            let id = format!("c{i:03}");
+            let first = order(&id, i64::from(i % 30), 20.0);
+            core::iter::once(first).chain((1..=1 + i % 5).map(move |k| order(&id, i64::from(i % 30 + 7 * k), spend)))
+        })
+        .collect();
+    let a = run(&log, 200);
+    let Model::Fitted(fit) = &a.gamma_gamma else { panic!("{:?}", a.gamma_gamma) };
+    assert!(fit.params.q <= 1.0, "{:?}", fit.params);
+    assert!(fit.warnings.contains(&rekindle_core::retention::FitWarning::NoFiniteMean), "{:?}", fit.warnings);
+    let json = serde_json::to_value(&a.gamma_gamma).unwrap();
+    assert_eq!(json["status"], "noFiniteMean");
+    assert!(json["warnings"].as_array().unwrap().iter().any(|w| w["kind"] == "noFiniteMean"));
+    assert!(a.customers.iter().all(|c| c.expected_order_value.is_none() && c.clv.is_none()));
+    assert_eq!(serde_json::to_value(&a.bgnbd).unwrap()["status"], "fitted");
+    assert_finite(&a);
+}

@@ -20,7 +20,7 @@ use super::bgnbd::BgNbd;
 use super::churn::{alert, Alert, Customer};
 use super::clv::{clv, Horizon};
 use super::fit::History;
-use super::fit::{Fit, Unfit};
+use super::fit::{Fit, FitWarning, Unfit};
 use super::gamma_gamma::GammaGamma;
 use super::kpi::{kpis, Kpis};
 use super::math::{exp, ln};
@@ -151,14 +151,33 @@ pub fn fit_models(frequency: &[f64], recency: &[f64], age: &[f64], monetary: Opt
     Ok(Models { bgnbd, gamma_gamma })
 }
 
-/// A model fit, or why there is none.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "status", rename_all = "camelCase")]
+/// A model fit, or why there is none. Serialized with a `status`: `"fitted"`; `"noFiniteMean"` for a fit whose
+/// warnings include [`FitWarning::NoFiniteMean`] (the parameters are reported, but no expectation exists, so
+/// a reader who checks `status === "fitted"` is not handed a model that yields only nulls); `"unfit"`.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Model<P> {
     /// Fitted.
     Fitted(Fit<P>),
     /// Not fitted, with the reason.
     Unfit(Unfit),
+}
+
+impl<P: Serialize> Serialize for Model<P> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(tag = "status", rename_all = "camelCase")]
+        enum Tagged<'a, P> {
+            Fitted(&'a Fit<P>),
+            NoFiniteMean(&'a Fit<P>),
+            Unfit(&'a Unfit),
+        }
+        match self {
+            Model::Fitted(f) if f.warnings.contains(&FitWarning::NoFiniteMean) => Tagged::NoFiniteMean(f),
+            Model::Fitted(f) => Tagged::Fitted(f),
+            Model::Unfit(u) => Tagged::Unfit(u),
+        }
+        .serialize(s)
+    }
 }
 
 impl<P> Model<P> {

@@ -109,6 +109,11 @@ pub enum FitWarning {
         /// Iterations taken.
         iterations: u32,
     },
+    /// Gamma-Gamma's q ≤ 1: the spend rates' distribution has no finite mean (p·γ/(q−1) does not exist), so
+    /// there is no expected order value and no CLV. The model's status is `noFiniteMean`, not `fitted`. Usually
+    /// a few customers spend orders of magnitude more than the rest (wholesale or test orders, amounts summed
+    /// over several orders): leave them out or analyse them apart, or cap amounts at a high percentile.
+    NoFiniteMean,
 }
 
 /// Why a model cannot be fitted. Each kind has a stable [`FitError::code`].

@@ -146,6 +146,9 @@ impl GammaGamma {
         if out.at_bound {
             warnings.push(FitWarning::AtBound);
         }
+        if q <= 1.0 {
+            warnings.push(FitWarning::NoFiniteMean);
+        }
         let n = buyers.len();
         Ok(Fit {
             params: GammaGamma { p, q, gamma },
