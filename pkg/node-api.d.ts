@@ -138,7 +138,10 @@ export type ChurnReason =
   | { kind: "pAlive"; pAlive: number; threshold: number; since: number }
   | { kind: "purchaseGap"; days: number; averageGapDays: number; factor: number; since: number }
   | { kind: "activityDrop"; recent: number; expected: number; window: Duration; since: number }
-  | { kind: "negativeRating"; since: number };
+  | { kind: "negativeRating"; since: number }
+  /** A one-time buyer silent for longer than the base's median time to a second purchase × gap_factor
+   * (typicalRepeatDays null: nobody bought twice, the threshold is active_within). */
+  | { kind: "noRepeat"; days: number; typicalRepeatDays: number | null; thresholdDays: number; since: number };
 
 /** Everything the analysis says about one customer. */
 export interface CustomerFigures {
@@ -157,8 +160,10 @@ export interface CustomerFigures {
   returning: boolean;
   highValue: boolean;
   active: boolean;
+  /** BG/NBD's P(alive), for repeat buyers; null for a one-time buyer (the model holds them alive whatever their
+   * silence: see the `noRepeat` alert) and when BG/NBD is not fitted. */
   pAlive: number | null;
-  /** Probability of at least one order within the CLV horizon. */
+  /** Probability of at least one order within the CLV horizon (an upper bound for a one-time buyer). */
   pReturn: number | null;
   expectedPurchases: number | null;
   expectedOrderValue: number | null;
@@ -167,8 +172,8 @@ export interface CustomerFigures {
   /** CLV × P(return), for customers with an alert or dormant. */
   winbackPriority: number | null;
   /** Facts to keep on the contact: fold `{ kind: "profile", at: now, props: profile }` (null clears a field).
-   * rfm_cell, rfm_score, customer_type, value_tier, activity, p_alive, clv, churn_reason, churn_alert_at,
-   * winback_priority. */
+   * rfm_cell, rfm_score, customer_type, value_tier, activity, p_alive, clv, churn_reason (p_alive, purchase_gap,
+   * activity_drop, negative_rating, no_repeat), churn_alert_at, winback_priority. */
   profile: Record<string, string | number | null>;
 }
 
@@ -191,6 +196,8 @@ export interface RetentionAnalysis {
   alerts: number;
   /** Orders left out because their `id` repeated an earlier order's (the same order exported twice). */
   duplicateOrders: number;
+  /** The base's median days from a first order to a second purchase (null: nobody bought twice). */
+  typicalRepeatDays: number | null;
   kpis: {
     revenue: number;
     returningRevenue: number;

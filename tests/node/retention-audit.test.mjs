@@ -20,6 +20,28 @@ function failure(fn) {
   assert.fail("expected a RekindleError");
 }
 
+test("one-time buyers get pAlive null and a noRepeat alert past twice the base's time to a second order", () => {
+  // 21 repeat buyers back after 10..30 days (median 20): one-time buyers are flagged 40 days after their order.
+  const log = [];
+  for (let i = 0; i < 21; i++) {
+    log.push({ customer: `r${i}`, at: DEC_1 + i * DAY, amount: 30 }, { customer: `r${i}`, at: DEC_1 + (2 * i + 10) * DAY, amount: 40 });
+  }
+  for (let i = 0; i < 20; i++) log.push({ customer: `o${i}`, at: DEC_1 + (100 + 15 * i) * DAY, amount: 25 });
+  const a = retention(log, { now: DEC_1 + 400 * DAY });
+  assert.equal(a.bgnbd.status, "fitted");
+  assert.equal(a.typicalRepeatDays, 20);
+  const once = a.customers.filter((c) => !c.returning);
+  assert.equal(once.length, 20);
+  assert.ok(once.every((c) => c.pAlive === null && c.profile.p_alive === null));
+  const flagged = once.filter((c) => c.churn);
+  assert.equal(flagged.length, 18); // before: 0, with pAlive 1 for all 20
+  for (const c of flagged) {
+    assert.deepEqual(c.churn.reasons.map((r) => r.kind), ["noRepeat"]);
+    assert.equal(c.churn.firedAt, c.first + 40 * DAY);
+    assert.equal(c.profile.churn_reason, "no_repeat");
+  }
+});
+
 test("an order exported twice (same id) counts once; the same id with another amount is refused", () => {
   const order = { id: "A-2", customer: "c1", at: DEC_1 + 7 * DAY, amount: 10, currency: "EUR" };
   const a = retention([{ id: "A-1", customer: "c1", at: DEC_1, amount: 10, currency: "EUR" }, order, { ...order }], { now: DEC_1 + 30 * DAY });

@@ -108,7 +108,8 @@ fn zero_amounts_fit_bgnbd_but_leave_spend_and_clv_unknown() {
     assert!(a.bgnbd.params().is_some());
     assert_eq!(unfit_code(&a.gamma_gamma), Some("no_spend"));
     assert!(a.customers.iter().all(|c| c.clv.is_none() && c.expected_order_value.is_none()));
-    assert!(a.customers.iter().all(|c| c.p_alive.is_some()));
+    // P(alive) for repeat buyers only: BG/NBD holds a one-time buyer alive whatever their silence.
+    assert!(a.customers.iter().all(|c| c.p_alive.is_some() == c.returning));
     assert_finite(&a);
 }
 
@@ -167,6 +168,46 @@ fn the_analysis_is_deterministic() {
     let one = serde_json::to_string(&analyse(&log, &RetentionRules::default(), &options, end)).unwrap();
     let two = serde_json::to_string(&analyse(&shuffled, &RetentionRules::default(), &options, end)).unwrap();
     assert!(one == two, "input order changed the analysis");
+}
+
+#[test]
+fn one_time_buyers_have_no_p_alive_and_a_no_repeat_alert_past_twice_the_bases_time_to_a_second_order() {
+    // 21 repeat buyers came back 10, 11, …, 30 days after their first order: median 20 days, so a one-time buyer
+    // is flagged 2 × 20 = 40 days after their order (default gap_factor 2).
+    let mut log: Vec<Transaction> = (0..21)
+        .flat_map(|i| [order(&format!("r{i:02}"), i, 30.0), order(&format!("r{i:02}"), i + 10 + i, 40.0)])
+        .collect();
+    // 20 one-time buyers, ordering every 15 days from day 100: at day 400, 18 of them are older than 40 days.
+    log.extend((0..20).map(|i| order(&format!("o{i:02}"), 100 + 15 * i, 25.0)));
+    let a = run(&log, 400);
+    assert!(a.bgnbd.params().is_some(), "{:?}", a.bgnbd);
+    assert_eq!(a.typical_repeat_days, Some(20.0));
+    let once: Vec<_> = a.customers.iter().filter(|c| !c.returning).collect();
+    assert_eq!(once.len(), 20);
+    // BG/NBD would say 1 for each of them: a threshold on P(alive) could never catch one.
+    assert!(once.iter().all(|c| c.p_alive.is_none() && c.profile.0.contains(&("p_alive", None))));
+    let flagged: Vec<_> = once.iter().filter(|c| c.churn.is_some()).collect();
+    assert_eq!(flagged.len(), 18);
+    for c in flagged {
+        let alert = c.churn.as_ref().unwrap();
+        let reason = serde_json::to_value(&alert.reasons[0]).unwrap();
+        assert_eq!(reason["kind"], "noRepeat");
+        assert_eq!((reason["typicalRepeatDays"].as_f64(), reason["thresholdDays"].as_f64()), (Some(20.0), Some(40.0)));
+        assert_eq!(alert.fired_at.ms(), c.summary.first.ms() + 40 * DAY, "{}", c.summary.customer);
+        assert!(c.profile.0.contains(&("churn_reason", Some(rekindle_core::Scalar::Str("no_repeat".into())))));
+    }
+    assert!(a.customers.iter().filter(|c| c.returning).all(|c| c.p_alive.is_some()));
+    assert_finite(&a);
+}
+
+#[test]
+fn without_repeat_buyers_a_one_time_buyer_is_flagged_after_active_within() {
+    let log: Vec<Transaction> = (0..10).map(|i| order(&format!("c{i}"), 20 * i, 10.0)).collect();
+    let a = run(&log, 200); // default active_within: 90 days
+    assert_eq!(a.typical_repeat_days, None);
+    let flagged: Vec<&str> =
+        a.customers.iter().filter(|c| c.churn.is_some()).map(|c| c.summary.customer.as_str()).collect();
+    assert_eq!(flagged, ["c0", "c1", "c2", "c3", "c4", "c5"]); // ordered on days 0–100, more than 90 days ago
 }
 
 #[test]

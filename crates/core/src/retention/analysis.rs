@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use super::bgnbd::BgNbd;
-use super::churn::{alert, Alert, Customer};
+use super::churn::{alert, Alert, Customer, RepeatNorm};
 use super::clv::{clv, Horizon};
 use super::fit::History;
 use super::fit::{Fit, FitWarning, Unfit};
@@ -215,9 +215,12 @@ pub struct Figures {
     pub high_value: bool,
     /// An order within `active_within` (D36: active vs dormant).
     pub active: bool,
-    /// P(alive) now (BG/NBD).
+    /// P(alive) now (BG/NBD), for repeat buyers only: `None` for a one-time buyer, whom BG/NBD holds alive with
+    /// probability 1 whatever their silence (dropout can only follow a repeat purchase), so a threshold on it
+    /// would never catch them; their churn signal is the `noRepeat` alert.
     pub p_alive: Option<f64>,
-    /// Probability of at least one order within the CLV horizon.
+    /// Probability of at least one order within the CLV horizon (for a one-time buyer an upper bound: the
+    /// model assumes them alive).
     pub p_return: Option<f64>,
     /// Expected orders within the CLV horizon.
     pub expected_purchases: Option<f64>,
@@ -283,6 +286,9 @@ pub struct Analysis {
     pub alerts: u32,
     /// Orders left out because their `id` repeated an earlier order's (the same order exported twice).
     pub duplicate_orders: u32,
+    /// The base's median time from a first order to a second purchase, in days (`None`: nobody bought twice):
+    /// the yardstick of the `noRepeat` alert.
+    pub typical_repeat_days: Option<f64>,
     /// KPIs over time.
     pub kpis: Kpis,
     /// Per customer, sorted by id.
@@ -309,6 +315,18 @@ pub fn analyse(log: &[Transaction], rules: &RetentionRules, options: &Options, n
     let unit = f64::from(unit_days);
     let (per_customer, duplicate_orders) = summarise_with_orders(log, rules.period, unit_days, now);
     let (summaries, orders): (Vec<Summary>, Vec<Vec<(Timestamp, f64)>>) = per_customer.into_iter().unzip();
+    // Repeat buyers' time from the first order to the first order in a later period: the base's habit, against
+    // which a one-time buyer's silence is judged (`noRepeat`).
+    let to_second: Vec<f64> = orders
+        .iter()
+        .filter_map(|o| {
+            let first = o.first()?.0;
+            let day = rules.period.start_day(first);
+            let second = o.iter().find(|(t, _)| rules.period.start_day(*t) != day)?.0;
+            Some(second.since(first) as f64)
+        })
+        .collect();
+    let norm = RepeatNorm::of(&to_second, rules.churn.gap_factor, rules.active_within);
     let histories: Vec<_> = summaries.iter().map(|s| s.history).collect();
     let bgnbd = match BgNbd::fit(&histories) {
         Ok(f) => Model::Fitted(f),
@@ -341,7 +359,7 @@ pub fn analyse(log: &[Transaction], rules: &RetentionRules, options: &Options, n
         let scores = breakpoints.score(f);
         let cell = cell_of(&rules.cells, scores, levels).map(|c| c.id.clone());
         let h = s.history;
-        let p_alive = bg.map(|m| m.p_alive(h.frequency, h.recency, h.age));
+        let p_alive = bg.filter(|_| h.frequency > 0).map(|m| m.p_alive(h.frequency, h.recency, h.age));
         let p_return = bg.map(|m| {
             let buys =
                 1.0 - exp((m.r + f64::from(h.frequency)) * (ln(m.alpha + h.age) - ln(m.alpha + h.age + horizon_units)));
@@ -354,7 +372,7 @@ pub fn analyse(log: &[Transaction], rules: &RetentionRules, options: &Options, n
         let origin_ms = rules.period.start_day(s.first).saturating_mul(DAY_MS);
         let who = Customer { history: h, origin_ms, orders: &instants, negative_rating: rating };
         let within = rules.churn.negative_rating.map(|(_, w)| w);
-        let churn = alert(&who, bg, &rules.churn, within, unit_days, now);
+        let churn = alert(&who, bg, &rules.churn, within, unit_days, &norm, now);
         let active = now.since(s.last) < rules.active_within.ms();
         let winback_priority = value.zip(p_return).filter(|_| churn.is_some() || !active).map(|(v, p)| v * p);
         let mut figures = Figures {
@@ -403,6 +421,7 @@ pub fn analyse(log: &[Transaction], rules: &RetentionRules, options: &Options, n
         one_time_buyers,
         alerts,
         duplicate_orders,
+        typical_repeat_days: norm.typical_ms.map(|t| t / DAY_MS as f64),
         kpis,
         customers,
     }
@@ -437,7 +456,7 @@ fn rfm_summary(customers: &[Figures], breakpoints: Breakpoints, rules: &Retentio
 /// The facts to keep on the contact as profile fields (D36, D40: "keep the churn reason on the contact"), so
 /// playbook conditions can use them: `rfm_cell`, `rfm_score` ("r-f-m"), `customer_type` (one_time /
 /// returning), `value_tier` (high / occasional), `activity` (active / dormant), and when known `p_alive`, `clv`,
-/// `churn_reason` (the first reason: p_alive, purchase_gap, activity_drop, negative_rating), `churn_alert_at`
+/// `churn_reason` (the first reason: p_alive, purchase_gap, activity_drop, negative_rating, no_repeat), `churn_alert_at`
 /// (epoch ms) and `winback_priority`. A fact that is not known is `None`: folded as `null`, it clears an old one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile(pub Vec<(&'static str, Option<Scalar>)>);

@@ -11,6 +11,11 @@
 //!   window predicts (needs a baseline of at least one window and two orders). It started at the instant an
 //!   order left the window and the condition has held since.
 //! - `negativeRating`: a negative rating (a playbook signal) within `within`; it started at the rating.
+//! - `noRepeat`: a one-time buyer (one purchase period) with no second purchase `gap_factor` × the base's typical
+//!   time to a second purchase after the first: the median, over repeat buyers, of first order to first order in
+//!   a later period ([`RepeatNorm`]); `active_within` when nobody bought twice. BG/NBD cannot see a one-time
+//!   buyer leave (P(alive) is 1 without a repeat purchase), and with a single order there is no own gap to
+//!   compare with, so the base's habit is the yardstick. It started at the first order + that span.
 
 use alloc::vec::Vec;
 
@@ -64,6 +69,18 @@ pub enum ChurnReason {
         /// The rating's instant (also when the reason started).
         since: Timestamp,
     },
+    /// A one-time buyer silent for longer than the base's repeat buyers took to come back.
+    NoRepeat {
+        /// Days since the (only) purchase period's first order.
+        days: f64,
+        /// The base's median time from a first order to a second purchase, in days (`None`: nobody bought twice,
+        /// and the threshold is `active_within`).
+        typical_repeat_days: Option<f64>,
+        /// The silence that raises the alert, in days.
+        threshold_days: f64,
+        /// When the silence passed the threshold.
+        since: Timestamp,
+    },
 }
 
 impl ChurnReason {
@@ -73,7 +90,8 @@ impl ChurnReason {
             ChurnReason::PAlive { since, .. }
             | ChurnReason::PurchaseGap { since, .. }
             | ChurnReason::ActivityDrop { since, .. }
-            | ChurnReason::NegativeRating { since } => *since,
+            | ChurnReason::NegativeRating { since }
+            | ChurnReason::NoRepeat { since, .. } => *since,
         }
     }
 
@@ -84,6 +102,7 @@ impl ChurnReason {
             ChurnReason::PurchaseGap { .. } => "purchase_gap",
             ChurnReason::ActivityDrop { .. } => "activity_drop",
             ChurnReason::NegativeRating { .. } => "negative_rating",
+            ChurnReason::NoRepeat { .. } => "no_repeat",
         }
     }
 }
@@ -110,6 +129,35 @@ pub struct Customer<'a> {
     pub negative_rating: Option<Timestamp>,
 }
 
+/// When a one-time buyer's silence raises `noRepeat`: a fact of the whole base, computed once per analysis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RepeatNorm {
+    /// The median time from a repeat buyer's first order to their first order in a later period, in ms
+    /// (`None`: nobody bought twice).
+    pub typical_ms: Option<f64>,
+    /// The silence after a one-time buyer's first order that raises the alert, in ms.
+    pub after_ms: f64,
+}
+
+impl RepeatNorm {
+    /// `gap_factor` × the median of `to_second` (ms from first order to second purchase, one per repeat buyer),
+    /// or `fallback` (the playbook's `active_within`) when the list is empty.
+    ///
+    /// ```
+    /// # use rekindle_core::{retention::churn::RepeatNorm, Span};
+    /// let day = 86_400_000.0;
+    /// let n = RepeatNorm::of(&[10.0 * day, 30.0 * day, 20.0 * day], 2.0, Span::days(90));
+    /// assert_eq!((n.typical_ms, n.after_ms), (Some(20.0 * day), 40.0 * day));
+    /// assert_eq!(RepeatNorm::of(&[], 2.0, Span::days(90)).after_ms, 90.0 * day);
+    /// ```
+    pub fn of(to_second: &[f64], gap_factor: f64, fallback: Span) -> RepeatNorm {
+        let sorted = super::transaction::sorted(to_second.iter().map(|v| v.max(0.0)));
+        // The lower median (rank ⌈n/2⌉), the quantile rule RFM uses: a value from the data, no interpolation.
+        let typical_ms = sorted.get(sorted.len().saturating_sub(1) / 2).copied();
+        RepeatNorm { typical_ms, after_ms: typical_ms.map_or(fallback.ms() as f64, |t| gap_factor * t) }
+    }
+}
+
 /// The alert for one customer at `now`, or `None` when no reason holds.
 pub fn alert(
     c: &Customer<'_>,
@@ -117,6 +165,7 @@ pub fn alert(
     rules: &ChurnRules,
     rating_within: Option<Span>,
     unit_days: u32,
+    norm: &RepeatNorm,
     now: Timestamp,
 ) -> Option<Alert> {
     let mut reasons = Vec::new();
@@ -148,6 +197,18 @@ pub fn alert(
         }
         if let Some(r) = activity_drop(c.orders, *first, rules, now) {
             reasons.push(r);
+        }
+        if h.frequency == 0 && norm.after_ms > 0.0 {
+            let days = now.since(*first) as f64 / DAY_MS;
+            if days * DAY_MS > norm.after_ms {
+                let since = Timestamp::from_ms(first.ms().saturating_add(norm.after_ms as i64));
+                reasons.push(ChurnReason::NoRepeat {
+                    days,
+                    typical_repeat_days: norm.typical_ms.map(|t| t / DAY_MS),
+                    threshold_days: norm.after_ms / DAY_MS,
+                    since: since.unwrap_or(now).min(now),
+                });
+            }
         }
     }
     if let (Some(at), Some(within)) = (c.negative_rating, rating_within) {
@@ -222,6 +283,11 @@ mod tests {
         Timestamp::from_ms(day * DAY).unwrap()
     }
 
+    /// Nobody in the base bought twice: one-time buyers are judged against the default 90-day `active_within`.
+    fn norm() -> RepeatNorm {
+        RepeatNorm::of(&[], 2.0, Span::days(90))
+    }
+
     fn customer(orders: &[Timestamp]) -> Customer<'_> {
         Customer { history: History::new(0, 0.0, 0.0), origin_ms: 0, orders, negative_rating: None }
     }
@@ -232,10 +298,10 @@ mod tests {
         let mut c = customer(&orders);
         c.history = History::new(3, 30.0, 100.0);
         let rules = RetentionRules::default().churn;
-        let a = alert(&c, None, &rules, None, 1, at(100)).unwrap();
+        let a = alert(&c, None, &rules, None, 1, &norm(), at(100)).unwrap();
         let gap = a.reasons.iter().find(|r| r.code() == "purchase_gap").unwrap();
         assert_eq!(gap.since(), at(50));
-        assert!(alert(&c, None, &rules, None, 1, at(49))
+        assert!(alert(&c, None, &rules, None, 1, &norm(), at(49))
             .is_none_or(|a| a.reasons.iter().all(|r| r.code() != "purchase_gap")));
     }
 
@@ -244,14 +310,15 @@ mod tests {
         // Weekly orders for 200 days, then silence: the 90-day window empties out.
         let orders: Vec<Timestamp> = (0..=28).map(|w| at(w * 7)).collect();
         let rules = RetentionRules::default().churn;
-        let c = customer(&orders);
+        let mut c = customer(&orders);
+        c.history = History::new(28, 196.0, 300.0);
         let a = activity_drop(&orders, orders[0], &rules, at(300)).unwrap();
         let ChurnReason::ActivityDrop { recent, since, .. } = a else { panic!() };
         assert_eq!(recent, 0);
         // It holds at `since` and not 1 ms before.
         assert!(drop_at(&orders, 0, 90 * DAY, 0.5, since.ms()).is_some());
         assert!(drop_at(&orders, 0, 90 * DAY, 0.5, since.ms() - 1).is_none());
-        assert!(alert(&c, None, &rules, None, 1, at(150)).is_none());
+        assert!(alert(&c, None, &rules, None, 1, &norm(), at(150)).is_none());
     }
 
     #[test]
@@ -261,7 +328,7 @@ mod tests {
         let mut c = customer(&orders);
         c.history = History::new(2, 2.0, 30.0); // weeks
         let rules = RetentionRules::default().churn;
-        let a = alert(&c, Some(&m), &rules, None, 7, at(210)).unwrap();
+        let a = alert(&c, Some(&m), &rules, None, 7, &norm(), at(210)).unwrap();
         let ChurnReason::PAlive { p_alive, since, .. } = a.reasons[0] else { panic!("{a:?}") };
         assert!(p_alive < 0.5);
         let age_then = since.ms() as f64 / (7.0 * DAY as f64);
@@ -274,8 +341,29 @@ mod tests {
         let mut c = customer(&orders);
         c.negative_rating = Some(at(5));
         let rules = RetentionRules::default().churn;
-        let a = alert(&c, None, &rules, Some(Span::days(30)), 1, at(20)).unwrap();
+        let a = alert(&c, None, &rules, Some(Span::days(30)), 1, &norm(), at(20)).unwrap();
         assert_eq!((a.fired_at, a.reasons.len()), (at(5), 1));
-        assert!(alert(&c, None, &rules, Some(Span::days(30)), 1, at(40)).is_none());
+        assert!(alert(&c, None, &rules, Some(Span::days(30)), 1, &norm(), at(40)).is_none());
+    }
+
+    #[test]
+    fn a_one_time_buyer_silent_past_twice_the_bases_time_to_a_second_order_gets_a_no_repeat_alert() {
+        // Repeat buyers came back after 10, 20 and 40 days: median 20, so the alert comes 40 days after the order.
+        let n = RepeatNorm::of(&[10.0 * DAY as f64, 40.0 * DAY as f64, 20.0 * DAY as f64], 2.0, Span::days(90));
+        let orders = [at(100)];
+        let rules = RetentionRules::default().churn;
+        let c = customer(&orders);
+        assert!(alert(&c, None, &rules, None, 1, &n, at(140)).is_none());
+        let a = alert(&c, None, &rules, None, 1, &n, at(500)).unwrap();
+        let ChurnReason::NoRepeat { days, typical_repeat_days, threshold_days, since } = a.reasons[0] else {
+            panic!("{a:?}")
+        };
+        assert_eq!((days, typical_repeat_days, threshold_days, since), (400.0, Some(20.0), 40.0, at(140)));
+        assert_eq!(a.reasons[0].code(), "no_repeat");
+        // A repeat buyer is judged on its own gaps, never on the base's.
+        let repeat = [at(100), at(101)];
+        let mut r = customer(&repeat);
+        r.history = History::new(1, 1.0, 400.0);
+        assert!(alert(&r, None, &rules, None, 1, &n, at(500)).unwrap().reasons.iter().all(|x| x.code() != "no_repeat"));
     }
 }
