@@ -114,10 +114,10 @@ export type FitWarning =
   | { kind: "atBound" | "noFiniteMean" }
   | { kind: "notConverged"; iterations: number };
 
-/** A fit. `status` is "noFiniteMean" for a Gamma-Gamma fit with q ≤ 1 (warning `noFiniteMean`): the spend
- * has no finite mean, so expected order values, CLV and win-back priority are null. */
-export interface Fitted<P> {
-  status: "fitted" | "noFiniteMean";
+/** A fit. Gamma-Gamma's `status` may be "noFiniteMean" (q ≤ 1, warning `noFiniteMean`): the spend has no finite
+ * mean, so expected order values, CLV and win-back priority are null. */
+export interface Fitted<P, S extends "fitted" | "noFiniteMean" = "fitted"> {
+  status: S;
   params: P;
   /** Total log-likelihood at `params` (CDNOW: −9582.43). */
   logLikelihood: number;
@@ -183,7 +183,7 @@ export interface RetentionAnalysis {
   unitDays: number;
   horizon: { months: number; periodsPerMonth: number; monthlyDiscount: number };
   bgnbd: Fitted<BgNbdParams> | Unfit;
-  gammaGamma: Fitted<GammaGammaParams> | Unfit;
+  gammaGamma: Fitted<GammaGammaParams, "fitted" | "noFiniteMean"> | Unfit;
   rfm: {
     breakpoints: { levels: 3 | 5; recencyDays: number[]; frequency: number[]; monetary: number[] };
     /** grid[r − 1][fm − 1]: customers. */
@@ -231,4 +231,4 @@ export declare function fitRetention(summaries: {
   recency: number[] | Float64Array;
   T: number[] | Float64Array;
   monetary?: number[] | Float64Array;
-}): { bgnbd: Fitted<BgNbdParams> | Unfit; gammaGamma: Fitted<GammaGammaParams> | Unfit | null };
+}): { bgnbd: Fitted<BgNbdParams> | Unfit; gammaGamma: Fitted<GammaGammaParams, "fitted" | "noFiniteMean"> | Unfit | null };
