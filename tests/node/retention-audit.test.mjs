@@ -111,3 +111,20 @@ test("a Gamma-Gamma fit without a finite mean (q ≤ 1) has status noFiniteMean 
   assert.ok(a.gammaGamma.warnings.some((w) => w.kind === "noFiniteMean"));
   assert.ok(a.customers.every((c) => c.expectedOrderValue === null && c.clv === null));
 });
+
+test("the README's retention snippet passes the options its CDNOW comment needs, and the figures hold", () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const section = readme.slice(readme.indexOf("## Retention analytics"));
+  const block = section.slice(section.indexOf("```js") + 5, section.indexOf("```", section.indexOf("```js") + 5));
+  const call = block.match(/retention\(orders, (\{[^}]*\})\)/);
+  assert.ok(call, block);
+  const unit = call[1].match(/unit: "(\w+)"/)?.[1]; // before: no unit, so days, and alpha 30.9
+  const comment = block.match(/CDNOW[^:]*: r ([\d.]+), alpha ([\d.]+), a ([\d.]+), b ([\d.]+)/).slice(1).map(Number);
+  const log = readFileSync(new URL("../../crates/core/tests/fixtures/cdnow/CDNOW_sample.txt", import.meta.url), "utf8")
+    .trim().split("\n").map((line) => {
+      const [, id, d, , dollars] = line.trim().split(/\s+/);
+      return { customer: id, at: Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8)), amount: +dollars };
+    });
+  const { r, alpha, a, b } = retention(log, { now: Date.UTC(1997, 8, 30), unit }).bgnbd.params;
+  assert.deepEqual([r, alpha, a, b].map((v) => Number(v.toFixed(3))), comment);
+});
