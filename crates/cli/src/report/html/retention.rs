@@ -38,6 +38,10 @@ fn fitted<P>(model: &Model<P>, params: impl Fn(&P) -> String) -> String {
                     FitWarning::SmallBase { .. } => "; fewer than 500 customers: wide uncertainty",
                     FitWarning::AtBound => "; a parameter ended on its bound: the data do not pin it down",
                     FitWarning::NotConverged { .. } => "; the optimiser did not converge: best point found",
+                    FitWarning::NoFiniteMean => {
+                        "; q ≤ 1: spend has no finite mean, so no expected order value and no CLV (a few customers \
+                         spend far more than the rest: leave them out, analyse them apart, or cap amounts)"
+                    }
                     _ => "",
                 });
             }
