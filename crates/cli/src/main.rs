@@ -62,11 +62,12 @@ fn read_json(path: &std::path::Path) -> Result<Value, CliError> {
     let text = std::fs::read_to_string(path).map_err(|source| CliError::Io { path: path.into(), source })?;
     // Windows editors save UTF-8 with a byte-order mark; JSON has none, and serde_json stops at it.
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    serde_json::from_str(text).map_err(|e| CliError::Json {
-        path: path.into(),
-        line: e.line(),
-        column: e.column(),
-        reason: e.to_string(),
+    serde_json::from_str(text).map_err(|e| {
+        // The usual cause of "key must be a string" and friends in a hand-written file: a comment.
+        let line = text.lines().nth(e.line().saturating_sub(1)).unwrap_or("");
+        let comment = line.trim_start().starts_with("//") || line.contains("/*") || line.contains(" //");
+        let hint = if comment { " (JSON has no comments: remove it)" } else { "" };
+        CliError::Json { path: path.into(), line: e.line(), column: e.column(), reason: format!("{e}{hint}") }
     })
 }
 
@@ -84,6 +85,15 @@ fn decide_cmd(args: DecideArgs) -> Result<(), CliError> {
         Some(text) => parse_now(text)?,
         None => clock_now()?,
     };
+    // A decision at --now is made before anything stamped later happened (as `rekindle plan` decides).
+    let (events, later): (Vec<Event>, Vec<Event>) = events.into_iter().partition(|e| e.at <= now);
+    if !later.is_empty() {
+        eprintln!(
+            "rekindle: warning: {} event(s) after --now were not folded (the first: {}); check --now or their clock",
+            later.len(),
+            crate::report::rfc3339(later.iter().map(|e| e.at.ms()).min().unwrap_or_default())
+        );
+    }
     let mut state = ContactState::new();
     state.fold(&pb, &events);
     let decision = decide(&pb, &state, now);

@@ -92,3 +92,32 @@ fn malformed_event_names_the_file_and_event_path() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("events[0].at"));
 }
+
+#[test]
+fn decide_leaves_out_events_after_now_and_says_so() {
+    let events = temp_file(
+        "later.json",
+        r#"[{"at": "2026-11-20T10:00:00Z", "kind": "page_view", "props": {"path": "/pricing"}},
+            {"at": "2026-12-20T10:00:00Z", "kind": "form_submit", "props": {"form": "demo"}}]"#,
+    );
+    let path = events.to_str().expect("utf-8 path");
+    let args = ["decide", "--playbook", "examples/playbooks/saas.json", "--events", path, "--now"];
+    let out = rekindle(&[&args[..], &["2026-11-22T10:00:00Z"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("1 event(s) after --now were not folded (the first: 2026-12-20T10:00:00Z)"), "{stderr}");
+    let decision: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(decision["stage"], "lead", "the December demo form is not history on 22 November: {decision}");
+}
+
+#[test]
+fn a_comment_in_a_playbook_is_named_as_the_problem() {
+    let text = std::fs::read_to_string(repo().join("examples/playbooks/saas.json")).expect("saas.json");
+    let commented = text.replacen("{\n", "{\n  // our B2B funnel\n", 1);
+    assert_ne!(commented, text);
+    let playbook = temp_file("commented.json", &commented);
+    let out = rekindle(&["check", "--playbook", playbook.to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 2") && stderr.contains("JSON has no comments"), "{stderr}");
+}

@@ -363,10 +363,20 @@ pub(crate) fn parse_lifecycle(r: &mut Reader, v: &Value, signals: &Declared) -> 
     span("soft_reactivation_for", &mut rules.soft_for);
     span("breakup_deadline", &mut rules.breakup_deadline);
     if rules.cold_after <= rules.cooling_after {
+        // Name where each value came from: one of them may be sales_cycle's default, not a key the author wrote.
+        let origin = |key: &str, derived: &str| match (o.get(key), o.get("sales_cycle")) {
+            (Some(_), _) => alloc::string::String::new(),
+            (None, Some(_)) => format!(", {derived} from sales_cycle"),
+            (None, None) => alloc::string::String::from(", the default"),
+        };
+        let (cold, cooling) = (origin("cold_after", "twice"), origin("cooling_after", "one"));
         r.problem(
             o.at("cold_after"),
             ProblemCode::ThresholdOrder,
-            format!("cold_after ({}) must be longer than cooling_after ({})", rules.cold_after, rules.cooling_after),
+            format!(
+                "cold_after ({}{cold}) must be longer than cooling_after ({}{cooling})",
+                rules.cold_after, rules.cooling_after
+            ),
         );
     }
     if let Some(e) = o.get("reactivation_entry").and_then(|e| r.string(e, &o.at("reactivation_entry"))) {

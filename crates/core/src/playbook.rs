@@ -133,6 +133,10 @@ impl Playbook {
         let contact_columns = top.get("contacts").map(|v| contacts::parse_contacts(&mut r, v)).unwrap_or_default();
         let signals = declared.signals;
         check_key_collisions(&mut r, &signals, &intent);
+        // With the other problems, so that a playbook's problems are all listed at once.
+        let conditions = segments.iter().map(|s| &s.when);
+        let conditions = conditions.chain(sequences.iter().flat_map(Sequence::conditions)).chain(ctas.conditions());
+        check_rfm_cells(&mut r, conditions, &retention);
         if !r.problems.is_empty() {
             return Err(Error::InvalidPlaybook { problems: r.problems });
         }
@@ -152,7 +156,6 @@ impl Playbook {
             retention,
             contact_columns,
         };
-        pb.check_rfm_cells()?;
         pb.size_state();
         pb.mark_rises();
         Ok(pb)
@@ -211,30 +214,6 @@ impl Playbook {
         crate::vecmap::sort_small_by(&mut fields, |a, b| a < b);
         fields.dedup();
         self.profile_fields = fields;
-    }
-
-    /// `{ "rfm": [cells] }` must name cells of `retention.rfm.cells` (or the default cells).
-    fn check_rfm_cells(&self) -> Result<(), Error> {
-        let mut r = Reader::default();
-        for cond in self.conditions() {
-            cond.walk(&mut |c| {
-                if let Cond::Rfm { path, cells } = c {
-                    for cell in cells.iter().filter(|id| !self.retention.cells.iter().any(|c| &c.id == *id)) {
-                        let known: Vec<&str> = self.retention.cells.iter().map(|c| c.id.as_str()).collect();
-                        r.problem(
-                            path.as_str(),
-                            ProblemCode::UnknownReference,
-                            format!("unknown RFM cell \"{}\"; the cells are {}", quote(cell), known.join(", ")),
-                        );
-                    }
-                }
-            });
-        }
-        if r.problems.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::InvalidPlaybook { problems: r.problems })
-        }
     }
 
     /// The retention section (defaults when the playbook has none).
@@ -303,5 +282,23 @@ fn check_key_collisions(r: &mut Reader, signals: &[Signal], intent: &IntentGroup
                 format!("id hashes to the same state key as \"{}\"; rename one of them", other.id),
             );
         }
+    }
+}
+
+/// `{ "rfm": [cells] }` must name cells of `retention.rfm.cells` (or the default cells).
+fn check_rfm_cells<'a>(r: &mut Reader, conditions: impl Iterator<Item = &'a Cond>, retention: &RetentionRules) {
+    let known: Vec<&str> = retention.cells.iter().map(|c| c.id.as_str()).collect();
+    for cond in conditions {
+        cond.walk(&mut |c| {
+            if let Cond::Rfm { path, cells } = c {
+                for cell in cells.iter().filter(|id| !known.contains(&id.as_str())) {
+                    r.problem(
+                        format!("{path}.rfm"),
+                        ProblemCode::UnknownReference,
+                        format!("unknown RFM cell \"{}\"; the cells are {}", quote(cell), known.join(", ")),
+                    );
+                }
+            }
+        });
     }
 }

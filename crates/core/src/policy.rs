@@ -393,13 +393,9 @@ pub(crate) fn parse_policy(r: &mut Reader, v: &Value) -> Policy {
                         }
                     }
                 });
-            let max = r.required(&c, "max").and_then(|m| r.count(m, &c.at("max"), 1)).filter(|m| {
-                let ok = *m <= crate::state::track::MAX_EXACT;
-                if !ok {
-                    r.problem(c.at("max"), ProblemCode::OutOfRange, "a cap counts at most 32 sends per window");
-                }
-                ok
-            });
+            // A cap counts its sends exactly, and the state keeps at most MAX_EXACT (32) of them.
+            let max =
+                r.required(&c, "max").and_then(|m| r.count_in(m, &c.at("max"), 1, crate::state::track::MAX_EXACT));
             let per = r.required(&c, "per").and_then(|p| r.span(p, &c.at("per")));
             if let (Some(channel), Some(max), Some(per)) = (channel, max, per) {
                 policy.caps.push(Cap { path, channel, max, per });

@@ -288,6 +288,22 @@ pub(crate) fn parse_stages(r: &mut Reader, v: &Value, signals: &Declared) -> Sta
     }
     stages.mql = obj.get("mql").and_then(|b| parse_bar(r, b, "stages.mql", signals));
     stages.sql = obj.get("sql").and_then(|b| parse_bar(r, b, "stages.sql", signals));
+    if let (Some(mql), Some(sql)) = (&stages.mql, &stages.sql) {
+        // SQL is the later stage: a lower minimum on the same score would sales-qualify before marketing does.
+        for (kind, needed) in sql.minimums() {
+            let Some((_, before)) = mql.minimums().find(|(k, n)| *k == kind && *n > needed) else { continue };
+            r.problem(
+                format!("stages.sql.min.{}", kind.name()),
+                ProblemCode::ThresholdOrder,
+                format!(
+                    "sql's {} minimum ({}) is below mql's ({}): SQL comes after MQL; raise sql's or lower mql's",
+                    kind.name(),
+                    short_number(needed),
+                    short_number(before)
+                ),
+            );
+        }
+    }
     stages
 }
 

@@ -163,6 +163,42 @@ impl Span {
         Span::parse_checked(text).map_err(|(_, msg)| msg)
     }
 
+    /// The fix for a duration written another way: ISO 8601 (`P2D`, `PT90M`), a fraction (`1.5d`), or several
+    /// units (`1h30min`) — each as the one whole unit it equals; empty when none is known.
+    fn hint(body: &str) -> String {
+        let (iso, rest) = match body.strip_prefix(['P', 'p']) {
+            Some(rest) => (true, rest.strip_prefix(['T', 't']).unwrap_or(rest)),
+            None => (false, body),
+        };
+        // Number-and-unit pairs, summed; ISO's M after T is minutes.
+        let mut ms = 0.0;
+        let mut left = rest;
+        while !left.is_empty() {
+            let end = left.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(left.len());
+            let (number, tail) = left.split_at_checked(end).unwrap_or((left, ""));
+            let unit_end = tail.find(|c: char| c.is_ascii_digit()).unwrap_or(tail.len());
+            let (unit, next) = tail.split_at_checked(unit_end).unwrap_or((tail, ""));
+            let per = match unit.to_ascii_lowercase().as_str() {
+                "s" => SECOND,
+                "min" => MINUTE,
+                "m" if iso => MINUTE,
+                "h" => HOUR,
+                "d" => DAY,
+                "w" => WEEK,
+                _ => return String::new(),
+            };
+            let Ok(n) = number.parse::<f64>() else { return String::new() };
+            ms += n * per as f64;
+            left = next;
+        }
+        if !(1.0..=1e15).contains(&ms) {
+            return String::new();
+        }
+        let whole = (ms + 0.5) as i64; // to the millisecond: no `round` without std
+        let what = if iso { "ISO 8601 durations are not read" } else { "one whole number and one unit" };
+        format!(": {what}, write \"{}\"", Span(whole))
+    }
+
     pub(crate) fn parse_checked(text: &str) -> Result<Span, (SpanError, String)> {
         let t = text.trim();
         let malformed = |hint: &str| {
@@ -192,7 +228,10 @@ impl Span {
             _ if lower_unit.starts_with("day") => return Err(malformed(&format!(": write \"{digits}d\""))),
             _ if lower_unit.starts_with("hour") => return Err(malformed(&format!(": write \"{digits}h\""))),
             _ if lower_unit.starts_with("week") => return Err(malformed(&format!(": write \"{digits}w\""))),
-            _ => return Err(malformed("")),
+            _ if ["s", "min", "h", "d", "w"].contains(&lower_unit.as_str()) => {
+                return Err(malformed(&format!(": units are lower-case, write \"{digits}{lower_unit}\"")))
+            }
+            _ => return Err(malformed(&Span::hint(body))),
         };
         if digits.is_empty() || digits.len() > 12 {
             return Err(malformed(""));
@@ -345,6 +384,13 @@ mod tests {
     #[test]
     fn words_months_and_zero_are_refused_with_hints() {
         assert!(Span::parse_str("14 days").unwrap_err().contains("write \"14d\""));
+        for (text, fix) in
+            [("7D", "7d"), ("2H", "2h"), ("P2D", "2d"), ("PT90M", "90min"), ("1.5d", "36h"), ("1h30min", "90min")]
+        {
+            let err = Span::parse_str(text).unwrap_err();
+            assert!(err.contains(&format!("write \"{fix}\"")), "{text}: {err}");
+        }
+        assert!(!Span::parse_str("soon").unwrap_err().contains("write"));
         assert!(Span::parse_str("1 month").unwrap_err().contains("30d"));
         assert!(Span::parse_str("5m").unwrap_err().contains("ambiguous"));
         assert_eq!(Span::parse_checked("0d").unwrap_err().0, SpanError::NotPositive);

@@ -113,14 +113,19 @@ impl Reader {
         }
     }
 
-    /// A whole number ≥ `min`.
+    /// A whole number ≥ `min` (up to a million).
     pub(crate) fn count(&mut self, v: &Value, path: &str, min: u32) -> Option<u32> {
+        self.count_in(v, path, min, 1_000_000)
+    }
+
+    /// A whole number from `min` to `max`; the message names the range either side.
+    pub(crate) fn count_in(&mut self, v: &Value, path: &str, min: u32, max: u32) -> Option<u32> {
         let n = self.number(v, path)?;
-        if n < f64::from(min) || n > 1_000_000.0 || (n as u32) as f64 != n {
+        if n < f64::from(min) || n > f64::from(max) || (n as u32) as f64 != n {
             self.problem(
                 path,
                 ProblemCode::OutOfRange,
-                format!("expected a whole number from {min} to 1000000, got {}", short_number(n)),
+                format!("expected a whole number from {min} to {max}, got {}", short_number(n)),
             );
             return None;
         }
@@ -204,7 +209,7 @@ impl Reader {
         if let Some(id) = &id {
             if seen.contains(id) {
                 let at = if rule.get("id").is_some() { rule.at("id") } else { rule.path.clone() };
-                self.problem(at, ProblemCode::DuplicateId, format!("duplicate rule id \"{}\" in {list}", quote(id)));
+                self.problem(at, ProblemCode::DuplicateId, format!("duplicate id \"{}\" in {list}", quote(id)));
             }
             seen.push(id.clone());
         }

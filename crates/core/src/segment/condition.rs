@@ -173,6 +173,15 @@ pub(crate) fn parse(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) ->
         );
         return None;
     };
+    let kinds: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).filter(|k| KIND_KEYS.contains(k)).collect();
+    if let [first, second, ..] = kinds.as_slice() {
+        let message = format!(
+            "one condition per object, and this has \"{first}\" and \"{second}\": put each in its own object inside \
+             {{ \"all\": [ … ] }} (both hold) or {{ \"any\": [ … ] }} (either holds)"
+        );
+        r.problem(path, ProblemCode::UnknownField, message);
+        return None;
+    }
     let allowed: &[&str] = match head.as_str() {
         "all" | "any" | "not" | "ever" | "never" | "segment" | "stage" | "stage_at_least" | "readiness"
         | "lifecycle" | "rfm" | "deal" => &[],
@@ -262,7 +271,9 @@ pub(crate) fn parse(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) ->
             let name = r.string(head_value, &at)?;
             let stage = Stage::parse(name);
             if stage.is_none() {
-                r.problem(&at, ProblemCode::OutOfRange, format!("unknown stage \"{}\"", quote(name)));
+                let message =
+                    format!("unknown stage \"{}\"; expected one of lead, mql, sql, opportunity, customer", quote(name));
+                r.problem(&at, ProblemCode::OutOfRange, message);
             }
             Some(Cond::StageAtLeast { path: p, stage: stage? })
         }
