@@ -65,7 +65,7 @@ export declare function verifyMailgun(input: { signingKey: string; timestamp: st
 export declare function verifySendgrid(input: { key: string; timestamp: string; body: string | Uint8Array; signature: string }):
   { ok: true } | { ok: false; reason: string; message: string };
 
-// Node entry only: retention analytics (issue 8; D36–D42, docs/retention.md)
+// Node entry only: retention analytics (D36–D42 of docs/domain.md; docs/retention.md)
 
 /** One order. `amount` defaults to 0 (frequency-only data: no spend model); a refund is refused: net it into
  * its order's amount first. `at` in epoch milliseconds (a number below 1e11 looks like seconds and is refused)

@@ -91,6 +91,7 @@ export const SHIPPED_COPIES = Object.freeze([
   ["docs/playbook.md", "docs/playbook.md"],
   ["docs/retention.md", "docs/retention.md"],
   ["docs/tokens.md", "docs/tokens.md"],
+  ["docs/domain.md", "docs/domain.md"],
 ]);
 
 function copyShippedFiles() {

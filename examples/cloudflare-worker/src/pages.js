@@ -8,7 +8,7 @@ button{font:inherit;min-height:40px;padding:.4rem 1rem;border-radius:6px;border:
 
 const page = (title, body, head = "") => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title><style>${STYLE}</style>${head}</head>
+<title>${title}</title><link rel="icon" href="data:,"><style>${STYLE}</style>${head}</head>
 <body><main>${body}</main></body></html>`;
 
 /** What the preference center says when the package's module (or one it imports) cannot be loaded. */
