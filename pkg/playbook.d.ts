@@ -186,7 +186,10 @@ export type Condition =
   | { rfm: OneOrMore<string> }
   /** The deal status sales last reported (`sales_status` events); `none` when sales never reported one. Always
    * known; changes only with an event. Unlike `stage` (forward-only), it follows a lost deal. */
-  | { deal: OneOrMore<DealCondition> };
+  | { deal: OneOrMore<DealCondition> }
+  /** The lifecycle's ghost-open flag (D2): at least `lifecycle.ghost.min_opens` opens and no click for
+   * `no_click_for` — the decision's `lifecycle.ghost`. Turns true with time alone; an event undoes it. */
+  | { ghost: boolean };
 
 /** A deal status in a `deal` condition; `none`: sales never reported one. */
 export type DealCondition = "open" | "won" | "lost" | "disqualified" | "none";

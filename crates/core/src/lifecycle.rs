@@ -180,7 +180,8 @@ fn is_explicit_opt_in(kind: &EventKind) -> bool {
 }
 
 impl LifecycleRules {
-    fn ghost_at(&self, a: &Activity, t: Timestamp) -> bool {
+    /// Whether the contact is a ghost opener at `t` (the decision's `lifecycle.ghost`, a `ghost` condition).
+    pub(crate) fn ghost_at(&self, a: &Activity, t: Timestamp) -> bool {
         self.ghost_from(a).is_some_and(|g| t >= g)
     }
 

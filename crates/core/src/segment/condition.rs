@@ -79,20 +79,75 @@ pub(crate) enum Cond {
     All(String, Vec<Cond>),
     Any(String, Vec<Cond>),
     Not(String, Box<Cond>),
-    Field { path: String, field: String, test: FieldTest },
-    Count { path: String, signal: usize, within: Span, bound: Bound },
-    Last { path: String, signal: usize, age: Age },
-    First { path: String, signal: usize, age: Age },
-    Anniversary { path: String, signal: usize, within: Span },
-    Ever { path: String, signal: usize, ever: bool },
-    Segment { path: String, index: usize },
-    Stage { path: String, any_of: Vec<Stage> },
-    StageAtLeast { path: String, stage: Stage },
-    Readiness { path: String, any_of: Vec<Readiness> },
-    Lifecycle { path: String, any_of: Vec<Phase> },
-    Score { path: String, score: ScoreKind, cmp: Cmp },
-    Rfm { path: String, cells: Vec<String> },
-    Deal { path: String, any_of: Vec<Option<DealStatus>> },
+    Field {
+        path: String,
+        field: String,
+        test: FieldTest,
+    },
+    Count {
+        path: String,
+        signal: usize,
+        within: Span,
+        bound: Bound,
+    },
+    Last {
+        path: String,
+        signal: usize,
+        age: Age,
+    },
+    First {
+        path: String,
+        signal: usize,
+        age: Age,
+    },
+    Anniversary {
+        path: String,
+        signal: usize,
+        within: Span,
+    },
+    Ever {
+        path: String,
+        signal: usize,
+        ever: bool,
+    },
+    Segment {
+        path: String,
+        index: usize,
+    },
+    Stage {
+        path: String,
+        any_of: Vec<Stage>,
+    },
+    StageAtLeast {
+        path: String,
+        stage: Stage,
+    },
+    Readiness {
+        path: String,
+        any_of: Vec<Readiness>,
+    },
+    Lifecycle {
+        path: String,
+        any_of: Vec<Phase>,
+    },
+    Score {
+        path: String,
+        score: ScoreKind,
+        cmp: Cmp,
+    },
+    Rfm {
+        path: String,
+        cells: Vec<String>,
+    },
+    Deal {
+        path: String,
+        any_of: Vec<Option<DealStatus>>,
+    },
+    /// The lifecycle's ghost-open flag (D2): opens, but no click for long enough.
+    Ghost {
+        path: String,
+        is: bool,
+    },
 }
 
 impl Cond {
@@ -113,7 +168,8 @@ impl Cond {
             | Cond::Lifecycle { path, .. }
             | Cond::Score { path, .. }
             | Cond::Rfm { path, .. }
-            | Cond::Deal { path, .. } => path,
+            | Cond::Deal { path, .. }
+            | Cond::Ghost { path, .. } => path,
         }
     }
 
@@ -136,7 +192,7 @@ pub(crate) struct Scope<'a> {
 }
 
 /// The keys that name a condition's kind, in the order error messages list them.
-const KIND_KEYS: [&str; 18] = [
+const KIND_KEYS: [&str; 19] = [
     "all",
     "any",
     "not",
@@ -155,6 +211,7 @@ const KIND_KEYS: [&str; 18] = [
     "score",
     "rfm",
     "deal",
+    "ghost",
 ];
 
 /// Parses one condition; `None` after recording problems.
@@ -184,7 +241,7 @@ pub(crate) fn parse(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) ->
     }
     let allowed: &[&str] = match head.as_str() {
         "all" | "any" | "not" | "ever" | "never" | "segment" | "stage" | "stage_at_least" | "readiness"
-        | "lifecycle" | "rfm" | "deal" => &[],
+        | "lifecycle" | "rfm" | "deal" | "ghost" => &[],
         "field" => &["field", "op", "value"],
         "signal" => &["signal", "within", "at_least", "at_most"],
         "last" => &["last", "more_than", "less_than"],
@@ -287,6 +344,7 @@ pub(crate) fn parse(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) ->
         }
         "deal" => names(r, head_value, &at, "open, won, lost, disqualified or none", parse_deal)
             .map(|any_of| Cond::Deal { path: p, any_of }),
+        "ghost" => r.boolean(head_value, &at).map(|is| Cond::Ghost { path: p, is }),
         _ => {
             let score = match r.string(head_value, &at)? {
                 "fit" => Some(ScoreKind::Fit),

@@ -275,6 +275,7 @@ impl Cond {
             Cond::Rfm { cells, .. } => crate::retention::rfm_truth(cx.state, cells),
             // Always known: a contact sales never reported on has no deal (`none`), as the send policy reads it.
             Cond::Deal { any_of, .. } => Truth::of(any_of.contains(&cx.state.deal.map(|(status, _)| status))),
+            Cond::Ghost { is, .. } => Truth::of(cx.pb.lifecycle.ghost_at(&cx.state.activity, now) == *is),
         }
     }
 
@@ -379,6 +380,8 @@ impl Cond {
             }
             // Only an event changes these: a deal status never moves with time alone.
             Cond::Rfm { .. } | Cond::Deal { .. } => {}
+            // Opens without a click turn into ghost opens with time alone, at one instant.
+            Cond::Ghost { .. } => push(out, cx.pb.lifecycle.ghost_from(&cx.state.activity)),
             Cond::Readiness { .. } => {
                 if let Some(r) = &cx.pb.stages.readiness {
                     for threshold in r.thresholds() {
@@ -433,6 +436,8 @@ impl Cond {
             },
             Cond::Anniversary { .. } | Cond::Lifecycle { .. } => true,
             Cond::Ever { .. } | Cond::Rfm { .. } | Cond::Deal { .. } => false,
+            // Time alone only makes a contact a ghost opener, never undoes it.
+            Cond::Ghost { is, .. } => polarity == *is,
             // Stages only move forward: a bar can start to hold on its own while scores can rise.
             Cond::Stage { .. } | Cond::StageAtLeast { .. } => polarity && !falls_only,
             Cond::Segment { index, .. } => pb.segments.get(*index).is_some_and(|s| s.when.drifts(pb, polarity)),
