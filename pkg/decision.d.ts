@@ -264,7 +264,7 @@ export interface StepSkippedReason {
 }
 export interface NextStepReason {
   kind: "nextStep";
-  /** due / deferred / denied (with sequence and step), or why there is no step. */
+  /** due / deferred / denied (with sequence and step), or why there is no step (`stopped`: the sequence whose latest stop left none). */
   outcome: "due" | "deferred" | "denied" | "not_enrolled" | "stopped" | "completed";
   sequence: string | null;
   step: string | null;

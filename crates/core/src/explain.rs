@@ -164,7 +164,8 @@ pub enum Reason {
     NextStep {
         /// Due, deferred, denied, or why there is no step.
         outcome: NurtureOutcome,
-        /// The sequence of the next step, if there is one.
+        /// The sequence of the next step, if there is one; with `stopped`, the sequence whose stop (the latest)
+        /// left no step.
         sequence: Option<String>,
         /// The next step, if there is one.
         step: Option<String>,

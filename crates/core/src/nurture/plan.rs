@@ -217,7 +217,12 @@ pub(crate) fn plan(
             None if sequences.iter().any(|s| s.status == Status::Stopped) => NurtureOutcome::Stopped,
             None => NurtureOutcome::Completed,
         };
-        let (sequence, step) = next_step.as_ref().map(|n| (n.sequence.clone(), n.step.clone())).unzip();
+        let (mut sequence, step) = next_step.as_ref().map(|n| (n.sequence.clone(), n.step.clone())).unzip();
+        if outcome == NurtureOutcome::Stopped {
+            // Which stop explains it: the latest (its `stoppedBy` in `sequences` says why).
+            let stopped = sequences.iter().filter(|s| s.status == Status::Stopped);
+            sequence = stopped.max_by_key(|s| s.stopped_at).map(|s| s.id.clone());
+        }
         reasons.push(|| Reason::NextStep { outcome, sequence, step });
     }
     if let Some(n) = &next_step {

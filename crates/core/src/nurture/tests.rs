@@ -125,7 +125,9 @@ fn a_stop_condition_ends_the_run_and_says_which() {
         (Status::Stopped, Some(ts(T0 + 5 * H)), Some("sequences.welcome.stop[0]"))
     );
     assert!(d.next_step.is_none());
-    assert!(d.reasons.contains(&Reason::NextStep { outcome: NurtureOutcome::Stopped, sequence: None, step: None }));
+    // The reason names the stopped sequence, so a reader need not search `sequences` for it.
+    let reason = Reason::NextStep { outcome: NurtureOutcome::Stopped, sequence: Some("welcome".into()), step: None };
+    assert!(d.reasons.contains(&reason), "{:?}", d.reasons);
 }
 
 #[test]
