@@ -74,6 +74,25 @@ function demoPreferences() {
   };
 }
 
+/**
+ * The demo site's pages (www/site.html, `npm start`): real paths, so the edge Worker in front of this server sees
+ * each page view and the playbook's signals match them as they are (`/blog/*`, `/pricing*`; the site's home is
+ * /www/site.html itself). Each is answered with www/site.html, whose script shows the section for the path.
+ */
+export const SITE_PAGE = /^\/(?:blog(?:\/[a-z0-9-]+)?|pricing|integrations|demo)$/;
+const SITE_HTML = "www/site.html";
+
+/** The demo site's form (`POST /demo`, the edge Worker's FORMS): accepted and dropped, then back to the page
+ * (303, so a reload does not post again). Nothing of it is kept. */
+async function demoForm(req, res) {
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > 16_384) return send(res, 413, "too large\n");
+  }
+  return send(res, 303, "see /demo?requested\n", { location: "/demo?requested" });
+}
+
 /** Maps a request path to a file under root, or null when it would escape root. */
 function resolveInside(root, pathname) {
   let decoded;
@@ -102,6 +121,10 @@ export function startServer({ port = 0, root = repoRoot, host = "127.0.0.1", hea
       await preferences(req, res, requested);
       return;
     }
+    if (requested.pathname === "/demo" && req.method === "POST") {
+      await demoForm(req, res);
+      return;
+    }
     if (req.method !== "GET" && req.method !== "HEAD") {
       send(res, 405, "method not allowed\n", { allow: "GET, HEAD" });
       return;
@@ -111,7 +134,7 @@ export function startServer({ port = 0, root = repoRoot, host = "127.0.0.1", hea
       send(res, 302, "see /www/\n", { location: "/www/" });
       return;
     }
-    let file = resolveInside(base, pathname);
+    let file = SITE_PAGE.test(pathname) ? join(base, SITE_HTML) : resolveInside(base, pathname);
     if (file === null) {
       send(res, 403, "forbidden\n");
       return;

@@ -68,6 +68,9 @@ export async function start({ port = Number(process.env.PORT ?? 8080), host = pr
   const edgeBase = `http://${shown}:${edgeUrl.port}`;
   console.log(`\n  rekindle demo: ${base}/www/\n  the site with the npm package (tracker, CTA widget, consent): ${base}/www/site.html\n` +
     `  the same site behind the edge Worker (CTA injected in workerd): ${edgeBase}/www/site.html\n` +
+    `    (accept the banner, then Blog → a post → Pricing twice → Book a demo and send the form: each page load\n` +
+    `    shows the CTA the Worker chose; checklist → comparison → case_study, the SQL stage's. Pages: /blog/<post>,\n` +
+    `    /pricing, /integrations, /demo on both ports)\n` +
     `  preference center via the Worker: ${await demoPreferenceLink(edgeBase)}\n` +
     `  preference center page (demo endpoint): ${base}/www/preferences.html?t=demo\n  campaign plan report: ${base}${DEMO_REPORT_PATH}\n\n  (Ctrl-C to stop)\n`);
   return { close: async () => { await edge.dispose(); await server.close(); } };

@@ -15,6 +15,7 @@ export function siteTests() {
     await page.waitForFunction(() => document.documentElement.dataset.site === "ready");
     const nav = page.getByRole("navigation", { name: "Main" });
     assert.equal(await cta(page), "checklist");
+    await page.evaluate(() => { window.sameDocument = true; });
     await page.getByRole("button", { name: "Accept both" }).click();
     await nav.getByRole("link", { name: "Blog" }).click();
     await page.getByRole("link", { name: "Why intent scores should decay" }).click();
@@ -22,6 +23,8 @@ export function siteTests() {
       await nav.getByRole("link", { name: "Pricing" }).click();
       await nav.getByRole("link", { name: "Home" }).click();
     }
+    assert.equal(new URL(page.url()).pathname, "/www/site.html");
+    assert.equal(await page.evaluate(() => window.sameDocument), true, "without the edge Worker, links move with the History API");
     assert.equal(await page.textContent("#readiness"), "warm");
     assert.equal(await cta(page), "comparison");
     assert.ok(await page.getByRole("link", { name: "Compare the plans side by side" }).isVisible());
@@ -30,6 +33,9 @@ export function siteTests() {
     await page.getByLabel("Company size (employees)").fill("120");
     await page.getByLabel("Work email").fill("ada@example.com");
     await page.getByRole("button", { name: "Request a demo" }).click();
+    assert.equal(new URL(page.url()).pathname, "/demo");
+    assert.equal(await page.evaluate(() => window.sameDocument), true, "the form stays on the page");
+    assert.equal(await page.textContent("#demo-thanks"), "Thanks! We will be in touch.");
     assert.equal(await page.textContent("#readiness"), "hot");
     assert.equal(await cta(page), "book_demo");
     const stored = await page.evaluate(() => localStorage.getItem("rekindle"));
@@ -50,5 +56,36 @@ export function siteTests() {
     assert.ok(await page.isVisible(".consent-banner"));
     assert.deepEqual(pageErrors.map(String), []);
     assert.deepEqual(consoleMessages.filter((m) => m.type === "warning" || m.type === "error"), []);
+  }],
+
+  ["the demo site's pages are real paths: a typed URL, Back, an old #/ link and the demo form's POST (no JS) all land on the right section", async ({ open }) => {
+    const { page, pageErrors, baseUrl } = await open("/pricing");
+    await page.waitForFunction(() => document.documentElement.dataset.site === "ready");
+    assert.ok(await page.getByRole("heading", { name: "Pricing", level: 1 }).isVisible());
+    assert.equal(await page.getByRole("link", { name: "Pricing" }).getAttribute("aria-current"), "page");
+    assert.equal(await page.isVisible("#home-title"), false);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Blog" }).click();
+    await page.getByRole("link", { name: "Lead scoring 101" }).click();
+    assert.equal(new URL(page.url()).pathname, "/blog/lead-scoring-101");
+    assert.ok(await page.getByRole("heading", { name: "Blog", level: 1 }).isVisible());
+    await page.goBack();
+    await page.goBack();
+    assert.equal(new URL(page.url()).pathname, "/pricing");
+    assert.ok(await page.getByRole("heading", { name: "Pricing", level: 1 }).isVisible());
+    await page.goto(new URL("/www/site.html#/blog/mql-vs-sql", baseUrl).href);
+    await page.waitForFunction(() => location.pathname === "/blog/mql-vs-sql" && document.documentElement.dataset.site === "ready");
+    assert.ok(await page.getByRole("heading", { name: "Blog", level: 1 }).isVisible(), "an old hash link shows its page");
+    assert.deepEqual(pageErrors.map(String), []);
+
+    for (const path of ["/blog", "/blog/decay-explained", "/pricing", "/integrations", "/demo"]) {
+      const response = await fetch(new URL(path, baseUrl));
+      assert.equal(response.status, 200, path);
+      assert.match(await response.text(), /<title>Acme Analytics<\/title>/, path);
+    }
+    assert.equal((await fetch(new URL("/pricing/enterprise", baseUrl))).status, 404, "only the site's pages");
+    const posted = await fetch(new URL("/demo", baseUrl), { method: "POST", body: "email=a%40example.com", redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded" } });
+    assert.equal(posted.status, 303, "the origin accepts the demo form (the edge Worker then records it)");
+    assert.equal(posted.headers.get("location"), "/demo?requested");
   }]];
 }

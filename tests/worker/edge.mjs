@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { Engine } from "rekindle";
 import { consentTests } from "./consent.mjs";
+import { demoSiteTests } from "./demo-site.mjs";
 import { exampleSiteTests } from "./example-site.mjs";
 import { preferenceInputTests } from "./preference-input.mjs";
 import { preferenceLogTests } from "./preference-log.mjs";
@@ -431,5 +432,6 @@ export function edgeTests() {
     ...preferenceInputTests({ SITE }),
     ...consentTests({ SITE }),
     ...exampleSiteTests({ SITE, exampleOptions }),
+    ...demoSiteTests({ exampleOptions }),
   ];
 }

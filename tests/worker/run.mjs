@@ -255,7 +255,9 @@ async function main() {
         assert.equal(result.body.match(/data-rekindle-cta-id="([^"]+)"/)?.[1], "comparison");
         assert.ok(result.body.includes('data-rekindle-cta-id="comparison"') && result.body.includes("the rest of a long article"));
       }]];
-    for (const [name, needs, body] of [...tests(), ...edge, ...streaming]) {
+    // WORKER_TESTS=<regex> runs only the tests whose name matches (while working on one part); npm test runs all.
+    const only = process.env.WORKER_TESTS ? new RegExp(process.env.WORKER_TESTS, "i") : null;
+    for (const [name, needs, body] of [...tests(), ...edge, ...streaming].filter(([n]) => only === null || only.test(n))) {
       try {
         const bundle = byName[needs];
         if (bundle.status === "rejected") throw bundle.reason;
