@@ -170,8 +170,9 @@ impl Span {
             Some(rest) => (true, rest.strip_prefix(['T', 't']).unwrap_or(rest)),
             None => (false, body),
         };
-        // Number-and-unit pairs, summed; ISO's M after T is minutes.
-        let mut ms = 0.0;
+        // Number-and-unit pairs, summed; ISO's M after T is minutes. Integer arithmetic only: `str::parse::<f64>`
+        // would link the float parser into the edge and web builds (+17 KB gzip) for an error message.
+        let mut ms: i64 = 0;
         let mut left = rest;
         while !left.is_empty() {
             let end = left.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(left.len());
@@ -187,16 +188,21 @@ impl Span {
                 "w" => WEEK,
                 _ => return String::new(),
             };
-            let Ok(n) = number.parse::<f64>() else { return String::new() };
-            ms += n * per as f64;
+            let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+            let (Ok(whole), Some(scale)) = (whole.parse::<i64>(), 10i64.checked_pow(fraction.len() as u32)) else {
+                return String::new();
+            };
+            let fraction = if fraction.is_empty() { 0 } else { fraction.parse::<i64>().unwrap_or(-1) };
+            let part = whole.checked_mul(per).zip(fraction.checked_mul(per)).filter(|_| fraction >= 0);
+            let Some((whole_ms, fraction_ms)) = part else { return String::new() };
+            ms = ms.saturating_add(whole_ms).saturating_add(fraction_ms / scale);
             left = next;
         }
-        if !(1.0..=1e15).contains(&ms) {
+        if !(1..=1_000_000_000_000_000).contains(&ms) {
             return String::new();
         }
-        let whole = (ms + 0.5) as i64; // to the millisecond: no `round` without std
         let what = if iso { "ISO 8601 durations are not read" } else { "one whole number and one unit" };
-        format!(": {what}, write \"{}\"", Span(whole))
+        format!(": {what}, write \"{}\"", Span(ms))
     }
 
     pub(crate) fn parse_checked(text: &str) -> Result<Span, (SpanError, String)> {
