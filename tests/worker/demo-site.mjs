@@ -89,7 +89,7 @@ export function demoSiteTests({ exampleOptions }) {
         assert.equal((await loads(other, () => otherNav.getByRole("link", { name: "Pricing" }).click())).cta, "comparison");
         assert.equal((await loads(other, () => otherNav.getByRole("link", { name: "Integrations" }).click())).cta, "checklist");
         assert.equal((await declined.cookies()).some((c) => c.name === "__Host-rk"), false);
-        // The Worker's CTA markup (src/site.js) still links the old /www/site.html#/… form: site.js loads the page it means.
+        // The Worker's CTA markup (src/site.js) links the site's real paths: one page load through the Worker.
         await other.getByRole("link", { name: "Get the 10-point checklist" }).click();
         await other.waitForURL(`${edge}/blog/decay-explained`);
         assert.ok(await other.getByRole("heading", { name: "Blog", level: 1 }).isVisible());

@@ -14,14 +14,14 @@ export const TOPICS = [
 
 /**
  * The site's CTA markup per CTA id of the playbook (playbook.json, a copy of examples/playbooks/saas.json), here
- * the demo site's (www/site.html, whose pages are hash routes). `{{variant}}` is replaced by the decision's variant, escaped.
+ * the demo site's (www/site.html, served for /blog, /pricing, /integrations and /demo). `{{variant}}` is replaced by the decision's variant, escaped.
  */
 export const CTA_TEMPLATES = {
-  book_demo: '<p><strong>Ready when you are.</strong> <a href="/www/site.html#/demo">Book a 20-minute demo</a></p>',
-  data_review: '<p>Liked the webinar? <a href="/www/site.html#/demo">Get a 20-minute data review</a></p>',
-  case_study: '<p>How teams like yours did it: <a href="/www/site.html#/blog/lead-scoring-101">read the case study</a></p>',
-  comparison: '<p>Weighing options? <a href="/www/site.html#/pricing">Compare the plans side by side</a></p>',
-  checklist: '<p>New to scoring? <a href="/www/site.html#/blog/decay-explained">Get the 10-point checklist</a></p>',
+  book_demo: '<p><strong>Ready when you are.</strong> <a href="/demo">Book a 20-minute demo</a></p>',
+  data_review: '<p>Liked the webinar? <a href="/demo">Get a 20-minute data review</a></p>',
+  case_study: '<p>How teams like yours did it: <a href="/blog/lead-scoring-101">read the case study</a></p>',
+  comparison: '<p>Weighing options? <a href="/pricing">Compare the plans side by side</a></p>',
+  checklist: '<p>New to scoring? <a href="/blog/decay-explained">Get the 10-point checklist</a></p>',
 };
 
 /**
