@@ -35,7 +35,8 @@ pub mod mailchimp;
 mod tests;
 mod text;
 
-pub use head::{detect, mailchimp_status, utf16, VendorKind};
+use head::{delimiter, header_end};
+pub use head::{detect, header_delimiter, mailchimp_status, utf16, VendorKind};
 
 use alloc::format;
 use alloc::string::String;
@@ -565,72 +566,4 @@ pub fn unclosed_quote(first: u64, last: u64, expected: usize, got: usize) -> Str
         }
     };
     format!("a quote in this row is never closed: {read}, so all are rejected; write a quote inside a field as two (\"\"), or close it")
-}
-
-/// The end of the header line: the first `\n` outside quotes.
-fn header_end(bytes: &[u8]) -> Option<usize> {
-    let mut quoted = false;
-    bytes.iter().position(|&b| {
-        if b == b'"' {
-            quoted = !quoted;
-        }
-        b == b'\n' && !quoted
-    })
-}
-
-/// The delimiter of a CSV file starting with `head` (at least its header line; a UTF-8 byte-order mark is
-/// skipped): the most frequent of `,` `;` tab outside quotes in the header line (ties and none: `,`). Excel
-/// writes `;` where the decimal separator is a comma, and "Unicode text" exports use tabs.
-///
-/// ```
-/// # use rekindle_core::import::contacts::header_delimiter;
-/// assert_eq!(header_delimiter(b"\xEF\xBB\xBFid;email;\"a,b\"\n1;x@y.z;3\n"), b';');
-/// assert_eq!(header_delimiter(b"email\n"), b',');
-/// ```
-pub fn header_delimiter(head: &[u8]) -> u8 {
-    let head = head.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(head);
-    delimiter(head.get(..header_end(head).unwrap_or(head.len())).unwrap_or(head))
-}
-
-/// The most frequent of `,` `;` tab outside quotes (ties and none: `,`).
-fn delimiter(line: &[u8]) -> u8 {
-    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
-    let mut quoted = false;
-    for &b in line {
-        if b == b'"' {
-            quoted = !quoted;
-        } else if !quoted {
-            for (d, n) in &mut counts {
-                if *d == b {
-                    *n += 1;
-                }
-            }
-        }
-    }
-    counts.iter().fold((b',', 0), |best, &(d, n)| if n > best.1 { (d, n) } else { best }).0
-}
-
-/// The fields of one header line (for [`detect`]).
-fn split_line(line: &[u8]) -> Vec<String> {
-    let mut reader = ReaderBuilder::new().delimiter(delimiter(line)).build();
-    let mut fields = Vec::new();
-    // A terminated line, so every field ends within one call (csv-core writes a field's bytes as it goes).
-    let terminated = [line, b"\n"].concat();
-    let mut input = terminated.as_slice();
-    let mut field = alloc::vec![0u8; terminated.len()];
-    loop {
-        let (res, nin, nout) = reader.read_field(input, &mut field);
-        input = input.get(nin..).unwrap_or_default();
-        let bytes = field.get(..nout).unwrap_or_default();
-        match res {
-            csv_core::ReadFieldResult::Field { record_end } => {
-                fields.push(String::from(decode_field(bytes).0.trim()));
-                if record_end {
-                    return fields;
-                }
-            }
-            csv_core::ReadFieldResult::InputEmpty => {}
-            csv_core::ReadFieldResult::OutputFull | csv_core::ReadFieldResult::End => return fields,
-        }
-    }
 }

@@ -1,0 +1,243 @@
+//! `rekindle plan` through the real binary, on the input files marketing-ops get wrong (found by running the CLI
+//! as its users do): a quote never closed, a JSON array or another vendor's log as events, `;` and tab CSVs, a
+//! byte-order mark, events after `--now` or in epoch seconds, the same events twice.
+#![allow(clippy::expect_used, clippy::indexing_slicing, clippy::panic)] // test helpers: a failed setup aborts the test
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const SAAS: &str = "examples/playbooks/saas.json";
+const CONTACTS: &str = "examples/data/plan/contacts.csv";
+const EVENTS: &str = "examples/data/plan/events.ndjson";
+const NOW: &str = "2026-11-26T12:00:00Z";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn rekindle(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rekindle")).args(args).current_dir(repo()).output().expect("run rekindle")
+}
+
+fn plan(contacts: &str, events: &str, out: &Path, extra: &[&str]) -> Output {
+    let out = out.to_str().expect("utf-8 path");
+    let mut args = vec!["plan", "--playbook", SAAS, "--contacts", contacts, "--events", events, "--now", NOW];
+    args.extend(["--out", out, "--quiet"]);
+    args.extend(extra);
+    rekindle(&args)
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn write(dir: &Path, name: &str, body: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, body).expect("write input");
+    path.to_str().expect("utf-8 path").to_string()
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).expect("read json")).expect("valid json")
+}
+
+fn diagnostics(dir: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(dir.join("diagnostics.ndjson")).expect("diagnostics");
+    text.lines().map(|l| serde_json::from_str(l).expect("ndjson line")).collect()
+}
+
+#[test]
+fn a_quote_never_closed_rejects_every_line_it_swallowed_in_generic_and_vendor_files() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let events = write(tmp.path(), "events.ndjson", "");
+    let files = [
+        ("generic.csv", "id,email,first_name\nb1,b1@x.test,Al\nb2,b2@x.test,\"Bob\nb3,b3@x.test,Cy\nb4,b4@x.test,Di\n"),
+        (
+            "klaviyo.csv",
+            "Email,First Name,Klaviyo ID\nb1@x.test,Al,K1\nb2@x.test,\"Bob,K2\nb3@x.test,Cy,K3\nb4@x.test,Di,K4\n",
+        ),
+    ];
+    for (name, text) in files {
+        let contacts = write(tmp.path(), name, text);
+        let out = tmp.path().join(format!("out-{name}"));
+        let run = plan(&contacts, &events, &out, &[]);
+        assert_eq!(run.status.code(), Some(4), "{name}: {}", stderr(&run));
+        assert!(stderr(&run).contains("planned 1 contacts; rejected 3 rows"), "{name}: {}", stderr(&run));
+        let found: Vec<(u64, String)> = diagnostics(&out)
+            .iter()
+            .map(|d| (d["line"].as_u64().expect("line"), d["code"].as_str().expect("code").to_string()))
+            .collect();
+        let unclosed = |l: u64| (l, "unclosed_quote".to_string());
+        assert_eq!(found, [unclosed(3), unclosed(4), unclosed(5)], "{name}");
+        let first = &diagnostics(&out)[0];
+        assert!(first["message"].as_str().expect("message").contains("lines 3–5 (3 lines"), "{first}");
+    }
+}
+
+#[test]
+fn an_events_file_none_of_whose_lines_is_an_event_exits_3_naming_the_fix() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let one = r#"{"contact":"c-0001","at":"2026-11-20T10:00:00Z","kind":"page_view","props":{"path":"/pricing"}}"#;
+    let event: serde_json::Value = serde_json::from_str(one).expect("event");
+    let pretty = serde_json::to_string_pretty(&serde_json::json!([event, event])).expect("json");
+    for (name, text, lines) in [("one.json", format!("[{one},{one}]\n"), 1), ("pretty.json", pretty, 18)] {
+        let array = write(tmp.path(), name, &text);
+        let out = tmp.path().join(name.replace('.', "-"));
+        let run = plan(CONTACTS, &array, &out, &[]);
+        assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+        let want = format!("none of its {lines} line(s) is a rekindle event");
+        assert!(stderr(&run).contains(&want), "{}", stderr(&run));
+        assert!(stderr(&run).contains("jq -c '.[]'"), "a JSON array gets its fix: {}", stderr(&run));
+        assert!(!out.join("plan.csv").exists());
+    }
+    // One good line among bad ones is a file with bad rows: planned, exit 4.
+    let mixed = write(tmp.path(), "mixed.ndjson", &format!("{one}\nnot json\n"));
+    assert_eq!(plan(CONTACTS, &mixed, &tmp.path().join("m"), &[]).status.code(), Some(4));
+    // Valid events for nobody in the contacts file are not a wrong file either.
+    let strangers = write(tmp.path(), "strangers.ndjson", &one.replace("c-0001", "nobody@x.test"));
+    assert_eq!(plan(CONTACTS, &strangers, &tmp.path().join("s"), &[]).status.code(), Some(4));
+    // A webhook log named with another vendor.
+    let sendgrid = write(
+        tmp.path(),
+        "sendgrid.ndjson",
+        r#"[{"email":"a@x.test","timestamp":1795600000,"event":"open","sg_event_id":"e1"}]"#,
+    );
+    let run = rekindle(&[
+        "plan",
+        "--playbook",
+        SAAS,
+        "--contacts",
+        CONTACTS,
+        "--webhooks",
+        &format!("mailgun:{sendgrid}"),
+        "--now",
+        NOW,
+        "--out",
+        &tmp.path().join("w").to_string_lossy(),
+        "--quiet",
+    ]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("is a mailgun webhook body (is `mailgun:` the vendor that wrote it?)"),
+        "{}",
+        stderr(&run)
+    );
+}
+
+#[test]
+fn a_generic_csv_with_semicolons_or_tabs_is_read_like_one_with_commas() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let events = write(tmp.path(), "events.ndjson", "");
+    let comma = "id,email,role,note\nk1,ann@acme.test,CMO,\"a;b\"\nk2,bob@acme.test,CEO,x\n";
+    let mut plans = Vec::new();
+    for (name, text) in [
+        ("comma", comma.to_string()),
+        ("semi", comma.replace(',', ";").replace("a;b", "a,b")),
+        ("tab", comma.replace(',', "\t")),
+    ] {
+        let contacts = write(tmp.path(), &format!("{name}.csv"), &format!("\u{feff}{text}"));
+        let out = tmp.path().join(name);
+        let run = plan(&contacts, &events, &out, &[]);
+        assert_eq!(run.status.code(), Some(0), "{name}: {}", stderr(&run));
+        let csv = std::fs::read_to_string(out.join("plan.csv")).expect("plan.csv");
+        assert!(csv.contains("ann@acme.test") && csv.contains("bob@acme.test"), "{name}: {csv}");
+        plans.push(std::fs::read_to_string(out.join("segments/decision_makers.csv")).expect("segment"));
+    }
+    assert!(plans[0].contains("k1,ann@acme.test") && plans[0].contains("k2,bob@acme.test"), "{}", plans[0]);
+    assert_eq!(plans[0], plans[1], "the role column was read from the semicolon file");
+    assert_eq!(plans[0], plans[2], "and from the tab file");
+}
+
+#[test]
+fn events_after_now_are_not_folded_and_epoch_seconds_are_rejected() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let events = write(
+        tmp.path(),
+        "events.ndjson",
+        "{\"contact\":\"c-0004\",\"at\":\"2027-01-01T00:00:00Z\",\"kind\":\"form_submit\",\"props\":{\"form\":\"demo\"}}\n\
+         {\"contact\":\"c-0004\",\"at\":1795600000,\"kind\":\"page_view\"}\n\
+         {\"contact\":\"c-0004\",\"at\":\"2026-11-01T00:00:00Z\",\"kind\":\"page_view\"}\n\
+         {\"contact\":\"c-0004\",\"at\":\"2026-12-24T00:00:00Z\",\"kind\":\"page_view\"}\n",
+    );
+    let out = tmp.path().join("out");
+    let run = plan(CONTACTS, &events, &out, &["--format", "json"]);
+    assert_eq!(run.status.code(), Some(4), "{}", stderr(&run));
+    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).expect("summary");
+    assert_eq!((summary["counts"]["futureEvents"].as_u64(), summary["counts"]["events"].as_u64()), (Some(2), Some(1)));
+    let found: Vec<(u64, String)> = diagnostics(&out)
+        .iter()
+        .filter(|d| d["file"].as_str().is_some_and(|f| f.ends_with("events.ndjson")))
+        .map(|d| (d["line"].as_u64().expect("line"), d["code"].as_str().expect("code").to_string()))
+        .collect();
+    assert_eq!(found, [(1, "after_now".to_string()), (2, "at_looks_like_seconds".to_string())]);
+    let rows = json(&out.join("plan.json"));
+    let ada = rows.as_array().expect("rows").iter().find(|r| r["id"] == "c-0004").expect("c-0004");
+    assert_eq!(ada["stage"], "lead", "the demo form of 2027 is not history at --now");
+    assert_eq!(ada["lifecycle"]["since"], 1_793_491_200_000_i64, "the page view of 2026-11-01");
+}
+
+#[test]
+fn events_with_an_id_are_folded_once_across_overlapping_files() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let line = |id: &str, day: u32| {
+        format!("{{\"id\":\"{id}\",\"contact\":\"c-0001\",\"at\":\"2026-11-{day:02}T10:00:00Z\",\"kind\":\"page_view\",\"props\":{{\"path\":\"/pricing\"}}}}\n")
+    };
+    let october = write(tmp.path(), "a.ndjson", &[line("v1", 20), line("v2", 21), line("v2", 21)].concat());
+    let november = write(tmp.path(), "b.ndjson", &[line("v2", 21), line("v3", 22)].concat());
+    let once = write(tmp.path(), "once.ndjson", &[line("v1", 20), line("v2", 21), line("v3", 22)].concat());
+    let intent = |out: &Path| {
+        let rows = json(&out.join("plan.json"));
+        let row = rows.as_array().expect("rows").iter().find(|r| r["id"] == "c-0001").cloned().expect("c-0001");
+        row["scores"]["intent"].as_f64().expect("intent")
+    };
+    let both = tmp.path().join("both");
+    let run = plan(CONTACTS, &october, &both, &["--events", &november, "--format", "json"]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).expect("summary");
+    assert_eq!(summary["counts"]["duplicateEvents"], 2, "v2 again in a.ndjson, and in b.ndjson");
+    let single = tmp.path().join("single");
+    assert_eq!(plan(CONTACTS, &once, &single, &[]).status.code(), Some(0));
+    assert_eq!(intent(&both), intent(&single));
+}
+
+#[test]
+fn the_same_events_file_given_twice_is_a_usage_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let again = format!("{}/./{EVENTS}", repo().display());
+    let run = plan(CONTACTS, EVENTS, &out, &["--events", &again]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(stderr(&run).contains("is the same file as examples/data/plan/events.ndjson"), "{}", stderr(&run));
+    assert!(!out.join("plan.csv").exists());
+}
+
+#[test]
+fn a_byte_order_mark_on_the_playbook_events_or_webhook_log_is_read_past() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bom = "\u{feff}";
+    let playbook = std::fs::read_to_string(repo().join(SAAS)).expect("playbook");
+    let playbook = write(tmp.path(), "saas.json", &format!("{bom}{playbook}"));
+    let one = r#"{"contact":"c-0001","at":"2026-11-20T10:00:00Z","kind":"page_view","props":{"path":"/pricing"}}"#;
+    let events = write(tmp.path(), "events.ndjson", &format!("{bom}{one}\n"));
+    let log = r#"[{"email":"mia.ito0@acme.test","timestamp":1795600000,"event":"click","sg_event_id":"e1","url":"https://acme.test/pricing"}]"#;
+    let log = write(tmp.path(), "sendgrid.ndjson", &format!("{bom}{log}\n"));
+    let out = tmp.path().join("out");
+    let run = rekindle(&[
+        "plan",
+        "--playbook",
+        &playbook,
+        "--contacts",
+        CONTACTS,
+        "--events",
+        &events,
+        "--webhooks",
+        &format!("sendgrid:{log}"),
+        "--now",
+        NOW,
+        "--out",
+        &out.to_string_lossy(),
+        "--quiet",
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(rekindle(&["check", "--playbook", &playbook]).status.success());
+}
