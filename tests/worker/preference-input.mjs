@@ -42,6 +42,17 @@ const form = (choice) => ({ topics: ["product", "webinars", "tips"], frequency: 
 
 export function preferenceInputTests({ SITE }) {
   return [
+    ["a contact id of 240 UTF-8 bytes (over KV's 512-byte key limit once percent-encoded) saves and opts out like any other", async ({ mf, keys }) => {
+      const long = "ż".repeat(120); // 240 bytes, 720 characters percent-encoded
+      const c = contactOf(mf, keys, SITE, long);
+      const saved = await c.save(form({ frequency: "monthly" }));
+      assert.equal(saved.status, 200, await saved.text());
+      assert.equal((await c.load()).frequency, "monthly");
+      assert.equal((await c.oneClick(null)).status, 200);
+      assert.equal(await c.email(), "deny", "the opt-out was stored and is read back");
+      const names = (await (await mf.getKVNamespace("PREFERENCES")).list()).keys.map((k) => k.name);
+      assert.ok(names.every((name) => new TextEncoder().encode(name).length <= 512), names.join("\n"));
+    }],
     ["a topic token's one-click unsubscribe removes that topic only: email stays allowed, the other topics and the frequency stay", async ({ mf, keys }) => {
       const c = contactOf(mf, keys, SITE, "cus_topic");
       assert.equal((await c.save(form({ frequency: "monthly" }))).status, 200);

@@ -1,6 +1,7 @@
 // A contact's preference log in the KV namespace PREFERENCES: one key per event, the event as the key's metadata,
 //
 //   log:<encodeURIComponent(contact)>:<at, 16 digits>-<event id>   metadata { id, at, kind, props }, value ""
+//   (log:#<FNV-1a 64 of the contact, hex>:… for an id too long to encode within KV's 512-byte keys)
 //
 // so a write never reads, never replaces another write, and cannot be lost to a read-modify-write race between
 // locations; `list({ prefix })` gives the log back in time order (keys sort by instant, then id). Growth is bounded
@@ -21,7 +22,25 @@ export class StorageError extends Error {
   }
 }
 
-const prefix = (contact) => `log:${encodeURIComponent(contact)}:`;
+/**
+ * KV keys hold at most 512 UTF-8 bytes. A contact id percent-encodes to up to three times its bytes (a 240-byte id
+ * in Polish letters is 720), so a prefix that would not leave room for the instant and the event id is the FNV-1a
+ * 64-bit hash of the id instead: `log:#<16 hex>:` (`#` never appears in the percent-encoded form). Contact ids come
+ * from the operator's signed tokens, so no one can choose two that collide.
+ */
+const MAX_PREFIX = 400;
+const utf8 = new TextEncoder();
+
+function fnv1a64(text) {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of utf8.encode(text)) hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return hash.toString(16).padStart(16, "0");
+}
+
+const prefix = (contact) => {
+  const plain = `log:${encodeURIComponent(contact)}:`;
+  return plain.length <= MAX_PREFIX ? plain : `log:#${fnv1a64(contact)}:`;
+};
 
 /** The key of one event in `contact`'s log. */
 export const eventKey = (contact, event) => `${prefix(contact)}${String(event.at).padStart(AT_DIGITS, "0")}-${event.id}`;
