@@ -187,4 +187,8 @@ pub struct DecideArgs {
     /// Indent the JSON output.
     #[arg(long)]
     pub pretty: bool,
+    /// Write instants as RFC 3339 UTC strings (`2026-11-27T13:00:00Z`) instead of epoch milliseconds, for reading:
+    /// every `…At`, `at`, `since`, `until` and `validUntil`.
+    #[arg(long)]
+    pub rfc3339: bool,
 }

@@ -97,14 +97,37 @@ fn decide_cmd(args: DecideArgs) -> Result<(), CliError> {
     let mut state = ContactState::new();
     state.fold(&pb, &events);
     let decision = decide(&pb, &state, now);
+    let mut value =
+        serde_json::to_value(&decision).map_err(|e| CliError::Io { path: "<stdout>".into(), source: e.into() })?;
+    if args.rfc3339 {
+        instants_as_text(&mut value);
+    }
     let mut out = std::io::stdout().lock();
     let written = if args.pretty {
-        serde_json::to_writer_pretty(&mut out, &decision)
+        serde_json::to_writer_pretty(&mut out, &value)
     } else {
-        serde_json::to_writer(&mut out, &decision)
+        serde_json::to_writer(&mut out, &value)
     };
     written.map_err(|e| CliError::Io { path: "<stdout>".into(), source: e.into() })?;
     writeln!(out).map_err(|source| CliError::Io { path: "<stdout>".into(), source })
+}
+
+/// Rewrites the decision's instants (`…At`, `at`, `since`, `until`, `validUntil`: epoch milliseconds) as RFC 3339
+/// text, for `decide --rfc3339`; other numbers stay.
+fn instants_as_text(v: &mut serde_json::Value) {
+    let instant = |key: &str| key.ends_with("At") || matches!(key, "at" | "since" | "until" | "validUntil");
+    match v {
+        serde_json::Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                match item.as_i64() {
+                    Some(ms) if instant(key) => *item = serde_json::Value::String(report::rfc3339(ms)),
+                    _ => instants_as_text(item),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(instants_as_text),
+        _ => {}
+    }
 }
 
 /// `--now` as RFC 3339 or epoch ms; anything else is a usage error (exit 2).

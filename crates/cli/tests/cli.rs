@@ -121,3 +121,24 @@ fn a_comment_in_a_playbook_is_named_as_the_problem() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("line 2") && stderr.contains("JSON has no comments"), "{stderr}");
 }
+
+#[test]
+fn decide_with_rfc3339_writes_every_instant_as_text() {
+    let events = temp_file(
+        "iso.json",
+        r#"[{"at": "2026-11-20T10:00:00Z", "kind": "page_view", "props": {"path": "/pricing"}},
+            {"at": "2026-11-25T15:00:00Z", "kind": "form_submit", "props": {"form": "demo"}}]"#,
+    );
+    let path = events.to_str().expect("utf-8 path");
+    let args = ["decide", "--playbook", "examples/playbooks/saas.json", "--events", path];
+    let out = rekindle(&[&args[..], &["--now", "2026-11-26T12:00:00Z", "--rfc3339"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let decision: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    // 12:00Z is 07:00 in New York, inside quiet hours 20:00-08:00: email waits until 08:00 there.
+    assert_eq!(decision["send"]["email"]["until"], "2026-11-26T13:00:00Z", "{decision}");
+    assert_eq!(decision["validUntil"], "2026-11-26T13:00:00Z");
+    assert_eq!(decision["handoff"]["dueAt"], "2026-11-25T15:15:00Z");
+    let text = decision.to_string();
+    assert!(!text.contains(":1795"), "no epoch milliseconds of these days are left: {text}");
+    assert!(decision["scores"]["intent"].is_number(), "other numbers stay numbers");
+}
