@@ -304,7 +304,7 @@ export interface Decision {
   /** null when no step is due (the `nextStep` reason says why). */
   nextStep: NextStep | null;
   sequences: SequenceStatus[];
-  /** null without candidates or default. */
+  /** null without candidates or default, and for an erased contact (erased is terminal for everything). */
   cta: CtaChoice | null;
   /** null below SQL or without a `handoff` section. */
   handoff: Handoff | null;

@@ -107,6 +107,10 @@ pub struct CtaChoice {
 
 /// The choice at moment `m`; `None` when no candidate is eligible and there is no default.
 pub(crate) fn choose(pb: &Playbook, state: &ContactState, m: &Moment) -> Option<CtaChoice> {
+    // Erased is terminal for everything (D9): the site shows its own default markup, no call to action of ours.
+    if m.lifecycle.state == crate::lifecycle::Phase::Erased {
+        return None;
+    }
     let ctas = &pb.ctas;
     let mut cx = Cx::new(pb, state, m);
     let mut skipped = Vec::new();
