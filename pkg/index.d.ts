@@ -154,7 +154,10 @@ export declare class Engine {
 
   /**
    * Folds events into a contact state and returns the new state bytes (compact and versioned; store them).
-   * Pass null for a new contact. Folding in several batches gives the same state as one batch.
+   * Pass null for a new contact. Within a batch the order of the events never matters; a later batch is applied
+   * after the earlier ones, so for a profile field (and the deal status at one instant) the later batch wins, as
+   * docs/playbook.md says. An event folded twice counts twice: the fold keeps no event ids (a state stays small),
+   * so drop redelivered webhooks (same id) before folding.
    *
    * @example
    * let state = engine.fold(null, firstEvents);
