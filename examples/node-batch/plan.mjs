@@ -10,7 +10,10 @@
 //
 // Webhook logs: one delivery per line, the raw body or `{ received_at, headers, body }` as `rekindle plan` logs
 // them. With --mailgun-key, a Mailgun delivery whose signature does not verify is rejected (stderr), never folded.
-// For big lists and every output (segments, audiences, archive, report.html) use the CLI: `rekindle plan --help`.
+// As the CLI does: rows of one email are merged (later cells win), each webhook event (vendor, id, contact) is
+// folded once however often the ESP retried it, every diagnostic is reported, and an erased contact's row keeps
+// no email. Not here: merging by phone, late-event batching, and every output (segments, audiences, archive,
+// report.html) — for those and for big lists use the CLI: `rekindle plan --help`.
 import { readFileSync } from "node:fs";
 import { Engine, importContacts, importWebhook, init, verifyMailgun } from "rekindle";
 
@@ -47,8 +50,14 @@ export async function plan(argv) {
     const { contacts, rejected } = importContacts(vendor, readFileSync(file), { file });
     for (const r of rejected) problems.push(`${r.at}: ${r.code}: ${r.message}`);
     for (const c of contacts) {
-      if (people.has(c.email)) continue; // the first row of an email wins (the CLI reports duplicates)
-      const profile = { id: `${c.id ?? c.email}-profile`, at: c.createdAt ?? now, kind: "profile", props: c.fields };
+      const earlier = people.get(c.email);
+      if (earlier) {
+        // A later row of the same email fills and overrides the earlier one's cells, as the CLI merges them.
+        Object.assign(earlier.events[0].props, c.fields);
+        earlier.events.push(...c.events);
+        continue;
+      }
+      const profile = { id: `${c.id ?? c.email}-profile`, at: c.createdAt ?? now, kind: "profile", props: { ...c.fields } };
       people.set(c.email, { id: c.id ?? c.email, events: [profile, ...c.events] });
     }
   }
@@ -57,6 +66,9 @@ export async function plan(argv) {
     if (person) person.events.push(event);
     else problems.push(`${where}: no contact ${event.contact}`);
   };
+  // ESPs retry deliveries: an event folded twice would count twice, so each (vendor, event id, contact) is folded once.
+  const seen = new Set();
+  let duplicates = 0;
   for (const spec of o.webhooks) {
     const [vendor, file] = split(spec);
     readFileSync(file, "utf8").split("\n").forEach((line, i) => {
@@ -72,7 +84,14 @@ export async function plan(argv) {
         }
       }
       try {
-        for (const event of importWebhook(vendor, body).events) add(event, where);
+        const { events, diagnostics } = importWebhook(vendor, body);
+        for (const d of diagnostics) problems.push(`${where}: ${d.at}: ${d.code}: ${d.message}`);
+        for (const event of events) {
+          const key = `${vendor}\u0000${event.id}\u0000${event.contact}`;
+          if (seen.has(key)) duplicates += 1;
+          else add(event, where);
+          seen.add(key);
+        }
       } catch (err) {
         problems.push(`${where}: ${err.code}: ${err.message}`);
       }
@@ -84,9 +103,12 @@ export async function plan(argv) {
   const lines = ["id,email,lifecycle,stage,readiness,cta"];
   for (const [email, person] of people) {
     const d = engine.evaluate(person.events, { now });
-    lines.push([person.id, email, d.lifecycle.state, d.stage, d.readiness, d.cta?.id ?? ""].map(csv).join(","));
+    // An erased contact keeps no personal data in any output (as the CLI's plan.csv): its id and phase only.
+    const row = d.lifecycle.state === "erased" ? [person.id, "", "erased", "", "", ""]
+      : [person.id, email, d.lifecycle.state, d.stage, d.readiness, d.cta?.id ?? ""];
+    lines.push(row.map(csv).join(","));
   }
-  return { csv: `${lines.join("\n")}\n`, problems };
+  return { csv: `${lines.join("\n")}\n`, problems, duplicates };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

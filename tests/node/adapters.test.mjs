@@ -96,7 +96,7 @@ test("webhook signatures: SendGrid's published vectors and Mailgun's logged deli
 test("examples/node-batch/plan.mjs, a Node plugin on the adapters, agrees with the B2B sample's expected states", async () => {
   const { plan } = await import("../../examples/node-batch/plan.mjs");
   const root = new URL("../../", import.meta.url).pathname;
-  const { csv, problems } = await plan(["--playbook", `${root}examples/playbooks/saas.json`,
+  const { csv, problems, duplicates } = await plan(["--playbook", `${root}examples/playbooks/saas.json`,
     "--contacts", `hubspot:${root}examples/data/b2b/hubspot-contacts.csv`,
     "--webhooks", `sendgrid:${root}examples/data/b2b/sendgrid-events.ndjson`,
     "--webhooks", `mailgun:${root}examples/data/b2b/mailgun-events.ndjson`,
@@ -105,8 +105,15 @@ test("examples/node-batch/plan.mjs, a Node plugin on the adapters, agrees with t
   const rows = new Map(csv.trim().split("\n").slice(1).map((line) => line.split(",")).map(([id, , lifecycle]) => [id, lifecycle]));
   const expected = example("b2b/expected.csv").trim().split("\n").slice(1).map((line) => line.split(","));
   for (const [id, archetype, lifecycle] of expected) assert.equal(rows.get(id), lifecycle, `${id} (${archetype})`);
-  // The sample's planted faults, each reported with its place: a bad row, an unknown contact, a broken body and a
-  // forged Mailgun delivery.
+  // The sample's planted faults, each reported with its place: a bad row, an unknown contact, a record with a
+  // millisecond timestamp (a diagnostic inside a body that is otherwise read), a broken body and a forged Mailgun
+  // delivery — the same the CLI reports.
   assert.deepEqual(problems.map((p) => p.replace(/^.*\/examples\/data\//, "").replace(/: .*$/, "")),
-    ["b2b/hubspot-contacts.csv:134:4", "b2b/sendgrid-events.ndjson:89", "b2b/sendgrid-events.ndjson:91", "b2b/mailgun-events.ndjson:97"]);
+    ["b2b/hubspot-contacts.csv:134:4", "b2b/sendgrid-events.ndjson:89", "b2b/sendgrid-events.ndjson:90",
+      "b2b/sendgrid-events.ndjson:91", "b2b/mailgun-events.ndjson:97"]);
+  assert.ok(problems.some((p) => p.includes("timestamp_looks_like_ms")), problems.join("\n"));
+  assert.equal(duplicates, 4, "a retried SendGrid POST and a retried Mailgun delivery, folded once (the CLI's duplicateEvents)");
+  // Erased contacts leave their phase only; nobody's email is printed for them.
+  const erased = csv.split("\n").filter((line) => line.split(",")[2] === "erased");
+  assert.ok(erased.length > 0 && erased.every((line) => line.split(",")[1] === ""), erased.join("\n"));
 });
