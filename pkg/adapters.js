@@ -44,6 +44,20 @@ export function verifyMailgun(input) {
 }
 
 /**
+ * Whether a signed delivery is fresh: signed (`timestamp`, Unix seconds as the vendor sends it) within `tolerance`
+ * (default "5min", as `rekindle plan`) of `receivedAt` (epoch ms; default now). `{ ok: true }` or
+ * `{ ok: false, reason: "signature_expired" | "signature_from_future" | "bad_signature_timestamp", message }`. Call it after
+ * `verifySendgrid` / `verifyMailgun`: they say who signed, this that it is not an old delivery replayed.
+ */
+export function checkSignatureAge(timestamp, options) {
+  const { receivedAt = Date.now(), tolerance = "5min" } =
+    objectArg(options, "options", "{ receivedAt, tolerance }", { optional: true });
+  if (typeof receivedAt !== "number") throw inputError("options.receivedAt", "expected epoch milliseconds (a number)");
+  return call(() => internals.gen().checkSignatureAge(textArg(timestamp, "timestamp"), receivedAt,
+    textArg(tolerance, "options.tolerance")));
+}
+
+/**
  * SendGrid's Signed Event Webhook (ECDSA P-256 over timestamp + raw body; `key` as SendGrid shows it):
  * `{ ok: true }` or `{ ok: false, reason, message }`. Pass the raw body bytes, not re-serialised JSON.
  */

@@ -58,6 +58,17 @@ export declare function importWebhook(vendor: WebhookVendor, body: string | Uint
 export declare function importContacts(vendor: ContactExport, bytes: string | Uint8Array, options?: { file?: string }):
   { contacts: ImportedContact[]; rejected: RowProblem[]; warnings: RowProblem[] };
 
+/**
+ * Node entry only: whether a signed delivery is fresh — signed (`timestamp`, Unix seconds as sent) within
+ * `tolerance` (default "5min", as `rekindle plan`) of `receivedAt` (epoch ms, default now). Call it after
+ * `verifySendgrid` / `verifyMailgun`, which say who signed, not when.
+ * @example
+ * const fresh = checkSignatureAge(req.headers["x-twilio-email-event-webhook-timestamp"], { receivedAt: Date.now() });
+ * if (!fresh.ok) return reject(400, fresh.message);
+ */
+export declare function checkSignatureAge(timestamp: string, options?: { receivedAt?: number; tolerance?: string }):
+  { ok: true } | { ok: false; reason: "signature_expired" | "signature_from_future" | "bad_signature_timestamp"; message: string };
+
 /** Node entry only: Mailgun's webhook HMAC-SHA256 (timestamp + token under the signing key), in constant time. */
 export declare function verifyMailgun(input: { signingKey: string; timestamp: string; token: string; signature: string }): boolean;
 

@@ -10,5 +10,5 @@ install(gen, () => gen.initSync({ module: readFileSync(wasmUrl) }), { sync: true
 export { Contact, ERROR_CODES, Engine, RekindleError, init, version } from "./facade.js";
 export { Keys } from "./keys.js";
 export { pageViewProps, SESSION_GAP_MS } from "./page-view.js";
-export { importContacts, importWebhook, verifyMailgun, verifySendgrid } from "./adapters.js";
+export { checkSignatureAge, importContacts, importWebhook, verifyMailgun, verifySendgrid } from "./adapters.js";
 export { fitRetention, retention } from "./retention.js";

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { Engine, RekindleError, importContacts, importWebhook, verifyMailgun, verifySendgrid } from "rekindle";
+import { Engine, RekindleError, checkSignatureAge, importContacts, importWebhook, verifyMailgun, verifySendgrid } from "rekindle";
 import { examplePlaybook } from "./contacts.mjs";
 
 const fixture = (name) => readFileSync(new URL(`../fixtures/vendor/${name}`, import.meta.url));
@@ -116,4 +116,22 @@ test("examples/node-batch/plan.mjs, a Node plugin on the adapters, agrees with t
   // Erased contacts leave their phase only; nobody's email is printed for them.
   const erased = csv.split("\n").filter((line) => line.split(",")[2] === "erased");
   assert.ok(erased.length > 0 && erased.every((line) => line.split(",")[1] === ""), erased.join("\n"));
+});
+
+test("checkSignatureAge: a delivery signed within the tolerance of its receipt is fresh; an old one replayed is not", () => {
+  const signed = "1600112502"; // Unix seconds, as SendGrid and Mailgun send them
+  const at = (seconds) => ({ receivedAt: (1_600_112_502 + seconds) * 1000 });
+  assert.deepEqual(checkSignatureAge(signed, at(300)), { ok: true }, "5 minutes later, the default tolerance");
+  const late = checkSignatureAge(signed, at(301));
+  assert.equal(late.ok, false);
+  assert.equal(late.reason, "signature_expired");
+  assert.match(late.message, /more than 300 s later/);
+  assert.equal(checkSignatureAge(signed, at(-400)).reason, "signature_from_future");
+  assert.equal(checkSignatureAge(signed, { ...at(3600), tolerance: "2h" }).ok, true);
+  assert.equal(checkSignatureAge("1600112502000", at(0)).reason, "bad_signature_timestamp", "milliseconds are no timestamp");
+  assert.equal(checkSignatureAge(signed).reason, "signature_expired", "receivedAt defaults to now: a 2020 signature is stale");
+  assert.throws(() => checkSignatureAge(signed, { tolerance: "5 minutes" }),
+    (e) => e.code === "E_INPUT_INVALID" && e.path === "options.tolerance");
+  assert.throws(() => checkSignatureAge(signed, { receivedAt: new Date() }),
+    (e) => e.code === "E_INPUT_INVALID" && e.path === "options.receivedAt");
 });

@@ -203,6 +203,23 @@ pub fn verify_sendgrid(key: &str, timestamp: &str, body: &[u8], signature: &str)
     Ok(convert::to_js(&Verified { ok, reason, message })?)
 }
 
+/// The age rule of a signed delivery (core's `check_age`, what `rekindle plan --signature-tolerance` applies): a
+/// signature is fresh when signed (Unix seconds, as the vendor sends it) within `tolerance` either side of
+/// `received_at` (epoch ms) — `{ ok: true }` or `{ ok: false, reason, message }`. A verified signature says who
+/// signed; this says the delivery is not an old one replayed.
+#[wasm_bindgen(js_name = checkSignatureAge)]
+pub fn check_signature_age(timestamp: &str, received_at: f64, tolerance: &str) -> Result<JsValue, JsValue> {
+    let received_at = convert::instant(received_at, "options.receivedAt")?;
+    let tolerance = rekindle_core::Span::parse_str(tolerance)
+        .map_err(|reason| crate::error::Error::Input { at: "options.tolerance".to_owned(), reason })?;
+    let outcome = rekindle_core::import::signature::check_age(timestamp, received_at, tolerance);
+    let (ok, reason, message) = match &outcome {
+        Ok(_) => (true, None, None),
+        Err(e) => (false, Some(e.code()), Some(e.to_string())),
+    };
+    Ok(convert::to_js(&Verified { ok, reason, message })?)
+}
+
 #[derive(Serialize)]
 struct Verified {
     ok: bool,
