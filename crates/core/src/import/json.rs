@@ -50,6 +50,11 @@ impl fmt::Display for JsonError {
 pub fn parse(bytes: &[u8]) -> Result<Value, JsonError> {
     let text = match core::str::from_utf8(bytes) {
         Ok(t) => t,
+        // A gzip stream (an HTTP body read without undoing its Content-Encoding) is named, with the fix.
+        Err(_) if bytes.starts_with(&[0x1f, 0x8b]) => {
+            let reason = "a gzip-compressed body: decompress it first (its Content-Encoding: gzip), then pass the JSON";
+            return Err(locate(bytes, 0, reason.into()));
+        }
         Err(e) => return Err(locate(bytes, e.valid_up_to(), "invalid UTF-8".into())),
     };
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
@@ -415,6 +420,10 @@ mod tests {
         let e = err(b"[\"ok\", \"\xff\"]");
         assert_eq!(e.offset, 8);
         assert!(e.reason.contains("UTF-8"));
+        // A body still gzip-compressed (1f 8b …) is named as such, with the fix.
+        let gz = err(&[0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xab, 0xae, 0x05, 0x00]);
+        assert_eq!(gz.offset, 0);
+        assert!(gz.reason.contains("gzip-compressed") && gz.reason.contains("decompress"), "{}", gz.reason);
     }
 
     #[test]
