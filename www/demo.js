@@ -381,7 +381,9 @@ async function main() {
     button.addEventListener("click", () => advance(Number(button.dataset.advanceDays)));
   }
   $("#forget").addEventListener("click", forgetVisitor);
-  render();
+  // Landing here is the visit's first page view (the inspector said "No events yet" on the page being read).
+  const home = document.querySelector('[data-page="home"]');
+  record({ kind: "page_view", props: { path: home.dataset.path, title: home.querySelector("h1").textContent } });
 
   const [engineResult, playbookResult, samplesResult] = await Promise.allSettled(
     [startEngine(), fetchJson(PLAYBOOK_URL, "the playbook"), loadSamples()]);

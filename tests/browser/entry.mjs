@@ -122,6 +122,8 @@ export function entryTests() {
     ["the demo scores under a CSP that allows 'wasm-unsafe-eval'", async ({ open }) => {
       const { page, pageErrors, consoleMessages } = await openDemo(open,
         { route: withCsp(["/", "/www/", "/www/index.html"], WASM_CSP) });
+      // Landing on the demo is the visit's first page view: the inspector lists it, not "No events yet".
+      assert.match(await page.locator("#events li").first().textContent(), /· page_view \/$/);
       const nav = page.getByRole("navigation", { name: "Acme Analytics" });
       await nav.getByRole("link", { name: "Pricing" }).click();
       await page.waitForFunction(() => Number(document.getElementById("score-intent").dataset.value) > 0);
