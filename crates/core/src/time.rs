@@ -31,9 +31,25 @@ const MAX_MS: i64 = 8_640_000_000_000_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
 
+/// Epoch milliseconds below this (1973-03-03) are epoch seconds of today written where milliseconds belong
+/// ([`Timestamp::looks_like_seconds`]).
+pub const SECONDS_NOT_MS: i64 = 100_000_000_000;
+
 impl Timestamp {
     /// 1970-01-01T00:00:00Z.
     pub const EPOCH: Timestamp = Timestamp(0);
+
+    /// Whether this is an instant before [`SECONDS_NOT_MS`] (1973-03-03) but not before the epoch: epoch seconds of
+    /// today (1.7e9) read as milliseconds. Retention refuses such order instants and the CLI such events, alike.
+    ///
+    /// ```
+    /// # use rekindle_core::Timestamp;
+    /// assert!(Timestamp::from_ms(1_764_547_200).unwrap().looks_like_seconds());
+    /// assert!(!Timestamp::from_ms(1_764_547_200_000).unwrap().looks_like_seconds());
+    /// ```
+    pub fn looks_like_seconds(self) -> bool {
+        (0..SECONDS_NOT_MS).contains(&self.0)
+    }
 
     /// An instant from epoch milliseconds; `None` outside the JS `Date` range.
     pub fn from_ms(ms: i64) -> Option<Timestamp> {

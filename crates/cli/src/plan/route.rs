@@ -56,9 +56,6 @@ struct Chunk {
     bytes: Vec<u8>,
 }
 
-/// Epoch milliseconds below this (1973-03-03) are epoch seconds of today written where milliseconds belong.
-const SECONDS_NOT_MS: i64 = 100_000_000_000;
-
 fn parse_chunk(source: &(dyn EventSource + Sync), roster: &Roster, raws: &[RawRecord<'_>], now: Timestamp) -> Chunk {
     // Sized up front (a packed event takes about as many bytes as its line): grown by doubling, the three
     // vectors were copied a dozen times each per block.
@@ -80,7 +77,7 @@ fn parse_chunk(source: &(dyn EventSource + Sync), roster: &Roster, raws: &[RawRe
                 future += 1;
                 continue;
             }
-            if (0..SECONDS_NOT_MS).contains(&event.at.ms()) {
+            if event.at.looks_like_seconds() {
                 let msg = format!(
                     "`at` {} is in {}: it looks like epoch seconds; events take epoch milliseconds (× 1000) or RFC 3339",
                     event.at.ms(),

@@ -26,14 +26,14 @@ use crate::value::Value;
 const DAY_MS: i64 = 86_400_000;
 
 /// Order instants below this many epoch milliseconds (1973-03-03) are refused: they are epoch seconds of today
-/// (1.7e9) read as milliseconds, and would age every customer by decades. The CLI rejects events below the same
-/// instant (`at_looks_like_seconds`), so Node and the CLI refuse the same orders.
+/// (1.7e9) read as milliseconds, and would age every customer by decades. The CLI rejects events by the same rule
+/// ([`Timestamp::looks_like_seconds`]), so Node and the CLI refuse the same orders.
 ///
 /// ```
 /// # use rekindle_core::retention::transaction::SECONDS_NOT_MS;
 /// assert!(1_764_547_200 < SECONDS_NOT_MS && 1_764_547_200_000 > SECONDS_NOT_MS);
 /// ```
-pub const SECONDS_NOT_MS: i64 = 100_000_000_000;
+pub use crate::time::SECONDS_NOT_MS;
 
 /// One order.
 ///
@@ -143,7 +143,7 @@ fn currency_problem(first: &str, code: &str, j: usize, path: &str) -> String {
 
 /// A number below [`SECONDS_NOT_MS`] is refused with the fix (× 1000).
 fn check_instant(at: Timestamp) -> Result<Timestamp, String> {
-    if (0..SECONDS_NOT_MS).contains(&at.ms()) {
+    if at.looks_like_seconds() {
         return Err(seconds_problem(at.ms()));
     }
     Ok(at)
