@@ -2,20 +2,10 @@
 // object and a relative URL must say so in those terms, never as a destructuring TypeError or ERR_INVALID_URL.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Keys, RekindleError, fitRetention, importContacts, pageViewProps, verifyMailgun, verifySendgrid } from "rekindle";
+import { Keys, fitRetention, importContacts, pageViewProps, verifyMailgun, verifySendgrid } from "rekindle";
+import { failure } from "./fixtures.mjs";
 
 const KEYS = `k1:${"ab".repeat(32)}`;
-
-/** The RekindleError `fn` throws, as "CODE path: message"; fails on any other outcome. */
-function failure(fn) {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof RekindleError, `expected a RekindleError, got ${err?.name}: ${err?.message}`);
-    return `${err.code} ${err.path}: ${err.message}`;
-  }
-  return assert.fail("expected a RekindleError, but nothing was thrown");
-}
 
 test("keys.sealState without options names options, and a bad expiry names options.expiresAt", () => {
   const keys = new Keys(KEYS);

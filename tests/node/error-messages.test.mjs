@@ -2,19 +2,8 @@
 // "an unknown version", an ArrayBuffer or a state sent through JSON is not "a object", a Date is not epoch ms.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Engine, RekindleError, retention } from "rekindle";
-import { NOW, playbook } from "./fixtures.mjs";
-
-/** The RekindleError `fn` throws, as "CODE path: message"; fails on any other outcome. */
-function failure(fn) {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof RekindleError, `expected a RekindleError, got ${err?.name}: ${err?.message}`);
-    return `${err.code} ${err.path}: ${err.message}`;
-  }
-  return assert.fail("expected a RekindleError, but nothing was thrown");
-}
+import { Engine, retention } from "rekindle";
+import { NOW, failure, playbook } from "./fixtures.mjs";
 
 test("a NaN or infinite prop is named NaN or Infinity, not 'a number'", () => {
   const engine = new Engine(playbook);

@@ -1,4 +1,5 @@
 // Shared inputs for the node tests (not a test file itself: node --test only runs *.test.mjs).
+import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -57,3 +58,24 @@ export const events = Object.freeze([
   { id: "e4", at: NOW - 2 * DAY, kind: "email_click" },
   { id: "e5", at: NOW - 1 * DAY, kind: "page_view", props: { url: "https://example.com/pricing?plan=team" } },
 ]);
+
+/**
+ * The RekindleError `fn` throws; fails the test on any other outcome (another error, or none). Checked by name, not
+ * instanceof: importing the package here would load it into tests that exercise it before init.
+ */
+export function rekindleError(fn) {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err?.name === "RekindleError" && typeof err.code === "string",
+      `expected a RekindleError, got ${err?.name}: ${err?.message}`);
+    return err;
+  }
+  return assert.fail("expected a RekindleError, but nothing was thrown");
+}
+
+/** The RekindleError `fn` throws, as "CODE path: message" (to compare the whole of it). */
+export function failure(fn) {
+  const err = rekindleError(fn);
+  return `${err.code} ${err.path}: ${err.message}`;
+}

@@ -5,20 +5,11 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { RekindleError, retention } from "rekindle";
+import { retention } from "rekindle";
+import { rekindleError as failure } from "./fixtures.mjs";
 
 const DAY = 86_400_000;
 const DEC_1 = Date.parse("2025-12-01T00:00:00Z");
-
-function failure(fn) {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof RekindleError, String(e));
-    return { code: e.code, path: e.path, message: e.message };
-  }
-  assert.fail("expected a RekindleError");
-}
 
 test("one-time buyers get pAlive null and a noRepeat alert past twice the base's time to a second order", () => {
   // 21 repeat buyers back after 10..30 days (median 20): one-time buyers are flagged 40 days after their order.
