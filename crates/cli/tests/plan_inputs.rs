@@ -3,48 +3,12 @@
 //! byte-order mark, events after `--now` or in epoch seconds, the same events twice.
 #![allow(clippy::expect_used, clippy::indexing_slicing, clippy::panic)] // test helpers: a failed setup aborts the test
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "support/plan_cli.rs"]
+mod plan_cli;
 
-const SAAS: &str = "examples/playbooks/saas.json";
-const CONTACTS: &str = "examples/data/plan/contacts.csv";
-const EVENTS: &str = "examples/data/plan/events.ndjson";
-const NOW: &str = "2026-11-26T12:00:00Z";
+use std::path::Path;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn rekindle(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rekindle")).args(args).current_dir(repo()).output().expect("run rekindle")
-}
-
-fn plan(contacts: &str, events: &str, out: &Path, extra: &[&str]) -> Output {
-    let out = out.to_str().expect("utf-8 path");
-    let mut args = vec!["plan", "--playbook", SAAS, "--contacts", contacts, "--events", events, "--now", NOW];
-    args.extend(["--out", out, "--quiet"]);
-    args.extend(extra);
-    rekindle(&args)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn write(dir: &Path, name: &str, body: &str) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, body).expect("write input");
-    path.to_str().expect("utf-8 path").to_string()
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).expect("read json")).expect("valid json")
-}
-
-fn diagnostics(dir: &Path) -> Vec<serde_json::Value> {
-    let text = std::fs::read_to_string(dir.join("diagnostics.ndjson")).expect("diagnostics");
-    text.lines().map(|l| serde_json::from_str(l).expect("ndjson line")).collect()
-}
+use plan_cli::{diagnostics, json, plan, rekindle, repo, stderr, write, CONTACTS, EVENTS, NOW, SAAS};
 
 #[test]
 fn a_quote_never_closed_rejects_every_line_it_swallowed_in_generic_and_vendor_files() {

@@ -1,0 +1,46 @@
+//! Shared by the `rekindle plan` test files (tests/plan.rs, tests/plan_inputs.rs), included with `#[path]`: the
+//! sample's paths and the helpers that run the real binary and read its outputs. Each file uses its own subset.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const SAAS: &str = "examples/playbooks/saas.json";
+pub const CONTACTS: &str = "examples/data/plan/contacts.csv";
+pub const EVENTS: &str = "examples/data/plan/events.ndjson";
+pub const NOW: &str = "2026-11-26T12:00:00Z";
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn rekindle(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rekindle")).args(args).current_dir(repo()).output().expect("run rekindle")
+}
+
+pub fn plan(contacts: &str, events: &str, out: &Path, extra: &[&str]) -> Output {
+    let out = out.to_str().expect("utf-8 path");
+    let mut args = vec!["plan", "--playbook", SAAS, "--contacts", contacts, "--events", events, "--now", NOW];
+    args.extend(["--out", out, "--quiet"]);
+    args.extend(extra);
+    rekindle(&args)
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn write(dir: &Path, name: &str, body: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, body).expect("write input");
+    path.to_str().expect("utf-8 path").to_string()
+}
+
+pub fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).expect("read json")).expect("valid json")
+}
+
+pub fn diagnostics(dir: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(dir.join("diagnostics.ndjson")).expect("diagnostics");
+    text.lines().map(|l| serde_json::from_str(l).expect("ndjson line")).collect()
+}
