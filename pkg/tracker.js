@@ -37,6 +37,13 @@ function checkOptions(options) {
   }
 }
 
+function sameBytes(a, b) {
+  if (a === null || b === null) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function checkConsent(update, path) {
   if (update === null || typeof update !== "object" || Array.isArray(update)) throw invalid(path, "expected { analytics?, personalisation? }");
   for (const [name, value] of Object.entries(update)) {
@@ -68,6 +75,9 @@ export class Tracker {
   #page = null; // the current page view's measurements, until its page_leave
   #seq = 0;
   #unsaved = []; // events recorded while analytics is refused, folded into the stored state if it is granted
+  // The stored bytes this tab last read or wrote. Another tab of the same visitor holds the state in memory too
+  // and writes after each of its events: a tab that wrote without looking would erase the other's events.
+  #synced = null;
 
   constructor(engine, options = {}) {
     if (engine === null || typeof engine !== "object" || typeof engine.contact !== "function") {
@@ -89,6 +99,7 @@ export class Tracker {
     }
     const stored = this.#allowed("analytics") ? loadState(this.#key) : null;
     this.#contact = engine.contact(stored);
+    this.#synced = stored;
   }
 
   #allowed(purpose) {
@@ -121,6 +132,7 @@ export class Tracker {
    */
   #adoptStored() {
     const stored = loadState(this.#key);
+    this.#synced = stored;
     if (stored !== null) {
       const contact = this.#engine.contact(stored);
       if (this.#unsaved.length > 0) contact.fold(this.#unsaved);
@@ -146,6 +158,7 @@ export class Tracker {
       this.#page = { path: this.#page.path, visibleSince: hidden ? null : this.#now(), visibleMs: 0, scroll: 0 };
     }
     clearState(this.#key);
+    this.#synced = null;
     this.#contact.free();
     this.#contact = this.#engine.contact(null);
     this.#refresh(null);
@@ -163,6 +176,10 @@ export class Tracker {
     this.#listen(this.#win, "scroll", () => this.#measureScroll(), { passive: true });
     this.#listen(doc, "visibilitychange", () => this.#onVisibility());
     this.#listen(this.#win, "pagehide", () => this.#leave());
+    // Another tab of this visitor stored its events, or forgot the visitor: follow it here at once.
+    this.#listen(this.#win, "storage", (e) => {
+      if ((e.key === this.#key || e.key === null) && this.#sync()) this.#refresh(null);
+    });
     return this;
   }
 
@@ -305,6 +322,7 @@ export class Tracker {
   #record(kind, props) {
     const at = this.#now();
     const event = { id: `t${at.toString(36)}-${(this.#seq++).toString(36)}`, at, kind, props };
+    this.#sync();
     this.#contact.fold([event]);
     if (this.#allowed("analytics")) {
       this.#persist();
@@ -320,7 +338,31 @@ export class Tracker {
   }
 
   #persist() {
-    if (this.#allowed("analytics")) saveState(this.#key, this.#contact.toBytes());
+    if (!this.#allowed("analytics")) return;
+    const bytes = this.#contact.toBytes();
+    if (saveState(this.#key, bytes)) this.#synced = bytes;
+  }
+
+  /**
+   * Catches up with what another tab of this visitor stored since this tab last read or wrote: its state, which
+   * holds every event both tabs saved, replaces this tab's (each tab saves after every event, so this tab has
+   * nothing unsaved). The state gone means another tab forgot the visitor or refused analytics: this tab forgets
+   * too rather than write it back (forget() updates the decision itself). True when this tab adopted another
+   * tab's state. A tab without analytics consent never read the stored state and has nothing to catch up with.
+   */
+  #sync() {
+    if (!this.#allowed("analytics")) return false;
+    const stored = loadState(this.#key);
+    if (sameBytes(stored, this.#synced)) return false;
+    if (stored === null) {
+      this.forget();
+      return false;
+    }
+    this.#synced = stored;
+    const contact = this.#engine.contact(stored);
+    this.#contact.free();
+    this.#contact = contact;
+    return true;
   }
 
   #refresh(event) {

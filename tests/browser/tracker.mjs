@@ -152,6 +152,55 @@ export function trackerTests() {
       assert.deepEqual(pageErrors.map(String), []);
     }],
 
+    ["two tabs of one visitor: neither overwrites the other's events, and the CTA follows in both (D18)", async ({ open }) => {
+      // One browser, one localStorage, two tabs each holding the state in memory: the visitor opens the
+      // pricing page in a second tab, requests a demo in the first, then closes the second.
+      const { page: first, pageErrors } = await open(PAGE);
+      const consent = { analytics: true, personalisation: true };
+      await start(first, { consent });
+      const second = await first.context().newPage();
+      second.on("pageerror", (error) => pageErrors.push(error));
+      await second.goto(first.url());
+      await start(second, { consent });
+      await second.evaluate(() => {
+        history.pushState({}, "", "/pricing/teams");
+        window.__tracker.page();
+      });
+      await first.click("#demo-submit");
+      await second.evaluate(() => window.dispatchEvent(new Event("pagehide")));
+      const view = await storedView(first);
+      const count = (id) => view.signals.find((s) => s.id === id)?.count;
+      assert.equal(count("demo_request"), 1, "the first tab's demo request survives the second tab's later writes");
+      assert.equal(count("pricing_visit"), 1, "the second tab's pricing view survives the first tab's later writes");
+      // The second tab adopted the demo request when it arrived: its CTA says what the first tab's says.
+      assert.equal(await first.getAttribute("#widget", "data-rekindle-cta-id"), "book_demo");
+      assert.equal(await second.evaluate(() => window.__tracker.decision().cta.id), "book_demo");
+      assert.equal(await second.getAttribute("#widget", "data-rekindle-cta-id"), "book_demo");
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
+    ["'forget me' in one tab is kept by the visitor's other tabs: they store nothing again", async ({ open }) => {
+      const { page: first, pageErrors } = await open(PAGE);
+      const consent = { analytics: true, personalisation: true };
+      await start(first, { consent });
+      const second = await first.context().newPage();
+      second.on("pageerror", (error) => pageErrors.push(error));
+      await second.goto(first.url());
+      await start(second, { consent });
+      await second.click("#demo-submit");
+      await first.evaluate(() => window.__tracker.forget());
+      // The other tab hears of it (a storage event), and also checks before it writes.
+      await second.waitForFunction(() => window.__tracker.consentState.analytics === false);
+      await second.click("#cta-button");
+      await second.evaluate(() => window.dispatchEvent(new Event("pagehide")));
+      assert.deepEqual(await stored(first), [], "nothing written back after forget()");
+      assert.deepEqual(await second.evaluate(() => window.__tracker.consentState),
+        { analytics: false, personalisation: false, gpc: false });
+      assert.equal(await second.evaluate(() => window.__tracker.decision().cta.id), "checklist",
+        "the other tab no longer personalises from the forgotten demo request");
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
     ["Global Privacy Control refuses both purposes, and consent() cannot override it", async ({ open }) => {
       const { page } = await open(PAGE, {
         initScript: () => Object.defineProperty(Navigator.prototype, "globalPrivacyControl", { get: () => true }),
