@@ -166,7 +166,8 @@ export class Tracker {
   }
 
   /** Records the page view and starts listening: clicks on `[data-rekindle-cta]` / `[data-rekindle-event]`, form
-   * submits (by id, never field values), scroll depth and visible time (sent as `page_leave` on `pagehide`). */
+   * submits (by id, never field values), scroll depth and visible time (sent as `page_leave` on `pagehide`), and a
+   * new page view when Back / Forward restores the page from the back/forward cache. */
   start() {
     if (this.#off.length > 0) return this;
     const doc = this.#win.document;
@@ -176,6 +177,11 @@ export class Tracker {
     this.#listen(this.#win, "scroll", () => this.#measureScroll(), { passive: true });
     this.#listen(doc, "visibilitychange", () => this.#onVisibility());
     this.#listen(this.#win, "pagehide", () => this.#leave());
+    // Back / Forward restored this page from the back/forward cache: not loaded, not started again, but viewed
+    // again (pagehide sent its page_leave, so nothing would be measured any more).
+    this.#listen(this.#win, "pageshow", (e) => {
+      if (e.persisted) this.#pageView();
+    });
     // Another tab of this visitor stored its events, or forgot the visitor: follow it here at once.
     this.#listen(this.#win, "storage", (e) => {
       if ((e.key === this.#key || e.key === null) && this.#sync()) this.#refresh(null);

@@ -251,6 +251,26 @@ export function trackerTests() {
       assert.equal(leaves.length, 2, "the SPA page gets its own page_leave, once");
     }],
 
+    ["a page restored from the back/forward cache is viewed again and measured again", async ({ open }) => {
+      // The visitor leaves for another site and comes back with the Back button: the browser restores this page
+      // as it was (pagehide, then pageshow with persisted = true), without loading it or starting the tracker.
+      const { page } = await open(PAGE);
+      const now = Date.parse("2026-11-20T09:00:00Z");
+      await start(page, { now });
+      await page.evaluate(() => {
+        window.dispatchEvent(new PageTransitionEvent("pagehide", { persisted: true }));
+        window.__now += 600_000;
+        window.dispatchEvent(new PageTransitionEvent("pageshow", { persisted: true }));
+        window.__now += 20_000;
+        window.dispatchEvent(new PageTransitionEvent("pagehide", { persisted: false }));
+      });
+      const seen = (await events(page)).map((e) => `${e.kind}${e.kind === "page_leave" ? `:${e.props.seconds}s` : ""}`);
+      assert.deepEqual(seen.filter((k) => !k.startsWith("custom:")), ["page_view", "page_leave:0s", "page_view", "page_leave:20s"]);
+      // A first pageshow (persisted = false) comes with every ordinary load: no second view for it.
+      await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent("pageshow", { persisted: false })));
+      assert.equal((await events(page)).filter((e) => e.kind === "page_view").length, 2);
+    }],
+
     ["<rekindle-cta> renders the site's template for the chosen CTA and writes playbook data as text only (D17, D25)", async ({ open }) => {
       const { page, pageErrors } = await open(PAGE);
       await start(page, { consent: { personalisation: true } });
