@@ -115,6 +115,11 @@ pub struct PlanArgs {
     /// The salt for erasure tombstones (at least 16 characters). Default: DIR/salt.txt, generated if missing.
     #[arg(long)]
     pub salt_file: Option<PathBuf>,
+    /// The previous plan's output directory, to carry on from it: each contact's state as that plan knew it
+    /// (archived, suppressed, last engaged: events that left the rolled-over logs still count) and its
+    /// tombstones (an erased address re-imported is erased again). Needs the --salt-file that plan used.
+    #[arg(long, value_name = "DIR")]
+    pub previous: Option<PathBuf>,
     /// What your ESP bills per contact and month, for report.html's estimate of the cleanup's saving (D3).
     #[arg(long, default_value = "0.01", value_parser = cost_per_contact)]
     pub cost_per_contact: f64,
@@ -148,8 +153,14 @@ fn currency(text: &str) -> Result<String, String> {
 
 const PLAN_HELP: &str = "\
 Writes to DIR: plan.csv, plan.json, segments/<id>.csv, audiences/soft_reactivation.csv, audiences/break_up.csv,
-archive.csv, erasure.json, tombstones.csv, handoff.csv, diagnostics.ndjson, rejects.csv, report.html (a self-contained
-page with charts, aggregates only), manifest.json (last).
+archive.csv, erasure.json, tombstones.csv, state.csv (each contact's state, for the next run's --previous),
+handoff.csv, diagnostics.ndjson, rejects.csv, report.html (a self-contained page with charts, aggregates only),
+manifest.json (last).
+Repeated runs (next week, next quarter, on fresh exports whose logs have rolled over): pass the last plan's
+directory as --previous and the same --salt-file. Without it, contacts archived, suppressed (hard bounce,
+complaint) or last engaged in events that left the logs are planned as if that never happened, and an erased
+address a re-import brings back is planned with its email. For example, next quarter:
+  ... --now 2027-02-26T12:00:00Z --salt-file ~/secure/rekindle-salt.txt --previous plans/2026-q4 --out plans/2027-q1
 Retention (D36-D42, when contacts have purchase events): retention.csv (per customer: RFM, P(alive), CLV, churn
 alert and its reasons, win-back priority) and a report.html section (RFM grid, P(alive), cohort heat map). With a
 `retention` section in the playbook, each customer's findings (rfm_cell, churn_reason, winback_priority, ...) are

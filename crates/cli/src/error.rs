@@ -19,6 +19,9 @@ pub enum CliError {
     /// A whole input file cannot be used (a contacts file without an email column).
     #[error("{}:{line}: {reason}", file.display())]
     Unusable { file: PathBuf, line: u64, reason: String },
+    /// `--previous DIR` holds no plan this run can carry on from (a path, the line or 0, a stable code).
+    #[error("{}{}: {problem} ({})", path.display(), if *line > 0 { format!(":{line}") } else { String::new() }, problem.code())]
+    Previous { path: PathBuf, line: u64, problem: crate::plan::previous::PreviousProblem },
     /// A bad argument value.
     #[error("{0}")]
     Usage(String),
@@ -30,7 +33,7 @@ impl CliError {
         match self {
             CliError::Io { .. } => 1,
             CliError::Usage(_) => 2,
-            CliError::Json { .. } | CliError::Core { .. } | CliError::Unusable { .. } => 3,
+            CliError::Json { .. } | CliError::Core { .. } | CliError::Unusable { .. } | CliError::Previous { .. } => 3,
         }
     }
 
@@ -38,7 +41,11 @@ impl CliError {
     pub fn problems(&self) -> &[Problem] {
         match self {
             CliError::Core { source, .. } => source.problems(),
-            CliError::Io { .. } | CliError::Json { .. } | CliError::Unusable { .. } | CliError::Usage(_) => &[],
+            CliError::Io { .. }
+            | CliError::Json { .. }
+            | CliError::Unusable { .. }
+            | CliError::Previous { .. }
+            | CliError::Usage(_) => &[],
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod history;
 pub mod outcome;
 pub mod packed;
 pub mod pending;
+pub mod previous;
 pub mod retention;
 pub mod roster;
 pub mod route;
@@ -64,6 +65,13 @@ pub struct Counts {
     pub late_events: u64,
     /// Events after `--now`, not folded (one `after_now` warning per file says where).
     pub future_events: u64,
+    /// Contacts that started from the previous plan's state of them (`--previous`).
+    pub previous_contacts: u64,
+    /// Contacts erased again because the previous plan's tombstones list their address (a re-import, D9).
+    pub previous_tombstones: u64,
+    /// Events of carried contacts at or before the previous plan's `--now`: already in their state, not folded
+    /// again (overlapping logs).
+    pub previous_events: u64,
 }
 
 /// Everything the report writes from.
@@ -88,6 +96,9 @@ pub struct Plan {
     pub instants: [Timestamp; history::INSTANTS],
     /// The tombstone salt.
     pub salt: Salt,
+    /// The previous plan's tombstones (`--previous`), written again with this run's: an erased address stays
+    /// blocked through runs it is absent from.
+    pub carried_tombstones: Vec<String>,
     /// Places national phone numbers (dedup, ad audiences).
     pub calling_code: Option<rekindle_core::import::phone::CallingCode>,
     /// Retention analytics of the contacts' orders (`None`: nobody ordered).
@@ -108,6 +119,12 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     same_file_twice(args)?;
     let mut out = crate::output::OutDir::create(&args.out)?;
     let salt = Salt::load(args.salt_file.as_deref(), out.root())?;
+    // Read before this run replaces its manifest.
+    let forgotten = args.previous.is_none().then(|| previous::earlier_plan(&args.out, now)).flatten();
+    let previous = match &args.previous {
+        Some(dir) => Some(previous::Previous::load(dir, now, &salt)?),
+        None => None,
+    };
     let keys = load_keys(args)?;
     let logs = args.webhooks.iter().map(|w| &w.path);
     let total: u64 = args.events.iter().chain(logs).filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
@@ -156,6 +173,9 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
 
     progress.phase("events");
     let mut folder = Folder::new(&playbook, now, &mut roster.contacts);
+    if let Some(previous) = &previous {
+        carry(previous, &salt, &roster, &mut folder, &mut counts)?;
+    }
     for (index, event) in status {
         folder.push(index, event)?;
     }
@@ -182,7 +202,8 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     }
     progress.phase("folding");
     folder.flush(true)?;
-    counts.events = folder.events;
+    counts.events = folder.events - folder.already_folded;
+    counts.previous_events = folder.already_folded;
     counts.late_events = folder.late;
     progress.phase("retention");
     let currencies = std::mem::take(&mut folder.currencies);
@@ -193,14 +214,17 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let interner = Interner::default();
     let instants = folder.at;
     let planned = parallel_map(&mut folder.slots, |slot| {
-        let mut state = slot.take_state()?; // the slot's bytes go as its row comes
+        let (mut state, bytes) = slot.take_state()?; // the slot's bytes go to its row
         slot.history.complete(&state, &playbook, &instants);
         if let Some(facts) = slot.facts.take() {
             state.fold(&playbook, &[*facts]); // the analysis's findings, kept on the contact at --now
         }
         let revenue = std::mem::take(&mut slot.revenue);
         let planned = Planned::of(&playbook, &state, now, &interner);
-        Ok(Planned { engagement: slot.engagement, history: slot.history, revenue, ..planned })
+        // What the next run carries on from (state.csv, before this run's retention findings): never an erased
+        // contact's.
+        let state = if planned.erased() { Box::default() } else { bytes };
+        Ok(Planned { engagement: slot.engagement, history: slot.history, revenue, state, ..planned })
     });
     drop(folder);
     let planned = planned.into_iter().collect::<Result<Vec<Planned>, CliError>>()?;
@@ -227,6 +251,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         now,
         instants,
         salt,
+        carried_tombstones: previous.map(|p| p.tombstones.into_iter().collect()).unwrap_or_default(),
         calling_code,
         retention,
     };
@@ -241,6 +266,15 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
             removed.len(),
             args.out.display(),
             removed.join(", ")
+        );
+    }
+    if let Some(earlier) = forgotten {
+        eprintln!(
+            "rekindle: warning: {} held the plan of {}; this run did not carry on from it: contacts it archived, \
+             suppressed or saw engage whose events left the logs are forgotten. Pass --previous DIR (a copy of \
+             that plan) with the same --salt-file",
+            args.out.display(),
+            crate::report::rfc3339(earlier.ms())
         );
     }
     if plan.salt.generated {
@@ -261,6 +295,42 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     // 100k contacts); the operating system takes the memory back at exit.
     std::mem::forget(plan);
     Ok(code)
+}
+
+/// Starts every contact of `roster` the previous plan knew from its state there, and queues an erasure at the
+/// previous `--now` for every contact whose address its tombstones list (`previous`).
+fn carry(
+    previous: &previous::Previous,
+    salt: &Salt,
+    roster: &Roster,
+    folder: &mut Folder<'_>,
+    counts: &mut Counts,
+) -> Result<(), CliError> {
+    previous.states(|email, state| {
+        if let Some(index) = roster.find(email) {
+            counts.previous_contacts += u64::from(folder.carry(index, state, previous.now));
+        }
+    })?;
+    if previous.tombstones.is_empty() {
+        return Ok(());
+    }
+    for (index, contact) in roster.contacts.iter().enumerate() {
+        if !previous.tombstones.contains(&salt.tombstone(&contact.email)) {
+            continue;
+        }
+        let Ok(index) = u32::try_from(index) else { continue };
+        let erasure = rekindle_core::Event {
+            at: previous.now,
+            kind: rekindle_core::EventKind::ErasureRequest,
+            id: String::new(),
+            contact: String::new(),
+            machine: false,
+            props: Default::default(),
+        };
+        folder.push(index, erasure)?;
+        counts.previous_tombstones += 1;
+    }
+    Ok(())
 }
 
 /// Every `--webhook-key`, read before any input; two keys for one vendor are a usage error.

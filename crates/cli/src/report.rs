@@ -66,7 +66,7 @@ pub fn write_all(plan: &Plan, out: &mut OutDir, args: &PlanArgs) -> Result<Summa
     out.publish(rest)?;
     out.publish(side)?;
     let summary = summary(plan, out.written());
-    json::write_manifest(out, &summary, &args.playbook)?;
+    json::write_manifest(out, &summary, &args.playbook, &plan.salt)?;
     Ok(summary)
 }
 
@@ -75,6 +75,7 @@ fn write_side(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
     json::write_plan(plan, out)?;
     csv::write_handoff(plan, out)?;
     csv::write_archive(plan, out)?;
+    csv::write_state(plan, out)?;
     json::write_erasure(plan, out)
 }
 

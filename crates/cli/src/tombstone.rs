@@ -54,6 +54,16 @@ impl Salt {
         String::from_utf8_lossy(&self.bytes).into_owned()
     }
 
+    /// A check of the salt for `manifest.json`: a later run given this plan as `--previous` compares it with its
+    /// own salt's, since tombstones hashed with another salt match nothing. Domain-separated from tombstones,
+    /// and a hash of 32 random bytes (or the user's salt) says nothing about any address.
+    pub fn check(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(b"rekindle salt check\0");
+        h.update(&self.bytes);
+        hex(&h.finalize())
+    }
+
     /// The tombstone of a normalised email.
     pub fn tombstone(&self, email: &str) -> String {
         let mut h = Sha256::new();

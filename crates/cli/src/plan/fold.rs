@@ -48,6 +48,8 @@ pub struct Slot {
     waiting: u32,
     /// The profile still to fold (taken with the first batch).
     profile: Option<Box<Profile>>,
+    /// The state came from the previous plan (`--previous`): it holds every event up to that plan's `--now`.
+    carried: bool,
     /// What the report needs that the state does not expose (`report.html`).
     pub engagement: Engagement,
     /// The contact's phase at the report's monthly instants (completed when the contact is decided).
@@ -67,9 +69,10 @@ impl Slot {
         read(&self.state)
     }
 
-    /// The folded state, read back; the slot keeps nothing of it afterwards.
-    pub fn take_state(&mut self) -> Result<ContactState, CliError> {
-        read(&std::mem::take(&mut self.state))
+    /// The folded state, read back, and its bytes (for `state.csv`); the slot keeps nothing of it afterwards.
+    pub fn take_state(&mut self) -> Result<(ContactState, Box<[u8]>), CliError> {
+        let bytes = std::mem::take(&mut self.state);
+        Ok((read(&bytes)?, bytes))
     }
 }
 
@@ -105,6 +108,10 @@ pub struct Folder<'p> {
     pub events: u64,
     /// Events older than their contact's already folded history.
     pub late: u64,
+    /// The previous plan's `--now`, when states were carried from it (`super::previous`).
+    previous: Option<Timestamp>,
+    /// Events of carried contacts at or before `previous`: already in their state, not folded again.
+    pub already_folded: u64,
     /// Purchase events whose value is not an order amount (negative, not a number): kept out of the analysis.
     pub bad_orders: u64,
     /// Orders per currency (upper-cased; none: `—`): the analysis sums amounts as given.
@@ -134,8 +141,25 @@ impl<'p> Folder<'p> {
             waiting: Vec::new(),
             events: 0,
             late: 0,
+            previous: None,
+            already_folded: 0,
             bad_orders: 0,
             currencies,
+        }
+    }
+
+    /// Starts contact `index` from the previous plan's state of it (read back by `super::previous`), which holds
+    /// every event up to `previous`; call before any event is queued. A contact carried twice (two previous
+    /// contacts merged by phone this run) keeps the first.
+    pub fn carry(&mut self, index: u32, state: Box<[u8]>, previous: Timestamp) -> bool {
+        self.previous = Some(previous);
+        match self.slots.get_mut(index as usize) {
+            Some(slot) if !slot.carried => {
+                slot.state = state;
+                slot.carried = true;
+                true
+            }
+            _ => false,
         }
     }
 
@@ -163,8 +187,9 @@ impl<'p> Folder<'p> {
         self.events += 1;
         if slot.waiting as usize >= PER_CONTACT {
             let look = LookBack { playbook: self.playbook, at: &self.at, now: self.now };
+            let previous = self.previous;
             let latest = slot.latest;
-            let folded = fold_slot(&look, slot, &self.pending, false)?;
+            let folded = fold_slot(&look, slot, &self.pending, false, previous)?;
             self.pending.retire(latest);
             self.count(folded);
             // Dead records stay until the flush; past the live bound they are squeezed out, so the buffer
@@ -181,6 +206,7 @@ impl<'p> Folder<'p> {
 
     fn count(&mut self, folded: Folded) {
         self.late += folded.late;
+        self.already_folded += folded.already;
         self.bad_orders += folded.bad_orders;
         for currency in folded.currencies {
             *self.currencies.entry(currency).or_insert(0) += 1;
@@ -192,10 +218,10 @@ impl<'p> Folder<'p> {
     /// costs what the pending events cost, not a pass over every contact.
     pub fn flush(&mut self, last: bool) -> Result<(), CliError> {
         let look = LookBack { playbook: self.playbook, at: &self.at, now: self.now };
-        let (look, pending) = (&look, &self.pending);
+        let (look, pending, previous) = (&look, &self.pending, self.previous);
         let mut wanted = std::mem::take(&mut self.waiting);
         let late = if last {
-            super::parallel_map(&mut self.slots, |slot| fold_slot(look, slot, pending, true))
+            super::parallel_map(&mut self.slots, |slot| fold_slot(look, slot, pending, true, previous))
         } else {
             wanted.sort_unstable();
             wanted.dedup();
@@ -211,7 +237,7 @@ impl<'p> Folder<'p> {
                 }
                 at = w as usize + 1;
             }
-            super::parallel_map(&mut slots, |slot| fold_slot(look, slot, pending, false))
+            super::parallel_map(&mut slots, |slot| fold_slot(look, slot, pending, false, previous))
         };
         for folded in late {
             self.count(folded?);
@@ -226,6 +252,8 @@ impl<'p> Folder<'p> {
 struct Folded {
     /// Events older than the contact's already folded history.
     late: u64,
+    /// Events a carried state already holds (at or before the previous plan's `--now`).
+    already: u64,
     /// Purchases whose value is not an order amount.
     bad_orders: u64,
     /// The currency of each order, in batch order.
@@ -233,8 +261,15 @@ struct Folded {
 }
 
 /// Folds a slot's pending batch (with its profile the first time). The batch's events, in the order they were
-/// queued, are also recorded for the report ([`Engagement`]) and the retention analysis (orders).
-fn fold_slot(look: &LookBack<'_>, slot: &mut Slot, pending: &Pending, last: bool) -> Result<Folded, CliError> {
+/// queued, are also recorded for the report ([`Engagement`]) and the retention analysis (orders), which read the
+/// logs as they are; a carried state folds only the events after the previous plan's `--now`.
+fn fold_slot(
+    look: &LookBack<'_>,
+    slot: &mut Slot,
+    pending: &Pending,
+    last: bool,
+    previous: Option<Timestamp>,
+) -> Result<Folded, CliError> {
     let mut folded = Folded::default();
     if slot.waiting == 0 && !(last && slot.profile.is_some()) {
         return Ok(folded); // the profile waits for the contact's first events, which may anchor it
@@ -252,6 +287,11 @@ fn fold_slot(look: &LookBack<'_>, slot: &mut Slot, pending: &Pending, last: bool
             Some(Err(_)) => folded.bad_orders += 1,
             None => {}
         }
+    }
+    if let Some(previous) = previous.filter(|_| slot.carried) {
+        let before = batch.len();
+        batch.retain(|e| e.at > previous);
+        folded.already = (before - batch.len()) as u64;
     }
     let mut state = read(&slot.state)?;
     let folded_until = state.updated_at();

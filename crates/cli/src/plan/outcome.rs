@@ -83,6 +83,8 @@ pub struct Planned {
     pub history: History,
     /// Purchases within 90 days of a reactivation (set by the plan from its fold, D12).
     pub revenue: Revenue,
+    /// The folded state in core's compact form, for `state.csv` (set by the plan; empty for an erased contact).
+    pub state: Box<[u8]>,
 }
 
 impl Planned {
@@ -122,6 +124,7 @@ impl Planned {
             engagement: Engagement::default(),
             history: History::default(),
             revenue: Revenue::default(),
+            state: Box::default(),
             retarget,
             first_seen: view.as_ref().and_then(|v| v.first_seen),
             consents: view.map(|v| v.consents.into_boxed_slice()).unwrap_or_default(),

@@ -183,7 +183,8 @@ pub fn write_archive(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
     })
 }
 
-/// `tombstones.csv` (D9): one salted SHA-256 per erased address, sorted, and nothing else.
+/// `tombstones.csv` (D9): one salted SHA-256 per erased address, sorted, and nothing else: this run's erasures and
+/// every tombstone of the previous plan (`--previous`), so the list only grows.
 pub fn write_tombstones(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
     let mut hashes: Vec<String> = plan
         .contacts
@@ -191,6 +192,7 @@ pub fn write_tombstones(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
         .zip(&plan.planned)
         .filter(|(_, p)| p.erased())
         .map(|(c, _)| plan.salt.tombstone(&c.email))
+        .chain(plan.carried_tombstones.iter().cloned())
         .collect();
     hashes.sort();
     hashes.dedup();
@@ -199,6 +201,23 @@ pub fn write_tombstones(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
             w.write_record([h])?;
         }
         Ok(hashes.len() as u64)
+    })
+}
+
+/// `state.csv`: each contact's folded state (core's compact form, hex) by normalised email, for the next run's
+/// `--previous` (`crate::plan::previous`). Holds profile fields and consents: restrict access as for archive.csv.
+/// Erased contacts are never in it.
+pub fn write_state(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
+    write_csv(out, crate::plan::previous::STATE_FILE, &["email", "state"], |w| {
+        let mut n = 0;
+        let mut hex = String::new();
+        for (_, email, p) in living(plan).filter(|(_, _, p)| !p.state.is_empty()) {
+            hex.clear();
+            hex.push_str(&crate::output::hex(&p.state));
+            w.write_record([email, hex.as_str()])?;
+            n += 1;
+        }
+        Ok(n)
     })
 }
 

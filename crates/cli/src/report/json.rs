@@ -178,16 +178,24 @@ struct Manifest<'a> {
     version: u32,
     generator: String,
     playbook: String,
+    /// `Salt::check`: a later run given this plan as `--previous` refuses it when its salt differs.
+    salt_check: String,
     #[serde(flatten)]
     summary: &'a Summary,
 }
 
 /// `manifest.json`, written last: every other file with its rows and SHA-256, and the run's counts.
-pub fn write_manifest(out: &mut OutDir, summary: &Summary, playbook: &Path) -> Result<(), CliError> {
+pub fn write_manifest(
+    out: &mut OutDir,
+    summary: &Summary,
+    playbook: &Path,
+    salt: &crate::tombstone::Salt,
+) -> Result<(), CliError> {
     let manifest = Manifest {
         version: 1,
         generator: format!("rekindle {}", env!("CARGO_PKG_VERSION")),
         playbook: playbook.display().to_string(),
+        salt_check: salt.check(),
         summary,
     };
     out.write("manifest.json", |w| {

@@ -1,0 +1,214 @@
+//! `rekindle plan` run again next quarter (found by running the CLI as marketing-ops do, every quarter on fresh
+//! exports): the webhook logs have rolled over, archived, bounced and erased contacts are still (or again) in the
+//! contacts export. `--previous DIR` carries the previous plan's contact states and tombstones, so what the
+//! previous run knew — archived (D11), suppressed (D4), erased (D9), last engaged (D1) — still holds.
+#![allow(clippy::expect_used, clippy::indexing_slicing, clippy::panic)] // test helpers: a failed setup aborts the test
+
+#[path = "support/plan_cli.rs"]
+mod plan_cli;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Output;
+
+use plan_cli::{json, rekindle, stderr, write, SAAS};
+
+const Q1: &str = "2026-11-26T12:00:00Z";
+const Q2: &str = "2027-02-26T12:00:00Z";
+
+/// The export every quarter: the same four people (the ESP still lists archived, bounced and erased contacts).
+const CONTACTS: &str = "email,created_at\n\
+    arch@x.test,2025-01-01T00:00:00Z\n\
+    bounce@x.test,2025-01-01T00:00:00Z\n\
+    gone@x.test,2025-01-01T00:00:00Z\n\
+    recent@x.test,2025-01-01T00:00:00Z\n";
+
+/// Q1's logs: `arch` clicked once in March 2025, a campaign picked it on 1 September 2026 (manual entry in
+/// saas.json) and it never reacted: archived on 18 September. `bounce` hard-bounced, `gone` asked to be erased,
+/// `recent` clicked a week before the plan.
+const Q1_EVENTS: &str = "\
+{\"contact\":\"arch@x.test\",\"at\":\"2025-03-01T10:00:00Z\",\"kind\":\"email_click\"}
+{\"contact\":\"arch@x.test\",\"at\":\"2026-09-01T10:00:00Z\",\"kind\":\"reactivation_started\"}
+{\"contact\":\"bounce@x.test\",\"at\":\"2026-11-01T10:00:00Z\",\"kind\":\"email_click\"}
+{\"contact\":\"bounce@x.test\",\"at\":\"2026-11-10T10:00:00Z\",\"kind\":\"email_bounce\",\"props\":{\"type\":\"hard\"}}
+{\"contact\":\"gone@x.test\",\"at\":\"2026-11-20T10:00:00Z\",\"kind\":\"erasure_request\"}
+{\"contact\":\"recent@x.test\",\"at\":\"2026-11-19T10:00:00Z\",\"kind\":\"email_click\"}
+";
+
+/// Q2's logs keep the last 30 days only: `arch` visited the blog (a visit, not an opt-in).
+const Q2_EVENTS: &str = "\
+{\"contact\":\"arch@x.test\",\"at\":\"2027-02-10T10:00:00Z\",\"kind\":\"page_view\",\"props\":{\"path\":\"/blog/x\"}}
+";
+
+fn plan_at(dir: &Path, now: &str, contacts: &str, events: &str, out: &str, extra: &[&str]) -> Output {
+    let contacts = write(dir, &format!("{out}-contacts.csv"), contacts);
+    let events = write(dir, &format!("{out}-events.ndjson"), events);
+    let salt = write(dir, "salt.txt", "a-salt-kept-apart-from-the-plans\n");
+    let out = dir.join(out);
+    let out = out.to_str().expect("utf-8 path");
+    let mut args = vec!["plan", "--playbook", SAAS, "--contacts", &contacts, "--events", &events, "--now", now];
+    args.extend(["--out", out, "--quiet", "--salt-file", &salt]);
+    args.extend(extra);
+    rekindle(&args)
+}
+
+/// plan.csv as email → (lifecycle, email_verdict); erased rows (no email) under their id.
+fn rows(dir: &Path) -> BTreeMap<String, (String, String)> {
+    let text = std::fs::read_to_string(dir.join("plan.csv")).expect("plan.csv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).expect("column");
+    let (id, email, lifecycle, verdict) = (col("id"), col("email"), col("lifecycle"), col("email_verdict"));
+    lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .map(|c| {
+            let key = if c[email].is_empty() { c[id] } else { c[email] };
+            (key.to_string(), (c[lifecycle].to_string(), c[verdict].to_string()))
+        })
+        .collect()
+}
+
+fn q1(dir: &Path) {
+    let run = plan_at(dir, Q1, CONTACTS, Q1_EVENTS, "q1", &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let q1 = rows(&dir.join("q1"));
+    assert_eq!(q1["arch@x.test"].0, "archived");
+    assert_eq!(q1["bounce@x.test"].1, "deny");
+    assert_eq!(q1["recent@x.test"].0, "active");
+    assert!(!q1.contains_key("gone@x.test"));
+}
+
+#[test]
+fn next_quarter_with_previous_keeps_archived_suppressed_erased_and_last_engaged_contacts() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    q1(tmp.path());
+    let previous = tmp.path().join("q1");
+    let run = plan_at(
+        tmp.path(),
+        Q2,
+        CONTACTS,
+        Q2_EVENTS,
+        "q2",
+        &["--previous", previous.to_str().expect("utf-8"), "--format", "json"],
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let q2 = rows(&tmp.path().join("q2"));
+    // D11: archived, and a visit is no opt-in: not re-cycled into the next campaign.
+    assert_eq!(q2["arch@x.test"], ("archived".into(), "deny".into()), "{q2:?}");
+    // D4: the hard bounce rolled out of the log, the suppression did not.
+    assert_eq!(q2["bounce@x.test"].1, "deny", "{q2:?}");
+    // D1: clicked 99 days before Q2: cooling, not cold from its created_at.
+    assert_eq!(q2["recent@x.test"].0, "cooling", "{q2:?}");
+    // D9: re-imported, erased again; its address is in no file.
+    assert!(!q2.contains_key("gone@x.test"), "{q2:?}");
+    assert_eq!(q2.values().filter(|(l, _)| l == "erased").count(), 1, "{q2:?}");
+    for entry in walk(&tmp.path().join("q2")) {
+        let text = std::fs::read_to_string(&entry).unwrap_or_default();
+        assert!(!text.contains("gone@x.test"), "the erased address is in {}", entry.display());
+    }
+    let archive = std::fs::read_to_string(tmp.path().join("q2/archive.csv")).expect("archive");
+    assert!(archive.contains("arch@x.test,2026-09-18T10:00:00Z"), "{archive}");
+    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).expect("summary");
+    assert_eq!(summary["counts"]["previousContacts"], 3, "{summary}");
+    assert_eq!(summary["counts"]["previousTombstones"], 1, "{summary}");
+}
+
+#[test]
+fn without_previous_the_rolled_over_history_is_lost_and_the_run_says_how_to_keep_it() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    q1(tmp.path());
+    // Next quarter into the same directory, without --previous: the state is rebuilt from Q2's logs alone.
+    let run = plan_at(tmp.path(), Q2, CONTACTS, Q2_EVENTS, "q1", &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(stderr(&run).contains("--previous"), "{}", stderr(&run));
+    assert_eq!(rows(&tmp.path().join("q1"))["arch@x.test"].0, "active", "the visit re-cycles it without its history");
+}
+
+#[test]
+fn tombstones_are_carried_through_a_quarter_the_address_is_absent_and_overlapping_logs_fold_once() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    q1(tmp.path());
+    let arg = |d: &str| tmp.path().join(d).to_str().expect("utf-8").to_string();
+    // Q2: `gone` is not in the export; its tombstone still goes to Q2's tombstones.csv.
+    let without = CONTACTS.replace("gone@x.test,2025-01-01T00:00:00Z\n", "");
+    let run = plan_at(tmp.path(), Q2, &without, Q2_EVENTS, "q2", &["--previous", &arg("q1")]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let tombstones = |d: &str| std::fs::read_to_string(tmp.path().join(d).join("tombstones.csv")).expect("tombstones");
+    assert_eq!(tombstones("q2"), tombstones("q1"));
+    assert_eq!(tombstones("q2").lines().count(), 2);
+    // Q3 from Q2, `gone` back (a CRM re-import): erased again, its address nowhere.
+    let q3 = "2027-05-26T12:00:00Z";
+    let back = plan_at(tmp.path(), q3, CONTACTS, "", "q3-back", &["--previous", &arg("q2")]);
+    assert_eq!(back.status.code(), Some(0), "{}", stderr(&back));
+    let lifecycles = rows(&tmp.path().join("q3-back"));
+    assert!(!lifecycles.contains_key("gone@x.test"), "{lifecycles:?}");
+    assert_eq!(lifecycles.values().filter(|(l, _)| l == "erased").count(), 1, "{lifecycles:?}");
+    // A log that still holds every Q1 and Q2 line: the events the carried states already hold are not folded
+    // again, so Q3 equals Q3 from the rolled-over log.
+    let all = format!("{Q1_EVENTS}{Q2_EVENTS}");
+    let full = plan_at(tmp.path(), q3, &without, &all, "q3-full", &["--previous", &arg("q2"), "--format", "json"]);
+    let rolled = plan_at(tmp.path(), q3, &without, "", "q3-rolled", &["--previous", &arg("q2")]);
+    assert_eq!(full.status.code(), Some(4), "gone's line names nobody in this export: {}", stderr(&full));
+    assert_eq!(rolled.status.code(), Some(0), "{}", stderr(&rolled));
+    let read = |d: &str, f: &str| std::fs::read_to_string(tmp.path().join(d).join(f)).expect("output");
+    for file in ["plan.csv", "archive.csv", "tombstones.csv", "state.csv"] {
+        assert_eq!(read("q3-full", file), read("q3-rolled", file), "{file}");
+    }
+    let summary: serde_json::Value = serde_json::from_slice(&full.stdout).expect("summary");
+    // arch 3 (2 from Q1, 1 from Q2), bounce 2, recent 1; gone's line names nobody in this export.
+    assert_eq!(summary["counts"]["previousEvents"], 6, "{summary}");
+}
+
+#[test]
+fn a_previous_plan_that_cannot_be_carried_is_refused_with_its_path_and_code() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    q1(tmp.path());
+    let q1 = tmp.path().join("q1");
+    let arg = q1.to_str().expect("utf-8");
+    // A previous plan decided after this one's --now: time would run backwards.
+    let run = plan_at(tmp.path(), "2026-10-01T00:00:00Z", CONTACTS, "", "early", &["--previous", arg]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(stderr(&run).contains("previous_after_now"), "{}", stderr(&run));
+    assert!(stderr(&run).contains("manifest.json"), "{}", stderr(&run));
+    // Tombstones hashed with another salt would let every erased address back in.
+    let other = write(tmp.path(), "other-salt.txt", "another-salt-of-enough-length\n");
+    let contacts = write(tmp.path(), "c.csv", CONTACTS);
+    let events = write(tmp.path(), "e.ndjson", "");
+    let out = tmp.path().join("other");
+    let out = out.to_str().expect("utf-8");
+    let args = ["plan", "--playbook", SAAS, "--contacts", &contacts, "--events", &events, "--now", Q2, "--out", out];
+    let run = rekindle(&[&args[..], &["--quiet", "--salt-file", &other, "--previous", arg]].concat());
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(stderr(&run).contains("salt_mismatch"), "{}", stderr(&run));
+    // A state row that does not read back names its file and line.
+    let state = std::fs::read_to_string(q1.join("state.csv")).expect("state.csv");
+    let mut lines: Vec<String> = state.lines().map(str::to_string).collect();
+    lines[2] = lines[2].replace(',', ",zz");
+    std::fs::write(q1.join("state.csv"), lines.join("\n") + "\n").expect("write");
+    let run = plan_at(tmp.path(), Q2, CONTACTS, "", "bad", &["--previous", arg]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(stderr(&run).contains("state.csv:3"), "{}", stderr(&run));
+    assert!(stderr(&run).contains("bad_state"), "{}", stderr(&run));
+    // A directory that holds no plan.
+    let run = plan_at(tmp.path(), Q2, CONTACTS, "", "none", &["--previous", tmp.path().to_str().expect("utf-8")]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(stderr(&run).contains("not_a_plan"), "{}", stderr(&run));
+    assert!(json(&q1.join("manifest.json"))["saltCheck"].is_string());
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
