@@ -98,11 +98,15 @@ export interface TrackerOptions {
  */
 export declare class Tracker {
   constructor(engine: Engine, options?: TrackerOptions);
-  /** Records the page view and starts listening; returns the tracker. */
+  /**
+   * Records the page view and starts listening; returns the tracker.
+   * @throws {RekindleError} E_INPUT_INVALID when another Tracker with the same `key` is started on this page (it
+   * would record every event twice): use that one, or `stop()` it first.
+   */
   start(): this;
   /** A new page view in a single-page app (after `history.pushState`); the previous page's page_leave first. */
   page(): void;
-  /** Stops listening; the state stays. */
+  /** Stops listening; the state stays, and another tracker may start with this key. */
   stop(): void;
   /** Records a site event; names other than the site-side kinds become `custom:<name>`. */
   track(name: string, props?: Record<string, PropValue>): void;
@@ -136,7 +140,8 @@ export interface StartTrackerOptions extends TrackerOptions {
 /**
  * Browser entry only: loads the wasm and the playbook, starts a {@link Tracker} and defines `<rekindle-cta>`.
  * Never throws: on any failure it logs one warning, leaves every widget's fallback markup showing and
- * resolves to null.
+ * resolves to null. Called again with the same `key` while a tracker runs or loads (the snippet included
+ * twice), it resolves to that tracker, with one warning: one tracker records each event once.
  *
  * @example
  * const tracker = await startTracker({ playbook: "/playbook.json", consent: { analytics: false } });

@@ -5,7 +5,11 @@
 import { CtaElement } from "./cta-element.js";
 import { PreferencesElement } from "./preferences-element.js";
 import { Engine, init, objectArg } from "./facade.js";
-import { Tracker } from "./tracker.js";
+import { startedTracker, Tracker } from "./tracker.js";
+
+// startTracker() calls still loading, by storage key: a second call made meanwhile waits for the first's tracker.
+const loading = new Map();
+const warnedTwice = new Set(); // keys already warned about: one warning, however many more calls
 
 /**
  * Registers <rekindle-cta> bound to `tracker` (null: fallback mode) and <rekindle-preferences> (which needs no
@@ -33,8 +37,31 @@ async function loadPlaybook(playbook) {
  * `await startTracker({ playbook: "/playbook.json", consent: { analytics: true } })` → the started Tracker, or
  * null after one console warning. Options: `playbook` (object or URL), `wasm` (where the .wasm is served, if not
  * next to browser.js), and every Tracker option (`key`, `consent`, `onDecision`, `onSignal`, `sessionGap`).
+ * Called again for the same `key` while a tracker runs (or loads), it resolves to that tracker, with one warning.
  */
-export async function startTracker(input) {
+export function startTracker(input) {
+  let key = "rekindle";
+  try {
+    if (typeof input?.key === "string" && input.key !== "") key = input.key;
+  } catch {
+    // A throwing getter: launch() reports it, with the rest of the options.
+  }
+  const running = startedTracker(key) ?? loading.get(key);
+  if (running !== undefined) {
+    // The snippet included twice (the site's template and a tag manager): one tracker, or every event counts twice.
+    if (!warnedTwice.has(key)) {
+      warnedTwice.add(key);
+      globalThis.console?.warn?.(`rekindle: startTracker() called again for key "${key}": returning the tracker already ` +
+        "started (its options stay; tracker.consent() changes consent, tracker.stop() lets a new one start)");
+    }
+    return Promise.resolve(running);
+  }
+  const started = launch(input).finally(() => loading.delete(key));
+  loading.set(key, started);
+  return started;
+}
+
+async function launch(input) {
   try {
     // Read inside the try: a missing or wrong argument is one more failure that must not break the page.
     const { playbook, wasm, ...options } = objectArg(input, "options", "{ playbook, consent }", { optional: true });

@@ -18,6 +18,13 @@ const ID = /^[a-z0-9_.-]{1,64}$/;
 // Event kinds a site may send with track() as they are; any other name becomes `custom:<name>`.
 const SITE_KINDS = new Set(["form_submit", "cta_click", "purchase", "webinar_registered", "webinar_attended", "subscribe"]);
 
+// The started tracker of each storage key on this page. Two would record every click, view and form twice (a
+// snippet pasted by the site and again by a tag manager) and write over each other's state.
+const started = new Map();
+
+/** The tracker started with storage key `key` on this page and not stopped, or null. */
+export const startedTracker = (key) => started.get(key) ?? null;
+
 const invalid = (path, reason) => new RekindleError("E_INPUT_INVALID", `${path}: ${reason}`, { path });
 
 function checkOptions(options) {
@@ -170,6 +177,12 @@ export class Tracker {
    * new page view when Back / Forward restores the page from the back/forward cache. */
   start() {
     if (this.#off.length > 0) return this;
+    const other = started.get(this.#key);
+    if (other !== undefined && other !== this) {
+      throw invalid("key", `a Tracker is already started with key "${this.#key}" on this page: use that one, or stop() ` +
+        "it first (two would record every event twice)");
+    }
+    started.set(this.#key, this);
     const doc = this.#win.document;
     this.#pageView();
     this.#listen(doc, "click", (e) => this.#onClick(e), true);
@@ -199,6 +212,7 @@ export class Tracker {
   /** Stops listening (the state stays). */
   stop() {
     for (const off of this.#off.splice(0)) off();
+    if (started.get(this.#key) === this) started.delete(this.#key);
   }
 
   /**

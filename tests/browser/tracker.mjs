@@ -337,6 +337,48 @@ export function trackerTests() {
       assert.ok(await page.isVisible("#edge-widget .checklist"));
     }],
 
+    ["the snippet included twice starts one tracker: every event is recorded once", async ({ open }) => {
+      // A tag manager and the site's own template both paste startTracker(), one of them while the other loads.
+      const { page, pageErrors, consoleMessages } = await open(PAGE);
+      const same = await page.evaluate(async (playbook) => {
+        const { startTracker } = await import("/pkg/browser.js");
+        window.__events = [];
+        const options = { playbook, consent: { analytics: true, personalisation: true }, onSignal: (e) => window.__events.push(e) };
+        const [a, b] = await Promise.all([startTracker(options), startTracker(options)]);
+        const c = await startTracker(options);
+        window.__tracker = a;
+        return a !== null && a === b && a === c;
+      }, PLAYBOOK);
+      assert.equal(same, true, "every call resolves to the one running tracker");
+      await page.click("#demo-submit");
+      assert.equal((await events(page)).filter((e) => e.kind === "form_submit").length, 1);
+      assert.equal((await storedView(page)).signals.find((s) => s.id === "demo_request")?.count, 1);
+      const warnings = consoleMessages.filter((m) => m.type === "warning").map((m) => m.text);
+      assert.equal(warnings.length, 1, JSON.stringify(warnings));
+      assert.match(warnings[0], /^rekindle: startTracker\(\) called again for key "rekindle": returning the tracker already started/);
+      // Two Tracker objects started by hand on one key: the second is refused, naming the key.
+      const refused = await page.evaluate(async (playbook) => {
+        const rekindle = await import("/pkg/browser.js");
+        const engine = new rekindle.Engine(await (await fetch(playbook)).json());
+        try {
+          new rekindle.Tracker(engine, {}).start();
+          return null;
+        } catch (err) {
+          return `${err.code} ${err.message}`;
+        }
+      }, PLAYBOOK);
+      assert.match(refused, /^E_INPUT_INVALID key: a Tracker is already started with key "rekindle"/);
+      // Once stopped, the next call starts afresh.
+      const fresh = await page.evaluate(async (playbook) => {
+        const { startTracker } = await import("/pkg/browser.js");
+        window.__tracker.stop();
+        const next = await startTracker({ playbook });
+        return next !== null && next !== window.__tracker;
+      }, PLAYBOOK);
+      assert.equal(fresh, true);
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
     ["without wasm (CSP) startTracker resolves null with one warning and every widget keeps its fallback", async ({ open }) => {
       const csp = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'";
       const { page, pageErrors, consoleMessages } = await open(PAGE, {
