@@ -117,7 +117,9 @@ pub struct PlanArgs {
     pub salt_file: Option<PathBuf>,
     /// The previous plan's output directory, to carry on from it: each contact's state as that plan knew it
     /// (archived, suppressed, last engaged: events that left the rolled-over logs still count) and its
-    /// tombstones (an erased address re-imported is erased again). Needs the --salt-file that plan used.
+    /// tombstones (an erased address re-imported is erased again) and suppression list (a bounced, complaining or
+    /// unsubscribed address absent from an export is suppressed again when it comes back). Needs the --salt-file
+    /// that plan used.
     #[arg(long, value_name = "DIR")]
     pub previous: Option<PathBuf>,
     /// What your ESP bills per contact and month, for report.html's estimate of the cleanup's saving (D3).
@@ -154,6 +156,7 @@ fn currency(text: &str) -> Result<String, String> {
 const PLAN_HELP: &str = "\
 Writes to DIR: plan.csv, plan.json, segments/<id>.csv, audiences/soft_reactivation.csv, audiences/break_up.csv,
 archive.csv, erasure.json, tombstones.csv, state.csv (each contact's state, for the next run's --previous),
+suppressed.csv (salted hashes of suppressed addresses with channel, reason and since),
 handoff.csv, diagnostics.ndjson, rejects.csv, report.html (a self-contained page with charts, aggregates only),
 manifest.json (last).
 Repeated runs (next week, next quarter, on fresh exports whose logs have rolled over): pass the last plan's

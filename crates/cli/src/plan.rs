@@ -16,6 +16,7 @@ pub mod previous;
 pub mod retention;
 pub mod roster;
 pub mod route;
+pub mod suppressed;
 
 use std::collections::BTreeMap;
 
@@ -72,6 +73,8 @@ pub struct Counts {
     /// Events of carried contacts at or before the previous plan's `--now`: already in their state, not folded
     /// again (overlapping logs).
     pub previous_events: u64,
+    /// Contacts not carried whose address the previous plan's suppression list names: suppressed again (D4).
+    pub previous_suppressions: u64,
 }
 
 /// Everything the report writes from.
@@ -99,6 +102,9 @@ pub struct Plan {
     /// The previous plan's tombstones (`--previous`), written again with this run's: an erased address stays
     /// blocked through runs it is absent from.
     pub carried_tombstones: Vec<String>,
+    /// The previous plan's suppressions of addresses absent from this run (`--previous`), written again with this
+    /// run's: a bounced address stays suppressed through runs it is absent from (D4).
+    pub carried_suppressions: suppressed::SuppressedList,
     /// Places national phone numbers (dedup, ad audiences).
     pub calling_code: Option<rekindle_core::import::phone::CallingCode>,
     /// Retention analytics of the contacts' orders (`None`: nobody ordered).
@@ -121,7 +127,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let salt = Salt::load(args.salt_file.as_deref(), out.root())?;
     // Read before this run replaces its manifest.
     let forgotten = args.previous.is_none().then(|| previous::earlier_plan(&args.out, now)).flatten();
-    let previous = match &args.previous {
+    let mut previous = match &args.previous {
         Some(dir) => Some(previous::Previous::load(dir, now, &salt)?),
         None => None,
     };
@@ -173,8 +179,8 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
 
     progress.phase("events");
     let mut folder = Folder::new(&playbook, now, &mut roster.contacts);
-    if let Some(previous) = &previous {
-        carry(previous, &salt, &roster, &mut folder, &mut counts)?;
+    if let Some(previous) = &mut previous {
+        previous.carry(&salt, &roster, &mut folder, &mut counts)?;
     }
     for (index, event) in status {
         folder.push(index, event)?;
@@ -251,6 +257,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         now,
         instants,
         salt,
+        carried_suppressions: previous.as_mut().map(|p| std::mem::take(&mut p.suppressed)).unwrap_or_default(),
         carried_tombstones: previous.map(|p| p.tombstones.into_iter().collect()).unwrap_or_default(),
         calling_code,
         retention,
@@ -295,42 +302,6 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     // 100k contacts); the operating system takes the memory back at exit.
     std::mem::forget(plan);
     Ok(code)
-}
-
-/// Starts every contact of `roster` the previous plan knew from its state there, and queues an erasure at the
-/// previous `--now` for every contact whose address its tombstones list (`previous`).
-fn carry(
-    previous: &previous::Previous,
-    salt: &Salt,
-    roster: &Roster,
-    folder: &mut Folder<'_>,
-    counts: &mut Counts,
-) -> Result<(), CliError> {
-    previous.states(|email, state| {
-        if let Some(index) = roster.find(email) {
-            counts.previous_contacts += u64::from(folder.carry(index, state, previous.now));
-        }
-    })?;
-    if previous.tombstones.is_empty() {
-        return Ok(());
-    }
-    for (index, contact) in roster.contacts.iter().enumerate() {
-        if !previous.tombstones.contains(&salt.tombstone(&contact.email)) {
-            continue;
-        }
-        let Ok(index) = u32::try_from(index) else { continue };
-        let erasure = rekindle_core::Event {
-            at: previous.now,
-            kind: rekindle_core::EventKind::ErasureRequest,
-            id: String::new(),
-            contact: String::new(),
-            machine: false,
-            props: Default::default(),
-        };
-        folder.push(index, erasure)?;
-        counts.previous_tombstones += 1;
-    }
-    Ok(())
 }
 
 /// Every `--webhook-key`, read before any input; two keys for one vendor are a usage error.

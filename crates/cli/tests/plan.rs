@@ -54,6 +54,7 @@ fn sample_plan_writes_every_file_and_the_manifest_matches_them() {
         "archive.csv",
         "erasure.json",
         "tombstones.csv",
+        "suppressed.csv",
         "handoff.csv",
         "diagnostics.ndjson",
         "rejects.csv",

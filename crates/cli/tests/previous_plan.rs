@@ -212,3 +212,109 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+/// The salt every `plan_at` run hashes with.
+const SALT: &str = "a-salt-kept-apart-from-the-plans";
+
+/// `hex(SHA-256(salt ‖ email))`, as tombstones.csv and suppressed.csv write an address.
+fn hashed(email: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new().chain_update(SALT).chain_update(email).finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// suppressed.csv's rows, header aside.
+fn suppressed(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("suppressed.csv")).expect("suppressed.csv");
+    assert_eq!(text.lines().next(), Some("sha256,channel,reason,since"), "{text}");
+    text.lines().skip(1).map(str::to_string).collect()
+}
+
+#[test]
+fn a_suppressed_address_absent_from_an_export_is_still_suppressed_when_it_comes_back() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    q1(tmp.path());
+    let arg = |d: &str| tmp.path().join(d).to_str().expect("utf-8").to_string();
+    let bounce = format!("{},email,bounced,2026-11-10T10:00:00Z", hashed("bounce@x.test"));
+    assert_eq!(suppressed(&tmp.path().join("q1")), [bounce.as_str()], "Q1 lists the bounce, by hash only");
+    // Q2: the ESP dropped the bounced address from its export; the list keeps it (and never the address).
+    let without = CONTACTS.replace("bounce@x.test,2025-01-01T00:00:00Z\n", "");
+    let run = plan_at(tmp.path(), Q2, &without, Q2_EVENTS, "q2", &["--previous", &arg("q1")]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_eq!(suppressed(&tmp.path().join("q2")), [bounce.as_str()]);
+    assert!(!std::fs::read_to_string(tmp.path().join("q2/state.csv")).expect("state").contains("bounce@x.test"));
+    let manifest = json(&tmp.path().join("q2/manifest.json"));
+    let files = manifest["files"].as_array().expect("files");
+    assert!(files.iter().any(|f| f["path"] == "suppressed.csv" && f["rows"] == 1), "{manifest}");
+    // Q3: re-imported from the CRM, clicking as if nothing happened: still denied email, for the bounce of Q1.
+    let q3 = "2027-05-26T12:00:00Z";
+    let click = "{\"contact\":\"bounce@x.test\",\"at\":\"2027-05-20T10:00:00Z\",\"kind\":\"email_click\"}\n";
+    let run = plan_at(tmp.path(), q3, CONTACTS, click, "q3", &["--previous", &arg("q2"), "--format", "json"]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let rows = rows(&tmp.path().join("q3"));
+    assert_eq!(rows["bounce@x.test"], ("active".into(), "deny".into()), "{rows:?}");
+    assert_eq!(suppressed(&tmp.path().join("q3")), [bounce], "the contact's own suppression, as core folded it");
+    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).expect("summary");
+    assert_eq!(summary["counts"]["previousSuppressions"], 1, "{summary}");
+}
+
+#[test]
+fn an_unsubscribe_carried_through_an_absence_is_lifted_by_a_later_resubscribe_only() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let arg = |d: &str| tmp.path().join(d).to_str().expect("utf-8").to_string();
+    let contacts = "email,created_at\nstays@x.test,2025-01-01T00:00:00Z\nback@x.test,2025-01-01T00:00:00Z\n";
+    let unsubscribes = "\
+{\"contact\":\"stays@x.test\",\"at\":\"2026-11-01T10:00:00Z\",\"kind\":\"unsubscribe\"}
+{\"contact\":\"back@x.test\",\"at\":\"2026-11-02T10:00:00Z\",\"kind\":\"unsubscribe\",\"props\":{\"channel\":\"all\"}}
+";
+    let run = plan_at(tmp.path(), Q1, contacts, unsubscribes, "u1", &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_eq!(suppressed(&tmp.path().join("u1")).len(), 3, "stays: email; back: email and sms");
+    let run = plan_at(tmp.path(), Q2, "email\nother@x.test\n", "", "u2", &["--previous", &arg("u1")]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_eq!(suppressed(&tmp.path().join("u2")), suppressed(&tmp.path().join("u1")));
+    // Both come back; `back` resubscribed to email in the meantime (a preference center of another system).
+    let q3 = "2027-05-26T12:00:00Z";
+    let subscribe = "{\"contact\":\"back@x.test\",\"at\":\"2027-05-01T10:00:00Z\",\"kind\":\"subscribe\"}\n";
+    let run = plan_at(tmp.path(), q3, contacts, subscribe, "u3", &["--previous", &arg("u2")]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let rows = rows(&tmp.path().join("u3"));
+    assert_eq!(rows["stays@x.test"].1, "deny", "{rows:?}");
+    assert_ne!(rows["back@x.test"].1, "deny", "{rows:?}");
+    let (stays, back) = (hashed("stays@x.test"), hashed("back@x.test"));
+    let mut expected = vec![
+        format!("{back},sms,unsubscribed,2026-11-02T10:00:00Z"),
+        format!("{stays},email,unsubscribed,2026-11-01T10:00:00Z"),
+    ];
+    expected.sort();
+    assert_eq!(suppressed(&tmp.path().join("u3")), expected, "the resubscribe lifted email only");
+}
+
+#[test]
+fn a_suppression_list_that_does_not_read_back_is_refused_with_its_line() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    q1(tmp.path());
+    let q1 = tmp.path().join("q1");
+    let arg = q1.to_str().expect("utf-8");
+    let good = std::fs::read_to_string(q1.join("suppressed.csv")).expect("suppressed.csv");
+    let hash = hashed("bounce@x.test");
+    for bad in [
+        "0123,email,bounced,2026-11-10T10:00:00Z",
+        &format!("{hash},fax,bounced,2026-11-10T10:00:00Z"),
+        &format!("{hash},email,annoyed,2026-11-10T10:00:00Z"),
+        &format!("{hash},email,bounced,last tuesday"),
+        &format!("{hash},sms,complained,2026-11-10T10:00:00Z"),
+        &format!("{hash},email"),
+    ] {
+        std::fs::write(q1.join("suppressed.csv"), format!("{good}{bad}\n")).expect("write");
+        let run = plan_at(tmp.path(), Q2, CONTACTS, "", "bad", &["--previous", arg]);
+        assert_eq!(run.status.code(), Some(3), "{bad}: {}", stderr(&run));
+        assert!(stderr(&run).contains("suppressed.csv:3"), "{bad}: {}", stderr(&run));
+        assert!(stderr(&run).contains("bad_suppression"), "{bad}: {}", stderr(&run));
+    }
+    // Listed in the manifest but gone: the plan is incomplete, not one without suppressions.
+    std::fs::remove_file(q1.join("suppressed.csv")).expect("remove");
+    let run = plan_at(tmp.path(), Q2, CONTACTS, "", "bad", &["--previous", arg]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(stderr(&run).contains("not_a_plan"), "{}", stderr(&run));
+}

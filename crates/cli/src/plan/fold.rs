@@ -163,6 +163,11 @@ impl<'p> Folder<'p> {
         }
     }
 
+    /// Whether contact `index` started from the previous plan's state of it ([`Folder::carry`]).
+    pub fn is_carried(&self, index: u32) -> bool {
+        self.slots.get(index as usize).is_some_and(|s| s.carried)
+    }
+
     /// Queues one event for contact `index` (packed, without its `contact`), folding when a bound is reached.
     pub fn push(&mut self, index: u32, event: Event) -> Result<(), CliError> {
         let mut packed = Vec::new();

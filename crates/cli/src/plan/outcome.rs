@@ -85,6 +85,8 @@ pub struct Planned {
     pub revenue: Revenue,
     /// The folded state in core's compact form, for `state.csv` (set by the plan; empty for an erased contact).
     pub state: Box<[u8]>,
+    /// Do-not-contact per channel, for `suppressed.csv` (erased contacts keep theirs); `None` for most contacts.
+    pub dnc: Option<Box<super::suppressed::Entries>>,
 }
 
 impl Planned {
@@ -125,6 +127,7 @@ impl Planned {
             history: History::default(),
             revenue: Revenue::default(),
             state: Box::default(),
+            dnc: super::suppressed::of_decision(&d.send),
             retarget,
             first_seen: view.as_ref().and_then(|v| v.first_seen),
             consents: view.map(|v| v.consents.into_boxed_slice()).unwrap_or_default(),

@@ -13,6 +13,10 @@
 //! - `tombstones.csv`: the salted hashes of every address erased so far. A contact of this run whose tombstone
 //!   is listed is erased again (an `erasure_request` at the previous `--now`), and every listed tombstone is
 //!   written to this run's `tombstones.csv` too, so an address absent for a quarter is still blocked after.
+//! - `suppressed.csv`: the salted hashes of every suppressed address with channel, reason and since
+//!   ([`super::suppressed`]): a bounced or complaining address the next export leaves out, and a CRM re-imports
+//!   later, is suppressed again (D4). A plan written before the list existed (its manifest does not name it) hands
+//!   on none.
 //! - `manifest.json`: the previous `--now` and a check of the salt the tombstones were hashed with.
 //!
 //! Rule for events: a carried state holds every event up to the previous `--now` (that run folded nothing
@@ -24,6 +28,10 @@ use std::path::{Path, PathBuf};
 
 use rekindle_core::{ContactState, Timestamp};
 
+use super::fold::Folder;
+use super::roster::Roster;
+use super::suppressed::{SuppressedList, SUPPRESSED_FILE};
+use super::Counts;
 use crate::error::CliError;
 use crate::tombstone::Salt;
 
@@ -50,6 +58,10 @@ pub enum PreviousProblem {
     /// A row of `tombstones.csv` is not a SHA-256 in hex.
     #[error("a tombstone is not 64 hex digits")]
     BadTombstone,
+    /// A row of `suppressed.csv` does not read back: a suppression dropped silently would let the address be
+    /// mailed again.
+    #[error("a suppression does not read back: {0}")]
+    BadSuppression(String),
 }
 
 impl PreviousProblem {
@@ -61,6 +73,7 @@ impl PreviousProblem {
             PreviousProblem::SaltMismatch => "salt_mismatch",
             PreviousProblem::BadState(_) => "bad_state",
             PreviousProblem::BadTombstone => "bad_tombstone",
+            PreviousProblem::BadSuppression(_) => "bad_suppression",
         }
     }
 }
@@ -73,14 +86,24 @@ pub struct Previous {
     pub now: Timestamp,
     /// Every tombstone it listed.
     pub tombstones: HashSet<String>,
+    /// Its suppression list; [`Previous::carry`] leaves in it only the addresses this run's export lacks.
+    pub suppressed: SuppressedList,
+}
+
+/// What `manifest.json` says that a carried plan needs.
+struct Manifest {
+    now: Timestamp,
+    salt_check: Option<String>,
+    /// Whether it lists `suppressed.csv` (plans from before the list do not).
+    lists_suppressed: bool,
 }
 
 fn problem(path: PathBuf, line: u64, problem: PreviousProblem) -> CliError {
     CliError::Previous { path, line, problem }
 }
 
-/// The `--now` and salt check of the plan in `dir`'s `manifest.json`, if it holds one.
-fn manifest(dir: &Path) -> Result<(Timestamp, Option<String>), CliError> {
+/// The `--now`, salt check and files of the plan in `dir`'s `manifest.json`, if it holds one.
+fn manifest(dir: &Path) -> Result<Manifest, CliError> {
     let path = dir.join("manifest.json");
     let not_a_plan = |why: &str| problem(path.clone(), 0, PreviousProblem::NotAPlan(why.into()));
     let text = match std::fs::read_to_string(&path) {
@@ -91,20 +114,23 @@ fn manifest(dir: &Path) -> Result<(Timestamp, Option<String>), CliError> {
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|_| not_a_plan("manifest.json is not JSON"))?;
     let now = value.get("now").and_then(serde_json::Value::as_i64).and_then(Timestamp::from_ms);
     let now = now.ok_or_else(|| not_a_plan("manifest.json has no `now`"))?;
-    let check = value.get("saltCheck").and_then(serde_json::Value::as_str).map(str::to_string);
-    Ok((now, check))
+    let salt_check = value.get("saltCheck").and_then(serde_json::Value::as_str).map(str::to_string);
+    let files = value.get("files").and_then(serde_json::Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let lists_suppressed =
+        files.iter().any(|f| f.get("path").and_then(serde_json::Value::as_str) == Some(SUPPRESSED_FILE));
+    Ok(Manifest { now, salt_check, lists_suppressed })
 }
 
 /// The `--now` of the plan `dir` holds, if any: a run into a directory with an earlier plan and no `--previous`
 /// is warned that it forgets what that plan knew.
 pub fn earlier_plan(dir: &Path, now: Timestamp) -> Option<Timestamp> {
-    manifest(dir).ok().map(|(t, _)| t).filter(|t| *t < now)
+    manifest(dir).ok().map(|m| m.now).filter(|t| *t < now)
 }
 
 impl Previous {
     /// Reads `dir`'s manifest and tombstones, checked against this run's `now` and salt.
     pub fn load(dir: &Path, now: Timestamp, salt: &Salt) -> Result<Previous, CliError> {
-        let (previous, check) = manifest(dir)?;
+        let Manifest { now: previous, salt_check: check, lists_suppressed } = manifest(dir)?;
         let path = dir.join("manifest.json");
         if previous > now {
             let (previous, now) = (crate::report::rfc3339(previous.ms()), crate::report::rfc3339(now.ms()));
@@ -126,7 +152,65 @@ impl Previous {
             tombstones.insert(hash.to_ascii_lowercase());
             Ok(())
         })?;
-        Ok(Previous { dir: dir.to_path_buf(), now: previous, tombstones })
+        let mut suppressed = SuppressedList::default();
+        if lists_suppressed {
+            let path = dir.join(SUPPRESSED_FILE);
+            each_row(&path, |line, row| {
+                let bad = |why: String| problem(path.clone(), line, PreviousProblem::BadSuppression(why));
+                let (hash, channel, dnc) = super::suppressed::parse_row(&row).map_err(bad)?;
+                suppressed.insert(hash, channel, dnc);
+                Ok(())
+            })?;
+        }
+        Ok(Previous { dir: dir.to_path_buf(), now: previous, tombstones, suppressed })
+    }
+
+    /// Starts every contact of `roster` the previous plan knew from its state there; queues an erasure at the
+    /// previous `--now` for every contact whose address its tombstones list, and the events that record its
+    /// suppressions for every contact not carried whose address its suppression list names. Addresses of this
+    /// run leave [`Previous::suppressed`]: their entries are written from their state from now on.
+    pub fn carry(
+        &mut self,
+        salt: &Salt,
+        roster: &Roster,
+        folder: &mut Folder<'_>,
+        counts: &mut Counts,
+    ) -> Result<(), CliError> {
+        self.states(|email, state| {
+            if let Some(index) = roster.find(email) {
+                counts.previous_contacts += u64::from(folder.carry(index, state, self.now));
+            }
+        })?;
+        if self.tombstones.is_empty() && self.suppressed.is_empty() {
+            return Ok(());
+        }
+        for (index, contact) in roster.contacts.iter().enumerate() {
+            let Ok(index) = u32::try_from(index) else { continue };
+            let hash = salt.tombstone(&contact.email);
+            // A carried state already holds every suppression the previous plan knew of this contact.
+            if let Some(entries) = self.suppressed.take(&hash).filter(|_| !folder.is_carried(index)) {
+                for (channel, dnc) in rekindle_core::suppression::Channel::ALL.into_iter().zip(entries) {
+                    if let Some(dnc) = dnc {
+                        folder.push(index, super::suppressed::event(channel, dnc))?;
+                    }
+                }
+                counts.previous_suppressions += 1;
+            }
+            if !self.tombstones.contains(&hash) {
+                continue;
+            }
+            let erasure = rekindle_core::Event {
+                at: self.now,
+                kind: rekindle_core::EventKind::ErasureRequest,
+                id: String::new(),
+                contact: String::new(),
+                machine: false,
+                props: Default::default(),
+            };
+            folder.push(index, erasure)?;
+            counts.previous_tombstones += 1;
+        }
+        Ok(())
     }
 
     /// Streams `state.csv`: `each(email, state bytes)` for every row, each state checked to read back.
@@ -134,7 +218,7 @@ impl Previous {
         let path = self.dir.join(STATE_FILE);
         each_row(&path, |line, row| {
             let bad = |why: &str| problem(path.clone(), line, PreviousProblem::BadState(why.into()));
-            let (Some(email), Some(hex)) = (row.first(), row.get(1)) else { return Err(bad("expected email,state")) };
+            let [email, hex] = row.as_slice() else { return Err(bad("expected email,state")) };
             let bytes = unhex(hex).ok_or_else(|| bad("the state is not hex"))?;
             ContactState::from_bytes(&bytes).map_err(|e| bad(&e.to_string()))?;
             each(email, bytes.into_boxed_slice());
@@ -152,7 +236,9 @@ fn each_row(path: &Path, mut row: impl FnMut(u64, Vec<&str>) -> Result<(), CliEr
         }
         Err(source) => return Err(CliError::Io { path: path.into(), source }),
     };
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(std::io::BufReader::new(file));
+    // Flexible: a row with too few or too many cells is the caller's typed refusal, with its line.
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(std::io::BufReader::new(file));
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {

@@ -204,6 +204,30 @@ pub fn write_tombstones(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
     })
 }
 
+/// `suppressed.csv` (D4, design §7; `crate::plan::suppressed`): salted address hash, channel, reason and since,
+/// sorted, and no address: every contact's do-not-contact entries as core holds them (erased contacts' too), and
+/// the previous plan's entries of addresses absent from this run, so a bounce or a complaint is never forgotten.
+pub fn write_suppressed(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
+    use crate::plan::suppressed::{self, SuppressedList, HEADER, SUPPRESSED_FILE};
+    let mut list = SuppressedList::default();
+    for (c, p) in plan.contacts.iter().zip(&plan.planned) {
+        if let Some(entries) = &p.dnc {
+            list.insert_all(&plan.salt.tombstone(&c.email), entries);
+        }
+    }
+    for (hash, channel, dnc) in plan.carried_suppressions.rows() {
+        list.insert(hash.to_string(), channel, dnc);
+    }
+    write_csv(out, SUPPRESSED_FILE, &HEADER, |w| {
+        let mut n = 0;
+        for (hash, channel, dnc) in list.rows() {
+            w.write_record([hash, channel.name(), suppressed::reason_name(dnc.reason), &suppressed::since(dnc.at)])?;
+            n += 1;
+        }
+        Ok(n)
+    })
+}
+
 /// `state.csv`: each contact's folded state (core's compact form, hex) by normalised email, for the next run's
 /// `--previous` (`crate::plan::previous`). Holds profile fields and consents: restrict access as for archive.csv.
 /// Erased contacts are never in it.
