@@ -112,7 +112,8 @@ pub struct PlanArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
-    /// The salt for erasure tombstones (at least 16 characters). Default: DIR/salt.txt, generated if missing.
+    /// The salt for erasure tombstones (at least 16 characters). Default: DIR/salt.txt, else the --previous
+    /// plan's salt.txt when that plan was hashed with it, else generated.
     #[arg(long)]
     pub salt_file: Option<PathBuf>,
     /// The previous plan's output directory, to carry on from it: each contact's state as that plan knew it

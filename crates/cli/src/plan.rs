@@ -124,7 +124,15 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let now = crate::parse_now(&args.now)?;
     same_file_twice(args)?;
     let mut out = crate::output::OutDir::create(&args.out)?;
-    let salt = Salt::load(args.salt_file.as_deref(), out.root())?;
+    let salt = Salt::load(args.salt_file.as_deref(), out.root(), args.previous.as_deref())?;
+    if let Some(path) = &salt.from_previous {
+        eprintln!(
+            "rekindle: no --salt-file: using the salt the previous plan hashed with, {}, kept in {} too; move it \
+             somewhere safe and pass --salt-file next time",
+            path.display(),
+            args.out.join("salt.txt").display()
+        );
+    }
     // Read before this run replaces its manifest.
     let forgotten = args.previous.is_none().then(|| previous::earlier_plan(&args.out, now)).flatten();
     let mut previous = match &args.previous {

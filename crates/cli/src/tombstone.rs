@@ -1,10 +1,12 @@
 //! Erasure tombstones (D9): the only trace an erased contact leaves is `hex(SHA-256(salt ‖ normalised email))`,
 //! so a re-import of the address can be recognised without keeping the address. The salt comes from
-//! `--salt-file`, else from `DIR/salt.txt` of an earlier run, else is generated (32 random bytes from the OS) and
-//! stored there with a warning: keep it apart from the tombstones, or anyone holding both can test guesses.
+//! `--salt-file`, else from `DIR/salt.txt` of an earlier run, else from the `salt.txt` of the `--previous` plan when
+//! it is the salt that plan hashed with (its manifest's `saltCheck`; a new salt would only be refused as
+//! `salt_mismatch`), else is generated (32 random bytes from the OS) and stored there with a warning: keep it
+//! apart from the tombstones, or anyone holding both can test guesses.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
@@ -18,11 +20,14 @@ pub struct Salt {
     pub in_out_dir: bool,
     /// True when this run generated it.
     pub generated: bool,
+    /// The `--previous` plan's `salt.txt` it was read from, when it came from there.
+    pub from_previous: Option<PathBuf>,
 }
 
 impl Salt {
-    /// `--salt-file`, else `DIR/salt.txt`, else a new random salt.
-    pub fn load(salt_file: Option<&Path>, out_dir: &Path) -> Result<Salt, CliError> {
+    /// `--salt-file`, else `DIR/salt.txt`, else the previous plan's `salt.txt` if it is the one that plan's
+    /// manifest checks (`previous`: the `--previous` directory), else a new random salt.
+    pub fn load(salt_file: Option<&Path>, out_dir: &Path, previous: Option<&Path>) -> Result<Salt, CliError> {
         let read = |path: &Path| -> Result<Vec<u8>, CliError> {
             let text = std::fs::read_to_string(path).map_err(|source| CliError::Io { path: path.into(), source })?;
             let salt = text.trim().as_bytes().to_vec();
@@ -36,17 +41,29 @@ impl Salt {
             Ok(salt)
         };
         if let Some(path) = salt_file {
-            return Ok(Salt { bytes: read(path)?, in_out_dir: false, generated: false });
+            return Ok(Salt { bytes: read(path)?, in_out_dir: false, generated: false, from_previous: None });
         }
         let stored = out_dir.join("salt.txt");
         if stored.exists() {
-            return Ok(Salt { bytes: read(&stored)?, in_out_dir: true, generated: false });
+            return Ok(Salt { bytes: read(&stored)?, in_out_dir: true, generated: false, from_previous: None });
+        }
+        // The previous plan's own salt, only if it hashed that plan: a salt.txt that does not match is left alone
+        // and the previous plan refused as salt_mismatch, as with any other salt. It stays with this plan's files
+        // as it stayed with that plan's, so the next run finds it the same way.
+        if let Some(dir) = previous {
+            let path = dir.join("salt.txt");
+            if let (Some(check), Ok(bytes)) = (crate::plan::previous::salt_check(dir), read(&path)) {
+                let salt = Salt { bytes, in_out_dir: true, generated: false, from_previous: Some(path) };
+                if salt.check() == check {
+                    return Ok(salt);
+                }
+            }
         }
         let mut random = [0u8; 32];
         std::fs::File::open("/dev/urandom")
             .and_then(|mut f| f.read_exact(&mut random))
             .map_err(|e| CliError::Usage(format!("cannot generate a salt ({e}); pass --salt-file")))?;
-        Ok(Salt { bytes: hex(&random).into_bytes(), in_out_dir: true, generated: true })
+        Ok(Salt { bytes: hex(&random).into_bytes(), in_out_dir: true, generated: true, from_previous: None })
     }
 
     /// The salt as stored in `salt.txt`.

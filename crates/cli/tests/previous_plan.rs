@@ -318,3 +318,37 @@ fn a_suppression_list_that_does_not_read_back_is_refused_with_its_line() {
     assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
     assert!(stderr(&run).contains("not_a_plan"), "{}", stderr(&run));
 }
+
+#[test]
+fn without_salt_file_the_previous_plans_own_salt_is_used_and_said() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let contacts = write(tmp.path(), "contacts.csv", CONTACTS);
+    let events = write(tmp.path(), "q1.ndjson", Q1_EVENTS);
+    let none = write(tmp.path(), "none.ndjson", "");
+    let run_into = |out: &str, now: &str, events: &str, extra: &[&str]| {
+        let out = tmp.path().join(out);
+        let out = out.to_str().expect("utf-8").to_string();
+        let args = ["plan", "--playbook", SAAS, "--contacts", &contacts, "--events", events, "--now", now];
+        rekindle(&[&args[..], &["--out", &out, "--quiet"], extra].concat())
+    };
+    // Q1 without --salt-file: the salt is generated into q1/salt.txt.
+    let run = run_into("q1", Q1, &events, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let q1 = tmp.path().join("q1");
+    let previous = q1.to_str().expect("utf-8");
+    // Q2 from it, again without --salt-file: Q1's salt, not a new one that salt_mismatch would refuse.
+    let run = run_into("q2", Q2, &none, &["--previous", previous]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let said: Vec<String> = stderr(&run).lines().filter(|l| l.contains("salt")).map(str::to_string).collect();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains(&q1.join("salt.txt").display().to_string()), "{said:?}");
+    let read = |d: &str, f: &str| std::fs::read_to_string(tmp.path().join(d).join(f)).expect("output");
+    assert_eq!(read("q2", "salt.txt"), read("q1", "salt.txt"), "kept with the plan it hashed, for the next run");
+    assert_eq!(read("q2", "tombstones.csv"), read("q1", "tombstones.csv"));
+    assert!(!rows(&tmp.path().join("q2")).contains_key("gone@x.test"), "erased again");
+    // A salt.txt that did not hash the previous plan is not taken: refused as before.
+    std::fs::write(q1.join("salt.txt"), "some-other-salt-of-enough-length\n").expect("write");
+    let run = run_into("q2b", Q2, &none, &["--previous", previous]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(stderr(&run).contains("salt_mismatch"), "{}", stderr(&run));
+}

@@ -121,6 +121,12 @@ fn manifest(dir: &Path) -> Result<Manifest, CliError> {
     Ok(Manifest { now, salt_check, lists_suppressed })
 }
 
+/// The salt check of the plan `dir` holds, if any (`crate::tombstone::Salt::load` takes that plan's `salt.txt`
+/// only when it matches).
+pub fn salt_check(dir: &Path) -> Option<String> {
+    manifest(dir).ok().and_then(|m| m.salt_check)
+}
+
 /// The `--now` of the plan `dir` holds, if any: a run into a directory with an earlier plan and no `--previous`
 /// is warned that it forgets what that plan knew.
 pub fn earlier_plan(dir: &Path, now: Timestamp) -> Option<Timestamp> {
