@@ -42,6 +42,18 @@ async function storedView(page) {
   }, PLAYBOOK);
 }
 
+/** One visitor, two tabs of the tracker page (one browser context: one localStorage), both consented. */
+async function twoTabs(open) {
+  const { page: first, pageErrors } = await open(PAGE);
+  const consent = { analytics: true, personalisation: true };
+  await start(first, { consent });
+  const second = await first.context().newPage();
+  second.on("pageerror", (error) => pageErrors.push(error));
+  await second.goto(first.url());
+  await start(second, { consent });
+  return { first, second, pageErrors };
+}
+
 export function trackerTests() {
   return [
     ["page view, CTA click, marked event and form submit are recorded; nothing is stored before consent (D43)", async ({ open }) => {
@@ -155,13 +167,7 @@ export function trackerTests() {
     ["two tabs of one visitor: neither overwrites the other's events, and the CTA follows in both (D18)", async ({ open }) => {
       // One browser, one localStorage, two tabs each holding the state in memory: the visitor opens the
       // pricing page in a second tab, requests a demo in the first, then closes the second.
-      const { page: first, pageErrors } = await open(PAGE);
-      const consent = { analytics: true, personalisation: true };
-      await start(first, { consent });
-      const second = await first.context().newPage();
-      second.on("pageerror", (error) => pageErrors.push(error));
-      await second.goto(first.url());
-      await start(second, { consent });
+      const { first, second, pageErrors } = await twoTabs(open);
       await second.evaluate(() => {
         history.pushState({}, "", "/pricing/teams");
         window.__tracker.page();
@@ -180,13 +186,7 @@ export function trackerTests() {
     }],
 
     ["'forget me' in one tab is kept by the visitor's other tabs: they store nothing again", async ({ open }) => {
-      const { page: first, pageErrors } = await open(PAGE);
-      const consent = { analytics: true, personalisation: true };
-      await start(first, { consent });
-      const second = await first.context().newPage();
-      second.on("pageerror", (error) => pageErrors.push(error));
-      await second.goto(first.url());
-      await start(second, { consent });
+      const { first, second, pageErrors } = await twoTabs(open);
       await second.click("#demo-submit");
       await first.evaluate(() => window.__tracker.forget());
       // The other tab hears of it (a storage event), and also checks before it writes.
