@@ -12,25 +12,7 @@ use sha2::{Digest, Sha256};
 #[path = "support/plan_cli.rs"]
 mod plan_cli;
 
-use plan_cli::{diagnostics, json, plan, rekindle, repo, stderr, write, CONTACTS, EVENTS, NOW, SAAS};
-
-/// Every file under `dir` (relative path → bytes).
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read dir") {
-            let path = entry.expect("dir entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).expect("under dir").to_string_lossy().replace('\\', "/");
-                files.insert(rel, std::fs::read(&path).expect("read output"));
-            }
-        }
-    }
-    files
-}
+use plan_cli::{diagnostics, json, plan, rekindle, repo, snapshot, stderr, write, CONTACTS, EVENTS, NOW, SAAS};
 
 #[test]
 fn sample_plan_writes_every_file_and_the_manifest_matches_them() {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
 
-use plan_cli::{json, rekindle, stderr, write, SAAS};
+use plan_cli::{json, rekindle, snapshot, stderr, write, SAAS};
 
 const Q1: &str = "2026-11-26T12:00:00Z";
 const Q2: &str = "2027-02-26T12:00:00Z";
@@ -102,9 +102,9 @@ fn next_quarter_with_previous_keeps_archived_suppressed_erased_and_last_engaged_
     // D9: re-imported, erased again; its address is in no file.
     assert!(!q2.contains_key("gone@x.test"), "{q2:?}");
     assert_eq!(q2.values().filter(|(l, _)| l == "erased").count(), 1, "{q2:?}");
-    for entry in walk(&tmp.path().join("q2")) {
-        let text = std::fs::read_to_string(&entry).unwrap_or_default();
-        assert!(!text.contains("gone@x.test"), "the erased address is in {}", entry.display());
+    for (name, bytes) in snapshot(&tmp.path().join("q2")) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("gone@x.test"), "the erased address is in {name}");
     }
     let archive = std::fs::read_to_string(tmp.path().join("q2/archive.csv")).expect("archive");
     assert!(archive.contains("arch@x.test,2026-09-18T10:00:00Z"), "{archive}");
@@ -194,23 +194,6 @@ fn a_previous_plan_that_cannot_be_carried_is_refused_with_its_path_and_code() {
     assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
     assert!(stderr(&run).contains("not_a_plan"), "{}", stderr(&run));
     assert!(json(&q1.join("manifest.json"))["saltCheck"].is_string());
-}
-
-/// Every file under `dir`.
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files
 }
 
 /// The salt every `plan_at` run hashes with.

@@ -2,6 +2,7 @@
 //! sample's paths and the helpers that run the real binary and read its outputs. Each file uses its own subset.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -43,4 +44,22 @@ pub fn json(path: &Path) -> serde_json::Value {
 pub fn diagnostics(dir: &Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(dir.join("diagnostics.ndjson")).expect("diagnostics");
     text.lines().map(|l| serde_json::from_str(l).expect("ndjson line")).collect()
+}
+
+/// Every file under `dir` (relative path → bytes).
+pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).expect("under dir").to_string_lossy().replace('\\', "/");
+                files.insert(rel, std::fs::read(&path).expect("read output"));
+            }
+        }
+    }
+    files
 }
