@@ -139,6 +139,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         Some(dir) => Some(previous::Previous::load(dir, now, &salt)?),
         None => None,
     };
+    previous::later_plan(&args.out, now)?;
     let keys = load_keys(args)?;
     let logs = args.webhooks.iter().map(|w| &w.path);
     let total: u64 = args.events.iter().chain(logs).filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();

@@ -335,3 +335,33 @@ fn without_salt_file_the_previous_plans_own_salt_is_used_and_said() {
     assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
     assert!(stderr(&run).contains("salt_mismatch"), "{}", stderr(&run));
 }
+
+#[test]
+fn an_earlier_now_over_a_later_plan_in_the_same_out_is_refused_and_leaves_it_whole() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    q1(tmp.path());
+    let before = snapshot(&tmp.path().join("q1"));
+    // Without --previous: the Q1 plan in `q1` would be replaced by one of October, losing `gone`'s tombstone.
+    let run = plan_at(tmp.path(), "2026-10-01T00:00:00Z", CONTACTS, Q1_EVENTS, "q1", &[]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(stderr(&run).contains("out_after_now"), "{}", stderr(&run));
+    assert!(stderr(&run).contains("2026-11-26T12:00:00Z"), "names the later plan's --now: {}", stderr(&run));
+    assert!(snapshot(&tmp.path().join("q1")) == before, "the later plan is untouched");
+    // The same --now again is a rerun, and a later one plans forward (warned that it forgets the earlier).
+    let run = plan_at(tmp.path(), Q1, CONTACTS, Q1_EVENTS, "q1", &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let run = plan_at(tmp.path(), Q2, CONTACTS, Q2_EVENTS, "later", &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    // With --previous too (Q1, before --now): an --out holding a later plan than --now is not written over.
+    let q1 = tmp.path().join("q1");
+    let run = plan_at(
+        tmp.path(),
+        "2027-01-01T00:00:00Z",
+        CONTACTS,
+        "",
+        "later",
+        &["--previous", q1.to_str().expect("utf-8")],
+    );
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(stderr(&run).contains("out_after_now"), "{}", stderr(&run));
+}

@@ -47,6 +47,14 @@ pub enum PreviousProblem {
     /// The previous plan was decided after this run's `--now`: time would run backwards.
     #[error("the previous plan was decided at {previous}, after this run's --now {now}: plan forward in time")]
     AfterNow { previous: String, now: String },
+    /// `--out` holds a plan decided after this run's `--now`: writing an earlier plan over it would throw away what
+    /// only it knew (erasures and suppressions since, every contact's state at its `--now`), and the next run's
+    /// `--previous` would carry on from the past.
+    #[error(
+        "--out holds the plan of {previous}, later than this run's --now {now}: writing an earlier plan over it would \
+         lose its tombstones, suppressions and states; plan into another --out, or at or after {previous}"
+    )]
+    OutAfterNow { previous: String, now: String },
     /// Its tombstones were hashed with another salt: none would match, every erased address would come back.
     #[error(
         "its tombstones were hashed with another salt than this run's: pass the --salt-file the previous plan used"
@@ -70,6 +78,7 @@ impl PreviousProblem {
         match self {
             PreviousProblem::NotAPlan(_) => "not_a_plan",
             PreviousProblem::AfterNow { .. } => "previous_after_now",
+            PreviousProblem::OutAfterNow { .. } => "out_after_now",
             PreviousProblem::SaltMismatch => "salt_mismatch",
             PreviousProblem::BadState(_) => "bad_state",
             PreviousProblem::BadTombstone => "bad_tombstone",
@@ -131,6 +140,17 @@ pub fn salt_check(dir: &Path) -> Option<String> {
 /// is warned that it forgets what that plan knew.
 pub fn earlier_plan(dir: &Path, now: Timestamp) -> Option<Timestamp> {
     manifest(dir).ok().map(|m| m.now).filter(|t| *t < now)
+}
+
+/// Refuses to write over a plan in `out` decided after `now` (with or without `--previous`: either way the later
+/// plan's files would be replaced by an earlier one's). The same `--now` again is a rerun and passes.
+pub fn later_plan(out: &Path, now: Timestamp) -> Result<(), CliError> {
+    let Ok(Manifest { now: earlier, .. }) = manifest(out) else { return Ok(()) };
+    if earlier <= now {
+        return Ok(());
+    }
+    let (previous, now) = (crate::report::rfc3339(earlier.ms()), crate::report::rfc3339(now.ms()));
+    Err(problem(out.join("manifest.json"), 0, PreviousProblem::OutAfterNow { previous, now }))
 }
 
 impl Previous {
