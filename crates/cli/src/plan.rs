@@ -101,7 +101,7 @@ pub struct Plan {
     pub salt: Salt,
     /// The previous plan's tombstones (`--previous`), written again with this run's: an erased address stays
     /// blocked through runs it is absent from.
-    pub carried_tombstones: Vec<String>,
+    pub carried_tombstones: Vec<(String, Option<Timestamp>)>,
     /// The previous plan's suppressions of addresses absent from this run (`--previous`), written again with this
     /// run's: a bounced address stays suppressed through runs it is absent from (D4).
     pub carried_suppressions: suppressed::SuppressedList,

@@ -365,3 +365,42 @@ fn an_earlier_now_over_a_later_plan_in_the_same_out_is_refused_and_leaves_it_who
     assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
     assert!(stderr(&run).contains("out_after_now"), "{}", stderr(&run));
 }
+
+/// erasure.json's `erasedAt` of its only row (epoch ms).
+fn erased_at(dir: &Path) -> i64 {
+    json(&dir.join("erasure.json"))[0]["erasedAt"].as_i64().expect("erasedAt")
+}
+
+/// 2026-11-20T10:00:00Z, when `gone` asked to be erased, and Q1's --now, in epoch ms.
+const GONE_ERASED: i64 = 1_795_168_800_000;
+const Q1_MS: i64 = 1_795_694_400_000;
+
+#[test]
+fn a_re_erased_address_keeps_the_date_it_was_first_erased_and_old_tombstone_lists_still_read() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    q1(tmp.path());
+    let q1 = tmp.path().join("q1");
+    let arg = q1.to_str().expect("utf-8");
+    let gone = hashed("gone@x.test");
+    let tombstones = |d: &Path| std::fs::read_to_string(d.join("tombstones.csv")).expect("tombstones");
+    assert_eq!(tombstones(&q1), format!("sha256,erased_at\n{gone},2026-11-20T10:00:00Z\n"));
+    assert_eq!(erased_at(&q1), GONE_ERASED);
+    // Q2 re-imports `gone`: erased again as of 20 November (the request), not as of Q1's --now.
+    let run = plan_at(tmp.path(), Q2, CONTACTS, Q2_EVENTS, "q2", &["--previous", arg]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_eq!(erased_at(&tmp.path().join("q2")), GONE_ERASED);
+    assert_eq!(tombstones(&tmp.path().join("q2")), tombstones(&q1));
+    // A list written before erased_at (the hash alone) still reads: the erasure is dated at that plan's --now,
+    // and this run's list has the column, with that date.
+    std::fs::write(q1.join("tombstones.csv"), format!("sha256\n{gone}\n")).expect("write");
+    let run = plan_at(tmp.path(), Q2, CONTACTS, Q2_EVENTS, "q2-old", &["--previous", arg]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_eq!(erased_at(&tmp.path().join("q2-old")), Q1_MS);
+    assert_eq!(tombstones(&tmp.path().join("q2-old")), format!("sha256,erased_at\n{gone},2026-11-26T12:00:00Z\n"));
+    // A date that does not read back is refused with its line.
+    std::fs::write(q1.join("tombstones.csv"), format!("sha256,erased_at\n{gone},someday\n")).expect("write");
+    let run = plan_at(tmp.path(), Q2, CONTACTS, "", "bad", &["--previous", arg]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(stderr(&run).contains("tombstones.csv:2"), "{}", stderr(&run));
+    assert!(stderr(&run).contains("bad_tombstone"), "{}", stderr(&run));
+}

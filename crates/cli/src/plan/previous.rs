@@ -10,9 +10,12 @@
 //! - `state.csv`: each contact's folded state (core's compact byte form, hex) by normalised email — everything
 //!   the fold learnt up to `--now`, including suppressions, consents, archive, sequence enrolments (D22) and
 //!   the last engagement. Erased contacts are never in it.
-//! - `tombstones.csv`: the salted hashes of every address erased so far. A contact of this run whose tombstone
-//!   is listed is erased again (an `erasure_request` at the previous `--now`), and every listed tombstone is
-//!   written to this run's `tombstones.csv` too, so an address absent for a quarter is still blocked after.
+//! - `tombstones.csv`: the salted hashes of every address erased so far, each with when it was erased
+//!   (`erased_at`; lists written before that column have the hash alone). A contact of this run whose tombstone
+//!   is listed is erased again — an `erasure_request` at the original erasure's instant, so `erasure.json` keeps
+//!   the date the person asked, not the date of a later run; at the previous `--now` for a tombstone without
+//!   one — and every listed tombstone is written to this run's `tombstones.csv` too, with its date, so an
+//!   address absent for a quarter is still blocked after.
 //! - `suppressed.csv`: the salted hashes of every suppressed address with channel, reason and since
 //!   ([`super::suppressed`]): a bounced or complaining address the next export leaves out, and a CRM re-imports
 //!   later, is suppressed again (D4). A plan written before the list existed (its manifest does not name it) hands
@@ -23,7 +26,7 @@
 //! later), so this run folds only the carried contacts' events after it; earlier ones, which overlapping logs
 //! repeat, are counted (`previousEvents`) and not folded twice. A contact new to this run folds all its events.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rekindle_core::{ContactState, Timestamp};
@@ -63,9 +66,9 @@ pub enum PreviousProblem {
     /// A row of `state.csv` does not read back.
     #[error("a contact state does not read back: {0}")]
     BadState(String),
-    /// A row of `tombstones.csv` is not a SHA-256 in hex.
-    #[error("a tombstone is not 64 hex digits")]
-    BadTombstone,
+    /// A row of `tombstones.csv` is not a SHA-256 in hex, or its `erased_at` is not an instant.
+    #[error("a tombstone does not read back: {0}")]
+    BadTombstone(String),
     /// A row of `suppressed.csv` does not read back: a suppression dropped silently would let the address be
     /// mailed again.
     #[error("a suppression does not read back: {0}")]
@@ -81,7 +84,7 @@ impl PreviousProblem {
             PreviousProblem::OutAfterNow { .. } => "out_after_now",
             PreviousProblem::SaltMismatch => "salt_mismatch",
             PreviousProblem::BadState(_) => "bad_state",
-            PreviousProblem::BadTombstone => "bad_tombstone",
+            PreviousProblem::BadTombstone(_) => "bad_tombstone",
             PreviousProblem::BadSuppression(_) => "bad_suppression",
         }
     }
@@ -93,8 +96,8 @@ pub struct Previous {
     pub dir: PathBuf,
     /// Its `--now`.
     pub now: Timestamp,
-    /// Every tombstone it listed.
-    pub tombstones: HashSet<String>,
+    /// Every tombstone it listed, with the erasure's instant when the list holds it.
+    pub tombstones: HashMap<String, Option<Timestamp>>,
     /// Its suppression list; [`Previous::carry`] leaves in it only the addresses this run's export lacks.
     pub suppressed: SuppressedList,
 }
@@ -169,13 +172,13 @@ impl Previous {
         if check != salt.check() {
             return Err(problem(path, 0, PreviousProblem::SaltMismatch));
         }
-        let mut tombstones = HashSet::new();
-        each_row(&dir.join("tombstones.csv"), |line, row| {
-            let hash = row.first().copied().unwrap_or_default();
-            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(problem(dir.join("tombstones.csv"), line, PreviousProblem::BadTombstone));
-            }
-            tombstones.insert(hash.to_ascii_lowercase());
+        let mut tombstones = HashMap::new();
+        let path = dir.join(TOMBSTONES_FILE);
+        each_row(&path, |line, row| {
+            let bad = |why: String| problem(path.clone(), line, PreviousProblem::BadTombstone(why));
+            let (hash, erased_at) = parse_tombstone(&row).map_err(bad)?;
+            let known = tombstones.entry(hash).or_insert(erased_at);
+            *known = earliest(*known, erased_at);
             Ok(())
         })?;
         let mut suppressed = SuppressedList::default();
@@ -222,11 +225,9 @@ impl Previous {
                 }
                 counts.previous_suppressions += 1;
             }
-            if !self.tombstones.contains(&hash) {
-                continue;
-            }
+            let Some(erased_at) = self.tombstones.get(&hash) else { continue };
             let erasure = rekindle_core::Event {
-                at: self.now,
+                at: erased_at.unwrap_or(self.now),
                 kind: rekindle_core::EventKind::ErasureRequest,
                 id: String::new(),
                 contact: String::new(),
@@ -250,6 +251,39 @@ impl Previous {
             each(email, bytes.into_boxed_slice());
             Ok(())
         })
+    }
+}
+
+/// The file of erased addresses' salted hashes, in every plan directory.
+pub const TOMBSTONES_FILE: &str = "tombstones.csv";
+
+/// Its header. `erased_at` came later: a list with the `sha256` column alone still reads (no date).
+pub const TOMBSTONES_HEADER: [&str; 2] = ["sha256", "erased_at"];
+
+/// One row of `tombstones.csv`: the hash, lower-cased, and the erasure's instant when the row has one (empty cell
+/// or no cell: none). The error says what is wrong.
+pub fn parse_tombstone(cells: &[&str]) -> Result<(String, Option<Timestamp>), String> {
+    let (hash, erased_at) = match cells {
+        [hash] => (*hash, ""),
+        [hash, erased_at] => (*hash, *erased_at),
+        _ => return Err(format!("expected {} cells, got {}", TOMBSTONES_HEADER.join(","), cells.len())),
+    };
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("the address hash is not 64 hex digits".into());
+    }
+    let erased_at = match erased_at {
+        "" => None,
+        text => Some(crate::adapter::parse_instant(text, "erased_at").map_err(|e| e.to_string())?),
+    };
+    Ok((hash.to_ascii_lowercase(), erased_at))
+}
+
+/// The earlier of two known instants; an unknown one gives way to a known one (two rows of one address: the
+/// erasure happened at the first).
+pub fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -294,7 +328,23 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
-    use super::unhex;
+    use super::{earliest, parse_tombstone, unhex};
+    use rekindle_core::Timestamp;
+
+    #[test]
+    fn a_tombstone_reads_with_or_without_its_erasure_date_and_refuses_the_rest() {
+        let hash = "AB".repeat(32);
+        let at = Timestamp::from_ms(1_795_168_800_000);
+        assert_eq!(parse_tombstone(&[&hash]), Ok(("ab".repeat(32), None)), "a list from before erased_at");
+        assert_eq!(parse_tombstone(&[&hash, ""]), Ok(("ab".repeat(32), None)));
+        assert_eq!(parse_tombstone(&[&hash, "2026-11-20T10:00:00Z"]), Ok(("ab".repeat(32), at)));
+        for bad in [vec!["0123"], vec![hash.as_str(), "last tuesday"], vec![hash.as_str(), "", "x"], vec![]] {
+            assert!(parse_tombstone(&bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(earliest(at, None), at);
+        assert_eq!(earliest(None, at), at);
+        assert_eq!(earliest(at, Timestamp::from_ms(1)), Timestamp::from_ms(1));
+    }
 
     #[test]
     fn unhex_reads_what_hex_writes_and_refuses_the_rest() {

@@ -183,22 +183,21 @@ pub fn write_archive(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
     })
 }
 
-/// `tombstones.csv` (D9): one salted SHA-256 per erased address, sorted, and nothing else: this run's erasures and
-/// every tombstone of the previous plan (`--previous`), so the list only grows.
+/// `tombstones.csv` (D9): one salted SHA-256 per erased address, sorted, with when it was erased, and nothing
+/// else: this run's erasures and every tombstone of the previous plan (`--previous`), so the list only grows. An
+/// address listed twice keeps its earliest date: a re-erased re-import was erased when the person first asked.
 pub fn write_tombstones(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
-    let mut hashes: Vec<String> = plan
-        .contacts
-        .iter()
-        .zip(&plan.planned)
-        .filter(|(_, p)| p.erased())
-        .map(|(c, _)| plan.salt.tombstone(&c.email))
-        .chain(plan.carried_tombstones.iter().cloned())
-        .collect();
-    hashes.sort();
-    hashes.dedup();
-    write_csv(out, "tombstones.csv", &["sha256"], |w| {
-        for h in &hashes {
-            w.write_record([h])?;
+    use crate::plan::previous::{earliest, TOMBSTONES_FILE, TOMBSTONES_HEADER};
+    let mut hashes: std::collections::BTreeMap<String, Option<Timestamp>> = std::collections::BTreeMap::new();
+    let erased = plan.contacts.iter().zip(&plan.planned).filter(|(_, p)| p.erased());
+    let this_run = erased.map(|(c, p)| (plan.salt.tombstone(&c.email), p.lifecycle.since));
+    for (hash, erased_at) in this_run.chain(plan.carried_tombstones.iter().cloned()) {
+        let known = hashes.entry(hash).or_insert(erased_at);
+        *known = earliest(*known, erased_at);
+    }
+    write_csv(out, TOMBSTONES_FILE, &TOMBSTONES_HEADER, |w| {
+        for (hash, erased_at) in &hashes {
+            w.write_record([hash.as_str(), &at(*erased_at)])?;
         }
         Ok(hashes.len() as u64)
     })
