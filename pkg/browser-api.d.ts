@@ -91,6 +91,12 @@ export interface TrackerOptions {
  * UTM), `page_leave` (visible seconds, scroll depth), clicks on `[data-rekindle-cta]` / `[data-rekindle-event]`,
  * form submits by form id (never field values) and `track()` events; folds them on the device.
  *
+ * One `page_leave` per page view, when it ends (`pagehide`, `page()`), with the seconds of every visible stretch
+ * summed (a visitor who switches tabs and comes back reads on in the same page view). While the page is hidden its
+ * page_leave so far is held in localStorage (`<key>:leave:<view>`, with `analytics` consent) and counts in
+ * decisions; a hidden page the browser discards without `pagehide` has it folded by this visitor's next page
+ * once a session gap has passed, and a tab hidden longer than that starts a new page view when it is shown.
+ *
  * @example
  * const tracker = new Tracker(engine, { consent: { analytics: cmp.analytics } }).start();
  * tracker.track("webinar_registered");

@@ -6,7 +6,7 @@
 // calls `Contact.fold` / `decide`. Which events matter, and what they are worth, is the playbook's business.
 import { RekindleError } from "./facade.js";
 import { pageViewProps, SESSION_GAP_MS } from "./page-view.js";
-import { clearState, loadState, saveState } from "./storage.js";
+import { clearHeld, clearState, heldLeaves, holdLeave, isHeld, loadState, releaseLeave, saveState } from "./storage.js";
 
 /** Consent purposes: `analytics` lets the state persist in localStorage; `personalisation` lets decisions
  * (the CTA) use it. Without `personalisation`, decisions are those of an unknown visitor. */
@@ -79,7 +79,10 @@ export class Tracker {
   #subscribers = new Set();
   #decision = null;
   #warned = false;
-  #page = null; // the current page view's measurements, until its page_leave
+  // The current page view's measurements, until its page_leave: `view` (its id), `path`, `visibleMs` (visible time
+  // banked at the last hide), `visibleSince` (null while hidden), `scroll`, and `held` (its page_leave so far is
+  // held in storage: see #hold).
+  #page = null;
   #seq = 0;
   #unsaved = []; // events recorded while analytics is refused, folded into the stored state if it is granted
   // The stored bytes this tab last read or wrote. Another tab of the same visitor holds the state in memory too
@@ -128,7 +131,11 @@ export class Tracker {
     Object.assign(this.#granted, update);
     const after = this.consentState;
     if (after.analytics && !before.analytics) this.#adoptStored();
-    if (!after.analytics && update.analytics === false) clearState(this.#key);
+    if (!after.analytics && update.analytics === false) {
+      clearState(this.#key);
+      clearHeld(this.#key);
+      if (this.#page !== null) this.#page.held = false;
+    }
     if (after.personalisation !== before.personalisation) this.#refresh(null);
     return after;
   }
@@ -162,9 +169,10 @@ export class Tracker {
     this.#granted = { analytics: false, personalisation: false };
     if (this.#page !== null) {
       const hidden = this.#win.document.visibilityState === "hidden";
-      this.#page = { path: this.#page.path, visibleSince: hidden ? null : this.#now(), visibleMs: 0, scroll: 0 };
+      this.#page = { ...this.#page, visibleSince: hidden ? null : this.#now(), visibleMs: 0, scroll: 0, held: false };
     }
     clearState(this.#key);
+    clearHeld(this.#key);
     this.#synced = null;
     this.#contact.free();
     this.#contact = this.#engine.contact(null);
@@ -173,8 +181,9 @@ export class Tracker {
   }
 
   /** Records the page view and starts listening: clicks on `[data-rekindle-cta]` / `[data-rekindle-event]`, form
-   * submits (by id, never field values), scroll depth and visible time (sent as `page_leave` on `pagehide`), and a
-   * new page view when Back / Forward restores the page from the back/forward cache. */
+   * submits (by id, never field values), scroll depth and visible time (summed over every visible stretch and sent
+   * as one `page_leave` when the page view ends), and a new page view when Back / Forward restores the page from
+   * the back/forward cache. */
   start() {
     if (this.#off.length > 0) return this;
     const other = started.get(this.#key);
@@ -184,6 +193,7 @@ export class Tracker {
     }
     started.set(this.#key, this);
     const doc = this.#win.document;
+    this.#commitAbandoned();
     this.#pageView();
     this.#listen(doc, "click", (e) => this.#onClick(e), true);
     this.#listen(doc, "submit", (e) => this.#onSubmit(e), true);
@@ -196,8 +206,10 @@ export class Tracker {
       if (e.persisted) this.#pageView();
     });
     // Another tab of this visitor stored its events, or forgot the visitor: follow it here at once.
+    // A held page_leave of another tab came or went: it counts in this tab's decision too.
     this.#listen(this.#win, "storage", (e) => {
       if ((e.key === this.#key || e.key === null) && this.#sync()) this.#refresh(null);
+      else if (e.key?.startsWith(`${this.#key}:leave:`)) this.#refresh(null);
     });
     return this;
   }
@@ -281,7 +293,8 @@ export class Tracker {
     const props = pageViewProps({ url: loc.href, path: this.#pathOf(loc), title: doc.title, referrer: doc.referrer,
       lastSeen: this.#lastSeen(), now, gap: this.#gap });
     const path = props.path;
-    this.#page = { path, visibleSince: doc.visibilityState === "hidden" ? null : now, visibleMs: 0, scroll: 0 };
+    const view = `${now.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    this.#page = { view, path, visibleSince: doc.visibilityState === "hidden" ? null : now, visibleMs: 0, scroll: 0, held: false };
     this.#measureScroll();
     this.#record("page_view", props);
   }
@@ -301,21 +314,69 @@ export class Tracker {
 
   #onVisibility() {
     if (this.#page === null) return;
-    if (this.#win.document.visibilityState === "hidden") {
-      this.#leave();
-    } else if (this.#page.visibleSince === null) {
-      this.#page.visibleSince = this.#now();
+    if (this.#win.document.visibilityState === "hidden") this.#hold();
+    else this.#resume();
+  }
+
+  /**
+   * The page is hidden (another tab, minimised, the phone locked): the visible time so far is banked, and with
+   * `analytics` consent the page_leave as it stands is held in storage — not folded. Mobile browsers may discard a
+   * hidden page without `pagehide`: a held page_leave is then folded by a later page of this visitor (see
+   * #commitAbandoned). A visitor who comes back and reads on adds to the same page view, and its one page_leave
+   * (on `pagehide`, `page()` or the next hide) carries every visible second: folding a page_leave at each hide
+   * would score one page view as several (a `scroll ≥ 75` signal twice) and no stretch would reach a `seconds`
+   * bound that their sum reaches. Decisions count held page_leaves meanwhile, as if folded.
+   */
+  #hold() {
+    const page = this.#page;
+    const now = this.#now();
+    if (page.visibleSince !== null) {
+      page.visibleMs += Math.max(0, now - page.visibleSince);
+      page.visibleSince = null;
+    }
+    if (!this.#allowed("analytics")) return;
+    if (holdLeave(this.#key, page.view, this.#leaveEvent(page, now))) page.held = true;
+  }
+
+  /** Visible again: measuring resumes. When another tab folded this page view's held page_leave meanwhile (the
+   * tab was hidden longer than a visit's gap, see #commitAbandoned), the visitor's return is a new page view. */
+  #resume() {
+    const page = this.#page;
+    if (page.held && !isHeld(this.#key, page.view)) {
+      this.#page = null;
+      this.#pageView();
+    } else if (page.visibleSince === null) {
+      page.visibleSince = this.#now();
     }
   }
 
-  /** Sends this page's `page_leave` once: seconds of visible time and the deepest scroll reached. */
+  #leaveEvent(page, at) {
+    const visible = page.visibleMs + (page.visibleSince === null ? 0 : Math.max(0, at - page.visibleSince));
+    const props = { path: page.path, seconds: Math.min(31_536_000, Math.round(visible / 1000)), scroll: page.scroll };
+    return { id: `t${at.toString(36)}-${(this.#seq++).toString(36)}`, at, kind: "page_leave", props };
+  }
+
+  /** Ends the page view: its one `page_leave`, with the seconds of all its visible stretches and the deepest
+   * scroll. Not folded again when another tab already folded it (see #resume). */
   #leave() {
     const page = this.#page;
     if (page === null) return;
     this.#page = null;
+    if (page.held && !releaseLeave(this.#key, page.view)) return;
+    this.#fold(this.#leaveEvent(page, this.#now()));
+  }
+
+  /**
+   * Folds the held page_leaves of pages this visitor left without `pagehide` (a hidden tab the browser discarded)
+   * once they are older than a visit's gap: a tab hidden that long that does come back starts a new page view.
+   * Younger ones may belong to a tab still open in the background; they stay held (and count in decisions).
+   */
+  #commitAbandoned() {
+    if (!this.#allowed("analytics")) return;
     const now = this.#now();
-    const visible = page.visibleMs + (page.visibleSince === null ? 0 : Math.max(0, now - page.visibleSince));
-    this.#record("page_leave", { path: page.path, seconds: Math.min(31_536_000, Math.round(visible / 1000)), scroll: page.scroll });
+    for (const { view, event } of heldLeaves(this.#key)) {
+      if (now - event.at >= this.#gap && releaseLeave(this.#key, view)) this.#safely(() => this.#fold(event));
+    }
   }
 
   #onClick(event) {
@@ -341,7 +402,10 @@ export class Tracker {
 
   #record(kind, props) {
     const at = this.#now();
-    const event = { id: `t${at.toString(36)}-${(this.#seq++).toString(36)}`, at, kind, props };
+    this.#fold({ id: `t${at.toString(36)}-${(this.#seq++).toString(36)}`, at, kind, props });
+  }
+
+  #fold(event) {
     this.#sync();
     this.#contact.fold([event]);
     if (this.#allowed("analytics")) {
@@ -385,11 +449,22 @@ export class Tracker {
     return true;
   }
 
+  /** The visitor's decision, counting the page_leaves held for hidden pages (#hold) as if folded. */
+  #decideWithHeld(now) {
+    const held = this.#allowed("analytics") ? heldLeaves(this.#key) : [];
+    if (held.length === 0) return this.#contact.decide({ now });
+    const contact = this.#engine.contact(this.#contact.toBytes());
+    try {
+      contact.fold(held.map((h) => h.event));
+      return contact.decide({ now });
+    } finally {
+      contact.free();
+    }
+  }
+
   #refresh(event) {
     const now = this.#now();
-    const decision = this.#allowed("personalisation")
-      ? this.#contact.decide({ now })
-      : this.#engine.decide(null, { now });
+    const decision = this.#allowed("personalisation") ? this.#decideWithHeld(now) : this.#engine.decide(null, { now });
     this.#decision = decision;
     if (this.#hooks.onDecision) this.#safely(() => this.#hooks.onDecision(decision, event));
     for (const fn of this.#subscribers) this.#safely(() => fn(decision));

@@ -42,6 +42,20 @@ async function storedView(page) {
   }, PLAYBOOK);
 }
 
+/** In the page: the tab hidden (another tab, minimised) or shown again, as the browser reports it. */
+async function setHidden(page, hidden) {
+  await page.evaluate((hidden) => {
+    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => (hidden ? "hidden" : "visible") });
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
+    document.dispatchEvent(new Event("visibilitychange"));
+  }, hidden);
+}
+
+/** In the page: the clock moves on `ms`. */
+const later = (page, ms) => page.evaluate((ms) => { window.__now += ms; }, ms);
+const leaves = async (page) => (await events(page)).filter((e) => e.kind === "page_leave").map((e) => e.props);
+const heldKeys = async (page) => (await stored(page)).filter((k) => k.startsWith("rekindle:leave:"));
+
 /** One visitor, two tabs of the tracker page (one browser context: one localStorage), both consented. */
 async function twoTabs(open) {
   const { page: first, pageErrors } = await open(PAGE);
@@ -249,6 +263,101 @@ export function trackerTests() {
       await page.evaluate(() => window.dispatchEvent(new Event("pagehide")));
       const leaves = (await events(page)).filter((e) => e.kind === "page_leave");
       assert.equal(leaves.length, 2, "the SPA page gets its own page_leave, once");
+    }],
+
+    ["time on a page is summed over every visible stretch: the visitor who comes back to the tab and reads on gets one page_leave with all of it", async ({ open }) => {
+      const { page, pageErrors } = await open(PAGE);
+      const now = Date.parse("2026-11-20T09:00:00Z");
+      await start(page, { consent: { analytics: true, personalisation: true }, now });
+      await page.evaluate(() => {
+        window.scrollTo(0, document.documentElement.scrollHeight);
+        window.dispatchEvent(new Event("scroll"));
+      });
+      await later(page, 60_000);
+      await setHidden(page, true); // another tab for ten minutes
+      assert.deepEqual(await leaves(page), [], "not ended at the first hide: the visitor may come back");
+      assert.equal((await heldKeys(page)).length, 1, "held in storage meanwhile (a hidden tab may be discarded)");
+      await later(page, 600_000);
+      await setHidden(page, false);
+      await later(page, 300_000); // reads on for five minutes
+      await setHidden(page, true);
+      await later(page, 5_000);
+      await setHidden(page, false);
+      await later(page, 20_000);
+      await page.evaluate(() => window.dispatchEvent(new Event("pagehide")));
+      assert.deepEqual(await leaves(page), [{ path: "/tests/browser/tracker.html", seconds: 380, scroll: 100 }],
+        "one page_leave, with the 60 + 300 + 20 visible seconds and none of the hidden ones");
+      assert.deepEqual(await heldKeys(page), [], "released when the page view ended");
+      assert.equal((await storedView(page)).signals.find((s) => s.id === "deep_read")?.count, 1,
+        "one page view read through is one deep read, however often the tab was hidden");
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
+    ["a hidden tab discarded without pagehide: its page_leave counts in decisions at once and is folded by a visit a session gap later", async ({ open }) => {
+      const { page, pageErrors } = await open(PAGE);
+      const consent = { analytics: true, personalisation: true };
+      const now = Date.parse("2026-11-20T09:00:00Z");
+      await start(page, { consent, now });
+      await page.evaluate(() => {
+        window.scrollTo(0, document.documentElement.scrollHeight);
+        window.dispatchEvent(new Event("scroll"));
+      });
+      await later(page, 45_000);
+      await setHidden(page, true);
+      // The phone discards the hidden tab: no pagehide, no more code (stop() silences this page's listeners).
+      await page.evaluate(() => window.__tracker.stop());
+      const origin = await page.evaluate(() => location.origin);
+      await page.goto(`${origin}${PAGE}`);
+      await start(page, { consent, now: now + 600_000 });
+      assert.deepEqual(await leaves(page), [], "ten minutes on, the hidden page may still be open in another tab");
+      assert.equal(await page.evaluate(() => window.__tracker.decision().scores.intent), 3,
+        "its deep read counts in the decision already");
+      await page.goto(`${origin}${PAGE}`);
+      await start(page, { consent, now: now + 40 * 60_000 });
+      assert.deepEqual(await leaves(page), [{ path: "/tests/browser/tracker.html", seconds: 45, scroll: 100 }],
+        "a session gap later it is folded, as measured");
+      assert.deepEqual(await heldKeys(page), []);
+      assert.equal((await storedView(page)).signals.find((s) => s.id === "deep_read")?.count, 1);
+      assert.equal(await page.evaluate(() => window.__tracker.decision().scores.intent), 3, "counted once");
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
+    ["two tabs: a page hidden in one counts in the other's decision at once; hidden past a session gap, its return is a new page view", async ({ open }) => {
+      const { first, second, pageErrors } = await twoTabs(open);
+      const intent = (page) => page.evaluate(() => window.__tracker.decision().scores.intent);
+      assert.equal(await intent(second), 0);
+      await first.evaluate(() => {
+        window.scrollTo(0, document.documentElement.scrollHeight);
+        window.dispatchEvent(new Event("scroll"));
+      });
+      await setHidden(first, true);
+      await second.waitForFunction(() => window.__tracker.decision().scores.intent === 3);
+      assert.deepEqual(await leaves(second), []);
+
+      // With a clock: the first tab stays hidden 40 minutes; a page opened then folds its page_leave.
+      const { page: a } = await open(PAGE);
+      const consent = { analytics: true, personalisation: true };
+      const now = Date.parse("2026-11-20T09:00:00Z");
+      await start(a, { consent, now });
+      await a.evaluate(() => {
+        window.scrollTo(0, document.documentElement.scrollHeight);
+        window.dispatchEvent(new Event("scroll"));
+      });
+      await later(a, 30_000);
+      await setHidden(a, true);
+      const b = await a.context().newPage();
+      b.on("pageerror", (error) => pageErrors.push(error));
+      await b.goto(a.url());
+      await start(b, { consent, now: now + 40 * 60_000 });
+      assert.deepEqual(await leaves(b), [{ path: "/tests/browser/tracker.html", seconds: 30, scroll: 100 }]);
+      await a.evaluate((at) => { window.__now = at; }, now + 41 * 60_000);
+      await setHidden(a, false);
+      await later(a, 10_000);
+      await a.evaluate(() => window.dispatchEvent(new Event("pagehide")));
+      const seen = (await events(a)).map((e) => `${e.kind}${e.kind === "page_leave" ? `:${e.props.seconds}s` : ""}`);
+      assert.deepEqual(seen.filter((k) => !k.startsWith("custom:")), ["page_view", "page_view", "page_leave:10s"],
+        "the return is a new page view, and the 30 seconds already folded are not sent again");
+      assert.deepEqual(pageErrors.map(String), []);
     }],
 
     ["a page restored from the back/forward cache is viewed again and measured again", async ({ open }) => {
