@@ -105,6 +105,9 @@ pub struct Plan {
     /// The previous plan's suppressions of addresses absent from this run (`--previous`), written again with this
     /// run's: a bounced address stays suppressed through runs it is absent from (D4).
     pub carried_suppressions: suppressed::SuppressedList,
+    /// Every contact's addresses besides its own email (phone duplicates, `Roster::aliases`), sorted by contact:
+    /// an erased or suppressed contact's tombstone and list entries are written for each.
+    pub aliases: Vec<(u32, String)>,
     /// Places national phone numbers (dedup, ad audiences).
     pub calling_code: Option<rekindle_core::import::phone::CallingCode>,
     /// Retention analytics of the contacts' orders (`None`: nobody ordered).
@@ -112,6 +115,15 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Every address of contact `index`: its own email, then those merged into it by phone.
+    pub fn addresses(&self, index: usize) -> impl Iterator<Item = &str> + '_ {
+        let own = self.contacts.get(index).map(|c| c.email.as_str());
+        let start = self.aliases.partition_point(|(i, _)| (*i as usize) < index);
+        let merged =
+            self.aliases.get(start..).unwrap_or_default().iter().take_while(move |(i, _)| *i as usize == index);
+        own.into_iter().chain(merged.map(|(_, email)| email.as_str()))
+    }
+
     /// Rows and lines rejected.
     pub fn rejected(&self) -> u64 {
         self.counts.rejected_contact_rows + self.counts.rejected_event_lines
@@ -224,6 +236,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let currencies = std::mem::take(&mut folder.currencies);
     let retention = retention::run(&playbook, now, &mut folder.slots, currencies, folder.bad_orders)?;
 
+    let aliases = roster.aliases();
     let contacts = roster.into_contacts(); // the lookup tables go: every event is routed
     progress.phase("deciding");
     let interner = Interner::default();
@@ -268,6 +281,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         salt,
         carried_suppressions: previous.as_mut().map(|p| std::mem::take(&mut p.suppressed)).unwrap_or_default(),
         carried_tombstones: previous.map(|p| p.tombstones.into_iter().collect()).unwrap_or_default(),
+        aliases,
         calling_code,
         retention,
     };

@@ -404,3 +404,52 @@ fn a_re_erased_address_keeps_the_date_it_was_first_erased_and_old_tombstone_list
     assert!(stderr(&run).contains("tombstones.csv:2"), "{}", stderr(&run));
     assert!(stderr(&run).contains("bad_tombstone"), "{}", stderr(&run));
 }
+
+#[test]
+fn a_contact_merged_by_phone_is_checked_against_the_carried_lists_under_every_address() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let arg = |d: &str| tmp.path().join(d).to_str().expect("utf-8").to_string();
+    // Q1: three people, each alone: `z-alias` complained, `gone` asked to be erased, `a-main` clicked.
+    let q1_contacts = "email,created_at\n\
+        a-main@x.test,2025-01-01T00:00:00Z\n\
+        z-alias@x.test,2025-01-01T00:00:00Z\n\
+        gone@x.test,2025-01-01T00:00:00Z\n";
+    let q1_events = "\
+{\"contact\":\"a-main@x.test\",\"at\":\"2026-11-19T10:00:00Z\",\"kind\":\"email_click\"}
+{\"contact\":\"z-alias@x.test\",\"at\":\"2026-11-12T10:00:00Z\",\"kind\":\"spam_complaint\"}
+{\"contact\":\"gone@x.test\",\"at\":\"2026-11-20T10:00:00Z\",\"kind\":\"erasure_request\"}
+";
+    let run = plan_at(tmp.path(), Q1, q1_contacts, q1_events, "m1", &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    // Q2: a CRM export joins them by phone: `z-alias` into `a-main` (carried from Q1), `gone` into `b-new`.
+    let q2_contacts = "email,phone,created_at\n\
+        a-main@x.test,+1 415 555 0100,2025-01-01T00:00:00Z\n\
+        z-alias@x.test,+1 415 555 0100,2025-01-01T00:00:00Z\n\
+        b-new@x.test,+1 212 555 0100,2025-01-01T00:00:00Z\n\
+        gone@x.test,+1 212 555 0100,2025-01-01T00:00:00Z\n";
+    let run = plan_at(tmp.path(), Q2, q2_contacts, "", "m2", &["--previous", &arg("m1"), "--format", "json"]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let rows = rows(&tmp.path().join("m2"));
+    // The complaint under the merged address holds for the person (D4), though a-main's own state lacked it.
+    assert_eq!(rows["a-main@x.test"].1, "deny", "{rows:?}");
+    // The erased address merged into another erases the person again (D9): no row with an address.
+    assert!(!rows.contains_key("b-new@x.test") && !rows.contains_key("gone@x.test"), "{rows:?}");
+    assert_eq!(rows.values().filter(|(l, _)| l == "erased").count(), 1, "{rows:?}");
+    for (name, bytes) in snapshot(&tmp.path().join("m2")) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("gone@x.test") && !text.contains("b-new@x.test"), "an erased address is in {name}");
+    }
+    // Both lists hold every address of the person: whichever a later export keeps stays blocked.
+    let tombstones = std::fs::read_to_string(tmp.path().join("m2/tombstones.csv")).expect("tombstones");
+    for email in ["gone@x.test", "b-new@x.test"] {
+        assert!(tombstones.contains(&format!("{},2026-11-20T10:00:00Z", hashed(email))), "{email}: {tombstones}");
+    }
+    let listed = suppressed(&tmp.path().join("m2"));
+    for email in ["a-main@x.test", "z-alias@x.test"] {
+        let row = format!("{},email,complained,2026-11-12T10:00:00Z", hashed(email));
+        assert!(listed.contains(&row), "{email}: {listed:?}");
+    }
+    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).expect("summary");
+    assert_eq!(summary["counts"]["previousSuppressions"], 1, "{summary}");
+    assert_eq!(summary["counts"]["previousTombstones"], 1, "{summary}");
+}

@@ -163,6 +163,19 @@ impl<'p> Folder<'p> {
         }
     }
 
+    /// Folds `events` straight into carried contact `index`'s state, which otherwise takes only events after the
+    /// previous `--now`: what the previous plan knew of another address of the contact (a suppression recorded
+    /// under an address merged into it by phone this run) is history that state does not hold yet.
+    pub fn fold_into_carried(&mut self, index: u32, events: &[Event]) -> Result<(), CliError> {
+        let Some(slot) = self.slots.get_mut(index as usize).filter(|s| s.carried && !events.is_empty()) else {
+            return Ok(());
+        };
+        let mut state = read(&slot.state)?;
+        state.fold(self.playbook, events);
+        slot.state = state.to_bytes().into_boxed_slice();
+        Ok(())
+    }
+
     /// Whether contact `index` started from the previous plan's state of it ([`Folder::carry`]).
     pub fn is_carried(&self, index: u32) -> bool {
         self.slots.get(index as usize).is_some_and(|s| s.carried)

@@ -194,10 +194,11 @@ impl Previous {
         Ok(Previous { dir: dir.to_path_buf(), now: previous, tombstones, suppressed })
     }
 
-    /// Starts every contact of `roster` the previous plan knew from its state there; queues an erasure at the
-    /// previous `--now` for every contact whose address its tombstones list, and the events that record its
-    /// suppressions for every contact not carried whose address its suppression list names. Addresses of this
-    /// run leave [`Previous::suppressed`]: their entries are written from their state from now on.
+    /// Starts every contact of `roster` the previous plan knew from its state there; erases again every contact
+    /// one of whose addresses (its own, or one merged into it by phone: [`Roster::aliases`]) its tombstones list,
+    /// at the earliest erasure listed; and gives back the suppressions its list names for any of them, except
+    /// those a carried state already holds (its own address's). Addresses of this run leave
+    /// [`Previous::suppressed`]: their entries are written from their state from now on.
     pub fn carry(
         &mut self,
         salt: &Salt,
@@ -213,28 +214,54 @@ impl Previous {
         if self.tombstones.is_empty() && self.suppressed.is_empty() {
             return Ok(());
         }
+        let aliases = roster.aliases();
+        let mut aliases = aliases.iter().peekable();
         for (index, contact) in roster.contacts.iter().enumerate() {
             let Ok(index) = u32::try_from(index) else { continue };
-            let hash = salt.tombstone(&contact.email);
-            // A carried state already holds every suppression the previous plan knew of this contact.
-            if let Some(entries) = self.suppressed.take(&hash).filter(|_| !folder.is_carried(index)) {
-                for (channel, dnc) in rekindle_core::suppression::Channel::ALL.into_iter().zip(entries) {
-                    if let Some(dnc) = dnc {
-                        folder.push(index, super::suppressed::event(channel, dnc))?;
-                    }
-                }
-                counts.previous_suppressions += 1;
+            // Every address the contact has: its own, then those merged into it by phone (D22).
+            let mut addresses = vec![(contact.email.as_str(), true)];
+            while let Some((_, alias)) = aliases.next_if(|(i, _)| *i == index) {
+                addresses.push((alias.as_str(), false));
             }
-            let Some(erased_at) = self.tombstones.get(&hash) else { continue };
+            let carried = folder.is_carried(index);
+            let (mut suppressed, mut erased_at) = (false, None);
+            for (email, own) in addresses {
+                let hash = salt.tombstone(email);
+                // A carried state already holds every suppression the previous plan knew of the contact's own
+                // address; one of another address merged into it is new to it.
+                if let Some(entries) = self.suppressed.take(&hash) {
+                    let events: Vec<_> = rekindle_core::suppression::Channel::ALL
+                        .into_iter()
+                        .zip(entries)
+                        .filter_map(|(channel, dnc)| dnc.map(|dnc| super::suppressed::event(channel, dnc)))
+                        .collect();
+                    match (carried, own) {
+                        (true, true) => {}
+                        (true, false) => folder.fold_into_carried(index, &events)?,
+                        (false, _) => events.into_iter().try_for_each(|e| folder.push(index, e))?,
+                    }
+                    suppressed |= !(carried && own);
+                }
+                if let Some(at) = self.tombstones.get(&hash) {
+                    let at = at.unwrap_or(self.now);
+                    erased_at = Some(erased_at.map_or(at, |e: Timestamp| e.min(at)));
+                }
+            }
+            counts.previous_suppressions += u64::from(suppressed);
+            let Some(at) = erased_at else { continue };
             let erasure = rekindle_core::Event {
-                at: erased_at.unwrap_or(self.now),
+                at,
                 kind: rekindle_core::EventKind::ErasureRequest,
                 id: String::new(),
                 contact: String::new(),
                 machine: false,
                 props: Default::default(),
             };
-            folder.push(index, erasure)?;
+            // A carried contact (another of its addresses was erased) takes it as history, as above.
+            match carried {
+                true => folder.fold_into_carried(index, &[erasure])?,
+                false => folder.push(index, erasure)?,
+            }
             counts.previous_tombstones += 1;
         }
         Ok(())

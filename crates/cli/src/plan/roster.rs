@@ -193,7 +193,10 @@ impl Roster {
         let Some(contact) = self.contacts.get_mut(index as usize) else { return Ok(None) };
         contact.phone = merged_phone;
         contact.fields = Fields::pack(&fields);
-        let (id, email) = (quote(&contact.id), mask(&contact.email));
+        // An id that is the email (no export id) is masked as the email is: the contact may be erased later in the
+        // run, and diagnostics.ndjson must not hold its address (D9).
+        let id = if contact.has_export_id { quote(&contact.id) } else { mask(&contact.id) };
+        let email = mask(&contact.email);
         let new_phone = contact.phone.clone();
         if let Some(p) = new_phone.as_deref().and_then(|p| e164(p, self.calling_code).ok()) {
             if self.by_phone(&p).is_none() {
@@ -219,6 +222,22 @@ impl Roster {
             let email = normalise_email(reference).ok()?;
             self.by_email.get(&email, &self.contacts, Key::Email)
         })
+    }
+
+    /// Every address a contact holds besides its own email (a phone duplicate's email, D22), as (contact index,
+    /// normalised email), sorted. The carried tombstones and suppression list are checked against each, and an
+    /// erased or suppressed contact's list entries are written for each: an address a person used stays blocked
+    /// whichever of their addresses a later export keeps.
+    pub fn aliases(&self) -> Vec<(u32, String)> {
+        let mut out: Vec<(u32, String)> = self
+            .by_email
+            .other
+            .iter()
+            .filter(|(email, i)| self.contacts.get(**i as usize).is_some_and(|c| c.email != **email))
+            .map(|(email, i)| (*i, email.clone()))
+            .collect();
+        out.sort_unstable();
+        out
     }
 
     /// Drops the lookup tables once every event is routed.
@@ -422,6 +441,7 @@ mod tests {
         assert_eq!(r.contacts.len(), 1);
         assert_eq!((r.duplicates, r.phone_duplicates), (1, 1));
         assert_eq!(r.find("ada.private@mail.test"), Some(0), "events to the second address reach the contact");
+        assert_eq!(r.aliases(), [(0, "ada.private@mail.test".to_string())], "the contact's other address");
         // The same email with another phone is an email duplicate; the email match wins.
         let same_email = r.add("c.csv", with_phone(4, "ada@acme.test", "+48 600 999 999"));
         assert_eq!(same_email.ok().flatten().map(|d| d.code), Some("duplicate_email"));

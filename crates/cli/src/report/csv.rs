@@ -183,14 +183,16 @@ pub fn write_archive(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
     })
 }
 
-/// `tombstones.csv` (D9): one salted SHA-256 per erased address, sorted, with when it was erased, and nothing
+/// `tombstones.csv` (D9): one salted SHA-256 per erased address (each address of an erased contact), sorted, with when it was erased, and nothing
 /// else: this run's erasures and every tombstone of the previous plan (`--previous`), so the list only grows. An
 /// address listed twice keeps its earliest date: a re-erased re-import was erased when the person first asked.
 pub fn write_tombstones(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
     use crate::plan::previous::{earliest, TOMBSTONES_FILE, TOMBSTONES_HEADER};
     let mut hashes: std::collections::BTreeMap<String, Option<Timestamp>> = std::collections::BTreeMap::new();
-    let erased = plan.contacts.iter().zip(&plan.planned).filter(|(_, p)| p.erased());
-    let this_run = erased.map(|(c, p)| (plan.salt.tombstone(&c.email), p.lifecycle.since));
+    // Every address of an erased contact (phone duplicates too): whichever a later export keeps stays erased.
+    let erased = plan.planned.iter().enumerate().filter(|(_, p)| p.erased());
+    let this_run =
+        erased.flat_map(|(i, p)| plan.addresses(i).map(|email| (plan.salt.tombstone(email), p.lifecycle.since)));
     for (hash, erased_at) in this_run.chain(plan.carried_tombstones.iter().cloned()) {
         let known = hashes.entry(hash).or_insert(erased_at);
         *known = earliest(*known, erased_at);
@@ -209,9 +211,13 @@ pub fn write_tombstones(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
 pub fn write_suppressed(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
     use crate::plan::suppressed::{self, SuppressedList, HEADER, SUPPRESSED_FILE};
     let mut list = SuppressedList::default();
-    for (c, p) in plan.contacts.iter().zip(&plan.planned) {
+    // Under every address of the contact (phone duplicates too): the person asked, or complained, whichever
+    // address a later export keeps.
+    for (i, p) in plan.planned.iter().enumerate() {
         if let Some(entries) = &p.dnc {
-            list.insert_all(&plan.salt.tombstone(&c.email), entries);
+            for email in plan.addresses(i) {
+                list.insert_all(&plan.salt.tombstone(email), entries);
+            }
         }
     }
     for (hash, channel, dnc) in plan.carried_suppressions.rows() {
