@@ -30,6 +30,15 @@
 //! Contact exports (Mailchimp, HubSpot, Klaviyo CSV) are decoded by [`contacts`], a streaming decoder with its
 //! own record and row-diagnostic types.
 //!
+//! Limits: a body is refused unread, as a whole, when it is longer than its vendor could send
+//! ([`Webhook::max_body_bytes`]: 1 MiB, 16 MiB for Postmark; [`TooLarge`] names the size and the limit), and a
+//! SendGrid batch may hold at most [`sendgrid::MAX_EVENTS`] records, a Mailchimp form [`mailchimp::MAX_FIELDS`]
+//! pairs, a single-record JSON body (Mailgun, Postmark, SES) [`MAX_VALUES`] JSON values: what a hostile body
+//! could make the decoder allocate is bounded by a small multiple of the limit. Nesting stops at
+//! [`json::MAX_DEPTH`]. A JSON body that is plainly another vendor's (`event-data`, `RecordType`, an SNS envelope,
+//! `sg_event_id`) is refused naming that vendor, so a webhook pointed at the wrong endpoint is an error the
+//! receiver answers with a 4xx, not a stream of `missing_field` diagnostics.
+//!
 //! Authenticity ([`signature`]): SendGrid's ECDSA P-256 signature ([`sendgrid::verify`]) and Mailgun's
 //! HMAC-SHA256 ([`mailgun::check`]) are checked over the bytes as delivered, with the key the caller passes and
 //! the age rule [`signature::check_age`] against the instant of receipt the caller knows. Not done here: SNS
@@ -47,12 +56,195 @@ pub mod sendgrid;
 pub mod ses;
 pub mod signature;
 
+use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::fmt;
 
 use crate::event::Event;
-#[cfg(doc)]
+use crate::value::Value;
 use crate::Error;
+
+/// A webhook vendor whose bodies core decodes: one name for the CLI's `--webhooks <vendor>:<file>`, Node's
+/// `importWebhook(vendor, body)` and the limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Webhook {
+    /// SendGrid Event Webhook ([`sendgrid`]).
+    Sendgrid,
+    /// Mailgun JSON webhooks ([`mailgun`]).
+    Mailgun,
+    /// Postmark webhooks ([`postmark`]).
+    Postmark,
+    /// Mailchimp audience webhooks, form-urlencoded ([`mailchimp`]).
+    Mailchimp,
+    /// Amazon SES, an SNS envelope or a bare record ([`ses`]).
+    Ses,
+}
+
+/// Bytes of one SendGrid, Mailgun, Mailchimp or SES body, past which it is refused unread. Why 1 MiB:
+/// SendGrid posts a batch "when the batch size reaches 768 kilobytes" (its Event Webhook docs), so a batch is
+/// 768 KB plus the event that crossed the line; Mailgun, Postmark and Mailchimp post one record per request (a few
+/// KB); SNS delivers messages of at most 256 KiB to HTTP endpoints (larger topics serve only SQS, Lambda and
+/// Firehose), and the envelope carries the SES record JSON-escaped, which at most about doubles it.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// Bytes of one Postmark body. Postmark's bounce webhook can include the bounce itself (`Content`, "Include
+/// bounce content"), which may quote the whole bounced message, and Postmark sends messages of up to 10 MB; as a
+/// JSON string that grows by its escapes. rekindle drops `Content`: turn the option off and bodies stay a few KB.
+pub const MAX_POSTMARK_BODY_BYTES: usize = 16 << 20;
+
+/// JSON values (objects, arrays and scalars, counted as parsed) in a body that holds one record (Mailgun,
+/// Postmark, the SNS envelope and the SES record in it): a real record has tens to a few hundred; the limit keeps
+/// a 16 MiB Postmark body of `[[],[],…]` from becoming hundreds of MB of tree.
+pub const MAX_VALUES: usize = 100_000;
+
+impl Webhook {
+    /// Every vendor, in documentation order.
+    pub const ALL: [Webhook; 5] =
+        [Webhook::Sendgrid, Webhook::Mailgun, Webhook::Postmark, Webhook::Mailchimp, Webhook::Ses];
+
+    /// The lower-case name used on the command line, in Node and in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Webhook::Sendgrid => "sendgrid",
+            Webhook::Mailgun => "mailgun",
+            Webhook::Postmark => "postmark",
+            Webhook::Mailchimp => "mailchimp",
+            Webhook::Ses => "ses",
+        }
+    }
+
+    /// The vendor named `name` (exactly as [`Webhook::name`] spells it).
+    pub fn from_name(name: &str) -> Option<Webhook> {
+        Webhook::ALL.into_iter().find(|w| w.name() == name)
+    }
+
+    /// The longest body this vendor sends, in bytes ([`MAX_BODY_BYTES`], [`MAX_POSTMARK_BODY_BYTES`]).
+    pub fn max_body_bytes(self) -> usize {
+        match self {
+            Webhook::Postmark => MAX_POSTMARK_BODY_BYTES,
+            Webhook::Sendgrid | Webhook::Mailgun | Webhook::Mailchimp | Webhook::Ses => MAX_BODY_BYTES,
+        }
+    }
+
+    /// Whether a body of `size` bytes may be decoded; callers that know the size before they hold the bytes
+    /// (a `Content-Length`, a file's length, a JS string) ask first and never copy an oversized body.
+    ///
+    /// ```
+    /// # use rekindle_core::import::Webhook;
+    /// assert!(Webhook::Sendgrid.check_size(768 * 1024).is_ok());
+    /// let e = Webhook::Sendgrid.check_size(50 << 20).unwrap_err();
+    /// assert_eq!((e.size, e.limit), (50 << 20, 1 << 20));
+    /// ```
+    ///
+    /// # Errors
+    /// [`TooLarge`] when `size` is over [`Webhook::max_body_bytes`].
+    pub fn check_size(self, size: u64) -> Result<(), TooLarge> {
+        let limit = self.max_body_bytes() as u64;
+        if size > limit {
+            return Err(TooLarge { vendor: self, size, limit });
+        }
+        Ok(())
+    }
+
+    /// Decodes one body of this vendor.
+    ///
+    /// # Errors
+    /// [`Error::InvalidImport`] as the vendor's decoder says, and for a body over the limits above.
+    pub fn decode(self, body: &[u8]) -> Result<Imported, Error> {
+        match self {
+            Webhook::Sendgrid => sendgrid::decode(body),
+            Webhook::Mailgun => mailgun::decode(body),
+            Webhook::Postmark => postmark::decode(body),
+            Webhook::Mailchimp => mailchimp::decode(body),
+            Webhook::Ses => ses::decode(body),
+        }
+    }
+
+    /// Why the limit is what it is, for the message that refuses a body.
+    fn why(self) -> &'static str {
+        match self {
+            Webhook::Sendgrid => "SendGrid posts a batch once it reaches 768 KB",
+            Webhook::Mailgun => "Mailgun posts one event per request",
+            Webhook::Postmark => {
+                "Postmark posts one record per request; a bounce with its content quotes a message of at most 10 MB"
+            }
+            Webhook::Mailchimp => "Mailchimp posts one form per request",
+            Webhook::Ses => "SNS delivers messages of at most 256 KB to HTTP endpoints",
+        }
+    }
+}
+
+impl fmt::Display for Webhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A body longer than its vendor sends ([`Webhook::check_size`]): refused unread, with the size and the limit,
+/// so a receiver answers 413 and logs why. It converts to [`Error::InvalidImport`] at `body` (`E_IMPORT_INVALID`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLarge {
+    /// Whose body it was meant to be.
+    pub vendor: Webhook,
+    /// The body's length in bytes.
+    pub size: u64,
+    /// The most this vendor's body may have ([`Webhook::max_body_bytes`]).
+    pub limit: u64,
+}
+
+impl fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "too large: {} bytes, over the {}-byte ({} MiB) limit of a {} webhook body ({}); refused unread",
+            self.size,
+            self.limit,
+            self.limit >> 20,
+            self.vendor,
+            self.vendor.why()
+        )
+    }
+}
+
+impl From<TooLarge> for Error {
+    fn from(e: TooLarge) -> Error {
+        Error::InvalidImport { at: "body".into(), reason: format!("{e}") }
+    }
+}
+
+/// The vendor whose webhook `v` plainly is, by the keys only that vendor sends: `event-data` (Mailgun),
+/// `RecordType` (Postmark), an SNS envelope or an SES record (`Type` with `TopicArn`, `eventType` /
+/// `notificationType` with `mail`), `sg_event_id` or SendGrid's `event` + `email` + `timestamp`. An array is
+/// judged by its first item. `None` when nothing gives it away.
+pub(crate) fn looks_like(v: &Value) -> Option<Webhook> {
+    let v = match v {
+        Value::Array(items) => items.first()?,
+        other => other,
+    };
+    let has = |key: &str| v.get(key).is_some();
+    if has("event-data") {
+        Some(Webhook::Mailgun)
+    } else if has("RecordType") {
+        Some(Webhook::Postmark)
+    } else if (has("Type") && has("TopicArn")) || ((has("eventType") || has("notificationType")) && has("mail")) {
+        Some(Webhook::Ses)
+    } else if has("sg_event_id") || (has("event") && has("email") && has("timestamp")) {
+        Some(Webhook::Sendgrid)
+    } else {
+        None
+    }
+}
+
+/// The error for a body that is `other`'s webhook, not `vendor`'s.
+pub(crate) fn wrong_vendor(vendor: Webhook, other: Webhook) -> Error {
+    Error::InvalidImport {
+        at: "body".into(),
+        reason: format!(
+            "this is a {other} webhook body, not a {vendor} one: check which endpoint the {other} webhook posts to"
+        ),
+    }
+}
 
 /// What one webhook body decoded to.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -105,5 +297,153 @@ impl Imported {
     ) {
         let (at, provider_kind, reason) = (at.into(), provider_kind.into(), reason.into());
         self.skipped.push(Skipped { at, provider_kind, reason, delivered: time });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use alloc::vec;
+
+    /// `body` padded with trailing spaces (JSON whitespace) to exactly `len` bytes.
+    fn padded(body: &str, len: usize) -> Vec<u8> {
+        let mut b = body.as_bytes().to_vec();
+        b.resize(len, b' ');
+        b
+    }
+
+    fn refused(vendor: Webhook, body: &[u8]) -> (String, String) {
+        match vendor.decode(body) {
+            Err(Error::InvalidImport { at, reason }) => (at, reason),
+            other => panic!("{vendor}: expected E_IMPORT_INVALID, got {other:?}"),
+        }
+    }
+
+    const BODIES: [(Webhook, &str); 5] = [
+        (Webhook::Sendgrid, r#"[{"email":"a@example.com","timestamp":1513299569,"event":"open","sg_event_id":"e1"}]"#),
+        (
+            Webhook::Mailgun,
+            r#"{"event-data":{"event":"opened","id":"x1","timestamp":1534109600.5,"recipient":"a@example.com"}}"#,
+        ),
+        (
+            Webhook::Postmark,
+            r#"{"RecordType":"Open","MessageID":"m1","Recipient":"a@example.com","ReceivedAt":"2016-04-27T16:21:41Z"}"#,
+        ),
+        (Webhook::Mailchimp, "type=unsubscribe&fired_at=2009-03-26+21%3A40%3A57&data%5Bemail%5D=a%40example.com"),
+        (
+            Webhook::Ses,
+            r#"{"eventType":"Open","open":{"timestamp":"2017-08-09T22:00:19.652Z"},"mail":{"destination":["a@example.com"]}}"#,
+        ),
+    ];
+
+    #[test]
+    fn a_body_at_its_limit_decodes_and_one_byte_more_is_refused_unread_naming_size_and_limit() {
+        for (vendor, body) in BODIES {
+            let limit = vendor.max_body_bytes();
+            let at_limit = if vendor == Webhook::Mailchimp {
+                let mut b = body.as_bytes().to_vec();
+                b.resize(limit, b'&'); // empty pairs are skipped
+                b
+            } else {
+                padded(body, limit)
+            };
+            let ok = vendor.decode(&at_limit).map(|i| i.events.len());
+            assert_eq!(ok, Ok(1), "{vendor}");
+            let mut over = at_limit;
+            over.push(b' ');
+            let (at, reason) = refused(vendor, &over);
+            assert_eq!(at, "body");
+            let expected = format!("too large: {} bytes, over the {limit}-byte", limit + 1);
+            assert!(reason.starts_with(&expected), "{vendor}: {reason}");
+            assert!(reason.contains(vendor.name()), "{reason}");
+        }
+        assert_eq!((MAX_BODY_BYTES, MAX_POSTMARK_BODY_BYTES), (1_048_576, 16_777_216));
+        let e = Webhook::Ses.check_size(2 << 30).unwrap_err();
+        assert_eq!((e.vendor, e.size, e.limit), (Webhook::Ses, 2 << 30, 1 << 20));
+        assert!(e.to_string().contains("256 KB"), "{e}");
+        assert_eq!(Webhook::ALL.map(|w| Webhook::from_name(w.name())), Webhook::ALL.map(Some));
+        assert_eq!(Webhook::from_name("SendGrid"), None);
+    }
+
+    #[test]
+    fn a_sendgrid_batch_over_max_events_is_refused_and_one_at_it_decodes() {
+        let record = r#"{"event":"x"}"#; // small enough for 20,000 to fit in 1 MiB
+        let batch = |n: usize| format!("[{}]", vec![record; n].join(","));
+        let at = sendgrid::decode(batch(sendgrid::MAX_EVENTS).as_bytes()).map(|i| i.skipped.len());
+        assert_eq!(at, Ok(sendgrid::MAX_EVENTS));
+        let (_, reason) = refused(Webhook::Sendgrid, batch(sendgrid::MAX_EVENTS + 1).as_bytes());
+        assert!(reason.contains("20001 in one batch, over the limit of 20000"), "{reason}");
+        // Half a million tiny items fit in 1 MiB: refused whole, not half a million diagnostics.
+        let zeros = format!("[{}0]", "0,".repeat(500_000));
+        assert!(refused(Webhook::Sendgrid, zeros.as_bytes()).1.contains("too many events"));
+    }
+
+    #[test]
+    fn single_record_bodies_stop_at_max_values() {
+        let empties = format!(r#"{{"RecordType":"Open","x":[{}[]]}}"#, "[],".repeat(MAX_VALUES));
+        assert!(empties.len() < MAX_POSTMARK_BODY_BYTES);
+        let (at, reason) = refused(Webhook::Postmark, empties.as_bytes());
+        assert!(at.starts_with("body:1:") && reason.contains("more than 100000 JSON values"), "{at}: {reason}");
+        let many = format!("type=profile&{}", "a=1&".repeat(mailchimp::MAX_FIELDS));
+        assert!(refused(Webhook::Mailchimp, many.as_bytes()).1.contains("more than 10000 key=value pairs"));
+    }
+
+    #[test]
+    fn another_vendors_body_is_refused_naming_that_vendor() {
+        for (vendor, _) in BODIES {
+            for (other, body) in BODIES {
+                if vendor == other {
+                    continue;
+                }
+                let (at, reason) = refused(vendor, body.as_bytes());
+                let named = if other == Webhook::Mailchimp {
+                    // A form is not JSON: the JSON decoders say where it stops being JSON.
+                    at.starts_with("body:1:1") && reason.contains("not valid JSON")
+                } else {
+                    reason.contains(&format!("this is a {other} webhook body, not a {vendor} one"))
+                };
+                assert!(named, "{other} body to {vendor}: {at}: {reason}");
+            }
+        }
+        // A SendGrid record keeps its own keys even when a custom argument is called `RecordType`.
+        let custom = r#"{"event":"open","email":"a@example.com","timestamp":1,"sg_event_id":"e","RecordType":"x"}"#;
+        assert_eq!(sendgrid::decode(custom.as_bytes()).map(|i| i.events.len()), Ok(1));
+        // JSON nobody's: Mailchimp still says it wants a form.
+        assert!(refused(Webhook::Mailchimp, b" {\"a\":1}").1.contains("form-urlencoded"));
+    }
+
+    #[test]
+    fn a_sendgrid_record_repeated_in_one_body_is_folded_once_and_a_different_one_with_its_id_is_kept() {
+        let open = r#"{"event":"open","email":"a@example.com","timestamp":1513299569,"sg_event_id":"e1"}"#;
+        let clash = r#"{"event":"click","email":"b@example.com","timestamp":1513299570,"sg_event_id":"e1"}"#;
+        let body = format!("[{open},{open},{clash}]");
+        let out = sendgrid::decode(body.as_bytes()).unwrap_or_default();
+        assert_eq!(
+            out.events.iter().map(|e| e.contact.as_str()).collect::<Vec<_>>(),
+            ["a@example.com", "b@example.com"]
+        );
+        assert_eq!(out.skipped.len(), 1);
+        assert_eq!((out.skipped[0].at.as_str(), out.skipped[0].provider_kind.as_str()), ("[1]", "open"));
+        assert!(out.skipped[0].reason.contains("a repeat of [0]"), "{}", out.skipped[0].reason);
+        assert!(out.diagnostics.is_empty());
+        // Records without an id get a fingerprint: the same record twice is one event.
+        let bare = r#"{"event":"open","email":"a@example.com","timestamp":1513299569}"#;
+        let out = sendgrid::decode(format!("[{bare},{bare}]").as_bytes()).unwrap_or_default();
+        assert_eq!((out.events.len(), out.skipped.len()), (1, 1));
+    }
+
+    #[test]
+    fn deep_nesting_and_bytes_that_are_not_utf8_are_whole_body_errors_for_every_vendor() {
+        let deep = "[".repeat(100_000);
+        for vendor in Webhook::ALL {
+            let (_, reason) = refused(vendor, deep.as_bytes());
+            let expected = if vendor == Webhook::Mailchimp { "form-urlencoded" } else { "nesting deeper than 64" };
+            assert!(reason.contains(expected), "{vendor}: {reason}");
+            let (_, reason) = refused(vendor, b"{\"a\":\"\xff\xfe\"}");
+            let expected = if vendor == Webhook::Mailchimp { "form-urlencoded" } else { "invalid UTF-8" };
+            assert!(reason.contains(expected), "{vendor}: {reason}");
+        }
+        assert!(refused(Webhook::Mailchimp, b"type=profile&data%5Bemail%5D=%FF").1.contains("not UTF-8"));
     }
 }

@@ -48,6 +48,13 @@ impl fmt::Display for JsonError {
 
 /// Parses one JSON document.
 pub fn parse(bytes: &[u8]) -> Result<Value, JsonError> {
+    parse_limited(bytes, usize::MAX)
+}
+
+/// Parses one JSON document of at most `max_values` values (objects, arrays and scalars, each counted once as
+/// it is read): what the tree costs is then bounded by the limit, not by how many `[]` fit in the bytes. The
+/// parse stops at the first value past the limit.
+pub fn parse_limited(bytes: &[u8], max_values: usize) -> Result<Value, JsonError> {
     let text = match core::str::from_utf8(bytes) {
         Ok(t) => t,
         // A gzip stream (an HTTP body read without undoing its Content-Encoding) is named, with the fix.
@@ -58,7 +65,7 @@ pub fn parse(bytes: &[u8]) -> Result<Value, JsonError> {
         Err(e) => return Err(locate(bytes, e.valid_up_to(), "invalid UTF-8".into())),
     };
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let mut p = Parser { text, b: text.as_bytes(), i: start, depth: 0 };
+    let mut p = Parser { text, b: text.as_bytes(), i: start, depth: 0, values: 0, max_values };
     p.ws();
     let value = p.value().map_err(|(at, reason)| locate(bytes, at, reason))?;
     p.ws();
@@ -86,6 +93,9 @@ struct Parser<'a> {
     b: &'a [u8],
     i: usize,
     depth: usize,
+    /// Values read so far, and how many may be.
+    values: usize,
+    max_values: usize,
 }
 
 impl Parser<'_> {
@@ -112,6 +122,10 @@ impl Parser<'_> {
     }
 
     fn value(&mut self) -> Res<Value> {
+        if self.values >= self.max_values {
+            return Err((self.i, format!("more than {} JSON values", self.max_values)));
+        }
+        self.values += 1;
         match self.peek() {
             Some(b'{') => self.nested(true),
             Some(b'[') => self.nested(false),
@@ -393,6 +407,17 @@ mod tests {
         assert!(parse(limit.as_bytes()).is_ok());
         let over = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
         assert!(parse(over.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn values_stop_at_the_limit_where_the_next_one_starts() {
+        // `[1,2]` is three values: the array and its two items.
+        assert_eq!(parse_limited(b"[1,2]", 3), Ok(Value::Array(vec![Value::Number(1.0), Value::Number(2.0)])));
+        let e = parse_limited(b"[1,2]", 2).unwrap_err();
+        assert_eq!((e.offset, e.reason.as_str()), (3, "more than 2 JSON values"));
+        let empties = format!("[{}[]]", "[],".repeat(50_000));
+        assert!(parse_limited(empties.as_bytes(), 1_000).is_err_and(|e| e.reason.contains("more than 1000")));
+        assert!(parse(empties.as_bytes()).is_ok());
     }
 
     #[test]

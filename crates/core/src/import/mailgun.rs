@@ -32,7 +32,7 @@ use sha2::Sha256;
 
 use super::record::{diag, email, event, join, keep, parse_body, seconds, set, Fnv, Rec, Res};
 use super::signature::SignatureError;
-use super::Imported;
+use super::{looks_like, wrong_vendor, Imported, Webhook, MAX_VALUES};
 use crate::event::EventKind;
 use crate::time::quote;
 use crate::value::Value;
@@ -55,9 +55,10 @@ pub struct Signature {
 /// Decodes one Mailgun webhook body.
 ///
 /// # Errors
-/// [`Error::InvalidImport`] when the body is not JSON or has no `event-data` object.
+/// [`Error::InvalidImport`] when the body is not JSON, has no `event-data` object (another vendor's body is named),
+/// or is over [`super::MAX_BODY_BYTES`] or [`MAX_VALUES`].
 pub fn decode(body: &[u8]) -> Result<Imported, Error> {
-    let v = parse_body(body, "body")?;
+    let v = parse_body(body, "body", Webhook::Mailgun, MAX_VALUES)?;
     let data = event_data(&v)?;
     let token = v.get("signature").and_then(|s| s.get("token"));
     let token = if let Some(Value::String(t)) = token { t.as_str() } else { "" };
@@ -74,7 +75,7 @@ pub fn decode(body: &[u8]) -> Result<Imported, Error> {
 /// [`Error::InvalidImport`] when the body is not JSON or `signature.timestamp`, `.token` or `.signature` is
 /// missing or not a string.
 pub fn signature(body: &[u8]) -> Result<Signature, Error> {
-    let v = parse_body(body, "body")?;
+    let v = parse_body(body, "body", Webhook::Mailgun, MAX_VALUES)?;
     let field = |key: &str| match v.get("signature").and_then(|s| s.get(key)) {
         Some(Value::String(s)) => Ok(s.clone()),
         other => Err(Error::InvalidImport {
@@ -153,6 +154,9 @@ fn unhex32(hex: &str) -> Option<[u8; 32]> {
 
 fn event_data(v: &Value) -> Result<&Value, Error> {
     let shape = |reason: String| Error::InvalidImport { at: "body".into(), reason };
+    if let Some(other) = looks_like(v).filter(|w| *w != Webhook::Mailgun) {
+        return Err(wrong_vendor(Webhook::Mailgun, other));
+    }
     match v {
         Value::Object(_) => {}
         other => return Err(shape(format!("expected a Mailgun webhook object, got {}", other.kind_name()))),

@@ -17,7 +17,7 @@ use alloc::format;
 use alloc::string::String;
 
 use super::record::{diag, email, event, keep, parse_body, set, Rec, Res};
-use super::Imported;
+use super::{looks_like, wrong_vendor, Imported, Webhook, MAX_VALUES};
 use crate::event::EventKind;
 use crate::value::Value;
 use crate::Error;
@@ -42,7 +42,8 @@ const USED: [&str; 13] = [
 /// Decodes one Postmark webhook body.
 ///
 /// # Errors
-/// [`Error::InvalidImport`] when the body is not JSON or not an object.
+/// [`Error::InvalidImport`] when the body is not JSON, not an object, another vendor's webhook (no `RecordType`
+/// and that vendor's keys), or over [`super::MAX_POSTMARK_BODY_BYTES`] or [`MAX_VALUES`].
 ///
 /// ```
 /// let body = br#"{"RecordType":"Open","MessageID":"m1","Recipient":"a@example.com","ReceivedAt":"2016-04-27T16:21:41.2493688-04:00"}"#;
@@ -51,7 +52,10 @@ const USED: [&str; 13] = [
 /// assert_eq!(out.events[0].id, "Open:m1:1461788501249");
 /// ```
 pub fn decode(body: &[u8]) -> Result<Imported, Error> {
-    let v = parse_body(body, "body")?;
+    let v = parse_body(body, "body", Webhook::Postmark, MAX_VALUES)?;
+    if let Some(other) = looks_like(&v).filter(|w| *w != Webhook::Postmark && v.get("RecordType").is_none()) {
+        return Err(wrong_vendor(Webhook::Postmark, other));
+    }
     if !matches!(v, Value::Object(_)) {
         return Err(Error::InvalidImport {
             at: "body".into(),

@@ -27,9 +27,12 @@ pub(crate) fn join(base: &str, key: &str) -> String {
     }
 }
 
-/// Parses a whole body; a failure is an `E_IMPORT_INVALID` error located as `<what>:<line>:<column>`.
-pub(crate) fn parse_body(body: &[u8], what: &str) -> Result<Value, Error> {
-    json::parse(body).map_err(|e| Error::InvalidImport {
+/// Parses a whole body of `vendor`'s, refusing it unread when it is over the vendor's size limit
+/// ([`super::Webhook::check_size`]) and stopping at `max_values` values; a failure is an `E_IMPORT_INVALID` error
+/// located as `<what>:<line>:<column>` (`body` for a body too large).
+pub(crate) fn parse_body(body: &[u8], what: &str, vendor: super::Webhook, max_values: usize) -> Result<Value, Error> {
+    vendor.check_size(body.len() as u64)?;
+    json::parse_limited(body, max_values).map_err(|e| Error::InvalidImport {
         at: format!("{what}:{}:{}", e.line, e.column),
         reason: format!("not valid JSON: {}", e.reason),
     })

@@ -33,10 +33,13 @@ use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
 use p256::pkcs8::DecodePublicKey;
 
+use alloc::collections::BTreeMap;
+
 use super::record::{diag, email, event, keep, parse_body, seconds, set, Fnv, Rec, Res};
 use super::signature::{base64, SignatureError};
-use super::Imported;
+use super::{looks_like, wrong_vendor, Imported, Webhook};
 use crate::event::EventKind;
+use crate::time::quote;
 use crate::value::Value;
 use crate::Error;
 
@@ -119,19 +122,68 @@ pub fn verify(key: &PublicKey, timestamp: &str, body: &[u8], signature: &str) ->
     key.0.verify(&signed, &sig).map_err(|_| SignatureError::Mismatch)
 }
 
+/// Records in one batch, past which the body is refused: SendGrid cuts a batch at 768 KB, and its smallest
+/// event (`email`, `timestamp`, `event`, a 22-character `sg_event_id`) is over 90 bytes, so a real batch holds
+/// under 9,000; a body of 1 MiB of `{}` or `0` would hold half a million, each a diagnostic.
+pub const MAX_EVENTS: usize = 20_000;
+
 /// Decodes a SendGrid webhook body. A single event object (as in the marketing docs) is read as a batch of one.
 ///
+/// Within the body, a record that repeats an earlier one exactly (same `sg_event_id`, same fields) is
+/// [`super::Skipped`] ("a repeat of `[i]`"), so a receiver that checks a batch's ids against its store before
+/// folding does not fold it twice. Records that share an id but differ are both decoded (SendGrid's own docs
+/// example gives every event the placeholder id `"sg_event_id"`): which one counts is the caller's
+/// deduplication, as across bodies.
+///
 /// # Errors
-/// [`Error::InvalidImport`] when the body is not JSON or is neither an array nor an object.
+/// [`Error::InvalidImport`] when the body is not JSON, is neither an array nor an object, is another vendor's
+/// webhook, is over [`super::MAX_BODY_BYTES`] or holds more than [`MAX_EVENTS`] records.
 pub fn decode(body: &[u8]) -> Result<Imported, Error> {
-    let v = parse_body(body, "body")?;
+    let v = parse_body(body, "body", Webhook::Sendgrid, usize::MAX)?;
+    // A SendGrid record always has `event`; one without it that is plainly another vendor's is refused whole.
+    let first = if let Value::Array(items) = &v { items.first() } else { Some(&v) };
+    if let Some(other) = first.filter(|r| r.get("event").is_none()).and_then(looks_like) {
+        if other != Webhook::Sendgrid {
+            return Err(wrong_vendor(Webhook::Sendgrid, other));
+        }
+    }
     let mut out = Imported::default();
     match &v {
+        Value::Array(items) if items.len() > MAX_EVENTS => {
+            return Err(Error::InvalidImport {
+                at: "body".into(),
+                reason: format!(
+                    "too many events: {} in one batch, over the limit of {MAX_EVENTS} (SendGrid posts a batch once it \
+                     reaches 768 KB, under 9,000 events)",
+                    items.len()
+                ),
+            })
+        }
         Value::Array(items) => {
+            // Event id → the index of the record that gave it.
+            let mut first: BTreeMap<String, usize> = BTreeMap::new();
             for (i, item) in items.iter().enumerate() {
                 let at = format!("[{i}]");
+                let before = out.events.len();
                 if let Err(d) = read(item, &at, &mut out) {
                     out.diagnostics.push(d);
+                }
+                let Some(e) = out.events.get(before) else { continue };
+                match first.get(&e.id).copied() {
+                    None => {
+                        first.insert(e.id.clone(), i);
+                    }
+                    Some(j) if items.get(j) == Some(item) => {
+                        out.events.truncate(before);
+                        let name = match item.get("event") {
+                            Some(Value::String(name)) => name.as_str(),
+                            _ => "",
+                        };
+                        let reason =
+                            format!("a repeat of [{j}] in this body (same sg_event_id, same fields): folded once");
+                        out.skip(&at, name, &reason);
+                    }
+                    Some(_) => {} // same id, other fields: both kept (see above)
                 }
             }
         }
@@ -160,8 +212,7 @@ fn read(v: &Value, at: &str, out: &mut Imported) -> Res<()> {
             None | Some("bounce") => (EventKind::EmailBounce, Some("hard")),
             Some("blocked") => (EventKind::EmailBounce, Some("soft")),
             Some(other) => {
-                let message =
-                    format!("expected a bounce type \"bounce\" or \"blocked\", got \"{}\"", crate::time::quote(other));
+                let message = format!("expected a bounce type \"bounce\" or \"blocked\", got \"{}\"", quote(other));
                 return Err(diag(r.path("type"), "unknown_value", message));
             }
         },

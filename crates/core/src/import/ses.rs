@@ -26,7 +26,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::record::{diag, email, event, iso, join, keep, parse_body, set, Fnv, Rec, Res};
-use super::{json, Imported};
+use super::{json, looks_like, wrong_vendor, Imported, Webhook, MAX_VALUES};
 use crate::event::EventKind;
 use crate::time::quote;
 use crate::value::Value;
@@ -37,9 +37,14 @@ const PROVIDER: &str = "ses";
 /// Decodes an SNS HTTP notification body, or a bare SES record.
 ///
 /// # Errors
-/// [`Error::InvalidImport`] when the body is not JSON or not an object.
+/// [`Error::InvalidImport`] when the body is not JSON, not an object, another vendor's webhook, or over
+/// [`super::MAX_BODY_BYTES`] or [`MAX_VALUES`] (the record in `Message` has its own [`MAX_VALUES`]).
 pub fn decode(body: &[u8]) -> Result<Imported, Error> {
-    let v = parse_body(body, "body")?;
+    let v = parse_body(body, "body", Webhook::Ses, MAX_VALUES)?;
+    let own = ["Type", "eventType", "notificationType"].iter().any(|k| v.get(k).is_some());
+    if let Some(other) = looks_like(&v).filter(|w| *w != Webhook::Ses && !own) {
+        return Err(wrong_vendor(Webhook::Ses, other));
+    }
     if !matches!(v, Value::Object(_)) {
         return Err(Error::InvalidImport {
             at: "body".into(),
@@ -62,7 +67,7 @@ fn envelope(v: &Value, sns_type: &str, out: &mut Imported) -> Res<()> {
     match sns_type {
         "Notification" => {
             let message = r.str("Message")?;
-            let inner = json::parse(message.as_bytes())
+            let inner = json::parse_limited(message.as_bytes(), MAX_VALUES)
                 .map_err(|e| diag("Message", "invalid_json", format!("expected an SES record as JSON text: {e}")))?;
             let id = r.opt_str("MessageId")?.filter(|id| !id.is_empty());
             record(&inner, "Message", id, out)
