@@ -252,7 +252,8 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         // What the next run carries on from (state.csv, before this run's retention findings): never an erased
         // contact's.
         let state = if planned.erased() { Box::default() } else { bytes };
-        Ok(Planned { engagement: slot.engagement, history: slot.history, revenue, state, ..planned })
+        let engagement = std::mem::take(&mut slot.engagement);
+        Ok(Planned { engagement, history: slot.history, revenue, state, ..planned })
     });
     drop(folder);
     let planned = planned.into_iter().collect::<Result<Vec<Planned>, CliError>>()?;

@@ -453,3 +453,49 @@ fn a_contact_merged_by_phone_is_checked_against_the_carried_lists_under_every_ad
     assert_eq!(summary["counts"]["previousSuppressions"], 1, "{summary}");
     assert_eq!(summary["counts"]["previousTombstones"], 1, "{summary}");
 }
+
+/// The data cells of report.html's table row `data-key="<key>"`.
+fn report_row(dir: &Path, key: &str) -> Vec<String> {
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
+    let start = html.find(&format!("<tr data-key=\"{key}\">")).unwrap_or_else(|| panic!("no row {key}"));
+    let end = start + html[start..].find("</tr>").expect("row end");
+    html[start..end].split("<td>").skip(1).map(|c| c.split("</td>").next().expect("cell").to_string()).collect()
+}
+
+#[test]
+fn report_rates_count_what_rolled_out_of_the_logs_and_each_complaint_once() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let arg = |d: &str| tmp.path().join(d).to_str().expect("utf-8").to_string();
+    let both = "email,created_at\nopens@x.test,2025-01-01T00:00:00Z\nspam@x.test,2025-01-01T00:00:00Z\n";
+    let complaint = "{\"contact\":\"spam@x.test\",\"at\":\"2026-11-20T10:00:00Z\",\"kind\":\"spam_complaint\"}\n";
+    let q1_events = format!(
+        "{{\"contact\":\"opens@x.test\",\"at\":\"2026-11-20T10:00:00Z\",\"kind\":\"email_open\"}}\n{complaint}"
+    );
+    let run = plan_at(tmp.path(), Q1, both, &q1_events, "r1", &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_eq!(report_row(&tmp.path().join("r1"), "open")[0], "50.0 % (1)");
+    assert_eq!(report_row(&tmp.path().join("r1"), "complaints"), ["1"]);
+    // Five days on, the export lacks `spam` (the ESP dropped the complainer); the log rolled over.
+    let run =
+        plan_at(tmp.path(), "2026-12-01T12:00:00Z", "email\nopens@x.test\n", "", "r2", &["--previous", &arg("r1")]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_eq!(report_row(&tmp.path().join("r2"), "open")[0], "100.0 % (1)", "the carried open of 20 November");
+    // Ten days on, `spam` is back and a log that still holds its complaint: the list gives the complaint back at
+    // its since and the log repeats it — one complaint, 20 days before --now. `opens` opened 20 days before,
+    // though no log of this run says so.
+    let q3 = "2026-12-10T12:00:00Z";
+    let run = plan_at(tmp.path(), q3, both, complaint, "r3", &["--previous", &arg("r2")]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let r3 = tmp.path().join("r3");
+    assert_eq!(report_row(&r3, "complaints"), ["1"]);
+    assert_eq!(report_row(&r3, "open"), ["50.0 % (1)", "50.0 % (1)", "50.0 % (1)"]);
+    // And a run whose log lost the complaint counts it still, from the carried state: by its own time.
+    let run = plan_at(tmp.path(), "2026-12-15T12:00:00Z", both, "", "r4", &["--previous", &arg("r3")]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_eq!(report_row(&tmp.path().join("r4"), "complaints"), ["1"]);
+    // 21 December 10:00 is 31 days after it: out of the window.
+    let run = plan_at(tmp.path(), "2026-12-21T10:00:00Z", both, "", "r5", &["--previous", &arg("r4")]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_eq!(report_row(&tmp.path().join("r5"), "complaints"), ["0"]);
+    assert_eq!(report_row(&tmp.path().join("r5"), "open")[1], "50.0 % (1)", "31 days: within 90");
+}

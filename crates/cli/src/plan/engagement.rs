@@ -6,6 +6,13 @@
 //! Rules: only events at or before `--now` count (a future-stamped event has not happened yet); a window of N
 //! days holds `t` when `0 ≤ now − t < N days`, as core's windows do; machine / privacy-proxy opens and link-scanner
 //! clicks never count as a person's (D2); transactional sends are not marketing sends (core's send log agrees).
+//!
+//! Across runs (`--previous`): the latest open, click and reply and the complaints of the last 30 days are written
+//! to `state.csv` beside the state and a carried contact starts from them ([`Engagement::carried`]), so a rate over
+//! 90 or 180 days still sees what rolled out of the logs. Overlapping logs count nothing twice: the latest
+//! instants are maxima, and complaints are a set of instants — a complaint is counted once, at its own time,
+//! whether the logs repeat it, the previous plan carried it or the suppression list gave it back (folded at its
+//! `since`, the complaint's instant).
 
 use rekindle_core::{Event, EventKind, Scalar, Span, Timestamp};
 
@@ -13,7 +20,7 @@ use rekindle_core::{Event, EventKind, Scalar, Span, Timestamp};
 pub const COMPLAINT_WINDOW_DAYS: i64 = 30;
 
 /// What the report needs about one contact's events.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Engagement {
     /// The latest person open.
     pub last_open: Option<Timestamp>,
@@ -23,8 +30,8 @@ pub struct Engagement {
     pub last_reply: Option<Timestamp>,
     /// Marketing emails sent in the last 30 days.
     pub sends_30d: u32,
-    /// Spam complaints in the last 30 days.
-    pub complaints_30d: u32,
+    /// The instants of the spam complaints in the last 30 days, ascending, each once (most contacts: none).
+    complaints: Box<[Timestamp]>,
     /// The latest `reactivation_started` (a campaign picked the contact, D11).
     pub reactivation_started: Option<Timestamp>,
 }
@@ -43,9 +50,39 @@ impl Engagement {
             EventKind::EmailReply | EventKind::SmsReply => latest(&mut self.last_reply),
             EventKind::ReactivationStarted => latest(&mut self.reactivation_started),
             EventKind::EmailSent if recent && !transactional(e) => self.sends_30d = self.sends_30d.saturating_add(1),
-            EventKind::SpamComplaint if recent => self.complaints_30d = self.complaints_30d.saturating_add(1),
+            EventKind::SpamComplaint if recent => self.complain(e.at),
             _ => {}
         }
+    }
+
+    /// Records a complaint at `at` (in the window), once however often it is seen.
+    fn complain(&mut self, at: Timestamp) {
+        if let Err(place) = self.complaints.binary_search(&at) {
+            let mut all = std::mem::take(&mut self.complaints).into_vec();
+            all.insert(place, at);
+            self.complaints = all.into_boxed_slice();
+        }
+    }
+
+    /// What a previous plan knew of the contact (`state.csv`), seen at `now`: its latest open, click and reply, and
+    /// the complaints of those that still lie in the 30 days before `now`.
+    pub fn carried(last: [Option<Timestamp>; 3], complaints: &[Timestamp], now: Timestamp) -> Engagement {
+        let [last_open, last_click, last_reply] = last.map(|t| t.filter(|t| *t <= now));
+        let mut e = Engagement { last_open, last_click, last_reply, ..Engagement::default() };
+        for at in complaints.iter().filter(|t| t.is_within(Span::days(COMPLAINT_WINDOW_DAYS), now)) {
+            e.complain(*at);
+        }
+        e
+    }
+
+    /// Spam complaints in the last 30 days.
+    pub fn complaints_30d(&self) -> u32 {
+        u32::try_from(self.complaints.len()).unwrap_or(u32::MAX)
+    }
+
+    /// Their instants, ascending (for `state.csv`).
+    pub fn complaints(&self) -> &[Timestamp] {
+        &self.complaints
     }
 
     /// The latest click or reply.
@@ -95,7 +132,24 @@ mod tests {
         receipt.props.insert("transactional".into(), Some(Scalar::Bool(true)));
         e.record(&receipt, now);
         assert_eq!(e.last_open, None);
-        assert_eq!((e.sends_30d, e.complaints_30d), (1, 1), "70 d ago is exactly 30 d: outside; receipts are exempt");
+        assert_eq!((e.sends_30d, e.complaints_30d()), (1, 1), "70 d ago is exactly 30 d: outside; receipts are exempt");
+    }
+
+    #[test]
+    fn a_complaint_counts_once_at_its_own_time_however_often_it_is_seen_or_carried() {
+        let now = at(100 * DAY);
+        let carried = [Some(at(20 * DAY)), Some(at(150 * DAY)), None];
+        let mut e = Engagement::carried(carried, &[at(60 * DAY), at(95 * DAY), at(99 * DAY)], now);
+        assert_eq!((e.last_open, e.last_click), (Some(at(20 * DAY)), None), "a carried instant after now is not");
+        assert_eq!(e.complaints(), [at(95 * DAY), at(99 * DAY)], "60 d is outside the window now");
+        // The rolled-over log repeats the one of day 95 and the suppression list gives it back at its since.
+        e.record(&event(EventKind::SpamComplaint, 95 * DAY, false), now);
+        e.record(&event(EventKind::SpamComplaint, 95 * DAY, false), now);
+        e.record(&event(EventKind::SpamComplaint, 97 * DAY, false), now);
+        assert_eq!(e.complaints_30d(), 3);
+        assert_eq!(e.complaints(), [at(95 * DAY), at(97 * DAY), at(99 * DAY)]);
+        e.record(&event(EventKind::EmailOpen, 10 * DAY, false), now);
+        assert_eq!(e.last_open, Some(at(20 * DAY)), "the latest stays the latest, in either order");
     }
 
     #[test]

@@ -148,14 +148,15 @@ impl<'p> Folder<'p> {
         }
     }
 
-    /// Starts contact `index` from the previous plan's state of it (read back by `super::previous`), which holds
-    /// every event up to `previous`; call before any event is queued. A contact carried twice (two previous
+    /// Starts contact `index` from the previous plan's state of it and what the report knew of its engagement
+    /// (read back by `super::previous`), which hold every event up to `previous`; call before any event is queued. A contact carried twice (two previous
     /// contacts merged by phone this run) keeps the first.
-    pub fn carry(&mut self, index: u32, state: Box<[u8]>, previous: Timestamp) -> bool {
+    pub fn carry(&mut self, index: u32, state: Box<[u8]>, engagement: Engagement, previous: Timestamp) -> bool {
         self.previous = Some(previous);
         match self.slots.get_mut(index as usize) {
             Some(slot) if !slot.carried => {
                 slot.state = state;
+                slot.engagement = engagement;
                 slot.carried = true;
                 true
             }

@@ -9,7 +9,8 @@
 //!
 //! - `state.csv`: each contact's folded state (core's compact byte form, hex) by normalised email — everything
 //!   the fold learnt up to `--now`, including suppressions, consents, archive, sequence enrolments (D22) and
-//!   the last engagement. Erased contacts are never in it.
+//!   the last engagement — and what the report counts that the state does not expose (latest open, click,
+//!   reply; complaints of the last 30 days: `super::engagement`). Erased contacts are never in it.
 //! - `tombstones.csv`: the salted hashes of every address erased so far, each with when it was erased
 //!   (`erased_at`; lists written before that column have the hash alone). A contact of this run whose tombstone
 //!   is listed is erased again — an `erasure_request` at the original erasure's instant, so `erasure.json` keeps
@@ -31,6 +32,7 @@ use std::path::{Path, PathBuf};
 
 use rekindle_core::{ContactState, Timestamp};
 
+use super::engagement::Engagement;
 use super::fold::Folder;
 use super::roster::Roster;
 use super::suppressed::{SuppressedList, SUPPRESSED_FILE};
@@ -40,6 +42,10 @@ use crate::tombstone::Salt;
 
 /// The previous plan's file of carried contact states.
 pub const STATE_FILE: &str = "state.csv";
+
+/// Its header: the state, then what the report knew of the contact's engagement (`super::engagement`; instants
+/// RFC 3339, complaints joined with `;`). A file with the first two columns alone (older plans) still reads.
+pub const STATE_HEADER: [&str; 6] = ["email", "state", "last_open", "last_click", "last_reply", "complaints"];
 
 /// Why a previous plan cannot be carried; each has a stable code (printed with the path).
 #[derive(Debug, thiserror::Error)]
@@ -206,9 +212,9 @@ impl Previous {
         folder: &mut Folder<'_>,
         counts: &mut Counts,
     ) -> Result<(), CliError> {
-        self.states(|email, state| {
+        self.states(folder.now(), |email, state, engagement| {
             if let Some(index) = roster.find(email) {
-                counts.previous_contacts += u64::from(folder.carry(index, state, self.now));
+                counts.previous_contacts += u64::from(folder.carry(index, state, engagement, self.now));
             }
         })?;
         if self.tombstones.is_empty() && self.suppressed.is_empty() {
@@ -267,15 +273,34 @@ impl Previous {
         Ok(())
     }
 
-    /// Streams `state.csv`: `each(email, state bytes)` for every row, each state checked to read back.
-    pub fn states(&self, mut each: impl FnMut(&str, Box<[u8]>)) -> Result<(), CliError> {
+    /// Streams `state.csv`: `each(email, state bytes, engagement)` for every row, each state checked to read
+    /// back, the engagement as [`Engagement::carried`] sees it at `now` (none in a file from before those columns).
+    pub fn states(&self, now: Timestamp, mut each: impl FnMut(&str, Box<[u8]>, Engagement)) -> Result<(), CliError> {
         let path = self.dir.join(STATE_FILE);
         each_row(&path, |line, row| {
             let bad = |why: &str| problem(path.clone(), line, PreviousProblem::BadState(why.into()));
-            let [email, hex] = row.as_slice() else { return Err(bad("expected email,state")) };
+            let (email, hex, engagement) = match row.as_slice() {
+                [email, hex] => (*email, *hex, Engagement::default()),
+                [email, hex, open, click, reply, complaints] => {
+                    let instant = |text: &str, what: &str| match text {
+                        "" => Ok(None),
+                        text => crate::adapter::parse_instant(text, what).map(Some).map_err(|e| bad(&e.to_string())),
+                    };
+                    let last =
+                        [instant(open, "last_open")?, instant(click, "last_click")?, instant(reply, "last_reply")?];
+                    let complaints = complaints
+                        .split(';')
+                        .filter(|t| !t.is_empty())
+                        .map(|t| instant(t, "complaints"))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let complaints: Vec<Timestamp> = complaints.into_iter().flatten().collect();
+                    (*email, *hex, Engagement::carried(last, &complaints, now))
+                }
+                _ => return Err(bad(&format!("expected {}", STATE_HEADER.join(",")))),
+            };
             let bytes = unhex(hex).ok_or_else(|| bad("the state is not hex"))?;
             ContactState::from_bytes(&bytes).map_err(|e| bad(&e.to_string()))?;
-            each(email, bytes.into_boxed_slice());
+            each(email, bytes.into_boxed_slice(), engagement);
             Ok(())
         })
     }

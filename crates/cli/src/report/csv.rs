@@ -233,17 +233,22 @@ pub fn write_suppressed(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
     })
 }
 
-/// `state.csv`: each contact's folded state (core's compact form, hex) by normalised email, for the next run's
-/// `--previous` (`crate::plan::previous`). Holds profile fields and consents: restrict access as for archive.csv.
+/// `state.csv`: each contact's folded state (core's compact form, hex) by normalised email, and its latest open,
+/// click, reply and recent complaints for the report's rates, for the next run's `--previous`
+/// (`crate::plan::previous`). Holds profile fields and consents: restrict access as for archive.csv.
 /// Erased contacts are never in it.
 pub fn write_state(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
-    write_csv(out, crate::plan::previous::STATE_FILE, &["email", "state"], |w| {
+    use crate::plan::previous::{STATE_FILE, STATE_HEADER};
+    write_csv(out, STATE_FILE, &STATE_HEADER, |w| {
         let mut n = 0;
         let mut hex = String::new();
         for (_, email, p) in living(plan).filter(|(_, _, p)| !p.state.is_empty()) {
             hex.clear();
             hex.push_str(&crate::output::hex(&p.state));
-            w.write_record([email, hex.as_str()])?;
+            let e = &p.engagement;
+            let complaints: Vec<String> = e.complaints().iter().map(|t| rfc3339(t.ms())).collect();
+            let (open, click, reply) = (at(e.last_open), at(e.last_click), at(e.last_reply));
+            w.write_record([email, hex.as_str(), &open, &click, &reply, &complaints.join(";")])?;
             n += 1;
         }
         Ok(n)

@@ -150,7 +150,7 @@ impl Figures {
             }
             // Complaints count for every contact: a contact erased for complaining is exactly who D5 is about.
             f.sends_30d += u64::from(p.engagement.sends_30d);
-            f.complaints_30d += u64::from(p.engagement.complaints_30d);
+            f.complaints_30d += u64::from(p.engagement.complaints_30d());
             if p.erased() {
                 continue;
             }
@@ -351,7 +351,7 @@ fn engagement(page: &mut String, f: &Figures, now: &str) {
         &["Engagement", "30 days", "90 days", "180 days"],
         &rows,
     );
-    note(page, &format!("Of {} contacts not erased, counted back from {now}. Opens by machines and privacy proxies and clicks by link scanners do not count (D2); replies include text-message replies.", thousands(f.living)));
+    note(page, &format!("Of {} contacts not erased, counted back from {now}, from the logs and, with --previous, the latest open, click and reply the previous plan knew. Opens by machines and privacy proxies and clicks by link scanners do not count (D2); replies include text-message replies.", thousands(f.living)));
     page.push_str("</section>\n");
 }
 
@@ -387,7 +387,7 @@ fn complaints(page: &mut String, f: &Figures, now: &str) {
     ];
     figure(page, &caption, &chart::bars(&caption, &[bar], max, &marks), &["Measure", "Last 30 days"], &rows);
     let _ = writeln!(page, "<p>Status: <strong class=\"{class}\">{}</strong>.</p>", esc(status));
-    note(page, &format!("Bulk senders (Gmail and Yahoo rules, D5) keep complaints under 0.1 % of what they mail and must stay under 0.3 %. Counted in the 30 days before {now}: the complaint events of every contact, erased ones included, over the larger of the marketing sends folded (transactional mail is not one) and the deliveries the webhook logs report (every recipient in them: ESPs log deliveries, not sends)."));
+    note(page, &format!("Bulk senders (Gmail and Yahoo rules, D5) keep complaints under 0.1 % of what they mail and must stay under 0.3 %. Counted in the 30 days before {now}: the complaint events of every contact, erased ones included (each complaint once at its own time, carried with --previous when the logs no longer hold it), over the larger of the marketing sends folded (transactional mail is not one) and the deliveries the webhook logs report (every recipient in them: ESPs log deliveries, not sends)."));
     page.push_str("</section>\n");
 }
 
