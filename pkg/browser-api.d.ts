@@ -170,8 +170,43 @@ export declare class CtaElement extends HTMLElement {}
  * the token, answers GET with the current choices and saves a POST. Attributes: `endpoint`, `token` (default:
  * the page's `?t=`); the language follows `lang` (its own or an ancestor's), then the browser's.
  *
+ * Events (bubbling): `rekindle-preferences-saved` (detail: what was saved) and `rekindle-preferences-error`
+ * ({@link PreferencesErrorDetail}); a failure also logs one console warning naming the endpoint, never the token.
+ *
  * @example
  * // <rekindle-preferences endpoint="/preferences"></rekindle-preferences>
  * defineElements();
+ * document.addEventListener("rekindle-preferences-error", (e) => report(e.detail.action, e.detail.reason));
  */
 export declare class PreferencesElement extends HTMLElement {}
+
+/** Why `<rekindle-preferences>` could not load or save. */
+export interface PreferencesErrorDetail {
+  action: "load" | "save";
+  /** `bad_link`: 401/403 (expired or forged token); `http`: another HTTP error; `network`: no answer (offline,
+   * blocked); `bad_response`: an answer that is not the endpoint contract's JSON. */
+  reason: "bad_link" | "http" | "network" | "bad_response";
+  /** The HTTP status, or null when there was no answer. */
+  status: number | null;
+  message: string;
+}
+
+/** What `<rekindle-preferences>` saved (`rekindle-preferences-saved`'s detail, the POST body). */
+export interface PreferencesSavedDetail {
+  topics: string[];
+  frequency: "weekly" | "monthly" | "important_only" | null;
+  channels: { email: boolean; sms: boolean };
+  pauseUntil: number | null;
+  unsubscribeAll: boolean;
+}
+
+/** The events `<rekindle-preferences>` dispatches (they bubble to the document). */
+export interface PreferencesEventMap {
+  "rekindle-preferences-error": CustomEvent<PreferencesErrorDetail>;
+  "rekindle-preferences-saved": CustomEvent<PreferencesSavedDetail>;
+}
+
+declare global {
+  interface HTMLElementEventMap extends PreferencesEventMap {}
+  interface DocumentEventMap extends PreferencesEventMap {}
+}

@@ -11,6 +11,11 @@
 // frequency, channels, pauseUntil, unsubscribeAll }` → 2xx saved. Accessibility (WCAG 2.2 AA): fieldsets with
 // legends, real inputs with labels, hints tied by aria-describedby, changes announced politely, errors as alerts,
 // nothing submits on input, the email is never asked for (the link is the authentication).
+//
+// A load or save that fails is shown to the visitor (an alert; a failed load offers "Try again") and reported to
+// the site: a `rekindle-preferences-error` event (bubbles; detail `{ action: "load" | "save", reason: "bad_link" |
+// "http" | "network" | "bad_response", status, message }`) and one console warning naming the endpoint (never the
+// token). A save that works dispatches `rekindle-preferences-saved` (detail: what was saved).
 import { TEXTS, fill, pickLocale } from "./preferences-text.js";
 
 const BaseElement = globalThis.HTMLElement ?? class {};
@@ -18,11 +23,33 @@ const FREQUENCIES = [null, "weekly", "monthly", "important_only"];
 const CHANNELS = ["email", "sms"];
 let serial = 0;
 
+/** Why a request failed, for the visitor's message and the site's `rekindle-preferences-error` event. */
+class Failure extends Error {
+  constructor(reason, status, message) {
+    super(message);
+    this.reason = reason;
+    this.status = status;
+  }
+}
+
+/** `fetch` with each way it can fail named: no answer (offline, blocked), a bad link, another HTTP error. */
+async function request(url, init) {
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch (err) {
+    throw new Failure("network", null, `no answer (${err?.message ?? err})`);
+  }
+  if (response.status === 401 || response.status === 403) throw new Failure("bad_link", response.status, `HTTP ${response.status}`);
+  if (!response.ok) throw new Failure("http", response.status, `HTTP ${response.status}`);
+  return response;
+}
+
 /** The server's answer, checked: anything unexpected is a load failure, never half a form. */
 function readChoices(body) {
   const ok = body && typeof body === "object" && Array.isArray(body.topics) && FREQUENCIES.includes(body.frequency ?? null) &&
     body.channels && typeof body.channels === "object";
-  if (!ok) throw new Error("unexpected preferences response");
+  if (!ok) throw new Failure("bad_response", null, "unexpected preferences response (expected { topics: [], frequency, channels })");
   return {
     contact: typeof body.contact === "string" ? body.contact : null,
     topics: body.topics
@@ -49,6 +76,7 @@ export class PreferencesElement extends BaseElement {
   #t = TEXTS.en;
   #locale = "en";
   #current = null; // the choices as loaded or last saved
+  #saving = false; // a POST is in flight: another submit waits for it
   #ids = `rk-pref-${++serial}`;
 
   connectedCallback() {
@@ -78,17 +106,41 @@ export class PreferencesElement extends BaseElement {
     this.replaceChildren(this.#el("p", { role, class: "rekindle-message" }, text));
   }
 
-  async #load() {
+  /** Tells the site why `action` failed: an event it can listen for, and one console warning. */
+  #failed(action, err) {
+    const failure = err instanceof Failure ? err : new Failure("bad_response", null, String(err?.message ?? err));
+    const endpoint = this.#url;
+    endpoint.search = ""; // the token is the visitor's credential: never in a log
+    globalThis.console?.warn?.(`rekindle: <rekindle-preferences> could not ${action} ${endpoint.href}: ${failure.message}`);
+    this.dispatchEvent(new CustomEvent("rekindle-preferences-error", {
+      bubbles: true,
+      detail: { action, reason: failure.reason, status: failure.status, message: failure.message },
+    }));
+    return failure;
+  }
+
+  /** Loads the choices; after a failure other than a bad link, "Try again" loads again (focus follows). */
+  async #load(retried = false) {
     this.setAttribute("aria-busy", "true");
     this.#message(this.#t.loading, "status");
     try {
-      const response = await fetch(this.#url, { headers: { accept: "application/json" }, credentials: "same-origin" });
-      if (response.status === 401 || response.status === 403) return this.#message(this.#t.badLink, "alert");
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      this.#current = readChoices(await response.json());
+      const response = await request(this.#url, { headers: { accept: "application/json" }, credentials: "same-origin" });
+      let body;
+      try {
+        body = await response.json();
+      } catch {
+        throw new Failure("bad_response", response.status, "the answer is not JSON");
+      }
+      this.#current = readChoices(body);
       this.#render();
-    } catch {
+      if (retried) this.querySelector("form input")?.focus();
+    } catch (err) {
+      if (this.#failed("load", err).reason === "bad_link") return this.#message(this.#t.badLink, "alert");
       this.#message(this.#t.loadFailed, "alert");
+      const retry = this.#el("button", { type: "button", class: "rekindle-retry" }, this.#t.retry);
+      retry.addEventListener("click", () => this.#load(true));
+      this.append(retry);
+      if (retried) retry.focus();
     } finally {
       this.removeAttribute("aria-busy");
     }
@@ -191,6 +243,7 @@ export class PreferencesElement extends BaseElement {
   }
 
   async #save() {
+    if (this.#saving) return; // a second submit (Enter, a script's requestSubmit) while the first is on its way
     const status = this.querySelector(".rekindle-status");
     if (!this.#review()) {
       this.querySelector('input[name="pause"]').focus();
@@ -199,17 +252,16 @@ export class PreferencesElement extends BaseElement {
     const button = this.querySelector(".rekindle-save");
     const next = this.#chosen();
     button.disabled = true;
+    this.#saving = true;
     this.querySelector(".rekindle-save-error")?.remove();
     status.textContent = this.#t.saving;
     try {
-      const response = await fetch(this.#url, {
+      await request(this.#url, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
         credentials: "same-origin",
         body: JSON.stringify(next),
       });
-      if (response.status === 401 || response.status === 403) throw new Error("bad link");
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
       this.#current = {
         ...this.#current,
         ...next,
@@ -222,10 +274,11 @@ export class PreferencesElement extends BaseElement {
       // A failed save is an error the visitor must hear at once (the header's "errors as alerts"), not a polite
       // status update: a new role=alert element is announced when it is inserted. The next save removes it.
       status.textContent = "";
-      const text = err?.message === "bad link" ? this.#t.badLink : this.#t.saveFailed;
+      const text = this.#failed("save", err).reason === "bad_link" ? this.#t.badLink : this.#t.saveFailed;
       status.after(this.#el("p", { role: "alert", class: "rekindle-save-error" }, text));
     } finally {
       button.disabled = false;
+      this.#saving = false;
     }
   }
 }

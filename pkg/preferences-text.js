@@ -38,7 +38,8 @@ export const TEXTS = {
     saved: "Your preferences are saved.",
     saveFailed: "Your preferences could not be saved. Please try again.",
     badLink: "This link has expired or is not valid. Use the link in the latest message you received.",
-    loadFailed: "Your preferences could not be loaded. Please try again later.",
+    loadFailed: "Your preferences could not be loaded. Check your connection and try again.",
+    retry: "Try again",
   },
   pl: {
     loading: "Wczytywanie preferencji…",
@@ -77,7 +78,8 @@ export const TEXTS = {
     saved: "Twoje preferencje zostały zapisane.",
     saveFailed: "Nie udało się zapisać preferencji. Spróbuj ponownie.",
     badLink: "Ten link wygasł lub jest nieprawidłowy. Użyj linku z najnowszej otrzymanej wiadomości.",
-    loadFailed: "Nie udało się wczytać preferencji. Spróbuj ponownie później.",
+    loadFailed: "Nie udało się wczytać preferencji. Sprawdź połączenie i spróbuj ponownie.",
+    retry: "Spróbuj ponownie",
   },
 };
 

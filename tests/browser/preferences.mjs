@@ -106,6 +106,66 @@ export function preferencesTests() {
       assert.match(await odd.page.getByRole("alert").textContent(), /could not be loaded/);
     }],
 
+    ["a load or save that fails tells the developer (rekindle-preferences-error, one console warning without the token) and the visitor can try again", async ({ open }) => {
+      let up = false;
+      const { page, pageErrors, consoleMessages } = await openForm(open, "t=secret-token", {
+        initScript: () => document.addEventListener("rekindle-preferences-error", (e) => (window.__errors ??= []).push(e.detail)),
+        route: (p) => p.route((url) => url.pathname === "/demo-api/preferences", async (route) => {
+          if (!up) return route.fulfill({ status: 503, contentType: "text/plain", body: "down" });
+          if (route.request().method() === "POST") return route.abort("internetdisconnected");
+          return route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(CHOICES) });
+        }),
+      });
+      assert.match(await page.getByRole("alert").textContent(), /could not be loaded/);
+      assert.deepEqual(await page.evaluate(() => window.__errors),
+        [{ action: "load", reason: "http", status: 503, message: "HTTP 503" }]);
+      const warnings = consoleMessages.filter((m) => m.type === "warning").map((m) => m.text);
+      assert.deepEqual(warnings, ["rekindle: <rekindle-preferences> could not load http://127.0.0.1:" +
+        `${new URL(page.url()).port}/demo-api/preferences: HTTP 503`], "the endpoint is named, the token never");
+      assert.deepEqual(await axeViolations(page), [], "the failure and its Try again button");
+      // The network is back: the visitor tries again from the keyboard, without reloading the page.
+      up = true;
+      const retry = page.getByRole("button", { name: "Try again" });
+      await retry.focus();
+      await page.keyboard.press("Enter");
+      await page.waitForSelector("rekindle-preferences form");
+      assert.equal(await page.evaluate(() => document.activeElement.name), "topic", "focus moves into the form it brought");
+      // Offline when saving: an alert for the visitor, an event for the developer; the choices stay in the form.
+      await page.getByLabel("Tips and guides").check();
+      await page.getByRole("button", { name: "Save preferences" }).click();
+      await page.getByRole("alert").filter({ hasText: "could not be saved" }).waitFor();
+      const last = await page.evaluate(() => window.__errors.at(-1));
+      assert.deepEqual({ ...last, message: undefined }, { action: "save", reason: "network", status: null, message: undefined });
+      assert.equal(await page.getByLabel("Tips and guides").isChecked(), true);
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
+    ["a save in flight is not sent twice: Enter or a second submit while saving does nothing", async ({ open }) => {
+      let release;
+      const held = new Promise((resolve) => { release = resolve; });
+      let posts = 0;
+      const { page, pageErrors } = await openForm(open, "t=x", {
+        route: (p) => p.route((url) => url.pathname === "/demo-api/preferences", async (route) => {
+          if (route.request().method() !== "POST") {
+            return route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(CHOICES) });
+          }
+          posts += 1;
+          await held;
+          return route.fulfill({ status: 200, contentType: "application/json", body: "{}" });
+        }),
+      });
+      await page.getByLabel("Tips and guides").check();
+      await page.getByRole("button", { name: "Save preferences" }).click();
+      await page.focus("input[name=pause]");
+      await page.keyboard.press("Enter");
+      await page.evaluate(() => document.querySelector("rekindle-preferences form").requestSubmit());
+      await page.waitForTimeout(200);
+      release();
+      await page.getByRole("status").filter({ hasText: "Your preferences are saved." }).waitFor();
+      assert.equal(posts, 1);
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
     ["topic labels and the contact from the server are text, never markup", async ({ open }) => {
       const xss = "<img src=x onerror=\"window.__xss = 1\">";
       const { page, pageErrors } = await openForm(open, "t=x", {
