@@ -112,6 +112,11 @@ fn b2b_sample_hubspot_sendgrid_mailgun_plans_a_cold_tail_with_signatures_verifie
     let (output, summary) = b2b(&out, &["--webhook-key", key]);
     assert_eq!(output.status.code(), Some(4), "rejected rows: exit 4; {}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(every_contact_in_its_archetype_state("b2b", &out), 130);
+    // The HubSpot export carries no dated consent (the sample has no consent events either): each of the 10
+    // archived rows says so rather than leaving its proof cell empty.
+    let archive = std::fs::read_to_string(out.join("archive.csv")).expect("archive.csv");
+    let proofs: Vec<&str> = archive.lines().skip(1).filter_map(|l| l.rsplit(',').next()).collect();
+    assert_eq!(proofs, ["none_recorded"; 10], "{archive}");
     assert_eq!(
         summary["lifecycle"],
         json!({"active": 55, "cooling": 15, "cold": 30, "soft_reactivation": 10, "break_up": 5, "archived": 10, "erased": 5})

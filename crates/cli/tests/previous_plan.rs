@@ -108,6 +108,8 @@ fn next_quarter_with_previous_keeps_archived_suppressed_erased_and_last_engaged_
     }
     let archive = std::fs::read_to_string(tmp.path().join("q2/archive.csv")).expect("archive");
     assert!(archive.contains("arch@x.test,2026-09-18T10:00:00Z"), "{archive}");
+    // No input recorded a consent of `arch` (a CSV export without consent columns): the archive says so.
+    assert!(archive.lines().any(|l| l.starts_with("arch@x.test,") && l.ends_with(",none_recorded")), "{archive}");
     let summary: serde_json::Value = serde_json::from_slice(&run.stdout).expect("summary");
     assert_eq!(summary["counts"]["previousContacts"], 3, "{summary}");
     assert_eq!(summary["counts"]["previousTombstones"], 1, "{summary}");

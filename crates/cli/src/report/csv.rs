@@ -161,6 +161,12 @@ pub fn write_audiences(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
     Ok(())
 }
 
+/// archive.csv's consent cell for a contact no input recorded a consent of: the export carried none (HubSpot's
+/// carries no dated consent: its `Legal basis for processing contact's data` property is undated and names a
+/// basis, not the act of consenting, so it is no proof D9 can keep; generic CSVs carry none either) and no
+/// `consent` event was folded. Written out so the archive says so instead of leaving a cell that reads as missing.
+pub const NO_CONSENT_RECORD: &str = "none_recorded";
+
 /// `archive.csv` (D9): archived contacts with their consent proof — every purpose with its state and time, and
 /// the first instant known about the contact. Restrict access to it.
 pub fn write_archive(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
@@ -176,7 +182,10 @@ pub fn write_archive(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
                     format!("{}={state}@{}", c.purpose, rfc3339(c.at.ms()))
                 })
                 .collect();
-            w.write_record([id, email, &at(p.lifecycle.since), &at(p.first_seen), &consents.join(";")])?;
+            // An empty cell would read as "not exported"; say that no input recorded any consent (HubSpot and
+            // generic exports carry none: see NO_CONSENT_RECORD).
+            let consents = if consents.is_empty() { NO_CONSENT_RECORD.to_string() } else { consents.join(";") };
+            w.write_record([id, email, &at(p.lifecycle.since), &at(p.first_seen), &consents])?;
             n += 1;
         }
         Ok(n)
