@@ -160,7 +160,8 @@ export declare function defineElements(options?: { tracker?: Tracker | null }): 
 /**
  * Browser entry only: the `<rekindle-cta>` element. Children: `<template data-cta="id">` or
  * `<template data-variant="…">` per CTA (the site's markup; `[data-field="id" | "variant"]` receive text),
- * and `[data-rekindle-fallback]` markup shown until a CTA renders.
+ * and `[data-rekindle-fallback]` markup shown until a CTA renders. A chosen CTA with no template leaves the
+ * fallback showing and logs one console warning per CTA naming the template to add.
  */
 export declare class CtaElement extends HTMLElement {}
 

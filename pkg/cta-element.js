@@ -10,7 +10,9 @@
 //
 // Fallback content is ordinary markup, visible until a CTA renders — so it is what shows when JS or wasm cannot
 // load. Content the edge Worker already injected (the element carries `data-rekindle-cta-id`) is adopted, not
-// re-rendered: no flicker; it changes only when a later event on this page changes the decision.
+// re-rendered: no flicker; it changes only when a later event on this page changes the decision. A chosen CTA with
+// no template here (by `data-cta`, then `data-variant`) leaves the fallback showing and logs one console warning
+// per CTA naming the template to add.
 
 const BaseElement = globalThis.HTMLElement ?? class {};
 /** What a keyboard reaches by Tab: where focus goes when the focused CTA is replaced. */
@@ -24,6 +26,7 @@ export class CtaElement extends BaseElement {
   #shown = null; // the CTA id on screen
   #adopted = false;
   #impressions = new Set();
+  #missing = new Set(); // CTA ids already warned about: no template for them
 
   connectedCallback() {
     const tracker = CtaElement.tracker;
@@ -58,6 +61,14 @@ export class CtaElement extends BaseElement {
     this.querySelector(":scope > [data-rekindle-rendered]")?.remove();
     for (const fallback of this.querySelectorAll(":scope > [data-rekindle-fallback]")) fallback.hidden = template !== null;
     this.#shown = template === null ? null : id;
+    if (template === null && id !== null && !this.#missing.has(id)) {
+      // The engine chose a CTA this widget has no markup for: the visitor sees the fallback, the site should know.
+      this.#missing.add(id);
+      const name = this.id ? `<rekindle-cta id="${this.id}">` : "<rekindle-cta>";
+      const variant = cta.variant ? ` or data-variant="${cta.variant}"` : "";
+      globalThis.console?.warn?.(`rekindle: ${name} has no <template data-cta="${id}">${variant} for the chosen CTA: ` +
+        "its fallback markup shows instead");
+    }
     if (template === null) {
       this.removeAttribute("data-rekindle-cta-id");
       if (hadFocus) this.#keepFocus(this.querySelectorAll(":scope > [data-rekindle-fallback]"));

@@ -405,6 +405,22 @@ export function trackerTests() {
       assert.deepEqual(pageErrors.map(String), []);
     }],
 
+    ["a CTA the widget has no template for shows the fallback and tells the developer, once per CTA", async ({ open }) => {
+      const { page, pageErrors, consoleMessages } = await open(PAGE);
+      await page.evaluate(() => document.body.insertAdjacentHTML("beforeend",
+        '<rekindle-cta id="bare"><template data-cta="book_demo"><a href="/demo">Demo</a></template>' +
+        '<a data-rekindle-fallback href="/contact">Talk to us</a></rekindle-cta>'));
+      await start(page, { consent: { personalisation: true } });
+      await page.evaluate(() => window.__tracker.track("webinar_registered"));
+      assert.ok(await page.isVisible("#bare [data-rekindle-fallback]"));
+      const warnings = consoleMessages.filter((m) => m.type === "warning").map((m) => m.text);
+      assert.deepEqual(warnings, ['rekindle: <rekindle-cta id="bare"> has no <template data-cta="checklist"> or ' +
+        'data-variant="cta/checklist" for the chosen CTA: its fallback markup shows instead']);
+      await page.click("#demo-submit");
+      assert.equal(await page.getAttribute("#bare", "data-rekindle-cta-id"), "book_demo", "a CTA it has a template for renders");
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
     ["keyboard focus on a CTA that changes moves to the new CTA; focus elsewhere on the page is never taken", async ({ open }) => {
       const { page, pageErrors } = await open(PAGE);
       await start(page, { consent: { personalisation: true } });
@@ -511,15 +527,24 @@ export function trackerTests() {
       const snippet = readme.match(/```html\n([\s\S]*?)```/)?.[1];
       assert.ok(snippet, "README.md has an html block");
       const html = `<!doctype html><html lang="en"><head><title>README snippet</title></head><body>${snippet
-        .replace('from "rekindle"', 'from "/pkg/browser.js"')
-        .replace('"/playbook.json"', `"${PLAYBOOK}"`)}</body></html>`;
+        .replace('from "rekindle"', 'from "/pkg/browser.js"')}</body></html>`;
+      // The site's /playbook.json: the test playbook with CTAs the snippet's templates are written for, its
+      // unknown visitor's CTA the comparison (variant cta/comparison).
+      const playbook = JSON.parse(readFileSync(fileURLToPath(new URL(`../..${PLAYBOOK}`, import.meta.url)), "utf8"));
+      playbook.ctas = { candidates: [{ id: "book_demo", when: { readiness: "hot" }, variant: "cta/demo" },
+        { id: "comparison", variant: "cta/comparison" }], default: "comparison" };
       const { page, pageErrors, consoleMessages } = await open("/readme-snippet.html", {
-        route: (p) => p.route((url) => url.pathname === "/readme-snippet.html",
-          (route) => route.fulfill({ status: 200, contentType: "text/html", body: html })),
+        route: async (p) => {
+          await p.route((url) => url.pathname === "/readme-snippet.html",
+            (route) => route.fulfill({ status: 200, contentType: "text/html", body: html }));
+          await p.route((url) => url.pathname === "/playbook.json",
+            (route) => route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(playbook) }));
+        },
       });
-      await page.waitForFunction(() => customElements.get("rekindle-cta") !== undefined);
-      await page.waitForFunction(() => document.querySelector("rekindle-cta").hasAttribute("data-rekindle-cta-id") ||
-        document.querySelector("[data-rekindle-fallback]").hidden === false);
+      await page.waitForFunction(() => document.querySelector("rekindle-cta").hasAttribute("data-rekindle-cta-id"));
+      assert.equal(await page.getAttribute("rekindle-cta", "data-rekindle-cta-id"), "comparison");
+      assert.equal(await page.textContent("rekindle-cta [data-rekindle-rendered]"), "Compare plans");
+      assert.equal(await page.isVisible("[data-rekindle-fallback]"), false);
       await page.click("button[data-rekindle-cta]");
       assert.deepEqual(pageErrors.map(String), []);
       assert.deepEqual(consoleMessages.filter((m) => m.type === "warning" || m.type === "error"), []);
