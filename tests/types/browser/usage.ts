@@ -49,5 +49,14 @@ export async function page(): Promise<string> {
   defineElements({ tracker: null });
   const widget: HTMLElement = new CtaElement();
   const center: HTMLElement = new PreferencesElement();
+  // The element's events are typed on the document's event map (browser-api.d.ts PreferencesEventMap).
+  document.addEventListener("rekindle-preferences-error", (e) => {
+    const reason: "bad_link" | "http" | "network" | "bad_response" = e.detail.reason;
+    const status: number | null = e.detail.status;
+    // @ts-expect-error the detail has no token: a failure never exposes the link's token
+    void e.detail.token;
+    return [e.detail.action, reason, status];
+  });
+  center.addEventListener("rekindle-preferences-saved", (e) => e.detail.topics.join(","));
   return [consented.gpc, purposes.length, widget.tagName, center.tagName, saved, loaded?.length, cleared].join(" ");
 }
