@@ -24,6 +24,7 @@ mod lines;
 mod scan;
 use crate::diagnostic::Diagnostic;
 use crate::error::CliError;
+pub use lines::LineLimit;
 use lines::{Lines, SplitAhead};
 
 /// An NDJSON events file being read.
@@ -36,10 +37,18 @@ pub struct Ndjson {
 impl Ndjson {
     /// Opens the file.
     pub fn open(path: &Path) -> Result<Ndjson, CliError> {
+        Ndjson::open_limited(path, None)
+    }
+
+    /// Opens the file; with a `limit`, a longer line is rejected as the limit says and never held in memory.
+    pub fn open_limited(path: &Path, limit: Option<LineLimit>) -> Result<Ndjson, CliError> {
         let file = crate::output::open(path)?;
         let name = path.display().to_string();
-        let lines = SplitAhead::new(Lines::new(name.clone(), ReadAhead::new(file)));
-        Ok(Ndjson { name, lines, position: 0 })
+        let mut lines = Lines::new(name.clone(), ReadAhead::new(file));
+        if let Some(limit) = limit {
+            lines = lines.limited(limit);
+        }
+        Ok(Ndjson { name, lines: SplitAhead::new(lines), position: 0 })
     }
 }
 

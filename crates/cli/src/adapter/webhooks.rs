@@ -15,6 +15,11 @@
 //! body as the field, so a problem reads `events.ndjson:12 [3].timestamp: …`. Valid records rekindle does not
 //! fold (delivered, processed, …) are counted per `vendor:kind`.
 //!
+//! Limits: a body longer than its vendor sends (core's `Webhook::max_body_bytes`: 1 MiB, Postmark 16 MiB) is a
+//! `bad_body` reject naming its size and the limit, and a line longer than [`line_limit`] (the body limit three
+//! times over, plus 64 KiB) is rejected the same way without being held in memory: it is read through and
+//! dropped, so a 2 GB line costs its read, not 2 GB.
+//!
 //! Idempotency: vendors retry, and logs get replayed, so the same `(vendor, event id, contact)` is folded once
 //! across every webhook file of the run; later copies are counted as duplicates.
 //!
@@ -34,7 +39,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rekindle_core::import::{self, Imported};
 use rekindle_core::{Event, Span};
 
-use super::ndjson::Ndjson;
+use super::ndjson::{LineLimit, Ndjson};
 use super::{Block, EventSource, Parsed, RawRecord};
 use crate::diagnostic::Diagnostic;
 use crate::error::CliError;
@@ -68,15 +73,37 @@ impl Vendor {
         }
     }
 
-    fn decode(self, body: &[u8]) -> Result<Imported, rekindle_core::Error> {
+    /// Core's name for the vendor, which knows its decoder and limits.
+    fn webhook(self) -> import::Webhook {
         match self {
-            Vendor::Sendgrid => import::sendgrid::decode(body),
-            Vendor::Mailgun => import::mailgun::decode(body),
-            Vendor::Postmark => import::postmark::decode(body),
-            Vendor::Mailchimp => import::mailchimp::decode(body),
-            Vendor::Ses => import::ses::decode(body),
+            Vendor::Sendgrid => import::Webhook::Sendgrid,
+            Vendor::Mailgun => import::Webhook::Mailgun,
+            Vendor::Postmark => import::Webhook::Postmark,
+            Vendor::Mailchimp => import::Webhook::Mailchimp,
+            Vendor::Ses => import::Webhook::Ses,
         }
     }
+
+    fn decode(self, body: &[u8]) -> Result<Imported, rekindle_core::Error> {
+        self.webhook().decode(body)
+    }
+}
+
+/// The longest line of a `vendor` log: the vendor's body limit three times over, since a body in an envelope is a
+/// JSON string and an escape can triple it (a 2-byte character written as the 6 bytes `\u00e9`), plus 64 KiB for
+/// the envelope's headers and `received_at`. A longer line cannot hold a body core would read: it is rejected as
+/// `bad_body`, unread.
+pub fn line_limit(vendor: Vendor) -> LineLimit {
+    let body = vendor.webhook().max_body_bytes();
+    let bytes = body.saturating_mul(3).saturating_add(64 << 10);
+    let name = vendor.name();
+    let message = move |len: u64| {
+        format!(
+            "not a {name} webhook body: too large: the line holds {len} bytes, over the {bytes}-byte limit of a \
+             {name} log line (a body of at most {body} bytes, escaped in a delivery envelope); skipped unread"
+        )
+    };
+    LineLimit { bytes, code: "bad_body", field: Some("body".into()), message: Box::new(message) }
 }
 
 /// One `--webhooks <vendor>:<file>` argument.
@@ -129,7 +156,8 @@ impl Webhooks {
         tolerance: Span,
     ) -> Result<Webhooks, CliError> {
         let (unchecked, ageless) = (AtomicU64::new(0), AtomicU64::new(0));
-        Ok(Webhooks { vendor, lines: Ndjson::open(path)?, verifier, tolerance, unchecked, ageless })
+        let lines = Ndjson::open_limited(path, Some(line_limit(vendor)))?;
+        Ok(Webhooks { vendor, lines, verifier, tolerance, unchecked, ageless })
     }
 
     /// The delivery a line holds, verified when there is a key; `Err` rejects the line with the reason.

@@ -13,6 +13,19 @@ use super::super::Block;
 use crate::diagnostic::Diagnostic;
 use crate::error::CliError;
 
+/// The longest line a file's reader takes, and how a longer one is reported. A longer line is read through and
+/// dropped as it streams past, never held: a webhook log line of 2 GB costs its read, not 2 GB of memory.
+pub struct LineLimit {
+    /// Bytes of a line, without its `\n` / `\r\n`.
+    pub bytes: usize,
+    /// The reject's code.
+    pub code: &'static str,
+    /// The reject's field (what the line holds).
+    pub field: Option<String>,
+    /// The reject's message, given the line's length in bytes.
+    pub message: Box<dyn Fn(u64) -> String + Send>,
+}
+
 /// An events file's lines, read through the read-ahead buffers.
 pub struct Lines {
     name: String,
@@ -20,12 +33,62 @@ pub struct Lines {
     line: u64,
     position: u64,
     buf: Vec<u8>,
+    limit: Option<LineLimit>,
 }
 
 impl Lines {
     /// The lines of `reader`; `name` names the file in diagnostics.
     pub fn new(name: String, reader: ReadAhead) -> Lines {
-        Lines { name, reader, line: 0, position: 0, buf: Vec::new() }
+        Lines { name, reader, line: 0, position: 0, buf: Vec::new(), limit: None }
+    }
+
+    /// Lines longer than `limit` are rejected as it says, unread.
+    pub fn limited(mut self, limit: LineLimit) -> Lines {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// One line into `buf` (with its line end), as `read_until` reads it, but never more than the limit's bytes:
+    /// past them the rest of the line is read and dropped. Returns the bytes read (0 at the end of the file) and
+    /// the line's length without its line end.
+    fn read_line(&mut self) -> std::io::Result<(usize, u64)> {
+        let max = self.limit.as_ref().map_or(usize::MAX, |l| l.bytes).saturating_add(2); // + "\r\n"
+        let (mut read, mut dropped, mut tail) = (0usize, false, [0u8; 2]);
+        loop {
+            let available = self.reader.fill_buf()?;
+            let (chunk, ends) = match memchr::memchr(b'\n', available) {
+                Some(i) => (available.get(..=i).unwrap_or_default(), true),
+                None => (available, false),
+            };
+            if chunk.is_empty() {
+                break;
+            }
+            if !dropped && self.buf.len() + chunk.len() > max {
+                dropped = true; // the line is over the limit whatever its end: keep none of it
+                self.buf.clear();
+            }
+            if !dropped {
+                self.buf.extend_from_slice(chunk);
+            }
+            let [_, last] = tail;
+            tail = match chunk {
+                [.., a, b] => [*a, *b],
+                [b] => [last, *b],
+                [] => tail,
+            };
+            let n = chunk.len();
+            read += n;
+            self.reader.consume(n);
+            if ends {
+                break;
+            }
+        }
+        let end = match tail {
+            [b'\r', b'\n'] if read >= 2 => 2,
+            [_, b'\n'] => 1,
+            _ => 0,
+        };
+        Ok((read, (read - end) as u64))
     }
 
     /// Up to `max` lines into `records` (emptied first), and the diagnostics of lines that are not UTF-8.
@@ -58,7 +121,10 @@ impl Lines {
                         let line = text.get(used..=end).unwrap_or_default();
                         used = end + 1;
                         self.line += 1;
-                        take_text(self.line, line, records);
+                        match too_long(&self.limit, &self.name, self.line, content_len(line.as_bytes())) {
+                            Some(d) => problems.push(d),
+                            None => take_text(self.line, line, records),
+                        }
                     }
                 } else {
                     for line in whole.split_inclusive(|b| *b == b'\n') {
@@ -67,24 +133,42 @@ impl Lines {
                         }
                         used += line.len();
                         self.line += 1;
-                        take(&self.name, self.line, line, records, &mut problems);
+                        match too_long(&self.limit, &self.name, self.line, content_len(line)) {
+                            Some(d) => problems.push(d),
+                            None => take(&self.name, self.line, line, records, &mut problems),
+                        }
                     }
                 }
                 self.position += used as u64;
                 self.reader.consume(used);
             } else {
                 self.buf.clear();
-                let n = self.reader.read_until(b'\n', &mut self.buf).map_err(|e| io(&self.name, e))?;
+                let (n, len) = self.read_line().map_err(|e| io(&self.name, e))?;
                 if n == 0 {
                     break;
                 }
                 self.line += 1;
                 self.position += n as u64;
-                take(&self.name, self.line, &self.buf, records, &mut problems);
+                match too_long(&self.limit, &self.name, self.line, len) {
+                    Some(d) => problems.push(d),
+                    None => take(&self.name, self.line, &self.buf, records, &mut problems),
+                }
             }
         }
         Ok(problems)
     }
+}
+
+/// The reject of line `line` of file `name`, `len` bytes long, when that is over `limit`.
+fn too_long(limit: &Option<LineLimit>, name: &str, line: u64, len: u64) -> Option<Diagnostic> {
+    let limit = limit.as_ref().filter(|l| len > l.bytes as u64)?;
+    Some(Diagnostic::reject(name, line, limit.code, (limit.message)(len)).at(None, limit.field.clone()))
+}
+
+/// A line's length without its `\n` / `\r\n`.
+fn content_len(line: &[u8]) -> u64 {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line).len() as u64
 }
 
 /// A failure that is a bug in rekindle, not in the input (exit 1).
@@ -205,6 +289,34 @@ mod tests {
 
     fn split(input: impl Read + Send + 'static) -> SplitAhead {
         SplitAhead::new(Lines::new("events.ndjson".into(), ReadAhead::new(input)))
+    }
+
+    #[test]
+    fn lines_over_the_limit_are_rejected_with_their_length_and_never_held() {
+        let mut file = b"short\n".to_vec();
+        file.extend_from_slice(&[b'x'; 11]); // in the read-ahead buffer: the fast path
+        file.extend_from_slice(b"\r\n0123456789\r\n");
+        file.extend(std::iter::repeat_n(b'y', 3 << 20)); // across buffers: the bounded read
+        file.extend_from_slice(b"\r\nok\n");
+        file.extend_from_slice(&[b'z'; 12]); // the last line, without a line end
+        let len = file.len() as u64;
+        let limit = LineLimit {
+            bytes: 10,
+            code: "bad_body",
+            field: Some("body".into()),
+            message: Box::new(|n| format!("line of {n} bytes")),
+        };
+        let mut lines = Lines::new("log.ndjson".into(), ReadAhead::new(io::Cursor::new(file))).limited(limit);
+        let mut block = Block::default();
+        let problems = lines.fill(100, &mut block).expect("read");
+        let got: Vec<(u64, &str)> = block.records().iter().map(|r| (r.line, r.text)).collect();
+        assert_eq!(got, [(1, "short"), (3, "0123456789"), (5, "ok")]);
+        let rejected: Vec<(u64, &str, String)> = problems.iter().map(|d| (d.line, d.code, d.message.clone())).collect();
+        let expected = [(2, "line of 11 bytes"), (4, "line of 3145728 bytes"), (6, "line of 12 bytes")];
+        assert_eq!(rejected, expected.map(|(l, m)| (l, "bad_body", m.to_string())));
+        assert!(problems.iter().all(|d| d.field.as_deref() == Some("body")));
+        assert!(lines.buf.capacity() < 1 << 20, "the 3 MiB line was held: {}", lines.buf.capacity());
+        assert_eq!(lines.position, len);
     }
 
     #[test]
