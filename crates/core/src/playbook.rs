@@ -65,8 +65,9 @@ pub struct Playbook {
     pub(crate) contact_columns: contacts::ContactColumns,
 }
 
-/// Top-level sections, in documentation order.
-const SECTIONS: [&str; 12] = [
+/// Top-level sections, in documentation order; `$schema` (an editor's JSON Schema, docs/playbook.md § Editor
+/// setup) is read as a string and otherwise ignored.
+const SECTIONS: [&str; 13] = [
     "version",
     "signals",
     "scores",
@@ -79,6 +80,7 @@ const SECTIONS: [&str; 12] = [
     "handoff",
     "retention",
     "contacts",
+    "$schema",
 ];
 
 impl Playbook {
@@ -88,6 +90,9 @@ impl Playbook {
         let Some(top) = r.object(value, "", &SECTIONS) else {
             return Err(Error::InvalidPlaybook { problems: r.problems });
         };
+        if let Some(v) = top.get("$schema") {
+            r.string(v, "$schema");
+        }
         if let Some(v) = r.required(&top, "version") {
             match v {
                 Value::Number(n) if *n == f64::from(VERSION) => {}
