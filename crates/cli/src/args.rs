@@ -20,11 +20,16 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Validate a playbook and list every problem with its path.
-    #[command(after_help = "Example:\n  rekindle check --playbook examples/playbooks/saas.json")]
+    #[command(
+        after_help = "Examples:\n  rekindle check --playbook examples/playbooks/saas.json\n  rekindle check --playbook examples/playbooks/saas.yaml"
+    )]
     Check {
-        /// The playbook (JSON).
+        /// The playbook: JSON, or YAML when the file name ends in .yaml or .yml.
         #[arg(long)]
         playbook: PathBuf,
+        /// Read the playbook as json or yaml whatever its file name (a pipe, a template).
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        playbook_format: Option<PlaybookFormat>,
     },
     /// Fold one contact's events and print the decision (scores, readiness, stage, reasons) as JSON.
     #[command(
@@ -37,6 +42,26 @@ pub enum Command {
     UnsubscribeToken(crate::token_cmd::SignArgs),
     /// Check a token and print its fields as JSON; exit 3 when it is refused.
     VerifyToken(crate::token_cmd::VerifyArgs),
+}
+
+/// How a playbook file is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlaybookFormat {
+    /// JSON (the default).
+    Json,
+    /// YAML 1.2 (the default for a file ending in .yaml or .yml).
+    Yaml,
+}
+
+impl PlaybookFormat {
+    /// The format given, else YAML for a `.yaml` / `.yml` file (any case), else JSON.
+    pub fn of(path: &std::path::Path, given: Option<PlaybookFormat>) -> PlaybookFormat {
+        let yaml = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+        given.unwrap_or(if yaml { PlaybookFormat::Yaml } else { PlaybookFormat::Json })
+    }
 }
 
 /// Machine-readable summary on stdout.
@@ -52,9 +77,12 @@ pub enum Format {
 #[derive(clap::Args)]
 #[command(after_help = PLAN_HELP)]
 pub struct PlanArgs {
-    /// The playbook (JSON).
+    /// The playbook: JSON, or YAML when the file name ends in .yaml or .yml.
     #[arg(long)]
     pub playbook: PathBuf,
+    /// Read the playbook as json or yaml whatever its file name (a pipe, a template).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub playbook_format: Option<PlaybookFormat>,
     /// Contacts CSV: a header row with an `email` column (any case); optional `id` and `created_at` (RFC 3339 or
     /// epoch ms); every other column is a profile field. Or a Mailchimp, HubSpot or Klaviyo export as is.
     #[arg(long)]
@@ -190,9 +218,12 @@ Examples:
 /// Arguments of `rekindle decide`.
 #[derive(clap::Args)]
 pub struct DecideArgs {
-    /// The playbook (JSON).
+    /// The playbook: JSON, or YAML when the file name ends in .yaml or .yml.
     #[arg(long)]
     pub playbook: PathBuf,
+    /// Read the playbook as json or yaml whatever its file name (a pipe, a template).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub playbook_format: Option<PlaybookFormat>,
     /// A JSON array of events for one contact.
     #[arg(long)]
     pub events: PathBuf,

@@ -13,9 +13,17 @@ pub enum CliError {
     /// A file is not JSON.
     #[error("{}:{line}:{column}: not valid JSON: {reason}", path.display())]
     Json { path: PathBuf, line: usize, column: usize, reason: String },
+    /// A YAML file is not YAML, or holds what a playbook cannot (a tag, a repeated key, a second document, …):
+    /// every such problem with its line and column, never none.
+    #[error("{}:{}", path.display(), first_yaml(problems))]
+    Yaml { path: PathBuf, problems: Vec<crate::yaml::Problem> },
     /// Core refused the content of a file.
     #[error("{}: {source}", file.display())]
     Core { file: PathBuf, source: rekindle_core::Error },
+    /// Core refused a playbook written in YAML: `at` holds each problem's line and column in the file, in order
+    /// (the problems' messages carry YAML hints where one applies).
+    #[error("{}:{}: {source}", file.display(), at.first().map(ToString::to_string).unwrap_or_else(|| "1:1".into()))]
+    CoreYaml { file: PathBuf, source: rekindle_core::Error, at: Vec<crate::yaml::Mark> },
     /// A whole input file cannot be used (a contacts file without an email column).
     #[error("{}:{line}: {reason}", file.display())]
     Unusable { file: PathBuf, line: u64, reason: String },
@@ -33,19 +41,38 @@ impl CliError {
         match self {
             CliError::Io { .. } => 1,
             CliError::Usage(_) => 2,
-            CliError::Json { .. } | CliError::Core { .. } | CliError::Unusable { .. } | CliError::Previous { .. } => 3,
+            CliError::Json { .. }
+            | CliError::Yaml { .. }
+            | CliError::Core { .. }
+            | CliError::CoreYaml { .. }
+            | CliError::Unusable { .. }
+            | CliError::Previous { .. } => 3,
         }
     }
 
-    /// All problems of an invalid playbook (the message shows the first).
-    pub fn problems(&self) -> &[Problem] {
+    /// The problems after the first, one line each, for an invalid playbook (the message shows the first).
+    pub fn more(&self) -> Vec<String> {
         match self {
-            CliError::Core { source, .. } => source.problems(),
+            CliError::Core { source, .. } => source.problems().iter().skip(1).map(Problem::to_string).collect(),
+            CliError::CoreYaml { file, source, at } => (source.problems().iter().zip(at))
+                .skip(1)
+                .map(|(p, at)| format!("{}:{at}: {p}", file.display()))
+                .collect(),
+            CliError::Yaml { path, problems } => {
+                problems.iter().skip(1).map(|p| format!("{}:{}: {}", path.display(), p.at, p.reason)).collect()
+            }
             CliError::Io { .. }
             | CliError::Json { .. }
             | CliError::Unusable { .. }
             | CliError::Previous { .. }
-            | CliError::Usage(_) => &[],
+            | CliError::Usage(_) => Vec::new(),
         }
+    }
+}
+
+fn first_yaml(problems: &[crate::yaml::Problem]) -> String {
+    match problems.first() {
+        Some(p) => format!("{}: {}", p.at, p.reason),
+        None => "1:1: not a usable YAML playbook".into(),
     }
 }

@@ -14,6 +14,7 @@ mod progress;
 mod report;
 mod token_cmd;
 mod tombstone;
+mod yaml;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -21,7 +22,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use rekindle_core::{decide, ContactState, Event, Playbook, Timestamp, Value};
 
-use args::{Cli, Command, DecideArgs};
+use args::{Cli, Command, DecideArgs, PlaybookFormat};
 pub(crate) use error::CliError;
 
 /// mimalloc instead of glibc's malloc: `rekindle plan` allocates on every core and frees what other threads
@@ -36,8 +37,8 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("rekindle: {e}");
-            for p in e.problems().iter().skip(1) {
-                eprintln!("  also: {p}");
+            for line in e.more() {
+                eprintln!("  also: {line}");
             }
             ExitCode::from(e.exit_code())
         }
@@ -46,8 +47,8 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<u8, CliError> {
     match command {
-        Command::Check { playbook } => {
-            let pb = load_playbook(&playbook)?;
+        Command::Check { playbook, playbook_format } => {
+            let pb = load_playbook(&playbook, playbook_format)?;
             eprintln!("{}: ok ({} signals)", playbook.display(), pb.signals().len());
             Ok(0)
         }
@@ -71,13 +72,41 @@ fn read_json(path: &std::path::Path) -> Result<Value, CliError> {
     })
 }
 
-pub(crate) fn load_playbook(path: &std::path::Path) -> Result<Playbook, CliError> {
-    let value = read_json(path)?;
-    Playbook::parse(&value).map_err(|e| CliError::Core { file: path.into(), source: e })
+/// Reads a playbook: JSON, or YAML (`format`, else the file's extension: [`PlaybookFormat::of`]). A YAML playbook's
+/// problems are placed at their line and column.
+pub(crate) fn load_playbook(path: &std::path::Path, format: Option<PlaybookFormat>) -> Result<Playbook, CliError> {
+    match PlaybookFormat::of(path, format) {
+        PlaybookFormat::Json => {
+            let value = read_json(path).map_err(|e| match e {
+                CliError::Json { path, line, column, reason } if looks_like_yaml(&path) => {
+                    let reason =
+                        format!("{reason} (it looks like YAML: name the file .yaml, or pass --playbook-format yaml)");
+                    CliError::Json { path, line, column, reason }
+                }
+                other => other,
+            })?;
+            Playbook::parse(&value).map_err(|e| CliError::Core { file: path.into(), source: e })
+        }
+        PlaybookFormat::Yaml => yaml::read_playbook(path),
+    }
+}
+
+/// A file that is not JSON but starts the way a YAML playbook does: a `#` comment, `---`, or `key:`.
+fn looks_like_yaml(path: &std::path::Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else { return false };
+    let Some(first) = text.trim_start_matches('\u{feff}').lines().map(str::trim).find(|l| !l.is_empty()) else {
+        return false;
+    };
+    let key = first.split_once(':').is_some_and(|(key, rest)| {
+        !key.is_empty()
+            && key.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            && (rest.is_empty() || rest.starts_with(' '))
+    });
+    key || first.starts_with('#') || first.starts_with("---")
 }
 
 fn decide_cmd(args: DecideArgs) -> Result<(), CliError> {
-    let pb = load_playbook(&args.playbook)?;
+    let pb = load_playbook(&args.playbook, args.playbook_format)?;
     let events_value = read_json(&args.events)?;
     let events = Event::parse_list(&events_value, "events")
         .map_err(|e| CliError::Core { file: args.events.clone(), source: e })?;

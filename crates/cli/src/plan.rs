@@ -132,7 +132,7 @@ impl Plan {
 
 /// Runs the plan; returns the exit code (0, or 4 when rows were rejected).
 pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
-    let playbook = crate::load_playbook(&args.playbook)?;
+    let playbook = crate::load_playbook(&args.playbook, args.playbook_format)?;
     let now = crate::parse_now(&args.now)?;
     same_file_twice(args)?;
     let mut out = crate::output::OutDir::create(&args.out)?;

@@ -1,0 +1,843 @@
+//! YAML playbooks (`--playbook x.yaml`): the file read into core's [`Value`] with JSON's meaning, each node keeping
+//! its line and column, so that core's problems (reported by path) are placed where they are in the file.
+//!
+//! The parser is saphyr-parser (YAML 1.2 events with marks); scalars are resolved here, by YAML 1.2's core schema
+//! narrowed to what JSON can say, so that what a marketer types means one thing:
+//! - `yes`, `no`, `on`, `off`, `y`, `n` are text (YAML 1.1 made them booleans): a country code `NO` stays "NO";
+//!   only `true` / `false` are booleans (a boolean setting written `yes` is refused by core, with a hint);
+//! - `22:00` and `22:00-07:00` are text (YAML 1.1 read `22:00` as the base-60 number 1320), and so are dates;
+//! - numbers are decimal (`15`, `-2.5`, `1e3`, `.5`); refused: `.inf` / `.nan` (JSON has neither), numbers too
+//!   large for a double, `0x1F` / `0o17`, and a leading zero (`017` is octal 15 in YAML 1.1, 17 in 1.2);
+//! - refused, with line and column: a tag (`!!binary`, `!custom`), a key repeated in one mapping (both places
+//!   named), a key that is not text (`7:`, `true:`, `~:`, a list), the YAML 1.1 merge key `<<`, a second document,
+//!   nesting deeper than [`MAX_DEPTH`], and aliases that would expand the document past [`ALIAS_VALUES`] values
+//!   or [`ALIAS_BYTES`] bytes of text (a "billion laughs" file is refused before it is expanded).
+
+use std::collections::HashMap;
+use std::fmt;
+
+use std::path::Path;
+
+use rekindle_core::{Playbook, Problem as CoreProblem, ProblemCode, Value};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Tag};
+
+use crate::diagnostic::quote;
+use crate::CliError;
+
+/// How deeply lists and mappings may nest (serde_json's own limit for JSON playbooks is 128 too).
+pub const MAX_DEPTH: usize = 128;
+/// How many values aliases may add to the document, all together.
+pub const ALIAS_VALUES: usize = 100_000;
+/// How many bytes of text (keys and strings) aliases may add to the document, all together.
+pub const ALIAS_BYTES: usize = 8 << 20;
+
+/// A place in the file: 1-based line and column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+impl Mark {
+    fn of(m: &Marker) -> Mark {
+        Mark { line: m.line(), column: m.col() + 1 }
+    }
+}
+
+impl fmt::Display for Mark {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// A syntax error, or something in the file that a playbook cannot hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where.
+    pub at: Mark,
+    /// What, and what to write instead.
+    pub reason: String,
+}
+
+/// A parsed YAML document: its value and where each part of it is.
+#[derive(Debug)]
+pub struct Doc {
+    root: Node,
+}
+
+#[derive(Debug, Clone)]
+struct Node {
+    /// Where the node starts (for a repeated alias: where its anchor's value is written).
+    at: Mark,
+    /// Where the alias that repeats this node is, when it is a copy.
+    alias: Option<Mark>,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    /// `plain` keeps an unquoted scalar's text, for hints ("write true or false", "quote it").
+    Scalar {
+        value: Value,
+        plain: Option<Box<str>>,
+    },
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    key: String,
+    /// Where the key is.
+    at: Mark,
+    value: Node,
+}
+
+/// What a node weighs once expanded: values, bytes of text, levels of lists and mappings (0 for a scalar).
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    values: usize,
+    bytes: usize,
+    height: usize,
+}
+
+impl Size {
+    fn add(&mut self, child: Size) {
+        self.values = self.values.saturating_add(child.values);
+        self.bytes = self.bytes.saturating_add(child.bytes);
+        self.height = self.height.max(child.height.saturating_add(1));
+    }
+}
+
+/// Reads a YAML playbook: a file that is not a usable YAML document is [`CliError::Yaml`] (every problem with its
+/// line and column); a playbook core refuses is [`CliError::CoreYaml`], each problem placed by its path.
+pub fn read_playbook(path: &Path) -> Result<Playbook, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Io { path: path.into(), source })?;
+    let doc = parse(&text).map_err(|problems| CliError::Yaml { path: path.into(), problems })?;
+    Playbook::parse(&doc.value()).map_err(|e| match e {
+        rekindle_core::Error::InvalidPlaybook { problems } => {
+            let (at, problems) = problems
+                .into_iter()
+                .map(|p| {
+                    let (at, message) = doc.place(&p);
+                    (at, CoreProblem { message, ..p })
+                })
+                .unzip();
+            CliError::CoreYaml { file: path.into(), source: rekindle_core::Error::InvalidPlaybook { problems }, at }
+        }
+        other => CliError::Core { file: path.into(), source: other },
+    })
+}
+
+/// The text of a YAML file as one document, or every problem found (in file order).
+pub fn parse(text: &str) -> Result<Doc, Vec<Problem>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut b = Builder::default();
+    let mut parser = Parser::new_from_str(text);
+    while let Some(next) = parser.next_event() {
+        match next {
+            Ok((event, span)) => {
+                if b.event(event, Mark::of(&span.start)).is_err() {
+                    return Err(b.problems);
+                }
+            }
+            Err(e) => {
+                b.problem(Mark::of(e.marker()), format!("not valid YAML: {}", e.info()));
+                return Err(b.problems);
+            }
+        }
+    }
+    match b.root {
+        Some(root) if b.problems.is_empty() => Ok(Doc { root }),
+        Some(_) => Err(b.problems),
+        None => {
+            b.problem(
+                Mark { line: 1, column: 1 },
+                "the file holds no YAML document (a playbook is one mapping)".into(),
+            );
+            Err(b.problems)
+        }
+    }
+}
+
+/// Building stopped: the problem that stopped it is the last one recorded.
+struct Stop;
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    /// Each anchor's value, with its size, once complete.
+    anchors: HashMap<usize, (Node, Size)>,
+    root: Option<Node>,
+    documents: usize,
+    /// What aliases added so far.
+    expanded: Size,
+    problems: Vec<Problem>,
+}
+
+struct Frame {
+    at: Mark,
+    anchor: usize,
+    size: Size,
+    kind: FrameKind,
+}
+
+enum FrameKind {
+    Seq(Vec<Node>),
+    Map { entries: Vec<Entry>, seen: HashMap<String, Mark>, key: Key },
+}
+
+/// Where a mapping is between its entries.
+enum Key {
+    /// The next node is a key.
+    Wanted,
+    /// The next node is the value of this key.
+    Have(String, Mark),
+    /// The key was refused: the next node is its value, dropped.
+    Refused,
+}
+
+impl Builder {
+    fn problem(&mut self, at: Mark, reason: String) {
+        self.problems.push(Problem { at, reason });
+    }
+
+    fn event(&mut self, event: Event<'_>, at: Mark) -> Result<(), Stop> {
+        match event {
+            Event::DocumentStart(_) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    self.problem(
+                        at,
+                        "a second YAML document starts here: a playbook file holds one (remove the `---` and \
+                         what follows, or split the file)"
+                            .into(),
+                    );
+                    return Err(Stop);
+                }
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                if let Some(tag) = tag {
+                    self.tag(&tag, at);
+                }
+                let (value, plain) = match style {
+                    ScalarStyle::Plain => match resolve(&text) {
+                        Ok(value) => (value, Some(Box::from(&*text))),
+                        Err(reason) => {
+                            self.problem(at, reason);
+                            (Value::Null, None)
+                        }
+                    },
+                    _ => (Value::String(text.to_string()), None),
+                };
+                let bytes = if let Value::String(s) = &value { s.len() } else { 0 };
+                let node = Node { at, alias: None, kind: Kind::Scalar { value, plain } };
+                let size = Size { values: 1, bytes, height: 0 };
+                if anchor > 0 {
+                    self.anchors.insert(anchor, (node.clone(), size));
+                }
+                self.deliver(node, size);
+            }
+            Event::SequenceStart(anchor, tag) => self.open(at, anchor, tag.as_deref(), FrameKind::Seq(Vec::new()))?,
+            Event::MappingStart(anchor, tag) => {
+                let map = FrameKind::Map { entries: Vec::new(), seen: HashMap::new(), key: Key::Wanted };
+                self.open(at, anchor, tag.as_deref(), map)?;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(frame) = self.stack.pop() {
+                    let kind = match frame.kind {
+                        FrameKind::Seq(items) => Kind::Seq(items),
+                        FrameKind::Map { entries, .. } => Kind::Map(entries),
+                    };
+                    let node = Node { at: frame.at, alias: None, kind };
+                    if frame.anchor > 0 {
+                        self.anchors.insert(frame.anchor, (node.clone(), frame.size));
+                    }
+                    self.deliver(node, frame.size);
+                }
+            }
+            Event::Alias(id) => {
+                let Some((node, size)) = self.anchors.get(&id) else {
+                    self.problem(at, "this alias names the list or mapping it is inside (a loop)".into());
+                    return Err(Stop);
+                };
+                let size = *size;
+                self.expanded.values = self.expanded.values.saturating_add(size.values);
+                self.expanded.bytes = self.expanded.bytes.saturating_add(size.bytes);
+                if self.expanded.values > ALIAS_VALUES || self.expanded.bytes > ALIAS_BYTES {
+                    self.problem(
+                        at,
+                        format!(
+                            "aliases expand the document past {ALIAS_VALUES} values or {} MiB of text here (each \
+                             alias repeats what its anchor names: a \"billion laughs\" file); write the values out",
+                            ALIAS_BYTES >> 20
+                        ),
+                    );
+                    return Err(Stop);
+                }
+                if self.stack.len().saturating_add(size.height) > MAX_DEPTH {
+                    self.problem(at, format!("this alias nests lists and mappings deeper than {MAX_DEPTH} levels"));
+                    return Err(Stop);
+                }
+                let node = Node { alias: Some(at), ..node.clone() };
+                self.deliver(node, size);
+            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    /// A list or mapping starts.
+    fn open(&mut self, at: Mark, anchor: usize, tag: Option<&Tag>, kind: FrameKind) -> Result<(), Stop> {
+        if let Some(tag) = tag {
+            self.tag(tag, at);
+        }
+        if self.stack.len() >= MAX_DEPTH {
+            self.problem(at, format!("lists and mappings nest deeper than {MAX_DEPTH} levels here"));
+            return Err(Stop);
+        }
+        self.stack.push(Frame { at, anchor, size: Size { values: 1, bytes: 0, height: 1 }, kind });
+        Ok(())
+    }
+
+    fn tag(&mut self, tag: &Tag, at: Mark) {
+        let name = if tag.is_yaml_core_schema() {
+            format!("!!{}", tag.suffix)
+        } else {
+            format!("{}{}", tag.handle, tag.suffix)
+        };
+        self.problem(
+            at,
+            format!(
+                "the tag {} is not read: a playbook holds text, numbers, true / false, null, lists and mappings \
+                 (remove the tag; quote a value to keep it as text)",
+                quote(&name)
+            ),
+        );
+    }
+
+    /// Hands a complete node to the list or mapping it is in, or makes it the document.
+    fn deliver(&mut self, node: Node, size: Size) {
+        let Some(frame) = self.stack.last_mut() else {
+            self.root = Some(node);
+            return;
+        };
+        let problem = match &mut frame.kind {
+            FrameKind::Seq(items) => {
+                frame.size.add(size);
+                items.push(node);
+                None
+            }
+            FrameKind::Map { entries, seen, key } => match std::mem::replace(key, Key::Wanted) {
+                Key::Wanted => match key_text(&node) {
+                    Ok(text) => {
+                        frame.size.bytes = frame.size.bytes.saturating_add(text.len());
+                        *key = Key::Have(text, node.alias.unwrap_or(node.at));
+                        None
+                    }
+                    Err(reason) => {
+                        *key = Key::Refused;
+                        Some(Problem { at: node.alias.unwrap_or(node.at), reason })
+                    }
+                },
+                Key::Have(text, at) => {
+                    let problem = match seen.get(&text) {
+                        Some(first) => Some(Problem {
+                            at,
+                            reason: format!(
+                                "the key \"{}\" appears twice in this mapping: at line {}, column {} and here (a key \
+                                 appears once; merge the two)",
+                                quote(&text),
+                                first.line,
+                                first.column
+                            ),
+                        }),
+                        None => {
+                            seen.insert(text.clone(), at);
+                            None
+                        }
+                    };
+                    frame.size.add(size);
+                    entries.push(Entry { key: text, at, value: node });
+                    problem
+                }
+                Key::Refused => None,
+            },
+        };
+        self.problems.extend(problem);
+    }
+}
+
+/// A mapping key: text only, as in JSON.
+fn key_text(node: &Node) -> Result<String, String> {
+    let got = match &node.kind {
+        Kind::Scalar { value: Value::String(s), plain } => {
+            return match plain.as_deref() {
+                Some("<<") => Err("`<<` merge keys are YAML 1.1 and not read: write the keys out (an alias `*name` \
+                                   may repeat a whole value)"
+                    .into()),
+                _ => Ok(s.clone()),
+            };
+        }
+        Kind::Scalar { value: Value::Null, plain: Some(text) } if text.is_empty() => "nothing".to_string(),
+        Kind::Scalar { value, plain: Some(text) } => format!("{} ({})", value.kind_name(), quote(text)),
+        Kind::Scalar { value, plain: None } => value.kind_name().to_string(),
+        Kind::Seq(_) => "a list".into(),
+        Kind::Map(_) => "a mapping".into(),
+    };
+    let hint = match &node.kind {
+        Kind::Scalar { plain: Some(text), .. } if !text.is_empty() => format!(": quote it (\"{}\")", quote(text)),
+        _ => String::new(),
+    };
+    Err(format!("a key must be text, got {got}{hint}"))
+}
+
+/// YAML 1.1's booleans, text in YAML 1.2 and here.
+const YAML11_BOOLEANS: &[&str] =
+    &["yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N"];
+
+/// An unquoted scalar's value: YAML 1.2's core schema, with what JSON cannot hold refused.
+fn resolve(text: &str) -> Result<Value, String> {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
+        "true" | "True" | "TRUE" => return Ok(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Ok(Value::Bool(false)),
+        _ => {}
+    }
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if matches!(unsigned, ".inf" | ".Inf" | ".INF") {
+        return Err(format!("{text} (infinity) is not a number a playbook can hold, as JSON has none"));
+    }
+    if matches!(text, ".nan" | ".NaN" | ".NAN") {
+        return Err(format!("{text} (not a number) is not a number a playbook can hold, as JSON has none"));
+    }
+    let radix = |prefix: &str, digit: fn(&char) -> bool| {
+        text.strip_prefix(prefix).is_some_and(|d| !d.is_empty() && d.chars().all(|c| digit(&c)))
+    };
+    if radix("0x", char::is_ascii_hexdigit) || radix("0o", |c| matches!(c, '0'..='7')) {
+        return Err(format!(
+            "{} is a hexadecimal or octal number, which a playbook does not read: write it in decimal, or quote it \
+             for text",
+            quote(text)
+        ));
+    }
+    let Some(shape) = decimal(unsigned) else { return Ok(Value::String(text.into())) };
+    if shape.leading_zero {
+        let trimmed = unsigned.trim_start_matches('0');
+        let plain = if trimmed.is_empty() || trimmed.starts_with(['.', 'e', 'E']) { "0" } else { "" };
+        return Err(format!(
+            "{} has a leading zero, which YAML 1.1 reads as an octal number: write {}{plain}{trimmed}, or quote it \
+             for text (\"{}\")",
+            quote(text),
+            text.strip_suffix(unsigned).unwrap_or(""),
+            quote(text)
+        ));
+    }
+    let n = if shape.integer { text.parse::<i64>().ok().map(|i| i as f64) } else { None };
+    match n.or_else(|| text.parse::<f64>().ok()) {
+        Some(n) if n.is_finite() => Ok(Value::Number(n)),
+        _ => Err(format!("{} is too large for a number (JSON cannot hold it either)", quote(text))),
+    }
+}
+
+/// A YAML 1.2 core-schema decimal number without its sign: `digits [. digits*] | . digits+`, then
+/// `[eE] [+-] digits+`.
+struct Decimal {
+    integer: bool,
+    leading_zero: bool,
+}
+
+fn decimal(text: &str) -> Option<Decimal> {
+    let bytes = text.as_bytes();
+    let digits =
+        |from: usize| bytes.get(from..).map_or(0, |rest| rest.iter().take_while(|b| b.is_ascii_digit()).count());
+    let whole = digits(0);
+    let mut i = whole;
+    let mut fraction = 0;
+    let mut integer = true;
+    if bytes.get(i) == Some(&b'.') {
+        integer = false;
+        fraction = digits(i + 1);
+        i += 1 + fraction;
+    }
+    if whole == 0 && fraction == 0 {
+        return None;
+    }
+    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+        integer = false;
+        let sign = usize::from(matches!(bytes.get(i + 1), Some(b'+' | b'-')));
+        let exponent = digits(i + 1 + sign);
+        if exponent == 0 {
+            return None;
+        }
+        i += 1 + sign + exponent;
+    }
+    (i == bytes.len()).then_some(Decimal { integer, leading_zero: whole > 1 && bytes.first() == Some(&b'0') })
+}
+
+impl Doc {
+    /// The document as core's value tree (keys in file order).
+    pub fn value(&self) -> Value {
+        self.root.value()
+    }
+
+    /// Where a core problem is in the file (its path walked through the nodes; a path that ends at a key the file
+    /// does not have is placed at the deepest part it does), and its message with a hint about YAML when one
+    /// applies.
+    pub fn place(&self, problem: &CoreProblem) -> (Mark, String) {
+        let found = walk(&self.root, &problem.path, None, None);
+        let at = match (found.node, found.key) {
+            // A wrong scalar: the value itself; anything else reached by a key (an unknown field, a mapping or
+            // list): the key.
+            (Some(Node { kind: Kind::Scalar { .. }, at, .. }), _) if problem.code != ProblemCode::UnknownField => *at,
+            (_, Some(key)) => key,
+            (Some(node), None) => node.at,
+            (None, None) => found.at,
+        };
+        let mut message = problem.message.clone();
+        if let Some(Node { kind: Kind::Scalar { plain: Some(text), .. }, .. }) = found.node {
+            message.push_str(&hint(&problem.message, text));
+        }
+        if let Some(alias) = found.alias {
+            message.push_str(&format!(" (repeated by the alias at line {}, column {})", alias.line, alias.column));
+        }
+        (at, message)
+    }
+}
+
+/// A hint for a core message about an unquoted scalar, or nothing.
+fn hint(message: &str, text: &str) -> String {
+    let sexagesimal_or_grouped = || {
+        let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+        digits.starts_with(|c: char| c.is_ascii_digit())
+            && digits.chars().all(|c| c.is_ascii_digit() || matches!(c, '_' | ':' | '.'))
+    };
+    if message.starts_with("expected a boolean, got a string") && YAML11_BOOLEANS.contains(&text) {
+        " (YAML 1.2 reads yes, no, on and off as text: write true or false)".into()
+    } else if message.starts_with("expected a string, got ") {
+        format!(" (quote it to keep it as text: \"{}\")", quote(text))
+    } else if message.starts_with("expected a number, got a string") && sexagesimal_or_grouped() {
+        " (YAML 1.2 reads 1_000 and 1:30 as text: write the number with digits only)".into()
+    } else {
+        String::new()
+    }
+}
+
+/// How far a path got: the node it names (when all of it was found), else the deepest place found.
+struct Found<'a> {
+    /// How much of the path is left.
+    left: usize,
+    node: Option<&'a Node>,
+    /// The key through which the last node was reached.
+    key: Option<Mark>,
+    /// Where the deepest node found is.
+    at: Mark,
+    /// The first alias on the way.
+    alias: Option<Mark>,
+}
+
+fn walk<'a>(node: &'a Node, path: &str, key: Option<Mark>, alias: Option<Mark>) -> Found<'a> {
+    let alias = alias.or(node.alias);
+    let here = Found { left: path.len(), node: None, key, at: key.unwrap_or(node.at), alias };
+    if path.is_empty() {
+        return Found { left: 0, node: Some(node), ..here };
+    }
+    match &node.kind {
+        Kind::Scalar { .. } => here,
+        Kind::Seq(items) => {
+            let Some((index, rest)) = path.strip_prefix('[').and_then(|p| p.split_once(']')) else { return here };
+            match index.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                Some(item) => walk(item, rest, None, alias),
+                None => here,
+            }
+        }
+        Kind::Map(entries) => {
+            // Keys may hold dots (ids allow them): every key the path goes on with is tried, the one that leads
+            // furthest wins.
+            let path = path.strip_prefix('.').unwrap_or(path);
+            let mut best = here;
+            for entry in entries {
+                let Some(rest) = path.strip_prefix(entry.key.as_str()) else { continue };
+                if !(rest.is_empty() || rest.starts_with(['.', '['])) {
+                    continue;
+                }
+                let found = walk(&entry.value, rest, Some(entry.at), alias);
+                if found.left < best.left {
+                    best = found;
+                }
+            }
+            best
+        }
+    }
+}
+
+impl Node {
+    fn value(&self) -> Value {
+        match &self.kind {
+            Kind::Scalar { value, .. } => value.clone(),
+            Kind::Seq(items) => Value::Array(items.iter().map(Node::value).collect()),
+            Kind::Map(entries) => Value::Object(entries.iter().map(|e| (e.key.clone(), e.value.value())).collect()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(text: &str) -> Value {
+        match parse(text) {
+            Ok(doc) => doc.value(),
+            Err(problems) => panic!("{text:?} refused: {problems:?}"),
+        }
+    }
+
+    fn refused(text: &str) -> Vec<Problem> {
+        match parse(text) {
+            Ok(doc) => panic!("{text:?} read as {:?}", doc.value()),
+            Err(problems) => problems,
+        }
+    }
+
+    fn one(text: &str) -> Value {
+        match value(&format!("v: {text}\n")) {
+            Value::Object(mut entries) if entries.len() == 1 => entries.remove(0).1,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn example(name: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/playbooks").join(name);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    #[test]
+    fn saas_yaml_is_saas_json() {
+        let json: Value = serde_json::from_str(&example("saas.json")).expect("saas.json");
+        let yaml = value(&example("saas.yaml"));
+        if let (Value::Object(j), Value::Object(y)) = (&json, &yaml) {
+            for ((jk, jv), (yk, yv)) in j.iter().zip(y) {
+                assert_eq!((jk, jv), (yk, yv), "the first section that differs");
+            }
+        }
+        assert_eq!(yaml, json);
+        let parsed = |v: &Value| rekindle_core::Playbook::parse(v).expect("a valid playbook");
+        assert!(parsed(&yaml) == parsed(&json));
+    }
+
+    #[test]
+    fn yes_no_on_off_stay_text_and_only_true_false_are_booleans() {
+        for text in ["NO", "no", "No", "yes", "YES", "on", "On", "off", "OFF", "y", "n", "Y", "N"] {
+            assert_eq!(one(text), Value::String(text.into()), "{text}");
+        }
+        for (text, b) in [("true", true), ("True", true), ("TRUE", true), ("false", false), ("False", false)] {
+            assert_eq!(one(text), Value::Bool(b), "{text}");
+        }
+        let countries = value("value: [PL, NO, SE]\n");
+        let expected = Value::Array(["PL", "NO", "SE"].iter().map(|c| Value::String((*c).into())).collect());
+        assert_eq!(countries.get("value"), Some(&expected));
+        assert_eq!(value("on: intent\n").get("on"), Some(&Value::String("intent".into())), "`on` is a key");
+    }
+
+    #[test]
+    fn clock_times_and_dates_stay_the_text_written() {
+        for text in ["22:00-07:00", "22:00", "09:00", "1:30", "190:20:30", "2026-11-26", "2026-11-26T12:00:00Z"] {
+            assert_eq!(one(text), Value::String(text.into()), "{text}");
+        }
+        assert_eq!(one("1_000"), Value::String("1_000".into()), "YAML 1.1's digit groups are text in 1.2");
+    }
+
+    #[test]
+    fn numbers_mean_what_json_means() {
+        for text in ["15", "-40", "0", "0.25", "-2.5", "1e3", "1E+3", "2.5e-3", "12345678901234567890", "1.0"] {
+            let json: Value = serde_json::from_str(text).expect("JSON number");
+            assert_eq!(one(text), json, "{text}");
+        }
+        // YAML 1.2 numbers JSON spells otherwise.
+        assert_eq!(one(".5"), Value::Number(0.5));
+        assert_eq!(one("+5"), Value::Number(5.0));
+        assert_eq!(one("1."), Value::Number(1.0));
+        // Quoted, anything is text.
+        for text in ["\"007\"", "'1e3'", "\"true\"", "'NO'", "\"22:00\""] {
+            let inner = text.trim_matches(['"', '\'']);
+            assert_eq!(one(text), Value::String(inner.into()), "{text}");
+        }
+        for text in ["~", "null", "NULL", ""] {
+            assert_eq!(one(text), Value::Null, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn what_json_cannot_hold_is_refused_with_its_place() {
+        for (text, says) in [
+            (".inf", "infinity"),
+            ("-.Inf", "infinity"),
+            ("+.INF", "infinity"),
+            (".nan", "not a number"),
+            (".NaN", "not a number"),
+            ("1e999", "too large"),
+            ("-1e400", "too large"),
+            ("0x1F", "hexadecimal or octal"),
+            ("0o17", "hexadecimal or octal"),
+            ("017", "write 17, or quote it for text (\"017\")"),
+            ("-007", "write -7,"),
+            ("00.5", "write 0.5,"),
+        ] {
+            let problems = refused(&format!("a: 1\nv: {text}\n"));
+            assert_eq!(problems.len(), 1, "{text}: {problems:?}");
+            assert_eq!(problems[0].at, Mark { line: 2, column: 4 }, "{text}");
+            assert!(problems[0].reason.contains(says), "{text}: {}", problems[0].reason);
+        }
+    }
+
+    #[test]
+    fn a_repeated_key_is_refused_naming_both_places() {
+        let problems = refused("signals:\n  a: 1\n  b: 2\n  a: 3\nsignals: {}\n");
+        let places: Vec<Mark> = problems.iter().map(|p| p.at).collect();
+        assert_eq!(places, [Mark { line: 4, column: 3 }, Mark { line: 5, column: 1 }]);
+        assert!(problems[0].reason.contains("\"a\" appears twice") && problems[0].reason.contains("line 2, column 3"));
+        assert!(problems[1].reason.contains("line 1, column 1"), "{}", problems[1].reason);
+        let flow = refused("v: { a: 1, a: 1 }\n");
+        assert_eq!(flow.len(), 1);
+        assert!(flow[0].reason.contains("line 1, column 6"), "{}", flow[0].reason);
+    }
+
+    #[test]
+    fn keys_are_text_only() {
+        for (text, says) in [
+            ("7: a\n", "got a number (7): quote it (\"7\")"),
+            ("true: a\n", "got a boolean (true)"),
+            ("~: a\n", "got null (~)"),
+            (": a\n", "got nothing"),
+            ("? [a, b]\n: c\n", "got a list"),
+            ("? {a: 1}\n: c\n", "got a mapping"),
+            ("<<: {a: 1}\n", "merge keys"),
+        ] {
+            let problems = refused(text);
+            assert_eq!(problems.len(), 1, "{text}: {problems:?}");
+            assert!(problems[0].reason.contains(says), "{text}: {}", problems[0].reason);
+        }
+        let quoted = value("\"7\": a\n'true': b\n");
+        assert_eq!(quoted.get("7"), Some(&Value::String("a".into())));
+        assert_eq!(quoted.get("true"), Some(&Value::String("b".into())));
+    }
+
+    #[test]
+    fn tags_are_refused() {
+        for (text, tag) in [
+            ("v: !!binary aGVsbG8=\n", "!!binary"),
+            ("v: !!str 7\n", "!!str"),
+            ("v: !custom 1\n", "!custom"),
+            ("v: !!map {a: 1}\n", "!!map"),
+            ("v: !seq [1]\n", "!seq"),
+            ("%TAG !e! tag:example.com,2000:\n---\nv: !e!x 1\n", "tag:example.com,2000:x"),
+        ] {
+            let problems = refused(text);
+            assert_eq!(problems.len(), 1, "{text}: {problems:?}");
+            assert!(problems[0].reason.contains(&format!("the tag {tag} is not read")), "{}", problems[0].reason);
+        }
+    }
+
+    #[test]
+    fn one_document_per_file() {
+        let problems = refused("a: 1\n---\nb: 2\n");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].at, Mark { line: 2, column: 1 });
+        assert!(problems[0].reason.contains("a second YAML document"));
+        assert_eq!(refused("---\na: 1\n...\n---\na: 1\n")[0].at.line, 4);
+        assert_eq!(value("---\na: 1\n...\n"), value("a: 1"), "one document may be marked");
+        for empty in ["", "# only a comment\n", "---\n...\n"] {
+            let problems = parse(empty).map(|d| d.value());
+            match (empty, problems) {
+                ("---\n...\n", Ok(v)) => assert_eq!(v, Value::Null, "an explicit empty document is null"),
+                (_, Err(p)) => assert!(p[0].reason.contains("no YAML document"), "{empty:?}: {p:?}"),
+                (_, Ok(v)) => panic!("{empty:?} read as {v:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn aliases_repeat_values_but_a_billion_laughs_is_refused_unexpanded() {
+        let doc = value("a: &x { id: one, points: [1, 2] }\nb: *x\nc: [*x, *x]\n");
+        let x = doc.get("a").cloned();
+        assert!(x.is_some());
+        assert_eq!(doc.get("b").cloned(), x);
+        assert_eq!(doc.get("c"), Some(&Value::Array(vec![x.clone().unwrap_or(Value::Null); 2])));
+
+        let mut laughs = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            laughs.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let problems = refused(&laughs);
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].reason.contains("billion laughs"), "{}", problems[0].reason);
+        assert_eq!(problems[0].at.line, 5, "refused at the alias that crosses {ALIAS_VALUES} values");
+
+        // Text counts too: few values, many bytes.
+        let big = format!("s: &s {}\nl: [{}]\n", "x".repeat(1 << 20), ["*s"; 9].join(", "));
+        assert!(refused(&big)[0].reason.contains("MiB of text"));
+        // An alias inside the value its own anchor names.
+        assert!(parse("a: &x [1, *x]\n").is_err());
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let nested = |n: usize| format!("v: {}{}\n", "[".repeat(n), "]".repeat(n));
+        assert!(parse(&nested(MAX_DEPTH - 1)).is_ok(), "the root mapping is one level");
+        let problems = refused(&nested(MAX_DEPTH));
+        assert!(problems[0].reason.contains("deeper than 128"), "{}", problems[0].reason);
+        let through_alias = format!("a: &d {}\nb: [*d]\n", nested(MAX_DEPTH - 1).trim_start_matches("v: ").trim_end());
+        assert!(refused(&through_alias)[0].reason.contains("this alias nests"));
+        let just_fits = format!("a: &d {}\nb: *d\n", nested(MAX_DEPTH - 1).trim_start_matches("v: ").trim_end());
+        assert!(parse(&just_fits).is_ok());
+    }
+
+    #[test]
+    fn tabs_and_syntax_errors_are_the_parsers_with_line_and_column() {
+        let problems = refused("a:\n\tb: 1\n");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].at.line, 2);
+        assert!(problems[0].reason.starts_with("not valid YAML: ") && problems[0].reason.contains("tab"));
+        let problems = refused("a: 1\nb: [1, 2\nc: 3\n");
+        assert!(problems[0].reason.starts_with("not valid YAML: "), "{}", problems[0].reason);
+        assert!(problems[0].at.line >= 2, "{:?}", problems[0].at);
+        assert_eq!(value("\u{feff}a: 1\n"), value("a: 1\n"), "a byte-order mark is skipped");
+    }
+
+    fn place(text: &str, path: &str, code: ProblemCode, message: &str) -> (Mark, String) {
+        let doc = parse(text).unwrap_or_else(|p| panic!("{p:?}"));
+        doc.place(&CoreProblem::new(path, code, message))
+    }
+
+    #[test]
+    fn core_problems_are_placed_by_their_path() {
+        let text = "version: 1\nsignals:\n  page.view:\n    kind: nope\n  p: { kind: page_view }\nscores:\n  \
+                    intent:\n    rules:\n      - { signal: p, points: ten }\n      - &r { signal: q }\n      - *r\n";
+        let at = |path: &str, code: ProblemCode| place(text, path, code, "m").0;
+        let mark = |line, column| Mark { line, column };
+        assert_eq!(at("signals.page.view.kind", ProblemCode::UnknownKind), mark(4, 11), "a key with a dot");
+        assert_eq!(at("scores.intent.rules[0].points", ProblemCode::WrongType), mark(9, 30), "the value");
+        assert_eq!(at("scores.intent.rules[0].points", ProblemCode::UnknownField), mark(9, 22), "the key");
+        assert_eq!(at("scores.intent.rules[0].id", ProblemCode::MissingField), mark(9, 9), "the mapping");
+        assert_eq!(at("scores.intent", ProblemCode::WrongType), mark(7, 3), "a mapping: its key");
+        assert_eq!(at("stages", ProblemCode::MissingField), mark(1, 1), "the document");
+        assert_eq!(at("scores.intent.rules[9].x", ProblemCode::MissingField), mark(8, 5), "past a list's end");
+        let (where_, message) = place(text, "scores.intent.rules[2].signal", ProblemCode::UnknownSignal, "m");
+        assert_eq!(where_, mark(10, 22), "an alias: where the value is written");
+        assert!(message.ends_with("(repeated by the alias at line 11, column 9)"), "{message}");
+    }
+
+    #[test]
+    fn core_messages_get_a_hint_where_yaml_misled() {
+        let text = "policy:\n  stop_during_sales: yes\n  max: 1_000\n  content: 2024\n  quiet_hours: \"yes\"\n";
+        let hint = |path: &str, message: &str| place(text, path, ProblemCode::WrongType, message).1;
+        let boolean = "expected a boolean, got a string";
+        assert!(hint("policy.stop_during_sales", boolean).ends_with("write true or false)"));
+        assert!(hint("policy.max", "expected a number, got a string").ends_with("digits only)"));
+        assert!(hint("policy.content", "expected a string, got a number").ends_with("text: \"2024\")"));
+        assert_eq!(hint("policy.quiet_hours", boolean), boolean, "quoted: no hint");
+    }
+}
