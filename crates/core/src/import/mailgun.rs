@@ -32,7 +32,7 @@ use sha2::Sha256;
 
 use super::record::{diag, email, event, join, keep, parse_body, seconds, set, Fnv, Rec, Res};
 use super::signature::SignatureError;
-use super::{looks_like, wrong_vendor, Imported, Webhook, MAX_VALUES};
+use super::{refuse_foreign, Imported, Webhook, MAX_VALUES};
 use crate::event::EventKind;
 use crate::time::quote;
 use crate::value::Value;
@@ -154,9 +154,7 @@ fn unhex32(hex: &str) -> Option<[u8; 32]> {
 
 fn event_data(v: &Value) -> Result<&Value, Error> {
     let shape = |reason: String| Error::InvalidImport { at: "body".into(), reason };
-    if let Some(other) = looks_like(v).filter(|w| *w != Webhook::Mailgun) {
-        return Err(wrong_vendor(Webhook::Mailgun, other));
-    }
+    refuse_foreign(Webhook::Mailgun, Some(v))?;
     match v {
         Value::Object(_) => {}
         other => return Err(shape(format!("expected a Mailgun webhook object, got {}", other.kind_name()))),

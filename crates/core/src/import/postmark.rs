@@ -17,7 +17,7 @@ use alloc::format;
 use alloc::string::String;
 
 use super::record::{diag, email, event, keep, parse_body, set, Rec, Res};
-use super::{looks_like, wrong_vendor, Imported, Webhook, MAX_VALUES};
+use super::{refuse_foreign, Imported, Webhook, MAX_VALUES};
 use crate::event::EventKind;
 use crate::value::Value;
 use crate::Error;
@@ -53,9 +53,7 @@ const USED: [&str; 13] = [
 /// ```
 pub fn decode(body: &[u8]) -> Result<Imported, Error> {
     let v = parse_body(body, "body", Webhook::Postmark, MAX_VALUES)?;
-    if let Some(other) = looks_like(&v).filter(|w| *w != Webhook::Postmark && v.get("RecordType").is_none()) {
-        return Err(wrong_vendor(Webhook::Postmark, other));
-    }
+    refuse_foreign(Webhook::Postmark, Some(&v))?;
     if !matches!(v, Value::Object(_)) {
         return Err(Error::InvalidImport {
             at: "body".into(),

@@ -33,11 +33,9 @@ use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
 use p256::pkcs8::DecodePublicKey;
 
-use alloc::collections::BTreeMap;
-
 use super::record::{diag, email, event, keep, parse_body, seconds, set, Fnv, Rec, Res};
 use super::signature::{base64, SignatureError};
-use super::{looks_like, wrong_vendor, Imported, Webhook};
+use super::{refuse_foreign, Imported, Webhook};
 use crate::event::EventKind;
 use crate::time::quote;
 use crate::value::Value;
@@ -129,11 +127,9 @@ pub const MAX_EVENTS: usize = 20_000;
 
 /// Decodes a SendGrid webhook body. A single event object (as in the marketing docs) is read as a batch of one.
 ///
-/// Within the body, a record that repeats an earlier one exactly (same `sg_event_id`, same fields) is
-/// [`super::Skipped`] ("a repeat of `[i]`"), so a receiver that checks a batch's ids against its store before
-/// folding does not fold it twice. Records that share an id but differ are both decoded (SendGrid's own docs
-/// example gives every event the placeholder id `"sg_event_id"`): which one counts is the caller's
-/// deduplication, as across bodies.
+/// Records are decoded one by one, repeats included: an event id twice in one body (a record repeated, or SendGrid's
+/// docs example, where every event has the placeholder id `"sg_event_id"`) gives two events, and deduplication is
+/// the caller's, within a body as across bodies.
 ///
 /// # Errors
 /// [`Error::InvalidImport`] when the body is not JSON, is neither an array nor an object, is another vendor's
@@ -142,48 +138,20 @@ pub fn decode(body: &[u8]) -> Result<Imported, Error> {
     let v = parse_body(body, "body", Webhook::Sendgrid, usize::MAX)?;
     // A SendGrid record always has `event`; one without it that is plainly another vendor's is refused whole.
     let first = if let Value::Array(items) = &v { items.first() } else { Some(&v) };
-    if let Some(other) = first.filter(|r| r.get("event").is_none()).and_then(looks_like) {
-        if other != Webhook::Sendgrid {
-            return Err(wrong_vendor(Webhook::Sendgrid, other));
-        }
-    }
+    refuse_foreign(Webhook::Sendgrid, first.filter(|r| r.get("event").is_none()))?;
     let mut out = Imported::default();
     match &v {
         Value::Array(items) if items.len() > MAX_EVENTS => {
             return Err(Error::InvalidImport {
                 at: "body".into(),
-                reason: format!(
-                    "too many events: {} in one batch, over the limit of {MAX_EVENTS} (SendGrid posts a batch once it \
-                     reaches 768 KB, under 9,000 events)",
-                    items.len()
-                ),
+                reason: format!("too many events: {}, over {MAX_EVENTS}", items.len()),
             })
         }
         Value::Array(items) => {
-            // Event id → the index of the record that gave it.
-            let mut first: BTreeMap<String, usize> = BTreeMap::new();
             for (i, item) in items.iter().enumerate() {
                 let at = format!("[{i}]");
-                let before = out.events.len();
                 if let Err(d) = read(item, &at, &mut out) {
                     out.diagnostics.push(d);
-                }
-                let Some(e) = out.events.get(before) else { continue };
-                match first.get(&e.id).copied() {
-                    None => {
-                        first.insert(e.id.clone(), i);
-                    }
-                    Some(j) if items.get(j) == Some(item) => {
-                        out.events.truncate(before);
-                        let name = match item.get("event") {
-                            Some(Value::String(name)) => name.as_str(),
-                            _ => "",
-                        };
-                        let reason =
-                            format!("a repeat of [{j}] in this body (same sg_event_id, same fields): folded once");
-                        out.skip(&at, name, &reason);
-                    }
-                    Some(_) => {} // same id, other fields: both kept (see above)
                 }
             }
         }

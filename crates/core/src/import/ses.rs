@@ -26,7 +26,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::record::{diag, email, event, iso, join, keep, parse_body, set, Fnv, Rec, Res};
-use super::{json, looks_like, wrong_vendor, Imported, Webhook, MAX_VALUES};
+use super::{json, refuse_foreign, Imported, Webhook, MAX_VALUES};
 use crate::event::EventKind;
 use crate::time::quote;
 use crate::value::Value;
@@ -41,10 +41,7 @@ const PROVIDER: &str = "ses";
 /// [`super::MAX_BODY_BYTES`] or [`MAX_VALUES`] (the record in `Message` has its own [`MAX_VALUES`]).
 pub fn decode(body: &[u8]) -> Result<Imported, Error> {
     let v = parse_body(body, "body", Webhook::Ses, MAX_VALUES)?;
-    let own = ["Type", "eventType", "notificationType"].iter().any(|k| v.get(k).is_some());
-    if let Some(other) = looks_like(&v).filter(|w| *w != Webhook::Ses && !own) {
-        return Err(wrong_vendor(Webhook::Ses, other));
-    }
+    refuse_foreign(Webhook::Ses, Some(&v))?;
     if !matches!(v, Value::Object(_)) {
         return Err(Error::InvalidImport {
             at: "body".into(),
