@@ -11,6 +11,21 @@ function bytesArg(value, path) {
   throw inputError(path, "expected a string or a Uint8Array (Buffer)");
 }
 
+/**
+ * A webhook body's bytes, refused (E_IMPORT_INVALID, `details: { vendor, size, limit }`) while still a JS value
+ * when it is longer than the vendor sends: copying a 2 GB body into wasm memory could exhaust it, and a failed
+ * allocation traps. A string is measured without encoding it (Buffer.byteLength), so an oversized one is never
+ * copied either.
+ */
+function webhookBody(vendor, body, path) {
+  let size;
+  if (body instanceof Uint8Array) size = body.length;
+  else if (typeof body === "string") size = Buffer.byteLength(body, "utf8");
+  else throw inputError(path, "expected a string or a Uint8Array (Buffer)");
+  call(() => internals.gen().checkWebhookSize(vendor, size));
+  return typeof body === "string" ? encoder.encode(body) : body;
+}
+
 function textArg(value, path) {
   if (typeof value === "string") return value;
   throw inputError(path, "expected a string");
@@ -18,11 +33,13 @@ function textArg(value, path) {
 
 /**
  * One ESP webhook body (`sendgrid`, `mailgun`, `postmark`, `mailchimp` (form-urlencoded), `ses` (SNS envelope or
- * event)) → `{ events, diagnostics, skipped }`. Machine opens are flagged where the vendor says so.
+ * event)) → `{ events, diagnostics, skipped }`. Machine opens are flagged where the vendor says so. A body over
+ * the vendor's limit (1 MiB; Postmark 16 MiB) throws E_IMPORT_INVALID before it is copied.
  */
 export function importWebhook(vendor, body) {
-  const bytes = bytesArg(body, "body");
-  return call(() => internals.gen().importWebhook(textArg(vendor, "vendor"), bytes));
+  const name = textArg(vendor, "vendor");
+  const bytes = webhookBody(name, body, "body");
+  return call(() => internals.gen().importWebhook(name, bytes));
 }
 
 /**
@@ -63,7 +80,7 @@ export function checkSignatureAge(timestamp, options) {
  */
 export function verifySendgrid(input) {
   const { key, timestamp, body, signature } = objectArg(input, "input", "{ key, timestamp, body, signature }");
-  const bytes = bytesArg(body, "body");
+  const bytes = webhookBody("sendgrid", body, "body");
   return call(() => internals.gen().verifySendgrid(textArg(key, "key"), textArg(timestamp, "timestamp"), bytes,
     textArg(signature, "signature")));
 }

@@ -46,7 +46,10 @@ export interface RowProblem extends ImportDiagnostic {
  * Node entry only: one ESP webhook body decoded by the CLI's adapter.
  * @example
  * const { events } = importWebhook("sendgrid", rawBody);
- * @throws {RekindleError} E_IMPORT_INVALID when the body is not the vendor's shape; E_INPUT_INVALID for an unknown vendor.
+ * A body longer than the vendor sends (1 MiB; Postmark 16 MiB) is refused before it is copied into wasm memory.
+ * @throws {RekindleError} E_IMPORT_INVALID (`path: "body"`) when the body is not the vendor's shape, is another
+ * vendor's, is not UTF-8, nests deeper than 64, or is over a limit (the message names the size and the limit);
+ * E_INPUT_INVALID for an unknown vendor.
  */
 export declare function importWebhook(vendor: WebhookVendor, body: string | Uint8Array): ImportedWebhook;
 
@@ -72,7 +75,10 @@ export declare function checkSignatureAge(timestamp: string, options?: { receive
 /** Node entry only: Mailgun's webhook HMAC-SHA256 (timestamp + token under the signing key), in constant time. */
 export declare function verifyMailgun(input: { signingKey: string; timestamp: string; token: string; signature: string }): boolean;
 
-/** Node entry only: SendGrid's Signed Event Webhook (ECDSA P-256 over timestamp + the raw body). */
+/**
+ * Node entry only: SendGrid's Signed Event Webhook (ECDSA P-256 over timestamp + the raw body).
+ * @throws {RekindleError} E_IMPORT_INVALID when the body is over SendGrid's 1 MiB, before it is copied.
+ */
 export declare function verifySendgrid(input: { key: string; timestamp: string; body: string | Uint8Array; signature: string }):
   { ok: true } | { ok: false; reason: string; message: string };
 

@@ -86,7 +86,7 @@ fn oversized_bodies_and_lines_are_bad_body_rejects_and_the_lines_after_them_are_
     }
     let message = |i: usize| rejects[i]["message"].as_str().expect("message");
     assert!(
-        message(0).contains("too large: 1572864 bytes, over the 1048576-byte (1 MiB) limit of a sendgrid webhook body"),
+        message(0).contains("too large: 1572864 bytes, over the 1048576-byte limit of a sendgrid webhook body"),
         "{}",
         message(0)
     );

@@ -4,7 +4,7 @@
 
 use rekindle_core::event::Scalar;
 use rekindle_core::import::contacts::{self, HubspotLabels, MailchimpStatus, RowDiagnostic, Vendor};
-use rekindle_core::import::{mailchimp, mailgun, postmark, sendgrid, ses, Diagnostic, Imported};
+use rekindle_core::import::{mailgun, sendgrid, Diagnostic, Imported, Webhook};
 use rekindle_core::Event;
 use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
@@ -120,26 +120,33 @@ fn row(d: &RowDiagnostic) -> RowOut<'_> {
     }
 }
 
+fn webhook(vendor: &str) -> Result<Webhook, Error> {
+    Webhook::from_name(vendor).ok_or_else(|| Error::Input {
+        at: "vendor".into(),
+        reason: format!("unknown vendor \"{vendor}\"; expected sendgrid, mailgun, postmark, mailchimp or ses"),
+    })
+}
+
 /// Decodes one ESP webhook body (`sendgrid`, `mailgun`, `postmark`, `mailchimp`, `ses`) into
-/// `{ events, diagnostics, skipped }`; a body that is not the vendor's shape throws `E_IMPORT_INVALID`.
+/// `{ events, diagnostics, skipped }`; a body that is not the vendor's shape, or longer than the vendor sends
+/// (`Webhook::max_body_bytes`; the message names the size and the limit), throws `E_IMPORT_INVALID` at `body`.
 #[wasm_bindgen(js_name = importWebhook)]
 pub fn import_webhook(vendor: &str, body: &[u8]) -> Result<JsValue, JsValue> {
-    let imported = match vendor {
-        "sendgrid" => sendgrid::decode(body),
-        "mailgun" => mailgun::decode(body),
-        "postmark" => postmark::decode(body),
-        "mailchimp" => mailchimp::decode(body),
-        "ses" => ses::decode(body),
-        other => {
-            return Err(Error::Input {
-                at: "vendor".into(),
-                reason: format!("unknown vendor \"{other}\"; expected sendgrid, mailgun, postmark, mailchimp or ses"),
-            }
-            .into())
-        }
-    }
-    .map_err(Error::from)?;
+    let vendor = webhook(vendor)?;
+    vendor.check_size(body.len() as u64).map_err(|t| Error::from(rekindle_core::Error::from(t)))?;
+    let imported = vendor.decode(body).map_err(Error::from)?;
     Ok(convert::to_js(&ImportedOut(&imported))?)
+}
+
+/// Throws what `importWebhook` would for a body of `size` bytes (unknown vendor, too large), before the caller
+/// copies the body into wasm memory: a 2 GB body must be refused while it is still a JS value, since copying it
+/// in can exhaust the wasm memory, and a failed allocation traps.
+#[wasm_bindgen(js_name = checkWebhookSize)]
+pub fn check_webhook_size(vendor: &str, size: f64) -> Result<(), JsValue> {
+    let vendor = webhook(vendor)?;
+    // `as u64` saturates: NaN and negatives read as 0, sizes past 2^64 as u64::MAX (the facade passes lengths).
+    vendor.check_size(size as u64).map_err(|t| Error::from(rekindle_core::Error::from(t)))?;
+    Ok(())
 }
 
 /// Decodes a contact export (`mailchimp`, `mailchimp-unsubscribed`, `mailchimp-cleaned`, `hubspot`, `klaviyo`)
@@ -192,9 +199,11 @@ pub fn verify_mailgun(signing_key: &str, timestamp: &str, token: &str, signature
 }
 
 /// Verifies a SendGrid Signed Event Webhook delivery (ECDSA P-256 over timestamp + raw body; the key as
-/// SendGrid shows it, base64 DER or PEM): `{ ok: true }` or `{ ok: false, reason, message }`.
+/// SendGrid shows it, base64 DER or PEM): `{ ok: true }` or `{ ok: false, reason, message }`. A body longer than
+/// SendGrid sends throws `E_IMPORT_INVALID` as `importWebhook` does.
 #[wasm_bindgen(js_name = verifySendgrid)]
 pub fn verify_sendgrid(key: &str, timestamp: &str, body: &[u8], signature: &str) -> Result<JsValue, JsValue> {
+    Webhook::Sendgrid.check_size(body.len() as u64).map_err(|t| Error::from(rekindle_core::Error::from(t)))?;
     let outcome = sendgrid::PublicKey::parse(key).and_then(|k| sendgrid::verify(&k, timestamp, body, signature));
     let (ok, reason, message) = match &outcome {
         Ok(()) => (true, None, None),
