@@ -516,7 +516,10 @@ fn hint(message: &str, text: &str) -> String {
     };
     if message.starts_with("expected a boolean, got a string") && YAML11_BOOLEANS.contains(&text) {
         " (YAML 1.2 reads yes, no, on and off as text: write true or false)".into()
-    } else if message.starts_with("expected a string, got ") {
+    } else if ["expected a string, got a number", "expected a string, got a boolean"]
+        .iter()
+        .any(|m| message.starts_with(m))
+    {
         format!(" (quote it to keep it as text: \"{}\")", quote(text))
     } else if message.starts_with("expected a number, got a string") && sexagesimal_or_grouped() {
         " (YAML 1.2 reads 1_000 and 1:30 as text: write the number with digits only)".into()
@@ -805,6 +808,7 @@ mod tests {
         assert!(problems[0].reason.starts_with("not valid YAML: "), "{}", problems[0].reason);
         assert!(problems[0].at.line >= 2, "{:?}", problems[0].at);
         assert_eq!(value("\u{feff}a: 1\n"), value("a: 1\n"), "a byte-order mark is skipped");
+        assert_eq!(value("a: 1\r\nb: [x]\r\n"), value("a: 1\nb: [x]\n"), "Windows line ends");
     }
 
     fn place(text: &str, path: &str, code: ProblemCode, message: &str) -> (Mark, String) {
@@ -839,5 +843,7 @@ mod tests {
         assert!(hint("policy.max", "expected a number, got a string").ends_with("digits only)"));
         assert!(hint("policy.content", "expected a string, got a number").ends_with("text: \"2024\")"));
         assert_eq!(hint("policy.quiet_hours", boolean), boolean, "quoted: no hint");
+        let nothing = "expected a string, got null";
+        assert_eq!(place("content:\n", "content", ProblemCode::WrongType, nothing).1, nothing, "no \"\" to quote");
     }
 }
