@@ -48,10 +48,7 @@ pub const MAX_FIELDS: usize = 10_000;
 pub fn decode(urlencoded_body: &[u8]) -> Result<Imported, Error> {
     Webhook::Mailchimp.check_size(urlencoded_body.len() as u64)?;
     if let Some(b'{' | b'[') = urlencoded_body.iter().find(|b| !b.is_ascii_whitespace()) {
-        return Err(Error::InvalidImport {
-            at: "body".into(),
-            reason: "a JSON body: Mailchimp posts forms".into(),
-        });
+        return Err(Error::InvalidImport { at: "body".into(), reason: "a JSON body: Mailchimp posts forms".into() });
     }
     let pairs = form_pairs(urlencoded_body)?;
     let mut out = Imported::default();
