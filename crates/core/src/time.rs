@@ -148,6 +148,8 @@ pub(crate) enum SpanError {
 impl Span {
     /// Ten years of 365 days: how far ahead rekindle looks for the next flip.
     pub const DAYS_3650: Span = Span(3650 * DAY);
+    /// The longest duration a playbook may write: 100 years of 365.25 days.
+    pub const LONGEST: Span = Span(36_525 * DAY);
 
     /// A span of whole days.
     pub fn days(n: i64) -> Span {
@@ -259,8 +261,15 @@ impl Span {
             return Err(malformed(""));
         }
         let n: i64 = digits.parse().map_err(|_| malformed(""))?;
-        let ms = sign * n * unit_ms;
-        if ms <= 0 {
+        // Twelve digits of weeks overflow i64 milliseconds (wrapping to a few hours in a release build), and
+        // anything near that would overflow the instant it is added to: a bound no marketing window reaches.
+        let ms = n.checked_mul(unit_ms).filter(|ms| *ms <= Span::LONGEST.0).ok_or_else(|| {
+            (
+                SpanError::Malformed,
+                format!("expected a duration of at most 36525d (100 years), got \"{}\"", quote(text)),
+            )
+        })?;
+        if sign < 0 || ms == 0 {
             return Err((SpanError::NotPositive, format!("expected a positive duration, got \"{}\"", quote(text))));
         }
         Ok(Span(ms))
@@ -417,6 +426,14 @@ mod tests {
         assert!(Span::parse_str("5m").unwrap_err().contains("ambiguous"));
         assert_eq!(Span::parse_checked("0d").unwrap_err().0, SpanError::NotPositive);
         assert_eq!(Span::parse_checked("-7d").unwrap_err().0, SpanError::NotPositive);
+        // Twelve digits of weeks overflowed i64 and wrapped ("30500568905w" read as about 9.6 hours).
+        for long in ["30500568905w", "999999999999d", "36526d", "999999999999w"] {
+            let (code, msg) = Span::parse_checked(long).unwrap_err();
+            assert_eq!(code, SpanError::Malformed, "{long}");
+            assert!(msg.contains("at most 36525d (100 years)"), "{long}: {msg}");
+        }
+        assert_eq!(Span::parse_checked("36525d").unwrap(), Span::LONGEST);
+        assert_eq!(Span::parse_checked("-999999999999w").unwrap_err().0, SpanError::Malformed);
         assert_eq!(Span::parse_checked("d").unwrap_err().0, SpanError::Malformed);
         assert_eq!(Span::parse_checked("9999999999999d").unwrap_err().0, SpanError::Malformed);
     }
