@@ -101,8 +101,9 @@ pub struct PlanArgs {
     /// subscribed); a status the header contradicts is refused.
     #[arg(long, value_enum, value_name = "STATUS")]
     pub mailchimp_status: Option<crate::adapter::vendor_csv::MailchimpStatusArg>,
-    /// Events, one JSON object per line: {"contact": "<email or id>", "at", "kind", "props"}. Repeatable.
-    #[arg(long, required_unless_present = "webhooks")]
+    /// Events, one JSON object per line: {"contact": "<email or id>", "at", "kind", "props"}. Repeatable;
+    /// optional (a run on a contacts export alone, or with webhook logs, needs none).
+    #[arg(long)]
     pub events: Vec<PathBuf>,
     /// Webhook log as <vendor>:<file>, vendor one of sendgrid, mailgun, postmark, mailchimp, ses. Repeatable.
     ///
@@ -151,6 +152,13 @@ pub struct PlanArgs {
     /// that plan used.
     #[arg(long, value_name = "DIR")]
     pub previous: Option<PathBuf>,
+    /// Start the re-engagement campaign now (playbooks with lifecycle.reactivation_entry: manual, D11): every
+    /// contact cold at --now whose email the send policy does not deny enters soft reactivation at --now (a
+    /// reactivation_started is folded and kept in state.csv, so the next --previous run continues the campaign).
+    /// The summary says how many were picked and, by reason, why the others were not. Refused for on_cold
+    /// playbooks, whose contacts enter on their own.
+    #[arg(long)]
+    pub start_reactivation: bool,
     /// What your ESP bills per contact and month, for report.html's estimate of the cleanup's saving (D3).
     #[arg(long, default_value = "0.01", value_parser = cost_per_contact)]
     pub cost_per_contact: f64,
@@ -193,6 +201,9 @@ directory as --previous and the same --salt-file. Without it, contacts archived,
 complaint) or last engaged in events that left the logs are planned as if that never happened, and an erased
 address a re-import brings back is planned with its email. For example, next quarter:
   ... --now 2027-02-26T12:00:00Z --salt-file ~/secure/rekindle-salt.txt --previous plans/2026-q4 --out plans/2027-q1
+Campaign (manual reactivation_entry, D11): --start-reactivation puts every contact cold at --now that may be
+emailed into soft reactivation; run again with --previous inside the break-up window it prints, or the contacts are
+archived unseen: a --previous run lists those in audiences/break_up_unseen.csv and warns (D8).
 Retention (D36-D42, when contacts have purchase events): retention.csv (per customer: RFM, P(alive), CLV, churn
 alert and its reasons, win-back priority) and a report.html section (RFM grid, P(alive), cohort heat map). With a
 `retention` section in the playbook, each customer's findings (rfm_cell, churn_reason, winback_priority, ...) are

@@ -6,6 +6,7 @@
 //! 3. Every contact is decided at `--now` on every core ([`outcome`]).
 //! 4. The report writes every file atomically, the manifest last (`crate::report`).
 
+pub mod campaign;
 pub mod engagement;
 pub mod fold;
 pub mod history;
@@ -112,6 +113,12 @@ pub struct Plan {
     pub calling_code: Option<rekindle_core::import::phone::CallingCode>,
     /// Retention analytics of the contacts' orders (`None`: nobody ordered).
     pub retention: Option<retention::Retention>,
+    /// The previous plan's `--now` (`--previous`).
+    pub previous_now: Option<Timestamp>,
+    /// The playbook's soft reactivation and break-up lengths.
+    pub windows: (rekindle_core::Span, rekindle_core::Span),
+    /// `--start-reactivation` was given.
+    pub start_reactivation: bool,
 }
 
 impl Plan {
@@ -134,6 +141,8 @@ impl Plan {
 pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let playbook = crate::load_playbook(&args.playbook, args.playbook_format)?;
     let now = crate::parse_now(&args.now)?;
+    // Refused before any input is read: a playbook whose contacts enter on their own has no campaign to start.
+    let start = args.start_reactivation.then(|| campaign::Start::new(&playbook, now)).transpose()?;
     same_file_twice(args)?;
     let mut out = crate::output::OutDir::create(&args.out)?;
     let salt = Salt::load(args.salt_file.as_deref(), out.root(), args.previous.as_deref())?;
@@ -241,8 +250,17 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     progress.phase("deciding");
     let interner = Interner::default();
     let instants = folder.at;
+    let previous_now = previous.as_ref().map(|p| p.now);
     let planned = parallel_map(&mut folder.slots, |slot| {
-        let (mut state, bytes) = slot.take_state()?; // the slot's bytes go to its row
+        // The slot's bytes go to its row. The campaign starts before the last monthly instant (--now itself) is
+        // recorded, so the history agrees with the plan.
+        let (mut state, mut bytes) = slot.take_state()?;
+        let pick = start.map(|s| s.pick(&playbook, &mut state));
+        if pick == Some(campaign::Pick::Picked) {
+            bytes = state.to_bytes().into_boxed_slice();
+            slot.engagement.reactivation_started = Some(now);
+        }
+        let unseen_break_up = previous_now.and_then(|p| campaign::unseen_break_up(&playbook, &state, now, p));
         slot.history.complete(&state, &playbook, &instants);
         if let Some(facts) = slot.facts.take() {
             state.fold(&playbook, &[*facts]); // the analysis's findings, kept on the contact at --now
@@ -253,7 +271,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         // contact's.
         let state = if planned.erased() { Box::default() } else { bytes };
         let engagement = std::mem::take(&mut slot.engagement);
-        Ok(Planned { engagement, history: slot.history, revenue, state, ..planned })
+        Ok(Planned { engagement, history: slot.history, revenue, state, pick, unseen_break_up, ..planned })
     });
     drop(folder);
     let planned = planned.into_iter().collect::<Result<Vec<Planned>, CliError>>()?;
@@ -285,6 +303,9 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         aliases,
         calling_code,
         retention,
+        previous_now,
+        windows: playbook.reactivation_windows(),
+        start_reactivation: start.is_some(),
     };
 
     progress.phase("writing");
@@ -315,6 +336,10 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         );
     }
     crate::report::print_summary(args.format, &summary)?;
+    campaign_lines(&summary, &args.out);
+    if let Some(line) = summary.complaint_rate.warning() {
+        eprintln!("{line}");
+    }
     eprintln!(
         "planned {} contacts; rejected {} rows (see {})",
         thousands(plan.contacts.len() as u64),
@@ -326,6 +351,41 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     // 100k contacts); the operating system takes the memory back at exit.
     std::mem::forget(plan);
     Ok(code)
+}
+
+/// The stderr lines of the campaign: what `--start-reactivation` picked and when its break-up runs, and the
+/// contacts archived since `--previous` without a plan seeing their break-up.
+fn campaign_lines(summary: &crate::report::Summary, out: &std::path::Path) {
+    let at = |ms: Option<i64>| ms.map(crate::report::rfc3339).unwrap_or_default();
+    if let Some(started) = &summary.reactivation {
+        let others: Vec<String> =
+            started.not_picked.iter().map(|(why, n)| format!("{why} {}", thousands(*n))).collect();
+        let others = if others.is_empty() { String::new() } else { format!("; not picked: {}", others.join(", ")) };
+        eprintln!(
+            "rekindle: started the reactivation campaign for {} cold contact(s){others}",
+            thousands(started.picked)
+        );
+        if started.picked > 0 {
+            eprintln!(
+                "rekindle: their break-up runs from {} to {}: run the plan again with --previous in that window so \
+                 audiences/break_up.csv lists them before they are archived (D8)",
+                at(started.break_up_from),
+                at(started.break_up_until)
+            );
+        }
+    }
+    if let Some(unseen) = summary.break_up_unseen.as_ref().filter(|u| u.contacts > 0) {
+        let hours = unseen.breakup_deadline_ms / 3_600_000;
+        eprintln!(
+            "rekindle: warning: {} contact(s) went through break-up and were archived since the previous plan of {} \
+             without any plan listing them in break_up.csv: the break-up message was never sent (D8). {} are in \
+             {} to send it now; during a campaign run the plan at least every {hours} h (the break-up deadline)",
+            thousands(unseen.contacts),
+            at(Some(unseen.previous_now)),
+            thousands(unseen.listed),
+            out.join("audiences/break_up_unseen.csv").display()
+        );
+    }
 }
 
 /// Every `--webhook-key`, read before any input; two keys for one vendor are a usage error.

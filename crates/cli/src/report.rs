@@ -11,6 +11,7 @@
 
 pub mod ads;
 pub mod chart;
+pub mod complaint_rate;
 pub mod csv;
 pub mod html;
 pub mod json;
@@ -45,6 +46,15 @@ pub struct Summary {
     pub stages: BTreeMap<String, u64>,
     /// Members per segment.
     pub segments: BTreeMap<String, u64>,
+    /// The spam-complaint rate of the last 30 days against the 0.1 % / 0.3 % lines (D5).
+    pub complaint_rate: complaint_rate::ComplaintRate,
+    /// What `--start-reactivation` did: picked, and why the others were not (only with the flag).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reactivation: Option<crate::plan::campaign::Started>,
+    /// Contacts archived since the `--previous` plan without any plan listing them in break-up (only with
+    /// `--previous`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub break_up_unseen: Option<crate::plan::campaign::Unseen>,
     /// Every file written (the manifest itself aside), sorted by path.
     pub files: Vec<Written>,
 }
@@ -87,6 +97,7 @@ fn write_rest(plan: &Plan, out: &mut OutDir, args: &PlanArgs) -> Result<(), CliE
         csv::write_segment(plan, out, id, index)?;
     }
     csv::write_audiences(plan, out)?;
+    csv::write_unseen_break_up(plan, out)?;
     ads::write(plan, out)?;
     csv::write_tombstones(plan, out)?;
     csv::write_retention(plan, out)?;
@@ -123,6 +134,17 @@ fn summary(plan: &Plan, files: Vec<Written>) -> Summary {
         // An erased contact has no stage (plan.csv leaves it empty; report.html counts the living only).
         stages: tally(plan.planned.iter().filter(|p| !p.erased()).map(|p| name(&p.stage))),
         segments,
+        complaint_rate: complaint_rate::ComplaintRate::of(plan),
+        reactivation: plan.start_reactivation.then(|| {
+            let picks = plan.planned.iter().filter_map(|p| p.pick);
+            crate::plan::campaign::Started::of(picks, plan.now, plan.windows)
+        }),
+        break_up_unseen: plan.previous_now.map(|previous| crate::plan::campaign::Unseen {
+            contacts: plan.planned.iter().filter(|p| p.unseen_break_up.is_some()).count() as u64,
+            listed: plan.planned.iter().filter(|p| p.unseen_break_up.is_some() && !p.email_suppressed()).count() as u64,
+            previous_now: previous.ms(),
+            breakup_deadline_ms: plan.windows.1.ms(),
+        }),
         files,
     }
 }

@@ -333,6 +333,23 @@ impl LifecycleRules {
     }
 }
 
+/// What a batch tool needs of the lifecycle rules to run the campaign around the engine: the engine itself reads
+/// the fields.
+impl crate::Playbook {
+    /// How cold contacts enter soft reactivation (`lifecycle.reactivation_entry`): with [`Entry::Manual`] a
+    /// campaign tool starts the campaign with a `reactivation_started` event (the CLI's `--start-reactivation`);
+    /// with [`Entry::OnCold`] there is nothing to start.
+    pub fn reactivation_entry(&self) -> Entry {
+        self.lifecycle.entry
+    }
+
+    /// How long soft reactivation and break-up last (`soft_reactivation_for`, `breakup_deadline`): a tool that
+    /// runs on a schedule must run within the break-up window for the break-up message (D8) to go out.
+    pub fn reactivation_windows(&self) -> (Span, Span) {
+        (self.lifecycle.soft_for, self.lifecycle.breakup_deadline)
+    }
+}
+
 /// Parses the `lifecycle` section (every key optional; DESIGN §7 defaults).
 pub(crate) fn parse_lifecycle(r: &mut Reader, v: &Value, signals: &Declared) -> LifecycleRules {
     let mut rules = LifecycleRules::default();

@@ -87,6 +87,11 @@ pub struct Planned {
     pub state: Box<[u8]>,
     /// Do-not-contact per channel, for `suppressed.csv` (erased contacts keep theirs); `None` for most contacts.
     pub dnc: Option<Box<super::suppressed::Entries>>,
+    /// What `--start-reactivation` did with the contact (set by the plan; `None` without the flag).
+    pub pick: Option<super::campaign::Pick>,
+    /// When the contact's break-up began, when it was archived since the `--previous` plan with its whole
+    /// break-up between the two runs (set by the plan, `super::campaign::unseen_break_up`).
+    pub unseen_break_up: Option<Timestamp>,
 }
 
 impl Planned {
@@ -128,6 +133,8 @@ impl Planned {
             revenue: Revenue::default(),
             state: Box::default(),
             dnc: super::suppressed::of_decision(&d.send),
+            pick: None,
+            unseen_break_up: None,
             retarget,
             first_seen: view.as_ref().and_then(|v| v.first_seen),
             consents: view.map(|v| v.consents.into_boxed_slice()).unwrap_or_default(),
@@ -137,6 +144,11 @@ impl Planned {
     /// Erased (D9): no personal data may appear anywhere for this contact.
     pub fn erased(&self) -> bool {
         self.lifecycle.state == Phase::Erased
+    }
+
+    /// Email suppressed (bounced, complained, unsubscribed, manual): never mailed, whatever the phase.
+    pub fn email_suppressed(&self) -> bool {
+        self.dnc.as_ref().is_some_and(|e| e.first().is_some_and(Option::is_some))
     }
 }
 

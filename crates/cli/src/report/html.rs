@@ -27,9 +27,7 @@ use crate::plan::outcome::Planned;
 use crate::plan::{thousands, Plan};
 use crate::CliError;
 
-/// The bulk-sender lines (D5): warn at 0.1 %, alarm at 0.3 % of marketing sends.
-const WARN_RATE: f64 = 0.001;
-const ALARM_RATE: f64 = 0.003;
+use super::complaint_rate::{ALARM_RATE, WARN_RATE};
 /// The engagement windows, in days.
 const WINDOWS: [i64; 3] = [30, 90, 180];
 
@@ -216,6 +214,7 @@ pub fn write_report(
         esc(&args.playbook.display().to_string())
     );
     funnel(&mut page, plan, &f);
+    campaign::this_run(&mut page, plan);
     campaign::trend(&mut page, plan, &f);
     stages(&mut page, &f);
     engagement(&mut page, &f, &now);

@@ -123,6 +123,63 @@ fn money(value: f64) -> String {
     format!("{sign}{}.{:02}", thousands(whole), (cents % 100.0) as u64)
 }
 
+/// "This run's campaign": what `--start-reactivation` picked and why the others were not, and the contacts
+/// archived since `--previous` without any plan listing them in break-up (`plan::campaign`). Nothing without
+/// either flag.
+pub(super) fn this_run(page: &mut String, plan: &Plan) {
+    use crate::plan::campaign::Started;
+    let started = plan
+        .start_reactivation
+        .then(|| Started::of(plan.planned.iter().filter_map(|p| p.pick), plan.now, plan.windows));
+    let unseen = plan.planned.iter().filter(|p| p.unseen_break_up.is_some()).count() as u64;
+    if started.is_none() && unseen == 0 {
+        return;
+    }
+    page.push_str("<section aria-labelledby=\"this-run\">\n<h2 id=\"this-run\">This run's campaign</h2>\n");
+    if let Some(s) = &started {
+        let mut rows = vec![(
+            "picked".to_string(),
+            "Cold contacts picked (soft reactivation from --now)".to_string(),
+            vec![thousands(s.picked)],
+        )];
+        rows.extend(
+            s.not_picked
+                .iter()
+                .map(|(why, n)| (why.clone(), format!("Not picked: {}", why.replace('_', " ")), vec![thousands(*n)])),
+        );
+        let caption = "What --start-reactivation did at --now";
+        let bars: Vec<Bar> = rows
+            .iter()
+            .map(|(key, _, n)| Bar {
+                label: key.replace('_', " "),
+                value: if key == "picked" {
+                    s.picked as f64
+                } else {
+                    s.not_picked.get(key).copied().unwrap_or(0) as f64
+                },
+                text: n.concat(),
+                tone: if key == "picked" { Tone::Orange } else { Tone::Grey },
+            })
+            .collect();
+        let max = bars.iter().map(|b| b.value).fold(1.0, f64::max);
+        figure(page, caption, &chart::bars(caption, &bars, max, &[]), &["Contacts", "Count"], &rows);
+        if let (Some(from), Some(until)) = (s.break_up_from, s.break_up_until) {
+            note(page, &format!("Their break-up runs from {} to {}: run the plan again with --previous in that window, so audiences/break_up.csv lists them before they are archived (D8).", rfc3339(from), rfc3339(until)));
+        }
+    }
+    if unseen > 0 {
+        let previous = plan.previous_now.map(|t| rfc3339(t.ms())).unwrap_or_default();
+        let _ = writeln!(
+            page,
+            "<p><strong class=\"status-alarm\">{} contact(s) went through break-up and were archived since the previous plan of {} without any plan listing them in break_up.csv</strong>: the break-up message was never sent (D8). Those who may still be emailed are in audiences/break_up_unseen.csv; during a campaign, run the plan at least every {} h.</p>",
+            thousands(unseen),
+            esc(&previous),
+            plan.windows.1.ms() / 3_600_000
+        );
+    }
+    page.push_str("</section>\n");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
