@@ -158,6 +158,11 @@ pub enum SendVerdict {
 }
 
 impl Policy {
+    /// The consent purpose `channel` needs, if the playbook names one (`None`: no explicit consent needed).
+    pub(crate) fn consent_purpose(&self, channel: Channel) -> Option<&str> {
+        self.consent.get(usize::from(channel.code())).and_then(Option::as_deref)
+    }
+
     /// How many marketing sends per channel the state must keep for the caps (at least 1, for frequency).
     pub(crate) fn keep(&self) -> u32 {
         self.caps.iter().map(|c| c.max).max().unwrap_or(1).max(1)

@@ -8,6 +8,7 @@
 pub mod attribution;
 pub mod codec;
 mod order;
+pub mod retargeting;
 pub mod sends;
 pub mod track;
 pub mod view;
@@ -399,8 +400,9 @@ impl ContactState {
         playbook.lifecycle.campaign_start(&status).or(self.activity.campaign_started).filter(|t| *t <= now)
     }
 
-    /// In the retargeting audience (D10, DESIGN §7): leaving break-up without reaction at `t`, with no open
-    /// deal (D22: no ads to contacts sales is talking to) and no spam complaint.
+    /// In the retargeting audience at `t` (D10, D22, DESIGN §7): from break-up until `keep_for` after it ended
+    /// without a reaction, never erased, unsubscribed, complaining, bounced, without ads consent or with an open
+    /// deal. [`ContactState::retargeting`] says why not.
     ///
     /// ```
     /// # use rekindle_core::{ContactState, Playbook, Timestamp, Value};
@@ -409,9 +411,7 @@ impl ContactState {
     /// assert!(!ContactState::new().retargetable(&pb, Timestamp::EPOCH));
     /// ```
     pub fn retargetable(&self, playbook: &Playbook, t: Timestamp) -> bool {
-        self.lifecycle_at(playbook, t).state == crate::lifecycle::Phase::BreakUp
-            && self.deal.is_none_or(|(status, _)| status != DealStatus::Open)
-            && self.suppression.email.is_none_or(|d| d.reason != crate::suppression::DncReason::Complained)
+        matches!(self.retargeting(playbook, t), retargeting::Retargeting::Member { .. })
     }
 
     /// Whether the contact is recycled at `t` and has not re-qualified since.
