@@ -16,6 +16,7 @@ import { demoSiteTests } from "./demo-site.mjs";
 import { exampleSiteTests } from "./example-site.mjs";
 import { preferenceInputTests } from "./preference-input.mjs";
 import { preferenceLogTests } from "./preference-log.mjs";
+import { preferenceSyncTests } from "./preference-sync.mjs";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 export const KEYS = {
@@ -223,7 +224,8 @@ export function edgeTests() {
       assert.ok(!html.includes("cus_42"), "the page does not echo the contact");
       const load = async () => (await mf.dispatchFetch(`${SITE}/preferences?t=${token}`, { headers: { accept: "application/json" } })).json();
       const initial = await load();
-      assert.deepEqual(initial.channels, { email: true, sms: true });
+      // SMS is off and not offered without recorded sms_marketing consent (preference-sync.mjs).
+      assert.deepEqual([initial.channels, initial.offered], [{ email: true, sms: false }, { email: true, sms: false }]);
       assert.equal(initial.topics.every((t) => t.subscribed), true);
       const pause = now + 10 * 86_400_000;
       const saved = await mf.dispatchFetch(`${SITE}/preferences?t=${token}`, {
@@ -424,12 +426,13 @@ export function edgeTests() {
       assert.equal((await first.json()).code, "E_DISPOSED");
       const second = await load();
       assert.equal(second.status, 200);
-      assert.deepEqual((await second.json()).channels, { email: true, sms: true });
+      assert.deepEqual((await second.json()).channels, { email: true, sms: false });
       assert.deepEqual(await page(), { status: 200, cta: "checklist" });
     }],
 
     ...preferenceLogTests({ SITE, injected }),
     ...preferenceInputTests({ SITE }),
+    ...preferenceSyncTests({ SITE }),
     ...consentTests({ SITE }),
     ...exampleSiteTests({ SITE, exampleOptions }),
     ...demoSiteTests({ exampleOptions }),

@@ -37,8 +37,8 @@ function contactOf(mf, keys, SITE, contact) {
 }
 
 const subscribed = (choices) => Object.fromEntries(choices.topics.map((t) => [t.id, t.subscribed]));
-const form = (choice) => ({ topics: ["product", "webinars", "tips"], frequency: null, channels: { email: true, sms: true },
-  pauseUntil: null, unsubscribeAll: false, ...choice });
+const form = (choice) => ({ topics: ["product", "webinars", "tips"], frequency: null, channels: { email: true, sms: false },
+  pauseUntil: null, unsubscribeAll: false, ...choice }); // no SMS consent recorded: SMS cannot be turned on here
 
 export function preferenceInputTests({ SITE }) {
   return [

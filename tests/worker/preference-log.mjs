@@ -1,7 +1,8 @@
 // The preference log (examples/cloudflare-worker/src/log.js): one KV key per event, compacted after each write.
 // In workerd: an opt-out survives many later saves and the compaction that follows each; the log stays bounded and
 // folds to the same choices as every event ever written (collected by listing KV after each save); KV failures are
-// 503s. In Node, against the same engine: compaction never changes the fold, over many generated logs.
+// 503s. In Node, against the same engine: compaction never changes the fold, over many generated logs (with the
+// sms_marketing consent the site records, which compaction keeps).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -72,8 +73,10 @@ function randomLog(pick, contact) {
   for (let i = 0; i < length; i++) {
     at += pick(3) * 60_000;
     const id = `e${String(i).padStart(3, "0")}`;
-    const kind = ["preferences", "subscribe", "unsubscribe", "unsubscribe"][pick(4)];
-    if (kind === "preferences") {
+    const kind = ["preferences", "subscribe", "unsubscribe", "unsubscribe", "consent"][pick(5)];
+    if (kind === "consent") {
+      events.push({ id, at, kind, props: { purpose: "sms_marketing", granted: pick(3) > 0 } });
+    } else if (kind === "preferences") {
       const props = {};
       if (pick(3) > 0) props.frequency = [null, "weekly", "monthly"][pick(3)];
       if (pick(3) > 0) props.pause_until = [null, at + 7 * DAY][pick(2)];
@@ -93,6 +96,9 @@ export function preferenceLogTests({ SITE }) {
   return [
     ["a one-click opt-out survives 35 later preference saves and the compaction after each", async ({ mf, keys }) => {
       const c = contactOf(mf, keys, SITE, "cus_optout");
+      // SMS can be turned on only with recorded sms_marketing consent (preferences.js); the site recorded it.
+      const consent = { id: "sms-consent", at: Date.now() - DAY, kind: "consent", props: { purpose: "sms_marketing", granted: true } };
+      await (await mf.getKVNamespace("PREFERENCES")).put(eventKey("cus_optout", consent), "", { metadata: consent });
       assert.equal((await c.oneClick()).status, 200);
       await c.observe();
       for (let i = 0; i < 35; i++) {
@@ -104,7 +110,7 @@ export function preferenceLogTests({ SITE }) {
       assert.equal(after.channels.email, false);
       assert.equal(after.topics.some((t) => t.subscribed), false);
       const kept = await c.observe();
-      assert.ok(kept.length <= 4, `compacted to ${kept.length} events`);
+      assert.ok(kept.length <= 5, `compacted to ${kept.length} events (the consent kept)`);
       assert.ok(kept.some(({ event }) => event.kind === "unsubscribe" && event.props.channel === "email"), "the opt-out is kept");
       assert.ok(c.seen.size >= 36, `${c.seen.size} events written in all`);
       assert.deepEqual(folded(events(kept), "cus_optout"), folded(events([...c.seen.values()].sort((a, b) =>
@@ -113,11 +119,14 @@ export function preferenceLogTests({ SITE }) {
 
     ["the log stays bounded over 40 saves toggling email and sms, and folds like every event ever written", async ({ mf, keys }) => {
       const c = contactOf(mf, keys, SITE, "cus/toggler é"); // a contact id that needs encoding in the key
+      // SMS can be turned on only with recorded sms_marketing consent (preferences.js); the site recorded it.
+      const consent = { id: "sms-consent", at: Date.now() - DAY, kind: "consent", props: { purpose: "sms_marketing", granted: true } };
+      await (await mf.getKVNamespace("PREFERENCES")).put(eventKey("cus/toggler é", consent), "", { metadata: consent });
       for (let i = 0; i < 40; i++) {
         await c.save({ channels: { email: i % 3 !== 0, sms: i % 2 === 0 }, topics: [["tips"], ["product", "webinars"]][i % 2],
           frequency: [null, "weekly", "important_only"][i % 3], pauseUntil: i === 39 ? Date.now() + 5 * DAY : null });
         const log = await c.observe();
-        assert.ok(log.length <= 7, `after save ${i + 1}: ${log.length} events`);
+        assert.ok(log.length <= 8, `after save ${i + 1}: ${log.length} events (the consent kept)`);
       }
       assert.equal((await c.oneClick()).status, 200);
       const kept = await c.observe();

@@ -8,15 +8,18 @@
 //   POST /api/decide    { "events": [...], "now"?: epoch-ms }  → 200 decision JSON (docs/playbook.md)
 //                                                             → 400 { code, path, message } for bad input
 //                       (every route that reads a body caps it at 1 MiB: 413, body.js)
+//   GET  /api/events    the preference log of every contact as NDJSON for `rekindle plan --events` (export.js),
+//                       for a bearer EXPORT_TOKEN; paged by X-Rekindle-Next
 //   GET  /api/health    → 200 { status: "ok" | "degraded", problems?, version, engine, playbook, cookies, tokens,
-//                       consent }
+//                       consent, export: "on" | "off" }
 //   POST to a form path of site.js FORMS   passes to the origin; when it accepts, the state cookie gains a
 //                       `form_submit` (edge.js recordForm). Every other POST passes through untouched.
 //
 // Secrets and bindings (wrangler.toml): REKINDLE_KEYS (kid:hexkey lines; the last signs cookies), PREFERENCES (KV),
 // ORIGIN (the site behind the Worker; absent = the request's own URL, as on a route in front of an origin; local
 // dev sets it in .dev.vars), PLAYBOOKS (optional KV: the playbook JSON under the key "playbook" replaces the
-// bundled one), CONSENT_COOKIE / CONSENT_REQUIRED (when the state cookie may be written: consent.js).
+// bundled one), CONSENT_COOKIE / CONSENT_REQUIRED (when the state cookie may be written: consent.js), EXPORT_TOKEN
+// (optional secret, at least 32 characters: turns on GET /api/events).
 // The engine and the keys are built once per isolate, on first use, and rebuilt together after a wasm failure
 // (runtime.js). Failures never reach the visitor as an uncaught exception: a page that cannot be classified is
 // served as the origin sent it (fetched once), and the signed routes answer JSON 503s and 500s with a stable code.
@@ -26,6 +29,7 @@ import { MAX_BODY_BYTES, readCapped, tooLarge } from "./body.js";
 import { classify, fetchOrigin, isPage, recordForm } from "./edge.js";
 import { consentConfig, consentStats, stateConsent } from "./consent.js";
 import { cookieStats } from "./cookie.js";
+import { exportEvents, exportProblem } from "./export.js";
 import { StorageError } from "./log.js";
 import { preferences, tokenStats, unsubscribe } from "./preferences.js";
 import { engineHealth, recover, sharedEngine, sharedKeys } from "./runtime.js";
@@ -124,10 +128,12 @@ async function health(request, env) {
   const current = typeof version === "function" ? version() : version;
   const { problem } = await sharedKeys(env);
   const { problem: consentProblem, ...consent } = consentConfig(env);
-  const problems = [problem, originProblem(request, env), consentProblem].filter((p) => p !== undefined && p !== null);
+  const problems = [problem, originProblem(request, env), consentProblem, exportProblem(env)]
+    .filter((p) => p !== undefined && p !== null);
   const status = problems.length === 0 ? { status: "ok" } : { status: "degraded", problems };
   return json(200, { ...status, version: current, ...engineHealth(), cookies: cookieStats, tokens: tokenStats,
-    consent: { ...consent, requests: consentStats } });
+    consent: { ...consent, requests: consentStats },
+    export: env.EXPORT_TOKEN !== undefined && exportProblem(env) === null ? "on" : "off" });
 }
 
 /**
@@ -147,8 +153,18 @@ function signed(handler) {
   };
 }
 
+/** The export, with any failure as a JSON error (a KV failure is a 503 the sync retries), never an exception. */
+async function events(request, env) {
+  try {
+    return await exportEvents(request, env);
+  } catch (error) {
+    return failure(error, "GET /api/events");
+  }
+}
+
 const ROUTES = {
   "/api/decide": { POST: decide },
+  "/api/events": { GET: events },
   "/api/health": { GET: health },
   "/preferences": { GET: signed(preferences), POST: signed(preferences) },
   "/unsubscribe": { GET: signed(unsubscribe), POST: signed(unsubscribe) },

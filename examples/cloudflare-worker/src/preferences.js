@@ -1,8 +1,16 @@
 // The preference center and RFC 8058 one-click unsubscribe (D27, D5), for a contact named by a signed token
 // (`?t=`, the CLI's and core's format, docs/tokens.md). Choices are recorded as rekindle events (`preferences`,
 // `unsubscribe`, `subscribe`) in a per-contact log in the KV namespace PREFERENCES, one key per event (log.js); the
-// current choices are the core's fold of that log, so the ESP export (`rekindle plan --events`) and this page read
-// the same facts.
+// current choices are the core's fold of that log. The log leaves the Worker through GET /api/events (export.js),
+// NDJSON that `rekindle plan --events` reads, so the plan — and the ESP lists made from it — honour these opt-outs
+// once the sync (a cron job, README) has run.
+//
+// What this page cannot know: an opt-out made elsewhere — the ESP's own unsubscribe link, a reply, a complaint —
+// is held by the ESP and the plan, not by this log, so the page may show email on for someone the ESP has
+// suppressed (the page says so; the save never writes a `subscribe` for a channel it already shows on, so it
+// cannot undo that opt-out). SMS is offered only to a contact whose log records `sms_marketing` consent: an SMS
+// opt-in needs express written consent with the phone number, confirmed (TCPA), which a tick here is not, so this
+// page can turn SMS off but never on without that consent (a POST that tries is a 400 naming channels.sms).
 //
 // Consistency (stated, per the issue): every event is its own KV key and a write never reads first, so no write
 // replaces another and no opt-out is lost — not to a race between two locations, not to compaction (log.js keeps
@@ -10,10 +18,12 @@
 // to 60 s to be seen from other locations, so a page read elsewhere in that window may show the old choices, and
 // two saves racing in the same second both land and fold in time order (last save wins per field). A Durable
 // Object per contact would add read-your-writes everywhere and serialise the saves; for a preference center — one
-// person, rare writes — and an opt-out that the ESP sync reads within minutes (Gmail/Yahoo allow two days), KV is
-// the simpler fit. A KV failure is a 503 with Retry-After (the mail provider retries the one-click POST), never a 500.
+// person, rare writes — whose opt-outs leave through the export within the sync's interval, KV is the simpler fit
+// (Gmail/Yahoo ask that an opt-out be honoured within two days; CAN-SPAM allows ten business days). A KV failure
+// is a 503 with Retry-After (the mail provider retries the one-click POST), never a 500.
 //
 //   GET  /preferences?t=…   HTML (the preference center page) or, with Accept: application/json, the choices
+//                           (and `offered: { email, sms }`: the channels this page may turn on)
 //   POST /preferences?t=…   JSON { topics, frequency, channels: { email, sms }, pauseUntil, unsubscribeAll }
 //   GET  /unsubscribe?t=…   a confirmation page; never unsubscribes by itself (link scanners prefetch links)
 //   POST /unsubscribe?t=…   body List-Unsubscribe=One-Click → 200, the opt-out recorded (RFC 8058 §3.2): every
@@ -67,13 +77,18 @@ export function choices(engine, log, contact) {
   const view = engine.inspect(engine.fold(null, log));
   const dnc = new Map(view.dnc.map((d) => [d.channel, d.reason]));
   const chosen = view.topics;
+  // SMS needs recorded consent (sms_marketing granted, the latest word on it): without it the channel is off and
+  // not offered, whatever the log says about subscribe / unsubscribe.
+  const smsConsent = (view.consents ?? []).some((c) => c.purpose === "sms_marketing" && c.granted === true);
+  const sms = smsConsent && !dnc.has("sms");
   return {
     contact,
     topics: TOPICS.map((t) => ({ ...t, subscribed: !dnc.has("email") && (chosen.length === 0 || chosen.includes(t.id)) })),
     frequency: view.frequency ?? null,
-    channels: { email: !dnc.has("email"), sms: !dnc.has("sms") },
+    channels: { email: !dnc.has("email"), sms },
+    offered: { email: true, sms: smsConsent },
     pauseUntil: view.pauseUntil ?? null,
-    unsubscribedAll: dnc.has("email") && dnc.has("sms"),
+    unsubscribedAll: dnc.has("email") && !sms,
   };
 }
 
@@ -109,6 +124,9 @@ export function changeEvents(body, current, now, nextId = idMaker("pref", now)) 
   // No topic left is no email at all: "topics" empty means every topic to the core.
   const emailOn = channels.email && !body.unsubscribeAll && topics.length > 0;
   const smsOn = channels.sms && !body.unsubscribeAll;
+  if (smsOn && !current.channels.sms && current.offered?.sms === false) {
+    return fail("channels.sms", "SMS needs consent given with a phone number (sms_marketing); this page can turn SMS off, not on");
+  }
   events.push(event("preferences", {
     frequency: body.frequency,
     pause_until: body.pauseUntil,
