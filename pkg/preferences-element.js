@@ -6,8 +6,10 @@
 //   <rekindle-preferences endpoint="/preferences"></rekindle-preferences>   token: the page's ?t=…, or token="…"
 //
 // Endpoint contract (JSON): GET `${endpoint}?t=<token>` → `{ contact?, topics: [{ id, label, subscribed }],
-// frequency: "weekly" | "monthly" | "important_only" | null, channels: { email, sms }, pauseUntil: ms | null,
-// unsubscribedAll?: boolean }`; 401/403 = a bad or expired link. POST the same URL with `{ topics: [ids],
+// frequency: "weekly" | "monthly" | "important_only" | null, channels: { email, sms }, offered?: { email, sms },
+// pauseUntil: ms | null, unsubscribedAll?: boolean }`; 401/403 = a bad or expired link. A channel `offered` says
+// false for (SMS without recorded consent: an SMS opt-in needs the phone number and confirmed consent, which a tick
+// here is not) is shown off and disabled, with a hint saying why; without `offered`, every channel is offered. POST the same URL with `{ topics: [ids],
 // frequency, channels, pauseUntil, unsubscribeAll }` → 2xx saved. Accessibility (WCAG 2.2 AA): fieldsets with
 // legends, real inputs with labels, hints tied by aria-describedby, changes announced politely, errors as alerts,
 // nothing submits on input, the email is never asked for (the link is the authentication).
@@ -57,6 +59,7 @@ function readChoices(body) {
       .map((t) => ({ id: t.id, label: typeof t.label === "string" ? t.label : t.id, subscribed: t.subscribed === true })),
     frequency: body.frequency ?? null,
     channels: Object.fromEntries(CHANNELS.map((c) => [c, body.channels[c] === true])),
+    offered: Object.fromEntries(CHANNELS.map((c) => [c, body.offered?.[c] !== false])),
     pauseUntil: Number.isSafeInteger(body.pauseUntil) ? body.pauseUntil : null,
     unsubscribeAll: body.unsubscribedAll === true,
   };
@@ -160,9 +163,18 @@ export class PreferencesElement extends BaseElement {
       ...FREQUENCIES.map((f) => this.#el("label", { class: "rekindle-choice" },
         this.#el("input", { type: "radio", name: "frequency", value: f ?? "", checked: c.frequency === f }),
         ` ${t[`freq_${f}`]}`)));
-    const channels = this.#el("fieldset", {}, this.#el("legend", {}, t.channels),
-      ...CHANNELS.map((ch) => this.#el("label", { class: "rekindle-choice" },
-        this.#el("input", { type: "checkbox", name: "channel", value: ch, checked: c.channels[ch] }), ` ${t[`channel_${ch}`]}`)));
+    // The endpoint may not know of an opt-out made elsewhere (the ESP's own link): said, not hidden.
+    const [channelsHint, channelsHintId] = hinted("channels-hint", t.channelsHint);
+    const channels = this.#el("fieldset", { "aria-describedby": channelsHintId }, this.#el("legend", {}, t.channels),
+      channelsHint,
+      ...CHANNELS.flatMap((ch) => {
+        const offered = c.offered[ch] || c.channels[ch];
+        const [notOffered, notOfferedId] = offered ? [null, null] : hinted(`${ch}-not-offered`, t[`notOffered_${ch}`]);
+        const label = this.#el("label", { class: "rekindle-choice" },
+          this.#el("input", { type: "checkbox", name: "channel", value: ch, checked: c.channels[ch], disabled: !offered,
+            "aria-describedby": notOfferedId }), ` ${t[`channel_${ch}`]}`);
+        return notOffered === null ? [label] : [label, notOffered];
+      }));
     const [pauseHint, pauseHintId] = hinted("pause-hint", t.pauseHint);
     const pauseError = this.#el("p", { id: id("pause-error"), class: "rekindle-error", role: "alert", hidden: true });
     const pauseInput = this.#el("input", { type: "date", name: "pause", id: id("pause"), min: dayOf(Date.now() + 86_400_000),

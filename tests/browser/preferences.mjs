@@ -1,5 +1,5 @@
 // The preference center in Chromium (issue 6: D27, D5): the standalone page over a real HTTP endpoint (the demo
-// server's), what-will-change before saving, a bad link, server data rendered inert, English and Polish, keyboard
+// server's), what-will-change before saving, SMS offered only with consent, a bad link, server data rendered inert, English and Polish, keyboard
 // order and input errors, axe-core on the preference page (both languages) and the demo page, and screenshots in
 // target/screenshots/.
 import assert from "node:assert/strict";
@@ -74,6 +74,37 @@ export function preferencesTests() {
       assert.match(posts[0].url, /\?t=abc$/);
       assert.deepEqual(posts[0].body, { topics: ["product"], frequency: null, channels: { email: true, sms: false },
         pauseUntil: null, unsubscribeAll: true });
+    }],
+
+    ["SMS without consent (offered.sms false) is off, disabled and says why, with consent it can be turned off; the page says an opt-out made elsewhere may not show (TCPA, D27)", async ({ open }) => {
+      const posts = [];
+      const { page } = await openForm(open, "t=abc&lang=en", {
+        route: endpoint((request) => {
+          if (request.method() === "POST") posts.push(request.postDataJSON());
+          return { status: 200, body: request.method() === "POST" ? { saved: true }
+            : { ...CHOICES, channels: { email: true, sms: false }, offered: { email: true, sms: false } } };
+        }),
+      });
+      const sms = page.getByLabel("Text messages (SMS)");
+      assert.equal(await sms.isChecked(), false);
+      assert.equal(await sms.isDisabled(), true);
+      assert.match(await sms.evaluate((input) => input.getAttribute("aria-describedby")
+        .split(" ").map((id) => document.getElementById(id).textContent).join(" ")), /agreed to them with their phone number/);
+      assert.equal(await page.getByLabel("Email").isDisabled(), false);
+      assert.match(await page.locator("fieldset", { hasText: "Channels" }).getAttribute("aria-describedby").then((id) =>
+        page.locator(`[id="${id}"]`).textContent()), /unsubscribed another way.*may not show here/);
+      await page.getByLabel("At most once a month").check();
+      await page.getByRole("button", { name: "Save preferences" }).click();
+      await page.getByRole("status").filter({ hasText: "saved" }).waitFor();
+      assert.deepEqual(posts.map((body) => body.channels), [{ email: true, sms: false }]);
+      // With consent (offered.sms true) SMS is on, enabled, and turning it off is reviewed.
+      const { page: consented } = await openForm(open, "t=abc&lang=en", {
+        route: endpoint(() => ({ status: 200, body: { ...CHOICES, channels: { email: true, sms: true }, offered: { email: true, sms: true } } })),
+      });
+      const on = consented.getByLabel("Text messages (SMS)");
+      assert.deepEqual([await on.isChecked(), await on.isDisabled()], [true, false]);
+      await on.uncheck();
+      assert.deepEqual(await consented.locator(".rekindle-changes li").allTextContents(), ["Text messages (SMS): off."]);
     }],
 
     ["a save refused (403) or failed (500) is an alert, not a status; a later save that works removes it", async ({ open }) => {
