@@ -98,7 +98,7 @@ fn write_rest(plan: &Plan, out: &mut OutDir, args: &PlanArgs) -> Result<(), CliE
     }
     csv::write_audiences(plan, out)?;
     csv::write_unseen_break_up(plan, out)?;
-    ads::write(plan, out)?;
+    ads::write(plan, out, args.previous.as_deref())?;
     csv::write_tombstones(plan, out)?;
     csv::write_retention(plan, out)?;
     json::write_diagnostics(plan, out)?;

@@ -19,6 +19,10 @@ const ACTIVE_A: &str = "mia.ito0@acme.test"; // c-0001, active, email allowed
 const ACTIVE_B: &str = "grace.archer2@initech.test"; // c-0003, active, email allowed
 const ACTIVE_C: &str = "iris.gray4@initech.test"; // c-0005, active, email allowed
 const BREAK_UP: [&str; 3] = ["nils.archer10@umbrella.test", "iris.baker26@globex.test", "mia.jones42@vandelay.test"];
+/// The sample contacts archived without a reaction within 30 days before `NOW` (3–19 November 2026): still in the
+/// retargeting audience (D10, DESIGN §7 `keep_for`); those archived on 15–24 October are not.
+const ARCHIVED_LATELY: [&str; 3] =
+    ["jon.archer12@vandelay.test", "iris.evans27@globex.test", "iris.baker44@initech.test"];
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -204,17 +208,21 @@ fn ad_audiences_hold_hashed_break_up_contacts_without_open_deals_or_complaints()
     let run = plan(CONTACTS, &[EVENTS, &sales], &logs, &out);
     assert_eq!(run.status.code(), Some(4), "{}", stderr(&run));
 
-    let hashed = vec![sha256(BREAK_UP[0])];
+    // The first break-up contact hard-bounced (the SES log): a dead address, possibly recycled to someone else, is
+    // not uploaded either.
+    let mut hashed: Vec<Vec<String>> = ARCHIVED_LATELY.iter().map(|e| vec![sha256(e)]).collect();
+    hashed.sort();
     let meta = csv_rows(&out.join("audiences/meta_custom_audience.csv"));
-    assert_eq!(meta, vec![vec!["EMAIL".to_string()], hashed.clone()], "no phone column in the sample contacts");
+    assert_eq!(meta[0], ["EMAIL"], "no phone column in the sample contacts");
+    assert_eq!(meta[1..], hashed[..]);
     let google = csv_rows(&out.join("audiences/google_customer_match.csv"));
-    assert_eq!(google, vec![vec!["Email".to_string()], hashed.clone()]);
+    assert_eq!(google[0], ["Email"]);
+    assert_eq!(google[1..], hashed[..]);
     let linkedin = csv_rows(&out.join("audiences/linkedin_matched_audience.csv"));
     assert_eq!(linkedin[0].join(","), "email,firstname,lastname,jobtitle,employeecompany,country,googleaid");
-    assert_eq!(
-        linkedin[1..],
-        [[hashed[0].clone(), String::new(), String::new(), String::new(), String::new(), String::new(), String::new()]]
-    );
+    let padded: Vec<Vec<String>> =
+        hashed.iter().map(|h| h.iter().cloned().chain(std::iter::repeat_n(String::new(), 6)).collect()).collect();
+    assert_eq!(linkedin[1..], padded[..]);
 
     let manifest: Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("manifest")).expect("json");
@@ -225,12 +233,18 @@ fn ad_audiences_hold_hashed_break_up_contacts_without_open_deals_or_complaints()
         .map(|f| (f["path"].as_str().expect("path"), f["rows"].as_u64().expect("rows")))
         .filter(|(p, _)| p.contains("audiences/") && !p.contains("reactivation") && !p.contains("break_up"))
         .collect();
+    // The three break-up contacts left out (bounce, open deal, complaint) are in the window: the platforms are told
+    // to drop them, should an earlier upload hold them; so are the sample's 6 erased contacts (without --previous
+    // nothing says which were already reported, GDPR Art. 17(2)).
     assert_eq!(
         listed,
         vec![
-            ("audiences/google_customer_match.csv", 1),
-            ("audiences/linkedin_matched_audience.csv", 1),
-            ("audiences/meta_custom_audience.csv", 1),
+            ("audiences/google_customer_match.csv", 3),
+            ("audiences/google_customer_match_remove.csv", 9),
+            ("audiences/linkedin_matched_audience.csv", 3),
+            ("audiences/linkedin_matched_audience_remove.csv", 9),
+            ("audiences/meta_custom_audience.csv", 3),
+            ("audiences/meta_custom_audience_remove.csv", 9),
         ]
     );
 }
@@ -263,6 +277,7 @@ fn meta_audience_adds_hashed_international_phones_when_contacts_have_a_phone_col
         vec![sha256(BREAK_UP[1]), String::new()],
         vec![sha256(BREAK_UP[2]), String::new()],
     ];
+    expected.extend(ARCHIVED_LATELY.iter().map(|e| vec![sha256(e), String::new()]));
     expected.sort();
     assert_eq!(meta[0], ["EMAIL", "PHONE"]);
     assert_eq!(meta[1..], expected[..], "sorted by email hash");

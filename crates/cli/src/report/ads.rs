@@ -1,7 +1,8 @@
-//! Ad-platform retargeting audiences (D10, D35; DESIGN §7 "Retargeting audience"): the contacts leaving
-//! break-up without reaction, minus anyone with an open deal or a spam complaint (D22) — see
-//! `Planned::retarget`. Each file holds SHA-256 (lower-case hex) of normalised identifiers only, deduplicated and
-//! sorted by hash, so the file says nothing about the plan's order and a rerun writes the same bytes:
+//! Ad-platform retargeting audiences (D10, D22, D35; DESIGN §7 "Retargeting audience"): the contacts core puts
+//! in the audience at `--now` (`ContactState::retargetable`: from break-up until `keep_for` after it ended without
+//! a reaction; never erased, unsubscribed, complaining, bounced, without ads consent, or with an open deal). Each
+//! file holds SHA-256 (lower-case hex) of normalised identifiers only, deduplicated and sorted by hash, so the file
+//! says nothing about the plan's order and a rerun writes the same bytes:
 //!
 //! | file | header | normalisation (formats.md) |
 //! |---|---|---|
@@ -9,13 +10,15 @@
 //! | `audiences/google_customer_match.csv` | `Email` | §3.2 |
 //! | `audiences/linkedin_matched_audience.csv` | LinkedIn's contact template, `email` filled | §3.3 |
 //!
-//! Upload limits are the platforms' business and not checked here (LinkedIn wants ≥ 300 rows, Meta and Google
-//! match rates drop on small lists); D10's 14–30-day window is set on the platform when uploading.
+//! Beside each, `…_remove.csv` with the same header lists whom the platform must remove (formats.md §7, GDPR
+//! Art. 17(2)): see [`leaving`] and [`audience`]. Upload limits are the platforms' business and not checked here
+//! (LinkedIn wants ≥ 300 rows, Meta and Google match rates drop on small lists).
 
 use std::io::{self, Write};
+use std::path::Path;
 
 use rekindle_core::import::phone::{e164, CallingCode};
-use rekindle_core::lifecycle::Phase;
+use rekindle_core::state::retargeting::window_end;
 use sha2::{Digest, Sha256};
 
 use crate::output::{hex, OutDir};
@@ -61,54 +64,149 @@ pub fn linkedin_email(raw: &str) -> Option<String> {
     Some(raw.trim().to_lowercase()).filter(|e| !e.is_empty())
 }
 
-/// Writes the three audience files.
-pub fn write(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
-    // (email, phone) of every audience member; erased contacts never qualify (their lifecycle is `erased`).
-    let members: Vec<(&str, Option<&str>)> = plan
-        .contacts
-        .iter()
-        .zip(&plan.planned)
-        .filter(|(_, p)| p.retarget && p.lifecycle.state == Phase::BreakUp)
-        .map(|(c, _)| (c.email.as_str(), c.phone.as_deref()))
-        .collect();
+/// The three platforms: audience file, its removal file, header.
+const PLATFORMS: [(&str, &str); 3] = [
+    ("audiences/meta_custom_audience.csv", "audiences/meta_custom_audience_remove.csv"),
+    ("audiences/google_customer_match.csv", "audiences/google_customer_match_remove.csv"),
+    ("audiences/linkedin_matched_audience.csv", "audiences/linkedin_matched_audience_remove.csv"),
+];
 
+/// Writes the three audience files and their removal files; `previous` is the `--previous` plan directory.
+pub fn write(plan: &Plan, out: &mut OutDir, previous: Option<&Path>) -> Result<(), CliError> {
+    // Core's verdict at --now (`Planned::retarget`): in the window, no objection, no open deal. Erased contacts are
+    // never members.
+    let members: Vec<usize> =
+        (0..plan.planned.len()).filter(|i| plan.planned.get(*i).is_some_and(|p| p.retarget)).collect();
+    let leaving = leaving(plan, previous);
     let with_phone = plan.contacts.iter().any(|c| c.phone.is_some());
-    let mut meta: Vec<Vec<String>> = members
-        .iter()
-        .filter_map(|(email, phone)| {
-            let mut row = vec![sha256(&meta_email(email)?)];
-            if with_phone {
-                row.push(phone.and_then(|p| meta_phone(p, plan.calling_code)).map(|p| sha256(&p)).unwrap_or_default());
-            }
-            Some(row)
-        })
-        .collect();
+    let [meta, google, linkedin] = PLATFORMS;
+
+    let meta_rows = |indices: &[usize], merged| -> Vec<Vec<String>> {
+        addresses(plan, indices, merged)
+            .filter_map(|(email, phone)| {
+                let mut row = vec![sha256(&meta_email(email)?)];
+                if with_phone {
+                    row.push(
+                        phone.and_then(|p| meta_phone(p, plan.calling_code)).map(|p| sha256(&p)).unwrap_or_default(),
+                    );
+                }
+                Some(row)
+            })
+            .collect()
+    };
     let header: &[&str] = if with_phone { &["EMAIL", "PHONE"] } else { &["EMAIL"] };
-    write_rows(out, "audiences/meta_custom_audience.csv", header, &mut meta)?;
+    audience(out, meta, header, meta_rows(&members, false), meta_rows(&leaving, true), previous)?;
 
-    let mut google: Vec<Vec<String>> =
-        members.iter().filter_map(|(email, _)| Some(vec![sha256(&google_email(email)?)])).collect();
-    write_rows(out, "audiences/google_customer_match.csv", &["Email"], &mut google)?;
+    let google_rows = |indices: &[usize], merged| -> Vec<Vec<String>> {
+        addresses(plan, indices, merged).filter_map(|(email, _)| Some(vec![sha256(&google_email(email)?)])).collect()
+    };
+    audience(out, google, &["Email"], google_rows(&members, false), google_rows(&leaving, true), previous)?;
 
-    let mut linkedin: Vec<Vec<String>> = members
-        .iter()
-        .filter_map(|(email, _)| {
-            let mut row = vec![String::new(); LINKEDIN_HEADER.len()];
-            *row.first_mut()? = sha256(&linkedin_email(email)?);
-            Some(row)
-        })
-        .collect();
-    write_rows(out, "audiences/linkedin_matched_audience.csv", &LINKEDIN_HEADER, &mut linkedin)
+    let linkedin_rows = |indices: &[usize], merged| -> Vec<Vec<String>> {
+        addresses(plan, indices, merged)
+            .filter_map(|(email, _)| {
+                let mut row = vec![String::new(); LINKEDIN_HEADER.len()];
+                *row.first_mut()? = sha256(&linkedin_email(email)?);
+                Some(row)
+            })
+            .collect()
+    };
+    audience(out, linkedin, &LINKEDIN_HEADER, linkedin_rows(&members, false), linkedin_rows(&leaving, true), previous)
 }
 
-/// Sorts rows (by their first cell, the email hash), drops repeats and writes them under `header`.
-fn write_rows(out: &mut OutDir, rel: &str, header: &[&str], rows: &mut Vec<Vec<String>>) -> Result<(), CliError> {
+/// (email, phone) of each contact of `indices`: its own email and, with `merged`, the addresses merged into it by
+/// phone too (an audience holds the contact's own address; a removal names every address the person may have been
+/// uploaded by). The phone goes with the own email.
+fn addresses<'a>(
+    plan: &'a Plan,
+    indices: &'a [usize],
+    merged: bool,
+) -> impl Iterator<Item = (&'a str, Option<&'a str>)> + 'a {
+    indices.iter().flat_map(move |i| {
+        let phone = plan.contacts.get(*i).and_then(|c| c.phone.as_deref());
+        let all = plan.addresses(*i).take(if merged { usize::MAX } else { 1 });
+        all.enumerate().map(move |(k, email)| (email, phone.filter(|_| k == 0)))
+    })
+}
+
+/// Contacts of this run a platform must be told to remove even if no previous audience file names them (an upload
+/// by an earlier run that was not carried, or by hand): those in the retargeting window (core's
+/// `retargeting::window_end`) whom core excludes — unsubscribed, complaining, bounced, ads consent withdrawn or
+/// missing, an open deal (D22) — and erased contacts (D9, GDPR Art. 17(2)): erased since the previous plan's
+/// `--now` with `--previous`, every one without (nothing says which were already reported).
+fn leaving(plan: &Plan, previous: Option<&Path>) -> Vec<usize> {
+    let since = previous.and_then(|dir| crate::plan::previous::earlier_plan(dir, plan.now));
+    (0..plan.planned.len())
+        .filter(|i| {
+            plan.planned.get(*i).is_some_and(|p| match p.erased() {
+                true => since.is_none_or(|s| p.lifecycle.since.is_none_or(|at| at >= s)),
+                false => !p.retarget && window_end(&p.lifecycle).is_some_and(|end| plan.now < end),
+            })
+        })
+        .collect()
+}
+
+/// Writes one platform's audience and its removal file: the removal rows are `leaving`'s and every row of the
+/// previous plan's audience file whose identifier is not in this audience, minus anyone in it (a person listed
+/// twice, once by an address that stays, is kept).
+fn audience(
+    out: &mut OutDir,
+    (file, remove_file): (&str, &str),
+    header: &[&str],
+    mut members: Vec<Vec<String>>,
+    mut remove: Vec<Vec<String>>,
+    previous: Option<&Path>,
+) -> Result<(), CliError> {
+    sort_rows(&mut members);
+    if let Some(dir) = previous {
+        remove.extend(previous_rows(&dir.join(file), header.len())?);
+    }
+    sort_rows(&mut remove);
+    remove.retain(|row| members.binary_search_by(|m| m.first().cmp(&row.first())).is_err());
+    write_rows(out, file, header, &members)?;
+    write_rows(out, remove_file, header, &remove)
+}
+
+/// The rows of a previous plan's audience file, padded or cut to `width` cells (the Meta file gains or loses its
+/// `PHONE` column with the contacts file); none when the plan has no such file (written before it existed).
+fn previous_rows(path: &Path, width: usize) -> Result<Vec<Vec<String>>, CliError> {
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(CliError::Io { path: path.to_path_buf(), source }),
+    };
+    let unusable = |line: u64, reason: String| CliError::Unusable { file: path.to_path_buf(), line, reason };
+    let mut rows = Vec::new();
+    for (i, record) in csv::ReaderBuilder::new().flexible(true).from_reader(file).records().enumerate() {
+        let line = i as u64 + 2; // after the header
+        let record = record.map_err(|e| unusable(line, format!("not a rekindle audience file: {e}")))?;
+        let mut row: Vec<String> = record.iter().map(str::to_string).collect();
+        if !row.first().is_some_and(|h| is_sha256(h)) {
+            return Err(unusable(line, "not a rekindle audience file: the first cell is not a SHA-256 in hex".into()));
+        }
+        row.resize(width, String::new());
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// 64 lower-case hex digits, as [`sha256`] writes.
+fn is_sha256(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Sorts rows by their first cell (the email hash) and drops repeats of it.
+fn sort_rows(rows: &mut Vec<Vec<String>>) {
     rows.sort();
     rows.dedup_by(|a, b| a.first() == b.first());
+}
+
+/// Writes sorted rows under `header`.
+fn write_rows(out: &mut OutDir, rel: &str, header: &[&str], rows: &[Vec<String>]) -> Result<(), CliError> {
     out.write(rel, |w: &mut dyn Write| {
         let mut csv = csv::Writer::from_writer(w);
         csv.write_record(header).map_err(io::Error::from)?;
-        for row in rows.iter() {
+        for row in rows {
             csv.write_record(row).map_err(io::Error::from)?;
         }
         csv.flush()?;
