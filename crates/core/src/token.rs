@@ -1,10 +1,11 @@
-//! Signed, expiring, single-purpose tokens for RFC 8058 one-click unsubscribe and the preference center.
+//! Signed, expiring, single-purpose tokens for RFC 8058 one-click unsubscribe, the preference center and the
+//! break-up email's "keep me subscribed" link.
 //!
 //! Text form (URL-safe, no escaping needed in a query string): `v1.<kid>.<payload>.<signature>`, where
 //! `payload` and `signature` are strict base64url without padding, and
 //!
 //! ```text
-//! payload   = version (1 byte, 1) ‖ purpose (1 byte: 1 unsubscribe, 2 preferences)
+//! payload   = version (1 byte, 1) ‖ purpose (1 byte: 1 unsubscribe, 2 preferences, 3 keep)
 //!           ‖ issued_at (i64 big-endian, epoch ms) ‖ expires_at (i64 big-endian, epoch ms)
 //!           ‖ contact length (1 byte, 1–255) ‖ contact (UTF-8)
 //!           ‖ topic length (1 byte, 0 = no topic, else 1–64) ‖ topic (UTF-8)
@@ -71,15 +72,18 @@ pub enum Purpose {
     Unsubscribe,
     /// Open and save the preference center (D27).
     Preferences,
+    /// Stay subscribed: the break-up email's "keep me" button (D8), an explicit opt-in.
+    Keep,
 }
 
 impl Purpose {
-    /// Parses `unsubscribe` or `preferences`.
+    /// Parses `unsubscribe`, `preferences` or `keep`.
     pub fn parse(text: &str) -> Result<Purpose, String> {
         match text {
             "unsubscribe" => Ok(Purpose::Unsubscribe),
             "preferences" => Ok(Purpose::Preferences),
-            other => Err(format!("expected unsubscribe or preferences, got \"{}\"", crate::time::quote(other))),
+            "keep" => Ok(Purpose::Keep),
+            other => Err(format!("expected unsubscribe, preferences or keep, got \"{}\"", crate::time::quote(other))),
         }
     }
 
@@ -88,6 +92,7 @@ impl Purpose {
         match self {
             Purpose::Unsubscribe => "unsubscribe",
             Purpose::Preferences => "preferences",
+            Purpose::Keep => "keep",
         }
     }
 
@@ -95,6 +100,7 @@ impl Purpose {
         match self {
             Purpose::Unsubscribe => 1,
             Purpose::Preferences => 2,
+            Purpose::Keep => 3,
         }
     }
 
@@ -102,6 +108,7 @@ impl Purpose {
         match b {
             1 => Some(Purpose::Unsubscribe),
             2 => Some(Purpose::Preferences),
+            3 => Some(Purpose::Keep),
             _ => None,
         }
     }
@@ -264,7 +271,8 @@ pub enum TokenError {
         /// The instant of the check.
         now: Timestamp,
     },
-    /// A valid token for another purpose (a preference-center token used to unsubscribe, or the reverse).
+    /// A valid token for another purpose (a preference-center token used to unsubscribe, a keep-me token used to
+    /// open the preference center, …).
     #[error("made for {found}, not for {expected}")]
     WrongPurpose {
         /// The purpose the caller asked for.
@@ -393,7 +401,7 @@ impl Token {
             return Err(r.error_before(1, "payload version 1"));
         }
         let purpose =
-            Purpose::from_byte(r.byte("a purpose")?).ok_or_else(|| r.error_before(1, "a purpose (1 or 2)"))?;
+            Purpose::from_byte(r.byte("a purpose")?).ok_or_else(|| r.error_before(1, "a purpose (1, 2 or 3)"))?;
         let issued_at = r.timestamp("issued_at")?;
         let expires_at = r.timestamp("expires_at")?;
         let contact = r.text(1, "a contact")?.map(ContactRef).ok_or_else(|| r.error_before(1, "a contact"))?;

@@ -217,6 +217,40 @@ fn a_preferences_token_cannot_unsubscribe_and_the_reverse() {
     assert!(verify(&unsub, NOV_1, Purpose::Preferences).is_err());
 }
 
+/// D8: the break-up email's "keep me subscribed" link is its own purpose, written and read as `keep`.
+#[test]
+fn the_keep_purpose_parses_displays_and_round_trips_as_byte_3() {
+    assert_eq!(Purpose::parse("keep"), Ok(Purpose::Keep));
+    assert_eq!(Purpose::Keep.to_string(), "keep");
+    assert!(Purpose::parse("Keep").is_err(), "names are exact");
+    let t = token(Purpose::Keep, None);
+    assert_eq!(t.payload()[1], 3, "the purpose byte");
+    let text = t.sign(&kid("b"), &KEY_B);
+    assert_eq!(verify(&text, NOV_1, Purpose::Keep), Ok(t));
+}
+
+/// A keep link must not stand in for an unsubscribe or the preference center, nor they for it (D5, D8, D27):
+/// a "keep me" click is an opt-in, so only a token made for it may record one.
+#[test]
+fn a_keep_token_is_good_for_keep_only_and_no_other_token_is_good_for_keep() {
+    let keep = token(Purpose::Keep, None).sign(&kid("a"), &KEY_A);
+    for other in [Purpose::Unsubscribe, Purpose::Preferences] {
+        assert_eq!(
+            verify(&keep, NOV_1, other),
+            Err(TokenError::WrongPurpose { expected: other, found: Purpose::Keep })
+        );
+        let text = token(other, None).sign(&kid("a"), &KEY_A);
+        let err = verify(&text, NOV_1, Purpose::Keep).unwrap_err();
+        assert_eq!(err, TokenError::WrongPurpose { expected: Purpose::Keep, found: other });
+        assert_eq!(err.kind(), "wrong_purpose");
+    }
+    assert_eq!(
+        verify(&keep, NOV_1, Purpose::Unsubscribe).unwrap_err().to_string(),
+        "made for keep, not for unsubscribe"
+    );
+    assert!(matches!(verify(&keep, DEC_1, Purpose::Keep), Err(TokenError::Expired { .. })));
+}
+
 #[test]
 fn malformed_text_names_the_byte_offset() {
     assert_eq!(malformed_at(""), 0);
@@ -275,12 +309,12 @@ fn contact_and_topic_refuse_empty_oversized_and_control_characters() {
     );
     assert!(Topic::parse("a\tb").unwrap_err().contains("control"));
     assert!(Topic::parse("").unwrap_err().contains("empty"));
-    assert!(Purpose::parse("unsub").unwrap_err().contains("unsubscribe or preferences"));
+    assert!(Purpose::parse("unsub").unwrap_err().contains("unsubscribe, preferences or keep"));
 }
 
 fn arb_token() -> impl Strategy<Value = Token> {
     (
-        prop_oneof![Just(Purpose::Unsubscribe), Just(Purpose::Preferences)],
+        prop_oneof![Just(Purpose::Unsubscribe), Just(Purpose::Preferences), Just(Purpose::Keep)],
         "[^\\p{Cc}]{1,60}",
         proptest::option::of("[a-z0-9_ -]{1,64}"),
         -8_640_000_000_000_000i64..=8_640_000_000_000_000,
