@@ -70,8 +70,9 @@ pub struct Planned {
     pub consents: Box<[ConsentView]>,
     /// The earliest instant known about the contact.
     pub first_seen: Option<Timestamp>,
-    /// In the retargeting audience (D10): leaving break-up without reaction, no open deal and no spam complaint
-    /// (D22: nobody in an active sales conversation, nobody who reported us as spam, is shown ads).
+    /// In the retargeting audience (D10) at --now, as core's `ContactState::retargeting` decides: from break-up
+    /// until `keep_for` (30d) after it ended without reaction, and never erased, unsubscribed, complaining,
+    /// bounced, without ads consent or in an open deal (D22).
     pub retarget: bool,
     /// The latest instant the contact reached MQL or SQL (funnel), for the re-qualification KPI (D12).
     pub qualified_at: Option<Timestamp>,
