@@ -1,10 +1,10 @@
 // Keys (Node and workerd entries only — a page must never hold a key): signed state cookies and unsubscribe /
-// preference-center tokens, both verified in the core (constant time, D44, RFC 8058). Hostile input is expected
+// preference-center / keep-me tokens, both verified in the core (constant time, D44, RFC 8058). Hostile input is expected
 // at the edge, so openState / verifyToken answer `{ ok: false, reason }` instead of throwing.
 import { Contact, Engine, INNER, OPENS, RekindleError, call, describe, inputError, internals } from "./facade.js";
 
 const dispose = Symbol.dispose ?? Symbol.for("Symbol.dispose");
-const PURPOSES = ["unsubscribe", "preferences"];
+const PURPOSES = ["unsubscribe", "preferences", "keep"];
 
 function instantArg(value, path) {
   if (typeof value === "number" && Number.isSafeInteger(value)) return value;
@@ -23,7 +23,7 @@ function optionsArg(options, allowed, path = "options") {
 
 function purposeArg(purpose, path) {
   if (PURPOSES.includes(purpose)) return purpose;
-  throw inputError(path, `expected "unsubscribe" or "preferences"`);
+  throw inputError(path, `expected "unsubscribe", "preferences" or "keep"`);
 }
 
 /**

@@ -9,7 +9,8 @@ import type { Contact, Engine } from "./index.js";
 export type CookieRefusal = "too_long" | "malformed" | "unknown_key" | "bad_signature" | "expired" | "payload";
 /** Why a token was refused; answer every reason with the same "invalid or expired link" page. */
 export type TokenRefusal = "too_long" | "malformed" | "unknown_key" | "bad_signature" | "expired" | "not_yet_valid" | "wrong_purpose";
-export type TokenPurpose = "unsubscribe" | "preferences";
+/** unsubscribe: RFC 8058 one-click; preferences: the preference center; keep: the break-up email's "keep me subscribed". */
+export type TokenPurpose = "unsubscribe" | "preferences" | "keep";
 
 /** What a verified token vouches for (docs/tokens.md). */
 export interface TokenClaims {

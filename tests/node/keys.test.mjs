@@ -132,6 +132,23 @@ test("tokens: sign and verify one-click-unsubscribe and preference tokens; forge
   assert.equal(kat.signToken({ ...verified.token }), docs);
 });
 
+test("keep-me tokens (D8's break-up \"keep me subscribed\"): sign and verify as keep; no other purpose stands in for it", () => {
+  const keys = new Keys(CURRENT);
+  const keep = keys.signToken({ purpose: "keep", contact: "cus_8a7f3e9d", issuedAt: NOW, expiresAt: NOW + 30 * DAY });
+  assert.deepEqual(keys.verifyToken(keep, { purpose: "keep", now: NOW + DAY }), {
+    ok: true,
+    token: { purpose: "keep", contact: "cus_8a7f3e9d", topic: null, issuedAt: NOW, expiresAt: NOW + 30 * DAY },
+  });
+  const refusal = (text, options) => keys.verifyToken(text, options).reason;
+  assert.equal(refusal(keep, { purpose: "unsubscribe", now: NOW }), "wrong_purpose");
+  assert.equal(refusal(keep, { purpose: "preferences", now: NOW }), "wrong_purpose");
+  for (const purpose of ["unsubscribe", "preferences"]) {
+    const other = keys.signToken({ purpose, contact: "cus_8a7f3e9d", issuedAt: NOW, expiresAt: NOW + DAY });
+    assert.equal(refusal(other, { purpose: "keep", now: NOW }), "wrong_purpose", purpose);
+  }
+  assert.equal(refusal(keep, { purpose: "keep", now: NOW + 30 * DAY }), "expired");
+});
+
 test("misuse throws RekindleError E_INPUT_INVALID naming the argument; bad key text names the line", () => {
   const keys = new Keys(CURRENT);
   const code = (fn) => {
