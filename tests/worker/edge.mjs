@@ -14,6 +14,7 @@ import { Engine } from "rekindle";
 import { consentTests } from "./consent.mjs";
 import { demoSiteTests } from "./demo-site.mjs";
 import { exampleSiteTests } from "./example-site.mjs";
+import { keepMeTests } from "./keep-me.mjs";
 import { preferenceInputTests } from "./preference-input.mjs";
 import { preferenceLogTests } from "./preference-log.mjs";
 import { preferenceSyncTests } from "./preference-sync.mjs";
@@ -433,6 +434,7 @@ export function edgeTests() {
     ...preferenceLogTests({ SITE, injected }),
     ...preferenceInputTests({ SITE }),
     ...preferenceSyncTests({ SITE }),
+    ...keepMeTests({ SITE }),
     ...consentTests({ SITE }),
     ...exampleSiteTests({ SITE, exampleOptions }),
     ...demoSiteTests({ exampleOptions }),

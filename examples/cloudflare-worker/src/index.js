@@ -5,6 +5,8 @@
 //                       non-HTML passes through
 //   GET/POST /preferences, GET/POST /unsubscribe   the preference center and RFC 8058 one-click unsubscribe for a
 //                       signed token (preferences.js), recorded in the KV namespace PREFERENCES
+//   GET/POST /keep      the break-up email's "keep me subscribed" for a signed keep token (keep.js): GET asks, POST
+//                       records a `subscribe` of email in the same log
 //   POST /api/decide    { "events": [...], "now"?: epoch-ms }  → 200 decision JSON (docs/playbook.md)
 //                                                             → 400 { code, path, message } for bad input
 //                       (every route that reads a body caps it at 1 MiB: 413, body.js)
@@ -30,6 +32,7 @@ import { classify, fetchOrigin, isPage, recordForm } from "./edge.js";
 import { consentConfig, consentStats, stateConsent } from "./consent.js";
 import { cookieStats } from "./cookie.js";
 import { exportEvents, exportProblem } from "./export.js";
+import { keep } from "./keep.js";
 import { StorageError } from "./log.js";
 import { preferences, tokenStats, unsubscribe } from "./preferences.js";
 import { engineHealth, recover, sharedEngine, sharedKeys } from "./runtime.js";
@@ -166,6 +169,7 @@ const ROUTES = {
   "/api/decide": { POST: decide },
   "/api/events": { GET: events },
   "/api/health": { GET: health },
+  "/keep": { GET: signed(keep), POST: signed(keep) },
   "/preferences": { GET: signed(preferences), POST: signed(preferences) },
   "/unsubscribe": { GET: signed(unsubscribe), POST: signed(unsubscribe) },
 };

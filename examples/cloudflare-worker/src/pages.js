@@ -1,5 +1,6 @@
 // The Worker's own pages: the preference center shell (the <rekindle-preferences> element does the rest, through
-// this Worker's JSON endpoint), the one-click-unsubscribe confirmation, and the one answer to every bad link.
+// this Worker's JSON endpoint), the one-click-unsubscribe and keep-me confirmations, and the one answer to every
+// bad link.
 // No page interpolates request data: the token stays in the URL, where the element and the form read it.
 
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1d2330}
@@ -48,6 +49,16 @@ export const unsubscribePage = () => page("Unsubscribe",
 
 export const unsubscribeDonePage = () => page("Unsubscribed",
   `<h1>You are unsubscribed</h1><p role="status">You will not receive these emails any more.</p>`);
+
+/** GET /keep: the break-up email's "keep me" link asks, never acts (link scanners follow every link). */
+export const keepPage = () => page("Stay subscribed",
+  `<h1>Stay subscribed?</h1>
+<p>We were about to stop emailing you. Press the button to keep receiving our emails.</p>
+<form method="post"><input type="hidden" name="keep" value="yes">
+<button type="submit">Keep me subscribed</button></form>`);
+
+export const keepDonePage = () => page("Subscribed",
+  `<h1>You are still subscribed</h1><p role="status">Thank you: you will keep receiving our emails.</p>`);
 
 /** Every refused token gets this same page: which check failed is for our logs, not for the visitor. */
 export const badLinkPage = () => page("Link not valid",

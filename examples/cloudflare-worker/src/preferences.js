@@ -43,13 +43,13 @@ const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache
 const HTML_HEADERS = { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-robots-tag": "noindex" };
 
 const json = (status, body) => new Response(JSON.stringify(body), { status, headers: JSON_HEADERS });
-const html = (status, body) => new Response(body, { status, headers: HTML_HEADERS });
+export const html = (status, body) => new Response(body, { status, headers: HTML_HEADERS });
 
 /** Per isolate: token refusals by reason, for logs and the health endpoint. */
 export const tokenStats = { refused: {} };
 
 /** The verified token of `?t=`, or a ready refusal response (the same to every failure: no oracle). */
-function verify(request, keys, purpose, now, wantsJson) {
+export function verify(request, keys, purpose, now, wantsJson) {
   const text = new URL(request.url).searchParams.get("t") ?? "";
   const result = keys.verifyToken(text, { purpose, now });
   if (result.ok) return { token: result.token };
@@ -58,19 +58,19 @@ function verify(request, keys, purpose, now, wantsJson) {
 }
 
 /** Folds `written` into the log read before the write, in key order (time, then id), without duplicates. */
-function merged(log, written) {
+export function merged(log, written) {
   const byKey = new Map([...log, ...written].map((entry) => [entry.key, entry]));
   return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /** Event ids unique across requests (two saves in the same millisecond must not share a key), ordered within one. */
-function idMaker(prefix, now) {
+export function idMaker(prefix, now) {
   const batch = crypto.randomUUID().slice(0, 8);
   let seq = 0;
   return () => `${prefix}-${now}-${batch}-${String(seq++).padStart(3, "0")}`;
 }
 
-const eventsOf = (entries) => entries.map(({ event }) => event);
+export const eventsOf = (entries) => entries.map(({ event }) => event);
 
 /** The contact's current choices: the core's fold of its log, read through the state view. */
 export function choices(engine, log, contact) {
