@@ -159,6 +159,20 @@ pub struct PlanArgs {
     /// playbooks, whose contacts enter on their own.
     #[arg(long)]
     pub start_reactivation: bool,
+    /// The edge Worker's https:// origin, like https://www.example.com (examples/cloudflare-worker): the audience
+    /// CSVs gain each contact's signed links, unsubscribe_url (<URL>/unsubscribe?t=…, RFC 8058 one-click: put it in
+    /// List-Unsubscribe), preferences_url (/preferences?t=…) and, in break_up.csv, keep_me_url (/keep?t=…, D8).
+    /// Needs --link-keys. Without it the audience CSVs are unchanged.
+    #[arg(long, value_name = "URL", value_parser = crate::token_cmd::links_base, requires = "link_keys")]
+    pub links: Option<String>,
+    /// The key file that signs --links: kid:hexkey lines, the last (newest) one signs, as the Worker's
+    /// REKINDLE_KEYS and unsubscribe-token's --key-file (docs/tokens.md).
+    #[arg(long, value_name = "FILE", requires = "links")]
+    pub link_keys: Option<PathBuf>,
+    /// How long the --links work, from --now, like 60d (the default). Unsubscribe links must keep working 30 days
+    /// after the send (CAN-SPAM): shorter is warned.
+    #[arg(long, value_name = "SPAN", value_parser = rekindle_core::Span::parse_str, requires = "links")]
+    pub link_ttl: Option<rekindle_core::Span>,
     /// What your ESP bills per contact and month, for report.html's estimate of the cleanup's saving (D3).
     #[arg(long, default_value = "0.01", value_parser = cost_per_contact)]
     pub cost_per_contact: f64,
@@ -212,6 +226,9 @@ Retargeting audiences (D10, D35), SHA-256 of normalised identifiers only, for co
 reaction (no open deal, no spam complaint): audiences/meta_custom_audience.csv (EMAIL, PHONE when the contacts file
 has a phone column; phones in E.164: written +48… or 0048…, or national with --default-calling-code), audiences/google_customer_match.csv
 (Email), audiences/linkedin_matched_audience.csv (LinkedIn's contact template, email column only).
+Links (--links https://www.example.com --link-keys keys.txt [--link-ttl 60d]): soft_reactivation.csv and
+break_up.csv gain unsubscribe_url and preferences_url, break_up.csv also keep_me_url: each a signed token for that
+contact (its id), issued at --now, for the Worker's /unsubscribe, /preferences and /keep (docs/tokens.md).
 
 Exit codes: 0 done; 1 I/O failure; 2 usage error; 3 unusable input (invalid playbook, no email column);
 4 done, but some rows were rejected (see DIR/diagnostics.ndjson and DIR/rejects.csv).

@@ -119,6 +119,8 @@ pub struct Plan {
     pub windows: (rekindle_core::Span, rekindle_core::Span),
     /// `--start-reactivation` was given.
     pub start_reactivation: bool,
+    /// Signs each audience contact's links (`--links`); `None` leaves the audience CSVs as they were.
+    pub links: Option<crate::token_cmd::LinkSigner>,
 }
 
 impl Plan {
@@ -143,6 +145,14 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let now = crate::parse_now(&args.now)?;
     // Refused before any input is read: a playbook whose contacts enter on their own has no campaign to start.
     let start = args.start_reactivation.then(|| campaign::Start::new(&playbook, now)).transpose()?;
+    // The link key file is read before anything is written: a bad one refuses the run, not its audiences.
+    let links = match (&args.links, &args.link_keys) {
+        (Some(base), Some(file)) => {
+            let ttl = args.link_ttl.unwrap_or(rekindle_core::Span::days(60));
+            Some(crate::token_cmd::LinkSigner::load(base, file, ttl, now)?)
+        }
+        _ => None,
+    };
     same_file_twice(args)?;
     let mut out = crate::output::OutDir::create(&args.out)?;
     let salt = Salt::load(args.salt_file.as_deref(), out.root(), args.previous.as_deref())?;
@@ -306,6 +316,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         previous_now,
         windows: playbook.reactivation_windows(),
         start_reactivation: start.is_some(),
+        links,
     };
 
     progress.phase("writing");

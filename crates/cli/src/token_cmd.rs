@@ -1,6 +1,7 @@
 //! `rekindle unsubscribe-token` and `rekindle verify-token`: sign and check the tokens of core::token
-//! (docs/tokens.md), the same text the edge Worker verifies. The CLI reads key files and the clock; core does
-//! the rest.
+//! (docs/tokens.md), the same text the edge Worker verifies, for one contact or (`--contacts`) a list; and the
+//! [`LinkSigner`] behind `rekindle plan --links`, which puts each contact's signed links in the audience CSVs. The
+//! CLI reads key files and the clock; core does the rest.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,11 @@ use serde::Serialize;
 
 use crate::CliError;
 
+mod bulk;
+mod links;
+
+pub use links::{base as links_base, LinkSigner};
+
 const KEY_FILE_HELP: &str = "\
 Key files hold one kid:hexkey line per key, oldest first (blank lines and # comments are skipped): the kid is 1-32
 letters, digits, '-' or '_' (a month like 2026-11 reads well when rotating), the key 16-64 bytes as hex. Make one
@@ -19,14 +25,19 @@ The files under examples/data/keys/ are EXAMPLE ONLY: their keys are public, nev
 
 const SIGN_HELP: &str = "\
 Prints the token (v1.<kid>.<payload>.<signature>, URL-safe, signed not encrypted: use an opaque contact id). With
---base-url and purpose unsubscribe, prints the RFC 8058 header pair instead; with purpose preferences, the URL.
+--base-url and purpose unsubscribe, prints the RFC 8058 header pair instead; with purpose preferences or keep, the
+URL. With --contacts FILE (a CSV whose header names an id or contact column), prints a CSV of contact,token (or
+contact,url with --base-url) for every row, all issued at the same instant; a row that cannot be signed (an empty,
+too long or control-character id) is named with its line on stderr and left out, and the exit code is 4.
 
-Exit codes: 0 done; 1 a key file cannot be read; 2 usage error; 3 a key file is malformed.
+Exit codes: 0 done; 1 a file cannot be read; 2 usage error; 3 a key file (or the --contacts header) is unusable;
+4 done, but some --contacts rows were rejected.
 
 Examples:
   rekindle unsubscribe-token --key-file examples/data/keys/example-current.keys --kid 2026-11 --contact cus_8a7f3e9d --topic newsletter --ttl 60d --now 2026-11-01T00:00:00Z
   rekindle unsubscribe-token --key-file examples/data/keys/example-current.keys --contact cus_8a7f3e9d --now 2026-11-01T00:00:00Z --base-url https://example.com/unsubscribe
-  rekindle unsubscribe-token --key-file examples/data/keys/example-current.keys --contact cus_8a7f3e9d --purpose preferences --ttl 30d --now 2026-11-01T00:00:00Z --base-url https://example.com/preferences";
+  rekindle unsubscribe-token --key-file examples/data/keys/example-current.keys --contact cus_8a7f3e9d --purpose preferences --ttl 30d --now 2026-11-01T00:00:00Z --base-url https://example.com/preferences
+  rekindle unsubscribe-token --key-file examples/data/keys/example-current.keys --contacts examples/data/b2b/expected.csv --purpose keep --ttl 30d --now 2026-11-01T00:00:00Z --base-url https://example.com/keep";
 
 const VERIFY_HELP: &str = "\
 Prints {\"kid\", \"purpose\", \"contact\", \"topic\", \"issuedAt\", \"expiresAt\"} (epoch ms) as one JSON line.
@@ -49,12 +60,16 @@ pub struct SignArgs {
     #[arg(long, value_parser = KeyId::parse)]
     pub kid: Option<KeyId>,
     /// The contact: the ESP's opaque id (preferred) or a normalised email (readable by anyone who sees the URL).
-    #[arg(long, value_parser = ContactRef::parse)]
-    pub contact: ContactRef,
+    #[arg(long, value_parser = ContactRef::parse, required_unless_present = "contacts", conflicts_with = "contacts")]
+    pub contact: Option<ContactRef>,
+    /// Sign one token per row of this CSV instead: its header names the column `id` or `contact` (any case).
+    #[arg(long, value_name = "FILE")]
+    pub contacts: Option<PathBuf>,
     /// The list or topic the token is scoped to (1-64 bytes). Default: every list.
     #[arg(long, value_parser = Topic::parse)]
     pub topic: Option<Topic>,
-    /// unsubscribe (RFC 8058 one-click) or preferences (the preference center).
+    /// unsubscribe (RFC 8058 one-click), preferences (the preference center) or keep (the break-up email's "keep
+    /// me subscribed", D8).
     #[arg(long, default_value = "unsubscribe", value_parser = Purpose::parse)]
     pub purpose: Purpose,
     /// How long the token is valid, like 60d or 12h. Unsubscribe links must keep working at least 30 days after
@@ -100,7 +115,8 @@ fn base_url(text: &str) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
-/// Signs one token and prints it (or its header pair / URL). Always 0 on success.
+/// Signs one token and prints it (or its header pair / URL), or one per `--contacts` row. 0 on success; 4 when
+/// `--contacts` rows were rejected.
 pub fn sign(args: &SignArgs) -> Result<u8, CliError> {
     let ring = read_keyring(&args.key_file)?;
     let (kid, key) = match &args.kid {
@@ -118,7 +134,12 @@ pub fn sign(args: &SignArgs) -> Result<u8, CliError> {
         None => ring.newest().ok_or_else(|| no_keys(&args.key_file))?,
     };
     let now = now_or_clock(args.now.as_deref())?;
-    if args.contact.as_str().contains('@') {
+    let contact = match (&args.contact, &args.contacts) {
+        (Some(contact), _) => contact,
+        (None, Some(file)) => return bulk::sign(args, file, kid, key, now),
+        (None, None) => return Err(CliError::Usage("expected --contact ID or --contacts FILE".into())),
+    };
+    if contact.as_str().contains('@') {
         eprintln!(
             "rekindle: warning: --contact looks like an email address; tokens are signed, not encrypted, so anyone \
              who sees the URL can read it: prefer the ESP's opaque contact id"
@@ -133,7 +154,7 @@ pub fn sign(args: &SignArgs) -> Result<u8, CliError> {
     }
     let token = Token {
         purpose: args.purpose,
-        contact: args.contact.clone(),
+        contact: contact.clone(),
         topic: args.topic.clone(),
         issued_at: now,
         expires_at: now.plus(args.ttl),
@@ -148,7 +169,7 @@ pub fn sign(args: &SignArgs) -> Result<u8, CliError> {
                 Purpose::Unsubscribe => {
                     format!("List-Unsubscribe: <{url}>\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\n")
                 }
-                Purpose::Preferences => format!("{url}\n"),
+                Purpose::Preferences | Purpose::Keep => format!("{url}\n"),
             }
         }
     };

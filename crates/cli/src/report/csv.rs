@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use rekindle_core::lifecycle::Phase;
 use rekindle_core::time::short_number;
+use rekindle_core::token::Purpose;
 use rekindle_core::Timestamp;
 
 use super::{name, rfc3339};
@@ -142,24 +143,68 @@ pub fn write_segment(plan: &Plan, out: &mut OutDir, id: &str, index: usize) -> R
 
 /// `audiences/soft_reactivation.csv` and `audiences/break_up.csv` (D6–D8): contacts in that phase whom the send
 /// policy lets us email (now, or deferred to `send_at`). `showed_intent` picks who gets the "still looking?" mail.
+/// With `--links`, each row also carries the contact's signed links (`links`); without, the files are unchanged.
 pub fn write_audiences(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
     for phase in [Phase::SoftReactivation, Phase::BreakUp] {
-        let header = ["id", "email", "since", "next_transition_at", "showed_intent", "email_verdict", "send_at"];
-        write_csv(out, &format!("audiences/{}.csv", name(&phase)), &header, |w| {
+        let mut header =
+            vec!["id", "email", "since", "next_transition_at", "showed_intent", "email_verdict", "send_at"];
+        let purposes = match (&plan.links, phase) {
+            (None, _) => &[][..],
+            (Some(_), Phase::BreakUp) => &LINKS[..],
+            (Some(_), _) => &LINKS[..2],
+        };
+        header.extend(purposes.iter().map(|(_, column)| *column));
+        let rel = format!("audiences/{}.csv", name(&phase));
+        let mut unlinked: Vec<(String, String)> = Vec::new();
+        write_csv(out, &rel, &header, |w| {
             let mut n = 0;
             let members = living(plan).filter(|(_, _, p)| p.lifecycle.state == phase && p.email != EmailVerdict::Deny);
             for (id, email, p) in members {
                 let (verdict, until) = verdict(p.email);
                 let l = &p.lifecycle;
                 let intent = if l.showed_intent { "true" } else { "false" };
-                w.write_record([id, email, &at(l.since), &at(l.next_transition_at), intent, verdict, &until])?;
+                let mut row: Vec<String> = vec![
+                    id.into(),
+                    email.into(),
+                    at(l.since),
+                    at(l.next_transition_at),
+                    intent.into(),
+                    verdict.into(),
+                    until,
+                ];
+                if let Some(signer) = &plan.links {
+                    for (purpose, _) in purposes {
+                        match signer.url(*purpose, id) {
+                            Ok(url) => row.push(url),
+                            Err(reason) => {
+                                row.push(String::new());
+                                if !unlinked.iter().any(|(u, _)| u == id) {
+                                    unlinked.push((id.into(), reason));
+                                }
+                            }
+                        }
+                    }
+                }
+                w.write_record(&row)?;
                 n += 1;
             }
             Ok(n)
         })?;
+        // Never a silent gap: a contact whose id cannot name a token keeps its row, with empty link cells, said here.
+        for (id, reason) in &unlinked {
+            eprintln!("rekindle: warning: {rel}: contact \"{}\" has no links: {reason}", crate::diagnostic::quote(id));
+        }
     }
     Ok(())
 }
+
+/// The link columns of the audience CSVs with `--links`, in order; soft reactivation takes the first two, break-up
+/// all three (its email is the one with the "keep me subscribed" button, D8).
+const LINKS: [(Purpose, &str); 3] = [
+    (Purpose::Unsubscribe, "unsubscribe_url"),
+    (Purpose::Preferences, "preferences_url"),
+    (Purpose::Keep, "keep_me_url"),
+];
 
 /// `audiences/break_up_unseen.csv` (with `--previous`, D8): contacts archived since the previous plan whose whole
 /// break-up lay between the two runs, so no plan listed them in `break_up.csv` and the break-up message never went
