@@ -13,6 +13,7 @@ pub mod ads;
 pub mod chart;
 pub mod complaint_rate;
 pub mod csv;
+pub mod funnel_progress;
 pub mod html;
 pub mod json;
 mod name;
@@ -48,6 +49,9 @@ pub struct Summary {
     pub segments: BTreeMap<String, u64>,
     /// The spam-complaint rate of the last 30 days against the 0.1 % / 0.3 % lines (D5).
     pub complaint_rate: complaint_rate::ComplaintRate,
+    /// Funnel progress in the last 30, 90 and 180 days (D26, D19): stages reached, cohort conversions, median
+    /// times and the SQL handoffs against their SLA due time.
+    pub funnel_progress: funnel_progress::FunnelProgress,
     /// What `--start-reactivation` did: picked, and why the others were not (only with the flag).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reactivation: Option<crate::plan::campaign::Started>,
@@ -135,6 +139,7 @@ fn summary(plan: &Plan, files: Vec<Written>) -> Summary {
         stages: tally(plan.planned.iter().filter(|p| !p.erased()).map(|p| name(&p.stage))),
         segments,
         complaint_rate: complaint_rate::ComplaintRate::of(plan),
+        funnel_progress: funnel_progress::FunnelProgress::of(plan),
         reactivation: plan.start_reactivation.then(|| {
             let picks = plan.planned.iter().filter_map(|p| p.pick);
             crate::plan::campaign::Started::of(picks, plan.now, plan.windows)

@@ -74,6 +74,9 @@ pub struct Planned {
     /// until `keep_for` (30d) after it ended without reaction, and never erased, unsubscribed, complaining,
     /// bounced, without ads consent or in an open deal (D22).
     pub retarget: bool,
+    /// The decision's funnel: each stage reached up to `--now` with its instant, ascending (D26's funnel KPIs in
+    /// the report; empty for most contacts, who never left lead, and then nothing is allocated).
+    pub funnel: Box<[(Stage, Timestamp)]>,
     /// The latest instant the contact reached MQL or SQL (funnel), for the re-qualification KPI (D12).
     pub qualified_at: Option<Timestamp>,
     /// When the contact's latest reactivation campaign began, as core knows it (D12): current, or come back from.
@@ -128,6 +131,7 @@ impl Planned {
             email,
             handoff: d.handoff.map(Box::new),
             campaign_started: state.campaign_started_at(playbook, now),
+            funnel: d.funnel.iter().map(|f| (f.stage, f.at)).collect(),
             qualified_at: d.funnel.iter().filter(|f| matches!(f.stage, Stage::Mql | Stage::Sql)).map(|f| f.at).max(),
             engagement: Engagement::default(),
             history: History::default(),

@@ -1,7 +1,8 @@
 //! `report.html`: one self-contained page (inline CSS, inline SVG, no script, no network; it opens from disk)
 //! with the plan's aggregates: the lifecycle funnel (D1, D6–D9), contacts by lifecycle phase over the last 12
-//! months, contacts by stage and readiness, engagement rates, the complaint rate against the bulk-sender lines
-//! (D5), the cleanup's estimated monthly saving (D3), the campaign KPIs with reactivation revenue (D12), retention
+//! months, contacts by stage and readiness, funnel progress (D26: stages reached, cohort conversions, median
+//! times, the SQL handoffs against their SLA, D19; [`funnel_progress`]), engagement rates, the complaint rate
+//! against the bulk-sender lines (D5), the cleanup's estimated monthly saving (D3), the campaign KPIs with reactivation revenue (D12), retention
 //! (D36–D42: models, RFM grid, P(alive), cohort heat map, monthly churn; [`retention`]), segment sizes, the
 //! diagnostics and the inputs ([`campaign`] holds the look back and the KPIs).
 //!
@@ -9,6 +10,7 @@
 //! and a `<table>` holding the same numbers. Nothing reads the clock, so a rerun writes the same bytes.
 
 mod campaign;
+mod funnel_progress;
 mod retention;
 
 use std::collections::BTreeMap;
@@ -217,6 +219,7 @@ pub fn write_report(
     campaign::this_run(&mut page, plan);
     campaign::trend(&mut page, plan, &f);
     stages(&mut page, &f);
+    funnel_progress::section(&mut page, &super::funnel_progress::FunnelProgress::of(plan), &now);
     engagement(&mut page, &f, &now);
     complaints(&mut page, &f, &now);
     cleanup(&mut page, &f, args);
