@@ -66,6 +66,8 @@ export type Gate =
   | { gate: "noConsent"; purpose: string; status: "denied" | "unknown" }
   | { gate: "salesConversation"; since: number }
   | { gate: "importantOnly" }
+  /** A step's topic is not one the contact receives (they chose topics without it, or topics are opt-in and they chose none); in `stepSkipped` reasons. */
+  | { gate: "topic"; topic: string; status: "opted_out" | "not_opted_in" }
   | { gate: "paused"; until: number }
   /** `until`: when the max-th newest counted send leaves the window. */
   | {
@@ -261,6 +263,8 @@ export interface StepSkippedReason {
   dueAt: number;
   unknown: UnknownCause | null;
   decidedBy: string[];
+  /** The gate that made the step unwanted (`topic` or `importantOnly`), when that is why it was skipped; [] for a branch rule. */
+  gates: Gate[];
 }
 export interface NextStepReason {
   kind: "nextStep";
@@ -300,6 +304,7 @@ export interface Decision {
   lifecycle: LifecycleStatus;
   /** In playbook order. */
   segments: Membership[];
+  /** A marketing message of no topic, not marked important, per channel. */
   send: { email: SendVerdict; sms: SendVerdict };
   /** null when no step is due (the `nextStep` reason says why). */
   nextStep: NextStep | null;

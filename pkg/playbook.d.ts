@@ -245,6 +245,10 @@ export interface Policy {
   consent?: { email?: string | null; sms?: string | null };
   /** Deny marketing while a deal is open (default true). */
   stop_during_sales?: boolean;
+  /** The topics (subscription types) a step may belong to: id → the label a preference center shows (D27). */
+  topics?: Record<string, string>;
+  /** A contact who never chose topics receives none (true) or every one (false, the default). */
+  topics_opt_in?: boolean;
 }
 
 /** One nurture step. */
@@ -260,6 +264,10 @@ export interface SequenceStep {
   content: string;
   /** A branch rule judged at the step's due time; the step is skipped unless it holds (D23). */
   when?: Condition;
+  /** One of `policy.topics`: a contact who does not receive the topic has the step skipped (D5, D27). */
+  topic?: string;
+  /** A service notice, sent under "only important messages" (default false); consent and topics still apply. */
+  important?: boolean;
 }
 
 /** A nurture sequence (D13–D14, D20–D23, D34, D37). */

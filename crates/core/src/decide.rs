@@ -26,7 +26,7 @@ pub fn choose_cta(playbook: &Playbook, state: &ContactState, now: Timestamp) -> 
     crate::cta::choose(playbook, state, &m)
 }
 
-/// May a marketing message go out now, per channel.
+/// May a marketing message of no topic, not marked important, go out now, per channel.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Send {
     /// Email.
@@ -170,7 +170,7 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
     let m = Moment::at(playbook, state, now, &mut sink);
     let segments = memberships(playbook, state, &m, &mut sink, ahead);
     let zone = playbook.policy.zone_of(state);
-    let verdict = |c| playbook.policy.verdict(state, c, now, &m.lifecycle, &zone);
+    let verdict = |c| playbook.policy.verdict(state, c, false, now, &m.lifecycle, &zone);
     let send = Send { email: verdict(Channel::Email), sms: verdict(Channel::Sms) };
     // Enrolments, stops and re-enrolments that happened on their own since the last event, as a later fold
     // would record them.

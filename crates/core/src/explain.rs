@@ -147,7 +147,8 @@ pub enum Reason {
         /// When it was first reached.
         at: Timestamp,
     },
-    /// A nurture step whose branch rule (`when`) did not hold at its due time (D23): it is skipped.
+    /// A nurture step skipped: its branch rule (`when`) did not hold at its due time (D23), or the contact does
+    /// not want it (its topic, or only important messages: D5, D27).
     StepSkipped {
         /// The sequence id.
         sequence: String,
@@ -159,6 +160,10 @@ pub enum Reason {
         unknown: Option<UnknownCause>,
         /// Paths of the leaf conditions that decided.
         decided_by: Vec<String>,
+        /// The send-policy gate that made the step unwanted, when that is why it was skipped: `topic` (the
+        /// contact does not receive its topic) or `importantOnly` (the step is not marked important); empty for
+        /// a branch rule (as `nextStep.gates`, a list).
+        gates: Vec<crate::policy::Gate>,
     },
     /// What nurture asks for now: the next step and whether it may go out, or why there is none.
     NextStep {

@@ -10,7 +10,8 @@
 //!                                         absent = never: no double enrolment (D22)
 //!   "inactive_stop": "60d",               stop after this long without engagement (D13)
 //!   "steps": [ { "id", "after": "2d", "from": "enrolment" | "previous", "channel": "email" | "sms",
-//!                "content": "<content ref>", "when": <condition> } ] } }
+//!                "content": "<content ref>", "when": <condition>, "topic": "<policy.topics id>",
+//!                "important": false } ] } }
 //! ```
 //!
 //! Invariants: the fold records an enrolment at the first instant its start condition holds — at an event
@@ -64,6 +65,10 @@ pub(crate) struct Step {
     pub(crate) content: String,
     /// A branch rule: the step applies only if this holds at its due time (D23).
     pub(crate) when: Option<Cond>,
+    /// The topic (subscription type) the step belongs to: a contact not subscribed to it skips the step (D27).
+    pub(crate) topic: Option<String>,
+    /// A service notice: it goes out to a contact who chose "only important messages".
+    pub(crate) important: bool,
 }
 
 /// One compiled sequence.

@@ -131,7 +131,8 @@ impl Playbook {
             _ => Vec::new(),
         };
         let scope = Scope { signals: &declared, segments: &segment_ids };
-        let sequences = top.get("sequences").map(|s| parse_sequences(&mut r, s, &scope)).unwrap_or_default();
+        let sequences =
+            top.get("sequences").map(|s| parse_sequences(&mut r, s, &scope, &policy.topics)).unwrap_or_default();
         let ctas = top.get("ctas").map(|c| parse_ctas(&mut r, c, &scope)).unwrap_or_default();
         let handoff = top.get("handoff").and_then(|h| parse_handoff(&mut r, h, &declared));
         let retention = top.get("retention").map(|v| parse_retention(&mut r, v, &declared)).unwrap_or_default();
@@ -272,20 +273,12 @@ impl Playbook {
 fn check_key_collisions(r: &mut Reader, signals: &[Signal], intent: &IntentGroup) {
     for (i, s) in signals.iter().enumerate() {
         if let Some(other) = signals.iter().take(i).find(|o| o.key == s.key) {
-            r.problem(
-                format!("signals.{}", s.id),
-                ProblemCode::DuplicateId,
-                format!("id hashes to the same state key as \"{}\"; rename one of them", other.id),
-            );
+            r.key_clash(format!("signals.{}", s.id), &other.id);
         }
     }
     for (i, rule) in intent.rules.iter().enumerate() {
         if let Some(other) = intent.rules.iter().take(i).find(|o| o.key == rule.key && o.id != rule.id) {
-            r.problem(
-                format!("{}.id", rule.path),
-                ProblemCode::DuplicateId,
-                format!("id hashes to the same state key as \"{}\"; rename one of them", other.id),
-            );
+            r.key_clash(format!("{}.id", rule.path), &other.id);
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Send policy (D22, D24, D27, DESIGN §7): may we send this contact a marketing message on this channel at
 //! this instant? `deny` for any do-not-contact reason (erased, archived, unsubscribed, bounced, complained,
-//! no consent, an active sales conversation, "only important" chosen); otherwise `defer` until the earliest
-//! instant at which **every** time rule allows (rolling caps per channel and overall, the preference
-//! center's frequency and pause, quiet hours in the contact's own time zone); otherwise `allow`.
+//! no consent, an active sales conversation, "only important" chosen for a message not marked important);
+//! otherwise `defer` until the earliest instant at which **every** time rule allows (rolling caps per channel and
+//! overall, the preference center's frequency and pause, quiet hours in the contact's own time zone); otherwise
+//! `allow`. Topics (D27) are read by nurture, which skips a step of a topic the contact does not receive.
 
 use alloc::format;
 use alloc::string::String;
@@ -10,14 +11,14 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
-use crate::consent::{Consent, Frequency};
+use crate::consent::{Consent, Frequency, Permissions};
 use crate::error::ProblemCode;
 use crate::event::Scalar;
 use crate::lifecycle::{LifecycleStatus, Phase};
 use crate::playbook::reader::{index, Reader};
 use crate::state::{ContactState, DealStatus};
 use crate::suppression::{Channel, DncReason};
-use crate::time::{quote, Span, Timestamp};
+use crate::time::{Span, Timestamp};
 use crate::value::Value;
 use crate::zone::{LocalTime, LocalWindow, Zone};
 
@@ -41,6 +42,11 @@ pub struct Policy {
     /// The consent purpose each channel needs (`None` = no explicit consent needed).
     consent: [Option<String>; 2],
     stop_during_sales: bool,
+    /// The topics (subscription types) steps may belong to, in playbook order (D27); their labels are the
+    /// preference center's business.
+    pub(crate) topics: Vec<String>,
+    /// A contact who never chose topics gets none (opt-in) rather than all (opt-out, the default).
+    topics_opt_in: bool,
 }
 
 impl Default for Policy {
@@ -54,6 +60,8 @@ impl Default for Policy {
             default_zone: Zone::UTC,
             consent: [None, Some(String::from("sms_marketing"))],
             stop_during_sales: true,
+            topics: Vec::new(),
+            topics_opt_in: false,
         }
     }
 }
@@ -92,8 +100,17 @@ pub enum Gate {
         /// Since when.
         since: Timestamp,
     },
-    /// The contact chose "only important messages" in the preference center.
+    /// The contact chose "only important messages" in the preference center, and the message is not marked
+    /// important.
     ImportantOnly,
+    /// A step's topic is not one the contact receives (D5, D27): the step is skipped (a `stepSkipped` reason).
+    Topic {
+        /// The topic.
+        topic: String,
+        /// `opted_out` (the contact chose topics without it) or `not_opted_in` (topics are opt-in and the
+        /// contact chose none).
+        status: &'static str,
+    },
     /// The contact paused messages.
     Paused {
         /// Until when.
@@ -176,18 +193,34 @@ impl Policy {
         }
     }
 
+    /// Why a message of `topic` may not go to the contact, if it may not: topics are opt-out (no choice yet =
+    /// every topic) unless the playbook makes them opt-in; a choice of no topic at all (`null`, `""`) is every
+    /// topic in both (an unsubscribe is how a contact leaves them all).
+    /// The answer is the [`Gate::Topic`] status.
+    pub(crate) fn topic_refused(&self, p: &Permissions, topic: &str) -> Option<&'static str> {
+        match (p.field_at[2], p.topics.is_empty()) {
+            (None, _) if self.topics_opt_in => Some("not_opted_in"),
+            (_, false) if !p.topics.iter().any(|t| t == topic) => Some("opted_out"),
+            _ => None,
+        }
+    }
+
     /// Whether and when a marketing message may go out on `channel` at `t`, given the lifecycle at `t` and the
     /// contact's zone (`zone_of`, looked up once per decision: a lookup is 0.25 µs, a decision asks up to four
-    /// verdicts).
+    /// verdicts). An `important` message (a step marked so) goes out under "only important messages".
     pub(crate) fn verdict(
         &self,
         state: &ContactState,
         channel: Channel,
+        important: bool,
         t: Timestamp,
         lifecycle: &LifecycleStatus,
         zone: &Zone,
     ) -> SendVerdict {
-        let deny = self.denials(state, channel, lifecycle);
+        let mut deny = self.denials(state, channel, lifecycle);
+        if !important && state.permissions.frequency == Some(Frequency::ImportantOnly) {
+            deny.push(Gate::ImportantOnly);
+        }
         if !deny.is_empty() {
             return SendVerdict::Deny { reasons: deny };
         }
@@ -234,9 +267,6 @@ impl Policy {
         }
         if let Some((DealStatus::Open, since)) = state.deal.filter(|_| self.stop_during_sales) {
             out.push(Gate::SalesConversation { since });
-        }
-        if state.permissions.frequency == Some(Frequency::ImportantOnly) {
-            out.push(Gate::ImportantOnly);
         }
         out
     }
@@ -377,7 +407,16 @@ fn window_full(
 /// Parses the `policy` section.
 pub(crate) fn parse_policy(r: &mut Reader, v: &Value) -> Policy {
     let mut policy = Policy::default();
-    let keys = ["caps", "quiet_hours", "timezone_field", "default_timezone", "consent", "stop_during_sales"];
+    let keys = [
+        "caps",
+        "quiet_hours",
+        "timezone_field",
+        "default_timezone",
+        "consent",
+        "stop_during_sales",
+        "topics",
+        "topics_opt_in",
+    ];
     let Some(o) = r.object(v, "policy", &keys) else { return policy };
     if let Some(list) = o.get("caps").and_then(|c| r.array(c, &o.at("caps"))) {
         for (i, item) in list.iter().enumerate() {
@@ -389,11 +428,7 @@ pub(crate) fn parse_policy(r: &mut Reader, v: &Value) -> Policy {
                         ("any", _) => Some(None),
                         (_, Some(ch)) => Some(Some(ch)),
                         (other, None) => {
-                            r.problem(
-                                c.at("channel"),
-                                ProblemCode::OutOfRange,
-                                format!("expected email, sms or any, got \"{}\"", quote(other)),
-                            );
+                            r.refused(c.at("channel"), ProblemCode::OutOfRange, "email, sms or any", other);
                             None
                         }
                     }
@@ -407,7 +442,7 @@ pub(crate) fn parse_policy(r: &mut Reader, v: &Value) -> Policy {
             }
         }
     }
-    if let Some(q) = o.get("quiet_hours").and_then(|q| r.string(q, &o.at("quiet_hours"))) {
+    if let Some(q) = r.string_at(&o, "quiet_hours") {
         match LocalWindow::parse(q) {
             // Quiet all day is never sending: a deferral that never ends. Do-not-contact says that.
             Ok(w) if w.from() == LocalTime::MIDNIGHT && w.to() == LocalTime::END_OF_DAY => r.problem(
@@ -420,10 +455,10 @@ pub(crate) fn parse_policy(r: &mut Reader, v: &Value) -> Policy {
             Err(msg) => r.problem(o.at("quiet_hours"), ProblemCode::OutOfRange, msg),
         }
     }
-    if let Some(f) = o.get("timezone_field").and_then(|f| r.string(f, &o.at("timezone_field"))) {
+    if let Some(f) = r.string_at(&o, "timezone_field") {
         policy.timezone_field = String::from(f);
     }
-    if let Some(z) = o.get("default_timezone").and_then(|z| r.string(z, &o.at("default_timezone"))) {
+    if let Some(z) = r.string_at(&o, "default_timezone") {
         match Zone::parse(z) {
             Ok(zone) => policy.default_zone = zone,
             Err(msg) => r.problem(o.at("default_timezone"), ProblemCode::OutOfRange, msg),
@@ -441,8 +476,20 @@ pub(crate) fn parse_policy(r: &mut Reader, v: &Value) -> Policy {
             }
         }
     }
-    if let Some(b) = o.get("stop_during_sales").and_then(|b| r.boolean(b, &o.at("stop_during_sales"))) {
+    if let Some(b) = r.boolean_at(&o, "stop_during_sales") {
         policy.stop_during_sales = b;
+    }
+    // `{ "<id>": "<label>" }`: an object, so a topic named twice is a repeated key.
+    if let Some(t) = o.get("topics").and_then(|t| r.object(t, &o.at("topics"), &[])) {
+        for (id, label) in t.entries() {
+            let path = t.at(id);
+            if r.id(id, &path) && r.string(label, &path).is_some() {
+                policy.topics.push(id.clone());
+            }
+        }
+    }
+    if let Some(b) = r.boolean_at(&o, "topics_opt_in") {
+        policy.topics_opt_in = b;
     }
     policy
 }

@@ -10,14 +10,14 @@ use crate::playbook::reader::{index, Reader};
 use crate::segment::condition::{parse, Scope};
 use crate::state::sends::{sequence_key, step_key};
 use crate::suppression::Channel;
-use crate::time::quote;
 use crate::value::Value;
 
 const SEQUENCE_KEYS: [&str; 6] = ["start", "stop", "reenrol_after", "inactive_stop", "steps", "description"];
-const STEP_KEYS: [&str; 6] = ["id", "after", "from", "channel", "content", "when"];
+const STEP_KEYS: [&str; 8] = ["id", "after", "from", "channel", "content", "when", "topic", "important"];
 
-/// Parses `sequences`: `{ "<id>": { "start", "stop"?, "reenrol_after"?, "inactive_stop"?, "steps" } }`.
-pub(crate) fn parse_sequences(r: &mut Reader, v: &Value, scope: &Scope<'_>) -> Vec<Sequence> {
+/// Parses `sequences`: `{ "<id>": { "start", "stop"?, "reenrol_after"?, "inactive_stop"?, "steps" } }`; a step's
+/// `topic` must be one of `topics` (`policy.topics`).
+pub(crate) fn parse_sequences(r: &mut Reader, v: &Value, scope: &Scope<'_>, topics: &[String]) -> Vec<Sequence> {
     let Some(o) = r.object(v, "sequences", &[]) else { return Vec::new() };
     let mut out: Vec<Sequence> = Vec::new();
     for (id, def) in o.entries() {
@@ -38,16 +38,12 @@ pub(crate) fn parse_sequences(r: &mut Reader, v: &Value, scope: &Scope<'_>) -> V
                 }
             }
         }
-        let reenrol_after = d.get("reenrol_after").and_then(|s| r.span(s, &d.at("reenrol_after")));
-        let inactive_stop = d.get("inactive_stop").and_then(|s| r.span(s, &d.at("inactive_stop")));
-        let steps = r.required(&d, "steps").and_then(|s| parse_steps(r, s, &d.at("steps"), scope));
+        let reenrol_after = r.span_at(&d, "reenrol_after");
+        let inactive_stop = r.span_at(&d, "inactive_stop");
+        let steps = r.required(&d, "steps").and_then(|s| parse_steps(r, s, &d.at("steps"), (scope, topics)));
         let key = sequence_key(id);
         if let Some(other) = out.iter().find(|s| s.key == key) {
-            r.problem(
-                &path,
-                ProblemCode::DuplicateId,
-                format!("id hashes to the same state key as \"{}\"; rename one of them", quote(&other.id)),
-            );
+            r.key_clash(path.as_str(), &other.id);
         }
         if let (true, true, Some(start), Some(steps)) = (id_ok, stops_ok, start, steps) {
             // `rises` stays false until the playbook is whole (`Playbook::parse` marks it).
@@ -58,7 +54,7 @@ pub(crate) fn parse_sequences(r: &mut Reader, v: &Value, scope: &Scope<'_>) -> V
     out
 }
 
-fn parse_steps(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) -> Option<Vec<Step>> {
+fn parse_steps(r: &mut Reader, v: &Value, path: &str, scope: (&Scope<'_>, &[String])) -> Option<Vec<Step>> {
     let items = r.array(v, path)?;
     if items.is_empty() {
         r.problem(path, ProblemCode::OutOfRange, "a sequence needs at least one step");
@@ -72,11 +68,7 @@ fn parse_steps(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) -> Opti
         match parse_step(r, item, &at, scope, &mut seen) {
             Some(step) => {
                 if let Some(other) = steps.iter().find(|s| s.key == step.key && s.id != step.id) {
-                    r.problem(
-                        format!("{at}.id"),
-                        ProblemCode::DuplicateId,
-                        format!("id hashes to the same state key as \"{}\"; rename one of them", quote(&other.id)),
-                    );
+                    r.key_clash(format!("{at}.id"), &other.id);
                     ok = false;
                 }
                 steps.push(step);
@@ -87,24 +79,26 @@ fn parse_steps(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) -> Opti
     ok.then_some(steps)
 }
 
-fn parse_step(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>, seen: &mut Vec<String>) -> Option<Step> {
+fn parse_step(
+    r: &mut Reader,
+    v: &Value,
+    path: &str,
+    (scope, topics): (&Scope<'_>, &[String]),
+    seen: &mut Vec<String>,
+) -> Option<Step> {
     let o = r.object(v, path, &STEP_KEYS)?;
     let before = r.problems.len();
     let id = r.rule_id(&o, None, seen, "the sequence's steps");
     if o.get("id").is_none() {
         r.problem(o.at("id"), ProblemCode::MissingField, "missing required field \"id\"");
     }
-    let after = o.get("after").and_then(|s| r.span(s, &o.at("after")));
+    let after = r.span_at(&o, "after");
     let from = match o.get("from").map(|f| (f, r.string(f, &o.at("from")))) {
         None => Some(Anchor::Enrolment),
         Some((_, Some("enrolment"))) => Some(Anchor::Enrolment),
         Some((_, Some("previous"))) => Some(Anchor::Previous),
         Some((_, Some(other))) => {
-            r.problem(
-                o.at("from"),
-                ProblemCode::OutOfRange,
-                format!("expected enrolment or previous, got \"{}\"", quote(other)),
-            );
+            r.refused(o.at("from"), ProblemCode::OutOfRange, "enrolment or previous", other);
             None
         }
         Some((_, None)) => None,
@@ -112,11 +106,7 @@ fn parse_step(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>, seen: &m
     let channel = r.required(&o, "channel").and_then(|c| r.string(c, &o.at("channel"))).and_then(|name| {
         let channel = Channel::parse(name);
         if channel.is_none() {
-            r.problem(
-                o.at("channel"),
-                ProblemCode::OutOfRange,
-                format!("expected email or sms, got \"{}\"", quote(name)),
-            );
+            r.refused(o.at("channel"), ProblemCode::OutOfRange, "email or sms", name);
         }
         channel
     });
@@ -128,6 +118,11 @@ fn parse_step(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>, seen: &m
         Some(String::from(c))
     });
     let when = o.get("when").map(|w| parse(r, w, &o.at("when"), scope));
+    let topic = r.string_at(&o, "topic").map(String::from);
+    if let Some(t) = topic.as_deref().filter(|t| !topics.iter().any(|k| k == t)) {
+        r.refused(o.at("topic"), ProblemCode::UnknownReference, "a topic of policy.topics", t);
+    }
+    let important = r.boolean_at(&o, "important").unwrap_or(false);
     if r.problems.len() != before {
         return None;
     }
@@ -144,5 +139,7 @@ fn parse_step(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>, seen: &m
             Some(w) => Some(w?),
             None => None,
         },
+        topic,
+        important,
     })
 }

@@ -108,7 +108,9 @@ fn send_at(
     due: Timestamp,
     zone: &Zone,
 ) -> (Option<Timestamp>, Vec<Gate>) {
-    let verdict = |t: Timestamp| pb.policy.verdict(state, channel, t, &state.lifecycle_at(pb, t), zone);
+    // As an important message: a step the contact does not want ("only important" and the step is not marked
+    // so) was skipped before it could be next.
+    let verdict = |t: Timestamp| pb.policy.verdict(state, channel, true, t, &state.lifecycle_at(pb, t), zone);
     match verdict(due) {
         SendVerdict::Allow => (Some(due), Vec::new()),
         SendVerdict::Deny { reasons } => (None, reasons),
@@ -164,11 +166,16 @@ pub(crate) fn plan(
         let (Phase::Active, Some(e)) = (ph, e) else { continue };
         for slot in schedule(pb, seq, state, e, None) {
             match slot.outcome {
-                Outcome::Skipped(truth) => {
+                Outcome::Skipped(_) | Outcome::Unwanted(_) => {
                     reasons.push(|| {
-                        let when = slot.step.when.as_ref();
+                        let (mut truth, mut gates) = (Truth::False, Vec::new());
+                        match slot.outcome {
+                            Outcome::Unwanted(why) => gates.push(why.gate(slot.step)),
+                            Outcome::Skipped(t) => truth = t,
+                            Outcome::Done(_) | Outcome::Pending => {}
+                        }
                         let mut decided_by = Vec::new();
-                        if let Some(w) = when {
+                        if let Some(w) = slot.step.when.as_ref().filter(|_| gates.is_empty()) {
                             let later = Moment::later(pb, state, slot.due);
                             w.decided_by(&mut Cx::new(pb, state, &later), truth, &mut decided_by);
                         }
@@ -181,6 +188,7 @@ pub(crate) fn plan(
                                 Truth::True | Truth::False => None,
                             },
                             decided_by,
+                            gates,
                         }
                     });
                     if slot.due > now {

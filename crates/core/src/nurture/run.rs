@@ -7,8 +7,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::{Anchor, Sequence, Step};
+use crate::consent::Frequency;
 use crate::field::Truth;
 use crate::playbook::Playbook;
+use crate::policy::Gate;
 use crate::segment::condition::Cond;
 use crate::segment::eval::Cx;
 use crate::state::sends::Enrolment;
@@ -40,8 +42,39 @@ pub(crate) enum Outcome {
     Done(Timestamp),
     /// Its `when` did not hold at its due time.
     Skipped(Truth),
+    /// The contact does not want it: passed over, as HubSpot and Klaviyo pass over an email of a type the
+    /// contact unsubscribed from, and the run goes on (D5, D27).
+    Unwanted(Unwanted),
     /// Not yet sent.
     Pending,
+}
+
+/// Why a contact does not want a step, by the preference center's choices as they stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unwanted {
+    /// Not its topic ([`Gate::Topic`]'s status).
+    Topic(&'static str),
+    /// Only important messages, and the step is not marked important.
+    NotImportant,
+}
+
+impl Unwanted {
+    /// The step's answer, read against the contact's choices.
+    fn of(pb: &Playbook, state: &ContactState, step: &Step) -> Option<Unwanted> {
+        let p = &state.permissions;
+        let topic = step.topic.as_deref().and_then(|t| pb.policy.topic_refused(p, t));
+        topic.map(Unwanted::Topic).or_else(|| {
+            (!step.important && p.frequency == Some(Frequency::ImportantOnly)).then_some(Unwanted::NotImportant)
+        })
+    }
+
+    /// As the send policy's gate.
+    pub(crate) fn gate(self, step: &Step) -> Gate {
+        match self {
+            Unwanted::Topic(status) => Gate::Topic { topic: step.topic.clone().unwrap_or_default(), status },
+            Unwanted::NotImportant => Gate::ImportantOnly,
+        }
+    }
 }
 
 /// One step with its due time and outcome.
@@ -132,9 +165,17 @@ pub(crate) fn schedule<'a>(
             }
             (None, _) => Outcome::Pending,
         };
+        // Judged on the choices as they stand (an opt-out is honoured at once, overdue steps included), with the
+        // branch rule's horizon.
+        let outcome = match outcome {
+            Outcome::Pending if horizon.is_none_or(|h| due <= h) => {
+                Unwanted::of(pb, state, step).map_or(outcome, Outcome::Unwanted)
+            }
+            _ => outcome,
+        };
         previous = match outcome {
             Outcome::Done(at) => at,
-            Outcome::Skipped(_) | Outcome::Pending => due,
+            Outcome::Skipped(_) | Outcome::Unwanted(_) | Outcome::Pending => due,
         };
         pending = outcome == Outcome::Pending;
         Some(Slot { step, due, outcome })
@@ -152,7 +193,7 @@ pub(crate) fn judge_due(pb: &Playbook, seq: &Sequence, state: &ContactState, e: 
     let verdicts: Vec<(u32, Truth)> = schedule(pb, seq, state, e, Some(before))
         .filter(|slot| slot.due < until && slot.step.when.is_some() && judged(e, slot.step).is_none())
         .filter_map(|slot| match slot.outcome {
-            Outcome::Pending => Some((slot.step.key, Truth::True)),
+            Outcome::Pending | Outcome::Unwanted(_) => Some((slot.step.key, Truth::True)),
             Outcome::Skipped(truth) => Some((slot.step.key, truth)),
             Outcome::Done(_) => None,
         })
@@ -176,7 +217,7 @@ pub(crate) fn completed_at(
         slots += 1;
         latest = latest.max(Some(match slot.outcome {
             Outcome::Done(at) => at,
-            Outcome::Skipped(_) | Outcome::Pending => slot.due,
+            Outcome::Skipped(_) | Outcome::Unwanted(_) | Outcome::Pending => slot.due,
         }));
     }
     if slots < seq.steps.len() {

@@ -127,8 +127,7 @@ fn header(r: &mut Reader, v: &Value, path: &str) -> Option<String> {
 fn header_text(r: &mut Reader, text: &str, path: &str) -> Option<String> {
     let trimmed = text.trim();
     if trimmed.is_empty() || trimmed.chars().count() > 256 {
-        let msg = format!("expected a column header of 1 to 256 characters, got \"{}\"", quote(text));
-        r.problem(path, ProblemCode::OutOfRange, msg);
+        r.refused(path, ProblemCode::OutOfRange, "a column header of 1 to 256 characters", text);
         return None;
     }
     Some(String::from(trimmed))

@@ -60,6 +60,34 @@ impl Reader {
         self.problems.push(Problem::new(path, code, message));
     }
 
+    /// `o`'s optional text `key` (absent: `None`; not text: reported, `None`). One call instead of a lookup, a
+    /// path and a check at each of the many optional keys.
+    pub(crate) fn string_at<'a>(&mut self, o: &Obj<'a>, key: &str) -> Option<&'a str> {
+        self.string(o.get(key)?, &o.at(key))
+    }
+
+    /// `o`'s optional boolean `key`, as [`Reader::string_at`].
+    pub(crate) fn boolean_at(&mut self, o: &Obj<'_>, key: &str) -> Option<bool> {
+        self.boolean(o.get(key)?, &o.at(key))
+    }
+
+    /// `o`'s optional duration `key`, as [`Reader::string_at`].
+    pub(crate) fn span_at(&mut self, o: &Obj<'_>, key: &str) -> Option<Span> {
+        self.span(o.get(key)?, &o.at(key))
+    }
+
+    /// `got` at `path` is not what was expected (`expected` reads after "expected": "email or sms").
+    pub(crate) fn refused(&mut self, path: impl Into<String>, code: ProblemCode, expected: &str, got: &str) {
+        let message = format!("expected {expected}, got \"{}\"", quote(got));
+        self.problem(path, code, message);
+    }
+
+    /// An id whose 32-bit state key equals `other`'s: state is keyed by the hashes, so the two would share data.
+    pub(crate) fn key_clash(&mut self, path: impl Into<String>, other: &str) {
+        let message = format!("id hashes to the same state key as \"{}\"; rename one of them", quote(other));
+        self.problem(path, ProblemCode::DuplicateId, message);
+    }
+
     fn wrong_type(&mut self, path: &str, expected: &str, got: &Value) {
         self.problem(path, ProblemCode::WrongType, format!("expected {expected}, got {}", got.kind_name()));
     }
@@ -185,11 +213,7 @@ impl Reader {
     pub(crate) fn id(&mut self, text: &str, path: &str) -> bool {
         let ok = !text.is_empty() && text.len() <= 64 && text.chars().all(crate::event::is_id_char);
         if !ok {
-            self.problem(
-                path,
-                ProblemCode::BadId,
-                format!("expected an id of 1 to 64 characters a-z, 0-9, _, - or ., got \"{}\"", quote(text)),
-            );
+            self.refused(path, ProblemCode::BadId, "an id of 1 to 64 characters a-z, 0-9, _, - or .", text);
         }
         ok
     }

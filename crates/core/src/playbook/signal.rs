@@ -210,8 +210,7 @@ pub(crate) fn parse_signals(r: &mut Reader, v: &Value) -> Declared {
                 matchers.extend(matcher.map(|m| (prop.clone(), m)));
             }
         }
-        let include_machine =
-            def.get("include_machine").and_then(|b| r.boolean(b, &def.at("include_machine"))).unwrap_or(false);
+        let include_machine = r.boolean_at(&def, "include_machine").unwrap_or(false);
         if let (true, Some(kind)) = (id_ok, kind) {
             let key = key_of("signal", id);
             out.push(Signal { key, id: id.clone(), kind, matchers, include_machine, keep: 1, bucket_days: 0 });
