@@ -173,6 +173,10 @@ pub struct PlanArgs {
     /// after the send (CAN-SPAM): shorter is warned.
     #[arg(long, value_name = "SPAN", value_parser = rekindle_core::Span::parse_str, requires = "links")]
     pub link_ttl: Option<rekindle_core::Span>,
+    /// Write the plan back in the import format of hubspot, mailchimp or klaviyo (none: no such files). Default:
+    /// the contacts export's vendor (--contacts-format, else detected); a generic CSV gets none.
+    #[arg(long, value_enum, value_name = "SYSTEM")]
+    pub write_back: Option<crate::writeback::WriteBack>,
     /// What your ESP bills per contact and month, for report.html's estimate of the cleanup's saving (D3).
     #[arg(long, default_value = "0.01", value_parser = cost_per_contact)]
     pub cost_per_contact: f64,
@@ -226,6 +230,10 @@ Retargeting audiences (D10, D35), SHA-256 of normalised identifiers only, for co
 reaction (no open deal, no spam complaint): audiences/meta_custom_audience.csv (EMAIL, PHONE when the contacts file
 has a phone column; phones in E.164: written +48… or 0048…, or national with --default-calling-code), audiences/google_customer_match.csv
 (Email), audiences/linkedin_matched_audience.csv (LinkedIn's contact template, email column only).
+Write-back (--write-back hubspot|mailchimp|klaviyo|none; default: the contacts export's vendor): hubspot —
+hubspot_contacts_import.csv and hubspot_properties.json (create the rekindle_* properties first); mailchimp —
+mailchimp_audience_import.csv (TAGS, RK_* merge fields) and mailchimp_tags_remove.csv; klaviyo —
+klaviyo_profiles_import.csv and klaviyo_list_<segment>.csv. Erased contacts never; no subscription column.
 Links (--links https://www.example.com --link-keys keys.txt [--link-ttl 60d]): soft_reactivation.csv and
 break_up.csv gain unsubscribe_url and preferences_url, break_up.csv also keep_me_url: each a signed token for that
 contact (its id), issued at --now, for the Worker's /unsubscribe, /preferences and /keep (docs/tokens.md).

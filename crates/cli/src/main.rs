@@ -14,6 +14,7 @@ mod progress;
 mod report;
 mod token_cmd;
 mod tombstone;
+mod writeback;
 mod yaml;
 
 use std::io::Write;

@@ -107,6 +107,7 @@ fn write_rest(plan: &Plan, out: &mut OutDir, args: &PlanArgs) -> Result<(), CliE
     csv::write_retention(plan, out)?;
     json::write_diagnostics(plan, out)?;
     csv::write_rejects(plan, out)?;
+    crate::writeback::write(plan, out, args)?;
     if plan.salt.in_out_dir {
         let text = plan.salt.text();
         out.write("salt.txt", |w| w.write_all(format!("{text}\n").as_bytes()).map(|()| 1))?;

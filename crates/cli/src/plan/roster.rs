@@ -45,6 +45,9 @@ pub struct Contact {
     pub created_at: Option<Timestamp>,
     /// Profile fields, merged over duplicates; packed until they are folded.
     pub fields: Fields,
+    /// The line of the contacts file this contact's first row is on: erasure.json names it, so a contact the
+    /// export gave no id can be found in the user's own file without rekindle writing the erased address.
+    pub line: u64,
     /// The phone field (see the module docs) as written, kept for the dedup and the ad audiences after the
     /// fields go to the fold.
     pub phone: Option<String>,
@@ -150,8 +153,8 @@ impl Roster {
             let has_export_id = row.id.is_some();
             let id = row.id.unwrap_or_else(|| row.email.clone());
             let fields = Fields::pack(&row.fields);
-            let contact =
-                Contact { id, has_export_id, email: row.email, created_at: row.created_at, fields, phone: raw_phone };
+            let (email, created_at, line) = (row.email, row.created_at, row.line);
+            let contact = Contact { id, has_export_id, email, created_at, fields, line, phone: raw_phone };
             self.contacts.push(contact);
             self.by_id.insert_held(index, &self.contacts, Key::Id);
             self.by_email.insert_held(index, &self.contacts, Key::Email);

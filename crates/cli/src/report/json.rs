@@ -142,18 +142,23 @@ pub fn write_plan(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Erasure<'a> {
-    /// The ESP's record id; `null` when the contacts file had none for this contact (match by tombstone).
+    /// The ESP's record id; `null` when the contacts file had none for this contact.
     id: Option<&'a str>,
+    /// The line of the contacts file the contact came from: without an id, the ESP record is the one whose
+    /// address that line of the user's own export holds (the address itself is written nowhere, D9).
+    contacts_line: u64,
     erased_at: Option<i64>,
     tombstone: String,
 }
 
-/// `erasure.json` (D9): the ESP records to erase, by id, with the tombstone that proves it was done. No email.
+/// `erasure.json` (D9): the ESP records to erase, by id (else by the contacts file's line), with the tombstone that
+/// proves it was done. No email.
 pub fn write_erasure(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
     let rows = plan.order.iter().filter_map(|&i| {
         let (c, p) = (plan.contacts.get(i)?, plan.planned.get(i)?);
         p.erased().then(|| Erasure {
             id: c.has_export_id.then_some(c.id.as_str()),
+            contacts_line: c.line,
             erased_at: p.lifecycle.since.map(|t| t.ms()),
             tombstone: plan.salt.tombstone(&c.email),
         })
