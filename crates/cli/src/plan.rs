@@ -141,7 +141,7 @@ impl Plan {
 
 /// Runs the plan; returns the exit code (0, or 4 when rows were rejected).
 pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
-    let playbook = crate::load_playbook(&args.playbook, args.playbook_format)?;
+    let mut playbook = crate::load_playbook(&args.playbook, args.playbook_format)?;
     let now = crate::parse_now(&args.now)?;
     // Refused before any input is read: a playbook whose contacts enter on their own has no campaign to start.
     let start = args.start_reactivation.then(|| campaign::Start::new(&playbook, now)).transpose()?;
@@ -218,6 +218,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     roster.shrink();
 
     progress.phase("events");
+    retention::keep_fields(&mut playbook); // after the near-miss hints: the rules do not read these fields
     let mut folder = Folder::new(&playbook, now, &mut roster.contacts);
     if let Some(previous) = &mut previous {
         previous.carry(&salt, &roster, &mut folder, &mut counts)?;

@@ -105,6 +105,7 @@ fn write_rest(plan: &Plan, out: &mut OutDir, args: &PlanArgs) -> Result<(), CliE
     ads::write(plan, out, args.previous.as_deref())?;
     csv::write_tombstones(plan, out)?;
     csv::write_retention(plan, out)?;
+    csv::write_alerts(plan, out)?;
     json::write_diagnostics(plan, out)?;
     csv::write_rejects(plan, out)?;
     crate::writeback::write(plan, out, args)?;

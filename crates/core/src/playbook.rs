@@ -222,6 +222,15 @@ impl Playbook {
         self.profile_fields = fields;
     }
 
+    /// Keeps `fields` of every contact's profile in its state too, beyond those the rules read, for a host that
+    /// reports them: the CLI's retention alert list names the owner and the stated churn reason (D39, D41,
+    /// [`crate::retention::stated::KEPT_FIELDS`]). Call it before folding. Only hosts that call it carry it.
+    pub fn keep_profile_fields(&mut self, fields: &[&str]) {
+        self.profile_fields.extend(fields.iter().map(|f| String::from(*f)));
+        crate::vecmap::sort_small_by(&mut self.profile_fields, |a, b| a < b);
+        self.profile_fields.dedup();
+    }
+
     /// The retention section (defaults when the playbook has none).
     pub fn retention(&self) -> &RetentionRules {
         &self.retention

@@ -4,6 +4,7 @@
 //! value), CLV over a horizon. All numbers are computed with [`math`]'s own functions, so a fit is
 //! byte-identical in every runtime.
 
+pub mod alerts;
 pub mod analysis;
 pub mod bgnbd;
 pub mod churn;
@@ -15,12 +16,15 @@ pub mod math;
 pub mod optimise;
 pub mod rfm;
 pub mod rules;
+pub mod stated;
 pub mod transaction;
+pub mod winback;
 
 pub use analysis::{analyse, Analysis, Figures, Options, Profile};
 pub use bgnbd::BgNbd;
 pub use fit::{Fit, FitError, FitWarning, History, Unfit};
 pub use gamma_gamma::GammaGamma;
+pub use stated::{owner_of, stated_reason_of, StatedReason};
 pub use transaction::{summarise, Period, Summary, Transaction};
 
 /// The profile field that holds a contact's RFM cell: written by the analysis (or imported from a CRM with that

@@ -518,3 +518,35 @@ pub fn write_retention(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
         Ok(n)
     })
 }
+
+/// `alerts.csv` (D41, D39): core's early-warning alerts as a work list, oldest first — the contact, the signal
+/// that fired first (`kind`) and every signal that holds, why in figures, since when, the owner from the
+/// contact's profile (`owner`, HubSpot's "Contact owner" or `hubspot_owner_id`; `unassigned` without one), the
+/// churn reason the customer stated (`churn_reason_stated`, beside the behavioural signals) and the win-back
+/// priority. Erased contacts are left out, as in `retention.csv`. Written whenever someone ordered.
+pub fn write_alerts(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
+    let Some(retention) = &plan.retention else { return Ok(()) };
+    let header = ["id", "kind", "signals", "why", "since", "owner", "stated_reason", "winback_priority"];
+    write_csv(out, "alerts.csv", &header, |w| {
+        let mut n = 0;
+        for a in &retention.analysis.alert_list {
+            let Some(i) = crate::plan::retention::index_of(&a.customer) else { continue };
+            let (Some(p), Some(id)) = (plan.planned.get(i), plan.out_ids.get(i)) else { continue };
+            if p.erased() {
+                continue;
+            }
+            w.write_record([
+                id.clone(),
+                a.kind.to_string(),
+                a.signals.join(";"),
+                a.why.clone(),
+                rfc3339(a.since.ms()),
+                a.owner.clone().unwrap_or_else(|| "unassigned".into()),
+                a.stated_reason.as_ref().map(|s| s.reason.clone()).unwrap_or_default(),
+                a.winback_priority.map(num).unwrap_or_default(),
+            ])?;
+            n += 1;
+        }
+        Ok(n)
+    })
+}

@@ -16,6 +16,7 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
+use super::alerts::{alert_list, OwnedAlert};
 use super::bgnbd::BgNbd;
 use super::churn::{alert, Alert, Customer, RepeatNorm};
 use super::clv::{clv, Horizon};
@@ -26,7 +27,9 @@ use super::kpi::{kpis, Kpis};
 use super::math::{exp, ln};
 use super::rfm::{cell_of, Breakpoints, Facts, Scores};
 use super::rules::RetentionRules;
+use super::stated::StatedReason;
 use super::transaction::{summarise_with_orders, Period, Summary, Transaction};
+use super::winback::{measure, Winback};
 use crate::error::Error;
 use crate::event::Scalar;
 use crate::time::{quote, Span, Timestamp};
@@ -41,6 +44,40 @@ pub struct Options {
     pub unit_days: Option<u32>,
     /// The latest negative rating per customer (D41), from the playbook's `negative_rating` signal.
     pub negative_ratings: Vec<(String, Timestamp)>,
+    /// Each customer's owner from the contact's profile (D41: an alert reaches a person); absent: unassigned.
+    pub owners: Vec<(String, String)>,
+    /// The churn reason each customer stated (D39), kept beside the behavioural reasons.
+    pub stated_reasons: Vec<(String, StatedReason)>,
+    /// When a win-back campaign started for a customer (D42: the plan measured), one entry per start.
+    pub winback_starts: Vec<(String, Timestamp)>,
+}
+
+/// `{ customer, … }` items of an options array: the customer id and the item, each located.
+fn items<'v>(v: &'v Value, at: &str) -> Result<Vec<(String, &'v Value, String)>, Error> {
+    let Value::Array(list) = v else {
+        return Err(Error::input(at, format!("expected an array, got {}", v.kind_name())));
+    };
+    let mut out = Vec::with_capacity(list.len());
+    for (i, item) in list.iter().enumerate() {
+        let here = format!("{at}[{i}]");
+        let customer = match item.get("customer") {
+            Some(Value::String(c)) if !c.is_empty() => c.clone(),
+            _ => return Err(Error::input(format!("{here}.customer"), "expected a customer id")),
+        };
+        out.push((customer, item, here));
+    }
+    Ok(out)
+}
+
+/// A required non-empty text field of an options item.
+fn text_of(item: &Value, here: &str, key: &str) -> Result<String, Error> {
+    match item.get(key) {
+        Some(Value::String(t)) if !t.trim().is_empty() => Ok(String::from(t.trim())),
+        other => Err(Error::input(
+            format!("{here}.{key}"),
+            format!("expected non-empty text, got {}", other.map_or("nothing", Value::kind_name)),
+        )),
+    }
 }
 
 impl Options {
@@ -75,26 +112,36 @@ impl Options {
                     }
                     out.unit_days = Some(days as u32);
                 }
-                "negativeRatings" => {
-                    let Value::Array(items) = v else {
-                        return Err(Error::input(at, format!("expected an array, got {}", v.kind_name())));
-                    };
-                    for (i, item) in items.iter().enumerate() {
-                        let here = format!("{at}[{i}]");
-                        let customer = match item.get("customer") {
-                            Some(Value::String(c)) if !c.is_empty() => c.clone(),
-                            _ => return Err(Error::input(format!("{here}.customer"), "expected a customer id")),
-                        };
+                "negativeRatings" | "winbackStarts" => {
+                    for (customer, item, here) in items(v, &at)? {
                         let when = item.get("at").unwrap_or(&Value::Null);
                         let when = Timestamp::parse(when, &format!("{here}.at"))?;
-                        out.negative_ratings.push((customer, when));
+                        let list =
+                            if key == "winbackStarts" { &mut out.winback_starts } else { &mut out.negative_ratings };
+                        list.push((customer, when));
+                    }
+                }
+                "owners" => {
+                    for (customer, item, here) in items(v, &at)? {
+                        out.owners.push((customer, text_of(item, &here, "owner")?));
+                    }
+                }
+                "statedReasons" => {
+                    for (customer, item, here) in items(v, &at)? {
+                        let reason = text_of(item, &here, "reason")?;
+                        let when = match item.get("at") {
+                            None | Some(Value::Null) => None,
+                            Some(t) => Some(Timestamp::parse(t, &format!("{here}.at"))?),
+                        };
+                        out.stated_reasons.push((customer, StatedReason { reason, at: when }));
                     }
                 }
                 other => {
                     return Err(Error::input(
                         at,
                         format!(
-                            "unknown option \"{}\"; the options are now, unit, negativeRatings, playbook",
+                            "unknown option \"{}\"; the options are now, unit, negativeRatings, owners, statedReasons, \
+                             winbackStarts, playbook",
                             quote(other)
                         ),
                     ))
@@ -232,6 +279,10 @@ pub struct Figures {
     pub churn: Option<Alert>,
     /// CLV × P(return) for customers with an alert or dormant.
     pub winback_priority: Option<f64>,
+    /// The contact's owner (`None`: unassigned), for the alert list.
+    pub owner: Option<String>,
+    /// The churn reason the customer stated (D39), beside `churn`'s behavioural reasons.
+    pub stated_reason: Option<StatedReason>,
     /// The facts to keep on the contact (fold them as a `profile` event).
     pub profile: Profile,
 }
@@ -291,6 +342,10 @@ pub struct Analysis {
     pub typical_repeat_days: Option<f64>,
     /// KPIs over time.
     pub kpis: Kpis,
+    /// The win-back plan measured (D42): lapsed customers a campaign started for, who returned, their revenue.
+    pub winback: Winback,
+    /// Every alert with its owner and why (D41), oldest first.
+    pub alert_list: Vec<OwnedAlert>,
     /// Per customer, sorted by id.
     pub customers: Vec<Figures>,
 }
@@ -351,10 +406,30 @@ pub fn analyse(log: &[Transaction], rules: &RetentionRules, options: &Options, n
             }
         }
     }
+    // The owner and the stated reason per customer (the last given wins).
+    let slot_of = |customer: &str| summaries.binary_search_by(|s| s.customer.as_str().cmp(customer)).ok();
+    let mut owners: Vec<Option<String>> = alloc::vec![None; summaries.len()];
+    for (customer, owner) in &options.owners {
+        if let Some(slot) = slot_of(customer).and_then(|i| owners.get_mut(i)) {
+            *slot = Some(owner.clone());
+        }
+    }
+    let mut stated: Vec<Option<StatedReason>> = alloc::vec![None; summaries.len()];
+    for (customer, reason) in &options.stated_reasons {
+        if let Some(slot) = slot_of(customer).and_then(|i| stated.get_mut(i)) {
+            *slot = Some(reason.clone());
+        }
+    }
+    let by_customer: Vec<(&str, &[(Timestamp, f64)])> =
+        summaries.iter().zip(&orders).map(|(s, o)| (s.customer.as_str(), o.as_slice())).collect();
+    let winback = measure(&options.winback_starts, &by_customer, rules.active_within, now);
     let (bg, gg) = (bgnbd.params(), gamma_gamma.params());
     let horizon_units = f64::from(horizon.months) * horizon.periods_per_month;
     let mut customers = Vec::with_capacity(summaries.len());
-    for (((s, mine), f), rating) in summaries.into_iter().zip(orders.iter()).zip(&facts).zip(ratings) {
+    let extra = owners.into_iter().zip(stated);
+    for ((((s, mine), f), rating), (owner, stated_reason)) in
+        summaries.into_iter().zip(orders.iter()).zip(&facts).zip(ratings).zip(extra)
+    {
         let instants: Vec<Timestamp> = mine.iter().map(|o| o.0).collect();
         let scores = breakpoints.score(f);
         let cell = cell_of(&rules.cells, scores, levels).map(|c| c.id.clone());
@@ -388,6 +463,8 @@ pub fn analyse(log: &[Transaction], rules: &RetentionRules, options: &Options, n
             clv: value,
             churn,
             winback_priority,
+            owner,
+            stated_reason,
             profile: Profile(Vec::new()),
         };
         figures.profile = profile(&figures);
@@ -409,6 +486,7 @@ pub fn analyse(log: &[Transaction], rules: &RetentionRules, options: &Options, n
         }
     }
     let alerts = customers.iter().filter(|c| c.churn.is_some()).count() as u32;
+    let alert_list = alert_list(&customers);
     Analysis {
         now,
         period: rules.period,
@@ -423,6 +501,8 @@ pub fn analyse(log: &[Transaction], rules: &RetentionRules, options: &Options, n
         duplicate_orders,
         typical_repeat_days: norm.typical_ms.map(|t| t / DAY_MS as f64),
         kpis,
+        winback,
+        alert_list,
         customers,
     }
 }
@@ -458,6 +538,8 @@ fn rfm_summary(customers: &[Figures], breakpoints: Breakpoints, rules: &Retentio
 /// returning), `value_tier` (high / occasional), `activity` (active / dormant), and when known `p_alive`, `clv`,
 /// `churn_reason` (the first reason: p_alive, purchase_gap, activity_drop, negative_rating, no_repeat), `churn_alert_at`
 /// (epoch ms) and `winback_priority`. A fact that is not known is `None`: folded as `null`, it clears an old one.
+/// A stated churn reason (D39) is written to `churn_reason_stated` only when one is known, never as `null`: the
+/// analysis must not erase what the customer said, and `churn_reason` (behavioural) never replaces it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile(pub Vec<(&'static str, Option<Scalar>)>);
 
@@ -482,7 +564,7 @@ fn profile(f: &Figures) -> Profile {
     let text = |v: &str| Some(Scalar::Str(String::from(v)));
     let num = |v: Option<f64>| v.map(Scalar::Num);
     let first_reason = f.churn.as_ref().and_then(|a| a.reasons.first());
-    Profile(alloc::vec![
+    let mut facts = alloc::vec![
         (super::RFM_CELL_FIELD, f.rfm.cell.as_deref().and_then(text)),
         ("rfm_score", Some(Scalar::Str(format!("{}-{}-{}", s.r, s.f, s.m)))),
         ("customer_type", text(if f.returning { "returning" } else { "one_time" })),
@@ -493,5 +575,9 @@ fn profile(f: &Figures) -> Profile {
         ("churn_reason", first_reason.and_then(|r| text(r.code()))),
         ("churn_alert_at", f.churn.as_ref().map(|a| Scalar::Num(a.fired_at.ms() as f64))),
         ("winback_priority", num(f.winback_priority)),
-    ])
+    ];
+    if let Some(stated) = &f.stated_reason {
+        facts.push((super::stated::STATED_REASON_FIELD, text(&stated.reason)));
+    }
+    Profile(facts)
 }

@@ -65,7 +65,7 @@ pub struct Kpis {
 }
 
 /// Months since 0000-01 of the instant's UTC month.
-fn month_index(t: i64) -> i64 {
+pub(crate) fn month_index(t: i64) -> i64 {
     let (y, m, _) = civil_from_days(t.div_euclid(DAY_MS));
     y * 12 + i64::from(m) - 1
 }
@@ -75,7 +75,7 @@ fn month_start(index: i64) -> i64 {
     days_from_civil(y, m as u8, 1).saturating_mul(DAY_MS)
 }
 
-fn label(index: i64) -> String {
+pub(crate) fn label(index: i64) -> String {
     format!("{:04}-{:02}", index.div_euclid(12), index.rem_euclid(12) + 1)
 }
 

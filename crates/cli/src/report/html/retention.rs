@@ -64,6 +64,8 @@ pub fn section(page: &mut String, plan: &Plan) {
     p_alive(page, r);
     cohorts(page, r);
     months(page, r);
+    winback(page, r);
+    owners(page, r);
     page.push_str("</section>\n");
 }
 
@@ -285,4 +287,73 @@ fn months(page: &mut String, r: &Retention) {
     let caption = "Churn rate by month: customers active at the month's start with no order in the activity window by its end (D42)";
     let head = ["Month", "Revenue", "From returning customers", "Active at start", "Churned", "Churn rate"];
     figure(page, caption, &chart::bars(caption, &bars, most, &[]), &head, &rows);
+}
+
+/// The win-back plan measured (D42): per month of the campaign start, lapsed customers entered (n), who returned
+/// within the window, who did not, whose window is still open, the returned share of the decided and the
+/// returners' revenue.
+fn winback(page: &mut String, r: &Retention) {
+    let w = &r.analysis.winback;
+    let days = w.window.ms() / 86_400_000;
+    let _ = writeln!(
+        page,
+        "<table>\n<caption>Win-back measured: lapsed customers a reactivation campaign started for, and who bought \
+         again within {days} days (D42)</caption>\n<thead><tr><th scope=\"col\">Campaign start</th><th \
+         scope=\"col\">Lapsed customers (n)</th><th scope=\"col\">Returned</th><th scope=\"col\">Not \
+         returned</th><th scope=\"col\">Window still open</th><th scope=\"col\">Returned share (of \
+         decided)</th><th scope=\"col\">Revenue from returners</th></tr></thead>\n<tbody>"
+    );
+    let row = |page: &mut String, label: &str, t: &rekindle_core::retention::winback::Tally| {
+        let share_text = t.returned_share.map_or_else(|| "—".to_string(), share);
+        let _ = writeln!(
+            page,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(label),
+            t.entered,
+            t.returned,
+            t.lost,
+            t.open,
+            esc(&share_text),
+            money(t.revenue)
+        );
+    };
+    for m in &w.months {
+        row(page, &m.month, &m.tally);
+    }
+    row(page, "All", &w.total);
+    page.push_str("</tbody>\n</table>\n");
+    note(
+        page,
+        &format!(
+            "A customer is lapsed at the campaign start (core's, as in the D12 KPIs: the latest reactivation campaign \
+             of the contact) when their last order before it is at least {days} days old (active_within); they \
+             returned when they ordered in the {days} days from the start, and the revenue is those orders. The \
+             share counts decided starts only (returned or window over). Counted apart: {} starts of customers \
+             still active, {} of contacts with no order before the start, {} after --now.",
+            w.active_at_start, w.not_customers, w.after_now
+        ),
+    );
+}
+
+/// Alerts per owner (D41): who has how many customers to act on; the list itself is `alerts.csv`.
+fn owners(page: &mut String, r: &Retention) {
+    let list = &r.analysis.alert_list;
+    if list.is_empty() {
+        return;
+    }
+    let mut by_owner: std::collections::BTreeMap<&str, (u64, u64)> = std::collections::BTreeMap::new();
+    for a in list {
+        let slot = by_owner.entry(a.owner.as_deref().unwrap_or("unassigned")).or_default();
+        slot.0 += 1;
+        slot.1 += u64::from(a.stated_reason.is_some());
+    }
+    page.push_str(
+        "<table>\n<caption>Churn alerts by owner (D41; the list with why and since when is alerts.csv)</caption>\n\
+         <thead><tr><th scope=\"col\">Owner</th><th scope=\"col\">Alerts</th><th scope=\"col\">With a stated \
+         churn reason (D39)</th></tr></thead>\n<tbody>\n",
+    );
+    for (owner, (n, stated)) in by_owner {
+        let _ = writeln!(page, "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td></tr>", esc(owner), n, stated);
+    }
+    page.push_str("</tbody>\n</table>\n");
 }
