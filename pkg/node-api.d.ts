@@ -112,6 +112,13 @@ export interface RetentionOptions {
   unit?: Duration;
   /** The latest negative rating per customer (D41). */
   negativeRatings?: Array<{ customer: string; at: Instant }>;
+  /** Each customer's owner (e.g. the CRM's contact owner), named in `alertList` (D41); absent: unassigned. */
+  owners?: Array<{ customer: string; owner: string }>;
+  /** The churn reason a customer stated (exit survey, ticket; D39), kept beside the behavioural reasons and in
+   * `profile.churn_reason_stated`, never replaced by them. */
+  statedReasons?: Array<{ customer: string; reason: string; at?: Instant | null }>;
+  /** When a win-back campaign started for a customer, one entry per start: measured in `winback` (D42). */
+  winbackStarts?: Array<{ customer: string; at: Instant }>;
   /** A playbook (object or JSON text) whose `retention` section sets cells, thresholds and the CLV horizon. */
   playbook?: Playbook | string;
 }
@@ -160,6 +167,34 @@ export type ChurnReason =
    * (typicalRepeatDays null: nobody bought twice, the threshold is active_within). */
   | { kind: "noRepeat"; days: number; typicalRepeatDays: number | null; thresholdDays: number; since: number };
 
+/** Win-back starts of one group: lapsed customers entered (n), returned within the window, lost (window over),
+ * open (window running at `now`); returnedShare = returned / (returned + lost), null while none is decided. */
+export interface WinbackTally {
+  entered: number;
+  returned: number;
+  lost: number;
+  open: number;
+  returnedShare: number | null;
+  /** The returners' orders within their windows. */
+  revenue: number;
+}
+
+/** An early-warning alert as a work item (D41): oldest first. */
+export interface OwnedAlert {
+  customer: string;
+  /** The signal that fired first: "p_alive" | "purchase_gap" | "activity_drop" | "negative_rating" | "no_repeat". */
+  kind: string;
+  /** Every signal that holds. */
+  signals: string[];
+  /** Why, in figures ("170 days since the last order, over 2 × the customer's average gap of 30 days"). */
+  why: string;
+  since: number;
+  /** null: unassigned. */
+  owner: string | null;
+  statedReason: { reason: string; at: number | null } | null;
+  winbackPriority: number | null;
+}
+
 /** Everything the analysis says about one customer. */
 export interface CustomerFigures {
   customer: string;
@@ -188,6 +223,10 @@ export interface CustomerFigures {
   churn: { firedAt: number; reasons: ChurnReason[] } | null;
   /** CLV × P(return), for customers with an alert or dormant. */
   winbackPriority: number | null;
+  /** The owner given in `options.owners` (null: unassigned). */
+  owner: string | null;
+  /** The churn reason the customer stated (options.statedReasons). */
+  statedReason: { reason: string; at: number | null } | null;
   /** Facts to keep on the contact: fold `{ kind: "profile", at: now, props: profile }` (null clears a field).
    * rfm_cell, rfm_score, customer_type, value_tier, activity, p_alive, clv, churn_reason (p_alive, purchase_gap,
    * activity_drop, negative_rating, no_repeat), churn_alert_at, winback_priority. */
@@ -223,6 +262,20 @@ export interface RetentionAnalysis {
     cohorts: Array<{ month: string; customers: number; retained: number[] }>;
     months: Array<{ month: string; revenue: number; returningRevenue: number; activeAtStart: number; churned: number; churnRate: number }>;
   };
+  /** The win-back plan measured (D42; docs/retention.md): lapsed = last order before the start at least
+   * `window` (active_within) old; returned = an order in [start, start + window). */
+  winback: {
+    /** The window, e.g. "90d". */
+    window: Duration;
+    total: WinbackTally;
+    months: Array<{ month: string } & WinbackTally>;
+    afterNow: number;
+    notCustomers: number;
+    activeAtStart: number;
+    repeatStarts: number;
+  };
+  /** Every alert with its owner, why and since when (D41), oldest first. */
+  alertList: OwnedAlert[];
   customers: CustomerFigures[];
 }
 

@@ -5,7 +5,7 @@
 import { call, describe, inputError, internals, objectArg } from "./facade.js";
 import { encodeTape } from "./tape.js";
 
-const OPTION_KEYS = ["now", "unit", "negativeRatings", "playbook"];
+const OPTION_KEYS = ["now", "unit", "negativeRatings", "owners", "statedReasons", "winbackStarts", "playbook"];
 
 function splitOptions(options) {
   if (options === undefined) return { now: Date.now(), playbook: undefined, rest: encodeTape({}, "options", inputError).slice() };
@@ -99,7 +99,8 @@ function customerColumn(ids) {
  * Float64Array, amount?, id?, currency? }`. Numeric columns cross as typed arrays; columns with ids, currencies
  * or RFC 3339 text are passed as objects, so the core reads both forms with one parser.
  * Options: `unit` (the models' time unit, whole days, e.g. "7d"), `negativeRatings` ([{ customer, at }]),
- * `playbook` (its `retention` section: cells, thresholds, horizon; default rules without).
+ * `owners` ([{ customer, owner }]), `statedReasons` ([{ customer, reason, at? }]), `winbackStarts`
+ * ([{ customer, at }]: win-back campaign starts, measured in `winback`), `playbook` (its `retention` section: cells, thresholds, horizon; default rules without).
  */
 export function retention(transactions, options) {
   const { now, playbook, rest } = splitOptions(options);
