@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::analysis::Figures;
 use super::churn::ChurnReason;
 use super::stated::StatedReason;
+use super::transaction::{int_key, Key};
 use crate::time::{short_number, Timestamp};
 use crate::zone::civil_from_days;
 
@@ -105,9 +106,16 @@ pub fn why(reason: &ChurnReason) -> String {
 
 /// The alert list of an analysis' customers.
 pub fn alert_list(customers: &[Figures]) -> Vec<OwnedAlert> {
-    let mut out: Vec<OwnedAlert> = customers
+    // Oldest first, ties by customer (customers are sorted by id), with the one retention sort key.
+    let mut keys: Vec<Key> = customers
         .iter()
-        .filter_map(|c| {
+        .enumerate()
+        .filter_map(|(i, c)| c.churn.as_ref().map(|a| (int_key(a.fired_at.ms()), i as u64, 0)))
+        .collect();
+    keys.sort_unstable();
+    keys.iter()
+        .filter_map(|(_, i, _)| {
+            let c = customers.get(*i as usize)?;
             let a = c.churn.as_ref()?;
             // The signal that fired first; ties go to the alert's own order.
             let first = a.reasons.iter().min_by_key(|r| r.since())?;
@@ -122,7 +130,5 @@ pub fn alert_list(customers: &[Figures]) -> Vec<OwnedAlert> {
                 winback_priority: c.winback_priority,
             })
         })
-        .collect();
-    out.sort_by(|a, b| a.since.cmp(&b.since).then_with(|| a.customer.cmp(&b.customer)));
-    out
+        .collect()
 }

@@ -407,7 +407,7 @@ pub(crate) fn float_key(v: f64) -> u64 {
 }
 
 /// An order-preserving map of an `i64` to a `u64`.
-fn int_key(v: i64) -> u64 {
+pub(crate) fn int_key(v: i64) -> u64 {
     (v as u64) ^ (1 << 63)
 }
 

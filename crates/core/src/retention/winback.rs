@@ -18,6 +18,7 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use super::kpi::{label, month_index};
+use super::transaction::{int_key, Key};
 use crate::time::{Span, Timestamp};
 
 /// The outcome of one group of win-back starts.
@@ -91,8 +92,18 @@ pub fn measure(
     window: Span,
     now: Timestamp,
 ) -> Winback {
-    let mut sorted: Vec<&(String, Timestamp)> = starts.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    // Starts by (customer rank, instant) with the one retention sort key (each sort type costs wasm); a start
+    // for someone not in the log ranks last and is no customer's.
+    let none = customers.len() as u64;
+    let mut keys: Vec<Key> = starts
+        .iter()
+        .enumerate()
+        .map(|(i, (customer, at))| {
+            let rank = customers.binary_search_by(|c| c.0.cmp(customer.as_str())).map_or(none, |r| r as u64);
+            (rank, int_key(at.ms()), i as u64)
+        })
+        .collect();
+    keys.sort_unstable();
     let mut out = Winback {
         window,
         total: Tally::default(),
@@ -102,26 +113,23 @@ pub fn measure(
         active_at_start: 0,
         repeat_starts: 0,
     };
+    // Months with a lapsed start, kept ascending by insertion.
     let mut months: Vec<(i64, Tally)> = Vec::new();
-    // The latest counted start of the customer being walked (starts are sorted by customer).
-    let mut counted: Option<(&str, Timestamp)> = None;
-    for (customer, s) in sorted {
-        let s = *s;
+    // The latest counted start of the customer being walked.
+    let mut counted: Option<(u64, Timestamp)> = None;
+    for (rank, _, i) in keys {
+        let Some(&(_, s)) = starts.get(i as usize) else { continue };
         if s > now {
             out.after_now += 1;
             continue;
         }
-        let orders: &[(Timestamp, f64)] = customers
-            .binary_search_by(|c| c.0.cmp(customer.as_str()))
-            .ok()
-            .and_then(|i| customers.get(i))
-            .map_or(&[], |c| c.1);
+        let orders: &[(Timestamp, f64)] = customers.get(rank as usize).map_or(&[], |c| c.1);
         let before = orders.partition_point(|(t, _)| *t < s);
         let Some(&(last, _)) = before.checked_sub(1).and_then(|i| orders.get(i)) else {
             out.not_customers += 1;
             continue;
         };
-        if counted.is_some_and(|(c, t)| c == customer.as_str() && s < t.plus(window)) {
+        if counted.is_some_and(|(c, t)| c == rank && s < t.plus(window)) {
             out.repeat_starts += 1;
             continue;
         }
@@ -129,15 +137,19 @@ pub fn measure(
             out.active_at_start += 1;
             continue;
         }
-        counted = Some((customer.as_str(), s));
+        counted = Some((rank, s));
         let end = s.plus(window);
         let inside = orders.iter().skip(before).take_while(|(t, _)| *t < end && *t <= now);
         let (n, revenue) = inside.fold((0u32, 0.0), |(n, sum), (_, v)| (n + 1, sum + v));
         let month = month_index(s.ms());
-        if !months.iter().any(|(m, _)| *m == month) {
-            months.push((month, Tally::default()));
-        }
-        let Some((_, slot)) = months.iter_mut().find(|(m, _)| *m == month) else { continue };
+        let at = match months.binary_search_by_key(&month, |(m, _)| *m) {
+            Ok(at) => at,
+            Err(at) => {
+                months.insert(at, (month, Tally::default()));
+                at
+            }
+        };
+        let Some((_, slot)) = months.get_mut(at) else { continue };
         for t in [slot, &mut out.total] {
             t.entered += 1;
             if n > 0 {
@@ -150,7 +162,6 @@ pub fn measure(
             }
         }
     }
-    months.sort_by_key(|(m, _)| *m);
     out.total.finish();
     out.months = months
         .into_iter()
