@@ -422,17 +422,14 @@ pub(crate) fn parse_policy(r: &mut Reader, v: &Value) -> Policy {
         for (i, item) in list.iter().enumerate() {
             let path = index(&o.at("caps"), i);
             let Some(c) = r.object(item, &path, &["channel", "max", "per"]) else { continue };
-            let channel =
-                r.required(&c, "channel").and_then(|ch| r.string(ch, &c.at("channel"))).and_then(|name| {
-                    match (name, Channel::parse(name)) {
-                        ("any", _) => Some(None),
-                        (_, Some(ch)) => Some(Some(ch)),
-                        (other, None) => {
-                            r.refused(c.at("channel"), ProblemCode::OutOfRange, "email, sms or any", other);
-                            None
-                        }
-                    }
-                });
+            let channel = r.required_string(&c, "channel").and_then(|name| match (name, Channel::parse(name)) {
+                ("any", _) => Some(None),
+                (_, Some(ch)) => Some(Some(ch)),
+                (other, None) => {
+                    r.refused(c.at("channel"), ProblemCode::OutOfRange, "email, sms or any", other);
+                    None
+                }
+            });
             // A cap counts its sends exactly, and the state keeps at most MAX_EXACT (32) of them.
             let max =
                 r.required(&c, "max").and_then(|m| r.count_in(m, &c.at("max"), 1, crate::state::track::MAX_EXACT));

@@ -24,9 +24,7 @@ pub(crate) fn parse_sequences(r: &mut Reader, v: &Value, scope: &Scope<'_>, topi
         let path = o.at(id);
         let id_ok = r.id(id, &path);
         let Some(d) = r.object(def, &path, &SEQUENCE_KEYS) else { continue };
-        if let Some(desc) = d.get("description") {
-            r.string(desc, &d.at("description"));
-        }
+        r.string_at(&d, "description");
         let start = r.required(&d, "start").and_then(|s| parse(r, s, &d.at("start"), scope));
         let mut stop = Vec::new();
         let mut stops_ok = true;
@@ -93,24 +91,23 @@ fn parse_step(
         r.problem(o.at("id"), ProblemCode::MissingField, "missing required field \"id\"");
     }
     let after = r.span_at(&o, "after");
-    let from = match o.get("from").map(|f| (f, r.string(f, &o.at("from")))) {
-        None => Some(Anchor::Enrolment),
-        Some((_, Some("enrolment"))) => Some(Anchor::Enrolment),
-        Some((_, Some("previous"))) => Some(Anchor::Previous),
-        Some((_, Some(other))) => {
+    // Absent, or not text (reported: the step is then refused below), reads as the default.
+    let from = match r.string_at(&o, "from") {
+        None | Some("enrolment") => Some(Anchor::Enrolment),
+        Some("previous") => Some(Anchor::Previous),
+        Some(other) => {
             r.refused(o.at("from"), ProblemCode::OutOfRange, "enrolment or previous", other);
             None
         }
-        Some((_, None)) => None,
     };
-    let channel = r.required(&o, "channel").and_then(|c| r.string(c, &o.at("channel"))).and_then(|name| {
+    let channel = r.required_string(&o, "channel").and_then(|name| {
         let channel = Channel::parse(name);
         if channel.is_none() {
             r.refused(o.at("channel"), ProblemCode::OutOfRange, "email or sms", name);
         }
         channel
     });
-    let content = r.required(&o, "content").and_then(|c| r.string(c, &o.at("content"))).and_then(|c| {
+    let content = r.required_string(&o, "content").and_then(|c| {
         if c.is_empty() {
             r.problem(o.at("content"), ProblemCode::OutOfRange, "expected a content reference, got an empty string");
             return None;

@@ -155,23 +155,19 @@ pub(crate) fn schedule<'a>(
             Anchor::Previous => previous,
         };
         let due = step.after.map_or(anchor, |a| anchor.plus(a));
-        let outcome = match (done_at(e, step), &step.when) {
-            (Some(at), _) => Outcome::Done(at),
-            (None, Some(when)) if horizon.is_none_or(|h| due <= h) => {
-                match judged(e, step).unwrap_or_else(|| eval_at(pb, state, when, due)) {
-                    Truth::True => Outcome::Pending,
-                    other => Outcome::Skipped(other),
-                }
-            }
-            (None, _) => Outcome::Pending,
-        };
-        // Judged on the choices as they stand (an opt-out is honoured at once, overdue steps included), with the
-        // branch rule's horizon.
-        let outcome = match outcome {
-            Outcome::Pending if horizon.is_none_or(|h| due <= h) => {
-                Unwanted::of(pb, state, step).map_or(outcome, Outcome::Unwanted)
-            }
-            _ => outcome,
+        let outcome = match done_at(e, step) {
+            Some(at) => Outcome::Done(at),
+            None if horizon.is_some_and(|h| due > h) => Outcome::Pending,
+            // The branch rule as judged at the due time; then whether the contact wants the step, judged on their
+            // choices as they stand (an opt-out is honoured at once, overdue steps included).
+            None => match step
+                .when
+                .as_ref()
+                .map_or(Truth::True, |w| judged(e, step).unwrap_or_else(|| eval_at(pb, state, w, due)))
+            {
+                Truth::True => Unwanted::of(pb, state, step).map_or(Outcome::Pending, Outcome::Unwanted),
+                other => Outcome::Skipped(other),
+            },
         };
         previous = match outcome {
             Outcome::Done(at) => at,

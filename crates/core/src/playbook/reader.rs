@@ -76,6 +76,12 @@ impl Reader {
         self.span(o.get(key)?, &o.at(key))
     }
 
+    /// `o`'s required text `key` (absent: `missing_field`; not text: `wrong_type`).
+    pub(crate) fn required_string<'a>(&mut self, o: &Obj<'a>, key: &str) -> Option<&'a str> {
+        let v = self.required(o, key)?;
+        self.string(v, &o.at(key))
+    }
+
     /// `got` at `path` is not what was expected (`expected` reads after "expected": "email or sms").
     pub(crate) fn refused(&mut self, path: impl Into<String>, code: ProblemCode, expected: &str, got: &str) {
         let message = format!("expected {expected}, got \"{}\"", quote(got));
