@@ -213,7 +213,9 @@ describe("index.d.ts matches what the engine returns", () => {
     const playbook = { version: 1, signals: { bad: { kind: "custom:review" } }, retention: { churn: { negative_rating: { signal: "bad" } } } };
     const ratings = [{ customer: log[0].customer, at: end - 86_400_000 }];
     const analyses = [
-      retention(log, { now: end, unit: "7d", playbook, negativeRatings: ratings }),
+      // …and a stated churn reason (D39), so its declared shape meets a real one.
+      retention(log, { now: end, unit: "7d", playbook, negativeRatings: ratings,
+        statedReasons: [{ customer: log[0].customer, reason: "too expensive", at: end - 2 * 86_400_000 }] }),
       retention(log.slice(0, 40), { now: end }),
       retention([], { now: end }),
     ];
