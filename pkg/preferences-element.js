@@ -7,7 +7,10 @@
 //
 // Endpoint contract (JSON): GET `${endpoint}?t=<token>` → `{ contact?, topics: [{ id, label, subscribed }],
 // frequency: "weekly" | "monthly" | "important_only" | null, channels: { email, sms }, offered?: { email, sms },
-// pauseUntil: ms | null, unsubscribedAll?: boolean }`; 401/403 = a bad or expired link. A channel `offered` says
+// pauseUntil: ms | null, unsubscribedAll?: boolean, consents?: [{ purpose, granted, at }] }`; 401/403 = a bad or
+// expired link. `consents` (the latest word per purpose, as core's state view has it) is shown as the visitor's
+// consent record under "Your data", with the right to withdraw (GDPR Art. 7(3)) and, when the element has a
+// `privacy` attribute (an http(s) or relative URL), a link to the privacy policy (D27). A channel `offered` says
 // false for (SMS without recorded consent: an SMS opt-in needs the phone number and confirmed consent, which a tick
 // here is not) is shown off and disabled, with a hint saying why; without `offered`, every channel is offered. POST the same URL with `{ topics: [ids],
 // frequency, channels, pauseUntil, unsubscribeAll }` → 2xx saved. Accessibility (WCAG 2.2 AA): fieldsets with
@@ -62,7 +65,37 @@ function readChoices(body) {
     offered: Object.fromEntries(CHANNELS.map((c) => [c, body.offered?.[c] !== false])),
     pauseUntil: Number.isSafeInteger(body.pauseUntil) ? body.pauseUntil : null,
     unsubscribeAll: body.unsubscribedAll === true,
+    consents: readConsents(body.consents),
   };
+}
+
+/** The consent record: absent is none; anything else must be `[{ purpose, granted, at }]`, never half-read. */
+function readConsents(consents) {
+  if (consents === undefined || consents === null) return [];
+  if (!Array.isArray(consents)) throw new Failure("bad_response", null, "unexpected preferences response: consents is not a list");
+  return consents.map((c, i) => {
+    if (!c || typeof c.purpose !== "string" || typeof c.granted !== "boolean" || !Number.isSafeInteger(c.at)) {
+      throw new Failure("bad_response", null, `unexpected preferences response: consents[${i}] is not { purpose, granted, at }`);
+    }
+    return { purpose: c.purpose, granted: c.granted, at: c.at };
+  });
+}
+
+/** The `privacy` attribute as a link target: http(s) only (a `javascript:` URL would run in the page), else null. */
+function privacyUrl(element) {
+  const raw = element.getAttribute("privacy");
+  if (raw === null || raw.trim() === "") return null;
+  let url;
+  try {
+    url = new URL(raw, element.ownerDocument.baseURI);
+  } catch {
+    url = null;
+  }
+  if (url === null || (url.protocol !== "https:" && url.protocol !== "http:")) {
+    globalThis.console?.warn?.(`rekindle: <rekindle-preferences privacy> must be an http(s) or relative URL; got ${JSON.stringify(raw.slice(0, 80))}: no privacy link shown`);
+    return null;
+  }
+  return url.href;
 }
 
 /** `YYYY-MM-DD` (local) ⇄ epoch ms at local midnight: the day messages resume. */
@@ -203,8 +236,25 @@ export class PreferencesElement extends BaseElement {
       this.#save();
     });
     const heading = c.contact ? [this.#el("p", { class: "rekindle-contact" }, fill(t.for, { contact: c.contact }))] : [];
-    this.replaceChildren(...heading, form);
+    this.replaceChildren(...heading, form, ...this.#yourData(id));
     this.#review();
+  }
+
+  /** "Your data": the consent record, the right to withdraw and the privacy policy (D27); nothing without either. */
+  #yourData(id) {
+    const t = this.#t;
+    const privacy = privacyUrl(this);
+    const consents = this.#current.consents;
+    if (consents.length === 0 && privacy === null) return [];
+    const date = (ms) => new Date(ms).toLocaleDateString(this.#locale, { dateStyle: "long" });
+    const record = consents.length === 0 ? [] : [this.#el("ul", { class: "rekindle-consents" },
+      ...consents.map((c) => this.#el("li", {}, fill(c.granted ? t.consentGiven : t.consentWithdrawn,
+        { purpose: t[`purpose_${c.purpose}`] ?? c.purpose, date: date(c.at) }))))];
+    const link = privacy === null ? [] : [this.#el("p", { class: "rekindle-privacy" }, `${t.privacy} `,
+      this.#el("a", { href: privacy }, t.privacyLink))];
+    return [this.#el("section", { "aria-labelledby": id("data"), class: "rekindle-data" },
+      this.#el("h2", { id: id("data") }, t.yourData), ...record, this.#el("p", { class: "rekindle-hint" }, t.withdraw),
+      ...link)];
   }
 
   /** The choices the form shows now. */

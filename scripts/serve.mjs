@@ -44,6 +44,11 @@ function demoPreferences() {
     channels: { email: true, sms: false },
     pauseUntil: null,
     unsubscribedAll: false,
+    // The consent record the element shows under "Your data" (latest word per purpose, as core's view has it).
+    consents: [
+      { purpose: "email_marketing", granted: true, at: 1772528400000 }, // 2026-03-03T09:00Z
+      { purpose: "sms_marketing", granted: true, at: 1781254800000 }, // 2026-06-12T09:00Z
+    ],
   };
   return async (req, res, url) => {
     const json = (status, body) => send(res, status, `${JSON.stringify(body)}\n`, { "content-type": "application/json" });

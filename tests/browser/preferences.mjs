@@ -245,6 +245,37 @@ export function preferencesTests() {
       assert.equal(await page.evaluate(() => document.activeElement.name), "pause");
     }],
 
+    ["'Your data' shows the consent record, the right to withdraw and the privacy link; a bad record or a javascript: link is refused (D27)", async ({ open }) => {
+      const consents = [{ purpose: "email_marketing", granted: true, at: Date.UTC(2026, 2, 3, 9) },
+        { purpose: "partner_offers", granted: false, at: Date.UTC(2026, 5, 12, 9) }];
+      const { page } = await openForm(open, "t=x&lang=en", { route: endpoint(() => ({ status: 200, body: { ...CHOICES, consents } })) });
+      const data = page.getByRole("region", { name: "Your data" });
+      assert.deepEqual(await data.locator(".rekindle-consents li").allTextContents(),
+        ["Marketing emails: you agreed on March 3, 2026.", "partner_offers: you withdrew your consent on June 12, 2026."]);
+      assert.match(await data.textContent(), /withdraw your consent at any time, as easily as you gave it/);
+      assert.equal(await data.getByRole("link").count(), 0, "no privacy attribute, no link");
+      // The element re-reads its attributes when it is connected again.
+      const remount = (privacy) => page.evaluate((value) => {
+        const old = document.querySelector("rekindle-preferences");
+        const fresh = old.cloneNode(false);
+        fresh.setAttribute("privacy", value);
+        old.replaceWith(fresh);
+      }, privacy);
+      await remount("/privacy#marketing");
+      await page.waitForSelector("rekindle-preferences form");
+      const link = page.getByRole("region", { name: "Your data" }).getByRole("link", { name: "privacy policy" });
+      assert.equal(await link.getAttribute("href"), new URL("/privacy#marketing", page.url()).href);
+      const warnings = [];
+      page.on("console", (m) => { if (m.type() === "warning") warnings.push(m.text()); });
+      await remount("javascript:alert(1)");
+      await page.waitForSelector("rekindle-preferences form");
+      assert.equal(await page.locator("rekindle-preferences a").count(), 0, "a javascript: URL is never a link");
+      assert.ok(warnings.some((w) => w.includes("privacy> must be an http(s) or relative URL")), warnings.join("\n"));
+      // A record that is not [{ purpose, granted, at }] is a load failure, never half a form.
+      const bad = await openForm(open, "t=x&lang=en", { route: endpoint(() => ({ status: 200, body: { ...CHOICES, consents: [{ purpose: "email_marketing", granted: "yes", at: 1 }] } })) });
+      assert.equal(await bad.page.getByRole("alert").textContent(), "Your preferences could not be loaded. Check your connection and try again.");
+    }],
+
     ["axe-core finds no violations on the preference page (en, pl) and the demo page; screenshots taken", async ({ open }) => {
       await mkdir(SHOTS, { recursive: true });
       for (const lang of ["en", "pl"]) {

@@ -181,7 +181,7 @@ export function preferenceSyncTests({ SITE }) {
       assert.deepEqual([after.channels.email, after.channels.sms, after.unsubscribedAll], [false, false, true]);
     }],
 
-    ["with sms_marketing consent in the log SMS shows on, can be turned off and on again; a withdrawn consent turns it off", async ({ restart, keys }) => {
+    ["with sms_marketing consent in the log SMS shows on, can be turned off and on again; a withdrawn consent turns it off; the consent record and PRIVACY_URL reach the page (D27)", async ({ restart, keys }) => {
       const mf = await restart();
       const kv = await mf.getKVNamespace("PREFERENCES");
       const consent = (id, at, granted) => ({ id, at, kind: "consent", props: { purpose: "sms_marketing", granted } });
@@ -189,6 +189,8 @@ export function preferenceSyncTests({ SITE }) {
       await kv.put(eventKey("cus_sms", granted), "", { metadata: granted });
       const start = await load(mf, keys, "cus_sms");
       assert.deepEqual([start.channels.sms, start.offered.sms], [true, true]);
+      // The consent record the page shows under "Your data" (D27): the latest word per purpose.
+      assert.deepEqual(start.consents, [{ purpose: "sms_marketing", granted: true, at: granted.at }]);
       assert.equal((await save(mf, keys, "cus_sms", { channels: { email: true, sms: false } })).status, 200);
       assert.equal((await load(mf, keys, "cus_sms")).channels.sms, false);
       assert.equal((await save(mf, keys, "cus_sms", { channels: { email: true, sms: true } })).status, 200);
@@ -197,6 +199,14 @@ export function preferenceSyncTests({ SITE }) {
       await kv.put(eventKey("cus_sms", withdrawn), "", { metadata: withdrawn });
       const end = await load(mf, keys, "cus_sms");
       assert.deepEqual([end.channels.sms, end.offered.sms], [false, false]);
+      assert.deepEqual(end.consents, [{ purpose: "sms_marketing", granted: false, at: withdrawn.at }]);
+      // PRIVACY_URL becomes the element's privacy attribute (its link under "Your data"), escaped for the attribute.
+      const html = async (worker) => (await worker.dispatchFetch(`${SITE}/preferences?t=${sign(keys, "preferences", "cus_sms")}`,
+        { headers: { accept: "text/html" } })).text();
+      assert.ok((await html(mf)).includes('<rekindle-preferences endpoint="/preferences">'), "no PRIVACY_URL, no attribute");
+      const linked = await restart(undefined, { PRIVACY_URL: 'https://acme.test/privacy?a=1&b="><script>' });
+      assert.ok((await html(linked)).includes(
+        '<rekindle-preferences endpoint="/preferences" privacy="https://acme.test/privacy?a=1&amp;b=&quot;&gt;&lt;script&gt;">'));
     }],
   ];
 }

@@ -12,6 +12,13 @@ const page = (title, body, head = "") => `<!doctype html>
 <title>${title}</title><link rel="icon" href="data:,"><style>${STYLE}</style>${head}</head>
 <body><main>${body}</main></body></html>`;
 
+/** ` privacy="…"` for the element (it shows the link under "Your data", D27), escaped; nothing without a URL. */
+function privacyAttribute(url) {
+  if (typeof url !== "string" || url.trim() === "") return "";
+  const escaped = url.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return ` privacy="${escaped}"`;
+}
+
 /** What the preference center says when the package's module (or one it imports) cannot be loaded. */
 export const LOAD_FAILED = "Your preferences could not be loaded. Please try again later, or reply to one of our emails to change them.";
 
@@ -21,10 +28,10 @@ export const LOAD_FAILED = "Your preferences could not be loaded. Please try aga
  * package directory must be served) — replaces "Loading…" with an error instead of leaving it there forever; a
  * static import that fails would never run the page's script at all. The JSON below is escaped for a <script>.
  */
-export const preferencesPage = (browserModule = "/pkg/browser.js") => page("Email preferences",
+export const preferencesPage = (browserModule = "/pkg/browser.js", privacyUrl = null) => page("Email preferences",
   `<h1>Email preferences</h1>
 <p>Choose what we send you and how often.</p>
-<rekindle-preferences endpoint="/preferences"><p>Loading your preferences…</p></rekindle-preferences>
+<rekindle-preferences endpoint="/preferences"${privacyAttribute(privacyUrl)}><p>Loading your preferences…</p></rekindle-preferences>
 <noscript><p>${LOAD_FAILED}</p></noscript>`,
   `<script type="module">
 import(${scriptJson(browserModule)}).then(({ defineElements }) => defineElements()).catch((error) => {

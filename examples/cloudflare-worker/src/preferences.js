@@ -23,7 +23,8 @@
 // is a 503 with Retry-After (the mail provider retries the one-click POST), never a 500.
 //
 //   GET  /preferences?t=…   HTML (the preference center page) or, with Accept: application/json, the choices
-//                           (and `offered: { email, sms }`: the channels this page may turn on)
+//                           (and `offered: { email, sms }`: the channels this page may turn on; `consents`: the
+//                           latest word per purpose, shown as the visitor's consent record)
 //   POST /preferences?t=…   JSON { topics, frequency, channels: { email, sms }, pauseUntil, unsubscribeAll }
 //   GET  /unsubscribe?t=…   a confirmation page; never unsubscribes by itself (link scanners prefetch links)
 //   POST /unsubscribe?t=…   body List-Unsubscribe=One-Click → 200, the opt-out recorded (RFC 8058 §3.2): every
@@ -89,6 +90,8 @@ export function choices(engine, log, contact) {
     offered: { email: true, sms: smsConsent },
     pauseUntil: view.pauseUntil ?? null,
     unsubscribedAll: dnc.has("email") && !sms,
+    // The consent record the page shows under "Your data" (D27): the latest word per purpose the log holds.
+    consents: (view.consents ?? []).map(({ purpose, granted, at }) => ({ purpose, granted, at })),
   };
 }
 
@@ -144,7 +147,7 @@ export async function preferences(request, env, { engine, keys, now }) {
   const verified = verify(request, keys, "preferences", now, wantsJson);
   if (verified.response) return verified.response;
   const { contact } = verified.token;
-  if (request.method === "GET" && !wantsJson) return html(200, preferencesPage(env.BROWSER_MODULE));
+  if (request.method === "GET" && !wantsJson) return html(200, preferencesPage(env.BROWSER_MODULE, env.PRIVACY_URL));
   const log = await readLog(env.PREFERENCES, contact);
   const current = choices(engine, eventsOf(log), contact);
   if (request.method === "GET") return json(200, current);
