@@ -169,7 +169,8 @@ export declare class CtaElement extends HTMLElement {}
  * Browser entry only: the `<rekindle-preferences>` preference center for the contact a signed token names. The
  * page never holds a key: the element's `endpoint` (the edge Worker's `/preferences`, or the site's own) verifies
  * the token, answers GET with the current choices and saves a POST. Attributes: `endpoint`, `token` (default:
- * the page's `?t=`); the language follows `lang` (its own or an ancestor's), then the browser's.
+ * the page's `?t=`), `privacy` (your privacy policy's URL, linked under "Your data" beside the consent record the
+ * endpoint sends as `consents`, D27); the language follows `lang` (its own or an ancestor's), then the browser's.
  *
  * Events (bubbling): `rekindle-preferences-saved` (detail: what was saved) and `rekindle-preferences-error`
  * ({@link PreferencesErrorDetail}); a failure also logs one console warning naming the endpoint, never the token.
