@@ -269,6 +269,8 @@ function gate(g: Gate): string {
       return `sales since ${g.since}`;
     case "importantOnly":
       return "important only";
+    case "topic":
+      return `topic ${g.topic} ${g.status === "opted_out" ? "opted out" : "not opted in"}`;
     case "paused":
       return `paused until ${g.until}`;
     case "cap":
