@@ -1,7 +1,8 @@
 //! NDJSON events: one rekindle event per line, `{"contact": "<email or id>", "at", "kind", "props"}`, read by
 //! core's `EventReader`. The file is read ahead and cut into blocks of lines on threads of their own ([`lines`];
 //! it is never loaded whole); blank lines are skipped; a line that is not UTF-8, not JSON or not a valid event is
-//! a diagnostic with its line.
+//! a diagnostic with its line, and a line longer than [`EVENT_LINE_BYTES`] is a `line_too_long` reject, read
+//! through and dropped as it streams, never held.
 //!
 //! Speed: a line is streamed from the JSON parser straight into core's `EventReader` (the fields in document
 //! order, as `Event::parse` gives them), building no `Value` tree. Only a line that fails that way is parsed again
@@ -27,6 +28,31 @@ use crate::error::CliError;
 pub use lines::LineLimit;
 use lines::{Lines, SplitAhead};
 
+/// The longest `--events` line read, in bytes without its line end: 16 MiB.
+///
+/// Core bounds an event by nothing a line's length could be derived from: it takes any number of props and
+/// strings of any length (only a consent's `purpose` and a `custom:` kind's name stop at 64 bytes), and nothing
+/// nests (props are flat scalars; `id` and `contact` are strings). So the cap comes from the largest event rekindle
+/// itself reads from a file: a contact export's row, which core's contact import takes up to a 4 MiB record under
+/// a header of up to 1 MiB (`import::contacts`' `MAX_RECORD` and `MAX_HEADER`), every column a prop of a `profile`
+/// event. Written as JSON, text grows at most threefold by its escapes (an ASCII-only writer turns `é`, 2 bytes,
+/// into the 6 bytes `\u00e9`, an emoji's 4 into a 12-byte surrogate pair), so values and names take at most
+/// 3 × (4 + 1) = 15 MiB; the last MiB is headroom for the punctuation between them and for `contact`, `at`,
+/// `kind` and `id`. A real event (a page view, an order, a consent) is under 4 KiB, thousands of times under the
+/// cap; a longer line is a corrupt export, a log holding a blob, or a file made to exhaust memory.
+pub const EVENT_LINE_BYTES: usize = 16 << 20;
+
+/// How an `--events` line over [`EVENT_LINE_BYTES`] is rejected: `line_too_long`, naming its length and the limit.
+fn event_line_limit() -> LineLimit {
+    let message = |len: u64| {
+        format!(
+            "line too long: {len} bytes, over the {EVENT_LINE_BYTES}-byte limit of an events line (an event is a \
+             few KB; this is no event rekindle reads); skipped unread"
+        )
+    };
+    LineLimit { bytes: EVENT_LINE_BYTES, code: "line_too_long", field: None, message: Box::new(message) }
+}
+
 /// An NDJSON events file being read.
 pub struct Ndjson {
     name: String,
@@ -35,9 +61,9 @@ pub struct Ndjson {
 }
 
 impl Ndjson {
-    /// Opens the file.
+    /// Opens an `--events` file: a line over [`EVENT_LINE_BYTES`] is rejected unread.
     pub fn open(path: &Path) -> Result<Ndjson, CliError> {
-        Ndjson::open_limited(path, None)
+        Ndjson::open_limited(path, Some(event_line_limit()))
     }
 
     /// Opens the file; with a `limit`, a longer line is rejected as the limit says and never held in memory.
@@ -351,6 +377,97 @@ mod tests {
         let problem = serde_json::to_value(&problems[0]).expect("json");
         assert_eq!((problem["line"].as_u64(), problem["code"].as_str()), (Some(5), Some("not_utf8")));
         assert_eq!(source.position(), file.len() as u64);
+    }
+
+    /// A line's contact (its event's), or the code and message of its reject.
+    type Outcome = Result<String, (&'static str, String)>;
+
+    /// Every line of the file at `path` through `Ndjson::open`, as the plan reads it, with its outcome.
+    fn outcomes(path: &Path) -> Vec<(u64, Outcome)> {
+        let mut source = Ndjson::open(path).expect("open");
+        let (mut got, mut block) = (Vec::new(), Block::default());
+        loop {
+            let problems = source.next_block(3, &mut block).expect("read");
+            got.extend(problems.into_iter().map(|d| (d.line, Err((d.code, d.message)))));
+            if block.is_empty() {
+                break;
+            }
+            for raw in block.records() {
+                let parsed = source.parse(&raw);
+                let outcome = match (parsed.events.as_slice(), parsed.rejects.as_slice()) {
+                    ([event], []) => Ok(event.contact.clone()),
+                    ([], [d]) => Err((d.code, d.message.clone())),
+                    _ => panic!("line {}: not one event or one reject", raw.line),
+                };
+                got.push((raw.line, outcome));
+            }
+        }
+        got.sort_by_key(|(line, _)| *line);
+        got
+    }
+
+    fn event_line(contact: &str, len: usize) -> Vec<u8> {
+        let mut line = format!(r#"{{"contact":"{contact}","at":1767225600000,"kind":"page_view"}}"#).into_bytes();
+        assert!(line.len() <= len);
+        line.resize(len, b' '); // still one valid event: JSON allows the spaces after it
+        line
+    }
+
+    #[test]
+    fn events_lines_over_the_cap_are_line_too_long_rejects_and_the_lines_around_them_are_read() {
+        let mut file = event_line("c-1", 60);
+        file.push(b'\n');
+        file.extend(event_line("c-at-cap", EVENT_LINE_BYTES)); // exactly the cap: an event
+        file.extend_from_slice(b"\r\n");
+        file.extend(event_line("c-over", EVENT_LINE_BYTES + 1)); // one byte over: refused though it holds one
+        file.extend_from_slice(b"\r\n");
+        file.extend(event_line("c-4", 60)); // the last line, without a line end
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("events.ndjson");
+        std::fs::write(&path, &file).expect("write");
+        let got = outcomes(&path);
+        let message = format!(
+            "line too long: {} bytes, over the 16777216-byte limit of an events line (an event is a few KB; this is \
+             no event rekindle reads); skipped unread",
+            EVENT_LINE_BYTES + 1
+        );
+        let expected = [
+            (1, Ok("c-1".to_string())),
+            (2, Ok("c-at-cap".to_string())),
+            (3, Err(("line_too_long", message))),
+            (4, Ok("c-4".to_string())),
+        ];
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn bom_crlf_blank_nul_and_bad_utf8_lines_are_read_or_rejected_naming_their_line() {
+        let lines: [&[u8]; 9] = [
+            b"\xef\xbb\xbf{\"contact\":\"c-bom\",\"at\":1,\"kind\":\"page_view\"}\r\n", // BOM, CRLF: read
+            b"\n",                                                                      // empty: skipped
+            b" \t \r\n",                                                                // blank: skipped
+            b"{\"contact\":\"c-\x00\",\"at\":1,\"kind\":\"page_view\"}\n",              // NUL in a string
+            b"{\"contact\":\"c-5\",\"at\":1,\"kind\":\"page_view\"}\x00\n",             // NUL after the event
+            b"{\"contact\":\"c-\xff\",\"at\":1,\"kind\":\"page_view\"}\n",              // not UTF-8
+            b"\xef\xbb\xbf{\"contact\":\"c-7\",\"at\":1,\"kind\":\"page_view\"}\n",     // a BOM after line 1
+            b"{\"contact\":\"c-8\",\"at\":1,\"kind\":\"page_view\"}\r\r\n",             // a CR left: JSON space
+            b"{\"contact\":\"c-last\",\"at\":1,\"kind\":\"page_view\"}",                // no line end: read
+        ];
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("events.ndjson");
+        std::fs::write(&path, lines.concat()).expect("write");
+        let got: Vec<(u64, Result<String, &str>)> =
+            outcomes(&path).into_iter().map(|(line, o)| (line, o.map_err(|(code, _)| code))).collect();
+        let expected = [
+            (1, Ok("c-bom".to_string())),
+            (4, Err("bad_json")),
+            (5, Err("bad_json")),
+            (6, Err("not_utf8")),
+            (7, Err("bad_json")),
+            (8, Ok("c-8".to_string())),
+            (9, Ok("c-last".to_string())),
+        ];
+        assert_eq!(got, expected);
     }
 
     fn tree(text: &str) -> Option<Event> {
