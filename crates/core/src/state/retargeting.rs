@@ -115,8 +115,26 @@ impl ContactState {
             return out(Excluded::Erased);
         }
         let Some(until) = window_end(&status).filter(|end| t < *end) else { return out(Excluded::OutsideWindow) };
+        match self.objection(playbook) {
+            Some(why) => out(why),
+            None => Retargeting::Member { until },
+        }
+    }
+
+    /// The exclusions of [`ContactState::retargeting`] alone, without its window: why the contact may be in no ad
+    /// audience at `t` (the first that applies, in the module's order, `erased` first), or `None`. For an audience
+    /// that is not the retargeting window (a segment synced to an ad platform, D35); read-only, like `retargeting`.
+    pub fn ad_exclusion(&self, playbook: &Playbook, t: Timestamp) -> Option<Excluded> {
+        match self.lifecycle_at(playbook, t).state {
+            Phase::Erased => Some(Excluded::Erased),
+            _ => self.objection(playbook),
+        }
+    }
+
+    /// The exclusions after `erased` and the window: do-not-contact for email, ads consent, an open deal.
+    fn objection(&self, playbook: &Playbook) -> Option<Excluded> {
         if let Some(dnc) = self.suppression.get(Channel::Email) {
-            return out(match dnc.reason {
+            return Some(match dnc.reason {
                 DncReason::Unsubscribed | DncReason::Manual => Excluded::Unsubscribed,
                 DncReason::Complained => Excluded::Complained,
                 DncReason::Bounced => Excluded::Bounced,
@@ -124,16 +142,13 @@ impl ContactState {
         }
         let consent = |purpose: &str| self.permissions.consent(purpose);
         if AD_PURPOSES.iter().any(|p| matches!(consent(p), Some(Consent::Denied { .. }))) {
-            return out(Excluded::AdsConsentWithdrawn);
+            return Some(Excluded::AdsConsentWithdrawn);
         }
         let granted = |purpose: &str| matches!(consent(purpose), Some(Consent::Granted { .. }));
         let opt_in = playbook.policy.consent_purpose(Channel::Email).is_some();
         if opt_in && !(granted("ads") || (granted("ad_user_data") && granted("ad_personalization"))) {
-            return out(Excluded::AdsConsentMissing);
+            return Some(Excluded::AdsConsentMissing);
         }
-        if matches!(self.deal, Some((DealStatus::Open, _))) {
-            return out(Excluded::SalesConversation);
-        }
-        Retargeting::Member { until }
+        matches!(self.deal, Some((DealStatus::Open, _))).then_some(Excluded::SalesConversation)
     }
 }
