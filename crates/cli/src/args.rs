@@ -177,6 +177,13 @@ pub struct PlanArgs {
     /// the contacts export's vendor (--contacts-format, else detected); a generic CSV gets none.
     #[arg(long, value_enum, value_name = "SYSTEM")]
     pub write_back: Option<crate::writeback::WriteBack>,
+    /// Sync these segments to the ad platforms (D35): per segment, audiences/segment-<id>.meta_custom_audience.csv,
+    /// .google_customer_match.csv and .linkedin_matched_audience.csv (the retargeting files' format: SHA-256 of
+    /// normalised identifiers) with its members at --now minus anyone ads exclude (erased, unsubscribed,
+    /// complained, bounced, ads consent withdrawn or missing, open deal), and a _remove.csv per platform.
+    /// Repeatable or comma-separated; an unknown segment is refused (exit 2) before anything is written.
+    #[arg(long = "ad-audience", value_name = "SEGMENT", value_delimiter = ',')]
+    pub ad_audience: Vec<String>,
     /// What your ESP bills per contact and month, for report.html's estimate of the cleanup's saving (D3).
     #[arg(long, default_value = "0.01", value_parser = cost_per_contact)]
     pub cost_per_contact: f64,
@@ -230,6 +237,8 @@ Retargeting audiences (D10, D35), SHA-256 of normalised identifiers only, for co
 reaction (no open deal, no spam complaint): audiences/meta_custom_audience.csv (EMAIL, PHONE when the contacts file
 has a phone column; phones in E.164: written +48… or 0048…, or national with --default-calling-code), audiences/google_customer_match.csv
 (Email), audiences/linkedin_matched_audience.csv (LinkedIn's contact template, email column only).
+Segment audiences (--ad-audience SEGMENT[,SEGMENT...], D35): audiences/segment-<id>.<platform>.csv in the same
+format, the segment's members minus anyone ads exclude, and a _remove.csv per platform.
 Write-back (--write-back hubspot|mailchimp|klaviyo|none; default: the contacts export's vendor): hubspot —
 hubspot_contacts_import.csv and hubspot_properties.json (create the rekindle_* properties first); mailchimp —
 mailchimp_audience_import.csv (TAGS, RK_* merge fields) and mailchimp_tags_remove.csv; klaviyo —

@@ -17,6 +17,7 @@ pub mod funnel_progress;
 pub mod html;
 pub mod json;
 mod name;
+pub mod segment_audiences;
 
 pub use name::name;
 
@@ -103,6 +104,7 @@ fn write_rest(plan: &Plan, out: &mut OutDir, args: &PlanArgs) -> Result<(), CliE
     csv::write_audiences(plan, out)?;
     csv::write_unseen_break_up(plan, out)?;
     ads::write(plan, out, args.previous.as_deref())?;
+    segment_audiences::write(plan, out, args)?;
     csv::write_tombstones(plan, out)?;
     csv::write_retention(plan, out)?;
     csv::write_alerts(plan, out)?;

@@ -22,6 +22,7 @@ use rekindle_core::state::retargeting::window_end;
 use sha2::{Digest, Sha256};
 
 use crate::output::{hex, OutDir};
+use crate::plan::outcome::Planned;
 use crate::plan::Plan;
 use crate::CliError;
 
@@ -64,12 +65,8 @@ pub fn linkedin_email(raw: &str) -> Option<String> {
     Some(raw.trim().to_lowercase()).filter(|e| !e.is_empty())
 }
 
-/// The three platforms: audience file, its removal file, header.
-const PLATFORMS: [(&str, &str); 3] = [
-    ("audiences/meta_custom_audience.csv", "audiences/meta_custom_audience_remove.csv"),
-    ("audiences/google_customer_match.csv", "audiences/google_customer_match_remove.csv"),
-    ("audiences/linkedin_matched_audience.csv", "audiences/linkedin_matched_audience_remove.csv"),
-];
+/// The three platforms' audience file names (`audiences/<name>.csv`; the removal file is `<name>_remove.csv`).
+const PLATFORMS: [&str; 3] = ["meta_custom_audience", "google_customer_match", "linkedin_matched_audience"];
 
 /// Writes the three audience files and their removal files; `previous` is the `--previous` plan directory.
 pub fn write(plan: &Plan, out: &mut OutDir, previous: Option<&Path>) -> Result<(), CliError> {
@@ -78,8 +75,23 @@ pub fn write(plan: &Plan, out: &mut OutDir, previous: Option<&Path>) -> Result<(
     let members: Vec<usize> =
         (0..plan.planned.len()).filter(|i| plan.planned.get(*i).is_some_and(|p| p.retarget)).collect();
     let leaving = leaving(plan, previous);
+    write_platforms(plan, out, previous, "", &members, &leaving)
+}
+
+/// Writes `audiences/<prefix><platform>.csv` and `…_remove.csv` for each platform: `members` (contact indices)
+/// hashed as the platform wants them, and the removal rows of `leaving` (every address merged into them too) and
+/// of the previous plan's file of the same name (see [`audience`]).
+pub fn write_platforms(
+    plan: &Plan,
+    out: &mut OutDir,
+    previous: Option<&Path>,
+    prefix: &str,
+    members: &[usize],
+    leaving: &[usize],
+) -> Result<(), CliError> {
     let with_phone = plan.contacts.iter().any(|c| c.phone.is_some());
-    let [meta, google, linkedin] = PLATFORMS;
+    let [meta, google, linkedin] =
+        PLATFORMS.map(|name| (format!("audiences/{prefix}{name}.csv"), format!("audiences/{prefix}{name}_remove.csv")));
 
     let meta_rows = |indices: &[usize], merged| -> Vec<Vec<String>> {
         addresses(plan, indices, merged)
@@ -95,12 +107,12 @@ pub fn write(plan: &Plan, out: &mut OutDir, previous: Option<&Path>) -> Result<(
             .collect()
     };
     let header: &[&str] = if with_phone { &["EMAIL", "PHONE"] } else { &["EMAIL"] };
-    audience(out, meta, header, meta_rows(&members, false), meta_rows(&leaving, true), previous)?;
+    audience(out, &meta, header, meta_rows(members, false), meta_rows(leaving, true), previous)?;
 
     let google_rows = |indices: &[usize], merged| -> Vec<Vec<String>> {
         addresses(plan, indices, merged).filter_map(|(email, _)| Some(vec![sha256(&google_email(email)?)])).collect()
     };
-    audience(out, google, &["Email"], google_rows(&members, false), google_rows(&leaving, true), previous)?;
+    audience(out, &google, &["Email"], google_rows(members, false), google_rows(leaving, true), previous)?;
 
     let linkedin_rows = |indices: &[usize], merged| -> Vec<Vec<String>> {
         addresses(plan, indices, merged)
@@ -111,7 +123,7 @@ pub fn write(plan: &Plan, out: &mut OutDir, previous: Option<&Path>) -> Result<(
             })
             .collect()
     };
-    audience(out, linkedin, &LINKEDIN_HEADER, linkedin_rows(&members, false), linkedin_rows(&leaving, true), previous)
+    audience(out, &linkedin, &LINKEDIN_HEADER, linkedin_rows(members, false), linkedin_rows(leaving, true), previous)
 }
 
 /// (email, phone) of each contact of `indices`: its own email and, with `merged`, the addresses merged into it by
@@ -132,18 +144,24 @@ fn addresses<'a>(
 /// Contacts of this run a platform must be told to remove even if no previous audience file names them (an upload
 /// by an earlier run that was not carried, or by hand): those in the retargeting window (core's
 /// `retargeting::window_end`) whom core excludes — unsubscribed, complaining, bounced, ads consent withdrawn or
-/// missing, an open deal (D22) — and erased contacts (D9, GDPR Art. 17(2)): erased since the previous plan's
-/// `--now` with `--previous`, every one without (nothing says which were already reported).
+/// missing, an open deal (D22) — and erased contacts ([`erased_since_previous`]).
 fn leaving(plan: &Plan, previous: Option<&Path>) -> Vec<usize> {
-    let since = previous.and_then(|dir| crate::plan::previous::earlier_plan(dir, plan.now));
+    let erased = erased_since_previous(plan, previous);
     (0..plan.planned.len())
         .filter(|i| {
             plan.planned.get(*i).is_some_and(|p| match p.erased() {
-                true => since.is_none_or(|s| p.lifecycle.since.is_none_or(|at| at >= s)),
+                true => erased(p),
                 false => !p.retarget && window_end(&p.lifecycle).is_some_and(|end| plan.now < end),
             })
         })
         .collect()
+}
+
+/// Whether an erased contact goes in a removal file (D9, GDPR Art. 17(2)): erased since the previous plan's
+/// `--now` with `--previous`, every one without (nothing says which were already reported).
+pub fn erased_since_previous(plan: &Plan, previous: Option<&Path>) -> impl Fn(&Planned) -> bool {
+    let since = previous.and_then(|dir| crate::plan::previous::earlier_plan(dir, plan.now));
+    move |p: &Planned| p.erased() && since.is_none_or(|s| p.lifecycle.since.is_none_or(|at| at >= s))
 }
 
 /// Writes one platform's audience and its removal file: the removal rows are `leaving`'s and every row of the
@@ -151,7 +169,7 @@ fn leaving(plan: &Plan, previous: Option<&Path>) -> Vec<usize> {
 /// twice, once by an address that stays, is kept).
 fn audience(
     out: &mut OutDir,
-    (file, remove_file): (&str, &str),
+    (file, remove_file): &(String, String),
     header: &[&str],
     mut members: Vec<Vec<String>>,
     mut remove: Vec<Vec<String>>,
