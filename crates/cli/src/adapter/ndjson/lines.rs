@@ -26,6 +26,12 @@ pub struct LineLimit {
     pub message: Box<dyn Fn(u64) -> String + Send>,
 }
 
+/// Bytes of line text a block ends at, whatever the lines it was asked for: 32 MiB. A block of 32,768 real events
+/// is 4–5 MB, so it never comes near; without it, lines just under a file's cap (16 MiB for `--events`, 3 MiB +
+/// 64 KiB for a SendGrid log) would make a block of 32,768 times the cap, the whole file of such lines in memory.
+/// With it a block holds at most this plus one line, and the plan a few blocks at a time.
+const BLOCK_BYTES: usize = 32 << 20;
+
 /// An events file's lines, read through the read-ahead buffers.
 pub struct Lines {
     name: String,
@@ -91,12 +97,14 @@ impl Lines {
         Ok((read, (read - end) as u64))
     }
 
-    /// Up to `max` lines into `records` (emptied first), and the diagnostics of lines that are not UTF-8.
+    /// Up to `max` lines into `records` (emptied first), fewer once they hold [`BLOCK_BYTES`], and the diagnostics
+    /// of lines that are not UTF-8 or over the limit.
     fn fill(&mut self, max: usize, records: &mut Block) -> Result<Vec<Diagnostic>, CliError> {
         records.clear();
         let mut problems = Vec::new();
         let io = |name: &str, source| CliError::Io { path: name.into(), source };
-        while records.len() < max {
+        let mut held = 0; // bytes of text in `records`
+        while records.len() < max && held < BLOCK_BYTES {
             // Whole lines straight from the buffer read ahead (1 MB): one copy per line, into the block. A line the
             // buffer does not hold whole (across its end, longer than it, or the file's last line without a
             // newline) is read through `read_until` into `buf` first.
@@ -114,7 +122,7 @@ impl Lines {
                 // holding a line that is not UTF-8 goes line by line, to name that line.
                 if let Ok(text) = std::str::from_utf8(whole) {
                     for end in memchr::memchr_iter(b'\n', whole) {
-                        if records.len() >= max {
+                        if records.len() >= max || held >= BLOCK_BYTES {
                             break; // the rest of the buffer waits for the next block
                         }
                         // `end` is a `\n` (ASCII), so both ends of the line are char boundaries.
@@ -123,19 +131,19 @@ impl Lines {
                         self.line += 1;
                         match too_long(&self.limit, &self.name, self.line, content_len(line.as_bytes())) {
                             Some(d) => problems.push(d),
-                            None => take_text(self.line, line, records),
+                            None => held += take_text(self.line, line, records),
                         }
                     }
                 } else {
                     for line in whole.split_inclusive(|b| *b == b'\n') {
-                        if records.len() >= max {
+                        if records.len() >= max || held >= BLOCK_BYTES {
                             break;
                         }
                         used += line.len();
                         self.line += 1;
                         match too_long(&self.limit, &self.name, self.line, content_len(line)) {
                             Some(d) => problems.push(d),
-                            None => take(&self.name, self.line, line, records, &mut problems),
+                            None => held += take(&self.name, self.line, line, records, &mut problems),
                         }
                     }
                 }
@@ -151,7 +159,7 @@ impl Lines {
                 self.position += n as u64;
                 match too_long(&self.limit, &self.name, self.line, len) {
                     Some(d) => problems.push(d),
-                    None => take(&self.name, self.line, &self.buf, records, &mut problems),
+                    None => held += take(&self.name, self.line, &self.buf, records, &mut problems),
                 }
             }
         }
@@ -248,26 +256,32 @@ impl SplitAhead {
 }
 
 /// One line (with or without its `\n` / `\r\n`) into the block; a blank line is skipped, one that is not UTF-8
-/// is a diagnostic with the column where the bad byte starts.
-fn take(name: &str, line: u64, bytes: &[u8], records: &mut Block, problems: &mut Vec<Diagnostic>) {
+/// is a diagnostic with the column where the bad byte starts. Returns the bytes the block took.
+fn take(name: &str, line: u64, bytes: &[u8], records: &mut Block, problems: &mut Vec<Diagnostic>) -> usize {
     match std::str::from_utf8(bytes) {
         Ok(text) => take_text(line, text, records),
-        Err(e) => problems.push(
-            Diagnostic::reject(name, line, "not_utf8", "not UTF-8 text; write events as UTF-8")
-                .at(Some(e.valid_up_to() as u64 + 1), None),
-        ),
+        Err(e) => {
+            problems.push(
+                Diagnostic::reject(name, line, "not_utf8", "not UTF-8 text; write events as UTF-8")
+                    .at(Some(e.valid_up_to() as u64 + 1), None),
+            );
+            0
+        }
     }
 }
 
-/// One line of text (with or without its `\n` / `\r\n`) into the block, unless it is blank.
-fn take_text(line: u64, text: &str, records: &mut Block) {
+/// One line of text (with or without its `\n` / `\r\n`) into the block, unless it is blank. Returns the bytes
+/// the block took.
+fn take_text(line: u64, text: &str, records: &mut Block) -> usize {
     // A byte-order mark (Windows editors write one) is not part of the first line's JSON.
     let text = if line == 1 { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text };
     let text = text.strip_suffix('\n').unwrap_or(text);
     let text = text.strip_suffix('\r').unwrap_or(text);
-    if !text.trim().is_empty() {
-        records.push(line, text);
+    if text.trim().is_empty() {
+        return 0;
     }
+    records.push(line, text);
+    text.len()
 }
 
 #[cfg(test)]
@@ -317,6 +331,33 @@ mod tests {
         assert!(problems.iter().all(|d| d.field.as_deref() == Some("body")));
         assert!(lines.buf.capacity() < 1 << 20, "the 3 MiB line was held: {}", lines.buf.capacity());
         assert_eq!(lines.position, len);
+    }
+
+    #[test]
+    fn a_block_ends_once_it_holds_32_mib_of_lines() {
+        // 40 lines of 512 KiB (whole in the read-ahead buffer), then 5 of 4 MiB (read across buffers): 20 MiB, then
+        // 24, 28 and 32 MiB after the first three long ones, where the block ends, 17 lines short of the 60 asked.
+        let mut file = Vec::new();
+        for (n, len) in [(40, 512 << 10), (5, 4 << 20)] {
+            for _ in 0..n {
+                file.extend(std::iter::repeat_n(b'x', len));
+                file.push(b'\n');
+            }
+        }
+        let mut lines = Lines::new("events.ndjson".into(), ReadAhead::new(io::Cursor::new(file)));
+        let mut block = Block::default();
+        let mut sizes = Vec::new();
+        loop {
+            assert!(lines.fill(60, &mut block).expect("read").is_empty());
+            if block.is_empty() {
+                break;
+            }
+            let records = block.records();
+            let held: usize = records.iter().map(|r| r.text.len()).sum();
+            assert!(held < BLOCK_BYTES + (4 << 20), "a block of {held} bytes");
+            sizes.push((records.first().map(|r| r.line), records.len()));
+        }
+        assert_eq!(sizes, [(Some(1), 43), (Some(44), 2)]);
     }
 
     #[test]
