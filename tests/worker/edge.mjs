@@ -2,7 +2,8 @@
 // journeys and the CTA injected per stage (blog → pricing ×2 → demo form), cookie round trips and when the cookie is
 // rewritten, key rotation, every hostile-cookie class, token forgery and expiry, one-click POST vs GET, non-HTML and
 // non-form POST passthrough, an origin that stays the origin whatever the path, a capped request body, a malformed
-// keys secret, recovery after a wasm trap (fault-worker.js), the preference log (preference-log.mjs); streaming:
+// keys secret, recovery after a wasm trap (fault-worker.js), the preference log (preference-log.mjs), the playbook's
+// topics (preference-topics.mjs); streaming:
 // stream-worker.js. The origin is a function of this file answering the Worker's outbound fetches (Miniflare's
 // outboundService): the site under test.
 import assert from "node:assert/strict";
@@ -18,6 +19,7 @@ import { keepMeTests } from "./keep-me.mjs";
 import { preferenceInputTests } from "./preference-input.mjs";
 import { preferenceLogTests } from "./preference-log.mjs";
 import { preferenceSyncTests } from "./preference-sync.mjs";
+import { preferenceTopicsTests } from "./preference-topics.mjs";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 export const KEYS = {
@@ -434,6 +436,7 @@ export function edgeTests() {
     ...preferenceLogTests({ SITE, injected }),
     ...preferenceInputTests({ SITE }),
     ...preferenceSyncTests({ SITE }),
+    ...preferenceTopicsTests({ SITE, exampleOptions }),
     ...keepMeTests({ SITE }),
     ...consentTests({ SITE }),
     ...exampleSiteTests({ SITE, exampleOptions }),

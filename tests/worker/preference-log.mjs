@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Engine } from "rekindle";
 import { eventKey, readLog, superseded } from "../../examples/cloudflare-worker/src/log.js";
 import { choices } from "../../examples/cloudflare-worker/src/preferences.js";
+import { topicSettings } from "../../examples/cloudflare-worker/src/topics.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const DAY = 86_400_000;
@@ -21,7 +22,8 @@ const engineOnce = () => (compiled ??= new Engine(JSON.parse(readFileSync(`${rep
 function folded(events, contact) {
   const engine = engineOnce();
   const view = engine.inspect(engine.fold(null, events));
-  return { choices: choices(engine, events, contact), dnc: view.dnc, frequency: view.frequency, pauseUntil: view.pauseUntil,
+  const settings = topicSettings(JSON.parse(readFileSync(`${repoRoot}/examples/playbooks/saas.json`, "utf8")));
+  return { choices: choices(engine, events, contact, settings), dnc: view.dnc, frequency: view.frequency, pauseUntil: view.pauseUntil,
     topics: view.topics };
 }
 

@@ -35,7 +35,7 @@ import { exportEvents, exportProblem } from "./export.js";
 import { keep } from "./keep.js";
 import { StorageError } from "./log.js";
 import { preferences, tokenStats, unsubscribe } from "./preferences.js";
-import { engineHealth, recover, sharedEngine, sharedKeys } from "./runtime.js";
+import { engineHealth, engineTopics, recover, sharedEngine, sharedKeys, topicsProblem } from "./runtime.js";
 import { FORMS } from "./site.js";
 
 const BODY_KEYS = new Set(["events", "now"]);
@@ -125,13 +125,14 @@ function originProblem(request, env) {
 /**
  * "degraded" (with the problems) when pages cannot be served or classified: the keys secret is missing or
  * unusable, or ORIGIN points at loopback from a deployed host; a consent var that does not parse is listed too (the
- * gate then stays closed: no state cookie).
+ * gate then stays closed: no state cookie), and so is site.js TOPICS disagreeing with the playbook's policy.topics
+ * (once the engine is built: the playbook may come from KV).
  */
 async function health(request, env) {
   const current = typeof version === "function" ? version() : version;
   const { problem } = await sharedKeys(env);
   const { problem: consentProblem, ...consent } = consentConfig(env);
-  const problems = [problem, originProblem(request, env), consentProblem, exportProblem(env)]
+  const problems = [problem, originProblem(request, env), consentProblem, exportProblem(env), topicsProblem()]
     .filter((p) => p !== undefined && p !== null);
   const status = problems.length === 0 ? { status: "ok" } : { status: "degraded", problems };
   return json(200, { ...status, version: current, ...engineHealth(), cookies: cookieStats, tokens: tokenStats,
@@ -149,7 +150,8 @@ function signed(handler) {
     try {
       const shared = await sharedKeys(env);
       if (shared.problem) return json(503, { code: "E_NOT_CONFIGURED", path: null, message: shared.problem });
-      return await handler(request, env, { engine: await sharedEngine(env), keys: shared.keys, now: Date.now() });
+      const engine = await sharedEngine(env);
+      return await handler(request, env, { engine, keys: shared.keys, now: Date.now(), topics: engineTopics() });
     } catch (error) {
       return failure(error, where);
     }

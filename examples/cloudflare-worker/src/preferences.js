@@ -29,15 +29,18 @@
 //   GET  /unsubscribe?t=…   a confirmation page; never unsubscribes by itself (link scanners prefetch links)
 //   POST /unsubscribe?t=…   body List-Unsubscribe=One-Click → 200, the opt-out recorded (RFC 8058 §3.2): every
 //                           email without a topic in the token, that topic only with one (optOutEvents)
+//
+// The topics offered, their labels and order, and whether a contact who never chose has every topic or none
+// (`topics_opt_in`), are the playbook's `policy.topics` (topics.js), read when the engine is built (runtime.js).
 import { badLinkPage, preferencesPage, unsubscribeDonePage, unsubscribePage } from "./pages.js";
 import { MAX_BODY_BYTES, readCapped, tooLarge } from "./body.js";
 import { appendEvents, compact, readLog } from "./log.js";
-import { TOPICS } from "./site.js";
+import { choseTopics, topicSettings } from "./topics.js";
 
 const FREQUENCIES = ["weekly", "monthly", "important_only"];
 /**
  * The most entries `topics` may hold. Repeats are folded away (a set), so a valid list never needs more than the
- * site's topics; the cap only stops a huge array from being walked and reported one entry at a time.
+ * playbook's topics; the cap only stops a huge array from being walked and reported one entry at a time.
  */
 const MAX_TOPIC_ENTRIES = 100;
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
@@ -73,18 +76,24 @@ export function idMaker(prefix, now) {
 
 export const eventsOf = (entries) => entries.map(({ event }) => event);
 
-/** The contact's current choices: the core's fold of its log, read through the state view. */
-export function choices(engine, log, contact) {
+/**
+ * The contact's current choices: the core's fold of its log, read through the state view; `settings` are the
+ * playbook's topics (topics.js; the default is site.js TOPICS, opt-out, for callers without a playbook).
+ */
+export function choices(engine, log, contact, settings = topicSettings(null)) {
   const view = engine.inspect(engine.fold(null, log));
   const dnc = new Map(view.dnc.map((d) => [d.channel, d.reason]));
   const chosen = view.topics;
+  // As core's topic gate (policy.rs): a choice of no topic (null, "") is every topic; no choice at all is every
+  // topic, or none under topics_opt_in. The state view folds both to an empty list, so the log says which it is.
+  const receives = choseTopics(log) ? (id) => chosen.length === 0 || chosen.includes(id) : () => !settings.optIn;
   // SMS needs recorded consent (sms_marketing granted, the latest word on it): without it the channel is off and
   // not offered, whatever the log says about subscribe / unsubscribe.
   const smsConsent = (view.consents ?? []).some((c) => c.purpose === "sms_marketing" && c.granted === true);
   const sms = smsConsent && !dnc.has("sms");
   return {
     contact,
-    topics: TOPICS.map((t) => ({ ...t, subscribed: !dnc.has("email") && (chosen.length === 0 || chosen.includes(t.id)) })),
+    topics: settings.topics.map((t) => ({ ...t, subscribed: !dnc.has("email") && receives(t.id) })),
     frequency: view.frequency ?? null,
     channels: { email: !dnc.has("email"), sms },
     offered: { email: true, sms: smsConsent },
@@ -101,21 +110,24 @@ function describe(value) {
   return value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
 }
 
-/** The form's choices as events; refuses anything outside the contract with a 400 naming the field. */
-export function changeEvents(body, current, now, nextId = idMaker("pref", now)) {
+/**
+ * The form's choices as events; refuses anything outside the contract with a 400 naming the field. `settings`: the
+ * playbook's topics (topics.js); `chose`: whether the log holds a topic choice (choseTopics).
+ */
+export function changeEvents(body, current, now, { settings = topicSettings(null), chose = false, nextId = idMaker("pref", now) } = {}) {
   const fail = (path, message) => ({ error: { path, message } });
   if (body === null || typeof body !== "object" || Array.isArray(body)) return fail("", "expected a JSON object");
   const known = ["topics", "frequency", "channels", "pauseUntil", "unsubscribeAll"];
   const unknown = Object.keys(body).find((k) => !known.includes(k));
   if (unknown) return fail(unknown, `unknown field; expected ${known.join(", ")}`);
-  const ids = TOPICS.map((t) => t.id);
+  const ids = settings.topics.map((t) => t.id);
   if (!Array.isArray(body.topics)) return fail("topics", `expected an array of topic ids among ${ids.join(", ")}`);
   if (body.topics.length > MAX_TOPIC_ENTRIES) {
     return fail("topics", `expected at most ${MAX_TOPIC_ENTRIES} entries (each topic once), got ${body.topics.length}`);
   }
   const bad = body.topics.findIndex((t) => !ids.includes(t));
   if (bad !== -1) return fail(`topics[${bad}]`, `unknown topic ${describe(body.topics[bad])}; expected one of ${ids.join(", ")}`);
-  // A set, in the site's order: ["product", "product", "product"] is one topic, never "every topic".
+  // A set, in the playbook's order: ["product", "product", "product"] is one topic, never "every topic".
   const topics = ids.filter((id) => body.topics.includes(id));
   if (body.frequency !== null && !FREQUENCIES.includes(body.frequency)) return fail("frequency", `expected null or ${FREQUENCIES.join(", ")}`);
   const channels = body.channels;
@@ -124,17 +136,23 @@ export function changeEvents(body, current, now, nextId = idMaker("pref", now)) 
   if (typeof body.unsubscribeAll !== "boolean") return fail("unsubscribeAll", "expected true or false");
   const event = (kind, props) => ({ id: nextId(), at: now, kind, props });
   const events = [];
-  // No topic left is no email at all: "topics" empty means every topic to the core.
-  const emailOn = channels.email && !body.unsubscribeAll && topics.length > 0;
+  // "No topic" has no `topics` value: core reads null and "" as every topic, and gives no list special meaning (an
+  // id the playbook does not declare would only be a list that matches no step — a sentinel every reader of the
+  // log would have to know). So with topics on offer, none ticked is no email at all (an `unsubscribe`, as
+  // docs/playbook.md says leaving every topic is), `topics` then written as before in the opt-out model, and not
+  // written under topics_opt_in: "" would opt the contact into every topic should email come back on. The one
+  // exception: under topics_opt_in a contact who never chose receives no topic already, so none ticked changes
+  // nothing about topics and email stays as chosen (for the steps of no topic). A playbook with no topics writes none.
+  const noTopic = ids.length > 0 && topics.length === 0;
+  const unchosenOptIn = settings.optIn && !chose;
+  const emailOn = channels.email && !body.unsubscribeAll && (!noTopic || unchosenOptIn);
+  const topicsField = ids.length === 0 || (noTopic && settings.optIn) ? {}
+    : { topics: topics.length === ids.length ? null : topics.join(",") };
   const smsOn = channels.sms && !body.unsubscribeAll;
   if (smsOn && !current.channels.sms && current.offered?.sms === false) {
     return fail("channels.sms", "SMS needs consent given with a phone number (sms_marketing); this page can turn SMS off, not on");
   }
-  events.push(event("preferences", {
-    frequency: body.frequency,
-    pause_until: body.pauseUntil,
-    topics: topics.length === ids.length ? null : topics.join(","),
-  }));
+  events.push(event("preferences", { frequency: body.frequency, pause_until: body.pauseUntil, ...topicsField }));
   for (const [channel, on] of [["email", emailOn], ["sms", smsOn]]) {
     if (on && !current.channels[channel]) events.push(event("subscribe", { channel }));
     if (!on && current.channels[channel]) events.push(event("unsubscribe", { channel }));
@@ -142,14 +160,14 @@ export function changeEvents(body, current, now, nextId = idMaker("pref", now)) 
   return { events };
 }
 
-export async function preferences(request, env, { engine, keys, now }) {
+export async function preferences(request, env, { engine, keys, now, topics: settings = topicSettings(null) }) {
   const wantsJson = request.method === "POST" || (request.headers.get("accept") ?? "").includes("application/json");
   const verified = verify(request, keys, "preferences", now, wantsJson);
   if (verified.response) return verified.response;
   const { contact } = verified.token;
   if (request.method === "GET" && !wantsJson) return html(200, preferencesPage(env.BROWSER_MODULE, env.PRIVACY_URL));
   const log = await readLog(env.PREFERENCES, contact);
-  const current = choices(engine, eventsOf(log), contact);
+  const current = choices(engine, eventsOf(log), contact, settings);
   if (request.method === "GET") return json(200, current);
   const text = await readCapped(request, MAX_BODY_BYTES);
   if (text === null) return json(413, { error: tooLarge(MAX_BODY_BYTES), path: "" });
@@ -159,12 +177,12 @@ export async function preferences(request, env, { engine, keys, now }) {
   } catch {
     return json(400, { error: "expected a JSON body", path: "" });
   }
-  const change = changeEvents(body, current, now);
+  const change = changeEvents(body, current, now, { settings, chose: choseTopics(eventsOf(log)) });
   if (change.error) return json(400, { error: change.error.message, path: change.error.path });
   const all = merged(log, await appendEvents(env.PREFERENCES, contact, change.events));
   await compact(env.PREFERENCES, all);
   // From what was read and written here, not a second read: KV may not list a write this fresh yet.
-  return json(200, { saved: true, choices: choices(engine, eventsOf(all), contact) });
+  return json(200, { saved: true, choices: choices(engine, eventsOf(all), contact, settings) });
 }
 
 /**
@@ -174,16 +192,24 @@ export async function preferences(request, env, { engine, keys, now }) {
  * (docs/playbook.md, event kinds). A topic token means one list (docs/tokens.md), so it is written as what core does
  * have: a `preferences` event naming only `topics` — the contact's topics without this one — which leaves frequency
  * and pause as they are (core folds each field from the latest event that names it). An empty `topics` means every
- * topic to the core, so "all topics" is spelled out as the site's TOPICS before one is taken away, and removing the
- * last topic is a full email opt-out (as the preference center's save treats "no topic left"). A topic core could
- * not name in a `topics` list (a comma, outer spaces) is a full email opt-out too: honouring more than was asked is
- * safe, honouring less is not.
+ * topic to the core, so "all topics" is spelled out as the playbook's topics (`settings`, topics.js) before one is
+ * taken away, and removing the last topic is a full email opt-out (as the preference center's save treats "no topic
+ * left"). A topic core could not name in a `topics` list (a comma, outer spaces) is a full email opt-out too:
+ * honouring more than was asked is safe, honouring less is not.
+ *
+ * Under `topics_opt_in`, a contact who never chose topics (`chose` false: no `preferences` event names `topics`)
+ * receives none, so this topic is already off and there is nothing to take away. No event could say so without
+ * saying more: the remaining topics would opt them into every other one, `null` / "" mean every topic to core, core
+ * gives no list special meaning (a list of an undeclared id would be a sentinel every reader of the log must know),
+ * and an `unsubscribe` would also stop the steps of no topic they still receive. So no event is written: the route
+ * still answers 200 (RFC 8058: the one-click succeeds) and logs the request.
  */
-export function optOutEvents(view, topic, now, nextId = idMaker("unsub", now)) {
+export function optOutEvents(view, topic, now, { settings = topicSettings(null), chose = false, nextId = idMaker("unsub", now) } = {}) {
   const event = (kind, props) => ({ id: nextId(), at: now, kind, props });
   const everything = [event("unsubscribe", { channel: "email" })];
   if (topic === null || topic === undefined || topic.includes(",") || topic.trim() !== topic) return everything;
-  const current = view.topics.length > 0 ? view.topics : TOPICS.map((t) => t.id);
+  if (settings.optIn && !chose) return [];
+  const current = view.topics.length > 0 ? view.topics : settings.topics.map((t) => t.id);
   const remaining = current.filter((id) => id !== topic);
   return remaining.length === 0 ? everything : [event("preferences", { topics: remaining.join(",") })];
 }
@@ -199,7 +225,7 @@ async function oneClickValue(request) {
   return form?.get("List-Unsubscribe") ?? null;
 }
 
-export async function unsubscribe(request, env, { engine, keys, now }) {
+export async function unsubscribe(request, env, { engine, keys, now, topics: settings = topicSettings(null) }) {
   const verified = verify(request, keys, "unsubscribe", now, false);
   if (verified.response) return verified.response;
   const { contact, topic } = verified.token;
@@ -217,12 +243,23 @@ export async function unsubscribe(request, env, { engine, keys, now }) {
   // Computed from what was read, so it must fold after it: two clicks in one millisecond would otherwise order by
   // their random ids, and the older list could win.
   const at = Math.max(now, ...(before ?? []).map(({ event }) => Number(event.at) + 1).filter(Number.isSafeInteger));
-  const written = await appendEvents(env.PREFERENCES, contact, optOutEvents(view, topic, at));
+  const events = optOutEvents(view, topic, at, { settings, chose: before !== null && choseTopics(eventsOf(before)) });
+  if (events.length === 0) {
+    // Nothing to write (optOutEvents: an opt-in topic the contact never chose), yet the request is honoured.
+    console.log(`rekindle: one-click unsubscribe from topic ${JSON.stringify(topic)}: not subscribed (topics_opt_in, no choice), nothing written`);
+    return unsubscribed(request);
+  }
+  const written = await appendEvents(env.PREFERENCES, contact, events);
   try {
     await compact(env.PREFERENCES, merged(before ?? await readLog(env.PREFERENCES, contact), written));
   } catch (error) {
     console.warn(`rekindle: compaction after an unsubscribe skipped: ${error.message}`);
   }
+  return unsubscribed(request);
+}
+
+/** The one-click's success: the confirmation page for a browser, plain text for a mail provider. */
+function unsubscribed(request) {
   return (request.headers.get("accept") ?? "").includes("text/html")
     ? html(200, unsubscribeDonePage())
     : new Response("unsubscribed\n", { status: 200, headers: { "content-type": "text/plain", "cache-control": "no-store" } });

@@ -4,7 +4,8 @@
 // The playbook is bundled with the script (playbook.json beside wrangler.toml), or read from the optional KV
 // namespace PLAYBOOKS (key "playbook"), so a playbook changed in KV reaches each isolate when it next starts. A KV
 // playbook that does not compile is logged and reported by /api/health, and the bundled one serves: a typo in KV
-// never takes the site's CTAs down.
+// never takes the site's CTAs down. The preference center's topics come from the same playbook (topics.js), read
+// when its engine is built.
 //
 // Both are handles into the wasm instance. If the instance had to be replaced (a trap: the facade re-instantiates
 // it and every older handle throws E_DISPOSED), `recover` drops both together — dropping only the engine would
@@ -13,6 +14,7 @@ import { Engine, Keys, RekindleError, init } from "rekindle";
 // Inside this directory, so a copy of it builds on its own: a copy of examples/playbooks/saas.json, kept equal to
 // it by tests/worker/run.mjs. Replace it with your playbook.
 import playbook from "../playbook.json";
+import { topicSettings } from "./topics.js";
 
 /** The KV key holding the playbook JSON in the optional PLAYBOOKS namespace. */
 const PLAYBOOK_KEY = "playbook";
@@ -22,6 +24,8 @@ let engine = null;
 let building = null;
 /** Where the engine's playbook came from, for /api/health: `{ source: "kv" | "bundle", error? }`. */
 let playbookSource = null;
+/** The preference center's topics from the engine's playbook (topics.js), set with the engine. */
+let topics = null;
 
 /** The isolate's engine, built on first use. */
 export function sharedEngine(env) {
@@ -45,8 +49,10 @@ async function buildEngine(env) {
   }
   if (text !== null) {
     try {
-      engine = new Engine(text);
+      const built = new Engine(text);
+      topics = topicSettings(parsed(text));
       playbookSource = { source: "kv", key: PLAYBOOK_KEY };
+      engine = built;
       return engine;
     } catch (cause) {
       if (!(cause instanceof RekindleError)) throw cause;
@@ -54,10 +60,24 @@ async function buildEngine(env) {
     }
   }
   if (error !== undefined) console.error(`rekindle: ${error}; serving the bundled playbook`);
-  engine = new Engine(playbook);
+  const built = new Engine(playbook);
+  topics = topicSettings(playbook);
+  engine = built;
   playbookSource = error === undefined ? { source: "bundle" } : { source: "bundle", error };
   return engine;
 }
+
+/** The KV playbook's JSON, parsed again for its topics once the engine has accepted it (null if it will not). */
+function parsed(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** The topics of the engine's playbook (topics.js topicSettings); call after sharedEngine. */
+export const engineTopics = () => topics ?? topicSettings(playbook);
 
 /** The keys of env.REKINDLE_KEYS, parsed once per isolate (again only if the secret changes, or after recover). */
 let keys = null;
@@ -122,3 +142,6 @@ export function recover(error) {
 
 /** For /api/health: whether the engine is built, and where its playbook came from. */
 export const engineHealth = () => ({ engine: engine === null ? "cold" : "warm", playbook: playbookSource });
+
+/** For /api/health: site.js TOPICS disagreeing with the playbook's policy.topics, or null (known once built). */
+export const topicsProblem = () => (engine === null ? null : topics?.problem ?? null);

@@ -1,16 +1,18 @@
-// What this site tells its Worker: the state cookie, the preference-center topics, the forms it tracks, and the
-// site's own CTA templates. The templates are the site's markup (trusted, like any page template); the only data
-// the Worker writes into them — the CTA id and variant from the playbook's decision — is escaped.
+// What this site tells its Worker: the state cookie, the forms it tracks, and the site's own CTA templates. The
+// templates are the site's markup (trusted, like any page template); the only data the Worker writes into them —
+// the CTA id and variant from the playbook's decision — is escaped. The preference center's topics are the
+// playbook's (policy.topics); TOPICS below is only a fallback for a playbook without them.
 
 /** The state cookie: `__Host-` pins it to this host, path / and Secure (RFC 6265bis). */
 export const COOKIE = { name: "__Host-rk", maxAgeDays: 180 };
 
-/** The topics the preference center offers (D27); ids go into `preferences` events' `topics`. */
-export const TOPICS = [
-  { id: "product", label: "Product news" },
-  { id: "webinars", label: "Webinars and events" },
-  { id: "tips", label: "Tips and guides" },
-];
+/**
+ * Only for a playbook without `policy.topics` (one written before topics reached core): the topics the preference
+ * center offers then (D27), as `[{ id, label }]`. The preference center takes its topics — ids, labels, order — from
+ * the playbook it runs (`policy.topics`, topics.js); set them there. Left here with a playbook that declares topics,
+ * this list is ignored, and /api/health reports it if it differs.
+ */
+export const TOPICS = [];
 
 /**
  * The site's CTA markup per CTA id of the playbook (playbook.json, a copy of examples/playbooks/saas.json), here
