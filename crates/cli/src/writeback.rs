@@ -16,7 +16,7 @@ pub mod klaviyo;
 pub mod mailchimp;
 
 use std::borrow::Cow;
-use std::io::{self, Read, Write};
+use std::io::Read;
 
 use rekindle_core::import::contacts::VendorKind;
 
@@ -26,6 +26,7 @@ use crate::error::CliError;
 use crate::output::OutDir;
 use crate::plan::outcome::{EmailVerdict, Planned};
 use crate::plan::Plan;
+pub(crate) use crate::report::csv::write_csv;
 use crate::report::{name, rfc3339};
 
 /// `--write-back`: which system's import files to write.
@@ -172,22 +173,6 @@ pub fn rows(plan: &Plan) -> impl Iterator<Item = Row<'_>> + '_ {
         let segments =
             p.segments.iter().filter_map(|s| plan.segment_ids.get(usize::from(*s)).map(String::as_str)).collect();
         Some(Row { export_id: c.has_export_id.then_some(c.id.as_str()), email: &c.email, planned: p, segments })
-    })
-}
-
-/// Writes a CSV with `header`; `rows` pushes records and returns how many.
-pub fn write_csv(
-    out: &mut OutDir,
-    rel: &str,
-    header: &[&str],
-    rows: impl FnOnce(&mut csv::Writer<&mut dyn Write>) -> csv::Result<u64>,
-) -> Result<(), CliError> {
-    out.write(rel, |w| {
-        let mut csv = csv::Writer::from_writer(w);
-        csv.write_record(header).map_err(io::Error::from)?;
-        let n = rows(&mut csv).map_err(io::Error::from)?;
-        csv.flush()?;
-        Ok(n)
     })
 }
 

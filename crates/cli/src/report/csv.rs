@@ -15,8 +15,9 @@ use crate::plan::outcome::{EmailVerdict, Planned};
 use crate::plan::{is_reject, Plan};
 use crate::CliError;
 
-/// Writes a CSV with `header`; `rows` pushes records and returns how many.
-fn write_csv(
+/// Writes a CSV with `header`; `rows` pushes records and returns how many (the plan's CSVs and the write-back
+/// files).
+pub(crate) fn write_csv(
     out: &mut OutDir,
     rel: &str,
     header: &[&str],
