@@ -246,8 +246,15 @@ fn figure(page: &mut String, caption: &str, svg: &str, head: &[&str], rows: &[(S
         esc(caption),
         esc(caption)
     );
+    table_rows(page, head, rows);
+    page.push_str("</figure>\n");
+}
+
+/// The rest of a table whose `<thead><tr>` is open: the `head` cells, then rows of a header cell (its `data-key`
+/// names the row for tools) and data cells; closes the table.
+pub(super) fn table_rows<H: AsRef<str>>(page: &mut String, head: &[H], rows: &[(String, String, Vec<String>)]) {
     for h in head {
-        let _ = write!(page, "<th scope=\"col\">{}</th>", esc(h));
+        let _ = write!(page, "<th scope=\"col\">{}</th>", esc(h.as_ref()));
     }
     page.push_str("</tr></thead>\n<tbody>\n");
     for (key, label, cells) in rows {
@@ -257,7 +264,7 @@ fn figure(page: &mut String, caption: &str, svg: &str, head: &[&str], rows: &[(S
         }
         page.push_str("</tr>\n");
     }
-    page.push_str("</tbody>\n</table>\n</figure>\n");
+    page.push_str("</tbody>\n</table>\n");
 }
 
 fn note(page: &mut String, text: &str) {

@@ -57,18 +57,7 @@ fn head() -> Vec<String> {
 fn table(page: &mut String, caption: &str, first: &str, rows: &[(String, String, Vec<String>)]) {
     let _ =
         write!(page, "<table>\n<caption>{}</caption>\n<thead><tr><th scope=\"col\">{}</th>", esc(caption), esc(first));
-    for h in head() {
-        let _ = write!(page, "<th scope=\"col\">{}</th>", esc(&h));
-    }
-    page.push_str("</tr></thead>\n<tbody>\n");
-    for (key, label, cells) in rows {
-        let _ = write!(page, "<tr data-key=\"{}\"><th scope=\"row\">{}</th>", esc(key), esc(label));
-        for c in cells {
-            let _ = write!(page, "<td>{}</td>", esc(c));
-        }
-        page.push_str("</tr>\n");
-    }
-    page.push_str("</tbody>\n</table>\n");
+    super::table_rows(page, &head(), rows);
 }
 
 /// One cell per window.
