@@ -54,10 +54,7 @@ fn run(command: Command) -> Result<u8, CliError> {
             Ok(0)
         }
         Command::Decide(args) => decide_cmd(args).map(|()| 0),
-        Command::Plan(args) => {
-            report::segment_audiences::check(&args)?;
-            plan::run(&args)
-        }
+        Command::Plan(args) => plan::run(&args),
         Command::UnsubscribeToken(args) => token_cmd::sign(&args),
         Command::VerifyToken(args) => token_cmd::verify(&args),
     }

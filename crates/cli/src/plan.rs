@@ -21,7 +21,7 @@ pub mod suppressed;
 
 use std::collections::BTreeMap;
 
-use rekindle_core::Timestamp;
+use rekindle_core::{Playbook, Timestamp};
 
 use crate::adapter::ndjson::Ndjson;
 use crate::adapter::webhooks::signed::Verifier;
@@ -80,6 +80,8 @@ pub struct Counts {
 
 /// Everything the report writes from.
 pub struct Plan {
+    /// The playbook the plan was decided with (the segment audiences ask core about its contacts again).
+    pub playbook: Playbook,
     /// The playbook's segment ids, in playbook order.
     pub segment_ids: Vec<String>,
     /// Contacts, roster order.
@@ -142,6 +144,7 @@ impl Plan {
 /// Runs the plan; returns the exit code (0, or 4 when rows were rejected).
 pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let mut playbook = crate::load_playbook(&args.playbook, args.playbook_format)?;
+    crate::report::segment_audiences::check(args, &playbook)?; // an unknown segment: refused before any input
     let now = crate::parse_now(&args.now)?;
     // Refused before any input is read: a playbook whose contacts enter on their own has no campaign to start.
     let start = args.start_reactivation.then(|| campaign::Start::new(&playbook, now)).transpose()?;
@@ -298,7 +301,9 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     order.sort_by(|a, b| out_ids.get(*a).cmp(&out_ids.get(*b)));
     let segment_ids = playbook.segments().iter().map(|s| s.id().to_string()).collect();
     let calling_code = args.default_calling_code;
+    let windows = playbook.reactivation_windows();
     let plan = Plan {
+        playbook,
         segment_ids,
         contacts,
         planned,
@@ -315,7 +320,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         calling_code,
         retention,
         previous_now,
-        windows: playbook.reactivation_windows(),
+        windows,
         start_reactivation: start.is_some(),
         links,
     };

@@ -21,19 +21,11 @@ use crate::plan::Plan;
 use crate::CliError;
 
 /// Refuses (exit 2) an `--ad-audience` naming a segment the playbook does not have, before anything is read
-/// besides the playbook or written. With the flag the playbook is read again when the audiences are written, so
-/// it must be a file, not a pipe.
-pub fn check(args: &PlanArgs) -> Result<(), CliError> {
+/// besides the playbook or written.
+pub fn check(args: &PlanArgs, playbook: &Playbook) -> Result<(), CliError> {
     if args.ad_audience.is_empty() {
         return Ok(());
     }
-    if std::fs::metadata(&args.playbook).is_ok_and(|m| !m.is_file()) {
-        return Err(CliError::Usage(format!(
-            "--ad-audience reads the playbook twice: pass --playbook as a file, not a pipe ({})",
-            args.playbook.display()
-        )));
-    }
-    let playbook = crate::load_playbook(&args.playbook, args.playbook_format)?;
     let ids: Vec<&str> = playbook.segments().iter().map(|s| s.id()).collect();
     selected(args, &ids).map(|_| ())
 }
@@ -60,7 +52,7 @@ pub fn write(plan: &Plan, out: &mut OutDir, args: &PlanArgs) -> Result<(), CliEr
     if args.ad_audience.is_empty() {
         return Ok(());
     }
-    let playbook = crate::load_playbook(&args.playbook, args.playbook_format)?;
+    let playbook = &plan.playbook;
     let ids: Vec<&str> = plan.segment_ids.iter().map(String::as_str).collect();
     let previous = args.previous.as_deref();
     let erased = ads::erased_since_previous(plan, previous);
@@ -82,7 +74,7 @@ pub fn write(plan: &Plan, out: &mut OutDir, args: &PlanArgs) -> Result<(), CliEr
             let excluded = match exclusions.get(i).copied() {
                 Some(Some(known)) => known,
                 _ => {
-                    let why = exclusion(p, &playbook, plan)?;
+                    let why = exclusion(p, playbook, plan)?;
                     if let Some(slot) = exclusions.get_mut(i) {
                         *slot = Some(why);
                     }
