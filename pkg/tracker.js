@@ -25,6 +25,12 @@ const started = new Map();
 /** The tracker started with storage key `key` on this page and not stopped, or null. */
 export const startedTracker = (key) => started.get(key) ?? null;
 
+/** The name a form is tracked by (its `data-rekindle-form`, `id` or `name`, cut at 64 characters), or "" for a form
+ * with none: an untracked form. Field names and values never leave the form (D43). Attributes, not `form.id`: a
+ * field named "id" takes that property's place on a form element. */
+const formName = (form) =>
+  (form.getAttribute("data-rekindle-form") || form.getAttribute("id") || form.getAttribute("name") || "").slice(0, 64);
+
 const invalid = (path, reason) => new RekindleError("E_INPUT_INVALID", `${path}: ${reason}`, { path });
 
 function checkOptions(options) {
@@ -80,8 +86,8 @@ export class Tracker {
   #decision = null;
   #warned = false;
   // The current page view's measurements, until its page_leave: `view` (its id), `path`, `visibleMs` (visible time
-  // banked at the last hide), `visibleSince` (null while hidden), `scroll`, and `held` (its page_leave so far is
-  // held in storage: see #hold).
+  // banked at the last hide), `visibleSince` (null while hidden), `scroll`, `held` (its page_leave so far is
+  // held in storage: see #hold) and `forms` (the names of the forms started in it: see #onInput).
   #page = null;
   #seq = 0;
   #unsaved = []; // events recorded while analytics is refused, folded into the stored state if it is granted
@@ -169,7 +175,8 @@ export class Tracker {
     this.#granted = { analytics: false, personalisation: false };
     if (this.#page !== null) {
       const hidden = this.#win.document.visibilityState === "hidden";
-      this.#page = { ...this.#page, visibleSince: hidden ? null : this.#now(), visibleMs: 0, scroll: 0, held: false };
+      this.#page = { ...this.#page, visibleSince: hidden ? null : this.#now(), visibleMs: 0, scroll: 0, held: false,
+        forms: new Set() };
     }
     clearState(this.#key);
     clearHeld(this.#key);
@@ -181,9 +188,10 @@ export class Tracker {
   }
 
   /** Records the page view and starts listening: clicks on `[data-rekindle-cta]` / `[data-rekindle-event]`, form
-   * submits (by id, never field values), scroll depth and visible time (summed over every visible stretch and sent
-   * as one `page_leave` when the page view ends), and a new page view when Back / Forward restores the page from
-   * the back/forward cache. */
+   * starts (the visitor's first input into a form, once per form and page view) and submits (by the form's name,
+   * never field names or values), scroll depth and visible time (summed over every visible stretch and sent as one
+   * `page_leave` when the page view ends), and a new page view when Back / Forward restores the page from the
+   * back/forward cache. */
   start() {
     if (this.#off.length > 0) return this;
     const other = started.get(this.#key);
@@ -197,6 +205,7 @@ export class Tracker {
     this.#pageView();
     this.#listen(doc, "click", (e) => this.#onClick(e), true);
     this.#listen(doc, "submit", (e) => this.#onSubmit(e), true);
+    this.#listen(doc, "input", (e) => this.#onInput(e), true);
     this.#listen(this.#win, "scroll", () => this.#measureScroll(), { passive: true });
     this.#listen(doc, "visibilitychange", () => this.#onVisibility());
     this.#listen(this.#win, "pagehide", () => this.#leave());
@@ -294,7 +303,8 @@ export class Tracker {
       lastSeen: this.#lastSeen(), now, gap: this.#gap });
     const path = props.path;
     const view = `${now.toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-    this.#page = { view, path, visibleSince: doc.visibilityState === "hidden" ? null : now, visibleMs: 0, scroll: 0, held: false };
+    this.#page = { view, path, visibleSince: doc.visibilityState === "hidden" ? null : now, visibleMs: 0, scroll: 0, held: false,
+      forms: new Set() };
     this.#measureScroll();
     this.#record("page_view", props);
   }
@@ -395,9 +405,32 @@ export class Tracker {
   #onSubmit(event) {
     const form = event.target;
     if (!(form instanceof this.#win.HTMLFormElement)) return;
-    // The form's id only: field values never leave the form (D43).
-    const id = form.getAttribute("data-rekindle-form") || form.id || form.getAttribute("name");
-    if (id) this.#record("form_submit", { form: id.slice(0, 64) });
+    const name = formName(form);
+    if (name) this.#record("form_submit", { form: name });
+  }
+
+  /**
+   * The visitor's first input into a tracked form (one form_submit would name) in this page view: one
+   * `custom:form_start` with the form's name — never the field's name or what was typed (D43). A visitor who
+   * starts the demo form and leaves without submitting is what a playbook's "abandoned form" matches (D23). Only
+   * the visitor's own input counts: not an event a script dispatched (`isTrusted` false), nor one before the visitor
+   * touched the page at all (`navigator.userActivation`, where the browser has it: a browser filling saved details
+   * into the form on load). `input` only: every edit fires it (text, select, checkbox, radio, file), while the
+   * `change` a text field fires when it loses focus also follows a value nobody typed there (that autofill). Recorded
+   * like every other event: stored only with `analytics` consent.
+   */
+  #onInput(event) {
+    const page = this.#page;
+    if (page === null || !event.isTrusted || this.#win.navigator?.userActivation?.hasBeenActive === false) return;
+    const target = event.target;
+    // `form` follows a control's form="…" attribute to a form elsewhere on the page; other inputs (contenteditable,
+    // a custom element's shadow host) belong to the form around them.
+    const form = target?.form instanceof this.#win.HTMLFormElement ? target.form
+      : target instanceof this.#win.Element ? target.closest("form") : null;
+    const name = form === null ? null : formName(form);
+    if (!name || page.forms.has(name)) return;
+    page.forms.add(name);
+    this.#record("custom:form_start", { form: name });
   }
 
   #record(kind, props) {

@@ -1,16 +1,20 @@
-// The browser tracker, <rekindle-cta> and startTracker() in real Chromium (issue 6: D13, D17, D25, D43):
+// The browser tracker, <rekindle-cta> and startTracker() in real Chromium (issue 6: D13, D17, D23, D25, D43):
 // what is recorded, what reaches localStorage and when, Global Privacy Control, "forget me", return visits,
-// page_leave measurements, the CTA widget's templates, escaping and edge adoption, and failure without breakage.
+// page_leave measurements, form starts and the abandoned-form CTA, the CTA widget's templates, escaping and edge
+// adoption, and failure without breakage.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const PAGE = "/tests/browser/tracker.html";
 const PLAYBOOK = "/tests/browser/fixtures/tracker-playbook.json";
+// Form starts (D23): a page of forms, and docs/playbook.md's abandoned-demo-form example as a playbook.
+const FORMS = "/tests/browser/fixtures/forms.html";
+const FORMS_PLAYBOOK = "/tests/browser/fixtures/abandoned-demo-playbook.json";
 const HOUR = 3_600_000;
 
 /** In the page: start the tracker with `options` (a clock when `now` is given); events land in window.__events. */
-async function start(page, options = {}) {
+async function start(page, options = {}, playbook = PLAYBOOK) {
   return page.evaluate(async ({ playbook, options }) => {
     const rekindle = await import("/pkg/browser.js");
     window.__events = [];
@@ -26,20 +30,34 @@ async function start(page, options = {}) {
     });
     window.__tracker = tracker;
     return tracker === null ? null : tracker.consentState;
-  }, { playbook: PLAYBOOK, options });
+  }, { playbook, options });
 }
 
 const events = (page) => page.evaluate(() => window.__events.map(({ kind, props }) => ({ kind, props })));
 const stored = (page) => page.evaluate(() => Object.keys(localStorage));
 
 /** In the page: the stored state's view (signals by id), through the engine. */
-async function storedView(page) {
+async function storedView(page, playbook = PLAYBOOK) {
   return page.evaluate(async (playbook) => {
     const rekindle = await import("/pkg/browser.js");
     const engine = new rekindle.Engine(await (await fetch(playbook)).json());
     const bytes = rekindle.loadState("rekindle");
     return bytes === null ? null : engine.inspect(bytes);
-  }, PLAYBOOK);
+  }, playbook);
+}
+
+const formStarts = async (page) => (await events(page)).filter((e) => e.kind === "custom:form_start").map((e) => e.props);
+
+/** In the page: everything rekindle keeps in localStorage, as text (the state's bytes decoded from base64). */
+const storedText = (page) => page.evaluate(() => Object.keys(localStorage).map((key) => {
+  const value = localStorage.getItem(key);
+  return key.includes(":") ? value : atob(value); // a held page_leave is JSON; the state, base64
+}).join("\n"));
+
+/** The visitor goes to the forms page again (a later visit, at `now`) and the tracker starts there. */
+async function revisit(page, options) {
+  await page.goto(new URL(FORMS, await page.evaluate(() => location.origin)).href);
+  await start(page, options, FORMS_PLAYBOOK);
 }
 
 /** In the page: the tab hidden (another tab, minimised) or shown again, as the browser reports it. */
@@ -378,6 +396,134 @@ export function trackerTests() {
       // A first pageshow (persisted = false) comes with every ordinary load: no second view for it.
       await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent("pageshow", { persisted: false })));
       assert.equal((await events(page)).filter((e) => e.kind === "page_view").length, 2);
+    }],
+
+    ["a form start is recorded once per form and page view, on the visitor's first input, with the form's name only (D23, D43)", async ({ open }) => {
+      const { page, pageErrors } = await open(FORMS);
+      await start(page, { consent: { analytics: true, personalisation: true }, now: Date.parse("2026-11-20T09:00:00Z") }, FORMS_PLAYBOOK);
+      await page.locator("#demo input[name=email]").pressSequentially("ada@example.com");
+      await page.locator("#demo textarea").pressSequentially("pricing for 40 seats");
+      await page.locator("#demo select").focus();
+      await page.keyboard.press("ArrowDown"); // a change of the select, by the visitor
+      await page.locator("#demo-phone").pressSequentially("+48 600 700 800"); // form="demo", outside the form
+      assert.deepEqual(await formStarts(page), [{ form: "demo" }], "one start for the demo form, however many inputs");
+      await page.locator("#search").pressSequentially("webinar recording");
+      assert.deepEqual(await formStarts(page), [{ form: "demo" }], "a form without data-rekindle-form, id or name is not tracked");
+      // A script filling a field (a value set and an input event dispatched) is not the visitor starting the form.
+      await page.evaluate(() => {
+        const field = document.querySelector("#newsletter-email");
+        field.value = "script@example.com";
+        field.dispatchEvent(new Event("input", { bubbles: true }));
+        field.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+      assert.deepEqual(await formStarts(page), [{ form: "demo" }], "synthetic input is not a start");
+      await page.locator("#newsletter-email").fill("grace@example.com");
+      await page.locator("#quote-order").pressSequentially("A-1234");
+      await page.click("#quote-submit");
+      // The same forms form_submit names, by the same name: data-rekindle-form first; an id shadowed by a field named "id".
+      assert.deepEqual(await formStarts(page), [{ form: "demo" }, { form: "newsletter" }, { form: "quote" }]);
+      assert.deepEqual((await events(page)).filter((e) => e.kind === "form_submit").map((e) => e.props), [{ form: "quote" }]);
+      // A new page view (a single-page app's route change): the demo form started there is a new start.
+      await page.evaluate(() => {
+        history.pushState({}, "", "/demo/step-2");
+        window.__tracker.page();
+      });
+      await page.locator("#demo input[name=email]").pressSequentially("x");
+      assert.deepEqual(await formStarts(page), [{ form: "demo" }, { form: "newsletter" }, { form: "quote" }, { form: "demo" }]);
+      // Neither a field's name nor anything typed is in an event or in what is stored.
+      const secrets = ["ada@example.com", "pricing for 40", "+48 600", "grace@example.com", "A-1234", "webinar recording",
+        "team_size", "notes", "phone", "newsletter_email", "\"email\""];
+      const recorded = JSON.stringify(await events(page));
+      const kept = await storedText(page);
+      for (const secret of secrets) {
+        assert.ok(!recorded.includes(secret), `no "${secret}" in the recorded events`);
+        assert.ok(!kept.includes(secret), `no "${secret}" in localStorage`);
+      }
+      const view = await storedView(page, FORMS_PLAYBOOK);
+      assert.equal(view.signals.find((s) => s.id === "demo_started")?.count, 2, "both demo starts are in the stored state");
+      assert.deepEqual(view.profile, [], "no form field became a profile field");
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
+    ["a form start is stored like every event: not without analytics consent (a late grant folds it in), not before the visitor touched the page", async ({ open }) => {
+      // The browser reports whether the visitor has interacted with the page (navigator.userActivation): stubbed,
+      // so that a browser filling saved details on load (trusted input, no interaction yet) can be played.
+      const { page, pageErrors } = await open(FORMS, { initScript: () => {
+        window.__touched = false;
+        Object.defineProperty(Navigator.prototype, "userActivation", { configurable: true,
+          get: () => ({ hasBeenActive: window.__touched, isActive: window.__touched }) });
+      } });
+      await page.evaluate(() => localStorage.clear());
+      await start(page, {}, FORMS_PLAYBOOK);
+      await page.evaluate(() => document.querySelector("#newsletter-email").focus());
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send("Input.insertText", { text: "saved@example.com" }); // trusted, as an autofill's input is
+      assert.equal(await page.inputValue("#newsletter-email"), "saved@example.com");
+      assert.deepEqual(await formStarts(page), [], "input before any interaction with the page is not a start");
+      await page.evaluate(() => { window.__touched = true; });
+      await page.locator("#demo input[name=email]").pressSequentially("ada@example.com");
+      assert.deepEqual(await formStarts(page), [{ form: "demo" }], "recorded in memory, as every event before consent");
+      assert.deepEqual(await stored(page), [], "nothing in localStorage without analytics consent");
+      await page.evaluate(() => window.__tracker.consent({ analytics: true }));
+      const view = await storedView(page, FORMS_PLAYBOOK);
+      assert.equal(view.signals.find((s) => s.id === "demo_started")?.count, 1, "the late grant folds this page's form start in");
+      // Refusing analytics again deletes it with the rest; a later start on a new page view stays in memory.
+      await page.evaluate(() => {
+        window.__tracker.consent({ analytics: false });
+        window.__tracker.page();
+      });
+      await page.locator("#demo textarea").pressSequentially("more");
+      assert.equal((await formStarts(page)).length, 2);
+      assert.deepEqual(await stored(page), []);
+      assert.deepEqual(pageErrors.map(String), []);
+    }],
+
+    ["abandoned demo form: a visitor who starts it and leaves sees 'finish booking your demo' on coming back, one who sends it does not (D23)", async ({ open }) => {
+      // The playbook is docs/playbook.md's example, as written there.
+      const doc = readFileSync(fileURLToPath(new URL("../../docs/playbook.md", import.meta.url)), "utf8");
+      const block = [...doc.matchAll(/^```json\n([\s\S]*?)^```/gm)].map((m) => m[1]).find((b) => b.includes('"abandoned_demo"'));
+      assert.ok(block, "docs/playbook.md has the abandoned-form example");
+      const fixture = readFileSync(fileURLToPath(new URL(`../..${FORMS_PLAYBOOK}`, import.meta.url)), "utf8");
+      assert.deepEqual(JSON.parse(fixture), JSON.parse(block), `${FORMS_PLAYBOOK} is the docs example`);
+
+      const consent = { analytics: true, personalisation: true };
+      const now = Date.parse("2026-11-20T09:00:00Z");
+      const cta = async (page) => {
+        const id = await page.evaluate(() => window.__tracker.decision().cta.id);
+        assert.equal(await page.getAttribute("#widget", "data-rekindle-cta-id"), id, "the widget shows the decision's CTA");
+        return id;
+      };
+      // Starts the demo form, types an email, leaves (closes the tab).
+      const { page: leaver, pageErrors } = await open(FORMS);
+      await start(leaver, { consent, now }, FORMS_PLAYBOOK);
+      assert.equal(await cta(leaver), "book_demo");
+      await leaver.locator("#demo input[name=email]").pressSequentially("ada@example.com");
+      await leaver.evaluate(() => window.dispatchEvent(new Event("pagehide")));
+      // Comes back two hours later: the follow-up CTA.
+      await revisit(leaver, { consent, now: now + 2 * HOUR });
+      assert.equal(await cta(leaver), "finish_demo");
+      assert.ok(await leaver.isVisible("#widget .finish-demo"));
+      const segment = await leaver.evaluate(() => window.__tracker.decision().segments.find((s) => s.id === "abandoned_demo"));
+      assert.equal(segment.member, true);
+      assert.equal(segment.unknown, false, "known for a visitor first seen two hours ago");
+      assert.equal(segment.nextFlipAt, now + 24 * HOUR, "until a day after the start");
+      // A day after the start it is over: the usual CTA again.
+      await revisit(leaver, { consent, now: now + 25 * HOUR });
+      assert.equal(await cta(leaver), "book_demo");
+
+      // Starts the demo form and sends it: no follow-up, now or when coming back.
+      const { page: sender } = await open(FORMS);
+      sender.on("pageerror", (error) => pageErrors.push(error));
+      await start(sender, { consent, now }, FORMS_PLAYBOOK);
+      await sender.locator("#demo input[name=email]").pressSequentially("grace@example.com");
+      await sender.click("#demo-submit");
+      assert.equal(await cta(sender), "book_demo");
+      await sender.evaluate(() => window.dispatchEvent(new Event("pagehide")));
+      await revisit(sender, { consent, now: now + 2 * HOUR });
+      assert.equal(await cta(sender), "book_demo");
+      const view = await storedView(sender, FORMS_PLAYBOOK);
+      assert.deepEqual(["demo_started", "demo_request"].map((id) => view.signals.find((s) => s.id === id)?.count), [1, 1]);
+      assert.deepEqual(pageErrors.map(String), []);
     }],
 
     ["<rekindle-cta> renders the site's template for the chosen CTA and writes playbook data as text only (D17, D25)", async ({ open }) => {
