@@ -89,7 +89,14 @@ export interface TrackerOptions {
 /**
  * Browser entry only: the on-device tracker (D43). Records page views (URL without query, title, referrer,
  * UTM), `page_leave` (visible seconds, scroll depth), clicks on `[data-rekindle-cta]` / `[data-rekindle-event]`,
- * form submits by form id (never field values) and `track()` events; folds them on the device.
+ * form starts and submits by the form's name (`data-rekindle-form`, `id` or `name`; never field names or values)
+ * and `track()` events; folds them on the device.
+ *
+ * A form start is `custom:form_start` `{ form }`, on the visitor's first `input` into a named form (a control with
+ * `form="…"` counts for that form), once per form and page view: a playbook matches "started the demo form and did
+ * not send it" (docs/playbook.md § segments). Only input the browser marks as the visitor's (`isTrusted`) after
+ * the visitor interacted with the page (`navigator.userActivation`, where supported) counts: not a script setting
+ * values, not a browser filling saved details on load.
  *
  * One `page_leave` per page view, when it ends (`pagehide`, `page()`), with the seconds of every visible stretch
  * summed (a visitor who switches tabs and comes back reads on in the same page view). While the page is hidden its
