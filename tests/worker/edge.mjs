@@ -14,6 +14,7 @@ import autocannon from "autocannon";
 import { Engine } from "rekindle";
 import { consentTests } from "./consent.mjs";
 import { demoSiteTests } from "./demo-site.mjs";
+import { eventImportTests } from "./event-import.mjs";
 import { exampleSiteTests } from "./example-site.mjs";
 import { keepMeTests } from "./keep-me.mjs";
 import { preferenceInputTests } from "./preference-input.mjs";
@@ -436,6 +437,7 @@ export function edgeTests() {
     ...preferenceLogTests({ SITE, injected }),
     ...preferenceInputTests({ SITE }),
     ...preferenceSyncTests({ SITE }),
+    ...eventImportTests({ SITE }),
     ...preferenceTopicsTests({ SITE, exampleOptions }),
     ...keepMeTests({ SITE }),
     ...consentTests({ SITE }),

@@ -17,9 +17,9 @@
 // run by a few minutes; events carry ids, and `rekindle plan` folds an event with an id once however often the
 // files repeat it. Compaction (log.js) deletes only events a later kept event makes irrelevant, so a full export
 // (no `since`) always folds to every contact's current choices.
+import { bearerMatches, secretProblem } from "./bearer.js";
 import { exportPage } from "./log.js";
 
-const MIN_TOKEN_LENGTH = 32;
 const MAX_CURSOR_LENGTH = 1024;
 const PARAMS = new Set(["since", "cursor"]);
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
@@ -29,28 +29,7 @@ const json = (status, body, headers = {}) =>
 const refuse = (status, code, path, message, headers) => json(status, { code, path, message }, headers);
 
 /** Why EXPORT_TOKEN cannot be used, or null (for /api/health and the route). */
-export function exportProblem(env) {
-  const token = env.EXPORT_TOKEN;
-  if (token === undefined) return null;
-  if (typeof token !== "string" || token.length < MIN_TOKEN_LENGTH) {
-    return `EXPORT_TOKEN is shorter than ${MIN_TOKEN_LENGTH} characters: the export (GET /api/events) is off; ` +
-      "openssl rand -hex 32 | npx wrangler secret put EXPORT_TOKEN";
-  }
-  return null;
-}
-
-const utf8 = new TextEncoder();
-
-/** Equal texts, compared in time that does not depend on where they differ (both are hashed to 32 bytes first). */
-async function sameSecret(given, expected) {
-  const [a, b] = await Promise.all([given, expected].map((text) => crypto.subtle.digest("SHA-256", utf8.encode(text))));
-  if (typeof crypto.subtle.timingSafeEqual === "function") return crypto.subtle.timingSafeEqual(a, b);
-  const x = new Uint8Array(a);
-  const y = new Uint8Array(b);
-  let diff = 0;
-  for (let i = 0; i < x.length; i++) diff |= x[i] ^ y[i];
-  return diff === 0;
-}
+export const exportProblem = (env) => secretProblem(env, "EXPORT_TOKEN", "the export (GET /api/events)");
 
 /** The request's `since` and `cursor`, or a ready 400 naming the parameter. */
 function readParams(url) {
@@ -78,9 +57,7 @@ export async function exportEvents(request, env) {
     return refuse(503, "E_NOT_CONFIGURED", null, problem ??
       "the export is off: set the secret EXPORT_TOKEN (openssl rand -hex 32 | npx wrangler secret put EXPORT_TOKEN)");
   }
-  const header = request.headers.get("authorization") ?? "";
-  const match = /^Bearer ([\x21-\x7e]{1,512})$/.exec(header);
-  if (match === null || !(await sameSecret(match[1], env.EXPORT_TOKEN))) {
+  if (!(await bearerMatches(request, env.EXPORT_TOKEN))) {
     return refuse(401, "E_UNAUTHORIZED", null, "expected Authorization: Bearer <EXPORT_TOKEN>",
       { "www-authenticate": 'Bearer realm="rekindle export"' });
   }

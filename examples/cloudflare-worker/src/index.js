@@ -12,8 +12,10 @@
 //                       (every route that reads a body caps it at 1 MiB: 413, body.js)
 //   GET  /api/events    the preference log of every contact as NDJSON for `rekindle plan --events` (export.js),
 //                       for a bearer EXPORT_TOKEN; paged by X-Rekindle-Next
+//   POST /api/events    facts from the ESP or the site (an unsubscribe, a complaint, a bounce, SMS consent) into
+//                       the preference log, in the export's format, for a bearer IMPORT_TOKEN (ingest.js)
 //   GET  /api/health    → 200 { status: "ok" | "degraded", problems?, version, engine, playbook, cookies, tokens,
-//                       consent, export: "on" | "off" }
+//                       consent, export: "on" | "off", import: "on" | "off" }
 //   POST to a form path of site.js FORMS   passes to the origin; when it accepts, the state cookie gains a
 //                       `form_submit` (edge.js recordForm). Every other POST passes through untouched.
 //
@@ -21,7 +23,8 @@
 // ORIGIN (the site behind the Worker; absent = the request's own URL, as on a route in front of an origin; local
 // dev sets it in .dev.vars), PLAYBOOKS (optional KV: the playbook JSON under the key "playbook" replaces the
 // bundled one), CONSENT_COOKIE / CONSENT_REQUIRED (when the state cookie may be written: consent.js), EXPORT_TOKEN
-// (optional secret, at least 32 characters: turns on GET /api/events).
+// (optional secret, at least 32 characters: turns on GET /api/events), IMPORT_TOKEN (optional secret, at least 32
+// characters and not EXPORT_TOKEN: turns on POST /api/events).
 // The engine and the keys are built once per isolate, on first use, and rebuilt together after a wasm failure
 // (runtime.js). Failures never reach the visitor as an uncaught exception: a page that cannot be classified is
 // served as the origin sent it (fetched once), and the signed routes answer JSON 503s and 500s with a stable code.
@@ -32,6 +35,7 @@ import { classify, fetchOrigin, isPage, recordForm } from "./edge.js";
 import { consentConfig, consentStats, stateConsent } from "./consent.js";
 import { cookieStats } from "./cookie.js";
 import { exportEvents, exportProblem } from "./export.js";
+import { importOn, importProblem, ingestEvents } from "./ingest.js";
 import { keep } from "./keep.js";
 import { StorageError } from "./log.js";
 import { preferences, tokenStats, unsubscribe } from "./preferences.js";
@@ -132,12 +136,12 @@ async function health(request, env) {
   const current = typeof version === "function" ? version() : version;
   const { problem } = await sharedKeys(env);
   const { problem: consentProblem, ...consent } = consentConfig(env);
-  const problems = [problem, originProblem(request, env), consentProblem, exportProblem(env), topicsProblem()]
+  const problems = [problem, originProblem(request, env), consentProblem, exportProblem(env), importProblem(env), topicsProblem()]
     .filter((p) => p !== undefined && p !== null);
   const status = problems.length === 0 ? { status: "ok" } : { status: "degraded", problems };
   return json(200, { ...status, version: current, ...engineHealth(), cookies: cookieStats, tokens: tokenStats,
     consent: { ...consent, requests: consentStats },
-    export: env.EXPORT_TOKEN !== undefined && exportProblem(env) === null ? "on" : "off" });
+    export: env.EXPORT_TOKEN !== undefined && exportProblem(env) === null ? "on" : "off", import: importOn(env) ? "on" : "off" });
 }
 
 /**
@@ -167,9 +171,18 @@ async function events(request, env) {
   }
 }
 
+/** The import, with any failure as a JSON error (a KV failure is a 503 the sender retries: ingest.js), never an exception. */
+async function ingest(request, env) {
+  try {
+    return await ingestEvents(request, env, { engine: () => sharedEngine(env), now: Date.now() });
+  } catch (error) {
+    return failure(error, "POST /api/events");
+  }
+}
+
 const ROUTES = {
   "/api/decide": { POST: decide },
-  "/api/events": { GET: events },
+  "/api/events": { GET: events, POST: ingest },
   "/api/health": { GET: health },
   "/keep": { GET: signed(keep), POST: signed(keep) },
   "/preferences": { GET: signed(preferences), POST: signed(preferences) },

@@ -48,6 +48,9 @@ const hashed = (contact) => prefix(contact).startsWith("log:#");
 /** The event of a key's metadata, without the `contact` a hashed key's metadata carries. */
 const eventOf = ({ contact: _contact, ...event }) => event;
 
+/** The metadata stored for `event` in `contact`'s log (KV allows 1024 bytes of it, serialised). */
+export const metadataOf = (contact, event) => (hashed(contact) ? { ...event, contact } : event);
+
 /** The key of one event in `contact`'s log. */
 export const eventKey = (contact, event) => `${prefix(contact)}${String(event.at).padStart(AT_DIGITS, "0")}-${event.id}`;
 
@@ -71,9 +74,7 @@ export async function readLog(kv, contact) {
 /** Writes each event under its own key; resolves to the new entries once every put has succeeded. */
 export async function appendEvents(kv, contact, events) {
   const entries = events.map((event) => ({ key: eventKey(contact, event), event }));
-  const named = hashed(contact);
-  const puts = await Promise.allSettled(entries.map(({ key, event }) =>
-    kv.put(key, "", { metadata: named ? { ...event, contact } : event })));
+  const puts = await Promise.allSettled(entries.map(({ key, event }) => kv.put(key, "", { metadata: metadataOf(contact, event) })));
   const failed = puts.find((put) => put.status === "rejected");
   if (failed) throw new StorageError("put", prefix(contact), failed.reason);
   return entries;
