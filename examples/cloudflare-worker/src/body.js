@@ -1,5 +1,5 @@
 // Request bodies, read with one cap for every route that reads one (/api/decide, POST /preferences, POST
-// /unsubscribe): a body over the cap is a 413 before it is parsed, so a 20 MB JSON array never reaches JSON.parse
+// /unsubscribe, POST /keep, POST /api/events): a body over the cap is a 413 before it is parsed, so a 20 MB JSON array never reaches JSON.parse
 // and never becomes a KV write that fails later as a 503.
 
 /** The largest body any route reads: 1 MiB, far above a decide batch or a preference form. */

@@ -9,7 +9,8 @@
 // by `compact`, which deletes only events a later event makes irrelevant to the fold (`superseded`): an opt-out is
 // deleted only when a later opt-out of the same channel and topic is kept, so the opt-out itself is never lost.
 // KV failures surface as StorageError, naming the operation and the contact's prefix, never the raw KV message alone.
-// `exportPage` reads every contact's events back, one KV list call at a time, for the export route (export.js).
+// `exportPage` reads every contact's events back, one KV list call at a time, for the export route (export.js);
+// POST /api/events (ingest.js) writes events from elsewhere through `appendEvents`, under the same keys.
 
 const AT_DIGITS = 16;
 const LIST_PAGE = 1000; // KV's largest page

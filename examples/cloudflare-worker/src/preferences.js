@@ -5,12 +5,14 @@
 // NDJSON that `rekindle plan --events` reads, so the plan — and the ESP lists made from it — honour these opt-outs
 // once the sync (a cron job, README) has run.
 //
-// What this page cannot know: an opt-out made elsewhere — the ESP's own unsubscribe link, a reply, a complaint —
-// is held by the ESP and the plan, not by this log, so the page may show email on for someone the ESP has
-// suppressed (the page says so; the save never writes a `subscribe` for a channel it already shows on, so it
-// cannot undo that opt-out). SMS is offered only to a contact whose log records `sms_marketing` consent: an SMS
-// opt-in needs express written consent with the phone number, confirmed (TCPA), which a tick here is not, so this
-// page can turn SMS off but never on without that consent (a POST that tries is a 400 naming channels.sms).
+// What this page cannot know by itself: an opt-out made elsewhere — the ESP's own unsubscribe link, a reply, a
+// complaint — is held by the ESP, not by this log, until a forwarder posts it to POST /api/events (ingest.js);
+// until then the page may show email on for someone the ESP has suppressed (the page says so; the save never
+// writes a `subscribe` for a channel it already shows on, so it cannot undo that opt-out). SMS is offered only to
+// a contact whose log records `sms_marketing` consent (posted to POST /api/events where the number was
+// confirmed): an SMS opt-in needs express written consent with the phone number, confirmed (TCPA), which a tick
+// here is not, so this page can turn SMS off but never on without that consent (a POST that tries is a 400
+// naming channels.sms).
 //
 // Consistency (stated, per the issue): every event is its own KV key and a write never reads first, so no write
 // replaces another and no opt-out is lost — not to a race between two locations, not to compaction (log.js keeps
