@@ -150,7 +150,7 @@ fn summary(plan: &Plan, files: Vec<Written>) -> Summary {
         }),
         break_up_unseen: plan.previous_now.map(|previous| crate::plan::campaign::Unseen {
             contacts: plan.planned.iter().filter(|p| p.unseen_break_up.is_some()).count() as u64,
-            listed: plan.planned.iter().filter(|p| p.unseen_break_up.is_some() && !p.email_suppressed()).count() as u64,
+            listed: plan.planned.iter().filter(|p| p.break_up_unseen_listed()).count() as u64,
             previous_now: previous.ms(),
             breakup_deadline_ms: plan.windows.1.ms(),
         }),

@@ -139,7 +139,8 @@ impl Started {
 pub struct Unseen {
     /// How many.
     pub contacts: u64,
-    /// Of them, those listed in `audiences/break_up_unseen.csv` (their email is not suppressed).
+    /// Of them, those listed in `audiences/break_up_unseen.csv` (core's send policy would mail them but for the
+    /// archive: `Planned::break_up_unseen_listed`).
     pub listed: u64,
     /// The previous plan's `--now` (epoch ms).
     pub previous_now: i64,

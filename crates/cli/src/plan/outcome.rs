@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use rekindle_core::handoff::Handoff;
 use rekindle_core::lifecycle::{LifecycleStatus, Phase};
-use rekindle_core::policy::SendVerdict;
+use rekindle_core::policy::{Gate, SendVerdict};
 use rekindle_core::state::view::ConsentView;
-use rekindle_core::suppression::Channel;
+use rekindle_core::nurture::StepChannel;
 use rekindle_core::time::short_number;
 use rekindle_core::{snapshot, ContactState, Playbook, Readiness, Reason, Scores, Stage, Timestamp};
 
@@ -24,8 +24,8 @@ pub struct StepRow {
     pub sequence: Arc<str>,
     /// Step id.
     pub step: Arc<str>,
-    /// Channel.
-    pub channel: Channel,
+    /// Channel (`call` / `linkedin`: a sales task).
+    pub channel: StepChannel,
     /// When it is due.
     pub due_at: Timestamp,
     /// When the send policy lets it go out (`None`: denied).
@@ -64,6 +64,9 @@ pub struct Planned {
     pub reasons: Reasons,
     /// The email verdict.
     pub email: EmailVerdict,
+    /// Core's email verdict denies only because the contact is archived (`Archived` is its one gate): without
+    /// the archive it would allow or defer. What `audiences/break_up_unseen.csv` may list (D8).
+    pub email_denied_by_archive_alone: bool,
     /// The sales handoff packet (SQLs, D19).
     pub handoff: Option<Box<Handoff>>,
     /// Consent proof for archived contacts (D9): purposes with their times.
@@ -113,6 +116,7 @@ impl Planned {
             SendVerdict::Defer { until, .. } => EmailVerdict::Defer(*until),
             SendVerdict::Deny { .. } => EmailVerdict::Deny,
         };
+        let email_denied_by_archive_alone = matches!(&d.send.email, SendVerdict::Deny { reasons } if matches!(reasons.as_slice(), [Gate::Archived { .. }]));
         Planned {
             lifecycle: d.lifecycle,
             stage: d.stage,
@@ -129,6 +133,7 @@ impl Planned {
             cta: d.cta.as_ref().map(|c| ids.get(&c.id)),
             reasons: short_reasons(&d.reasons),
             email,
+            email_denied_by_archive_alone,
             handoff: d.handoff.map(Box::new),
             campaign_started: state.campaign_started_at(playbook, now),
             funnel: d.funnel.iter().map(|f| (f.stage, f.at)).collect(),
@@ -149,6 +154,14 @@ impl Planned {
     /// Erased (D9): no personal data may appear anywhere for this contact.
     pub fn erased(&self) -> bool {
         self.lifecycle.state == Phase::Erased
+    }
+
+    /// Listed in `audiences/break_up_unseen.csv` (D8): its break-up lay wholly between the `--previous` plan and
+    /// this one, and core's send policy would mail it at `--now` (allow or defer) but for the archive that followed.
+    /// A contact denied for any other reason (suppressed, no consent, erased, in a sales conversation, only
+    /// important messages) is not.
+    pub fn break_up_unseen_listed(&self) -> bool {
+        self.unseen_break_up.is_some() && self.email_denied_by_archive_alone
     }
 
     /// Email suppressed (bounced, complained, unsubscribed, manual): never mailed, whatever the phase.

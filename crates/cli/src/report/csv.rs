@@ -210,8 +210,9 @@ const LINKS: [(Purpose, &str); 3] = [
 /// `audiences/break_up_unseen.csv` (with `--previous`, D8): contacts archived since the previous plan whose whole
 /// break-up lay between the two runs, so no plan listed them in `break_up.csv` and the break-up message never went
 /// out (`crate::plan::campaign`). Core keeps them archived (its timing is every runtime's); the list lets the
-/// break-up message still go out — a reply, form, subscribe or purchase brings a contact back (design §7). Not
-/// those whose email is suppressed.
+/// break-up message still go out — a reply, form, subscribe or purchase brings a contact back (design §7). Only
+/// those core's send policy would mail at `--now` but for the archive (`Planned::break_up_unseen_listed`): not
+/// those whose email is suppressed, lacks consent or pauses for a sales conversation.
 pub fn write_unseen_break_up(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
     if plan.previous_now.is_none() {
         return Ok(());
@@ -219,7 +220,7 @@ pub fn write_unseen_break_up(plan: &Plan, out: &mut OutDir) -> Result<(), CliErr
     let header = ["id", "email", "break_up_from", "archived_at", "showed_intent"];
     write_csv(out, "audiences/break_up_unseen.csv", &header, |w| {
         let mut n = 0;
-        let members = living(plan).filter(|(_, _, p)| p.unseen_break_up.is_some() && !p.email_suppressed());
+        let members = living(plan).filter(|(_, _, p)| p.break_up_unseen_listed());
         for (id, email, p) in members {
             let intent = if p.lifecycle.showed_intent { "true" } else { "false" };
             w.write_record([id, email, &at(p.unseen_break_up), &at(p.lifecycle.since), intent])?;
