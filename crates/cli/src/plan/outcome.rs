@@ -10,7 +10,7 @@ use rekindle_core::handoff::Handoff;
 use rekindle_core::lifecycle::{LifecycleStatus, Phase};
 use rekindle_core::policy::{Gate, SendVerdict};
 use rekindle_core::state::view::ConsentView;
-use rekindle_core::nurture::StepChannel;
+use rekindle_core::suppression::Channel;
 use rekindle_core::time::short_number;
 use rekindle_core::{snapshot, ContactState, Playbook, Readiness, Reason, Scores, Stage, Timestamp};
 
@@ -24,8 +24,8 @@ pub struct StepRow {
     pub sequence: Arc<str>,
     /// Step id.
     pub step: Arc<str>,
-    /// Channel (`call` / `linkedin`: a sales task).
-    pub channel: StepChannel,
+    /// Channel.
+    pub channel: Channel,
     /// When it is due.
     pub due_at: Timestamp,
     /// When the send policy lets it go out (`None`: denied).
@@ -116,7 +116,9 @@ impl Planned {
             SendVerdict::Defer { until, .. } => EmailVerdict::Defer(*until),
             SendVerdict::Deny { .. } => EmailVerdict::Deny,
         };
-        let email_denied_by_archive_alone = matches!(&d.send.email, SendVerdict::Deny { reasons } if matches!(reasons.as_slice(), [Gate::Archived { .. }]));
+        let archive_alone = |reasons: &[Gate]| matches!(reasons, [Gate::Archived { .. }]);
+        let email_denied_by_archive_alone =
+            matches!(&d.send.email, SendVerdict::Deny { reasons } if archive_alone(reasons));
         Planned {
             lifecycle: d.lifecycle,
             stage: d.stage,
