@@ -58,6 +58,8 @@ pub struct Slot {
     pub revenue: Revenue,
     /// Every order (instant, amount), for retention analytics; most contacts have none.
     pub orders: Vec<(Timestamp, f64)>,
+    /// The latest exit survey folded this run (`super::retention::exit_survey`): its instant and stated reason.
+    pub stated: Option<Box<(Timestamp, String)>>,
     /// The retention facts to keep on the contact, folded at `--now` before it is decided
     /// (`plan::retention`, when the playbook has a `retention` section).
     pub facts: Option<Box<Event>>,
@@ -311,6 +313,17 @@ fn fold_slot(
         let before = batch.len();
         batch.retain(|e| e.at > previous);
         folded.already = (before - batch.len()) as u64;
+    }
+    // An exit survey states the churn reason at its instant (D39); one older than a survey this run already
+    // folded (a late event) states nothing newer and is folded without it.
+    let mut surveys: Vec<(String, Event)> = batch.iter().filter_map(super::retention::exit_survey).collect();
+    surveys.sort_by_key(|(_, e)| e.at);
+    for (reason, survey) in surveys {
+        if slot.stated.as_ref().is_some_and(|s| s.0 > survey.at) {
+            continue;
+        }
+        slot.stated = Some(Box::new((survey.at, reason)));
+        batch.push(survey);
     }
     let mut state = read(&slot.state)?;
     let folded_until = state.updated_at();

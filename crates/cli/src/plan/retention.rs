@@ -9,14 +9,22 @@
 //! reactivation campaign as core knows it (`campaign_started_at`, the D12 KPIs' cohort), so the win-back plan is
 //! measured (D42). Only contacts with an order are read: a campaign start for a contact who never ordered is not
 //! a lapsed customer's, and is not in the order log.
+//!
+//! An exit survey is read by convention (D39): a `custom:exit_survey` event with a `reason` prop (text, or a
+//! number: the survey's option) is the customer's stated reason at the event's `at`. [`exit_survey`] turns it
+//! into a `profile` event setting `churn_reason_stated` at that instant, folded beside it (`super::fold`), so the
+//! latest statement wins — over an earlier survey, a CRM column or a survey tool's `profile` event alike — and
+//! the reason is carried in `state.csv` to the next `--previous` run. The analysis's behavioural `churn_reason`
+//! is another field and never replaces it.
 
 use std::collections::BTreeMap;
 
 use rekindle_core::retention::stated::KEPT_FIELDS;
+use rekindle_core::retention::stated::STATED_REASON_FIELD;
 use rekindle_core::retention::{
     analyse, latest_negative_rating, owner_of, stated_reason_of, Analysis, Options, StatedReason, Transaction,
 };
-use rekindle_core::{Event, EventKind, Playbook, Timestamp};
+use rekindle_core::{Event, EventKind, Playbook, Scalar, Timestamp};
 
 use super::fold::Slot;
 use crate::error::CliError;
@@ -48,6 +56,34 @@ pub fn keep_fields(playbook: &mut Playbook) {
     playbook.keep_profile_fields(&KEPT_FIELDS);
 }
 
+/// The custom event an exit survey sends (D39): `{ kind: "custom:exit_survey", props: { reason } }`.
+pub const EXIT_SURVEY: &str = "exit_survey";
+
+/// The stated churn reason an exit survey event carries — as core's `stated_reason_of` will read it back, and as
+/// a `profile` event setting `churn_reason_stated` at the survey's instant; `None` for any other event, and for a
+/// survey without a `reason` (text trimmed and not empty, or a number), which states nothing and must not clear
+/// a reason stated before.
+pub fn exit_survey(event: &Event) -> Option<(String, Event)> {
+    if !matches!(&event.kind, EventKind::Custom(name) if name == EXIT_SURVEY) {
+        return None;
+    }
+    let (text, reason) = match event.props.get("reason") {
+        Some(Some(Scalar::Str(s))) if !s.trim().is_empty() => (s.trim().to_string(), Scalar::Str(s.trim().into())),
+        Some(Some(Scalar::Num(n))) => (rekindle_core::time::short_number(*n), Scalar::Num(*n)),
+        _ => return None,
+    };
+    let mut profile = Event {
+        at: event.at,
+        kind: EventKind::Profile,
+        id: String::new(),
+        contact: String::new(),
+        machine: false,
+        props: Default::default(),
+    };
+    profile.props.insert(STATED_REASON_FIELD.to_string(), Some(reason));
+    Some((text, profile))
+}
+
 /// Analyses every contact's orders; `None` when nobody ordered. With a declared `retention` section each
 /// customer's slot gets its facts to fold.
 pub fn run(
@@ -76,7 +112,9 @@ pub fn run(
             options.owners.push((id.clone(), owner));
         }
         if let Some(reason) = stated_reason_of(&state) {
-            options.stated_reasons.push((id.clone(), StatedReason { reason, at: None }));
+            // The instant is known when this run's latest exit survey stated the reason the state holds.
+            let at = slot.stated.as_deref().filter(|(_, said)| *said == reason).map(|(at, _)| *at);
+            options.stated_reasons.push((id.clone(), StatedReason { reason, at }));
         }
         if let Some(start) = state.campaign_started_at(playbook, now) {
             options.winback_starts.push((id.clone(), start));
