@@ -8,6 +8,8 @@ export type ReadinessLevel = "cold" | "warm" | "hot";
 export type Stage = "lead" | "mql" | "sql" | "opportunity" | "customer";
 export type ScoreName = "fit" | "intent" | "total";
 export type Channel = "email" | "sms";
+/** A step's channel: a marketing send (`Channel`) or a task for a person, `call` / `linkedin` (D20). */
+export type StepChannel = Channel | "call" | "linkedin";
 /** The lifecycle phase (DESIGN §7). */
 export type Phase = "active" | "cooling" | "cold" | "soft_reactivation" | "break_up" | "archived" | "erased";
 /** Why a condition could not be decided. */
@@ -97,10 +99,12 @@ export type SendVerdict =
 export interface NextStep {
   sequence: string;
   step: string;
-  channel: Channel;
+  /** `call` / `linkedin`: a task for a person, marked done by a `custom:task_done` event carrying sequence and step. */
+  channel: StepChannel;
   content: string;
   dueAt: number;
-  /** The first instant at or after max(dueAt, now) the send policy allows; null when it denies. */
+  /** The first instant at or after max(dueAt, now) the send policy (for a task: its own gates) allows; null when
+   * it denies. */
   sendAt: number | null;
   /** The policy gates that deferred or denied the send. */
   gates: Gate[];

@@ -1,5 +1,5 @@
 // Part of the "rekindle" package types; index.d.ts re-exports everything. Formats: docs/playbook.md.
-import type { ReadinessLevel, Stage, ScoreName, Channel, Phase } from "./decision.js";
+import type { ReadinessLevel, Stage, ScoreName, Channel, StepChannel, Phase } from "./decision.js";
 // ---------------------------------------------------------------------------------------------------------
 // Playbook (snake_case, as the marketer writes it)
 
@@ -241,8 +241,9 @@ export interface Policy {
   timezone_field?: string;
   /** An IANA zone for contacts without a known zone (default "UTC"). */
   default_timezone?: string;
-  /** The consent purpose each channel needs; null = none (default { email: null, sms: "sms_marketing" }). */
-  consent?: { email?: string | null; sms?: string | null };
+  /** The consent purpose each channel needs; null = none (default { email: null, sms: "sms_marketing", call: "call",
+   * linkedin: "linkedin" }). For a call or LinkedIn task the purpose is an opt-out: only its denial denies. */
+  consent?: { email?: string | null; sms?: string | null; call?: string | null; linkedin?: string | null };
   /** Deny marketing while a deal is open (default true). */
   stop_during_sales?: boolean;
   /** The topics (subscription types) a step may belong to: id → the label a preference center shows (D27). */
@@ -259,12 +260,14 @@ export interface SequenceStep {
   after?: Duration;
   /** The anchor: the enrolment (default) or the previous step's send. */
   from?: "enrolment" | "previous";
-  channel: Channel;
+  /** A send (email, sms) or a task for a person (call, linkedin, D20): a task is not a marketing message (no caps,
+   * frequency, topic, important or email/SMS consent); a call waits out quiet hours and 21:00–08:00 local. */
+  channel: StepChannel;
   /** Your template reference (non-empty). */
   content: string;
   /** A branch rule judged at the step's due time; the step is skipped unless it holds (D23). */
   when?: Condition;
-  /** One of `policy.topics`: a contact who does not receive the topic has the step skipped (D5, D27). */
+  /** One of `policy.topics`: a contact who does not receive the topic has the step skipped (D5, D27). Not on a task. */
   topic?: string;
   /** A service notice, sent under "only important messages" (default false); consent and topics still apply. */
   important?: boolean;

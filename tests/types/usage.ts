@@ -19,6 +19,7 @@ import {
   type RetentionAnalysis,
   type ContactEvent,
   type Decision,
+  type StepChannel,
   type ErrorCode,
   type Playbook,
   type Condition,
@@ -123,6 +124,8 @@ const playbook: Playbook = {
       steps: [
         { id: "deliver", channel: "email", content: "welcome/deliver" },
         { id: "nudge", after: "2d", from: "previous", channel: "sms", content: "welcome/nudge", when: { ever: "webinar" } },
+        { id: "first_call", after: "3d", channel: "call", content: "tasks/first_call" },
+        { id: "connect", after: "4d", channel: "linkedin", content: "tasks/connect" },
       ],
     },
   },
@@ -222,7 +225,7 @@ function planning(d: Decision): string {
   out.push(verdict("email", d.send.email), verdict("sms", d.send.sms));
   if (d.nextStep !== null) {
     const { sequence, step, channel, content, dueAt, sendAt, gates } = d.nextStep;
-    out.push(`${sequence}/${step} via ${channel} (${content}) due ${dueAt} send ${sendAt ?? "denied"} ${gates.map(gate).join()}`);
+    out.push(`${sequence}/${step} via ${channel} ${who(channel)} (${content}) due ${dueAt} send ${sendAt ?? "denied"} ${gates.map(gate).join()}`);
   }
   for (const s of d.sequences) {
     const ended: number | null = s.status === "stopped" ? s.stoppedAt : s.completedAt;
@@ -243,6 +246,22 @@ function planning(d: Decision): string {
   const stage: "opportunity" | "customer" | undefined = d.stage === "opportunity" || d.stage === "customer" ? d.stage : undefined;
   out.push(`${stage} ${d.recycled} ${d.validUntil ?? "stable"} ${d.funnel.map((f) => f.stage).join()}`);
   return out.join("\n");
+}
+
+// Exhaustive: a channel added to StepChannel must be named here.
+function who(channel: StepChannel): string {
+  switch (channel) {
+    case "email":
+    case "sms":
+      return "send";
+    case "call":
+    case "linkedin":
+      return "task";
+    default: {
+      const never: never = channel;
+      return never;
+    }
+  }
 }
 
 function verdict(channel: string, v: SendVerdict): string {

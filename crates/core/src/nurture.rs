@@ -9,10 +9,18 @@
 //!   "reenrol_after": "30d",               a new run may start this long after the last one ended (D14);
 //!                                         absent = never: no double enrolment (D22)
 //!   "inactive_stop": "60d",               stop after this long without engagement (D13)
-//!   "steps": [ { "id", "after": "2d", "from": "enrolment" | "previous", "channel": "email" | "sms",
+//!   "steps": [ { "id", "after": "2d", "from": "enrolment" | "previous",
+//!                "channel": "email" | "sms" | "call" | "linkedin",
 //!                "content": "<content ref>", "when": <condition>, "topic": "<policy.topics id>",
 //!                "important": false } ] } }
 //! ```
+//!
+//! A `call` or `linkedin` step is a task for a person (D20: attempts across email, phone and LinkedIn after
+//! SQL), not a marketing send: caps, the preference center's frequency, pause and "only important", topics,
+//! email/SMS consent and an open deal do not hold it back; erasure, archiving, do-not-contact on every channel
+//! and a denial of the task channel's purpose (`policy.consent.call`, default `call`: a do-not-call request) deny
+//! it, and a call waits out quiet hours and the calling hours (see [`crate::policy`]). The CRM marks it done with
+//! a `custom:task_done` event carrying `sequence` and `step`, as a send carries them.
 //!
 //! Invariants: the fold records an enrolment at the first instant its start condition holds — at an event
 //! instant ([`on_instant`]) or, for conditions that become true on their own, at the exact instant between
@@ -30,6 +38,8 @@ mod tests;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use serde::Serialize;
+
 use crate::moment::Meets;
 use crate::playbook::Playbook;
 use crate::segment::condition::Cond;
@@ -43,6 +53,49 @@ use crate::time::{Span, Timestamp};
 pub(crate) use parse::parse_sequences;
 pub(crate) use plan::{caught_up, plan};
 pub use plan::{NextStep, SequenceStatus, Status};
+
+/// How a step reaches the contact: a marketing send, or a task for a person (D20).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepChannel {
+    /// An email send.
+    Email,
+    /// A text message.
+    Sms,
+    /// A phone call task.
+    Call,
+    /// A LinkedIn touch task (a connection request or message, sent by a person).
+    Linkedin,
+}
+
+impl StepChannel {
+    /// Parses a step's `channel`.
+    pub fn parse(name: &str) -> Option<StepChannel> {
+        match name {
+            "call" => Some(StepChannel::Call),
+            "linkedin" => Some(StepChannel::Linkedin),
+            other => Channel::parse(other).map(StepChannel::from),
+        }
+    }
+
+    /// The marketing channel of a send; `None` for a task.
+    pub fn send(self) -> Option<Channel> {
+        match self {
+            StepChannel::Email => Some(Channel::Email),
+            StepChannel::Sms => Some(Channel::Sms),
+            StepChannel::Call | StepChannel::Linkedin => None,
+        }
+    }
+}
+
+impl From<Channel> for StepChannel {
+    fn from(c: Channel) -> StepChannel {
+        match c {
+            Channel::Email => StepChannel::Email,
+            Channel::Sms => StepChannel::Sms,
+        }
+    }
+}
 
 /// What a step's delay counts from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +114,7 @@ pub(crate) struct Step {
     pub(crate) path: String,
     pub(crate) after: Option<Span>,
     pub(crate) from: Anchor,
-    pub(crate) channel: Channel,
+    pub(crate) channel: StepChannel,
     pub(crate) content: String,
     /// A branch rule: the step applies only if this holds at its due time (D23).
     pub(crate) when: Option<Cond>,

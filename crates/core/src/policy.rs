@@ -4,6 +4,11 @@
 //! otherwise `defer` until the earliest instant at which **every** time rule allows (rolling caps per channel and
 //! overall, the preference center's frequency and pause, quiet hours in the contact's own time zone); otherwise
 //! `allow`. Topics (D27) are read by nurture, which skips a step of a topic the contact does not receive.
+//!
+//! A sales task (a `call` or `linkedin` step, D20) is no marketing send: [`Policy::task_verdict`] denies it for
+//! erasure, archiving, do-not-contact on every channel (a bounce is no wish) and a denial of its channel's
+//! purpose (`consent.call`, default `call`: do-not-call; no prior opt-in), and defers a call out of quiet hours
+//! and 21:00–08:00 local (the US TCPA's calling hours, 47 CFR 64.1200(c)(1)). Caps and the rest do not apply.
 
 use alloc::format;
 use alloc::string::String;
@@ -15,6 +20,7 @@ use crate::consent::{Consent, Frequency, Permissions};
 use crate::error::ProblemCode;
 use crate::event::Scalar;
 use crate::lifecycle::{LifecycleStatus, Phase};
+use crate::nurture::StepChannel;
 use crate::playbook::reader::{index, Reader};
 use crate::state::{ContactState, DealStatus};
 use crate::suppression::{Channel, DncReason};
@@ -41,6 +47,8 @@ pub struct Policy {
     default_zone: Zone,
     /// The consent purpose each channel needs (`None` = no explicit consent needed).
     consent: [Option<String>; 2],
+    /// The purpose a sales task (call, LinkedIn) needs not denied.
+    task_consent: [Option<String>; 2],
     stop_during_sales: bool,
     /// The topics (subscription types) steps may belong to, in playbook order (D27); their labels are the
     /// preference center's business.
@@ -59,6 +67,7 @@ impl Default for Policy {
             timezone_field: String::from("timezone"),
             default_zone: Zone::UTC,
             consent: [None, Some(String::from("sms_marketing"))],
+            task_consent: [Some(String::from("call")), Some(String::from("linkedin"))],
             stop_during_sales: true,
             topics: Vec::new(),
             topics_opt_in: false,
@@ -246,13 +255,54 @@ impl Policy {
         SendVerdict::Defer { until: at, reasons }
     }
 
+    /// Whether and when a sales task (a call or LinkedIn step) may be done at `t` (see the module docs).
+    pub(crate) fn task_verdict(
+        &self,
+        state: &ContactState,
+        task: StepChannel,
+        t: Timestamp,
+        lifecycle: &LifecycleStatus,
+        zone: &Zone,
+    ) -> SendVerdict {
+        let mut deny = Vec::new();
+        ended(lifecycle, &mut deny);
+        let wish = |c| state.suppression.get(c).filter(|d| d.reason != DncReason::Bounced);
+        if let (Some(e), Some(s)) = (wish(Channel::Email), wish(Channel::Sms)) {
+            let d = if s.at > e.at { s } else { e };
+            deny.push(Gate::DoNotContact { reason: d.reason, since: d.at });
+        }
+        let purpose = self.task_consent.get(usize::from(task == StepChannel::Linkedin)).and_then(Option::as_ref);
+        if let Some(p) = purpose.filter(|p| matches!(state.permissions.consent(p), Some(Consent::Denied { .. }))) {
+            deny.push(Gate::NoConsent { purpose: p.clone(), status: "denied" });
+        }
+        if !deny.is_empty() {
+            return SendVerdict::Deny { reasons: deny };
+        }
+        let nights = match (task, LocalTime::new(21, 0).zip(LocalTime::new(8, 0))) {
+            (StepChannel::Call, Some((from, to))) => [self.quiet_hours, LocalWindow::new(from, to).ok()],
+            _ => [None, None],
+        };
+        let zone = zone.clone().settled(t);
+        let zone = &zone;
+        let night = |at: Timestamp| nights.into_iter().flatten().filter(move |w| w.contains(zone, at));
+        let mut at = t;
+        // Each turn leaves a night; two windows cannot chain more than a few times.
+        for _ in 0..4 {
+            match night(at).map(|w| w.next_end(zone, at)).max() {
+                Some(end) if end > at => at = end,
+                _ => break,
+            }
+        }
+        if at == t {
+            return SendVerdict::Allow;
+        }
+        let reasons = night(t).map(|window| Hold::QuietHours { window, until: window.next_end(zone, t) }.gate(zone));
+        SendVerdict::Defer { until: at, reasons: reasons.collect() }
+    }
+
     fn denials(&self, state: &ContactState, channel: Channel, lifecycle: &LifecycleStatus) -> Vec<Gate> {
         let mut out = Vec::new();
-        match lifecycle.state {
-            Phase::Erased => out.push(Gate::Erased { since: lifecycle.since }),
-            Phase::Archived => out.push(Gate::Archived { since: lifecycle.since }),
-            Phase::Active | Phase::Cooling | Phase::Cold | Phase::SoftReactivation | Phase::BreakUp => {}
-        }
+        ended(lifecycle, &mut out);
         if let Some(d) = state.suppression.get(channel) {
             out.push(Gate::DoNotContact { reason: d.reason, since: d.at });
         }
@@ -313,6 +363,15 @@ impl Policy {
         if let Some(quiet) = self.quiet_hours.filter(|q| q.contains(zone, t)) {
             each(Hold::QuietHours { window: quiet, until: quiet.next_end(zone, t) });
         }
+    }
+}
+
+/// Erased or archived: no message and no task.
+fn ended(lifecycle: &LifecycleStatus, out: &mut Vec<Gate>) {
+    match lifecycle.state {
+        Phase::Erased => out.push(Gate::Erased { since: lifecycle.since }),
+        Phase::Archived => out.push(Gate::Archived { since: lifecycle.since }),
+        Phase::Active | Phase::Cooling | Phase::Cold | Phase::SoftReactivation | Phase::BreakUp => {}
     }
 }
 
@@ -461,14 +520,16 @@ pub(crate) fn parse_policy(r: &mut Reader, v: &Value) -> Policy {
             Err(msg) => r.problem(o.at("default_timezone"), ProblemCode::OutOfRange, msg),
         }
     }
-    if let Some(c) = o.get("consent").and_then(|c| r.object(c, &o.at("consent"), &["email", "sms"])) {
-        for channel in Channel::ALL {
-            let Some(v) = c.get(channel.name()) else { continue };
+    let names = ["email", "sms", "call", "linkedin"];
+    if let Some(c) = o.get("consent").and_then(|c| r.object(c, &o.at("consent"), &names)) {
+        let slots = policy.consent.iter_mut().chain(policy.task_consent.iter_mut());
+        for (name, slot) in names.into_iter().zip(slots) {
+            let Some(v) = c.get(name) else { continue };
             let purpose = match v {
                 Value::Null => Some(None),
-                other => r.string(other, &c.at(channel.name())).map(|s| Some(String::from(s))),
+                other => r.string(other, &c.at(name)).map(|s| Some(String::from(s))),
             };
-            if let (Some(purpose), Some(slot)) = (purpose, policy.consent.get_mut(usize::from(channel.code()))) {
+            if let Some(purpose) = purpose {
                 *slot = purpose;
             }
         }

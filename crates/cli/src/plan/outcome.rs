@@ -10,7 +10,7 @@ use rekindle_core::handoff::Handoff;
 use rekindle_core::lifecycle::{LifecycleStatus, Phase};
 use rekindle_core::policy::{Gate, SendVerdict};
 use rekindle_core::state::view::ConsentView;
-use rekindle_core::suppression::Channel;
+use rekindle_core::nurture::StepChannel;
 use rekindle_core::time::short_number;
 use rekindle_core::{snapshot, ContactState, Playbook, Readiness, Reason, Scores, Stage, Timestamp};
 
@@ -24,8 +24,8 @@ pub struct StepRow {
     pub sequence: Arc<str>,
     /// Step id.
     pub step: Arc<str>,
-    /// Channel.
-    pub channel: Channel,
+    /// Channel (`call` / `linkedin`: a sales task).
+    pub channel: StepChannel,
     /// When it is due.
     pub due_at: Timestamp,
     /// When the send policy lets it go out (`None`: denied).

@@ -4,12 +4,11 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{Anchor, Sequence, Step};
+use super::{Anchor, Sequence, Step, StepChannel};
 use crate::error::ProblemCode;
 use crate::playbook::reader::{index, Reader};
 use crate::segment::condition::{parse, Scope};
 use crate::state::sends::{sequence_key, step_key};
-use crate::suppression::Channel;
 use crate::value::Value;
 
 const SEQUENCE_KEYS: [&str; 6] = ["start", "stop", "reenrol_after", "inactive_stop", "steps", "description"];
@@ -101,12 +100,18 @@ fn parse_step(
         }
     };
     let channel = r.required_string(&o, "channel").and_then(|name| {
-        let channel = Channel::parse(name);
+        let channel = StepChannel::parse(name);
         if channel.is_none() {
-            r.refused(o.at("channel"), ProblemCode::OutOfRange, "email or sms", name);
+            r.refused(o.at("channel"), ProblemCode::OutOfRange, "email, sms, call or linkedin", name);
         }
         channel
     });
+    // A task is no marketing message: it has no topic (subscription type) and is never held for "only important".
+    if channel.is_some_and(|c| c.send().is_none()) {
+        for key in ["topic", "important"].into_iter().filter(|k| o.get(k).is_some()) {
+            r.problem(o.at(key), ProblemCode::OutOfRange, "a call or linkedin task takes no topic or important");
+        }
+    }
     let content = r.required_string(&o, "content").and_then(|c| {
         if c.is_empty() {
             r.problem(o.at("content"), ProblemCode::OutOfRange, "expected a content reference, got an empty string");

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use super::run::{next_transition, phase, schedule, stop_cause, CatchUp, Outcome, Phase, StopCause};
-use super::Sequence;
+use super::{Sequence, StepChannel};
 use crate::decide::Ahead;
 use crate::explain::{NurtureOutcome, Reason, Sink};
 use crate::field::Truth;
@@ -17,7 +17,6 @@ use crate::policy::{Gate, SendVerdict};
 use crate::segment::eval::Cx;
 use crate::state::sends::Enrolment;
 use crate::state::ContactState;
-use crate::suppression::Channel;
 use crate::time::Timestamp;
 use crate::zone::Zone;
 
@@ -65,8 +64,8 @@ pub struct NextStep {
     pub sequence: String,
     /// The step.
     pub step: String,
-    /// Its channel.
-    pub channel: Channel,
+    /// Its channel: `email` / `sms` (a send), `call` / `linkedin` (a task for a person, D20).
+    pub channel: StepChannel,
     /// Its content reference.
     pub content: String,
     /// When it is due (enrolment or previous send + `after`); may lie before `now` when overdue.
@@ -100,17 +99,23 @@ fn stopped_by(pb: &Playbook, seq: &Sequence, state: &ContactState, e: &Enrolment
 }
 
 /// The send instant for a step due at `due`: allow → at once; defer → the deferral's end, checked once more;
-/// deny → none.
+/// deny → none. A task's instant is the one its gates let a person do it at.
 fn send_at(
     pb: &Playbook,
     state: &ContactState,
-    channel: Channel,
+    channel: StepChannel,
     due: Timestamp,
     zone: &Zone,
 ) -> (Option<Timestamp>, Vec<Gate>) {
     // As an important message: a step the contact does not want ("only important" and the step is not marked
     // so) was skipped before it could be next.
-    let verdict = |t: Timestamp| pb.policy.verdict(state, channel, true, t, &state.lifecycle_at(pb, t), zone);
+    let verdict = |t: Timestamp| {
+        let lifecycle = state.lifecycle_at(pb, t);
+        match channel.send() {
+            Some(c) => pb.policy.verdict(state, c, true, t, &lifecycle, zone),
+            None => pb.policy.task_verdict(state, channel, t, &lifecycle, zone),
+        }
+    };
     match verdict(due) {
         SendVerdict::Allow => (Some(due), Vec::new()),
         SendVerdict::Deny { reasons } => (None, reasons),

@@ -61,6 +61,8 @@ pub(crate) enum Unwanted {
 impl Unwanted {
     /// The step's answer, read against the contact's choices.
     fn of(pb: &Playbook, state: &ContactState, step: &Step) -> Option<Unwanted> {
+        // A task is not a marketing message: the preference center's choices are not asked.
+        step.channel.send()?;
         let p = &state.permissions;
         let topic = step.topic.as_deref().and_then(|t| pb.policy.topic_refused(p, t));
         topic.map(Unwanted::Topic).or_else(|| {
@@ -248,10 +250,12 @@ pub(crate) fn stop_cause(cx: &mut Cx<'_>, seq: &Sequence, e: &Enrolment) -> Opti
         return Some(StopCause::Condition(String::from(c.path())));
     }
     // An opt-out stops the run once no channel its remaining steps need can reach the contact; while one
-    // still can, a step on a suppressed channel is reported as denied by the send policy.
-    let needed =
-        || Channel::ALL.into_iter().filter(|c| seq.steps.iter().any(|s| s.channel == *c && done_at(e, s).is_none()));
-    if needed().next().is_some() && needed().all(|c| state.suppression.get(c).is_some_and(|d| d.at <= t)) {
+    // still can, a step on a suppressed channel is reported as denied by the send policy. A task still to do
+    // (a call, a LinkedIn touch) keeps the run going: its own gates say whether it may happen.
+    let left = || seq.steps.iter().filter(|s| done_at(e, s).is_none());
+    let needed = || Channel::ALL.into_iter().filter(|c| left().any(|s| s.channel.send() == Some(*c)));
+    let suppressed = |c: Channel| state.suppression.get(c).is_some_and(|d| d.at <= t);
+    if left().all(|s| s.channel.send().is_some()) && needed().next().is_some() && needed().all(suppressed) {
         return Some(StopCause::OptOut(needed().collect()));
     }
     inactivity_deadline(seq, state, e).filter(|d| *d <= t).map(|_| StopCause::Inactive)

@@ -91,10 +91,13 @@ pub fn step_key(id: &str) -> u32 {
     key_of("step", id)
 }
 
-/// The `(sequence key, step key)` a send carries (`props.sequence`, `props.step`), if any.
+/// The `(sequence key, step key)` a send carries (`props.sequence`, `props.step`), if any; a sales task done
+/// (`custom:task_done`: the CRM reports a call or LinkedIn step done, D20) carries them the same way.
 pub(crate) fn sent_step(e: &Event) -> Option<(u32, u32)> {
-    if !matches!(e.kind, EventKind::EmailSent | EventKind::SmsSent) {
-        return None;
+    match &e.kind {
+        EventKind::EmailSent | EventKind::SmsSent => {}
+        EventKind::Custom(name) if name == "task_done" => {}
+        _ => return None,
     }
     let step = match e.props.get("step") {
         Some(Some(Scalar::Str(s))) => step_key(s),
