@@ -54,9 +54,8 @@ pub(crate) use parse::parse_sequences;
 pub(crate) use plan::{caught_up, plan};
 pub use plan::{NextStep, SequenceStatus, Status};
 
-/// How a step reaches the contact: a marketing send, or a task for a person (D20).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+/// How a step reaches the contact: a marketing send, or a task for a person (D20). Serialised as its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepChannel {
     /// An email send.
     Email,
@@ -69,13 +68,16 @@ pub enum StepChannel {
 }
 
 impl StepChannel {
+    /// Every step channel, in the order of [`StepChannel::NAMES`] (and of the policy's consent slots).
+    pub(crate) const ALL: [StepChannel; 4] =
+        [StepChannel::Email, StepChannel::Sms, StepChannel::Call, StepChannel::Linkedin];
+    /// Their names, as in playbooks.
+    pub(crate) const NAMES: [&'static str; 4] = ["email", "sms", "call", "linkedin"];
+
     /// Parses a step's `channel`.
     pub fn parse(name: &str) -> Option<StepChannel> {
-        match name {
-            "call" => Some(StepChannel::Call),
-            "linkedin" => Some(StepChannel::Linkedin),
-            other => Channel::parse(other).map(StepChannel::from),
-        }
+        let i = StepChannel::NAMES.iter().position(|n| *n == name)?;
+        StepChannel::ALL.get(i).copied()
     }
 
     /// The marketing channel of a send; `None` for a task.
@@ -85,6 +87,13 @@ impl StepChannel {
             StepChannel::Sms => Some(Channel::Sms),
             StepChannel::Call | StepChannel::Linkedin => None,
         }
+    }
+}
+
+impl Serialize for StepChannel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let i = *self as usize;
+        s.serialize_unit_variant("StepChannel", i as u32, StepChannel::NAMES.get(i).copied().unwrap_or_default())
     }
 }
 

@@ -5,7 +5,7 @@
 //! overall, the preference center's frequency and pause, quiet hours in the contact's own time zone); otherwise
 //! `allow`. Topics (D27) are read by nurture, which skips a step of a topic the contact does not receive.
 //!
-//! A sales task (a `call` or `linkedin` step, D20) is no marketing send: [`Policy::task_verdict`] denies it for
+//! A sales task (a `call` or `linkedin` step, D20) is no marketing send: [`Policy::step_verdict`] denies it for
 //! erasure, archiving, do-not-contact on every channel (a bounce is no wish) and a denial of its channel's
 //! purpose (`consent.call`, default `call`: do-not-call; no prior opt-in), and defers a call out of quiet hours
 //! and 21:00–08:00 local (the US TCPA's calling hours, 47 CFR 64.1200(c)(1)). Caps and the rest do not apply.
@@ -45,10 +45,9 @@ pub struct Policy {
     /// The profile field holding the contact's IANA zone.
     pub(crate) timezone_field: String,
     default_zone: Zone,
-    /// The consent purpose each channel needs (`None` = no explicit consent needed).
-    consent: [Option<String>; 2],
-    /// The purpose a sales task (call, LinkedIn) needs not denied.
-    task_consent: [Option<String>; 2],
+    /// The consent purpose each step channel needs (`None` = no explicit consent needed), in
+    /// [`StepChannel::ALL`] order; a sales task's (call, LinkedIn) needs only not to be denied.
+    consent: [Option<String>; 4],
     stop_during_sales: bool,
     /// The topics (subscription types) steps may belong to, in playbook order (D27); their labels are the
     /// preference center's business.
@@ -66,8 +65,12 @@ impl Default for Policy {
             quiet_hours: None,
             timezone_field: String::from("timezone"),
             default_zone: Zone::UTC,
-            consent: [None, Some(String::from("sms_marketing"))],
-            task_consent: [Some(String::from("call")), Some(String::from("linkedin"))],
+            consent: [
+                None,
+                Some(String::from("sms_marketing")),
+                Some(String::from("call")),
+                Some(String::from("linkedin")),
+            ],
             stop_during_sales: true,
             topics: Vec::new(),
             topics_opt_in: false,
@@ -226,6 +229,20 @@ impl Policy {
         lifecycle: &LifecycleStatus,
         zone: &Zone,
     ) -> SendVerdict {
+        self.step_verdict(state, channel.into(), important, t, lifecycle, zone)
+    }
+
+    /// [`Policy::verdict`] for a step's channel: a sales task (a call or LinkedIn step) is judged by its own
+    /// denials and, for a call, by quiet hours and the calling hours as two more nights (see the module docs).
+    pub(crate) fn step_verdict(
+        &self,
+        state: &ContactState,
+        channel: StepChannel,
+        important: bool,
+        t: Timestamp,
+        lifecycle: &LifecycleStatus,
+        zone: &Zone,
+    ) -> SendVerdict {
         let mut deny = self.denials(state, channel, lifecycle);
         if !important && state.permissions.frequency == Some(Frequency::ImportantOnly) {
             deny.push(Gate::ImportantOnly);
@@ -239,7 +256,9 @@ impl Policy {
         // has to exceed the boundaries one deferral can meet: a pause then 60 sends scheduled ahead take 61 steps
         // (tests/policy_defer.rs); 32 cut such a search short and named an instant still blocked.
         let mut at = t;
-        for _ in 0..MAX_DEFER_STEPS {
+        // A task meets only nights: two windows cannot chain more than a few times.
+        let steps = if channel.send().is_some() { MAX_DEFER_STEPS } else { 4 };
+        for _ in 0..steps {
             let mut next: Option<Timestamp> = None;
             self.holds(state, channel, at, &zone, &mut |hold| next = next.max(Some(hold.until())));
             match next.filter(|n| *n > at) {
@@ -255,67 +274,40 @@ impl Policy {
         SendVerdict::Defer { until: at, reasons }
     }
 
-    /// Whether and when a sales task (a call or LinkedIn step) may be done at `t` (see the module docs).
-    pub(crate) fn task_verdict(
-        &self,
-        state: &ContactState,
-        task: StepChannel,
-        t: Timestamp,
-        lifecycle: &LifecycleStatus,
-        zone: &Zone,
-    ) -> SendVerdict {
-        let mut deny = Vec::new();
-        ended(lifecycle, &mut deny);
-        let wish = |c| state.suppression.get(c).filter(|d| d.reason != DncReason::Bounced);
-        if let (Some(e), Some(s)) = (wish(Channel::Email), wish(Channel::Sms)) {
-            let d = if s.at > e.at { s } else { e };
-            deny.push(Gate::DoNotContact { reason: d.reason, since: d.at });
-        }
-        let purpose = self.task_consent.get(usize::from(task == StepChannel::Linkedin)).and_then(Option::as_ref);
-        if let Some(p) = purpose.filter(|p| matches!(state.permissions.consent(p), Some(Consent::Denied { .. }))) {
-            deny.push(Gate::NoConsent { purpose: p.clone(), status: "denied" });
-        }
-        if !deny.is_empty() {
-            return SendVerdict::Deny { reasons: deny };
-        }
-        let nights = match (task, LocalTime::new(21, 0).zip(LocalTime::new(8, 0))) {
-            (StepChannel::Call, Some((from, to))) => [self.quiet_hours, LocalWindow::new(from, to).ok()],
-            _ => [None, None],
-        };
-        let zone = zone.clone().settled(t);
-        let zone = &zone;
-        let night = |at: Timestamp| nights.into_iter().flatten().filter(move |w| w.contains(zone, at));
-        let mut at = t;
-        // Each turn leaves a night; two windows cannot chain more than a few times.
-        for _ in 0..4 {
-            match night(at).map(|w| w.next_end(zone, at)).max() {
-                Some(end) if end > at => at = end,
-                _ => break,
-            }
-        }
-        if at == t {
-            return SendVerdict::Allow;
-        }
-        let reasons = night(t).map(|window| Hold::QuietHours { window, until: window.next_end(zone, t) }.gate(zone));
-        SendVerdict::Defer { until: at, reasons: reasons.collect() }
-    }
-
-    fn denials(&self, state: &ContactState, channel: Channel, lifecycle: &LifecycleStatus) -> Vec<Gate> {
+    /// The denials of a send on `channel`; of a task, erasure, archiving, do-not-contact on every channel (a
+    /// bounce is no wish) and a denied purpose (no prior opt-in).
+    fn denials(&self, state: &ContactState, channel: StepChannel, lifecycle: &LifecycleStatus) -> Vec<Gate> {
         let mut out = Vec::new();
-        ended(lifecycle, &mut out);
-        if let Some(d) = state.suppression.get(channel) {
+        match lifecycle.state {
+            Phase::Erased => out.push(Gate::Erased { since: lifecycle.since }),
+            Phase::Archived => out.push(Gate::Archived { since: lifecycle.since }),
+            Phase::Active | Phase::Cooling | Phase::Cold | Phase::SoftReactivation | Phase::BreakUp => {}
+        }
+        let send = channel.send();
+        let dnc = match send {
+            Some(c) => state.suppression.get(c),
+            None => {
+                let wish = |c| state.suppression.get(c).filter(|d| d.reason != DncReason::Bounced);
+                match (wish(Channel::Email), wish(Channel::Sms)) {
+                    (Some(e), Some(s)) => Some(if s.at > e.at { s } else { e }),
+                    _ => None,
+                }
+            }
+        };
+        if let Some(d) = dnc {
             out.push(Gate::DoNotContact { reason: d.reason, since: d.at });
         }
-        if let Some(purpose) = self.consent.get(usize::from(channel.code())).and_then(Option::as_ref) {
+        if let Some(purpose) = self.consent.get(channel as usize).and_then(Option::as_ref) {
             match state.permissions.consent(purpose) {
                 Some(Consent::Granted { .. }) => {}
                 Some(Consent::Denied { .. }) => {
                     out.push(Gate::NoConsent { purpose: purpose.clone(), status: "denied" })
                 }
-                None => out.push(Gate::NoConsent { purpose: purpose.clone(), status: "unknown" }),
+                None if send.is_some() => out.push(Gate::NoConsent { purpose: purpose.clone(), status: "unknown" }),
+                None => {}
             }
         }
-        if let Some((DealStatus::Open, since)) = state.deal.filter(|_| self.stop_during_sales) {
+        if let Some((DealStatus::Open, since)) = state.deal.filter(|_| self.stop_during_sales && send.is_some()) {
             out.push(Gate::SalesConversation { since });
         }
         out
@@ -326,11 +318,24 @@ impl Policy {
     fn holds<'p>(
         &'p self,
         state: &ContactState,
-        channel: Channel,
+        step: StepChannel,
         t: Timestamp,
         zone: &Zone,
         each: &mut dyn FnMut(Hold<'p>),
     ) {
+        if let Some(channel) = step.send() {
+            self.send_holds(state, channel, t, each);
+        }
+        // A call also waits out 21:00-08:00 local (the calling hours); a LinkedIn touch waits for nothing.
+        let calling = if step == StepChannel::Call { LocalWindow::parse("21:00-08:00").ok() } else { None };
+        let quiet = self.quiet_hours.filter(|_| step != StepChannel::Linkedin);
+        for window in [quiet, calling].into_iter().flatten().filter(|w| w.contains(zone, t)) {
+            each(Hold::QuietHours { window, until: window.next_end(zone, t) });
+        }
+    }
+
+    /// The holds of a marketing send alone: the pause, caps and the preference center's frequency.
+    fn send_holds<'p>(&'p self, state: &ContactState, channel: Channel, t: Timestamp, each: &mut dyn FnMut(Hold<'p>)) {
         if let Some(until) = state.permissions.pause_until.filter(|u| *u > t) {
             each(Hold::Paused { until });
         }
@@ -360,18 +365,6 @@ impl Policy {
                 each(Hold::Frequency { frequency, until });
             }
         }
-        if let Some(quiet) = self.quiet_hours.filter(|q| q.contains(zone, t)) {
-            each(Hold::QuietHours { window: quiet, until: quiet.next_end(zone, t) });
-        }
-    }
-}
-
-/// Erased or archived: no message and no task.
-fn ended(lifecycle: &LifecycleStatus, out: &mut Vec<Gate>) {
-    match lifecycle.state {
-        Phase::Erased => out.push(Gate::Erased { since: lifecycle.since }),
-        Phase::Archived => out.push(Gate::Archived { since: lifecycle.since }),
-        Phase::Active | Phase::Cooling | Phase::Cold | Phase::SoftReactivation | Phase::BreakUp => {}
     }
 }
 
@@ -520,10 +513,8 @@ pub(crate) fn parse_policy(r: &mut Reader, v: &Value) -> Policy {
             Err(msg) => r.problem(o.at("default_timezone"), ProblemCode::OutOfRange, msg),
         }
     }
-    let names = ["email", "sms", "call", "linkedin"];
-    if let Some(c) = o.get("consent").and_then(|c| r.object(c, &o.at("consent"), &names)) {
-        let slots = policy.consent.iter_mut().chain(policy.task_consent.iter_mut());
-        for (name, slot) in names.into_iter().zip(slots) {
+    if let Some(c) = o.get("consent").and_then(|c| r.object(c, &o.at("consent"), &StepChannel::NAMES)) {
+        for (name, slot) in StepChannel::NAMES.into_iter().zip(policy.consent.iter_mut()) {
             let Some(v) = c.get(name) else { continue };
             let purpose = match v {
                 Value::Null => Some(None),

@@ -109,13 +109,7 @@ fn send_at(
 ) -> (Option<Timestamp>, Vec<Gate>) {
     // As an important message: a step the contact does not want ("only important" and the step is not marked
     // so) was skipped before it could be next.
-    let verdict = |t: Timestamp| {
-        let lifecycle = state.lifecycle_at(pb, t);
-        match channel.send() {
-            Some(c) => pb.policy.verdict(state, c, true, t, &lifecycle, zone),
-            None => pb.policy.task_verdict(state, channel, t, &lifecycle, zone),
-        }
-    };
+    let verdict = |t: Timestamp| pb.policy.step_verdict(state, channel, true, t, &state.lifecycle_at(pb, t), zone);
     match verdict(due) {
         SendVerdict::Allow => (Some(due), Vec::new()),
         SendVerdict::Deny { reasons } => (None, reasons),

@@ -252,10 +252,12 @@ pub(crate) fn stop_cause(cx: &mut Cx<'_>, seq: &Sequence, e: &Enrolment) -> Opti
     // An opt-out stops the run once no channel its remaining steps need can reach the contact; while one
     // still can, a step on a suppressed channel is reported as denied by the send policy. A task still to do
     // (a call, a LinkedIn touch) keeps the run going: its own gates say whether it may happen.
-    let left = || seq.steps.iter().filter(|s| done_at(e, s).is_none());
-    let needed = || Channel::ALL.into_iter().filter(|c| left().any(|s| s.channel.send() == Some(*c)));
-    let suppressed = |c: Channel| state.suppression.get(c).is_some_and(|d| d.at <= t);
-    if left().all(|s| s.channel.send().is_some()) && needed().next().is_some() && needed().all(suppressed) {
+    let needs = |c: Option<Channel>| seq.steps.iter().any(|s| s.channel.send() == c && done_at(e, s).is_none());
+    let needed = || Channel::ALL.into_iter().filter(|c| needs(Some(*c)));
+    if !needs(None)
+        && needed().next().is_some()
+        && needed().all(|c| state.suppression.get(c).is_some_and(|d| d.at <= t))
+    {
         return Some(StopCause::OptOut(needed().collect()));
     }
     inactivity_deadline(seq, state, e).filter(|d| *d <= t).map(|_| StopCause::Inactive)
