@@ -42,6 +42,8 @@ pub struct Cap {
 pub struct Policy {
     caps: Vec<Cap>,
     quiet_hours: Option<LocalWindow>,
+    /// 21:00-08:00 local, when a call waits (the calling hours; always set).
+    calling_hours: Option<LocalWindow>,
     /// The profile field holding the contact's IANA zone.
     pub(crate) timezone_field: String,
     default_zone: Zone,
@@ -63,6 +65,7 @@ impl Default for Policy {
         Policy {
             caps: Vec::new(),
             quiet_hours: None,
+            calling_hours: LocalWindow::parse("21:00-08:00").ok(),
             timezone_field: String::from("timezone"),
             default_zone: Zone::UTC,
             consent: [
@@ -326,11 +329,13 @@ impl Policy {
         if let Some(channel) = step.send() {
             self.send_holds(state, channel, t, each);
         }
-        // A call also waits out 21:00-08:00 local (the calling hours); a LinkedIn touch waits for nothing.
-        let calling = if step == StepChannel::Call { LocalWindow::parse("21:00-08:00").ok() } else { None };
-        let quiet = self.quiet_hours.filter(|_| step != StepChannel::Linkedin);
-        for window in [quiet, calling].into_iter().flatten().filter(|w| w.contains(zone, t)) {
-            each(Hold::QuietHours { window, until: window.next_end(zone, t) });
+        // A call also waits out the calling hours; a LinkedIn touch waits for nothing.
+        let nights = [
+            self.quiet_hours.filter(|_| step != StepChannel::Linkedin),
+            self.calling_hours.filter(|_| step == StepChannel::Call),
+        ];
+        for window in nights.iter().flatten().filter(|w| w.contains(zone, t)) {
+            each(Hold::QuietHours { window: *window, until: window.next_end(zone, t) });
         }
     }
 
@@ -514,7 +519,7 @@ pub(crate) fn parse_policy(r: &mut Reader, v: &Value) -> Policy {
         }
     }
     if let Some(c) = o.get("consent").and_then(|c| r.object(c, &o.at("consent"), &StepChannel::NAMES)) {
-        for (name, slot) in StepChannel::NAMES.into_iter().zip(policy.consent.iter_mut()) {
+        for (name, slot) in StepChannel::NAMES.iter().zip(policy.consent.iter_mut()) {
             let Some(v) = c.get(name) else { continue };
             let purpose = match v {
                 Value::Null => Some(None),

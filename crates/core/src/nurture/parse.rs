@@ -108,7 +108,7 @@ fn parse_step(
     });
     // A task is no marketing message: it has no topic (subscription type) and is never held for "only important".
     if channel.is_some_and(|c| c.send().is_none()) {
-        for key in ["topic", "important"] {
+        for key in &["topic", "important"] {
             if o.get(key).is_some() {
                 r.problem(o.at(key), ProblemCode::OutOfRange, "a call or linkedin task takes no topic or important");
             }
