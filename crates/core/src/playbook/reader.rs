@@ -57,6 +57,12 @@ impl<'a> Obj<'a> {
 
 impl Reader {
     pub(crate) fn problem(&mut self, path: impl Into<String>, code: ProblemCode, message: impl Into<String>) {
+        self.push(path.into(), code, message.into());
+    }
+
+    /// [`Reader::problem`] without its generics: one body for every caller's argument types.
+    #[inline(never)]
+    fn push(&mut self, path: String, code: ProblemCode, message: String) {
         self.problems.push(Problem::new(path, code, message));
     }
 
@@ -84,8 +90,13 @@ impl Reader {
 
     /// `got` at `path` is not what was expected (`expected` reads after "expected": "email or sms").
     pub(crate) fn refused(&mut self, path: impl Into<String>, code: ProblemCode, expected: &str, got: &str) {
+        self.refuse(path.into(), code, expected, got);
+    }
+
+    #[inline(never)]
+    fn refuse(&mut self, path: String, code: ProblemCode, expected: &str, got: &str) {
         let message = format!("expected {expected}, got \"{}\"", quote(got));
-        self.problem(path, code, message);
+        self.push(path, code, message);
     }
 
     /// An id whose 32-bit state key equals `other`'s: state is keyed by the hashes, so the two would share data.
