@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use rekindle_core::handoff::Handoff;
 use rekindle_core::lifecycle::{LifecycleStatus, Phase};
+use rekindle_core::nurture::StepChannel;
 use rekindle_core::policy::{Gate, SendVerdict};
 use rekindle_core::state::view::ConsentView;
-use rekindle_core::nurture::StepChannel;
 use rekindle_core::time::short_number;
 use rekindle_core::{snapshot, ContactState, Playbook, Readiness, Reason, Scores, Stage, Timestamp};
 
