@@ -17,10 +17,11 @@
 //!
 //! A `call` or `linkedin` step is a task for a person (D20: attempts across email, phone and LinkedIn after
 //! SQL), not a marketing send: caps, the preference center's frequency, pause and "only important", topics,
-//! email/SMS consent and an open deal do not hold it back; erasure, archiving, do-not-contact on every channel
-//! and a denial of the task channel's purpose (`policy.consent.call`, default `call`: a do-not-call request) deny
+//! email/SMS consent and an open deal do not hold it back; archiving, do-not-contact on every channel and a
+//! denial of the task channel's purpose (`policy.consent.call`, default `call`: a do-not-call request) deny
 //! it, and a call waits out quiet hours and the calling hours (see [`crate::policy`]). The CRM marks it done with
-//! a `custom:task_done` event carrying `sequence` and `step`, as a send carries them.
+//! a `custom:task_done` event carrying `sequence` and `step`, as a send carries them. An erased contact has no
+//! run at all (erasure wipes the enrolments), so no task is named for them.
 //!
 //! Invariants: the fold records an enrolment at the first instant its start condition holds — at an event
 //! instant ([`on_instant`]) or, for conditions that become true on their own, at the exact instant between
