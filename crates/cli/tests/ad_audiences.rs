@@ -4,24 +4,20 @@
 //! get (GDPR Art. 17(2)): who left since the previous plan's audience, and who objected while in the window.
 #![allow(clippy::expect_used, clippy::indexing_slicing, clippy::panic)] // test helpers: a failed setup aborts the test
 
+#[path = "support/audiences.rs"]
+mod audiences;
 #[path = "support/plan_cli.rs"]
 mod plan_cli;
 
 use std::path::Path;
 
+use audiences::{hashed, platform_files};
 use plan_cli::{rekindle, stderr, write, SAAS};
-use sha2::{Digest, Sha256};
 
 /// Everyone clicked in March 2025 and was picked by the campaign of 1 November 2026 (saas.json: manual entry,
 /// 14 d soft reactivation, 72 h break-up): break-up from 15 November, archived on 18 November 00:00 without a
 /// reaction, out of the audience on 18 December 00:00.
 const PEOPLE: [&str; 5] = ["keep@x.test", "unsub@x.test", "ads@x.test", "gone@x.test", "late@x.test"];
-
-const PLATFORMS: [(&str, &str); 3] = [
-    ("meta_custom_audience", "EMAIL"),
-    ("google_customer_match", "Email"),
-    ("linkedin_matched_audience", "email,firstname,lastname,jobtitle,employeecompany,country,googleaid"),
-];
 
 fn contacts() -> String {
     let mut text = String::from("email,created_at\n");
@@ -65,39 +61,11 @@ fn plan_at(dir: &Path, now: &str, events: &str, out: &str, previous: Option<&str
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
 }
 
-fn sha256(text: &str) -> String {
-    format!("{:x}", Sha256::digest(text.as_bytes()))
-}
-
-/// The hashes of `people`, sorted as the files are.
-fn hashed(people: &[&str]) -> Vec<String> {
-    let mut h: Vec<String> = people.iter().map(|p| sha256(p)).collect();
-    h.sort();
-    h
-}
-
-/// Each platform's (audience, removal) first cells, after checking both headers.
-fn files(out: &Path) -> Vec<(Vec<String>, Vec<String>)> {
-    PLATFORMS
-        .iter()
-        .map(|(name, header)| {
-            let read = |rel: String| {
-                let text = std::fs::read_to_string(out.join(&rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
-                let mut lines = text.lines();
-                assert_eq!(lines.next(), Some(*header), "{rel}");
-                assert!(!text.contains('@'), "{rel} holds hashes only");
-                lines.map(|l| l.split(',').next().unwrap_or_default().to_string()).collect::<Vec<String>>()
-            };
-            (read(format!("audiences/{name}.csv")), read(format!("audiences/{name}_remove.csv")))
-        })
-        .collect()
-}
-
 #[test]
 fn d10_a_monthly_run_sees_contacts_archived_in_the_last_30_days() {
     let tmp = tempfile::tempdir().expect("tempdir");
     plan_at(tmp.path(), "2026-11-26T12:00:00Z", &q1_events(), "nov", None);
-    for (audience, remove) in files(&tmp.path().join("nov")) {
+    for (audience, remove) in platform_files(&tmp.path().join("nov"), "") {
         assert_eq!(audience, hashed(&PEOPLE), "archived 8.5 days ago without a reaction: all five");
         assert!(remove.is_empty(), "{remove:?}");
     }
@@ -111,7 +79,7 @@ fn d10_d22_objections_leave_the_audience_and_are_listed_for_removal_with_or_with
     // The same without --previous (all events): the objections alone say who must go.
     plan_at(tmp.path(), "2026-12-10T00:00:00Z", &format!("{}{Q2_EVENTS}", q1_events()), "dec-alone", None);
     for out in ["dec", "dec-alone"] {
-        for (audience, remove) in files(&tmp.path().join(out)) {
+        for (audience, remove) in platform_files(&tmp.path().join(out), "") {
             assert_eq!(audience, hashed(&["keep@x.test", "late@x.test"]), "{out}: 22 days after the archive");
             assert_eq!(remove, hashed(&["unsub@x.test", "ads@x.test", "gone@x.test"]), "{out}");
         }
@@ -119,7 +87,7 @@ fn d10_d22_objections_leave_the_audience_and_are_listed_for_removal_with_or_with
 
     // 18 December: 30 days after the archive the audience is empty; the platform is told to drop who was in it.
     plan_at(tmp.path(), "2026-12-20T00:00:00Z", "", "jan", Some("dec"));
-    for (audience, remove) in files(&tmp.path().join("jan")) {
+    for (audience, remove) in platform_files(&tmp.path().join("jan"), "") {
         assert!(audience.is_empty(), "{audience:?}");
         assert_eq!(remove, hashed(&["keep@x.test", "late@x.test"]), "only the previous audience's members");
     }

@@ -4,30 +4,15 @@
 //! written.
 #![allow(clippy::expect_used, clippy::indexing_slicing, clippy::panic)] // test helpers: a failed setup aborts the test
 
+#[path = "support/audiences.rs"]
+mod audiences;
 #[path = "support/plan_cli.rs"]
 mod plan_cli;
 
 use std::path::Path;
 
+use audiences::{hashed, platform_files, PLATFORMS};
 use plan_cli::{json, rekindle, stderr, write, SAAS};
-use sha2::{Digest, Sha256};
-
-const PLATFORMS: [(&str, &str); 3] = [
-    ("meta_custom_audience", "EMAIL"),
-    ("google_customer_match", "Email"),
-    ("linkedin_matched_audience", "email,firstname,lastname,jobtitle,employeecompany,country,googleaid"),
-];
-
-fn sha256(text: &str) -> String {
-    format!("{:x}", Sha256::digest(text.as_bytes()))
-}
-
-/// The hashes of `people`, sorted as the files are.
-fn hashed(people: &[&str]) -> Vec<String> {
-    let mut h: Vec<String> = people.iter().map(|p| sha256(p)).collect();
-    h.sort();
-    h
-}
 
 /// Runs `rekindle plan` on saas.json; returns the output directory.
 fn plan_at(dir: &Path, contacts: &str, events: &str, now: &str, out: &str, extra: &[&str]) -> std::process::Output {
@@ -48,20 +33,7 @@ fn ok(run: &std::process::Output) {
 
 /// Each platform's (audience, removal) first cells for `segment`, after checking both headers.
 fn files(out: &Path, segment: &str) -> Vec<(Vec<String>, Vec<String>)> {
-    PLATFORMS
-        .iter()
-        .map(|(name, header)| {
-            let read = |rel: String| {
-                let text = std::fs::read_to_string(out.join(&rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
-                let mut lines = text.lines();
-                assert_eq!(lines.next(), Some(*header), "{rel}");
-                assert!(!text.contains('@'), "{rel} holds hashes only");
-                lines.map(|l| l.split(',').next().unwrap_or_default().to_string()).collect::<Vec<String>>()
-            };
-            let base = format!("audiences/segment-{segment}.{name}");
-            (read(format!("{base}.csv")), read(format!("{base}_remove.csv")))
-        })
-        .collect()
+    platform_files(out, &format!("segment-{segment}."))
 }
 
 const PEOPLE: &str = "\
