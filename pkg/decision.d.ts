@@ -348,7 +348,10 @@ export interface StateView {
   consents: { purpose: string; granted: boolean; at: number }[];
   frequency: "weekly" | "monthly" | "important_only" | null;
   pauseUntil: number | null;
+  /** Chosen topics (empty: every topic, or none chosen yet — `topicsChosenAt` tells which). */
   topics: string[];
+  /** When the contact last chose topics; null if never (under `topics_opt_in`: no topic yet). */
+  topicsChosenAt: number | null;
   /** Marketing sends kept per channel, newest first. */
   sends: { email: number[]; sms: number[] };
   /** The deal status and when it was set. */

@@ -90,6 +90,11 @@ pub struct Permissions {
 }
 
 impl Permissions {
+    /// When topics were last chosen (a `preferences` event naming `topics`), or `None` if never.
+    pub fn topics_chosen_at(&self) -> Option<Timestamp> {
+        self.field_at[2]
+    }
+
     /// Folds one event. Props were validated when the event was parsed.
     pub(crate) fn on_event(&mut self, e: &Event) {
         match e.kind {

@@ -213,7 +213,7 @@ impl Policy {
     /// topic in both (an unsubscribe is how a contact leaves them all).
     /// The answer is the [`Gate::Topic`] status.
     pub(crate) fn topic_refused(&self, p: &Permissions, topic: &str) -> Option<&'static str> {
-        match (p.field_at[2], p.topics.is_empty()) {
+        match (p.topics_chosen_at(), p.topics.is_empty()) {
             (None, _) if self.topics_opt_in => Some("not_opted_in"),
             (_, false) if !p.topics.iter().any(|t| t == topic) => Some("opted_out"),
             _ => None,

@@ -82,13 +82,12 @@ export const eventsOf = (entries) => entries.map(({ event }) => event);
  * The contact's current choices: the core's fold of its log, read through the state view; `settings` are the
  * playbook's topics (topics.js; the default is site.js TOPICS, opt-out, for callers without a playbook).
  */
-export function choices(engine, log, contact, settings = topicSettings(null)) {
-  const view = engine.inspect(engine.fold(null, log));
+export function choices(engine, log, contact, settings = topicSettings(null), view = engine.inspect(engine.fold(null, log))) {
   const dnc = new Map(view.dnc.map((d) => [d.channel, d.reason]));
   const chosen = view.topics;
   // As core's topic gate (policy.rs): a choice of no topic (null, "") is every topic; no choice at all is every
-  // topic, or none under topics_opt_in. The state view folds both to an empty list, so the log says which it is.
-  const receives = choseTopics(log) ? (id) => chosen.length === 0 || chosen.includes(id) : () => !settings.optIn;
+  // topic, or none under topics_opt_in. Both are an empty list; the view's topicsChosenAt says which.
+  const receives = choseTopics(view) ? (id) => chosen.length === 0 || chosen.includes(id) : () => !settings.optIn;
   // SMS needs recorded consent (sms_marketing granted, the latest word on it): without it the channel is off and
   // not offered, whatever the log says about subscribe / unsubscribe.
   const smsConsent = (view.consents ?? []).some((c) => c.purpose === "sms_marketing" && c.granted === true);
@@ -169,7 +168,8 @@ export async function preferences(request, env, { engine, keys, now, topics: set
   const { contact } = verified.token;
   if (request.method === "GET" && !wantsJson) return html(200, preferencesPage(env.BROWSER_MODULE, env.PRIVACY_URL));
   const log = await readLog(env.PREFERENCES, contact);
-  const current = choices(engine, eventsOf(log), contact, settings);
+  const view = engine.inspect(engine.fold(null, eventsOf(log)));
+  const current = choices(engine, eventsOf(log), contact, settings, view);
   if (request.method === "GET") return json(200, current);
   const text = await readCapped(request, MAX_BODY_BYTES);
   if (text === null) return json(413, { error: tooLarge(MAX_BODY_BYTES), path: "" });
@@ -179,7 +179,7 @@ export async function preferences(request, env, { engine, keys, now, topics: set
   } catch {
     return json(400, { error: "expected a JSON body", path: "" });
   }
-  const change = changeEvents(body, current, now, { settings, chose: choseTopics(eventsOf(log)) });
+  const change = changeEvents(body, current, now, { settings, chose: choseTopics(view) });
   if (change.error) return json(400, { error: change.error.message, path: change.error.path });
   const all = merged(log, await appendEvents(env.PREFERENCES, contact, change.events));
   await compact(env.PREFERENCES, all);
@@ -241,11 +241,11 @@ export async function unsubscribe(request, env, { engine, keys, now, topics: set
   // A topic's opt-out depends on the contact's topics, so it reads the log first; a full opt-out needs no read and
   // is written first, on its own. Compaction after either is best effort and may fail alone.
   const before = topic === null ? null : await readLog(env.PREFERENCES, contact);
-  const view = before === null ? { topics: [] } : engine.inspect(engine.fold(null, eventsOf(before)));
+  const view = before === null ? { topics: [], topicsChosenAt: null } : engine.inspect(engine.fold(null, eventsOf(before)));
   // Computed from what was read, so it must fold after it: two clicks in one millisecond would otherwise order by
   // their random ids, and the older list could win.
   const at = Math.max(now, ...(before ?? []).map(({ event }) => Number(event.at) + 1).filter(Number.isSafeInteger));
-  const events = optOutEvents(view, topic, at, { settings, chose: before !== null && choseTopics(eventsOf(before)) });
+  const events = optOutEvents(view, topic, at, { settings, chose: choseTopics(view) });
   if (events.length === 0) {
     // Nothing to write (optOutEvents: an opt-in topic the contact never chose), yet the request is honoured.
     console.log(`rekindle: one-click unsubscribe from topic ${JSON.stringify(topic)}: not subscribed (topics_opt_in, no choice), nothing written`);

@@ -31,9 +31,7 @@ export function topicSettings(playbook, site = TOPICS) {
 }
 
 /**
- * Whether `events` (a contact's log) hold a topic choice: a `preferences` event naming `topics`, even as null — the
- * field core's fold (consent.rs) dates, and that turns an opt-in playbook's "no choice, no topic" into the choice.
- * Compaction (log.js) keeps the latest event setting a field, so a compacted log answers the same.
+ * Whether the contact has chosen topics, as core's state `view` dates it (`topicsChosenAt`): the choice that turns
+ * an opt-in playbook's "no choice, no topic" into the topics chosen (an empty list is either).
  */
-export const choseTopics = (events) =>
-  events.some((e) => e?.kind === "preferences" && e.props !== null && typeof e.props === "object" && Object.hasOwn(e.props, "topics"));
+export const choseTopics = (view) => view.topicsChosenAt !== null && view.topicsChosenAt !== undefined;

@@ -38,8 +38,11 @@ pub struct StateView {
     pub frequency: Option<Frequency>,
     /// Paused until.
     pub pause_until: Option<Timestamp>,
-    /// Chosen topics.
+    /// Chosen topics (empty: every topic, or none chosen yet).
     pub topics: Vec<String>,
+    /// When the contact last chose topics, or `None` if never: under `topics_opt_in` no choice means no topic,
+    /// while a choice of none (`null`, `""`) means every topic — both are an empty `topics`.
+    pub topics_chosen_at: Option<Timestamp>,
     /// Marketing sends kept per channel, newest first.
     pub sends: SendsView,
     /// The deal status and when it was set.
@@ -215,6 +218,7 @@ impl ContactState {
             frequency: self.permissions.frequency,
             pause_until: self.permissions.pause_until,
             topics: self.permissions.topics.clone(),
+            topics_chosen_at: self.permissions.topics_chosen_at(),
             sends: SendsView { email: self.sends.email.clone(), sms: self.sends.sms.clone() },
             deal: self.deal.map(|(status, at)| DealView { status, at }),
             recycled: self.recycled,
