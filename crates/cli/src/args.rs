@@ -31,6 +31,21 @@ pub enum Command {
         #[arg(long, value_enum, value_name = "FORMAT")]
         playbook_format: Option<PlaybookFormat>,
     },
+    /// Validate a playbook and write it compiled (the bytes the browser and edge builds read: `new Engine(bytes)`).
+    #[command(
+        after_help = "Examples:\n  rekindle compile --playbook examples/playbooks/saas.json --out www/saas.rkp\n  rekindle compile --playbook saas.yaml > saas.rkp\n\nThe file is read by the same rekindle version that wrote it: compile again after upgrading."
+    )]
+    Compile {
+        /// The playbook: JSON, or YAML when the file name ends in .yaml or .yml.
+        #[arg(long)]
+        playbook: PathBuf,
+        /// Read the playbook as json or yaml whatever its file name (a pipe, a template).
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        playbook_format: Option<PlaybookFormat>,
+        /// Where to write the compiled playbook (written whole or not at all); stdout when absent.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Fold one contact's events and print the decision (scores, readiness, stage, reasons) as JSON.
     #[command(
         after_help = "Example:\n  rekindle decide --playbook examples/playbooks/saas.json \\\n    --events examples/data/contact-events.json --now 2026-11-26T12:00:00Z --pretty"

@@ -53,6 +53,20 @@ fn run(command: Command) -> Result<u8, CliError> {
             eprintln!("{}: ok ({} signals)", playbook.display(), pb.signals().len());
             Ok(0)
         }
+        Command::Compile { playbook, playbook_format, out } => {
+            let bytes = load_playbook(&playbook, playbook_format)?.to_compiled();
+            match out {
+                Some(path) => {
+                    output::write_atomic(&path, &bytes)?;
+                    eprintln!("{}: compiled to {} ({} bytes)", playbook.display(), path.display(), bytes.len());
+                }
+                None => std::io::stdout()
+                    .lock()
+                    .write_all(&bytes)
+                    .map_err(|source| CliError::Io { path: "<stdout>".into(), source })?,
+            }
+            Ok(0)
+        }
         Command::Decide(args) => decide_cmd(args).map(|()| 0),
         Command::Plan(args) => plan::run(&args),
         Command::UnsubscribeToken(args) => token_cmd::sign(&args),

@@ -64,6 +64,13 @@ fn stage(
     Ok((tmp, rows, hex(&digest)))
 }
 
+/// Writes `bytes` to `path` whole or not at all (a synced temporary file renamed over it).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let io = |source| CliError::Io { path: path.into(), source };
+    let (tmp, _, _) = stage(path, |w| w.write_all(bytes).map(|()| 0)).map_err(io)?;
+    publish(tmp, path).map_err(io)
+}
+
 /// Renames a staged file over `target`: until here the old file is untouched.
 fn publish(tmp: NamedTempFile, target: &Path) -> io::Result<()> {
     pause_for_tests(target);

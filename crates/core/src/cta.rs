@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::error::ProblemCode;
 use crate::field::Truth;
 use crate::moment::{Moment, HORIZON};
+use crate::playbook::compiled::compiled_struct;
 use crate::playbook::reader::{index, Reader};
 use crate::playbook::Playbook;
 use crate::segment::condition::{parse, Cond, Scope};
@@ -36,6 +37,8 @@ pub(crate) struct Candidate {
     pub(crate) variant: Option<String>,
 }
 
+compiled_struct!(Candidate { id, when, unless, variant });
+
 /// The `ctas` section, compiled.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Ctas {
@@ -43,6 +46,8 @@ pub struct Ctas {
     /// Index of the default candidate.
     pub(crate) default: Option<usize>,
 }
+
+compiled_struct!(Ctas { candidates, default });
 
 impl Ctas {
     /// Every condition tree of the section.

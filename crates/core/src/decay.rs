@@ -28,6 +28,8 @@ pub enum Decay {
     },
 }
 
+crate::playbook::compiled::compiled_enum!(Decay { 0 => None, 1 => HalfLife(half_life), 2 => Linear { over, points } });
+
 impl Decay {
     /// `value` after `elapsed_ms` (negative elapsed time is treated as none: clock skew never inflates a score).
     pub fn apply(self, value: f64, elapsed_ms: i64) -> f64 {

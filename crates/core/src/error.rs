@@ -245,6 +245,8 @@ pub enum ProblemCode {
     UnknownReference,
     /// Segments that refer to each other in a loop.
     CyclicReference,
+    /// Compiled playbook bytes that this build cannot read: not compiled, another release, truncated, damaged.
+    BadCompiled,
 }
 
 impl ProblemCode {
@@ -269,6 +271,7 @@ impl ProblemCode {
             ProblemCode::DuplicateKey => "duplicate_key",
             ProblemCode::UnknownReference => "unknown_reference",
             ProblemCode::CyclicReference => "cyclic_reference",
+            ProblemCode::BadCompiled => "bad_compiled",
         }
     }
 }

@@ -7,6 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::playbook::compiled::{compiled_enum, Compiled, Defect, In, Out};
 use crate::time::Timestamp;
 use crate::value::{Value, ValueRef};
 use crate::vecmap::VecMap;
@@ -143,6 +144,34 @@ impl fmt::Display for EventKind {
     }
 }
 
+/// Named kinds by their [`EventKind::code`] (declaration order), a custom kind by the tag after them and its
+/// name, refused unless [`EventKind::parse`] would make it.
+impl Compiled for EventKind {
+    fn put(&self, out: &mut Out) {
+        match (self, self.code()) {
+            (EventKind::Custom(name), _) => {
+                out.tag(CUSTOM_TAG);
+                name.put(out);
+            }
+            (_, code) => out.tag(code.unwrap_or(CUSTOM_TAG)),
+        }
+    }
+    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
+        let tag = r.tag()?;
+        if tag != CUSTOM_TAG {
+            return EventKind::from_code(tag).ok_or_else(|| r.bad_tag("an unknown EventKind variant"));
+        }
+        let name = String::get(r)?;
+        match EventKind::parse(&format!("custom:{name}")) {
+            Some(kind @ EventKind::Custom(_)) => Ok(kind),
+            _ => Err(r.defect("a custom event kind name that is not one")),
+        }
+    }
+}
+
+/// The tag of a custom kind: the first after the named kinds' codes.
+const CUSTOM_TAG: u8 = NAMED.len() as u8;
+
 /// Characters allowed in ids and custom event names.
 pub(crate) fn is_id_char(c: char) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-' | '.')
@@ -158,6 +187,8 @@ pub enum Scalar {
     /// A boolean.
     Bool(bool),
 }
+
+compiled_enum!(Scalar { 0 => Str(text), 1 => Num(n), 2 => Bool(b) });
 
 /// One thing that happened to one contact.
 ///

@@ -77,6 +77,27 @@ pub(crate) enum FieldTest {
     OlderThan(Span),
 }
 
+crate::playbook::compiled::compiled_enum!(FieldTest {
+    0 => Eq(want),
+    1 => Ne(want),
+    2 => In(set),
+    3 => NotIn(set),
+    4 => Lt(bound),
+    5 => Le(bound),
+    6 => Gt(bound),
+    7 => Ge(bound),
+    8 => Between(low, high),
+    9 => Contains(text),
+    10 => StartsWith(text),
+    11 => EndsWith(text),
+    12 => Exists,
+    13 => Missing,
+    14 => Before(at),
+    15 => After(at),
+    16 => WithinLast(span),
+    17 => OlderThan(span),
+});
+
 impl FieldTest {
     /// Evaluates against a field value at `now` (relative date tests need it).
     pub(crate) fn eval(&self, value: Option<&Scalar>, now: Timestamp) -> Truth {

@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::error::ProblemCode;
 use crate::event::EventKind;
 use crate::explain::Reason;
+use crate::playbook::compiled::compiled_struct;
 use crate::playbook::reader::{index, Reader};
 use crate::playbook::signal::Declared;
 use crate::playbook::Playbook;
@@ -42,6 +43,8 @@ pub struct HandoffRules {
     /// Signal indices that are assets (downloads, webinars).
     assets: Vec<usize>,
 }
+
+compiled_struct!(HandoffRules { hours, sla, max, zone, assets });
 
 /// Where the lead came from: the first page view that carried UTM parameters.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::error::ProblemCode;
 use crate::event::{Event, EventKind};
+use crate::playbook::compiled::{compiled_enum, compiled_struct};
 use crate::playbook::reader::{index, Reader};
 use crate::playbook::signal::Declared;
 use crate::time::{quote, Span, Timestamp};
@@ -39,6 +40,16 @@ pub enum Phase {
     Erased,
 }
 
+compiled_enum!(Phase {
+    0 => Active,
+    1 => Cooling,
+    2 => Cold,
+    3 => SoftReactivation,
+    4 => BreakUp,
+    5 => Archived,
+    6 => Erased,
+});
+
 /// How cold contacts enter soft reactivation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -48,6 +59,8 @@ pub enum Entry {
     /// When a campaign picks them (a `reactivation_started` event), for quarterly batches (D11).
     Manual,
 }
+
+compiled_enum!(Entry { 0 => OnCold, 1 => Manual });
 
 /// What erases a contact besides an explicit erasure request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -60,6 +73,8 @@ pub enum EraseOn {
     /// A spam complaint.
     SpamComplaint,
 }
+
+compiled_enum!(EraseOn { 0 => SpamTrap, 1 => HardBounce, 2 => SpamComplaint });
 
 /// The `lifecycle` section, compiled.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +94,19 @@ pub struct LifecycleRules {
     /// user would drift into cooling, reactivation and break-up. Indices into the playbook's signals.
     pub(crate) engagement_signals: Vec<usize>,
 }
+
+compiled_struct!(LifecycleRules {
+    cooling_after,
+    cold_after,
+    entry,
+    soft_for,
+    breakup_deadline,
+    ghost_min_opens,
+    ghost_no_click_for,
+    erase_on,
+    intent_signals,
+    engagement_signals,
+});
 
 impl Default for LifecycleRules {
     /// DESIGN §7 defaults: 90 d / 180 d, entry on cold, 14 d soft reactivation, 72 h break-up, ghost after 5

@@ -42,6 +42,7 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use crate::moment::Meets;
+use crate::playbook::compiled::{compiled_enum, compiled_struct};
 use crate::playbook::Playbook;
 use crate::segment::condition::Cond;
 use crate::segment::eval::{Cx, LazyMoment};
@@ -67,6 +68,8 @@ pub enum StepChannel {
     /// A LinkedIn touch task (a connection request or message, sent by a person).
     Linkedin,
 }
+
+compiled_enum!(StepChannel { 0 => Email, 1 => Sms, 2 => Call, 3 => Linkedin });
 
 impl StepChannel {
     /// The names, as in playbooks, in declaration order (that of the policy's consent slots).
@@ -118,6 +121,8 @@ pub(crate) enum Anchor {
     Previous,
 }
 
+compiled_enum!(Anchor { 0 => Enrolment, 1 => Previous });
+
 /// One compiled step.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Step {
@@ -136,6 +141,8 @@ pub(crate) struct Step {
     pub(crate) important: bool,
 }
 
+compiled_struct!(Step { id, key, path, after, from, channel, content, when, topic, important });
+
 /// One compiled sequence.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sequence {
@@ -152,12 +159,16 @@ pub struct Sequence {
     pub(crate) steps: Vec<Step>,
 }
 
+compiled_struct!(Sequence { id, key, path, start, stop, rises, reenrol_after, inactive_stop, steps });
+
 /// [`Sequence::rises`].
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Rises {
     pub(crate) start: bool,
     pub(crate) stop: Vec<bool>,
 }
+
+compiled_struct!(Rises { start, stop });
 
 impl Sequence {
     /// The sequence's id.

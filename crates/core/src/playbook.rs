@@ -1,6 +1,7 @@
 //! The playbook: the marketer's configuration, parsed once ("parse, don't validate") into compiled,
 //! index-addressed types. A bad playbook fails with every problem listed, each with its path.
 
+pub(crate) mod compiled;
 pub mod contacts;
 pub(crate) mod reader;
 pub mod signal;
@@ -309,3 +310,20 @@ fn check_rfm_cells<'a>(r: &mut Reader, conditions: impl Iterator<Item = &'a Cond
         });
     }
 }
+
+compiled::compiled_struct!(Playbook {
+    signals,
+    fit,
+    intent,
+    stages,
+    segments,
+    lifecycle,
+    send_keep,
+    policy,
+    sequences,
+    ctas,
+    handoff,
+    profile_fields,
+    retention,
+    contact_columns,
+});

@@ -21,6 +21,7 @@ use crate::error::ProblemCode;
 use crate::event::Scalar;
 use crate::lifecycle::{LifecycleStatus, Phase};
 use crate::nurture::StepChannel;
+use crate::playbook::compiled::compiled_struct;
 use crate::playbook::reader::{index, Reader};
 use crate::state::{ContactState, DealStatus};
 use crate::suppression::{Channel, DncReason};
@@ -36,6 +37,8 @@ pub struct Cap {
     max: u32,
     per: Span,
 }
+
+compiled_struct!(Cap { path, channel, max, per });
 
 /// The `policy` section, compiled.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +60,18 @@ pub struct Policy {
     /// A contact who never chose topics gets none (opt-in) rather than all (opt-out, the default).
     topics_opt_in: bool,
 }
+
+compiled_struct!(Policy {
+    caps,
+    quiet_hours,
+    calling_hours,
+    timezone_field,
+    default_zone,
+    consent,
+    stop_during_sales,
+    topics,
+    topics_opt_in,
+});
 
 impl Default for Policy {
     /// No caps, no quiet hours, zone from the `timezone` field else UTC, SMS needs `sms_marketing` consent,
@@ -593,5 +608,82 @@ mod tests {
         assert_eq!(merged, [9, 7, 4, 4, 2, 1]);
         assert_eq!(newest_first(&[], &sms).count(), 3);
         assert_eq!(newest_first(&email, &[]).count(), 3);
+    }
+
+    /// Compiled bytes after an edit, sealed again (FNV-1a 32 of all before the last 4 bytes, as
+    /// `playbook::compiled` seals them) so the decoder itself judges the edit.
+    fn reseal(mut bytes: Vec<u8>) -> Vec<u8> {
+        let n = bytes.len() - 4;
+        let sum = bytes[..n].iter().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(*b)).wrapping_mul(0x0100_0193));
+        bytes[n..].copy_from_slice(&sum.to_le_bytes());
+        bytes
+    }
+
+    /// `bytes` with the one occurrence of `from` replaced by `to` (same length), resealed.
+    fn edited(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+        let at: Vec<usize> = (0..bytes.len()).filter(|i| bytes[*i..].starts_with(from)).collect();
+        assert_eq!(at.len(), 1, "{from:?} occurs once");
+        let mut out = bytes.to_vec();
+        out[at[0]..at[0] + to.len()].copy_from_slice(to);
+        reseal(out)
+    }
+
+    /// The message of a compiled playbook's refusal.
+    fn refusal(bytes: &[u8]) -> String {
+        match crate::Playbook::from_compiled(bytes) {
+            Err(crate::Error::InvalidPlaybook { problems }) => problems.iter().map(|p| p.message.clone()).collect(),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    fn playbook(policy: &str) -> crate::Playbook {
+        let text = format!(
+            r#"{{ "version": 1, "signals": {{}}, "policy": {policy},
+                  "handoff": {{ "timezone": "Asia/Gaza", "business_hours": "22:00-06:00", "days": "fri-mon" }} }}"#
+        );
+        crate::Playbook::parse(&serde_json::from_str(&text).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn zones_and_windows_read_back_from_compiled_bytes() {
+        for policy in [r#"{}"#, r#"{ "default_timezone": "us/eastern", "quiet_hours": "00:00-23:59" }"#] {
+            let pb = playbook(policy);
+            assert_eq!(crate::Playbook::from_compiled(&pb.to_compiled()).unwrap(), pb, "{policy}");
+        }
+        // A zone with listed offset changes gets them back with its name: +00 for Ramadan 2026, +01 after.
+        let pb = playbook(r#"{ "default_timezone": "africa/casablanca", "quiet_hours": "21:30-07:15" }"#);
+        let back = crate::Playbook::from_compiled(&pb.to_compiled()).unwrap();
+        assert_eq!(back, pb);
+        let zone = &back.policy.default_zone;
+        assert_eq!(zone.name(), "Africa/Casablanca");
+        let day = Span::days(1).ms();
+        let offsets: Vec<i32> = (0..365).map(|d| zone.offset_at(t(1_767_225_600_000 + d * day))).collect();
+        let expected: Vec<i32> =
+            (0..365).map(|d| pb.policy.default_zone.offset_at(t(1_767_225_600_000 + d * day))).collect();
+        assert_eq!(offsets, expected);
+        assert!(offsets.contains(&0) && offsets.contains(&3600), "{offsets:?}");
+        assert_eq!(back.policy.quiet_hours.map(|w| (w.from().minutes(), w.to().minutes())), Some((1290, 435)));
+    }
+
+    #[test]
+    fn unknown_zones_and_broken_windows_in_compiled_bytes_are_refused() {
+        let bytes = playbook(r#"{ "default_timezone": "Europe/Warsaw", "quiet_hours": "21:30-07:15" }"#).to_compiled();
+        let message = refusal(&edited(&bytes, b"Europe/Warsaw", b"Europe/Warsaq"));
+        assert!(message.contains(r#"unknown time zone "Europe/Warsaq""#), "{message}");
+        // The table would match it case-insensitively, but compiled bytes spell the table's name.
+        let message = refusal(&edited(&bytes, b"Europe/Warsaw", b"europe/warsaw"));
+        assert!(message.contains("unknown time zone"), "{message}");
+        // 21:30-07:15 every day: 1290 and 435 minutes as varints, then the day bits.
+        let quiet = [0x8a, 0x0a, 0xb3, 0x03, 0x7f];
+        let message = refusal(&edited(&bytes, &quiet, &[0x8a, 0x0a, 0x8a, 0x0a, 0x7f]));
+        assert!(message.contains("not empty"), "{message}");
+        let message = refusal(&edited(&bytes, &quiet, &[0x8a, 0x0a, 0xa1, 0x0b, 0x7f]));
+        assert!(message.contains("a time of day 1441 minutes after midnight"), "{message}");
+        let message = refusal(&edited(&bytes, &quiet, &[0xa0, 0x0b, 0xb3, 0x03, 0x7f]));
+        assert!(message.contains("cannot start at 24:00"), "{message}");
+        let message = refusal(&edited(&bytes, &quiet, &[0x8a, 0x0a, 0xb3, 0x03, 0x00]));
+        assert!(message.contains("at least one day"), "{message}");
+        let message = refusal(&edited(&bytes, &quiet, &[0x8a, 0x0a, 0xb3, 0x03, 0x80]));
+        assert!(message.contains("weekday bits 0x80"), "{message}");
     }
 }

@@ -33,6 +33,8 @@ pub struct Segment {
     pub(crate) when: Cond,
 }
 
+crate::playbook::compiled::compiled_struct!(Segment { id, path, when });
+
 impl Segment {
     /// The segment's id.
     pub fn id(&self) -> &str {
@@ -200,6 +202,23 @@ pub(crate) fn parse_segments(r: &mut Reader, v: &Value, signals: &Declared) -> V
 
 /// Segment-of-segment references must form no loop (a segment cannot be defined by itself).
 fn check_cycles(r: &mut Reader, segments: &[Segment]) {
+    let Some(cycle) = find_cycle(segments) else { return };
+    let names: Vec<&str> = cycle.iter().filter_map(|i| segments.get(*i)).map(|s| s.id.as_str()).collect();
+    let first = cycle.first().and_then(|i| segments.get(*i));
+    r.problem(
+        first.map_or(String::from("segments"), |s| s.path.clone()),
+        ProblemCode::CyclicReference,
+        format!(
+            "segments refer to each other in a loop: {} → {}",
+            names.join(" → "),
+            quote(names.first().copied().unwrap_or(""))
+        ),
+    );
+}
+
+/// The first loop of segments defined through each other (their indices, in order), if any: evaluating one would
+/// never end. The JSON reader reports it; a compiled playbook carrying one is refused.
+pub(crate) fn find_cycle(segments: &[Segment]) -> Option<Vec<usize>> {
     let refs = |s: &Segment| {
         let mut out = Vec::new();
         s.when.walk(&mut |c| {
@@ -236,21 +255,5 @@ fn check_cycles(r: &mut Reader, segments: &[Segment]) {
         }
         None
     }
-    for start in 0..segments.len() {
-        let mut stack = Vec::new();
-        if let Some(cycle) = visit(start, &edges, &mut colour, &mut stack) {
-            let names: Vec<&str> = cycle.iter().filter_map(|i| segments.get(*i)).map(|s| s.id.as_str()).collect();
-            let first = cycle.first().and_then(|i| segments.get(*i));
-            r.problem(
-                first.map_or(String::from("segments"), |s| s.path.clone()),
-                ProblemCode::CyclicReference,
-                format!(
-                    "segments refer to each other in a loop: {} → {}",
-                    names.join(" → "),
-                    quote(names.first().copied().unwrap_or(""))
-                ),
-            );
-            return;
-        }
-    }
+    (0..segments.len()).find_map(|start| visit(start, &edges, &mut colour, &mut Vec::new()))
 }

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::error::ProblemCode;
 use crate::explain::{Reason, Sink};
+use crate::playbook::compiled::{compiled_enum, compiled_struct};
 use crate::playbook::reader::{index, Reader};
 use crate::playbook::signal::{Declared, Signal};
 use crate::time::{quote, short_number, Span, Timestamp};
@@ -33,6 +34,8 @@ pub enum Stage {
     /// Bought (a purchase, or a won deal).
     Customer,
 }
+
+compiled_enum!(Stage { 0 => Lead, 1 => Mql, 2 => Sql, 3 => Opportunity, 4 => Customer });
 
 impl Stage {
     pub(crate) fn code(self) -> u8 {
@@ -82,6 +85,8 @@ pub enum Readiness {
     Hot,
 }
 
+compiled_enum!(Readiness { 0 => Cold, 1 => Warm, 2 => Hot });
+
 /// Which score a threshold reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -93,6 +98,8 @@ pub enum ScoreKind {
     /// `fit + intent`.
     Total,
 }
+
+compiled_enum!(ScoreKind { 0 => Fit, 1 => Intent, 2 => Total });
 
 impl ScoreKind {
     fn name(self) -> &'static str {
@@ -134,6 +141,8 @@ pub struct ReadinessRule {
     hot: f64,
 }
 
+compiled_struct!(ReadinessRule { on, warm, hot });
+
 /// "The signal happened at least `at_least` times within the last `within`."
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
@@ -142,6 +151,8 @@ pub struct Condition {
     pub(crate) within: Span,
     pub(crate) at_least: u32,
 }
+
+compiled_struct!(Condition { path, signal, within, at_least });
 
 /// A stage bar.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,6 +164,8 @@ pub struct Bar {
     direct: Vec<Condition>,
 }
 
+compiled_struct!(Bar { path, min, all, any, direct });
+
 /// The `stages` section.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stages {
@@ -162,6 +175,8 @@ pub struct Stages {
     /// How long a recycled (disqualified) contact waits before its bars count again (D21: 60 d).
     pub(crate) recycle_for: Span,
 }
+
+compiled_struct!(Stages { readiness, mql, sql, recycle_for });
 
 impl Default for Stages {
     fn default() -> Self {

@@ -47,6 +47,8 @@ pub enum DealStatus {
     Disqualified,
 }
 
+crate::playbook::compiled::compiled_enum!(DealStatus { 0 => Open, 1 => Won, 2 => Lost, 3 => Disqualified });
+
 impl DealStatus {
     /// A `sales_status` event's `status` (and a `deal` condition's names).
     pub(crate) fn parse(name: &str) -> Option<DealStatus> {

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::event::{Event, EventKind};
+use crate::playbook::compiled::compiled_enum;
 use crate::time::Timestamp;
 
 /// A channel rekindle plans messages for.
@@ -15,6 +16,8 @@ pub enum Channel {
     /// Text messages.
     Sms,
 }
+
+compiled_enum!(Channel { 0 => Email, 1 => Sms });
 
 impl Channel {
     /// Both channels, in output order.

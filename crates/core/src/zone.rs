@@ -59,6 +59,7 @@ pub use civil::{civil_from_days, days_from_civil, month_length, LocalDate, Local
 pub use posix::{parse_posix, Rule};
 pub use window::{LocalWindow, Weekdays};
 
+use crate::playbook::compiled::{Compiled, Defect, In, Out};
 use crate::time::{quote, Timestamp};
 
 /// The JS `Date` range, which bounds every `Timestamp`.
@@ -92,6 +93,22 @@ impl PartialEq for Zone {
 }
 
 impl Eq for Zone {}
+
+/// A zone in a compiled playbook is its table name, looked up again on reading: a playbook holds table zones only
+/// ([`Zone::parse`]; [`Zone::UTC`] is the table's `UTC`), whose rule and offset changes are the table's static
+/// data. A name the table does not spell exactly so is refused. The settled span is a cache: unset on reading.
+impl Compiled for Zone {
+    fn put(&self, out: &mut Out) {
+        String::from(self.name()).put(out);
+    }
+    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
+        let name = String::get(r)?;
+        match Zone::find(&name) {
+            Some(zone) if zone.name() == name => Ok(zone),
+            _ => Err(r.defect("a time zone this build does not know")),
+        }
+    }
+}
 
 /// How far [`Zone::settled`] looks either side of its instant: quiet hours and send windows search a few days
 /// around a decision's instant, a step's send time a few weeks ahead.

@@ -9,7 +9,8 @@
 //!
 //! Beyond the JS runners, this one also checks that the state survives its byte form: deciding on
 //! `from_bytes(to_bytes(state))` gives the same decision as deciding on the in-memory state, and that
-//! `snapshot` (a decision without its look-ahead) says what `decide` says about the instant itself.
+//! `snapshot` (a decision without its look-ahead) says what `decide` says about the instant itself, and that the
+//! playbook survives its compiled form (`Playbook::from_compiled(to_compiled(p)) == p`).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -194,6 +195,12 @@ fn evaluate(
         Ok(p) => p,
         Err(e) => return Ok(Err(e)),
     };
+    // The browser and edge builds read the compiled form only: it must be the same playbook to the bit.
+    match Playbook::from_compiled(&playbook.to_compiled()) {
+        Ok(read) if read == playbook => {}
+        Ok(read) => failures.push(format!("from_compiled(to_compiled(playbook)) differs: {read:?}")),
+        Err(e) => failures.push(format!("from_compiled(to_compiled(playbook)) failed: {e}")),
+    }
     let (Some(events), Some(now)) = (events, now) else {
         failures.push("the playbook loaded, but the vector gives no events/now to evaluate".into());
         return Ok(Ok(Json::Null));

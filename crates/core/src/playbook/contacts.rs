@@ -11,6 +11,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::compiled::compiled_struct;
 use super::reader::{join, Reader};
 use crate::error::ProblemCode;
 use crate::time::quote;
@@ -25,6 +26,8 @@ pub struct Column {
     pub named: bool,
 }
 
+compiled_struct!(Column { header, named });
+
 /// The generic contacts CSV's columns. The default maps `email`, `id` and `created_at` and keeps every other
 /// column as a profile field under its own header.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +41,8 @@ pub struct ContactColumns {
     /// Headers renamed as profile fields (`"Job Title"` → `role`), in playbook order.
     fields: Vec<(String, String)>,
 }
+
+compiled_struct!(ContactColumns { email, id, created_at, fields });
 
 impl Default for ContactColumns {
     fn default() -> Self {

@@ -4,10 +4,12 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::compiled::{compiled_enum, Compiled, Defect, In, Out};
 use super::reader::{join, Reader};
 use crate::casefold::fold;
 use crate::error::ProblemCode;
 use crate::event::{Event, EventKind, Scalar};
+use crate::state::track::MAX_EXACT;
 use crate::time::quote;
 use crate::value::Value;
 
@@ -26,6 +28,33 @@ pub struct Signal {
     pub(crate) bucket_days: u32,
 }
 
+/// The key is not written: it is rebuilt from the id, as the reader builds it. `keep` is refused outside
+/// 1..=`MAX_EXACT` (the state keeps that many instants per signal).
+impl Compiled for Signal {
+    fn put(&self, out: &mut Out) {
+        let Signal { id, key: _, kind, matchers, include_machine, keep, bucket_days } = self;
+        id.put(out);
+        kind.put(out);
+        matchers.put(out);
+        include_machine.put(out);
+        keep.put(out);
+        bucket_days.put(out);
+    }
+    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
+        let id = String::get(r)?;
+        let kind = EventKind::get(r)?;
+        let matchers = Vec::get(r)?;
+        let include_machine = bool::get(r)?;
+        let keep = u32::get(r)?;
+        if !(1..=MAX_EXACT).contains(&keep) {
+            return Err(r.defect("a signal keeping a number of instants outside 1 to its maximum"));
+        }
+        let bucket_days = u32::get(r)?;
+        let key = key_of("signal", &id);
+        Ok(Signal { id, key, kind, matchers, include_machine, keep, bucket_days })
+    }
+}
+
 /// A test on one event property.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Matcher {
@@ -38,6 +67,8 @@ pub(crate) enum Matcher {
     Range(Range),
 }
 
+compiled_enum!(Matcher { 0 => Glob(glob), 1 => Num(n), 2 => Bool(b), 3 => Range(range) });
+
 /// A folded glob by shape, sorted out when the playbook is parsed: nearly every playbook glob is an exact text
 /// or a prefix (`/pricing*`), which match without allocating; the shape is not re-derived per event.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +76,20 @@ pub(crate) enum Glob {
     Exact(String),
     Prefix(String),
     Pattern(String),
+}
+
+/// A glob is written as its folded text and its shape sorted out again on reading, as the reader does.
+impl Compiled for Glob {
+    fn put(&self, out: &mut Out) {
+        let text = match self {
+            Glob::Prefix(prefix) => format!("{prefix}*"),
+            Glob::Exact(text) | Glob::Pattern(text) => text.clone(),
+        };
+        text.put(out);
+    }
+    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
+        Ok(Glob::new(String::get(r)?))
+    }
 }
 
 impl Glob {
@@ -70,6 +115,30 @@ impl Glob {
 pub(crate) struct Range {
     low: Option<(f64, bool)>,
     high: Option<(f64, bool)>,
+}
+
+/// Refused on reading as the reader refuses it: no bound, a bound that is not a finite number, or bounds no
+/// number falls within.
+impl Compiled for Range {
+    fn put(&self, out: &mut Out) {
+        let Range { low, high } = self;
+        low.put(out);
+        high.put(out);
+    }
+    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
+        let low: Option<(f64, bool)> = Compiled::get(r)?;
+        let high: Option<(f64, bool)> = Compiled::get(r)?;
+        let finite = [low, high].iter().flatten().all(|(n, _)| n.is_finite());
+        let empty = match (low, high) {
+            (None, None) => true,
+            (Some((lo, a)), Some((hi, b))) => lo > hi || (lo == hi && !(a && b)),
+            _ => false,
+        };
+        if !finite || empty {
+            return Err(r.defect("bounds that are not finite or that no number is within"));
+        }
+        Ok(Range { low, high })
+    }
 }
 
 impl Range {
@@ -275,6 +344,86 @@ mod tests {
         assert!(glob("demo", "demo"));
         assert!(!glob("demo", "demo2"));
         assert!(glob("*", ""));
+    }
+
+    /// A playbook with one signal of each matcher shape, from JSON.
+    fn playbook() -> crate::Playbook {
+        let text = r#"{ "version": 1, "signals": {
+            "pricing": { "kind": "page_view", "match": { "path": "/Pricing*", "title": "Plans", "ref": "*ads*" } },
+            "deep": { "kind": "page_leave", "match": { "scroll": { "ge": 75 }, "seconds": { "gt": 0, "lt": 60 } } },
+            "trial": { "kind": "custom:trial_started", "match": { "plan": 2, "paid": true } } } }"#;
+        crate::Playbook::parse(&serde_json::from_str(text).unwrap()).unwrap()
+    }
+
+    /// The message of a compiled playbook's refusal.
+    fn refusal(pb: &crate::Playbook) -> String {
+        match crate::Playbook::from_compiled(&pb.to_compiled()) {
+            Err(crate::Error::InvalidPlaybook { problems }) => problems.iter().map(|p| p.message.clone()).collect(),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn signals_read_back_with_their_glob_shapes_and_keys() {
+        let pb = playbook();
+        let back = crate::Playbook::from_compiled(&pb.to_compiled()).unwrap();
+        assert_eq!(back, pb);
+        let globs: Vec<&Matcher> = back.signals[0].matchers.iter().map(|(_, m)| m).collect();
+        assert_eq!(
+            globs,
+            [
+                &Matcher::Glob(Glob::Prefix("/pricing".into())),
+                &Matcher::Glob(Glob::Exact("plans".into())),
+                &Matcher::Glob(Glob::Pattern("*ads*".into()))
+            ]
+        );
+        assert_eq!(back.signals[2].kind, EventKind::Custom("trial_started".into()));
+        // The key is not in the bytes: it is the id's, whatever the playbook held.
+        let mut odd = pb.clone();
+        odd.signals[1].key = 7;
+        let back = crate::Playbook::from_compiled(&odd.to_compiled()).unwrap();
+        assert_eq!(back.signals[1].key, key_of("signal", "deep"));
+    }
+
+    #[test]
+    fn bounds_keeps_and_kinds_the_reader_refuses_are_refused() {
+        let with_range = |low, high| {
+            let mut pb = playbook();
+            pb.signals[1].matchers[0].1 = Matcher::Range(Range { low, high });
+            pb
+        };
+        for (low, high) in [
+            (None, None),
+            (Some((5.0, false)), Some((1.0, false))),
+            (Some((5.0, true)), Some((5.0, false))),
+            (Some((f64::NAN, true)), None),
+        ] {
+            let message = refusal(&with_range(low, high));
+            assert!(message.contains("expected finite bounds"), "{low:?} {high:?}: {message}");
+        }
+        let one = with_range(Some((5.0, true)), Some((5.0, true)));
+        assert_eq!(crate::Playbook::from_compiled(&one.to_compiled()).unwrap(), one);
+        for keep in [0, MAX_EXACT + 1] {
+            let mut pb = playbook();
+            pb.signals[0].keep = keep;
+            assert!(refusal(&pb).contains(&format!("keeps {keep} instants")));
+        }
+        let mut pb = playbook();
+        pb.signals[2].kind = EventKind::Custom("Trial Started".into());
+        assert!(refusal(&pb).contains("\"custom:Trial Started\" is not a custom event kind"));
+    }
+
+    #[test]
+    fn every_named_kind_reads_back_by_its_code() {
+        let mut pb = playbook();
+        let mut code = 0;
+        while let Some(kind) = EventKind::from_code(code) {
+            pb.signals[0].kind = kind.clone();
+            let back = crate::Playbook::from_compiled(&pb.to_compiled()).unwrap();
+            assert_eq!(back.signals[0].kind, kind);
+            code += 1;
+        }
+        assert_eq!(code, 23, "every named kind");
     }
 
     #[test]

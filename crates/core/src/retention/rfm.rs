@@ -15,6 +15,8 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
+use crate::playbook::compiled::{compiled_struct, Compiled, Defect, In, Out};
+
 /// Below this many customers, scores run 1–3.
 pub const SMALL_BASE: usize = 100;
 
@@ -141,6 +143,22 @@ pub struct Range {
     pub high: u8,
 }
 
+/// Refused unless `1 ≤ low ≤ high ≤ 5`, as the reader refuses it.
+impl Compiled for Range {
+    fn put(&self, out: &mut Out) {
+        let Range { low, high } = self;
+        low.put(out);
+        high.put(out);
+    }
+    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
+        let (low, high) = (u8::get(r)?, u8::get(r)?);
+        if !(1 <= low && low <= high && high <= 5) {
+            return Err(r.defect("RFM scores outside 1 ≤ low ≤ high ≤ 5"));
+        }
+        Ok(Range { low, high })
+    }
+}
+
 impl Range {
     /// Every score.
     pub const ANY: Range = Range { low: 1, high: 5 };
@@ -164,6 +182,8 @@ pub struct Cell {
     /// Bounds on ⌊(f + m)/2⌋.
     pub fm: Range,
 }
+
+compiled_struct!(Cell { id, r, f, m, fm });
 
 impl Cell {
     /// Whether scores (on the 1–5 scale) fall in this cell.

@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 use super::rfm::{default_cells, Cell, Range};
 use super::transaction::Period;
 use crate::error::ProblemCode;
+use crate::playbook::compiled::{Compiled, Defect, In, Out};
 use crate::playbook::reader::{index, Obj, Reader};
 use crate::playbook::signal::Declared;
 use crate::time::{quote, short_number, Span};
@@ -27,6 +28,27 @@ pub struct ChurnRules {
     pub drop_ratio: f64,
     /// Negative ratings: a playbook signal (index) and how long a rating keeps the alert up.
     pub negative_rating: Option<(usize, Span)>,
+}
+
+/// Thresholds outside the reader's ranges are refused.
+impl Compiled for ChurnRules {
+    fn put(&self, out: &mut Out) {
+        let ChurnRules { p_alive_below, gap_factor, drop_window, drop_ratio, negative_rating } = self;
+        p_alive_below.put(out);
+        gap_factor.put(out);
+        drop_window.put(out);
+        drop_ratio.put(out);
+        negative_rating.put(out);
+    }
+    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
+        Ok(ChurnRules {
+            p_alive_below: within(r, "churn p_alive_below", 0.0, 1.0)?,
+            gap_factor: within(r, "churn gap_factor", 1.0, 100.0)?,
+            drop_window: Compiled::get(r)?,
+            drop_ratio: within(r, "churn activity_drop ratio", 0.0, 1.0)?,
+            negative_rating: Compiled::get(r)?,
+        })
+    }
 }
 
 /// The compiled `retention` section.
@@ -51,6 +73,73 @@ pub struct RetentionRules {
     pub clv_months: u32,
     /// CLV discount per month.
     pub monthly_discount: f64,
+}
+
+/// Values outside the reader's ranges are refused: RFM levels other than 3 or 5 and a high-value score outside
+/// 1–5 would overflow the scores' arithmetic, and the CLV horizon (1–120 months) bounds a loop.
+impl Compiled for RetentionRules {
+    fn put(&self, out: &mut Out) {
+        let RetentionRules {
+            declared,
+            period,
+            levels,
+            cells,
+            active_within,
+            high_value,
+            churn,
+            clv_months,
+            monthly_discount,
+        } = self;
+        declared.put(out);
+        period.put(out);
+        levels.put(out);
+        cells.put(out);
+        active_within.put(out);
+        high_value.put(out);
+        churn.put(out);
+        clv_months.put(out);
+        monthly_discount.put(out);
+    }
+    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
+        let declared = bool::get(r)?;
+        let period = Period::get(r)?;
+        let levels = Option::<u8>::get(r)?;
+        if levels.is_some_and(|n| n != 3 && n != 5) {
+            return Err(r.defect("RFM levels other than 3 or 5"));
+        }
+        let cells = Vec::get(r)?;
+        let active_within = Span::get(r)?;
+        let high_value = u8::get(r)?;
+        if !(1..=5).contains(&high_value) {
+            return Err(r.defect("a high-value score outside 1 to 5"));
+        }
+        let churn = ChurnRules::get(r)?;
+        let clv_months = u32::get(r)?;
+        if !(1..=120).contains(&clv_months) {
+            return Err(r.defect("a CLV horizon outside 1 to 120 months"));
+        }
+        let monthly_discount = within(r, "CLV monthly_discount", 0.0, 1.0)?;
+        Ok(RetentionRules {
+            declared,
+            period,
+            levels,
+            cells,
+            active_within,
+            high_value,
+            churn,
+            clv_months,
+            monthly_discount,
+        })
+    }
+}
+
+/// A number in `[low, high]` (as the reader's `fraction`), else a defect naming `what`.
+fn within(r: &mut In<'_>, what: &'static str, low: f64, high: f64) -> Result<f64, Defect> {
+    let n = f64::get(r)?;
+    if !(low..=high).contains(&n) {
+        return Err(r.defect(what));
+    }
+    Ok(n)
 }
 
 impl Default for RetentionRules {
@@ -270,6 +359,37 @@ mod tests {
         let r = &p.retention;
         assert_eq!((r.levels, r.cells.len(), r.high_value, r.clv_months), (Some(3), 1, 5, 24));
         assert_eq!(r.churn.negative_rating.map(|n| n.0), Some(0));
+    }
+
+    /// The message of a compiled playbook's refusal.
+    fn refusal(pb: &Playbook) -> String {
+        match Playbook::from_compiled(&pb.to_compiled()) {
+            Err(crate::Error::InvalidPlaybook { problems }) => problems.iter().map(|p| p.message.clone()).collect(),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn compiled_retention_outside_the_readers_ranges_is_refused() {
+        let valid = pb(r#"{"rfm":{"levels":3,"cells":[{"id":"vip","r":[4,5],"fm":5}]},"clv":{"months":24}}"#).unwrap();
+        assert_eq!(Playbook::from_compiled(&valid.to_compiled()).unwrap(), valid);
+        let refused = |edit: &dyn Fn(&mut Playbook), expected: &str| {
+            let mut p = valid.clone();
+            edit(&mut p);
+            let message = refusal(&p);
+            assert!(message.contains(expected), "{expected}: {message}");
+        };
+        refused(&|p| p.retention.levels = Some(4), "RFM levels Some(4)");
+        refused(&|p| p.retention.high_value = 0, "high-value score 0");
+        refused(&|p| p.retention.clv_months = 121, "CLV horizon of 121 months");
+        refused(&|p| p.retention.clv_months = 0, "CLV horizon of 0 months");
+        refused(&|p| p.retention.monthly_discount = f64::NAN, "CLV monthly_discount NaN");
+        refused(&|p| p.retention.churn.p_alive_below = 1.5, "churn p_alive_below 1.5");
+        refused(&|p| p.retention.churn.gap_factor = 0.5, "churn gap_factor 0.5");
+        refused(&|p| p.retention.churn.drop_ratio = -0.1, "churn activity_drop ratio -0.1");
+        refused(&|p| p.retention.cells[0].r.low = 0, "RFM scores 0 to 5");
+        refused(&|p| p.retention.cells[0].fm = super::Range { low: 5, high: 4 }, "RFM scores 5 to 4");
+        refused(&|p| p.retention.cells[0].m.high = 6, "RFM scores 1 to 6");
     }
 
     #[test]

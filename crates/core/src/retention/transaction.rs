@@ -341,6 +341,8 @@ pub enum Period {
     Week,
 }
 
+crate::playbook::compiled::compiled_enum!(Period { 0 => Day, 1 => Week });
+
 impl Period {
     /// The period an instant falls in, as the epoch day its period starts on.
     pub fn start_day(self, at: Timestamp) -> i64 {

@@ -9,6 +9,7 @@ use crate::error::ProblemCode;
 use crate::event::Scalar;
 use crate::explain::{Reason, Sink};
 use crate::field::{parse_test, FieldTest, Truth};
+use crate::playbook::compiled::compiled_struct;
 use crate::playbook::reader::{index, Reader};
 use crate::time::{short_number, Timestamp};
 use crate::value::Value;
@@ -24,6 +25,8 @@ pub struct FitRule {
     pub(crate) points: f64,
 }
 
+compiled_struct!(FitRule { id, path, field, test, points });
+
 /// The fit group: rules plus optional clamps.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FitGroup {
@@ -31,6 +34,8 @@ pub struct FitGroup {
     pub(crate) min: Option<f64>,
     pub(crate) max: Option<f64>,
 }
+
+compiled_struct!(FitGroup { rules, min, max });
 
 impl FitGroup {
     /// Whether a rule compares a date field with `now` (`within_last`, `older_than`): fit then changes with time.

@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 use crate::decay::Decay;
 use crate::error::ProblemCode;
 use crate::explain::{Reason, Sink};
+use crate::playbook::compiled::{compiled_struct, Compiled, Defect, In, Out};
 use crate::playbook::reader::{index, Reader};
 use crate::playbook::signal::{key_of, Declared, Signal};
 use crate::time::{Span, Timestamp};
@@ -29,12 +30,42 @@ pub struct IntentRule {
     pub(crate) cap: Option<f64>,
 }
 
+/// The key is not written: it is rebuilt from the id, as the reader builds it.
+impl Compiled for IntentRule {
+    fn put(&self, out: &mut Out) {
+        let IntentRule { id, key: _, path, signal, points, decay, expire_after, cap } = self;
+        id.put(out);
+        path.put(out);
+        signal.put(out);
+        points.put(out);
+        decay.put(out);
+        expire_after.put(out);
+        cap.put(out);
+    }
+    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
+        let id = String::get(r)?;
+        let key = key_of("intent", &id);
+        Ok(IntentRule {
+            id,
+            key,
+            path: Compiled::get(r)?,
+            signal: Compiled::get(r)?,
+            points: Compiled::get(r)?,
+            decay: Compiled::get(r)?,
+            expire_after: Compiled::get(r)?,
+            cap: Compiled::get(r)?,
+        })
+    }
+}
+
 /// The intent group: rules plus an optional `max`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IntentGroup {
     pub(crate) rules: Vec<IntentRule>,
     pub(crate) max: Option<f64>,
 }
+
+compiled_struct!(IntentGroup { rules, max });
 
 /// A rule's running state: what a decision needs instead of the event history.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -25,6 +25,7 @@ use alloc::vec::Vec;
 use crate::error::ProblemCode;
 use crate::field::{parse_test, FieldTest};
 use crate::lifecycle::{parse_phase, Phase, PHASE_NAMES};
+use crate::playbook::compiled::compiled_enum;
 use crate::playbook::reader::{index, Obj, Reader};
 use crate::playbook::signal::Declared;
 use crate::stage::{Readiness, ScoreKind, Stage};
@@ -39,12 +40,16 @@ pub(crate) enum Bound {
     AtMost(u32),
 }
 
+compiled_enum!(Bound { 0 => AtLeast(n), 1 => AtMost(n) });
+
 /// How old the first or last occurrence must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Age {
     MoreThan(Span),
     LessThan(Span),
 }
+
+compiled_enum!(Age { 0 => MoreThan(span), 1 => LessThan(span) });
 
 /// A numeric comparison on a score.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -54,6 +59,8 @@ pub(crate) enum Cmp {
     Le(f64),
     Lt(f64),
 }
+
+compiled_enum!(Cmp { 0 => Ge(bound), 1 => Gt(bound), 2 => Le(bound), 3 => Lt(bound) });
 
 impl Cmp {
     /// The threshold.
@@ -149,6 +156,27 @@ pub(crate) enum Cond {
         is: bool,
     },
 }
+
+compiled_enum!(Cond {
+    0 => All(path, list),
+    1 => Any(path, list),
+    2 => Not(path, cond),
+    3 => Field { path, field, test },
+    4 => Count { path, signal, within, bound },
+    5 => Last { path, signal, age },
+    6 => First { path, signal, age },
+    7 => Anniversary { path, signal, within },
+    8 => Ever { path, signal, ever },
+    9 => Segment { path, index },
+    10 => Stage { path, any_of },
+    11 => StageAtLeast { path, stage },
+    12 => Readiness { path, any_of },
+    13 => Lifecycle { path, any_of },
+    14 => Score { path, score, cmp },
+    15 => Rfm { path, cells },
+    16 => Deal { path, any_of },
+    17 => Ghost { path, is },
+});
 
 impl Cond {
     /// The playbook path of this node.

@@ -8,6 +8,7 @@ use alloc::format;
 use alloc::string::String;
 use core::fmt;
 
+use crate::playbook::compiled::{Compiled, Defect, In, Out};
 use crate::time::quote;
 
 /// Days since 1970-01-01 of a civil date (Hinnant's `days_from_civil`).
@@ -206,6 +207,20 @@ impl fmt::Display for LocalDate {
 pub struct LocalTime {
     /// Minutes since midnight, 0..=1440.
     minutes: u16,
+}
+
+/// Minutes since midnight; more than 1440 (`24:00`) is refused, as [`LocalTime::new`] refuses it.
+impl Compiled for LocalTime {
+    fn put(&self, out: &mut Out) {
+        self.minutes.put(out);
+    }
+    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
+        let minutes = u16::get(r)?;
+        if minutes > LocalTime::END_OF_DAY.minutes {
+            return Err(r.defect("a time of day past 24:00"));
+        }
+        Ok(LocalTime { minutes })
+    }
 }
 
 impl LocalTime {

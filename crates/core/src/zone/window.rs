@@ -12,6 +12,7 @@ use core::iter::FromIterator;
 
 use super::civil::{LocalTime, Weekday};
 use super::{clamp, Zone, MAX_MS};
+use crate::playbook::compiled::{Compiled, Defect, In, Out};
 use crate::time::{quote, Timestamp};
 
 /// A set of weekdays.
@@ -76,6 +77,20 @@ impl Weekdays {
     }
 }
 
+/// The day bits; a bit above Sunday's is refused.
+impl Compiled for Weekdays {
+    fn put(&self, out: &mut Out) {
+        self.0.put(out);
+    }
+    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
+        let bits = u8::get(r)?;
+        if bits & !Weekdays::ALL.0 != 0 {
+            return Err(r.defect("weekday bits that name no day of the week"));
+        }
+        Ok(Weekdays(bits))
+    }
+}
+
 impl FromIterator<Weekday> for Weekdays {
     fn from_iter<I: IntoIterator<Item = Weekday>>(days: I) -> Weekdays {
         Weekdays(days.into_iter().fold(0, |bits, d| bits | 1 << d.index()))
@@ -97,6 +112,23 @@ pub struct LocalWindow {
     from: LocalTime,
     to: LocalTime,
     days: Weekdays,
+}
+
+/// Start, end and days, read back through [`LocalWindow::new`] and [`LocalWindow::on`]: an empty window, one
+/// starting at `24:00` or one on no day is refused.
+impl Compiled for LocalWindow {
+    fn put(&self, out: &mut Out) {
+        let LocalWindow { from, to, days } = self;
+        from.put(out);
+        to.put(out);
+        days.put(out);
+    }
+    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
+        let (from, to, days) = (LocalTime::get(r)?, LocalTime::get(r)?, Weekdays::get(r)?);
+        LocalWindow::new(from, to)
+            .and_then(|w| w.on(days))
+            .map_err(|_| r.defect("a local window its constructor refuses (empty, from 24:00 or on no day)"))
+    }
 }
 
 impl LocalWindow {

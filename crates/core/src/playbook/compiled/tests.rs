@@ -1,0 +1,140 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use super::{checksum, Playbook, MAGIC, RELEASE};
+use crate::error::{Error, ProblemCode};
+use crate::value::Value;
+
+const EXAMPLES: [(&str, &str); 3] = [
+    ("saas", include_str!("../../../../../examples/playbooks/saas.json")),
+    ("ecommerce", include_str!("../../../../../examples/playbooks/ecommerce.json")),
+    ("reengagement", include_str!("../../../../../examples/playbooks/reengagement.json")),
+];
+
+fn example(text: &str) -> Playbook {
+    Playbook::parse(&serde_json::from_str::<Value>(text).unwrap()).unwrap()
+}
+
+/// The one `bad_compiled` problem's message, or a failure naming what came instead.
+fn refusal(bytes: &[u8]) -> String {
+    match Playbook::from_compiled(bytes) {
+        Err(Error::InvalidPlaybook { problems }) => {
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert_eq!(problems[0].code, ProblemCode::BadCompiled);
+            assert_eq!(problems[0].path, "");
+            problems[0].message.clone()
+        }
+        other => panic!("expected a bad_compiled refusal, got {other:?}"),
+    }
+}
+
+/// `body` (after the magic) sealed with a correct checksum, so the decoder itself must judge it.
+fn sealed(body: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::from(&MAGIC[..]);
+    bytes.extend_from_slice(body);
+    let sum = checksum(&bytes);
+    bytes.extend_from_slice(&sum.to_le_bytes());
+    bytes
+}
+
+#[test]
+fn every_example_playbook_reads_back_equal() {
+    for (name, text) in EXAMPLES {
+        let pb = example(text);
+        let bytes = pb.to_compiled();
+        assert_eq!(Playbook::from_compiled(&bytes).as_ref(), Ok(&pb), "{name}");
+        // Deterministic: compiling the read-back playbook gives the same bytes.
+        assert_eq!(Playbook::from_compiled(&bytes).unwrap().to_compiled(), bytes, "{name}");
+        assert!(bytes.len() < text.len(), "{name}: {} compiled bytes for {} JSON bytes", bytes.len(), text.len());
+    }
+}
+
+#[test]
+fn every_truncation_is_refused() {
+    let bytes = example(EXAMPLES[0].1).to_compiled();
+    for len in 0..bytes.len() {
+        refusal(&bytes[..len]);
+    }
+}
+
+#[test]
+fn every_damaged_byte_is_refused_by_the_checksum_or_the_decoder() {
+    let bytes = example(EXAMPLES[1].1).to_compiled();
+    for i in 0..bytes.len() {
+        for bit in [0x01u8, 0x80] {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= bit;
+            refusal(&damaged);
+        }
+    }
+}
+
+#[test]
+fn a_damaged_body_with_a_valid_checksum_never_panics() {
+    // Every single-byte change after the envelope, re-sealed: the decoder alone must answer, Ok or a refusal.
+    let bytes = example(EXAMPLES[2].1).to_compiled();
+    let body = &bytes[MAGIC.len()..bytes.len() - 4];
+    let header = 1 + 1 + RELEASE.len();
+    for i in header..body.len() {
+        for value in [0x00u8, 0x01, 0x7f, 0x80, 0xff] {
+            let mut changed = body.to_vec();
+            changed[i] = value;
+            if let Err(e) = Playbook::from_compiled(&sealed(&changed)) {
+                assert_eq!(e.code(), crate::error::ErrorCode::PlaybookInvalid);
+            }
+        }
+    }
+}
+
+#[test]
+fn json_is_refused_with_how_to_compile_it() {
+    let message = refusal(EXAMPLES[0].1.as_bytes());
+    assert!(message.contains("this is JSON: compile it first"), "{message}");
+    assert!(refusal(b"garbage").contains("not a compiled rekindle playbook"));
+    assert!(refusal(b"").contains("not a compiled rekindle playbook"));
+}
+
+#[test]
+fn another_release_is_refused_with_its_version() {
+    let mut body = Vec::from([super::FORMAT]);
+    let other = "0.0.1-other";
+    body.push(other.len() as u8);
+    body.extend_from_slice(other.as_bytes());
+    let message = refusal(&sealed(&body));
+    assert!(message.contains("compiled by rekindle 0.0.1-other"), "{message}");
+    assert!(message.contains(&alloc::format!("this is rekindle {RELEASE}")), "{message}");
+    let message = refusal(&sealed(&[9]));
+    assert!(message.contains("envelope format 9"), "{message}");
+}
+
+#[test]
+fn trailing_bytes_and_hostile_lengths_are_refused_with_their_offset() {
+    let bytes = example(EXAMPLES[0].1).to_compiled();
+    let mut body = bytes[MAGIC.len()..bytes.len() - 4].to_vec();
+    body.push(0);
+    let message = refusal(&sealed(&body));
+    assert!(message.contains("1 unexpected trailing bytes"), "{message}");
+    assert!(message.contains(&alloc::format!("byte {}", bytes.len() - 4)), "{message}");
+
+    // A list claiming 2^40 items right after the header: refused before anything is reserved.
+    let mut body = Vec::from([super::FORMAT, RELEASE.len() as u8]);
+    body.extend_from_slice(RELEASE.as_bytes());
+    body.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x20]);
+    let message = refusal(&sealed(&body));
+    assert!(message.contains("items in"), "{message}");
+    assert!(message.to_string().starts_with("compiled playbook, byte "), "{message}");
+}
+
+#[test]
+fn segments_in_a_loop_are_refused_though_each_decodes() {
+    // The JSON reader refuses a loop; bytes carrying one (hand-made, or damaged and re-sealed) must be refused
+    // too, or evaluating a segment would recurse until the stack runs out.
+    let text = r#"{"version": 1, "signals": {"v": {"kind": "page_view"}},
+        "segments": {"a": {"when": {"segment": "b"}}, "b": {"when": {"ever": "v"}}}}"#;
+    let mut pb = example(text);
+    pb.segments[1].when = crate::segment::condition::Cond::Segment { path: String::from("segments.b.when"), index: 0 };
+    let message = refusal(&pb.to_compiled());
+    assert!(message.contains("segments refer to each other in a loop"), "{message}");
+}
