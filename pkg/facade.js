@@ -284,25 +284,58 @@ function nowArg(options) {
 
 const dispose = Symbol.dispose ?? Symbol.for("Symbol.dispose");
 
+/** A compiled playbook's bytes (`rekindle compile`, `compilePlaybook`) as a Uint8Array, or null for any other value. */
+function compiledArg(playbook) {
+  if (playbook instanceof Uint8Array) return playbook;
+  if (playbook instanceof ArrayBuffer) return new Uint8Array(playbook);
+  if (ArrayBuffer.isView(playbook)) return new Uint8Array(playbook.buffer, playbook.byteOffset, playbook.byteLength);
+  return null;
+}
+
+/**
+ * A playbook (object or JSON text) compiled to the bytes `new Engine(bytes)` reads in every build — the browser and
+ * edge builds read only these. Throws E_PLAYBOOK_INVALID listing every problem, like `new Engine(playbook)`.
+ */
+export function compilePlaybook(playbook) {
+  if (typeof gen.compilePlaybook !== "function") {
+    throw new RekindleError("E_PLAYBOOK_INVALID", "invalid playbook: this build does not compile playbooks: use the Node build (import from \"rekindle\" in Node) or `rekindle compile`", {
+      path: "",
+      details: { problems: [{ path: "", code: "bad_compiled", message: "this build does not compile playbooks" }] },
+    });
+  }
+  const value = playbookValue(playbook);
+  return call(() => gen.compilePlaybook(encodeTape(value, "playbook", inputError)));
+}
+
+/** A playbook given as JSON text parsed (refused as E_PLAYBOOK_INVALID when it is not JSON), else as given. */
+function playbookValue(playbook) {
+  if (typeof playbook !== "string") return playbook;
+  try {
+    return JSON.parse(playbook);
+  } catch (err) {
+    const message = `expected a JSON object, got text that is not JSON (${err.message})`;
+    throw new RekindleError("E_PLAYBOOK_INVALID", `invalid playbook: ${message}`, {
+      path: "",
+      details: { problems: [{ path: "", code: "wrong_type", message }] },
+    });
+  }
+}
+
 /** A compiled playbook. Build one per page or isolate and evaluate many contacts with it. */
 export class Engine {
   #inner = null;
   #generation = -1;
 
   constructor(playbook) {
-    let value = playbook;
-    if (typeof playbook === "string") {
-      try {
-        value = JSON.parse(playbook);
-      } catch (err) {
-        const message = `expected a JSON object, got text that is not JSON (${err.message})`;
-        throw new RekindleError("E_PLAYBOOK_INVALID", `invalid playbook: ${message}`, {
-          path: "",
-          details: { problems: [{ path: "", code: "wrong_type", message }] },
-        });
-      }
+    const compiled = compiledArg(playbook);
+    if (compiled !== null) {
+      this.#inner = call(() => new gen.Engine(compiled, true));
+      this.#generation = generation;
+      this.#segmentIds = call(() => this.#inner.segmentIds());
+      return;
     }
-    this.#inner = call(() => new gen.Engine(encodeTape(value, "playbook", inputError)));
+    const value = playbookValue(playbook);
+    this.#inner = call(() => new gen.Engine(encodeTape(value, "playbook", inputError), false));
     this.#generation = generation;
     this.#segmentIds = call(() => this.#inner.segmentIds());
   }

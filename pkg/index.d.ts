@@ -40,7 +40,8 @@ export type ProblemCode =
   | "threshold_order"
   | "duplicate_key"
   | "unknown_reference"
-  | "cyclic_reference";
+  | "cyclic_reference"
+  | "bad_compiled";
 
 /** One problem in a playbook: where (`scores.intent.rules[3].decay.half_life`; "" for the document), what, why. */
 export interface Problem {
@@ -146,11 +147,14 @@ export declare function version(): string;
  */
 export declare class Engine {
   /**
-   * Parses and validates a playbook (an object, or its JSON text).
-   * @throws {RekindleError} E_PLAYBOOK_INVALID listing every problem in `details.problems`; `path` is the first one's.
+   * Parses and validates a playbook (an object, or its JSON text), or reads a compiled one (the bytes of
+   * `rekindle compile` or `compilePlaybook`, compiled by this rekindle version). Which forms a build reads:
+   * Node both; the browser and edge builds as docs/playbook.md says ("Compiled playbooks").
+   * @throws {RekindleError} E_PLAYBOOK_INVALID listing every problem in `details.problems`; `path` is the first one's
+   *   (compiled bytes another version wrote, or damaged ones: one `bad_compiled` problem saying so).
    * @throws {RekindleError} E_NOT_INITIALIZED before init() in a browser.
    */
-  constructor(playbook: Playbook | string);
+  constructor(playbook: Playbook | string | Uint8Array | ArrayBuffer);
 
   /**
    * Folds events into a contact state and returns the new state bytes (compact and versioned; store them).

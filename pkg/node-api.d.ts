@@ -3,6 +3,17 @@
 import type { ContactEvent, Duration, Instant, Playbook } from "./playbook.js";
 
 // ---------------------------------------------------------------------------------------------------------
+// Node entry only: compiling playbooks
+
+/**
+ * A playbook (object or JSON text) validated and compiled to the bytes `new Engine(bytes)` reads in every build —
+ * what `rekindle compile` writes. Compile at build time, where every problem is reported; ship the bytes. They are
+ * read by the same rekindle version that wrote them.
+ * @throws {RekindleError} E_PLAYBOOK_INVALID listing every problem in `details.problems`, as `new Engine` does.
+ */
+export declare function compilePlaybook(playbook: Playbook | string): Uint8Array;
+
+// ---------------------------------------------------------------------------------------------------------
 // Node entry only: the vendor adapters (the CLI's decoders) for plugin authors
 
 /** A located problem: `at` is `<file>:<line>[:<column>]` or a place in a body. */

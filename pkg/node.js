@@ -7,7 +7,7 @@ import { install } from "./facade.js";
 const wasmUrl = new URL("./gen/node/rekindle_wasm_bg.wasm", import.meta.url);
 install(gen, () => gen.initSync({ module: readFileSync(wasmUrl) }), { sync: true });
 
-export { Contact, ERROR_CODES, Engine, RekindleError, init, version } from "./facade.js";
+export { Contact, ERROR_CODES, Engine, RekindleError, compilePlaybook, init, version } from "./facade.js";
 export { Keys } from "./keys.js";
 export { pageViewProps, SESSION_GAP_MS } from "./page-view.js";
 export { checkSignatureAge, importContacts, importWebhook, verifyMailgun, verifySendgrid } from "./adapters.js";

@@ -1,7 +1,7 @@
 // Builds the three wasm flavours the npm package ships and post-processes them:
-//   edge (no features; workerd)                       → pkg/gen/edge/   profile wasm, wasm-opt -Oz --converge (size first)
-//   node (--features import,retention; Node)          → pkg/gen/node/   profile wasm-speed, wasm-opt -O3 (speed first)
-//   web  (--features browser; browsers)               → pkg/gen/web/    profile wasm, wasm-opt -Oz --converge (size first)
+//   edge (playbook-compiled; workerd)                 → pkg/gen/edge/   profile wasm, wasm-opt -Oz --converge (size first)
+//   node (import,retention,playbook-json,playbook-compiled; Node) → pkg/gen/node/ profile wasm-speed, -O3 (speed first)
+//   web  (browser,playbook-compiled; browsers)        → pkg/gen/web/    profile wasm, wasm-opt -Oz --converge (size first)
 // cargo build --profile P → wasm-bindgen --target web → wasm-opt (never skipped) → load check.
 // Why node is built for speed: Node reads the module from disk once per process, so its bytes cost nothing per
 // request, while batch and server work runs every event through it (npm run bench: 1.5× faster per event at
@@ -23,10 +23,13 @@ const WORK = join(repoRoot, "target", "rekindle-build");
 
 /** The shipped flavours: name → cargo features, cargo profile (Cargo.toml) and wasm-opt level. */
 export const FLAVOURS = Object.freeze([
-  { name: "edge", features: [], profile: "wasm", opt: ["-Oz", "--converge"] }, // workerd
-  // Node: edge plus the vendor adapters and retention analytics, built for speed (see the top of this file)
-  { name: "node", features: ["import", "retention"], profile: "wasm-speed", opt: ["-O3"] },
-  { name: "web", features: ["browser"], profile: "wasm", opt: ["-Oz", "--converge"] }, // browsers
+  // workerd: reads compiled playbooks only (`rekindle compile`): the JSON reader is a fifth of the module
+  { name: "edge", features: ["playbook-compiled"], profile: "wasm", opt: ["-Oz", "--converge"] },
+  // Node: edge plus the vendor adapters and retention analytics, both playbook forms and compilePlaybook, built for
+  // speed (see the top of this file)
+  { name: "node", features: ["import", "retention", "playbook-json", "playbook-compiled"], profile: "wasm-speed", opt: ["-O3"] },
+  // browsers: compiled playbooks only, as edge
+  { name: "web", features: ["browser", "playbook-compiled"], profile: "wasm", opt: ["-Oz", "--converge"] },
 ]);
 
 const WASM_BINDGEN_ARGS = [
@@ -117,6 +120,7 @@ export async function build({ log = (line) => console.log(line), stream = true }
   for (const flavour of FLAVOURS) {
     const started = performance.now();
     const args = ["build", "-p", "rekindle-wasm", "--target", TARGET, "--profile", flavour.profile];
+    args.push("--no-default-features"); // each flavour names every feature it has (crates/wasm/Cargo.toml)
     if (flavour.features.length > 0) args.push("--features", flavour.features.join(","));
     const cargo = await run("cargo", args, { stream });
     if (cargo.code !== 0) {

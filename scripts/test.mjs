@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { bootstrap } from "./bootstrap.mjs";
-import { build } from "./build.mjs";
+import { FLAVOURS, build } from "./build.mjs";
 import { guard } from "./guard.mjs";
 import { printSizeReport } from "./size.mjs";
 import { isMain, repoRoot, run, seconds } from "./util.mjs";
@@ -85,12 +85,12 @@ export const LAYERS = Object.freeze([
   },
   {
     id: "clippy-wasm",
-    // Each build's code: `import,retention` (the node build, which also holds the edge build's signing) and `browser` (web).
-    name: "cargo clippy (wasm32: node and web builds)",
+    // Each build's code, with exactly its features (scripts/build.mjs FLAVOURS): edge, node and web.
+    name: "cargo clippy (wasm32: edge, node and web builds)",
     run: async () => {
-      for (const features of ["import,retention", "browser"]) {
+      for (const { features } of FLAVOURS) {
         const outcome = await command("cargo", ["clippy", "-p", "rekindle-wasm", "--target", "wasm32-unknown-unknown",
-          "--features", features, "--", "-D", "warnings"])();
+          "--no-default-features", "--features", features.join(","), "--", "-D", "warnings"])();
         if (!outcome.ok) return outcome;
       }
       return { ok: true };

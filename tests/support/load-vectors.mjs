@@ -36,6 +36,41 @@ export function loadVectors(repoRoot) {
 }
 
 /**
+ * The vectors as the browser and edge builds take them: each playbook compiled in Node (`compilePlaybook`, the
+ * build step a site runs) and carried as base64 in `input.compiled` (JSON-safe for page.evaluate and a POST body);
+ * runVector builds the Engine from those bytes. A vector whose playbook does not compile expects that refusal
+ * (E_PLAYBOOK_INVALID): it is answered at compile time, by Node and Rust, so it is left out here — tests/cross-runtime.mjs
+ * checks that exactly those are missing from the browser and workerd outputs.
+ * @param {{name: string, vector: object}[]} vectors from loadVectors
+ * @returns {Promise<{name: string, vector: object}[]>}
+ */
+export async function compiledVectors(vectors) {
+  const { compilePlaybook, RekindleError } = await import("rekindle");
+  const compiled = new Map();
+  const out = [];
+  for (const { name, vector } of vectors) {
+    const { playbook, ...rest } = vector.input;
+    if (!compiled.has(playbook)) {
+      try {
+        compiled.set(playbook, Buffer.from(compilePlaybook(playbook)).toString("base64"));
+      } catch (err) {
+        if (!(err instanceof RekindleError) || err.code !== "E_PLAYBOOK_INVALID") throw err;
+        compiled.set(playbook, null);
+      }
+    }
+    const bytes = compiled.get(playbook);
+    if (bytes === null) {
+      if (vector.expectError?.code !== "E_PLAYBOOK_INVALID") {
+        throw new Error(`tests/vectors/${name}: its playbook does not compile, but the vector does not expect E_PLAYBOOK_INVALID`);
+      }
+      continue;
+    }
+    out.push({ name, vector: { ...vector, input: { ...rest, compiled: bytes } } });
+  }
+  return out;
+}
+
+/**
  * Throws an Error naming `name` when `vector` is not a well-formed vector: the required keys, exactly one of
  * expect / expectError, and no unknown keys.
  * @param {unknown} vector

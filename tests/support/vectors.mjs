@@ -96,11 +96,19 @@ export function canonicalError(error) {
  * decide(fold(events)) gives the same decision as evaluate(events). The engine is always freed.
  *
  * @param {{Engine: Function, RekindleError: Function}} rekindle the facade module (after `await init()`)
- * @param {object} vector a parsed vector whose playbook is an object (see load-vectors.mjs)
+ * @param {object} vector a parsed vector whose playbook is an object, or compiled bytes as base64 in
+ *   `input.compiled` (compiledVectors in load-vectors.mjs)
  * @returns {{canonical: string, ok: boolean, failures: string[]}}
  */
 export function runVector(rekindle, vector) {
   const { input } = vector;
+  if (typeof input.compiled === "string") {
+    // A compiled playbook (compiledVectors in load-vectors.mjs): the form the browser and edge builds read.
+    const text = atob(input.compiled);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    return runVector(rekindle, { ...vector, input: { ...input, compiled: undefined, playbook: bytes } });
+  }
   if (typeof input.playbook === "string") {
     throw new TypeError(`runVector: resolve the playbook path ${JSON.stringify(input.playbook)} before running (see resolveVector)`);
   }

@@ -2,14 +2,18 @@
 //! core's `Value` tree, so core locates every problem; events straight into core's events); results come back
 //! as one tape decoded into plain objects (`tape.rs`).
 
-use rekindle_core::{ContactState, Event, Timestamp, Value};
+#[cfg(feature = "playbook-json")]
+use rekindle_core::Value;
+use rekindle_core::{ContactState, Event, Timestamp};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::error::Error;
 
 /// A playbook as core's JSON-shaped `Value`, from the tape the facade encoded (`encodeTape` in pkg/tape.js:
-/// one pass in JS, one copy into linear memory; it refuses what JSON cannot hold, naming the path).
+/// one pass in JS, one copy into linear memory; it refuses what JSON cannot hold, naming the path). Only the builds
+/// that read JSON playbooks need it.
+#[cfg(feature = "playbook-json")]
 pub(crate) fn value(tape: &[u8], at: &str) -> Result<Value, Error> {
     crate::tape::value(tape, at)
 }

@@ -31,13 +31,59 @@ pub(crate) fn write_segment_codes(playbook: &Playbook, state: &ContactState, now
     }));
 }
 
+#[cfg(feature = "playbook-json")]
+fn read_json(tape: &[u8]) -> Result<Playbook, JsValue> {
+    let value = convert::value(tape, "playbook")?;
+    Ok(Playbook::parse(&value).map_err(crate::Error::from)?)
+}
+
+#[cfg(not(feature = "playbook-json"))]
+fn read_json(_: &[u8]) -> Result<Playbook, JsValue> {
+    Err(not_read(
+        "reads compiled playbooks only: compile this one with `rekindle compile --playbook p.json --out \
+         p.rkp` or compilePlaybook() from \"rekindle\" in Node, and pass the bytes",
+    ))
+}
+
+#[cfg(feature = "playbook-compiled")]
+fn read_compiled(bytes: &[u8]) -> Result<Playbook, JsValue> {
+    Ok(Playbook::from_compiled(bytes).map_err(crate::Error::from)?)
+}
+
+#[cfg(not(feature = "playbook-compiled"))]
+fn read_compiled(_: &[u8]) -> Result<Playbook, JsValue> {
+    Err(not_read("reads JSON playbooks only: pass the playbook object (or its JSON text)"))
+}
+
+/// The refusal of a playbook form this build does not read, as `E_PLAYBOOK_INVALID` with a `bad_compiled` problem.
+#[cfg(not(all(feature = "playbook-json", feature = "playbook-compiled")))]
+fn not_read(what: &str) -> JsValue {
+    use rekindle_core::error::{Problem, ProblemCode};
+    let message = format!("this build of rekindle ({}) {what}", crate::FLAVOUR);
+    crate::Error::from(rekindle_core::Error::InvalidPlaybook {
+        problems: vec![Problem::new("", ProblemCode::BadCompiled, message)],
+    })
+    .into()
+}
+
+/// A playbook compiled to bytes for `new Engine(bytes)` in the browser and edge builds: the Node build compiles,
+/// where a bad playbook's every problem is reported at build time. Throws `E_PLAYBOOK_INVALID` like `Engine`.
+/// Only in a build that reads both forms (Node): the others would carry the encoder for nothing.
+#[cfg(all(feature = "playbook-json", feature = "playbook-compiled"))]
+#[wasm_bindgen(js_name = compilePlaybook)]
+pub fn compile_playbook(tape: &[u8]) -> Result<Vec<u8>, JsValue> {
+    Ok(read_json(tape)?.to_compiled())
+}
+
 #[wasm_bindgen(js_class = Engine)]
 impl JsEngine {
-    /// Parses and compiles a playbook (its tape); throws `E_PLAYBOOK_INVALID` listing every problem.
+    /// An engine from a playbook: compiled bytes (`compiled`, as `rekindle compile` and `compilePlaybook` write
+    /// them) or the tape of a JSON playbook. Each build reads the forms its features name (`playbook-json`,
+    /// `playbook-compiled`); the other is refused with what to do. Throws `E_PLAYBOOK_INVALID` listing every problem.
     #[wasm_bindgen(constructor)]
-    pub fn new(playbook: &[u8]) -> Result<JsEngine, JsValue> {
-        let value = convert::value(playbook, "playbook")?;
-        Ok(JsEngine { playbook: Rc::new(Playbook::parse(&value).map_err(crate::Error::from)?) })
+    pub fn new(playbook: &[u8], compiled: bool) -> Result<JsEngine, JsValue> {
+        let playbook = if compiled { read_compiled(playbook)? } else { read_json(playbook)? };
+        Ok(JsEngine { playbook: Rc::new(playbook) })
     }
 
     /// Folds events (a tape of an array of events) into a state (`undefined` = fresh) and returns the new

@@ -24,6 +24,16 @@ mod signing;
 
 pub use contact::JsContact;
 pub use engine::JsEngine;
+
+/// Which build this is, for messages that tell a user why a call is refused here.
+#[cfg(not(all(feature = "playbook-json", feature = "playbook-compiled")))]
+pub(crate) const FLAVOUR: &str = if cfg!(feature = "browser") {
+    "browser"
+} else if cfg!(feature = "import") {
+    "Node"
+} else {
+    "edge"
+};
 pub use error::Error;
 
 use wasm_bindgen::prelude::*;

@@ -18,7 +18,9 @@ use serde::ser::{self, Serialize};
 
 mod read;
 
-pub(crate) use read::{events, value};
+pub(crate) use read::events;
+#[cfg(feature = "playbook-json")]
+pub(crate) use read::value;
 
 /// A serialization failure (only `collect_str` of a failing `Display` can produce one).
 #[derive(Debug)]

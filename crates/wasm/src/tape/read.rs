@@ -4,7 +4,9 @@
 
 use rekindle_core::event::{EventProblem, EventReader};
 use rekindle_core::value::ValueRef;
-use rekindle_core::{Event, Value};
+use rekindle_core::Event;
+#[cfg(feature = "playbook-json")]
+use rekindle_core::Value;
 
 use super::{ARRAY, END, FALSE, NULL, NUMBER, OBJECT, REF, STRING, TRUE};
 use crate::error::Error;
@@ -12,7 +14,8 @@ use crate::error::Error;
 /// Deeper than the encoder writes (64): only a hand-made tape gets here.
 const MAX_DEPTH: usize = 70;
 
-/// A tape as core's `Value`; a malformed tape is an input error at `at`.
+/// A tape as core's `Value`; a malformed tape is an input error at `at`. For JSON playbooks only.
+#[cfg(feature = "playbook-json")]
 pub(crate) fn value(bytes: &[u8], at: &str) -> Result<Value, Error> {
     let mut r = Reader::new(bytes);
     let malformed = |reason: String| Error::Input { at: at.to_owned(), reason };
@@ -205,6 +208,7 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    #[cfg(feature = "playbook-json")]
     fn value(&mut self, depth: usize) -> Result<Value, String> {
         if depth > MAX_DEPTH {
             return Err("tape: nested too deep".to_owned());
