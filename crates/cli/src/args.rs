@@ -234,12 +234,14 @@ const PLAN_HELP: &str = "\
 Writes to DIR: plan.csv, plan.json, segments/<id>.csv, audiences/soft_reactivation.csv, audiences/break_up.csv,
 archive.csv, erasure.json, tombstones.csv, state.csv (each contact's state, for the next run's --previous),
 suppressed.csv (salted hashes of suppressed addresses with channel, reason and since),
+deliveries.csv (the complaint rate's sends, deliveries and complaints per hour, for the next run's --previous),
 handoff.csv, diagnostics.ndjson, rejects.csv, report.html (a self-contained page with charts, aggregates only),
 manifest.json (last).
 Repeated runs (next week, next quarter, on fresh exports whose logs have rolled over): pass the last plan's
 directory as --previous and the same --salt-file. Without it, contacts archived, suppressed (hard bounce,
-complaint) or last engaged in events that left the logs are planned as if that never happened, and an erased
-address a re-import brings back is planned with its email. For example, next quarter:
+complaint) or last engaged in events that left the logs are planned as if that never happened, an erased
+address a re-import brings back is planned with its email, and the complaint rate is a share of the mail still
+in the logs. For example, next quarter:
   ... --now 2027-02-26T12:00:00Z --salt-file ~/secure/rekindle-salt.txt --previous plans/2026-q4 --out plans/2027-q1
 Campaign (manual reactivation_entry, D11): --start-reactivation puts every contact cold at --now that may be
 emailed into soft reactivation; run again with --previous inside the break-up window it prints, or the contacts are

@@ -10,6 +10,7 @@ pub mod campaign;
 pub mod engagement;
 pub mod fold;
 pub mod history;
+pub mod mailed;
 pub mod outcome;
 pub mod packed;
 pub mod pending;
@@ -123,6 +124,8 @@ pub struct Plan {
     pub start_reactivation: bool,
     /// Signs each audience contact's links (`--links`); `None` leaves the audience CSVs as they were.
     pub links: Option<crate::token_cmd::LinkSigner>,
+    /// The complaint rate's counts per hour: this run's and the `--previous` plan's (`deliveries.csv`, D5).
+    pub mailed: mailed::Mailed,
 }
 
 impl Plan {
@@ -229,6 +232,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     for (index, event) in status {
         folder.push(index, event)?;
     }
+    let mut mailed = mailed::Mailed::new(now, previous.as_mut().and_then(|p| p.mailed.take()));
     let mut done = 0;
     let mut seen = Seen::default();
     let files = args.events.iter().map(|p| (p, None)).chain(args.webhooks.iter().map(|w| (&w.path, Some(w.vendor))));
@@ -242,7 +246,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         };
         let mut found = Vec::new();
         let before = counts.clone();
-        let sink = Sink { counts: &mut counts, diagnostics: &mut found, seen: &mut seen };
+        let sink = Sink { counts: &mut counts, diagnostics: &mut found, seen: &mut seen, mailed: &mut mailed };
         read_events(&mut *source, &roster, &mut folder, sink, |p| progress.set(done + p))?;
         done += source.position();
         found.sort_by_key(|d| d.line); // stable: a line's own order is kept
@@ -285,10 +289,13 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         // contact's.
         let state = if planned.erased() { Box::default() } else { bytes };
         let engagement = std::mem::take(&mut slot.engagement);
-        Ok(Planned { engagement, history: slot.history, revenue, state, pick, unseen_break_up, ..planned })
+        let stated_cell = slot.stated.take().and_then(|s| s.cell).map(String::into_boxed_str);
+        Ok(Planned { engagement, history: slot.history, revenue, state, pick, unseen_break_up, stated_cell, ..planned })
     });
     drop(folder);
     let planned = planned.into_iter().collect::<Result<Vec<Planned>, CliError>>()?;
+    // Every contact's complaints, erased ones included, each once (`plan::engagement`).
+    mailed.complaints(planned.iter().flat_map(|p| p.engagement.complaints().iter().copied()));
     let out_ids: Vec<String> = contacts
         .iter()
         .zip(&planned)
@@ -323,6 +330,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         windows,
         start_reactivation: start.is_some(),
         links,
+        mailed,
     };
 
     progress.phase("writing");

@@ -5,7 +5,8 @@
 //! The files: `plan.csv` / `plan.json`; `segments/<id>.csv`; `audiences/{soft_reactivation,break_up}.csv`
 //! (D6–D8); `audiences/{meta_custom_audience,google_customer_match,linkedin_matched_audience}.csv` (D10, D35:
 //! hashed identifiers only, [`ads`]); `archive.csv` (D9, consent proof); `erasure.json` and `tombstones.csv` (D9: ids and salted hashes
-//! only); `state.csv` and `suppressed.csv` (for the next run's `--previous`; the latter salted hashes only, D4); `handoff.csv` (D19); `retention.csv` (D36–D42, when someone ordered); `diagnostics.ndjson` and `rejects.csv`; `report.html` (aggregates and charts, no
+//! only); `state.csv`, `suppressed.csv` and `deliveries.csv` (for the next run's `--previous`; the second salted
+//! hashes only, D4; the third the complaint rate's counts per hour, D5); `handoff.csv` (D19); `retention.csv` (D36–D42, when someone ordered); `diagnostics.ndjson` and `rejects.csv`; `report.html` (aggregates and charts, no
 //! personal data); `salt.txt` when the salt lives in the directory. An erased contact's email appears in none of
 //! them.
 
@@ -92,6 +93,7 @@ fn write_side(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
     csv::write_archive(plan, out)?;
     csv::write_state(plan, out)?;
     csv::write_suppressed(plan, out)?;
+    csv::write_mailed(plan, out)?;
     json::write_erasure(plan, out)
 }
 

@@ -1,6 +1,7 @@
 //! Per-contact facts for the report (`report.html`) that the folded state does not expose through core's public
-//! API: the latest person open, click and reply, marketing sends and spam complaints in the last 30 days (D5),
-//! and when a campaign started the contact's reactivation (D12). They are read from the same events the fold
+//! API: the latest person open, click and reply, spam complaints in the last 30 days (D5), and when a campaign
+//! started the contact's reactivation (D12); marketing sends, the complaint rate's denominator, are counted per
+//! hour as events are routed (`super::mailed`, [`marketing_send`]). They are read from the same events the fold
 //! sees, as they are routed to their contact, and kept as a few numbers per contact (bounded memory).
 //!
 //! Rules: only events at or before `--now` count (a future-stamped event has not happened yet); a window of N
@@ -28,8 +29,6 @@ pub struct Engagement {
     pub last_click: Option<Timestamp>,
     /// The latest reply (email or text message).
     pub last_reply: Option<Timestamp>,
-    /// Marketing emails sent in the last 30 days.
-    pub sends_30d: u32,
     /// The instants of the spam complaints in the last 30 days, ascending, each once (most contacts: none).
     complaints: Box<[Timestamp]>,
     /// The latest `reactivation_started` (a campaign picked the contact, D11).
@@ -49,7 +48,6 @@ impl Engagement {
             EventKind::EmailClick if !e.machine => latest(&mut self.last_click),
             EventKind::EmailReply | EventKind::SmsReply => latest(&mut self.last_reply),
             EventKind::ReactivationStarted => latest(&mut self.reactivation_started),
-            EventKind::EmailSent if recent && !transactional(e) => self.sends_30d = self.sends_30d.saturating_add(1),
             EventKind::SpamComplaint if recent => self.complain(e.at),
             _ => {}
         }
@@ -75,11 +73,6 @@ impl Engagement {
         e
     }
 
-    /// Spam complaints in the last 30 days.
-    pub fn complaints_30d(&self) -> u32 {
-        u32::try_from(self.complaints.len()).unwrap_or(u32::MAX)
-    }
-
     /// Their instants, ascending (for `state.csv`).
     pub fn complaints(&self) -> &[Timestamp] {
         &self.complaints
@@ -96,8 +89,10 @@ impl Engagement {
     }
 }
 
-fn transactional(e: &Event) -> bool {
-    matches!(e.props.get("transactional"), Some(Some(Scalar::Bool(true))))
+/// Whether `e` is a marketing email sent (an `email_sent` not marked `transactional: true`): what the complaint
+/// rate is a share of.
+pub fn marketing_send(e: &Event) -> bool {
+    e.kind == EventKind::EmailSent && !matches!(e.props.get("transactional"), Some(Some(Scalar::Bool(true))))
 }
 
 /// Whether `t` lies in the `days`-day window ending at `now`.
@@ -120,19 +115,20 @@ mod tests {
     }
 
     #[test]
-    fn machine_opens_future_events_and_old_sends_do_not_count() {
+    fn machine_opens_future_events_and_old_complaints_do_not_count_nor_receipts_as_sends() {
         let now = at(100 * DAY);
         let mut e = Engagement::default();
         e.record(&event(EventKind::EmailOpen, 90 * DAY, true), now);
         e.record(&event(EventKind::EmailOpen, 101 * DAY, false), now);
-        e.record(&event(EventKind::EmailSent, 70 * DAY, false), now);
-        e.record(&event(EventKind::EmailSent, 71 * DAY, false), now);
+        e.record(&event(EventKind::SpamComplaint, 70 * DAY, false), now);
         e.record(&event(EventKind::SpamComplaint, 99 * DAY, false), now);
-        let mut receipt = event(EventKind::EmailSent, 99 * DAY, false);
-        receipt.props.insert("transactional".into(), Some(Scalar::Bool(true)));
-        e.record(&receipt, now);
         assert_eq!(e.last_open, None);
-        assert_eq!((e.sends_30d, e.complaints_30d()), (1, 1), "70 d ago is exactly 30 d: outside; receipts are exempt");
+        assert_eq!(e.complaints().len(), 1, "70 d ago is exactly 30 d: outside");
+        let mut receipt = event(EventKind::EmailSent, 99 * DAY, false);
+        assert!(marketing_send(&receipt));
+        receipt.props.insert("transactional".into(), Some(Scalar::Bool(true)));
+        assert!(!marketing_send(&receipt), "receipts are exempt");
+        assert!(!marketing_send(&event(EventKind::EmailOpen, 99 * DAY, false)));
     }
 
     #[test]
@@ -146,7 +142,7 @@ mod tests {
         e.record(&event(EventKind::SpamComplaint, 95 * DAY, false), now);
         e.record(&event(EventKind::SpamComplaint, 95 * DAY, false), now);
         e.record(&event(EventKind::SpamComplaint, 97 * DAY, false), now);
-        assert_eq!(e.complaints_30d(), 3);
+        assert_eq!(e.complaints().len(), 3);
         assert_eq!(e.complaints(), [at(95 * DAY), at(97 * DAY), at(99 * DAY)]);
         e.record(&event(EventKind::EmailOpen, 10 * DAY, false), now);
         assert_eq!(e.last_open, Some(at(20 * DAY)), "the latest stays the latest, in either order");

@@ -58,11 +58,24 @@ pub struct Slot {
     pub revenue: Revenue,
     /// Every order (instant, amount), for retention analytics; most contacts have none.
     pub orders: Vec<(Timestamp, f64)>,
-    /// The latest exit survey folded this run (`super::retention::exit_survey`): its instant and stated reason.
-    pub stated: Option<Box<(Timestamp, String)>>,
+    /// The stated churn reason's sources (D39): this run's latest exit survey, the contacts file's cell.
+    pub stated: Option<Box<Stated>>,
+    /// The state came from a `state.csv` older than its `stated_reason_cell` column: which cell that plan read
+    /// is unknown.
+    cell_unknown: bool,
     /// The retention facts to keep on the contact, folded at `--now` before it is decided
     /// (`plan::retention`, when the playbook has a `retention` section).
     pub facts: Option<Box<Event>>,
+}
+
+/// Where a contact's stated churn reason (`churn_reason_stated`, D39) came from, besides the state that holds it.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Stated {
+    /// The latest exit survey folded this run (`super::retention::exit_survey`): its instant and stated reason.
+    pub survey: Option<(Timestamp, String)>,
+    /// The contacts file's `churn_reason_stated` cell: the previous plan's until this run's profile is folded,
+    /// then this run's (written to `state.csv`).
+    pub cell: Option<String>,
 }
 
 impl Slot {
@@ -150,16 +163,26 @@ impl<'p> Folder<'p> {
         }
     }
 
-    /// Starts contact `index` from the previous plan's state of it and what the report knew of its engagement
-    /// (read back by `super::previous`), which hold every event up to `previous`; call before any event is queued. A contact carried twice (two previous
-    /// contacts merged by phone this run) keeps the first.
-    pub fn carry(&mut self, index: u32, state: Box<[u8]>, engagement: Engagement, previous: Timestamp) -> bool {
+    /// Starts contact `index` from the previous plan's state of it, what the report knew of its engagement and
+    /// the `churn_reason_stated` cell it read (read back by `super::previous`), which hold every event up to
+    /// `previous`; call before any event is queued. A contact carried twice (two previous contacts merged by
+    /// phone this run) keeps the first.
+    pub fn carry(
+        &mut self,
+        index: u32,
+        state: Box<[u8]>,
+        engagement: Engagement,
+        cell: super::previous::PreviousCell,
+        previous: Timestamp,
+    ) -> bool {
         self.previous = Some(previous);
         match self.slots.get_mut(index as usize) {
             Some(slot) if !slot.carried => {
                 slot.state = state;
                 slot.engagement = engagement;
                 slot.carried = true;
+                slot.cell_unknown = cell.is_none();
+                slot.stated = cell.flatten().map(|cell| Box::new(Stated { survey: None, cell: Some(cell) }));
                 true
             }
             _ => false,
@@ -281,6 +304,46 @@ struct Folded {
     currencies: Vec<String>,
 }
 
+/// Decides whether the contacts file's `churn_reason_stated` cell, in `fields`, states the churn reason (D39) when
+/// the profile is folded at `at`, and keeps the cell in the slot for `state.csv`. The cell carries no date, and a
+/// CRM export repeats it every run: the latest statement wins only if the cell is one. So the cell is left out
+/// - for a carried contact, when the previous plan read the same cell (it is no new statement: the carried state
+///   holds it, or what an exit survey or a `profile` event stated after it), or, for a state from before
+///   `stated_reason_cell`, when that state holds a stated reason already (which cell it came from is unknown);
+/// - when an exit survey of this batch is at or after `at` (a survey at the same instant is the dated
+///   statement; otherwise the fold's order by properties would pick between the two).
+///
+/// A cell that changed since the previous plan is a new statement, folded with the profile at `at`.
+fn stated_cell(
+    slot: &mut Slot,
+    state: &ContactState,
+    fields: &mut Vec<(String, rekindle_core::Scalar)>,
+    at: Timestamp,
+    latest_survey: Option<Timestamp>,
+) {
+    use rekindle_core::retention::stated::STATED_REASON_FIELD;
+    let place = fields.iter().position(|(f, _)| f == STATED_REASON_FIELD);
+    let cell = place.and_then(|i| fields.get(i)).and_then(|(_, value)| match value {
+        rekindle_core::Scalar::Str(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        rekindle_core::Scalar::Num(n) => Some(rekindle_core::time::short_number(*n)),
+        _ => None,
+    });
+    let before = slot.stated.as_ref().and_then(|s| s.cell.as_ref());
+    let unchanged = slot.carried
+        && match slot.cell_unknown {
+            false => before == cell.as_ref(),
+            true => rekindle_core::retention::stated_reason_of(state).is_some(),
+        };
+    if let Some(i) = place.filter(|_| unchanged || latest_survey.is_some_and(|s| s >= at)) {
+        fields.remove(i);
+    }
+    match (&mut slot.stated, cell) {
+        (Some(stated), cell) => stated.cell = cell,
+        (None, Some(cell)) => slot.stated = Some(Box::new(Stated { survey: None, cell: Some(cell) })),
+        (None, None) => {}
+    }
+}
+
 /// Folds a slot's pending batch (with its profile the first time). The batch's events, in the order they were
 /// queued, are also recorded for the report ([`Engagement`]) and the retention analysis (orders), which read the
 /// logs as they are; a carried state folds only the events after the previous plan's `--now`.
@@ -318,11 +381,12 @@ fn fold_slot(
     // folded (a late event) states nothing newer and is folded without it.
     let mut surveys: Vec<(String, Event)> = batch.iter().filter_map(super::retention::exit_survey).collect();
     surveys.sort_by_key(|(_, e)| e.at);
+    let latest_survey = surveys.last().map(|(_, e)| e.at);
     for (reason, survey) in surveys {
-        if slot.stated.as_ref().is_some_and(|s| s.0 > survey.at) {
+        if slot.stated.as_ref().and_then(|s| s.survey.as_ref()).is_some_and(|s| s.0 > survey.at) {
             continue;
         }
-        slot.stated = Some(Box::new((survey.at, reason)));
+        slot.stated.get_or_insert_with(Box::default).survey = Some((survey.at, reason));
         batch.push(survey);
     }
     let mut state = read(&slot.state)?;
@@ -330,8 +394,9 @@ fn fold_slot(
     folded.late = folded_until.map_or(0, |u| batch.iter().filter(|e| e.at < u).count() as u64);
     if let Some(profile) = slot.profile.take() {
         let (created_at, fields) = *profile;
-        let fields = fields.unpack();
+        let mut fields = fields.unpack();
         let at = created_at.or_else(|| batch.iter().map(|e| e.at).min()).unwrap_or(look.now);
+        stated_cell(slot, &state, &mut fields, at, latest_survey);
         let mut profile = Event {
             at,
             kind: EventKind::Profile,

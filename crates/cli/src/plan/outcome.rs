@@ -99,6 +99,9 @@ pub struct Planned {
     /// When the contact's break-up began, when it was archived since the `--previous` plan with its whole
     /// break-up between the two runs (set by the plan, `super::campaign::unseen_break_up`).
     pub unseen_break_up: Option<Timestamp>,
+    /// The contacts file's `churn_reason_stated` cell this run read, for `state.csv` (set by the plan from its
+    /// fold, `super::fold::Stated`); `None` for most contacts.
+    pub stated_cell: Option<Box<str>>,
 }
 
 impl Planned {
@@ -147,6 +150,7 @@ impl Planned {
             dnc: super::suppressed::of_decision(&d.send),
             pick: None,
             unseen_break_up: None,
+            stated_cell: None,
             retarget,
             first_seen: view.as_ref().and_then(|v| v.first_seen),
             consents: view.map(|v| v.consents.into_boxed_slice()).unwrap_or_default(),

@@ -21,6 +21,10 @@
 //!   ([`super::suppressed`]): a bounced or complaining address the next export leaves out, and a CRM re-imports
 //!   later, is suppressed again (D4). A plan written before the list existed (its manifest does not name it) hands
 //!   on none.
+//! - `deliveries.csv`: per hour, the marketing sends, deliveries and spam complaints of the 30 days before that
+//!   plan's `--now` ([`super::mailed`]): the complaint rate (D5) counts what happened up to the previous `--now`
+//!   from it and what came after from this run's events. A plan written before the file (its manifest does not
+//!   name it) hands on none.
 //! - `manifest.json`: the previous `--now` and a check of the salt the tombstones were hashed with.
 //!
 //! Rule for events: a carried state holds every event up to the previous `--now` (that run folded nothing
@@ -34,6 +38,7 @@ use rekindle_core::{ContactState, Timestamp};
 
 use super::engagement::Engagement;
 use super::fold::Folder;
+use super::mailed::{Carried, MAILED_FILE};
 use super::roster::Roster;
 use super::suppressed::{SuppressedList, SUPPRESSED_FILE};
 use super::Counts;
@@ -44,8 +49,16 @@ use crate::tombstone::Salt;
 pub const STATE_FILE: &str = "state.csv";
 
 /// Its header: the state, then what the report knew of the contact's engagement (`super::engagement`; instants
-/// RFC 3339, complaints joined with `;`). A file with the first two columns alone (older plans) still reads.
-pub const STATE_HEADER: [&str; 6] = ["email", "state", "last_open", "last_click", "last_reply", "complaints"];
+/// RFC 3339, complaints joined with `;`), then the contacts file's `churn_reason_stated` cell as that run read it
+/// (`stated_reason_cell`, empty without one: `super::fold` folds the cell again only when it changed, so an
+/// unchanged CRM column does not overwrite a reason an exit survey stated since, D39). A file with the first two
+/// or six columns alone (older plans) still reads.
+pub const STATE_HEADER: [&str; 7] =
+    ["email", "state", "last_open", "last_click", "last_reply", "complaints", "stated_reason_cell"];
+
+/// The contacts file's `churn_reason_stated` cell the previous plan read for a contact: `None` when its
+/// `state.csv` is older than the column (unknown), `Some(None)` when it read none.
+pub type PreviousCell = Option<Option<String>>;
 
 /// Why a previous plan cannot be carried; each has a stable code (printed with the path).
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +92,9 @@ pub enum PreviousProblem {
     /// mailed again.
     #[error("a suppression does not read back: {0}")]
     BadSuppression(String),
+    /// A row of `deliveries.csv` does not read back: the complaint rate would be a share of the wrong mail.
+    #[error("the complaint rate's counts do not read back: {0}")]
+    BadDeliveries(String),
 }
 
 impl PreviousProblem {
@@ -92,6 +108,7 @@ impl PreviousProblem {
             PreviousProblem::BadState(_) => "bad_state",
             PreviousProblem::BadTombstone(_) => "bad_tombstone",
             PreviousProblem::BadSuppression(_) => "bad_suppression",
+            PreviousProblem::BadDeliveries(_) => "bad_deliveries",
         }
     }
 }
@@ -106,6 +123,8 @@ pub struct Previous {
     pub tombstones: HashMap<String, Option<Timestamp>>,
     /// Its suppression list; [`Previous::carry`] leaves in it only the addresses this run's export lacks.
     pub suppressed: SuppressedList,
+    /// Its complaint rate's counts per hour (`None`: a plan from before `deliveries.csv`).
+    pub mailed: Option<Carried>,
 }
 
 /// What `manifest.json` says that a carried plan needs.
@@ -114,6 +133,8 @@ struct Manifest {
     salt_check: Option<String>,
     /// Whether it lists `suppressed.csv` (plans from before the list do not).
     lists_suppressed: bool,
+    /// Whether it lists `deliveries.csv` (plans from before the file do not).
+    lists_mailed: bool,
 }
 
 fn problem(path: PathBuf, line: u64, problem: PreviousProblem) -> CliError {
@@ -134,9 +155,8 @@ fn manifest(dir: &Path) -> Result<Manifest, CliError> {
     let now = now.ok_or_else(|| not_a_plan("manifest.json has no `now`"))?;
     let salt_check = value.get("saltCheck").and_then(serde_json::Value::as_str).map(str::to_string);
     let files = value.get("files").and_then(serde_json::Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    let lists_suppressed =
-        files.iter().any(|f| f.get("path").and_then(serde_json::Value::as_str) == Some(SUPPRESSED_FILE));
-    Ok(Manifest { now, salt_check, lists_suppressed })
+    let lists = |file: &str| files.iter().any(|f| f.get("path").and_then(serde_json::Value::as_str) == Some(file));
+    Ok(Manifest { now, salt_check, lists_suppressed: lists(SUPPRESSED_FILE), lists_mailed: lists(MAILED_FILE) })
 }
 
 /// The salt check of the plan `dir` holds, if any (`crate::tombstone::Salt::load` takes that plan's `salt.txt`
@@ -165,7 +185,7 @@ pub fn later_plan(out: &Path, now: Timestamp) -> Result<(), CliError> {
 impl Previous {
     /// Reads `dir`'s manifest and tombstones, checked against this run's `now` and salt.
     pub fn load(dir: &Path, now: Timestamp, salt: &Salt) -> Result<Previous, CliError> {
-        let Manifest { now: previous, salt_check: check, lists_suppressed } = manifest(dir)?;
+        let Manifest { now: previous, salt_check: check, lists_suppressed, lists_mailed } = manifest(dir)?;
         let path = dir.join("manifest.json");
         if previous > now {
             let (previous, now) = (crate::report::rfc3339(previous.ms()), crate::report::rfc3339(now.ms()));
@@ -197,7 +217,18 @@ impl Previous {
                 Ok(())
             })?;
         }
-        Ok(Previous { dir: dir.to_path_buf(), now: previous, tombstones, suppressed })
+        let mut mailed = None;
+        if lists_mailed {
+            let path = dir.join(MAILED_FILE);
+            let mut carried = Carried::new(previous);
+            each_row(&path, |line, row| {
+                let bad = |why: String| problem(path.clone(), line, PreviousProblem::BadDeliveries(why));
+                let (until, tally) = super::mailed::parse_row(&row).map_err(bad)?;
+                carried.row(until, tally).map_err(bad)
+            })?;
+            mailed = Some(carried);
+        }
+        Ok(Previous { dir: dir.to_path_buf(), now: previous, tombstones, suppressed, mailed })
     }
 
     /// Starts every contact of `roster` the previous plan knew from its state there; erases again every contact
@@ -212,9 +243,9 @@ impl Previous {
         folder: &mut Folder<'_>,
         counts: &mut Counts,
     ) -> Result<(), CliError> {
-        self.states(folder.now(), |email, state, engagement| {
+        self.states(folder.now(), |email, state, engagement, cell| {
             if let Some(index) = roster.find(email) {
-                counts.previous_contacts += u64::from(folder.carry(index, state, engagement, self.now));
+                counts.previous_contacts += u64::from(folder.carry(index, state, engagement, cell, self.now));
             }
         })?;
         if self.tombstones.is_empty() && self.suppressed.is_empty() {
@@ -273,13 +304,22 @@ impl Previous {
         Ok(())
     }
 
-    /// Streams `state.csv`: `each(email, state bytes, engagement)` for every row, each state checked to read
-    /// back, the engagement as [`Engagement::carried`] sees it at `now` (none in a file from before those columns).
-    pub fn states(&self, now: Timestamp, mut each: impl FnMut(&str, Box<[u8]>, Engagement)) -> Result<(), CliError> {
+    /// Streams `state.csv`: `each(email, state bytes, engagement, cell)` for every row, each state checked to
+    /// read back, the engagement as [`Engagement::carried`] sees it at `now` (none in a file from before those
+    /// columns), the `churn_reason_stated` cell that plan read ([`PreviousCell`]).
+    pub fn states(
+        &self,
+        now: Timestamp,
+        mut each: impl FnMut(&str, Box<[u8]>, Engagement, PreviousCell),
+    ) -> Result<(), CliError> {
         let path = self.dir.join(STATE_FILE);
         each_row(&path, |line, row| {
             let bad = |why: &str| problem(path.clone(), line, PreviousProblem::BadState(why.into()));
-            let (email, hex, engagement) = match row.as_slice() {
+            let (row, cell) = match row.as_slice() {
+                [rest @ .., cell] if rest.len() == 6 => (rest, Some(Some(*cell).filter(|c| !c.is_empty()))),
+                row => (row, None),
+            };
+            let (email, hex, engagement) = match row {
                 [email, hex] => (*email, *hex, Engagement::default()),
                 [email, hex, open, click, reply, complaints] => {
                     let instant = |text: &str, what: &str| match text {
@@ -300,7 +340,7 @@ impl Previous {
             };
             let bytes = unhex(hex).ok_or_else(|| bad("the state is not hex"))?;
             ContactState::from_bytes(&bytes).map_err(|e| bad(&e.to_string()))?;
-            each(email, bytes.into_boxed_slice(), engagement);
+            each(email, bytes.into_boxed_slice(), engagement, cell.map(|c| c.map(str::to_string)));
             Ok(())
         })
     }

@@ -14,8 +14,11 @@
 //! number: the survey's option) is the customer's stated reason at the event's `at`. [`exit_survey`] turns it
 //! into a `profile` event setting `churn_reason_stated` at that instant, folded beside it (`super::fold`), so the
 //! latest statement wins — over an earlier survey, a CRM column or a survey tool's `profile` event alike — and
-//! the reason is carried in `state.csv` to the next `--previous` run. The analysis's behavioural `churn_reason`
-//! is another field and never replaces it.
+//! the reason is carried in `state.csv` to the next `--previous` run. A CRM column (the contacts file's
+//! `churn_reason_stated`) carries no date and every export repeats it, so it states a reason only when it is new
+//! or changed since the previous plan read it, and a survey at the instant its profile is folded wins
+//! (`super::fold`): an unchanged column never overwrites a reason a survey stated since. The analysis's
+//! behavioural `churn_reason` is another field and never replaces it.
 
 use std::collections::BTreeMap;
 
@@ -113,7 +116,8 @@ pub fn run(
         }
         if let Some(reason) = stated_reason_of(&state) {
             // The instant is known when this run's latest exit survey stated the reason the state holds.
-            let at = slot.stated.as_deref().filter(|(_, said)| *said == reason).map(|(at, _)| *at);
+            let survey = slot.stated.as_ref().and_then(|s| s.survey.as_ref());
+            let at = survey.filter(|(_, said)| *said == reason).map(|(at, _)| *at);
             options.stated_reasons.push((id.clone(), StatedReason { reason, at }));
         }
         if let Some(start) = state.campaign_started_at(playbook, now) {

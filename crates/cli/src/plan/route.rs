@@ -27,6 +27,8 @@ pub struct Sink<'a> {
     pub diagnostics: &'a mut Vec<Diagnostic>,
     /// Idempotency keys seen across every source of the run.
     pub seen: &'a mut Seen,
+    /// The complaint rate's sends and deliveries (D5).
+    pub mailed: &'a mut super::mailed::Mailed,
 }
 
 /// One record, parsed: what it rejected and skipped, and how many of the chunk's events it holds.
@@ -40,12 +42,13 @@ struct Record {
     events: usize,
 }
 
-/// One event, routed: its contact (or the reference no contact has), its idempotency key, and where its packed
-/// bytes end in the chunk's buffer.
+/// One event, routed: its contact (or the reference no contact has), its idempotency key, where its packed
+/// bytes end in the chunk's buffer, and its instant when it is a marketing send (the complaint rate's).
 struct Routed {
     contact: Result<u32, String>,
     key: Option<u64>,
     end: usize,
+    sent: Option<Timestamp>,
 }
 
 /// A worker's share of a block.
@@ -89,6 +92,7 @@ fn parse_chunk(source: &(dyn EventSource + Sync), roster: &Roster, raws: &[RawRe
             }
             events += 1;
             let key = source.idempotency_key(&event);
+            let sent = super::engagement::marketing_send(&event).then_some(event.at);
             let found = match &last {
                 Some((reference, index)) if *reference == event.contact => *index,
                 _ => {
@@ -104,7 +108,7 @@ fn parse_chunk(source: &(dyn EventSource + Sync), roster: &Roster, raws: &[RawRe
                 }
                 None => Err(event.contact),
             };
-            out.events.push(Routed { contact, key, end: out.bytes.len() });
+            out.events.push(Routed { contact, key, end: out.bytes.len(), sent });
         }
         let (skipped, deliveries) = (found.skipped, found.deliveries);
         out.records.push(Record { line: raw.line, rejects: found.rejects, skipped, deliveries, future, events });
@@ -121,7 +125,7 @@ pub fn read_events(
     sink: Sink<'_>,
     progress: impl Fn(u64),
 ) -> Result<(), CliError> {
-    let Sink { counts, diagnostics, seen } = sink;
+    let Sink { counts, diagnostics, seen, mailed } = sink;
     let mut block = crate::adapter::Block::default();
     let unreadable = source.next_block(BLOCK, &mut block)?;
     take_unreadable(counts, diagnostics, &block, unreadable);
@@ -138,7 +142,15 @@ pub fn read_events(
         let parser = &*source;
         let (next, routed) = rayon::join(
             || (!block.is_empty()).then(|| parse_block(parser, roster, &block, now)),
-            || route(parser, chunks, folder, counts, diagnostics, seen, &mut future),
+            || {
+                let sink = Sink {
+                    counts: &mut *counts,
+                    diagnostics: &mut *diagnostics,
+                    seen: &mut *seen,
+                    mailed: &mut *mailed,
+                };
+                route(parser, chunks, folder, sink, &mut future)
+            },
         );
         routed?;
         // The next block's unreadable lines come after this block's diagnostics, in line order.
@@ -188,11 +200,10 @@ fn route(
     source: &(dyn EventSource + Sync),
     chunks: Vec<Chunk>,
     folder: &mut Folder<'_>,
-    counts: &mut Counts,
-    diagnostics: &mut Vec<Diagnostic>,
-    seen: &mut Seen,
+    sink: Sink<'_>,
     future: &mut Option<u64>,
 ) -> Result<(), CliError> {
+    let Sink { counts, diagnostics, seen, mailed } = sink;
     for chunk in chunks {
         let mut events = chunk.events.into_iter();
         let mut start = 0;
@@ -209,6 +220,9 @@ fn route(
             let now = folder.now();
             let recent = |t: &&Timestamp| super::engagement::within(Some(**t), COMPLAINT_WINDOW_DAYS, now);
             counts.deliveries_30d += record.deliveries.iter().filter(recent).count() as u64;
+            for t in &record.deliveries {
+                mailed.delivery(*t);
+            }
             for routed in events.by_ref().take(record.events) {
                 let packed = chunk.bytes.get(start..routed.end).unwrap_or_default();
                 start = routed.end;
@@ -217,7 +231,12 @@ fn route(
                     continue;
                 }
                 match routed.contact {
-                    Ok(index) => folder.push_packed(index, packed)?,
+                    Ok(index) => {
+                        if let Some(t) = routed.sent {
+                            mailed.send(t);
+                        }
+                        folder.push_packed(index, packed)?;
+                    }
                     Err(reference) => {
                         counts.rejected_event_lines += 1;
                         diagnostics.push(

@@ -2,6 +2,10 @@
 //! complaints under 0.1 % of what a bulk sender mails and refuse mail at 0.3 %). `report.html` draws it; the
 //! summary, `manifest.json` and a stderr line say it too, so a scheduled run that nobody opens the report of
 //! still raises it.
+//!
+//! With `--previous`, what happened up to the previous plan's `--now` is counted from its `deliveries.csv` and
+//! what came after from this run's events (`crate::plan::mailed`): the logs that rolled over since still count,
+//! and nothing counts twice. `fromPrevious` says how much of each count came from that file.
 
 use crate::plan::Plan;
 
@@ -39,6 +43,24 @@ pub struct ComplaintRate {
     pub rate: f64,
     /// Against the lines.
     pub status: Status,
+    /// The part of the counts above taken from the `--previous` plan's `deliveries.csv`: what happened in the
+    /// window up to its `--now` (absent without `--previous`, or with a plan from before the file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_previous: Option<FromPrevious>,
+}
+
+/// The counts a complaint rate took from the previous plan.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FromPrevious {
+    /// The previous plan's `--now` (epoch ms): its counts are of what happened up to it.
+    pub previous_now: i64,
+    /// Spam complaints.
+    pub complaints: u64,
+    /// Marketing sends.
+    pub sends: u64,
+    /// Deliveries.
+    pub deliveries: u64,
 }
 
 impl ComplaintRate {
@@ -52,17 +74,19 @@ impl ComplaintRate {
             _ if rate >= WARN_RATE => Status::Warning,
             _ => Status::Ok,
         };
-        ComplaintRate { complaints, sends, deliveries, rate, status }
+        ComplaintRate { complaints, sends, deliveries, rate, status, from_previous: None }
     }
 
-    /// The plan's.
+    /// The plan's: its events' and the `--previous` plan's counts (`crate::plan::mailed`).
     pub fn of(plan: &Plan) -> ComplaintRate {
-        let (mut complaints, mut sends) = (0u64, 0u64);
-        for p in &plan.planned {
-            complaints += u64::from(p.engagement.complaints_30d());
-            sends += u64::from(p.engagement.sends_30d);
-        }
-        ComplaintRate::new(complaints, sends, plan.counts.deliveries_30d)
+        let total = plan.mailed.total();
+        let from_previous = plan.mailed.previous_counts().map(|(until, t)| FromPrevious {
+            previous_now: until.ms(),
+            complaints: t.complaints,
+            sends: t.sends,
+            deliveries: t.deliveries,
+        });
+        ComplaintRate { from_previous, ..ComplaintRate::new(total.complaints, total.sends, total.deliveries) }
     }
 
     /// The stderr line for a rate at or above a line.

@@ -311,10 +311,10 @@ pub fn write_suppressed(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
     })
 }
 
-/// `state.csv`: each contact's folded state (core's compact form, hex) by normalised email, and its latest open,
-/// click, reply and recent complaints for the report's rates, for the next run's `--previous`
-/// (`crate::plan::previous`). Holds profile fields and consents: restrict access as for archive.csv.
-/// Erased contacts are never in it.
+/// `state.csv`: each contact's folded state (core's compact form, hex) by normalised email, its latest open,
+/// click, reply and recent complaints for the report's rates, and the contacts file's `churn_reason_stated` cell
+/// this run read, for the next run's `--previous` (`crate::plan::previous`). Holds profile fields and consents:
+/// restrict access as for archive.csv. Erased contacts are never in it.
 pub fn write_state(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
     use crate::plan::previous::{STATE_FILE, STATE_HEADER};
     write_csv(out, STATE_FILE, &STATE_HEADER, |w| {
@@ -326,7 +326,25 @@ pub fn write_state(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
             let e = &p.engagement;
             let complaints: Vec<String> = e.complaints().iter().map(|t| rfc3339(t.ms())).collect();
             let (open, click, reply) = (at(e.last_open), at(e.last_click), at(e.last_reply));
-            w.write_record([email, hex.as_str(), &open, &click, &reply, &complaints.join(";")])?;
+            let cell = p.stated_cell.as_deref().unwrap_or_default();
+            w.write_record([email, hex.as_str(), &open, &click, &reply, &complaints.join(";"), cell])?;
+            n += 1;
+        }
+        Ok(n)
+    })
+}
+
+/// `deliveries.csv` (D5, `crate::plan::mailed`): per hour of the 30 days before `--now`, the marketing sends,
+/// deliveries and spam complaints the complaint rate counted — this run's events and the `--previous` plan's
+/// hours — for the next run's `--previous`. Counts only, hours without any left out.
+pub fn write_mailed(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
+    use crate::plan::mailed::{HEADER, MAILED_FILE};
+    write_csv(out, MAILED_FILE, &HEADER, |w| {
+        let mut n = 0;
+        for (until, t) in plan.mailed.hours().rows() {
+            let counts = [t.sends, t.deliveries, t.complaints].map(|c| c.to_string());
+            let [sends, deliveries, complaints] = &counts;
+            w.write_record([rfc3339(until).as_str(), sends, deliveries, complaints])?;
             n += 1;
         }
         Ok(n)

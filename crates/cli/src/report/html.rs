@@ -97,6 +97,8 @@ struct Figures {
     /// Deliveries in the webhook logs in the same 30 days (ESPs report deliveries, not sends).
     deliveries_30d: u64,
     complaints_30d: u64,
+    /// Of those three, what the `--previous` plan counted (`deliveries.csv`), and its `--now`.
+    complaints_from_previous: Option<super::complaint_rate::FromPrevious>,
     /// D12: contacts a reactivation started for, and of them who opened, clicked or replied, returned to
     /// active, re-qualified as MQL/SQL after it.
     cohort: u64,
@@ -115,6 +117,9 @@ struct Figures {
 impl Figures {
     fn of(plan: &Plan) -> Figures {
         let now = plan.now;
+        // The complaint rate's counts (D5): every contact's complaints, erased ones included, over what was
+        // mailed, with what the --previous plan counted (`plan::mailed`).
+        let rate = super::complaint_rate::ComplaintRate::of(plan);
         let mut f = Figures {
             phases: PHASES.iter().map(|(p, _, _)| (*p, 0)).collect(),
             stages: BTreeMap::new(),
@@ -122,9 +127,10 @@ impl Figures {
             engaged: [[0; 3]; 4],
             remaining: 0,
             remaining_engaged_90: 0,
-            sends_30d: 0,
-            deliveries_30d: plan.counts.deliveries_30d,
-            complaints_30d: 0,
+            sends_30d: rate.sends,
+            deliveries_30d: rate.deliveries,
+            complaints_30d: rate.complaints,
+            complaints_from_previous: rate.from_previous,
             cohort: 0,
             opened: 0,
             clicked: 0,
@@ -148,9 +154,6 @@ impl Figures {
                 slot.0 += u64::from(*orders);
                 slot.1 += value;
             }
-            // Complaints count for every contact: a contact erased for complaining is exactly who D5 is about.
-            f.sends_30d += u64::from(p.engagement.sends_30d);
-            f.complaints_30d += u64::from(p.engagement.complaints_30d());
             if p.erased() {
                 continue;
             }
@@ -396,7 +399,17 @@ fn complaints(page: &mut String, f: &Figures, now: &str) {
     ];
     figure(page, &caption, &chart::bars(&caption, &[bar], max, &marks), &["Measure", "Last 30 days"], &rows);
     let _ = writeln!(page, "<p>Status: <strong class=\"{class}\">{}</strong>.</p>", esc(status));
-    note(page, &format!("Bulk senders (Gmail and Yahoo rules, D5) keep complaints under 0.1 % of what they mail and must stay under 0.3 %. Counted in the 30 days before {now}: the complaint events of every contact, erased ones included (each complaint once at its own time, carried with --previous when the logs no longer hold it), over the larger of the marketing sends folded (transactional mail is not one) and the deliveries the webhook logs report (every recipient in them: ESPs log deliveries, not sends)."));
+    let carried = match &f.complaints_from_previous {
+        None => String::new(),
+        Some(p) => format!(
+            " Up to the previous plan's --now, {}, the counts are that plan's (its deliveries.csv, to the hour: {} complaint(s), {} send(s), {} deliveries in this window), after it this run's events: the logs that rolled over still count, and none twice.",
+            super::rfc3339(p.previous_now),
+            thousands(p.complaints),
+            thousands(p.sends),
+            thousands(p.deliveries)
+        ),
+    };
+    note(page, &format!("Bulk senders (Gmail and Yahoo rules, D5) keep complaints under 0.1 % of what they mail and must stay under 0.3 %. Counted in the 30 days before {now}: the complaint events of every contact, erased ones included (each complaint once at its own time), over the larger of the marketing sends folded (transactional mail is not one) and the deliveries the webhook logs report (every recipient in them: ESPs log deliveries, not sends).{carried}"));
     page.push_str("</section>\n");
 }
 
