@@ -380,6 +380,11 @@ export class Engine {
     return this.#use((inner) => inner.update(bytes, eventsTape(events)));
   }
 
+  /** The playbook's topics for a preference center: `{ topics: [{ id, label }], optIn }` (D27). */
+  topics() {
+    return this.#use((inner) => inner.topics());
+  }
+
   /**
    * Segment memberships only, at `options.now` (default Date.now()): `{ [segmentId]: true | false | null }`,
    * null when the condition cannot be decided. Cheaper than decide(): no reasons, no next flips.

@@ -43,6 +43,13 @@ export type ProblemCode =
   | "cyclic_reference"
   | "bad_compiled";
 
+/** `engine.topics()`: the subscription types a contact may choose, with their labels. */
+export interface PlaybookTopics {
+  topics: { id: string; label: string }[];
+  /** True when a contact who never chose gets no topic (opt-in) rather than all (opt-out, the default). */
+  optIn: boolean;
+}
+
 /** One problem in a playbook: where (`scores.intent.rules[3].decay.half_life`; "" for the document), what, why. */
 export interface Problem {
   path: string;
@@ -217,6 +224,13 @@ export declare class Engine {
    * @throws {RekindleError} E_DISPOSED after free().
    */
   segments(state: Uint8Array | null | undefined, options?: DecideOptions): SegmentMemberships;
+
+  /**
+   * The playbook's topics (`policy.topics`, in playbook order) and whether they are opt-in (`policy.topics_opt_in`):
+   * what a preference center offers (D27). The same from a JSON or a compiled playbook.
+   * @throws {RekindleError} E_DISPOSED after free().
+   */
+  topics(): PlaybookTopics;
 
   /**
    * Opens one contact held in wasm memory (`null` for a new contact). Its methods skip decoding and encoding

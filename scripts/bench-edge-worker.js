@@ -15,7 +15,9 @@
 //   GET /?mode=rekindle|growthbook|growthbook-request|growthbook-cookie|none&n=500&now=<ms>&cookie=<c1…>[&path=decide]
 import { GrowthBook } from "@growthbook/growthbook";
 import { Engine, Keys, init, pageViewProps } from "rekindle";
-import playbook from "../examples/playbooks/saas.json";
+// examples/playbooks/saas.json compiled (the edge build reads compiled playbooks only): the example Worker's
+// playbook.rkp, which its build step writes when bench-edge.mjs bundles the example first. An ArrayBuffer.
+import playbook from "../examples/cloudflare-worker/playbook.rkp";
 import { CTA_FEATURES } from "./growthbook-cta.js";
 
 let engine = null;

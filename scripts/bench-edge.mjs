@@ -3,8 +3,9 @@
 //   node scripts/bench-edge.mjs     env BENCH_RUNS (7), BENCH_ITERATIONS (4000), BENCH_LOAD_SECONDS (10)
 //
 // 1. Bundle: examples/cloudflare-worker bundled by `wrangler deploy --dry-run`, script + wasm gzip, against the
-//    Workers Free plan's 3 MB; isolate start (workerd process, module load) and the first request's cost of building
-//    the engine and keys (once per isolate).
+//    Workers Free plan's 3 MB (script, wasm and the compiled playbook its build step writes); isolate start (workerd
+//    process, module load) and the first request's cost of building the engine from the compiled playbook and the
+//    keys (once per isolate: first page − warm page).
 // 2. CPU per request: scripts/bench-edge-worker.js runs N iterations per request of open cookie + fold page view +
 //    choose the CTA + seal cookie, two ways — the CTA alone (`contact.cta`, what the example Worker calls per page)
 //    and the whole decision (`contact.decide`, the issue's "verify + fold + decide + sign") — and of GrowthBook's SDK
@@ -21,7 +22,7 @@ import { gzipSync } from "node:zlib";
 import { bootstrap } from "./bootstrap.mjs";
 import { build } from "./build.mjs";
 import { isMain, repoRoot } from "./util.mjs";
-import { COMPATIBILITY_DATE, bundleExample, bundleWorker, startWorker } from "./worker.mjs";
+import { bundleExample, bundleScript, startWorker } from "./worker.mjs";
 
 const envInt = (name, fallback) => {
   const n = Number(process.env[name]);
@@ -49,7 +50,7 @@ export async function benchEdge() {
   const example = await bundleExample(join(work, "example"));
   let gz = 0;
   const parts = [];
-  for (const file of example.files.filter((f) => f.endsWith(".js") || f.endsWith(".wasm"))) {
+  for (const file of example.files.filter((f) => /\.(js|wasm|rkp)$/.test(f))) { // script, wasm, compiled playbook
     const size = gzipSync(await readFile(join(example.outdir, file)), { level: 9 }).length;
     gz += size;
     parts.push(`${file} ${(size / 1024).toFixed(1)} KB`);
@@ -70,8 +71,9 @@ export async function benchEdge() {
   }
 
   // CPU per request: rekindle's per-page work vs GrowthBook, N iterations per request.
-  const bench = await bundleWorker({ outdir: join(work, "bench"), args: [join(repoRoot, "scripts", "bench-edge-worker.js"),
-    "--name", "rekindle-bench-edge", "--compatibility-date", COMPATIBILITY_DATE], cwd: work });
+  // It imports the example's compiled playbook, written by bundleExample's build step above.
+  const bench = await bundleScript({ outdir: join(work, "bench"), script: join(repoRoot, "scripts", "bench-edge-worker.js"),
+    name: "rekindle-bench-edge" });
   const mf = await startWorker(bench, { bindings: { REKINDLE_KEYS: keysText } });
   const { Engine, Keys, init } = await import("rekindle");
   await init();
@@ -123,7 +125,8 @@ export async function benchEdge() {
   console.log(`rekindle bench:edge · workerd (miniflare) · examples/cloudflare-worker · median of ${runs}`);
   console.log(`\nbundle: ${(gz / 1024).toFixed(1)} KB gzip (${parts.join(", ")}), ${((100 * gz) / (3 * 1024 * 1024)).toFixed(1)} % of the Free plan's 3 MB`);
   console.log(`isolate start (workerd process + modules): ${median(starts).toFixed(0)} ms; first page ${median(firsts).toFixed(1)} ms ` +
-    `(builds engine + keys once), warm page ${median(warms).toFixed(1)} ms → engine + keys ≈ ${(median(firsts) - median(warms)).toFixed(1)} ms per isolate`);
+    `(builds engine + keys once), warm page ${median(warms).toFixed(1)} ms → engine (from the compiled playbook) + keys ≈ ` +
+    `${(median(firsts) - median(warms)).toFixed(1)} ms per isolate`);
   console.log(`\nper request, CTA path (open cookie + fold page view + contact.cta + seal cookie; the example Worker's ` +
     `page): ${ours.toFixed(1)} µs`);
   console.log(`  by step (differences of runs stopping after each step): open cookie into a Contact ` +

@@ -1,8 +1,10 @@
-// Bundling a Worker with `wrangler deploy --dry-run` (offline: rekindle resolves to its `workerd` entry and the
-// .wasm becomes a CompiledWasm module) and running the bundle in real workerd through Miniflare — shared by the
-// worker tests, `npm start` (the example Worker in front of the demo site) and `npm run bench:edge`.
+// Bundling a Worker with `wrangler deploy --dry-run` (offline: rekindle resolves to its `workerd` entry, the .wasm
+// becomes a CompiledWasm module and a compiled playbook, *.rkp, a Data module) and running the bundle in real workerd
+// through Miniflare — shared by the worker tests, `npm start` (the example Worker in front of the demo site) and
+// `npm run bench:edge`. The example's wrangler.toml compiles its playbook.json into playbook.rkp before bundling
+// (its [build] command), so every bundle of it carries a playbook compiled by the rekindle it runs.
 import { spawn } from "node:child_process";
-import { readdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { repoRoot } from "./util.mjs";
@@ -37,8 +39,21 @@ export async function bundleWorker({ outdir, args, cwd, logDir = join(outdir, ".
   return { outdir, files, entry };
 }
 
-/** The example Worker (examples/cloudflare-worker) bundled into `outdir`. */
+/** The example Worker (examples/cloudflare-worker) bundled into `outdir`; its build compiles playbook.json first. */
 export const bundleExample = (outdir) => bundleWorker({ outdir, args: ["--config", EXAMPLE_CONFIG], cwd: dirname(EXAMPLE_CONFIG) });
+
+/**
+ * A test or bench Worker (`script`, an absolute path) bundled into `outdir` with the example's module rules: it may
+ * import a compiled playbook (`*.rkp`, an ArrayBuffer) as the example does. The config is written beside `outdir`.
+ */
+export async function bundleScript({ outdir, script, name, logDir }) {
+  const config = join(dirname(outdir), `${name}.wrangler.toml`);
+  await mkdir(dirname(config), { recursive: true });
+  await writeFile(config, [`name = ${JSON.stringify(name)}`, `main = ${JSON.stringify(script)}`,
+    `compatibility_date = ${JSON.stringify(COMPATIBILITY_DATE)}`,
+    '[[rules]]\ntype = "Data"\nglobs = ["**/*.rkp"]\nfallthrough = false', ""].join("\n"));
+  return bundleWorker({ outdir, args: ["--config", config], cwd: dirname(config), logDir });
+}
 
 /** A new workerd isolate running a bundle, with extra Miniflare `options` (bindings, KV, outbound, port). */
 export async function startWorker({ outdir, entry }, options = {}) {
@@ -47,7 +62,8 @@ export async function startWorker({ outdir, entry }, options = {}) {
     modules: true,
     scriptPath: join(outdir, entry),
     modulesRoot: outdir,
-    modulesRules: [{ type: "ESModule", include: ["**/*.js"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }],
+    modulesRules: [{ type: "ESModule", include: ["**/*.js"] }, { type: "CompiledWasm", include: ["**/*.wasm"] },
+      { type: "Data", include: ["**/*.rkp"] }],
     compatibilityDate: COMPATIBILITY_DATE,
     ...options,
   });

@@ -117,3 +117,20 @@ test("npx rekindle-compile writes the compiled file, lists every problem of a ba
   assert.equal(usage.status, 2);
   assert.match(usage.stderr, /usage: rekindle-compile <playbook\.json> <out\.rkp>/);
 });
+
+test("engine.topics() gives the preference center's topics and labels from either form of the playbook (D27)", () => {
+  const json = examplePlaybook("saas");
+  const want = {
+    topics: [
+      { id: "product", label: "Product news" },
+      { id: "webinars", label: "Webinars and events" },
+      { id: "tips", label: "Tips and guides" },
+    ],
+    optIn: false,
+  };
+  assert.deepEqual(new Engine(json).topics(), want);
+  assert.deepEqual(new Engine(compilePlaybook(json)).topics(), want);
+  const optIn = { ...json, policy: { ...json.policy, topics_opt_in: true } };
+  assert.deepEqual(new Engine(compilePlaybook(optIn)).topics(), { ...want, optIn: true });
+  assert.deepEqual(new Engine(examplePlaybook("ecommerce")).topics(), { topics: [], optIn: false });
+});

@@ -1,10 +1,11 @@
 // The example as a site operator copies and deploys it, in workerd: a copy of the directory outside the repository
-// bundles on its own (its playbook is inside it, equal to examples/playbooks/saas.json); wrangler.toml ships no
+// bundles on its own (its playbook is inside it, equal to examples/playbooks/saas.json, and wrangler's build step
+// compiles it with the package's rekindle-compile, as `npm install` links it); wrangler.toml ships no
 // loopback ORIGIN and /api/health says when one is used from a public host; the Worker's preference center, in
 // Chromium, loads with the whole package directory served and shows an error, not "Loading…" forever, when only
 // browser.js is.
 import assert from "node:assert/strict";
-import { cp, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,13 +19,21 @@ const CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--dis
   "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"];
 const LOAD_FAILED = /^Your preferences could not be loaded\./;
 
-/** `dir` as `npm install` leaves the package in node_modules/rekindle: the files its package.json ships. */
+/**
+ * `dir` as `npm install` leaves the package: the files its package.json ships in node_modules/rekindle, and its bins
+ * linked into node_modules/.bin (rekindle-compile, which the example's build step runs).
+ */
 async function installPackage(dir) {
   const pkg = JSON.parse(await readFile(join(repoRoot, "pkg", "package.json"), "utf8"));
   const target = join(dir, "node_modules", "rekindle");
   for (const file of ["package.json", ...pkg.files]) {
     await mkdir(dirname(join(target, file)), { recursive: true });
     await cp(join(repoRoot, "pkg", file), join(target, file), { recursive: true });
+  }
+  await mkdir(join(dir, "node_modules", ".bin"), { recursive: true });
+  for (const [name, file] of Object.entries(pkg.bin ?? {})) {
+    await chmod(join(target, file), 0o755);
+    await symlink(join("..", "rekindle", file), join(dir, "node_modules", ".bin", name));
   }
 }
 
@@ -63,14 +72,22 @@ export function exampleSiteTests({ SITE, exampleOptions }) {
         "edit examples/playbooks/saas.json and copy it over playbook.json");
     }],
 
-    ["a copy of the example outside the repository, with rekindle installed as npm does, bundles with wrangler deploy --dry-run and classifies a page", async ({ origin }) => {
+    ["a copy of the example outside the repository, with rekindle installed as npm does, bundles with wrangler deploy --dry-run (its build compiling the playbook) and classifies a page", async ({ origin }) => {
       const work = await mkdtemp(join(tmpdir(), "rekindle-copy-"));
       try {
         const copy = join(work, "my-worker");
-        await cp(EXAMPLE, copy, { recursive: true, filter: (src) => !/[/\\](node_modules|dist|\.wrangler|\.dev\.vars)$/.test(src) });
+        // Without playbook.rkp (a build output, gitignored): the copy's build step must write it.
+        await cp(EXAMPLE, copy, { recursive: true,
+          filter: (src) => !/[/\\](node_modules|dist|\.wrangler|\.dev\.vars|playbook\.rkp)$/.test(src) });
         await installPackage(copy);
+        await assert.rejects(stat(join(copy, "playbook.rkp")), { code: "ENOENT" });
         const bundle = await bundleWorker({ outdir: join(work, "dist"), args: ["--config", join(copy, "wrangler.toml")], cwd: copy,
           logDir: join(work, "logs") });
+        const compiled = await readFile(join(copy, "playbook.rkp"));
+        assert.equal(compiled.subarray(0, 4).toString("latin1"), "RKPB", "the build step wrote the compiled playbook");
+        const shipped = (await readdir(bundle.outdir)).filter((file) => file.endsWith(".rkp"));
+        assert.equal(shipped.length, 1, `the bundle carries it as a module: ${bundle.files}`);
+        assert.deepEqual(await readFile(join(bundle.outdir, shipped[0])), compiled);
         const mf = await startWorker(bundle, exampleOptions(origin));
         try {
           const page = await mf.dispatchFetch(`${SITE}/pricing`, { headers: { accept: "text/html" } });

@@ -3,7 +3,9 @@
 //   POST /__test/wasm-trap     a wasm trap, through the facade's own call() (the path a real trap takes: the
 //                              instance is re-instantiated, the generation bumps, every older handle is disposed)
 //   x-test-kv-fail: put|list   every PREFERENCES put (or list) of this request throws, as KV does when rate limited
-// Everything else is the example Worker, unchanged, in the same isolate and the same rekindle module instance.
+// Everything else is the example Worker, unchanged, in the same isolate and the same rekindle module instance (with
+// its compiled playbook, examples/cloudflare-worker/playbook.rkp, which the example's build step writes: run.mjs
+// bundles this after the example, with the example's Data rule for *.rkp).
 import worker from "../../examples/cloudflare-worker/src/index.js";
 // @internal: the facade's error-mapping call(), not part of rekindle's public API; imported only by this test.
 import { call } from "../../pkg/facade.js";

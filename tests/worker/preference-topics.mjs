@@ -1,12 +1,13 @@
 // The preference center's topics come from the playbook the Worker runs (policy.topics, topics_opt_in), in workerd
-// with a playbook in KV PLAYBOOKS: ids, labels and order are the playbook's; under topics_opt_in a contact who never
+// with a playbook in KV PLAYBOOKS (compiled, as `npm run kv:playbook` puts it; its topics read from the engine): ids,
+// labels and order are the playbook's; under topics_opt_in a contact who never
 // chose has nothing ticked, a save of no topic keeps email for the steps of no topic, and a topic's one-click never
 // opts the contact into the other topics (checked on core's decision over the log the Worker wrote); the opt-out
 // model behaves as before. In Node: site.js TOPICS is a fallback, reported when it disagrees with the playbook.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Engine } from "rekindle";
+import { Engine, compilePlaybook } from "rekindle";
 import { startWorker } from "../../scripts/worker.mjs";
 import { readLog } from "../../examples/cloudflare-worker/src/log.js";
 import { topicSettings } from "../../examples/cloudflare-worker/src/topics.js";
@@ -30,10 +31,13 @@ function welcome(optIn, now) {
   return { playbook, enrolled };
 }
 
-/** The example Worker in a new isolate with `playbook` in KV PLAYBOOKS. */
+/**
+ * The example Worker in a new isolate with `playbook` in KV PLAYBOOKS as `npm run kv:playbook` puts it: compiled (the
+ * bytes carry the topics and their labels; the Worker reads them with engine.topics()).
+ */
 async function withPlaybook(bundle, exampleOptions, origin, playbook) {
   const mf = await startWorker(bundle, { ...exampleOptions(origin), kvNamespaces: ["PREFERENCES", "PLAYBOOKS"] });
-  await (await mf.getKVNamespace("PLAYBOOKS")).put("playbook", JSON.stringify(playbook));
+  await (await mf.getKVNamespace("PLAYBOOKS")).put("playbook", compilePlaybook(playbook));
   return mf;
 }
 
@@ -167,9 +171,13 @@ export function preferenceTopicsTests({ SITE, exampleOptions }) {
 
     ["site.js TOPICS serves only a playbook without policy.topics, and is reported when it disagrees with them (Node)", async () => {
       const site = [{ id: "product", label: "Product news" }, { id: "tips", label: "Tips and guides" }];
-      const declared = { policy: { topics: { tips: "Tips and guides", product: "Product news" }, topics_opt_in: true } };
-      assert.deepEqual(topicSettings({ version: 1 }, site), { topics: site, optIn: false, source: "site", problem: null });
-      assert.deepEqual(topicSettings({ version: 1 }, []), { topics: [], optIn: false, source: "none", problem: null });
+      // engine.topics() of a playbook declaring them, and of one declaring none (from compiled bytes, as at the edge).
+      const playbook = { version: 1, signals: {}, policy: { topics: { tips: "Tips and guides", product: "Product news" }, topics_opt_in: true } };
+      const declared = new Engine(compilePlaybook(playbook)).topics();
+      const undeclared = new Engine(compilePlaybook({ version: 1, signals: {} })).topics();
+      assert.deepEqual(topicSettings(undeclared, site), { topics: site, optIn: false, source: "site", problem: null });
+      assert.deepEqual(topicSettings(undeclared, []), { topics: [], optIn: false, source: "none", problem: null });
+      assert.deepEqual(topicSettings(null, []), { topics: [], optIn: false, source: "none", problem: null });
       const both = topicSettings(declared, site);
       assert.deepEqual(both.topics.map((t) => t.id), ["tips", "product"], "the playbook's, in its order");
       assert.equal(both.optIn, true);

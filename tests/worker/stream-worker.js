@@ -3,7 +3,8 @@
 // so nothing between workerd and the test (Miniflare's dispatch, which buffers) can hide buffering in our code or
 // in HTMLRewriter. Answers { doneAtFirstChunk, body }.
 import { Engine, Keys, init } from "rekindle";
-import playbook from "../../examples/playbooks/saas.json";
+// The example's playbook (a copy of examples/playbooks/saas.json) as its build compiled it: an ArrayBuffer.
+import playbook from "../../examples/cloudflare-worker/playbook.rkp";
 import { classify, fetchOrigin } from "../../examples/cloudflare-worker/src/edge.js";
 
 const encoder = new TextEncoder();

@@ -277,6 +277,25 @@ impl Playbook {
     pub fn sequences(&self) -> &[Sequence] {
         &self.sequences
     }
+
+    /// The topics of `policy.topics` as `(id, label)`, in playbook order: what a preference center offers (D27).
+    ///
+    /// ```
+    /// # use rekindle_core::{Playbook, Value};
+    /// let v: Value = serde_json::from_str(r#"{"version": 1, "signals": {},
+    ///     "policy": {"topics": {"news": "Product news", "events": "Events"}, "topics_opt_in": true}}"#).unwrap();
+    /// let pb = Playbook::parse(&v).unwrap();
+    /// assert_eq!(pb.topics().collect::<Vec<_>>(), [("news", "Product news"), ("events", "Events")]);
+    /// assert!(pb.topics_opt_in());
+    /// ```
+    pub fn topics(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.policy.topics_with_labels()
+    }
+
+    /// Whether a contact who never chose topics gets none (`policy.topics_opt_in`) rather than all.
+    pub fn topics_opt_in(&self) -> bool {
+        self.policy.topics_opt_in()
+    }
 }
 
 /// State is keyed by 32-bit hashes of ids; two ids with one hash would share data, so refuse them.

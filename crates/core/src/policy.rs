@@ -54,9 +54,11 @@ pub struct Policy {
     /// [`StepChannel::ALL`] order; a sales task's (call, LinkedIn) needs only not to be denied.
     consent: [Option<String>; 4],
     stop_during_sales: bool,
-    /// The topics (subscription types) steps may belong to, in playbook order (D27); their labels are the
-    /// preference center's business.
+    /// The topics (subscription types) steps may belong to, in playbook order (D27).
     pub(crate) topics: Vec<String>,
+    /// Each topic's label, as `topics` is ordered: what the preference center shows (the edge reads a compiled
+    /// playbook, so the labels travel in it).
+    topic_labels: Vec<String>,
     /// A contact who never chose topics gets none (opt-in) rather than all (opt-out, the default).
     topics_opt_in: bool,
 }
@@ -70,6 +72,7 @@ compiled_struct!(Policy {
     consent,
     stop_during_sales,
     topics,
+    topic_labels,
     topics_opt_in,
 });
 
@@ -91,6 +94,7 @@ impl Default for Policy {
             ],
             stop_during_sales: true,
             topics: Vec::new(),
+            topic_labels: Vec::new(),
             topics_opt_in: false,
         }
     }
@@ -205,6 +209,16 @@ pub enum SendVerdict {
 }
 
 impl Policy {
+    /// The topics with their labels, in playbook order.
+    pub(crate) fn topics_with_labels(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.topics.iter().map(String::as_str).zip(self.topic_labels.iter().map(String::as_str))
+    }
+
+    /// Whether topics are opt-in.
+    pub(crate) fn topics_opt_in(&self) -> bool {
+        self.topics_opt_in
+    }
+
     /// The consent purpose `channel` needs, if the playbook names one (`None`: no explicit consent needed).
     pub(crate) fn consent_purpose(&self, channel: Channel) -> Option<&str> {
         self.consent.get(usize::from(channel.code())).and_then(Option::as_deref)
@@ -552,8 +566,11 @@ pub(crate) fn parse_policy(r: &mut Reader, v: &Value) -> Policy {
     if let Some(t) = o.get("topics").and_then(|t| r.object(t, &o.at("topics"), &[])) {
         for (id, label) in t.entries() {
             let path = t.at(id);
-            if r.id(id, &path) && r.string(label, &path).is_some() {
-                policy.topics.push(id.clone());
+            if r.id(id, &path) {
+                if let Some(label) = r.string(label, &path) {
+                    policy.topics.push(id.clone());
+                    policy.topic_labels.push(String::from(label));
+                }
             }
         }
     }

@@ -140,6 +140,24 @@ impl JsEngine {
         self.playbook.segments().iter().map(|s| s.id().to_owned()).collect()
     }
 
+    /// The playbook's topics for a preference center (D27): `{ topics: [{ id, label }], optIn }`, from either
+    /// form of the playbook — the edge reads it compiled, so it cannot read the labels from the JSON.
+    pub fn topics(&self) -> Result<JsValue, JsValue> {
+        #[derive(serde::Serialize)]
+        struct Topic<'a> {
+            id: &'a str,
+            label: &'a str,
+        }
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Topics<'a> {
+            topics: Vec<Topic<'a>>,
+            opt_in: bool,
+        }
+        let topics = self.playbook.topics().map(|(id, label)| Topic { id, label }).collect();
+        Ok(convert::to_js(&Topics { topics, opt_in: self.playbook.topics_opt_in() })?)
+    }
+
     /// The compiled playbook, shared with the contacts opened from it.
     #[cfg(not(feature = "browser"))]
     pub(crate) fn playbook(&self) -> &Rc<Playbook> {

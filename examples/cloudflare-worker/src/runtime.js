@@ -1,30 +1,38 @@
 // What the Worker keeps per isolate: the engine (the compiled playbook) and the signing keys, both built lazily on
 // the first request that needs them — never at startup, which Workers cap at 1 s of CPU, and never per request.
 //
-// The playbook is bundled with the script (playbook.json beside wrangler.toml), or read from the optional KV
-// namespace PLAYBOOKS (key "playbook"), so a playbook changed in KV reaches each isolate when it next starts. A KV
-// playbook that does not compile is logged and reported by /api/health, and the bundled one serves: a typo in KV
-// never takes the site's CTAs down. The preference center's topics come from the same playbook (topics.js), read
-// when its engine is built.
+// The playbook is compiled: rekindle's edge build reads only the bytes `rekindle-compile` writes (`new Engine(bytes)`,
+// no JSON reader in the wasm, no checks repeated per isolate). wrangler's build step (wrangler.toml [build]) compiles
+// playbook.json into playbook.rkp before every bundle, and the bundle carries the bytes. The optional KV namespace
+// PLAYBOOKS (key "playbook") holds another compiled playbook, so a playbook changed in KV reaches each isolate when it
+// next starts. A KV playbook the engine refuses — JSON (what this example stored before playbooks were compiled),
+// bytes another rekindle version compiled, a damaged file — is logged and reported by /api/health with what to do,
+// and the bundled one serves: a bad put never takes the site's CTAs down.
+//
+// The preference center's topics (topics.js) are the playbook's policy.topics, labels included, read from the engine
+// (`engine.topics()`): the compiled bytes carry them, so a KV playbook brings its own.
 //
 // Both are handles into the wasm instance. If the instance had to be replaced (a trap: the facade re-instantiates
 // it and every older handle throws E_DISPOSED), `recover` drops both together — dropping only the engine would
 // leave keys that fail on every later request for the isolate's life.
 import { Engine, Keys, RekindleError, init } from "rekindle";
-// Inside this directory, so a copy of it builds on its own: a copy of examples/playbooks/saas.json, kept equal to
-// it by tests/worker/run.mjs. Replace it with your playbook.
-import playbook from "../playbook.json";
+// playbook.json compiled by the build (an ArrayBuffer: wrangler.toml's Data rule for *.rkp). playbook.json is a copy
+// of examples/playbooks/saas.json, kept equal to it by tests/worker; replace it with your playbook.
+import playbook from "../playbook.rkp";
 import { topicSettings } from "./topics.js";
 
-/** The KV key holding the playbook JSON in the optional PLAYBOOKS namespace. */
+/** The KV key holding a compiled playbook in the optional PLAYBOOKS namespace. */
 const PLAYBOOK_KEY = "playbook";
+/** What to do about a KV playbook the engine refuses as bytes (a `bad_compiled` problem). */
+const COMPILE_HINT = "compile playbook.json with this rekindle version and put the bytes: npm run kv:playbook " +
+  "(rekindle-compile playbook.json playbook.rkp, then wrangler kv key put --path playbook.rkp)";
 
 let engine = null;
 /** The build in progress, shared by the requests that arrive before it ends. */
 let building = null;
 /** Where the engine's playbook came from, for /api/health: `{ source: "kv" | "bundle", error? }`. */
 let playbookSource = null;
-/** The preference center's topics from the engine's playbook (topics.js), set with the engine. */
+/** The preference center's topics of the engine's playbook (topics.js), set with the engine. */
 let topics = null;
 
 /** The isolate's engine, built on first use. */
@@ -38,46 +46,38 @@ export function sharedEngine(env) {
 
 async function buildEngine(env) {
   await init();
-  let text = null;
+  let stored = null;
   let error;
   if (env.PLAYBOOKS) {
     try {
-      text = await env.PLAYBOOKS.get(PLAYBOOK_KEY);
+      stored = await env.PLAYBOOKS.get(PLAYBOOK_KEY, "arrayBuffer");
     } catch (cause) {
       error = `reading KV PLAYBOOKS/${PLAYBOOK_KEY} failed: ${cause?.message ?? cause}`;
     }
   }
-  if (text !== null) {
+  if (stored !== null) {
     try {
-      const built = new Engine(text);
-      topics = topicSettings(parsed(text));
+      const built = new Engine(stored);
+      topics = topicSettings(built.topics());
       playbookSource = { source: "kv", key: PLAYBOOK_KEY };
       engine = built;
       return engine;
     } catch (cause) {
       if (!(cause instanceof RekindleError)) throw cause;
-      error = `KV PLAYBOOKS/${PLAYBOOK_KEY}: ${cause.code} at ${cause.path || "(document)"}: ${cause.message}`;
+      const hint = cause.details?.problems?.some((p) => p.code === "bad_compiled") ? `; ${COMPILE_HINT}` : "";
+      error = `KV PLAYBOOKS/${PLAYBOOK_KEY}: ${cause.code} at ${cause.path || "(document)"}: ${cause.message}${hint}`;
     }
   }
   if (error !== undefined) console.error(`rekindle: ${error}; serving the bundled playbook`);
   const built = new Engine(playbook);
-  topics = topicSettings(playbook);
+  topics = topicSettings(built.topics());
   engine = built;
   playbookSource = error === undefined ? { source: "bundle" } : { source: "bundle", error };
   return engine;
 }
 
-/** The KV playbook's JSON, parsed again for its topics once the engine has accepted it (null if it will not). */
-function parsed(text) {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
 /** The topics of the engine's playbook (topics.js topicSettings); call after sharedEngine. */
-export const engineTopics = () => topics ?? topicSettings(playbook);
+export const engineTopics = () => topics;
 
 /** The keys of env.REKINDLE_KEYS, parsed once per isolate (again only if the secret changes, or after recover). */
 let keys = null;

@@ -1,7 +1,9 @@
 // Type-level usage of the Cloudflare Workers entry as a Worker project resolves it (the exports map's `workerd`
 // condition, workerd.d.ts; a TypeScript Worker sets "customConditions": ["workerd"]). Checked by
-// `tsc --noEmit -p tests/types/workerd`: Keys and pageViewProps are typed; the browser's additions and the Node-only
-// adapters and analytics, which workerd.js does not export, are type errors.
+// `tsc --noEmit -p tests/types/workerd`: Keys and pageViewProps are typed; an Engine is built from compiled playbook
+// bytes (what the edge build reads: an ArrayBuffer from a Data module or KV, or a Uint8Array); the browser's
+// additions and the Node-only adapters, analytics and compilePlaybook, which workerd.js does not export, are type
+// errors.
 import { Engine, Keys, init, pageViewProps, type CookieRefusal } from "rekindle";
 import {
   // @ts-expect-error browser only: workerd.js does not export startTracker
@@ -12,11 +14,20 @@ import {
   retention,
   // @ts-expect-error Node only: workerd.js does not export importContacts
   importContacts,
+  // @ts-expect-error Node only: workerd.js does not export compilePlaybook (compile at build time)
+  compilePlaybook,
 } from "rekindle";
 
-export async function handle(request: Request, secret: string, cookie: string | null): Promise<string> {
+/** A Worker's engine from a compiled playbook: bytes bundled as a Data module, or read from KV ("arrayBuffer"). */
+export async function fromKv(kv: { get(key: string, type: "arrayBuffer"): Promise<ArrayBuffer | null> }, bundled: ArrayBuffer): Promise<Engine> {
   await init();
-  const engine = new Engine({ version: 1, signals: {} });
+  const stored = await kv.get("playbook", "arrayBuffer");
+  return new Engine(stored ?? bundled);
+}
+
+export async function handle(request: Request, secret: string, cookie: string | null, compiled: Uint8Array): Promise<string> {
+  await init();
+  const engine = new Engine(compiled);
   const keys = new Keys(secret);
   const { contact, opened } = keys.openContact(engine, cookie, { now: Date.now() });
   const refusal: CookieRefusal | undefined = opened ? undefined : keys.openState(cookie ?? "").ok ? undefined : "malformed";
