@@ -144,8 +144,12 @@ export declare class Tracker {
 }
 
 export interface StartTrackerOptions extends TrackerOptions {
-  /** The playbook object, or the URL to fetch it from. */
-  playbook: object | string | URL;
+  /**
+   * The URL of a compiled playbook (`npx rekindle-compile playbook.json playbook.rkp`, the CLI's `rekindle compile`,
+   * or `compilePlaybook` in Node), fetched as bytes, or those bytes. The browser build reads no JSON: a JSON file or
+   * object is refused (E_PLAYBOOK_INVALID, `bad_compiled`, saying to compile it), with one warning.
+   */
+  playbook: string | URL | Uint8Array | ArrayBuffer;
   /** Where the .wasm is served, when not next to browser.js. */
   wasm?: string | URL;
 }
@@ -157,7 +161,7 @@ export interface StartTrackerOptions extends TrackerOptions {
  * twice), it resolves to that tracker, with one warning: one tracker records each event once.
  *
  * @example
- * const tracker = await startTracker({ playbook: "/playbook.json", consent: { analytics: false } });
+ * const tracker = await startTracker({ playbook: "/playbook.rkp", consent: { analytics: false } });
  */
 export declare function startTracker(options: StartTrackerOptions): Promise<Tracker | null>;
 

@@ -1,7 +1,7 @@
 // startTracker(): the few lines a site pastes. Loads the wasm and the playbook, starts the tracker and defines
 // <rekindle-cta>. It never throws and never breaks the page: if anything fails (a CSP without
-// 'wasm-unsafe-eval', an old browser, a blocked file, a bad playbook) it logs one warning, leaves every
-// <rekindle-cta> showing its fallback markup, and resolves to null.
+// 'wasm-unsafe-eval', an old browser, a blocked file, a playbook that is not compiled) it logs one warning, leaves
+// every <rekindle-cta> showing its fallback markup, and resolves to null.
 import { CtaElement } from "./cta-element.js";
 import { PreferencesElement } from "./preferences-element.js";
 import { Engine, init, objectArg } from "./facade.js";
@@ -24,19 +24,37 @@ export function defineElements(options) {
   if (!registry.get("rekindle-preferences")) registry.define("rekindle-preferences", PreferencesElement);
 }
 
-async function loadPlaybook(playbook) {
-  if (typeof playbook === "string" || playbook instanceof URL) {
-    const response = await fetch(playbook);
-    if (!response.ok) throw new Error(`playbook ${playbook}: HTTP ${response.status}`);
-    return response.json();
+/**
+ * The Engine for `playbook`: the bytes of a compiled playbook (`rekindle compile`, `compilePlaybook` in Node), or the
+ * URL of a compiled file, fetched as bytes. This build reads no JSON: a JSON file or object is refused with the
+ * engine's E_PLAYBOOK_INVALID saying to compile it, which becomes the one warning, with the URL it came from.
+ */
+async function loadEngine(playbook) {
+  if (typeof playbook !== "string" && !(playbook instanceof URL)) {
+    if (playbook instanceof ArrayBuffer || ArrayBuffer.isView(playbook)) return new Engine(playbook);
+    try {
+      return new Engine(playbook);
+    } catch (err) {
+      if (err?.code !== "E_PLAYBOOK_INVALID") throw err;
+      throw new Error(`options.playbook: ${err.message} (as a Uint8Array or ArrayBuffer), or its URL: ` +
+        "startTracker({ playbook: \"/playbook.rkp\" })", { cause: err });
+    }
   }
-  return playbook;
+  const response = await fetch(playbook);
+  if (!response.ok) throw new Error(`playbook ${playbook}: HTTP ${response.status}`);
+  const bytes = await response.arrayBuffer();
+  try {
+    return new Engine(bytes);
+  } catch (err) {
+    throw new Error(`playbook ${playbook}: ${err?.message ?? err}`, { cause: err });
+  }
 }
 
 /**
- * `await startTracker({ playbook: "/playbook.json", consent: { analytics: true } })` → the started Tracker, or
- * null after one console warning. Options: `playbook` (object or URL), `wasm` (where the .wasm is served, if not
- * next to browser.js), and every Tracker option (`key`, `consent`, `onDecision`, `onSignal`, `sessionGap`).
+ * `await startTracker({ playbook: "/playbook.rkp", consent: { analytics: true } })` → the started Tracker, or
+ * null after one console warning. Options: `playbook` (the URL of a compiled playbook, or its bytes: a Uint8Array
+ * or ArrayBuffer), `wasm` (where the .wasm is served, if not next to browser.js), and every Tracker option (`key`,
+ * `consent`, `onDecision`, `onSignal`, `sessionGap`).
  * Called again for the same `key` while a tracker runs (or loads), it resolves to that tracker, with one warning.
  */
 export function startTracker(input) {
@@ -66,7 +84,7 @@ async function launch(input) {
     // Read inside the try: a missing or wrong argument is one more failure that must not break the page.
     const { playbook, wasm, ...options } = objectArg(input, "options", "{ playbook, consent }", { optional: true });
     await init(wasm === undefined ? {} : { url: wasm });
-    const engine = new Engine(await loadPlaybook(playbook));
+    const engine = await loadEngine(playbook);
     const tracker = new Tracker(engine, options);
     tracker.start();
     defineElements({ tracker });

@@ -10,8 +10,8 @@
 //      GrowthBook: importing its ESM bundle and constructing a client, the same way;
 //    - tracker per event: `tracker.track()` with both consents — fold on the device, localStorage write, decide;
 //    - decide: `contact.decide()` for contacts of the seeded workload (examples/node-batch/workload.mjs) under
-//      examples/playbooks/saas.json — the whole decision: decayed scores, stage, segments, lifecycle, send
-//      policy, nurture step, CTA, with reasons;
+//      examples/playbooks/saas.json, compiled (the page fetches saas.rkp) — the whole decision: decayed scores,
+//      stage, segments, lifecycle, send policy, nurture step, CTA, with reasons;
 //    - GrowthBook's SDK evaluating the CTA rules of saas.json as a feature with targeting conditions, given the
 //      attributes rekindle computed (readiness, fit, stage, webinar attended in the last 7 days); the CTAs of
 //      both are compared for every contact.
@@ -61,6 +61,7 @@ function pkgVersion(name) {
 }
 
 async function sizeTable() {
+  const { compilePlaybook } = await import("rekindle"); // after bootstrap and build: the package's Node entry
   const budget = JSON.parse(readFileSync(join(repoRoot, "scripts", "size-budget.json"), "utf8")).budgets;
   const webBudget = budget.find((b) => b.path === "pkg/gen/web/rekindle_wasm_bg.wasm");
   const gb = pkgVersion("@growthbook/growthbook");
@@ -71,6 +72,9 @@ async function sizeTable() {
     [`@growthbook/growthbook ${gb} dist/bundles/esm.min.js`, readFileSync(join(repoRoot, "node_modules", "@growthbook", "growthbook", "dist", "bundles", "esm.min.js")), ""],
     [`posthog-js ${ph} dist/array.js`, readFileSync(join(repoRoot, "node_modules", "posthog-js", "dist", "array.js")), ""],
     [`posthog-js ${ph} dist/module.slim.js`, readFileSync(join(repoRoot, "node_modules", "posthog-js", "dist", "module.slim.js")), ""],
+    // What the page also downloads: the playbook, compiled (the browser build reads no JSON).
+    ["rekindle playbook: examples/playbooks/saas.rkp", Buffer.from(compilePlaybook(readFileSync(join(repoRoot,
+      "examples", "playbooks", "saas.json"), "utf8"))), ""],
   ].map(([name, bytes, limit]) => ({ name, ...sizes(bytes), limit }));
   const ours = rows[0].gzip + rows[1].gzip;
   return { rows, ours, growthbook: rows[2].gzip, posthog: rows[3].gzip };
@@ -81,7 +85,8 @@ async function pageBench({ contacts, runs, features, growthbookUrl }) {
   const rekindle = await import("/pkg/browser.js");
   const { workload, NOW } = await import("/examples/node-batch/workload.mjs");
   await rekindle.init();
-  const playbook = await (await fetch("/examples/playbooks/saas.json")).json();
+  // saas.json compiled by the static server (scripts/compiled-playbooks.mjs): the browser build reads no JSON.
+  const playbook = await (await fetch("/examples/playbooks/saas.rkp")).arrayBuffer();
   const engine = new rekindle.Engine(playbook);
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const time = (fn) => {
@@ -190,7 +195,7 @@ export async function benchBrowser() {
     const r = await page.evaluate(pageBench, { contacts, runs, features, growthbookUrl });
     const version = await page.evaluate(() => navigator.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? "Chromium");
     const us = (ms, n) => (1000 * ms) / n;
-    console.log(`rekindle bench:browser · ${version} headless · examples/playbooks/saas.json · ${r.contacts} contacts × 50 events · median of ${runs}`);
+    console.log(`rekindle bench:browser · ${version} headless · examples/playbooks/saas.json, compiled · ${r.contacts} contacts × 50 events · median of ${runs}`);
     console.log("\nbytes                                              raw        gzip      brotli    budget");
     for (const row of size.rows) {
       console.log(`${row.name.padEnd(50)} ${kb(row.raw).padStart(9)} ${kb(row.gzip).padStart(9)} ${kb(row.brotli).padStart(9)}    ${row.limit}`);

@@ -1,5 +1,6 @@
 // A tiny static file server over the repository root, for the demo (`npm start`) and the browser tests.
-// Node built-ins only.
+// Node built-ins only (at import). `<dir>/<name>.rkp` beside a `<name>.json` playbook is that playbook compiled on
+// each request (scripts/compiled-playbooks.mjs): the browser build reads only compiled playbooks.
 //
 //   node scripts/serve.mjs [port]        (PORT env also works; 0 picks a free port)
 //   import { startServer } from "./serve.mjs"; const { url, close } = await startServer({ port: 0 });
@@ -7,6 +8,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createServer } from "node:http";
 import { extname, join, resolve, sep } from "node:path";
+import { compiledFromSource } from "./compiled-playbooks.mjs";
 import { isMain, repoRoot } from "./util.mjs";
 
 /** Content types by extension; anything else is served as application/octet-stream. */
@@ -145,6 +147,14 @@ export function startServer({ port = 0, root = repoRoot, host = "127.0.0.1", hea
       return;
     }
     try {
+      const compiled = await compiledFromSource(file);
+      if (compiled !== null) {
+        const extra = headers ? ((await headers(req, file)) ?? {}) : {};
+        res.writeHead(compiled.status, { ...compiled.headers, "content-length": Buffer.byteLength(compiled.body),
+          "cache-control": "no-store", "x-content-type-options": "nosniff", ...extra });
+        res.end(req.method === "HEAD" ? undefined : compiled.body);
+        return;
+      }
       let info = await stat(file);
       if (info.isDirectory()) {
         if (!pathname.endsWith("/")) {

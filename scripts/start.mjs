@@ -1,12 +1,15 @@
 // `npm start`: installs the tools, builds the wasm, writes the sample campaign plan (target/demo-plan/, with the
 // release CLI), serves the demo and the plan's report, and runs the example edge Worker in workerd in front of the
-// demo site (so pages come with the CTA injected at the edge), until Ctrl-C.
+// demo site (so pages come with the CTA injected at the edge), until Ctrl-C. The pages load compiled playbooks
+// (the browser build reads no JSON): the server compiles examples/playbooks/<name>.json into <name>.rkp on each
+// request (scripts/compiled-playbooks.mjs), so an edited playbook shows on the next reload.
 // Node built-ins only until bootstrap has run. PORT picks the port (default 8080; a busy port falls back to a
 // free one), EDGE_PORT the Worker's (default 8787, same fallback); HOST=0.0.0.0 serves beyond this machine.
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { bootstrap } from "./bootstrap.mjs";
 import { build } from "./build.mjs";
+import { compiledFromSource } from "./compiled-playbooks.mjs";
 import { DEMO_REPORT_PATH, buildCli, writeDemoPlan } from "./demo-plan.mjs";
 import { startServer } from "./serve.mjs";
 import { isMain, repoRoot } from "./util.mjs";
@@ -31,6 +34,30 @@ async function startEdge(origin, port, host) {
     console.log(`edge port ${port}: ${err.message.split("\n")[0]}; using a free port instead`);
     return startWorker(bundle, options(0));
   }
+}
+
+const PLAYBOOKS = join(repoRoot, "examples", "playbooks");
+
+/**
+ * Compiles every example playbook once, as the server will on each request, and says which do not compile (the
+ * demo page then lists their problems instead of scores). Resolves to the URLs the pages can load.
+ */
+async function checkPlaybooks() {
+  const urls = [];
+  // saas.json first: the one the demo pages load.
+  const names = readdirSync(PLAYBOOKS).filter((file) => file.endsWith(".json"))
+    .sort((a, b) => (b === "saas.json") - (a === "saas.json") || a.localeCompare(b));
+  for (const name of names) {
+    const compiled = await compiledFromSource(join(PLAYBOOKS, name.replace(/\.json$/, ".rkp")));
+    if (compiled.status === 200) {
+      urls.push(`/examples/playbooks/${name.replace(/\.json$/, ".rkp")}`);
+      continue;
+    }
+    const { problems } = JSON.parse(compiled.body);
+    console.log(`start: examples/playbooks/${name} does not compile (the demo shows why):\n` +
+      problems.map((p) => `    ${p.path || "(document)"}: ${p.message} [${p.code}]`).join("\n"));
+  }
+  return urls;
 }
 
 /** A preference-center link for the demo contact, signed with the example key (valid 30 days). */
@@ -60,6 +87,7 @@ export async function start({ port = Number(process.env.PORT ?? 8080), host = pr
     console.log(`port ${port} is busy; using a free port instead`);
     server = await startServer({ port: 0, host });
   }
+  const playbooks = await checkPlaybooks();
   const shown = host === "0.0.0.0" || host === "127.0.0.1" ? "localhost" : host;
   const base = `http://${shown}:${server.port}`;
   console.log("start: bundling the example Worker (wrangler deploy --dry-run) and starting it in workerd");
@@ -72,7 +100,9 @@ export async function start({ port = Number(process.env.PORT ?? 8080), host = pr
     `    shows the CTA the Worker chose; checklist → comparison → case_study, the SQL stage's. Pages: /blog/<post>,\n` +
     `    /pricing, /integrations, /demo on both ports)\n` +
     `  preference center via the Worker: ${await demoPreferenceLink(edgeBase)}\n` +
-    `  preference center page (demo endpoint): ${base}/www/preferences.html?t=demo\n  campaign plan report: ${base}${DEMO_REPORT_PATH}\n\n  (Ctrl-C to stop)\n`);
+    `  preference center page (demo endpoint): ${base}/www/preferences.html?t=demo\n  campaign plan report: ${base}${DEMO_REPORT_PATH}\n` +
+    `  compiled playbooks (each compiled from the .json beside it on every request): ${base}${playbooks[0] ?? ""}` +
+    `${playbooks.length > 1 ? ` (also ${playbooks.slice(1).map((url) => url.split("/").pop()).join(", ")})` : ""}\n\n  (Ctrl-C to stop)\n`);
   return { close: async () => { await edge.dispose(); await server.close(); } };
 }
 

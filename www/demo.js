@@ -5,7 +5,9 @@
 
 import { renderPlan } from "/www/plan.js";
 
-const PLAYBOOK_URL = "/examples/playbooks/saas.json";
+// The browser build reads compiled playbooks only: the demo server compiles examples/playbooks/saas.json into this
+// on each request (scripts/compiled-playbooks.mjs), as a site serves the file `rekindle compile` wrote.
+const PLAYBOOK_URL = "/examples/playbooks/saas.rkp";
 const CONTACTS_URL = "/examples/data/sample-contacts.json";
 const VISITOR_STATE_KEY = "rekindle-demo:visitor";
 const VISITOR_OFFSET_KEY = "rekindle-demo:visitor-offset";
@@ -19,7 +21,6 @@ const root = document.documentElement;
 const demo = {
   rekindle: null, // the imported /pkg/browser.js module, once the engine works
   engine: null,
-  playbook: null, // the playbook object the engine was built from
   samples: [], // sample contacts from examples/data/sample-contacts.json
   contact: null, // { key, story, profile, base, offset, state, log }
   nextEventId: 1,
@@ -280,7 +281,7 @@ function renderDecision(decision) {
     }
     body.append(row);
   }
-  renderPlan(decision, demo.playbook);
+  renderPlan(decision);
   $("#raw-decision").textContent = JSON.stringify(decision, null, 2);
 }
 
@@ -337,6 +338,28 @@ async function fetchJson(url, what) {
   }
 }
 
+/**
+ * The compiled playbook's bytes. The demo server answers a playbook.json that does not compile with 422 and its
+ * problems as JSON: thrown as the RekindleError the compiler gave, so the panel lists them with their paths.
+ */
+async function fetchPlaybook(url) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new Error(`cannot fetch the playbook (${url}): ${error.message}`);
+  }
+  if (response.status === 422 && response.headers.get("content-type")?.startsWith("application/json")) {
+    const refusal = await response.json().catch(() => null);
+    if (refusal?.code === "E_PLAYBOOK_INVALID") {
+      throw Object.assign(new Error(`${refusal.message} (compiling ${url})`),
+        { code: refusal.code, path: refusal.path, details: { problems: refusal.problems } });
+    }
+  }
+  if (!response.ok) throw new Error(`cannot fetch the playbook (${url}): HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
 function showPlaybookError(error) {
   root.dataset.rekindle = "playbook-error";
   setStatus("Scoring is off until the playbook loads. The site still works.", "error");
@@ -386,7 +409,7 @@ async function main() {
   record({ kind: "page_view", props: { path: home.dataset.path, title: home.querySelector("h1").textContent } });
 
   const [engineResult, playbookResult, samplesResult] = await Promise.allSettled(
-    [startEngine(), fetchJson(PLAYBOOK_URL, "the playbook"), loadSamples()]);
+    [startEngine(), fetchPlaybook(PLAYBOOK_URL), loadSamples()]);
 
   if (samplesResult.status === "rejected") {
     const option = $("#contact-picker").appendChild(document.createElement("option"));
@@ -408,7 +431,6 @@ async function main() {
   demo.rekindle = engineResult.value;
   try {
     demo.engine = new demo.rekindle.Engine(playbookResult.value);
-    demo.playbook = playbookResult.value;
   } catch (error) {
     showPlaybookError(error);
     return;

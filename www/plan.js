@@ -116,12 +116,12 @@ function renderSend({ send }) {
   ]));
 }
 
-function renderNextStep({ nextStep, reasons }, playbook) {
+function renderNextStep({ nextStep, reasons, sequences }) {
   const element = $("#next-step");
   if (nextStep === null) {
     const why = reasons.find((reason) => reason.kind === "nextStep");
     element.dataset.value = "";
-    element.textContent = why || playbook?.sequences ? `None: ${why?.outcome.replaceAll("_", " ") ?? "nothing due"}.`
+    element.textContent = why || sequences.length > 0 ? `None: ${why?.outcome.replaceAll("_", " ") ?? "nothing due"}.`
       : "None: the playbook has no sequences.";
     return;
   }
@@ -131,12 +131,13 @@ function renderNextStep({ nextStep, reasons }, playbook) {
   element.textContent = `${nextStep.sequence} → ${nextStep.step} by ${nextStep.channel} (${nextStep.content}), due ${formatInstant(nextStep.dueAt)}; ${send}${gates}.`;
 }
 
-function renderCta({ cta }, playbook) {
+function renderCta({ cta, lifecycle }) {
   const element = $("#cta");
   const why = $("#cta-why");
   if (cta === null) {
     element.dataset.value = "";
-    element.textContent = playbook?.ctas ? "None: no candidate applies and there is no default." : "None: the playbook has no ctas.";
+    element.textContent = lifecycle.state === "erased" ? "None: the contact is erased."
+      : "None: no candidate applies and the playbook sets no default.";
     why.textContent = "–";
     return;
   }
@@ -149,12 +150,14 @@ function renderCta({ cta }, playbook) {
   why.textContent = parts.join("; ");
 }
 
-function renderHandoff({ handoff }, playbook) {
+function renderHandoff({ handoff, stage }) {
   const section = $("#handoff-section");
   const list = $("#handoff");
   section.dataset.value = handoff === null ? "" : "sql";
   if (handoff === null) {
-    fillList(list, [["Packet", playbook?.handoff ? "only for SQLs" : "none: the playbook has no handoff section"]]);
+    // null below SQL, or without a handoff section (docs/playbook.md § handoff)
+    const belowSql = stage === "lead" || stage === "mql";
+    fillList(list, [["Packet", belowSql ? "only for SQLs" : "none: the playbook has no handoff section"]]);
     return;
   }
   const source = handoff.source === null
@@ -170,14 +173,14 @@ function renderHandoff({ handoff }, playbook) {
   ]);
 }
 
-/** Renders every "what next" part of a decision into the panel; `playbook` only words the empty states. */
-export function renderPlan(decision, playbook) {
+/** Renders every "what next" part of a decision into the panel (the decision alone words the empty states). */
+export function renderPlan(decision) {
   renderLifecycle(decision);
   renderSegments(decision);
   renderSend(decision);
-  renderNextStep(decision, playbook);
-  renderCta(decision, playbook);
-  renderHandoff(decision, playbook);
+  renderNextStep(decision);
+  renderCta(decision);
+  renderHandoff(decision);
   const valid = $("#valid-until");
   valid.dataset.value = String(decision.validUntil);
   valid.textContent = formatInstant(decision.validUntil, "until new events arrive");

@@ -83,7 +83,7 @@ async function main() {
   const granted = saved === "yes";
   let tracker = null;
   tracker = await startTracker({
-    playbook: "/examples/playbooks/saas.json",
+    playbook: "/examples/playbooks/saas.rkp", // saas.json compiled (the demo server compiles it on each request)
     consent: { analytics: granted, personalisation: granted },
     onDecision: (decision) => show(decision, tracker),
   });

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const PLAYBOOK = "/tests/browser/fixtures/tracker-playbook.json";
+// Compiled by the static server from the .json beside it: the browser build reads compiled playbooks only.
+const PLAYBOOK = "/tests/browser/fixtures/tracker-playbook.rkp";
 const ESBUILD = join(repoRoot, "node_modules", ".bin", "esbuild");
 
 /** The ```js block of `file` that imports the wasm's URL from the package (the bundler example). */
@@ -63,7 +64,8 @@ export function bundleTests() {
       assert.equal(bundlerExample("pkg/README.md"), example, "pkg/README.md shows the same example");
       const command = example.match(/^\/\/ app\.js, bundled with: esbuild (.+)$/m);
       assert.ok(command, "the example's first line gives the esbuild command");
-      const app = `${example.replace('"/playbook.json"', JSON.stringify(PLAYBOOK))}\nwindow.__started = tracker !== null;\n`;
+      assert.ok(example.includes('"/playbook.rkp"'), "the example loads the compiled playbook");
+      const app = `${example.replace('"/playbook.rkp"', JSON.stringify(PLAYBOOK))}\nwindow.__started = tracker !== null;\n`;
       const path = bundle("readme", app, command[1].split(" "));
       const { page, pageErrors, consoleMessages, wasm } = await openBundled(open, path);
       assert.equal(await page.evaluate(() => window.__started), true);

@@ -1,9 +1,21 @@
-// Tests of the www/ demo page, driven through its accessible controls (labels, button names, link names).
+// Tests of the www/ demo page, driven through its accessible controls (labels, button names, link names). The page
+// loads /examples/playbooks/saas.rkp, which the static server compiles from saas.json on each request
+// (scripts/compiled-playbooks.mjs): tests that change the playbook answer that URL with their own compiled bytes.
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Engine, compilePlaybook } from "rekindle";
+import { compiledResponse } from "../../scripts/compiled-playbooks.mjs";
 
 const SAMPLES_URL = new URL("../../examples/data/sample-contacts.json", import.meta.url);
 const SAAS_URL = new URL("../../examples/playbooks/saas.json", import.meta.url);
+/** What the demo page fetches its playbook from (matched as a glob by page.route). */
+const PLAYBOOK_ROUTE = "**/examples/playbooks/saas.rkp";
+
+/** page.route for the demo's playbook, answered with `playbook` compiled in Node (a site's build step). */
+const compiledRoute = (playbook) => (page) => page.route(PLAYBOOK_ROUTE,
+  (request) => request.fulfill({ status: 200, contentType: "application/octet-stream", body: Buffer.from(compilePlaybook(playbook)) }));
 const READINESS_RANK = { cold: 0, warm: 1, hot: 2 };
 
 /** Opens the demo and waits until the engine has rendered its first decision. */
@@ -113,11 +125,77 @@ export function demoTests() {
       assertNoPageErrors(pageErrors);
     }],
 
+    ["the demo loads saas.rkp, compiled from saas.json by the server, never the JSON: every sample's decision in Chromium is Node's from saas.json", async ({ open }) => {
+      const data = await samples();
+      const requested = [];
+      const route = (page) => page.on("request", (request) => requested.push(new URL(request.url()).pathname));
+      const { page, pageErrors } = await openDemo(open, { route });
+      assert.ok(requested.includes("/examples/playbooks/saas.rkp"), requested.join("\n"));
+      assert.ok(!requested.some((path) => path.startsWith("/examples/playbooks/") && path.endsWith(".json")), requested.join("\n"));
+      const engine = new Engine(await readFile(SAAS_URL, "utf8")); // the Node build reads the JSON itself
+      const differ = [];
+      for (const sample of data.contacts) {
+        await pick(page, sampleLabel(sample));
+        const shown = await page.textContent("#raw-decision");
+        const expected = JSON.stringify(engine.decide(engine.fold(null, sample.events), { now: Date.parse(data.now) }), null, 2);
+        if (shown !== expected) differ.push(sample.id);
+      }
+      engine.free();
+      assert.deepEqual(differ, [], "samples whose decision differs from Node's on the JSON playbook");
+      assertNoPageErrors(pageErrors);
+    }],
+
+    ["a site serving playbook.json where the compiled playbook belongs: the demo names the fix (compile it) instead of scores", async ({ open }) => {
+      const route = (page) => page.route(PLAYBOOK_ROUTE, async (request) =>
+        request.fulfill({ status: 200, contentType: "application/json", body: await readFile(SAAS_URL) }));
+      const { page, pageErrors } = await openDemo(open, { route, allowNotReady: true });
+      assert.equal(await page.evaluate(() => document.documentElement.dataset.rekindle), "playbook-error");
+      assert.match(await page.textContent("#playbook-error-message"), /^E_PLAYBOOK_INVALID: invalid playbook: compiled playbook: this is JSON: compile it first/);
+      const problems = await page.$$eval("#playbook-error-problems li", (items) => items.map((item) => item.textContent));
+      assert.equal(problems.length, 1, problems.join("\n"));
+      assert.match(problems[0], /^ bad_compiled: compiled playbook: this is JSON: compile it first \(`rekindle compile/);
+      const nav = page.getByRole("navigation", { name: "Acme Analytics" });
+      await nav.getByRole("link", { name: "Integrations" }).click();
+      assert.ok(await page.isVisible("#page-integrations"), "the site still navigates");
+      assertNoPageErrors(pageErrors);
+    }],
+
+    ["the demo server answers <name>.rkp with <name>.json compiled as it is now; a playbook that does not compile is 422 with its problems", async ({ open }) => {
+      const { baseUrl } = await open("/tests/browser/blank.html");
+      const dir = fileURLToPath(new URL("../../target/compiled-route/", import.meta.url));
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      const get = async (name) => {
+        const response = await fetch(new URL(`/target/compiled-route/${name}`, baseUrl));
+        return { status: response.status, type: response.headers.get("content-type"), body: Buffer.from(await response.arrayBuffer()) };
+      };
+      const saas = JSON.parse(await readFile(SAAS_URL, "utf8"));
+      await writeFile(join(dir, "p.json"), JSON.stringify(saas));
+      const first = await get("p.rkp");
+      assert.deepEqual([first.status, first.type], [200, "application/octet-stream"]);
+      assert.deepEqual(first.body, Buffer.from(compilePlaybook(saas)), "compilePlaybook's bytes");
+      // Edited: the next request has the edit (nothing cached, nothing stale).
+      const edited = structuredClone(saas);
+      edited.scores.intent.rules[0].points += 1;
+      await writeFile(join(dir, "p.json"), JSON.stringify(edited));
+      const second = await get("p.rkp");
+      assert.deepEqual(second.body, Buffer.from(compilePlaybook(edited)));
+      assert.notDeepEqual(second.body, first.body);
+      await writeFile(join(dir, "p.json"), JSON.stringify({ ...saas, segmentz: {} }));
+      const refused = await get("p.rkp");
+      assert.deepEqual([refused.status, refused.type], [422, "application/json; charset=utf-8"]);
+      const body = JSON.parse(refused.body.toString("utf8"));
+      assert.equal(body.code, "E_PLAYBOOK_INVALID");
+      assert.deepEqual(body.problems.map((p) => `${p.path} ${p.code}`), ["segmentz unknown_field"]);
+      assert.equal((await get("missing.rkp")).status, 404, "a .rkp without a JSON beside it is just a missing file");
+      await writeFile(join(dir, "kept.rkp"), first.body);
+      assert.deepEqual((await get("kept.rkp")).body, first.body, "a .rkp file without a JSON is served as it is");
+    }],
+
     ["a sample contact shows its segments with their next flip, send verdicts, CTA and handoff", async ({ open }) => {
       const { contacts } = await samples();
       const dana = contacts.find((contact) => contact.id === "dana-vp-pricing");
-      const playbook = await saasWithNurture();
-      const route = (page) => page.route("**/examples/playbooks/saas.json", (request) => request.fulfill({ json: playbook }));
+      const route = compiledRoute(await saasWithNurture());
       const { page, pageErrors } = await openDemo(open, { route });
       await pick(page, sampleLabel(dana));
       const panel = await readPanel(page);
@@ -232,8 +310,11 @@ export function demoTests() {
 
     ["an invalid playbook shows every problem with its path instead of scores", async ({ open }) => {
       const badPlaybook = { version: 1, signals: { pricing: { kind: "page_vieww" } }, segmentz: {} };
-      const route = (page) => page.route("**/examples/playbooks/saas.json",
-        (request) => request.fulfill({ json: badPlaybook }));
+      // What the demo server answers for a saas.json that does not compile: 422 with its problems.
+      const answer = await compiledResponse(JSON.stringify(badPlaybook));
+      assert.equal(answer.status, 422);
+      const route = (page) => page.route(PLAYBOOK_ROUTE,
+        (request) => request.fulfill({ status: answer.status, headers: answer.headers, body: answer.body }));
       const { page, pageErrors } = await openDemo(open, { route, allowNotReady: true });
       assert.equal(await page.evaluate(() => document.documentElement.dataset.rekindle), "playbook-error");
       assert.ok(await page.isVisible("#playbook-error"));
@@ -245,7 +326,7 @@ export function demoTests() {
     }],
 
     ["a playbook that cannot be fetched is reported with its HTTP status", async ({ open }) => {
-      const route = (page) => page.route("**/examples/playbooks/saas.json",
+      const route = (page) => page.route(PLAYBOOK_ROUTE,
         (request) => request.fulfill({ status: 404, body: "not here" }));
       const { page, pageErrors } = await openDemo(open, { route, allowNotReady: true });
       assert.match(await page.textContent("#playbook-error-message"), /HTTP 404/);

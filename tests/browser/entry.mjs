@@ -21,11 +21,11 @@ function fullQuota() {
   };
 }
 
-/** In the page: init the browser entry and fold a few events with the example playbook. */
+/** In the page: init the browser entry and fold a few events with the example playbook (saas.json compiled). */
 async function foldSample() {
   const rekindle = await import("/pkg/browser.js");
   await rekindle.init();
-  const playbook = await (await fetch("/examples/playbooks/saas.json")).json();
+  const playbook = await (await fetch("/examples/playbooks/saas.rkp")).arrayBuffer();
   const engine = new rekindle.Engine(playbook);
   const now = Date.parse("2025-12-01T00:00:00Z");
   const state = engine.fold(null, [
@@ -85,7 +85,7 @@ export function entryTests() {
           (error) => ({ code: error.code, message: error.message, details: error.details }));
         const byDefault = await attempt();
         const byUrl = await attempt({ url: "/assets/rekindle.wasm" });
-        const tracker = await rekindle.startTracker({ playbook: "/tests/browser/fixtures/tracker-playbook.json",
+        const tracker = await rekindle.startTracker({ playbook: "/tests/browser/fixtures/tracker-playbook.rkp",
           wasm: "/assets/rekindle.wasm" });
         return { byDefault, byUrl, tracker };
       });

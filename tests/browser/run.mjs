@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Browser suite: headless Chromium (playwright-core) over the static server. Runs the shared vectors through the
-// browser entry, drives the www/ demo, checks that a CSP without 'wasm-unsafe-eval' fails closed, that
-// loadState/saveState survive blocked storage, that the plan's report.html opens from disk, accessible, and that
+// browser entry, drives the www/ demo (on playbooks the server compiles from their JSON), checks that a CSP without
+// 'wasm-unsafe-eval' fails closed, that a JSON playbook is refused with the compile hint, that loadState/saveState
+// survive blocked storage, that the plan's report.html opens from disk, accessible, and that
 // the READMEs' esbuild example works when bundled as they say.
 // Prints each test and `browser: N passed, M failed`; exits 1 on failure.
 import { mkdir, writeFile } from "node:fs/promises";
@@ -15,6 +16,7 @@ import { entryTests } from "./entry.mjs";
 import { reportTests } from "./report.mjs";
 import { preferencesTests } from "./preferences.mjs";
 import { siteTests } from "./site.mjs";
+import { startTests } from "./start.mjs";
 import { trackerTests } from "./tracker.mjs";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -24,9 +26,10 @@ const CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--dis
 
 function vectorTests() {
   return [["every shared vector gives its expected answer in Chromium", async ({ open }) => {
-    const { loadVectors } = await import("../support/load-vectors.mjs");
+    const { compiledVectors, loadVectors } = await import("../support/load-vectors.mjs");
     const { outputsFileText } = await import("../support/vectors.mjs");
-    const vectors = await loadVectors(repoRoot);
+    // The browser build reads compiled playbooks: each vector's playbook compiled in Node, as a site's build does.
+    const vectors = await compiledVectors(loadVectors(repoRoot));
     if (vectors.length === 0) throw new Error("no vectors found under tests/vectors");
     const { page } = await open("/tests/browser/vectors.html");
     await page.waitForFunction(() => document.documentElement.dataset.ready === "true");
@@ -64,7 +67,7 @@ function opener(browser, baseUrl, contexts) {
 async function main() {
   // BROWSER_TESTS=<regex> runs only the tests whose name matches (while working on one part); npm test runs all.
   const only = process.env.BROWSER_TESTS ? new RegExp(process.env.BROWSER_TESTS, "i") : null;
-  const tests = [...vectorTests(), ...demoTests(), ...entryTests(), ...trackerTests(), ...preferencesTests(), ...siteTests(),
+  const tests = [...vectorTests(), ...demoTests(), ...entryTests(), ...trackerTests(), ...startTests(), ...preferencesTests(), ...siteTests(),
     ...reportTests(), ...bundleTests()].filter(([name]) => only === null || only.test(name));
   let server;
   let browser;

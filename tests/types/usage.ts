@@ -16,6 +16,8 @@ import {
   verifySendgrid,
   retention,
   fitRetention,
+  compilePlaybook,
+  type PlaybookTopics,
   type RetentionAnalysis,
   type ContactEvent,
   type Decision,
@@ -152,6 +154,19 @@ export async function main(): Promise<string> {
   using engine = new Engine(playbook);
   const fromJson = new Engine(JSON.stringify(playbook));
   fromJson.free();
+  // Node compiles (for the browser and edge builds) and reads both forms.
+  const compiled: Uint8Array = compilePlaybook(playbook);
+  const fromBytes = new Engine(compiled);
+  const topics: PlaybookTopics = fromBytes.topics();
+  const labels: string[] = topics.topics.map((t) => t.label);
+  const optIn: boolean = topics.optIn;
+  void labels;
+  void optIn;
+  new Engine(compiled.buffer as ArrayBuffer).free();
+  compilePlaybook(JSON.stringify(playbook));
+  // @ts-expect-error compilePlaybook takes a playbook, not its compiled bytes
+  compilePlaybook(compiled);
+  fromBytes.free();
 
   let state: Uint8Array = engine.fold(null, events);
   state = engine.fold(state, [{ at: 1764547300000, kind: "email_click", machine: true }]);

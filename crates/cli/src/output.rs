@@ -64,10 +64,17 @@ fn stage(
     Ok((tmp, rows, hex(&digest)))
 }
 
-/// Writes `bytes` to `path` whole or not at all (a synced temporary file renamed over it).
+/// Writes `bytes` to `path` whole or not at all (a synced temporary file renamed over it), readable by all
+/// (mode 0644): what it writes is public (a compiled playbook a web server or a deploy serves), unlike the plan's
+/// files, which keep the temporary file's owner-only mode.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let io = |source| CliError::Io { path: path.into(), source };
     let (tmp, _, _) = stage(path, |w| w.write_all(bytes).map(|()| 0)).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(io)?;
+    }
     publish(tmp, path).map_err(io)
 }
 

@@ -15,6 +15,12 @@ fn compile_writes_bytes_that_read_back_as_the_playbook() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(out.stdout.is_empty(), "data goes to the file, not stdout");
     let bytes = std::fs::read(&out_file).expect("compiled file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out_file).expect("metadata").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644, "a web server running as another user must be able to read it");
+    }
     assert!(stderr(&out).contains(&format!("compiled to {} ({} bytes)", out_file.display(), bytes.len())));
     let json: rekindle_core::Value =
         serde_json::from_str(&std::fs::read_to_string(repo().join(SAAS)).expect("saas.json")).expect("JSON");

@@ -34,7 +34,14 @@ import {
 
 export async function page(): Promise<string> {
   await init({ url: new URL("https://cdn.example/rekindle.wasm") });
-  const engine = new Engine({ version: 1, signals: { pricing: { kind: "page_view", match: { path: "/pricing*" } } } });
+  // The browser build reads compiled playbooks only (rekindle compile, compilePlaybook in Node): bytes, fetched or given.
+  const engine = new Engine(await (await fetch("/playbook.rkp")).arrayBuffer());
+  const fromBytes: Engine = new Engine(new Uint8Array([0x52, 0x4b, 0x50, 0x42]));
+  fromBytes.free();
+  // @ts-expect-error a playbook object: the browser build reads no JSON (compile it, pass the bytes)
+  void new Engine({ version: 1, signals: { pricing: { kind: "page_view", match: { path: "/pricing*" } } } });
+  // @ts-expect-error JSON text, likewise
+  void new Engine('{"version":1,"signals":{}}');
   const state = engine.fold(null, [{ at: Date.now(), kind: "page_view", props: pageViewProps({ url: "https://x.test/pricing", now: SESSION_GAP_MS }) }]);
   const saved: boolean = saveState("rekindle:visitor", state);
   const loaded: Uint8Array | null = loadState("rekindle:visitor");
@@ -45,7 +52,12 @@ export async function page(): Promise<string> {
   const unsubscribe: () => void = tracker.subscribe((d: Decision) => d.cta?.id);
   unsubscribe();
   const purposes: readonly string[] = PURPOSES;
-  void startTracker({ playbook: "/playbook.json", wasm: new URL("https://cdn.example/rekindle.wasm") }).then((t: Tracker | null) => t?.forget());
+  void startTracker({ playbook: "/playbook.rkp", wasm: new URL("https://cdn.example/rekindle.wasm") }).then((t: Tracker | null) => t?.forget());
+  void startTracker({ playbook: new URL("https://cdn.example/playbook.rkp") });
+  void startTracker({ playbook: new Uint8Array(0) });
+  void startTracker({ playbook: new ArrayBuffer(0) });
+  // @ts-expect-error a playbook object: startTracker in the browser takes a compiled playbook's URL or bytes
+  void startTracker({ playbook: { version: 1, signals: {} } });
   defineElements({ tracker: null });
   const widget: HTMLElement = new CtaElement();
   const center: HTMLElement = new PreferencesElement();

@@ -28,6 +28,10 @@ export async function fromKv(kv: { get(key: string, type: "arrayBuffer"): Promis
 export async function handle(request: Request, secret: string, cookie: string | null, compiled: Uint8Array): Promise<string> {
   await init();
   const engine = new Engine(compiled);
+  // @ts-expect-error a playbook object: the edge build reads no JSON (compile it at build time, bundle the bytes)
+  void new Engine({ version: 1, signals: {} });
+  // @ts-expect-error JSON text, likewise
+  void new Engine('{"version":1,"signals":{}}');
   const keys = new Keys(secret);
   const { contact, opened } = keys.openContact(engine, cookie, { now: Date.now() });
   const refusal: CookieRefusal | undefined = opened ? undefined : keys.openState(cookie ?? "").ok ? undefined : "malformed";
