@@ -686,21 +686,21 @@ mod tests {
     fn unknown_zones_and_broken_windows_in_compiled_bytes_are_refused() {
         let bytes = playbook(r#"{ "default_timezone": "Europe/Warsaw", "quiet_hours": "21:30-07:15" }"#).to_compiled();
         let message = refusal(&edited(&bytes, b"Europe/Warsaw", b"Europe/Warsaq"));
-        assert!(message.contains(r#"unknown time zone "Europe/Warsaq""#), "{message}");
+        assert!(message.contains("a time zone this build does not know"), "{message}");
         // The table would match it case-insensitively, but compiled bytes spell the table's name.
         let message = refusal(&edited(&bytes, b"Europe/Warsaw", b"europe/warsaw"));
-        assert!(message.contains("unknown time zone"), "{message}");
+        assert!(message.contains("a time zone this build does not know"), "{message}");
         // 21:30-07:15 every day: 1290 and 435 minutes as varints, then the day bits.
         let quiet = [0x8a, 0x0a, 0xb3, 0x03, 0x7f];
         let message = refusal(&edited(&bytes, &quiet, &[0x8a, 0x0a, 0x8a, 0x0a, 0x7f]));
-        assert!(message.contains("not empty"), "{message}");
+        assert!(message.contains("a local window its constructor refuses"), "{message}");
         let message = refusal(&edited(&bytes, &quiet, &[0x8a, 0x0a, 0xa1, 0x0b, 0x7f]));
-        assert!(message.contains("a time of day 1441 minutes after midnight"), "{message}");
+        assert!(message.contains("a time of day past 24:00"), "{message}");
         let message = refusal(&edited(&bytes, &quiet, &[0xa0, 0x0b, 0xb3, 0x03, 0x7f]));
-        assert!(message.contains("cannot start at 24:00"), "{message}");
+        assert!(message.contains("a local window its constructor refuses"), "{message}");
         let message = refusal(&edited(&bytes, &quiet, &[0x8a, 0x0a, 0xb3, 0x03, 0x00]));
-        assert!(message.contains("at least one day"), "{message}");
+        assert!(message.contains("a local window its constructor refuses"), "no day at all: {message}");
         let message = refusal(&edited(&bytes, &quiet, &[0x8a, 0x0a, 0xb3, 0x03, 0x80]));
-        assert!(message.contains("weekday bits 0x80"), "{message}");
+        assert!(message.contains("weekday bits above Sunday's"), "{message}");
     }
 }

@@ -42,10 +42,10 @@ impl Compiled for ChurnRules {
     }
     fn get(r: &mut In<'_>) -> Result<Self, Defect> {
         Ok(ChurnRules {
-            p_alive_below: within(r, "churn p_alive_below", 0.0, 1.0)?,
-            gap_factor: within(r, "churn gap_factor", 1.0, 100.0)?,
+            p_alive_below: within(r, "a churn p_alive_below outside 0 to 1", 0.0, 1.0)?,
+            gap_factor: within(r, "a churn gap_factor outside 1 to 100", 1.0, 100.0)?,
             drop_window: Compiled::get(r)?,
-            drop_ratio: within(r, "churn activity_drop ratio", 0.0, 1.0)?,
+            drop_ratio: within(r, "a churn activity_drop ratio outside 0 to 1", 0.0, 1.0)?,
             negative_rating: Compiled::get(r)?,
         })
     }
@@ -118,7 +118,7 @@ impl Compiled for RetentionRules {
         if !(1..=120).contains(&clv_months) {
             return Err(r.defect("a CLV horizon outside 1 to 120 months"));
         }
-        let monthly_discount = within(r, "CLV monthly_discount", 0.0, 1.0)?;
+        let monthly_discount = within(r, "a CLV monthly_discount outside 0 to 1", 0.0, 1.0)?;
         Ok(RetentionRules {
             declared,
             period,
@@ -379,17 +379,20 @@ mod tests {
             let message = refusal(&p);
             assert!(message.contains(expected), "{expected}: {message}");
         };
-        refused(&|p| p.retention.levels = Some(4), "RFM levels Some(4)");
-        refused(&|p| p.retention.high_value = 0, "high-value score 0");
-        refused(&|p| p.retention.clv_months = 121, "CLV horizon of 121 months");
-        refused(&|p| p.retention.clv_months = 0, "CLV horizon of 0 months");
-        refused(&|p| p.retention.monthly_discount = f64::NAN, "CLV monthly_discount NaN");
-        refused(&|p| p.retention.churn.p_alive_below = 1.5, "churn p_alive_below 1.5");
-        refused(&|p| p.retention.churn.gap_factor = 0.5, "churn gap_factor 0.5");
-        refused(&|p| p.retention.churn.drop_ratio = -0.1, "churn activity_drop ratio -0.1");
-        refused(&|p| p.retention.cells[0].r.low = 0, "RFM scores 0 to 5");
-        refused(&|p| p.retention.cells[0].fm = super::Range { low: 5, high: 4 }, "RFM scores 5 to 4");
-        refused(&|p| p.retention.cells[0].m.high = 6, "RFM scores 1 to 6");
+        refused(&|p| p.retention.levels = Some(4), "RFM levels other than 3 or 5");
+        refused(&|p| p.retention.high_value = 0, "a high-value score outside 1 to 5");
+        refused(&|p| p.retention.clv_months = 121, "a CLV horizon outside 1 to 120 months");
+        refused(&|p| p.retention.clv_months = 0, "a CLV horizon outside 1 to 120 months");
+        refused(&|p| p.retention.monthly_discount = f64::NAN, "a CLV monthly_discount outside 0 to 1");
+        refused(&|p| p.retention.churn.p_alive_below = 1.5, "a churn p_alive_below outside 0 to 1");
+        refused(&|p| p.retention.churn.gap_factor = 0.5, "a churn gap_factor outside 1 to 100");
+        refused(&|p| p.retention.churn.drop_ratio = -0.1, "a churn activity_drop ratio outside 0 to 1");
+        refused(&|p| p.retention.cells[0].r.low = 0, "RFM scores outside 1 ≤ low ≤ high ≤ 5");
+        refused(
+            &|p| p.retention.cells[0].fm = super::Range { low: 5, high: 4 },
+            "RFM scores outside 1 ≤ low ≤ high ≤ 5",
+        );
+        refused(&|p| p.retention.cells[0].m.high = 6, "RFM scores outside 1 ≤ low ≤ high ≤ 5");
     }
 
     #[test]

@@ -85,7 +85,7 @@ impl Compiled for Weekdays {
     fn get(r: &mut In<'_>) -> Result<Self, Defect> {
         let bits = u8::get(r)?;
         if bits & !Weekdays::ALL.0 != 0 {
-            return Err(r.defect("weekday bits that name no day of the week"));
+            return Err(r.defect("weekday bits above Sunday's"));
         }
         Ok(Weekdays(bits))
     }
