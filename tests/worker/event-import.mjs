@@ -128,7 +128,7 @@ export function eventImportTests({ SITE }) {
       const good = unsubscribe("cus_garbage", "ok-1");
       const bad = [
         [{ ...good, id: "g-1", props: { channel: "fax" } }, "props.channel", /unsubscribe event: expected one of email, sms, all, got "fax"/],
-        [{ ...good, id: "g-2", at: "yesterday" }, "at", /epoch milliseconds/],
+        [{ ...good, id: "g-2", at: "yesterday" }, "at", /epoch milliseconds .* or RFC 3339 with a zone/],
         [{ ...good, id: "g-3", kind: "consent", props: { purpose: "sms_marketing", granted: "yes" } }, "props.granted", /expected true or false/],
         [{ ...good, id: "g-4", machine: true }, "machine", /unknown field/],
         [{ ...good, id: "" }, "id", /expected the event's id/],
@@ -155,6 +155,24 @@ export function eventImportTests({ SITE }) {
       assert.deepEqual([array.status, array.body.rejected[0].index], [400, null]);
       assert.equal(await keyCount(mf), 0, "the good events of refused batches were not stored either");
       assert.deepEqual((await post(mf, ndjson([good]))).body, { stored: 1, duplicates: 0, rejected: [] });
+    }],
+
+    ["an RFC 3339 `at` (as ESPs write it) is stored and exported as epoch milliseconds; a retry in either form is a duplicate; without a zone it is refused", async ({ restart }) => {
+      const mf = await withTokens(restart);
+      const at = Date.parse("2026-11-20T08:30:00.250Z");
+      const stored = await post(mf, ndjson([
+        { ...unsubscribe("cus_iso", "iso-1"), at: "2026-11-20T09:30:00.250+01:00" },
+        { ...unsubscribe("cus_iso", "iso-2"), at: "2026-11-20T08:30:00.250Z", kind: "subscribe" },
+      ]));
+      assert.deepEqual([stored.status, stored.body], [200, { stored: 2, duplicates: 0, rejected: [] }], JSON.stringify(stored.body));
+      const lines = (await exportText(mf)).trim().split("\n").map((line) => JSON.parse(line));
+      assert.deepEqual(lines.map((e) => [e.id, e.at]), [["iso-1", at], ["iso-2", at]], "exported in epoch milliseconds");
+      const retry = await post(mf, ndjson([{ ...unsubscribe("cus_iso", "iso-1"), at }, { ...unsubscribe("cus_iso", "iso-1"), at: "2026-11-20T08:30:00.25Z" }]));
+      assert.deepEqual(retry.body, { stored: 0, duplicates: 2, rejected: [] }, "the same instant in either form is the same event");
+      const noZone = await post(mf, ndjson([{ ...unsubscribe("cus_iso", "iso-3"), at: "2026-11-20T08:30:00" }]));
+      assert.deepEqual([noZone.status, noZone.body.rejected[0].path], [400, "at"]);
+      assert.match(noZone.body.rejected[0].message, /RFC 3339 with a zone/);
+      assert.equal(await keyCount(mf), 2);
     }],
 
     ["page views and other kinds outside the preference log are refused naming kind; a body over 1 MiB is a 413 and over 500 events a 400, nothing stored", async ({ restart }) => {

@@ -4,7 +4,8 @@
 //
 //   POST /api/events
 //   Authorization: Bearer <IMPORT_TOKEN>       (a Worker secret of at least 32 characters, not EXPORT_TOKEN)
-//   body: NDJSON or a JSON array of { contact, id, at, kind, props? } — the export's line format, so an export
+//   body: NDJSON or a JSON array of { contact, id, at, kind, props? } — the export's line format (`at` in epoch ms,
+//         or RFC 3339 with a zone, stored as epoch ms), so an export
 //         page posted back stores exactly the events it lists (a round trip is the identity); at most MAX_EVENTS
 //   → 200 { stored, duplicates, rejected: [] }
 //   → 400 E_INPUT_INVALID { stored: 0, duplicates: 0, rejected: [{ index, line?, path, message }] }: nothing stored
@@ -117,6 +118,28 @@ export function parseBody(text) {
 const tooMany = (count) => ({ index: MAX_EVENTS, path: "",
   message: `${count} events; at most ${MAX_EVENTS} per request (send the rest in another request)` });
 
+/** An RFC 3339 instant with a zone (`2026-11-27T09:30:00Z`, `…+01:00`, fractions to the nanosecond). */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * `value` with an RFC 3339 `at` (what ESPs and forwarders write) turned into the epoch milliseconds the log keys
+ * and the export use, once the core has read the same text as the same instant; anything else unchanged (the shape
+ * check then names it). The stored event, its KV key and a retry's comparison all see milliseconds.
+ */
+function withMillis(engine, value) {
+  if (!isPlainObject(value) || typeof value.at !== "string" || !RFC3339.test(value.at)) return value;
+  const ms = Date.parse(value.at.replace(/[ t]/, "T").replace("z", "Z"));
+  if (!Number.isSafeInteger(ms)) return value;
+  try {
+    // The core parses RFC 3339 itself: both must read the text as the same instant.
+    const view = engine.inspect(engine.fold(null, [{ id: "at-check", at: value.at, kind: "page_view" }]));
+    if (view.updatedAt !== ms) return value;
+  } catch {
+    return value;
+  }
+  return { ...value, at: ms };
+}
+
 /** The shape the log needs, checked before the core reads the event: `{ path, message }` or null. */
 function shapeProblem(value, now) {
   if (!isPlainObject(value)) return { path: "", message: `expected an event object { contact, id, at, kind, props }, got ${describe(value)}` };
@@ -132,7 +155,8 @@ function shapeProblem(value, now) {
       `a retry is stored once by it), got ${typeof id === "string" ? `${bytes(id)} bytes` : describe(id)}` };
   }
   if (!Number.isSafeInteger(at) || at < 0) {
-    return { path: "at", message: `expected an instant in epoch milliseconds (an integer, as the export writes), got ${describe(at)}` };
+    return { path: "at", message: `expected an instant: epoch milliseconds (an integer, as the export writes) or RFC 3339 ` +
+      `with a zone ("2026-11-27T09:30:00Z"), got ${describe(at)}` };
   }
   if (at > now + MAX_FUTURE_MS) {
     return { path: "at", message: `${new Date(at).toISOString()} is more than an hour after the Worker's clock; ` +
@@ -213,6 +237,7 @@ export async function ingestEvents(request, env, { engine: engineOf, now }) {
   if (parsed.rejected) return refused(parsed.rejected);
   const engine = await engineOf();
   const rejected = [];
+  for (const item of parsed.items) item.value = withMillis(engine, item.value);
   for (const { value, index, line } of parsed.items) {
     const found = shapeProblem(value, now) ?? coreProblem(engine, value);
     const size = found === null ? bytes(JSON.stringify(metadataOf(value.contact, eventFields(value)))) : 0;
