@@ -205,6 +205,9 @@ pub struct PlanArgs {
     /// The currency of --cost-per-contact: an ISO 4217 code.
     #[arg(long, default_value = "USD", value_parser = currency)]
     pub currency: String,
+    /// The sends each variant of an A/B test needs before report.html names a winner (D26: 500–1,000).
+    #[arg(long, default_value = "1000", value_parser = clap::value_parser!(u64).range(1..))]
+    pub ab_min_sends: u64,
 }
 
 fn tolerance(text: &str) -> Result<rekindle_core::Span, String> {

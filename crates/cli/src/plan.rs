@@ -6,6 +6,7 @@
 //! 3. Every contact is decided at `--now` on every core ([`outcome`]).
 //! 4. The report writes every file atomically, the manifest last (`crate::report`).
 
+pub mod ab;
 pub mod campaign;
 pub mod engagement;
 pub mod fold;
@@ -126,6 +127,8 @@ pub struct Plan {
     pub links: Option<crate::token_cmd::LinkSigner>,
     /// The complaint rate's counts per hour: this run's and the `--previous` plan's (`deliveries.csv`, D5).
     pub mailed: mailed::Mailed,
+    /// The A/B tests of this run's events, with their verdicts (D26).
+    pub ab_tests: Vec<crate::report::ab_tests::AbTest>,
 }
 
 impl Plan {
@@ -235,6 +238,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let mut mailed = mailed::Mailed::new(now, previous.as_mut().and_then(|p| p.mailed.take()));
     let mut done = 0;
     let mut seen = Seen::default();
+    let mut ab = ab::AbLog::default();
     let files = args.events.iter().map(|p| (p, None)).chain(args.webhooks.iter().map(|w| (&w.path, Some(w.vendor))));
     for (path, vendor) in files {
         let mut source: Box<dyn EventSource + Sync> = match vendor {
@@ -246,7 +250,8 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         };
         let mut found = Vec::new();
         let before = counts.clone();
-        let sink = Sink { counts: &mut counts, diagnostics: &mut found, seen: &mut seen, mailed: &mut mailed };
+        let sink =
+            Sink { counts: &mut counts, diagnostics: &mut found, seen: &mut seen, mailed: &mut mailed, ab: &mut ab };
         read_events(&mut *source, &roster, &mut folder, sink, |p| progress.set(done + p))?;
         done += source.position();
         found.sort_by_key(|d| d.line); // stable: a line's own order is kept
@@ -259,6 +264,10 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     counts.events = folder.events - folder.already_folded;
     counts.previous_events = folder.already_folded;
     counts.late_events = folder.late;
+    // A/B conversions count orders, which the retention analysis takes from the slots next.
+    ab.orders(crate::report::ab_tests::CONVERSION_WINDOW_MS, |i| {
+        folder.slots.get(i as usize).map(|s| s.orders.as_slice()).unwrap_or_default()
+    });
     progress.phase("retention");
     let currencies = std::mem::take(&mut folder.currencies);
     let retention = retention::run(&playbook, now, &mut folder.slots, currencies, folder.bad_orders)?;
@@ -294,6 +303,8 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     });
     drop(folder);
     let planned = planned.into_iter().collect::<Result<Vec<Planned>, CliError>>()?;
+    let ab_tests = crate::report::ab_tests::of(&ab, &planned, args.ab_min_sends);
+    drop(ab);
     // Every contact's complaints, erased ones included, each once (`plan::engagement`).
     mailed.complaints(planned.iter().flat_map(|p| p.engagement.complaints().iter().copied()));
     let out_ids: Vec<String> = contacts
@@ -331,6 +342,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         start_reactivation: start.is_some(),
         links,
         mailed,
+        ab_tests,
     };
 
     progress.phase("writing");

@@ -10,6 +10,7 @@
 //! personal data); `salt.txt` when the salt lives in the directory. An erased contact's email appears in none of
 //! them.
 
+pub mod ab_tests;
 pub mod ads;
 pub mod chart;
 pub mod complaint_rate;
@@ -54,6 +55,8 @@ pub struct Summary {
     /// Funnel progress in the last 30, 90 and 180 days (D26, D19): stages reached, cohort conversions, median
     /// times and the SQL handoffs against their SLA due time.
     pub funnel_progress: funnel_progress::FunnelProgress,
+    /// The A/B tests of this run's events, per variant with a verdict (D26: a minimum sample, never opens).
+    pub ab_tests: Vec<ab_tests::AbTest>,
     /// What `--start-reactivation` did: picked, and why the others were not (only with the flag).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reactivation: Option<crate::plan::campaign::Started>,
@@ -146,6 +149,7 @@ fn summary(plan: &Plan, files: Vec<Written>) -> Summary {
         segments,
         complaint_rate: complaint_rate::ComplaintRate::of(plan),
         funnel_progress: funnel_progress::FunnelProgress::of(plan),
+        ab_tests: plan.ab_tests.clone(),
         reactivation: plan.start_reactivation.then(|| {
             let picks = plan.planned.iter().filter_map(|p| p.pick);
             crate::plan::campaign::Started::of(picks, plan.now, plan.windows)

@@ -29,6 +29,8 @@ pub struct Sink<'a> {
     pub seen: &'a mut Seen,
     /// The complaint rate's sends and deliveries (D5).
     pub mailed: &'a mut super::mailed::Mailed,
+    /// The A/B tests' sends and engagement (D26).
+    pub ab: &'a mut super::ab::AbLog,
 }
 
 /// One record, parsed: what it rejected and skipped, and how many of the chunk's events it holds.
@@ -49,6 +51,8 @@ struct Routed {
     key: Option<u64>,
     end: usize,
     sent: Option<Timestamp>,
+    /// What the event tells the A/B tests (most events: nothing).
+    ab: Option<super::ab::Touch>,
 }
 
 /// A worker's share of a block.
@@ -101,14 +105,14 @@ fn parse_chunk(source: &(dyn EventSource + Sync), roster: &Roster, raws: &[RawRe
                     index
                 }
             };
-            let contact = match found {
+            let (contact, ab) = match found {
                 Some(index) => {
                     super::packed::pack_event(&event, &mut out.bytes);
-                    Ok(index)
+                    (Ok(index), super::ab::touch(&event))
                 }
-                None => Err(event.contact),
+                None => (Err(event.contact), None),
             };
-            out.events.push(Routed { contact, key, end: out.bytes.len(), sent });
+            out.events.push(Routed { contact, key, end: out.bytes.len(), sent, ab });
         }
         let (skipped, deliveries) = (found.skipped, found.deliveries);
         out.records.push(Record { line: raw.line, rejects: found.rejects, skipped, deliveries, future, events });
@@ -125,7 +129,7 @@ pub fn read_events(
     sink: Sink<'_>,
     progress: impl Fn(u64),
 ) -> Result<(), CliError> {
-    let Sink { counts, diagnostics, seen, mailed } = sink;
+    let Sink { counts, diagnostics, seen, mailed, ab } = sink;
     let mut block = crate::adapter::Block::default();
     let unreadable = source.next_block(BLOCK, &mut block)?;
     take_unreadable(counts, diagnostics, &block, unreadable);
@@ -148,6 +152,7 @@ pub fn read_events(
                     diagnostics: &mut *diagnostics,
                     seen: &mut *seen,
                     mailed: &mut *mailed,
+                    ab: &mut *ab,
                 };
                 route(parser, chunks, folder, sink, &mut future)
             },
@@ -203,7 +208,7 @@ fn route(
     sink: Sink<'_>,
     future: &mut Option<u64>,
 ) -> Result<(), CliError> {
-    let Sink { counts, diagnostics, seen, mailed } = sink;
+    let Sink { counts, diagnostics, seen, mailed, ab } = sink;
     for chunk in chunks {
         let mut events = chunk.events.into_iter();
         let mut start = 0;
@@ -234,6 +239,9 @@ fn route(
                     Ok(index) => {
                         if let Some(t) = routed.sent {
                             mailed.send(t);
+                        }
+                        if let Some(touch) = routed.ab {
+                            ab.apply(index, touch);
                         }
                         folder.push_packed(index, packed)?;
                     }

@@ -2,13 +2,14 @@
 //! with the plan's aggregates: the lifecycle funnel (D1, D6–D9), contacts by lifecycle phase over the last 12
 //! months, contacts by stage and readiness, funnel progress (D26: stages reached, cohort conversions, median
 //! times, the SQL handoffs against their SLA, D19; [`funnel_progress`]), engagement rates, the complaint rate
-//! against the bulk-sender lines (D5), the cleanup's estimated monthly saving (D3), the campaign KPIs with reactivation revenue (D12), retention
+//! against the bulk-sender lines (D5), the cleanup's estimated monthly saving (D3), the campaign KPIs with reactivation revenue (D12), the A/B tests (D26, [`ab_tests`]), retention
 //! (D36–D42: models, RFM grid, P(alive), cohort heat map, monthly churn; [`retention`]), segment sizes, the
 //! diagnostics and the inputs ([`campaign`] holds the look back and the KPIs).
 //!
 //! Aggregates only: no contact id, email or profile value appears. Every chart is a `<figure>` with a caption
 //! and a `<table>` holding the same numbers. Nothing reads the clock, so a rerun writes the same bytes.
 
+mod ab_tests;
 mod campaign;
 mod funnel_progress;
 mod retention;
@@ -227,6 +228,7 @@ pub fn write_report(
     complaints(&mut page, &f, &now);
     cleanup(&mut page, &f, args);
     campaign::kpis(&mut page, &f);
+    ab_tests::section(&mut page, &plan.ab_tests);
     retention::section(&mut page, plan);
     segment_sizes(&mut page, plan, segments);
     diagnostics(&mut page, plan);
