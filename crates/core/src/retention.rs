@@ -13,6 +13,7 @@ pub mod fit;
 pub mod gamma_gamma;
 pub mod kpi;
 pub mod math;
+pub mod nps;
 pub mod optimise;
 pub mod rfm;
 pub mod rules;

@@ -25,6 +25,7 @@ use super::fit::{Fit, FitWarning, Unfit};
 use super::gamma_gamma::GammaGamma;
 use super::kpi::{kpis, Kpis};
 use super::math::{exp, ln};
+use super::nps::{nps, referrals, score, Answer, Referral};
 use super::rfm::{cell_of, Breakpoints, Facts, Scores};
 use super::rules::RetentionRules;
 use super::stated::StatedReason;
@@ -50,6 +51,10 @@ pub struct Options {
     pub stated_reasons: Vec<(String, StatedReason)>,
     /// When a win-back campaign started for a customer (D42: the plan measured), one entry per start.
     pub winback_starts: Vec<(String, Timestamp)>,
+    /// Survey answers, 0–10 (D42: NPS over time), in the order given.
+    pub nps_answers: Vec<Answer>,
+    /// Referrals made by customers (D38).
+    pub referrals: Vec<Referral>,
 }
 
 /// `{ customer, … }` items of an options array: the customer id and the item, each located.
@@ -81,7 +86,8 @@ fn text_of(item: &Value, here: &str, key: &str) -> Result<String, Error> {
 }
 
 impl Options {
-    /// Reads `{ unit?: "7d", negativeRatings?: [{ customer, at }] }` (the bindings' options; `now` is separate).
+    /// Reads `{ unit?: "7d", negativeRatings?, owners?, statedReasons?, winbackStarts?, npsAnswers?: [{ customer, at,
+    /// score }], referrals?: [{ customer, at, referred? }] }` (the bindings' options; `now` is separate).
     ///
     /// ```
     /// # use rekindle_core::{retention::Options, Value};
@@ -136,12 +142,36 @@ impl Options {
                         out.stated_reasons.push((customer, StatedReason { reason, at: when }));
                     }
                 }
+                "npsAnswers" => {
+                    for (customer, item, here) in items(v, &at)? {
+                        let when = Timestamp::parse(item.get("at").unwrap_or(&Value::Null), &format!("{here}.at"))?;
+                        let score = match item.get("score") {
+                            Some(Value::Number(n)) => score(*n),
+                            other => Err(format!(
+                                "expected a whole number from 0 to 10 (the NPS answer), got {}",
+                                other.map_or("nothing", Value::kind_name)
+                            )),
+                        }
+                        .map_err(|reason| Error::input(format!("{here}.score"), reason))?;
+                        out.nps_answers.push(Answer { customer, at: when, score });
+                    }
+                }
+                "referrals" => {
+                    for (customer, item, here) in items(v, &at)? {
+                        let when = Timestamp::parse(item.get("at").unwrap_or(&Value::Null), &format!("{here}.at"))?;
+                        let referred = match item.get("referred") {
+                            None | Some(Value::Null) => None,
+                            Some(_) => Some(text_of(item, &here, "referred")?),
+                        };
+                        out.referrals.push(Referral { customer, at: when, referred });
+                    }
+                }
                 other => {
                     return Err(Error::input(
                         at,
                         format!(
                             "unknown option \"{}\"; the options are now, unit, negativeRatings, owners, statedReasons, \
-                             winbackStarts, playbook",
+                             winbackStarts, npsAnswers, referrals, playbook",
                             quote(other)
                         ),
                     ))
@@ -423,6 +453,7 @@ pub fn analyse(log: &[Transaction], rules: &RetentionRules, options: &Options, n
     let by_customer: Vec<(&str, &[(Timestamp, f64)])> =
         summaries.iter().zip(&orders).map(|(s, o)| (s.customer.as_str(), o.as_slice())).collect();
     let winback = measure(&options.winback_starts, &by_customer, rules.active_within, now);
+    let referrals = referrals(&options.referrals, &by_customer, now);
     let (bg, gg) = (bgnbd.params(), gamma_gamma.params());
     let horizon_units = f64::from(horizon.months) * horizon.periods_per_month;
     let mut customers = Vec::with_capacity(summaries.len());
@@ -471,7 +502,9 @@ pub fn analyse(log: &[Transaction], rules: &RetentionRules, options: &Options, n
         customers.push(figures);
     }
     let lists: Vec<&[(Timestamp, f64)]> = orders.iter().map(Vec::as_slice).collect();
-    let kpis = kpis(&lists, rules.active_within, now);
+    let mut kpis = kpis(&lists, rules.active_within, now);
+    kpis.nps = nps(&options.nps_answers, now);
+    kpis.referrals = referrals;
     let rfm = rfm_summary(&customers, breakpoints, rules);
     let mut p_alive_histogram = alloc::vec![0u32; 10];
     let mut one_time_buyers = 0;

@@ -1,6 +1,7 @@
 //! Retention KPIs over time (D38, D42): retention by cohort of first order, the share of revenue from
 //! returning customers, and churn month by month. Months are UTC calendar months (`"2026-03"`), the only
-//! calendar unit here: a cohort is "customers whose first order fell in March".
+//! calendar unit here: a cohort is "customers whose first order fell in March". NPS and referrals per month are
+//! [`super::nps`]'s, filled in by the analysis from its options.
 
 use alloc::format;
 use alloc::string::String;
@@ -8,6 +9,7 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
+use super::nps::{Nps, Referrals};
 use crate::time::{Span, Timestamp};
 use crate::zone::civil::{civil_from_days, days_from_civil};
 
@@ -62,6 +64,10 @@ pub struct Kpis {
     pub cohorts: Vec<Cohort>,
     /// Month by month, oldest first, ending with `now`'s month.
     pub months: Vec<Month>,
+    /// NPS per month from the survey answers given (D42); empty without answers.
+    pub nps: Nps,
+    /// Referrals per month (D38); empty without referrals.
+    pub referrals: Referrals,
 }
 
 /// Months since 0000-01 of the instant's UTC month.
@@ -171,7 +177,16 @@ pub fn kpis(customers: &[Orders<'_>], active_within: Span, now: Timestamp) -> Kp
         })
         .collect();
     let share = if revenue > 0.0 { returning_revenue / revenue } else { 0.0 };
-    Kpis { revenue, returning_revenue, returning_revenue_share: share, returning_customers, cohorts, months: by_month }
+    Kpis {
+        revenue,
+        returning_revenue,
+        returning_revenue_share: share,
+        returning_customers,
+        cohorts,
+        months: by_month,
+        nps: Nps::default(),
+        referrals: Referrals::default(),
+    }
 }
 
 #[cfg(test)]
