@@ -130,6 +130,10 @@ export interface RetentionOptions {
   statedReasons?: Array<{ customer: string; reason: string; at?: Instant | null }>;
   /** When a win-back campaign started for a customer, one entry per start: measured in `winback` (D42). */
   winbackStarts?: Array<{ customer: string; at: Instant }>;
+  /** NPS survey answers (a whole `score` 0–10): `kpis.nps` per month, the latest answer per customer (D38). */
+  npsAnswers?: Array<{ customer: string; at: Instant; score: number }>;
+  /** Referrals a customer made (`referred`: the new customer's id, if known): `kpis.referrals` per month (D38). */
+  referrals?: Array<{ customer: string; at: Instant; referred?: string | null }>;
   /** A playbook (object or JSON text) whose `retention` section sets cells, thresholds and the CLV horizon. */
   playbook?: Playbook | string;
 }
@@ -272,6 +276,18 @@ export interface RetentionAnalysis {
     returningCustomers: number;
     cohorts: Array<{ month: string; customers: number; retained: number[] }>;
     months: Array<{ month: string; revenue: number; returningRevenue: number; activeAtStart: number; churned: number; churnRate: number }>;
+    /** Net Promoter Score per month (promoters 9–10 minus detractors 0–6, in points of 100); `lowSample` under 30
+     * answers; `superseded` answers replaced by a later one the same month, `outside` answers out of the window. */
+    nps: {
+      months: Array<{ month: string; answers: number; promoters: number; passives: number; detractors: number; nps: number; lowSample: boolean }>;
+      superseded: number;
+      outside: number;
+    };
+    /** Referrals per month, and the share of the month's new customers a referral named (null without new ones). */
+    referrals: {
+      months: Array<{ month: string; referrals: number; newCustomers: number; referred: number; referredShare: number | null }>;
+      outside: number;
+    };
   };
   /** The win-back plan measured (D42; docs/retention.md): lapsed = last order before the start at least
    * `window` (active_within) old; returned = an order in [start, start + window). */

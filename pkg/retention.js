@@ -5,7 +5,8 @@
 import { call, describe, inputError, internals, objectArg } from "./facade.js";
 import { encodeTape } from "./tape.js";
 
-const OPTION_KEYS = ["now", "unit", "negativeRatings", "owners", "statedReasons", "winbackStarts", "playbook"];
+const OPTION_KEYS = ["now", "unit", "negativeRatings", "owners", "statedReasons", "winbackStarts", "npsAnswers", "referrals",
+  "playbook"];
 
 function splitOptions(options) {
   if (options === undefined) return { now: Date.now(), playbook: undefined, rest: encodeTape({}, "options", inputError).slice() };

@@ -59,7 +59,8 @@ pub struct Referral {
 /// assert!(score(7.5).unwrap_err().contains("got 7.5"));
 /// ```
 pub fn score(n: f64) -> Result<u8, String> {
-    if n.is_finite() && n.fract() == 0.0 && (0.0..=10.0).contains(&n) {
+    // `n as u8 as f64 == n` rather than `fract()`: core is no_std, where f64 has no `fract`.
+    if (0.0..=10.0).contains(&n) && f64::from(n as u8) == n {
         Ok(n as u8)
     } else {
         Err(format!("expected a whole number from 0 to 10 (the NPS answer), got {}", short_number(n)))
