@@ -213,9 +213,11 @@ describe("index.d.ts matches what the engine returns", () => {
     const playbook = { version: 1, signals: { bad: { kind: "custom:review" } }, retention: { churn: { negative_rating: { signal: "bad" } } } };
     const ratings = [{ customer: log[0].customer, at: end - 86_400_000 }];
     const analyses = [
-      // …and a stated churn reason (D39), so its declared shape meets a real one.
+      // …and a stated churn reason (D39), NPS answers and a referral (D38), so their declared shapes meet real ones.
       retention(log, { now: end, unit: "7d", playbook, negativeRatings: ratings,
-        statedReasons: [{ customer: log[0].customer, reason: "too expensive", at: end - 2 * 86_400_000 }] }),
+        statedReasons: [{ customer: log[0].customer, reason: "too expensive", at: end - 2 * 86_400_000 }],
+        npsAnswers: [{ customer: log[0].customer, at: end - 3 * 86_400_000, score: 9 }],
+        referrals: [{ customer: log[0].customer, at: end - 4 * 86_400_000, referred: log[1].customer }] }),
       retention(log.slice(0, 40), { now: end }),
       retention([], { now: end }),
     ];
