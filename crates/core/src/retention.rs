@@ -15,6 +15,7 @@ pub mod kpi;
 pub mod math;
 pub mod nps;
 pub mod optimise;
+pub mod options;
 pub mod rfm;
 pub mod rules;
 pub mod stated;
