@@ -277,6 +277,13 @@ export interface NextStepReason {
   sequence: string | null;
   step: string | null;
 }
+export interface NoCtaReason {
+  kind: "noCta";
+  /** `erased`: terminal for everything (D9); `none_eligible`: no candidate holds and the playbook names no default. */
+  why: "erased" | "none_eligible";
+  /** With `none_eligible`: every candidate in priority order and why it was passed over; [] when erased. */
+  skipped: CtaSkip[];
+}
 /** Why the decision is what it is, in a documented order (docs/playbook.md). */
 export type Reason =
   | FitRuleReason
@@ -289,7 +296,8 @@ export type Reason =
   | SegmentReason
   | StageReachedReason
   | StepSkippedReason
-  | NextStepReason;
+  | NextStepReason
+  | NoCtaReason;
 
 /** Everything rekindle decides for one contact at one instant. */
 export interface Decision {
@@ -313,7 +321,8 @@ export interface Decision {
   /** null when no step is due (the `nextStep` reason says why). */
   nextStep: NextStep | null;
   sequences: SequenceStatus[];
-  /** null without candidates or default, and for an erased contact (erased is terminal for everything). */
+  /** null without candidates, when none is eligible and there is no default, and for an erased contact (erased is
+   * terminal for everything); with candidates, the `noCta` reason says which. */
   cta: CtaChoice | null;
   /** null below SQL or without a `handoff` section. */
   handoff: Handoff | null;

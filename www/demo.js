@@ -208,6 +208,11 @@ export function describeReason(reason) {
     case "nextStep":
       return { rule: reason.sequence ? `sequences.${reason.sequence}` : "sequences",
         text: `next step: ${reason.outcome.replaceAll("_", " ")}${reason.step ? ` (${reason.step})` : ""}`, contribution: "" };
+    case "noCta":
+      return { rule: "ctas",
+        text: reason.why === "erased" ? "no call to action: the contact is erased"
+          : `no call to action: none eligible, no default (${reason.skipped.map((s) => `${s.id} ${s.why.replaceAll("_", " ")}`).join(", ")})`,
+        contribution: "" };
     default:
       return { rule: reason.rule ?? reason.bar ?? reason.condition ?? "", text: String(reason.kind), contribution: "" };
   }

@@ -340,6 +340,8 @@ function describe(reason: Reason): string {
       return `${reason.sequence}/${reason.step} skipped at ${reason.dueAt} ${reason.unknown} ${reason.decidedBy.join()}`;
     case "nextStep":
       return `${reason.outcome} ${reason.sequence ?? ""}/${reason.step ?? ""}`;
+    case "noCta":
+      return `no cta: ${reason.why} ${reason.skipped.map((s) => `${s.id} ${s.why}`).join()}`;
   }
 }
 

@@ -110,13 +110,40 @@ pub struct CtaChoice {
     pub fallback: bool,
 }
 
+/// Why a decision has no call to action (the `noCta` reason): the site then shows its own markup. A playbook
+/// without candidates gets no reason: it asked for no calls to action, and every decision would repeat that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoCtaWhy {
+    /// The contact is erased: terminal for everything (D9), no call to action of ours.
+    Erased,
+    /// No candidate is eligible and the playbook names no default.
+    NoneEligible,
+}
+
+/// No call to action, and why: what a decision says instead of a bare `null` (the candidates passed over, in
+/// priority order, with `NoneEligible`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NoCta {
+    pub(crate) why: NoCtaWhy,
+    pub(crate) skipped: Vec<Skipped>,
+}
+
 /// The choice at moment `m`; `None` when no candidate is eligible and there is no default.
 pub(crate) fn choose(pb: &Playbook, state: &ContactState, m: &Moment) -> Option<CtaChoice> {
+    choose_or_why(pb, state, m).ok()
+}
+
+/// The choice at moment `m`, or why there is none (`None` for a playbook without candidates).
+pub(crate) fn choose_or_why(pb: &Playbook, state: &ContactState, m: &Moment) -> Result<CtaChoice, Option<NoCta>> {
     // Erased is terminal for everything (D9): the site shows its own default markup, no call to action of ours.
     if m.lifecycle.state == crate::lifecycle::Phase::Erased {
-        return None;
+        return Err(Some(NoCta { why: NoCtaWhy::Erased, skipped: Vec::new() }));
     }
     let ctas = &pb.ctas;
+    if ctas.candidates.is_empty() {
+        return Err(None);
+    }
     let mut cx = Cx::new(pb, state, m);
     let mut skipped = Vec::new();
     for c in &ctas.candidates {
@@ -144,10 +171,14 @@ pub(crate) fn choose(pb: &Playbook, state: &ContactState, m: &Moment) -> Option<
         if let Some(w) = &c.when {
             w.decided_by(&mut cx, when, &mut because);
         }
-        return Some(CtaChoice { id: c.id.clone(), variant: c.variant.clone(), because, skipped, fallback: false });
+        return Ok(CtaChoice { id: c.id.clone(), variant: c.variant.clone(), because, skipped, fallback: false });
     }
-    let d = ctas.candidates.get(ctas.default?)?;
-    Some(CtaChoice { id: d.id.clone(), variant: d.variant.clone(), because: Vec::new(), skipped, fallback: true })
+    match ctas.default.and_then(|d| ctas.candidates.get(d)) {
+        Some(d) => {
+            Ok(CtaChoice { id: d.id.clone(), variant: d.variant.clone(), because: Vec::new(), skipped, fallback: true })
+        }
+        None => Err(Some(NoCta { why: NoCtaWhy::NoneEligible, skipped })),
+    }
 }
 
 /// How many candidate instants the next-change search evaluates at most.

@@ -176,7 +176,15 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
     // would record them.
     let caught_up = crate::nurture::caught_up(playbook, state, now);
     let nurture = crate::nurture::plan(playbook, caught_up.as_ref().unwrap_or(state), &m, &zone, &mut sink, ahead);
-    let cta = crate::cta::choose(playbook, state, &m);
+    let cta = match crate::cta::choose_or_why(playbook, state, &m) {
+        Ok(choice) => Some(choice),
+        Err(none) => {
+            if let Some(none) = none {
+                sink.push(|| Reason::NoCta { why: none.why, skipped: none.skipped });
+            }
+            None
+        }
+    };
     let handoff = crate::handoff::packet(playbook, state, m.stage, m.scores, &reasons, now);
     // The funnel up to `now` (docs/playbook.md § stages: a stage read at an instant counts the funnel up to
     // that instant); a future-stamped entry shows once reached, and `validUntil` names that instant.

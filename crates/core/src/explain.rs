@@ -175,6 +175,14 @@ pub enum Reason {
         /// The next step, if there is one.
         step: Option<String>,
     },
+    /// Why the decision has no call to action (`cta: null`) when the playbook lists candidates; a chosen one
+    /// carries its own reasons (`because`, `skipped`).
+    NoCta {
+        /// Erased, or none eligible without a default.
+        why: crate::cta::NoCtaWhy,
+        /// With `none_eligible`: every candidate, in priority order, and why it was passed over.
+        skipped: Vec<crate::cta::Skipped>,
+    },
 }
 
 /// The nurture outcome of a decision (`nextStep` reason).
