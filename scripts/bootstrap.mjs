@@ -6,12 +6,15 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { withInstallLock } from "./install-lock.mjs";
 import { isMain, repoRoot, run, runChecked, seconds, which } from "./util.mjs";
 
 /** The wasm-bindgen CLI must match the `wasm-bindgen = "=…"` pin in Cargo.toml exactly. */
 export const WASM_BINDGEN_VERSION = "0.2.130";
 const CHROMIUM = "/usr/bin/chromium";
 const LOCK_STAMP = join(repoRoot, "node_modules", ".rekindle-lock-hash");
+/** Held while `npm ci` runs; outside node_modules, which `npm ci` deletes first. */
+const INSTALL_LOCK = join(repoRoot, "target", "locks", "npm-install");
 
 const cargoBin = () => join(process.env.CARGO_HOME ?? join(homedir(), ".cargo"), "bin");
 
@@ -46,13 +49,18 @@ export function npmDepsInSync() {
   return existsSync(LOCK_STAMP) && readFileSync(LOCK_STAMP, "utf8").trim() === lockHash();
 }
 
-async function npmDeps() {
+async function npmDeps(log) {
   if (npmDepsInSync()) return "skipped (node_modules matches package-lock.json)";
-  const hasLock = existsSync(join(repoRoot, "package-lock.json"));
-  const args = hasLock ? ["ci", "--no-audit", "--no-fund"] : ["install", "--no-audit", "--no-fund"];
-  await runChecked("npm", args);
-  writeFileSync(LOCK_STAMP, `${lockHash()}\n`);
-  return `installed (npm ${args[0]})`;
+  // One installer at a time (scripts/install-lock.mjs); a run that waited finds the work done.
+  const onWait = (pid) => log(`bootstrap: npm dependencies: waiting for process ${pid}, which is installing them…`);
+  return withInstallLock(INSTALL_LOCK, async () => {
+    if (npmDepsInSync()) return "skipped (installed by another run meanwhile)";
+    const hasLock = existsSync(join(repoRoot, "package-lock.json"));
+    const args = hasLock ? ["ci", "--no-audit", "--no-fund"] : ["install", "--no-audit", "--no-fund"];
+    await runChecked("npm", args);
+    writeFileSync(LOCK_STAMP, `${lockHash()}\n`);
+    return `installed (npm ${args[0]})`;
+  }, { onWait });
 }
 
 async function wasmTarget() {
