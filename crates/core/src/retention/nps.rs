@@ -85,16 +85,36 @@ pub fn answer_of(event: &Event) -> Option<Result<u8, String>> {
     })
 }
 
-/// The referred customer a `custom:referral` event names: `Some(referred)` (`None` inside when it names nobody),
-/// `None` for other events.
-pub fn referral_of(event: &Event) -> Option<Option<String>> {
+/// The referred customer a `custom:referral` event names: `Some(Ok(Some(referred)))`, `Some(Ok(None))` when it
+/// names nobody (no `referred`, or `null`: the site does not know the new customer), `Some(Err(reason))` for a
+/// `referred` that names no one readable (blank text, a boolean: refused at the event's place, as the options'
+/// `referrals[i].referred` is, rather than counted as naming nobody), `None` for other events.
+///
+/// ```
+/// # use rekindle_core::retention::nps::referral_of;
+/// # use rekindle_core::{Event, Value};
+/// let v = Value::Object(vec![
+///     ("at".into(), Value::Number(1.0e12)),
+///     ("kind".into(), Value::String("custom:referral".into())),
+///     ("props".into(), Value::Object(vec![("referred".into(), Value::String(" n@x.test ".into()))])),
+/// ]);
+/// assert_eq!(referral_of(&Event::parse(&v, "e").unwrap()), Some(Ok(Some("n@x.test".into()))));
+/// ```
+pub fn referral_of(event: &Event) -> Option<Result<Option<String>, String>> {
     if !matches!(&event.kind, EventKind::Custom(name) if name == REFERRAL_EVENT) {
         return None;
     }
     Some(match event.props.get("referred") {
-        Some(Some(Scalar::Str(s))) if !s.trim().is_empty() => Some(String::from(s.trim())),
-        Some(Some(Scalar::Num(n))) => Some(short_number(*n)),
-        _ => None,
+        None | Some(None) => Ok(None),
+        Some(Some(Scalar::Str(s))) if !s.trim().is_empty() => Ok(Some(String::from(s.trim()))),
+        Some(Some(Scalar::Num(n))) => Ok(Some(short_number(*n))),
+        Some(Some(Scalar::Str(_))) => Err(String::from(
+            "expected the referred customer's id or email, got empty text; leave `referred` out when the new \
+             customer is not known",
+        )),
+        Some(Some(Scalar::Bool(_))) => {
+            Err(String::from("expected the referred customer's id or email (text), got a boolean"))
+        }
     })
 }
 
@@ -377,6 +397,31 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn the_events_give_scores_and_referred_customers_and_refuse_what_names_none() {
+        let event = |kind: &str, key: &str, v: Option<crate::Value>| {
+            let props = v.map(|v| crate::Value::Object(alloc::vec![(key.into(), v)]));
+            let mut fields = alloc::vec![
+                ("at".into(), crate::Value::Number(1.0e12)),
+                ("kind".into(), crate::Value::String(kind.into())),
+            ];
+            fields.extend(props.map(|p| ("props".into(), p)));
+            Event::parse(&crate::Value::Object(fields), "e").unwrap()
+        };
+        use crate::Value::{Bool, Null, Number, String as Text};
+        assert_eq!(answer_of(&event("custom:nps", "score", Some(Number(10.0)))), Some(Ok(10)));
+        assert!(answer_of(&event("custom:nps", "score", Some(Number(11.0)))).unwrap().unwrap_err().ends_with("got 11"));
+        assert!(answer_of(&event("custom:nps", "score", None)).unwrap().is_err(), "an answer without a score");
+        assert_eq!(answer_of(&event("custom:referral", "score", Some(Number(3.0)))), None);
+        let referred = |v| referral_of(&event("custom:referral", "referred", v));
+        assert_eq!(referred(Some(Text(" b ".into()))), Some(Ok(Some("b".into()))));
+        assert_eq!(referred(Some(Number(42.0))), Some(Ok(Some("42".into()))));
+        assert_eq!((referred(None), referred(Some(Null))), (Some(Ok(None)), Some(Ok(None))));
+        assert!(referred(Some(Text("  ".into()))).unwrap().unwrap_err().contains("leave `referred` out"));
+        assert!(referred(Some(Bool(true))).unwrap().unwrap_err().ends_with("got a boolean"));
+        assert_eq!(referral_of(&event("custom:nps", "referred", Some(Text("b".into())))), None);
     }
 
     #[test]
