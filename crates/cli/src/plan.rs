@@ -12,6 +12,7 @@ pub mod engagement;
 pub mod fold;
 pub mod history;
 pub mod mailed;
+pub mod nps;
 pub mod outcome;
 pub mod packed;
 pub mod pending;
@@ -129,6 +130,8 @@ pub struct Plan {
     pub mailed: mailed::Mailed,
     /// The A/B tests of this run's events, with their verdicts (D26).
     pub ab_tests: Vec<crate::report::ab_tests::AbTest>,
+    /// NPS and referrals per month, core's (D38, D42).
+    pub voice: nps::Voice,
 }
 
 impl Plan {
@@ -270,7 +273,8 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     });
     progress.phase("retention");
     let currencies = std::mem::take(&mut folder.currencies);
-    let retention = retention::run(&playbook, now, &mut folder.slots, currencies, folder.bad_orders)?;
+    let said = std::mem::take(&mut folder.said);
+    let (retention, voice) = retention::run(&playbook, now, &mut folder.slots, said, currencies, folder.bad_orders)?;
 
     let aliases = roster.aliases();
     let contacts = roster.into_contacts(); // the lookup tables go: every event is routed
@@ -343,6 +347,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         links,
         mailed,
         ab_tests,
+        voice,
     };
 
     progress.phase("writing");

@@ -57,6 +57,12 @@ pub struct Summary {
     pub funnel_progress: funnel_progress::FunnelProgress,
     /// The A/B tests of this run's events, per variant with a verdict (D26: a minimum sample, never opens).
     pub ab_tests: Vec<ab_tests::AbTest>,
+    /// NPS per month from the events' `custom:nps` answers, as core computes it (D42): `months` with answers,
+    /// promoters, passives, detractors, `nps` and `lowSample`; `superseded`, `outside`.
+    pub nps: rekindle_core::retention::nps::Nps,
+    /// Referrals per month from the events' `custom:referral`, as core computes them (D38): `months` with
+    /// referrals, newCustomers, referred, referredShare; `outside`.
+    pub referrals: rekindle_core::retention::nps::Referrals,
     /// What `--start-reactivation` did: picked, and why the others were not (only with the flag).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reactivation: Option<crate::plan::campaign::Started>,
@@ -150,6 +156,8 @@ fn summary(plan: &Plan, files: Vec<Written>) -> Summary {
         complaint_rate: complaint_rate::ComplaintRate::of(plan),
         funnel_progress: funnel_progress::FunnelProgress::of(plan),
         ab_tests: plan.ab_tests.clone(),
+        nps: plan.voice.nps.clone(),
+        referrals: plan.voice.referrals.clone(),
         reactivation: plan.start_reactivation.then(|| {
             let picks = plan.planned.iter().filter_map(|p| p.pick);
             crate::plan::campaign::Started::of(picks, plan.now, plan.windows)

@@ -131,6 +131,8 @@ pub struct Folder<'p> {
     pub bad_orders: u64,
     /// Orders per currency (upper-cased; none: `—`): the analysis sums amounts as given.
     pub currencies: std::collections::BTreeMap<String, u64>,
+    /// The NPS answers and referrals routed (`super::nps`), for the retention analysis.
+    pub said: super::nps::Log,
 }
 
 impl<'p> Folder<'p> {
@@ -160,6 +162,7 @@ impl<'p> Folder<'p> {
             already_folded: 0,
             bad_orders: 0,
             currencies,
+            said: super::nps::Log::default(),
         }
     }
 

@@ -19,6 +19,10 @@
 //! or changed since the previous plan read it, and a survey at the instant its profile is folded wins
 //! (`super::fold`): an unchanged column never overwrites a reason a survey stated since. The analysis's
 //! behavioural `churn_reason` is another field and never replaces it.
+//!
+//! NPS answers and referrals (`custom:nps`, `custom:referral`; D38, D42) are read as events are routed
+//! (`super::nps`) and go to the analysis as its options, each contact named by its analysis id, so its
+//! `kpis.nps` and `kpis.referrals` are the plan's.
 
 use std::collections::BTreeMap;
 
@@ -30,6 +34,7 @@ use rekindle_core::retention::{
 use rekindle_core::{Event, EventKind, Playbook, Scalar, Timestamp};
 
 use super::fold::Slot;
+use super::nps::Voice;
 use crate::error::CliError;
 
 /// The analysis and what the report says about its input.
@@ -45,7 +50,7 @@ pub struct Retention {
 }
 
 /// The customer id a roster index has in the analysis: zero-padded, so ids sort like indices.
-fn customer_id(index: usize) -> String {
+pub fn customer_id(index: usize) -> String {
     format!("{index:010}")
 }
 
@@ -87,17 +92,20 @@ pub fn exit_survey(event: &Event) -> Option<(String, Event)> {
     Some((text, profile))
 }
 
-/// Analyses every contact's orders; `None` when nobody ordered. With a declared `retention` section each
-/// customer's slot gets its facts to fold.
+/// Analyses every contact's orders, with the NPS answers and referrals `said` (`super::nps`); `None` when nobody
+/// ordered. With a declared `retention` section each customer's slot gets its facts to fold. The NPS and referral
+/// figures are core's in both cases ([`Voice`]).
 pub fn run(
     playbook: &Playbook,
     now: Timestamp,
     slots: &mut [Slot],
+    said: super::nps::Log,
     currencies: BTreeMap<String, u64>,
     bad_orders: u64,
-) -> Result<Option<Retention>, CliError> {
+) -> Result<(Option<Retention>, Voice), CliError> {
     let mut log = Vec::new();
     let mut options = Options::default();
+    (options.nps_answers, options.referrals) = said.into_inputs(customer_id);
     let rated = playbook.retention().churn.negative_rating.is_some();
     for (i, slot) in slots.iter_mut().enumerate() {
         if slot.orders.is_empty() {
@@ -125,10 +133,11 @@ pub fn run(
         }
     }
     if log.is_empty() {
-        return Ok(None);
+        return Ok((None, Voice::without_orders(&options.nps_answers, &options.referrals, now)));
     }
     let rules = playbook.retention();
     let analysis = analyse(&log, rules, &options, now);
+    let voice = Voice { nps: analysis.kpis.nps.clone(), referrals: analysis.kpis.referrals.clone() };
     if rules.declared {
         for c in &analysis.customers {
             let Some(slot) = index_of(&c.summary.customer).and_then(|i| slots.get_mut(i)) else { continue };
@@ -146,5 +155,5 @@ pub fn run(
             slot.facts = Some(Box::new(event));
         }
     }
-    Ok(Some(Retention { analysis, currencies, bad_orders, kept: rules.declared }))
+    Ok((Some(Retention { analysis, currencies, bad_orders, kept: rules.declared }), voice))
 }

@@ -53,6 +53,8 @@ struct Routed {
     sent: Option<Timestamp>,
     /// What the event tells the A/B tests (most events: nothing).
     ab: Option<super::ab::Touch>,
+    /// The NPS answer or referral it is (most events: neither).
+    said: Option<super::nps::Said>,
 }
 
 /// A worker's share of a block.
@@ -94,6 +96,15 @@ fn parse_chunk(source: &(dyn EventSource + Sync), roster: &Roster, raws: &[RawRe
                 found.rejects.push(d.at(None, Some("at".into())));
                 continue;
             }
+            // A bad survey answer or referral is refused here, where its line is known, rather than folded.
+            let said = match super::nps::said(&event, roster) {
+                Some(Err(refused)) => {
+                    found.rejects.push(refused.reject(source.name(), raw.line));
+                    continue;
+                }
+                Some(Ok(said)) => Some(said),
+                None => None,
+            };
             events += 1;
             let key = source.idempotency_key(&event);
             let sent = super::engagement::marketing_send(&event).then_some(event.at);
@@ -112,7 +123,7 @@ fn parse_chunk(source: &(dyn EventSource + Sync), roster: &Roster, raws: &[RawRe
                 }
                 None => (Err(event.contact), None),
             };
-            out.events.push(Routed { contact, key, end: out.bytes.len(), sent, ab });
+            out.events.push(Routed { contact, key, end: out.bytes.len(), sent, ab, said });
         }
         let (skipped, deliveries) = (found.skipped, found.deliveries);
         out.records.push(Record { line: raw.line, rejects: found.rejects, skipped, deliveries, future, events });
@@ -242,6 +253,10 @@ fn route(
                         }
                         if let Some(touch) = routed.ab {
                             ab.apply(index, touch);
+                        }
+                        if let Some(said) = routed.said {
+                            diagnostics.extend(said.warning(source.name(), record.line));
+                            folder.said.push(index, said);
                         }
                         folder.push_packed(index, packed)?;
                     }

@@ -3,7 +3,8 @@
 //! months, contacts by stage and readiness, funnel progress (D26: stages reached, cohort conversions, median
 //! times, the SQL handoffs against their SLA, D19; [`funnel_progress`]), engagement rates, the complaint rate
 //! against the bulk-sender lines (D5), the cleanup's estimated monthly saving (D3), the campaign KPIs with reactivation revenue (D12), the A/B tests (D26, [`ab_tests`]), retention
-//! (D36–D42: models, RFM grid, P(alive), cohort heat map, monthly churn; [`retention`]), segment sizes, the
+//! (D36–D42: models, RFM grid, P(alive), cohort heat map, monthly churn; [`retention`]), NPS and referrals per
+//! month (D38, D42; [`nps`]), segment sizes, the
 //! diagnostics and the inputs ([`campaign`] holds the look back and the KPIs).
 //!
 //! Aggregates only: no contact id, email or profile value appears. Every chart is a `<figure>` with a caption
@@ -12,6 +13,7 @@
 mod ab_tests;
 mod campaign;
 mod funnel_progress;
+mod nps;
 mod retention;
 
 use std::collections::BTreeMap;
@@ -230,6 +232,7 @@ pub fn write_report(
     campaign::kpis(&mut page, &f);
     ab_tests::section(&mut page, &plan.ab_tests);
     retention::section(&mut page, plan);
+    nps::section(&mut page, &plan.voice);
     segment_sizes(&mut page, plan, segments);
     diagnostics(&mut page, plan);
     inputs(&mut page, args, &now);

@@ -1,0 +1,118 @@
+//! The report's "NPS and referrals" section (D38, D42): per month, the NPS with its promoters, passives,
+//! detractors and n — a month under core's minimum marked *too few to compare*, as the funnel's small cohorts are
+//! — and the referrals made with the share of the month's new customers a referral named. Tables only, the same
+//! figures as `nps` and `referrals` in the summary and `manifest.json`; core computes every one
+//! ([`crate::plan::nps`] reads the events).
+
+use std::fmt::Write;
+
+use rekindle_core::retention::nps::{Nps, Referrals, MIN_ANSWERS};
+
+use super::super::chart::esc;
+use super::{note, table_rows};
+use crate::plan::nps::Voice;
+use crate::plan::thousands;
+
+/// An NPS as the page shows it: signed, one decimal (`+33.3`, `0`, `-50.0`).
+fn score(nps: f64) -> String {
+    if nps == 0.0 {
+        "0".into()
+    } else {
+        format!("{nps:+.1}")
+    }
+}
+
+/// Opens a table with its caption; [`table_rows`] writes the head and rows and closes it.
+fn table(page: &mut String, caption: &str, head: &[&str], rows: &[(String, String, Vec<String>)]) {
+    let _ = write!(page, "<table>\n<caption>{}</caption>\n<thead><tr>", esc(caption));
+    table_rows(page, head, rows);
+}
+
+/// Writes the section.
+pub(super) fn section(page: &mut String, voice: &Voice) {
+    page.push_str("<section aria-labelledby=\"nps\">\n<h2 id=\"nps\">NPS and referrals</h2>\n");
+    nps(page, &voice.nps);
+    referrals(page, &voice.referrals);
+    page.push_str("</section>\n");
+}
+
+fn nps(page: &mut String, k: &Nps) {
+    if k.months.is_empty() {
+        note(
+            page,
+            &format!(
+                "No NPS answer in the last 24 months of the events: an answer is a custom:nps event on the contact \
+                 who answered, props.score a whole number from 0 to 10{}.",
+                if k.outside > 0 {
+                    format!(" ({} answers fall outside those months)", thousands(u64::from(k.outside)))
+                } else {
+                    String::new()
+                }
+            ),
+        );
+        return;
+    }
+    let rows: Vec<_> = k
+        .months
+        .iter()
+        .map(|m| {
+            let few = if m.low_sample { " · too few to compare" } else { "" };
+            let cells = vec![
+                thousands(u64::from(m.answers)),
+                thousands(u64::from(m.promoters)),
+                thousands(u64::from(m.passives)),
+                thousands(u64::from(m.detractors)),
+                format!("{}{few}", score(m.nps)),
+            ];
+            (format!("nps-{}", m.month), m.month.clone(), cells)
+        })
+        .collect();
+    let head = ["Month", "Answers (n)", "Promoters (9–10)", "Passives (7–8)", "Detractors (0–6)", "NPS"];
+    table(page, "NPS by month: each contact's latest answer of the month (D42)", &head, &rows);
+    note(
+        page,
+        &format!(
+            "NPS = % promoters − % detractors, from −100 to +100. A month with fewer than {MIN_ANSWERS} answers is \
+             too few to compare: a hint, not a result. Answers replaced by the same contact's later answer in the \
+             month: {}; outside the last 24 months: {}. Months are UTC calendar months.",
+            thousands(u64::from(k.superseded)),
+            thousands(u64::from(k.outside))
+        ),
+    );
+}
+
+fn referrals(page: &mut String, k: &Referrals) {
+    if k.months.is_empty() {
+        note(
+            page,
+            "No referral in the events: a referral is a custom:referral event on the referring contact, \
+             props.referred the new contact's email or id when known.",
+        );
+        return;
+    }
+    let rows: Vec<_> = k
+        .months
+        .iter()
+        .map(|m| {
+            let share = m.referred_share.map_or_else(|| "—".to_string(), |s| format!("{:.1} %", 100.0 * s));
+            let cells = vec![
+                thousands(u64::from(m.referrals)),
+                thousands(u64::from(m.new_customers)),
+                thousands(u64::from(m.referred)),
+                share,
+            ];
+            (format!("referrals-{}", m.month), m.month.clone(), cells)
+        })
+        .collect();
+    let head = ["Month", "Referrals made", "New customers (first order)", "Referred", "Referred share"];
+    table(page, "Referrals by month, and the new customers a referral named (D38)", &head, &rows);
+    note(
+        page,
+        &format!(
+            "A new customer is referred when some referral's props.referred names their contact at or before \
+             their first order (from any month, by anyone); the share is of the month's new customers. Referrals \
+             outside the last 24 months: {}.",
+            thousands(u64::from(k.outside))
+        ),
+    );
+}
