@@ -117,7 +117,9 @@ pub struct PlanArgs {
     #[arg(long, value_enum, value_name = "STATUS")]
     pub mailchimp_status: Option<crate::adapter::vendor_csv::MailchimpStatusArg>,
     /// Events, one JSON object per line: {"contact": "<email or id>", "at", "kind", "props"}. Repeatable;
-    /// optional (a run on a contacts export alone, or with webhook logs, needs none).
+    /// optional (a run on a contacts export alone, or with webhook logs, needs none). NPS answers and referrals
+    /// are events too: kind custom:nps with props.score 0-10, custom:referral with props.referred (the new
+    /// contact's email or id).
     #[arg(long)]
     pub events: Vec<PathBuf>,
     /// Webhook log as <vendor>:<file>, vendor one of sendgrid, mailgun, postmark, mailchimp, ses. Repeatable.
@@ -253,6 +255,10 @@ Retention (D36-D42, when contacts have purchase events): retention.csv (per cust
 alert and its reasons, win-back priority) and a report.html section (RFM grid, P(alive), cohort heat map). With a
 `retention` section in the playbook, each customer's findings (rfm_cell, churn_reason, winback_priority, ...) are
 kept on the contact at --now before segments are decided (docs/retention.md).
+NPS and referrals (D38, D42): custom:nps events (on the contact who answered, props.score a whole number 0-10)
+and custom:referral events (on the referring contact, props.referred the new contact's email or id) in --events
+give nps and referrals per month in the summary and manifest.json and a report.html section; a bad score or
+referred is rejected with file, line and field (bad_nps_score, bad_referral).
 Retargeting audiences (D10, D35), SHA-256 of normalised identifiers only, for contacts leaving break-up without
 reaction (no open deal, no spam complaint): audiences/meta_custom_audience.csv (EMAIL, PHONE when the contacts file
 has a phone column; phones in E.164: written +48… or 0048…, or national with --default-calling-code), audiences/google_customer_match.csv
