@@ -7,7 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::playbook::compiled::{compiled_enum, Compiled, Defect, In, Out};
+use crate::playbook::compiled::{compiled_enum, Compiled, In, Out};
 use crate::time::Timestamp;
 use crate::value::{Value, ValueRef};
 use crate::vecmap::VecMap;
@@ -156,15 +156,21 @@ impl Compiled for EventKind {
             (_, code) => out.tag(code.unwrap_or(CUSTOM_TAG)),
         }
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let tag = r.tag()?;
+    fn get(r: &mut In<'_>) -> Self {
+        let tag = r.tag();
         if tag != CUSTOM_TAG {
-            return EventKind::from_code(tag).ok_or_else(|| r.bad_tag("an unknown EventKind variant"));
+            return EventKind::from_code(tag).unwrap_or_else(|| {
+                r.bad_tag("an unknown EventKind variant");
+                EventKind::PageView
+            });
         }
-        let name = String::get(r)?;
+        let name = String::get(r);
         match EventKind::parse(&format!("custom:{name}")) {
-            Some(kind @ EventKind::Custom(_)) => Ok(kind),
-            _ => Err(r.defect("a custom event kind name that is not one")),
+            Some(kind @ EventKind::Custom(_)) => kind,
+            _ => {
+                r.fail("a custom event kind name that is not one");
+                EventKind::PageView
+            }
         }
     }
 }

@@ -59,7 +59,7 @@ pub use civil::{civil_from_days, days_from_civil, month_length, LocalDate, Local
 pub use posix::{parse_posix, Rule};
 pub use window::{LocalWindow, Weekdays};
 
-use crate::playbook::compiled::{Compiled, Defect, In, Out};
+use crate::playbook::compiled::{Compiled, In, Out};
 use crate::time::{quote, Timestamp};
 
 /// The JS `Date` range, which bounds every `Timestamp`.
@@ -101,11 +101,14 @@ impl Compiled for Zone {
     fn put(&self, out: &mut Out) {
         String::from(self.name()).put(out);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let name = String::get(r)?;
+    fn get(r: &mut In<'_>) -> Self {
+        let name = String::get(r);
         match Zone::find(&name) {
-            Some(zone) if zone.name() == name => Ok(zone),
-            _ => Err(r.defect("a time zone this build does not know")),
+            Some(zone) if zone.name() == name => zone,
+            _ => {
+                r.fail("a time zone this build does not know");
+                Zone::UTC
+            }
         }
     }
 }

@@ -69,71 +69,98 @@ impl Out {
     }
 }
 
-/// The reader of a compiled body: every read checks the bytes left and names the offset of a defect.
+/// The reader of a compiled body. A read past a defect (a short input, a bad tag, a value out of range) records
+/// the first defect, skips to the end and answers a placeholder (0, empty, the first variant), so every `get`
+/// returns a value and the caller checks [`In::defect`] once at the end. Why not `Result` and `?`: every early
+/// return had to drop the fields already read, and that drop code was most of the decoder — the largest function
+/// of the browser and edge builds, and the one V8 compiles on an isolate's first request.
 pub(crate) struct In<'a> {
     bytes: &'a [u8],
     at: usize,
     depth: u32,
+    defect: Option<Defect>,
 }
 
 impl<'a> In<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], Defect> {
+    fn take(&mut self, n: usize) -> &'a [u8] {
         let end = self.at.checked_add(n).filter(|end| *end <= self.bytes.len());
-        let Some(slice) = end.and_then(|end| self.bytes.get(self.at..end)) else {
-            return Err(self.defect("truncated"));
-        };
-        self.at += n;
-        Ok(slice)
+        match end.and_then(|end| self.bytes.get(self.at..end)) {
+            Some(slice) => {
+                self.at += n;
+                slice
+            }
+            None => {
+                self.fail("truncated");
+                &[]
+            }
+        }
     }
 
-    /// A defect at the current offset.
-    pub(crate) fn defect(&self, what: &'static str) -> Defect {
-        Defect { at: self.at, what }
+    /// Records a defect at the current offset (only the first counts) and skips to the end, where every read
+    /// answers a placeholder: with nothing left, lists are empty and tags 0, so decoding winds down at once.
+    pub(crate) fn fail(&mut self, what: &'static str) {
+        self.fail_at(self.at, what);
     }
 
-    /// A variant tag or a small code.
-    pub(crate) fn tag(&mut self) -> Result<u8, Defect> {
-        Ok(self.take(1)?.first().copied().unwrap_or(0))
+    fn fail_at(&mut self, at: usize, what: &'static str) {
+        if self.defect.is_none() {
+            self.defect = Some(Defect { at, what });
+        }
+        self.at = self.bytes.len();
     }
 
-    /// A LEB128 varint of at most 10 bytes.
-    pub(crate) fn varint(&mut self) -> Result<u64, Defect> {
+    /// An unknown variant tag, read just before: `what` it was.
+    pub(crate) fn bad_tag(&mut self, what: &'static str) {
+        self.fail_at(self.at.saturating_sub(1), what);
+    }
+
+    /// The first defect met, if any: what [`Playbook::from_compiled`] refuses with.
+    fn defect(&self) -> Option<&Defect> {
+        self.defect.as_ref()
+    }
+
+    /// A variant tag or a small code (0 past a defect).
+    pub(crate) fn tag(&mut self) -> u8 {
+        self.take(1).first().copied().unwrap_or(0)
+    }
+
+    /// A LEB128 varint of at most 10 bytes (0 past a defect).
+    pub(crate) fn varint(&mut self) -> u64 {
         let mut v: u64 = 0;
         for shift in (0..70).step_by(7) {
-            let b = self.tag()?;
+            let b = self.tag();
             if shift == 63 && b > 1 {
-                return Err(self.defect("a varint that overflows 64 bits"));
+                self.fail("a varint that overflows 64 bits");
+                return 0;
             }
             v |= u64::from(b & 0x7f) << shift;
             if b & 0x80 == 0 {
-                return Ok(v);
+                return v;
             }
         }
-        Err(self.defect("a varint longer than 10 bytes"))
+        self.fail("a varint longer than 10 bytes");
+        0
     }
 
     /// A count of items that each take at least one byte: never more than the bytes left, so a hostile length
     /// cannot reserve memory the input does not back.
-    pub(crate) fn count(&mut self) -> Result<usize, Defect> {
-        let n = self.varint()?;
+    pub(crate) fn count(&mut self) -> usize {
+        let n = self.varint();
         let left = self.bytes.len().saturating_sub(self.at) as u64;
         if n > left {
-            return Err(self.defect("a list longer than the bytes left (more items than bytes)"));
+            self.fail("a list longer than the bytes left (more items than bytes)");
+            return 0;
         }
-        Ok(n as usize)
+        n as usize
     }
 
-    /// An unknown variant tag, read just before: `what` it was.
-    pub(crate) fn bad_tag(&self, what: &'static str) -> Defect {
-        Defect { at: self.at.saturating_sub(1), what }
-    }
-
-    fn enter(&mut self) -> Result<(), Defect> {
+    /// One level deeper into lists and boxes; past [`MAX_DEPTH`] a defect (and, with nothing left to read, the
+    /// levels below are empty).
+    fn enter(&mut self) {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.defect("nested deeper than the decoder follows"));
+            self.fail("nested deeper than the decoder follows");
         }
-        Ok(())
     }
 
     fn leave(&mut self) {
@@ -141,10 +168,12 @@ impl<'a> In<'a> {
     }
 }
 
-/// A type that writes itself into a compiled playbook and reads itself back: `get(put(x)) == x`.
+/// A type that writes itself into a compiled playbook and reads itself back: `get(put(x)) == x`. `get` always
+/// returns a value; a defect is recorded in the reader (see [`In`]), and a value read past one is a placeholder
+/// that is never used.
 pub(crate) trait Compiled: Sized {
     fn put(&self, out: &mut Out);
-    fn get(r: &mut In<'_>) -> Result<Self, Defect>;
+    fn get(r: &mut In<'_>) -> Self;
 }
 
 /// [`Compiled`] for a struct with named fields, written in the order listed (list every field: a field left
@@ -156,40 +185,54 @@ macro_rules! compiled_struct {
                 let $ty { $($field),* } = self;
                 $( $crate::playbook::compiled::Compiled::put($field, out); )*
             }
-            fn get(r: &mut $crate::playbook::compiled::In<'_>)
-                -> Result<Self, $crate::playbook::compiled::Defect> {
-                Ok($ty { $( $field: $crate::playbook::compiled::Compiled::get(r)?, )* })
+            fn get(r: &mut $crate::playbook::compiled::In<'_>) -> Self {
+                $ty { $( $field: $crate::playbook::compiled::Compiled::get(r), )* }
             }
         }
     };
 }
 
 /// [`Compiled`] for an enum: each variant with a fixed tag and its fields, unit (`0 => A`), tuple
-/// (`1 => B(x, y)`, any names) or named (`2 => C { p, q }`). Tags are the format: never reuse one.
+/// (`1 => B(x, y)`, any names) or named (`2 => C { p, q }`). Tags are the format: never reuse one. An unknown tag
+/// is a defect; the placeholder is the first variant, read from nothing, so that variant must not contain the
+/// enum itself except through a list (a list read from nothing is empty, and the reading ends).
 macro_rules! compiled_enum {
-    ($ty:ident { $($tag:literal => $variant:ident $(( $($t:ident),+ ))? $({ $($f:ident),+ })?),+ $(,)? }) => {
+    ($ty:ident {
+        $tag0:literal => $variant0:ident $(( $($t0:ident),+ ))? $({ $($f0:ident),+ })?
+        $(, $tag:literal => $variant:ident $(( $($t:ident),+ ))? $({ $($f:ident),+ })?)* $(,)?
+    }) => {
         impl $crate::playbook::compiled::Compiled for $ty {
             fn put(&self, out: &mut $crate::playbook::compiled::Out) {
                 match self {
+                    $ty::$variant0 $(( $($t0),+ ))? $({ $($f0),+ })? => {
+                        out.tag($tag0);
+                        $( $( $crate::playbook::compiled::Compiled::put($t0, out); )+ )?
+                        $( $( $crate::playbook::compiled::Compiled::put($f0, out); )+ )?
+                    }
                     $(
                         $ty::$variant $(( $($t),+ ))? $({ $($f),+ })? => {
                             out.tag($tag);
                             $( $( $crate::playbook::compiled::Compiled::put($t, out); )+ )?
                             $( $( $crate::playbook::compiled::Compiled::put($f, out); )+ )?
                         }
-                    )+
+                    )*
                 }
             }
-            fn get(r: &mut $crate::playbook::compiled::In<'_>)
-                -> Result<Self, $crate::playbook::compiled::Defect> {
-                let tag = r.tag()?;
-                match tag {
+            fn get(r: &mut $crate::playbook::compiled::In<'_>) -> Self {
+                match r.tag() {
                     $(
-                        $tag => Ok($ty::$variant
-                            $(( $( { let $t = $crate::playbook::compiled::Compiled::get(r)?; $t } ),+ ))?
-                            $({ $( $f: $crate::playbook::compiled::Compiled::get(r)? ),+ })?),
-                    )+
-                    _ => Err(r.bad_tag(concat!("an unknown ", stringify!($ty), " variant"))),
+                        $tag => $ty::$variant
+                            $(( $( { let $t = $crate::playbook::compiled::Compiled::get(r); $t } ),+ ))?
+                            $({ $( $f: $crate::playbook::compiled::Compiled::get(r) ),+ })?,
+                    )*
+                    other => {
+                        if other != $tag0 {
+                            r.bad_tag(concat!("an unknown ", stringify!($ty), " variant"));
+                        }
+                        $ty::$variant0
+                            $(( $( { let $t0 = $crate::playbook::compiled::Compiled::get(r); $t0 } ),+ ))?
+                            $({ $( $f0: $crate::playbook::compiled::Compiled::get(r) ),+ })?
+                    }
                 }
             }
         }
@@ -202,11 +245,14 @@ impl Compiled for bool {
     fn put(&self, out: &mut Out) {
         out.tag(u8::from(*self));
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        match r.tag()? {
-            0 => Ok(false),
-            1 => Ok(true),
-            _ => Err(r.bad_tag("a bool that is neither 0 nor 1")),
+    fn get(r: &mut In<'_>) -> Self {
+        match r.tag() {
+            0 => false,
+            1 => true,
+            _ => {
+                r.bad_tag("a bool that is neither 0 nor 1");
+                false
+            }
         }
     }
 }
@@ -215,7 +261,7 @@ impl Compiled for u8 {
     fn put(&self, out: &mut Out) {
         out.tag(*self);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
+    fn get(r: &mut In<'_>) -> Self {
         r.tag()
     }
 }
@@ -227,9 +273,12 @@ macro_rules! compiled_unsigned {
             fn put(&self, out: &mut Out) {
                 out.varint(*self as u64);
             }
-            fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-                let v = r.varint()?;
-                <$ty>::try_from(v).map_err(|_| r.defect(concat!("a number too large for ", stringify!($ty))))
+            fn get(r: &mut In<'_>) -> Self {
+                let v = r.varint();
+                <$ty>::try_from(v).unwrap_or_else(|_| {
+                    r.fail(concat!("a number too large for ", stringify!($ty)));
+                    0
+                })
             }
         }
     )+};
@@ -240,9 +289,9 @@ impl Compiled for i64 {
     fn put(&self, out: &mut Out) {
         out.varint(((*self << 1) ^ (*self >> 63)) as u64);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let v = r.varint()?;
-        Ok((v >> 1) as i64 ^ -((v & 1) as i64))
+    fn get(r: &mut In<'_>) -> Self {
+        let v = r.varint();
+        (v >> 1) as i64 ^ -((v & 1) as i64)
     }
 }
 
@@ -250,9 +299,12 @@ impl Compiled for i32 {
     fn put(&self, out: &mut Out) {
         i64::from(*self).put(out);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let v = i64::get(r)?;
-        i32::try_from(v).map_err(|_| r.defect("a number outside i32"))
+    fn get(r: &mut In<'_>) -> Self {
+        let v = i64::get(r);
+        i32::try_from(v).unwrap_or_else(|_| {
+            r.fail("a number outside i32");
+            0
+        })
     }
 }
 
@@ -260,10 +312,8 @@ impl Compiled for f64 {
     fn put(&self, out: &mut Out) {
         out.raw(&self.to_le_bytes());
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(r.take(8)?);
-        Ok(f64::from_le_bytes(b))
+    fn get(r: &mut In<'_>) -> Self {
+        r.take(8).first_chunk::<8>().map_or(0.0, |b| f64::from_le_bytes(*b))
     }
 }
 
@@ -272,11 +322,17 @@ impl Compiled for String {
         out.varint(self.len() as u64);
         out.raw(self.as_bytes());
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let n = r.count()?;
+    fn get(r: &mut In<'_>) -> Self {
+        let n = r.count();
         let start = r.at;
-        let bytes = r.take(n)?;
-        core::str::from_utf8(bytes).map(String::from).map_err(|_| Defect { at: start, what: "text that is not UTF-8" })
+        let bytes = r.take(n);
+        match core::str::from_utf8(bytes) {
+            Ok(text) => String::from(text),
+            Err(_) => {
+                r.fail_at(start, "text that is not UTF-8");
+                String::new()
+            }
+        }
     }
 }
 
@@ -287,15 +343,15 @@ impl<T: Compiled> Compiled for Vec<T> {
             item.put(out);
         }
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let n = r.count()?;
-        r.enter()?;
+    fn get(r: &mut In<'_>) -> Self {
+        let n = r.count();
+        r.enter();
         let mut list = Vec::with_capacity(n);
         for _ in 0..n {
-            list.push(T::get(r)?);
+            list.push(T::get(r));
         }
         r.leave();
-        Ok(list)
+        list
     }
 }
 
@@ -309,11 +365,14 @@ impl<T: Compiled> Compiled for Option<T> {
             }
         }
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        match r.tag()? {
-            0 => Ok(None),
-            1 => Ok(Some(T::get(r)?)),
-            _ => Err(r.bad_tag("an option tag that is neither 0 nor 1")),
+    fn get(r: &mut In<'_>) -> Self {
+        match r.tag() {
+            0 => None,
+            1 => Some(T::get(r)),
+            _ => {
+                r.bad_tag("an option tag that is neither 0 nor 1");
+                None
+            }
         }
     }
 }
@@ -322,11 +381,11 @@ impl<T: Compiled> Compiled for Box<T> {
     fn put(&self, out: &mut Out) {
         (**self).put(out);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        r.enter()?;
-        let v = T::get(r)?;
+    fn get(r: &mut In<'_>) -> Self {
+        r.enter();
+        let v = T::get(r);
         r.leave();
-        Ok(Box::new(v))
+        Box::new(v)
     }
 }
 
@@ -335,8 +394,8 @@ impl<A: Compiled, B: Compiled> Compiled for (A, B) {
         self.0.put(out);
         self.1.put(out);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        Ok((A::get(r)?, B::get(r)?))
+    fn get(r: &mut In<'_>) -> Self {
+        (A::get(r), B::get(r))
     }
 }
 
@@ -346,8 +405,8 @@ impl<A: Compiled, B: Compiled, C: Compiled> Compiled for (A, B, C) {
         self.1.put(out);
         self.2.put(out);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        Ok((A::get(r)?, B::get(r)?, C::get(r)?))
+    fn get(r: &mut In<'_>) -> Self {
+        (A::get(r), B::get(r), C::get(r))
     }
 }
 
@@ -357,12 +416,8 @@ impl<T: Compiled, const N: usize> Compiled for [T; N] {
             item.put(out);
         }
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let mut list = Vec::with_capacity(N);
-        for _ in 0..N {
-            list.push(T::get(r)?);
-        }
-        list.try_into().map_err(|_| r.defect("an array of the wrong length"))
+    fn get(r: &mut In<'_>) -> Self {
+        core::array::from_fn(|_| T::get(r))
     }
 }
 
@@ -374,17 +429,17 @@ impl<K: Compiled + Ord, V: Compiled> Compiled for VecMap<K, V> {
             v.put(out);
         }
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let n = r.count()?;
+    fn get(r: &mut In<'_>) -> Self {
+        let n = r.count();
         let mut map = VecMap::new();
         for _ in 0..n {
             let at = r.at;
-            let (k, v) = (K::get(r)?, V::get(r)?);
+            let (k, v) = (K::get(r), V::get(r));
             if map.insert(k, v).is_some() {
-                return Err(Defect { at, what: "a map key twice" });
+                r.fail_at(at, "a map key twice");
             }
         }
-        Ok(map)
+        map
     }
 }
 
@@ -392,9 +447,12 @@ impl Compiled for Timestamp {
     fn put(&self, out: &mut Out) {
         self.ms().put(out);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let ms = i64::get(r)?;
-        Timestamp::from_ms(ms).ok_or_else(|| r.defect("an instant outside the JS Date range"))
+    fn get(r: &mut In<'_>) -> Self {
+        let ms = i64::get(r);
+        Timestamp::from_ms(ms).unwrap_or_else(|| {
+            r.fail("an instant outside the JS Date range");
+            Timestamp::EPOCH
+        })
     }
 }
 
@@ -402,11 +460,15 @@ impl Compiled for Span {
     fn put(&self, out: &mut Out) {
         self.ms().put(out);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let ms = i64::get(r)?;
-        Span::from_ms(ms)
-            .filter(|s| *s <= Span::LONGEST)
-            .ok_or_else(|| r.defect("a duration outside 1 ms to 100 years"))
+    fn get(r: &mut In<'_>) -> Self {
+        let ms = i64::get(r);
+        match Span::from_ms(ms).filter(|s| *s <= Span::LONGEST) {
+            Some(span) => span,
+            None => {
+                r.fail("a duration outside 1 ms to 100 years");
+                Span::LONGEST
+            }
+        }
     }
 }
 
@@ -460,12 +522,18 @@ impl Playbook {
         let Some((body, sum)) = bytes.split_last_chunk::<4>() else {
             return Err(refused(None, String::from("truncated")));
         };
-        let mut r = In { bytes: body, at: MAGIC.len(), depth: 0 };
-        let format = r.tag().map_err(|d| refused(Some(d.at), d.what))?;
+        let mut r = In { bytes: body, at: MAGIC.len(), depth: 0, defect: None };
+        let format = r.tag();
+        if let Some(d) = r.defect() {
+            return Err(refused(Some(d.at), d.what));
+        }
         if format != FORMAT {
             return Err(refused(Some(4), format!("envelope format {format}; this build reads format {FORMAT}")));
         }
-        let release = String::get(&mut r).map_err(|d| refused(Some(d.at), d.what))?;
+        let release = String::get(&mut r);
+        if let Some(d) = r.defect() {
+            return Err(refused(Some(d.at), d.what));
+        }
         if release != RELEASE {
             return Err(refused(
                 None,
@@ -477,7 +545,10 @@ impl Playbook {
         if checksum(body) != u32::from_le_bytes(*sum) {
             return Err(refused(None, String::from("checksum mismatch: the file is truncated or damaged")));
         }
-        let pb = Playbook::get(&mut r).map_err(|d| refused(Some(d.at), d.what))?;
+        let pb = Playbook::get(&mut r);
+        if let Some(d) = r.defect() {
+            return Err(refused(Some(d.at), d.what));
+        }
         if r.at != body.len() {
             return Err(refused(Some(r.at), format!("{} unexpected trailing bytes", body.len() - r.at)));
         }

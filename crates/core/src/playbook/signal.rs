@@ -4,7 +4,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::compiled::{compiled_enum, Compiled, Defect, In, Out};
+use super::compiled::{compiled_enum, Compiled, In, Out};
 use super::reader::{join, Reader};
 use crate::casefold::fold;
 use crate::error::ProblemCode;
@@ -40,18 +40,18 @@ impl Compiled for Signal {
         keep.put(out);
         bucket_days.put(out);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let id = String::get(r)?;
-        let kind = EventKind::get(r)?;
-        let matchers = Vec::get(r)?;
-        let include_machine = bool::get(r)?;
-        let keep = u32::get(r)?;
+    fn get(r: &mut In<'_>) -> Self {
+        let id = String::get(r);
+        let kind = EventKind::get(r);
+        let matchers = Vec::get(r);
+        let include_machine = bool::get(r);
+        let keep = u32::get(r);
         if !(1..=MAX_EXACT).contains(&keep) {
-            return Err(r.defect("a signal keeping a number of instants outside 1 to its maximum"));
+            r.fail("a signal keeping a number of instants outside 1 to its maximum");
         }
-        let bucket_days = u32::get(r)?;
+        let bucket_days = u32::get(r);
         let key = key_of("signal", &id);
-        Ok(Signal { id, key, kind, matchers, include_machine, keep, bucket_days })
+        Signal { id, key, kind, matchers, include_machine, keep, bucket_days }
     }
 }
 
@@ -87,8 +87,8 @@ impl Compiled for Glob {
         };
         text.put(out);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        Ok(Glob::new(String::get(r)?))
+    fn get(r: &mut In<'_>) -> Self {
+        Glob::new(String::get(r))
     }
 }
 
@@ -125,9 +125,9 @@ impl Compiled for Range {
         low.put(out);
         high.put(out);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let low: Option<(f64, bool)> = Compiled::get(r)?;
-        let high: Option<(f64, bool)> = Compiled::get(r)?;
+    fn get(r: &mut In<'_>) -> Self {
+        let low: Option<(f64, bool)> = Compiled::get(r);
+        let high: Option<(f64, bool)> = Compiled::get(r);
         let finite = [low, high].iter().flatten().all(|(n, _)| n.is_finite());
         let empty = match (low, high) {
             (None, None) => true,
@@ -135,9 +135,9 @@ impl Compiled for Range {
             _ => false,
         };
         if !finite || empty {
-            return Err(r.defect("bounds that are not finite or that no number is within"));
+            r.fail("bounds that are not finite or that no number is within");
         }
-        Ok(Range { low, high })
+        Range { low, high }
     }
 }
 

@@ -15,7 +15,7 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
-use crate::playbook::compiled::{compiled_struct, Compiled, Defect, In, Out};
+use crate::playbook::compiled::{compiled_struct, Compiled, In, Out};
 
 /// Below this many customers, scores run 1–3.
 pub const SMALL_BASE: usize = 100;
@@ -150,12 +150,13 @@ impl Compiled for Range {
         low.put(out);
         high.put(out);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let (low, high) = (u8::get(r)?, u8::get(r)?);
+    fn get(r: &mut In<'_>) -> Self {
+        let (low, high) = (u8::get(r), u8::get(r));
         if !(1 <= low && low <= high && high <= 5) {
-            return Err(r.defect("RFM scores outside 1 ≤ low ≤ high ≤ 5"));
+            r.fail("RFM scores outside 1 ≤ low ≤ high ≤ 5");
+            return Range::ANY;
         }
-        Ok(Range { low, high })
+        Range { low, high }
     }
 }
 

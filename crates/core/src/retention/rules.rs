@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use super::rfm::{default_cells, Cell, Range};
 use super::transaction::Period;
 use crate::error::ProblemCode;
-use crate::playbook::compiled::{Compiled, Defect, In, Out};
+use crate::playbook::compiled::{Compiled, In, Out};
 use crate::playbook::reader::{index, Obj, Reader};
 use crate::playbook::signal::Declared;
 use crate::time::{quote, short_number, Span};
@@ -40,14 +40,14 @@ impl Compiled for ChurnRules {
         drop_ratio.put(out);
         negative_rating.put(out);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        Ok(ChurnRules {
-            p_alive_below: within(r, "a churn p_alive_below outside 0 to 1", 0.0, 1.0)?,
-            gap_factor: within(r, "a churn gap_factor outside 1 to 100", 1.0, 100.0)?,
-            drop_window: Compiled::get(r)?,
-            drop_ratio: within(r, "a churn activity_drop ratio outside 0 to 1", 0.0, 1.0)?,
-            negative_rating: Compiled::get(r)?,
-        })
+    fn get(r: &mut In<'_>) -> Self {
+        ChurnRules {
+            p_alive_below: within(r, "a churn p_alive_below outside 0 to 1", 0.0, 1.0),
+            gap_factor: within(r, "a churn gap_factor outside 1 to 100", 1.0, 100.0),
+            drop_window: Compiled::get(r),
+            drop_ratio: within(r, "a churn activity_drop ratio outside 0 to 1", 0.0, 1.0),
+            negative_rating: Compiled::get(r),
+        }
     }
 }
 
@@ -100,26 +100,26 @@ impl Compiled for RetentionRules {
         clv_months.put(out);
         monthly_discount.put(out);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let declared = bool::get(r)?;
-        let period = Period::get(r)?;
-        let levels = Option::<u8>::get(r)?;
+    fn get(r: &mut In<'_>) -> Self {
+        let declared = bool::get(r);
+        let period = Period::get(r);
+        let levels = Option::<u8>::get(r);
         if levels.is_some_and(|n| n != 3 && n != 5) {
-            return Err(r.defect("RFM levels other than 3 or 5"));
+            r.fail("RFM levels other than 3 or 5");
         }
-        let cells = Vec::get(r)?;
-        let active_within = Span::get(r)?;
-        let high_value = u8::get(r)?;
+        let cells = Vec::get(r);
+        let active_within = Span::get(r);
+        let high_value = u8::get(r);
         if !(1..=5).contains(&high_value) {
-            return Err(r.defect("a high-value score outside 1 to 5"));
+            r.fail("a high-value score outside 1 to 5");
         }
-        let churn = ChurnRules::get(r)?;
-        let clv_months = u32::get(r)?;
+        let churn = ChurnRules::get(r);
+        let clv_months = u32::get(r);
         if !(1..=120).contains(&clv_months) {
-            return Err(r.defect("a CLV horizon outside 1 to 120 months"));
+            r.fail("a CLV horizon outside 1 to 120 months");
         }
-        let monthly_discount = within(r, "a CLV monthly_discount outside 0 to 1", 0.0, 1.0)?;
-        Ok(RetentionRules {
+        let monthly_discount = within(r, "a CLV monthly_discount outside 0 to 1", 0.0, 1.0);
+        RetentionRules {
             declared,
             period,
             levels,
@@ -129,17 +129,17 @@ impl Compiled for RetentionRules {
             churn,
             clv_months,
             monthly_discount,
-        })
+        }
     }
 }
 
 /// A number in `[low, high]` (as the reader's `fraction`), else a defect naming `what`.
-fn within(r: &mut In<'_>, what: &'static str, low: f64, high: f64) -> Result<f64, Defect> {
-    let n = f64::get(r)?;
+fn within(r: &mut In<'_>, what: &'static str, low: f64, high: f64) -> f64 {
+    let n = f64::get(r);
     if !(low..=high).contains(&n) {
-        return Err(r.defect(what));
+        r.fail(what);
     }
-    Ok(n)
+    n
 }
 
 impl Default for RetentionRules {

@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use crate::decay::Decay;
 use crate::error::ProblemCode;
 use crate::explain::{Reason, Sink};
-use crate::playbook::compiled::{compiled_struct, Compiled, Defect, In, Out};
+use crate::playbook::compiled::{compiled_struct, Compiled, In, Out};
 use crate::playbook::reader::{index, Reader};
 use crate::playbook::signal::{key_of, Declared, Signal};
 use crate::time::{Span, Timestamp};
@@ -42,19 +42,19 @@ impl Compiled for IntentRule {
         expire_after.put(out);
         cap.put(out);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let id = String::get(r)?;
+    fn get(r: &mut In<'_>) -> Self {
+        let id = String::get(r);
         let key = key_of("intent", &id);
-        Ok(IntentRule {
+        IntentRule {
             id,
             key,
-            path: Compiled::get(r)?,
-            signal: Compiled::get(r)?,
-            points: Compiled::get(r)?,
-            decay: Compiled::get(r)?,
-            expire_after: Compiled::get(r)?,
-            cap: Compiled::get(r)?,
-        })
+            path: Compiled::get(r),
+            signal: Compiled::get(r),
+            points: Compiled::get(r),
+            decay: Compiled::get(r),
+            expire_after: Compiled::get(r),
+            cap: Compiled::get(r),
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use alloc::format;
 use alloc::string::String;
 use core::fmt;
 
-use crate::playbook::compiled::{Compiled, Defect, In, Out};
+use crate::playbook::compiled::{Compiled, In, Out};
 use crate::time::quote;
 
 /// Days since 1970-01-01 of a civil date (Hinnant's `days_from_civil`).
@@ -214,12 +214,13 @@ impl Compiled for LocalTime {
     fn put(&self, out: &mut Out) {
         self.minutes.put(out);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let minutes = u16::get(r)?;
+    fn get(r: &mut In<'_>) -> Self {
+        let minutes = u16::get(r);
         if minutes > LocalTime::END_OF_DAY.minutes {
-            return Err(r.defect("a time of day past 24:00"));
+            r.fail("a time of day past 24:00");
+            return LocalTime::END_OF_DAY;
         }
-        Ok(LocalTime { minutes })
+        LocalTime { minutes }
     }
 }
 

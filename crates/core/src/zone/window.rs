@@ -12,7 +12,7 @@ use core::iter::FromIterator;
 
 use super::civil::{LocalTime, Weekday};
 use super::{clamp, Zone, MAX_MS};
-use crate::playbook::compiled::{Compiled, Defect, In, Out};
+use crate::playbook::compiled::{Compiled, In, Out};
 use crate::time::{quote, Timestamp};
 
 /// A set of weekdays.
@@ -82,12 +82,13 @@ impl Compiled for Weekdays {
     fn put(&self, out: &mut Out) {
         self.0.put(out);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let bits = u8::get(r)?;
+    fn get(r: &mut In<'_>) -> Self {
+        let bits = u8::get(r);
         if bits & !Weekdays::ALL.0 != 0 {
-            return Err(r.defect("weekday bits above Sunday's"));
+            r.fail("weekday bits above Sunday's");
+            return Weekdays::ALL;
         }
-        Ok(Weekdays(bits))
+        Weekdays(bits)
     }
 }
 
@@ -123,11 +124,13 @@ impl Compiled for LocalWindow {
         to.put(out);
         days.put(out);
     }
-    fn get(r: &mut In<'_>) -> Result<Self, Defect> {
-        let (from, to, days) = (LocalTime::get(r)?, LocalTime::get(r)?, Weekdays::get(r)?);
-        LocalWindow::new(from, to)
-            .and_then(|w| w.on(days))
-            .map_err(|_| r.defect("a local window its constructor refuses (empty, from 24:00 or on no day)"))
+    fn get(r: &mut In<'_>) -> Self {
+        let (from, to, days) = (LocalTime::get(r), LocalTime::get(r), Weekdays::get(r));
+        LocalWindow::new(from, to).and_then(|w| w.on(days)).unwrap_or_else(|_| {
+            r.fail("a local window its constructor refuses (empty, from 24:00 or on no day)");
+            // A placeholder never used (the playbook is refused): the fields as read, unchecked.
+            LocalWindow { from, to, days }
+        })
     }
 }
 

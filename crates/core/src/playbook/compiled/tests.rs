@@ -138,3 +138,32 @@ fn segments_in_a_loop_are_refused_though_each_decodes() {
     let message = refusal(&pb.to_compiled());
     assert!(message.contains("segments refer to each other in a loop"), "{message}");
 }
+
+#[test]
+fn the_first_defect_is_the_one_named_and_reads_past_it_answer_placeholders() {
+    use super::{Compiled, Defect, In};
+    // A list of three bools: true, a byte that is no bool, then a varint that would overflow.
+    let bytes = [3u8, 1, 7, 0xff, 0xff];
+    let mut r = In { bytes: &bytes, at: 0, depth: 0, defect: None };
+    assert_eq!(Vec::<bool>::get(&mut r), [true, false, false]);
+    assert_eq!(r.defect, Some(Defect { at: 2, what: "a bool that is neither 0 nor 1" }));
+    assert_eq!(r.at, bytes.len(), "skipped to the end");
+    // Past a defect every read is a placeholder and records nothing new.
+    assert_eq!((String::get(&mut r), u32::get(&mut r), Option::<u8>::get(&mut r)), (String::new(), 0, None));
+    assert_eq!(r.defect.map(|d| d.at), Some(2));
+}
+
+#[test]
+fn a_condition_nested_past_the_limit_is_refused_and_the_reading_ends() {
+    use super::{Compiled, In, MAX_DEPTH};
+    use crate::segment::condition::Cond;
+    // `not` (tag 2, an empty path) inside `not` … 50 levels past the limit: the reader records the nesting and
+    // the placeholder below it (the first variant, `all` of nothing) ends the recursion.
+    let bytes: Vec<u8> = [2u8, 0].repeat(MAX_DEPTH as usize + 50);
+    let mut r = In { bytes: &bytes, at: 0, depth: 0, defect: None };
+    let _ = Cond::get(&mut r);
+    let defect = r.defect.expect("refused");
+    assert_eq!(defect.what, "nested deeper than the decoder follows");
+    // The outermost `not` is read at depth 0 and each operand box one deeper: box 101 is entered after 101 `not`s.
+    assert_eq!(defect.at, 2 * (MAX_DEPTH as usize + 1), "at the first level past the limit");
+}
