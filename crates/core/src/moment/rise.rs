@@ -4,7 +4,7 @@
 use alloc::vec::Vec;
 use core::cell::OnceCell;
 
-use super::{held, intent_parts, next_score_flip, scores_at};
+use super::{held, intent_parts, next_score_flip, scores_at, Searches};
 use crate::explain::Sink;
 use crate::playbook::Playbook;
 use crate::segment::condition::Cmp;
@@ -133,7 +133,7 @@ fn bar_rises(
             .minimums()
             .filter(|(kind, needed)| scores.get(*kind) < *needed)
             .filter_map(|(kind, needed)| {
-                next_score_flip(playbook, state, cursor, Some(&scores), &OnceCell::new(), kind, Cmp::Ge(needed))
+                next_score_flip(playbook, state, cursor, Some(&scores), &Searches::default(), kind, Cmp::Ge(needed))
             })
             .min()?;
         if next > until {

@@ -10,7 +10,7 @@ use super::condition::{Age, Bound, Cmp, Cond};
 use crate::explain::UnknownCause;
 use crate::field::FieldTest;
 use crate::field::Truth;
-use crate::moment::{next_score_flip, stage_rises, Meets, Moment};
+use crate::moment::{next_score_flip, stage_rises, Meets, Moment, Searches};
 use crate::playbook::Playbook;
 use crate::stage::Scores;
 use crate::state::track::Latest;
@@ -68,13 +68,13 @@ pub(crate) struct Cx<'a> {
     memo: Memo,
     /// Set when a day-bucket count was used.
     pub(crate) approximate: bool,
-    /// The intent bounds at the instant, once a score search asked ([`crate::moment::next_score_flip`]).
-    bounds: OnceCell<(f64, f64)>,
+    /// The score searches from the instant ([`crate::moment::next_score_flip`]): bounds and answers, shared.
+    searches: Searches,
 }
 
 impl<'a> Cx<'a> {
     pub(crate) fn new(pb: &'a Playbook, state: &'a ContactState, m: &'a Moment) -> Cx<'a> {
-        Cx { pb, state, at: At::Given(m), memo: Memo::default(), approximate: false, bounds: OnceCell::new() }
+        Cx { pb, state, at: At::Given(m), memo: Memo::default(), approximate: false, searches: Searches::default() }
     }
 
     /// A context at `t` whose moment (scores, stage, lifecycle) is computed only if a condition reads it.
@@ -85,13 +85,20 @@ impl<'a> Cx<'a> {
             at: At::Lazy(LazyMoment::new(t, None)),
             memo: Memo::default(),
             approximate: false,
-            bounds: OnceCell::new(),
+            searches: Searches::default(),
         }
     }
 
     /// A context whose moment is `shared` with other contexts at the same instant on the same state.
     pub(crate) fn shared(pb: &'a Playbook, state: &'a ContactState, shared: &'a LazyMoment) -> Cx<'a> {
-        Cx { pb, state, at: At::Shared(shared), memo: Memo::default(), approximate: false, bounds: OnceCell::new() }
+        Cx {
+            pb,
+            state,
+            at: At::Shared(shared),
+            memo: Memo::default(),
+            approximate: false,
+            searches: Searches::default(),
+        }
     }
 
     /// The instant.
@@ -317,8 +324,8 @@ impl Cond {
         let at_cx = cx.now() == after;
         let known = cx.known_scores().filter(|_| at_cx);
         let known = known.as_ref();
-        let elsewhere = OnceCell::new();
-        let bounds = if at_cx { &cx.bounds } else { &elsewhere };
+        let elsewhere = Searches::default();
+        let searches = if at_cx { &cx.searches } else { &elsewhere };
         let push = |out: &mut Vec<Timestamp>, t: Option<Timestamp>| {
             if let Some(t) = t.filter(|t| *t > after) {
                 out.push(t);
@@ -385,7 +392,7 @@ impl Cond {
             Cond::Readiness { .. } => {
                 if let Some(r) = &cx.pb.stages.readiness {
                     for threshold in r.thresholds() {
-                        push(out, next_score_flip(cx.pb, cx.state, after, known, bounds, r.on(), Cmp::Ge(threshold)));
+                        push(out, next_score_flip(cx.pb, cx.state, after, known, searches, r.on(), Cmp::Ge(threshold)));
                     }
                 }
             }
@@ -402,7 +409,7 @@ impl Cond {
                 }
             }
             Cond::Score { score, cmp, .. } => {
-                push(out, next_score_flip(cx.pb, cx.state, after, known, bounds, *score, *cmp));
+                push(out, next_score_flip(cx.pb, cx.state, after, known, searches, *score, *cmp));
             }
         }
     }
