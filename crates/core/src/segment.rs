@@ -158,7 +158,16 @@ where
 
 /// Segments entered and exited between two states of one contact, compared at `at`.
 pub fn deltas(pb: &Playbook, before: &ContactState, after: &ContactState, at: Timestamp) -> Vec<Delta> {
-    let was = memberships_at(pb, before, at).map(|(_, t)| t);
+    changes(pb, memberships_at(pb, before, at).map(|(_, t)| t), after, at)
+}
+
+/// Segments entered and exited since the memberships `was` (in playbook order, at `at`), by `after`'s at `at`.
+pub(crate) fn changes(
+    pb: &Playbook,
+    was: impl Iterator<Item = Truth>,
+    after: &ContactState,
+    at: Timestamp,
+) -> Vec<Delta> {
     let is = memberships_at(pb, after, at).map(|(_, t)| t);
     let mut out = Vec::new();
     for ((def, w), n) in pb.segments.iter().zip(was).zip(is) {

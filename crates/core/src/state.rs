@@ -224,10 +224,13 @@ impl ContactState {
     /// membership before and after at the batch's latest instant.
     pub fn fold_with_deltas(&mut self, playbook: &Playbook, events: &[Event]) -> Vec<crate::segment::Delta> {
         let Some(latest) = events.iter().map(|e| e.at).max() else { return Vec::new() };
-        let before = self.clone();
-        self.fold(playbook, events);
+        // The fold moves `updated_at` to exactly this instant (or leaves it, for an erased contact, where it is
+        // already the later one), so the memberships before can be read first, instead of from a clone of the state.
         let at = self.updated_at.map_or(latest, |u| u.max(latest));
-        crate::segment::deltas(playbook, &before, self, at)
+        let was: Vec<crate::field::Truth> =
+            crate::segment::memberships_at(playbook, self, at).map(|(_, t)| t).collect();
+        self.fold(playbook, events);
+        crate::segment::changes(playbook, was.into_iter(), self, at)
     }
 
     /// Records one event; true when it changed the profile (the fold's fit score is then stale). `matched` is
