@@ -299,6 +299,18 @@ export type Reason =
   | NextStepReason
   | NoCtaReason;
 
+/** Why a contact is not in the retargeting audience, the first that applies in this order. */
+export type RetargetingExclusion =
+  | "outside_window"
+  | "erased"
+  | "unsubscribed"
+  | "complained"
+  | "bounced"
+  | "ads_consent_withdrawn"
+  | "ads_consent_missing"
+  | "sales_conversation";
+export type Retargeting = { status: "member"; until: number } | { status: "excluded"; why: RetargetingExclusion };
+
 /** Everything rekindle decides for one contact at one instant. */
 export interface Decision {
   scores: Scores;
@@ -326,6 +338,9 @@ export interface Decision {
   cta: CtaChoice | null;
   /** null below SQL or without a `handoff` section. */
   handoff: Handoff | null;
+  /** In the retargeting audience (break-up and the 30 days after it ended without a reaction; D10, D22, D35) until
+   * `until`, or why not: the same verdict `rekindle plan`'s ad audience files use. */
+  retargeting: Retargeting;
   /** The first instant this decision changes on its own; null when nothing changes without new events. */
   validUntil: number | null;
   reasons: Reason[];

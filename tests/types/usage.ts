@@ -238,6 +238,8 @@ function planning(d: Decision): string {
   if (d.lifecycle.ghost || d.lifecycle.showedIntent || d.lifecycle.reactivatedAt !== null) out.push("lifecycle flags");
   for (const m of d.segments) out.push(`${m.id}: ${m.unknown ? "unknown" : m.member} until ${m.nextFlipAt ?? "∞"}${m.approximate ? "~" : ""}`);
   out.push(verdict("email", d.send.email), verdict("sms", d.send.sms));
+  const ads: string = d.retargeting.status === "member" ? `retarget until ${d.retargeting.until}` : `no ads: ${d.retargeting.why}`;
+  out.push(ads);
   if (d.nextStep !== null) {
     const { sequence, step, channel, content, dueAt, sendAt, gates } = d.nextStep;
     out.push(`${sequence}/${step} via ${channel} ${who(channel)} (${content}) due ${dueAt} send ${sendAt ?? "denied"} ${gates.map(gate).join()}`);

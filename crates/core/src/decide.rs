@@ -15,6 +15,7 @@ use crate::playbook::Playbook;
 use crate::policy::SendVerdict;
 use crate::segment::{memberships, Membership};
 use crate::stage::{Readiness, Scores, Stage};
+use crate::state::retargeting::Retargeting;
 use crate::state::{ContactState, FunnelStep};
 use crate::suppression::Channel;
 use crate::time::Timestamp;
@@ -76,6 +77,9 @@ pub struct Decision {
     pub cta: Option<CtaChoice>,
     /// The sales handoff packet for an SQL (D19); `null` below SQL or without a `handoff` section.
     pub handoff: Option<Handoff>,
+    /// In the retargeting audience (D10, D22, D35: break-up and the 30 days after it ended without a reaction),
+    /// until when, or why not — the same verdict the batch plan's ad audience files use.
+    pub retargeting: Retargeting,
     /// The first instant this decision changes on its own (a window closes, decay crosses a bar, a phase
     /// ends, a deferral lifts); `null` when nothing will change without new events.
     pub valid_until: Option<Timestamp>,
@@ -186,6 +190,7 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
         }
     };
     let handoff = crate::handoff::packet(playbook, state, m.stage, m.scores, &reasons, now);
+    let retargeting = state.retargeting_in(playbook, &m.lifecycle, now);
     // The funnel up to `now` (docs/playbook.md § stages: a stage read at an instant counts the funnel up to
     // that instant); a future-stamped entry shows once reached, and `validUntil` names that instant.
     let recorded = state.funnel_at(playbook, now);
@@ -210,6 +215,10 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
                 .chain(nurture.next_change)
                 .chain(cta_change)
                 .chain(handoff_due)
+                .chain(match retargeting {
+                    Retargeting::Member { until } => Some(until),
+                    Retargeting::Excluded { .. } => None,
+                })
                 .chain(funnel_entry)
                 .min()
         }
@@ -229,6 +238,7 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
         sequences: nurture.sequences,
         cta,
         handoff,
+        retargeting,
         valid_until,
         reasons,
     }

@@ -109,12 +109,16 @@ pub fn window_end(status: &LifecycleStatus) -> Option<Timestamp> {
 impl ContactState {
     /// In the retargeting audience at `t`, or why not (see the module docs).
     pub fn retargeting(&self, playbook: &Playbook, t: Timestamp) -> Retargeting {
+        self.retargeting_in(playbook, &self.lifecycle_at(playbook, t), t)
+    }
+
+    /// [`ContactState::retargeting`] with the lifecycle status at `t` already known (a decision has it).
+    pub(crate) fn retargeting_in(&self, playbook: &Playbook, status: &LifecycleStatus, t: Timestamp) -> Retargeting {
         let out = |why| Retargeting::Excluded { why };
-        let status = self.lifecycle_at(playbook, t);
         if status.state == Phase::Erased {
             return out(Excluded::Erased);
         }
-        let Some(until) = window_end(&status).filter(|end| t < *end) else { return out(Excluded::OutsideWindow) };
+        let Some(until) = window_end(status).filter(|end| t < *end) else { return out(Excluded::OutsideWindow) };
         match self.objection(playbook) {
             Some(why) => out(why),
             None => Retargeting::Member { until },
