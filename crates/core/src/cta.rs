@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::error::ProblemCode;
 use crate::field::Truth;
-use crate::moment::{Moment, HORIZON};
+use crate::moment::{Moment, Searches, HORIZON};
 use crate::playbook::compiled::compiled_struct;
 use crate::playbook::reader::{index, Reader};
 use crate::playbook::Playbook;
@@ -191,11 +191,12 @@ pub(crate) fn next_change(
     state: &ContactState,
     m: &Moment,
     chosen: Option<(&str, bool)>,
+    searches: &Searches,
 ) -> Option<Timestamp> {
     if pb.ctas.candidates.is_empty() {
         return None;
     }
-    let cx = Cx::new(pb, state, m);
+    let cx = Cx::sharing(pb, state, m, Some(searches));
     let mut candidates = Vec::new();
     for cond in pb.ctas.conditions() {
         cond.changes_after(&cx, m.at, m.at.plus(HORIZON), &mut candidates, 0);

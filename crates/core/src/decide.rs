@@ -9,7 +9,7 @@ use crate::cta::CtaChoice;
 use crate::explain::{Reason, Sink};
 use crate::handoff::Handoff;
 use crate::lifecycle::LifecycleStatus;
-use crate::moment::{Meets, Moment};
+use crate::moment::{Meets, Moment, Searches};
 use crate::nurture::{NextStep, SequenceStatus};
 use crate::playbook::Playbook;
 use crate::policy::SendVerdict;
@@ -172,7 +172,10 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
     let mut reasons = Vec::new();
     let mut sink = Sink::to(&mut reasons);
     let m = Moment::at(playbook, state, now, &mut sink);
-    let segments = memberships(playbook, state, &m, &mut sink, ahead);
+    // The score searches from `now` on `state`, shared by the segments, the CTA and the moment's own look-ahead
+    // (they ask the same ones: readiness thresholds, bar minimums). Not by nurture, which reads a caught-up state.
+    let searches = Searches::default();
+    let segments = memberships(playbook, state, &m, &mut sink, ahead, &searches);
     let zone = playbook.policy.zone_of(state);
     let verdict = |c| playbook.policy.verdict(state, c, false, now, &m.lifecycle, &zone);
     let send = Send { email: verdict(Channel::Email), sms: verdict(Channel::Sms) };
@@ -199,8 +202,13 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
     let valid_until = match ahead {
         Ahead::Skip => None,
         Ahead::Search => {
-            let cta_change =
-                crate::cta::next_change(playbook, state, &m, cta.as_ref().map(|c| (c.id.as_str(), c.fallback)));
+            let cta_change = crate::cta::next_change(
+                playbook,
+                state,
+                &m,
+                cta.as_ref().map(|c| (c.id.as_str(), c.fallback)),
+                &searches,
+            );
             let handoff_due = handoff.as_ref().map(|h| h.due_at).filter(|t| *t > now);
             let funnel_entry = recorded.iter().map(|(_, at)| *at).filter(|at| *at > now).min();
             let deferrals = [&send.email, &send.sms].into_iter().filter_map(|v| match v {
@@ -210,7 +218,7 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
             segments
                 .iter()
                 .filter_map(|s| s.next_flip_at)
-                .chain(m.next_change(playbook, state))
+                .chain(m.next_change(playbook, state, &searches))
                 .chain(deferrals)
                 .chain(nurture.next_change)
                 .chain(cta_change)

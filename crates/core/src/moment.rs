@@ -452,13 +452,17 @@ impl Moment {
     /// The first instant after this one at which readiness, a bar, the reactivation-candidate flag, the
     /// lifecycle phase or its ghost flag changes on its own (a future-stamped funnel entry, which moves the
     /// stage, is the caller's: the decision lists the funnel).
-    pub(crate) fn next_change(&self, playbook: &Playbook, state: &ContactState) -> Option<Timestamp> {
+    pub(crate) fn next_change(
+        &self,
+        playbook: &Playbook,
+        state: &ContactState,
+        searches: &Searches,
+    ) -> Option<Timestamp> {
         let after = self.at;
-        let searches = Searches::default();
         let mut candidates: Vec<Timestamp> = Vec::new();
         // When a score first reaches `at_least`: readiness thresholds and the bars' minimums alike.
         let reaches = |kind, at_least| {
-            next_score_flip(playbook, state, after, Some(&self.scores), &searches, kind, Cmp::Ge(at_least))
+            next_score_flip(playbook, state, after, Some(&self.scores), searches, kind, Cmp::Ge(at_least))
         };
         if let Some(r) = &playbook.stages.readiness {
             let on = r.on();

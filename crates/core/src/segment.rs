@@ -15,7 +15,7 @@ use crate::decide::Ahead;
 use crate::error::ProblemCode;
 use crate::explain::{Reason, Sink};
 use crate::field::Truth;
-use crate::moment::Moment;
+use crate::moment::{Moment, Searches};
 use crate::playbook::reader::Reader;
 use crate::playbook::signal::Declared;
 use crate::playbook::Playbook;
@@ -90,10 +90,11 @@ pub(crate) fn memberships(
     m: &Moment,
     reasons: &mut Sink<'_>,
     ahead: Ahead,
+    searches: &Searches,
 ) -> Vec<Membership> {
     let mut out = Vec::with_capacity(pb.segments.len());
     for (i, def) in pb.segments.iter().enumerate() {
-        let mut cx = Cx::new(pb, state, m);
+        let mut cx = Cx::sharing(pb, state, m, Some(searches));
         let truth = cx.segment(i);
         let mut decided = Vec::new();
         def.when.decided_by(&mut cx, truth, &mut decided);

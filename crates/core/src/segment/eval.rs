@@ -68,13 +68,33 @@ pub(crate) struct Cx<'a> {
     memo: Memo,
     /// Set when a day-bucket count was used.
     pub(crate) approximate: bool,
-    /// The score searches from the instant ([`crate::moment::next_score_flip`]): bounds and answers, shared.
+    /// The score searches from the instant ([`crate::moment::next_score_flip`]): bounds and answers, shared by
+    /// this context's conditions, or with other contexts at the same instant on the same state (`shared`).
     searches: Searches,
+    shared: Option<&'a Searches>,
 }
 
 impl<'a> Cx<'a> {
     pub(crate) fn new(pb: &'a Playbook, state: &'a ContactState, m: &'a Moment) -> Cx<'a> {
-        Cx { pb, state, at: At::Given(m), memo: Memo::default(), approximate: false, searches: Searches::default() }
+        Cx::sharing(pb, state, m, None)
+    }
+
+    /// [`Cx::new`] sharing `searches` (when given) with the other contexts of a decision at `m` on `state`.
+    pub(crate) fn sharing(
+        pb: &'a Playbook,
+        state: &'a ContactState,
+        m: &'a Moment,
+        searches: Option<&'a Searches>,
+    ) -> Cx<'a> {
+        Cx {
+            pb,
+            state,
+            at: At::Given(m),
+            memo: Memo::default(),
+            approximate: false,
+            searches: Searches::default(),
+            shared: searches,
+        }
     }
 
     /// A context at `t` whose moment (scores, stage, lifecycle) is computed only if a condition reads it.
@@ -86,6 +106,7 @@ impl<'a> Cx<'a> {
             memo: Memo::default(),
             approximate: false,
             searches: Searches::default(),
+            shared: None,
         }
     }
 
@@ -98,6 +119,7 @@ impl<'a> Cx<'a> {
             memo: Memo::default(),
             approximate: false,
             searches: Searches::default(),
+            shared: None,
         }
     }
 
@@ -325,7 +347,7 @@ impl Cond {
         let known = cx.known_scores().filter(|_| at_cx);
         let known = known.as_ref();
         let elsewhere = Searches::default();
-        let searches = if at_cx { &cx.searches } else { &elsewhere };
+        let searches = if at_cx { cx.shared.unwrap_or(&cx.searches) } else { &elsewhere };
         let push = |out: &mut Vec<Timestamp>, t: Option<Timestamp>| {
             if let Some(t) = t.filter(|t| *t > after) {
                 out.push(t);
