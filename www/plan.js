@@ -69,7 +69,16 @@ function fillList(list, rows) {
   }
 }
 
-function renderLifecycle({ lifecycle }) {
+/** Whether ads may follow the contact up (D10, D35), worded; the value is `member` or the exclusion's code. */
+function retargetingRow({ retargeting }) {
+  const member = retargeting.status === "member";
+  const text = member
+    ? `in the ad audience until ${formatInstant(retargeting.until)}`
+    : `not in the ad audience: ${retargeting.why.replaceAll("_", " ")}`;
+  return ["Retargeting", text, { retargeting: member ? "member" : retargeting.why }];
+}
+
+function renderLifecycle({ lifecycle, retargeting }) {
   const phase = $("#lifecycle");
   phase.dataset.value = lifecycle.state;
   phase.textContent = PHASES[lifecycle.state] ?? lifecycle.state;
@@ -82,6 +91,7 @@ function renderLifecycle({ lifecycle }) {
     ["Since", formatInstant(lifecycle.since, "no events yet")],
     ["Next transition", formatInstant(lifecycle.nextTransitionAt, "none on its own")],
     ["Flags", flags.length > 0 ? flags.join(", ") : "none"],
+    retargetingRow({ retargeting }),
   ]);
 }
 

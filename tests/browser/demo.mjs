@@ -43,6 +43,7 @@ export function readPanel(page) {
       meets: { mql: value("meets-mql") === "true", sql: value("meets-sql") === "true" },
       reactivationCandidate: value("reactivation") === "true",
       lifecycle: value("lifecycle"),
+      retargeting: document.querySelector("#lifecycle-details dd[data-retargeting]")?.dataset.retargeting,
       segments: [...document.querySelectorAll("#segments li[data-member='true']")].map((item) => item.dataset.segment),
       segmentRows: Object.fromEntries([...document.querySelectorAll("#segments li[data-segment]")]
         .map((item) => [item.dataset.segment, { member: item.dataset.member, text: item.textContent }])),
