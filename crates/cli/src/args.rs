@@ -204,7 +204,11 @@ pub struct PlanArgs {
     /// What your ESP bills per contact and month, for report.html's estimate of the cleanup's saving (D3).
     #[arg(long, default_value = "0.01", value_parser = cost_per_contact)]
     pub cost_per_contact: f64,
-    /// The currency of --cost-per-contact: an ISO 4217 code.
+    /// What your ESP bills per email sent (D3: SendGrid, Mailgun, SES and others bill per send), for a second
+    /// estimate beside the per-contact one: the removed contacts mailed at the list's rate of the last 30 days.
+    #[arg(long, value_parser = cost_per_send)]
+    pub cost_per_send: Option<f64>,
+    /// The currency of --cost-per-contact and --cost-per-send: an ISO 4217 code.
     #[arg(long, default_value = "USD", value_parser = currency)]
     pub currency: String,
     /// The sends each variant of an A/B test needs before report.html names a winner (D26: 500–1,000).
@@ -222,6 +226,13 @@ fn cost_per_contact(text: &str) -> Result<f64, String> {
         _ => {
             Err(format!("expected a price per contact and month like 0.01, got \"{}\"", crate::diagnostic::quote(text)))
         }
+    }
+}
+
+fn cost_per_send(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && n >= 0.0 => Ok(n),
+        _ => Err(format!("expected a price per email sent like 0.0008, got \"{}\"", crate::diagnostic::quote(text))),
     }
 }
 

@@ -166,3 +166,38 @@ fn complaint_rate_counts_marketing_sends_of_the_last_30_days_and_engagement_igno
     assert_eq!(row(&html, "open"), ["0.0 % (0)"; 3], "a machine open is not a person's");
     assert_eq!(row(&html, "click"), ["0.0 % (0)", "50.0 % (1)", "50.0 % (1)"]);
 }
+
+#[test]
+fn a_per_send_price_estimates_the_saving_at_the_lists_own_mailing_rate() {
+    // Three contacts mailed 10 times each in the last 30 days, one erased: 1 removed × (30 mailed / 3 on the
+    // list = 10 emails a month) × 0.002 = 0.02 a month per send; per contact at the default 0.01: 0.01.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let contacts = tmp.path().join("contacts.csv");
+    let csv = "id,email\nk-1,one@example.test\nk-2,two@example.test\nk-3,three@example.test\nk-4,four@example.test\n";
+    std::fs::write(&contacts, csv).expect("contacts");
+    let mut lines = Vec::new();
+    for contact in ["k-1", "k-2", "k-3"] {
+        for i in 0..10 {
+            let at = NOW_MS - (i + 1) * 2 * DAY_MS;
+            lines.push(serde_json::json!({"contact": contact, "at": at, "kind": "email_sent"}).to_string());
+        }
+    }
+    lines.push(serde_json::json!({"contact": "k-4", "at": NOW_MS - DAY_MS, "kind": "erasure_request"}).to_string());
+    let events = tmp.path().join("events.ndjson");
+    std::fs::write(&events, lines.join("\n") + "\n").expect("events");
+    let (contacts, events) = (contacts.to_str().expect("utf-8"), events.to_str().expect("utf-8"));
+    let out = tmp.path().join("plan");
+    ok(&plan(contacts, events, &out, &["--cost-per-send", "0.002", "--currency", "eur"]));
+    let html = read(&out.join("report.html"));
+    assert!(html.contains("<caption>Billed per send instead (D3)</caption>"), "the per-send table");
+    assert!(html.contains("<td>30</td>") && html.contains("<td>10.00</td>"), "30 mailed, 10 per contact and month");
+    assert!(html.contains("Billed per send: <strong>0.02 EUR</strong> a month (1 contacts × 10.00 emails × 0.002 EUR)"));
+    assert!(html.contains("<strong>0.01 EUR</strong> (1 contacts × 0.01 EUR)"), "the per-contact estimate stays");
+
+    let without = tmp.path().join("plain");
+    ok(&plan(contacts, events, &without, &[]));
+    assert!(!read(&without.join("report.html")).contains("Billed per send"), "only with --cost-per-send");
+    let bad = plan(contacts, events, &tmp.path().join("bad"), &["--cost-per-send", "NaN"]);
+    assert_eq!(bad.status.code(), Some(2), "a price that is not a number is a usage error");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("price per email sent"));
+}

@@ -444,14 +444,43 @@ fn cleanup(page: &mut String, f: &Figures, args: &PlanArgs) {
         page,
         "<p>Estimated monthly ESP cost saved: <strong>{saving:.2} {currency}</strong> ({} contacts × {} {currency}). \
          This is an estimate: ESPs bill per contact, per send or in tiers; pass your own price with \
-         <code>--cost-per-contact</code> and <code>--currency</code>.</p>",
+         <code>--cost-per-contact</code> (or <code>--cost-per-send</code>) and <code>--currency</code>.</p>",
         thousands(removed),
         args.cost_per_contact
     );
+    if let Some(price) = args.cost_per_send {
+        per_send(page, f, removed, price, &currency);
+    }
     if f.living > 0 && f.remaining > 0 {
         note(page, &format!("Expected engagement-rate lift of the remaining list: {:+.1} percentage points (90-day engagement, any open, click or reply).", 100.0 * (lift_after - lift_before)));
     }
     page.push_str("</section>\n");
+}
+
+/// D3's other billing model: per email sent. What the removed contacts would keep costing if mailed at the list's
+/// rate: what was mailed in the last 30 days (the larger of the marketing sends folded and the deliveries logged,
+/// as the complaint rate counts it) over the contacts on the list, times the removed, times the price.
+fn per_send(page: &mut String, f: &Figures, removed: u64, price: f64, currency: &str) {
+    let mailed = f.sends_30d.max(f.deliveries_30d);
+    let rate = ratio(mailed, f.living);
+    let saving = removed as f64 * rate * price;
+    let rows = [
+        ("Mailed in the last 30 days (marketing sends or deliveries, the larger)", thousands(mailed)),
+        ("Emails per contact and month (the list's average)", format!("{rate:.2}")),
+        ("Price per email sent (--cost-per-send)", format!("{price} {currency}")),
+        ("Estimated monthly saving, billed per send", format!("{saving:.2} {currency}")),
+    ];
+    page.push_str("<table>\n<caption>Billed per send instead (D3)</caption>\n<tbody>\n");
+    for (label, value) in rows {
+        let _ = writeln!(page, "<tr><th scope=\"row\">{}</th><td>{value}</td></tr>", esc(label));
+    }
+    page.push_str("</tbody>\n</table>\n");
+    let _ = writeln!(
+        page,
+        "<p>Billed per send: <strong>{saving:.2} {currency}</strong> a month ({} contacts × {rate:.2} emails × {price} \
+         {currency}), if the removed contacts would have been mailed as often as the list was in the last 30 days.</p>",
+        thousands(removed)
+    );
 }
 
 fn segment_sizes(page: &mut String, plan: &Plan, segments: &BTreeMap<String, u64>) {
