@@ -435,11 +435,7 @@ fn cleanup(page: &mut String, f: &Figures, args: &PlanArgs) {
         ("Engaged in 90 days, whole list (erased aside)", pct(f.engaged[3][1], f.living, 1)),
         ("Engaged in 90 days, list after the cleanup", pct(f.remaining_engaged_90, f.remaining, 1)),
     ];
-    page.push_str("<table>\n<caption>What the cleanup removes (D3)</caption>\n<tbody>\n");
-    for (label, value) in rows {
-        let _ = writeln!(page, "<tr><th scope=\"row\">{}</th><td>{value}</td></tr>", esc(label));
-    }
-    page.push_str("</tbody>\n</table>\n");
+    label_table(page, "What the cleanup removes (D3)", &rows);
     let _ = writeln!(
         page,
         "<p>Estimated monthly ESP cost saved: <strong>{saving:.2} {currency}</strong> ({} contacts × {} {currency}). \
@@ -457,6 +453,15 @@ fn cleanup(page: &mut String, f: &Figures, args: &PlanArgs) {
     page.push_str("</section>\n");
 }
 
+/// A table of labelled figures, one row each: the label a row header, the figure its cell.
+fn label_table(page: &mut String, caption: &str, rows: &[(&str, String)]) {
+    let _ = writeln!(page, "<table>\n<caption>{}</caption>\n<tbody>", esc(caption));
+    for (label, value) in rows {
+        let _ = writeln!(page, "<tr><th scope=\"row\">{}</th><td>{value}</td></tr>", esc(label));
+    }
+    page.push_str("</tbody>\n</table>\n");
+}
+
 /// D3's other billing model: per email sent. What the removed contacts would keep costing if mailed at the list's
 /// rate: what was mailed in the last 30 days (the larger of the marketing sends folded and the deliveries logged,
 /// as the complaint rate counts it) over the contacts on the list, times the removed, times the price.
@@ -470,11 +475,7 @@ fn per_send(page: &mut String, f: &Figures, removed: u64, price: f64, currency: 
         ("Price per email sent (--cost-per-send)", format!("{price} {currency}")),
         ("Estimated monthly saving, billed per send", format!("{saving:.2} {currency}")),
     ];
-    page.push_str("<table>\n<caption>Billed per send instead (D3)</caption>\n<tbody>\n");
-    for (label, value) in rows {
-        let _ = writeln!(page, "<tr><th scope=\"row\">{}</th><td>{value}</td></tr>", esc(label));
-    }
-    page.push_str("</tbody>\n</table>\n");
+    label_table(page, "Billed per send instead (D3)", &rows);
     let _ = writeln!(
         page,
         "<p>Billed per send: <strong>{saving:.2} {currency}</strong> a month ({} contacts × {rate:.2} emails × {price} \
