@@ -12,12 +12,12 @@ fn rekindle(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rekindle")).args(args).current_dir(repo()).output().expect("run rekindle")
 }
 
-fn temp_file(name: &str, body: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rekindle-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, body).expect("write temp file");
-    path
+/// A file holding `body`, ending like `name` (the CLI reads `.json`, `.yaml`, …), removed when dropped: every run
+/// used to leave a directory behind in the system's temp dir.
+fn temp_file(name: &str, body: &str) -> tempfile::TempPath {
+    let file = tempfile::Builder::new().prefix("rekindle-cli-test-").suffix(name).tempfile().expect("temp file");
+    std::fs::write(file.path(), body).expect("write temp file");
+    file.into_temp_path()
 }
 
 #[test]

@@ -23,12 +23,11 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn temp_file(name: &str, body: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rekindle-token-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, body).expect("write temp file");
-    path
+/// A file holding `body`, named to end like `name`, removed when dropped (not a directory left per run).
+fn temp_file(name: &str, body: &str) -> tempfile::TempPath {
+    let file = tempfile::Builder::new().prefix("rekindle-token-test-").suffix(name).tempfile().expect("temp file");
+    std::fs::write(file.path(), body).expect("write temp file");
+    file.into_temp_path()
 }
 
 /// Signs with `key_file` at `now` and returns the token text.
