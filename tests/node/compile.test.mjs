@@ -3,10 +3,10 @@
 // located `bad_compiled` problem — never a crash (docs/playbook.md, "Compiled playbooks").
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Engine, RekindleError, compilePlaybook, version } from "rekindle";
 import { examplePlaybook, sampleContacts } from "./contacts.mjs";
@@ -97,6 +97,7 @@ test("damaged, truncated and foreign bytes are refused with a located bad_compil
 test("npx rekindle-compile writes the compiled file, lists every problem of a bad playbook, and explains its usage", () => {
   const bin = join(repoRoot, "pkg", "bin", "rekindle-compile.js");
   const dir = mkdtempSync(join(tmpdir(), "rekindle-compile-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
   const input = join(repoRoot, "examples", "playbooks", "ecommerce.json");
   const out = join(dir, "ecommerce.rkp");
   const ok = spawnSync(process.execPath, [bin, input, out], { encoding: "utf8" });

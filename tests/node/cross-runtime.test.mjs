@@ -1,10 +1,10 @@
 // tests/cross-runtime.mjs judges the four runtimes' vector outputs: Rust and Node hold every vector; Chromium and
 // workerd (compiled playbooks only) hold every vector but those refused at compile time, each output identical.
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { outputsFileText } from "../support/vectors.mjs";
 import { compareOutputs } from "../cross-runtime.mjs";
 
@@ -14,8 +14,17 @@ const BAD_EVENT = '{"code":"E_INPUT_INVALID","path":"events[0].at","message":"ba
 const ALL = { "a/decided.json": DECIDED, "a/bad-event.json": BAD_EVENT, "errors/refused.json": REFUSED };
 const { "errors/refused.json": _, ...COMPILABLE } = ALL;
 
-function judge(files) {
+/** A fresh directory, removed when the file's tests are done. */
+const dirs = [];
+after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+function scratch() {
   const dir = mkdtempSync(join(tmpdir(), "rekindle-cross-"));
+  dirs.push(dir);
+  return dir;
+}
+
+function judge(files) {
+  const dir = scratch();
   for (const [runtime, outputs] of Object.entries(files)) writeFileSync(join(dir, `${runtime}.json`), outputsFileText(outputs));
   return compareOutputs(dir);
 }
@@ -44,7 +53,7 @@ test("a missing vector, an extra one and a different output each fail, naming ve
 });
 
 test("a missing file fails with the runtime named", () => {
-  const dir = mkdtempSync(join(tmpdir(), "rekindle-cross-"));
+  const dir = scratch();
   writeFileSync(join(dir, "rust.json"), outputsFileText(ALL));
   const { ok, lines } = compareOutputs(dir);
   assert.equal(ok, false);
