@@ -104,11 +104,18 @@ import type { SegmentMemberships, Decision, Update, StateView, CtaChoice } from 
 // ---------------------------------------------------------------------------------------------------------
 // API
 
+/**
+ * `WebAssembly.Module` where the program's libs declare it (TypeScript's `dom` or `webworker` lib, Cloudflare's
+ * workers-types), found through `globalThis` rather than named: a Node project's types (`@types/node`, no `dom` lib)
+ * declare no `WebAssembly` namespace, and naming it here would make every Node user's `tsc` fail in this file.
+ */
+export type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: any[]) => infer M } } ? M : never;
+
 export interface InitOptions {
   /** Browser entry: where to fetch the wasm (default: next to the package's browser.js). */
   url?: string | URL;
-  /** Browser entry: an already compiled module, or its bytes, instead of fetching. */
-  module?: WebAssembly.Module | BufferSource;
+  /** Browser entry: an already compiled module, or its bytes (an ArrayBuffer or a view of one), instead of fetching. */
+  module?: WasmModule | ArrayBuffer | ArrayBufferView;
 }
 
 /** When to decide. */

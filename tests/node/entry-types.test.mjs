@@ -55,3 +55,41 @@ test("jsExports and declaredValues see a difference: the browser entry's types l
   assert.ok(node.includes("Keys") && !browser.includes("Keys"));
   assert.ok(browser.includes("startTracker") && !node.includes("startTracker"));
 });
+
+/**
+ * Diagnostics of `files` (the package's declarations plus in-memory `extra` files) compiled as a Node project
+ * compiles them: lib es2022 without `dom`, and `skipLibCheck` off, so the package's .d.ts files are checked too.
+ */
+function nodeProjectDiagnostics(files, extra) {
+  const options = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    lib: ["lib.es2022.d.ts", "lib.esnext.disposable.d.ts"], strict: true, noEmit: true, types: [], skipLibCheck: false };
+  const host = ts.createCompilerHost(options);
+  const { fileExists, readFile, getSourceFile } = host;
+  host.fileExists = (name) => name in extra || fileExists.call(host, name);
+  host.readFile = (name) => extra[name] ?? readFile.call(host, name);
+  host.getSourceFile = (name, language, ...rest) => name in extra
+    ? ts.createSourceFile(name, extra[name], language, true)
+    : getSourceFile.call(host, name, language, ...rest);
+  const program = ts.createProgram([...files, ...Object.keys(extra)], options, host);
+  return ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ""}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+}
+
+test("the node condition's types compile in a Node project without the DOM lib (@types/node declares URL, not WebAssembly)", () => {
+  // What @types/node adds that the package's types read: the URL global. It declares no WebAssembly namespace
+  // and no BufferSource (both are TypeScript's `dom` lib), so naming them broke every Node user's tsc.
+  const globals = join(pkg, "__node-globals.d.ts");
+  const usage = join(pkg, "__usage.ts");
+  const extra = {
+    [globals]: "declare class URL { constructor(url: string, base?: string | URL); readonly href: string; }\n",
+    [usage]: `import { init, Engine, pageViewProps } from "./node.js";
+await init();
+await init({ module: new Uint8Array(8) });
+await init({ module: new ArrayBuffer(8) });
+const engine = new Engine({ version: 1, signals: {} });
+pageViewProps({ url: new URL("https://example.com/pricing"), now: 0 });
+engine.free();
+export {};
+`,
+  };
+  assert.deepEqual(nodeProjectDiagnostics([join(pkg, manifest.exports["."].node.types)], extra), []);
+});
