@@ -7,11 +7,17 @@ const UTM = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_conten
 /** Inactivity that starts a new visit (Snowplow's and GA's 30 minutes). */
 export const SESSION_GAP_MS = 30 * 60_000;
 
-/** `https://x.test/a?b#c` → `https://x.test/a`; null when it is not a URL. */
+/**
+ * `https://x.test/a?b#c` → `https://x.test/a`; null when it is not a URL or names no host. A URL of a scheme the
+ * URL standard gives no origin keeps its scheme and host too: Chrome on Android sends a link opened from an app with
+ * the referrer `android-app://com.google.android.gm/` (Gmail), whose `origin` is the string "null".
+ */
 export function stripQuery(url) {
   try {
     const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
+    if (u.origin !== "null") return `${u.origin}${u.pathname}`;
+    if (u.host === "") return null;
+    return `${u.protocol}//${u.host}${u.pathname}`;
   } catch {
     return null;
   }

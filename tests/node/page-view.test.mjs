@@ -35,3 +35,16 @@ test("since_last_visit only on a visit's first view (a gap of at least 30 minute
   assert.equal(pageViewProps({ url: "https://site.test/", referrer: "not a url", now: NOW }).referrer, undefined);
   assert.throws(() => pageViewProps({ url: "not a url", now: NOW }), { name: "RekindleError", code: "E_INPUT_INVALID", path: "input.url" });
 });
+
+test("an app's referrer (android-app://, what Chrome on Android sends for a link opened in Gmail) keeps its app, not \"null\"", () => {
+  const from = (referrer) => pageViewProps({ url: "https://site.test/pricing", referrer, now: NOW }).referrer;
+  assert.equal(from("android-app://com.google.android.gm/"), "android-app://com.google.android.gm/");
+  assert.equal(from("android-app://com.linkedin.android/?x=1#y"), "android-app://com.linkedin.android/");
+  assert.equal(from("ios-app://123/path?q=secret"), "ios-app://123/path");
+  // Nothing to tell the visitor's source by, and never the string "null": about:blank, a data: URL's contents.
+  assert.equal(from("about:blank"), undefined);
+  assert.equal(from("data:text/html,<p>hi</p>"), undefined);
+  // Credentials in a referrer never reach the props, for any scheme.
+  assert.equal(from("https://user:pw@ref.test/a?b"), "https://ref.test/a");
+  assert.equal(from("android-app://user:pw@com.app/"), "android-app://com.app/");
+});
