@@ -88,3 +88,30 @@ test("the README's error table, the TypeScript ErrorCode union and ERROR_CODES l
   assert.deepEqual(table, [...ERROR_CODES], "README table");
   assert.deepEqual(typed, [...ERROR_CODES], "TypeScript union");
 });
+
+/** The README's ```js block that contains `marker`, or null. */
+function jsBlockWith(markdown, marker) {
+  const blocks = [...markdown.matchAll(/^```(?:js|javascript|mjs)[^\S\n]*\n([\s\S]*?)^```[^\S\n]*$/gm)].map((m) => m[1]);
+  return blocks.find((block) => block.includes(marker)) ?? null;
+}
+
+test("the README's edge Worker sketch (At the edge) names nothing it does not define or import (checkJs, workerd types)", () => {
+  const snippet = jsBlockWith(readFileSync(join(repoRoot, "README.md"), "utf8"), "keys.openContact(engine, raw");
+  assert.ok(snippet !== null, "README.md's At the edge example opens a cookie with keys.openContact(engine, raw, …)");
+  const dir = join(repoRoot, "target", "readme-test", "edge");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "worker.mjs");
+  writeFileSync(file, snippet);
+  // What a Worker project has beside the snippet: wrangler's Data rule makes a .rkp import an ArrayBuffer.
+  const shim = join(dir, "rkp.d.ts");
+  writeFileSync(shim, 'declare module "*.rkp" { const bytes: ArrayBuffer; export default bytes; }\n');
+  const program = ts.createProgram([file, shim], {
+    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
+    customConditions: ["workerd"], allowJs: true, checkJs: true, noEmit: true, strict: true, noImplicitAny: false, types: [], // JS: no annotations
+    lib: ["lib.es2022.d.ts", "lib.dom.d.ts", "lib.esnext.disposable.d.ts"],
+  });
+  const errors = ts.getPreEmitDiagnostics(program)
+    .filter((d) => d.file?.fileName === file)
+    .map((d) => `worker.mjs:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+  assert.deepEqual(errors, []);
+});
