@@ -313,6 +313,36 @@ export function edgeTests() {
       assert.ok(tokens.refused.bad_signature >= 1 && tokens.refused.expired >= 1, JSON.stringify(tokens));
     }],
 
+    ["RFC 8058 and keep-me: the form's media type is read in any letter case (RFC 9110), multipart too; refusals are not cached", async ({ mf, keys }) => {
+      const now = Date.now();
+      const sign = (purpose, contact) => keys.signToken({ purpose, contact, issuedAt: now, expiresAt: now + 86_400_000 });
+      const emailOn = async (contact) => (await (await mf.dispatchFetch(`${SITE}/preferences?t=${sign("preferences", contact)}`,
+        { headers: { accept: "application/json" } })).json()).channels.email;
+      const post = (path, contact, type, body) => mf.dispatchFetch(`${SITE}${path}?t=${sign(path === "/keep" ? "keep" : "unsubscribe", contact)}`,
+        { method: "POST", headers: { "content-type": type }, body });
+      const upper = await post("/unsubscribe", "cus_case", "Application/X-WWW-Form-URLEncoded; Charset=UTF-8", "List-Unsubscribe=One-Click");
+      assert.equal(upper.status, 200, await upper.text());
+      assert.equal(await emailOn("cus_case"), false, "the opt-out is recorded");
+      const form = new FormData();
+      form.set("List-Unsubscribe", "One-Click");
+      const encoded = new Response(form);
+      const multipart = (await encoded.headers.get("content-type")).replace("multipart/form-data", "Multipart/Form-Data");
+      const parts = await post("/unsubscribe", "cus_multi", multipart, await encoded.arrayBuffer());
+      assert.equal(parts.status, 200, await parts.text());
+      assert.equal(await emailOn("cus_multi"), false);
+      const kept = await post("/keep", "cus_case", "APPLICATION/x-www-form-urlencoded", "keep=yes");
+      assert.equal(kept.status, 200, await kept.text());
+      assert.equal(await emailOn("cus_case"), true, "keep-me subscribed the contact again");
+      for (const refused of [await post("/unsubscribe", "cus_other", "application/x-www-form-urlencoded", "List-Unsubscribe=Please"),
+        await post("/unsubscribe", "cus_other", "text/plain", "List-Unsubscribe=One-Click")]) {
+        assert.equal(refused.status, 400);
+        assert.equal(refused.headers.get("cache-control"), "no-store");
+        assert.match(refused.headers.get("content-type"), /^text\/plain; charset=utf-8$/);
+        await refused.arrayBuffer();
+      }
+      assert.equal(await emailOn("cus_other"), true, "a refused body writes nothing");
+    }],
+
     ["a page without <rekindle-cta> is not said to carry a CTA (no x-rekindle-cta, nothing injected); its page view is still folded", async ({ mf }) => {
       const response = await mf.dispatchFetch(`${SITE}/no-widget`, { headers: { accept: "text/html" } });
       const body = await response.text();

@@ -23,7 +23,7 @@ const text = (status, body) =>
 
 /** The form's `keep` field, read under the body cap: "yes", null, or `{ tooLarge: true }`. */
 async function keepValue(request) {
-  const type = request.headers.get("content-type") ?? "";
+  const type = (request.headers.get("content-type") ?? "").toLowerCase(); // media types match in any case (RFC 9110)
   if (!type.includes("application/x-www-form-urlencoded")) return null;
   const body = await readCapped(request, MAX_BODY_BYTES);
   if (body === null) return { tooLarge: true };

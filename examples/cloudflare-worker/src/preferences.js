@@ -216,13 +216,18 @@ export function optOutEvents(view, topic, now, { settings = topicSettings(null),
   return remaining.length === 0 ? everything : [event("preferences", { topics: remaining.join(",") })];
 }
 
-/** The RFC 8058 body, read under the body cap: "One-Click" or null; `tooLarge` when it is over the cap. */
+/**
+ * The RFC 8058 body, read under the body cap: "One-Click" or null; `tooLarge` when it is over the cap. The media
+ * type is matched in any letter case (RFC 9110 §8.3.1: `Application/X-WWW-Form-URLEncoded` is the same type); the
+ * header goes to formData() as sent, since a multipart boundary is case-sensitive.
+ */
 async function oneClickValue(request) {
   const type = request.headers.get("content-type") ?? "";
-  if (!type.includes("form")) return null;
+  const media = type.toLowerCase();
+  if (!media.includes("form")) return null;
   const text = await readCapped(request, MAX_BODY_BYTES);
   if (text === null) return { tooLarge: true };
-  if (type.includes("application/x-www-form-urlencoded")) return new URLSearchParams(text).get("List-Unsubscribe");
+  if (media.includes("application/x-www-form-urlencoded")) return new URLSearchParams(text).get("List-Unsubscribe");
   const form = await new Response(text, { headers: { "content-type": type } }).formData().catch(() => null);
   return form?.get("List-Unsubscribe") ?? null;
 }
@@ -234,10 +239,8 @@ export async function unsubscribe(request, env, { engine, keys, now, topics: set
   if (request.method === "GET") return html(200, unsubscribePage());
   // RFC 8058 §3.1: the POST body carries List-Unsubscribe=One-Click (form-urlencoded or multipart).
   const value = await oneClickValue(request);
-  if (value?.tooLarge) return new Response(`${tooLarge(MAX_BODY_BYTES)}\n`, { status: 413, headers: { "content-type": "text/plain" } });
-  if (value !== "One-Click") {
-    return new Response("expected the body List-Unsubscribe=One-Click (RFC 8058)\n", { status: 400, headers: { "content-type": "text/plain" } });
-  }
+  if (value?.tooLarge) return plain(413, tooLarge(MAX_BODY_BYTES));
+  if (value !== "One-Click") return plain(400, "expected the body List-Unsubscribe=One-Click (RFC 8058)");
   // A topic's opt-out depends on the contact's topics, so it reads the log first; a full opt-out needs no read and
   // is written first, on its own. Compaction after either is best effort and may fail alone.
   const before = topic === null ? null : await readLog(env.PREFERENCES, contact);
@@ -260,9 +263,11 @@ export async function unsubscribe(request, env, { engine, keys, now, topics: set
   return unsubscribed(request);
 }
 
+/** A plain-text answer of the one-click route (a mail provider reads it), never stored by a cache. */
+const plain = (status, text) =>
+  new Response(`${text}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
+
 /** The one-click's success: the confirmation page for a browser, plain text for a mail provider. */
 function unsubscribed(request) {
-  return (request.headers.get("accept") ?? "").includes("text/html")
-    ? html(200, unsubscribeDonePage())
-    : new Response("unsubscribed\n", { status: 200, headers: { "content-type": "text/plain", "cache-control": "no-store" } });
+  return (request.headers.get("accept") ?? "").includes("text/html") ? html(200, unsubscribeDonePage()) : plain(200, "unsubscribed");
 }
