@@ -53,6 +53,29 @@ export function preferenceInputTests({ SITE }) {
       const names = (await (await mf.getKVNamespace("PREFERENCES")).list()).keys.map((k) => k.name);
       assert.ok(names.every((name) => new TextEncoder().encode(name).length <= 512), names.join("\n"));
     }],
+    ["a pauseUntil past the latest Date is a 400 naming it, and nothing is written: the contact's preferences still load and save", async ({ mf, keys }) => {
+      const c = contactOf(mf, keys, SITE, "cus_far_pause");
+      const logged = async () => (await readLog(await mf.getKVNamespace("PREFERENCES"), "cus_far_pause")).length;
+      for (const pauseUntil of [Number.MAX_SAFE_INTEGER, 8_640_000_000_000_001]) {
+        const refused = await c.save(form({ pauseUntil }));
+        assert.equal(refused.status, 400, `${pauseUntil}: ${await refused.clone().text()}`);
+        const { error, path } = await refused.json();
+        assert.equal(path, "pauseUntil");
+        assert.match(error, /at most 8640000000000000/);
+      }
+      assert.equal(await logged(), 0, "a refused save writes nothing");
+      const loaded = await mf.dispatchFetch(`${SITE}/preferences?t=${keys.signToken({ purpose: "preferences", contact: "cus_far_pause",
+        issuedAt: Date.now(), expiresAt: Date.now() + DAY })}`, { headers: { accept: "application/json" } });
+      assert.equal(loaded.status, 200, "the contact's preferences still load");
+      await loaded.arrayBuffer();
+      // The latest Date itself is a pause the core reads: saved, and read back.
+      const latest = await c.save(form({ pauseUntil: 8_640_000_000_000_000 }));
+      assert.equal(latest.status, 200, await latest.clone().text());
+      assert.equal((await c.load()).pauseUntil, 8_640_000_000_000_000);
+      assert.equal((await c.save(form({ pauseUntil: null }))).status, 200, "and later saves work");
+      assert.notEqual(await c.email(), "deny", "the log folds in the core (as the export's plan reads it), email on");
+    }],
+
     ["a topic token's one-click unsubscribe removes that topic only: email stays allowed, the other topics and the frequency stay", async ({ mf, keys }) => {
       const c = contactOf(mf, keys, SITE, "cus_topic");
       assert.equal((await c.save(form({ frequency: "monthly" }))).status, 200);

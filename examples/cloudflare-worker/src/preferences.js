@@ -40,6 +40,8 @@ import { appendEvents, compact, readLog } from "./log.js";
 import { choseTopics, topicSettings } from "./topics.js";
 
 const FREQUENCIES = ["weekly", "monthly", "important_only"];
+/** The latest instant a `pause_until` may name: the end of JavaScript's Date range, as core reads instants. */
+const LATEST_INSTANT = 8_640_000_000_000_000;
 /**
  * The most entries `topics` may hold. Repeats are folded away (a set), so a valid list never needs more than the
  * playbook's topics; the cap only stops a huge array from being walked and reported one entry at a time.
@@ -133,7 +135,9 @@ export function changeEvents(body, current, now, { settings = topicSettings(null
   if (body.frequency !== null && !FREQUENCIES.includes(body.frequency)) return fail("frequency", `expected null or ${FREQUENCIES.join(", ")}`);
   const channels = body.channels;
   if (!channels || typeof channels.email !== "boolean" || typeof channels.sms !== "boolean") return fail("channels", "expected { email, sms } booleans");
-  if (body.pauseUntil !== null && !(Number.isSafeInteger(body.pauseUntil) && body.pauseUntil > now)) return fail("pauseUntil", "expected null or a future instant in epoch ms");
+  if (body.pauseUntil !== null && !(Number.isSafeInteger(body.pauseUntil) && body.pauseUntil > now && body.pauseUntil <= LATEST_INSTANT)) {
+    return fail("pauseUntil", `expected null or a future instant in epoch ms, at most ${LATEST_INSTANT} (a Date)`);
+  }
   if (typeof body.unsubscribeAll !== "boolean") return fail("unsubscribeAll", "expected true or false");
   const event = (kind, props) => ({ id: nextId(), at: now, kind, props });
   const events = [];
@@ -161,6 +165,17 @@ export function changeEvents(body, current, now, { settings = topicSettings(null
   return { events };
 }
 
+/** `{ error, path }` when the core refuses one of `events` (E_INPUT_INVALID), else null. */
+function coreRefusal(engine, events) {
+  try {
+    engine.fold(null, events);
+    return null;
+  } catch (error) {
+    if (error?.code !== "E_INPUT_INVALID") throw error; // a wasm failure is the route's to answer (503 / 500)
+    return { error: `the change could not be recorded: ${error.message}`, path: error.path ?? "" };
+  }
+}
+
 export async function preferences(request, env, { engine, keys, now, topics: settings = topicSettings(null) }) {
   const wantsJson = request.method === "POST" || (request.headers.get("accept") ?? "").includes("application/json");
   const verified = verify(request, keys, "preferences", now, wantsJson);
@@ -181,6 +196,10 @@ export async function preferences(request, env, { engine, keys, now, topics: set
   }
   const change = changeEvents(body, current, now, { settings, chose: choseTopics(view) });
   if (change.error) return json(400, { error: change.error.message, path: change.error.path });
+  // Nothing the core refuses is ever written: an event in the log that does not fold would fail every later read
+  // of this contact's preferences (GET, POST, a topic's one-click) and the export's `rekindle plan`.
+  const refused = coreRefusal(engine, change.events);
+  if (refused) return json(400, refused);
   const all = merged(log, await appendEvents(env.PREFERENCES, contact, change.events));
   await compact(env.PREFERENCES, all);
   // From what was read and written here, not a second read: KV may not list a write this fresh yet.
