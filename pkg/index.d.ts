@@ -384,7 +384,7 @@ export declare const SESSION_GAP_MS: number;
 /**
  * The props of a `page_view` as the browser tracker and the edge Worker record it: `url` and `referrer` without
  * query strings or fragments, `path` (default the URL's), `title`, `utm_*`, and `since_last_visit` (seconds) when
- * `lastSeen` is at least `gap` before `now`.
+ * `lastSeen` is at least `gap` (default 30 minutes) before `now` (default `Date.now()`).
  *
  * @example
  * const props = pageViewProps({ url: request.url, referrer: request.headers.get("referer"), lastSeen, now });

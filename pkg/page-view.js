@@ -36,10 +36,10 @@ function absoluteUrl(url) {
 
 /**
  * The props of a `page_view`: `url` (a URL string or URL), `path` (default: the URL's path), `title`, `referrer`,
- * and `lastSeen` / `now` / `gap` for `since_last_visit`.
+ * and `lastSeen` / `now` (default: Date.now(), as decide's) / `gap` for `since_last_visit`.
  */
 export function pageViewProps(input) {
-  const { url, path, title, referrer, lastSeen = null, now, gap = SESSION_GAP_MS } =
+  const { url, path, title, referrer, lastSeen = null, now = Date.now(), gap = SESSION_GAP_MS } =
     objectArg(input, "input", "{ url, referrer, lastSeen, now }");
   // One parse of the URL (a URL object is only read, never changed); its query is read only when it has one.
   const u = url instanceof URL ? url : absoluteUrl(url);

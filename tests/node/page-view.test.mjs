@@ -48,3 +48,10 @@ test("an app's referrer (android-app://, what Chrome on Android sends for a link
   assert.equal(from("https://user:pw@ref.test/a?b"), "https://ref.test/a");
   assert.equal(from("android-app://user:pw@com.app/"), "android-app://com.app/");
 });
+
+test("now is optional, as its type says: it defaults to the current time, so since_last_visit is still recorded", () => {
+  const lastSeen = Date.now() - 2 * 86_400_000;
+  const seconds = pageViewProps({ url: "https://site.test/", lastSeen }).since_last_visit;
+  assert.ok(Math.abs(seconds - 172_800) <= 5, `since_last_visit ${seconds}`);
+  assert.equal(pageViewProps({ url: "https://site.test/", lastSeen: Date.now() - 60_000 }).since_last_visit, undefined, "same visit");
+});
