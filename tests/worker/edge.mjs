@@ -343,6 +343,18 @@ export function edgeTests() {
       assert.equal(await emailOn("cus_other"), true, "a refused body writes nothing");
     }],
 
+    ["the pages of a signed link send no Referer: the token in their URL never reaches the site's logs or the privacy page's scripts", async ({ mf, keys }) => {
+      const now = Date.now();
+      const sign = (purpose) => keys.signToken({ purpose, contact: "cus_ref", issuedAt: now, expiresAt: now + 86_400_000 });
+      for (const [path, purpose] of [["/preferences", "preferences"], ["/unsubscribe", "unsubscribe"], ["/keep", "keep"], ["/preferences", "keep"]]) {
+        const page = await mf.dispatchFetch(`${SITE}${path}?t=${sign(purpose)}`, { headers: { accept: "text/html" } });
+        assert.equal(page.status, purpose === "keep" && path !== "/keep" ? 401 : 200, `${path} with a ${purpose} token`);
+        assert.match(page.headers.get("content-type"), /^text\/html/);
+        assert.equal(page.headers.get("referrer-policy"), "no-referrer", `${path} with a ${purpose} token`);
+        await page.arrayBuffer();
+      }
+    }],
+
     ["a page without <rekindle-cta> is not said to carry a CTA (no x-rekindle-cta, nothing injected); its page view is still folded", async ({ mf }) => {
       const response = await mf.dispatchFetch(`${SITE}/no-widget`, { headers: { accept: "text/html" } });
       const body = await response.text();

@@ -48,7 +48,13 @@ const LATEST_INSTANT = 8_640_000_000_000_000;
  */
 const MAX_TOPIC_ENTRIES = 100;
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
-const HTML_HEADERS = { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-robots-tag": "noindex" };
+/**
+ * The pages of a signed link (`?t=`: preferences, unsubscribe, keep, the bad-link page). `no-referrer`: the token is
+ * in the page's URL, and under the default policy every same-origin request from the page — the package's modules,
+ * a click through to the privacy policy, whose scripts read document.referrer — would carry it in Referer.
+ */
+const HTML_HEADERS = { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-robots-tag": "noindex",
+  "referrer-policy": "no-referrer" };
 
 const json = (status, body) => new Response(JSON.stringify(body), { status, headers: JSON_HEADERS });
 export const html = (status, body) => new Response(body, { status, headers: HTML_HEADERS });
