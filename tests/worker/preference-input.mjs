@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Engine } from "rekindle";
-import { readLog } from "../../examples/cloudflare-worker/src/log.js";
+import { appendEvents, readLog } from "../../examples/cloudflare-worker/src/log.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const DAY = 86_400_000;
@@ -74,6 +74,28 @@ export function preferenceInputTests({ SITE }) {
       assert.equal((await c.load()).pauseUntil, 8_640_000_000_000_000);
       assert.equal((await c.save(form({ pauseUntil: null }))).status, 200, "and later saves work");
       assert.notEqual(await c.email(), "deny", "the log folds in the core (as the export's plan reads it), email on");
+    }],
+
+    ["an event in the log the core refuses (written before the Worker checked events) is left out, never a 500, never deleted", async ({ mf, keys }) => {
+      const contact = "cus_poisoned";
+      const c = contactOf(mf, keys, SITE, contact);
+      assert.equal((await c.save(form({ frequency: "monthly" }))).status, 200);
+      // What an earlier release could write: a pause_until past the latest Date the core reads.
+      const kv = await mf.getKVNamespace("PREFERENCES");
+      const at = Date.now() - 1000;
+      await appendEvents(kv, contact, [{ id: "old-bad", at, kind: "preferences", props: { pause_until: Number.MAX_SAFE_INTEGER } }]);
+      const loaded = await mf.dispatchFetch(`${SITE}/preferences?t=${keys.signToken({ purpose: "preferences", contact,
+        issuedAt: Date.now(), expiresAt: Date.now() + DAY })}`, { headers: { accept: "application/json" } });
+      assert.equal(loaded.status, 200, await loaded.clone().text());
+      assert.equal((await loaded.json()).frequency, "monthly", "the events around it still count");
+      const saved = await c.save(form({ frequency: "weekly" }));
+      assert.equal(saved.status, 200, await saved.clone().text());
+      assert.equal((await saved.json()).choices.frequency, "weekly");
+      const topic = await c.oneClick("webinars");
+      assert.equal(topic.status, 200, await topic.clone().text());
+      assert.deepEqual(subscribed(await c.load()), { product: true, webinars: false, tips: true });
+      const kept = (await readLog(kv, contact)).map(({ event }) => event.id);
+      assert.ok(kept.includes("old-bad"), `the refused event stays for the export: ${kept.join(", ")}`);
     }],
 
     ["a topic token's one-click unsubscribe removes that topic only: email stays allowed, the other topics and the frequency stay", async ({ mf, keys }) => {

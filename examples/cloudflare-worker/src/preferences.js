@@ -87,6 +87,27 @@ export function idMaker(prefix, now) {
 export const eventsOf = (entries) => entries.map(({ event }) => event);
 
 /**
+ * `log` without the entries the core refuses, and the fold of the rest. An event written before this Worker checked
+ * events with the core (or put into KV by hand) must not turn every later read of the contact's preferences (GET,
+ * a save, a topic's one-click) into a 500: it is left out with a warning naming its position and kind, and never
+ * deleted — the export still carries it, and `rekindle plan --events` lists it among its rejects with the reason.
+ */
+export function foldable(engine, log) {
+  let entries = log;
+  for (;;) {
+    try {
+      return { entries, state: engine.fold(null, eventsOf(entries)) };
+    } catch (error) {
+      const at = error?.code === "E_INPUT_INVALID" ? /^events\[(\d+)\]/.exec(error.path ?? "") : null;
+      const index = at === null ? entries.length : Number(at[1]);
+      if (index >= entries.length) throw error; // not one event's fault: the route answers it (500 / 503)
+      console.warn(`rekindle: preference log: event ${index} of ${entries.length} (${entries[index].event?.kind}) left out of the fold: ${error.message}`);
+      entries = entries.filter((_, i) => i !== index);
+    }
+  }
+}
+
+/**
  * The contact's current choices: the core's fold of its log, read through the state view; `settings` are the
  * playbook's topics (topics.js; the default is site.js TOPICS, opt-out, for callers without a playbook).
  */
@@ -188,8 +209,8 @@ export async function preferences(request, env, { engine, keys, now, topics: set
   if (verified.response) return verified.response;
   const { contact } = verified.token;
   if (request.method === "GET" && !wantsJson) return html(200, preferencesPage(env.BROWSER_MODULE, env.PRIVACY_URL));
-  const log = await readLog(env.PREFERENCES, contact);
-  const view = engine.inspect(engine.fold(null, eventsOf(log)));
+  const { entries: log, state } = foldable(engine, await readLog(env.PREFERENCES, contact));
+  const view = engine.inspect(state);
   const current = choices(engine, eventsOf(log), contact, settings, view);
   if (request.method === "GET") return json(200, current);
   const text = await readCapped(request, MAX_BODY_BYTES);
@@ -268,8 +289,9 @@ export async function unsubscribe(request, env, { engine, keys, now, topics: set
   if (value !== "One-Click") return plain(400, "expected the body List-Unsubscribe=One-Click (RFC 8058)");
   // A topic's opt-out depends on the contact's topics, so it reads the log first; a full opt-out needs no read and
   // is written first, on its own. Compaction after either is best effort and may fail alone.
-  const before = topic === null ? null : await readLog(env.PREFERENCES, contact);
-  const view = before === null ? { topics: [], topicsChosenAt: null } : engine.inspect(engine.fold(null, eventsOf(before)));
+  const read = topic === null ? null : foldable(engine, await readLog(env.PREFERENCES, contact));
+  const before = read?.entries ?? null;
+  const view = read === null ? { topics: [], topicsChosenAt: null } : engine.inspect(read.state);
   // Computed from what was read, so it must fold after it: two clicks in one millisecond would otherwise order by
   // their random ids, and the older list could win.
   const at = Math.max(now, ...(before ?? []).map(({ event }) => Number(event.at) + 1).filter(Number.isSafeInteger));
