@@ -7,6 +7,7 @@
 
 pub mod attribution;
 pub mod codec;
+pub(crate) mod fit_memo;
 mod order;
 pub mod retargeting;
 pub mod sends;
@@ -110,6 +111,8 @@ pub struct ContactState {
     pub(crate) recycled: Option<Timestamp>,
     /// Lead source and last interactions for the sales handoff (D19); folded only with a `handoff` section.
     pub(crate) attribution: attribution::Attribution,
+    /// The fit score for this profile, when a fold computed it (not part of the bytes or of equality).
+    pub(crate) fit_memo: fit_memo::FitMemo,
 }
 
 impl Occurrences for ContactState {
@@ -129,6 +132,11 @@ impl ContactState {
     /// The latest event folded, if any.
     pub fn updated_at(&self) -> Option<Timestamp> {
         self.updated_at
+    }
+
+    /// The fit score at `at` without its reasons: the one a fold kept for this playbook and profile, if any.
+    pub(crate) fn fit_at(&self, playbook: &Playbook, at: Timestamp) -> f64 {
+        self.fit_memo.get(playbook).unwrap_or_else(|| playbook.fit.score(&self.profile, at, &mut Sink::discard()))
     }
 
     /// Folds a batch of events. The batch is ordered by `(at, kind, id)` first and then by the rest of each
@@ -181,9 +189,10 @@ impl ContactState {
                 &many
             }
         };
-        // The fit score read from the profile alone, kept from instant to instant until a profile event changes it
-        // (recomputed every time when a fit rule is relative to now): a third of a batch's fold time otherwise.
-        let mut fit = FitCache { reads_now: playbook.fit.reads_relative_dates(), score: None, peak: None };
+        // The fit score is kept in `fit_memo` from instant to instant and fold to fold until a profile event
+        // changes it (recomputed every time when a fit rule is relative to now): a third of a batch's fold time
+        // otherwise.
+        let mut fit = FitCache { reads_now: playbook.fit.reads_relative_dates(), peak: None };
         // The signals each event matched, in one buffer for the whole batch (an allocation per event otherwise).
         let mut matched = Vec::new();
         // Sends of a sequence the contact is not enrolled in yet, held until the instant's enrolments are known.
@@ -201,7 +210,7 @@ impl ContactState {
             crate::nurture::catch_up(playbook, self, at);
             while let Some(e) = sorted.get(i).filter(|e| e.at == at) {
                 if self.apply(playbook, e, &mut matched, &mut unenrolled_sends) {
-                    fit.score = None;
+                    self.fit_memo.clear();
                 }
                 i += 1;
             }
@@ -338,9 +347,15 @@ impl ContactState {
         if self.recycled.is_some_and(|r| at < r.plus(playbook.stages.recycle_for)) {
             return None;
         }
-        let fit = match cache.score {
+        let fit = match self.fit_memo.get(playbook) {
             Some(score) if !cache.reads_now => score,
-            _ => *cache.score.insert(playbook.fit.score(&self.profile, at, &mut Sink::discard())),
+            _ => {
+                let score = playbook.fit.score(&self.profile, at, &mut Sink::discard());
+                if !cache.reads_now {
+                    self.fit_memo.set(playbook, score);
+                }
+                score
+            }
         };
         let (scores, peak) = scores_with_peak(playbook, self, at, fit);
         cache.peak = Some((at, peak));
@@ -452,12 +467,10 @@ fn reach_in(funnel: &mut Vec<(Stage, Timestamp)>, since: Option<Timestamp>, stag
     }
 }
 
-/// The fit score a fold keeps between instants (see [`ContactState::fold`]).
+/// What a fold keeps between instants (see [`ContactState::fold`]).
 struct FitCache {
     /// A fit rule is relative to now: never reuse the score.
     reads_now: bool,
-    /// The score for the profile as it is, once computed.
-    score: Option<f64>,
     /// The positive intent contributions at the latest instant checked (see `moment::scores_with_peak`).
     peak: Option<(Timestamp, Peak)>,
 }
