@@ -193,8 +193,9 @@ impl ContactState {
         // changes it (recomputed every time when a fit rule is relative to now): a third of a batch's fold time
         // otherwise.
         let mut fit = FitCache { reads_now: playbook.fit.reads_relative_dates(), peak: None };
-        // The signals each event matched, in one buffer for the whole batch (an allocation per event otherwise).
-        let mut matched = Vec::new();
+        // The signals each event matched, in one buffer for the whole batch, inline (no allocation per fold: a
+        // contact folded one event at a time paid one per event).
+        let mut matched = Matched::default();
         // Sends of a sequence the contact is not enrolled in yet, held until the instant's enrolments are known.
         let mut unenrolled_sends = Vec::new();
         let (mut i, mut cut) = (0, 0);
@@ -248,7 +249,7 @@ impl ContactState {
         &mut self,
         playbook: &Playbook,
         event: &Event,
-        matched: &mut Vec<usize>,
+        matched: &mut Matched,
         unenrolled_sends: &mut Vec<(u32, u32, Timestamp)>,
     ) -> bool {
         if self.activity.erased.is_some() {
@@ -283,10 +284,10 @@ impl ContactState {
             }
         }
         if playbook.handoff.is_some() {
-            let first = matched.first().and_then(|i| playbook.signals.get(*i)).map(|s| s.key);
+            let first = matched.as_slice().first().and_then(|i| playbook.signals.get(*i)).map(|s| s.key);
             self.attribution.on_event(event, first);
         }
-        playbook.lifecycle.on_event(&mut self.activity, event, matched, self.first_seen);
+        playbook.lifecycle.on_event(&mut self.activity, event, matched.as_slice(), self.first_seen);
         self.suppression.on_event(event);
         if self.activity.erased.is_some() {
             self.erase();
@@ -467,6 +468,49 @@ fn reach_in(funnel: &mut Vec<(Stage, Timestamp)>, since: Option<Timestamp>, stag
     }
 }
 
+/// The indices of the signals one event matched: up to [`Matched::INLINE`] without an allocation (an event
+/// matches a few), the rest spilled to a list.
+struct Matched {
+    inline: [usize; Matched::INLINE],
+    len: usize,
+    spill: Vec<usize>,
+}
+
+impl Matched {
+    const INLINE: usize = 16;
+
+    fn clear(&mut self) {
+        self.len = 0;
+        self.spill.clear();
+    }
+
+    fn push(&mut self, index: usize) {
+        if self.spill.is_empty() {
+            if let Some(slot) = self.inline.get_mut(self.len) {
+                *slot = index;
+                self.len += 1;
+                return;
+            }
+            self.spill.extend_from_slice(&self.inline);
+        }
+        self.spill.push(index);
+    }
+
+    fn as_slice(&self) -> &[usize] {
+        if self.spill.is_empty() {
+            self.inline.get(..self.len).unwrap_or_default()
+        } else {
+            &self.spill
+        }
+    }
+}
+
+impl Default for Matched {
+    fn default() -> Matched {
+        Matched { inline: [0; Matched::INLINE], len: 0, spill: Vec::new() }
+    }
+}
+
 /// What a fold keeps between instants (see [`ContactState::fold`]).
 struct FitCache {
     /// A fit rule is relative to now: never reuse the score.
@@ -482,4 +526,23 @@ pub struct FunnelStep {
     pub stage: Stage,
     /// When.
     pub at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Matched;
+
+    #[test]
+    fn matched_signals_spill_past_the_inline_ones_in_order_and_clear() {
+        let mut m = Matched::default();
+        for i in 0..Matched::INLINE + 4 {
+            m.push(i * 3);
+        }
+        assert_eq!(m.as_slice(), (0..Matched::INLINE + 4).map(|i| i * 3).collect::<alloc::vec::Vec<_>>());
+        m.clear();
+        assert!(m.as_slice().is_empty());
+        m.push(7);
+        m.push(2);
+        assert_eq!(m.as_slice(), [7, 2]);
+    }
 }
