@@ -17,7 +17,7 @@ test("a NaN or infinite prop is named NaN or Infinity, not 'a number'", () => {
 test("bytes that are not a state say so, with the first byte a state starts with", () => {
   const engine = new Engine(playbook);
   const message = failure(() => engine.decide(new Uint8Array([1, 2, 3, 4, 5]), { now: NOW }));
-  assert.match(message, /^E_STATE_INVALID undefined: state: not rekindle state bytes, or a state of an unknown version: the first byte is 1/);
+  assert.match(message, /^E_STATE_INVALID state: state: not rekindle state bytes, or a state of an unknown version: the first byte is 1/);
   const first = engine.fold(null, [])[0];
   assert.ok(message.includes(`bytes that start with ${first}`), message);
   engine.free();

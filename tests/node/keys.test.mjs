@@ -167,6 +167,10 @@ test("misuse throws RekindleError E_INPUT_INVALID naming the argument; bad key t
   assert.equal(code(() => keys.sealState(new Uint8Array(), { expiresAt: 1.5 })), "E_INPUT_INVALID options.expiresAt");
   assert.equal(code(() => keys.signToken({ purpose: "spam", contact: "x", issuedAt: NOW, expiresAt: NOW })), "E_INPUT_INVALID token.purpose");
   assert.equal(code(() => keys.verifyToken("v1.x", { purpose: "unsubscribe", when: NOW })), "E_INPUT_INVALID options.when");
+  // A token that expires when it is issued (or before) would make links refused on their first click.
+  for (const expiresAt of [NOW, NOW - 1000]) {
+    assert.equal(code(() => keys.signToken({ purpose: "unsubscribe", contact: "c", issuedAt: NOW, expiresAt })), "E_INPUT_INVALID token.expiresAt");
+  }
   keys.free();
   assert.equal(code(() => keys.ids()), "E_DISPOSED");
 });

@@ -23,7 +23,7 @@ use crate::playbook::compiled::compiled_struct;
 use crate::playbook::reader::{index, Reader};
 use crate::playbook::Playbook;
 use crate::segment::condition::{parse, Cond, Scope};
-use crate::segment::eval::Cx;
+use crate::segment::eval::{Cx, StageRises};
 use crate::state::ContactState;
 use crate::time::{quote, Timestamp};
 use crate::value::Value;
@@ -198,10 +198,10 @@ pub(crate) fn next_change(
     }
     let cx = Cx::sharing(pb, state, m, Some(searches));
     let mut candidates = Vec::new();
-    for cond in pb.ctas.conditions() {
-        cond.changes_after(&cx, m.at, m.at.plus(HORIZON), &mut candidates, 0);
-    }
     let horizon = m.at.plus(HORIZON);
+    for cond in pb.ctas.conditions() {
+        cond.changes_after(&cx, (m.at, horizon), StageRises::Search, &mut candidates, 0);
+    }
     candidates.retain(|t| *t > m.at && *t <= horizon);
     candidates.sort();
     candidates.dedup();

@@ -88,7 +88,9 @@ impl Error {
             Error::InvalidPlaybook { problems } => problems.first().map(|p| p.path.clone()),
             Error::InvalidInput { path, .. } => Some(path.clone()),
             Error::InvalidImport { at, .. } => Some(at.clone()),
-            Error::InvalidState(_) | Error::InvalidToken(_) | Error::InvalidCookie(_) => None,
+            // The state argument itself: its message says where in the bytes.
+            Error::InvalidState(_) => Some(String::from("state")),
+            Error::InvalidToken(_) | Error::InvalidCookie(_) => None,
         }
     }
 

@@ -217,6 +217,11 @@ impl<'a> Sink<'a> {
         Sink(None)
     }
 
+    /// Whether reasons are collected (a value with its reasons cannot come from a memo).
+    pub(crate) fn collects(&self) -> bool {
+        self.0.is_some()
+    }
+
     pub(crate) fn push(&mut self, reason: impl FnOnce() -> Reason) {
         if let Some(out) = self.0.as_deref_mut() {
             out.push(reason());

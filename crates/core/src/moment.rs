@@ -51,7 +51,8 @@ pub struct Moment {
 
 /// Fit and intent at `at`, clamped, with their reasons.
 pub(crate) fn scores_at(playbook: &Playbook, state: &ContactState, at: Timestamp, reasons: &mut Sink<'_>) -> Scores {
-    let fit = playbook.fit.score(&state.profile, at, reasons);
+    let fit =
+        if reasons.collects() { playbook.fit.score(&state.profile, at, reasons) } else { state.fit_at(playbook, at) };
     scores_with_fit(playbook, state, at, fit, reasons)
 }
 
@@ -276,8 +277,8 @@ fn search_score_flip(
 ) -> Option<Timestamp> {
     // Fit is fixed in time unless a rule reads a relative date: computed once, not at every probe (and not at
     // all when the caller knows the scores at `after`).
-    let fixed_fit = (!playbook.fit.reads_relative_dates())
-        .then(|| known.map_or_else(|| playbook.fit.score(&state.profile, after, &mut Sink::discard()), |s| s.fit));
+    let fixed_fit =
+        (!playbook.fit.reads_relative_dates()).then(|| known.map_or_else(|| state.fit_at(playbook, after), |s| s.fit));
     // The held rules looked up once: a search probes a dozen instants.
     let rules: Vec<Held<'_>> = held(playbook, state).collect();
     let value = |t: Timestamp| {

@@ -3,6 +3,7 @@
 
 pub(crate) mod compiled;
 pub mod contacts;
+pub(crate) mod instance;
 pub(crate) mod reader;
 pub mod signal;
 
@@ -64,6 +65,8 @@ pub struct Playbook {
     pub(crate) retention: RetentionRules,
     /// How a generic contacts CSV's columns map to contacts and profile fields.
     pub(crate) contact_columns: contacts::ContactColumns,
+    /// This playbook among the playbooks built in the process (values a state keeps are keyed by it).
+    pub(crate) instance: instance::Instance,
 }
 
 /// Top-level sections, in documentation order; `$schema` (an editor's JSON Schema, docs/playbook.md § Editor
@@ -162,6 +165,7 @@ impl Playbook {
             handoff,
             retention,
             contact_columns,
+            instance: instance::Instance::fresh(),
         };
         pb.size_state();
         pb.mark_rises();
@@ -345,4 +349,5 @@ compiled::compiled_struct!(Playbook {
     profile_fields,
     retention,
     contact_columns,
+    instance,
 });

@@ -124,10 +124,10 @@ fn next_flip(pb: &Playbook, state: &ContactState, m: &Moment, i: usize, member: 
     let def = pb.segments.get(i)?;
     let cx = Cx::new(pb, state, m);
     let mut candidates = Vec::new();
-    def.when.changes_after(&cx, m.at, m.at.plus(crate::moment::HORIZON), &mut candidates, 0);
+    let horizon = m.at.plus(crate::moment::HORIZON);
+    def.when.changes_after(&cx, (m.at, horizon), eval::StageRises::Search, &mut candidates, 0);
     candidates.sort();
     candidates.dedup();
-    let horizon = m.at.plus(crate::moment::HORIZON);
     candidates
         .into_iter()
         .filter(|c| *c <= horizon)

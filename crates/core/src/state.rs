@@ -7,6 +7,7 @@
 
 pub mod attribution;
 pub mod codec;
+pub(crate) mod fit_memo;
 mod order;
 pub mod retargeting;
 pub mod sends;
@@ -110,6 +111,8 @@ pub struct ContactState {
     pub(crate) recycled: Option<Timestamp>,
     /// Lead source and last interactions for the sales handoff (D19); folded only with a `handoff` section.
     pub(crate) attribution: attribution::Attribution,
+    /// The fit score for this profile, when a fold computed it (not part of the bytes or of equality).
+    pub(crate) fit_memo: fit_memo::FitMemo,
 }
 
 impl Occurrences for ContactState {
@@ -129,6 +132,11 @@ impl ContactState {
     /// The latest event folded, if any.
     pub fn updated_at(&self) -> Option<Timestamp> {
         self.updated_at
+    }
+
+    /// The fit score at `at` without its reasons: the one a fold kept for this playbook and profile, if any.
+    pub(crate) fn fit_at(&self, playbook: &Playbook, at: Timestamp) -> f64 {
+        self.fit_memo.get(playbook).unwrap_or_else(|| playbook.fit.score(&self.profile, at, &mut Sink::discard()))
     }
 
     /// Folds a batch of events. The batch is ordered by `(at, kind, id)` first and then by the rest of each
@@ -181,11 +189,13 @@ impl ContactState {
                 &many
             }
         };
-        // The fit score read from the profile alone, kept from instant to instant until a profile event changes it
-        // (recomputed every time when a fit rule is relative to now): a third of a batch's fold time otherwise.
-        let mut fit = FitCache { reads_now: playbook.fit.reads_relative_dates(), score: None, peak: None };
-        // The signals each event matched, in one buffer for the whole batch (an allocation per event otherwise).
-        let mut matched = Vec::new();
+        // The fit score is kept in `fit_memo` from instant to instant and fold to fold until a profile event
+        // changes it (recomputed every time when a fit rule is relative to now): a third of a batch's fold time
+        // otherwise.
+        let mut fit = FitCache { reads_now: playbook.fit.reads_relative_dates(), peak: None };
+        // The signals each event matched, in one buffer for the whole batch, inline (no allocation per fold: a
+        // contact folded one event at a time paid one per event).
+        let mut matched = Matched::default();
         // Sends of a sequence the contact is not enrolled in yet, held until the instant's enrolments are known.
         let mut unenrolled_sends = Vec::new();
         let (mut i, mut cut) = (0, 0);
@@ -201,7 +211,7 @@ impl ContactState {
             crate::nurture::catch_up(playbook, self, at);
             while let Some(e) = sorted.get(i).filter(|e| e.at == at) {
                 if self.apply(playbook, e, &mut matched, &mut unenrolled_sends) {
-                    fit.score = None;
+                    self.fit_memo.clear();
                 }
                 i += 1;
             }
@@ -239,7 +249,7 @@ impl ContactState {
         &mut self,
         playbook: &Playbook,
         event: &Event,
-        matched: &mut Vec<usize>,
+        matched: &mut Matched,
         unenrolled_sends: &mut Vec<(u32, u32, Timestamp)>,
     ) -> bool {
         if self.activity.erased.is_some() {
@@ -274,10 +284,10 @@ impl ContactState {
             }
         }
         if playbook.handoff.is_some() {
-            let first = matched.first().and_then(|i| playbook.signals.get(*i)).map(|s| s.key);
+            let first = matched.as_slice().first().and_then(|i| playbook.signals.get(*i)).map(|s| s.key);
             self.attribution.on_event(event, first);
         }
-        playbook.lifecycle.on_event(&mut self.activity, event, matched, self.first_seen);
+        playbook.lifecycle.on_event(&mut self.activity, event, matched.as_slice(), self.first_seen);
         self.suppression.on_event(event);
         if self.activity.erased.is_some() {
             self.erase();
@@ -338,9 +348,15 @@ impl ContactState {
         if self.recycled.is_some_and(|r| at < r.plus(playbook.stages.recycle_for)) {
             return None;
         }
-        let fit = match cache.score {
+        let fit = match self.fit_memo.get(playbook) {
             Some(score) if !cache.reads_now => score,
-            _ => *cache.score.insert(playbook.fit.score(&self.profile, at, &mut Sink::discard())),
+            _ => {
+                let score = playbook.fit.score(&self.profile, at, &mut Sink::discard());
+                if !cache.reads_now {
+                    self.fit_memo.set(playbook, score);
+                }
+                score
+            }
         };
         let (scores, peak) = scores_with_peak(playbook, self, at, fit);
         cache.peak = Some((at, peak));
@@ -452,12 +468,53 @@ fn reach_in(funnel: &mut Vec<(Stage, Timestamp)>, since: Option<Timestamp>, stag
     }
 }
 
-/// The fit score a fold keeps between instants (see [`ContactState::fold`]).
+/// The indices of the signals one event matched: up to [`Matched::INLINE`] without an allocation (an event
+/// matches a few), the rest spilled to a list.
+struct Matched {
+    inline: [usize; Matched::INLINE],
+    len: usize,
+    spill: Vec<usize>,
+}
+
+impl Matched {
+    const INLINE: usize = 16;
+
+    fn clear(&mut self) {
+        self.len = 0;
+        self.spill.clear();
+    }
+
+    fn push(&mut self, index: usize) {
+        if self.spill.is_empty() {
+            if let Some(slot) = self.inline.get_mut(self.len) {
+                *slot = index;
+                self.len += 1;
+                return;
+            }
+            self.spill.extend_from_slice(&self.inline);
+        }
+        self.spill.push(index);
+    }
+
+    fn as_slice(&self) -> &[usize] {
+        if self.spill.is_empty() {
+            self.inline.get(..self.len).unwrap_or_default()
+        } else {
+            &self.spill
+        }
+    }
+}
+
+impl Default for Matched {
+    fn default() -> Matched {
+        Matched { inline: [0; Matched::INLINE], len: 0, spill: Vec::new() }
+    }
+}
+
+/// What a fold keeps between instants (see [`ContactState::fold`]).
 struct FitCache {
     /// A fit rule is relative to now: never reuse the score.
     reads_now: bool,
-    /// The score for the profile as it is, once computed.
-    score: Option<f64>,
     /// The positive intent contributions at the latest instant checked (see `moment::scores_with_peak`).
     peak: Option<(Timestamp, Peak)>,
 }
@@ -469,4 +526,23 @@ pub struct FunnelStep {
     pub stage: Stage,
     /// When.
     pub at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Matched;
+
+    #[test]
+    fn matched_signals_spill_past_the_inline_ones_in_order_and_clear() {
+        let mut m = Matched::default();
+        for i in 0..Matched::INLINE + 4 {
+            m.push(i * 3);
+        }
+        assert_eq!(m.as_slice(), (0..Matched::INLINE + 4).map(|i| i * 3).collect::<alloc::vec::Vec<_>>());
+        m.clear();
+        assert!(m.as_slice().is_empty());
+        m.push(7);
+        m.push(2);
+        assert_eq!(m.as_slice(), [7, 2]);
+    }
 }

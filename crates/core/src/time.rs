@@ -367,6 +367,8 @@ pub(crate) fn quote(s: &str) -> String {
 /// assert_eq!(short_number(-3.0), "-3");
 /// assert_eq!(short_number(0.1234567), "0.123457");
 /// assert_eq!(short_number(1e300), "about 1e300");
+/// assert_eq!(short_number(9_007_199_254_740_991.0), "9007199254740991"); // whole numbers stay exact
+/// assert_eq!(short_number(-8.9e25), "about -9e25");
 /// ```
 pub fn short_number(n: f64) -> String {
     if n.is_nan() {
@@ -378,13 +380,22 @@ pub fn short_number(n: f64) -> String {
         return format!("{sign}Infinity");
     }
     if abs >= 1e15 {
+        // A whole number a u64 holds is written exactly (a date 290 000 years out is 9007199254740991, and the
+        // reader should see that number); larger ones by their leading digit and power of ten.
+        if abs < 1e19 && abs == (abs as u64) as f64 {
+            return format!("{sign}{}", abs as u64);
+        }
         let mut exp = 0;
         let mut m = abs;
         while m >= 10.0 {
             m /= 10.0;
             exp += 1;
         }
-        return format!("about {sign}1e{exp}");
+        let mut lead = (m + 0.5) as u32;
+        if lead >= 10 {
+            (lead, exp) = (1, exp + 1);
+        }
+        return format!("about {sign}{lead}e{exp}");
     }
     let micros = (abs * 1e6 + 0.5) as u64;
     let (whole, frac) = (micros / 1_000_000, micros % 1_000_000);

@@ -111,7 +111,7 @@ fn bar_rises(
         }
         // Fit is fixed in time here: read only when a minimum needs it (matching text fields costs).
         if bar.minimums().any(|(kind, _)| kind != ScoreKind::Intent) {
-            let fit = peak.map_or_else(|| playbook.fit.score(&state.profile, after, discard), |p| p.fit);
+            let fit = peak.map_or_else(|| state.fit_at(playbook, after), |p| p.fit);
             let ceiling = Scores { fit, intent, total: fit + intent };
             if bar.minimums().any(|(kind, needed)| ceiling.get(kind) < needed) {
                 return None;

@@ -12,7 +12,7 @@ use crate::field::Truth;
 use crate::playbook::Playbook;
 use crate::policy::Gate;
 use crate::segment::condition::Cond;
-use crate::segment::eval::Cx;
+use crate::segment::eval::{Cx, StageRises};
 use crate::state::sends::Enrolment;
 use crate::state::ContactState;
 use crate::suppression::Channel;
@@ -308,8 +308,7 @@ fn first_of(mut candidates: Vec<Timestamp>, holds: impl Fn(Timestamp) -> bool) -
     candidates.into_iter().take(MAX_CANDIDATES).find(|t| holds(*t))
 }
 
-/// The instants after `cursor` (searched up to `until`) at which `cond` may flip on its own; `rises` is its
-/// [`super::Rises`] flag.
+/// The instants in `(cursor, until]` at which `cond` may flip on its own; `rises` is its [`super::Rises`] flag.
 /// Only conditions that can turn true with time alone are searched: a windowed "at least", a stage or an
 /// `ever` cannot start (or stop) a run between events, so most playbooks skip the search entirely.
 fn flips(
@@ -317,11 +316,12 @@ fn flips(
     state: &ContactState,
     cond: &Cond,
     rises: bool,
-    (cursor, until): (Timestamp, Timestamp),
+    (cursor, until, by): (Timestamp, Timestamp, CatchUp),
     out: &mut Vec<Timestamp>,
 ) {
     if rises {
-        cond.changes_after(&Cx::lazy(pb, state, cursor), cursor, until, out, 0);
+        let stages = if by == CatchUp::Fold { StageRises::Recorded } else { StageRises::Search };
+        cond.changes_after(&Cx::lazy(pb, state, cursor), (cursor, until), stages, out, 0);
     }
 }
 
@@ -347,8 +347,7 @@ pub(crate) fn next_transition(
     by: CatchUp,
 ) -> Option<(Timestamp, Transition)> {
     let in_range = |t: Timestamp| t > cursor && (t < until || (by == CatchUp::Decide && t == until));
-    // How far costly candidate searches look (a bar starting to hold): nowhere when the fold recorded them.
-    let search = |from: Timestamp| (from, if by == CatchUp::Fold { from } else { until });
+    let search = |from: Timestamp| (from, until, by);
     let holds = |cond: &Cond, t: Timestamp| eval_at(pb, state, cond, t).holds();
     match phase(pb, seq, state, e, cursor) {
         Phase::NotEnrolled => {

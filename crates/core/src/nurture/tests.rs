@@ -199,3 +199,32 @@ fn sequence_problems_are_located() {
         [("sequences.w.steps".into(), "out_of_range")]
     );
 }
+
+/// A fold asks, at each event, which time-driven transitions fell between the previous event and this one; the
+/// lifecycle's chain of phases is followed only up to the event (the search is bounded by it), never past it.
+/// Folding one event at a time, all at once, or deciding later must agree on the instant.
+#[test]
+fn a_run_starting_on_a_lifecycle_phase_enrols_when_the_phase_began_between_events_however_folded() {
+    let pb = pb(r#"{ "winback": { "start": { "lifecycle": "soft_reactivation" },
+        "stop": [ { "not": { "lifecycle": "soft_reactivation" } } ],
+        "steps": [ { "id": "one", "channel": "email", "content": "x" } ] } }"#);
+    let click = ev(T0, "email_click", &[]);
+    let near = ev(T0 + 10 * D, "email_sent", &[]);
+    let far = ev(T0 + 185 * D, "email_sent", &[]);
+    let enrolled = |s: &ContactState| s.enrolments.iter().next().map(|(_, e)| (e.enrolled_at, e.stopped_at));
+    // Nothing happens before the next event: no candidate past it is looked at, and none is recorded.
+    assert_eq!(enrolled(&fold(&pb, &[click.clone(), near.clone()])), None);
+    let mut one_by_one = ContactState::new();
+    for e in [&click, &near, &far] {
+        one_by_one.fold(&pb, core::slice::from_ref(e));
+    }
+    let batch = fold(&pb, &[click.clone(), near.clone(), far]);
+    assert_eq!(
+        enrolled(&one_by_one),
+        Some((ts(T0 + 180 * D), None)),
+        "cooling at 90 d, cold and reactivation at 180 d"
+    );
+    assert_eq!(one_by_one, batch);
+    let d = decide(&pb, &fold(&pb, &[click, near]), ts(T0 + 185 * D));
+    assert_eq!(d.sequences[0].enrolled_at, Some(ts(T0 + 180 * D)), "decide agrees with the folds");
+}

@@ -17,6 +17,14 @@ use crate::state::track::Latest;
 use crate::state::ContactState;
 use crate::time::Timestamp;
 
+/// Whether [`Cond::changes_after`] searches for stages a bar reaches on its own (a costly search), or the
+/// state's funnel already records them (a fold records them before each event instant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StageRises {
+    Search,
+    Recorded,
+}
+
 /// 365 days: rekindle's year (DESIGN §7: no calendar months or years).
 const YEAR_MS: i64 = 365 * 86_400_000;
 
@@ -333,31 +341,39 @@ impl Cond {
         }
     }
 
-    /// Instants after `after` at which this condition may flip without new events. Searches that cost (a bar
-    /// starting to hold on its own) look no further than `until`; cheap candidates may lie beyond it.
+    /// Instants in `(after, until]` at which this condition may flip without new events (a few beyond `until`
+    /// may be offered too: callers filter). `rises` says whether stages a bar reaches on its own must be
+    /// searched for, or are already in the funnel (a fold records them before each instant).
+    ///
+    /// `until` bounds the work, not only the answer: a fold asks at every event instant, and the lifecycle's
+    /// chain of next transitions (each a status computation) past the next event was most of a fold's cost for
+    /// a playbook whose sequences start on a lifecycle phase (the re-engagement example).
     pub(crate) fn changes_after(
         &self,
         cx: &Cx<'_>,
-        after: Timestamp,
-        until: Timestamp,
+        (after, until): (Timestamp, Timestamp),
+        rises: StageRises,
         out: &mut Vec<Timestamp>,
         depth: u8,
     ) {
-        let at_cx = cx.now() == after;
-        let known = cx.known_scores().filter(|_| at_cx);
-        let known = known.as_ref();
-        let elsewhere = Searches::default();
-        let searches = if at_cx { cx.shared.unwrap_or(&cx.searches) } else { &elsewhere };
+        // A score search from the context's own instant starts from its scores and shares its answers.
+        let score_flip = |score, cmp| {
+            let at_cx = cx.now() == after;
+            let known = cx.known_scores().filter(|_| at_cx);
+            let elsewhere = Searches::default();
+            let searches = if at_cx { cx.shared.unwrap_or(&cx.searches) } else { &elsewhere };
+            next_score_flip(cx.pb, cx.state, after, known.as_ref(), searches, score, cmp)
+        };
         let push = |out: &mut Vec<Timestamp>, t: Option<Timestamp>| {
-            if let Some(t) = t.filter(|t| *t > after) {
+            if let Some(t) = t.filter(|t| *t > after && *t <= until) {
                 out.push(t);
             }
         };
         match self {
             Cond::All(_, list) | Cond::Any(_, list) => {
-                list.iter().for_each(|c| c.changes_after(cx, after, until, out, depth));
+                list.iter().for_each(|c| c.changes_after(cx, (after, until), rises, out, depth));
             }
-            Cond::Not(_, c) => c.changes_after(cx, after, until, out, depth),
+            Cond::Not(_, c) => c.changes_after(cx, (after, until), rises, out, depth),
             Cond::Field { field, test, .. } => test.flips_after(cx.state.profile.get(field), after, out),
             Cond::Count { signal, within, .. } => {
                 if let Some(track) = cx.track(*signal) {
@@ -396,15 +412,17 @@ impl Cond {
             Cond::Ever { signal, .. } => push(out, cx.track(*signal).and_then(|t| t.first)),
             Cond::Segment { index, .. } => {
                 if let Some(def) = cx.pb.segments.get(*index).filter(|_| depth < 16) {
-                    def.when.changes_after(cx, after, until, out, depth + 1);
+                    def.when.changes_after(cx, (after, until), rises, out, depth + 1);
                 }
             }
             // A stage moves with time alone where the funnel records a later stage (a batch folded in the past, a
             // stage recorded between events) and where a bar starts to hold on its own (a negative score fading).
             Cond::Stage { .. } | Cond::StageAtLeast { .. } => {
                 cx.state.funnel.iter().for_each(|(_, t)| push(out, Some(*t)));
-                for (_, t) in stage_rises(cx.pb, cx.state, (after, until), None) {
-                    push(out, Some(t));
+                if rises == StageRises::Search {
+                    for (_, t) in stage_rises(cx.pb, cx.state, (after, until), None) {
+                        push(out, Some(t));
+                    }
                 }
             }
             // Only an event changes these: a deal status never moves with time alone.
@@ -414,14 +432,14 @@ impl Cond {
             Cond::Readiness { .. } => {
                 if let Some(r) = &cx.pb.stages.readiness {
                     for threshold in r.thresholds() {
-                        push(out, next_score_flip(cx.pb, cx.state, after, known, searches, r.on(), Cmp::Ge(threshold)));
+                        push(out, score_flip(r.on(), Cmp::Ge(threshold)));
                     }
                 }
             }
             Cond::Lifecycle { .. } => {
                 let mut t = after;
                 for _ in 0..6 {
-                    match cx.state.lifecycle_at(cx.pb, t).next_transition_at.filter(|n| *n > t) {
+                    match cx.state.lifecycle_at(cx.pb, t).next_transition_at.filter(|n| *n > t && *n <= until) {
                         Some(next) => {
                             out.push(next);
                             t = next;
@@ -431,7 +449,7 @@ impl Cond {
                 }
             }
             Cond::Score { score, cmp, .. } => {
-                push(out, next_score_flip(cx.pb, cx.state, after, known, searches, *score, *cmp));
+                push(out, score_flip(*score, *cmp));
             }
         }
     }

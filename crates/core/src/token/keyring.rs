@@ -136,8 +136,20 @@ impl Keyring {
         Token::check(text, &|kid| self.mac(kid), now, purpose).map_err(Error::InvalidToken)
     }
 
-    /// [`Token::sign`] with the newest key; `E_INPUT_INVALID` at `keys` when the ring is empty.
+    /// [`Token::sign`] with the newest key; `E_INPUT_INVALID` at `keys` when the ring is empty, and at
+    /// `token.expiresAt` when the token would expire when it is issued or before (every link made with it would be
+    /// refused as expired, and nothing would say why until a recipient clicked).
     pub fn sign_token(&self, token: &Token) -> Result<String, Error> {
+        if token.expires_at <= token.issued_at {
+            return Err(Error::input(
+                "token.expiresAt",
+                format!(
+                    "expires at {} ms, not after it is issued ({} ms): a token valid for no time at all",
+                    token.expires_at.ms(),
+                    token.issued_at.ms()
+                ),
+            ));
+        }
         let newest = self.keys.last().ok_or_else(no_key)?;
         Ok(token.sign_with(&newest.kid, newest.mac.clone()))
     }
@@ -277,6 +289,28 @@ mod tests {
             err(&format!("a:{K16}\na:{}", "11".repeat(16))),
             "line 2: key id \"a\" appears twice with different keys"
         );
+    }
+
+    #[test]
+    fn a_token_that_would_expire_when_issued_or_before_is_refused_at_expires_at() {
+        let ring = Keyring::parse(&format!("a:{K16}")).unwrap();
+        let at = |ms| Timestamp::from_ms(ms).unwrap();
+        let token = |issued, expires| Token {
+            purpose: Purpose::Unsubscribe,
+            contact: super::super::ContactRef::parse("cus_1").unwrap(),
+            topic: None,
+            issued_at: at(issued),
+            expires_at: at(expires),
+        };
+        for expires in [1_000, 999] {
+            let e = ring.sign_token(&token(1_000, expires)).unwrap_err();
+            assert_eq!((e.code().as_str(), e.path().as_deref()), ("E_INPUT_INVALID", Some("token.expiresAt")));
+            assert_eq!(
+                e.to_string(),
+                format!("token.expiresAt: expires at {expires} ms, not after it is issued (1000 ms): a token valid for no time at all")
+            );
+        }
+        assert!(ring.sign_token(&token(1_000, 1_001)).is_ok(), "one millisecond is a (short) validity");
     }
 
     #[test]

@@ -33,6 +33,8 @@ fn unknown_version_is_a_typed_error() {
     bytes[0] = 9;
     assert_eq!(ContactState::from_bytes(&bytes), Err(Error::InvalidState(StateError::UnknownVersion(9))));
     assert_eq!(ContactState::from_bytes(&[]), Err(Error::InvalidState(StateError::Empty)));
+    // The argument is the place (bindings report it as the error's path); the message says where in it.
+    assert_eq!(ContactState::from_bytes(&bytes).unwrap_err().path().as_deref(), Some("state"));
 }
 
 #[test]
