@@ -203,7 +203,7 @@ pub(crate) fn next_change(
         cond.changes_after(&cx, (m.at, horizon), StageRises::Search, &mut candidates, 0);
     }
     candidates.retain(|t| *t > m.at && *t <= horizon);
-    candidates.sort();
+    crate::time::sort_instants(&mut candidates);
     candidates.dedup();
     candidates.into_iter().take(MAX_CANDIDATES).find(|t| {
         let later = Moment::later(pb, state, *t);

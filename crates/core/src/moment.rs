@@ -319,7 +319,7 @@ fn search_score_flip(
         }
         let mut breaks = Vec::new();
         score_breaks(playbook, state, after, &mut breaks);
-        breaks.sort();
+        crate::time::sort_instants(&mut breaks);
         return Some(narrow((after, v_after), (end, v_end), &breaks, &value, cmp, initial));
     }
     let mut probes: Vec<Timestamp> = Vec::new();
@@ -340,7 +340,7 @@ fn search_score_flip(
         step = step.saturating_mul(2);
     }
     probes.push(end);
-    probes.sort();
+    crate::time::sort_instants(&mut probes);
     probes.dedup();
     let mut low = after;
     for p in probes {
@@ -485,7 +485,7 @@ impl Moment {
         candidates.extend(self.lifecycle.next_transition_at);
         candidates.extend(playbook.lifecycle.ghost_from(&state.activity));
         candidates.retain(|c| *c > after && *c <= after.plus(HORIZON));
-        candidates.sort();
+        crate::time::sort_instants(&mut candidates);
         candidates.dedup();
         let key = |m: &Moment| {
             let phase = (m.lifecycle.state, m.lifecycle.ghost);

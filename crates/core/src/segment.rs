@@ -126,7 +126,7 @@ fn next_flip(pb: &Playbook, state: &ContactState, m: &Moment, i: usize, member: 
     let mut candidates = Vec::new();
     let horizon = m.at.plus(crate::moment::HORIZON);
     def.when.changes_after(&cx, (m.at, horizon), eval::StageRises::Search, &mut candidates, 0);
-    candidates.sort();
+    crate::time::sort_instants(&mut candidates);
     candidates.dedup();
     candidates
         .into_iter()

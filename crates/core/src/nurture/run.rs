@@ -303,7 +303,7 @@ pub(crate) fn at_instant(cx: &mut Cx<'_>, seq: &Sequence, e: Option<&Enrolment>)
 
 /// The first candidate at which `holds` is true, candidates sorted and deduplicated.
 fn first_of(mut candidates: Vec<Timestamp>, holds: impl Fn(Timestamp) -> bool) -> Option<Timestamp> {
-    candidates.sort();
+    crate::time::sort_instants(&mut candidates);
     candidates.dedup();
     candidates.into_iter().take(MAX_CANDIDATES).find(|t| holds(*t))
 }
