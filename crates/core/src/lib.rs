@@ -32,6 +32,7 @@ pub mod event;
 pub mod explain;
 pub mod field;
 pub mod handoff;
+mod heapsort;
 pub mod import;
 pub mod lifecycle;
 pub mod moment;

@@ -406,59 +406,15 @@ pub fn short_number(n: f64) -> String {
     format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
 }
 
-/// Sorts instants ascending: a heapsort of a few hundred bytes of wasm. The standard library's sort,
-/// instantiated for this type alone, cost several KB of the edge build (the Worker's size budget), and every list
-/// sorted here is a short list of candidate instants (condition flips, score breaks, probes).
+/// Sorts instants ascending (see [`crate::heapsort`]): every list sorted with it is a short list of candidate
+/// instants (condition flips, score breaks, probes).
 pub(crate) fn sort_instants(v: &mut [Timestamp]) {
-    for start in (0..v.len() / 2).rev() {
-        sift_down(v, start, v.len());
-    }
-    for end in (1..v.len()).rev() {
-        v.swap(0, end);
-        sift_down(v, 0, end);
-    }
-}
-
-/// Restores the max-heap order below `root` within `v[..end]`.
-fn sift_down(v: &mut [Timestamp], mut root: usize, end: usize) {
-    loop {
-        let mut child = 2 * root + 1;
-        if child >= end {
-            return;
-        }
-        if child + 1 < end && v.get(child) < v.get(child + 1) {
-            child += 1;
-        }
-        if v.get(root) >= v.get(child) {
-            return;
-        }
-        v.swap(root, child);
-        root = child;
-    }
+    crate::heapsort::sort_by(v, |a, b| a < b);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn instants_sort_as_the_standard_sort_does() {
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        for len in 0..70 {
-            let mut v: Vec<Timestamp> = (0..len)
-                .map(|_| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    Timestamp((seed % 40) as i64 * 1_000) // repeats on purpose
-                })
-                .collect();
-            let mut expected = v.clone();
-            expected.sort();
-            sort_instants(&mut v);
-            assert_eq!(v, expected, "length {len}");
-        }
-    }
 
     fn span(s: &str) -> i64 {
         Span::parse_str(s).map(Span::ms).unwrap_or(-1)
