@@ -2,7 +2,7 @@
 // An entry shim (node.js, workerd.js, browser.js) passes the generated module to install(); everything
 // public is re-exported by the entries. Bindings translate; the engine decides: this file only converts
 // arguments (playbooks and events into one byte tape: ./tape.js), maps errors and tracks handle lifetimes.
-import { encodeTape } from "./tape.js";
+import { copyTape, encodeEvents, encodeEventsLength, encodeTape } from "./tape.js";
 
 /** Every error code rekindle can raise, in documentation order. */
 export const ERROR_CODES = Object.freeze([
@@ -212,7 +212,7 @@ export function objectArg(value, path, example, { optional = false } = {}) {
 }
 
 /** Events as the tape the wasm reads; what JSON cannot hold is E_INPUT_INVALID at its path. */
-const eventsTape = (events) => encodeTape(events, "events", inputError);
+const eventsTape = (events) => encodeEvents(events, "events", inputError);
 
 /** Maps whatever the generated module threw to a RekindleError. */
 function translate(err) {
@@ -496,11 +496,11 @@ export class Contact {
   fold(events) {
     const inner = this.#live();
     try {
-      const tape = eventsTape(events);
+      const length = encodeEventsLength(events, "events", inputError);
       // The tape straight into the exchange buffer; a tape the wasm refuses goes the ordinary way for its error.
-      const at = inner.exchange(tape.length); // may grow the memory: take the view after it
-      memoryBytes().set(tape, at);
-      if (!inner.foldExchange(tape.length)) inner.fold(tape);
+      const at = inner.exchange(length); // may grow the memory: take the view after it
+      copyTape(memoryBytes(), at, length);
+      if (!inner.foldExchange(length)) inner.fold(eventsTape(events));
     } catch (err) {
       throw translate(err);
     }
