@@ -458,11 +458,21 @@ function memoryBytes() {
   return memoryView;
 }
 
+/** `foldExchange`'s result bits (crates/wasm/src/contact.rs): the events were folded; the buffer was given back. */
+const FOLDED = 1;
+const RELEASED = 2;
+/** The least exchange room asked for: a per-event tape is under 200 bytes, so the first request nearly always lasts. */
+const MIN_TAPE_ROOM = 512;
+
 /** One contact's state in wasm memory, opened with `engine.contact(state)`. */
 export class Contact {
   #inner;
   #generation;
   #segmentIds;
+
+  /** Where this contact's exchange buffer for event tapes is (crates/wasm/src/exchange.rs), and its size. */
+  #tapeAt = 0;
+  #tapeRoom = 0;
 
   /** @internal use `engine.contact(state)` */
   constructor(inner, at, segmentIds) {
@@ -497,10 +507,17 @@ export class Contact {
     const inner = this.#live();
     try {
       const length = encodeEventsLength(events, "events", inputError);
-      // The tape straight into the exchange buffer; a tape the wasm refuses goes the ordinary way for its error.
-      const at = inner.exchange(length); // may grow the memory: take the view after it
-      copyTape(memoryBytes(), at, length);
-      if (!inner.foldExchange(length)) inner.fold(eventsTape(events));
+      // The tape straight into the exchange buffer, whose address is kept until it is too small or the wasm gave
+      // it back (a call per event fewer); a tape the wasm refuses goes the ordinary way for its error.
+      if (length > this.#tapeRoom) {
+        const room = Math.max(length, MIN_TAPE_ROOM);
+        this.#tapeAt = inner.exchange(room); // may grow the memory: take the view after it
+        this.#tapeRoom = room;
+      }
+      copyTape(memoryBytes(), this.#tapeAt, length);
+      const done = inner.foldExchange(length);
+      if (done & RELEASED) this.#tapeRoom = 0;
+      if (!(done & FOLDED)) inner.fold(eventsTape(events));
     } catch (err) {
       throw translate(err);
     }

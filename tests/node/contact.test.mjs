@@ -105,6 +105,33 @@ test("per-event calls through the exchange buffer stay right when the wasm memor
   engine.free();
 });
 
+test("a held contact keeps its tape buffer between folds, asks again when a tape outgrows it or it was given back", () => {
+  // Contact.fold keeps the address of its exchange buffer (no call per event to ask for it): a tape longer than the
+  // room it has asks for more, and after a batch past 64 KB the wasm gives the buffer back, so the next fold must
+  // ask again rather than write where it was.
+  const engine = new Engine(examplePlaybook("saas"));
+  const contact = engine.contact();
+  let bytes = null;
+  const page = (i, path) => ({ id: `p${i}`, at: NOW - 9_000_000 + i * 1000, kind: "page_view", props: { path } });
+  const steps = [
+    [page(0, "/pricing")],
+    [page(1, "/")],
+    Array.from({ length: 20 }, (_, i) => page(2 + i, `/blog/${"x".repeat(40)}-${i}`)), // more than the first room
+    [page(30, "/pricing")],
+    Array.from({ length: 3_000 }, (_, i) => page(40 + i, `/docs/${i}`)), // past 64 KB: given back after
+    [page(4_000, "/pricing")],
+    [page(4_001, "/")],
+  ];
+  for (const events of steps) {
+    contact.fold(events);
+    bytes = engine.fold(bytes, events);
+    assert.deepEqual(contact.toBytes(), bytes);
+    assert.deepEqual(contact.segments({ now: NOW }), engine.segments(bytes, { now: NOW }));
+  }
+  contact.free();
+  engine.free();
+});
+
 for (const name of EXAMPLE_PLAYBOOKS) {
   test(`cta() is decide().cta without the rest, for a state and for a held contact (${name})`, () => {
     const engine = new Engine(examplePlaybook(name));
