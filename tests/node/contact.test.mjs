@@ -6,6 +6,9 @@ import { Contact, Engine, RekindleError } from "rekindle";
 import { EXAMPLE_PLAYBOOKS, examplePlaybook, seededContacts } from "./contacts.mjs";
 import { NOW } from "./fixtures.mjs";
 
+/** The memberships a decision lists, as segments() returns them: an independent reference for its objects. */
+const fromDecision = (d) => Object.fromEntries(d.segments.map((s) => [s.id, s.unknown ? null : s.member]));
+
 for (const name of EXAMPLE_PLAYBOOKS) {
   test(`a held contact folds, decides and classifies exactly like the state-bytes API (${name})`, () => {
     const engine = new Engine(examplePlaybook(name));
@@ -20,7 +23,9 @@ for (const name of EXAMPLE_PLAYBOOKS) {
           const stateless = engine.update(bytes, [e]);
           bytes = stateless.state;
           assert.deepEqual(deltasHeld, stateless.deltas, "same enter/exit deltas");
-          assert.deepEqual(contact.segments({ now: e.at }), engine.segments(bytes, { now: e.at }));
+          const segments = contact.segments({ now: e.at });
+          assert.deepEqual(segments, engine.segments(bytes, { now: e.at }));
+          assert.deepEqual(segments, fromDecision(engine.decide(bytes, { now: e.at })));
         }
         assert.deepEqual(contact.toBytes(), bytes, "same state bytes");
         assert.deepEqual(contact.decide({ now: NOW }), engine.decide(bytes, { now: NOW }));
@@ -101,6 +106,85 @@ test("per-event calls through the exchange buffer stay right when the wasm memor
   contact.fold([{ at: NOW, kind: "page_view", props: { path: "/pricing" } }]);
   assert.deepEqual(contact.toBytes(), engine.fold(bytes, [{ at: NOW, kind: "page_view", props: { path: "/pricing" } }]));
   for (const h of held) h.free();
+  contact.free();
+  engine.free();
+});
+
+test("a held contact keeps its tape buffer between folds, asks again when a tape outgrows it or it was given back", () => {
+  // Contact.fold keeps the address of its exchange buffer (no call per event to ask for it): a tape longer than the
+  // room it has asks for more, and after a batch past 64 KB the wasm gives the buffer back, so the next fold must
+  // ask again rather than write where it was.
+  const engine = new Engine(examplePlaybook("saas"));
+  const contact = engine.contact();
+  let bytes = null;
+  const page = (i, path) => ({ id: `p${i}`, at: NOW - 9_000_000 + i * 1000, kind: "page_view", props: { path } });
+  const steps = [
+    [page(0, "/pricing")],
+    [page(1, "/")],
+    Array.from({ length: 20 }, (_, i) => page(2 + i, `/blog/${"x".repeat(40)}-${i}`)), // more than the first room
+    [page(30, "/pricing")],
+    Array.from({ length: 3_000 }, (_, i) => page(40 + i, `/docs/${i}`)), // past 64 KB: given back after
+    [page(4_000, "/pricing")],
+    [page(4_001, "/")],
+  ];
+  for (const events of steps) {
+    contact.fold(events);
+    bytes = engine.fold(bytes, events);
+    assert.deepEqual(contact.toBytes(), bytes);
+    assert.deepEqual(contact.segments({ now: NOW }), engine.segments(bytes, { now: NOW }));
+  }
+  contact.free();
+  engine.free();
+});
+
+test("segments() results are each the caller's own object, whatever was returned or changed before", () => {
+  // The facade copies the memberships from an object kept per set of answers: a caller changing a result must not
+  // change the next one, for a held contact or for state bytes.
+  const engine = new Engine(examplePlaybook("ecommerce"));
+  const contact = engine.contact();
+  contact.fold([{ at: NOW - 1000, kind: "page_view", props: { path: "/pricing" } }]);
+  const bytes = contact.toBytes();
+  const first = contact.segments({ now: NOW });
+  const ids = Object.keys(first);
+  assert.ok(ids.length > 1);
+  const expected = structuredClone(first);
+  for (const id of ids) first[id] = "changed";
+  first.added = 1;
+  delete first[ids[0]];
+  const again = contact.segments({ now: NOW });
+  assert.notEqual(again, first);
+  assert.deepEqual(again, expected);
+  assert.deepEqual(again, fromDecision(contact.decide({ now: NOW })));
+  assert.deepEqual(Object.keys(again), ids, "same keys in the same order");
+  const stateless = engine.segments(bytes, { now: NOW });
+  assert.deepEqual(stateless, expected);
+  stateless[ids[1]] = "changed";
+  assert.deepEqual(engine.segments(bytes, { now: NOW }), expected);
+  assert.deepEqual(contact.segments({ now: NOW }), expected);
+  contact.free();
+  engine.free();
+});
+
+test("segments() of a playbook with more segments than the kept copies cover (34) are built key by key, the same", () => {
+  // Sets of answers are kept by their codes read as a base-3 number, exact up to 33 segments; past that every result
+  // is built key by key. Both ways give what the state-bytes call gives.
+  const playbook = structuredClone(examplePlaybook("reengagement"));
+  for (let i = 0; i < 34; i++) playbook.segments[`extra_${i}`] = { when: { lifecycle: i % 2 ? "cooling" : "cold" } };
+  const engine = new Engine(playbook);
+  const contact = engine.contact();
+  let bytes = null;
+  for (let i = 0; i < 5; i++) {
+    const events = [{ at: NOW - (400 - i * 90) * 86_400_000, kind: "page_view", props: { path: "/pricing" } }];
+    contact.fold(events);
+    bytes = engine.fold(bytes, events);
+    for (const days of [0, 100, 200]) {
+      const now = NOW + days * 86_400_000;
+      const held = contact.segments({ now });
+      assert.equal(Object.keys(held).length, Object.keys(playbook.segments).length);
+      assert.deepEqual(held, engine.segments(bytes, { now }));
+      assert.deepEqual(held, fromDecision(engine.decide(bytes, { now })));
+    }
+  }
   contact.free();
   engine.free();
 });

@@ -5,7 +5,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { encodeTape } from "../../pkg/tape.js";
+import { encodeEvents, encodeEventsLength, encodeTape } from "../../pkg/tape.js";
 import { repoRoot } from "./fixtures.mjs";
 
 const snippets = join(repoRoot, "pkg", "gen", "node", "snippets");
@@ -14,6 +14,58 @@ const { decodeTape } = await import(pathToFileURL(join(snippets, snippet, "js", 
 
 const problem = (path, reason) => new Error(`${path}: ${reason}`);
 const roundTrip = (value) => decodeTape(encodeTape(value, "value", problem).slice());
+
+/** The reader's event field codes (crates/wasm/src/tape/read.rs `EVENT_FIELDS`), by code. */
+const EVENT_FIELDS = ["at", "kind", "id", "contact", "machine", "props"];
+
+/**
+ * An events tape with every field code (tag 9) spelled out as the string key it stands for: what `encodeTape` writes
+ * for the same value. A walk over the tape, since a 9 inside a string or a number is no tag.
+ */
+function spelled(bytes) {
+  const out = [];
+  let at = 0;
+  const varint = () => {
+    let n = 0;
+    let scale = 1;
+    for (;;) {
+      const b = bytes[at++];
+      out.push(b);
+      n += (b & 0x7f) * scale;
+      if (b < 0x80) return n;
+      scale *= 128;
+    }
+  };
+  while (at < bytes.length) {
+    const tag = bytes[at++];
+    if (tag === 9) {
+      const name = EVENT_FIELDS[bytes[at++]];
+      assert.ok(name !== undefined, "a known field code");
+      out.push(4, name.length, ...Buffer.from(name));
+      continue;
+    }
+    out.push(tag);
+    if (tag === 3) {
+      out.push(...bytes.subarray(at, at + 8));
+      at += 8;
+    } else if (tag === 4) {
+      const n = varint();
+      out.push(...bytes.subarray(at, at + n));
+      at += n;
+    }
+  }
+  return out;
+}
+
+/** The error `encode` throws for `value`, as "path: reason", or null. */
+function refusal(encode, value) {
+  try {
+    encode(value, "events", problem);
+    return null;
+  } catch (err) {
+    return err.message;
+  }
+}
 
 describe("tape", () => {
   test("values round trip: null, booleans, numbers, strings, arrays, nested objects, non-ASCII text", () => {
@@ -55,5 +107,71 @@ describe("tape", () => {
     assert.deepEqual(roundTrip(many), many);
     assert.deepEqual(roundTrip(many.slice().reverse()), many.slice().reverse());
     assert.deepEqual(roundTrip({ "id-1": "id-5999" }), { "id-1": "id-5999" });
+  });
+
+  test("events encode as encodeTape encodes them, with an event's own field names as codes, for every shape", () => {
+    const inherited = Object.create({ kind: "purchase", extra: 1 });
+    inherited.at = 5;
+    inherited.kind = "page_view";
+    const lists = [
+      [],
+      [{ id: "c1-0", at: 1_795_694_400_000, kind: "page_view", props: { path: "/pricing", n: 2, ok: true, no: null } }],
+      [{ at: "2026-11-01T09:30:00Z", kind: "email_open", machine: true, contact: "c9", props: null }],
+      [{ kind: "profile", at: 1, props: { role: "CEO", company_size: 50 }, id: 7 }, { at: 2, kind: "custom:trial" }],
+      // other keys, non-ASCII text, containers, undefined and wrong types: written as `write` writes them
+      [{ at: 1, kind: "page_view", extra: { a: [1, "b"] }, "zażółć": "gęś", props: { nested: { deep: [null] } } }],
+      [{ at: 1, kind: "page_view", props: [1, 2], machine: "yes", id: undefined, contact: undefined }],
+      [{ at: 1, kind: ["page_view"], props: { u: undefined, v: "x".repeat(300) } }, null, "page_view", [1], 5, undefined],
+      [{ at: Number.NaN, kind: "page_view", props: { n: Number.POSITIVE_INFINITY } }],
+      [inherited],
+      [Object.assign(Object.create(null), { at: 1, kind: "page_view" })],
+      { events: [] },
+      null,
+      "page_view",
+    ];
+    for (const list of lists) {
+      const generic = [...encodeTape(list, "events", problem)];
+      assert.deepEqual(spelled(encodeEvents(list, "events", problem)), generic, JSON.stringify(list));
+      assert.equal(encodeEventsLength(list, "events", problem), encodeEvents(list, "events", problem).length);
+    }
+    Object.prototype.polluted = "yes";
+    try {
+      const list = [{ at: 1, kind: "page_view", props: { path: "/" } }];
+      assert.deepEqual(spelled(encodeEvents(list, "events", problem)), [...encodeTape(list, "events", problem)]);
+    } finally {
+      delete Object.prototype.polluted;
+    }
+  });
+
+  test("events that cannot cross are refused by encodeEvents at the same path and for the same reason", () => {
+    const cyclic = { at: 1, kind: "page_view", props: {} };
+    cyclic.props.self = cyclic;
+    const loop = { at: 1, kind: "page_view" };
+    loop.props = loop;
+    const getter = { at: 1, get kind() { throw new Error("boom"); } };
+    const bad = [
+      [{ at: new Date(0), kind: "page_view" }],
+      [{ at: 1, kind: "page_view", props: { when: new Date(0) } }],
+      [{ at: 1, kind: "page_view", id: 10n }],
+      [{ at: 1, kind: "page_view", props: { n: 10n } }],
+      [{ at: 1, kind: "page_view", props: { f() {} } }],
+      [{ at: 1, kind: "page_view", props: { s: Symbol("s") } }],
+      [{ at: 1, kind: "page_view", extra: [() => 1] }],
+      [{ at: 1, kind: "page_view" }, new Date(0)],
+      [{ at: 1, kind: "page_view" }, 1n],
+      [cyclic],
+      [loop],
+      [getter],
+      new Date(0),
+      () => [],
+    ];
+    for (const list of bad) {
+      const generic = refusal(encodeTape, list);
+      assert.ok(generic !== null, "encodeTape refuses it");
+      assert.equal(refusal(encodeEvents, list), generic);
+      assert.equal(refusal(encodeEventsLength, list), generic);
+    }
+    assert.equal(refusal(encodeEvents, [{ at: 1, kind: "page_view", props: { when: new Date(0) } }]),
+      "events[0].props.when: expected epoch milliseconds, got a Date: pass date.getTime()");
   });
 });

@@ -19,13 +19,22 @@ pub struct JsContact {
     state: ContactState,
     /// The events of the call in progress; kept between calls for its capacity only (emptied after each).
     events: Vec<Event>,
-    /// Where the facade writes per-event tapes and reads segment codes.
-    exchange: Exchange,
+    /// Where the facade writes per-event tapes; its address is kept by the facade between calls.
+    tape: Exchange,
+    /// Where the facade reads segment codes; apart from `tape`, so writing codes never moves the tape's bytes.
+    codes: Exchange,
 }
+
+/// `foldExchange`'s result bits: the events were folded (else the facade repeats the call through `fold` for the
+/// error).
+const FOLDED: u8 = 1;
+/// `foldExchange`'s result bits: the tape buffer was given back (`Exchange::trim`); the facade asks `exchange` for
+/// room again next time.
+const RELEASED: u8 = 2;
 
 impl JsContact {
     pub(crate) fn new(playbook: Rc<Playbook>, state: ContactState) -> JsContact {
-        JsContact { playbook, state, events: Vec::new(), exchange: Exchange::default() }
+        JsContact { playbook, state, events: Vec::new(), tape: Exchange::default(), codes: Exchange::default() }
     }
 
     /// Folds the events just read into the buffer, then empties it.
@@ -60,21 +69,23 @@ impl JsContact {
         Ok(())
     }
 
-    /// Room for a `len`-byte events tape in this contact's exchange buffer: its address, to write at once.
+    /// Room for a `len`-byte events tape in this contact's exchange buffer: its address, valid until the next call
+    /// here or until `foldExchange` says it released the buffer.
     pub fn exchange(&mut self, len: usize) -> usize {
-        self.exchange.room(len)
+        self.tape.room(len)
     }
 
-    /// Folds the events tape the facade wrote into the exchange buffer (`len` bytes); false when it is not a valid
-    /// list of events, the state untouched (the facade then calls `fold` for the error).
+    /// Folds the events tape the facade wrote into the exchange buffer (`len` bytes). Returns bits: `FOLDED` unless
+    /// it is not a valid list of events, the state untouched (the facade then calls `fold` for the error);
+    /// `RELEASED` when the buffer was given back.
     #[wasm_bindgen(js_name = foldExchange)]
-    pub fn fold_exchange(&mut self, len: usize) -> bool {
-        let read = convert::events_into(self.exchange.written(len), &mut self.events).is_ok();
-        self.exchange.trim();
+    pub fn fold_exchange(&mut self, len: usize) -> u8 {
+        let read = convert::events_into(self.tape.written(len), &mut self.events).is_ok();
+        let released = self.tape.trim();
         if read {
             self.fold_read();
         }
-        read
+        (if read { FOLDED } else { 0 }) | (if released { RELEASED } else { 0 })
     }
 
     /// Segment codes at `now` (as `segmentCodes`) written into the exchange buffer; returns their address, or 0
@@ -83,7 +94,7 @@ impl JsContact {
     pub fn segment_codes_exchange(&mut self, now: f64) -> usize {
         let Ok(now) = convert::now(now) else { return 0 };
         let (playbook, state) = (&self.playbook, &self.state);
-        self.exchange.fill(|out| crate::engine::write_segment_codes(playbook, state, now, out))
+        self.codes.fill(|out| crate::engine::write_segment_codes(playbook, state, now, out))
     }
 
     /// Folds events and returns the segment enter/exit deltas.

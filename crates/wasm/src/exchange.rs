@@ -1,4 +1,4 @@
-//! The exchange buffer: bytes in linear memory, owned by a held contact, that the facade writes an events tape
+//! The exchange buffers: bytes in linear memory, owned by a held contact, that the facade writes an events tape
 //! into and reads segment codes out of (`Contact.fold`, `Contact.segments`). The generic wasm-bindgen route costs,
 //! per call, an allocation and a free for the argument, another pair for the result, a JS copy of the result and a
 //! JS array for the two return values: on a one-event fold plus a membership read that was a tenth of the time
@@ -15,8 +15,8 @@ const KEEP: usize = 64 * 1024;
 pub(crate) struct Exchange(Vec<u8>);
 
 impl Exchange {
-    /// Room for `len` bytes at the returned address, which the facade fills at once (a later call into the module
-    /// may move it).
+    /// Room for `len` bytes at the returned address. The bytes stay there until the next `room` asks for more or
+    /// `trim` gives them back, so the facade can keep the address between calls (one call per event fewer).
     pub(crate) fn room(&mut self, len: usize) -> usize {
         if self.0.len() < len {
             self.0.resize(len, 0);
@@ -30,11 +30,13 @@ impl Exchange {
     }
 
     /// Gives back a buffer a large batch grew past [`KEEP`] bytes: a long-held contact should not keep megabytes
-    /// for the one call that needed them.
-    pub(crate) fn trim(&mut self) {
-        if self.0.capacity() > KEEP {
+    /// for the one call that needed them. True when it did (an address `room` returned is then no longer valid).
+    pub(crate) fn trim(&mut self) -> bool {
+        let large = self.0.capacity() > KEEP;
+        if large {
             self.0 = Vec::new();
         }
+        large
     }
 
     /// `write` fills the buffer from its start; returns the address.

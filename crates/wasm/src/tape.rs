@@ -12,7 +12,8 @@
 //! straight into core's `Event`s, without a `Value` tree (`read::events`).
 //!
 //! Encoding: `0` null · `1` false · `2` true · `3` f64 LE · `4` string (varint length, UTF-8; joins the
-//! string table) · `5` array … `8` · `6` object (key, value)… `8` · `7` varint index into the string table.
+//! string table) · `5` array … `8` · `6` object (key, value)… `8` · `7` varint index into the string table ·
+//! `9` a one-byte code of an event field name, as a key (`read::EVENT_FIELDS`; only JS writes it, for events).
 
 use serde::ser::{self, Serialize};
 
@@ -49,6 +50,7 @@ const ARRAY: u8 = 5;
 const OBJECT: u8 = 6;
 const REF: u8 = 7;
 const END: u8 = 8;
+const KEY: u8 = 9;
 
 /// Strings up to this length are interned (keys, tags, enum values, rule paths).
 const INTERN_MAX: usize = 48;

@@ -8,11 +8,16 @@ use rekindle_core::Event;
 #[cfg(feature = "playbook-json")]
 use rekindle_core::Value;
 
-use super::{ARRAY, END, FALSE, NULL, NUMBER, OBJECT, REF, STRING, TRUE};
+use super::{ARRAY, END, FALSE, KEY, NULL, NUMBER, OBJECT, REF, STRING, TRUE};
 use crate::error::Error;
 
 /// Deeper than the encoder writes (64): only a hand-made tape gets here.
 const MAX_DEPTH: usize = 70;
+
+/// The field names of an event by the code the facade writes after `KEY` (`fieldCode` in pkg/tape.js): a key the
+/// reader gets without reading or checking its text (with its value, the field names were a third of a small
+/// event's tape).
+const EVENT_FIELDS: [&str; 6] = ["at", "kind", "id", "contact", "machine", "props"];
 
 /// A tape as core's `Value`; a malformed tape is an input error at `at`. For JSON playbooks only.
 #[cfg(feature = "playbook-json")]
@@ -159,6 +164,10 @@ impl<'a> Reader<'a> {
         match self.byte()? {
             STRING => self.string(),
             REF => self.reference(),
+            KEY => {
+                let code = self.byte()?;
+                EVENT_FIELDS.get(usize::from(code)).copied().ok_or_else(|| format!("tape: unknown field code {code}"))
+            }
             other => Err(format!("tape: expected a key, got tag {other}")),
         }
     }
@@ -389,6 +398,56 @@ mod tests {
         }
         same_as_core(&obj(&[("events", Value::Array(vec![]))]));
         same_as_core(&Value::Null);
+    }
+
+    /// `tape` with the keys that name an event field written as the facade's field codes (`KEY`, code).
+    fn coded(v: &Value, out: &mut Vec<u8>, depth: usize) {
+        match v {
+            Value::Array(items) => {
+                out.push(ARRAY);
+                items.iter().for_each(|i| coded(i, out, depth + 1));
+                out.push(END);
+            }
+            Value::Object(entries) => {
+                out.push(OBJECT);
+                for (k, v) in entries {
+                    match EVENT_FIELDS.iter().position(|f| f == k) {
+                        Some(code) if depth == 1 => out.extend_from_slice(&[KEY, code as u8]),
+                        _ => tape_of(&Value::String(k.clone()), out),
+                    }
+                    coded(v, out, depth + 1);
+                }
+                out.push(END);
+            }
+            scalar => tape_of(scalar, out),
+        }
+    }
+
+    #[test]
+    fn field_codes_read_as_the_field_names_they_stand_for() {
+        let list = Value::Array(vec![
+            obj(&[
+                ("id", s("e1")),
+                ("at", Value::Number(1_000.0)),
+                ("kind", s("page_view")),
+                ("contact", s("c1")),
+                ("machine", Value::Bool(false)),
+                ("props", obj(&[("id", s("x")), ("url", s("https://acme.test/a"))])),
+            ]),
+            obj(&[("at", Value::Number(2.0)), ("kind", s("email_open")), ("extra", Value::Null)]),
+        ]);
+        let mut with_codes = Vec::new();
+        coded(&list, &mut with_codes, 0);
+        assert!(with_codes.windows(2).any(|w| w == [KEY, 5]), "props went as a code");
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let from_codes = events(&with_codes, "events", &mut a).map(|()| a).map_err(|e| format!("{e:?}"));
+        let spelled = events(&tape(&list), "events", &mut b).map(|()| b).map_err(|e| format!("{e:?}"));
+        assert_eq!(from_codes, spelled);
+        let unknown = [ARRAY, OBJECT, KEY, EVENT_FIELDS.len() as u8, NULL, END, END];
+        match events(&unknown, "events", &mut Vec::new()) {
+            Err(Error::Input { at, reason }) => assert!(at == "events" && reason.starts_with("tape: "), "{reason}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
