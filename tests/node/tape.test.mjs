@@ -1,5 +1,6 @@
-// The byte tape both ways (pkg/tape.js encodes inputs, crates/wasm/js/tape.js decodes results): round trips, and the
-// decoder's cache of short ASCII strings never hands back the wrong string.
+// The byte tape both ways (pkg/tape.js encodes inputs, crates/wasm/js/tape.js decodes results): round trips, and
+// short strings (decoded by char codes) never come back as another string. What only results use (strings and
+// struct shapes kept across tapes) is in result-tape.test.mjs.
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
