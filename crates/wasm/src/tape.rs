@@ -10,8 +10,8 @@
 //! decisions is the same few hundred strings and a few dozen object shapes. So the writer and the reader keep
 //! two tables *across* tapes: short strings (sent once per process, then by index) and struct shapes (a
 //! struct's field names in order, sent once; then the struct is its values and a shape index, and the reader
-//! builds it in one step). Before these, reading a decision cost more than deciding it (issue 4's bench:
-//! wasm decide 5.5-7.8x native).
+//! builds it in one step). Before these, reading a decision in JS cost about as much as deciding and writing it in
+//! wasm (issue 4's bench: wasm decide 5.5-7.8x native; 2.9-4.3x with them, same machine).
 //!
 //! The same encoding carries playbooks and events the other way (`encodeTape` in `pkg/tape.js`, called by the
 //! facade; `read` here): one copy into linear memory instead of a JS call per property. Events are read
