@@ -152,7 +152,7 @@ function locate(v, path, depth) {
 }
 
 /** `KEY` then a code: an event's field name the reader knows (crates/wasm/src/tape/read.rs `EVENT_FIELDS`). */
-const KEY = 9;
+const KEY = 13; // crates/wasm/src/tape.rs: an event field's code (9-12 are the result tapes' own)
 
 /** The code of an event field name, or -1 for any other key (spelled out as a string). */
 function fieldCode(key) {

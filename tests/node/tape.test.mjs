@@ -1,5 +1,6 @@
-// The byte tape both ways (pkg/tape.js encodes inputs, crates/wasm/js/tape.js decodes results): round trips, and the
-// decoder's cache of short ASCII strings never hands back the wrong string.
+// The byte tape both ways (pkg/tape.js encodes inputs, crates/wasm/js/tape.js decodes results): round trips, and
+// short strings (decoded by char codes) never come back as another string. What only results use (strings and
+// struct shapes kept across tapes) is in result-tape.test.mjs.
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -19,8 +20,8 @@ const roundTrip = (value) => decodeTape(encodeTape(value, "value", problem).slic
 const EVENT_FIELDS = ["at", "kind", "id", "contact", "machine", "props"];
 
 /**
- * An events tape with every field code (tag 9) spelled out as the string key it stands for: what `encodeTape` writes
- * for the same value. A walk over the tape, since a 9 inside a string or a number is no tag.
+ * An events tape with every field code (tag 13) spelled out as the string key it stands for: what `encodeTape` writes
+ * for the same value. A walk over the tape, since a 13 inside a string or a number is no tag.
  */
 function spelled(bytes) {
   const out = [];
@@ -38,7 +39,7 @@ function spelled(bytes) {
   };
   while (at < bytes.length) {
     const tag = bytes[at++];
-    if (tag === 9) {
+    if (tag === 13) {
       const name = EVENT_FIELDS[bytes[at++]];
       assert.ok(name !== undefined, "a known field code");
       out.push(4, name.length, ...Buffer.from(name));

@@ -66,8 +66,12 @@ extern "C" {
 pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
     let bytes = crate::tape::encode(value)
         .map_err(|e| Error::Input { at: "result".to_owned(), reason: format!("could not encode the result: {e}") })?;
-    decode_tape(&bytes).map_err(|e| Error::Input {
-        at: "result".to_owned(),
-        reason: format!("could not decode the result: {}", e.as_string().unwrap_or_default()),
+    decode_tape(&bytes).map_err(|e| {
+        // The reader dropped the strings and shapes it keeps across tapes; the writer must too.
+        crate::tape::forget();
+        Error::Input {
+            at: "result".to_owned(),
+            reason: format!("could not decode the result: {}", e.as_string().unwrap_or_default()),
+        }
     })
 }

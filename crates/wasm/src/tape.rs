@@ -3,17 +3,29 @@
 //!
 //! Why not serde-wasm-bindgen: it builds the object with one JS call per field and value (a decision is
 //! hundreds), and its generic glue was 14 KB gzip of the module. The tape is bytes in linear memory, decoded by
-//! 60 lines of JS; keys repeat, so each distinct string is sent once and referred to by index after that.
-//! Numbers are IEEE doubles (every instant is within JS's safe-integer range), so decisions stay byte-identical
-//! to what every other runtime prints.
+//! a page of JS. Numbers are IEEE doubles (every instant is within JS's safe-integer range), so decisions stay
+//! byte-identical to what every other runtime prints.
+//!
+//! Results repeat themselves from call to call (field names, enum values, segment ids, rule paths): a batch of
+//! decisions is the same few hundred strings and a few dozen object shapes. So the writer and the reader keep
+//! two tables *across* tapes: short strings (sent once per process, then by index) and struct shapes (a
+//! struct's field names in order, sent once; then the struct is its values and a shape index, and the reader
+//! builds it in one step). Before these, reading a decision in JS cost about as much as deciding and writing it in
+//! wasm (issue 4's bench: wasm decide 5.5-7.8x native; 2.9-4.3x with them, same machine).
 //!
 //! The same encoding carries playbooks and events the other way (`encodeTape` in `pkg/tape.js`, called by the
 //! facade; `read` here): one copy into linear memory instead of a JS call per property. Events are read
-//! straight into core's `Event`s, without a `Value` tree (`read::events`).
+//! straight into core's `Event`s, without a `Value` tree (`read::events`). Inputs use tags 0-8 and 13.
 //!
-//! Encoding: `0` null · `1` false · `2` true · `3` f64 LE · `4` string (varint length, UTF-8; joins the
-//! string table) · `5` array … `8` · `6` object (key, value)… `8` · `7` varint index into the string table ·
-//! `9` a one-byte code of an event field name, as a key (`read::EVENT_FIELDS`; only JS writes it, for events).
+//! Encoding: `0` null · `1` false · `2` true · `3` f64 LE · `4` string (varint length, UTF-8; joins this tape's
+//! string table) · `5` array … `8` · `6` object (key, value)… `8` · `7` varint index into this tape's string
+//! table · `9` string like `4` that joins the kept table · `10` varint index into the kept table · `11` struct:
+//! values… `8` then a varint shape (`0`: spelled here once, n and n keys; `k + 1`: kept shape k, spelled here
+//! when k is the next new one) · `12` (first byte only) kept strings and kept shapes the writer expects, each a
+//! varint, then the value: the reader drops what it holds beyond them (the writer started over) · `13` (inputs
+//! only, written by JS for events) a one-byte code of an event field name, as a key (`read::EVENT_FIELDS`).
+
+use std::cell::RefCell;
 
 use serde::ser::{self, Serialize};
 
@@ -48,48 +60,131 @@ const NUMBER: u8 = 3;
 const STRING: u8 = 4;
 const ARRAY: u8 = 5;
 const OBJECT: u8 = 6;
+/// An index into the tape's own string table: written by the facade's encoder (inputs), read by `read`.
 const REF: u8 = 7;
 const END: u8 = 8;
-const KEY: u8 = 9;
+const KEEP: u8 = 9;
+const KEPT: u8 = 10;
+const STRUCT: u8 = 11;
+const SYNC: u8 = 12;
+/// An event field's one-byte code as a key: written only by the facade's event encoder (`pkg/tape.js`), read by
+/// `read`; results never carry it.
+const KEY: u8 = 13;
 
-/// Strings up to this length are interned (keys, tags, enum values, rule paths).
-const INTERN_MAX: usize = 48;
-
-/// Encodes `value` as a tape.
-pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, TapeError> {
-    let mut tape = Tape {
-        out: Vec::with_capacity(512),
-        table: Vec::with_capacity(64),
-        slots: [0; SLOTS],
-        keys: [(0, u32::MAX); KEY_SLOTS],
-    };
-    value.serialize(&mut tape)?;
-    Ok(tape.out)
-}
-
-/// Open-addressing index over the interned strings (a linear search was 5 % of a decision's time).
-const SLOTS: usize = 512;
-
-struct Tape {
-    out: Vec<u8>,
-    /// Interned strings, in the order the reader will see them, as (offset, length) of their bytes in `out`
-    /// (no copy: a copy per distinct string was an allocation each).
-    table: Vec<(usize, usize)>,
-    /// `table` index + 1 by hash; 0 is empty. When full, further strings are simply not interned.
-    slots: [u32; SLOTS],
-    /// Field names by address: (address, `table` index; `u32::MAX` for none), direct-mapped. A struct's field names are
-    /// `'static` strings, so the same address is the same text, found without hashing or comparing it.
-    keys: [(usize, u32); KEY_SLOTS],
-}
-
+/// Strings up to this length are kept (keys, tags, enum values, ids, rule paths); longer ones are sent each time.
+const KEEP_MAX: usize = 48;
+/// At most this many kept strings; a tape that starts with more than half of them starts the table over, so
+/// strings that never repeat (an import's emails) cannot crowd out the ones that do for long.
+const STRINGS_MAX: usize = 4096;
+/// Open-addressing slots over the kept strings (twice their cap, so probes stay short).
+const SLOTS: usize = 2 * STRINGS_MAX;
+/// At most this many kept shapes (a decision has a few dozen), started over like the strings.
+const SHAPES_MAX: usize = 1024;
+const SHAPE_SLOTS: usize = 2 * SHAPES_MAX;
 /// Direct-mapped field-name cache size (a decision has about 120 distinct field names).
 const KEY_SLOTS: usize = 256;
 
-fn fnv(s: &str) -> usize {
-    s.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193)) as usize
+/// What the writer and `js/tape.js` both hold between tapes (the reader mirrors it from the tapes alone).
+struct Kept {
+    /// Kept strings' bytes, end to end, and each one's (offset, length) in them, in the order the reader got them.
+    bytes: Vec<u8>,
+    strings: Vec<(u32, u32)>,
+    /// `strings` index + 1 by hash; 0 is empty.
+    slots: [u32; SLOTS],
+    /// Field names and variant names by address: (address, length, `strings` index + 1), direct-mapped. They
+    /// are `'static`, so the same address and length is the same text, found without hashing or comparing it.
+    /// (All-zero empty entries keep `Kept` out of the module's data section.)
+    keys: [(usize, usize, u32); KEY_SLOTS],
+    /// Kept shapes: (start, length) of their field names in `names` (compared by address and length).
+    shapes: Vec<(u32, u32)>,
+    names: Vec<&'static str>,
+    /// `shapes` index + 1 by hash; 0 is empty.
+    shape_slots: [u32; SHAPE_SLOTS],
 }
 
-impl Tape {
+impl Kept {
+    const fn new() -> Self {
+        Kept {
+            bytes: Vec::new(),
+            strings: Vec::new(),
+            slots: [0; SLOTS],
+            keys: [(0, 0, 0); KEY_SLOTS],
+            shapes: Vec::new(),
+            names: Vec::new(),
+            shape_slots: [0; SHAPE_SLOTS],
+        }
+    }
+
+    /// Forgets kept strings from `strings` on and kept shapes from `shapes` on.
+    #[inline(never)]
+    fn truncate(&mut self, strings: usize, shapes: usize) {
+        let bytes = self.strings.get(strings).map_or(self.bytes.len(), |&(at, _)| at as usize);
+        self.bytes.truncate(bytes);
+        self.strings.truncate(strings);
+        let limit = u32::try_from(strings).unwrap_or(u32::MAX);
+        self.slots.iter_mut().filter(|e| **e > limit).for_each(|e| *e = 0);
+        self.keys.iter_mut().filter(|k| k.2 > limit).for_each(|k| *k = (0, 0, 0));
+        let names = self.shapes.get(shapes).map_or(self.names.len(), |&(at, _)| at as usize);
+        self.names.truncate(names);
+        self.shapes.truncate(shapes);
+        let limit = u32::try_from(shapes).unwrap_or(u32::MAX);
+        self.shape_slots.iter_mut().filter(|e| **e > limit).for_each(|e| *e = 0);
+    }
+}
+
+thread_local! {
+    static KEPT_TABLES: RefCell<Kept> = const { RefCell::new(Kept::new()) };
+}
+
+/// Encodes `value` as a tape, adding to the kept tables what the reader will keep from it.
+pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, TapeError> {
+    with_tape(&mut |tape| value.serialize(tape))
+}
+
+/// The part of [`encode`] that is the same for every result type, written once instead of once per type.
+#[inline(never)]
+fn with_tape(write: &mut dyn FnMut(&mut Tape<'_>) -> R) -> Result<Vec<u8>, TapeError> {
+    KEPT_TABLES.with(|kept| {
+        let mut kept = kept.try_borrow_mut().map_err(|_| TapeError("the tape writer is busy".to_owned()))?;
+        if kept.strings.len() > STRINGS_MAX / 2 || kept.shapes.len() > SHAPES_MAX / 2 {
+            kept.truncate(0, 0);
+        }
+        let base = (kept.strings.len(), kept.shapes.len());
+        let mut tape = Tape { out: Vec::with_capacity(1024), kept: &mut kept, fields: Vec::new(), frames: Vec::new() };
+        tape.out.push(SYNC);
+        tape.varint(base.0);
+        tape.varint(base.1);
+        let done = write(&mut tape);
+        // A tape never sent adds nothing: its reader never sees it.
+        if done.is_err() {
+            tape.kept.truncate(base.0, base.1);
+        }
+        done.map(|()| tape.out)
+    })
+}
+
+/// Starts the kept tables over: a reader that fails drops its own (`js/tape.js`), and the next tape says so.
+pub(crate) fn forget() {
+    KEPT_TABLES.with(|kept| {
+        if let Ok(mut kept) = kept.try_borrow_mut() {
+            kept.truncate(0, 0);
+        }
+    });
+}
+
+struct Tape<'k> {
+    out: Vec<u8>,
+    kept: &'k mut Kept,
+    /// The field names of the structs being written: each struct's from its frame on.
+    fields: Vec<&'static str>,
+    frames: Vec<usize>,
+}
+
+fn fnv(bytes: impl Iterator<Item = u8>) -> usize {
+    bytes.fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193)) as usize
+}
+
+impl Tape<'_> {
     fn varint(&mut self, mut v: usize) {
         while v >= 0x80 {
             self.out.push((v as u8) | 0x80);
@@ -100,56 +195,61 @@ impl Tape {
 
     /// The slot holding `s`, or the empty slot where it belongs; `None` when the probe window is full.
     fn slot(&self, s: &str) -> Option<usize> {
-        let start = fnv(s);
+        let start = fnv(s.bytes());
         (0..16).map(|i| (start + i) % SLOTS).find(|&slot| {
-            let entry = self.slots.get(slot).copied().unwrap_or(0);
-            entry == 0
-                || self.table.get(entry as usize - 1).is_some_and(|&(at, len)| self.text(at, len) == s.as_bytes())
+            let entry = self.kept.slots.get(slot).copied().unwrap_or(0);
+            entry == 0 || self.text(entry as usize - 1) == s.as_bytes()
         })
     }
 
-    /// Writes `s` (spelled out, or as a `REF` to where it was) and returns its table index.
-    fn string(&mut self, s: &str) -> u32 {
-        if s.len() <= INTERN_MAX {
+    /// The bytes of a kept string.
+    fn text(&self, index: usize) -> &[u8] {
+        let (at, len) = self.kept.strings.get(index).copied().unwrap_or_default();
+        self.kept.bytes.get(at as usize..(at + len) as usize).unwrap_or_default()
+    }
+
+    /// Writes `s`: as a kept string's index, as a new kept string, or spelled out (long, or the table full).
+    /// Returns its kept index, if it has one.
+    fn string(&mut self, s: &str) -> Option<u32> {
+        if s.len() <= KEEP_MAX && self.kept.strings.len() < STRINGS_MAX {
             let slot = self.slot(s);
-            if let Some(entry) = slot.and_then(|i| self.slots.get(i)).copied().filter(|e| *e != 0) {
-                self.out.push(REF);
+            let entry = slot.and_then(|i| self.kept.slots.get(i)).copied().unwrap_or(0);
+            if entry != 0 {
+                self.out.push(KEPT);
                 self.varint(entry as usize - 1);
-                return entry - 1;
+                return Some(entry - 1);
             }
-            if let Some(free) = slot.and_then(|i| self.slots.get_mut(i)) {
-                *free = u32::try_from(self.table.len() + 1).unwrap_or(0);
+            if let Some(free) = slot.and_then(|i| self.kept.slots.get_mut(i)) {
+                let index = self.kept.strings.len();
+                *free = u32::try_from(index + 1).unwrap_or(0);
+                let at = u32::try_from(self.kept.bytes.len()).unwrap_or(u32::MAX);
+                self.kept.strings.push((at, s.len() as u32));
+                self.kept.bytes.extend_from_slice(s.as_bytes());
+                self.out.push(KEEP);
+                self.varint(s.len());
+                self.out.extend_from_slice(s.as_bytes());
+                return u32::try_from(index).ok();
             }
         }
-        // Every STRING joins the reader's table, so each gets an entry here too (long ones are never looked up).
         self.out.push(STRING);
         self.varint(s.len());
-        self.table.push((self.out.len(), s.len()));
         self.out.extend_from_slice(s.as_bytes());
-        u32::try_from(self.table.len() - 1).unwrap_or(u32::MAX)
+        None
     }
 
-    /// The bytes of an interned string.
-    fn text(&self, at: usize, len: usize) -> &[u8] {
-        self.out.get(at..at + len).unwrap_or_default()
-    }
-
-    /// A struct field name: by address when it was sent before, else like any string.
+    /// A field or variant name: by address when it was kept before, else like any string.
     fn key(&mut self, key: &'static str) {
         let address = key.as_ptr() as usize;
         let slot = (address ^ (address >> 8) ^ key.len()) % KEY_SLOTS;
-        match self.keys.get(slot) {
-            // The length too: two field names may start at one address when one is the other's prefix.
-            Some(&(at, index))
-                if at == address && self.table.get(index as usize).is_some_and(|&(_, len)| len == key.len()) =>
-            {
-                self.out.push(REF);
-                self.varint(index as usize);
+        match self.kept.keys.get(slot) {
+            // The length too: two names may start at one address when one is the other's prefix.
+            Some(&(at, len, entry)) if at == address && len == key.len() && entry != 0 => {
+                self.out.push(KEPT);
+                self.varint(entry as usize - 1);
             }
             _ => {
-                let index = self.string(key);
-                if let Some(cell) = self.keys.get_mut(slot) {
-                    *cell = (address, index);
+                if let (Some(index), Some(cell)) = (self.string(key), self.kept.keys.get_mut(slot)) {
+                    *cell = (address, key.len(), index + 1);
                 }
             }
         }
@@ -159,11 +259,68 @@ impl Tape {
         self.out.push(NUMBER);
         self.out.extend_from_slice(&v.to_le_bytes());
     }
+
+    /// Starts a struct: its values follow, its field names are collected for its shape.
+    #[inline(never)]
+    fn open_struct(&mut self) {
+        self.out.push(STRUCT);
+        self.frames.push(self.fields.len());
+    }
+
+    /// Records a field's name for its struct's shape. Not inlined: there is a call per field of every struct
+    /// type, and an inlined `Vec::push` at each took 8 KB of the edge module.
+    #[inline(never)]
+    fn name(&mut self, key: &'static str) {
+        self.fields.push(key);
+    }
+
+    #[inline(never)]
+    /// Ends a struct with its shape: a kept one's index, or its field names (kept as a new shape if there is room).
+    fn close_struct(&mut self) {
+        self.out.push(END);
+        let from = self.frames.pop().unwrap_or(0);
+        let fields = std::mem::take(&mut self.fields);
+        let names = fields.get(from..).unwrap_or_default();
+        let start = fnv(names.iter().flat_map(|name| (name.as_ptr() as usize ^ (name.len() << 24)).to_le_bytes()));
+        let kept = &*self.kept;
+        let found = (0..16).map(|i| (start + i) % SHAPE_SLOTS).find(|&slot| {
+            let entry = kept.shape_slots.get(slot).copied().unwrap_or(0) as usize;
+            entry == 0
+                || kept.shapes.get(entry - 1).is_some_and(|&(at, len)| {
+                    kept.names.get(at as usize..(at + len) as usize).is_some_and(|kept| {
+                        kept.len() == names.len() && kept.iter().zip(names).all(|(a, b)| std::ptr::eq(*a, *b))
+                    })
+                })
+        });
+        let entry = found.and_then(|i| kept.shape_slots.get(i)).copied().unwrap_or(0) as usize;
+        if entry != 0 {
+            self.varint(entry);
+        } else {
+            let room = found.filter(|_| kept.shapes.len() < SHAPES_MAX);
+            match room.and_then(|i| self.kept.shape_slots.get_mut(i)) {
+                Some(free) => {
+                    let index = self.kept.shapes.len();
+                    *free = u32::try_from(index + 1).unwrap_or(0);
+                    let at = u32::try_from(self.kept.names.len()).unwrap_or(u32::MAX);
+                    self.kept.shapes.push((at, names.len() as u32));
+                    self.kept.names.extend_from_slice(names);
+                    self.varint(index + 1);
+                }
+                None => self.out.push(0),
+            }
+            self.varint(names.len());
+            for name in names {
+                self.key(name);
+            }
+        }
+        self.fields = fields;
+        self.fields.truncate(from);
+    }
 }
 
 type R = Result<(), TapeError>;
 
-impl ser::Serializer for &mut Tape {
+impl ser::Serializer for &mut Tape<'_> {
     type Ok = ();
     type Error = TapeError;
     type SerializeSeq = Self;
@@ -285,7 +442,7 @@ impl ser::Serializer for &mut Tape {
         Ok(self)
     }
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, TapeError> {
-        self.out.push(OBJECT);
+        self.open_struct();
         Ok(self)
     }
     fn serialize_struct_variant(
@@ -297,12 +454,12 @@ impl ser::Serializer for &mut Tape {
     ) -> Result<Self, TapeError> {
         self.out.push(OBJECT);
         self.key(variant);
-        self.out.push(OBJECT);
+        self.open_struct();
         Ok(self)
     }
 }
 
-impl ser::SerializeSeq for &mut Tape {
+impl ser::SerializeSeq for &mut Tape<'_> {
     type Ok = ();
     type Error = TapeError;
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> R {
@@ -314,7 +471,7 @@ impl ser::SerializeSeq for &mut Tape {
     }
 }
 
-impl ser::SerializeTuple for &mut Tape {
+impl ser::SerializeTuple for &mut Tape<'_> {
     type Ok = ();
     type Error = TapeError;
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> R {
@@ -326,7 +483,7 @@ impl ser::SerializeTuple for &mut Tape {
     }
 }
 
-impl ser::SerializeTupleStruct for &mut Tape {
+impl ser::SerializeTupleStruct for &mut Tape<'_> {
     type Ok = ();
     type Error = TapeError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> R {
@@ -338,7 +495,7 @@ impl ser::SerializeTupleStruct for &mut Tape {
     }
 }
 
-impl ser::SerializeTupleVariant for &mut Tape {
+impl ser::SerializeTupleVariant for &mut Tape<'_> {
     type Ok = ();
     type Error = TapeError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> R {
@@ -350,7 +507,7 @@ impl ser::SerializeTupleVariant for &mut Tape {
     }
 }
 
-impl ser::SerializeMap for &mut Tape {
+impl ser::SerializeMap for &mut Tape<'_> {
     type Ok = ();
     type Error = TapeError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> R {
@@ -365,28 +522,29 @@ impl ser::SerializeMap for &mut Tape {
     }
 }
 
-impl ser::SerializeStruct for &mut Tape {
+impl ser::SerializeStruct for &mut Tape<'_> {
     type Ok = ();
     type Error = TapeError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> R {
-        self.key(key);
+        self.name(key);
         value.serialize(&mut **self)
     }
     fn end(self) -> R {
-        self.out.push(END);
+        self.close_struct();
         Ok(())
     }
 }
 
-impl ser::SerializeStructVariant for &mut Tape {
+impl ser::SerializeStructVariant for &mut Tape<'_> {
     type Ok = ();
     type Error = TapeError;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> R {
-        self.key(key);
+        self.name(key);
         value.serialize(&mut **self)
     }
     fn end(self) -> R {
-        self.out.extend_from_slice(&[END, END]);
+        self.close_struct();
+        self.out.push(END);
         Ok(())
     }
 }
@@ -394,6 +552,65 @@ impl ser::SerializeStructVariant for &mut Tape {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Each test runs on its own thread, so each starts with empty kept tables.
+
+    fn number(n: f64) -> Vec<u8> {
+        [&[NUMBER][..], &n.to_le_bytes()[..]].concat()
+    }
+
+    fn keep(text: &str) -> Vec<u8> {
+        [&[KEEP, text.len() as u8][..], text.as_bytes()].concat()
+    }
+
+    #[test]
+    fn short_strings_are_sent_once_then_by_index_in_later_tapes_too() {
+        let first = encode(&vec!["mql", "mql"]).unwrap_or_default();
+        assert_eq!(first, [&[SYNC, 0, 0, ARRAY][..], &keep("mql"), &[KEPT, 0, END]].concat());
+        let second = encode(&vec!["sql", "mql"]).unwrap_or_default();
+        assert_eq!(second, [&[SYNC, 1, 0, ARRAY][..], &keep("sql"), &[KEPT, 0, END]].concat());
+    }
+
+    #[test]
+    fn long_strings_are_spelled_out_every_time() {
+        let long = "x".repeat(KEEP_MAX + 1);
+        let tape = encode(&vec![long.as_str(), long.as_str()]).unwrap_or_default();
+        let spelled = [&[STRING, long.len() as u8][..], long.as_bytes()].concat();
+        assert_eq!(tape, [&[SYNC, 0, 0, ARRAY][..], &spelled, &spelled, &[END]].concat());
+    }
+
+    #[derive(serde::Serialize)]
+    struct Pair {
+        stage: u8,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        stage_history: Option<u8>,
+    }
+
+    #[test]
+    fn structs_are_their_values_and_a_shape_named_once() {
+        let pairs = vec![Pair { stage: 1, stage_history: Some(2) }, Pair { stage: 3, stage_history: Some(4) }];
+        let mut expected = vec![SYNC, 0, 0, ARRAY, STRUCT];
+        expected.extend(number(1.0));
+        expected.extend(number(2.0));
+        expected.extend_from_slice(&[END, 1, 2]);
+        expected.extend(keep("stage"));
+        expected.extend(keep("stage_history"));
+        expected.push(STRUCT);
+        expected.extend(number(3.0));
+        expected.extend(number(4.0));
+        expected.extend_from_slice(&[END, 1, END]);
+        assert_eq!(encode(&pairs).unwrap_or_default(), expected);
+
+        // A field left out is another shape; its name is already kept. The first shape is kept across tapes.
+        let mut expected = vec![SYNC, 2, 1, ARRAY, STRUCT];
+        expected.extend(number(5.0));
+        expected.extend_from_slice(&[END, 2, 1, KEPT, 0, STRUCT]);
+        expected.extend(number(6.0));
+        expected.extend(number(7.0));
+        expected.extend_from_slice(&[END, 1, END]);
+        let pairs = vec![Pair { stage: 5, stage_history: None }, Pair { stage: 6, stage_history: Some(7) }];
+        assert_eq!(encode(&pairs).unwrap_or_default(), expected);
+    }
 
     #[derive(serde::Serialize)]
     #[serde(rename_all = "camelCase")]
@@ -405,51 +622,80 @@ mod tests {
     }
 
     #[test]
-    fn repeated_strings_are_sent_once_then_referred_to() {
-        let tape = encode(&vec!["mql", "mql"]).unwrap_or_default();
-        assert_eq!(tape, [ARRAY, STRING, 3, b'm', b'q', b'l', REF, 0, END]);
+    fn none_is_null_and_struct_values_nest() {
+        let tape =
+            encode(&Sample { stage: "sql", valid_until: None, scores: vec![0.5], flag: true }).unwrap_or_default();
+        let mut expected = vec![SYNC, 0, 0, STRUCT];
+        expected.extend(keep("sql"));
+        expected.extend_from_slice(&[NULL, ARRAY]);
+        expected.extend(number(0.5));
+        expected.extend_from_slice(&[END, TRUE, END, 1, 4]);
+        for name in ["stage", "validUntil", "scores", "flag"] {
+            expected.extend(keep(name));
+        }
+        assert_eq!(tape, expected);
     }
 
     #[derive(serde::Serialize)]
-    struct Pair {
-        stage: u8,
-        stage_history: u8,
+    enum Change {
+        Entered { at: u8 },
+        Moved(u8),
     }
 
     #[test]
-    fn field_names_are_sent_once_then_referred_to_by_address() {
-        let tape =
-            encode(&vec![Pair { stage: 1, stage_history: 2 }, Pair { stage: 3, stage_history: 4 }]).unwrap_or_default();
-        let number = |n: f64| [&[NUMBER][..], &n.to_le_bytes()[..]].concat();
-        let mut expected = vec![ARRAY, OBJECT, STRING, 5];
-        expected.extend_from_slice(b"stage");
+    fn enum_variants_are_objects_keyed_by_the_variant() {
+        let tape = encode(&vec![Change::Entered { at: 1 }, Change::Moved(2)]).unwrap_or_default();
+        let mut expected = vec![SYNC, 0, 0, ARRAY, OBJECT];
+        expected.extend(keep("Entered"));
+        expected.push(STRUCT);
         expected.extend(number(1.0));
-        expected.extend_from_slice(&[STRING, 13]);
-        expected.extend_from_slice(b"stage_history");
+        expected.extend_from_slice(&[END, 1, 1]);
+        expected.extend(keep("at"));
+        expected.extend_from_slice(&[END, OBJECT]);
+        expected.extend(keep("Moved"));
         expected.extend(number(2.0));
-        expected.extend_from_slice(&[END, OBJECT, REF, 0]);
-        expected.extend(number(3.0));
-        expected.extend_from_slice(&[REF, 1]);
-        expected.extend(number(4.0));
         expected.extend_from_slice(&[END, END]);
         assert_eq!(tape, expected);
     }
 
     #[test]
-    fn structs_are_keyed_objects_and_none_is_null() {
-        let tape =
-            encode(&Sample { stage: "sql", valid_until: None, scores: vec![0.5], flag: true }).unwrap_or_default();
-        let mut expected = vec![OBJECT, STRING, 5];
-        expected.extend_from_slice(b"stage");
-        expected.extend_from_slice(&[STRING, 3, b's', b'q', b'l', STRING, 10]);
-        expected.extend_from_slice(b"validUntil");
-        expected.extend_from_slice(&[NULL, STRING, 6]);
-        expected.extend_from_slice(b"scores");
-        expected.extend_from_slice(&[ARRAY, NUMBER]);
-        expected.extend_from_slice(&0.5f64.to_le_bytes());
-        expected.extend_from_slice(&[END, STRING, 4]);
-        expected.extend_from_slice(b"flag");
-        expected.extend_from_slice(&[TRUE, END]);
-        assert_eq!(tape, expected);
+    fn forgetting_starts_the_tables_over() {
+        let _ = encode(&vec!["a"]);
+        forget();
+        let tape = encode(&vec!["a"]).unwrap_or_default();
+        assert_eq!(tape, [&[SYNC, 0, 0, ARRAY][..], &keep("a"), &[END]].concat());
+    }
+
+    struct Failing;
+
+    impl Serialize for Failing {
+        fn serialize<S: ser::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(ser::Error::custom("no"))
+        }
+    }
+
+    #[derive(serde::Serialize)]
+    struct HalfWritten {
+        first: &'static str,
+        second: Failing,
+    }
+
+    #[test]
+    fn a_failed_tape_adds_nothing_to_the_tables() {
+        let _ = encode(&vec!["a"]);
+        assert!(encode(&HalfWritten { first: "new", second: Failing }).is_err());
+        let tape = encode(&vec!["new"]).unwrap_or_default();
+        assert_eq!(tape, [&[SYNC, 1, 0, ARRAY][..], &keep("new"), &[END]].concat());
+    }
+
+    #[test]
+    fn full_tables_start_over_at_the_next_tape() {
+        let many: Vec<String> = (0..STRINGS_MAX + 10).map(|i| format!("id-{i}")).collect();
+        let tape = encode(&many).unwrap_or_default();
+        // Past the cap a tape spells strings out; the next tape starts the tables over.
+        let last = many.last().map(String::as_str).unwrap_or_default();
+        assert!(tape.ends_with(&[&[STRING, last.len() as u8][..], last.as_bytes(), &[END]].concat()));
+        let next = encode(&vec!["id-0"]).unwrap_or_default();
+        assert_eq!(next, [&[SYNC, 0, 0, ARRAY][..], &keep("id-0"), &[END]].concat());
     }
 }
