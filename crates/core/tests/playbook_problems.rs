@@ -91,3 +91,21 @@ fn durations_written_another_way_get_the_one_unit_they_equal() {
         assert!(found[0].1.contains(&format!("write \"{fix}\"")), "{written}: {}", found[0].1);
     }
 }
+
+/// `segments()` answers `{ [segmentId]: … }` in JS, where a `__proto__` key sets the prototype instead: the
+/// segment vanished from every answer. Refused where it is written, for every kind of id.
+#[test]
+fn the_id_proto_is_refused_where_it_is_written() {
+    let found = problems(&saas(|pb| {
+        pb["segments"]["__proto__"] = json!({ "when": { "signal": "pricing_visit", "within": "7d" } });
+        pb["signals"]["__proto__"] = json!({ "kind": "page_view" });
+    }));
+    let at: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+    assert!(at.contains(&"segments.__proto__") && at.contains(&"signals.__proto__"), "{found:?}");
+    let message = &found.iter().find(|(p, _)| p == "segments.__proto__").expect("placed").1;
+    assert_eq!(
+        message,
+        "expected an id other than __proto__ (JavaScript objects cannot hold it as a key), got \"__proto__\""
+    );
+    assert!(problems(&saas(|pb| pb["segments"]["proto"] = json!({ "when": { "ever": "purchase" } }))).is_empty());
+}

@@ -226,13 +226,22 @@ impl Reader {
         }
     }
 
-    /// An id: 1–64 characters of `a-z 0-9 _ - .`.
+    /// An id: 1–64 characters of `a-z 0-9 _ - .`, except `__proto__`: results keyed by ids become JS objects
+    /// (`segments()`: `{ [segmentId]: … }`), where that key sets the object's prototype instead of adding a member,
+    /// so the segment would vanish from every answer without a word.
     pub(crate) fn id(&mut self, text: &str, path: &str) -> bool {
         let ok = !text.is_empty() && text.len() <= 64 && text.chars().all(crate::event::is_id_char);
         if !ok {
             self.refused(path, ProblemCode::BadId, "an id of 1 to 64 characters a-z, 0-9, _, - or .", text);
+        } else if text == "__proto__" {
+            self.refused(
+                path,
+                ProblemCode::BadId,
+                "an id other than __proto__ (JavaScript objects cannot hold it as a key)",
+                text,
+            );
         }
-        ok
+        ok && text != "__proto__"
     }
 
     /// A rule's id: its `id` key, else `default`; unique within `list` (ids seen so far are in `seen`).
