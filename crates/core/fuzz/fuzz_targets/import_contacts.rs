@@ -2,8 +2,9 @@
 //! unsubscribed / cleaned, HubSpot English / internal labels, Klaviyo), byte 1 seeds the chunking, the rest is
 //! the file. Never a panic; a file unusable as a whole is `E_IMPORT_INVALID` placed as `<file>:<line>`.
 //!
-//! Streaming oracle: the file fed in one piece, one byte at a time, and in two seeded runs of random chunk sizes
-//! (small, and up to a few hundred bytes) must give the same rows, warnings and error. Otherwise every row
+//! Streaming oracle: the file fed in one piece, one byte at a time, and in three seeded runs of random chunk sizes
+//! (small, up to a few hundred bytes, and small with empty chunks among them) must give the same rows, warnings and
+//! error. Otherwise every row
 //! diagnostic and warning is placed in the file with a stable code, every record has a normalised email and a
 //! line within the file, and the rows' events fold and decide with the saas playbook.
 #![no_main]
@@ -76,6 +77,11 @@ fuzz_target!(|data: &[u8]| {
         ("one byte at a time", chunked(vendor(*selector), body, || 1)),
         ("chunks of 1..=7", chunked(vendor(*selector), body, sizes(*seed, 7))),
         ("chunks of 1..=300", chunked(vendor(*selector), body, sizes(seed.wrapping_add(1), 300))),
+        // A stream may hand over an empty chunk anywhere (a fetch body, a Node stream): it must change nothing.
+        ("chunks of 0..=6 (empty ones among them)", chunked(vendor(*selector), body, {
+            let mut next = sizes(seed.wrapping_add(2), 7);
+            move || next() - 1
+        })),
     ];
     for (how, run) in &runs {
         assert_eq!(run, &whole, "fed {how}, the file decodes differently from fed whole");
