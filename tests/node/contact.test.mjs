@@ -81,6 +81,33 @@ test("bad input to a contact is located and leaves its state untouched", () => {
   engine.free();
 });
 
+test("a held contact reports the first problem of an event in the event's own key order, as engine.fold does", () => {
+  // Contact.fold sends an event's fields in a fixed order (pkg/tape.js `known`); which of several problems is
+  // reported first must still follow the object, as everywhere else.
+  const engine = new Engine(examplePlaybook("saas"));
+  const contact = engine.contact();
+  const failure = (fn) => {
+    try {
+      fn();
+    } catch (e) {
+      return `${e.code} ${e.path}: ${e.message}`;
+    }
+    assert.fail("accepted");
+  };
+  // Each pair is one event with two problems, its keys in two orders: the reported problem follows the order.
+  for (const pair of [
+    [{ kind: "no_such_kind", at: "yesterday" }, { at: "yesterday", kind: "no_such_kind" }],
+    [{ id: true, kind: "consent", at: NOW, machine: "no" }, { machine: "no", kind: "consent", at: NOW, id: true }],
+  ]) {
+    const expected = pair.map((event) => failure(() => engine.fold(null, [event])));
+    assert.notEqual(expected[0], expected[1]);
+    pair.forEach((event, i) => assert.equal(failure(() => contact.fold([event])), expected[i], JSON.stringify(event)));
+  }
+  assert.equal(contact.updatedAt(), null);
+  contact.free();
+  engine.free();
+});
+
 test("per-event calls through the exchange buffer stay right when the wasm memory grows under them", () => {
   // Contact.fold writes its tape into a buffer in linear memory and Contact.segments reads codes out of it
   // (crates/wasm/src/exchange.rs). A tape larger than the memory left grows the memory inside the call that makes

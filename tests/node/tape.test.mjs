@@ -6,7 +6,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { encodeEvents, encodeEventsLength, encodeTape } from "../../pkg/tape.js";
+import { copyTape, encodeEvents, encodeEventsLength, encodeTape } from "../../pkg/tape.js";
 import { repoRoot } from "./fixtures.mjs";
 
 const snippets = join(repoRoot, "pkg", "gen", "node", "snippets");
@@ -141,6 +141,41 @@ describe("tape", () => {
       assert.deepEqual(spelled(encodeEvents(list, "events", problem)), [...encodeTape(list, "events", problem)]);
     } finally {
       delete Object.prototype.polluted;
+    }
+  });
+
+  test("encodeEventsLength writes a plain event's fields in a fixed order, the same fields with the same values", () => {
+    // The held contact's fast path (Contact.fold): fields read by name, not walked; any event it cannot read that way
+    // goes through the walk, so what crosses is what encodeEvents sends, field for field.
+    const lengthTape = (list) => {
+      const n = encodeEventsLength(list, "events", problem);
+      const out = new Uint8Array(n);
+      copyTape(out, 0, n);
+      return out;
+    };
+    const decoded = (bytes) => decodeTape(Uint8Array.from(spelled(bytes)));
+    const inherited = Object.create({ kind: "purchase" });
+    inherited.at = 5;
+    const lists = [
+      [{ props: { path: "/pricing", n: 2 }, kind: "page_view", id: "c1-0", at: 1_795_694_400_000, machine: false }],
+      [{ contact: "c9", at: "2026-11-01T09:30:00Z", kind: "email_open", machine: true, props: null }],
+      [{ kind: "page_view", at: 1, id: undefined, extra: 1 }], // an undefined field and an unknown key: walked
+      [{ kind: "page_view", at: 1, props: { nested: { deep: [1] } } }, { at: 2, kind: ["x"], props: [1] }],
+      [inherited, Object.assign(Object.create(null), { at: 1, kind: "page_view" })],
+    ];
+    for (const list of lists) {
+      assert.deepEqual(decoded(lengthTape(list)), decoded(encodeEvents(list, "events", problem)), JSON.stringify(list));
+    }
+    // In the fixed order, not the object's: at (code 0) first.
+    assert.deepEqual([...lengthTape([{ kind: "page_view", at: 1 }]).subarray(0, 4)], [5, 6, 13, 0]);
+    // An enumerable key on Object.prototype would be counted as the event's own: every event is walked then.
+    Object.prototype.at = 7;
+    try {
+      const list = [{ kind: "page_view", props: { path: "/" } }];
+      assert.deepEqual([...lengthTape(list)], [...encodeEvents(list, "events", problem)]);
+      assert.equal(Object.hasOwn(decoded(lengthTape(list))[0], "at"), false);
+    } finally {
+      delete Object.prototype.at;
     }
   });
 
