@@ -317,15 +317,10 @@ impl LifecycleRules {
     /// The lifecycle at `t`, anchored at the last engagement or, for contacts who never engaged, `anchor`
     /// (the state passes its first event: an imported list starts cooling from its import).
     pub(crate) fn status_from(&self, a: &Activity, anchor: Option<Timestamp>, t: Timestamp) -> LifecycleStatus {
-        // An erasure stamped after `t` (a state folded past the instant asked about) ends whatever phase `t` is in.
-        let erasure = a.erased.filter(|at| *at > t);
-        let status = |state, since, next: Option<Timestamp>| LifecycleStatus {
+        let status = |state, since, next| LifecycleStatus {
             state,
             since,
-            next_transition_at: match (next, erasure) {
-                (Some(n), Some(e)) => Some(n.min(e)),
-                (n, e) => n.or(e),
-            },
+            next_transition_at: next,
             reactivated_at: a.reactivated,
             ghost: self.ghost_at(a, t),
             showed_intent: a.showed_intent,

@@ -57,9 +57,27 @@ fn status(pb: &Playbook, batches: &[Vec<Event>], now: i64) -> serde_json::Value 
         s.fold(pb, b);
         s = ContactState::from_bytes(&s.to_bytes()).unwrap();
     }
-    let mut v = serde_json::to_value(s.lifecycle_at(pb, Timestamp::from_ms(now).unwrap())).unwrap();
-    v.as_object_mut().unwrap().remove("reactivatedAt");
-    v
+    serde_json::to_value(s.lifecycle_at(pb, Timestamp::from_ms(now).unwrap())).unwrap()
+}
+
+/// An erasure already folded but stamped after the instant asked about (a request stamped ahead of the caller's
+/// clock) is when the decision changes: `validUntil` named cooling, 90 days on, so a caller kept showing an erased
+/// contact's decision. `nextTransitionAt` stays the phase's own end (the retargeting window reads it so).
+#[test]
+fn a_decision_before_an_erasure_the_state_holds_is_valid_until_the_erasure() {
+    let pb = Playbook::parse(&serde_json::from_str::<Value>(r#"{ "version": 1, "signals": {} }"#).unwrap()).unwrap();
+    let list = [
+        serde_json::json!({ "at": BASE + DAY, "kind": "email_click" }),
+        serde_json::json!({ "at": BASE + 10 * DAY, "kind": "erasure_request" }),
+    ];
+    let mut s = ContactState::new();
+    s.fold(&pb, &events(&list));
+    let at = |t: i64| serde_json::to_value(rekindle_core::decide(&pb, &s, Timestamp::from_ms(t).unwrap())).unwrap();
+    let before = at(BASE + 5 * DAY);
+    assert_eq!(before["lifecycle"]["state"], "active");
+    assert_eq!(before["lifecycle"]["nextTransitionAt"], BASE + 91 * DAY, "cooling, 90 days after the click");
+    assert_eq!(before["validUntil"], BASE + 10 * DAY);
+    assert_eq!(at(BASE + 10 * DAY)["lifecycle"]["state"], "erased");
 }
 
 /// A deterministic Fisher-Yates shuffle from `seed`.
@@ -103,15 +121,16 @@ proptest! {
     }
 
     #[test]
-    /// `nextTransitionAt` is exact: the phase holds from `now` to one millisecond before it and has changed at
-    /// it, the new phase beginning there; without one the phase holds for good (checked 400 days on). `now`
-    /// may lie before the latest event (a state folded ahead of the caller's clock).
+    /// `nextTransitionAt` is exact: from the latest event on, the phase holds from `now` to one millisecond
+    /// before it and has changed at it, the new phase beginning there; without one the phase holds for good
+    /// (checked 400 days on).
     fn next_transition_is_exact(list in prop::collection::vec(event_strategy(), 0..16), manual in any::<bool>(), later in 0..40i64, probe in 0u64..u64::MAX) {
         let pb = playbook(manual);
         let evs = events(&list);
         let mut s = ContactState::new();
         s.fold(&pb, &evs);
-        let now = BASE + 80 * DAY + later * DAY - 40 * DAY;
+        let latest = evs.iter().map(|e| e.at.ms()).max().unwrap_or(BASE);
+        let now = latest + later * DAY;
         let at = |t: i64| s.lifecycle_at(&pb, Timestamp::from_ms(t).unwrap());
         let here = at(now);
         if let Some(next) = here.next_transition_at {

@@ -131,23 +131,3 @@ fn listed_custom_signals_engage_and_reactivate_but_never_unarchive() {
     rules.on_event(&mut a, &login(400), &[0], None);
     assert_eq!(phase(&rules, &a, day(400)), Phase::Archived, "a login is no explicit opt-in");
 }
-
-#[test]
-fn an_erasure_after_the_instant_asked_about_is_its_next_transition() {
-    // A state folded past `t` (an erasure request stamped ahead of the caller's clock) is erased at day 10: asked
-    // at day 5 the contact is still active, but only until day 10, not until cooling on day 91 — a decision's
-    // `validUntil` and a lifecycle condition's flip search read this instant.
-    let rules = LifecycleRules::default();
-    let mut a = Activity::default();
-    rules.on_event(&mut a, &event(EventKind::EmailClick, day(1)), &[], None);
-    rules.on_event(&mut a, &event(EventKind::ErasureRequest, day(10)), &[], None);
-    let s = rules.status_from(&a, a.last_engagement, day(5));
-    assert_eq!((s.state, s.next_transition_at), (Phase::Active, Some(day(10))));
-    assert_eq!(phase(&rules, &a, day(10)), Phase::Erased);
-    // Cooling on day 91 comes first when the erasure is later.
-    let mut b = Activity::default();
-    rules.on_event(&mut b, &event(EventKind::EmailClick, day(1)), &[], None);
-    rules.on_event(&mut b, &event(EventKind::ErasureRequest, day(200)), &[], None);
-    assert_eq!(rules.status_from(&b, b.last_engagement, day(5)).next_transition_at, Some(day(91)));
-    assert_eq!(rules.status_from(&b, b.last_engagement, day(100)).next_transition_at, Some(day(181)));
-}
