@@ -253,8 +253,19 @@ impl ContactState {
         matched: &mut Matched,
         held_sends: &mut Vec<(u32, u32, Timestamp)>,
     ) -> bool {
-        if self.activity.erased.is_some() {
-            return false; // erased is absorbing: nothing about this contact is recorded again
+        if let Some(erased) = self.activity.erased {
+            // Erased is absorbing: nothing about this contact is recorded again. An event older than the erasure,
+            // folded after it (a late bounce webhook, an earlier erasure request), changes only what the erasure
+            // keeps, as a fold in time order would have: the suppression entries, the first event, the erasure
+            // instant itself.
+            if event.at < erased {
+                self.first_seen = Some(self.first_seen.map_or(event.at, |f| f.min(event.at)));
+                self.suppression.on_event(event);
+                if playbook.lifecycle.erases(event) {
+                    self.activity.erased = Some(event.at);
+                }
+            }
+            return false;
         }
         let mut profile_changed = false;
         self.updated_at = Some(self.updated_at.map_or(event.at, |u| u.max(event.at)));

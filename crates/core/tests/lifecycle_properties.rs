@@ -80,6 +80,33 @@ fn a_decision_before_an_erasure_the_state_holds_is_valid_until_the_erasure() {
     assert_eq!(at(BASE + 10 * DAY)["lifecycle"]["state"], "erased");
 }
 
+/// An erased contact keeps its erasure instant and its suppression entries (D4, D9). Events older than the erasure
+/// that arrive after it (a bounce webhook delivered late, a second erasure request stamped earlier) change those
+/// as a fold in time order would have: the erasure happened at the earlier request, and the bounce stays on the
+/// suppression list.
+#[test]
+fn events_older_than_an_erasure_folded_after_it_leave_what_a_fold_in_time_order_leaves() {
+    let pb = Playbook::parse(&serde_json::from_str::<Value>(r#"{ "version": 1, "signals": {} }"#).unwrap()).unwrap();
+    let click = serde_json::json!({ "at": BASE, "kind": "email_click" });
+    let bounce = serde_json::json!({ "at": BASE + DAY, "kind": "email_bounce", "props": { "type": "hard" } });
+    let first = serde_json::json!({ "at": BASE + 3 * DAY, "kind": "erasure_request" });
+    let again = serde_json::json!({ "at": BASE + 5 * DAY, "kind": "erasure_request", "id": "again" });
+    let now = BASE + 6 * DAY;
+    let view = |batches: &[Vec<Event>]| {
+        let mut s = ContactState::new();
+        for b in batches {
+            s.fold(&pb, b);
+        }
+        let d = serde_json::to_value(rekindle_core::decide(&pb, &s, Timestamp::from_ms(now).unwrap())).unwrap();
+        let v = serde_json::to_value(s.view(&pb)).unwrap();
+        (d["lifecycle"].clone(), d["send"].clone(), v["dnc"].clone(), v["erased"].clone(), v["firstSeen"].clone())
+    };
+    let in_order = view(&[events(&[click.clone(), bounce.clone(), first.clone(), again.clone()])]);
+    assert_eq!(in_order.0["since"], BASE + 3 * DAY);
+    let late = view(&[events(&[click, again]), events(&[bounce, first])]);
+    assert_eq!(late, in_order);
+}
+
 /// A deterministic Fisher-Yates shuffle from `seed`.
 fn shuffle<T>(list: &mut [T], seed: u64) {
     let mut x = seed | 1;
