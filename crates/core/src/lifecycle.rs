@@ -221,8 +221,8 @@ impl LifecycleRules {
         (a.opens_since_click >= self.ghost_min_opens).then(|| anchor.plus(self.ghost_no_click_for))
     }
 
-    /// The erasure an event causes, if any.
-    fn erases(&self, e: &Event) -> bool {
+    /// Whether an event erases the contact: an erasure request, or a kind `erase_on` names.
+    pub(crate) fn erases(&self, e: &Event) -> bool {
         let bounce = e.prop_str("type").unwrap_or("hard");
         match e.kind {
             EventKind::ErasureRequest => true,

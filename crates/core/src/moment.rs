@@ -483,6 +483,9 @@ impl Moment {
             }
         }
         candidates.extend(self.lifecycle.next_transition_at);
+        // `next_transition_at` is the phase's own end: an erasure the state holds after this instant (stamped ahead
+        // of the caller's clock) ends the phase first.
+        candidates.extend(state.activity.erased);
         candidates.extend(playbook.lifecycle.ghost_from(&state.activity));
         candidates.retain(|c| *c > after && *c <= after.plus(HORIZON));
         crate::time::sort_instants(&mut candidates);

@@ -196,8 +196,8 @@ impl ContactState {
         // The signals each event matched, in one buffer for the whole batch, inline (no allocation per fold: a
         // contact folded one event at a time paid one per event).
         let mut matched = Matched::default();
-        // Sends of a sequence the contact is not enrolled in yet, held until the instant's enrolments are known.
-        let mut unenrolled_sends = Vec::new();
+        // The instant's step sends, held until its enrolments are known (see `apply`).
+        let mut held_sends = Vec::new();
         let (mut i, mut cut) = (0, 0);
         while let Some(first) = sorted.get(i) {
             let at = first.at;
@@ -210,7 +210,7 @@ impl ContactState {
             self.record_rises(playbook, at, fit.peak.filter(|(t, _)| Some(*t) == self.updated_at).map(|(_, p)| p));
             crate::nurture::catch_up(playbook, self, at);
             while let Some(e) = sorted.get(i).filter(|e| e.at == at) {
-                if self.apply(playbook, e, &mut matched, &mut unenrolled_sends) {
+                if self.apply(playbook, e, &mut matched, &mut held_sends) {
                     self.fit_memo.clear();
                 }
                 i += 1;
@@ -220,9 +220,10 @@ impl ContactState {
             let known = self.record_stages(playbook, check_at, &mut fit);
             crate::nurture::on_instant(playbook, self, check_at, known);
             // A send counts for a run its start condition began by the send's instant (the start event and the
-            // first send are often stamped the same millisecond); a send never enrols (DESIGN §7: enrolment is the
-            // first instant the start condition holds).
-            for (sequence, step, sent) in unenrolled_sends.drain(..) {
+            // first send are often stamped the same millisecond, and a re-enrolment's first send is stamped with its
+            // due time, the re-enrolment's own instant); a send never enrols (DESIGN §7: enrolment is the first
+            // instant the start condition holds).
+            for (sequence, step, sent) in held_sends.drain(..) {
                 if let Some(run) = self.enrolments.get_mut(&sequence).filter(|r| r.enrolled_at <= sent) {
                     mark_done(run, step, sent);
                 }
@@ -250,10 +251,21 @@ impl ContactState {
         playbook: &Playbook,
         event: &Event,
         matched: &mut Matched,
-        unenrolled_sends: &mut Vec<(u32, u32, Timestamp)>,
+        held_sends: &mut Vec<(u32, u32, Timestamp)>,
     ) -> bool {
-        if self.activity.erased.is_some() {
-            return false; // erased is absorbing: nothing about this contact is recorded again
+        if let Some(erased) = self.activity.erased {
+            // Erased is absorbing: nothing about this contact is recorded again. An event older than the erasure,
+            // folded after it (a late bounce webhook, an earlier erasure request), changes only what the erasure
+            // keeps, as a fold in time order would have: the suppression entries, the first event, the erasure
+            // instant itself.
+            if event.at < erased {
+                self.first_seen = Some(self.first_seen.map_or(event.at, |f| f.min(event.at)));
+                self.suppression.on_event(event);
+                if playbook.lifecycle.erases(event) {
+                    self.activity.erased = Some(event.at);
+                }
+            }
+            return false;
         }
         let mut profile_changed = false;
         self.updated_at = Some(self.updated_at.map_or(event.at, |u| u.max(event.at)));
@@ -296,10 +308,12 @@ impl ContactState {
         self.permissions.on_event(event);
         self.sends.on_event(event, playbook.send_keep);
         if let Some((sequence, step)) = sent_step(event) {
-            match self.enrolments.get_mut(&sequence) {
-                Some(run) => mark_done(run, step, event.at),
-                None => unenrolled_sends.push((sequence, step, event.at)),
+            // Marked at once for the run the contact is in (a send that completes it at this instant does so before
+            // the instant's stops are checked), and held for the run the instant's enrolments leave current.
+            if let Some(run) = self.enrolments.get_mut(&sequence) {
+                mark_done(run, step, event.at);
             }
+            held_sends.push((sequence, step, event.at));
         }
         match event.kind {
             EventKind::SalesStatus => {
@@ -448,9 +462,14 @@ impl ContactState {
     }
 }
 
-/// Records that `step` of `run` was sent at `at` (once per step, in send order).
+/// Records that `step` of `run` was sent at `at` (once per step, in send order). A send before the run began is
+/// an earlier run's, folded late: it is not this run's, and must not stand in for this run's own send of the step
+/// (which would then be asked for again).
 fn mark_done(run: &mut Enrolment, step: u32, at: Timestamp) {
-    if !run.done.iter().any(|(s, _)| *s == step) {
+    if at < run.enrolled_at {
+        return;
+    }
+    if !run.done.iter().any(|(s, t)| *s == step && *t >= run.enrolled_at) {
         let pos = run.done.iter().position(|(_, t)| *t > at).unwrap_or(run.done.len());
         run.done.insert(pos, (step, at));
     }

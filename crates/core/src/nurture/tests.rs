@@ -228,3 +228,23 @@ fn a_run_starting_on_a_lifecycle_phase_enrols_when_the_phase_began_between_event
     let d = decide(&pb, &fold(&pb, &[click, near]), ts(T0 + 185 * D));
     assert_eq!(d.sequences[0].enrolled_at, Some(ts(T0 + 180 * D)), "decide agrees with the folds");
 }
+
+#[test]
+fn a_late_send_of_an_earlier_run_does_not_stand_in_for_the_current_run() {
+    // Run 1 enrols at the ebook (T0) and completes at its send (T0 + 1 h); run 2 enrols 30 d later. A second
+    // export of run 1's send arrives after that: it belongs to run 1, so run 2's own send of the step, folded next,
+    // must still mark run 2's step done, or the step is asked for again (D22).
+    let pb = pb(r#"{ "reminder": { "start": { "ever": "ebook" }, "reenrol_after": "30d",
+        "steps": [ { "id": "nudge", "channel": "email", "content": "c/nudge" } ] } }"#);
+    let sent = |at| ev(at, "email_sent", &[("sequence", "reminder"), ("step", "nudge")]);
+    let run2 = T0 + H + 30 * D;
+    let mut s = fold(&pb, &[ev(T0, "form_submit", &[("form", "ebook")])]);
+    s.fold(&pb, &[sent(T0 + H)]);
+    s.fold(&pb, &[ev(run2 + D, "page_view", &[("path", "/")])]);
+    s.fold(&pb, &[sent(T0 + H)]); // the late duplicate export of run 1's send
+    s.fold(&pb, &[sent(run2 + 2 * D)]);
+    let d = decide(&pb, &s, ts(run2 + 3 * D));
+    let seq = &d.sequences[0];
+    assert_eq!((seq.runs, seq.status, seq.completed_at), (2, Status::Completed, Some(ts(run2 + 2 * D))));
+    assert_eq!(d.next_step, None);
+}
