@@ -9,6 +9,9 @@
 use proptest::prelude::*;
 use rekindle_core::{ContactState, Event, Playbook, Timestamp, Value};
 
+mod support;
+use support::shuffle;
+
 const DAY: i64 = 86_400_000;
 const BASE: i64 = 1_790_000_000_000;
 
@@ -107,15 +110,22 @@ fn events_older_than_an_erasure_folded_after_it_leave_what_a_fold_in_time_order_
     assert_eq!(late, in_order);
 }
 
-/// A deterministic Fisher-Yates shuffle from `seed`.
-fn shuffle<T>(list: &mut [T], seed: u64) {
-    let mut x = seed | 1;
-    for i in (1..list.len()).rev() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        list.swap(i, (x % (i as u64 + 1)) as usize);
+/// `evs` in time order, cut into batches at `cuts` (indices, any order) moved back to the nearest boundary between
+/// instants: a later batch's events at an instant already folded go after it (docs/playbook.md § Events).
+fn time_ordered_batches(mut evs: Vec<Event>, cuts: Vec<usize>) -> Vec<Vec<Event>> {
+    evs.sort_by_key(|e| e.at);
+    let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(evs.len())).collect();
+    cuts.sort_unstable();
+    let mut batches = Vec::new();
+    let mut prev = 0;
+    for mut c in cuts.into_iter().chain([evs.len()]) {
+        while c > prev && c < evs.len() && evs[c].at == evs[c - 1].at {
+            c -= 1;
+        }
+        batches.push(evs[prev..c].to_vec());
+        prev = c;
     }
+    batches
 }
 
 proptest! {
@@ -126,24 +136,13 @@ proptest! {
     /// the same lifecycle at a fixed `now`.
     fn shuffled_and_time_ordered_splits(list in prop::collection::vec(event_strategy(), 1..16), manual in any::<bool>(), cuts in prop::collection::vec(0usize..16, 0..4), later in 0..40i64, seed in any::<u64>()) {
         let pb = playbook(manual);
-        let mut evs = events(&list);
+        let evs = events(&list);
         let now = BASE + 80 * DAY + later * DAY;
-        let one = status(&pb, &[evs.clone()], now);
+        let one = status(&pb, std::slice::from_ref(&evs), now);
         let mut shuffled = evs.clone();
         shuffle(&mut shuffled, seed);
         prop_assert_eq!(status(&pb, &[shuffled], now), one.clone());
-        evs.sort_by_key(|e| e.at);
-        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(evs.len())).collect();
-        cuts.sort_unstable();
-        let mut batches = Vec::new();
-        let mut prev = 0;
-        for c in cuts.into_iter().chain([evs.len()]) {
-            // Only between instants: a later batch's events at an instant already folded go after (§ Events).
-            let mut c = c;
-            while c > prev && c < evs.len() && evs[c].at == evs[c - 1].at { c -= 1; }
-            batches.push(evs[prev..c].to_vec());
-            prev = c;
-        }
+        let batches = time_ordered_batches(evs, cuts);
         prop_assert_eq!(status(&pb, &batches, now), one);
     }
 
@@ -246,23 +245,13 @@ proptest! {
     /// `now` (against a fold of one more, non-engaging, event at `now`) all agree.
     fn sequences_time_ordered_splits_and_virtual_catch_up(list in prop::collection::vec(sequence_event_strategy(), 1..14), manual in any::<bool>(), cuts in prop::collection::vec(0usize..14, 0..3), later in 0..30i64, seed in any::<u64>()) {
         let pb = reengagement(manual);
-        let mut evs = events(&list);
+        let evs = events(&list);
         let now = BASE + 60 * DAY + later * DAY;
-        let one = decision(&pb, &[evs.clone()], now);
+        let one = decision(&pb, std::slice::from_ref(&evs), now);
         let mut shuffled = evs.clone();
         shuffle(&mut shuffled, seed);
         prop_assert_eq!(decision(&pb, &[shuffled], now), one.clone(), "shuffled");
-        evs.sort_by_key(|e| e.at);
-        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(evs.len())).collect();
-        cuts.sort_unstable();
-        let mut batches = Vec::new();
-        let mut prev = 0;
-        for c in cuts.into_iter().chain([evs.len()]) {
-            let mut c = c;
-            while c > prev && c < evs.len() && evs[c].at == evs[c - 1].at { c -= 1; }
-            batches.push(evs[prev..c].to_vec());
-            prev = c;
-        }
+        let mut batches = time_ordered_batches(evs, cuts);
         prop_assert_eq!(decision(&pb, &batches, now), one.clone(), "split");
         // A non-engaging event at now changes nothing the decision says about the lifecycle and sequences.
         let noop = events(&[serde_json::json!({ "at": now, "kind": "consent", "props": { "purpose": "x", "granted": true } })]);

@@ -5,6 +5,9 @@
 use proptest::prelude::*;
 use rekindle_core::{decide, ContactState, Event, Playbook, Reason, Timestamp, Value};
 
+mod support;
+use support::shuffle;
+
 const PLAYBOOK: &str = r#"{
   "version": 1,
   "signals": {
@@ -95,17 +98,6 @@ fn tied_event_strategy() -> impl Strategy<Value = serde_json::Value> {
         }
         e
     })
-}
-
-fn shuffle<T>(list: &mut [T], seed: u64) {
-    // Deterministic Fisher-Yates from the seed.
-    let mut x = seed | 1;
-    for i in (1..list.len()).rev() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        list.swap(i, (x % (i as u64 + 1)) as usize);
-    }
 }
 
 fn events(list: &[serde_json::Value]) -> Vec<Event> {
