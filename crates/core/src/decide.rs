@@ -211,11 +211,7 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
             );
             let handoff_due = handoff.as_ref().map(|h| h.due_at).filter(|t| *t > now);
             let funnel_entry = recorded.iter().map(|(_, at)| *at).filter(|at| *at > now).min();
-            // A deferral lifts at its `until`; an allowed send closes when quiet hours begin.
-            let verdicts = [&send.email, &send.sms];
-            let allowed = verdicts.iter().any(|v| matches!(v, SendVerdict::Allow));
-            let closing = allowed.then(|| playbook.policy.next_closing(now, &zone)).flatten();
-            let deferrals = verdicts.into_iter().filter_map(|v| match v {
+            let deferrals = [&send.email, &send.sms].into_iter().filter_map(|v| match v {
                 SendVerdict::Defer { until, .. } => Some(*until),
                 SendVerdict::Allow | SendVerdict::Deny { .. } => None,
             });
@@ -224,7 +220,6 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
                 .filter_map(|s| s.next_flip_at)
                 .chain(m.next_change(playbook, state, &searches))
                 .chain(deferrals)
-                .chain(closing)
                 .chain(nurture.next_change)
                 .chain(cta_change)
                 .chain(handoff_due)

@@ -306,15 +306,6 @@ impl Policy {
         SendVerdict::Defer { until: at, reasons }
     }
 
-    /// The first instant after `t` at which a send `verdict` allowed at `t` stops being allowed on its own: the next
-    /// start of quiet hours. Nothing else closes without an event: a pause, a cap or a frequency fills only with a
-    /// send or a preference, a denial comes from an event or from a lifecycle phase (whose end a decision already
-    /// names). What a decision's `validUntil` must include, or a caller keeping the decision until then sends at
-    /// night.
-    pub(crate) fn next_closing(&self, t: Timestamp, zone: &Zone) -> Option<Timestamp> {
-        self.quiet_hours.map(|quiet| quiet.next_start(zone, t)).filter(|start| *start > t)
-    }
-
     /// The denials of a send on `channel`; of a task, erasure, archiving, do-not-contact on every channel (a
     /// bounce is no wish) and a denied purpose (no prior opt-in).
     fn denials(&self, state: &ContactState, channel: StepChannel, lifecycle: &LifecycleStatus) -> Vec<Gate> {
