@@ -126,11 +126,20 @@ impl Suppression {
             return;
         }
         let slot = self.slot(channel);
-        match slot {
-            Some(existing) if existing.reason.is_permanent() && !reason.is_permanent() => {}
-            Some(existing) if existing.reason == reason => existing.at = existing.at.min(at),
-            _ => *slot = Some(Dnc { reason, at }),
-        }
+        let new = Dnc { reason, at };
+        *slot = Some(match *slot {
+            None => new,
+            Some(old) => match (old.reason.is_permanent(), reason.is_permanent()) {
+                (true, false) => old,
+                (false, true) => new,
+                // For good since the first: a later bounce or complaint changes nothing.
+                (true, true) => core::cmp::min_by_key(old, new, |d| (d.at, core::cmp::Reverse(d.reason))),
+                // An opt-out counts from the latest one, the one a subscribe must come after to lift (a late
+                // subscribe between two unsubscribes lifts the older only). Keeping the earliest lost the newer
+                // one, and a subscribe folded after both lifted it too.
+                (false, false) => core::cmp::max_by_key(old, new, |d| (d.at, d.reason)),
+            },
+        });
     }
 
     /// The channels an `unsubscribe` / `subscribe` event names (`channel`: email, sms or all; default email).

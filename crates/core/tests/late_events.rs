@@ -83,3 +83,50 @@ fn a_hard_bounce_stamped_before_a_subscribe_still_suppresses() {
         serde_json::json!({ "id": "s", "at": T + DAY, "kind": "subscribe", "props": { "channel": "email" } });
     assert_eq!(same_in_any_order(bounce, subscribe, T + 2 * DAY).0, "deny");
 }
+
+/// The email verdict's first reason at `now` after folding `batches` in order (the state crossing its bytes).
+fn email_reason_after(batches: &[serde_json::Value], now: i64) -> serde_json::Value {
+    let pb = playbook();
+    let mut state = ContactState::new();
+    for batch in batches {
+        state.fold(&pb, &events(batch.clone()));
+        state = ContactState::from_bytes(&state.to_bytes()).unwrap();
+    }
+    let d = serde_json::to_value(decide(&pb, &state, Timestamp::from_ms(now).unwrap())).unwrap();
+    d.get("send").and_then(|s| s.get("email")).cloned().unwrap()
+}
+
+/// Unsubscribed at T, resubscribed at T + 1d, unsubscribed again at T + 2d: in time order the contact ends
+/// unsubscribed since T + 2d. The resubscribe arriving last must lift only the unsubscribe before it, not the
+/// newer one, in whatever batches the three arrive.
+#[test]
+fn a_late_subscribe_between_two_unsubscribes_leaves_the_newer_one() {
+    let unsubscribe = |id: &str, at: i64, reason: Option<&str>| {
+        let mut props = serde_json::json!({ "channel": "email" });
+        if let Some(r) = reason {
+            props["reason"] = r.into();
+        }
+        serde_json::json!({ "id": id, "at": at, "kind": "unsubscribe", "props": props })
+    };
+    let subscribe =
+        serde_json::json!({ "id": "s", "at": T + DAY, "kind": "subscribe", "props": { "channel": "email" } });
+    let expected = serde_json::json!({ "verdict": "deny", "reasons": [
+        { "gate": "doNotContact", "reason": "unsubscribed", "since": T + 2 * DAY } ] });
+    for first in [None, Some("manual")] {
+        let (old, new) = (unsubscribe("u1", T, first), unsubscribe("u2", T + 2 * DAY, None));
+        let all = serde_json::json!([old.clone(), subscribe.clone(), new.clone()]);
+        let orders = [
+            vec![all],
+            vec![serde_json::json!([old.clone(), new.clone()]), serde_json::json!([subscribe.clone()])],
+            vec![
+                serde_json::json!([new.clone()]),
+                serde_json::json!([old.clone()]),
+                serde_json::json!([subscribe.clone()]),
+            ],
+            vec![serde_json::json!([new.clone(), subscribe.clone()]), serde_json::json!([old.clone()])],
+        ];
+        for batches in orders {
+            assert_eq!(email_reason_after(&batches, T + 3 * DAY), expected, "{first:?} {batches:?}");
+        }
+    }
+}
