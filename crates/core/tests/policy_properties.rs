@@ -258,6 +258,20 @@ impl Case {
         out
     }
 
+    /// The first instant after `now` at which some rule blocks, searched where a block can begin: a quiet-hours
+    /// start or a send stamped after `now` entering its windows (a pause never begins on its own).
+    fn first_block(&self, ch: Ch) -> Option<i64> {
+        let mut starts: Vec<i64> = self.sends.iter().map(|s| s.1).collect();
+        if let Some(q) = self.quiet {
+            let zone = self.zone();
+            let today = Case::local_day(&zone, self.now);
+            starts.extend((today - 2..today + 80).map(|d| Case::quiet_window(&zone, d, q).0));
+        }
+        starts.retain(|t| *t > self.now);
+        starts.sort_unstable();
+        starts.into_iter().find(|t| !self.allows(ch, *t))
+    }
+
     /// The earliest instant at or after `now` at which every rule allows.
     fn earliest(&self, ch: Ch) -> i64 {
         self.candidates().into_iter().find(|t| self.allows(ch, *t)).expect("some candidate allows")
@@ -266,9 +280,14 @@ impl Case {
 
 /// The engine's verdict on `ch` at `t`: ("allow" | "defer" | "deny", until).
 fn verdict(pb: &Playbook, s: &ContactState, ch: Ch, t: i64) -> (String, Option<i64>) {
+    verdict_and_valid_until(pb, s, ch, t).0
+}
+
+/// The verdict and the decision's `validUntil`.
+fn verdict_and_valid_until(pb: &Playbook, s: &ContactState, ch: Ch, t: i64) -> ((String, Option<i64>), Option<i64>) {
     let d = serde_json::to_value(decide(pb, s, Timestamp::from_ms(t).unwrap())).unwrap();
     let v = &d["send"][if ch == Ch::Email { "email" } else { "sms" }];
-    (v["verdict"].as_str().unwrap().to_owned(), v["until"].as_i64())
+    ((v["verdict"].as_str().unwrap().to_owned(), v["until"].as_i64()), d["validUntil"].as_i64())
 }
 
 fn cap_strategy() -> impl Strategy<Value = Cap> {
@@ -329,16 +348,21 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
     /// The verdict is exactly the reference's; a deferral's end allows and no instant before it does (not even a
-    /// millisecond before), and asking again at any instant a rule could free inside the deferral names the same end.
+    /// millisecond before), and asking again at any instant a rule could free inside the deferral names the same end;
+    /// an allow's decision is valid no longer than until a rule begins to block.
     #[test]
     fn a_deferral_ends_at_the_earliest_instant_every_rule_allows(case in (0..=3usize).prop_flat_map(case_strategy)) {
         let pb = case.playbook();
         let s = case.state(&pb);
         for ch in [Ch::Email, Ch::Sms] {
             let earliest = case.earliest(ch);
-            let (v, until) = verdict(&pb, &s, ch, case.now);
+            let ((v, until), valid_until) = verdict_and_valid_until(&pb, &s, ch, case.now);
             if earliest == case.now {
                 prop_assert_eq!((v.as_str(), until), ("allow", None), "{:?} {:?}", ch, case);
+                // The allow is not cached past the instant a rule begins to block.
+                if let Some(block) = case.first_block(ch) {
+                    prop_assert!(valid_until.is_some_and(|v| v <= block), "{:?} valid {:?} past {} {:?}", ch, valid_until, block, case);
+                }
                 continue;
             }
             prop_assert_eq!((v.as_str(), until), ("defer", Some(earliest)), "{:?} {:?}", ch, case);
