@@ -291,21 +291,30 @@ impl Policy {
         // has to exceed the boundaries one deferral can meet: a pause then 60 sends scheduled ahead take 61 steps
         // (tests/policy_defer.rs); 32 cut such a search short and named an instant still blocked.
         let mut at = t;
-        // A task meets only nights: two windows cannot chain more than a few times.
+        // A task meets only nights: two windows that leave time between them chain at most twice a day, so a
+        // call still held after 4 steps has no time at all (quiet hours 08:00-21:30 and the calling hours).
         let steps = if channel.send().is_some() { MAX_DEFER_STEPS } else { 4 };
+        let mut settled = false;
         for _ in 0..steps {
             let mut next: Option<Timestamp> = None;
             self.holds(state, channel, at, &zone, &mut |hold| next = next.max(Some(hold.until())));
             match next.filter(|n| *n > at) {
                 Some(n) => at = n,
-                None => break,
+                None => {
+                    settled = true;
+                    break;
+                }
             }
         }
-        if at == t {
+        if at == t && settled {
             return SendVerdict::Allow;
         }
         let mut reasons = Vec::new();
         self.holds(state, channel, t, &zone, &mut |hold| reasons.push(hold.gate(&zone)));
+        // No instant found where every rule allows: never name one that is still held (a call at 21:30).
+        if !settled {
+            return SendVerdict::Deny { reasons };
+        }
         SendVerdict::Defer { until: at, reasons }
     }
 
