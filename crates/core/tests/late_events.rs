@@ -130,3 +130,20 @@ fn a_late_subscribe_between_two_unsubscribes_leaves_the_newer_one() {
         }
     }
 }
+
+/// Unsubscribed twice (a one-click unsubscribe, then the link in the footer) with no subscribe between: unsubscribed
+/// since the first, whichever arrives first; the latest is kept only for a subscribe that may come between them.
+#[test]
+fn two_unsubscribes_count_from_the_first() {
+    let first = serde_json::json!({ "id": "u1", "at": T, "kind": "unsubscribe" });
+    let second = serde_json::json!({ "id": "u2", "at": T + 2 * DAY, "kind": "unsubscribe" });
+    let expected = serde_json::json!({ "verdict": "deny", "reasons": [
+        { "gate": "doNotContact", "reason": "unsubscribed", "since": T } ] });
+    for batches in [
+        vec![serde_json::json!([first.clone(), second.clone()])],
+        vec![serde_json::json!([second.clone()]), serde_json::json!([first.clone()])],
+        vec![serde_json::json!([first.clone()]), serde_json::json!([second.clone()])],
+    ] {
+        assert_eq!(email_reason_after(&batches, T + 3 * DAY), expected, "{batches:?}");
+    }
+}
