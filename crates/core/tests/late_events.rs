@@ -147,3 +147,26 @@ fn two_unsubscribes_count_from_the_first() {
         assert_eq!(email_reason_after(&batches, T + 3 * DAY), expected, "{batches:?}");
     }
 }
+
+/// A welcome run enrolled at T stops at the first of two unsubscribes (T + 2d, then T + 5d) and says it was the
+/// opt-out: the second unsubscribe does not move when the contact opted out.
+#[test]
+fn a_run_stopped_by_the_first_of_two_unsubscribes_names_the_opt_out() {
+    let json = r#"{ "version": 1, "signals": { "ebook": { "kind": "form_submit", "match": { "form": "ebook" } } },
+        "sequences": { "welcome": { "start": { "signal": "ebook", "within": "1d" }, "steps": [
+            { "id": "a", "after": "1d", "channel": "email", "content": "a" },
+            { "id": "b", "after": "10d", "channel": "email", "content": "b" } ] } } }"#;
+    let pb = Playbook::parse(&serde_json::from_str::<Value>(json).unwrap()).unwrap();
+    let mut state = ContactState::new();
+    state.fold(
+        &pb,
+        &events(serde_json::json!([
+            { "id": "e", "at": T, "kind": "form_submit", "props": { "form": "ebook" } },
+            { "id": "u1", "at": T + 2 * DAY, "kind": "unsubscribe" },
+            { "id": "u2", "at": T + 5 * DAY, "kind": "unsubscribe" } ])),
+    );
+    let d = serde_json::to_value(decide(&pb, &state, Timestamp::from_ms(T + 6 * DAY).unwrap())).unwrap();
+    let run = d.get("sequences").and_then(|s| s.get(0)).unwrap();
+    assert_eq!(run.get("stoppedAt"), Some(&serde_json::json!(T + 2 * DAY)), "{run}");
+    assert_eq!(run.get("stoppedBy"), Some(&serde_json::json!("opt_out:email")), "{run}");
+}
