@@ -211,10 +211,13 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
             );
             let handoff_due = handoff.as_ref().map(|h| h.due_at).filter(|t| *t > now);
             let funnel_entry = recorded.iter().map(|(_, at)| *at).filter(|at| *at > now).min();
-            let deferrals = [&send.email, &send.sms].into_iter().filter_map(|v| match v {
-                SendVerdict::Defer { until, .. } => Some(*until),
-                SendVerdict::Allow | SendVerdict::Deny { .. } => None,
-            });
+            // A deferral ends at its `until`; an allow when quiet hours begin or a send stamped ahead fills a cap.
+            let deferrals =
+                [(Channel::Email, &send.email), (Channel::Sms, &send.sms)].into_iter().filter_map(|(c, v)| match v {
+                    SendVerdict::Defer { until, .. } => Some(*until),
+                    SendVerdict::Allow => playbook.policy.allow_ends(state, c, now, &zone),
+                    SendVerdict::Deny { .. } => None,
+                });
             segments
                 .iter()
                 .filter_map(|s| s.next_flip_at)

@@ -29,6 +29,9 @@ use crate::time::{Span, Timestamp};
 use crate::value::Value;
 use crate::zone::{LocalTime, LocalWindow, Zone};
 
+mod rolling;
+use rolling::{newest_first, window_full, Full};
+
 /// A rolling frequency cap: at most `max` marketing sends on `channel` (or on any channel) per `per`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cap {
@@ -288,22 +291,63 @@ impl Policy {
         // has to exceed the boundaries one deferral can meet: a pause then 60 sends scheduled ahead take 61 steps
         // (tests/policy_defer.rs); 32 cut such a search short and named an instant still blocked.
         let mut at = t;
-        // A task meets only nights: two windows cannot chain more than a few times.
+        // A task meets only nights: two windows that leave time between them chain at most twice a day, so a
+        // call still held after 4 steps has no time at all (quiet hours 08:00-21:30 and the calling hours).
         let steps = if channel.send().is_some() { MAX_DEFER_STEPS } else { 4 };
+        let mut settled = false;
         for _ in 0..steps {
             let mut next: Option<Timestamp> = None;
             self.holds(state, channel, at, &zone, &mut |hold| next = next.max(Some(hold.until())));
             match next.filter(|n| *n > at) {
                 Some(n) => at = n,
-                None => break,
+                None => {
+                    settled = true;
+                    break;
+                }
             }
         }
-        if at == t {
+        if at == t && settled {
             return SendVerdict::Allow;
         }
         let mut reasons = Vec::new();
         self.holds(state, channel, t, &zone, &mut |hold| reasons.push(hold.gate(&zone)));
+        // No instant found where every rule allows: never name one that is still held (a call at 21:30).
+        if !settled {
+            return SendVerdict::Deny { reasons };
+        }
         SendVerdict::Defer { until: at, reasons }
+    }
+
+    /// When an `allow` of a marketing send on `channel` at `t` stops being one with no new event, if it does: the
+    /// next quiet-hours start, or a send stamped after `t` that fills a cap or the frequency as it enters their
+    /// window (counts only grow at a send's instant; a pause never begins on its own). A decision's `validUntil`
+    /// includes it, so a caller caching an allow (the Worker's cookie, the CLI's re-check) does not send through
+    /// the night.
+    pub(crate) fn allow_ends(
+        &self,
+        state: &ContactState,
+        channel: Channel,
+        t: Timestamp,
+        zone: &Zone,
+    ) -> Option<Timestamp> {
+        let zone = zone.clone().settled(t);
+        let night = self.quiet_hours.map(|w| w.next_start(&zone, t)).filter(|s| *s > t);
+        // The earliest send ahead that fills a rule; no sort (core's pulls 7 KB into the edge module).
+        let fills = state
+            .sends
+            .email
+            .iter()
+            .chain(&state.sends.sms)
+            .copied()
+            .filter(|s| *s > t && night.is_none_or(|n| *s < n));
+        let fills = fills
+            .filter(|s| {
+                let mut full = false;
+                self.send_holds(state, channel, *s, &mut |_| full = true);
+                full
+            })
+            .min();
+        fills.or(night)
     }
 
     /// The denials of a send on `channel`; of a task, erasure, archiving, do-not-contact on every channel (a
@@ -442,51 +486,6 @@ impl Hold<'_> {
                 Gate::QuietHours { window: format!("{}-{}", window.from(), window.to()), zone: zone.clone(), until }
             }
         }
-    }
-}
-
-/// Two newest-first send lists as one, newest first.
-fn newest_first<'a>(a: &'a [Timestamp], b: &'a [Timestamp]) -> impl Iterator<Item = Timestamp> + 'a {
-    let (mut a, mut b) = (a.iter().copied().peekable(), b.iter().copied().peekable());
-    core::iter::from_fn(move || match (a.peek(), b.peek()) {
-        (Some(x), Some(y)) if y > x => b.next(),
-        (Some(_), _) => a.next(),
-        (None, _) => b.next(),
-    })
-}
-
-/// A full cap window: how many sends it holds, when it frees a slot, and whether dropped sends may be in it.
-#[derive(Debug, PartialEq)]
-struct Full {
-    sent: u32,
-    until: Timestamp,
-    unsure: bool,
-}
-
-/// With `sends` newest first: when `max` sends already fall within `per` at `t`, how many do and the instant the
-/// `max`-th newest of them leaves the window (DESIGN §7: within iff `0 ≤ t − s < per`). Sends the state dropped,
-/// all at or before `dropped` (see [`crate::state::sends::SendLog::dropped_until`]), are older than every kept
-/// one: they never change a full window's answer, but while they may lie in a window the kept sends leave
-/// room in, the window counts as full until `dropped + per` (an undercount must never allow a send).
-fn window_full(
-    sends: impl Iterator<Item = Timestamp>,
-    dropped: Option<Timestamp>,
-    max: u32,
-    per: Span,
-    t: Timestamp,
-) -> Option<Full> {
-    let mut sent = 0u32;
-    let mut until = None;
-    for s in sends.filter(|s| s.is_within(per, t)) {
-        sent += 1;
-        if sent == max.max(1) {
-            until = Some(s.plus(per));
-        }
-    }
-    match (until, dropped.map(|d| d.plus(per)).filter(|u| *u > t)) {
-        (Some(until), _) => Some(Full { sent, until, unsure: false }),
-        (None, Some(until)) => Some(Full { sent, until, unsure: true }),
-        (None, None) => None,
     }
 }
 

@@ -101,6 +101,10 @@ pub struct Suppression {
     /// The latest `subscribe` per channel (email, sms): an unsubscribe that arrives late, stamped before it, was
     /// already lifted by it, as it would have been had the events come in order.
     pub(crate) resubscribed: [Option<Timestamp>; 2],
+    /// Per channel (email, sms), the latest opt-out when it is later than the entry's `at` (a second unsubscribe):
+    /// a subscribe stamped between the two lifts only the first, whichever order the three arrive in. The entry
+    /// itself keeps the first opt-out, so `since` is when the contact opted out.
+    pub(crate) latest_opt_out: [Option<Dnc>; 2],
 }
 
 impl Suppression {
@@ -120,16 +124,32 @@ impl Suppression {
     }
 
     fn suppress(&mut self, channel: Channel, reason: DncReason, at: Timestamp) {
+        let i = usize::from(channel.code());
         // At one instant a subscribe folds after an unsubscribe (kind order), so it lifts it: `>=`.
-        let lifted = self.resubscribed.get(usize::from(channel.code())).copied().flatten().is_some_and(|s| s >= at);
+        let lifted = self.resubscribed.get(i).copied().flatten().is_some_and(|s| s >= at);
         if lifted && !reason.is_permanent() {
             return;
         }
-        let slot = self.slot(channel);
-        match slot {
-            Some(existing) if existing.reason.is_permanent() && !reason.is_permanent() => {}
-            Some(existing) if existing.reason == reason => existing.at = existing.at.min(at),
-            _ => *slot = Some(Dnc { reason, at }),
+        let new = Dnc { reason, at };
+        let latest = self.latest_opt_out.get(i).copied().flatten();
+        let (entry, last) = match *self.slot(channel) {
+            None => (new, None),
+            Some(old) => match (old.reason.is_permanent(), reason.is_permanent()) {
+                (true, false) => (old, None),
+                (false, true) => (new, None),
+                // For good since the first: a later bounce or complaint changes nothing (ties: complained).
+                (true, true) => (core::cmp::min_by_key(old, new, |d| (d.at, core::cmp::Reverse(d.reason))), None),
+                // Two opt-outs: since the first (ties: manual), and the latest kept for a subscribe between them.
+                (false, false) => {
+                    let first = core::cmp::min_by_key(old, new, |d| (d.at, core::cmp::Reverse(d.reason)));
+                    let last = core::cmp::max_by_key(latest.unwrap_or(old), new, |d| (d.at, d.reason));
+                    (first, Some(last).filter(|l| l.at > first.at))
+                }
+            },
+        };
+        *self.slot(channel) = Some(entry);
+        if let Some(l) = self.latest_opt_out.get_mut(i) {
+            *l = last;
         }
     }
 
@@ -161,10 +181,16 @@ impl Suppression {
                     if let Some(s) = self.resubscribed.get_mut(usize::from(c.code())) {
                         *s = (*s).max(Some(e.at));
                     }
+                    let i = usize::from(c.code());
+                    let latest = self.latest_opt_out.get(i).copied().flatten();
                     let slot = self.slot(*c);
-                    // A resubscribe lifts only what the contact chose, and only if it came later.
-                    if slot.is_some_and(|d| !d.reason.is_permanent() && d.at <= e.at) {
-                        *slot = None;
+                    // A resubscribe lifts only what the contact chose, and only what came before it: an opt-out
+                    // after it (known as the latest) stays, counted from that latest one (any between is unknown).
+                    let Some(d) = slot.filter(|d| !d.reason.is_permanent() && d.at <= e.at) else { continue };
+                    let last = latest.unwrap_or(d);
+                    *slot = Some(last).filter(|l| l.at > e.at);
+                    if let Some(l) = self.latest_opt_out.get_mut(i) {
+                        *l = None;
                     }
                 }
             }

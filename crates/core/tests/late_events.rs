@@ -83,3 +83,90 @@ fn a_hard_bounce_stamped_before_a_subscribe_still_suppresses() {
         serde_json::json!({ "id": "s", "at": T + DAY, "kind": "subscribe", "props": { "channel": "email" } });
     assert_eq!(same_in_any_order(bounce, subscribe, T + 2 * DAY).0, "deny");
 }
+
+/// The email verdict's first reason at `now` after folding `batches` in order (the state crossing its bytes).
+fn email_reason_after(batches: &[serde_json::Value], now: i64) -> serde_json::Value {
+    let pb = playbook();
+    let mut state = ContactState::new();
+    for batch in batches {
+        state.fold(&pb, &events(batch.clone()));
+        state = ContactState::from_bytes(&state.to_bytes()).unwrap();
+    }
+    let d = serde_json::to_value(decide(&pb, &state, Timestamp::from_ms(now).unwrap())).unwrap();
+    d.get("send").and_then(|s| s.get("email")).cloned().unwrap()
+}
+
+/// Unsubscribed at T, resubscribed at T + 1d, unsubscribed again at T + 2d: in time order the contact ends
+/// unsubscribed since T + 2d. The resubscribe arriving last must lift only the unsubscribe before it, not the
+/// newer one, in whatever batches the three arrive.
+#[test]
+fn a_late_subscribe_between_two_unsubscribes_leaves_the_newer_one() {
+    let unsubscribe = |id: &str, at: i64, reason: Option<&str>| {
+        let mut props = serde_json::json!({ "channel": "email" });
+        if let Some(r) = reason {
+            props["reason"] = r.into();
+        }
+        serde_json::json!({ "id": id, "at": at, "kind": "unsubscribe", "props": props })
+    };
+    let subscribe =
+        serde_json::json!({ "id": "s", "at": T + DAY, "kind": "subscribe", "props": { "channel": "email" } });
+    let expected = serde_json::json!({ "verdict": "deny", "reasons": [
+        { "gate": "doNotContact", "reason": "unsubscribed", "since": T + 2 * DAY } ] });
+    for first in [None, Some("manual")] {
+        let (old, new) = (unsubscribe("u1", T, first), unsubscribe("u2", T + 2 * DAY, None));
+        let all = serde_json::json!([old.clone(), subscribe.clone(), new.clone()]);
+        let orders = [
+            vec![all],
+            vec![serde_json::json!([old.clone(), new.clone()]), serde_json::json!([subscribe.clone()])],
+            vec![
+                serde_json::json!([new.clone()]),
+                serde_json::json!([old.clone()]),
+                serde_json::json!([subscribe.clone()]),
+            ],
+            vec![serde_json::json!([new.clone(), subscribe.clone()]), serde_json::json!([old.clone()])],
+        ];
+        for batches in orders {
+            assert_eq!(email_reason_after(&batches, T + 3 * DAY), expected, "{first:?} {batches:?}");
+        }
+    }
+}
+
+/// Unsubscribed twice (a one-click unsubscribe, then the link in the footer) with no subscribe between: unsubscribed
+/// since the first, whichever arrives first; the latest is kept only for a subscribe that may come between them.
+#[test]
+fn two_unsubscribes_count_from_the_first() {
+    let first = serde_json::json!({ "id": "u1", "at": T, "kind": "unsubscribe" });
+    let second = serde_json::json!({ "id": "u2", "at": T + 2 * DAY, "kind": "unsubscribe" });
+    let expected = serde_json::json!({ "verdict": "deny", "reasons": [
+        { "gate": "doNotContact", "reason": "unsubscribed", "since": T } ] });
+    for batches in [
+        vec![serde_json::json!([first.clone(), second.clone()])],
+        vec![serde_json::json!([second.clone()]), serde_json::json!([first.clone()])],
+        vec![serde_json::json!([first.clone()]), serde_json::json!([second.clone()])],
+    ] {
+        assert_eq!(email_reason_after(&batches, T + 3 * DAY), expected, "{batches:?}");
+    }
+}
+
+/// A welcome run enrolled at T stops at the first of two unsubscribes (T + 2d, then T + 5d) and says it was the
+/// opt-out: the second unsubscribe does not move when the contact opted out.
+#[test]
+fn a_run_stopped_by_the_first_of_two_unsubscribes_names_the_opt_out() {
+    let json = r#"{ "version": 1, "signals": { "ebook": { "kind": "form_submit", "match": { "form": "ebook" } } },
+        "sequences": { "welcome": { "start": { "signal": "ebook", "within": "1d" }, "steps": [
+            { "id": "a", "after": "1d", "channel": "email", "content": "a" },
+            { "id": "b", "after": "10d", "channel": "email", "content": "b" } ] } } }"#;
+    let pb = Playbook::parse(&serde_json::from_str::<Value>(json).unwrap()).unwrap();
+    let mut state = ContactState::new();
+    state.fold(
+        &pb,
+        &events(serde_json::json!([
+            { "id": "e", "at": T, "kind": "form_submit", "props": { "form": "ebook" } },
+            { "id": "u1", "at": T + 2 * DAY, "kind": "unsubscribe" },
+            { "id": "u2", "at": T + 5 * DAY, "kind": "unsubscribe" } ])),
+    );
+    let d = serde_json::to_value(decide(&pb, &state, Timestamp::from_ms(T + 6 * DAY).unwrap())).unwrap();
+    let run = d.get("sequences").and_then(|s| s.get(0)).unwrap();
+    assert_eq!(run.get("stoppedAt"), Some(&serde_json::json!(T + 2 * DAY)), "{run}");
+    assert_eq!(run.get("stoppedBy"), Some(&serde_json::json!("opt_out:email")), "{run}");
+}

@@ -61,3 +61,29 @@ fn quiet_hours_covering_the_whole_day_are_refused() {
     assert_eq!(err.path(), Some("policy.quiet_hours".to_owned()));
     assert!(err.to_string().contains("whole day"), "{err}");
 }
+
+/// Quiet hours 08:00-21:30 and the calling hours (no call 21:00-08:00) leave no minute of the day for a call: the
+/// call step has no send instant (never a `sendAt` inside either window), and its gates say why. Due at 00:00Z
+/// (UTC, no zone), the calling hours hold it until 08:00Z = 1764576000000, where quiet hours take over until 21:30,
+/// inside the next night's calling hours, and so on for ever.
+#[test]
+fn a_call_that_quiet_and_calling_hours_leave_no_time_for_is_never_placed() {
+    let json = r#"{ "version": 1, "signals": { "demo": { "kind": "form_submit", "match": { "form": "demo" } } },
+        "stages": { "sql": { "any": [{ "signal": "demo", "within": "14d" }] } },
+        "policy": { "quiet_hours": "08:00-21:30" },
+        "sequences": { "after_sql": { "start": { "stage_at_least": "sql" },
+            "steps": [ { "id": "call", "channel": "call", "content": "tasks/call" } ] } } }"#;
+    let pb = Playbook::parse(&serde_json::from_str::<Value>(json).unwrap()).unwrap();
+    let demo = serde_json::json!([{ "id": "d", "at": NOW, "kind": "form_submit", "props": { "form": "demo" } }]);
+    let mut s = ContactState::new();
+    s.fold(&pb, &Event::parse_list(&serde_json::from_value::<Value>(demo).unwrap(), "events").unwrap());
+    let d = serde_json::to_value(decide(&pb, &s, Timestamp::from_ms(NOW).unwrap())).unwrap();
+    let step = d.get("nextStep").unwrap();
+    assert_eq!(step.get("step").unwrap(), "call");
+    assert_eq!(step.get("sendAt"), Some(&serde_json::Value::Null), "{step}");
+    let gates = serde_json::json!([{ "gate": "quietHours", "window": "21:00-08:00", "zone": "UTC",
+        "until": 1_764_576_000_000i64 }]);
+    assert_eq!(step.get("gates").unwrap(), &gates);
+    // Email has its evenings: at 00:00Z it is allowed at once.
+    assert_eq!(email(&pb, &s, NOW).0, "allow");
+}

@@ -7,16 +7,19 @@
 //! | 1 | nurture verdicts: runs with any (count; per run its sequence key, a count, then step key and verdict byte) |
 //! | 2 | when each preference was last set: frequency, pause, topics (three optional instants); absent when all three are the latest `preferences` event's |
 //! | 3 | the latest `subscribe` per channel: email, sms (two optional instants) |
+//! | 4 | the latest opt-out per channel when later than its entry's: email, sms (each an optional instant, then its reason byte when present) |
 
 use super::wire::{Reader, Writer};
 use crate::error::StateError;
 use crate::explain::UnknownCause;
 use crate::field::Truth;
 use crate::state::ContactState;
+use crate::suppression::{Dnc, DncReason};
 
 const VERDICTS: u8 = 1;
 const PREFERENCE_TIMES: u8 = 2;
 const RESUBSCRIBED: u8 = 3;
+const LATEST_OPT_OUT: u8 = 4;
 
 pub(super) fn write(state: &ContactState, w: &mut Writer) {
     let runs = state.enrolments.iter().filter(|(_, e)| !e.judged.is_empty()).count();
@@ -41,6 +44,16 @@ pub(super) fn write(state: &ContactState, w: &mut Writer) {
     if resubscribed.iter().any(Option::is_some) {
         w.out.push(RESUBSCRIBED);
         resubscribed.iter().for_each(|t| w.opt_instant(*t));
+    }
+    let latest = state.suppression.latest_opt_out;
+    if latest.iter().any(Option::is_some) {
+        w.out.push(LATEST_OPT_OUT);
+        for d in latest {
+            w.opt_instant(d.map(|d| d.at));
+            if let Some(d) = d {
+                w.out.push(d.reason.code());
+            }
+        }
     }
 }
 
@@ -69,6 +82,19 @@ pub(super) fn read(state: &mut ContactState, r: &mut Reader, end: usize) -> Resu
             RESUBSCRIBED => {
                 for slot in &mut state.suppression.resubscribed {
                     *slot = r.opt_instant()?;
+                }
+            }
+            LATEST_OPT_OUT => {
+                for slot in &mut state.suppression.latest_opt_out {
+                    *slot = match r.opt_instant()? {
+                        Some(t) => {
+                            let at = r.at;
+                            let reason =
+                                DncReason::from_code(r.u8()?).ok_or(StateError::Corrupt { at, what: "reason" })?;
+                            Some(Dnc { reason, at: t })
+                        }
+                        None => None,
+                    };
                 }
             }
             _ => return Err(StateError::Corrupt { at, what: "extension" }),
