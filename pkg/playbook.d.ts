@@ -258,8 +258,10 @@ export interface SequenceStep {
   id: string;
   /** Delay after the anchor (absent = at once). */
   after?: Duration;
-  /** The anchor: the enrolment (default) or the previous step's send. */
-  from?: "enrolment" | "previous";
+  /** The anchor: the enrolment (default), the previous step's send, or the id of an earlier step of the sequence
+   * (its send; for either, the due time when that step was not sent). "enrolment" and "previous" are keywords,
+   * never step ids here (D34). */
+  from?: "enrolment" | "previous" | (string & {});
   /** A send (email, sms) or a task for a person (call, linkedin, D20): a task is not a marketing message (no caps,
    * frequency, topic, important or email/SMS consent); a call waits out quiet hours and 21:00–08:00 local. */
   channel: StepChannel;

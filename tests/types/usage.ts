@@ -128,6 +128,7 @@ const playbook: Playbook = {
         { id: "nudge", after: "2d", from: "previous", channel: "sms", content: "welcome/nudge", when: { ever: "webinar" } },
         { id: "first_call", after: "3d", channel: "call", content: "tasks/first_call" },
         { id: "connect", after: "4d", channel: "linkedin", content: "tasks/connect" },
+        { id: "recap", after: "7d", from: "deliver", channel: "email", content: "welcome/recap" },
       ],
     },
   },

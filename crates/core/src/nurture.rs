@@ -1,6 +1,6 @@
 //! Nurture sequences (D13–D14, D20–D23, D34, D37; DESIGN §7 "Sequences"): enrolment when a start condition
-//! first holds, steps due at offsets from enrolment or from the previous step, branch rules, stop conditions,
-//! re-enrolment after a cool-down, and the next step due for a contact.
+//! first holds, steps due at offsets from enrolment, from the previous step or from any earlier step, branch
+//! rules, stop conditions, re-enrolment after a cool-down, and the next step due for a contact.
 //!
 //! ```text
 //! "sequences": { "<id>": {
@@ -9,7 +9,7 @@
 //!   "reenrol_after": "30d",               a new run may start this long after the last one ended (D14);
 //!                                         absent = never: no double enrolment (D22)
 //!   "inactive_stop": "60d",               stop after this long without engagement (D13)
-//!   "steps": [ { "id", "after": "2d", "from": "enrolment" | "previous",
+//!   "steps": [ { "id", "after": "2d", "from": "enrolment" | "previous" | "<an earlier step's id>",
 //!                "channel": "email" | "sms" | "call" | "linkedin",
 //!                "content": "<content ref>", "when": <condition>, "topic": "<policy.topics id>",
 //!                "important": false } ] } }
@@ -30,6 +30,8 @@
 //! run like a stop condition does once every channel its remaining steps use is do-not-contact; until then a
 //! step on a suppressed channel is shown as denied by the send policy.
 
+#[cfg(test)]
+mod anchor_tests;
 mod parse;
 mod plan;
 mod run;
@@ -112,16 +114,21 @@ impl From<Channel> for StepChannel {
     }
 }
 
-/// What a step's delay counts from.
+/// What a step's delay counts from: a step's `from`, resolved when the playbook is read, so a step can only
+/// count from one that comes before it (D34: gaps relative to the first, or any earlier, email).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Anchor {
     /// The run's enrolment instant.
     Enrolment,
-    /// The previous step's send (or, when it was skipped, its due time).
+    /// The previous step's send (or, when it was not sent, its due time).
     Previous,
+    /// An earlier step of the same sequence, by its index in `steps`: its send, or, when it was not sent, its
+    /// due time — as [`Anchor::Previous`] reads the previous step. Always below the step's own index (the
+    /// reader refuses anything else, the compiled decoder too).
+    Step(usize),
 }
 
-compiled_enum!(Anchor { 0 => Enrolment, 1 => Previous });
+compiled_enum!(Anchor { 0 => Enrolment, 1 => Previous, 2 => Step(index) });
 
 /// One compiled step.
 #[derive(Debug, Clone, PartialEq)]
@@ -191,6 +198,12 @@ impl Sequence {
     /// ```
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// Whether every step timed from a named step names an earlier one: what the reader guarantees, checked
+    /// again on compiled bytes (a later or missing anchor would have no instant to count from).
+    pub(crate) fn anchors_ordered(&self) -> bool {
+        self.steps.iter().enumerate().all(|(own, s)| !matches!(s.from, Anchor::Step(i) if i >= own))
     }
 
     /// Every condition tree of the sequence: start, stops and branch rules.

@@ -9,6 +9,7 @@ use crate::error::ProblemCode;
 use crate::playbook::reader::{index, Reader};
 use crate::segment::condition::{parse, Scope};
 use crate::state::sends::{sequence_key, step_key};
+use crate::time::quote;
 use crate::value::Value;
 
 const SEQUENCE_KEYS: [&str; 6] = ["start", "stop", "reenrol_after", "inactive_stop", "steps", "description"];
@@ -60,9 +61,17 @@ fn parse_steps(r: &mut Reader, v: &Value, path: &str, scope: (&Scope<'_>, &[Stri
     let mut steps: Vec<Step> = Vec::new();
     let mut ok = true;
     let mut seen: Vec<String> = Vec::new();
+    // Every step's id, read ahead, so that a `from` naming a later step is told apart from an unknown one.
+    let ids: Vec<Option<&str>> = items
+        .iter()
+        .map(|s| match s.get("id") {
+            Some(Value::String(id)) => Some(id.as_str()),
+            _ => None,
+        })
+        .collect();
     for (i, item) in items.iter().enumerate() {
         let at = index(path, i);
-        match parse_step(r, item, &at, scope, &mut seen) {
+        match parse_step(r, item, &at, scope, &mut seen, (i, &ids)) {
             Some(step) => {
                 if let Some(other) = steps.iter().find(|s| s.key == step.key && s.id != step.id) {
                     r.key_clash(format!("{at}.id"), &other.id);
@@ -82,6 +91,7 @@ fn parse_step(
     path: &str,
     (scope, topics): (&Scope<'_>, &[String]),
     seen: &mut Vec<String>,
+    (own, ids): (usize, &[Option<&str>]),
 ) -> Option<Step> {
     let o = r.object(v, path, &STEP_KEYS)?;
     let before = r.problems.len();
@@ -91,14 +101,7 @@ fn parse_step(
     }
     let after = r.span_at(&o, "after");
     // Absent, or not text (reported: the step is then refused below), reads as the default.
-    let from = match r.string_at(&o, "from") {
-        None | Some("enrolment") => Some(Anchor::Enrolment),
-        Some("previous") => Some(Anchor::Previous),
-        Some(other) => {
-            r.refused(o.at("from"), ProblemCode::OutOfRange, "enrolment or previous", other);
-            None
-        }
-    };
+    let from = r.string_at(&o, "from").map_or(Some(Anchor::Enrolment), |name| anchor(r, &o.at("from"), name, own, ids));
     let channel = r.required_string(&o, "channel").and_then(|name| {
         let channel = StepChannel::parse(name);
         if channel.is_none() {
@@ -146,4 +149,33 @@ fn parse_step(
         topic,
         important,
     })
+}
+
+/// A step's `from`, resolved: the keywords `enrolment` and `previous` first (a step with either id cannot be
+/// named: the keyword wins, as it did before steps could be named), else the id of an earlier step of the same
+/// sequence. `own` is the step's index, `ids` every step's id in order. Naming the step itself or a later one
+/// is refused: a step's due time is known only once the steps before it are sent or passed over.
+fn anchor(r: &mut Reader, at: &str, name: &str, own: usize, ids: &[Option<&str>]) -> Option<Anchor> {
+    match name {
+        "enrolment" => return Some(Anchor::Enrolment),
+        "previous" => return Some(Anchor::Previous),
+        _ => {}
+    }
+    let found = ids.iter().position(|id| *id == Some(name));
+    match found {
+        Some(i) if i < own => Some(Anchor::Step(i)),
+        Some(i) => {
+            let which = if i == own { "the step itself" } else { "a later step" };
+            let message = format!(
+                "\"{}\" is {which} (steps[{i}]): from can name only an earlier step of the sequence",
+                quote(name)
+            );
+            r.problem(at, ProblemCode::UnknownReference, message);
+            None
+        }
+        None => {
+            r.refused(at, ProblemCode::UnknownReference, "enrolment, previous or the id of an earlier step", name);
+            None
+        }
+    }
 }

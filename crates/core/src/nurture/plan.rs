@@ -68,7 +68,8 @@ pub struct NextStep {
     pub channel: StepChannel,
     /// Its content reference.
     pub content: String,
-    /// When it is due (enrolment or previous send + `after`); may lie before `now` when overdue.
+    /// When it is due (its anchor — enrolment, or the previous or a named earlier step's send — + `after`); may
+    /// lie before `now` when overdue.
     pub due_at: Timestamp,
     /// The first instant at or after `max(dueAt, now)` the send policy allows; `null` when it denies.
     pub send_at: Option<Timestamp>,

@@ -148,6 +148,10 @@ pub(crate) fn schedule<'a>(
 ) -> impl Iterator<Item = Slot<'a>> + 'a {
     let mut previous = e.enrolled_at;
     let mut pending = false;
+    // Each step's anchor instant for later steps (its send, else its due time), kept only when a step counts
+    // from a named earlier one: most sequences count from enrolment or the previous step and allocate nothing.
+    let named = seq.steps.iter().any(|s| matches!(s.from, Anchor::Step(_)));
+    let mut reached: Vec<Timestamp> = Vec::new();
     seq.steps.iter().map_while(move |step| {
         if pending {
             return None;
@@ -155,6 +159,9 @@ pub(crate) fn schedule<'a>(
         let anchor = match step.from {
             Anchor::Enrolment => e.enrolled_at,
             Anchor::Previous => previous,
+            // The walk stops after the first pending step, so every earlier step has its instant here (the
+            // reader and the decoder refuse a step naming itself or a later one); enrolment is never reached.
+            Anchor::Step(i) => reached.get(i).copied().unwrap_or(e.enrolled_at),
         };
         let due = step.after.map_or(anchor, |a| anchor.plus(a));
         let outcome = match done_at(e, step) {
@@ -175,6 +182,9 @@ pub(crate) fn schedule<'a>(
             Outcome::Done(at) => at,
             Outcome::Skipped(_) | Outcome::Unwanted(_) | Outcome::Pending => due,
         };
+        if named {
+            reached.push(previous);
+        }
         pending = outcome == Outcome::Pending;
         Some(Slot { step, due, outcome })
     })

@@ -8,11 +8,11 @@ use crate::explain::{NurtureOutcome, Reason};
 use crate::nurture::Status;
 use crate::{decide, ContactState, Event, Playbook, Timestamp, Value};
 
-const H: i64 = 3_600_000;
-const D: i64 = 24 * H;
-const T0: i64 = 1_764_547_200_000; // 2025-12-01T00:00Z
+pub(super) const H: i64 = 3_600_000;
+pub(super) const D: i64 = 24 * H;
+pub(super) const T0: i64 = 1_764_547_200_000; // 2025-12-01T00:00Z
 
-fn pb(sequences: &str) -> Playbook {
+pub(super) fn pb(sequences: &str) -> Playbook {
     let text = format!(
         r#"{{ "version": 1,
         "signals": {{ "ebook": {{ "kind": "form_submit", "match": {{ "form": "ebook" }} }},
@@ -25,7 +25,7 @@ fn pb(sequences: &str) -> Playbook {
     Playbook::parse(&v).unwrap()
 }
 
-fn problems(sequences: &str) -> Vec<(String, &'static str)> {
+pub(super) fn problems(sequences: &str) -> Vec<(String, &'static str)> {
     let text = format!(
         r#"{{ "version": 1, "signals": {{ "ebook": {{ "kind": "form_submit" }} }}, "sequences": {sequences} }}"#
     );
@@ -38,7 +38,7 @@ fn problems(sequences: &str) -> Vec<(String, &'static str)> {
     }
 }
 
-fn ev(at: i64, kind: &str, props: &[(&str, &str)]) -> Event {
+pub(super) fn ev(at: i64, kind: &str, props: &[(&str, &str)]) -> Event {
     let props: Vec<(String, Value)> = props.iter().map(|(k, v)| ((*k).into(), Value::String((*v).into()))).collect();
     let v = Value::Object(alloc::vec![
         ("at".into(), Value::Number(at as f64)),
@@ -48,11 +48,11 @@ fn ev(at: i64, kind: &str, props: &[(&str, &str)]) -> Event {
     Event::parse(&v, "e").unwrap()
 }
 
-fn ts(ms: i64) -> Timestamp {
+pub(super) fn ts(ms: i64) -> Timestamp {
     Timestamp::from_ms(ms).unwrap()
 }
 
-fn fold(pb: &Playbook, events: &[Event]) -> ContactState {
+pub(super) fn fold(pb: &Playbook, events: &[Event]) -> ContactState {
     let mut s = ContactState::new();
     s.fold(pb, events);
     s
@@ -190,7 +190,7 @@ fn sequence_problems_are_located() {
         ("sequences.w.steps[1].id", "duplicate_id"),
         ("sequences.w.steps[1].content", "out_of_range"),
         ("sequences.w.steps[2].id", "missing_field"),
-        ("sequences.w.steps[2].from", "out_of_range"),
+        ("sequences.w.steps[2].from", "unknown_reference"),
     ] {
         assert!(p.contains(&(path.into(), code)), "{path} {code} missing from {p:?}");
     }

@@ -556,6 +556,9 @@ impl Playbook {
         if crate::segment::find_cycle(&pb.segments).is_some() {
             return Err(refused(None, String::from("segments refer to each other in a loop")));
         }
+        if !pb.sequences.iter().all(crate::nurture::Sequence::anchors_ordered) {
+            return Err(refused(None, String::from("a sequence step is timed from itself or a later step")));
+        }
         Ok(pb)
     }
 }

@@ -140,6 +140,25 @@ fn segments_in_a_loop_are_refused_though_each_decodes() {
 }
 
 #[test]
+fn a_step_timed_from_itself_or_a_later_step_is_refused_though_it_decodes() {
+    // The JSON reader resolves `from` to an earlier step's index; bytes naming the step itself or a later one
+    // (hand-made, or damaged and re-sealed) would leave the step with no instant to count from.
+    use crate::nurture::Anchor;
+    let text = r#"{"version": 1, "signals": {"v": {"kind": "page_view"}}, "sequences": {"s": {
+        "start": {"ever": "v"}, "steps": [{"id": "a", "channel": "email", "content": "a"},
+        {"id": "b", "from": "a", "after": "1d", "channel": "email", "content": "b"}]}}}"#;
+    let pb = example(text);
+    assert_eq!(pb.sequences[0].steps[1].from, Anchor::Step(0));
+    assert_eq!(Playbook::from_compiled(&pb.to_compiled()).as_ref(), Ok(&pb));
+    for (step, index) in [(1, 1), (1, 2), (0, 0)] {
+        let mut bad = pb.clone();
+        bad.sequences[0].steps[step].from = Anchor::Step(index);
+        let message = refusal(&bad.to_compiled());
+        assert!(message.contains("a sequence step is timed from itself or a later step"), "{message}");
+    }
+}
+
+#[test]
 fn the_first_defect_is_the_one_named_and_reads_past_it_answer_placeholders() {
     use super::{Compiled, Defect, In};
     // A list of three bools: true, a byte that is no bool, then a varint that would overflow.
