@@ -181,11 +181,9 @@ pub(crate) fn choose_or_why(pb: &Playbook, state: &ContactState, m: &Moment) -> 
     }
 }
 
-/// How many candidate instants the next-change search evaluates at most.
-const MAX_CANDIDATES: usize = 256;
-
 /// The first instant after `m.at` at which the chosen CTA changes on its own (a window closes, decay crosses a
 /// readiness bar …): another id, or the same id reached another way (its rule holding vs the default's fallback).
+/// Every edge is evaluated, however many: a cap on them hid a change that came after it.
 pub(crate) fn next_change(
     pb: &Playbook,
     state: &ContactState,
@@ -205,7 +203,7 @@ pub(crate) fn next_change(
     candidates.retain(|t| *t > m.at && *t <= horizon);
     crate::time::sort_instants(&mut candidates);
     candidates.dedup();
-    candidates.into_iter().take(MAX_CANDIDATES).find(|t| {
+    candidates.into_iter().find(|t| {
         let later = Moment::later(pb, state, *t);
         choose(pb, state, &later).as_ref().map(|c| (c.id.as_str(), c.fallback)) != chosen
     })

@@ -192,11 +192,11 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
             None
         }
     };
-    let handoff = crate::handoff::packet(playbook, state, m.stage, m.scores, &reasons, now);
-    let retargeting = state.retargeting_in(playbook, &m.lifecycle, now);
     // The funnel up to `now` (docs/playbook.md § stages: a stage read at an instant counts the funnel up to
     // that instant); a future-stamped entry shows once reached, and `validUntil` names that instant.
     let recorded = state.funnel_at(playbook, now);
+    let handoff = crate::handoff::packet(playbook, state, &recorded, m.stage, m.scores, &reasons, now);
+    let retargeting = state.retargeting_in(playbook, &m.lifecycle, now);
     let funnel = recorded.iter().filter(|(_, at)| *at <= now).map(|(stage, at)| FunnelStep { stage: *stage, at: *at });
     let funnel: Vec<FunnelStep> = funnel.collect();
     let valid_until = match ahead {

@@ -164,10 +164,13 @@ fn latest_first(mut list: Vec<SignalSeen>) -> Vec<SignalSeen> {
     list
 }
 
-/// The packet at `now` for a contact at `stage`; `None` below SQL or without a `handoff` section.
+/// The packet at `now` for a contact at `stage`; `None` below SQL or without a `handoff` section. `funnel` is
+/// the funnel as at `now` ([`ContactState::funnel_at`]): an SQL bar that began to hold on its own since the
+/// latest event (a negative score fading) starts the SLA where it began, not at each later `now`.
 pub(crate) fn packet(
     pb: &Playbook,
     state: &ContactState,
+    funnel: &[(Stage, Timestamp)],
     stage: Stage,
     scores: Scores,
     reasons: &[Reason],
@@ -178,8 +181,7 @@ pub(crate) fn packet(
         return None;
     }
     let since = state.recycled();
-    let sql_at = state
-        .funnel
+    let sql_at = funnel
         .iter()
         .filter(|(s, t)| *s >= Stage::Sql && since.is_none_or(|r| *t > r))
         .map(|(_, t)| *t)
@@ -336,5 +338,20 @@ mod tests {
         sla_test("15min", "2h", "2025-11-25T07:30", "2025-11-25T09:15"); // before opening
         sla_test("15min", "2h", "2025-11-25T16:45", "2025-11-25T17:00"); // exactly at closing
         sla_test("4h", "2h", "2025-11-27T16:00", "2025-11-28T10:00"); // capped at 2 h of business time
+    }
+
+    /// Across a weekend that changes the clocks, Monday opens at 09:00 on Monday's clock (the zone's offset at
+    /// `sql_at` does not carry over): Warsaw springs forward on Sunday 2026-03-29 (UTC+1 → UTC+2) and falls
+    /// back on Sunday 2026-10-25 (UTC+2 → UTC+1).
+    #[test]
+    fn a_weekend_that_changes_the_clocks_opens_monday_at_nine_local() {
+        let at = |s: &str| Timestamp::parse(&Value::String(s.into()), "t").unwrap();
+        let r = rules("15min", "2h");
+        assert_eq!(r.due(at("2026-03-27T18:00:00+01:00")), at("2026-03-30T09:15:00+02:00"));
+        assert_eq!(r.due(at("2026-10-23T18:00:00+02:00")), at("2026-10-26T09:15:00+01:00"));
+        // 10 min before Friday's close, 5 min after Monday's opening on the new clock.
+        assert_eq!(r.due(at("2026-03-27T16:50:00+01:00")), at("2026-03-30T09:05:00+02:00"));
+        // A 2 h cap spread over Friday (1 h) and Monday (1 h) after the clocks fell back.
+        assert_eq!(rules("4h", "2h").due(at("2026-10-23T16:00:00+02:00")), at("2026-10-26T10:00:00+01:00"));
     }
 }

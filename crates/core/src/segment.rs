@@ -80,9 +80,6 @@ pub struct Delta {
     pub at: Timestamp,
 }
 
-/// How many candidate instants the next-flip search evaluates at most.
-const MAX_CANDIDATES: usize = 256;
-
 /// Memberships at `m` with their next flips (searched only with `Ahead::Search`); one `segment` reason each.
 pub(crate) fn memberships(
     pb: &Playbook,
@@ -119,7 +116,8 @@ pub(crate) fn memberships(
     out
 }
 
-/// The first instant after `m.at` at which segment `i`'s membership differs from `member`.
+/// The first instant after `m.at` at which segment `i`'s membership differs from `member`. Every edge is
+/// evaluated, however many: a cap on them answered "never" for a flip that came after it.
 fn next_flip(pb: &Playbook, state: &ContactState, m: &Moment, i: usize, member: bool) -> Option<Timestamp> {
     let def = pb.segments.get(i)?;
     let cx = Cx::new(pb, state, m);
@@ -128,11 +126,7 @@ fn next_flip(pb: &Playbook, state: &ContactState, m: &Moment, i: usize, member: 
     def.when.changes_after(&cx, (m.at, horizon), eval::StageRises::Search, &mut candidates, 0);
     crate::time::sort_instants(&mut candidates);
     candidates.dedup();
-    candidates
-        .into_iter()
-        .filter(|c| *c <= horizon)
-        .take(MAX_CANDIDATES)
-        .find(|&c| Cx::lazy(pb, state, c).segment(i).holds() != member)
+    candidates.into_iter().filter(|c| *c <= horizon).find(|&c| Cx::lazy(pb, state, c).segment(i).holds() != member)
 }
 
 /// Every segment's membership at `now`, in playbook order, without reasons or next flips: the fast path for

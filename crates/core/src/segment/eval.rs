@@ -28,6 +28,9 @@ pub(crate) enum StageRises {
 /// 365 days: rekindle's year (DESIGN §7: no calendar months or years).
 const YEAR_MS: i64 = 365 * 86_400_000;
 
+/// One UTC day, the width of a large count's buckets.
+const DAY_MS: i64 = 86_400_000;
+
 /// The moment a condition reads: given, or computed on first use (most conditions need only the instant and
 /// the state, so the next-flip search never pays for scores it does not read).
 enum At<'a> {
@@ -378,6 +381,12 @@ impl Cond {
             Cond::Count { signal, within, .. } => {
                 if let Some(track) = cx.track(*signal) {
                     track.changes_after(*within, after, out);
+                    // A day bucket counts while the window's first millisecond (`now − within + 1`) lies in its day
+                    // or before: it leaves when its day's last millisecond does, one before its end plus `within`.
+                    for (day, _) in &track.days {
+                        let end = (day + 1).checked_mul(DAY_MS).and_then(|e| e.checked_add(within.ms() - 1));
+                        push(out, end.and_then(Timestamp::from_ms));
+                    }
                 }
                 if let Some(f) = cx.state.first_seen {
                     push(out, Some(f.plus(*within))); // the history becomes long enough
