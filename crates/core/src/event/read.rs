@@ -198,6 +198,17 @@ fn check_props(e: &Event) -> Result<(), EventProblem> {
             one_of("frequency", &["weekly", "monthly", "important_only"], false)?;
             match e.props.get("pause_until") {
                 None | Some(None) => Ok(()),
+                // Epoch seconds where milliseconds belong would pause until 1970, that is not at all.
+                Some(Some(Scalar::Num(n))) if Timestamp::from_f64(*n).is_some_and(Timestamp::looks_like_seconds) => {
+                    Err(EventProblem::new(
+                        "pause_until",
+                        format!(
+                            "preferences event: expected epoch milliseconds (like Date.now()), got {}: epoch \
+                             seconds? (× 1000)",
+                            crate::time::short_number(*n)
+                        ),
+                    ))
+                }
                 Some(Some(Scalar::Num(n))) if Timestamp::from_f64(*n).is_some() => Ok(()),
                 Some(Some(Scalar::Str(t))) if Timestamp::from_ref(ValueRef::Str(t)).is_ok() => Ok(()),
                 other => Err(EventProblem::new(
