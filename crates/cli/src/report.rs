@@ -20,6 +20,7 @@ pub mod html;
 pub mod json;
 mod name;
 pub mod segment_audiences;
+pub mod summary_csv;
 
 pub use name::name;
 
@@ -172,7 +173,7 @@ fn summary(plan: &Plan, files: Vec<Written>) -> Summary {
     }
 }
 
-/// Prints the summary on stdout: one JSON line, or `key,value` CSV rows.
+/// Prints the summary on stdout: one JSON line, or `key,value` CSV rows ([`summary_csv`]).
 pub fn print_summary(format: Option<Format>, summary: &Summary) -> Result<(), CliError> {
     use std::io::Write;
     let stdout_err = |source| CliError::Io { path: "<stdout>".into(), source };
@@ -183,33 +184,7 @@ pub fn print_summary(format: Option<Format>, summary: &Summary) -> Result<(), Cl
             serde_json::to_writer(&mut out, summary).map_err(|e| stdout_err(e.into()))?;
             writeln!(out).map_err(stdout_err)?;
         }
-        Some(Format::Csv) => {
-            let c = &summary.counts;
-            let mut rows: Vec<(String, u64)> = vec![
-                ("contacts".into(), summary.contacts),
-                ("rejected".into(), summary.rejected),
-                ("contact_rows".into(), c.contact_rows),
-                ("duplicate_rows".into(), c.duplicate_rows),
-                ("duplicate_phone_rows".into(), c.duplicate_phone_rows),
-                ("rejected_contact_rows".into(), c.rejected_contact_rows),
-                ("event_lines".into(), c.event_lines),
-                ("events".into(), c.events),
-                ("rejected_event_lines".into(), c.rejected_event_lines),
-                ("late_events".into(), c.late_events),
-                ("duplicate_events".into(), c.duplicate_events),
-            ];
-            rows.extend(c.skipped_records.iter().map(|(k, v)| (format!("skipped.{k}"), *v)));
-            rows.push(("deliveries_30d".into(), c.deliveries_30d));
-            rows.extend(summary.lifecycle.iter().map(|(k, v)| (format!("lifecycle.{k}"), *v)));
-            rows.extend(summary.stages.iter().map(|(k, v)| (format!("stage.{k}"), *v)));
-            rows.extend(summary.segments.iter().map(|(k, v)| (format!("segment.{k}"), *v)));
-            rows.extend(summary.files.iter().map(|f| (format!("file.{}", f.path), f.rows)));
-            let mut text = String::from("key,value\n");
-            for (k, v) in rows {
-                text.push_str(&format!("{k},{v}\n"));
-            }
-            out.write_all(text.as_bytes()).map_err(stdout_err)?;
-        }
+        Some(Format::Csv) => summary_csv::write(&mut out, summary).map_err(stdout_err)?,
     }
     out.flush().map_err(stdout_err)
 }
