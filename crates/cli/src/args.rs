@@ -271,7 +271,9 @@ NPS and referrals (D38, D42): custom:nps events (on the contact who answered, pr
 and custom:referral events (on the referring contact, props.referred the new contact's email or id) in --events
 give nps and referrals per month in the summary and manifest.json (--format csv: nps.<YYYY-MM>.<field> and
 referrals.<YYYY-MM>.<field> rows) and a report.html section; a bad score or referred is rejected with file, line
-and field (bad_nps_score, bad_referral).
+and field (bad_nps_score, bad_referral). With --previous, npsChange and referralsChange (csv: nps_change.*,
+referrals_change.*) compare them with the figures that plan published: its latest month against this one's, and
+every month either has, previous and current side by side.
 Retargeting audiences (D10, D35), SHA-256 of normalised identifiers only, for contacts leaving break-up without
 reaction (no open deal, no spam complaint): audiences/meta_custom_audience.csv (EMAIL, PHONE when the contacts file
 has a phone column; phones in E.164: written +48… or 0048…, or national with --default-calling-code), audiences/google_customer_match.csv

@@ -19,6 +19,7 @@ pub mod funnel_progress;
 pub mod html;
 pub mod json;
 mod name;
+pub mod nps_change;
 pub mod segment_audiences;
 pub mod summary_csv;
 
@@ -64,6 +65,13 @@ pub struct Summary {
     /// Referrals per month from the events' `custom:referral`, as core computes them (D38): `months` with
     /// referrals, newCustomers, referred, referredShare; `outside`.
     pub referrals: rekindle_core::retention::nps::Referrals,
+    /// NPS against the `--previous` plan's published figures: each plan's latest month and every month either
+    /// has, previous and current side by side (only with `--previous`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nps_change: Option<nps_change::NpsChange>,
+    /// Referrals against the `--previous` plan's (only with `--previous`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referrals_change: Option<nps_change::ReferralsChange>,
     /// What `--start-reactivation` did: picked, and why the others were not (only with the flag).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reactivation: Option<crate::plan::campaign::Started>,
@@ -145,6 +153,8 @@ fn segment_sizes(plan: &Plan) -> BTreeMap<String, u64> {
 
 fn summary(plan: &Plan, files: Vec<Written>) -> Summary {
     let segments = segment_sizes(plan);
+    let changes = plan.previous_now.map(|p| nps_change::compare(p.ms(), plan.previous_voice.as_ref(), &plan.voice));
+    let (nps_change, referrals_change) = changes.map_or((None, None), |(n, r)| (Some(n), Some(r)));
     Summary {
         now: plan.now.ms(),
         contacts: plan.contacts.len() as u64,
@@ -159,6 +169,8 @@ fn summary(plan: &Plan, files: Vec<Written>) -> Summary {
         ab_tests: plan.ab_tests.clone(),
         nps: plan.voice.nps.clone(),
         referrals: plan.voice.referrals.clone(),
+        nps_change,
+        referrals_change,
         reactivation: plan.start_reactivation.then(|| {
             let picks = plan.planned.iter().filter_map(|p| p.pick);
             crate::plan::campaign::Started::of(picks, plan.now, plan.windows)

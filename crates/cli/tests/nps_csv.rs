@@ -1,7 +1,8 @@
 //! NPS and referrals (D38, D42) for a CSV user, on the committed shop sample in its vendors' formats (Klaviyo
 //! profiles, Postmark and Mailchimp webhook logs, orders) plus a survey export (`fixtures/shop-nps.ndjson`):
-//! `--format csv` carries the same per-month figures as `--format json` and `manifest.json`. Expected figures
-//! are worked by hand from the fixture (see its README).
+//! `--format csv` carries the same per-month figures as `--format json` and `manifest.json`, and a run with
+//! `--previous` compares its NPS and referrals with the figures that plan published, month by month and
+//! latest month against latest month. Expected figures are worked by hand from the fixture (see its README).
 #![allow(clippy::expect_used, clippy::indexing_slicing, clippy::panic)] // test helpers: a failed setup aborts the test
 
 use std::collections::BTreeMap;
@@ -112,6 +113,7 @@ fn csv_summary_carries_nps_and_referrals_per_month_as_the_json_does() {
     let referrals = [("referrals", "1"), ("new_customers", "0"), ("referred", "0"), ("referred_share", "")];
     assert_eq!(under(&rows, "referrals.2026-11."), map(&referrals));
     assert_eq!(rows["now"], "2026-11-26T12:00:00Z");
+    assert!(!rows.keys().any(|k| k.starts_with("nps_change.")), "no --previous, no comparison");
 
     // Every month of the JSON is in the CSV with the same figures (rounded to 6 places).
     let m = manifest(&out);
@@ -136,4 +138,114 @@ fn csv_summary_carries_nps_and_referrals_per_month_as_the_json_does() {
     assert_eq!(rows["complaint_rate.deliveries"], rate["deliveries"].to_string());
     assert_eq!(rows["complaint_rate.status"], rate["status"].as_str().expect("status"));
     assert_eq!(rows["complaint_rate.rate"], "0.052632");
+}
+
+#[test]
+fn previous_plan_comparison_shows_nps_and_referrals_then_and_now() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (october, november) = (tmp.path().join("oct"), tmp.path().join("nov"));
+    shop("2026-10-26T12:00:00Z", &october, "json", &[]);
+    let before = manifest(&october);
+    // The October plan saw 10, 9, 3 (the 28th's answer is after its --now): (2 − 1) / 3.
+    assert_eq!(before["nps"]["months"][0]["answers"], 3);
+
+    let previous = october.to_str().expect("utf-8");
+    let run = shop("2026-11-26T12:00:00Z", &november, "csv", &["--previous", previous]);
+    let rows = rows(&run);
+    assert_eq!(rows["nps_change.previous_now"], "2026-10-26T12:00:00Z");
+    assert_eq!(rows["nps_change.previous_known"], "true");
+    let latest = [
+        ("previous_month", "2026-10"),
+        ("previous", "33.333333"),
+        ("current_month", "2026-11"),
+        ("current", "25"),
+        ("change", "-8.333333"),
+        ("low_sample", "true"),
+    ];
+    assert_eq!(under(&rows, "nps_change.latest."), map(&latest));
+    // October restated: the answer of the 28th arrived after the previous plan, +50 against +33.3.
+    let restated = [
+        ("previous_answers", "3"),
+        ("answers", "4"),
+        ("previous_nps", "33.333333"),
+        ("nps", "50"),
+        ("change", "16.666667"),
+    ];
+    assert_eq!(under(&rows, "nps_change.2026-10."), map(&restated));
+    let new_month = [("previous_answers", ""), ("answers", "4"), ("previous_nps", ""), ("nps", "25"), ("change", "")];
+    assert_eq!(under(&rows, "nps_change.2026-11."), map(&new_month));
+    let referrals = [
+        ("previous_month", "2026-10"),
+        ("previous", "2"),
+        ("current_month", "2026-11"),
+        ("current", "1"),
+        ("change", "-1"),
+    ];
+    assert_eq!(under(&rows, "referrals_change.latest."), map(&referrals));
+    assert_eq!(
+        under(&rows, "referrals_change.2026-10."),
+        map(&[("previous_referrals", "2"), ("referrals", "2"), ("change", "0")])
+    );
+
+    // The same comparison in manifest.json (and `--format json`), instants as epoch ms.
+    let m = manifest(&november);
+    let change = &m["npsChange"];
+    assert_eq!(change["previousNow"], 1_793_016_000_000_i64);
+    assert_eq!(change["latest"]["previousMonth"], "2026-10");
+    assert_eq!(change["latest"]["current"], 25.0);
+    let october_row = change["months"].as_array().expect("months").iter().find(|r| r["month"] == "2026-10");
+    let october_row = october_row.expect("2026-10 compared");
+    assert_eq!(october_row["previous"]["answers"], 3);
+    assert_eq!(october_row["current"]["answers"], 4);
+    assert_eq!(m["referralsChange"]["latest"]["change"], -1);
+
+    // And in report.html's NPS section, beside this plan's months.
+    let html = std::fs::read_to_string(november.join("report.html")).expect("report.html");
+    assert_eq!(cells(&html, "nps-change-2026-10"), ["+33.3 (n = 3)", "+50.0 (n = 4)", "+16.7 · too few to compare"]);
+    assert_eq!(cells(&html, "nps-change-2026-11"), ["—", "+25.0 (n = 4)", "—"]);
+    assert_eq!(cells(&html, "nps-change-latest"), ["+33.3 (2026-10)", "+25.0 (2026-11)", "-8.3 · too few to compare"]);
+}
+
+#[test]
+fn previous_plan_without_nps_figures_is_said_so_and_a_bad_figure_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (october, november) = (tmp.path().join("oct"), tmp.path().join("nov"));
+    shop("2026-10-26T12:00:00Z", &october, "json", &[]);
+    let path = october.join("manifest.json");
+    let mut m = manifest(&october);
+    // A plan written before NPS existed: its manifest has neither key.
+    let object = m.as_object_mut().expect("object");
+    let (nps, referrals) = (object.remove("nps").expect("nps"), object.remove("referrals").expect("referrals"));
+    std::fs::write(&path, serde_json::to_vec(&m).expect("json")).expect("write");
+    let previous = october.to_str().expect("utf-8");
+    let rows = rows(&shop("2026-11-26T12:00:00Z", &november, "csv", &["--previous", previous]));
+    assert_eq!(rows["nps_change.previous_known"], "false");
+    assert!(!rows.keys().any(|k| k.starts_with("nps_change.20") || k.starts_with("nps_change.latest")));
+    assert_eq!(rows["nps.2026-11.nps"], "25", "this run's own figures are there all the same");
+
+    // A figure that does not read back: refused as the previous plan's other files are (exit 3), naming the file
+    // and the month.
+    let mut nps = nps;
+    nps["months"][0]["answers"] = Value::from("three");
+    m.as_object_mut().expect("object").extend([("nps".to_string(), nps), ("referrals".to_string(), referrals)]);
+    std::fs::write(&path, serde_json::to_vec(&m).expect("json")).expect("write");
+    let salt = november.with_extension("salt");
+    let run = Command::new(env!("CARGO_BIN_EXE_rekindle"))
+        .args(["plan", "--playbook", "examples/playbooks/ecommerce.json", "--now", "2026-11-26T12:00:00Z", "--quiet"])
+        .args(["--contacts", "examples/data/shop/klaviyo-profiles.csv", "--previous", previous])
+        .args(["--salt-file", salt.to_str().expect("utf-8"), "--out", november.to_str().expect("utf-8")])
+        .current_dir(repo())
+        .output()
+        .expect("run");
+    assert_eq!(run.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("manifest.json") && stderr.contains("bad_figures"), "{stderr}");
+    assert!(stderr.contains("nps.months[0]: invalid type: string \"three\""), "{stderr}");
+}
+
+/// The data cells of report.html's row `data-key="<key>"`.
+fn cells(html: &str, key: &str) -> Vec<String> {
+    let start = html.find(&format!("<tr data-key=\"{key}\">")).unwrap_or_else(|| panic!("no row {key}"));
+    let end = start + html[start..].find("</tr>").expect("row end");
+    html[start..end].split("<td>").skip(1).map(|c| c.split("</td>").next().expect("cell").to_string()).collect()
 }

@@ -11,6 +11,7 @@ use std::io::Write;
 
 use rekindle_core::time::short_number;
 
+use super::nps_change::{Latest, MonthChange, NpsChange, NpsFigures, ReferralFigures, ReferralsChange};
 use super::{rfc3339, Summary};
 
 /// The rows, header first.
@@ -33,6 +34,12 @@ pub fn render(summary: &Summary) -> Result<Vec<u8>, csv::Error> {
         rows.count(format!("segment.{k}"), *v);
     }
     voice(&mut rows, summary);
+    if let Some(change) = &summary.nps_change {
+        nps_change(&mut rows, change);
+    }
+    if let Some(change) = &summary.referrals_change {
+        referrals_change(&mut rows, change);
+    }
     for f in &summary.files {
         rows.count(format!("file.{}", f.path), f.rows);
     }
@@ -111,6 +118,60 @@ fn voice(rows: &mut Rows, summary: &Summary) {
         rows.decimal(key("referred_share"), m.referred_share);
     }
     rows.count("referrals.outside", summary.referrals.outside);
+}
+
+/// `<section>.latest.*`: each plan's latest month and the change.
+fn latest<V: Copy>(rows: &mut Rows, section: &str, latest: &Latest<V>, value: impl Fn(V) -> String) {
+    let key = |field: &str| format!("{section}.latest.{field}");
+    rows.push(key("previous_month"), latest.previous_month.clone());
+    rows.push(key("previous"), value(latest.previous));
+    rows.push(key("current_month"), latest.current_month.clone());
+    rows.push(key("current"), value(latest.current));
+    rows.push(key("change"), value(latest.change));
+}
+
+/// A figure of a month's side: its field name and how it is written.
+type Figure<'a, F> = (&'a str, &'a dyn Fn(&F) -> String);
+
+/// `<section>.<month>.{previous_<field>, <field>}` per figure, then `change`, for every month either plan has; a
+/// side without the month is an empty cell.
+fn months<F, C: Copy>(
+    rows: &mut Rows,
+    section: &str,
+    months: &[MonthChange<F, C>],
+    figures: &[Figure<'_, F>],
+    change: impl Fn(C) -> String,
+) {
+    for m in months {
+        let key = |f: &str| format!("{section}.{}.{f}", m.month);
+        for (field, value) in figures {
+            rows.push(key(&format!("previous_{field}")), m.previous.as_ref().map(value).unwrap_or_default());
+            rows.push(key(field), m.current.as_ref().map(value).unwrap_or_default());
+        }
+        rows.push(key("change"), m.change.map(&change).unwrap_or_default());
+    }
+}
+
+fn nps_change(rows: &mut Rows, change: &NpsChange) {
+    rows.push("nps_change.previous_now", rfc3339(change.previous_now));
+    rows.push("nps_change.previous_known", change.previous_known.to_string());
+    if let Some(l) = &change.latest {
+        latest(rows, "nps_change", l, short_number);
+        rows.push("nps_change.latest.low_sample", l.low_sample.unwrap_or_default().to_string());
+    }
+    let answers = |f: &NpsFigures| f.answers.to_string();
+    let nps = |f: &NpsFigures| short_number(f.nps);
+    months(rows, "nps_change", &change.months, &[("answers", &answers), ("nps", &nps)], short_number);
+}
+
+fn referrals_change(rows: &mut Rows, change: &ReferralsChange) {
+    rows.push("referrals_change.previous_now", rfc3339(change.previous_now));
+    rows.push("referrals_change.previous_known", change.previous_known.to_string());
+    if let Some(l) = &change.latest {
+        latest(rows, "referrals_change", l, |v: i64| v.to_string());
+    }
+    let referrals = |f: &ReferralFigures| f.referrals.to_string();
+    months(rows, "referrals_change", &change.months, &[("referrals", &referrals)], |c: i64| c.to_string());
 }
 
 /// Writes the rows to `out`.
