@@ -148,6 +148,7 @@ pub struct PlanArgs {
     #[arg(long, default_value = "5min", value_parser = tolerance)]
     pub signature_tolerance: rekindle_core::Span,
     /// Decide as of this instant (RFC 3339 or epoch ms). Required: the same input and --now give the same bytes.
+    /// Epoch seconds (date +%s) are refused: read as ms they are January 1970.
     #[arg(long)]
     pub now: String,
     /// Output directory (created if needed). Every file is replaced atomically; manifest.json is written last.

@@ -205,3 +205,21 @@ fn a_byte_order_mark_on_the_playbook_events_or_webhook_log_is_read_past() {
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
     assert!(rekindle(&["check", "--playbook", &playbook]).status.success());
 }
+
+#[test]
+fn a_now_in_epoch_seconds_is_refused_before_anything_is_written() {
+    // `date +%s` gives seconds; read as milliseconds it is January 1970, when no event had happened yet.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let args = ["plan", "--playbook", SAAS, "--contacts", CONTACTS, "--events", EVENTS, "--now", "1795694400"];
+    let run = rekindle(&[&args[..], &["--out", out.to_str().expect("utf-8"), "--quiet"]].concat());
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    let message = stderr(&run);
+    assert!(message.contains("--now: 1795694400 is 1970-01-21T18:48:14.400Z read as epoch milliseconds"), "{message}");
+    assert!(message.contains("(now_looks_like_seconds)"), "{message}");
+    assert!(!out.exists(), "nothing written");
+    // The same instant in milliseconds plans.
+    let ms = ["--now", "1795694400000", "--out", out.to_str().expect("utf-8"), "--quiet"];
+    let run = rekindle(&[&args[..7], &ms[..]].concat());
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+}
