@@ -161,6 +161,11 @@ fn manifest(dir: &Path) -> Result<Manifest, CliError> {
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_a_plan("no manifest.json")),
+        // `--previous plans/2026-10/manifest.json` or `plan.csv`: a file where the plan's directory belongs.
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+            let why = "a file, not a directory: pass the directory the previous plan was written to (its --out)";
+            return Err(problem(dir.to_path_buf(), 0, PreviousProblem::NotAPlan(why.into())));
+        }
         Err(source) => return Err(CliError::Io { path, source }),
     };
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|_| not_a_plan("manifest.json is not JSON"))?;
