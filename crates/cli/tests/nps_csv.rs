@@ -189,6 +189,14 @@ fn previous_plan_comparison_shows_nps_and_referrals_then_and_now() {
 
     // The same comparison in manifest.json (and `--format json`), instants as epoch ms.
     let m = manifest(&november);
+    // The rest of what --previous adds to the summary is in the CSV too: the complaint rate's counts taken from
+    // the October plan, and the contacts archived since it without a plan listing them in break-up.
+    let from = &m["complaintRate"]["fromPrevious"];
+    assert_eq!(rows["complaint_rate.from_previous.previous_now"], "2026-10-26T12:00:00Z");
+    for field in ["complaints", "sends", "deliveries"] {
+        assert_eq!(rows[&format!("complaint_rate.from_previous.{field}")], from[field].to_string(), "{field}");
+    }
+    assert_eq!(rows["break_up_unseen.contacts"], m["breakUpUnseen"]["contacts"].to_string());
     let change = &m["npsChange"];
     assert_eq!(change["previousNow"], 1_793_016_000_000_i64);
     assert_eq!(change["latest"]["previousMonth"], "2026-10");

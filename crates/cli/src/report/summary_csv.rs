@@ -24,6 +24,13 @@ pub fn render(summary: &Summary) -> Result<Vec<u8>, csv::Error> {
     rows.count("complaint_rate.deliveries", rate.deliveries);
     rows.push("complaint_rate.rate", short_number(rate.rate));
     rows.push("complaint_rate.status", super::name(&rate.status));
+    if let Some(p) = &rate.from_previous {
+        rows.push("complaint_rate.from_previous.previous_now", rfc3339(p.previous_now));
+        rows.count("complaint_rate.from_previous.complaints", p.complaints);
+        rows.count("complaint_rate.from_previous.sends", p.sends);
+        rows.count("complaint_rate.from_previous.deliveries", p.deliveries);
+    }
+    campaign(&mut rows, summary);
     for (k, v) in &summary.lifecycle {
         rows.count(format!("lifecycle.{k}"), *v);
     }
@@ -95,6 +102,24 @@ fn counts(rows: &mut Rows, summary: &Summary) {
         rows.count(format!("skipped.{k}"), *v);
     }
     rows.count("deliveries_30d", c.deliveries_30d);
+}
+
+/// `--start-reactivation`'s picks (D11) and, with `--previous`, the contacts archived unseen (D8).
+fn campaign(rows: &mut Rows, summary: &Summary) {
+    if let Some(r) = &summary.reactivation {
+        rows.count("reactivation.picked", r.picked);
+        for (reason, n) in &r.not_picked {
+            rows.count(format!("reactivation.not_picked.{reason}"), *n);
+        }
+        rows.push("reactivation.break_up_from", r.break_up_from.map(rfc3339).unwrap_or_default());
+        rows.push("reactivation.break_up_until", r.break_up_until.map(rfc3339).unwrap_or_default());
+    }
+    if let Some(u) = &summary.break_up_unseen {
+        rows.count("break_up_unseen.contacts", u.contacts);
+        rows.count("break_up_unseen.listed", u.listed);
+        rows.push("break_up_unseen.previous_now", rfc3339(u.previous_now));
+        rows.push("break_up_unseen.breakup_deadline_ms", u.breakup_deadline_ms.to_string());
+    }
 }
 
 /// NPS and referrals per month (D38, D42), the figures of `nps` and `referrals`.
