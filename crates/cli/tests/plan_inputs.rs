@@ -271,3 +271,18 @@ fn a_purchase_value_that_is_no_amount_is_warned_with_its_line_and_field() {
     let row: Vec<&str> = retention.lines().nth(1).expect("a customer").split(',').collect();
     assert_eq!((row[1], row[2]), ("2", "40"), "{retention}");
 }
+
+#[test]
+fn a_generic_csv_with_two_email_columns_is_refused_naming_both() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let contacts = write(tmp.path(), "c.csv", "Email,name,email\na@x.test,Al,b@x.test\n");
+    let out = tmp.path().join("out");
+    let run = plan(&contacts, EVENTS, &out, &[]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    let message = stderr(&run);
+    assert!(
+        message.contains("c.csv:1: the header has the email column \"email\" twice (columns 1 and 3)"),
+        "{message}"
+    );
+    assert!(!out.join("plan.csv").exists(), "nothing planned from a guess");
+}
