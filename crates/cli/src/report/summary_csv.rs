@@ -15,7 +15,7 @@ use super::nps_change::{Latest, MonthChange, NpsChange, NpsFigures, ReferralFigu
 use super::{rfc3339, Summary};
 
 /// The rows, header first.
-pub fn render(summary: &Summary) -> Result<Vec<u8>, csv::Error> {
+fn render(summary: &Summary) -> Result<Vec<u8>, csv::Error> {
     let mut rows = Rows::default();
     counts(&mut rows, summary);
     let rate = &summary.complaint_rate;
