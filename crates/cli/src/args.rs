@@ -84,7 +84,8 @@ impl PlaybookFormat {
 pub enum Format {
     /// One JSON object.
     Json,
-    /// `key,value` rows.
+    /// `key,value` rows: the same figures, keys snake_case and dotted by section (`nps.2026-11.nps`), instants
+    /// RFC 3339 (`crate::report::summary_csv`).
     Csv,
 }
 
@@ -147,6 +148,7 @@ pub struct PlanArgs {
     #[arg(long, default_value = "5min", value_parser = tolerance)]
     pub signature_tolerance: rekindle_core::Span,
     /// Decide as of this instant (RFC 3339 or epoch ms). Required: the same input and --now give the same bytes.
+    /// Epoch seconds (date +%s) are refused: read as ms they are January 1970.
     #[arg(long)]
     pub now: String,
     /// Output directory (created if needed). Every file is replaced atomically; manifest.json is written last.
@@ -268,8 +270,11 @@ alert and its reasons, win-back priority) and a report.html section (RFM grid, P
 kept on the contact at --now before segments are decided (docs/retention.md).
 NPS and referrals (D38, D42): custom:nps events (on the contact who answered, props.score a whole number 0-10)
 and custom:referral events (on the referring contact, props.referred the new contact's email or id) in --events
-give nps and referrals per month in the summary and manifest.json and a report.html section; a bad score or
-referred is rejected with file, line and field (bad_nps_score, bad_referral).
+give nps and referrals per month in the summary and manifest.json (--format csv: nps.<YYYY-MM>.<field> and
+referrals.<YYYY-MM>.<field> rows) and a report.html section; a bad score or referred is rejected with file, line
+and field (bad_nps_score, bad_referral). With --previous, npsChange and referralsChange (csv: nps_change.*,
+referrals_change.*) compare them with the figures that plan published: its latest month against this one's, and
+every month either has, previous and current side by side.
 Retargeting audiences (D10, D35), SHA-256 of normalised identifiers only, for contacts leaving break-up without
 reaction (no open deal, no spam complaint): audiences/meta_custom_audience.csv (EMAIL, PHONE when the contacts file
 has a phone column; phones in E.164: written +48… or 0048…, or national with --default-calling-code), audiences/google_customer_match.csv

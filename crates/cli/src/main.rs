@@ -179,6 +179,23 @@ pub(crate) fn parse_now(text: &str) -> Result<Timestamp, CliError> {
     adapter::parse_instant(text, "--now").map_err(|e| CliError::Usage(e.to_string()))
 }
 
+/// `rekindle plan`'s `--now`: as [`parse_now`], refused when it reads as epoch seconds (`date +%s`, before
+/// 1973-03-03 as milliseconds). Read as milliseconds it is a day in January 1970: every event is after it and
+/// none is folded, every contact is planned as if new, the run exits 0, and the plan it writes would be the next
+/// run's `--previous`. Events with such an `at` are refused alike (`at_looks_like_seconds`).
+pub(crate) fn parse_plan_now(text: &str) -> Result<Timestamp, CliError> {
+    let now = parse_now(text)?;
+    if !now.looks_like_seconds() {
+        return Ok(now);
+    }
+    Err(CliError::Usage(format!(
+        "--now: {} is {} read as epoch milliseconds: it looks like epoch seconds; pass milliseconds (× 1000) or \
+         RFC 3339 like 2026-11-26T12:00:00Z (now_looks_like_seconds)",
+        crate::diagnostic::quote(text.trim()),
+        report::rfc3339(now.ms())
+    )))
+}
+
 /// The one place rekindle reads the clock: the CLI's default `--now`, echoed to stderr.
 #[allow(clippy::disallowed_methods)]
 pub(crate) fn clock_now() -> Result<Timestamp, CliError> {

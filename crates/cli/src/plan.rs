@@ -132,6 +132,8 @@ pub struct Plan {
     pub ab_tests: Vec<crate::report::ab_tests::AbTest>,
     /// NPS and referrals per month, core's (D38, D42).
     pub voice: nps::Voice,
+    /// The NPS and referrals the `--previous` plan published (`None`: no `--previous`, or a plan from before D38).
+    pub previous_voice: Option<crate::report::nps_change::Published>,
 }
 
 impl Plan {
@@ -154,7 +156,7 @@ impl Plan {
 pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let mut playbook = crate::load_playbook(&args.playbook, args.playbook_format)?;
     crate::report::segment_audiences::check(args, &playbook)?; // an unknown segment: refused before any input
-    let now = crate::parse_now(&args.now)?;
+    let now = crate::parse_plan_now(&args.now)?;
     // Refused before any input is read: a playbook whose contacts enter on their own has no campaign to start.
     let start = args.start_reactivation.then(|| campaign::Start::new(&playbook, now)).transpose()?;
     // The link key file is read before anything is written: a bad one refuses the run, not its audiences.
@@ -337,6 +339,7 @@ pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
         instants,
         salt,
         carried_suppressions: previous.as_mut().map(|p| std::mem::take(&mut p.suppressed)).unwrap_or_default(),
+        previous_voice: previous.as_mut().and_then(|p| p.published.take()),
         carried_tombstones: previous.map(|p| p.tombstones.into_iter().collect()).unwrap_or_default(),
         aliases,
         calling_code,

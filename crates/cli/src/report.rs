@@ -19,7 +19,9 @@ pub mod funnel_progress;
 pub mod html;
 pub mod json;
 mod name;
+pub mod nps_change;
 pub mod segment_audiences;
+pub mod summary_csv;
 
 pub use name::name;
 
@@ -63,6 +65,13 @@ pub struct Summary {
     /// Referrals per month from the events' `custom:referral`, as core computes them (D38): `months` with
     /// referrals, newCustomers, referred, referredShare; `outside`.
     pub referrals: rekindle_core::retention::nps::Referrals,
+    /// NPS against the `--previous` plan's published figures: each plan's latest month and every month either
+    /// has, previous and current side by side (only with `--previous`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nps_change: Option<nps_change::NpsChange>,
+    /// Referrals against the `--previous` plan's (only with `--previous`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referrals_change: Option<nps_change::ReferralsChange>,
     /// What `--start-reactivation` did: picked, and why the others were not (only with the flag).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reactivation: Option<crate::plan::campaign::Started>,
@@ -144,6 +153,8 @@ fn segment_sizes(plan: &Plan) -> BTreeMap<String, u64> {
 
 fn summary(plan: &Plan, files: Vec<Written>) -> Summary {
     let segments = segment_sizes(plan);
+    let changes = plan.previous_now.map(|p| nps_change::compare(p.ms(), plan.previous_voice.as_ref(), &plan.voice));
+    let (nps_change, referrals_change) = changes.map_or((None, None), |(n, r)| (Some(n), Some(r)));
     Summary {
         now: plan.now.ms(),
         contacts: plan.contacts.len() as u64,
@@ -158,6 +169,8 @@ fn summary(plan: &Plan, files: Vec<Written>) -> Summary {
         ab_tests: plan.ab_tests.clone(),
         nps: plan.voice.nps.clone(),
         referrals: plan.voice.referrals.clone(),
+        nps_change,
+        referrals_change,
         reactivation: plan.start_reactivation.then(|| {
             let picks = plan.planned.iter().filter_map(|p| p.pick);
             crate::plan::campaign::Started::of(picks, plan.now, plan.windows)
@@ -172,7 +185,7 @@ fn summary(plan: &Plan, files: Vec<Written>) -> Summary {
     }
 }
 
-/// Prints the summary on stdout: one JSON line, or `key,value` CSV rows.
+/// Prints the summary on stdout: one JSON line, or `key,value` CSV rows ([`summary_csv`]).
 pub fn print_summary(format: Option<Format>, summary: &Summary) -> Result<(), CliError> {
     use std::io::Write;
     let stdout_err = |source| CliError::Io { path: "<stdout>".into(), source };
@@ -183,33 +196,7 @@ pub fn print_summary(format: Option<Format>, summary: &Summary) -> Result<(), Cl
             serde_json::to_writer(&mut out, summary).map_err(|e| stdout_err(e.into()))?;
             writeln!(out).map_err(stdout_err)?;
         }
-        Some(Format::Csv) => {
-            let c = &summary.counts;
-            let mut rows: Vec<(String, u64)> = vec![
-                ("contacts".into(), summary.contacts),
-                ("rejected".into(), summary.rejected),
-                ("contact_rows".into(), c.contact_rows),
-                ("duplicate_rows".into(), c.duplicate_rows),
-                ("duplicate_phone_rows".into(), c.duplicate_phone_rows),
-                ("rejected_contact_rows".into(), c.rejected_contact_rows),
-                ("event_lines".into(), c.event_lines),
-                ("events".into(), c.events),
-                ("rejected_event_lines".into(), c.rejected_event_lines),
-                ("late_events".into(), c.late_events),
-                ("duplicate_events".into(), c.duplicate_events),
-            ];
-            rows.extend(c.skipped_records.iter().map(|(k, v)| (format!("skipped.{k}"), *v)));
-            rows.push(("deliveries_30d".into(), c.deliveries_30d));
-            rows.extend(summary.lifecycle.iter().map(|(k, v)| (format!("lifecycle.{k}"), *v)));
-            rows.extend(summary.stages.iter().map(|(k, v)| (format!("stage.{k}"), *v)));
-            rows.extend(summary.segments.iter().map(|(k, v)| (format!("segment.{k}"), *v)));
-            rows.extend(summary.files.iter().map(|f| (format!("file.{}", f.path), f.rows)));
-            let mut text = String::from("key,value\n");
-            for (k, v) in rows {
-                text.push_str(&format!("{k},{v}\n"));
-            }
-            out.write_all(text.as_bytes()).map_err(stdout_err)?;
-        }
+        Some(Format::Csv) => summary_csv::write(&mut out, summary).map_err(stdout_err)?,
     }
     out.flush().map_err(stdout_err)
 }

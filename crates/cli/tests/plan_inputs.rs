@@ -205,3 +205,84 @@ fn a_byte_order_mark_on_the_playbook_events_or_webhook_log_is_read_past() {
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
     assert!(rekindle(&["check", "--playbook", &playbook]).status.success());
 }
+
+#[test]
+fn a_now_in_epoch_seconds_is_refused_before_anything_is_written() {
+    // `date +%s` gives seconds; read as milliseconds it is January 1970, when no event had happened yet.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let args = ["plan", "--playbook", SAAS, "--contacts", CONTACTS, "--events", EVENTS, "--now", "1795694400"];
+    let run = rekindle(&[&args[..], &["--out", out.to_str().expect("utf-8"), "--quiet"]].concat());
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    let message = stderr(&run);
+    assert!(message.contains("--now: 1795694400 is 1970-01-21T18:48:14.400Z read as epoch milliseconds"), "{message}");
+    assert!(message.contains("(now_looks_like_seconds)"), "{message}");
+    assert!(!out.exists(), "nothing written");
+    // The same instant in milliseconds plans.
+    let ms = ["--now", "1795694400000", "--out", out.to_str().expect("utf-8"), "--quiet"];
+    let run = rekindle(&[&args[..7], &ms[..]].concat());
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+}
+
+#[test]
+fn a_purchase_value_that_is_no_amount_is_warned_with_its_line_and_field() {
+    // A European export's "12,50" and a refund written as a negative purchase: core's order log leaves both out,
+    // which report.html only counted; the warning says where, and the exit code stays 0 (nothing is rejected).
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let contacts = write(tmp.path(), "c.csv", "email\nbuyer@x.test\n");
+    let events = write(
+        tmp.path(),
+        "orders.ndjson",
+        "{\"contact\":\"buyer@x.test\",\"at\":\"2026-10-01T10:00:00Z\",\"kind\":\"purchase\",\"props\":{\"value\":40}}\n\
+         {\"contact\":\"buyer@x.test\",\"at\":\"2026-11-01T10:00:00Z\",\"kind\":\"purchase\",\"props\":{\"value\":\"12,50\"}}\n\
+         {\"contact\":\"buyer@x.test\",\"at\":\"2026-11-02T10:00:00Z\",\"kind\":\"purchase\",\"props\":{\"value\":-40}}\n\
+         {\"contact\":\"buyer@x.test\",\"at\":\"2026-11-03T10:00:00Z\",\"kind\":\"purchase\"}\n",
+    );
+    let out = tmp.path().join("out");
+    let run = rekindle(&[
+        "plan",
+        "--playbook",
+        "examples/playbooks/ecommerce.json",
+        "--contacts",
+        &contacts,
+        "--events",
+        &events,
+        "--now",
+        NOW,
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--quiet",
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let warned: Vec<(u64, String, String)> = diagnostics(&out)
+        .iter()
+        .filter(|d| d["code"] == "bad_order_value")
+        .map(|d| {
+            let message = d["message"].as_str().expect("message");
+            let got = message.split("got ").nth(1).and_then(|m| m.split(':').next()).expect("value").to_string();
+            (d["line"].as_u64().expect("line"), d["field"].as_str().expect("field").to_string(), got)
+        })
+        .collect();
+    let expected = [(2, "props.value".to_string(), "\"12,50\"".to_string()), (3, "props.value".into(), "-40".into())];
+    assert_eq!(warned, expected);
+    assert!(diagnostics(&out).iter().all(|d| d["severity"] == "warning"), "warned, not rejected");
+    // The two good orders (40 and a purchase without a value, 0) are the customer's orders.
+    let retention = std::fs::read_to_string(out.join("retention.csv")).expect("retention.csv");
+    let row: Vec<&str> = retention.lines().nth(1).expect("a customer").split(',').collect();
+    assert_eq!((row[1], row[2]), ("2", "40"), "{retention}");
+}
+
+#[test]
+fn a_generic_csv_with_two_email_columns_is_refused_naming_both() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let contacts = write(tmp.path(), "c.csv", "Email,name,email\na@x.test,Al,b@x.test\n");
+    let out = tmp.path().join("out");
+    let run = plan(&contacts, EVENTS, &out, &[]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    let message = stderr(&run);
+    assert!(
+        message.contains("c.csv:1: the header has the email column \"email\" twice (columns 1 and 3)"),
+        "{message}"
+    );
+    assert!(!out.join("plan.csv").exists(), "nothing planned from a guess");
+}

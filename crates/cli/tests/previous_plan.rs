@@ -195,6 +195,13 @@ fn a_previous_plan_that_cannot_be_carried_is_refused_with_its_path_and_code() {
     let run = plan_at(tmp.path(), Q2, CONTACTS, "", "none", &["--previous", tmp.path().to_str().expect("utf-8")]);
     assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
     assert!(stderr(&run).contains("not_a_plan"), "{}", stderr(&run));
+    // A file of the plan where its directory belongs: named as given, said to be a file (it was an I/O error, exit 1).
+    let file = q1.join("manifest.json");
+    let run = plan_at(tmp.path(), Q2, CONTACTS, "", "file", &["--previous", file.to_str().expect("utf-8")]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    let message = stderr(&run);
+    assert!(message.contains(&format!("{}: not a rekindle plan directory: a file", file.display())), "{message}");
+    assert!(message.contains("(not_a_plan)"), "{message}");
     assert!(json(&q1.join("manifest.json"))["saltCheck"].is_string());
 }
 

@@ -267,3 +267,43 @@ fn the_complaint_rate_over_the_lines_is_in_the_summary_the_manifest_and_on_stder
     let err = stderr(&alarm);
     assert_eq!(err.lines().filter(|l| l.contains("spam-complaint rate 0.50 %")).count(), 1, "{err}");
 }
+
+/// `run` with the summary as `key,value` rows (`--format csv`) instead of JSON: the rows, and the manifest's JSON.
+fn run_csv(dir: &Path, now: &str, out: &str, extra: &[&str]) -> (BTreeMap<String, String>, serde_json::Value) {
+    let (contacts, events) = (write(dir, "contacts.csv", CONTACTS), write(dir, "events.ndjson", EVENTS));
+    let salt = write(dir, "salt.txt", "a-salt-kept-apart-from-the-plans\n");
+    let out = dir.join(out);
+    let mut args = vec!["plan", "--playbook", SAAS, "--contacts", &contacts, "--events", &events, "--now", now];
+    args.extend(["--out", out.to_str().expect("utf-8 path"), "--quiet", "--salt-file", &salt, "--format", "csv"]);
+    args.extend(extra);
+    let run = rekindle(&args);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let text = String::from_utf8(run.stdout).expect("utf-8");
+    let rows = text.lines().skip(1).filter_map(|l| l.split_once(',')).map(|(k, v)| (k.into(), v.into())).collect();
+    (rows, plan_cli::json(&out.join("manifest.json")))
+}
+
+#[test]
+fn csv_summary_carries_the_campaign_and_the_unseen_break_up_as_the_json_does() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (rows, manifest) = run_csv(tmp.path(), NOW, "picked", &["--start-reactivation"]);
+    let r = &manifest["reactivation"];
+    assert_eq!(rows["reactivation.picked"], "1");
+    assert_eq!(rows["reactivation.picked"], r["picked"].to_string());
+    for reason in ["already_started", "archived", "not_cold", "suppressed"] {
+        assert_eq!(rows[&format!("reactivation.not_picked.{reason}")], "1", "{reason}");
+    }
+    // The JSON's epoch ms as RFC 3339, as every CSV of the plan writes instants.
+    assert_eq!(rows["reactivation.break_up_from"], "2026-12-10T12:00:00Z");
+    assert_eq!(r["breakUpFrom"], 1_796_904_000_000_i64);
+    assert_eq!(rows["reactivation.break_up_until"], "2026-12-13T12:00:00Z");
+    assert!(!rows.contains_key("break_up_unseen.contacts"), "no --previous, no unseen break-up");
+
+    let previous = arg(tmp.path(), "picked");
+    let (rows, manifest) = run_csv(tmp.path(), "2026-12-11T12:00:00Z", "next", &["--previous", &previous]);
+    assert_eq!(rows["break_up_unseen.contacts"], "1", "started@x.test's break-up ran 4 to 7 December");
+    assert_eq!(rows["break_up_unseen.listed"], manifest["breakUpUnseen"]["listed"].to_string());
+    assert_eq!(rows["break_up_unseen.previous_now"], NOW);
+    assert_eq!(rows["break_up_unseen.breakup_deadline_ms"], "259200000", "72 h");
+    assert!(!rows.contains_key("reactivation.picked"), "no campaign started in this run");
+}

@@ -78,6 +78,18 @@ impl GenericCsv {
                 ),
             }));
         };
+        // Two columns of that name (two exports pasted side by side, `Email` beside `email`): which one holds the
+        // contact's address would be a guess, and a wrong guess mails, suppresses or erases someone else.
+        let same = |h: &String| h.eq_ignore_ascii_case(&columns.email.header);
+        if let Some(again) = headers.iter().skip(email + 1).position(same) {
+            return Err(unusable(format!(
+                "the header has the email column \"{}\" twice (columns {} and {}): which holds the contact's address \
+                 is a guess; keep one, or name the other in the playbook's contacts.columns",
+                quote(&columns.email.header),
+                email + 1,
+                email + 2 + again
+            )));
+        }
         // A column the playbook names must be there; a default one may be absent (and is never the email column).
         let own = |column: &Column, key: &str| -> Result<Option<usize>, CliError> {
             match (find(&column.header).filter(|i| *i != email), column.named) {

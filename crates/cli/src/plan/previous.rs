@@ -25,7 +25,9 @@
 //!   plan's `--now` ([`super::mailed`]): the complaint rate (D5) counts what happened up to the previous `--now`
 //!   from it and what came after from this run's events. A plan written before the file (its manifest does not
 //!   name it) hands on none.
-//! - `manifest.json`: the previous `--now` and a check of the salt the tombstones were hashed with.
+//! - `manifest.json`: the previous `--now`, a check of the salt the tombstones were hashed with, and the NPS and
+//!   referrals it published (D38, D42), which this run's summary compares its own with
+//!   (`crate::report::nps_change`; answers themselves are not carried).
 //!
 //! Rule for events: a carried state holds every event up to the previous `--now` (that run folded nothing
 //! later), so this run folds only the carried contacts' events after it; earlier ones, which overlapping logs
@@ -43,6 +45,7 @@ use super::roster::Roster;
 use super::suppressed::{SuppressedList, SUPPRESSED_FILE};
 use super::Counts;
 use crate::error::CliError;
+use crate::report::nps_change::Published;
 use crate::tombstone::Salt;
 
 /// The previous plan's file of carried contact states.
@@ -95,6 +98,10 @@ pub enum PreviousProblem {
     /// A row of `deliveries.csv` does not read back: the complaint rate would be a share of the wrong mail.
     #[error("the complaint rate's counts do not read back: {0}")]
     BadDeliveries(String),
+    /// The NPS or referral figures in `manifest.json` do not read back: the comparison with this run would be
+    /// made against figures nobody published.
+    #[error("the NPS and referral figures do not read back: {0}")]
+    BadFigures(String),
 }
 
 impl PreviousProblem {
@@ -109,6 +116,7 @@ impl PreviousProblem {
             PreviousProblem::BadTombstone(_) => "bad_tombstone",
             PreviousProblem::BadSuppression(_) => "bad_suppression",
             PreviousProblem::BadDeliveries(_) => "bad_deliveries",
+            PreviousProblem::BadFigures(_) => "bad_figures",
         }
     }
 }
@@ -125,6 +133,8 @@ pub struct Previous {
     pub suppressed: SuppressedList,
     /// Its complaint rate's counts per hour (`None`: a plan from before `deliveries.csv`).
     pub mailed: Option<Carried>,
+    /// The NPS and referrals it published (`None`: a plan from before D38).
+    pub published: Option<Published>,
 }
 
 /// What `manifest.json` says that a carried plan needs.
@@ -135,6 +145,9 @@ struct Manifest {
     lists_suppressed: bool,
     /// Whether it lists `deliveries.csv` (plans from before the file do not).
     lists_mailed: bool,
+    /// Its NPS and referrals; `Err` when they do not read back (refused by [`Previous::load`] only: a directory
+    /// merely checked for its `--now` or salt is not refused for them).
+    published: Result<Option<Published>, String>,
 }
 
 fn problem(path: PathBuf, line: u64, problem: PreviousProblem) -> CliError {
@@ -148,6 +161,11 @@ fn manifest(dir: &Path) -> Result<Manifest, CliError> {
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_a_plan("no manifest.json")),
+        // `--previous plans/2026-10/manifest.json` or `plan.csv`: a file where the plan's directory belongs.
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+            let why = "a file, not a directory: pass the directory the previous plan was written to (its --out)";
+            return Err(problem(dir.to_path_buf(), 0, PreviousProblem::NotAPlan(why.into())));
+        }
         Err(source) => return Err(CliError::Io { path, source }),
     };
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|_| not_a_plan("manifest.json is not JSON"))?;
@@ -156,7 +174,8 @@ fn manifest(dir: &Path) -> Result<Manifest, CliError> {
     let salt_check = value.get("saltCheck").and_then(serde_json::Value::as_str).map(str::to_string);
     let files = value.get("files").and_then(serde_json::Value::as_array).map(Vec::as_slice).unwrap_or_default();
     let lists = |file: &str| files.iter().any(|f| f.get("path").and_then(serde_json::Value::as_str) == Some(file));
-    Ok(Manifest { now, salt_check, lists_suppressed: lists(SUPPRESSED_FILE), lists_mailed: lists(MAILED_FILE) })
+    let (lists_suppressed, lists_mailed) = (lists(SUPPRESSED_FILE), lists(MAILED_FILE));
+    Ok(Manifest { now, salt_check, lists_suppressed, lists_mailed, published: Published::read(&value) })
 }
 
 /// The salt check of the plan `dir` holds, if any (`crate::tombstone::Salt::load` takes that plan's `salt.txt`
@@ -185,8 +204,9 @@ pub fn later_plan(out: &Path, now: Timestamp) -> Result<(), CliError> {
 impl Previous {
     /// Reads `dir`'s manifest and tombstones, checked against this run's `now` and salt.
     pub fn load(dir: &Path, now: Timestamp, salt: &Salt) -> Result<Previous, CliError> {
-        let Manifest { now: previous, salt_check: check, lists_suppressed, lists_mailed } = manifest(dir)?;
+        let Manifest { now: previous, salt_check: check, lists_suppressed, lists_mailed, published } = manifest(dir)?;
         let path = dir.join("manifest.json");
+        let published = published.map_err(|why| problem(path.clone(), 0, PreviousProblem::BadFigures(why)))?;
         if previous > now {
             let (previous, now) = (crate::report::rfc3339(previous.ms()), crate::report::rfc3339(now.ms()));
             return Err(problem(path, 0, PreviousProblem::AfterNow { previous, now }));
@@ -228,7 +248,7 @@ impl Previous {
             })?;
             mailed = Some(carried);
         }
-        Ok(Previous { dir: dir.to_path_buf(), now: previous, tombstones, suppressed, mailed })
+        Ok(Previous { dir: dir.to_path_buf(), now: previous, tombstones, suppressed, mailed, published })
     }
 
     /// Starts every contact of `roster` the previous plan knew from its state there; erases again every contact

@@ -55,6 +55,8 @@ struct Routed {
     ab: Option<super::ab::Touch>,
     /// The NPS answer or referral it is (most events: neither).
     said: Option<super::nps::Said>,
+    /// A purchase whose `value` is no amount: the value as given, for its warning (most events: `None`).
+    bad_order: Option<Box<str>>,
 }
 
 /// A worker's share of a block.
@@ -105,6 +107,10 @@ fn parse_chunk(source: &(dyn EventSource + Sync), roster: &Roster, raws: &[RawRe
                 Some(Ok(said)) => Some(said),
                 None => None,
             };
+            let bad_order = match rekindle_core::retention::order_of(&event) {
+                Some(Err(_)) => Some(given_value(&event)),
+                _ => None,
+            };
             events += 1;
             let key = source.idempotency_key(&event);
             let sent = super::engagement::marketing_send(&event).then_some(event.at);
@@ -123,7 +129,7 @@ fn parse_chunk(source: &(dyn EventSource + Sync), roster: &Roster, raws: &[RawRe
                 }
                 None => (Err(event.contact), None),
             };
-            out.events.push(Routed { contact, key, end: out.bytes.len(), sent, ab, said });
+            out.events.push(Routed { contact, key, end: out.bytes.len(), sent, ab, said, bad_order });
         }
         let (skipped, deliveries) = (found.skipped, found.deliveries);
         out.records.push(Record { line: raw.line, rejects: found.rejects, skipped, deliveries, future, events });
@@ -258,6 +264,9 @@ fn route(
                             diagnostics.extend(said.warning(source.name(), record.line));
                             folder.said.push(index, said);
                         }
+                        if let Some(value) = routed.bad_order {
+                            diagnostics.push(bad_order(source.name(), record.line, &value));
+                        }
                         folder.push_packed(index, packed)?;
                     }
                     Err(reference) => {
@@ -272,6 +281,29 @@ fn route(
         }
     }
     Ok(())
+}
+
+/// A purchase's `value` as the line gave it (text quoted), for [`bad_order`].
+fn given_value(event: &rekindle_core::Event) -> Box<str> {
+    match event.props.get("value") {
+        Some(Some(rekindle_core::Scalar::Str(text))) => format!("\"{}\"", crate::diagnostic::quote(text)).into(),
+        Some(Some(rekindle_core::Scalar::Num(n))) => rekindle_core::time::short_number(*n).into(),
+        Some(Some(rekindle_core::Scalar::Bool(b))) => b.to_string().into(),
+        Some(None) | None => "nothing".into(),
+    }
+}
+
+/// The warning of a purchase whose `value` is no amount ≥ 0 (text like "12,50", a refund's negative amount): the
+/// purchase still counts as engagement, but core's order log (`retention::order_of`) leaves it out, so
+/// retention.csv and the retention figures miss it. Said with its line and field rather than only counted in
+/// report.html, so the export can be fixed.
+fn bad_order(file: &str, line: u64, value: &str) -> Diagnostic {
+    let message = format!(
+        "a purchase's value must be a finite amount ≥ 0, got {value}: the purchase is folded but left out of the \
+         order log (retention.csv and the retention figures); write the amount as a number like 12.5, and a refund \
+         not as a purchase"
+    );
+    Diagnostic::warning(file, line, "bad_order_value", message).at(None, Some("props.value".into()))
 }
 
 fn unknown(reference: &str) -> String {

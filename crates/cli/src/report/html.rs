@@ -232,7 +232,9 @@ pub fn write_report(
     campaign::kpis(&mut page, &f);
     ab_tests::section(&mut page, &plan.ab_tests);
     retention::section(&mut page, plan);
-    nps::section(&mut page, &plan.voice);
+    let change =
+        plan.previous_now.map(|p| super::nps_change::compare(p.ms(), plan.previous_voice.as_ref(), &plan.voice).0);
+    nps::section(&mut page, &plan.voice, change.as_ref());
     segment_sizes(&mut page, plan, segments);
     diagnostics(&mut page, plan);
     inputs(&mut page, args, &now);

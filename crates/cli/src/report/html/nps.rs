@@ -2,7 +2,8 @@
 //! detractors and n — a month under core's minimum marked *too few to compare*, as the funnel's small cohorts are
 //! — and the referrals made with the share of the month's new customers a referral named. Tables only, the same
 //! figures as `nps` and `referrals` in the summary and `manifest.json`; core computes every one
-//! ([`crate::plan::nps`] reads the events).
+//! ([`crate::plan::nps`] reads the events). With `--previous`, a table beside them compares each month's NPS
+//! with the figure the previous plan published (`npsChange`, [`crate::report::nps_change`]).
 
 use std::fmt::Write;
 
@@ -12,6 +13,7 @@ use super::super::chart::esc;
 use super::{note, table_rows};
 use crate::plan::nps::Voice;
 use crate::plan::thousands;
+use crate::report::nps_change::{NpsChange, NpsFigures};
 
 /// An NPS as the page shows it: signed, one decimal (`+33.3`, `0`, `-50.0`).
 fn score(nps: f64) -> String {
@@ -28,12 +30,56 @@ fn table(page: &mut String, caption: &str, head: &[&str], rows: &[(String, Strin
     table_rows(page, head, rows);
 }
 
-/// Writes the section.
-pub(super) fn section(page: &mut String, voice: &Voice) {
+/// Writes the section; `change` is the comparison with the `--previous` plan, if any.
+pub(super) fn section(page: &mut String, voice: &Voice, change: Option<&NpsChange>) {
     page.push_str("<section aria-labelledby=\"nps\">\n<h2 id=\"nps\">NPS and referrals</h2>\n");
     nps(page, &voice.nps);
+    if let Some(change) = change {
+        since_previous(page, change);
+    }
     referrals(page, &voice.referrals);
     page.push_str("</section>\n");
+}
+
+/// The previous plan's NPS beside this one's, month by month, then each plan's latest month.
+fn since_previous(page: &mut String, change: &NpsChange) {
+    let when = crate::report::rfc3339(change.previous_now);
+    if !change.previous_known {
+        note(page, &format!("The previous plan ({when}) published no NPS figures (written before they existed): nothing to compare."));
+        return;
+    }
+    let side = |f: Option<&NpsFigures>| {
+        f.map_or_else(|| "—".to_string(), |f| format!("{} (n = {})", score(f.nps), thousands(u64::from(f.answers))))
+    };
+    let mut rows: Vec<_> = change
+        .months
+        .iter()
+        .map(|m| {
+            let few = [&m.previous, &m.current].iter().any(|f| f.as_ref().is_some_and(|f| f.low_sample));
+            let delta = m.change.map_or_else(
+                || "—".to_string(),
+                |c| format!("{}{}", score(c), if few { " · too few to compare" } else { "" }),
+            );
+            let cells = vec![side(m.previous.as_ref()), side(m.current.as_ref()), delta];
+            (format!("nps-change-{}", m.month), m.month.clone(), cells)
+        })
+        .collect();
+    if let Some(l) = &change.latest {
+        let few = if l.low_sample == Some(true) { " · too few to compare" } else { "" };
+        let cells = vec![
+            format!("{} ({})", score(l.previous), l.previous_month),
+            format!("{} ({})", score(l.current), l.current_month),
+            format!("{}{few}", score(l.change)),
+        ];
+        rows.push(("nps-change-latest".into(), "Latest month of each plan".into(), cells));
+    }
+    let head = ["Month", &format!("Previous plan ({when})"), "This plan", "Change (points)"];
+    table(page, "NPS against the previous plan (--previous)", &head, &rows);
+    note(
+        page,
+        "Each plan's figures are from its own run's events: a month both plans show changes when answers \
+         arrived after the previous plan or its logs have rolled over since. The change is in NPS points.",
+    );
 }
 
 fn nps(page: &mut String, k: &Nps) {

@@ -127,7 +127,8 @@ fn overview(page: &mut String, r: &Retention) {
     if r.bad_orders > 0 {
         let _ = write!(
             text,
-            " {} purchase events with a value that is not an amount ≥ 0 were left out.",
+            " {} purchase events with a value that is not an amount ≥ 0 were left out (each a bad_order_value \
+             warning in diagnostics.ndjson, with its file and line).",
             thousands(r.bad_orders)
         );
     }
