@@ -12,6 +12,7 @@
 //   npm run build   (node scripts/build.mjs: installs what the build needs first, skipping what is there)
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { BUILD_STEPS, WASM_BINDGEN_VERSION, bootstrap, findWasmBindgen, wasmOptPath } from "./bootstrap.mjs";
 import { isMain, repoRoot, run, runChecked, seconds } from "./util.mjs";
@@ -55,6 +56,27 @@ const WASM_OPT_ARGS = [
 ];
 
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
+
+/**
+ * Rust flags for the wasm target that make the module's bytes independent of the machine. Panic locations keep
+ * source paths; without remapping they held this machine's `$CARGO_HOME/registry/src/…` for dependencies, and for
+ * std generics `$(rustc --print sysroot)/lib/rustlib/src/rust/…` whenever the rust-src component is installed
+ * (`/rustc/<commit>/…` when it is not): the shipped size moved with the home directory and with an unrelated
+ * rustup component (349 bytes on this build, more than the edge budget's headroom). Both are mapped to fixed
+ * prefixes. Target-specific, so a `RUSTFLAGS` the user sets still wins, as cargo's precedence says.
+ */
+async function reproducibleRustflags() {
+  const sysroot = (await runChecked("rustc", ["--print", "sysroot"])).stdout.trim();
+  const commit = /^commit-hash: (\S+)$/m.exec((await runChecked("rustc", ["-vV"])).stdout)?.[1] ?? "unknown";
+  const cargoHome = process.env.CARGO_HOME ?? join(homedir(), ".cargo");
+  const remaps = [
+    `--remap-path-prefix=${join(sysroot, "lib", "rustlib", "src", "rust")}=/rustc/${commit}`,
+    `--remap-path-prefix=${join(cargoHome, "registry", "src")}=/cargo/registry/src`,
+    `--remap-path-prefix=${repoRoot}=.`,
+  ];
+  const own = process.env.CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS;
+  return [own, ...remaps].filter(Boolean).join(" ");
+}
 
 /** Instantiates a generated flavour in a fresh Node process and returns its `version()` (or "loaded"). */
 async function checkLoads(dir) {
@@ -117,12 +139,13 @@ export async function build({ log = (line) => console.log(line), stream = true }
   copyShippedFiles();
   mkdirSync(WORK, { recursive: true });
   const recipe = JSON.stringify({ WASM_BINDGEN_VERSION, WASM_BINDGEN_ARGS, WASM_OPT_ARGS });
+  const env = { ...process.env, CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS: await reproducibleRustflags() };
   for (const flavour of FLAVOURS) {
     const started = performance.now();
     const args = ["build", "-p", "rekindle-wasm", "--target", TARGET, "--profile", flavour.profile];
     args.push("--no-default-features"); // each flavour names every feature it has (crates/wasm/Cargo.toml)
     if (flavour.features.length > 0) args.push("--features", flavour.features.join(","));
-    const cargo = await run("cargo", args, { stream });
+    const cargo = await run("cargo", args, { stream, env });
     if (cargo.code !== 0) {
       const tail = stream ? "" : `\n${cargo.stderr.trim().split("\n").slice(-30).join("\n")}`;
       throw new Error(`\`cargo ${args.join(" ")}\` failed${tail}`);
