@@ -8,6 +8,7 @@
 //! | 2 | when each preference was last set: frequency, pause, topics (three optional instants); absent when all three are the latest `preferences` event's |
 //! | 3 | the latest `subscribe` per channel: email, sms (two optional instants) |
 //! | 4 | the latest opt-out per channel when later than its entry's: email, sms (each an optional instant, then its reason byte when present) |
+//! | 5 | the newest marketing send dropped per channel, once one was: email, sms (two optional instants) |
 
 use super::wire::{Reader, Writer};
 use crate::error::StateError;
@@ -20,6 +21,7 @@ const VERDICTS: u8 = 1;
 const PREFERENCE_TIMES: u8 = 2;
 const RESUBSCRIBED: u8 = 3;
 const LATEST_OPT_OUT: u8 = 4;
+const SENDS_DROPPED: u8 = 5;
 
 pub(super) fn write(state: &ContactState, w: &mut Writer) {
     let runs = state.enrolments.iter().filter(|(_, e)| !e.judged.is_empty()).count();
@@ -54,6 +56,11 @@ pub(super) fn write(state: &ContactState, w: &mut Writer) {
                 w.out.push(d.reason.code());
             }
         }
+    }
+    let dropped = state.sends.dropped;
+    if dropped.iter().any(Option::is_some) {
+        w.out.push(SENDS_DROPPED);
+        dropped.iter().for_each(|t| w.opt_instant(*t));
     }
 }
 
@@ -95,6 +102,11 @@ pub(super) fn read(state: &mut ContactState, r: &mut Reader, end: usize) -> Resu
                         }
                         None => None,
                     };
+                }
+            }
+            SENDS_DROPPED => {
+                for slot in &mut state.sends.dropped {
+                    *slot = r.opt_instant()?;
                 }
             }
             _ => return Err(StateError::Corrupt { at, what: "extension" }),
