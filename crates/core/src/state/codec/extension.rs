@@ -16,6 +16,7 @@ use crate::explain::UnknownCause;
 use crate::field::Truth;
 use crate::state::ContactState;
 use crate::suppression::{Dnc, DncReason};
+use crate::time::Timestamp;
 
 const VERDICTS: u8 = 1;
 const PREFERENCE_TIMES: u8 = 2;
@@ -42,11 +43,7 @@ pub(super) fn write(state: &ContactState, w: &mut Writer) {
         w.out.push(PREFERENCE_TIMES);
         p.field_at.iter().for_each(|t| w.opt_instant(*t));
     }
-    let resubscribed = state.suppression.resubscribed;
-    if resubscribed.iter().any(Option::is_some) {
-        w.out.push(RESUBSCRIBED);
-        resubscribed.iter().for_each(|t| w.opt_instant(*t));
-    }
+    write_pair(w, RESUBSCRIBED, state.suppression.resubscribed);
     let latest = state.suppression.latest_opt_out;
     if latest.iter().any(Option::is_some) {
         w.out.push(LATEST_OPT_OUT);
@@ -57,11 +54,22 @@ pub(super) fn write(state: &ContactState, w: &mut Writer) {
             }
         }
     }
-    let dropped = state.sends.dropped;
-    if dropped.iter().any(Option::is_some) {
-        w.out.push(SENDS_DROPPED);
-        dropped.iter().for_each(|t| w.opt_instant(*t));
+    write_pair(w, SENDS_DROPPED, state.sends.dropped);
+}
+
+/// A section of two optional instants (email, sms), written when either is set.
+fn write_pair(w: &mut Writer, tag: u8, pair: [Option<Timestamp>; 2]) {
+    if pair.iter().any(Option::is_some) {
+        w.out.push(tag);
+        pair.iter().for_each(|t| w.opt_instant(*t));
     }
+}
+
+fn read_pair(r: &mut Reader, pair: &mut [Option<Timestamp>; 2]) -> Result<(), StateError> {
+    for slot in pair {
+        *slot = r.opt_instant()?;
+    }
+    Ok(())
 }
 
 /// Reads the extensions up to `end`; without a preference-times section, every field dates from the latest
@@ -86,11 +94,7 @@ pub(super) fn read(state: &mut ContactState, r: &mut Reader, end: usize) -> Resu
                     *slot = r.opt_instant()?;
                 }
             }
-            RESUBSCRIBED => {
-                for slot in &mut state.suppression.resubscribed {
-                    *slot = r.opt_instant()?;
-                }
-            }
+            RESUBSCRIBED => read_pair(r, &mut state.suppression.resubscribed)?,
             LATEST_OPT_OUT => {
                 for slot in &mut state.suppression.latest_opt_out {
                     *slot = match r.opt_instant()? {
@@ -104,11 +108,7 @@ pub(super) fn read(state: &mut ContactState, r: &mut Reader, end: usize) -> Resu
                     };
                 }
             }
-            SENDS_DROPPED => {
-                for slot in &mut state.sends.dropped {
-                    *slot = r.opt_instant()?;
-                }
-            }
+            SENDS_DROPPED => read_pair(r, &mut state.sends.dropped)?,
             _ => return Err(StateError::Corrupt { at, what: "extension" }),
         }
     }
