@@ -65,8 +65,10 @@ export type Gate =
   | { gate: "erased"; since: number | null }
   | { gate: "archived"; since: number | null }
   | { gate: "doNotContact"; reason: "unsubscribed" | "manual" | "bounced" | "complained"; since: number }
-  | { gate: "noConsent"; purpose: string; status: "denied" | "unknown" }
-  | { gate: "salesConversation"; since: number }
+  /** `pending` (with `until`, in a deferral): a grant stamped after the decision's instant, in effect from `until`. */
+  | { gate: "noConsent"; purpose: string; status: "denied" | "unknown" | "pending"; until?: number }
+  /** In a deferral, `since` null and `until` the instant a close stamped after the decision's instant lifts the stop. */
+  | { gate: "salesConversation"; since: number | null; until?: number }
   | { gate: "importantOnly" }
   /** A step's topic is not one the contact receives (they chose topics without it, or topics are opt-in and they chose none); in `stepSkipped` reasons. */
   | { gate: "topic"; topic: string; status: "opted_out" | "not_opted_in" }

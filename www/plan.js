@@ -28,9 +28,13 @@ export function describeGate(gate) {
     case "doNotContact":
       return `do not contact: ${gate.reason} since ${formatInstant(gate.since)}`;
     case "noConsent":
-      return `no ${gate.purpose} consent (${gate.status})`;
+      return gate.until == null
+        ? `no ${gate.purpose} consent (${gate.status})`
+        : `${gate.purpose} consent granted from ${formatInstant(gate.until)}`;
     case "salesConversation":
-      return `sales is talking to them (deal open since ${formatInstant(gate.since)})`;
+      return gate.since == null
+        ? `sales may be talking to them until the deal closes ${formatInstant(gate.until)}`
+        : `sales is talking to them (deal open since ${formatInstant(gate.since)})`;
     case "importantOnly":
       return "chose important messages only";
     case "paused":

@@ -53,3 +53,18 @@ test("the playbook reference, the package README and the Worker README say a cha
   assert.match(read("examples/cloudflare-worker/README.md"), /does not rescore visitors' stored cookies/);
   assert.match(read("examples/cloudflare-worker/README.md"), /\(\.\.\/\.\.\/docs\/playbook\.md#changing-a-playbook-stored-states\)/);
 });
+
+test("a raised cap holds, unsure, while sends the old playbook did not keep may be in its window", () => {
+  const capped = (max) => new Engine({ version: 1, signals: {}, policy: { caps: [{ channel: "email", max, per: "7d" }] } });
+  const sends = [1, 2, 3, 4, 5].map((d) => ({ at: NOW - d * DAY, kind: "email_sent" }));
+  const before = capped(3); // keeps the newest three of five sends
+  const after = capped(4); // five sends in the week fill it
+  const stored = before.fold(null, sends);
+  const email = after.decide(stored, { now: NOW }).send.email;
+  assert.equal(email.verdict, "defer", "never an allow on an undercount");
+  assert.equal(email.until, NOW + 3 * DAY, "the newest send not kept (now − 4d) leaves the window at now + 3d");
+  assert.deepEqual(email.reasons.map((r) => [r.gate, r.sent, r.unsure]), [["cap", 3, true]]);
+  assert.equal(after.decide(after.fold(null, sends), { now: NOW }).send.email.until, NOW + 3 * DAY, "refolded: exact");
+  before.free();
+  after.free();
+});

@@ -17,19 +17,18 @@ use alloc::vec::Vec;
 use serde::Serialize;
 
 use crate::consent::{Consent, Frequency, Permissions};
-use crate::error::ProblemCode;
 use crate::event::Scalar;
 use crate::lifecycle::{LifecycleStatus, Phase};
 use crate::nurture::StepChannel;
 use crate::playbook::compiled::compiled_struct;
-use crate::playbook::reader::{index, Reader};
 use crate::state::{ContactState, DealStatus};
 use crate::suppression::{Channel, DncReason};
 use crate::time::{Span, Timestamp};
-use crate::value::Value;
-use crate::zone::{LocalTime, LocalWindow, Zone};
+use crate::zone::{LocalWindow, Zone};
 
+mod parse;
 mod rolling;
+pub(crate) use parse::parse_policy;
 use rolling::{newest_first, window_full, Full};
 
 /// A rolling frequency cap: at most `max` marketing sends on `channel` (or on any channel) per `per`.
@@ -129,13 +128,20 @@ pub enum Gate {
     NoConsent {
         /// The purpose.
         purpose: String,
-        /// `denied` or `unknown`.
+        /// `denied`, `unknown`, or `pending`: a grant stamped after the decision's instant (a deferral).
         status: &'static str,
+        /// When a pending grant takes effect. Written only for `pending`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        until: Option<Timestamp>,
     },
     /// A deal is open: marketing pauses while sales talks to the contact (D22, D24).
     SalesConversation {
-        /// Since when.
-        since: Timestamp,
+        /// Since when; `null` while a close stamped after the decision's instant is pending (the state keeps the
+        /// latest status only, so the opening it follows is gone).
+        since: Option<Timestamp>,
+        /// When a pending close lifts the stop (a deferral). Written only then.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        until: Option<Timestamp>,
     },
     /// The contact chose "only important messages" in the preference center, and the message is not marked
     /// important.
@@ -377,14 +383,16 @@ impl Policy {
             match state.permissions.consent(purpose) {
                 Some(Consent::Granted { .. }) => {}
                 Some(Consent::Denied { .. }) => {
-                    out.push(Gate::NoConsent { purpose: purpose.clone(), status: "denied" })
+                    out.push(Gate::NoConsent { purpose: purpose.clone(), status: "denied", until: None })
                 }
-                None if send.is_some() => out.push(Gate::NoConsent { purpose: purpose.clone(), status: "unknown" }),
+                None if send.is_some() => {
+                    out.push(Gate::NoConsent { purpose: purpose.clone(), status: "unknown", until: None })
+                }
                 None => {}
             }
         }
         if let Some((DealStatus::Open, since)) = state.deal.filter(|_| self.stop_during_sales && send.is_some()) {
-            out.push(Gate::SalesConversation { since });
+            out.push(Gate::SalesConversation { since: Some(since), until: None });
         }
         out
     }
@@ -412,8 +420,24 @@ impl Policy {
         }
     }
 
-    /// The holds of a marketing send alone: the pause, caps and the preference center's frequency.
+    /// The holds of a marketing send alone: a lift stamped after `t`, the pause, caps and the preference
+    /// center's frequency.
+    ///
+    /// A consent grant or a deal's close stamped after `t` (a clock ahead, a CRM's batch) lifts its denial at its
+    /// own instant, not before: until then the send waits for it (what held before is not kept, so it may still
+    /// hold). A restriction stamped ahead (an opt-out, a denial, an opened deal) denies at once (`denials`).
     fn send_holds<'p>(&'p self, state: &ContactState, channel: Channel, t: Timestamp, each: &mut dyn FnMut(Hold<'p>)) {
+        if let Some(purpose) = self.consent_purpose(channel) {
+            match state.permissions.consent(purpose) {
+                Some(Consent::Granted { at }) if at > t => each(Hold::ConsentPending { purpose, until: at }),
+                _ => {}
+            }
+        }
+        if let Some((_, until)) =
+            state.deal.filter(|(s, at)| self.stop_during_sales && *s != DealStatus::Open && *at > t)
+        {
+            each(Hold::DealClosing { until });
+        }
         if let Some(until) = state.permissions.pause_until.filter(|u| *u > t) {
             each(Hold::Paused { until });
         }
@@ -453,6 +477,8 @@ const MAX_DEFER_STEPS: usize = 512;
 /// [`Policy::verdict`] asks only when each stops blocking, up to MAX_DEFER_STEPS times, and spelling one out allocates (the
 /// cap's path, the window's text).
 enum Hold<'p> {
+    ConsentPending { purpose: &'p str, until: Timestamp },
+    DealClosing { until: Timestamp },
     Paused { until: Timestamp },
     Cap { cap: &'p Cap, sent: u32, until: Timestamp, unsure: bool },
     Frequency { frequency: Frequency, until: Timestamp },
@@ -462,7 +488,9 @@ enum Hold<'p> {
 impl Hold<'_> {
     fn until(&self) -> Timestamp {
         match self {
-            Hold::Paused { until }
+            Hold::ConsentPending { until, .. }
+            | Hold::DealClosing { until }
+            | Hold::Paused { until }
             | Hold::Cap { until, .. }
             | Hold::Frequency { until, .. }
             | Hold::QuietHours { until, .. } => *until,
@@ -471,6 +499,10 @@ impl Hold<'_> {
 
     fn gate(self, zone: &Zone) -> Gate {
         match self {
+            Hold::ConsentPending { purpose, until } => {
+                Gate::NoConsent { purpose: purpose.into(), status: "pending", until: Some(until) }
+            }
+            Hold::DealClosing { until } => Gate::SalesConversation { since: None, until: Some(until) },
             Hold::Paused { until } => Gate::Paused { until },
             Hold::Cap { cap, sent, until, unsure } => Gate::Cap {
                 path: cap.path.clone(),
@@ -487,96 +519,6 @@ impl Hold<'_> {
             }
         }
     }
-}
-
-/// Parses the `policy` section.
-pub(crate) fn parse_policy(r: &mut Reader, v: &Value) -> Policy {
-    let mut policy = Policy::default();
-    let keys = [
-        "caps",
-        "quiet_hours",
-        "timezone_field",
-        "default_timezone",
-        "consent",
-        "stop_during_sales",
-        "topics",
-        "topics_opt_in",
-    ];
-    let Some(o) = r.object(v, "policy", &keys) else { return policy };
-    if let Some(list) = o.get("caps").and_then(|c| r.array(c, &o.at("caps"))) {
-        for (i, item) in list.iter().enumerate() {
-            let path = index(&o.at("caps"), i);
-            let Some(c) = r.object(item, &path, &["channel", "max", "per"]) else { continue };
-            let channel = r.required_string(&c, "channel").and_then(|name| match (name, Channel::parse(name)) {
-                ("any", _) => Some(None),
-                (_, Some(ch)) => Some(Some(ch)),
-                (other, None) => {
-                    r.refused(c.at("channel"), ProblemCode::OutOfRange, "email, sms or any", other);
-                    None
-                }
-            });
-            // A cap counts its sends exactly, and the state keeps at most MAX_EXACT (32) of them.
-            let max =
-                r.required(&c, "max").and_then(|m| r.count_in(m, &c.at("max"), 1, crate::state::track::MAX_EXACT));
-            let per = r.required(&c, "per").and_then(|p| r.span(p, &c.at("per")));
-            if let (Some(channel), Some(max), Some(per)) = (channel, max, per) {
-                policy.caps.push(Cap { path, channel, max, per });
-            }
-        }
-    }
-    if let Some(q) = r.string_at(&o, "quiet_hours") {
-        match LocalWindow::parse(q) {
-            // Quiet all day is never sending: a deferral that never ends. Do-not-contact says that.
-            Ok(w) if w.from() == LocalTime::MIDNIGHT && w.to() == LocalTime::END_OF_DAY => r.problem(
-                o.at("quiet_hours"),
-                ProblemCode::OutOfRange,
-                "quiet hours cannot cover the whole day (00:00-24:00): to stop sending on a channel, record \
-                 do-not-contact (an unsubscribe event)",
-            ),
-            Ok(w) => policy.quiet_hours = Some(w),
-            Err(msg) => r.problem(o.at("quiet_hours"), ProblemCode::OutOfRange, msg),
-        }
-    }
-    if let Some(f) = r.string_at(&o, "timezone_field") {
-        policy.timezone_field = String::from(f);
-    }
-    if let Some(z) = r.string_at(&o, "default_timezone") {
-        match Zone::parse(z) {
-            Ok(zone) => policy.default_zone = zone,
-            Err(msg) => r.problem(o.at("default_timezone"), ProblemCode::OutOfRange, msg),
-        }
-    }
-    if let Some(c) = o.get("consent").and_then(|c| r.object(c, &o.at("consent"), &StepChannel::NAMES)) {
-        for (name, slot) in StepChannel::NAMES.iter().zip(policy.consent.iter_mut()) {
-            let Some(v) = c.get(name) else { continue };
-            let purpose = match v {
-                Value::Null => Some(None),
-                other => r.string(other, &c.at(name)).map(|s| Some(String::from(s))),
-            };
-            if let Some(purpose) = purpose {
-                *slot = purpose;
-            }
-        }
-    }
-    if let Some(b) = r.boolean_at(&o, "stop_during_sales") {
-        policy.stop_during_sales = b;
-    }
-    // `{ "<id>": "<label>" }`: an object, so a topic named twice is a repeated key.
-    if let Some(t) = o.get("topics").and_then(|t| r.object(t, &o.at("topics"), &[])) {
-        for (id, label) in t.entries() {
-            let path = t.at(id);
-            if r.id(id, &path) {
-                if let Some(label) = r.string(label, &path) {
-                    policy.topics.push(id.clone());
-                    policy.topic_labels.push(String::from(label));
-                }
-            }
-        }
-    }
-    if let Some(b) = r.boolean_at(&o, "topics_opt_in") {
-        policy.topics_opt_in = b;
-    }
-    policy
 }
 
 #[cfg(test)]

@@ -33,7 +33,8 @@
 //!
 //! Semantics (DESIGN §7): a local time that does not exist (spring-forward gap) is skipped forward by the
 //! length of the gap, so 02:30 on Warsaw's gap day is 03:30 CEST; a repeated local time (fall-back) means
-//! its first occurrence. Offsets are seconds **east** of UTC everywhere (`Etc/GMT+5` is −5 h: POSIX and
+//! its first occurrence. A [`LocalWindow`]'s ends are lines the clock crosses instead: one in a gap is crossed
+//! at the gap's end (03:00 CEST). Offsets are seconds **east** of UTC everywhere (`Etc/GMT+5` is −5 h: POSIX and
 //! the `Etc` names count west).
 //!
 //! Names match exactly first (IANA names are case-sensitive in practice); failing that, an ASCII
@@ -267,6 +268,29 @@ impl Zone {
         let offset = self.offset_at_seconds(early);
         let utc = if offset == high { early } else { local - i64::from(offset) };
         clamp(utc.saturating_mul(1000))
+    }
+
+    /// The first instant at which the wall clock reads `local` (local seconds, as [`Zone::instant_at_local`]) or
+    /// later: a window's boundary. It differs from [`Zone::instant_at_local`] only for a time in a spring-forward
+    /// gap, which the clock passes at the gap's end, when it jumps over it. A *send* at 02:30 on a night that skips
+    /// 02:00–03:00 goes a gap's length later (03:30, RFC 5545), but quiet hours from 02:30 hold from 03:00 on: the
+    /// clock already reads past their start (DESIGN §7, `[from, to)` in local time).
+    fn instant_passing_local(&self, local: i64) -> Timestamp {
+        let placed = self.instant_at_local(local).ms().div_euclid(1000);
+        let reading = |s: i64| s.saturating_add(i64::from(self.offset_at_seconds(s)));
+        let over = reading(placed).saturating_sub(local);
+        // In a gap `placed` reads `over` (the gap's length) past `local`, and the jump lies in (placed − over,
+        // placed]: before it the clock read less than `local`. Offsets change on whole seconds.
+        let (mut before, mut after) = (placed.saturating_sub(over.max(0)), placed);
+        while after - before > 1 {
+            let mid = before + (after - before) / 2;
+            if reading(mid) >= local {
+                after = mid;
+            } else {
+                before = mid;
+            }
+        }
+        clamp(after.saturating_mul(1000))
     }
 }
 

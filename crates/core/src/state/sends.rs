@@ -16,6 +16,10 @@ pub struct SendLog {
     pub email: Vec<Timestamp>,
     /// SMS sends, likewise.
     pub sms: Vec<Timestamp>,
+    /// Per channel (email, sms), the newest send this log dropped, if it dropped any: a playbook whose caps are
+    /// raised later keeps more sends than the one that folded these needed, and only this says the kept ones
+    /// are not all there were.
+    pub(crate) dropped: [Option<Timestamp>; 2],
 }
 
 impl SendLog {
@@ -35,15 +39,25 @@ impl SendLog {
     }
 
     /// The latest instant sends this log dropped may lie at, if it may have dropped any: `channel`'s sends, or
-    /// both channels' for `None`. A channel drops only beyond `keep` (the playbook's largest cap), so one holding
-    /// fewer dropped none, and whatever one dropped is at or before its oldest kept send. A cap counting the kept
-    /// sends alone would undercount when some kept ones lie after the decision's instant (future-stamped
-    /// sends) and the dropped ones may be in its window.
+    /// both channels' for `None`. A channel drops only beyond the `keep` (the largest cap) of the playbook that
+    /// folded it, and whatever it dropped is at or before its oldest kept send: the newest one dropped, as
+    /// recorded, or the oldest kept one when the channel holds `keep` (bytes written before the record existed).
+    /// A cap counting the kept sends alone would undercount when some kept ones lie after the decision's
+    /// instant (future-stamped sends), or when the cap was raised since (fewer kept than it counts), and the
+    /// dropped ones may be in its window.
     pub(crate) fn dropped_until(&self, channel: Option<Channel>, keep: u32) -> Option<Timestamp> {
-        let of = |list: &[Timestamp]| list.last().copied().filter(|_| list.len() >= keep as usize);
+        let of = |c: Channel| {
+            let list = self.of(c);
+            let full = list.last().copied().filter(|_| list.len() >= keep as usize);
+            let [email, sms] = self.dropped;
+            full.max(match c {
+                Channel::Email => email,
+                Channel::Sms => sms,
+            })
+        };
         match channel {
-            Some(c) => of(self.of(c)),
-            None => of(&self.email).max(of(&self.sms)),
+            Some(c) => of(c),
+            None => of(Channel::Email).max(of(Channel::Sms)),
         }
     }
 
@@ -60,7 +74,14 @@ impl SendLog {
         let list = self.of_mut(channel);
         let pos = list.iter().position(|t| *t < e.at).unwrap_or(list.len());
         list.insert(pos, e.at);
+        let newest_dropped = list.get(keep as usize).copied();
         list.truncate(keep as usize);
+        let [email, sms] = &mut self.dropped;
+        let dropped = match channel {
+            Channel::Email => email,
+            Channel::Sms => sms,
+        };
+        *dropped = (*dropped).max(newest_dropped);
     }
 }
 

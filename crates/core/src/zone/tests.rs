@@ -279,13 +279,13 @@ fn quiet_hours_across_dst_switches() {
         "2026-10-03T11:00:00Z",
         (false, "2026-10-03T12:00:00Z", "2026-10-03T21:00:00Z"),
     );
-    // A boundary inside the gap moves with the clock: 02:30 on the gap day opens at 03:30 CEST.
+    // A boundary inside the gap is crossed when the clock jumps past it: 02:30 on the gap day opens at 03:00 CEST.
     window_test(
         "02:30-06:00",
         all,
         "Europe/Warsaw",
         "2026-03-29T01:00:00Z",
-        (false, "2026-03-29T01:30:00Z", "2026-03-29T04:00:00Z"),
+        (true, "2026-03-29T01:00:00Z", "2026-03-29T04:00:00Z"),
     );
 }
 
@@ -443,4 +443,61 @@ fn gaza_starts_dst_after_ramadan() {
     from_local_test("Asia/Gaza", "2025-04-12T02:30", "2025-04-12T00:30:00Z"); // in the gap: 03:30 EEST
                                                                               // zdump: 2037-10-09 23:00:00 UT → +02, two weeks before the footer's 24 October.
     to_local_test("Asia/Gaza", "2037-10-15T12:00:00Z", "2037-10-15T14:00:00", 2.0);
+}
+
+/// DESIGN §7: quiet hours are local `[from, to)`, so a boundary is where the wall clock reaches it. One that falls
+/// in a spring-forward gap is reached at the gap's end, when the clock jumps past it (not a gap's length later,
+/// which is where a send *scheduled* at that time goes); one in a fall-back overlap at its first occurrence.
+#[test]
+fn a_window_boundary_in_a_dst_gap_is_crossed_at_the_gap_end() {
+    let all = "mon-sun";
+    // Warsaw skips 02:00–03:00 on 29 March 2026 (01:00Z). At 03:10 CEST the clock reads past 02:30: quiet.
+    window_test(
+        "02:30-06:00",
+        all,
+        "Europe/Warsaw",
+        "2026-03-29T01:10:00Z",
+        (true, "2026-03-30T00:30:00Z", "2026-03-29T04:00:00Z"),
+    );
+    // A minute before the jump (01:59 CET) it is not yet quiet, and quiet hours start at the jump.
+    window_test(
+        "02:30-06:00",
+        all,
+        "Europe/Warsaw",
+        "2026-03-29T00:59:00Z",
+        (false, "2026-03-29T01:00:00Z", "2026-03-29T04:00:00Z"),
+    );
+    // New York skips 02:00–03:00 on 8 March 2026 (07:00Z): quiet hours ending 02:30 end at 03:00 EDT.
+    window_test(
+        "22:00-02:30",
+        all,
+        "America/New_York",
+        "2026-03-08T06:00:00Z",
+        (true, "2026-03-09T02:00:00Z", "2026-03-08T07:00:00Z"),
+    );
+    // Santiago skips 00:00–01:00 on 6 September 2026 (04:00Z): 00:30 is reached at 01:00 -03.
+    window_test(
+        "00:30-06:00",
+        all,
+        "America/Santiago",
+        "2026-09-06T03:59:00Z",
+        (false, "2026-09-06T04:00:00Z", "2026-09-06T09:00:00Z"),
+    );
+    // New York repeats 01:00–02:00 on 1 November 2026 (06:00Z = 02:00 EDT → 01:00 EST). A start at 01:30 is its
+    // first occurrence (05:30Z) and the night holds through the repeat; an end at 01:30 is its first occurrence
+    // too, and the repeated 01:15 EST is no longer quiet.
+    window_test(
+        "01:30-05:00",
+        all,
+        "America/New_York",
+        "2026-11-01T06:15:00Z",
+        (true, "2026-11-02T06:30:00Z", "2026-11-01T10:00:00Z"),
+    );
+    window_test(
+        "22:00-01:30",
+        all,
+        "America/New_York",
+        "2026-11-01T06:15:00Z",
+        (false, "2026-11-02T03:00:00Z", "2026-11-02T06:30:00Z"),
+    );
 }

@@ -3,8 +3,9 @@
 //!
 //! A window is `[from, to)` in wall-clock time. The window *of* a day starts on that day at `from` and ends at
 //! the next `to` (the same day, or the next day when `to <= from`); a weekday restriction picks the days whose
-//! windows exist, so Friday's `22:00-08:00` window ends on Saturday morning. Both ends go through
-//! [`Zone::from_local`], so a boundary in a DST gap moves forward with the clock and a repeated one counts once.
+//! windows exist, so Friday's `22:00-08:00` window ends on Saturday morning. Each end is the first instant the wall
+//! clock reads it: a boundary in a DST gap is crossed at the gap's end (the clock jumps past it), a repeated one
+//! at its first occurrence.
 
 use alloc::format;
 use alloc::string::String;
@@ -245,8 +246,8 @@ impl LocalWindow {
             return None;
         }
         let end_day = if self.to <= self.from { day + 1 } else { day };
-        let start = zone.instant_at_local(day * 86_400 + i64::from(self.from.minutes()) * 60);
-        let end = zone.instant_at_local(end_day * 86_400 + i64::from(self.to.minutes()) * 60);
+        let start = zone.instant_passing_local(day * 86_400 + i64::from(self.from.minutes()) * 60);
+        let end = zone.instant_passing_local(end_day * 86_400 + i64::from(self.to.minutes()) * 60);
         (start < end).then_some((start, end))
     }
 }

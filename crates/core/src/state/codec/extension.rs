@@ -8,6 +8,7 @@
 //! | 2 | when each preference was last set: frequency, pause, topics (three optional instants); absent when all three are the latest `preferences` event's |
 //! | 3 | the latest `subscribe` per channel: email, sms (two optional instants) |
 //! | 4 | the latest opt-out per channel when later than its entry's: email, sms (each an optional instant, then its reason byte when present) |
+//! | 5 | the newest marketing send dropped per channel, once one was: email, sms (two optional instants) |
 
 use super::wire::{Reader, Writer};
 use crate::error::StateError;
@@ -15,11 +16,13 @@ use crate::explain::UnknownCause;
 use crate::field::Truth;
 use crate::state::ContactState;
 use crate::suppression::{Dnc, DncReason};
+use crate::time::Timestamp;
 
 const VERDICTS: u8 = 1;
 const PREFERENCE_TIMES: u8 = 2;
 const RESUBSCRIBED: u8 = 3;
 const LATEST_OPT_OUT: u8 = 4;
+const SENDS_DROPPED: u8 = 5;
 
 pub(super) fn write(state: &ContactState, w: &mut Writer) {
     let runs = state.enrolments.iter().filter(|(_, e)| !e.judged.is_empty()).count();
@@ -40,11 +43,7 @@ pub(super) fn write(state: &ContactState, w: &mut Writer) {
         w.out.push(PREFERENCE_TIMES);
         p.field_at.iter().for_each(|t| w.opt_instant(*t));
     }
-    let resubscribed = state.suppression.resubscribed;
-    if resubscribed.iter().any(Option::is_some) {
-        w.out.push(RESUBSCRIBED);
-        resubscribed.iter().for_each(|t| w.opt_instant(*t));
-    }
+    write_pair(w, RESUBSCRIBED, state.suppression.resubscribed);
     let latest = state.suppression.latest_opt_out;
     if latest.iter().any(Option::is_some) {
         w.out.push(LATEST_OPT_OUT);
@@ -55,6 +54,22 @@ pub(super) fn write(state: &ContactState, w: &mut Writer) {
             }
         }
     }
+    write_pair(w, SENDS_DROPPED, state.sends.dropped);
+}
+
+/// A section of two optional instants (email, sms), written when either is set.
+fn write_pair(w: &mut Writer, tag: u8, pair: [Option<Timestamp>; 2]) {
+    if pair.iter().any(Option::is_some) {
+        w.out.push(tag);
+        pair.iter().for_each(|t| w.opt_instant(*t));
+    }
+}
+
+fn read_pair(r: &mut Reader, pair: &mut [Option<Timestamp>; 2]) -> Result<(), StateError> {
+    for slot in pair {
+        *slot = r.opt_instant()?;
+    }
+    Ok(())
 }
 
 /// Reads the extensions up to `end`; without a preference-times section, every field dates from the latest
@@ -79,11 +94,7 @@ pub(super) fn read(state: &mut ContactState, r: &mut Reader, end: usize) -> Resu
                     *slot = r.opt_instant()?;
                 }
             }
-            RESUBSCRIBED => {
-                for slot in &mut state.suppression.resubscribed {
-                    *slot = r.opt_instant()?;
-                }
-            }
+            RESUBSCRIBED => read_pair(r, &mut state.suppression.resubscribed)?,
             LATEST_OPT_OUT => {
                 for slot in &mut state.suppression.latest_opt_out {
                     *slot = match r.opt_instant()? {
@@ -97,6 +108,7 @@ pub(super) fn read(state: &mut ContactState, r: &mut Reader, end: usize) -> Resu
                     };
                 }
             }
+            SENDS_DROPPED => read_pair(r, &mut state.sends.dropped)?,
             _ => return Err(StateError::Corrupt { at, what: "extension" }),
         }
     }

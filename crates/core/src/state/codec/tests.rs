@@ -173,3 +173,15 @@ fn preference_times_and_resubscribes_round_trip_in_their_sections() {
         }
     }
 }
+
+#[test]
+fn dropped_sends_round_trip_in_their_section_and_a_log_that_dropped_none_keeps_its_bytes() {
+    let t = |ms| Timestamp::from_ms(ms).unwrap_or(Timestamp::EPOCH);
+    let mut s = sample();
+    let plain = s.to_bytes();
+    s.sends.dropped = [Some(t(1_764_000_000_000)), None];
+    let dropped = s.to_bytes();
+    assert_eq!(dropped.get(..plain.len()), Some(&plain[..]));
+    assert_eq!(dropped.get(plain.len()), Some(&5), "tag 5 after the sections before it");
+    assert_eq!(ContactState::from_bytes(&dropped), Ok(s));
+}
