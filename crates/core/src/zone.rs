@@ -136,13 +136,14 @@ impl Zone {
     /// assert!(Zone::find("Mars/Olympus_Mons").is_none());
     /// ```
     pub fn find(name: &str) -> Option<Zone> {
-        let (name, rule, changes) = lookup(name)?;
+        let ((prefix, rest), rule, changes) = lookup(name)?;
         let rule = table::RULES.get(rule).and_then(|tz| parse_posix(tz).ok())?;
         let changes = match changes {
             Some(index) => *table::CHANGES.get(index)?,
             None => &[],
         };
-        Some(Zone { name: Cow::Borrowed(name), rule, changes, steady: None })
+        let name = if prefix.is_empty() { Cow::Borrowed(rest) } else { Cow::Owned([prefix, rest].concat()) };
+        Some(Zone { name, rule, changes, steady: None })
     }
 
     /// Like [`Zone::find`], with a message for an unknown name.
@@ -331,27 +332,57 @@ fn clamp(ms: i64) -> Timestamp {
     Timestamp::from_ms(ms.clamp(-MAX_MS, MAX_MS)).unwrap_or(Timestamp::EPOCH)
 }
 
-/// The table entry for `name`, its rule index and its change list's index if any: exact match by bisection,
-/// else a case-insensitive scan.
-fn lookup(name: &str) -> Option<(&'static str, usize, Option<usize>)> {
-    let zones = table::ZONES;
-    let (mut lo, mut hi) = (0, zones.len());
-    // Bisect the byte range [lo, hi), whose ends are always record boundaries ("name:rule," records).
+/// A table entry: its name as (group prefix, rest), its rule index and its change list's index if any.
+type Entry = ((&'static str, &'static str), usize, Option<usize>);
+
+/// The table entry for `name`: in the group of its own prefix (up to its last '/'), exact match by bisection,
+/// else an ASCII case-insensitive scan of the groups whose prefix matches so.
+fn lookup(name: &str) -> Option<Entry> {
+    // rsplit_once, not split_at: the latter's char-boundary panic linked 3.8 KB of formatting into the edge build.
+    let (dir, rest) = match name.rsplit_once('/') {
+        Some((dir, rest)) => (Some(dir), rest),
+        None => (None, name),
+    };
+    let of_dir = |prefix: &str, same: fn(&str, &str) -> bool| match (prefix.strip_suffix('/'), dir) {
+        (Some(prefix), Some(dir)) => same(prefix, dir),
+        (None, None) => true,
+        _ => false,
+    };
+    if let Some((prefix, records)) = table::GROUPS.iter().find(|(prefix, _)| of_dir(prefix, |a, b| a == b)) {
+        if let Some((entry, rule, changes)) = bisect(records, rest) {
+            return Some(((prefix, entry), rule, changes));
+        }
+    }
+    table::GROUPS.iter().filter(|(prefix, _)| of_dir(prefix, str::eq_ignore_ascii_case)).find_map(
+        |(prefix, records)| {
+            let (entry, rule, changes) = records
+                .split_terminator(',')
+                .filter_map(record)
+                .find(|(entry, ..)| entry.eq_ignore_ascii_case(rest))?;
+            Some(((*prefix, entry), rule, changes))
+        },
+    )
+}
+
+/// The record of `rest` in one group's records, found by bisecting their bytes.
+fn bisect(records: &'static str, rest: &str) -> Option<(&'static str, usize, Option<usize>)> {
+    let (mut lo, mut hi) = (0, records.len());
+    // Bisect the byte range [lo, hi), whose ends are always record boundaries ("rest:rule," records).
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        let start = zones.get(lo..mid)?.rfind(',').map_or(lo, |i| lo + i + 1);
-        let end = zones.get(start..hi)?.find(',').map_or(hi, |i| start + i + 1);
-        let (entry, rule, changes) = record(zones.get(start..end)?)?;
-        match entry.cmp(name) {
+        let start = records.get(lo..mid)?.rfind(',').map_or(lo, |i| lo + i + 1);
+        let end = records.get(start..hi)?.find(',').map_or(hi, |i| start + i + 1);
+        let (entry, rule, changes) = record(records.get(start..end)?)?;
+        match entry.cmp(rest) {
             Ordering::Equal => return Some((entry, rule, changes)),
             Ordering::Less => lo = end,
             Ordering::Greater => hi = start,
         }
     }
-    zones.split_terminator(',').filter_map(record).find(|(entry, ..)| entry.eq_ignore_ascii_case(name))
+    None
 }
 
-/// `"Europe/Warsaw:52,"` → `("Europe/Warsaw", 52, None)`, `"Africa/Casablanca:1:0,"` → `(…, 1, Some(0))`.
+/// `"Warsaw:52,"` → `("Warsaw", 52, None)`, `"Casablanca:1:0,"` → `("Casablanca", 1, Some(0))`.
 fn record(text: &'static str) -> Option<(&'static str, usize, Option<usize>)> {
     let (name, rest) = text.trim_end_matches(',').split_once(':')?;
     let (rule, changes) = match rest.split_once(':') {

@@ -7,6 +7,16 @@ fn zone(name: &str) -> Zone {
     Zone::find(name).unwrap_or_else(|| panic!("no zone {name}"))
 }
 
+/// Every name in the table, whole, in table order.
+pub(super) fn table_names() -> Vec<String> {
+    table::GROUPS
+        .iter()
+        .flat_map(|(prefix, records)| {
+            records.split_terminator(',').map(move |r| [*prefix, record(r).unwrap().0].concat())
+        })
+        .collect()
+}
+
 fn at(rfc3339: &str) -> Timestamp {
     Timestamp::parse(&Value::String(rfc3339.into()), "t").unwrap()
 }
@@ -45,11 +55,18 @@ fn window_test(window: &str, days: &str, name: &str, t: &str, expected: (bool, &
 
 #[test]
 fn table_names_are_sorted_and_each_is_found_by_bisection() {
-    let names: Vec<&str> = table::ZONES.split_terminator(',').map(|r| record(r).unwrap().0).collect();
+    let prefixes: Vec<&str> = table::GROUPS.iter().map(|(prefix, _)| *prefix).collect();
+    assert!(prefixes.windows(2).all(|w| w[0] < w[1]), "groups not sorted");
+    let names = table_names();
     assert_eq!(names.len(), 597);
-    assert!(names.windows(2).all(|w| w[0] < w[1]), "table not sorted");
+    for (prefix, records) in table::GROUPS {
+        let rests: Vec<&str> = records.split_terminator(',').map(|r| record(r).unwrap().0).collect();
+        assert!(rests.windows(2).all(|w| w[0] < w[1]), "group {prefix:?} not sorted");
+        assert!(rests.iter().all(|rest| !rest.contains('/')), "group {prefix:?} holds a name of another group");
+    }
     for name in names {
-        assert_eq!(lookup(name).map(|(n, ..)| n), Some(name));
+        assert_eq!(Zone::find(&name).map(|z| z.name().to_owned()), Some(name.clone()));
+        assert_eq!(Zone::find(&name.to_ascii_lowercase()).map(|z| z.name().to_owned()), Some(name));
     }
 }
 
@@ -58,9 +75,10 @@ fn every_table_rule_parses() {
     for tz in table::RULES {
         assert!(parse_posix(tz).is_ok(), "{tz}: {:?}", parse_posix(tz));
     }
-    assert!(table::ZONES.split_terminator(',').all(|r| record(r).is_some_and(|(_, i, _)| i < table::RULES.len())));
-    let listed: Vec<&str> =
-        table::ZONES.split_terminator(',').filter_map(record).filter(|(.., c)| c.is_some()).map(|(n, ..)| n).collect();
+    let records = || table::GROUPS.iter().flat_map(|(p, r)| r.split_terminator(',').map(move |r| (*p, record(r))));
+    assert!(records().all(|(_, r)| r.is_some_and(|(_, i, _)| i < table::RULES.len())));
+    let listed: Vec<String> =
+        records().filter_map(|(p, r)| r.filter(|(.., c)| c.is_some()).map(|(n, ..)| [p, n].concat())).collect();
     assert_eq!(listed, ["Africa/Casablanca", "Africa/El_Aaiun", "Asia/Gaza", "Asia/Hebron"]);
     assert!(listed.iter().all(|name| !zone(name).changes.is_empty()));
 }
