@@ -253,21 +253,28 @@ fn inactivity_deadline(seq: &Sequence, state: &ContactState, e: &Enrolment) -> O
 }
 
 /// The first reason the run stops at the context's instant, if any: stop conditions in order, then an opt-out
-/// on a channel a step not yet done uses, then inactivity.
+/// on every channel a step that could still be sent uses, then inactivity.
 pub(crate) fn stop_cause(cx: &mut Cx<'_>, seq: &Sequence, e: &Enrolment) -> Option<StopCause> {
-    let (state, t) = (cx.state, cx.now());
+    let (pb, state, t) = (cx.pb, cx.state, cx.now());
     if let Some(c) = seq.stop.iter().find(|c| c.eval(cx).holds()) {
         return Some(StopCause::Condition(String::from(c.path())));
     }
     // An opt-out stops the run once no channel its remaining steps need can reach the contact; while one
     // still can, a step on a suppressed channel is reported as denied by the send policy. A task still to do
-    // (a call, a LinkedIn touch) keeps the run going: its own gates say whether it may happen.
-    let needs = |c: Option<Channel>| seq.steps.iter().any(|s| s.channel.send() == c && done_at(e, s).is_none());
+    // (a call, a LinkedIn touch) keeps the run going: its own gates say whether it may happen. A step its
+    // branch rule skipped by `t` will never be sent, so its channel is not needed (an email opt-out with the
+    // run's SMS step skipped stops the run); one not yet due may still apply, so it is.
+    let suppressed = |c: Channel| state.suppression.get(c).is_some_and(|d| d.at <= t);
+    let mut skipped: Vec<u32> = Vec::new();
+    if Channel::ALL.into_iter().any(suppressed) && seq.steps.iter().any(|s| s.when.is_some()) {
+        let slots = schedule(pb, seq, state, e, Some(t));
+        skipped.extend(slots.filter(|slot| matches!(slot.outcome, Outcome::Skipped(_))).map(|slot| slot.step.key));
+    }
+    let needs = |c: Option<Channel>| {
+        seq.steps.iter().any(|s| s.channel.send() == c && done_at(e, s).is_none() && !skipped.contains(&s.key))
+    };
     let needed = || Channel::ALL.into_iter().filter(|c| needs(Some(*c)));
-    if !needs(None)
-        && needed().next().is_some()
-        && needed().all(|c| state.suppression.get(c).is_some_and(|d| d.at <= t))
-    {
+    if !needs(None) && needed().next().is_some() && needed().all(suppressed) {
         return Some(StopCause::OptOut(needed().collect()));
     }
     inactivity_deadline(seq, state, e).filter(|d| *d <= t).map(|_| StopCause::Inactive)
@@ -375,6 +382,11 @@ pub(crate) fn next_transition(
                 flips(pb, state, cond, rises, search(cursor), &mut c);
             }
             c.extend(inactivity_deadline(seq, state, e));
+            // A branch judged false at its step's due time may leave only opted-out channels to the run.
+            if Channel::ALL.into_iter().any(|ch| state.suppression.get(ch).is_some()) {
+                let slots = schedule(pb, seq, state, e, Some(until));
+                c.extend(slots.filter(|s| matches!(s.outcome, Outcome::Skipped(_))).map(|s| s.due));
+            }
             c.retain(|t| in_range(*t) && done.is_none_or(|d| *t < d));
             let stop = first_of(c, |t| stop_cause(&mut Cx::lazy(pb, state, t), seq, e).is_some());
             stop.map(|t| (t, Transition::Stop)).or(done.map(|d| (d, Transition::Complete)))
