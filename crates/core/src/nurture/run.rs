@@ -18,8 +18,6 @@ use crate::state::ContactState;
 use crate::suppression::Channel;
 use crate::time::Timestamp;
 
-/// How many candidate instants one search evaluates at most (as the segment next-flip search).
-const MAX_CANDIDATES: usize = 256;
 /// How many transitions one catch-up applies at most (enrol, stop, re-enrol … within one gap).
 const MAX_TRANSITIONS: usize = 1024;
 
@@ -318,11 +316,14 @@ pub(crate) fn at_instant(cx: &mut Cx<'_>, seq: &Sequence, e: Option<&Enrolment>)
     }
 }
 
-/// The first candidate at which `holds` is true, candidates sorted and deduplicated.
+/// The first candidate at which `holds` is true, candidates sorted and deduplicated. Every candidate is
+/// evaluated, however many: a cap on them (256) answered "never" for an enrolment or a stop that came after it.
+/// They are bounded by what the state keeps (the kept instants of each counted signal and its day buckets,
+/// times the windows that count them), so the search ends.
 fn first_of(mut candidates: Vec<Timestamp>, holds: impl Fn(Timestamp) -> bool) -> Option<Timestamp> {
     crate::time::sort_instants(&mut candidates);
     candidates.dedup();
-    candidates.into_iter().take(MAX_CANDIDATES).find(|t| holds(*t))
+    candidates.into_iter().find(|t| holds(*t))
 }
 
 /// The instants in `(cursor, until]` at which `cond` may flip on its own; `rises` is its [`super::Rises`] flag.
