@@ -69,13 +69,10 @@ fn a_later_fold_records_the_enrolment_at_that_instant() {
     assert_eq!(serde_json::to_value(&d.sequences[0]).unwrap()["enrolledAt"], ENROLS);
 }
 
-/// Known and not fixed: a catch-up applies at most 1024 transitions between two events (`MAX_TRANSITIONS` in
-/// crates/core/src/nurture/run.rs), so a run that ends as soon as it starts and re-enrols every 12 h is counted
-/// right for 512 days only. Removing the cap needs a closed form for such cycles (the state is fixed between
-/// events, so the cycle repeats until a condition's next edge): without one, a 1 s cool-down over years of
-/// silence would loop billions of times.
+/// A catch-up applies at most 1024 transitions between two events; a run that ends as it starts and re-enrols
+/// every 12 h was counted right for 512 days only (600 days later: runs 1025). Repeating cycles are now jumped
+/// over in one step.
 #[test]
-#[ignore = "known defect: the catch-up stops after 1024 transitions (see the doc comment)"]
 fn re_enrolment_catches_up_past_1024_cool_downs() {
     let pb = Playbook::parse(
         &serde_json::from_str::<Value>(
@@ -93,4 +90,55 @@ fn re_enrolment_catches_up_past_1024_cool_downs() {
     let d = decide(&pb, &s, Timestamp::from_ms(NOW + 600 * 24 * H).unwrap());
     let seq = serde_json::to_value(&d.sequences[0]).unwrap();
     assert_eq!((&seq["runs"], &seq["enrolledAt"]), (&1201.into(), &(NOW + 600 * 24 * H).into()));
+}
+
+/// Brute-force reference for the jump over repeating cycles: the same history with a no-op event every quarter
+/// day, so no catch-up spans two re-enrolments and every cycle is walked one transition at a time. Cycles that
+/// stop at once, stop on inactivity, complete at once (a skipped branch), and change where a window closes (the
+/// start's 20 days after the purchase, a stop's 3 days after the visit), after an unsubscribe.
+#[test]
+fn jumped_cycles_equal_cycles_walked_one_at_a_time() {
+    let sequences = [
+        r#"{ "start": { "ever": "purchase" }, "stop": [ { "ever": "purchase" } ], "reenrol_after": "13h",
+             "steps": [ { "id": "x", "channel": "email", "content": "x" } ] }"#,
+        r#"{ "start": { "ever": "purchase" }, "inactive_stop": "1d", "reenrol_after": "19h",
+             "steps": [ { "id": "x", "after": "5d", "channel": "email", "content": "x" } ] }"#,
+        r#"{ "start": { "signal": "purchase", "within": "20d" }, "reenrol_after": "1d",
+             "steps": [ { "id": "x", "when": { "ever": "visit" }, "channel": "email", "content": "x" } ] }"#,
+        r#"{ "start": { "ever": "purchase" }, "stop": [ { "last": "visit", "less_than": "3d" } ], "reenrol_after": "17h",
+             "steps": [ { "id": "x", "when": { "ever": "visit" }, "channel": "email", "content": "x" },
+                        { "id": "y", "after": "2d", "channel": "sms", "content": "y" } ] }"#,
+    ];
+    let history = serde_json::json!([
+        { "at": NOW, "kind": "purchase" },
+        { "at": NOW + 14 * 24 * H + 5 * MIN, "kind": "page_view", "props": { "path": "/" } },
+        { "at": NOW + 15 * 24 * H + 7 * MIN, "kind": "unsubscribe", "props": { "channel": "email" } },
+    ]);
+    let parse =
+        |v: serde_json::Value| Event::parse_list(&serde_json::from_value::<Value>(v).unwrap(), "events").unwrap();
+    for seq in sequences {
+        let text = format!(
+            r#"{{ "version": 1, "signals": {{ "purchase": {{ "kind": "purchase" }}, "visit": {{ "kind": "page_view" }} }},
+               "policy": {{ "consent": {{ "sms": null }} }}, "sequences": {{ "s": {seq} }} }}"#
+        );
+        let pb = Playbook::parse(&serde_json::from_str::<Value>(&text).unwrap()).unwrap();
+        let mut jumped = ContactState::new();
+        jumped.fold(&pb, &parse(history.clone()));
+        let mut walked = jumped.clone();
+        let mut t = NOW + 15 * 24 * H + 7 * MIN;
+        for step in 1..=200 {
+            let now = NOW + 15 * 24 * H + 7 * MIN + step * 7 * H;
+            while t + 6 * H < now {
+                t += 6 * H;
+                walked.fold(&pb, &parse(serde_json::json!([{ "at": t, "kind": "custom:noop" }])));
+            }
+            let at = Timestamp::from_ms(now).unwrap();
+            let (a, b) = (decide(&pb, &jumped, at), decide(&pb, &walked, at));
+            assert_eq!(
+                serde_json::to_value((&a.sequences, &a.next_step)).unwrap(),
+                serde_json::to_value((&b.sequences, &b.next_step)).unwrap(),
+                "{seq} at step {step}"
+            );
+        }
+    }
 }

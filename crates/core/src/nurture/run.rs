@@ -18,7 +18,9 @@ use crate::state::ContactState;
 use crate::suppression::Channel;
 use crate::time::Timestamp;
 
-/// How many transitions one catch-up applies at most (enrol, stop, re-enrol … within one gap).
+/// How many transitions one catch-up applies at most (enrol, stop, re-enrol … within one gap): a safety bound.
+/// Repeating cycles of re-enrolment are jumped over ([`repeat`]), so it is reached only by a run with more than
+/// this many condition edges in one gap.
 const MAX_TRANSITIONS: usize = 1024;
 
 /// Where a run is at an instant.
@@ -413,6 +415,8 @@ pub(crate) fn advance(
     by: CatchUp,
 ) -> Option<Enrolment> {
     let mut cursor = after;
+    // The run as it was right after the previous (re-)enrolment of this catch-up.
+    let mut started: Option<Enrolment> = None;
     for _ in 0..MAX_TRANSITIONS {
         let Some((t, transition)) = next_transition(pb, seq, state, e.as_ref(), cursor, until, by) else {
             break;
@@ -428,6 +432,73 @@ pub(crate) fn advance(
             Transition::Complete => e,
         };
         cursor = t;
+        if matches!(transition, Transition::Enrol | Transition::Reenrol) {
+            let run = e.clone();
+            if let Some(jumped) =
+                started.as_ref().zip(run.as_ref()).and_then(|(p, r)| repeat(pb, seq, state, p, r, (until, by)))
+            {
+                cursor = jumped.enrolled_at;
+                e = Some(jumped);
+                started = None;
+            } else {
+                started = run;
+            }
+        }
     }
     e
+}
+
+/// A cycle of re-enrolment repeated in one step. Between events the state is fixed, so once a run began exactly
+/// as the one before it, shifted by the period between their enrolments, every later run does the same until a
+/// condition of the sequence may change (a window edge, a score crossing, a dated opt-out or engagement) or the
+/// range ends: the run after the last whole period before then, which the walk would reach one transition at a
+/// time (a 12 h cool-down over years of silence is thousands of them; 1 s, billions). `None` when the two runs
+/// differ, or no whole period fits.
+fn repeat(
+    pb: &Playbook,
+    seq: &Sequence,
+    state: &ContactState,
+    before: &Enrolment,
+    run: &Enrolment,
+    (until, by): (Timestamp, CatchUp),
+) -> Option<Enrolment> {
+    let period = run.enrolled_at.ms().checked_sub(before.enrolled_at.ms()).filter(|p| *p > 0)?;
+    let shift = |t: Timestamp, by: i64| Timestamp::from_ms(t.ms().checked_add(by)?);
+    let same = Enrolment {
+        enrolled_at: run.enrolled_at,
+        runs: before.runs.saturating_add(1),
+        stopped_at: match before.stopped_at {
+            Some(at) => Some(shift(at, period)?),
+            None => None,
+        },
+        ..before.clone()
+    };
+    if &same != run {
+        return None;
+    }
+    let t0 = before.enrolled_at;
+    let mut edges = Vec::new();
+    let stages = if by == CatchUp::Fold { StageRises::Recorded } else { StageRises::Search };
+    let cx = Cx::lazy(pb, state, t0);
+    for cond in seq.conditions() {
+        cond.changes_after(&cx, (t0, until), stages, &mut edges, 0);
+    }
+    let dated = Channel::ALL.into_iter().filter_map(|c| state.suppression.get(c).map(|d| d.at));
+    edges.extend(dated.chain(state.activity.last_engagement).filter(|t| *t > t0));
+    // The last instant a copied run may begin at: before the next edge, within the range.
+    let end = if by == CatchUp::Decide { until.ms() } else { until.ms().saturating_sub(1) };
+    let last = edges.into_iter().map(|t| t.ms().saturating_sub(1)).fold(end, i64::min);
+    let k = last.checked_sub(run.enrolled_at.ms())? / period;
+    if k < 1 {
+        return None;
+    }
+    Some(Enrolment {
+        enrolled_at: shift(run.enrolled_at, k.checked_mul(period)?)?,
+        runs: run.runs.saturating_add(u16::try_from(k).unwrap_or(u16::MAX)),
+        stopped_at: match run.stopped_at {
+            Some(at) => Some(shift(at, k.checked_mul(period)?)?),
+            None => None,
+        },
+        ..run.clone()
+    })
 }
