@@ -166,15 +166,14 @@ impl HandoffRules {
 fn seen(pb: &Playbook, state: &ContactState, signal: usize, now: Timestamp) -> Option<SignalSeen> {
     let s = pb.signals.get(signal)?;
     let track = state.signals.get(&s.key)?;
-    let first_at = track.first.filter(|f| *f <= now);
-    first_at?;
+    let first = track.first.filter(|f| *f <= now)?;
     let kept = track.recent.iter().filter(|t| **t <= now).count() as u32;
     let count = if kept > 0 { kept.saturating_add(track.dropped()) } else { 1 };
     let last_at = match track.latest_by(now) {
         Latest::At(t) => Some(t),
         Latest::Never | Latest::Between(..) => None,
     };
-    Some(SignalSeen { signal: s.id.clone(), count, first_at, last_at })
+    Some(SignalSeen { signal: s.id.clone(), count, first_at: Some(first), last_at })
 }
 
 fn latest_first(mut list: Vec<SignalSeen>) -> Vec<SignalSeen> {
@@ -259,11 +258,26 @@ pub(crate) fn packet(
 pub(crate) fn next_change(pb: &Playbook, state: &ContactState, now: Timestamp) -> Option<Timestamp> {
     let rules = pb.handoff.as_ref()?;
     let a = &state.attribution;
-    let tracked =
-        pb.signals.iter().enumerate().filter(|(i, s)| s.kind == EventKind::PageView || rules.assets.contains(i));
-    let instants = tracked.filter_map(|(_, s)| state.signals.get(&s.key)).flat_map(|t| t.recent.iter().chain(&t.first));
-    let interactions = a.interactions.iter().map(|i| &i.at).chain(a.first_touch.as_ref().map(|f| &f.at));
-    instants.chain(interactions).copied().filter(|t| *t > now).min()
+    let mut next: Option<Timestamp> = None;
+    let mut see = |t: Timestamp| {
+        if t > now && next.is_none_or(|n| t < n) {
+            next = Some(t);
+        }
+    };
+    for i in &a.interactions {
+        see(i.at);
+    }
+    if let Some(f) = &a.first_touch {
+        see(f.at);
+    }
+    for (i, s) in pb.signals.iter().enumerate() {
+        if s.kind == EventKind::PageView || rules.assets.contains(&i) {
+            if let Some(track) = state.signals.get(&s.key) {
+                track.recent.iter().chain(&track.first).for_each(|t| see(*t));
+            }
+        }
+    }
+    next
 }
 
 /// Parses `handoff`: `{ "business_hours"?, "days"?, "sla"?, "max"?, "timezone"?, "assets"? }`.
