@@ -463,17 +463,13 @@ fn repeat(
     (until, by): (Timestamp, CatchUp),
 ) -> Option<Enrolment> {
     let period = run.enrolled_at.ms().checked_sub(before.enrolled_at.ms()).filter(|p| *p > 0)?;
-    let shift = |t: Timestamp, by: i64| Timestamp::from_ms(t.ms().checked_add(by)?);
-    let same = Enrolment {
-        enrolled_at: run.enrolled_at,
-        runs: before.runs.saturating_add(1),
-        stopped_at: match before.stopped_at {
-            Some(at) => Some(shift(at, period)?),
-            None => None,
-        },
-        ..before.clone()
-    };
-    if &same != run {
+    // How long after its enrolment a run was stopped, if it was.
+    let lasted = |r: &Enrolment| r.stopped_at.map(|s| s.ms() - r.enrolled_at.ms());
+    let same = run.runs == before.runs.saturating_add(1)
+        && lasted(run) == lasted(before)
+        && run.done == before.done
+        && run.judged == before.judged;
+    if !same {
         return None;
     }
     let t0 = before.enrolled_at;
@@ -492,13 +488,13 @@ fn repeat(
     if k < 1 {
         return None;
     }
-    Some(Enrolment {
-        enrolled_at: shift(run.enrolled_at, k.checked_mul(period)?)?,
-        runs: run.runs.saturating_add(u16::try_from(k).unwrap_or(u16::MAX)),
-        stopped_at: match run.stopped_at {
-            Some(at) => Some(shift(at, k.checked_mul(period)?)?),
-            None => None,
-        },
-        ..run.clone()
-    })
+    let jump = k.checked_mul(period)?;
+    let mut next = run.clone();
+    next.enrolled_at = Timestamp::from_ms(run.enrolled_at.ms().checked_add(jump)?)?;
+    next.runs = run.runs.saturating_add(u16::try_from(k).unwrap_or(u16::MAX));
+    next.stopped_at = match run.stopped_at {
+        Some(at) => Some(Timestamp::from_ms(at.ms().checked_add(jump)?)?),
+        None => None,
+    };
+    Some(next)
 }
