@@ -147,8 +147,10 @@ export interface CtaChoice {
 /** A signal seen in the contact's history (handoff `assets` and `pages`). */
 export interface SignalSeen {
   signal: string;
+  /** Occurrences at or before `now` (only the first, 1, when every instant the state kept lies after `now`). */
   count: number;
   firstAt: number | null;
+  /** The latest at or before `now`; `null` when it is not known (instants stamped after `now` displaced it). */
   lastAt: number | null;
 }
 
@@ -182,6 +184,7 @@ export interface Handoff {
     at: number;
   } | null;
   /** The last 5 interactions, newest first, with the first signal each matched. */
+  /** At or before `now`, newest first: at most 5 (fewer when ones stamped after `now` took their places). */
   lastInteractions: { kind: InteractionKind; signal: string | null; at: number }[];
   assets: SignalSeen[];
   pages: SignalSeen[];

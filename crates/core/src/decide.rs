@@ -210,6 +210,7 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
                 &searches,
             );
             let handoff_due = handoff.as_ref().map(|h| h.due_at).filter(|t| *t > now);
+            let handoff_event = handoff.as_ref().and_then(|_| crate::handoff::next_change(playbook, state, now));
             let funnel_entry = recorded.iter().map(|(_, at)| *at).filter(|at| *at > now).min();
             // A deferral ends at its `until`; an allow when quiet hours begin or a send stamped ahead fills a cap.
             let deferrals =
@@ -226,6 +227,7 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
                 .chain(nurture.next_change)
                 .chain(cta_change)
                 .chain(handoff_due)
+                .chain(handoff_event)
                 .chain(match retargeting {
                     Retargeting::Member { until } => Some(until),
                     Retargeting::Excluded { .. } => None,

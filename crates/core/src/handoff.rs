@@ -10,6 +10,10 @@
 //! hours after the contact became SQL. Within business hours that is 15 min after becoming SQL; outside, 15 min
 //! after business hours open; never more than `max` (2 h) of business time. `assets` defaults to every signal
 //! of kind `form_submit`, `webinar_registered`, `webinar_attended` or `custom:*`.
+//!
+//! The packet is as of the decision's `now`: an event stamped after it (a skewed clock, a late batch) is not yet
+//! an interaction, an asset, a page or the source, and a stage entry or a disqualification stamped after it does
+//! not move the SLA, so sales reads at `now` what happened by `now`.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -25,6 +29,7 @@ use crate::playbook::signal::Declared;
 use crate::playbook::Playbook;
 use crate::stage::{Scores, Stage};
 use crate::state::attribution::kind_name;
+use crate::state::track::Latest;
 use crate::state::ContactState;
 use crate::time::{Span, Timestamp};
 use crate::value::Value;
@@ -74,17 +79,18 @@ pub struct InteractionView {
     pub at: Timestamp,
 }
 
-/// A signal the contact showed, with how often.
+/// A signal the contact showed by `now`, with how often.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignalSeen {
     /// The signal id.
     pub signal: String,
-    /// Occurrences folded.
+    /// Occurrences at or before `now`: all of them, unless occurrences stamped after `now` took the places of
+    /// the older instants in the state; then only those known to lie before `now` (the first), with `lastAt` null.
     pub count: u32,
     /// The first.
     pub first_at: Option<Timestamp>,
-    /// The latest.
+    /// The latest at or before `now`; null when it is not known (see `count`).
     pub last_at: Option<Timestamp>,
 }
 
@@ -112,7 +118,8 @@ pub struct Handoff {
     pub overdue: bool,
     /// Lead source (first UTM touch), if one was seen.
     pub source: Option<Source>,
-    /// The last interactions, newest first.
+    /// The last interactions at or before `now`, newest first: 5, or fewer when there were fewer, or when
+    /// interactions stamped after `now` took the places of older ones in the state's ring of 5.
     pub last_interactions: Vec<InteractionView>,
     /// Assets (downloads, webinars) seen, latest first.
     pub assets: Vec<SignalSeen>,
@@ -153,10 +160,20 @@ impl HandoffRules {
     }
 }
 
-fn seen(pb: &Playbook, state: &ContactState, signal: usize) -> Option<SignalSeen> {
+/// The signal as seen by `now`. The instants the state dropped lie between the first and the oldest kept one,
+/// so they all lie before `now` once a kept one does; when every kept one lies after `now`, only the first is
+/// known to (and, with more than one dropped, not which of them was the latest).
+fn seen(pb: &Playbook, state: &ContactState, signal: usize, now: Timestamp) -> Option<SignalSeen> {
     let s = pb.signals.get(signal)?;
-    let track = state.signals.get(&s.key).filter(|t| t.count > 0)?;
-    Some(SignalSeen { signal: s.id.clone(), count: track.count, first_at: track.first, last_at: track.last() })
+    let track = state.signals.get(&s.key)?;
+    let first = track.first.filter(|f| *f <= now)?;
+    let kept = track.recent.iter().filter(|t| **t <= now).count() as u32;
+    let count = if kept > 0 { kept.saturating_add(track.dropped()) } else { 1 };
+    let last_at = match track.latest_by(now) {
+        Latest::At(t) => Some(t),
+        Latest::Never | Latest::Between(..) => None,
+    };
+    Some(SignalSeen { signal: s.id.clone(), count, first_at: Some(first), last_at })
 }
 
 fn latest_first(mut list: Vec<SignalSeen>) -> Vec<SignalSeen> {
@@ -180,16 +197,16 @@ pub(crate) fn packet(
     if stage < Stage::Sql {
         return None;
     }
-    let since = state.recycled();
+    let since = state.recycled().filter(|r| *r <= now);
     let sql_at = funnel
         .iter()
-        .filter(|(s, t)| *s >= Stage::Sql && since.is_none_or(|r| *t > r))
+        .filter(|(s, t)| *s >= Stage::Sql && *t <= now && since.is_none_or(|r| *t > r))
         .map(|(_, t)| *t)
         .min()
         .unwrap_or(now);
     let due_at = rules.due(sql_at);
     let a = &state.attribution;
-    let source = a.first_touch.as_ref().map(|f| Source {
+    let source = a.first_touch.as_ref().filter(|f| f.at <= now).map(|f| Source {
         utm_source: f.utm_source.clone(),
         utm_medium: f.utm_medium.clone(),
         utm_campaign: f.utm_campaign.clone(),
@@ -200,12 +217,13 @@ pub(crate) fn packet(
     let last_interactions = a
         .interactions
         .iter()
+        .filter(|i| i.at <= now)
         .map(|i| InteractionView { kind: kind_name(i.kind), signal: i.signal.and_then(signal_id), at: i.at })
         .collect();
-    let assets = latest_first(rules.assets.iter().filter_map(|i| seen(pb, state, *i)).collect());
+    let assets = latest_first(rules.assets.iter().filter_map(|i| seen(pb, state, *i, now)).collect());
     let pages = (0..pb.signals.len())
         .filter(|i| pb.signals.get(*i).is_some_and(|s| s.kind == EventKind::PageView))
-        .filter_map(|i| seen(pb, state, i))
+        .filter_map(|i| seen(pb, state, i, now))
         .collect();
     let mut top: Vec<TopReason> = reasons
         .iter()
@@ -233,6 +251,33 @@ pub(crate) fn packet(
         score: scores,
         top_reasons: top,
     })
+}
+
+/// The first instant after `now` at which an event stamped after it joins the packet (an interaction, the
+/// source, an asset or a page): the packet as of `now` is valid until then, so `validUntil` names it.
+pub(crate) fn next_change(pb: &Playbook, state: &ContactState, now: Timestamp) -> Option<Timestamp> {
+    let rules = pb.handoff.as_ref()?;
+    let a = &state.attribution;
+    let mut next: Option<Timestamp> = None;
+    let mut see = |t: Timestamp| {
+        if t > now && next.is_none_or(|n| t < n) {
+            next = Some(t);
+        }
+    };
+    for i in &a.interactions {
+        see(i.at);
+    }
+    if let Some(f) = &a.first_touch {
+        see(f.at);
+    }
+    for (i, s) in pb.signals.iter().enumerate() {
+        if s.kind == EventKind::PageView || rules.assets.contains(&i) {
+            if let Some(track) = state.signals.get(&s.key) {
+                track.recent.iter().chain(&track.first).for_each(|t| see(*t));
+            }
+        }
+    }
+    next
 }
 
 /// Parses `handoff`: `{ "business_hours"?, "days"?, "sla"?, "max"?, "timezone"?, "assets"? }`.

@@ -27,8 +27,9 @@
 //! instant ([`on_instant`]) or, for conditions that become true on their own, at the exact instant between
 //! two events ([`catch_up`], searching only the instants where the condition may flip). A decision runs the
 //! same search up to `now` on a copy of the state, so deciding and a later fold agree. An opt-out stops a
-//! run like a stop condition does once every channel its remaining steps use is do-not-contact; until then a
-//! step on a suppressed channel is shown as denied by the send policy.
+//! run like a stop condition does once every channel its remaining steps use is do-not-contact (a step its branch
+//! rule skipped is not remaining: it will never be sent); until then a step on a suppressed channel is shown as
+//! denied by the send policy.
 
 #[cfg(test)]
 mod anchor_tests;

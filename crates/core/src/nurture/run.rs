@@ -18,9 +18,9 @@ use crate::state::ContactState;
 use crate::suppression::Channel;
 use crate::time::Timestamp;
 
-/// How many candidate instants one search evaluates at most (as the segment next-flip search).
-const MAX_CANDIDATES: usize = 256;
-/// How many transitions one catch-up applies at most (enrol, stop, re-enrol … within one gap).
+/// How many transitions one catch-up applies at most (enrol, stop, re-enrol … within one gap): a safety bound.
+/// Repeating cycles of re-enrolment are jumped over ([`repeat`]), so it is reached only by a run with more than
+/// this many condition edges in one gap.
 const MAX_TRANSITIONS: usize = 1024;
 
 /// Where a run is at an instant.
@@ -253,21 +253,28 @@ fn inactivity_deadline(seq: &Sequence, state: &ContactState, e: &Enrolment) -> O
 }
 
 /// The first reason the run stops at the context's instant, if any: stop conditions in order, then an opt-out
-/// on a channel a step not yet done uses, then inactivity.
+/// on every channel a step that could still be sent uses, then inactivity.
 pub(crate) fn stop_cause(cx: &mut Cx<'_>, seq: &Sequence, e: &Enrolment) -> Option<StopCause> {
-    let (state, t) = (cx.state, cx.now());
+    let (pb, state, t) = (cx.pb, cx.state, cx.now());
     if let Some(c) = seq.stop.iter().find(|c| c.eval(cx).holds()) {
         return Some(StopCause::Condition(String::from(c.path())));
     }
     // An opt-out stops the run once no channel its remaining steps need can reach the contact; while one
     // still can, a step on a suppressed channel is reported as denied by the send policy. A task still to do
-    // (a call, a LinkedIn touch) keeps the run going: its own gates say whether it may happen.
-    let needs = |c: Option<Channel>| seq.steps.iter().any(|s| s.channel.send() == c && done_at(e, s).is_none());
+    // (a call, a LinkedIn touch) keeps the run going: its own gates say whether it may happen. A step its
+    // branch rule skipped by `t` will never be sent, so its channel is not needed (an email opt-out with the
+    // run's SMS step skipped stops the run); one not yet due may still apply, so it is.
+    let suppressed = |c: Channel| state.suppression.get(c).is_some_and(|d| d.at <= t);
+    let mut skipped: Vec<u32> = Vec::new();
+    if Channel::ALL.into_iter().any(suppressed) && seq.steps.iter().any(|s| s.when.is_some()) {
+        let slots = schedule(pb, seq, state, e, Some(t));
+        skipped.extend(slots.filter(|slot| matches!(slot.outcome, Outcome::Skipped(_))).map(|slot| slot.step.key));
+    }
+    let needs = |c: Option<Channel>| {
+        seq.steps.iter().any(|s| s.channel.send() == c && done_at(e, s).is_none() && !skipped.contains(&s.key))
+    };
     let needed = || Channel::ALL.into_iter().filter(|c| needs(Some(*c)));
-    if !needs(None)
-        && needed().next().is_some()
-        && needed().all(|c| state.suppression.get(c).is_some_and(|d| d.at <= t))
-    {
+    if !needs(None) && needed().next().is_some() && needed().all(suppressed) {
         return Some(StopCause::OptOut(needed().collect()));
     }
     inactivity_deadline(seq, state, e).filter(|d| *d <= t).map(|_| StopCause::Inactive)
@@ -311,11 +318,14 @@ pub(crate) fn at_instant(cx: &mut Cx<'_>, seq: &Sequence, e: Option<&Enrolment>)
     }
 }
 
-/// The first candidate at which `holds` is true, candidates sorted and deduplicated.
+/// The first candidate at which `holds` is true, candidates sorted and deduplicated. Every candidate is
+/// evaluated, however many: a cap on them (256) answered "never" for an enrolment or a stop that came after it.
+/// They are bounded by what the state keeps (the kept instants of each counted signal and its day buckets,
+/// times the windows that count them), so the search ends.
 fn first_of(mut candidates: Vec<Timestamp>, holds: impl Fn(Timestamp) -> bool) -> Option<Timestamp> {
     crate::time::sort_instants(&mut candidates);
     candidates.dedup();
-    candidates.into_iter().take(MAX_CANDIDATES).find(|t| holds(*t))
+    candidates.into_iter().find(|t| holds(*t))
 }
 
 /// The instants in `(cursor, until]` at which `cond` may flip on its own; `rises` is its [`super::Rises`] flag.
@@ -375,6 +385,11 @@ pub(crate) fn next_transition(
                 flips(pb, state, cond, rises, search(cursor), &mut c);
             }
             c.extend(inactivity_deadline(seq, state, e));
+            // A branch judged false at its step's due time may leave only opted-out channels to the run.
+            if Channel::ALL.into_iter().any(|ch| state.suppression.get(ch).is_some()) {
+                let slots = schedule(pb, seq, state, e, Some(until));
+                c.extend(slots.filter(|s| matches!(s.outcome, Outcome::Skipped(_))).map(|s| s.due));
+            }
             c.retain(|t| in_range(*t) && done.is_none_or(|d| *t < d));
             let stop = first_of(c, |t| stop_cause(&mut Cx::lazy(pb, state, t), seq, e).is_some());
             stop.map(|t| (t, Transition::Stop)).or(done.map(|d| (d, Transition::Complete)))
@@ -400,6 +415,8 @@ pub(crate) fn advance(
     by: CatchUp,
 ) -> Option<Enrolment> {
     let mut cursor = after;
+    // The run as it was right after the previous (re-)enrolment of this catch-up.
+    let mut started: Option<Enrolment> = None;
     for _ in 0..MAX_TRANSITIONS {
         let Some((t, transition)) = next_transition(pb, seq, state, e.as_ref(), cursor, until, by) else {
             break;
@@ -415,6 +432,69 @@ pub(crate) fn advance(
             Transition::Complete => e,
         };
         cursor = t;
+        if matches!(transition, Transition::Enrol | Transition::Reenrol) {
+            let run = e.clone();
+            if let Some(jumped) =
+                started.as_ref().zip(run.as_ref()).and_then(|(p, r)| repeat(pb, seq, state, p, r, (until, by)))
+            {
+                cursor = jumped.enrolled_at;
+                e = Some(jumped);
+                started = None;
+            } else {
+                started = run;
+            }
+        }
     }
     e
+}
+
+/// A cycle of re-enrolment repeated in one step. Between events the state is fixed, so once a run began exactly
+/// as the one before it, shifted by the period between their enrolments, every later run does the same until a
+/// condition of the sequence may change (a window edge, a score crossing, a dated opt-out or engagement) or the
+/// range ends: the run after the last whole period before then, which the walk would reach one transition at a
+/// time (a 12 h cool-down over years of silence is thousands of them; 1 s, billions). `None` when the two runs
+/// differ, or no whole period fits.
+fn repeat(
+    pb: &Playbook,
+    seq: &Sequence,
+    state: &ContactState,
+    before: &Enrolment,
+    run: &Enrolment,
+    (until, by): (Timestamp, CatchUp),
+) -> Option<Enrolment> {
+    let period = run.enrolled_at.ms().checked_sub(before.enrolled_at.ms()).filter(|p| *p > 0)?;
+    // How long after its enrolment a run was stopped, if it was.
+    let lasted = |r: &Enrolment| r.stopped_at.map(|s| s.ms() - r.enrolled_at.ms());
+    let same = run.runs == before.runs.saturating_add(1)
+        && lasted(run) == lasted(before)
+        && run.done == before.done
+        && run.judged == before.judged;
+    if !same {
+        return None;
+    }
+    let t0 = before.enrolled_at;
+    let mut edges = Vec::new();
+    let stages = if by == CatchUp::Fold { StageRises::Recorded } else { StageRises::Search };
+    let cx = Cx::lazy(pb, state, t0);
+    for cond in seq.conditions() {
+        cond.changes_after(&cx, (t0, until), stages, &mut edges, 0);
+    }
+    let dated = Channel::ALL.into_iter().filter_map(|c| state.suppression.get(c).map(|d| d.at));
+    edges.extend(dated.chain(state.activity.last_engagement).filter(|t| *t > t0));
+    // The last instant a copied run may begin at: before the next edge, within the range.
+    let end = if by == CatchUp::Decide { until.ms() } else { until.ms().saturating_sub(1) };
+    let last = edges.into_iter().map(|t| t.ms().saturating_sub(1)).fold(end, i64::min);
+    let k = last.checked_sub(run.enrolled_at.ms())? / period;
+    if k < 1 {
+        return None;
+    }
+    let jump = k.checked_mul(period)?;
+    let mut next = run.clone();
+    next.enrolled_at = Timestamp::from_ms(run.enrolled_at.ms().checked_add(jump)?)?;
+    next.runs = run.runs.saturating_add(u16::try_from(k).unwrap_or(u16::MAX));
+    next.stopped_at = match run.stopped_at {
+        Some(at) => Some(Timestamp::from_ms(at.ms().checked_add(jump)?)?),
+        None => None,
+    };
+    Some(next)
 }
