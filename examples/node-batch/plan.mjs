@@ -35,6 +35,18 @@ const split = (spec) => {
   const at = spec.indexOf(":");
   return [spec.slice(0, at), spec.slice(at + 1)];
 };
+// `jane@example.com` → `j***@example.com`; without `@`, the first character only; at most 40 characters of the
+// domain. The CLI's rule (crates/cli/src/diagnostic.rs, `mask`): a problem report names whom it is about without
+// becoming a copy of the addresses it complains about.
+export function mask(text) {
+  const chars = Array.from(String(text ?? "").trim()); // code points, as Rust's chars()
+  const at = chars.lastIndexOf("@");
+  if (at !== -1) {
+    const domain = chars.slice(at + 1);
+    return `${chars.slice(0, 1).join("")}***@${domain.slice(0, 40).join("")}${domain.length > 40 ? "…" : ""}`;
+  }
+  return chars.length === 0 ? "(empty)" : `${chars[0]}***`;
+}
 const csv = (v) => (/[",\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v ?? ""));
 
 export async function plan(argv) {
@@ -64,7 +76,7 @@ export async function plan(argv) {
   const add = (event, where) => {
     const person = people.get(String(event.contact ?? "").toLowerCase());
     if (person) person.events.push(event);
-    else problems.push(`${where}: no contact ${event.contact}`);
+    else problems.push(`${where}: no contact ${mask(event.contact)} in the contacts file; add the contact or fix the event's \`contact\``);
   };
   // ESPs retry deliveries: an event folded twice would count twice, so each (vendor, event id, contact) is folded once.
   const seen = new Set();
