@@ -152,3 +152,14 @@ test("examples/node-batch/plan.mjs masks an address as the CLI does: first chara
   assert.equal(mask("édith@x.test"), "é***@x.test", "a character, not a UTF-16 unit");
   assert.equal(mask(`x@${"d".repeat(41)}`), `x***@${"d".repeat(40)}…`, "at most 40 characters of the domain");
 });
+
+test("examples/node-batch/plan.mjs reads --now as the CLI does: RFC 3339 or epoch ms, epoch seconds refused", async () => {
+  const { parseNow, plan } = await import("../../examples/node-batch/plan.mjs");
+  assert.equal(parseNow("2026-11-26T12:00:00Z"), 1_795_694_400_000);
+  assert.equal(parseNow("1795694400000"), 1_795_694_400_000, "epoch milliseconds, as `rekindle plan --now` takes them");
+  const seconds = /^--now: 1795694400 is 1970-01-21T18:48:14\.400Z read as epoch milliseconds: it looks like epoch seconds; .*\(now_looks_like_seconds\)$/;
+  assert.throws(() => parseNow("1795694400"), (e) => seconds.test(e.message));
+  assert.throws(() => parseNow("next tuesday"), /--now: expected RFC 3339 like 2026-11-26T12:00:00Z or epoch milliseconds, got next tuesday/);
+  const root = new URL("../../", import.meta.url).pathname;
+  await assert.rejects(plan(["--playbook", `${root}examples/playbooks/saas.json`, "--now", "1795694400"]), (e) => seconds.test(e.message));
+});
