@@ -35,13 +35,39 @@ const split = (spec) => {
   const at = spec.indexOf(":");
   return [spec.slice(0, at), spec.slice(at + 1)];
 };
+// --now as the CLI reads it (crates/cli/src/now.rs): RFC 3339 or epoch milliseconds. Epoch seconds (`date +%s`,
+// below 10^11 as milliseconds) are refused: read as milliseconds they are January 1970, before every event.
+export function parseNow(text) {
+  const now = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Date.parse(text);
+  if (!Number.isSafeInteger(now)) {
+    throw new Error(`--now: expected RFC 3339 like 2026-11-26T12:00:00Z or epoch milliseconds, got ${text}`);
+  }
+  if (now >= 0 && now < 100_000_000_000) {
+    throw new Error(`--now: ${text.trim()} is ${new Date(now).toISOString()} read as epoch milliseconds: it looks like \
+epoch seconds; pass milliseconds (× 1000) or RFC 3339 like 2026-11-26T12:00:00Z (now_looks_like_seconds)`);
+  }
+  return now;
+}
+
+// `jane@example.com` → `j***@example.com`; without `@`, the first character only; at most 40 characters of the
+// domain. The CLI's rule (crates/cli/src/diagnostic.rs, `mask`): a problem report names whom it is about without
+// becoming a copy of the addresses it complains about.
+export function mask(text) {
+  const chars = Array.from(String(text ?? "").trim()); // code points, as Rust's chars()
+  const at = chars.lastIndexOf("@");
+  if (at !== -1) {
+    const domain = chars.slice(at + 1);
+    return `${chars.slice(0, 1).join("")}***@${domain.slice(0, 40).join("")}${domain.length > 40 ? "…" : ""}`;
+  }
+  return chars.length === 0 ? "(empty)" : `${chars[0]}***`;
+}
 const csv = (v) => (/[",\n]/.test(String(v)) ? `"${String(v).replaceAll('"', '""')}"` : String(v ?? ""));
 
 export async function plan(argv) {
   const o = args(argv);
   await init();
   const engine = new Engine(readFileSync(o.playbook, "utf8"));
-  const now = Date.parse(o.now);
+  const now = parseNow(o.now);
   const mailgunKey = o["mailgun-key"] ? readFileSync(o["mailgun-key"], "utf8").trim() : null;
   const people = new Map(); // email → { id, events }
   const problems = [];
@@ -64,7 +90,7 @@ export async function plan(argv) {
   const add = (event, where) => {
     const person = people.get(String(event.contact ?? "").toLowerCase());
     if (person) person.events.push(event);
-    else problems.push(`${where}: no contact ${event.contact}`);
+    else problems.push(`${where}: no contact ${mask(event.contact)} in the contacts file; add the contact or fix the event's \`contact\``);
   };
   // ESPs retry deliveries: an event folded twice would count twice, so each (vendor, event id, contact) is folded once.
   const seen = new Set();

@@ -112,6 +112,11 @@ test("examples/node-batch/plan.mjs, a Node plugin on the adapters, agrees with t
     ["b2b/hubspot-contacts.csv:134:4", "b2b/sendgrid-events.ndjson:89", "b2b/sendgrid-events.ndjson:90",
       "b2b/sendgrid-events.ndjson:91", "b2b/mailgun-events.ndjson:97"]);
   assert.ok(problems.some((p) => p.includes("timestamp_looks_like_ms")), problems.join("\n"));
+  // The unknown contact is masked as the CLI masks it (diagnostic::mask): a log of problems must not become a copy
+  // of the addresses it complains about.
+  const unknown = problems.find((p) => p.includes("sendgrid-events.ndjson:89:"));
+  assert.match(unknown, /: no contact n\*\*\*@elsewhere\.test in the contacts file; add the contact or fix the event's `contact`$/);
+  assert.ok(!problems.some((p) => p.includes("nobody@")), problems.join("\n"));
   assert.equal(duplicates, 4, "a retried SendGrid POST and a retried Mailgun delivery, folded once (the CLI's duplicateEvents)");
   // Erased contacts leave their phase only; nobody's email is printed for them.
   const erased = csv.split("\n").filter((line) => line.split(",")[2] === "erased");
@@ -134,4 +139,27 @@ test("checkSignatureAge: a delivery signed within the tolerance of its receipt i
     (e) => e.code === "E_INPUT_INVALID" && e.path === "options.tolerance");
   assert.throws(() => checkSignatureAge(signed, { receivedAt: new Date() }),
     (e) => e.code === "E_INPUT_INVALID" && e.path === "options.receivedAt");
+});
+
+test("examples/node-batch/plan.mjs masks an address as the CLI does: first character, ***, the domain", async () => {
+  const { mask } = await import("../../examples/node-batch/plan.mjs");
+  assert.equal(mask("jane@example.com"), "j***@example.com");
+  assert.equal(mask("  Jane@Example.com "), "J***@Example.com", "trimmed first");
+  assert.equal(mask("a@b@example.com"), "a***@example.com", "the last @ splits, as rsplit_once");
+  assert.equal(mask("cus_8a7f3e9d"), "c***", "no @: the first character only");
+  assert.equal(mask(""), "(empty)");
+  assert.equal(mask(undefined), "(empty)", "an event without a contact");
+  assert.equal(mask("édith@x.test"), "é***@x.test", "a character, not a UTF-16 unit");
+  assert.equal(mask(`x@${"d".repeat(41)}`), `x***@${"d".repeat(40)}…`, "at most 40 characters of the domain");
+});
+
+test("examples/node-batch/plan.mjs reads --now as the CLI does: RFC 3339 or epoch ms, epoch seconds refused", async () => {
+  const { parseNow, plan } = await import("../../examples/node-batch/plan.mjs");
+  assert.equal(parseNow("2026-11-26T12:00:00Z"), 1_795_694_400_000);
+  assert.equal(parseNow("1795694400000"), 1_795_694_400_000, "epoch milliseconds, as `rekindle plan --now` takes them");
+  const seconds = /^--now: 1795694400 is 1970-01-21T18:48:14\.400Z read as epoch milliseconds: it looks like epoch seconds; .*\(now_looks_like_seconds\)$/;
+  assert.throws(() => parseNow("1795694400"), (e) => seconds.test(e.message));
+  assert.throws(() => parseNow("next tuesday"), /--now: expected RFC 3339 like 2026-11-26T12:00:00Z or epoch milliseconds, got next tuesday/);
+  const root = new URL("../../", import.meta.url).pathname;
+  await assert.rejects(plan(["--playbook", `${root}examples/playbooks/saas.json`, "--now", "1795694400"]), (e) => seconds.test(e.message));
 });

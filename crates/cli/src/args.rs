@@ -315,6 +315,7 @@ pub struct DecideArgs {
     #[arg(long)]
     pub events: PathBuf,
     /// Decide as of this instant (RFC 3339 or epoch ms). Default: the system clock, read once and echoed.
+    /// Epoch seconds (date +%s) are refused: read as ms they are January 1970.
     #[arg(long)]
     pub now: Option<String>,
     /// Indent the JSON output.

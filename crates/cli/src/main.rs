@@ -8,6 +8,7 @@ mod adapter;
 mod args;
 mod diagnostic;
 mod error;
+mod now;
 mod output;
 mod plan;
 mod progress;
@@ -21,7 +22,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use rekindle_core::{decide, ContactState, Event, Playbook, Timestamp, Value};
+use rekindle_core::{decide, ContactState, Event, Playbook, Value};
 
 use args::{Cli, Command, DecideArgs, PlaybookFormat};
 pub(crate) use error::CliError;
@@ -125,10 +126,7 @@ fn decide_cmd(args: DecideArgs) -> Result<(), CliError> {
     let events_value = read_json(&args.events)?;
     let events = Event::parse_list(&events_value, "events")
         .map_err(|e| CliError::Core { file: args.events.clone(), source: e })?;
-    let now = match &args.now {
-        Some(text) => parse_now(text)?,
-        None => clock_now()?,
-    };
+    let now = now::given_or_clock(args.now.as_deref())?;
     // A decision at --now is made before anything stamped later happened (as `rekindle plan` decides).
     let (events, later): (Vec<Event>, Vec<Event>) = events.into_iter().partition(|e| e.at <= now);
     if !later.is_empty() {
@@ -172,41 +170,4 @@ fn instants_as_text(v: &mut serde_json::Value) {
         serde_json::Value::Array(items) => items.iter_mut().for_each(instants_as_text),
         _ => {}
     }
-}
-
-/// `--now` as RFC 3339 or epoch ms; anything else is a usage error (exit 2).
-pub(crate) fn parse_now(text: &str) -> Result<Timestamp, CliError> {
-    adapter::parse_instant(text, "--now").map_err(|e| CliError::Usage(e.to_string()))
-}
-
-/// `rekindle plan`'s `--now`: as [`parse_now`], refused when it reads as epoch seconds (`date +%s`, before
-/// 1973-03-03 as milliseconds). Read as milliseconds it is a day in January 1970: every event is after it and
-/// none is folded, every contact is planned as if new, the run exits 0, and the plan it writes would be the next
-/// run's `--previous`. Events with such an `at` are refused alike (`at_looks_like_seconds`).
-pub(crate) fn parse_plan_now(text: &str) -> Result<Timestamp, CliError> {
-    let now = parse_now(text)?;
-    if !now.looks_like_seconds() {
-        return Ok(now);
-    }
-    Err(CliError::Usage(format!(
-        "--now: {} is {} read as epoch milliseconds: it looks like epoch seconds; pass milliseconds (× 1000) or \
-         RFC 3339 like 2026-11-26T12:00:00Z (now_looks_like_seconds)",
-        crate::diagnostic::quote(text.trim()),
-        report::rfc3339(now.ms())
-    )))
-}
-
-/// The one place rekindle reads the clock: the CLI's default `--now`, echoed to stderr.
-#[allow(clippy::disallowed_methods)]
-pub(crate) fn clock_now() -> Result<Timestamp, CliError> {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_err(|_| CliError::Usage("the system clock is before 1970; pass --now".into()))?
-        .as_millis();
-    let ts = i64::try_from(ms)
-        .ok()
-        .and_then(Timestamp::from_ms)
-        .ok_or_else(|| CliError::Usage("the system clock is out of range; pass --now".into()))?;
-    eprintln!("rekindle: --now not given, using the system clock: {}", ts.ms());
-    Ok(ts)
 }

@@ -156,7 +156,7 @@ impl Plan {
 pub fn run(args: &PlanArgs) -> Result<u8, CliError> {
     let mut playbook = crate::load_playbook(&args.playbook, args.playbook_format)?;
     crate::report::segment_audiences::check(args, &playbook)?; // an unknown segment: refused before any input
-    let now = crate::parse_plan_now(&args.now)?;
+    let now = crate::now::parse(&args.now)?;
     // Refused before any input is read: a playbook whose contacts enter on their own has no campaign to start.
     let start = args.start_reactivation.then(|| campaign::Start::new(&playbook, now)).transpose()?;
     // The link key file is read before anything is written: a bad one refuses the run, not its audiences.

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rekindle_core::token::{ContactRef, KeyId, Keyring, Purpose, Token, Topic};
-use rekindle_core::{Span, Timestamp};
+use rekindle_core::Span;
 use serde::Serialize;
 
 use crate::CliError;
@@ -77,6 +77,7 @@ pub struct SignArgs {
     #[arg(long, default_value = "60d", value_parser = Span::parse_str)]
     pub ttl: Span,
     /// Issue at this instant (RFC 3339 or epoch ms). Default: the system clock, read once and echoed.
+    /// Epoch seconds (date +%s) are refused: read as ms they are January 1970.
     #[arg(long)]
     pub now: Option<String>,
     /// An https:// endpoint; the token is appended as ?t=<token> (or &t= when the URL has a query).
@@ -98,6 +99,7 @@ pub struct VerifyArgs {
     #[arg(long, default_value = "unsubscribe", value_parser = Purpose::parse)]
     pub purpose: Purpose,
     /// Check at this instant (RFC 3339 or epoch ms). Default: the system clock, read once and echoed.
+    /// Epoch seconds (date +%s) are refused: read as ms they are January 1970.
     #[arg(long)]
     pub now: Option<String>,
 }
@@ -133,7 +135,7 @@ pub fn sign(args: &SignArgs) -> Result<u8, CliError> {
         },
         None => ring.newest().ok_or_else(|| no_keys(&args.key_file))?,
     };
-    let now = now_or_clock(args.now.as_deref())?;
+    let now = crate::now::given_or_clock(args.now.as_deref())?;
     let contact = match (&args.contact, &args.contacts) {
         (Some(contact), _) => contact,
         (None, Some(file)) => return bulk::sign(args, file, kid, key, now),
@@ -202,7 +204,7 @@ pub fn verify(args: &VerifyArgs) -> Result<u8, CliError> {
             source: rekindle_core::Error::InvalidInput { path: "keys".into(), reason },
         })?;
     }
-    let now = now_or_clock(args.now.as_deref())?;
+    let now = crate::now::given_or_clock(args.now.as_deref())?;
     let text = args.token.trim();
     let keys = |kid: &str| ring.get(kid);
     let token = Token::verify(text, &keys, now, args.purpose)
@@ -231,13 +233,6 @@ fn no_keys(path: &Path) -> CliError {
             path: "keys".into(),
             reason: "no key found; expected kid:hexkey lines, like 2026-11:<64 hex digits>".into(),
         },
-    }
-}
-
-fn now_or_clock(now: Option<&str>) -> Result<Timestamp, CliError> {
-    match now {
-        Some(text) => crate::parse_now(text),
-        None => crate::clock_now(),
     }
 }
 

@@ -72,7 +72,8 @@ fn bad_now_is_a_usage_error_and_missing_file_an_io_error() {
     let path = events.to_str().expect("utf-8 path");
     let out = rekindle(&["decide", "--playbook", "examples/playbooks/saas.json", "--events", path, "--now", "soon"]);
     assert_eq!(out.status.code(), Some(2));
-    let out = rekindle(&["decide", "--playbook", "does/not/exist.json", "--events", path, "--now", "0"]);
+    let out =
+        rekindle(&["decide", "--playbook", "does/not/exist.json", "--events", path, "--now", "2026-11-26T12:00:00Z"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("does/not/exist.json"));
 }
@@ -141,4 +142,32 @@ fn decide_with_rfc3339_writes_every_instant_as_text() {
     let text = decision.to_string();
     assert!(!text.contains(":1795"), "no epoch milliseconds of these days are left: {text}");
     assert!(decision["scores"]["intent"].is_number(), "other numbers stay numbers");
+}
+
+#[test]
+fn every_command_taking_now_refuses_epoch_seconds_with_exit_2() {
+    // `date +%s` gives seconds; read as milliseconds they are January 1970. `plan` refused them while `decide`
+    // decided as of 1970 (only warning that the events were after --now) and the token commands signed and
+    // verified as of 1970.
+    let keys = "examples/data/keys/example-current.keys";
+    let token = "v1.2026-11.AQIAAAGhlGfoAAAAAaIu5rAADGN1c184YTdmM2U5ZAA.p1RQ5nX-C60KcfGJ2rFjZQ";
+    let runs: [&[&str]; 3] = [
+        &["decide", "--playbook", "examples/playbooks/saas.json", "--events", "examples/data/contact-events.json"],
+        &["unsubscribe-token", "--key-file", keys, "--contact", "cus_8a7f3e9d"],
+        &["verify-token", "--key-file", keys, "--token", token, "--purpose", "preferences"],
+    ];
+    for args in runs {
+        let out = rekindle(&[args, &["--now", "1795694400"]].concat());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("--now: 1795694400 is 1970-01-21T18:48:14.400Z read as epoch milliseconds"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("(now_looks_like_seconds)"), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing decided or signed as of 1970");
+        // The same instant in milliseconds is accepted.
+        let out = rekindle(&[args, &["--now", "1795694400000"]].concat());
+        assert_ne!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
 }

@@ -270,3 +270,23 @@ fn a_generic_csv_is_read_through_the_playbooks_column_mapping() {
         stderr(&run)
     );
 }
+
+#[test]
+fn a_mapped_header_filling_the_field_another_column_has_is_refused_naming_both() {
+    // `Job Title` → role beside a `role` column: two columns for one profile field, the later cell silently won.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let events = write(tmp.path(), "events.ndjson", b"");
+    let contacts = write(tmp.path(), "crm.csv", b"email,Job Title,role\nann@acme.test,CMO,intern\n");
+    let playbook = mapped_playbook(tmp.path(), serde_json::json!({ "fields": { "Job Title": "role" } }));
+    let out = tmp.path().join("plan");
+    let run = plan_with(&playbook, &contacts, &events, &out);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains(
+            "crm.csv:1: columns 2 \"Job Title\" and 3 \"role\" both fill the profile field `role` (contacts.columns.fields)"
+        ),
+        "{}",
+        stderr(&run)
+    );
+    assert!(!out.join("plan.csv").exists(), "nothing planned from a guess");
+}

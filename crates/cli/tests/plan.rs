@@ -436,3 +436,41 @@ fn the_cli_runs_with_transparent_huge_pages_off() {
         None => eprintln!("skipped: this kernel's status has no THP_enabled line"),
     }
 }
+
+#[test]
+fn plan_csv_names_the_lifecycle_columns_as_plan_json_and_the_audiences_do() {
+    // plan.csv had `lifecycle_next_at` where the audiences have `next_transition_at` (plan.json: nextTransitionAt),
+    // and no `showed_intent` (plan.json: showedIntent), which picks who gets the "still looking?" mail.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("plan");
+    let run = plan(CONTACTS, EVENTS, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let mut reader = csv::Reader::from_path(out.join("plan.csv")).expect("plan.csv");
+    let header: Vec<String> = reader.headers().expect("header").iter().map(String::from).collect();
+    let audience = std::fs::read_to_string(out.join("audiences/soft_reactivation.csv")).expect("audience");
+    let audience_header: Vec<&str> = audience.lines().next().expect("header").split(',').collect();
+    for column in ["next_transition_at", "showed_intent"] {
+        assert!(header.iter().any(|h| h == column), "plan.csv lacks {column}: {header:?}");
+        assert!(audience_header.contains(&column), "the audience lacks {column}: {audience_header:?}");
+    }
+    assert!(!header.iter().any(|h| h == "lifecycle_next_at"), "{header:?}");
+    // Each living row's cells say what plan.json says of the same contact.
+    let plan_json = json(&out.join("plan.json"));
+    let by_id: BTreeMap<&str, &serde_json::Value> =
+        plan_json.as_array().expect("array").iter().map(|r| (r["id"].as_str().expect("id"), r)).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).expect("column");
+    let (next, intent) = (col("next_transition_at"), col("showed_intent"));
+    let mut intents = BTreeMap::new();
+    for row in reader.records() {
+        let row = row.expect("row");
+        let lifecycle = &by_id[&row[0]]["lifecycle"];
+        if lifecycle["state"] == "erased" {
+            continue;
+        }
+        let shown = lifecycle["showedIntent"].as_bool().expect("showedIntent");
+        assert_eq!(&row[intent], if shown { "true" } else { "false" }, "{}", &row[0]);
+        assert_eq!(row[next].is_empty(), lifecycle["nextTransitionAt"].is_null(), "{}", &row[0]);
+        *intents.entry(shown).or_insert(0) += 1;
+    }
+    assert_eq!(intents.len(), 2, "the sample has contacts who showed intent and some who did not: {intents:?}");
+}

@@ -286,3 +286,25 @@ fn a_generic_csv_with_two_email_columns_is_refused_naming_both() {
     );
     assert!(!out.join("plan.csv").exists(), "nothing planned from a guess");
 }
+
+#[test]
+fn a_generic_csv_with_a_profile_column_twice_is_refused_naming_both_and_the_file() {
+    // Two `company` columns: the later cell silently won, and which one holds the contact's company is a guess.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let contacts = write(tmp.path(), "c.csv", "email,company,name,company\na@x.test,Acme,Al,Initech\n");
+    let out = tmp.path().join("out");
+    let run = plan(&contacts, EVENTS, &out, &[]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    let message = stderr(&run);
+    assert!(message.contains("c.csv:1: the header has the column \"company\" twice (columns 2 and 4)"), "{message}");
+    assert!(!out.join("plan.csv").exists(), "nothing planned from a guess");
+    // The record id twice, in any letter case (as the email column), is refused alike.
+    let contacts = write(tmp.path(), "d.csv", "id,email,ID\n1,a@x.test,2\n");
+    let run = plan(&contacts, EVENTS, &out, &[]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("d.csv:1: the header has the id column \"id\" twice (columns 1 and 3)"),
+        "{}",
+        stderr(&run)
+    );
+}

@@ -113,7 +113,7 @@ fn base_url_with_a_query_appends_the_token_with_an_ampersand() {
         "--purpose",
         "preferences",
         "--now",
-        "0",
+        "2026-11-01T00:00:00Z",
         "--base-url",
         "https://example.com/prefs?lang=pl",
     ]);
@@ -164,7 +164,7 @@ fn a_preferences_token_does_not_unsubscribe() {
 
 #[test]
 fn usage_mistakes_exit_2_missing_key_files_1_and_malformed_key_files_3() {
-    let base = ["unsubscribe-token", "--key-file", CURRENT, "--contact", "c1", "--now", "0"];
+    let base = ["unsubscribe-token", "--key-file", CURRENT, "--contact", "c1", "--now", "2026-11-01T00:00:00Z"];
     let http = rekindle(&[&base[..], &["--base-url", "http://example.com/u"]].concat());
     assert_eq!(http.status.code(), Some(2));
     assert!(stderr(&http).contains("RFC 8058 requires HTTPS"), "{}", stderr(&http));
@@ -174,19 +174,30 @@ fn usage_mistakes_exit_2_missing_key_files_1_and_malformed_key_files_3() {
     let ttl = rekindle(&[&base[..], &["--ttl", "1 month"]].concat());
     assert_eq!(ttl.status.code(), Some(2));
     assert_eq!(
-        rekindle(&["unsubscribe-token", "--key-file", CURRENT, "--contact", "", "--now", "0"]).status.code(),
+        rekindle(&["unsubscribe-token", "--key-file", CURRENT, "--contact", "", "--now", "2026-11-01T00:00:00Z"])
+            .status
+            .code(),
         Some(2)
     );
 
-    let missing = rekindle(&["unsubscribe-token", "--key-file", "no/such.keys", "--contact", "c1", "--now", "0"]);
+    let missing = rekindle(&[
+        "unsubscribe-token",
+        "--key-file",
+        "no/such.keys",
+        "--contact",
+        "c1",
+        "--now",
+        "2026-11-01T00:00:00Z",
+    ]);
     assert_eq!(missing.status.code(), Some(1));
 
     let bad = temp_file("bad.keys", "# comment\n2026-11:0011zz\n");
-    let out = verify(&[bad.to_str().expect("utf-8 path")], "v1.x.AQE.AAAAAAAAAAAAAAAAAAAAAA", &[], "0");
+    let out =
+        verify(&[bad.to_str().expect("utf-8 path")], "v1.x.AQE.AAAAAAAAAAAAAAAAAAAAAA", &[], "2026-11-01T00:00:00Z");
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("bad.keys: line 2: the key is not hex"), "{}", stderr(&out));
     let empty = temp_file("empty.keys", "# nothing here\n");
-    let out = verify(&[empty.to_str().expect("utf-8 path")], "x", &[], "0");
+    let out = verify(&[empty.to_str().expect("utf-8 path")], "x", &[], "2026-11-01T00:00:00Z");
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("no key found"), "{}", stderr(&out));
 }
@@ -202,7 +213,7 @@ fn sign_warns_about_email_contacts_and_short_unsubscribe_ttls() {
         "--ttl",
         "7d",
         "--now",
-        "0",
+        "2026-11-01T00:00:00Z",
     ]);
     assert_eq!(out.status.code(), Some(0));
     let err = stderr(&out);

@@ -39,6 +39,21 @@ pub struct GenericCsv {
     swallowed: std::collections::VecDeque<Diagnostic>,
 }
 
+/// The column after `at` whose header is `at`'s, in any letter case (headers match case-insensitively).
+fn twice(headers: &[String], at: usize) -> Option<usize> {
+    let header = headers.get(at)?;
+    headers.iter().skip(at + 1).position(|h| h.eq_ignore_ascii_case(header)).map(|n| at + 1 + n)
+}
+
+/// The first two columns that fill the same (non-empty) profile field.
+fn same_field(fields: &[String]) -> Option<(usize, usize)> {
+    fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.is_empty())
+        .find_map(|(i, f)| fields.iter().skip(i + 1).position(|g| g == f).map(|n| (i, i + 1 + n)))
+}
+
 impl GenericCsv {
     /// Opens the file and reads its header. No email column, or no column the playbook names, makes the whole
     /// file unusable (exit 3).
@@ -80,14 +95,13 @@ impl GenericCsv {
         };
         // Two columns of that name (two exports pasted side by side, `Email` beside `email`): which one holds the
         // contact's address would be a guess, and a wrong guess mails, suppresses or erases someone else.
-        let same = |h: &String| h.eq_ignore_ascii_case(&columns.email.header);
-        if let Some(again) = headers.iter().skip(email + 1).position(same) {
+        if let Some(again) = twice(&headers, email) {
             return Err(unusable(format!(
                 "the header has the email column \"{}\" twice (columns {} and {}): which holds the contact's address \
                  is a guess; keep one, or name the other in the playbook's contacts.columns",
                 quote(&columns.email.header),
                 email + 1,
-                email + 2 + again
+                again + 1
             )));
         }
         // A column the playbook names must be there; a default one may be absent (and is never the email column).
@@ -103,7 +117,19 @@ impl GenericCsv {
         };
         let id = own(&columns.id, "id")?;
         let created_at = own(&columns.created_at, "created_at")?.filter(|i| Some(*i) != id);
-        let fields = headers
+        // The record id or creation date twice: which one is the contact's is as much a guess as two email columns.
+        for (key, first) in [("id", id), ("created_at", created_at)] {
+            if let Some((first, again)) = first.and_then(|i| Some((i, twice(&headers, i)?))) {
+                return Err(unusable(format!(
+                    "the header has the {key} column \"{}\" twice (columns {} and {}): which holds the contact's \
+                     {key} is a guess; keep one, or name the other in the playbook's contacts.columns",
+                    quote(headers.get(first).map_or("", String::as_str)),
+                    first + 1,
+                    again + 1
+                )));
+            }
+        }
+        let fields: Vec<String> = headers
             .iter()
             .enumerate()
             .map(|(i, h)| match [Some(email), id, created_at].contains(&Some(i)) {
@@ -111,6 +137,33 @@ impl GenericCsv {
                 false => columns.field_for(h).to_string(),
             })
             .collect();
+        // Two columns filling one profile field (`company` twice, two exports pasted side by side, or a header the
+        // playbook maps onto another's field): the later cell silently won, and which is right is a guess.
+        if let Some((first, again)) = same_field(&fields) {
+            let header = |i: usize| headers.get(i).map_or("", String::as_str);
+            let (a, b, field) = (header(first), header(again), fields.get(first).map_or("", String::as_str));
+            let place = match a == b {
+                true => format!(
+                    "the header has the column \"{}\" twice (columns {} and {})",
+                    quote(a),
+                    first + 1,
+                    again + 1
+                ),
+                false => format!(
+                    "columns {} \"{}\" and {} \"{}\" both fill the profile field `{}` (contacts.columns.fields)",
+                    first + 1,
+                    quote(a),
+                    again + 1,
+                    quote(b),
+                    quote(field)
+                ),
+            };
+            return Err(unusable(format!(
+                "{place}: which holds the contact's `{}` is a guess; keep one, or map one to another field in the \
+                 playbook's contacts.columns.fields",
+                quote(field)
+            )));
+        }
         let warnings = columns
             .renamed()
             .filter(|(h, _)| find(h).is_none())

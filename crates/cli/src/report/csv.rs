@@ -40,6 +40,15 @@ fn num(n: f64) -> String {
     short_number(n)
 }
 
+/// A yes/no cell (`showed_intent`), as every CSV writes it.
+fn flag(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
+}
+
 fn verdict(v: EmailVerdict) -> (&'static str, String) {
     match v {
         EmailVerdict::Allow => ("allow", String::new()),
@@ -63,8 +72,9 @@ pub fn write_plan(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
         "email",
         "lifecycle",
         "lifecycle_since",
-        "lifecycle_next_at",
+        "next_transition_at",
         "reactivated_at",
+        "showed_intent",
         "stage",
         "readiness",
         "fit",
@@ -105,6 +115,7 @@ pub fn write_plan(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
                 row.extend([
                     Cow::Owned(at(l.next_transition_at)),
                     Cow::Owned(at(l.reactivated_at)),
+                    Cow::Borrowed(flag(l.showed_intent)),
                     name(&p.stage),
                     name(&p.readiness),
                     Cow::Owned(num(p.scores.fit)),
@@ -163,13 +174,12 @@ pub fn write_audiences(plan: &Plan, out: &mut OutDir) -> Result<(), CliError> {
             for (id, email, p) in members {
                 let (verdict, until) = verdict(p.email);
                 let l = &p.lifecycle;
-                let intent = if l.showed_intent { "true" } else { "false" };
                 let mut row: Vec<String> = vec![
                     id.into(),
                     email.into(),
                     at(l.since),
                     at(l.next_transition_at),
-                    intent.into(),
+                    flag(l.showed_intent).into(),
                     verdict.into(),
                     until,
                 ];
@@ -222,7 +232,7 @@ pub fn write_unseen_break_up(plan: &Plan, out: &mut OutDir) -> Result<(), CliErr
         let mut n = 0;
         let members = living(plan).filter(|(_, _, p)| p.break_up_unseen_listed());
         for (id, email, p) in members {
-            let intent = if p.lifecycle.showed_intent { "true" } else { "false" };
+            let intent = flag(p.lifecycle.showed_intent);
             w.write_record([id, email, &at(p.unseen_break_up), &at(p.lifecycle.since), intent])?;
             n += 1;
         }
