@@ -211,7 +211,8 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
             );
             let handoff_due = handoff.as_ref().map(|h| h.due_at).filter(|t| *t > now);
             let handoff_event = handoff.as_ref().and_then(|_| crate::handoff::next_change(playbook, state, now));
-            let funnel_entry = recorded.iter().map(|(_, at)| *at).filter(|at| *at > now).min();
+            // A future-stamped funnel entry, or a disqualification, moves the stage at its instant.
+            let funnel_entry = recorded.iter().map(|(_, at)| *at).chain(state.recycled).filter(|at| *at > now).min();
             // A deferral ends at its `until`; an allow when quiet hours begin or a send stamped ahead fills a cap.
             let deferrals =
                 [(Channel::Email, &send.email), (Channel::Sms, &send.sms)].into_iter().filter_map(|(c, v)| match v {

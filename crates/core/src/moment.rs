@@ -157,10 +157,12 @@ impl Moment {
         (scores, readiness, meets): (Scores, Readiness, Meets),
         reasons: &mut Sink<'_>,
     ) -> Moment {
-        let recycled = state.recycled().is_some();
+        // A disqualification stamped after `at` (clock skew, a CRM ahead of the caller) has not happened at `at`;
+        // one before it holds until a stage is reached again by `at`.
+        let since = state.recycled.filter(|r| *r <= at);
+        let recycled = since.is_some_and(|r| !state.funnel.iter().any(|(_, t)| *t > r && *t <= at));
         // The stages recorded by `at` (since the last recycle). A stage a bar reached on its own after the latest
         // event shows through `meets` while the bar holds, and the fold records it at its instant.
-        let since = state.recycled;
         let reached = state.funnel.iter().filter(|(_, t)| *t <= at && since.is_none_or(|r| *t > r)).max().copied();
         let current = match (recycled, meets.sql, meets.mql) {
             (true, _, _) | (false, false, false) => Stage::Lead,
