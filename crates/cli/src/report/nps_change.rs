@@ -15,60 +15,19 @@
 //! A previous plan written before NPS existed published no figures: `previousKnown: false` and nothing is
 //! compared, rather than every month reading as new.
 
-use rekindle_core::retention::nps::{Nps, Referrals};
-use serde::{Deserialize, Serialize};
+use rekindle_core::retention::nps::{NpsFigures, NpsMonth, ReferralFigures, ReferralMonth};
+use serde::Serialize;
 
 use crate::plan::nps::Voice;
 
-/// One month's NPS figures, as `nps.months[]` carries them (the month aside).
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NpsFigures {
-    /// Answers counted (each contact's latest of the month).
-    pub answers: u32,
-    /// Scores 9–10.
-    pub promoters: u32,
-    /// Scores 7–8.
-    pub passives: u32,
-    /// Scores 0–6.
-    pub detractors: u32,
-    /// % promoters − % detractors, from −100 to 100 (points, not a percentage).
-    pub nps: f64,
-    /// Fewer answers than core's minimum: too few to compare.
-    pub low_sample: bool,
-}
-
-/// One month's referral figures, as `referrals.months[]` carries them (the month aside).
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ReferralFigures {
-    /// Referrals made in the month.
-    pub referrals: u32,
-    /// Customers whose first order fell in the month.
-    pub new_customers: u32,
-    /// Of those, customers a referral named at or before their first order.
-    pub referred: u32,
-    /// `referred / newCustomers`, a fraction from 0 to 1 (`null` without new customers).
-    pub referred_share: Option<f64>,
-}
-
-/// A month of a published list: its `"YYYY-MM"` and figures.
-#[derive(Debug, Clone, Deserialize)]
-struct Month<F> {
-    month: String,
-    #[serde(flatten)]
-    figures: F,
-}
-
 /// The `months` of a published `{ "months": [...], … }` (`superseded`, `outside` are not compared), each month
-/// read on its own so a bad one is named by its index: `nps.months[3]: missing field `answers``.
-fn months<F: serde::de::DeserializeOwned>(value: &serde_json::Value, key: &str) -> Result<Vec<(String, F)>, String> {
+/// read on its own, as core wrote it, so a bad one is named by its index: `nps.months[3]: missing field `answers``.
+fn months<M: serde::de::DeserializeOwned>(value: &serde_json::Value, key: &str) -> Result<Vec<M>, String> {
     let Some(list) = value.get("months").and_then(serde_json::Value::as_array) else {
         return Err(format!("{key}.months: expected a list of months"));
     };
     let read = |(i, m): (usize, &serde_json::Value)| {
-        let m: Month<F> = serde_json::from_value(m.clone()).map_err(|e| format!("{key}.months[{i}]: {e}"))?;
-        Ok((m.month, m.figures))
+        serde_json::from_value(m.clone()).map_err(|e| format!("{key}.months[{i}]: {e}"))
     };
     list.iter().enumerate().map(read).collect()
 }
@@ -87,37 +46,21 @@ impl Published {
     /// naming the field when they do not read back.
     pub fn read(manifest: &serde_json::Value) -> Result<Option<Published>, String> {
         let Some(nps) = manifest.get("nps") else { return Ok(None) };
-        let nps = months(nps, "nps")?;
-        let referrals = manifest.get("referrals").map(|r| months(r, "referrals")).transpose()?.unwrap_or_default();
+        let nps = months(nps, "nps")?.into_iter().map(|m: NpsMonth| (m.month, m.figures)).collect();
+        let referrals = match manifest.get("referrals") {
+            Some(r) => months(r, "referrals")?.into_iter().map(|m: ReferralMonth| (m.month, m.figures)).collect(),
+            None => Vec::new(),
+        };
         Ok(Some(Published { nps, referrals }))
     }
 
     /// This run's figures, in the same form.
     pub fn of(voice: &Voice) -> Published {
-        Published { nps: nps_months(&voice.nps), referrals: referral_months(&voice.referrals) }
+        Published {
+            nps: voice.nps.months.iter().map(|m| (m.month.clone(), m.figures.clone())).collect(),
+            referrals: voice.referrals.months.iter().map(|m| (m.month.clone(), m.figures.clone())).collect(),
+        }
     }
-}
-
-fn nps_months(k: &Nps) -> Vec<(String, NpsFigures)> {
-    let figures = |m: &rekindle_core::retention::nps::NpsMonth| NpsFigures {
-        answers: m.answers,
-        promoters: m.promoters,
-        passives: m.passives,
-        detractors: m.detractors,
-        nps: m.nps,
-        low_sample: m.low_sample,
-    };
-    k.months.iter().map(|m| (m.month.clone(), figures(m))).collect()
-}
-
-fn referral_months(k: &Referrals) -> Vec<(String, ReferralFigures)> {
-    let figures = |m: &rekindle_core::retention::nps::ReferralMonth| ReferralFigures {
-        referrals: m.referrals,
-        new_customers: m.new_customers,
-        referred: m.referred,
-        referred_share: m.referred_share,
-    };
-    k.months.iter().map(|m| (m.month.clone(), figures(m))).collect()
 }
 
 /// One month of either plan, compared.

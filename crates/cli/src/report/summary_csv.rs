@@ -11,8 +11,9 @@ use std::io::Write;
 
 use rekindle_core::time::short_number;
 
-use super::nps_change::{Latest, MonthChange, NpsChange, NpsFigures, ReferralFigures, ReferralsChange};
+use super::nps_change::{Latest, MonthChange, NpsChange, ReferralsChange};
 use super::{rfc3339, Summary};
+use rekindle_core::retention::nps::{NpsFigures, ReferralFigures};
 
 /// The rows, header first.
 fn render(summary: &Summary) -> Result<Vec<u8>, csv::Error> {
@@ -126,21 +127,21 @@ fn campaign(rows: &mut Rows, summary: &Summary) {
 fn voice(rows: &mut Rows, summary: &Summary) {
     for m in &summary.nps.months {
         let key = |field: &str| format!("nps.{}.{field}", m.month);
-        rows.count(key("answers"), m.answers);
-        rows.count(key("promoters"), m.promoters);
-        rows.count(key("passives"), m.passives);
-        rows.count(key("detractors"), m.detractors);
-        rows.decimal(key("nps"), Some(m.nps));
-        rows.push(key("low_sample"), m.low_sample.to_string());
+        rows.count(key("answers"), m.figures.answers);
+        rows.count(key("promoters"), m.figures.promoters);
+        rows.count(key("passives"), m.figures.passives);
+        rows.count(key("detractors"), m.figures.detractors);
+        rows.decimal(key("nps"), Some(m.figures.nps));
+        rows.push(key("low_sample"), m.figures.low_sample.to_string());
     }
     rows.count("nps.superseded", summary.nps.superseded);
     rows.count("nps.outside", summary.nps.outside);
     for m in &summary.referrals.months {
         let key = |field: &str| format!("referrals.{}.{field}", m.month);
-        rows.count(key("referrals"), m.referrals);
-        rows.count(key("new_customers"), m.new_customers);
-        rows.count(key("referred"), m.referred);
-        rows.decimal(key("referred_share"), m.referred_share);
+        rows.count(key("referrals"), m.figures.referrals);
+        rows.count(key("new_customers"), m.figures.new_customers);
+        rows.count(key("referred"), m.figures.referred);
+        rows.decimal(key("referred_share"), m.figures.referred_share);
     }
     rows.count("referrals.outside", summary.referrals.outside);
 }

@@ -16,7 +16,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::kpi::{label, month_index, MONTHS};
 use crate::event::{Event, EventKind, Scalar};
@@ -119,11 +119,21 @@ pub fn referral_of(event: &Event) -> Option<Result<Option<String>, String>> {
 }
 
 /// NPS of one month.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NpsMonth {
     /// `"YYYY-MM"`.
     pub month: String,
+    /// The month's figures, written beside `month` (`{"month": "2026-11", "answers": 12, …}`).
+    #[serde(flatten)]
+    pub figures: NpsFigures,
+}
+
+/// One month's NPS figures. `Deserialize` because a later plan reads them back from the one it compares with
+/// (the CLI's `--previous`), in the form they were written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NpsFigures {
     /// Answers counted (one per customer: the latest).
     pub answers: u32,
     /// Scores 9–10.
@@ -132,9 +142,9 @@ pub struct NpsMonth {
     pub passives: u32,
     /// Scores 0–6.
     pub detractors: u32,
-    /// 100 × (promoters − detractors) / answers, from −100 to 100.
+    /// 100 × (promoters − detractors) / answers, from −100 to 100 (points, not a percentage).
     pub nps: f64,
-    /// Fewer than [`MIN_ANSWERS`] answers.
+    /// Fewer than [`MIN_ANSWERS`] answers: too few to compare.
     pub low_sample: bool,
 }
 
@@ -172,17 +182,11 @@ pub fn nps(answers: &[Answer], now: Timestamp) -> Nps {
             continue;
         }
         if out.months.last().map(|row| row.month.as_str()) != Some(label(m).as_str()) {
-            out.months.push(NpsMonth {
-                month: label(m),
-                answers: 0,
-                promoters: 0,
-                passives: 0,
-                detractors: 0,
-                nps: 0.0,
-                low_sample: true,
-            });
+            let figures =
+                NpsFigures { answers: 0, promoters: 0, passives: 0, detractors: 0, nps: 0.0, low_sample: true };
+            out.months.push(NpsMonth { month: label(m), figures });
         }
-        if let Some(row) = out.months.last_mut() {
+        if let Some(row) = out.months.last_mut().map(|m| &mut m.figures) {
             row.answers += 1;
             match s {
                 9..=10 => row.promoters += 1,
@@ -191,7 +195,7 @@ pub fn nps(answers: &[Answer], now: Timestamp) -> Nps {
             }
         }
     }
-    for row in &mut out.months {
+    for row in out.months.iter_mut().map(|m| &mut m.figures) {
         row.nps = (f64::from(row.promoters) - f64::from(row.detractors)) * 100.0 / f64::from(row.answers);
         row.low_sample = row.answers < MIN_ANSWERS;
     }
@@ -199,18 +203,27 @@ pub fn nps(answers: &[Answer], now: Timestamp) -> Nps {
 }
 
 /// Referrals of one month.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReferralMonth {
     /// `"YYYY-MM"`.
     pub month: String,
+    /// The month's figures, written beside `month`.
+    #[serde(flatten)]
+    pub figures: ReferralFigures,
+}
+
+/// One month's referral figures (`Deserialize`: read back by a later plan, as [`NpsFigures`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferralFigures {
     /// Referrals made in the month.
     pub referrals: u32,
     /// Customers whose first order fell in the month.
     pub new_customers: u32,
     /// Of those, customers named by a referral at or before their first order.
     pub referred: u32,
-    /// `referred / new_customers` (`None` without new customers).
+    /// `referred / new_customers`, a fraction from 0 to 1 (`None` without new customers).
     pub referred_share: Option<f64>,
 }
 
@@ -234,11 +247,14 @@ pub fn referrals(list: &[Referral], customers: &[(&str, &[(Timestamp, f64)])], n
     let first_month = now_month - (MONTHS - 1);
     let n = (now_month - first_month + 1) as usize;
     let mut rows: Vec<ReferralMonth> = (first_month..=now_month)
-        .map(|m| ReferralMonth { month: label(m), referrals: 0, new_customers: 0, referred: 0, referred_share: None })
+        .map(|m| {
+            let figures = ReferralFigures { referrals: 0, new_customers: 0, referred: 0, referred_share: None };
+            ReferralMonth { month: label(m), figures }
+        })
         .collect();
     let slot = |t: Timestamp| usize::try_from(month_index(t.ms()) - first_month).ok().filter(|i| *i < n && t <= now);
     for r in list {
-        match slot(r.at).and_then(|i| rows.get_mut(i)) {
+        match slot(r.at).and_then(|i| rows.get_mut(i)).map(|m| &mut m.figures) {
             Some(row) => row.referrals += 1,
             None => out.outside += 1,
         }
@@ -249,19 +265,19 @@ pub fn referrals(list: &[Referral], customers: &[(&str, &[(Timestamp, f64)])], n
     named.sort_unstable();
     for (customer, orders) in customers {
         let Some(&(first, _)) = orders.first() else { continue };
-        let Some(row) = slot(first).and_then(|i| rows.get_mut(i)) else { continue };
+        let Some(row) = slot(first).and_then(|i| rows.get_mut(i)).map(|m| &mut m.figures) else { continue };
         row.new_customers += 1;
         let at = named.partition_point(|(c, _)| c < customer);
         if named.get(at).is_some_and(|(c, t)| c == customer && *t <= first) {
             row.referred += 1;
         }
     }
-    for row in &mut rows {
+    for row in rows.iter_mut().map(|m| &mut m.figures) {
         if row.new_customers > 0 {
             row.referred_share = Some(f64::from(row.referred) / f64::from(row.new_customers));
         }
     }
-    out.months = rows.into_iter().filter(|r| r.referrals > 0 || r.new_customers > 0).collect();
+    out.months = rows.into_iter().filter(|r| r.figures.referrals > 0 || r.figures.new_customers > 0).collect();
     out
 }
 
@@ -286,18 +302,27 @@ mod tests {
             .collect();
         let k = nps(&list, at("2026-03-31T12:00:00Z"));
         let m = &k.months[0];
-        assert_eq!((m.month.as_str(), m.answers, m.promoters, m.passives, m.detractors), ("2026-03", 6, 2, 2, 2));
-        assert_eq!(m.nps, 0.0);
+        assert_eq!(
+            (m.month.as_str(), m.figures.answers, m.figures.promoters, m.figures.passives, m.figures.detractors),
+            ("2026-03", 6, 2, 2, 2)
+        );
+        assert_eq!(m.figures.nps, 0.0);
         let k = nps(
             &[answer("a", "2026-03-02T10:00:00Z", 9), answer("b", "2026-03-02T10:00:00Z", 8)],
             at("2026-03-31T00:00:00Z"),
         );
-        assert_eq!((k.months[0].promoters, k.months[0].passives, k.months[0].nps), (1, 1, 50.0));
+        assert_eq!(
+            (k.months[0].figures.promoters, k.months[0].figures.passives, k.months[0].figures.nps),
+            (1, 1, 50.0)
+        );
         let k = nps(
             &[answer("a", "2026-03-02T10:00:00Z", 6), answer("b", "2026-03-02T10:00:00Z", 7)],
             at("2026-03-31T00:00:00Z"),
         );
-        assert_eq!((k.months[0].detractors, k.months[0].passives, k.months[0].nps), (1, 1, -50.0));
+        assert_eq!(
+            (k.months[0].figures.detractors, k.months[0].figures.passives, k.months[0].figures.nps),
+            (1, 1, -50.0)
+        );
     }
 
     #[test]
@@ -312,9 +337,15 @@ mod tests {
         let k = nps(&list, at("2026-03-31T12:00:00Z"));
         assert_eq!(k.superseded, 2);
         let feb = &k.months[0];
-        assert_eq!((feb.month.as_str(), feb.answers, feb.detractors, feb.nps), ("2026-02", 1, 1, -100.0));
+        assert_eq!(
+            (feb.month.as_str(), feb.figures.answers, feb.figures.detractors, feb.figures.nps),
+            ("2026-02", 1, 1, -100.0)
+        );
         let mar = &k.months[1];
-        assert_eq!((mar.month.as_str(), mar.answers, mar.promoters, mar.nps), ("2026-03", 2, 2, 100.0));
+        assert_eq!(
+            (mar.month.as_str(), mar.figures.answers, mar.figures.promoters, mar.figures.nps),
+            ("2026-03", 2, 2, 100.0)
+        );
     }
 
     #[test]
@@ -326,8 +357,14 @@ mod tests {
         list.push(answer("old", "2020-01-01T00:00:00Z", 9));
         let k = nps(&list, at("2026-03-31T12:00:00Z"));
         assert_eq!(k.outside, 2);
-        assert_eq!((k.months[0].answers, k.months[0].low_sample, k.months[0].nps), (30, false, 100.0));
-        assert_eq!((k.months[1].answers, k.months[1].low_sample, k.months[1].nps), (29, true, -100.0));
+        assert_eq!(
+            (k.months[0].figures.answers, k.months[0].figures.low_sample, k.months[0].figures.nps),
+            (30, false, 100.0)
+        );
+        assert_eq!(
+            (k.months[1].figures.answers, k.months[1].figures.low_sample, k.months[1].figures.nps),
+            (29, true, -100.0)
+        );
     }
 
     #[test]
@@ -358,11 +395,20 @@ mod tests {
         assert_eq!(k.outside, 0);
         let feb = &k.months[0];
         assert_eq!(
-            (feb.month.as_str(), feb.referrals, feb.new_customers, feb.referred, feb.referred_share),
+            (
+                feb.month.as_str(),
+                feb.figures.referrals,
+                feb.figures.new_customers,
+                feb.figures.referred,
+                feb.figures.referred_share
+            ),
             ("2026-02", 1, 1, 0, Some(0.0))
         );
         let mar = &k.months[1];
-        assert_eq!((mar.referrals, mar.new_customers, mar.referred, mar.referred_share), (2, 2, 1, Some(0.5)));
+        assert_eq!(
+            (mar.figures.referrals, mar.figures.new_customers, mar.figures.referred, mar.figures.referred_share),
+            (2, 2, 1, Some(0.5))
+        );
         assert!(referrals(&[], &[("n1", &n1)], at("2026-03-31T00:00:00Z")).months.is_empty());
     }
 
@@ -442,8 +488,11 @@ mod tests {
         };
         let a = analyse(&log, &RetentionRules::default(), &options, at("2026-03-31T00:00:00Z"));
         let m = &a.kpis.nps.months[0];
-        assert_eq!((m.answers, m.nps, m.low_sample), (2, 0.0, true));
+        assert_eq!((m.figures.answers, m.figures.nps, m.figures.low_sample), (2, 0.0, true));
         let r = a.kpis.referrals.months.last().unwrap();
-        assert_eq!((r.month.as_str(), r.referrals, r.new_customers, r.referred_share), ("2026-03", 1, 1, Some(1.0)));
+        assert_eq!(
+            (r.month.as_str(), r.figures.referrals, r.figures.new_customers, r.figures.referred_share),
+            ("2026-03", 1, 1, Some(1.0))
+        );
     }
 }

@@ -13,7 +13,8 @@ use super::super::chart::esc;
 use super::{note, table_rows};
 use crate::plan::nps::Voice;
 use crate::plan::thousands;
-use crate::report::nps_change::{NpsChange, NpsFigures};
+use crate::report::nps_change::NpsChange;
+use rekindle_core::retention::nps::NpsFigures;
 
 /// An NPS as the page shows it: signed, one decimal (`+33.3`, `0`, `-50.0`).
 fn score(nps: f64) -> String {
@@ -102,13 +103,13 @@ fn nps(page: &mut String, k: &Nps) {
         .months
         .iter()
         .map(|m| {
-            let few = if m.low_sample { " · too few to compare" } else { "" };
+            let few = if m.figures.low_sample { " · too few to compare" } else { "" };
             let cells = vec![
-                thousands(u64::from(m.answers)),
-                thousands(u64::from(m.promoters)),
-                thousands(u64::from(m.passives)),
-                thousands(u64::from(m.detractors)),
-                format!("{}{few}", score(m.nps)),
+                thousands(u64::from(m.figures.answers)),
+                thousands(u64::from(m.figures.promoters)),
+                thousands(u64::from(m.figures.passives)),
+                thousands(u64::from(m.figures.detractors)),
+                format!("{}{few}", score(m.figures.nps)),
             ];
             (format!("nps-{}", m.month), m.month.clone(), cells)
         })
@@ -140,11 +141,11 @@ fn referrals(page: &mut String, k: &Referrals) {
         .months
         .iter()
         .map(|m| {
-            let share = m.referred_share.map_or_else(|| "—".to_string(), |s| format!("{:.1} %", 100.0 * s));
+            let share = m.figures.referred_share.map_or_else(|| "—".to_string(), |s| format!("{:.1} %", 100.0 * s));
             let cells = vec![
-                thousands(u64::from(m.referrals)),
-                thousands(u64::from(m.new_customers)),
-                thousands(u64::from(m.referred)),
+                thousands(u64::from(m.figures.referrals)),
+                thousands(u64::from(m.figures.new_customers)),
+                thousands(u64::from(m.figures.referred)),
                 share,
             ];
             (format!("referrals-{}", m.month), m.month.clone(), cells)
