@@ -10,7 +10,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use support::{json, rekindle, stderr, write, NOW};
+use support::{assert_row, json, rekindle, stderr, summary_rows, write, NOW};
 
 const SENT: &str = "2026-11-10T09:00:00Z";
 const AFTER: &str = "2026-11-10T10:00:00Z";
@@ -90,7 +90,50 @@ fn run(dir: &Path, arms: &[Arm<'_>], extra_events: &[String], args: &[&str]) -> 
     let manifest = json(&Path::new(out).join("manifest.json"));
     assert_eq!(manifest["abTests"], summary["abTests"], "the manifest carries the same figures");
     let html = std::fs::read_to_string(Path::new(out).join("report.html")).expect("report.html");
-    (summary["abTests"].as_array().expect("abTests").clone(), html)
+    let tests = summary["abTests"].as_array().expect("abTests").clone();
+    // The same run with `--format csv`: every figure again, one `ab_test.<id>.…` row each.
+    let csv_out = dir.join("out-csv");
+    let csv_out = csv_out.to_str().expect("utf-8");
+    let mut csv_args = vec!["plan", "--playbook", &playbook, "--contacts", &contacts, "--events", &events];
+    csv_args.extend(["--now", NOW, "--quiet", "--format", "csv", "--out", csv_out]);
+    csv_args.extend(args);
+    let ran = rekindle(&csv_args);
+    assert_eq!(ran.status.code(), Some(0), "{}", stderr(&ran));
+    let rows = summary_rows(&ran.stdout);
+    for t in &tests {
+        let id = t["id"].as_str().expect("id");
+        for (field, key) in [
+            ("idFrom", "id_from"),
+            ("metric", "metric"),
+            ("verdict", "verdict"),
+            ("pValue", "p_value"),
+            ("confidence", "confidence"),
+            ("minSends", "min_sends"),
+            ("excludedContacts", "excluded_contacts"),
+        ] {
+            assert_row(&rows, &format!("ab_test.{id}.{key}"), &t[field]);
+        }
+        let winner = t["winner"].as_str().map_or(Value::String(String::new()), |w| json!(w));
+        assert_row(&rows, &format!("ab_test.{id}.winner"), &winner);
+        for v in t["variants"].as_array().expect("variants") {
+            let name = v["variant"].as_str().expect("variant");
+            for (field, key) in [
+                ("sends", "sends"),
+                ("deliveries", "deliveries"),
+                ("opens", "opens"),
+                ("clicks", "clicks"),
+                ("replies", "replies"),
+                ("conversions", "conversions"),
+                ("openRate", "open_rate"),
+                ("clickRate", "click_rate"),
+                ("replyRate", "reply_rate"),
+                ("conversionRate", "conversion_rate"),
+            ] {
+                assert_row(&rows, &format!("ab_test.{id}.variant.{name}.{key}"), &v[field]);
+            }
+        }
+    }
+    (tests, html)
 }
 
 fn test<'a>(tests: &'a [Value], id: &str) -> &'a Value {

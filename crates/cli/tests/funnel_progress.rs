@@ -9,7 +9,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use support::{json, rekindle, stderr, NOW};
+use support::{assert_row, json, rekindle, stderr, summary_rows, NOW};
 
 const NOW_MS: i64 = 1_795_694_400_000;
 const DAY_MS: i64 = 86_400_000;
@@ -32,7 +32,45 @@ fn plan(args: &[&str], out: &Path) -> (Value, String) {
     let manifest = json(&out.join("manifest.json"));
     assert_eq!(manifest["funnelProgress"], summary["funnelProgress"], "the manifest carries the same figures");
     let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
-    (summary["funnelProgress"].clone(), html)
+    let funnel = summary["funnelProgress"].clone();
+    // The same run with `--format csv`: every figure again, one `funnel.<days>d.…` row each.
+    let csv_out = out.with_extension("csv-out");
+    let mut all = vec!["plan", "--now", NOW, "--quiet", "--format", "csv", "--out", csv_out.to_str().expect("utf-8")];
+    all.extend(args);
+    let run = rekindle(&all);
+    assert!(matches!(run.status.code(), Some(0 | 4)), "{}", stderr(&run));
+    let rows = summary_rows(&run.stdout);
+    assert_row(&rows, "funnel.min_cohort", &funnel["minCohort"]);
+    assert_row(&rows, "funnel.leads_without_created_at", &funnel["leadsWithoutCreatedAt"]);
+    for w in funnel["windows"].as_array().expect("windows") {
+        let key = |figure: String| format!("funnel.{}d.{figure}", w["days"]);
+        for r in w["reached"].as_array().expect("reached") {
+            assert_row(&rows, &key(format!("reached.{}", r["stage"].as_str().expect("stage"))), &r["contacts"]);
+        }
+        let pair = |c: &Value| format!("{}_to_{}", c["from"].as_str().expect("from"), c["to"].as_str().expect("to"));
+        for c in w["conversions"].as_array().expect("conversions") {
+            for (field, k) in
+                [("cohort", "cohort"), ("converted", "converted"), ("rate", "rate"), ("tooFew", "too_few")]
+            {
+                assert_row(&rows, &key(format!("conversion.{}.{k}", pair(c))), &c[field]);
+            }
+        }
+        for t in w["times"].as_array().expect("times") {
+            for (field, k) in [("n", "n"), ("medianMs", "median_ms"), ("tooFew", "too_few")] {
+                assert_row(&rows, &key(format!("time.{}.{k}", pair(t))), &t[field]);
+            }
+        }
+        let h = &w["handoff"];
+        for (field, k) in [
+            ("handedOff", "handed_off"),
+            ("duePassed", "due_passed"),
+            ("dueAhead", "due_ahead"),
+            ("medianDueMs", "median_due_ms"),
+        ] {
+            assert_row(&rows, &key(format!("handoff.{k}")), &h[field]);
+        }
+    }
+    (funnel, html)
 }
 
 fn reached(f: &Value, w: usize) -> Vec<i64> {

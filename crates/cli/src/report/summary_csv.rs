@@ -1,5 +1,6 @@
-//! The summary as `key,value` rows (`rekindle plan --format csv` on stdout): the same figures as the JSON summary,
-//! one per row, so a spreadsheet or a shell script (`grep '^nps\.'`) reads them without a JSON parser.
+//! The summary as `key,value` rows (`rekindle plan --format csv` on stdout): the same figures as the JSON summary
+//! (funnel progress and A/B tests included), one per row, so a spreadsheet or a shell script (`grep '^nps\.'`)
+//! reads them without a JSON parser.
 //!
 //! Keys are snake_case and dotted by section, as the first rows were (`lifecycle.cold`, `segment.<id>`); a
 //! per-month figure is `<section>.<YYYY-MM>.<field>` (`nps.2026-11.nps`), so one month's rows sort together.
@@ -11,6 +12,8 @@ use std::io::Write;
 
 use rekindle_core::time::short_number;
 
+use super::ab_tests::AbTest;
+use super::funnel_progress::FunnelProgress;
 use super::nps_change::{Latest, MonthChange, NpsChange, ReferralsChange};
 use super::{rfc3339, Summary};
 use rekindle_core::retention::nps::{NpsFigures, ReferralFigures};
@@ -41,6 +44,8 @@ fn render(summary: &Summary) -> Result<Vec<u8>, csv::Error> {
     for (k, v) in &summary.segments {
         rows.count(format!("segment.{k}"), *v);
     }
+    funnel(&mut rows, &summary.funnel_progress);
+    ab_tests(&mut rows, &summary.ab_tests);
     voice(&mut rows, summary);
     if let Some(change) = &summary.nps_change {
         nps_change(&mut rows, change);
@@ -120,6 +125,76 @@ fn campaign(rows: &mut Rows, summary: &Summary) {
         rows.count("break_up_unseen.listed", u.listed);
         rows.push("break_up_unseen.previous_now", rfc3339(u.previous_now));
         rows.push("break_up_unseen.breakup_deadline_ms", u.breakup_deadline_ms.to_string());
+    }
+}
+
+/// Funnel progress (D26, D19): `funnel.<days>d.<figure>` per window, stage names as in the JSON
+/// (`funnel.90d.conversion.mql_to_sql.rate`); times in milliseconds, as `medianMs` is.
+fn funnel(rows: &mut Rows, f: &FunnelProgress) {
+    rows.count("funnel.min_cohort", f.min_cohort);
+    rows.count("funnel.leads_without_created_at", f.leads_without_created_at);
+    let ms = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for w in &f.windows {
+        let key = |figure: &str| format!("funnel.{}d.{figure}", w.days);
+        for r in &w.reached {
+            rows.count(key(&format!("reached.{}", r.stage)), r.contacts);
+        }
+        for c in &w.conversions {
+            let key = |field: &str| key(&format!("conversion.{}_to_{}.{field}", c.from, c.to));
+            rows.count(key("cohort"), c.cohort);
+            rows.count(key("converted"), c.converted);
+            rows.decimal(key("rate"), c.rate);
+            rows.push(key("too_few"), c.too_few.to_string());
+        }
+        for t in &w.times {
+            let key = |field: &str| key(&format!("time.{}_to_{}.{field}", t.from, t.to));
+            rows.count(key("n"), t.n);
+            rows.push(key("median_ms"), ms(t.median_ms));
+            rows.push(key("too_few"), t.too_few.to_string());
+        }
+        let h = &w.handoff;
+        rows.count(key("handoff.handed_off"), h.handed_off);
+        rows.count(key("handoff.due_passed"), h.due_passed);
+        rows.count(key("handoff.due_ahead"), h.due_ahead);
+        rows.push(key("handoff.median_due_ms"), ms(h.median_due_ms));
+    }
+}
+
+/// The A/B tests (D26): `ab_test.<id>.<figure>`, and each variant's counts and rates as
+/// `ab_test.<id>.variant.<variant>.<field>`; a rate without deliveries, a winner or p-value without a verdict
+/// that names one, is an empty cell.
+fn ab_tests(rows: &mut Rows, tests: &[AbTest]) {
+    for t in tests {
+        let key = |field: &str| format!("ab_test.{}.{field}", t.id);
+        rows.push(key("id_from"), t.id_from);
+        rows.push(key("metric"), t.metric);
+        rows.push(key("verdict"), t.verdict);
+        rows.push(key("winner"), t.winner.clone().unwrap_or_default());
+        rows.decimal(key("p_value"), t.p_value);
+        rows.decimal(key("confidence"), t.confidence);
+        rows.count(key("min_sends"), t.min_sends);
+        rows.count(key("excluded_contacts"), t.excluded_contacts);
+        for v in &t.variants {
+            let key = |field: &str| key(&format!("variant.{}.{field}", v.variant));
+            for (field, n) in [
+                ("sends", v.sends),
+                ("deliveries", v.deliveries),
+                ("opens", v.opens),
+                ("clicks", v.clicks),
+                ("replies", v.replies),
+                ("conversions", v.conversions),
+            ] {
+                rows.count(key(field), n);
+            }
+            for (field, rate) in [
+                ("open_rate", v.open_rate),
+                ("click_rate", v.click_rate),
+                ("reply_rate", v.reply_rate),
+                ("conversion_rate", v.conversion_rate),
+            ] {
+                rows.decimal(key(field), rate);
+            }
+        }
     }
 }
 

@@ -63,3 +63,34 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     }
     files
 }
+
+/// `rekindle plan --format csv`'s `key,value` rows on stdout, checking the header and that no key repeats.
+#[allow(dead_code)] // not every test file that includes this module reads the CSV summary
+pub fn summary_rows(stdout: &[u8]) -> std::collections::BTreeMap<String, String> {
+    let mut reader = csv::Reader::from_reader(stdout);
+    assert_eq!(reader.headers().expect("header").iter().collect::<Vec<_>>(), ["key", "value"]);
+    let mut rows = std::collections::BTreeMap::new();
+    for record in reader.records() {
+        let record = record.expect("a key,value row");
+        let (key, value) = (record[0].to_string(), record[1].to_string());
+        assert!(rows.insert(key.clone(), value).is_none(), "{key} twice");
+    }
+    rows
+}
+
+/// Asserts the CSV summary's `key` holds the JSON summary's `value`: `null` an empty cell, a boolean `true` /
+/// `false`, text as it is, a number the same to the CSV's 6 decimal places.
+#[allow(dead_code)]
+pub fn assert_row(rows: &std::collections::BTreeMap<String, String>, key: &str, value: &serde_json::Value) {
+    let cell = rows.get(key).unwrap_or_else(|| panic!("no CSV row {key}"));
+    match value {
+        serde_json::Value::Null => assert_eq!(cell, "", "{key}"),
+        serde_json::Value::Bool(b) => assert_eq!(cell, &b.to_string(), "{key}"),
+        serde_json::Value::String(s) => assert_eq!(cell, s, "{key}"),
+        serde_json::Value::Number(n) => {
+            let (want, got) = (n.as_f64().expect("number"), cell.parse::<f64>().unwrap_or(f64::NAN));
+            assert!((want - got).abs() <= 5e-7, "{key}: CSV {cell}, JSON {n}");
+        }
+        other => panic!("{key}: not a figure: {other}"),
+    }
+}
