@@ -1,0 +1,167 @@
+// HTTP semantics of the example Worker in front of a site, in real workerd (tests/worker/run.mjs): what shared caches,
+// browsers and mail providers see. A classified page is private to its visitor (no shared-cache directive, no
+// validator or digest of the origin's bytes); a revalidation of a page reaches the origin unconditional, so the
+// visitor never gets a 304 of a copy cached without this request's CTA; the origin's own Set-Cookie headers reach the
+// browser one by one; redirects, partial content, downloads, XHTML, untyped and compressed bodies, HEAD, an empty
+// body and one that fails mid-stream each get the answer HTTP asks for. The origin's pages for these cases live here
+// (httpOrigin, under /http/), answered by edge.mjs createOrigin.
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { brotliCompressSync, gzipSync } from "node:zlib";
+import { startWorker } from "../../scripts/worker.mjs";
+
+const WIDGET = '<rekindle-cta><p data-rekindle-fallback>Talk to us</p></rekindle-cta>';
+const PAGE = `<!doctype html><html><head><title>page</title></head><body><h1>Page</h1>${WIDGET}</body></html>`;
+const ETAG = '"page-v1"';
+const MODIFIED = "Wed, 01 Oct 2025 07:28:00 GMT";
+
+/** What the origin saw of the last request under /http/: its method and the headers the tests look for. */
+export const seen = { last: null };
+
+/** The origin's answers under /http/ (edge.mjs createOrigin sends those paths here). */
+export function httpOrigin(request) {
+  const { pathname } = new URL(request.url);
+  const header = (name) => request.headers.get(name);
+  seen.last = { method: request.method, ifNoneMatch: header("if-none-match"), ifModifiedSince: header("if-modified-since"),
+    range: header("range") };
+  const html = (body, headers = {}, init = {}) =>
+    new Response(body, { ...init, headers: { "content-type": "text/html; charset=utf-8", ...headers } });
+  switch (pathname) {
+    case "/http/cached": {
+      // A page the origin lets every cache keep, with validators: the origin knows nothing of the visitor's CTA.
+      const cache = { "cache-control": "public, max-age=600, s-maxage=3600", "cdn-cache-control": "max-age=3600",
+        "cloudflare-cdn-cache-control": "max-age=3600", "surrogate-control": "max-age=3600", etag: ETAG, "last-modified": MODIFIED,
+        "accept-ranges": "bytes", "content-digest": "sha-256=:AAAA:" };
+      if (header("if-none-match") === ETAG || header("if-modified-since") === MODIFIED) return new Response(null, { status: 304, headers: cache });
+      if (header("range") === "bytes=0-9") {
+        return html(PAGE.slice(0, 10), { ...cache, "content-range": `bytes 0-9/${PAGE.length}` }, { status: 206 });
+      }
+      return html(PAGE, cache);
+    }
+    case "/http/asset":
+      if (header("if-none-match") === ETAG) return new Response(null, { status: 304, headers: { etag: ETAG } });
+      return new Response("body{}", { headers: { "content-type": "text/css", etag: ETAG } });
+    case "/http/cookies": {
+      // Two cookies of the site's own; an Expires date holds a comma, so a comma-joined header cannot be split back.
+      const headers = new Headers({ "content-type": "text/html; charset=utf-8" });
+      headers.append("set-cookie", "session=abc123; Path=/; HttpOnly; Secure");
+      headers.append("set-cookie", "theme=dark; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT");
+      return new Response(PAGE, { headers });
+    }
+    case "/http/redirect": {
+      const headers = new Headers({ location: "/pricing/", "content-type": "text/html; charset=utf-8" });
+      headers.append("set-cookie", "moved=1; Path=/");
+      return new Response(`<a href="/pricing/">moved</a>${WIDGET}`, { status: 301, headers });
+    }
+    case "/http/upper":
+      return new Response(PAGE, { headers: { "content-type": "TEXT/HTML; Charset=UTF-8" } });
+    case "/http/xhtml":
+      return new Response(PAGE, { headers: { "content-type": "application/xhtml+xml; charset=utf-8" } });
+    case "/http/untyped":
+      return new Response(new TextEncoder().encode(PAGE));
+    case "/http/download":
+      return html(PAGE, { "content-disposition": 'attachment; filename="page.html"' });
+    case "/http/empty":
+      return html(null);
+    case "/http/broken":
+      return html(new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(`<!doctype html><html><body><h1>Broken</h1>${WIDGET}`));
+          setTimeout(() => controller.error(new Error("origin connection reset (simulated)")), 50);
+        },
+      }));
+    default:
+      return new Response("not found", { status: 404 });
+  }
+}
+
+export function httpSemanticsTests({ SITE, injected, exampleOptions, createOrigin }) {
+  const page = (mf, path, headers = {}, init = {}) =>
+    mf.dispatchFetch(`${SITE}${path}`, { ...init, headers: { accept: "text/html", ...headers } });
+
+  return [
+    ["a Range request for a page gets the origin's 206 untouched: no CTA spliced into a byte range, no cookie", async ({ mf }) => {
+      const response = await page(mf, "/http/cached", { range: "bytes=0-9" });
+      assert.equal(response.status, 206);
+      assert.equal(await response.text(), PAGE.slice(0, 10));
+      assert.equal(response.headers.get("set-cookie"), null);
+      assert.equal(response.headers.get("content-range"), `bytes 0-9/${PAGE.length}`);
+    }],
+
+    ["the origin's own Set-Cookie headers reach the browser one by one beside the state cookie, never comma-joined", async ({ mf }) => {
+      const response = await page(mf, "/http/cookies");
+      assert.equal(injected(await response.text()), "checklist");
+      const cookies = response.headers.getSetCookie();
+      assert.equal(cookies.length, 3, JSON.stringify(cookies));
+      assert.equal(cookies[0], "session=abc123; Path=/; HttpOnly; Secure");
+      assert.equal(cookies[1], "theme=dark; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT");
+      assert.match(cookies[2], /^__Host-rk=c1\.[^,]*; Path=\/; Max-Age=15552000; Secure; HttpOnly; SameSite=Lax$/);
+    }],
+
+    ["an origin redirect reaches the browser as sent (not followed by the Worker): its Location and cookie, no CTA, no state cookie", async ({ mf }) => {
+      const response = await page(mf, "/http/redirect", {}, { redirect: "manual" });
+      assert.equal(response.status, 301);
+      assert.equal(response.headers.get("location"), "/pricing/");
+      assert.deepEqual(response.headers.getSetCookie(), ["moved=1; Path=/"]);
+      assert.equal(injected(await response.text()), null);
+    }],
+
+    ["a compressed page (Content-Encoding gzip, br) from an HTTP origin is decoded by workerd, rewritten and served readable", async ({ bundle }) => {
+      // Over real HTTP: workerd's fetch decodes the body (a function origin in this process hands the Worker the
+      // encoded bytes as they are, which no real origin connection does), and re-encodes the answer.
+      const server = createServer((request, response) => {
+        const [encoding, encode] = request.url === "/br" ? ["br", brotliCompressSync] : ["gzip", gzipSync];
+        response.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-encoding": encoding });
+        response.end(encode(PAGE));
+      });
+      await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const mf = await startWorker(bundle, exampleOptions(createOrigin(), undefined, `http://127.0.0.1:${server.address().port}`));
+      try {
+        for (const path of ["/gzip", "/br"]) {
+          const response = await mf.dispatchFetch(`${SITE}${path}`, { headers: { accept: "text/html", "accept-encoding": "gzip, br" } });
+          assert.equal(response.status, 200, path);
+          const body = await response.text();
+          assert.equal(injected(body), "checklist", `${path}: ${body.slice(0, 80)}`);
+          assert.match(body, /<h1>Page<\/h1>/, path);
+        }
+      } finally {
+        await mf.dispose();
+        server.close();
+      }
+    }],
+
+    ["HEAD of a page: the origin's answer without a body, nothing folded, no cookie", async ({ mf }) => {
+      const response = await page(mf, "/http/cached", {}, { method: "HEAD" });
+      assert.equal(response.status, 200);
+      assert.equal(seen.last.method, "HEAD");
+      assert.equal(response.headers.get("set-cookie"), null);
+      assert.equal((await response.arrayBuffer()).byteLength, 0);
+    }],
+
+    ["a page with an empty body, and one whose origin fails mid-stream, never break the Worker", async ({ mf }) => {
+      const empty = await page(mf, "/http/empty");
+      assert.equal(empty.status, 200);
+      assert.equal(await empty.text(), "");
+      const broken = await page(mf, "/http/broken");
+      assert.equal(broken.status, 200, "the headers left before the origin failed");
+      await broken.text().catch(() => null); // the body ends early or with an error: the origin's failure, passed on
+      const next = await page(mf, "/pricing");
+      assert.equal(next.status, 200);
+      assert.ok(injected(await next.text()), "the next page is classified as usual");
+    }],
+
+    ["RFC 8058: a one-click POST sent again after it succeeded is 200 again, and the contact stays unsubscribed", async ({ mf, keys }) => {
+      const now = Date.now();
+      const token = keys.signToken({ purpose: "unsubscribe", contact: "cus_replay", issuedAt: now, expiresAt: now + 86_400_000 });
+      for (let i = 0; i < 2; i += 1) {
+        const response = await mf.dispatchFetch(`${SITE}/unsubscribe?t=${token}`, { method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" });
+        assert.equal(response.status, 200, `attempt ${i + 1}`);
+        await response.arrayBuffer();
+      }
+      const prefs = keys.signToken({ purpose: "preferences", contact: "cus_replay", issuedAt: now, expiresAt: now + 86_400_000 });
+      const choices = await (await mf.dispatchFetch(`${SITE}/preferences?t=${prefs}`, { headers: { accept: "application/json" } })).json();
+      assert.equal(choices.channels.email, false);
+    }],
+  ];
+}
