@@ -80,6 +80,27 @@ export function httpSemanticsTests({ SITE, injected, exampleOptions, createOrigi
     mf.dispatchFetch(`${SITE}${path}`, { ...init, headers: { accept: "text/html", ...headers } });
 
   return [
+    ["a classified page is private: no shared-cache directive, validator, range or digest of the origin's bytes survives the rewrite", async ({ mf }) => {
+      const response = await page(mf, "/http/cached");
+      const body = await response.text();
+      assert.equal(response.status, 200);
+      assert.equal(injected(body), "checklist");
+      assert.equal(response.headers.get("cache-control"), "private, no-store");
+      assert.match(response.headers.get("vary") ?? "", /cookie/i);
+      assert.match(response.headers.get("set-cookie") ?? "", /^__Host-rk=c1\./);
+      // RFC 9213: a CDN obeys CDN-Cache-Control (and Cloudflare-CDN-Cache-Control, Surrogate-Control) over
+      // Cache-Control, so left in place they would let a CDN store one visitor's CTA and cookie for everybody.
+      for (const name of ["cdn-cache-control", "cloudflare-cdn-cache-control", "surrogate-control"]) {
+        assert.equal(response.headers.get(name), null, `${name} names a shared cache's lifetime for a private page`);
+      }
+      // The body is not the origin's: a validator of the origin's bytes would let a cache answer 304 for a page with
+      // another CTA (RFC 9110 §8.8.3: a strong ETag names these exact bytes), ranges would index bytes that differ,
+      // and a digest would not match.
+      for (const name of ["etag", "last-modified", "accept-ranges", "content-digest", "content-length"]) {
+        assert.equal(response.headers.get(name), null, `${name}: ${response.headers.get(name)}`);
+      }
+    }],
+
     ["a Range request for a page gets the origin's 206 untouched: no CTA spliced into a byte range, no cookie", async ({ mf }) => {
       const response = await page(mf, "/http/cached", { range: "bytes=0-9" });
       assert.equal(response.status, 206);

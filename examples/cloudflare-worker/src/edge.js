@@ -8,6 +8,16 @@ import { pageViewProps } from "rekindle";
 import { DELETE_STATE_COOKIE, freshContact, hasStateCookie, openCookie, sealIfChanged } from "./cookie.js";
 import { CTA_SELECTOR, CTA_TEMPLATES } from "./site.js";
 
+/**
+ * What the origin's response says about its own bytes or about shared caches, none of it true of a page rewritten for
+ * one visitor: its length, validators (a cache revalidating with them would be told 304 for a page with another
+ * CTA), ranges and digests of bytes that differ, and the lifetimes CDNs obey over Cache-Control (RFC 9213
+ * CDN-Cache-Control, Cloudflare-CDN-Cache-Control, Surrogate-Control), which would let a CDN keep one visitor's CTA and
+ * cookie for everybody. Cache-Control itself is replaced (classify).
+ */
+const ORIGIN_ONLY = ["content-length", "etag", "last-modified", "accept-ranges", "content-md5", "digest", "content-digest",
+  "repr-digest", "expires", "cdn-cache-control", "cloudflare-cdn-cache-control", "surrogate-control"];
+
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 
@@ -83,7 +93,7 @@ export function classify(request, response, context) {
   }
 
   const headers = new Headers(response.headers);
-  headers.delete("content-length"); // the rewritten body streams with another length
+  for (const name of ORIGIN_ONLY) headers.delete(name);
   headers.append("vary", "cookie, sec-gpc");
   headers.set("cache-control", "private, no-store"); // a page classified for one visitor is not a shared page
   if (setCookie !== null) headers.append("set-cookie", setCookie);
