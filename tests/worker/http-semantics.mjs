@@ -101,6 +101,28 @@ export function httpSemanticsTests({ SITE, injected, exampleOptions, createOrigi
       }
     }],
 
+    ["a page revalidated with If-None-Match or If-Modified-Since reaches the origin unconditional: a 200 with this request's CTA, never a 304", async ({ mf }) => {
+      // A copy the browser holds from before the Worker, or from a response served untouched (keys missing, an
+      // engine failure): revalidating it must not keep the visitor on a page without this request's CTA and state.
+      for (const conditional of [{ "if-none-match": ETAG }, { "if-modified-since": MODIFIED }]) {
+        const response = await page(mf, "/http/cached", { ...conditional, "sec-fetch-dest": "document" });
+        const body = await response.text();
+        assert.equal(response.status, 200, JSON.stringify(conditional));
+        assert.equal(injected(body), "checklist");
+        assert.deepEqual([seen.last.ifNoneMatch, seen.last.ifModifiedSince], [null, null], "asked unconditionally");
+      }
+      // Without Sec-Fetch-Dest (an older browser), Accept: text/html says the same.
+      const old = await page(mf, "/http/cached", { "if-none-match": ETAG });
+      assert.equal(old.status, 200);
+      await old.arrayBuffer();
+      // Everything else keeps its revalidation: a stylesheet's 304 passes through.
+      const asset = await mf.dispatchFetch(`${SITE}/http/asset`, { headers: { accept: "text/css,*/*;q=0.1", "sec-fetch-dest": "style",
+        "if-none-match": ETAG } });
+      assert.equal(asset.status, 304);
+      assert.equal(seen.last.ifNoneMatch, ETAG);
+      await asset.arrayBuffer();
+    }],
+
     ["a Range request for a page gets the origin's 206 untouched: no CTA spliced into a byte range, no cookie", async ({ mf }) => {
       const response = await page(mf, "/http/cached", { range: "bytes=0-9" });
       assert.equal(response.status, 206);

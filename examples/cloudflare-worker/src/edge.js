@@ -25,15 +25,32 @@ const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => ESCAPES[c])
  * The origin's response for this request (the Worker sits in front of the site). The target is env.ORIGIN with this
  * request's path and query set on it, never the path resolved against it: `new URL("//evil.test/x", origin)` is
  * http://evil.test/x, which would send the visitor's cookies to another host and serve its page on this domain.
+ *
+ * A request for a page (asksForPage) goes without If-None-Match / If-Modified-Since: the Worker needs the whole page to
+ * classify it, and an origin's 304 would keep the visitor on a copy their browser cached without this request's CTA
+ * (one from before the Worker, or one served untouched while the keys were missing). Classified pages carry no
+ * validators (classify), so a browser never holds one to revalidate; everything else keeps its 304s.
  */
 export async function fetchOrigin(request, env) {
-  if (!env.ORIGIN) return fetch(request);
+  let outgoing = request;
+  if (asksForPage(request) && (request.headers.has("if-none-match") || request.headers.has("if-modified-since"))) {
+    const headers = new Headers(request.headers);
+    headers.delete("if-none-match");
+    headers.delete("if-modified-since");
+    outgoing = new Request(request, { headers });
+  }
+  if (!env.ORIGIN) return fetch(outgoing);
   const url = new URL(request.url);
   const target = new URL(env.ORIGIN);
   target.pathname = url.pathname;
   target.search = url.search;
-  return fetch(new Request(target, request));
+  return fetch(new Request(target, outgoing));
 }
+
+/** Where a browser shows the answer as a page: a navigation (Sec-Fetch-Dest), or, from older browsers, Accept: text/html. */
+const PAGE_DESTINATIONS = new Set(["document", "iframe", "frame"]);
+const asksForPage = (request) => request.method === "GET" &&
+  (PAGE_DESTINATIONS.has(request.headers.get("sec-fetch-dest")) || (request.headers.get("accept") ?? "").toLowerCase().includes("text/html"));
 
 /** An HTML page the origin served whole (200), asked for with GET: the responses the Worker classifies. */
 export function isPage(request, response) {
