@@ -149,6 +149,21 @@ export function httpSemanticsTests({ SITE, injected, exampleOptions, createOrigi
       assert.equal(injected(await response.text()), null);
     }],
 
+    ["media types: TEXT/HTML with a charset is classified; XHTML, an untyped body and an HTML download pass through untouched", async ({ mf }) => {
+      const upper = await page(mf, "/http/upper");
+      assert.equal(injected(await upper.text()), "checklist", "media types match in any case (RFC 9110 §8.3.1)");
+      // XHTML is parsed as XML: HTML markup (attributes without values) injected into it would break the page.
+      for (const path of ["/http/xhtml", "/http/untyped", "/http/download"]) {
+        const response = await page(mf, path);
+        assert.equal(response.status, 200, path);
+        assert.equal(await response.text(), PAGE, `${path}: the origin's bytes`);
+        assert.equal(response.headers.get("set-cookie"), null, `${path}: not a page view`);
+      }
+      const download = await page(mf, "/http/download");
+      assert.equal(download.headers.get("content-disposition"), 'attachment; filename="page.html"');
+      await download.arrayBuffer();
+    }],
+
     ["a compressed page (Content-Encoding gzip, br) from an HTTP origin is decoded by workerd, rewritten and served readable", async ({ bundle }) => {
       // Over real HTTP: workerd's fetch decodes the body (a function origin in this process hands the Worker the
       // encoded bytes as they are, which no real origin connection does), and re-encodes the answer.

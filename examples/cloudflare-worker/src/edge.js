@@ -52,10 +52,15 @@ const PAGE_DESTINATIONS = new Set(["document", "iframe", "frame"]);
 const asksForPage = (request) => request.method === "GET" &&
   (PAGE_DESTINATIONS.has(request.headers.get("sec-fetch-dest")) || (request.headers.get("accept") ?? "").toLowerCase().includes("text/html"));
 
-/** An HTML page the origin served whole (200), asked for with GET: the responses the Worker classifies. */
+/**
+ * An HTML page the origin served whole (200), asked for with GET: the responses the Worker classifies. The media
+ * type is compared whole and in any case (`TEXT/HTML; charset=…` is HTML; `application/xhtml+xml` is XML, which
+ * injected HTML would break); a download (`Content-Disposition: attachment`) is a file, not a page view.
+ */
 export function isPage(request, response) {
-  const type = response.headers.get("content-type") ?? "";
-  return request.method === "GET" && response.status === 200 && type.toLowerCase().includes("text/html");
+  const type = (response.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  const download = /^\s*attachment\b/i.test(response.headers.get("content-disposition") ?? "");
+  return request.method === "GET" && response.status === 200 && type === "text/html" && !download;
 }
 
 /**
