@@ -208,6 +208,26 @@ export function httpSemanticsTests({ SITE, injected, exampleOptions, createOrigi
       assert.ok(injected(await next.text()), "the next page is classified as usual");
     }],
 
+    ["HEAD of a signed page answers as GET does, without a body and without acting; a 405's Allow lists HEAD", async ({ mf, keys }) => {
+      const now = Date.now();
+      const token = keys.signToken({ purpose: "unsubscribe", contact: "cus_head", issuedAt: now, expiresAt: now + 86_400_000 });
+      const head = await mf.dispatchFetch(`${SITE}/unsubscribe?t=${token}`, { method: "HEAD" });
+      assert.equal(head.status, 200, "a link checker's HEAD is a GET without the body (RFC 9110 §9.3.2)");
+      assert.match(head.headers.get("content-type") ?? "", /^text\/html/);
+      assert.equal(head.headers.get("cache-control"), "no-store");
+      assert.equal((await head.arrayBuffer()).byteLength, 0);
+      const prefs = keys.signToken({ purpose: "preferences", contact: "cus_head", issuedAt: now, expiresAt: now + 86_400_000 });
+      const choices = await (await mf.dispatchFetch(`${SITE}/preferences?t=${prefs}`, { headers: { accept: "application/json" } })).json();
+      assert.equal(choices.channels.email, true, "HEAD never unsubscribes");
+      const wrong = await mf.dispatchFetch(`${SITE}/unsubscribe?t=${token}`, { method: "PUT" });
+      assert.equal(wrong.status, 405);
+      assert.equal(wrong.headers.get("allow"), "GET, HEAD, POST");
+      await wrong.arrayBuffer();
+      const health = await mf.dispatchFetch(`${SITE}/api/health`, { method: "HEAD" });
+      assert.equal(health.status, 200);
+      await health.arrayBuffer();
+    }],
+
     ["RFC 8058: a one-click POST sent again after it succeeded is 200 again, and the contact stays unsubscribed", async ({ mf, keys }) => {
       const now = Date.now();
       const token = keys.signToken({ purpose: "unsubscribe", contact: "cus_replay", issuedAt: now, expiresAt: now + 86_400_000 });
