@@ -76,6 +76,15 @@ export function consentTests({ SITE }) {
       assert.deepEqual(health.consent.requests, { granted: 2, unknown: 2, declined: 1, gpc: 0 });
     }],
 
+    ["a consent cookie sent as a quoted string (acme_consent=\"yes\", RFC 6265 §4.1.1) is the value inside the quotes: accepted, not declined", async ({ restart }) => {
+      const mf = await restart(undefined, { CONSENT_REQUIRED: undefined, CONSENT_COOKIE: "acme_consent=yes" });
+      const quoted = await page(mf, SITE, "/pricing", { acme_consent: '"yes"' });
+      assert.match(quoted.set ?? "", /^__Host-rk=c1\./, "accepted: the state cookie is written, not deleted");
+      const again = await page(mf, SITE, "/integrations", { acme_consent: '"yes"', [STATE]: `"${quoted.state}"` });
+      assert.equal(again.cta, "comparison", "a quoted state cookie opens too: two pricing-page visits");
+      assert.match((await page(mf, SITE, "/pricing", { acme_consent: '"no"', [STATE]: quoted.state })).set ?? "", DELETED);
+    }],
+
     ["a consent var that does not parse keeps the gate closed and says so on /api/health", async ({ restart }) => {
       const mf = await restart(undefined, { CONSENT_REQUIRED: undefined, CONSENT_COOKIE: "acme_consent" });
       assert.equal((await page(mf, SITE, "/pricing", { acme_consent: "yes" })).set, null);
