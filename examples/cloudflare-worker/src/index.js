@@ -16,6 +16,7 @@
 //                       the preference log, in the export's format, for a bearer IMPORT_TOKEN (ingest.js)
 //   GET  /api/health    → 200 { status: "ok" | "degraded", problems?, version, engine, playbook, cookies, tokens,
 //                       consent, export: "on" | "off", import: "on" | "off" }
+//   HEAD of a route with GET  the GET's status and headers, no body (RFC 9110 §9.3.2); it never acts
 //   POST to a form path of site.js FORMS   passes to the origin; when it accepts, the state cookie gains a
 //                       `form_submit` (edge.js recordForm). Every other POST passes through untouched.
 //
