@@ -53,6 +53,10 @@ export function httpOrigin(request) {
       headers.append("set-cookie", "moved=1; Path=/");
       return new Response(`<a href="/pricing/">moved</a>${WIDGET}`, { status: 301, headers });
     }
+    case "/http/two-slots":
+      return html(`<!doctype html><html><body><header>${WIDGET}</header><footer>${WIDGET}</footer></body></html>`);
+    case "/http/nested":
+      return html(`<!doctype html><html><body><rekindle-cta id="outer">${WIDGET}</rekindle-cta></body></html>`);
     case "/http/upper":
       return new Response(PAGE, { headers: { "content-type": "TEXT/HTML; Charset=UTF-8" } });
     case "/http/xhtml":
@@ -147,6 +151,17 @@ export function httpSemanticsTests({ SITE, injected, exampleOptions, createOrigi
       assert.equal(response.headers.get("location"), "/pricing/");
       assert.deepEqual(response.headers.getSetCookie(), ["moved=1; Path=/"]);
       assert.equal(injected(await response.text()), null);
+    }],
+
+    ["each marked element gets the CTA, as the browser widget fills each: two slots, and a slot nested in another", async ({ mf }) => {
+      const two = await (await page(mf, "/http/two-slots")).text();
+      assert.equal(two.match(/data-rekindle-cta-id="checklist"/g)?.length, 2, two);
+      assert.equal(two.match(/<div data-rekindle-rendered data-rekindle-cta="checklist">/g)?.length, 2, two);
+      assert.equal(two.match(/data-rekindle-fallback hidden/g)?.length, 2, "both fallbacks hidden");
+      const nested = await (await page(mf, "/http/nested")).text();
+      assert.equal(nested.match(/data-rekindle-cta-id="checklist"/g)?.length, 2, nested);
+      assert.match(nested, /^<!doctype html><html><body><rekindle-cta id="outer" data-rekindle-cta-id="checklist"><rekindle-cta /, "well-formed, nothing dropped");
+      assert.match(nested, /<\/div><\/rekindle-cta><div data-rekindle-rendered data-rekindle-cta="checklist">.*<\/div><\/rekindle-cta><\/body><\/html>$/);
     }],
 
     ["media types: TEXT/HTML with a charset is classified; XHTML, an untyped body and an HTML download pass through untouched", async ({ mf }) => {
