@@ -7,7 +7,7 @@
 // (httpOrigin, under /http/), answered by edge.mjs createOrigin.
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { brotliCompressSync, gzipSync } from "node:zlib";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { startWorker } from "../../scripts/worker.mjs";
 
 const WIDGET = '<rekindle-cta><p data-rekindle-fallback>Talk to us</p></rekindle-cta>';
@@ -197,6 +197,28 @@ export function httpSemanticsTests({ SITE, injected, exampleOptions, createOrigi
           assert.equal(injected(body), "checklist", `${path}: ${body.slice(0, 80)}`);
           assert.match(body, /<h1>Page<\/h1>/, path);
         }
+      } finally {
+        await mf.dispose();
+        server.close();
+      }
+    }],
+
+    ["a page in an encoding workerd does not decode (deflate) passes through untouched, not rewritten blind or counted", async ({ bundle }) => {
+      // workerd's fetch decodes gzip and br; any other Content-Encoding reaches the Worker as compressed bytes, where
+      // HTMLRewriter finds no element (or, by chance, splices markup into the compressed stream).
+      const compressed = deflateSync(PAGE);
+      const server = createServer((request, response) => {
+        response.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-encoding": "deflate" });
+        response.end(compressed);
+      });
+      await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const mf = await startWorker(bundle, exampleOptions(createOrigin(), undefined, `http://127.0.0.1:${server.address().port}`));
+      try {
+        const response = await mf.dispatchFetch(`${SITE}/deflated`, { headers: { accept: "text/html", "accept-encoding": "deflate" } });
+        assert.equal(response.status, 200);
+        assert.equal(await response.text(), PAGE, "the origin's page, decoded by the client as sent");
+        assert.equal(response.headers.get("set-cookie"), null, "not classified: no page view folded for a page the Worker cannot read");
+        assert.equal(response.headers.get("cache-control"), null, "the origin's headers, untouched");
       } finally {
         await mf.dispose();
         server.close();

@@ -52,15 +52,21 @@ const PAGE_DESTINATIONS = new Set(["document", "iframe", "frame"]);
 const asksForPage = (request) => request.method === "GET" &&
   (PAGE_DESTINATIONS.has(request.headers.get("sec-fetch-dest")) || (request.headers.get("accept") ?? "").toLowerCase().includes("text/html"));
 
+/** The Content-Encodings whose bodies workerd's fetch hands the Worker decoded (and encodes again on the way out). */
+const READABLE_ENCODINGS = new Set(["", "identity", "gzip", "br"]);
+
 /**
- * An HTML page the origin served whole (200), asked for with GET: the responses the Worker classifies. The media
- * type is compared whole and in any case (`TEXT/HTML; charset=…` is HTML; `application/xhtml+xml` is XML, which
- * injected HTML would break); a download (`Content-Disposition: attachment`) is a file, not a page view.
+ * An HTML page the origin served whole (200), asked for with GET, in a body the Worker can read: the responses it
+ * classifies. The media type is compared whole and in any case (`TEXT/HTML; charset=…` is HTML;
+ * `application/xhtml+xml` is XML, which injected HTML would break); a download (`Content-Disposition: attachment`)
+ * is a file, not a page view; a body in another Content-Encoding (deflate, zstd) arrives compressed, and
+ * HTMLRewriter would parse the compressed bytes.
  */
 export function isPage(request, response) {
   const type = (response.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
   const download = /^\s*attachment\b/i.test(response.headers.get("content-disposition") ?? "");
-  return request.method === "GET" && response.status === 200 && type === "text/html" && !download;
+  const readable = READABLE_ENCODINGS.has((response.headers.get("content-encoding") ?? "").trim().toLowerCase());
+  return request.method === "GET" && response.status === 200 && type === "text/html" && !download && readable;
 }
 
 /**
