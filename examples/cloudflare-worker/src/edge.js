@@ -12,8 +12,8 @@ import { CTA_SELECTOR, CTA_TEMPLATES } from "./site.js";
  * What the origin's response says about its own bytes or about shared caches, none of it true of a page rewritten for
  * one visitor: its length, validators (a cache revalidating with them would be told 304 for a page with another
  * CTA), ranges and digests of bytes that differ, and the lifetimes CDNs obey over Cache-Control (RFC 9213
- * CDN-Cache-Control, Cloudflare-CDN-Cache-Control, Surrogate-Control), which would let a CDN keep one visitor's CTA and
- * cookie for everybody. Cache-Control itself is replaced (classify).
+ * CDN-Cache-Control, Cloudflare-CDN-Cache-Control, Surrogate-Control), which would let a CDN keep one visitor's CTA
+ * and cookie for everybody. Cache-Control itself is replaced (classify).
  */
 const ORIGIN_ONLY = ["content-length", "etag", "last-modified", "accept-ranges", "content-md5", "digest", "content-digest",
   "repr-digest", "expires", "cdn-cache-control", "cloudflare-cdn-cache-control", "surrogate-control"];
@@ -26,8 +26,8 @@ const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => ESCAPES[c])
  * request's path and query set on it, never the path resolved against it: `new URL("//evil.test/x", origin)` is
  * http://evil.test/x, which would send the visitor's cookies to another host and serve its page on this domain.
  *
- * A request for a page (asksForPage) goes without If-None-Match / If-Modified-Since: the Worker needs the whole page to
- * classify it, and an origin's 304 would keep the visitor on a copy their browser cached without this request's CTA
+ * A request for a page (asksForPage) goes without If-None-Match / If-Modified-Since: the Worker needs the whole page
+ * to classify it, and an origin's 304 would keep the visitor on a copy their browser cached without this request's CTA
  * (one from before the Worker, or one served untouched while the keys were missing). Classified pages carry no
  * validators (classify), so a browser never holds one to revalidate; everything else keeps its 304s.
  */
@@ -47,10 +47,10 @@ export async function fetchOrigin(request, env) {
   return fetch(new Request(target, outgoing));
 }
 
-/** Where a browser shows the answer as a page: a navigation (Sec-Fetch-Dest), or, from older browsers, Accept: text/html. */
+/** Where a browser shows the answer as a page: a navigation (Sec-Fetch-Dest), or (older browsers) Accept: text/html. */
 const PAGE_DESTINATIONS = new Set(["document", "iframe", "frame"]);
-const asksForPage = (request) => request.method === "GET" &&
-  (PAGE_DESTINATIONS.has(request.headers.get("sec-fetch-dest")) || (request.headers.get("accept") ?? "").toLowerCase().includes("text/html"));
+const asksForPage = (request) => request.method === "GET" && (PAGE_DESTINATIONS.has(request.headers.get("sec-fetch-dest")) ||
+  (request.headers.get("accept") ?? "").toLowerCase().includes("text/html"));
 
 /** The Content-Encodings whose bodies workerd's fetch hands the Worker decoded (and encodes again on the way out). */
 const READABLE_ENCODINGS = new Set(["", "identity", "gzip", "br"]);

@@ -237,6 +237,7 @@ export default {
     // GET made of it, so a HEAD can never take a POST's path, and only the headers leave.
     if (request.method === "HEAD" && route.GET) {
       const answer = await route.GET(new Request(request, { method: "GET" }), env);
+      await answer.body?.cancel();
       return new Response(null, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
     }
     const handler = route[request.method];
