@@ -76,6 +76,33 @@ export function consentTests({ SITE }) {
       assert.deepEqual(health.consent.requests, { granted: 2, unknown: 2, declined: 1, gpc: 0 });
     }],
 
+    ["a consent cookie sent as a quoted string (acme_consent=\"yes\", RFC 6265 §4.1.1) is the value inside the quotes: accepted, not declined", async ({ restart }) => {
+      const mf = await restart(undefined, { CONSENT_REQUIRED: undefined, CONSENT_COOKIE: "acme_consent=yes" });
+      const quoted = await page(mf, SITE, "/pricing", { acme_consent: '"yes"' });
+      assert.match(quoted.set ?? "", /^__Host-rk=c1\./, "accepted: the state cookie is written, not deleted");
+      const again = await page(mf, SITE, "/integrations", { acme_consent: '"yes"', [STATE]: `"${quoted.state}"` });
+      assert.equal(again.cta, "comparison", "a quoted state cookie opens too: two pricing-page visits");
+      assert.match((await page(mf, SITE, "/pricing", { acme_consent: '"no"', [STATE]: quoted.state })).set ?? "", DELETED);
+    }],
+
+    ["two consent cookies of the same name that disagree (set on the domain and on the host) are no consent: the state cookie is deleted, not kept", async ({ restart }) => {
+      // A browser sends both cookies, the older first when their paths are equal (RFC 6265 §5.4): a visitor who
+      // accepted on one banner version and later declined on another sends "yes" then "no".
+      const mf = await restart(undefined, { CONSENT_REQUIRED: undefined, CONSENT_COOKIE: "acme_consent=yes" });
+      const first = await page(mf, SITE, "/pricing", { acme_consent: "yes" });
+      const cookie = (values) => values.map((v) => `acme_consent=${v}`).join("; ");
+      for (const values of [["yes", "no"], ["no", "yes"]]) {
+        const response = await mf.dispatchFetch(`${SITE}/integrations`, { headers: { accept: "text/html",
+          cookie: `${cookie(values)}; ${STATE}=${first.state}` } });
+        const body = await response.text();
+        assert.match(response.headers.get("set-cookie") ?? "", DELETED, values.join(" then "));
+        assert.equal(body.match(/data-rekindle-cta-id="([^"]+)"/)?.[1], "checklist", "the state cookie is not read");
+      }
+      const agreed = await mf.dispatchFetch(`${SITE}/integrations`, { headers: { accept: "text/html",
+        cookie: `${cookie(["yes", "yes"])}; ${STATE}=${first.state}` } });
+      assert.equal((await agreed.text()).match(/data-rekindle-cta-id="([^"]+)"/)?.[1], "comparison", "the same answer twice is consent");
+    }],
+
     ["a consent var that does not parse keeps the gate closed and says so on /api/health", async ({ restart }) => {
       const mf = await restart(undefined, { CONSENT_REQUIRED: undefined, CONSENT_COOKIE: "acme_consent" });
       assert.equal((await page(mf, SITE, "/pricing", { acme_consent: "yes" })).set, null);

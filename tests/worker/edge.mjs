@@ -3,7 +3,8 @@
 // rewritten, key rotation, every hostile-cookie class, token forgery and expiry, one-click POST vs GET, non-HTML and
 // non-form POST passthrough, an origin that stays the origin whatever the path, a capped request body, a malformed
 // keys secret, recovery after a wasm trap (fault-worker.js), the preference log (preference-log.mjs), the playbook's
-// topics (preference-topics.mjs); streaming:
+// topics (preference-topics.mjs), HTTP semantics — caching, revalidation, methods, media types, the origin's
+// cookies (http-semantics.mjs); streaming:
 // stream-worker.js. The origin is a function of this file answering the Worker's outbound fetches (Miniflare's
 // outboundService): the site under test.
 import assert from "node:assert/strict";
@@ -16,6 +17,7 @@ import { consentTests } from "./consent.mjs";
 import { demoSiteTests } from "./demo-site.mjs";
 import { eventImportTests } from "./event-import.mjs";
 import { exampleSiteTests } from "./example-site.mjs";
+import { httpOrigin, httpSemanticsTests } from "./http-semantics.mjs";
 import { keepMeTests } from "./keep-me.mjs";
 import { preferenceInputTests } from "./preference-input.mjs";
 import { preferenceLogTests } from "./preference-log.mjs";
@@ -38,6 +40,7 @@ export function createOrigin() {
     const { host, pathname } = new URL(request.url);
     origin.hosts.push(host);
     if (request.method === "POST") origin.posts.push({ path: pathname, body: await request.text() });
+    if (pathname.startsWith("/http/")) return httpOrigin(request);
     if (pathname === "/logo.png") return new Response(new Uint8Array([137, 80, 78, 71]), { headers: { "content-type": "image/png" } });
     if (pathname === "/missing") return new Response("<h1>not found</h1>", { status: 404, headers: { "content-type": "text/html" } });
     // The package as a site serves it: the whole directory under /pkg/, or (the README's old advice) browser.js alone.
@@ -478,6 +481,7 @@ export function edgeTests() {
       assert.deepEqual(await page(), { status: 200, cta: "checklist" });
     }],
 
+    ...httpSemanticsTests({ SITE, injected, exampleOptions, createOrigin }),
     ...preferenceLogTests({ SITE, injected }),
     ...preferenceInputTests({ SITE }),
     ...preferenceSyncTests({ SITE }),

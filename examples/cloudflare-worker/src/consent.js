@@ -5,12 +5,13 @@
 //   CONSENT_REQUIRED = "false"            always (the operator's explicit choice: a site whose consent is handled
 //                                         elsewhere, or where none is needed); GPC still wins
 //   CONSENT_COOKIE = "name=value"         when the site's consent cookie `name` holds `value` (accepted); another
-//                                         value is a refusal and deletes the state cookie; no cookie: not asked yet
+//                                         value is a refusal and deletes the state cookie (so are two such cookies
+//                                         that disagree); no cookie: not asked yet
 //   neither                               never (privacy first: no signal, no cookie)
 //
 // Without consent the page is still classified and its CTA injected, from this request alone (a new visitor plus
 // this page view), and nothing about the visitor is stored or read from a state cookie.
-import { readCookie } from "./cookie.js";
+import { readCookies } from "./cookie.js";
 
 /** Per isolate: requests by consent outcome, for /api/health. */
 export const consentStats = { granted: 0, unknown: 0, declined: 0, gpc: 0 };
@@ -53,9 +54,11 @@ function decide(request, config) {
   if (request.headers.get("sec-gpc") === "1") return "declined";
   if (config.mode === "not-required") return "granted";
   if (config.mode === "none") return "unknown";
-  const value = readCookie(request.headers.get("cookie"), config.name);
-  if (value === null) return "unknown";
-  return decodeValue(value) === config.accepted ? "granted" : "declined";
+  // Two consent cookies of the name (one on the domain, one on the host, from two banner versions) that disagree are
+  // no consent: which one is the visitor's latest word cannot be told from the header, so the refusal wins.
+  const values = readCookies(request.headers.get("cookie"), config.name);
+  if (values.length === 0) return "unknown";
+  return values.every((value) => decodeValue(value) === config.accepted) ? "granted" : "declined";
 }
 
 /** A cookie value as the site's script wrote it: percent-decoded when it is valid percent-encoding. */

@@ -10,13 +10,27 @@ const MAX_AGE_MS = COOKIE.maxAgeDays * DAY;
 /** Per isolate: cookies opened, new visitors, refusals by reason, states too large to seal. */
 export const cookieStats = { opened: 0, fresh: 0, refused: {}, notSealed: 0 };
 
-/** The value of cookie `name` in a Cookie header, or null. */
+/**
+ * The value of cookie `name` in a Cookie header, or null. A value sent as a quoted string (`name="value"`, which RFC
+ * 6265 §4.1.1 allows and some frameworks write) is the text inside the quotes, as the `cookie` package and Go read it.
+ */
 export function readCookie(header, name) {
+  return readCookies(header, name)[0] ?? null;
+}
+
+/**
+ * Every value of cookie `name` in a Cookie header, in the order sent (unquoted as readCookie). A browser sends two
+ * cookies of one name when they differ in Domain or Path (RFC 6265 §5.4: the longer path first, else the older).
+ */
+export function readCookies(header, name) {
+  const values = [];
   for (const part of (header ?? "").split(";")) {
     const eq = part.indexOf("=");
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+    if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
+    const value = part.slice(eq + 1).trim();
+    values.push(value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value);
   }
-  return null;
+  return values;
 }
 
 /**

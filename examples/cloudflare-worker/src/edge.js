@@ -8,6 +8,16 @@ import { pageViewProps } from "rekindle";
 import { DELETE_STATE_COOKIE, freshContact, hasStateCookie, openCookie, sealIfChanged } from "./cookie.js";
 import { CTA_SELECTOR, CTA_TEMPLATES } from "./site.js";
 
+/**
+ * What the origin's response says about its own bytes or about shared caches, none of it true of a page rewritten for
+ * one visitor: its length, validators (a cache revalidating with them would be told 304 for a page with another
+ * CTA), ranges and digests of bytes that differ, and the lifetimes CDNs obey over Cache-Control (RFC 9213
+ * CDN-Cache-Control, Cloudflare-CDN-Cache-Control, Surrogate-Control), which would let a CDN keep one visitor's CTA
+ * and cookie for everybody. Cache-Control itself is replaced (classify).
+ */
+const ORIGIN_ONLY = ["content-length", "etag", "last-modified", "accept-ranges", "content-md5", "digest", "content-digest",
+  "repr-digest", "expires", "cdn-cache-control", "cloudflare-cdn-cache-control", "surrogate-control"];
+
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 
@@ -15,20 +25,48 @@ const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => ESCAPES[c])
  * The origin's response for this request (the Worker sits in front of the site). The target is env.ORIGIN with this
  * request's path and query set on it, never the path resolved against it: `new URL("//evil.test/x", origin)` is
  * http://evil.test/x, which would send the visitor's cookies to another host and serve its page on this domain.
+ *
+ * A request for a page (asksForPage) goes without If-None-Match / If-Modified-Since: the Worker needs the whole page
+ * to classify it, and an origin's 304 would keep the visitor on a copy their browser cached without this request's CTA
+ * (one from before the Worker, or one served untouched while the keys were missing). Classified pages carry no
+ * validators (classify), so a browser never holds one to revalidate; everything else keeps its 304s.
  */
 export async function fetchOrigin(request, env) {
-  if (!env.ORIGIN) return fetch(request);
+  let outgoing = request;
+  if (asksForPage(request) && (request.headers.has("if-none-match") || request.headers.has("if-modified-since"))) {
+    const headers = new Headers(request.headers);
+    headers.delete("if-none-match");
+    headers.delete("if-modified-since");
+    outgoing = new Request(request, { headers });
+  }
+  if (!env.ORIGIN) return fetch(outgoing);
   const url = new URL(request.url);
   const target = new URL(env.ORIGIN);
   target.pathname = url.pathname;
   target.search = url.search;
-  return fetch(new Request(target, request));
+  return fetch(new Request(target, outgoing));
 }
 
-/** An HTML page the origin served whole (200), asked for with GET: the responses the Worker classifies. */
+/** Where a browser shows the answer as a page: a navigation (Sec-Fetch-Dest), or (older browsers) Accept: text/html. */
+const PAGE_DESTINATIONS = new Set(["document", "iframe", "frame"]);
+const asksForPage = (request) => request.method === "GET" && (PAGE_DESTINATIONS.has(request.headers.get("sec-fetch-dest")) ||
+  (request.headers.get("accept") ?? "").toLowerCase().includes("text/html"));
+
+/** The Content-Encodings whose bodies workerd's fetch hands the Worker decoded (and encodes again on the way out). */
+const READABLE_ENCODINGS = new Set(["", "identity", "gzip", "br"]);
+
+/**
+ * An HTML page the origin served whole (200), asked for with GET, in a body the Worker can read: the responses it
+ * classifies. The media type is compared whole and in any case (`TEXT/HTML; charset=…` is HTML;
+ * `application/xhtml+xml` is XML, which injected HTML would break); a download (`Content-Disposition: attachment`)
+ * is a file, not a page view; a body in another Content-Encoding (deflate, zstd) arrives compressed, and
+ * HTMLRewriter would parse the compressed bytes.
+ */
 export function isPage(request, response) {
-  const type = response.headers.get("content-type") ?? "";
-  return request.method === "GET" && response.status === 200 && type.toLowerCase().includes("text/html");
+  const type = (response.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  const download = /^\s*attachment\b/i.test(response.headers.get("content-disposition") ?? "");
+  const readable = READABLE_ENCODINGS.has((response.headers.get("content-encoding") ?? "").trim().toLowerCase());
+  return request.method === "GET" && response.status === 200 && type === "text/html" && !download && readable;
 }
 
 /**
@@ -83,7 +121,7 @@ export function classify(request, response, context) {
   }
 
   const headers = new Headers(response.headers);
-  headers.delete("content-length"); // the rewritten body streams with another length
+  for (const name of ORIGIN_ONLY) headers.delete(name);
   headers.append("vary", "cookie, sec-gpc");
   headers.set("cache-control", "private, no-store"); // a page classified for one visitor is not a shared page
   if (setCookie !== null) headers.append("set-cookie", setCookie);

@@ -16,6 +16,7 @@
 //                       the preference log, in the export's format, for a bearer IMPORT_TOKEN (ingest.js)
 //   GET  /api/health    → 200 { status: "ok" | "degraded", problems?, version, engine, playbook, cookies, tokens,
 //                       consent, export: "on" | "off", import: "on" | "off" }
+//   HEAD of a route with GET  the GET's status and headers, no body (RFC 9110 §9.3.2); it never acts
 //   POST to a form path of site.js FORMS   passes to the origin; when it accepts, the state cookie gains a
 //                       `form_submit` (edge.js recordForm). Every other POST passes through untouched.
 //
@@ -232,9 +233,16 @@ export default {
       if (pathname.startsWith("/api/")) return json(404, { code: "NOT_FOUND", path: null, message: `no route ${pathname}` });
       return site(request, env);
     }
+    // HEAD is GET without the body (RFC 9110 §9.3.2: link checkers and monitors send it): the GET handler answers a
+    // GET made of it, so a HEAD can never take a POST's path, and only the headers leave.
+    if (request.method === "HEAD" && route.GET) {
+      const answer = await route.GET(new Request(request, { method: "GET" }), env);
+      await answer.body?.cancel();
+      return new Response(null, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
+    }
     const handler = route[request.method];
     if (!handler) {
-      const allowed = Object.keys(route).join(", ");
+      const allowed = Object.keys(route).flatMap((method) => (method === "GET" ? ["GET", "HEAD"] : [method])).join(", ");
       return json(405, { code: "METHOD_NOT_ALLOWED", path: null, message: `${pathname} accepts ${allowed}` },
         { allow: allowed });
     }
