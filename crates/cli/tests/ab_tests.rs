@@ -79,27 +79,25 @@ fn run(dir: &Path, arms: &[Arm<'_>], extra_events: &[String], args: &[&str]) -> 
     let playbook = write(dir, "playbook.json", &json!({ "version": 1, "signals": {} }).to_string());
     let contacts = write(dir, "contacts.csv", &format!("email\n{}\n", contacts.join("\n")));
     let events = write(dir, "events.ndjson", &(events.join("\n") + "\n"));
+    // Planned twice, the summary printed `--format json` then `--format csv`.
+    let planned = |format: &str, out: &str| {
+        let mut all = vec!["plan", "--playbook", &playbook, "--contacts", &contacts, "--events", &events];
+        all.extend(["--now", NOW, "--quiet", "--format", format, "--out", out]);
+        all.extend(args);
+        let ran = rekindle(&all);
+        assert_eq!(ran.status.code(), Some(0), "{}", stderr(&ran));
+        ran
+    };
     let out = dir.join("out");
     let out = out.to_str().expect("utf-8");
-    let mut all = vec!["plan", "--playbook", &playbook, "--contacts", &contacts, "--events", &events];
-    all.extend(["--now", NOW, "--quiet", "--format", "json", "--out", out]);
-    all.extend(args);
-    let ran = rekindle(&all);
-    assert_eq!(ran.status.code(), Some(0), "{}", stderr(&ran));
+    let ran = planned("json", out);
     let summary: Value = serde_json::from_slice(&ran.stdout).expect("summary json");
     let manifest = json(&Path::new(out).join("manifest.json"));
     assert_eq!(manifest["abTests"], summary["abTests"], "the manifest carries the same figures");
     let html = std::fs::read_to_string(Path::new(out).join("report.html")).expect("report.html");
     let tests = summary["abTests"].as_array().expect("abTests").clone();
     // The same run with `--format csv`: every figure again, one `ab_test.<id>.…` row each.
-    let csv_out = dir.join("out-csv");
-    let csv_out = csv_out.to_str().expect("utf-8");
-    let mut csv_args = vec!["plan", "--playbook", &playbook, "--contacts", &contacts, "--events", &events];
-    csv_args.extend(["--now", NOW, "--quiet", "--format", "csv", "--out", csv_out]);
-    csv_args.extend(args);
-    let ran = rekindle(&csv_args);
-    assert_eq!(ran.status.code(), Some(0), "{}", stderr(&ran));
-    let rows = summary_rows(&ran.stdout);
+    let rows = summary_rows(&planned("csv", dir.join("out-csv").to_str().expect("utf-8")).stdout);
     for t in &tests {
         let id = t["id"].as_str().expect("id");
         for (field, key) in [
