@@ -11,6 +11,9 @@ use crate::error::{Problem, ProblemCode};
 use crate::time::{quote, short_number, Span, SpanError};
 use crate::value::Value;
 
+/// The largest points a rule may give or cap at, either sign ([`Reader::points`]).
+pub(crate) const POINTS_LIMIT: f64 = 1_000_000.0;
+
 /// `a.b` (or `b` at the root).
 pub(crate) fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
@@ -156,6 +159,21 @@ impl Reader {
                 None
             }
         }
+    }
+
+    /// Points (a rule's points or cap): a number from −1,000,000 to 1,000,000. Beyond that, two rules add up
+    /// to infinity (`1e308 + 1e308`) and a positive and a negative one to NaN: a score of `null`.
+    pub(crate) fn points(&mut self, v: &Value, path: &str) -> Option<f64> {
+        let n = self.number(v, path)?;
+        if n.abs() > POINTS_LIMIT {
+            self.problem(
+                path,
+                ProblemCode::OutOfRange,
+                format!("expected points from -1000000 to 1000000, got {}", short_number(n)),
+            );
+            return None;
+        }
+        Some(n)
     }
 
     /// A whole number ≥ `min` (up to a million).

@@ -1,0 +1,49 @@
+//! Mistakes a marketer makes that a playbook once took without a word: settings that can never take effect
+//! (a bar above the highest score, a match no event can meet, a purpose no consent event can name), a
+//! suppression the fallback would ignore, and points so large the scores became NaN. Each is refused at its
+//! path with what to write instead.
+#![allow(clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test setup: a failure aborts the test
+
+use rekindle_core::{Error, Playbook, Value};
+use serde_json::{json, Value as Json};
+
+/// examples/playbooks/saas.json with `change` applied.
+fn saas(change: impl FnOnce(&mut Json)) -> Json {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/playbooks/saas.json");
+    let mut pb: Json = serde_json::from_str(&std::fs::read_to_string(path).expect("saas.json")).expect("JSON");
+    change(&mut pb);
+    pb
+}
+
+/// `(path, code, message)` of every problem, in order.
+fn problems(pb: &Json) -> Vec<(String, String, String)> {
+    let value: Value = serde_json::from_value(pb.clone()).expect("a Value");
+    match Playbook::parse(&value) {
+        Ok(_) => Vec::new(),
+        Err(Error::InvalidPlaybook { problems }) => {
+            problems.into_iter().map(|p| (p.path, p.code.as_str().to_owned(), p.message)).collect()
+        }
+        Err(other) => panic!("not a playbook error: {other}"),
+    }
+}
+
+/// The one problem `pb` has.
+fn one(pb: &Json) -> (String, String, String) {
+    let found = problems(pb);
+    assert_eq!(found.len(), 1, "{found:?}");
+    found.into_iter().next().expect("one")
+}
+
+/// `points: 1e308` on two rules summed to infinity (and with a −1e308 rule to NaN): the decision printed
+/// `"intent": null`, and NaN compared as hot.
+#[test]
+fn points_too_large_to_add_up_are_refused() {
+    let (path, code, message) = one(&saas(|pb| pb["scores"]["intent"]["rules"][0]["points"] = json!(1e308)));
+    assert_eq!((path.as_str(), code.as_str()), ("scores.intent.rules[0].points", "out_of_range"));
+    assert!(message.contains("expected points from -1000000 to 1000000, got"), "{message}");
+    let (path, ..) = one(&saas(|pb| pb["scores"]["fit"]["rules"][0]["points"] = json!(-2e9)));
+    assert_eq!(path, "scores.fit.rules[0].points");
+    let (path, ..) = one(&saas(|pb| pb["scores"]["intent"]["rules"][0]["cap"] = json!(1e300)));
+    assert_eq!(path, "scores.intent.rules[0].cap");
+    assert!(problems(&saas(|pb| pb["scores"]["fit"]["rules"][0]["points"] = json!(-1_000_000))).is_empty());
+}
