@@ -189,7 +189,7 @@ const COVERAGE = {
     intent: { max: 100, rules: [{ signal: "visit", points: 5, decay: { linear: "30d" }, expire_after: "60d", cap: 20 }] },
   },
   stages: {
-    readiness: { on: "total", warm: 10, hot: 40 },
+    readiness: { on: "total", warm: 10, hot: 25 }, // total reaches 26 at most: fit 5 + 1, intent's cap 20
     mql: { min: { fit: 5, intent: 5, total: 10 }, all: [{ signal: "visit", within: "30d", at_least: 2 }] },
     sql: { any: [{ signal: "visit", within: "7d" }], direct: [{ signal: "order", within: "7d" }] },
     recycle_for: "30d",

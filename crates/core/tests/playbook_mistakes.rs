@@ -47,3 +47,34 @@ fn points_too_large_to_add_up_are_refused() {
     assert_eq!(path, "scores.intent.rules[0].cap");
     assert!(problems(&saas(|pb| pb["scores"]["fit"]["rules"][0]["points"] = json!(-1_000_000))).is_empty());
 }
+
+/// Readiness `hot: 140` with `scores.intent.max: 100` never turns hot, and an MQL minimum above the fit that
+/// the rules can give never qualifies anyone.
+#[test]
+fn a_threshold_above_the_highest_score_is_refused() {
+    let (path, code, message) = one(&saas(|pb| pb["stages"]["readiness"]["hot"] = json!(140)));
+    assert_eq!((path.as_str(), code.as_str()), ("stages.readiness.hot", "threshold_order"));
+    assert!(message.contains("hot (140) is above the highest intent score (100, scores.intent.max)"), "{message}");
+    // Fit: max 50.
+    let (path, _, message) = one(&saas(|pb| pb["stages"]["mql"]["min"]["fit"] = json!(60)));
+    assert_eq!(path, "stages.mql.min.fit");
+    assert!(message.contains("fit (60) is above the highest fit score (50"), "{message}");
+    // Without a max, fit is bounded by the sum of its positive points (20 + 10 + 15 + 10 + 10 = 65).
+    let found = one(&saas(|pb| {
+        pb["scores"]["fit"].as_object_mut().expect("fit").remove("max");
+        pb["stages"]["sql"]["min"] = json!({ "fit": 66 });
+    }));
+    assert_eq!(found.0, "stages.sql.min.fit", "{found:?}");
+    assert!(found.2.contains("(65, the sum of the positive points)"), "{}", found.2);
+    // Total: 50 + 100.
+    let (path, ..) = one(&saas(|pb| pb["stages"]["sql"]["min"]["total"] = json!(151)));
+    assert_eq!(path, "stages.sql.min.total");
+    // Reachable exactly, or unbounded (an uncapped intent rule without a max), is fine.
+    assert!(problems(&saas(|pb| pb["stages"]["readiness"]["hot"] = json!(100))).is_empty());
+    assert!(problems(&saas(|pb| {
+        pb["scores"]["intent"].as_object_mut().expect("intent").remove("max");
+        pb["scores"]["intent"]["rules"][0].as_object_mut().expect("rule").remove("cap");
+        pb["stages"]["readiness"]["hot"] = json!(1000);
+    }))
+    .is_empty());
+}
