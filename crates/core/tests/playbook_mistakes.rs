@@ -78,3 +78,17 @@ fn a_threshold_above_the_highest_score_is_refused() {
     }))
     .is_empty());
 }
+
+/// `"status": "closed_lost"` (HubSpot's word) on a sales_status signal: rekindle refuses any other status than
+/// open, won, lost, disqualified when it reads the event, so the signal could never match.
+#[test]
+fn a_match_no_value_of_a_closed_prop_can_meet_is_refused() {
+    let (path, code, message) = one(&saas(|pb| pb["signals"]["deal_lost"]["match"]["status"] = json!("closed_lost")));
+    assert_eq!((path.as_str(), code.as_str()), ("signals.deal_lost.match.status", "out_of_range"));
+    assert!(message.contains("open, won, lost, disqualified"), "{message}");
+    let (path, ..) = one(&saas(|pb| pb["signals"]["x"] = json!({ "kind": "email_bounce", "match": { "type": 1 } })));
+    assert_eq!(path, "signals.x.match.type");
+    for fine in [json!("Lost"), json!("*lost"), json!("*")] {
+        assert!(problems(&saas(|pb| pb["signals"]["deal_lost"]["match"]["status"] = fine.clone())).is_empty());
+    }
+}
