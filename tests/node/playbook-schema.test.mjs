@@ -232,7 +232,10 @@ const COVERAGE = {
       description: "d",
     },
   },
-  ctas: { candidates: [{ id: "x", when: { ever: "visit" }, unless: { deal: "won" }, variant: "v", description: "d" }], default: "x" },
+  ctas: {
+    candidates: [{ id: "x", when: { ever: "visit" }, unless: { deal: "won" }, variant: "v", description: "d" }, { id: "y" }],
+    default: "y", // the fallback reads no unless: a default with one is refused
+  },
   handoff: { business_hours: "9:00 - 17:30", days: "Mon-Thursday,sat", sla: "30min", max: "4h", timezone: "America/New_York", assets: ["order"] },
   retention: {
     period: "week",

@@ -92,3 +92,14 @@ fn a_match_no_value_of_a_closed_prop_can_meet_is_refused() {
         assert!(problems(&saas(|pb| pb["signals"]["deal_lost"]["match"]["status"] = fine.clone())).is_empty());
     }
 }
+
+/// The default is shown when no candidate is eligible, and then its `unless` is not read: a default "book a
+/// demo" with `unless: open deal` went to contacts with an open deal.
+#[test]
+fn a_default_cta_with_an_unless_is_refused() {
+    let (path, code, message) = one(&saas(|pb| pb["ctas"]["default"] = json!("book_demo")));
+    assert_eq!((path.as_str(), code.as_str()), ("ctas.default", "out_of_range"));
+    assert!(message.contains("has an unless"), "{message}");
+    // A default with only a `when` is meaningful: it wins in its place when the `when` holds, and is the fallback.
+    assert!(problems(&saas(|pb| pb["ctas"]["default"] = json!("comparison"))).is_empty());
+}
