@@ -103,3 +103,12 @@ fn a_default_cta_with_an_unless_is_refused() {
     // A default with only a `when` is meaningful: it wins in its place when the `when` holds, and is the fallback.
     assert!(problems(&saas(|pb| pb["ctas"]["default"] = json!("comparison"))).is_empty());
 }
+
+/// A consent event needs a purpose of 1–64 characters: an empty purpose could never be granted, so the channel
+/// was denied for every contact.
+#[test]
+fn an_empty_consent_purpose_is_refused() {
+    let (path, code, _) = one(&saas(|pb| pb["policy"]["consent"] = json!({ "email": "" })));
+    assert_eq!((path.as_str(), code.as_str()), ("policy.consent.email", "out_of_range"));
+    assert!(problems(&saas(|pb| pb["policy"]["consent"] = json!({ "email": null }))).is_empty());
+}
