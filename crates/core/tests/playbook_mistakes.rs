@@ -112,3 +112,15 @@ fn an_empty_consent_purpose_is_refused() {
     assert_eq!((path.as_str(), code.as_str()), ("policy.consent.email", "out_of_range"));
     assert!(problems(&saas(|pb| pb["policy"]["consent"] = json!({ "email": null }))).is_empty());
 }
+
+/// Anniversaries are 365 days apart: a window of 365 d or more holds every day after the first year.
+#[test]
+fn an_anniversary_window_of_a_year_or_more_is_refused() {
+    let seg = |within: &str| {
+        saas(|pb| pb["segments"]["t"] = json!({ "when": { "anniversary": "purchase", "within": within } }))
+    };
+    let (path, code, message) = one(&seg("365d"));
+    assert_eq!((path.as_str(), code.as_str()), ("segments.t.when.within", "out_of_range"));
+    assert!(message.contains("\"first\""), "{message}");
+    assert!(problems(&seg("364d")).is_empty());
+}

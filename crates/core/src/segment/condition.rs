@@ -335,7 +335,17 @@ pub(crate) fn parse(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) ->
         }
         "anniversary" => {
             let signal = signal_ref(r, head_value, &at, scope);
-            let within = r.required(&o, "within").and_then(|w| r.span(w, &o.at("within")));
+            let mut within = r.required(&o, "within").and_then(|w| r.span(w, &o.at("within")));
+            // Anniversaries are 365 days apart: a window as long holds every day after the first one.
+            if within.is_some_and(|w| w >= Span::days(365)) {
+                r.problem(
+                    o.at("within"),
+                    ProblemCode::OutOfRange,
+                    "anniversaries are 365 days apart, so a window of 365d or more holds every day after the first; \
+                     write less than 365d, or {\"first\": …, \"more_than\": \"365d\"} for \"a year after\"",
+                );
+                within = None;
+            }
             Some(Cond::Anniversary { path: p, signal: signal?, within: within? })
         }
         "ever" | "never" => {
