@@ -124,3 +124,33 @@ fn an_anniversary_window_of_a_year_or_more_is_refused() {
     assert!(message.contains("\"first\""), "{message}");
     assert!(problems(&seg("364d")).is_empty());
 }
+
+/// A key, condition, signal or segment one or two letters off a known one names it; the list of what is
+/// accepted stays at the end of the message.
+#[test]
+fn a_name_one_letter_off_names_the_one_meant() {
+    let found = one(&saas(|pb| pb["lifecycle"]["cooling_afer"] = json!("10d")));
+    assert_eq!(found.0, "lifecycle.cooling_afer");
+    assert!(
+        found.2.starts_with(
+            "unknown field \"cooling_afer\" (did you mean \"cooling_after\"?); expected one of sales_cycle,"
+        ),
+        "{}",
+        found.2
+    );
+    let found = one(&saas(|pb| pb["segments"]["t"] = json!({ "when": { "sigal": "pricing_visit", "within": "7d" } })));
+    assert!(
+        found.2.starts_with("unknown condition \"sigal\" (did you mean \"signal\"?); expected one of"),
+        "{}",
+        found.2
+    );
+    let found = one(&saas(|pb| pb["segments"]["t"] = json!({ "when": { "ever": "pricing_vist" } })));
+    assert_eq!(found.0, "segments.t.when.ever");
+    assert!(found.2.contains("unknown signal \"pricing_vist\" (did you mean \"pricing_visit\"?)"), "{}", found.2);
+    let found = one(&saas(|pb| pb["ctas"]["candidates"][1]["unless"] = json!({ "segment": "pricing_intnet" })));
+    assert_eq!(found.0, "ctas.candidates[1].unless.segment");
+    assert!(found.2.contains("(did you mean \"pricing_intent\"?)"), "{}", found.2);
+    // Nothing close: no guess.
+    let found = one(&saas(|pb| pb["lifecycle"]["zz_probe"] = json!(1)));
+    assert!(found.2.starts_with("unknown field \"zz_probe\"; expected one of"), "{}", found.2);
+}

@@ -28,6 +28,54 @@ pub(crate) fn index(path: &str, i: usize) -> String {
     format!("{path}[{i}]")
 }
 
+/// The one of `known` that `written` most likely meant: within two edits (a letter missing, extra, wrong, or two
+/// swapped; letter case ignored) and fewer than half its letters. `None` when none is, or when two are as close.
+pub(crate) fn nearest<'a>(written: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let written: Vec<char> = written.chars().map(|c| c.to_ascii_lowercase()).collect();
+    let mut best: Option<(usize, &str)> = None;
+    let mut tie = false;
+    for k in known {
+        let d = edits(&written, &k.chars().map(|c| c.to_ascii_lowercase()).collect::<Vec<char>>());
+        if d == 0 || d > 2 || 2 * d >= written.len() {
+            continue;
+        }
+        match best {
+            Some((b, _)) if b < d => {}
+            Some((b, _)) if b == d => tie = true,
+            _ => (best, tie) = (Some((d, k)), false),
+        }
+    }
+    best.filter(|_| !tie).map(|(_, k)| k)
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours.
+fn edits(a: &[char], b: &[char]) -> usize {
+    let width = b.len() + 1;
+    let mut d: Vec<usize> = Vec::with_capacity((a.len() + 1) * width);
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            let v = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let at = |i: usize, j: usize| d.get(i * width + j).copied().unwrap_or(usize::MAX);
+                let cost = usize::from(a.get(i - 1) != b.get(j - 1));
+                let mut v = (at(i - 1, j) + 1).min(at(i, j - 1) + 1).min(at(i - 1, j - 1) + cost);
+                if i > 1 && j > 1 && a.get(i - 1) == b.get(j - 2) && a.get(i - 2) == b.get(j - 1) {
+                    v = v.min(at(i - 2, j - 2) + 1);
+                }
+                v
+            };
+            d.push(v);
+        }
+    }
+    d.last().copied().unwrap_or(0)
+}
+
+/// `; did you mean "x"?` for [`nearest`], or nothing.
+pub(crate) fn did_you_mean<'a>(written: &str, known: impl IntoIterator<Item = &'a str>) -> String {
+    nearest(written, known).map(|k| format!(" (did you mean \"{k}\"?)")).unwrap_or_default()
+}
+
 /// The problems found so far.
 #[derive(Default)]
 pub(crate) struct Reader {
@@ -123,7 +171,12 @@ impl Reader {
                 self.problem(
                     join(path, key),
                     ProblemCode::UnknownField,
-                    format!("unknown field \"{}\"; expected one of {}", quote(key), allowed.join(", ")),
+                    format!(
+                        "unknown field \"{}\"{}; expected one of {}",
+                        quote(key),
+                        did_you_mean(key, allowed.iter().copied()),
+                        allowed.join(", ")
+                    ),
                 );
             }
             if entries.iter().take(i).any(|(k, _)| k == key) {

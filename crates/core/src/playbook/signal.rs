@@ -224,7 +224,11 @@ impl Declared {
             r.problem(
                 path,
                 ProblemCode::UnknownSignal,
-                format!("unknown signal \"{}\"; define it under \"signals\"", quote(name)),
+                format!(
+                    "unknown signal \"{}\"{}; define it under \"signals\"",
+                    quote(name),
+                    super::reader::did_you_mean(name, self.ids.iter().map(String::as_str))
+                ),
             );
         }
         found

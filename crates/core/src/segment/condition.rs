@@ -280,7 +280,12 @@ pub(crate) fn parse(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) ->
             r.problem(
                 index_key(path, other),
                 ProblemCode::UnknownField,
-                format!("unknown condition \"{}\"; expected one of {}", quote(other), KIND_KEYS.join(", ")),
+                format!(
+                    "unknown condition \"{}\"{}; expected one of {}",
+                    quote(other),
+                    crate::playbook::reader::did_you_mean(other, KIND_KEYS.iter().copied()),
+                    KIND_KEYS.join(", ")
+                ),
             );
             return None;
         }
@@ -356,7 +361,8 @@ pub(crate) fn parse(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) ->
             let name = r.string(head_value, &at)?;
             let found = scope.segments.iter().position(|s| s == name);
             if found.is_none() {
-                r.problem(&at, ProblemCode::UnknownReference, format!("unknown segment \"{}\"", quote(name)));
+                let hint = crate::playbook::reader::did_you_mean(name, scope.segments.iter().map(String::as_str));
+                r.problem(&at, ProblemCode::UnknownReference, format!("unknown segment \"{}\"{hint}", quote(name)));
             }
             Some(Cond::Segment { path: p, index: found? })
         }
