@@ -154,3 +154,11 @@ fn a_name_one_letter_off_names_the_one_meant() {
     let found = one(&saas(|pb| pb["lifecycle"]["zz_probe"] = json!(1)));
     assert!(found.2.starts_with("unknown field \"zz_probe\"; expected one of"), "{}", found.2);
 }
+
+/// `"per": 7` said only "expected a string, got a number": the unit is what is missing.
+#[test]
+fn a_duration_written_as_a_number_asks_for_its_unit() {
+    let (path, code, message) = one(&saas(|pb| pb["policy"]["caps"][0]["per"] = json!(7)));
+    assert_eq!((path.as_str(), code.as_str()), ("policy.caps[0].per", "wrong_type"));
+    assert_eq!(message, "expected a duration text with its unit, like \"7d\" or \"7h\", got the number 7");
+}

@@ -283,6 +283,14 @@ impl Reader {
 
     /// A positive duration like `"7d"`.
     pub(crate) fn span(&mut self, v: &Value, path: &str) -> Option<Span> {
+        if let Value::Number(n) = v {
+            // `"per": 7`: the unit is what is missing, and only the author knows it.
+            let n = short_number(*n);
+            let message =
+                format!("expected a duration text with its unit, like \"{n}d\" or \"{n}h\", got the number {n}");
+            self.problem(path, ProblemCode::WrongType, message);
+            return None;
+        }
         let text = self.string(v, path)?;
         match Span::parse_checked(text) {
             Ok(span) => Some(span),
