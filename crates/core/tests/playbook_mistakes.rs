@@ -162,3 +162,13 @@ fn a_duration_written_as_a_number_asks_for_its_unit() {
     assert_eq!((path.as_str(), code.as_str()), ("policy.caps[0].per", "wrong_type"));
     assert_eq!(message, "expected a duration text with its unit, like \"7d\" or \"7h\", got the number 7");
 }
+
+/// An asset listed twice was listed twice in every handoff packet (`assets`: two `demo_request` entries, each
+/// with the same count), as if the contact had downloaded two things.
+#[test]
+fn a_handoff_asset_listed_twice_is_refused() {
+    let (path, code, message) =
+        one(&saas(|pb| pb["handoff"]["assets"] = json!(["demo_request", "ebook_download", "demo_request"])));
+    assert_eq!((path.as_str(), code.as_str()), ("handoff.assets[2]", "duplicate_id"));
+    assert_eq!(message, "\"demo_request\" is listed twice");
+}
