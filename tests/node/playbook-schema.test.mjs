@@ -189,7 +189,7 @@ const COVERAGE = {
     intent: { max: 100, rules: [{ signal: "visit", points: 5, decay: { linear: "30d" }, expire_after: "60d", cap: 20 }] },
   },
   stages: {
-    readiness: { on: "total", warm: 10, hot: 40 },
+    readiness: { on: "total", warm: 10, hot: 25 }, // total reaches 26 at most: fit 5 + 1, intent's cap 20
     mql: { min: { fit: 5, intent: 5, total: 10 }, all: [{ signal: "visit", within: "30d", at_least: 2 }] },
     sql: { any: [{ signal: "visit", within: "7d" }], direct: [{ signal: "order", within: "7d" }] },
     recycle_for: "30d",
@@ -232,7 +232,10 @@ const COVERAGE = {
       description: "d",
     },
   },
-  ctas: { candidates: [{ id: "x", when: { ever: "visit" }, unless: { deal: "won" }, variant: "v", description: "d" }], default: "x" },
+  ctas: {
+    candidates: [{ id: "x", when: { ever: "visit" }, unless: { deal: "won" }, variant: "v", description: "d" }, { id: "y" }],
+    default: "y", // the fallback reads no unless: a default with one is refused
+  },
   handoff: { business_hours: "9:00 - 17:30", days: "Mon-Thursday,sat", sla: "30min", max: "4h", timezone: "America/New_York", assets: ["order"] },
   retention: {
     period: "week",
@@ -327,6 +330,9 @@ describe("pkg/playbook.schema.json", () => {
   const NOT_EXPRESSIBLE = [
     (p) => p.code === "unknown_signal" || p.code === "unknown_reference" || p.code === "cyclic_reference",
     (p) => p.code === "out_of_range" && /(^policy\.default_timezone|^handoff\.timezone)$/.test(p.path), // IANA names
+    // A glob on a prop the event reader admits from a closed set (sales_status status …) must meet one of its values:
+    // glob semantics against the signal's kind.
+    (p) => p.code === "out_of_range" && /^signals\.[^.]+\.match\.[^.]+$/.test(p.path),
   ];
 
   test("closed sets: a string value the schema does not list is refused by the parser, which lists the same names", () => {

@@ -235,6 +235,19 @@ pub(crate) fn parse_ctas(r: &mut Reader, v: &Value, scope: &Scope<'_>) -> Ctas {
     }
     if let Some(name) = o.get("default").and_then(|d| r.string(d, &o.at("default"))) {
         out.default = seen.iter().position(|s| s == name);
+        // The fallback is taken when nothing is eligible, `when` and `unless` unread: a suppression on it would be
+        // passed over exactly when it matters (a default "book a demo" shown during an open deal).
+        if out.candidates.iter().any(|c| c.id == name && c.unless.is_some()) {
+            r.problem(
+                o.at("default"),
+                ProblemCode::OutOfRange,
+                format!(
+                    "the default \"{}\" has an unless, which the fallback does not read (it is shown when no \
+                     candidate is eligible); name a candidate without unless as the default",
+                    quote(name)
+                ),
+            );
+        }
         if out.default.is_none() {
             r.problem(
                 o.at("default"),

@@ -15,6 +15,7 @@
 //! an interaction, an asset, a page or the source, and a stage entry or a disqualification stamped after it does
 //! not move the SLA, so sales reads at `now` what happened by `now`.
 
+use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -31,7 +32,7 @@ use crate::stage::{Scores, Stage};
 use crate::state::attribution::kind_name;
 use crate::state::track::Latest;
 use crate::state::ContactState;
-use crate::time::{Span, Timestamp};
+use crate::time::{quote, Span, Timestamp};
 use crate::value::Value;
 use crate::zone::{LocalWindow, Weekdays, Zone};
 
@@ -331,15 +332,21 @@ pub(crate) fn parse_handoff(r: &mut Reader, v: &Value, signals: &Declared) -> Op
             })
             .collect(),
         Some((_, None)) => Vec::new(),
-        Some((_, Some(list))) => list
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| {
+        Some((_, Some(list))) => {
+            let mut found: Vec<usize> = Vec::new();
+            for (i, item) in list.iter().enumerate() {
                 let at = index(&o.at("assets"), i);
-                let name = r.string(item, &at)?;
-                signals.resolve(r, name, &at)
-            })
-            .collect(),
+                let Some(name) = r.string(item, &at) else { continue };
+                let Some(signal) = signals.resolve(r, name, &at) else { continue };
+                // Twice listed, twice in every packet, as if two things had been downloaded.
+                if found.contains(&signal) {
+                    r.problem(at, ProblemCode::DuplicateId, format!("\"{}\" is listed twice", quote(name)));
+                } else {
+                    found.push(signal);
+                }
+            }
+            found
+        }
     };
     let hours = hours.zip(days).and_then(|(h, d)| match h.on(d) {
         Ok(w) => Some(w),

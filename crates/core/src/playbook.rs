@@ -117,6 +117,7 @@ impl Playbook {
             None => Declared { signals: Vec::new(), ids: Vec::new() },
         };
         let (mut fit, mut intent) = (FitGroup::default(), IntentGroup::default());
+        let before_scores = r.problems.len();
         if let Some(scores) = top.get("scores").and_then(|s| r.object(s, "scores", &["fit", "intent"])) {
             if let Some(f) = scores.get("fit") {
                 fit = parse_fit(&mut r, f);
@@ -125,7 +126,12 @@ impl Playbook {
                 intent = parse_intent(&mut r, i, &declared);
             }
         }
+        // Scores with a problem of their own are missing rules: what they can reach is then not known.
+        let scores_whole = r.problems.len() == before_scores;
         let stages = top.get("stages").map(|s| parse_stages(&mut r, s, &declared)).unwrap_or_default();
+        if scores_whole {
+            crate::stage::check_reachable(&mut r, &stages, &fit, &intent);
+        }
         let segments = top.get("segments").map(|s| parse_segments(&mut r, s, &declared)).unwrap_or_default();
         let lifecycle = top.get("lifecycle").map(|l| parse_lifecycle(&mut r, l, &declared)).unwrap_or_default();
         let policy = top.get("policy").map(|p| crate::policy::parse_policy(&mut r, p)).unwrap_or_default();

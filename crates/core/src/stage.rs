@@ -16,6 +16,8 @@ use crate::explain::{Reason, Sink};
 use crate::playbook::compiled::{compiled_enum, compiled_struct};
 use crate::playbook::reader::{index, Reader};
 use crate::playbook::signal::{Declared, Signal};
+use crate::score::fit::FitGroup;
+use crate::score::intent::IntentGroup;
 use crate::time::{quote, short_number, Span, Timestamp};
 use crate::value::Value;
 
@@ -320,6 +322,73 @@ pub(crate) fn parse_stages(r: &mut Reader, v: &Value, signals: &Declared) -> Sta
         }
     }
     stages
+}
+
+/// The highest score of `kind` the scores section can give, and where that bound comes from; `None` when
+/// unbounded (an intent rule with positive points and no cap, and no group `max`), and for a group without
+/// rules (a playbook not scoring that yet: the bar is a stub, not a mistake in what was written).
+fn highest(kind: ScoreKind, fit: &FitGroup, intent: &IntentGroup) -> Option<(f64, String)> {
+    match kind {
+        ScoreKind::Fit if fit.rules.is_empty() => None,
+        ScoreKind::Intent if intent.rules.is_empty() => None,
+        ScoreKind::Fit => {
+            // Each fit rule matches at most once; `min` lifts and `max` clips the sum.
+            let mut best = (fit.rules.iter().map(|r| r.points.max(0.0)).sum::<f64>(), "the sum of the positive points");
+            if let Some(min) = fit.min.filter(|min| *min > best.0) {
+                best = (min, "scores.fit.min");
+            }
+            if let Some(max) = fit.max.filter(|max| *max < best.0) {
+                best = (max, "scores.fit.max");
+            }
+            Some((best.0, String::from(best.1)))
+        }
+        ScoreKind::Intent => {
+            let positive = intent.rules.iter().filter(|r| r.points > 0.0);
+            let caps = positive.map(|r| r.cap).sum::<Option<f64>>();
+            match (caps, intent.max) {
+                (Some(caps), Some(max)) if caps <= max => Some((caps, String::from("the sum of the rules' caps"))),
+                (_, Some(max)) => Some((max, String::from("scores.intent.max"))),
+                (Some(caps), None) => Some((caps, String::from("the sum of the rules' caps"))),
+                (None, None) => None,
+            }
+        }
+        ScoreKind::Total => {
+            let ((f, _), (i, _)) = (highest(ScoreKind::Fit, fit, intent)?, highest(ScoreKind::Intent, fit, intent)?);
+            Some((f + i, format!("fit's highest {} plus intent's {}", short_number(f), short_number(i))))
+        }
+    }
+}
+
+/// A readiness threshold or bar minimum no contact can reach (`hot: 140` over `scores.intent.max: 100`) is a
+/// setting that never takes effect: refused at its path.
+pub(crate) fn check_reachable(r: &mut Reader, stages: &Stages, fit: &FitGroup, intent: &IntentGroup) {
+    let mut check = |path: String, label: &str, kind: ScoreKind, needed: f64, never: &str| {
+        let Some((top, from)) = highest(kind, fit, intent) else { return };
+        if needed > top + 1e-9 * top.abs().max(1.0) {
+            r.problem(
+                path,
+                ProblemCode::ThresholdOrder,
+                format!(
+                    "{label} ({}) is above the highest {} score ({}, {from}): {never}; lower it or raise the score",
+                    short_number(needed),
+                    kind.name(),
+                    short_number(top)
+                ),
+            );
+        }
+    };
+    if let Some(ReadinessRule { on, warm, hot }) = stages.readiness {
+        // The lower one first: when warm is out of reach, so is hot.
+        let (key, n) =
+            if highest(on, fit, intent).is_some_and(|(top, _)| warm > top) { ("warm", warm) } else { ("hot", hot) };
+        check(format!("stages.readiness.{key}"), key, on, n, &format!("no contact would ever be {key}"));
+    }
+    for (name, bar) in [("mql", &stages.mql), ("sql", &stages.sql)] {
+        for (kind, needed) in bar.iter().flat_map(|b| b.minimums()) {
+            let never = format!("the {name} bar's minimum could never be met");
+            check(format!("stages.{name}.min.{}", kind.name()), kind.name(), kind, needed, &never);
+        }
+    }
 }
 
 fn parse_readiness(r: &mut Reader, v: &Value) -> Option<ReadinessRule> {

@@ -426,7 +426,8 @@ proptest! {
         h in history(),
         now in instant(120),
     ) {
-        let default = default.filter(|d| *d < cands.len());
+        // A default with an `unless` is refused (its suppression would be ignored as the fallback).
+        let default = default.filter(|d| cands.get(*d).is_some_and(|(_, unless)| unless.is_none()));
         let mut all: Vec<C> = segs.clone();
         all.extend(cands.iter().flat_map(|(w, u)| w.iter().chain(u.iter()).cloned()));
         let h = within_keep(&all, h);

@@ -11,6 +11,9 @@ use crate::error::{Problem, ProblemCode};
 use crate::time::{quote, short_number, Span, SpanError};
 use crate::value::Value;
 
+/// The largest points a rule may give or cap at, either sign ([`Reader::points`]).
+pub(crate) const POINTS_LIMIT: f64 = 1_000_000.0;
+
 /// `a.b` (or `b` at the root).
 pub(crate) fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
@@ -23,6 +26,54 @@ pub(crate) fn join(path: &str, key: &str) -> String {
 /// `a[3]`.
 pub(crate) fn index(path: &str, i: usize) -> String {
     format!("{path}[{i}]")
+}
+
+/// The one of `known` that `written` most likely meant: within two edits (a letter missing, extra, wrong, or two
+/// swapped; letter case ignored) and fewer than half its letters. `None` when none is, or when two are as close.
+pub(crate) fn nearest<'a>(written: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let written: Vec<char> = written.chars().map(|c| c.to_ascii_lowercase()).collect();
+    let mut best: Option<(usize, &str)> = None;
+    let mut tie = false;
+    for k in known {
+        let d = edits(&written, &k.chars().map(|c| c.to_ascii_lowercase()).collect::<Vec<char>>());
+        if d == 0 || d > 2 || 2 * d >= written.len() {
+            continue;
+        }
+        match best {
+            Some((b, _)) if b < d => {}
+            Some((b, _)) if b == d => tie = true,
+            _ => (best, tie) = (Some((d, k)), false),
+        }
+    }
+    best.filter(|_| !tie).map(|(_, k)| k)
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours.
+fn edits(a: &[char], b: &[char]) -> usize {
+    let width = b.len() + 1;
+    let mut d: Vec<usize> = Vec::with_capacity((a.len() + 1) * width);
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            let v = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let at = |i: usize, j: usize| d.get(i * width + j).copied().unwrap_or(usize::MAX);
+                let cost = usize::from(a.get(i - 1) != b.get(j - 1));
+                let mut v = (at(i - 1, j) + 1).min(at(i, j - 1) + 1).min(at(i - 1, j - 1) + cost);
+                if i > 1 && j > 1 && a.get(i - 1) == b.get(j - 2) && a.get(i - 2) == b.get(j - 1) {
+                    v = v.min(at(i - 2, j - 2) + 1);
+                }
+                v
+            };
+            d.push(v);
+        }
+    }
+    d.last().copied().unwrap_or(0)
+}
+
+/// `; did you mean "x"?` for [`nearest`], or nothing.
+pub(crate) fn did_you_mean<'a>(written: &str, known: impl IntoIterator<Item = &'a str>) -> String {
+    nearest(written, known).map(|k| format!(" (did you mean \"{k}\"?)")).unwrap_or_default()
 }
 
 /// The problems found so far.
@@ -120,7 +171,12 @@ impl Reader {
                 self.problem(
                     join(path, key),
                     ProblemCode::UnknownField,
-                    format!("unknown field \"{}\"; expected one of {}", quote(key), allowed.join(", ")),
+                    format!(
+                        "unknown field \"{}\"{}; expected one of {}",
+                        quote(key),
+                        did_you_mean(key, allowed.iter().copied()),
+                        allowed.join(", ")
+                    ),
                 );
             }
             if entries.iter().take(i).any(|(k, _)| k == key) {
@@ -156,6 +212,21 @@ impl Reader {
                 None
             }
         }
+    }
+
+    /// Points (a rule's points or cap): a number from −1,000,000 to 1,000,000. Beyond that, two rules add up
+    /// to infinity (`1e308 + 1e308`) and a positive and a negative one to NaN: a score of `null`.
+    pub(crate) fn points(&mut self, v: &Value, path: &str) -> Option<f64> {
+        let n = self.number(v, path)?;
+        if n.abs() > POINTS_LIMIT {
+            self.problem(
+                path,
+                ProblemCode::OutOfRange,
+                format!("expected points from -1000000 to 1000000, got {}", short_number(n)),
+            );
+            return None;
+        }
+        Some(n)
     }
 
     /// A whole number ≥ `min` (up to a million).
@@ -212,6 +283,14 @@ impl Reader {
 
     /// A positive duration like `"7d"`.
     pub(crate) fn span(&mut self, v: &Value, path: &str) -> Option<Span> {
+        if let Value::Number(n) = v {
+            // `"per": 7`: the unit is what is missing, and only the author knows it.
+            let n = short_number(*n);
+            let message =
+                format!("expected a duration text with its unit, like \"{n}d\" or \"{n}h\", got the number {n}");
+            self.problem(path, ProblemCode::WrongType, message);
+            return None;
+        }
         let text = self.string(v, path)?;
         match Span::parse_checked(text) {
             Ok(span) => Some(span),

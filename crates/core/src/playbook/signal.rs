@@ -224,7 +224,11 @@ impl Declared {
             r.problem(
                 path,
                 ProblemCode::UnknownSignal,
-                format!("unknown signal \"{}\"; define it under \"signals\"", quote(name)),
+                format!(
+                    "unknown signal \"{}\"{}; define it under \"signals\"",
+                    quote(name),
+                    super::reader::did_you_mean(name, self.ids.iter().map(String::as_str))
+                ),
             );
         }
         found
@@ -266,7 +270,7 @@ pub(crate) fn parse_signals(r: &mut Reader, v: &Value) -> Declared {
                     Value::Object(_) => parse_range(r, want, &at).map(Matcher::Range),
                     other => {
                         r.problem(
-                            at,
+                            at.as_str(),
                             ProblemCode::WrongType,
                             format!(
                                 "expected a string glob, number, boolean or bounds like {{\"ge\": 75}}, got {}",
@@ -276,6 +280,29 @@ pub(crate) fn parse_signals(r: &mut Reader, v: &Value) -> Declared {
                         None
                     }
                 };
+                if let (Some(m), Some(values)) = (&matcher, kind.as_ref().and_then(|k| closed_prop(k, prop))) {
+                    // A value no event can carry: the signal could never match.
+                    let meets_one = match m {
+                        Matcher::Glob(g) => values.iter().any(|v| g.matches(v)),
+                        _ => false,
+                    };
+                    if !meets_one {
+                        let kind = kind.as_ref().map(|k| format!("{k}")).unwrap_or_default();
+                        let wrote = match want {
+                            Value::String(s) => format!("\"{}\"", quote(s)),
+                            other => String::from(other.kind_name()),
+                        };
+                        r.problem(
+                            at.as_str(),
+                            ProblemCode::OutOfRange,
+                            format!(
+                                "a {kind} event's {prop} is one of {} (others are refused when the event is read): \
+                                 {wrote} matches none, so this signal would never match",
+                                values.join(", ")
+                            ),
+                        );
+                    }
+                }
                 matchers.extend(matcher.map(|m| (prop.clone(), m)));
             }
         }
@@ -286,6 +313,18 @@ pub(crate) fn parse_signals(r: &mut Reader, v: &Value) -> Declared {
         }
     }
     Declared { signals: out, ids }
+}
+
+/// The values a prop of `kind` can hold, where the event reader admits only a closed set (event/read.rs,
+/// `check_props`: keep the two lists alike).
+fn closed_prop(kind: &EventKind, prop: &str) -> Option<&'static [&'static str]> {
+    Some(match (kind, prop) {
+        (EventKind::EmailBounce, "type") => &["hard", "soft", "spam_trap"],
+        (EventKind::SalesStatus, "status") => &["open", "won", "lost", "disqualified"],
+        (EventKind::Unsubscribe | EventKind::Subscribe, "channel") => &["email", "sms", "all"],
+        (EventKind::Preferences, "frequency") => &["weekly", "monthly", "important_only"],
+        _ => return None,
+    })
 }
 
 /// `{ "gt" | "ge": n, "lt" | "le": n }`: at least one bound, at most one per side, and a range that some

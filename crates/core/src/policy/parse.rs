@@ -72,7 +72,14 @@ pub(crate) fn parse_policy(r: &mut Reader, v: &Value) -> Policy {
             let Some(v) = c.get(name) else { continue };
             let purpose = match v {
                 Value::Null => Some(None),
-                other => r.string(other, &c.at(name)).map(|s| Some(String::from(s))),
+                other => r.string(other, &c.at(name)).and_then(|s| {
+                    // A consent event's purpose is 1–64 characters (event/read.rs): another could never be granted.
+                    if s.is_empty() || s.len() > 64 {
+                        r.refused(c.at(name), ProblemCode::OutOfRange, "a purpose of 1 to 64 characters, or null", s);
+                        return None;
+                    }
+                    Some(Some(String::from(s)))
+                }),
             };
             if let Some(purpose) = purpose {
                 *slot = purpose;

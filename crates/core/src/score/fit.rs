@@ -101,7 +101,7 @@ pub(crate) fn parse_fit(r: &mut Reader, v: &Value) -> FitGroup {
             continue;
         };
         let field = r.required(&ro, "field").and_then(|f| r.string(f, &ro.at("field"))).map(String::from);
-        let points = r.required(&ro, "points").and_then(|p| r.number(p, &ro.at("points")));
+        let points = r.required(&ro, "points").and_then(|p| r.points(p, &ro.at("points")));
         let test =
             r.required(&ro, "op").and_then(|op| r.string(op, &ro.at("op"))).and_then(|op| parse_test(r, &ro, op));
         let id = r.rule_id(&ro, field.as_deref(), &mut seen, "scores.fit.rules");

@@ -172,14 +172,14 @@ pub(crate) fn parse_intent(r: &mut Reader, v: &Value, signals: &Declared) -> Int
         };
         let signal_name = r.required(&ro, "signal").and_then(|s| r.string(s, &ro.at("signal")));
         let signal = signal_name.and_then(|name| signals.resolve(r, name, &ro.at("signal")));
-        let points = r.required(&ro, "points").and_then(|p| r.number(p, &ro.at("points")));
+        let points = r.required(&ro, "points").and_then(|p| r.points(p, &ro.at("points")));
         let decay = match ro.get("decay") {
             None => Some(Decay::None),
             Some(d) => parse_decay(r, d, &ro.at("decay"), points.unwrap_or(0.0)),
         };
         let expire_after = ro.get("expire_after").map(|e| r.span(e, &ro.at("expire_after")));
         let cap = ro.get("cap").map(|c| {
-            let cap = r.number(c, &ro.at("cap"))?;
+            let cap = r.points(c, &ro.at("cap"))?;
             if cap <= 0.0 || points.is_some_and(|p| p <= 0.0) {
                 r.problem(ro.at("cap"), ProblemCode::OutOfRange, "a cap must be positive and needs positive points");
                 return None;

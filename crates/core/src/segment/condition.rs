@@ -280,7 +280,12 @@ pub(crate) fn parse(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) ->
             r.problem(
                 index_key(path, other),
                 ProblemCode::UnknownField,
-                format!("unknown condition \"{}\"; expected one of {}", quote(other), KIND_KEYS.join(", ")),
+                format!(
+                    "unknown condition \"{}\"{}; expected one of {}",
+                    quote(other),
+                    crate::playbook::reader::did_you_mean(other, KIND_KEYS.iter().copied()),
+                    KIND_KEYS.join(", ")
+                ),
             );
             return None;
         }
@@ -335,7 +340,17 @@ pub(crate) fn parse(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) ->
         }
         "anniversary" => {
             let signal = signal_ref(r, head_value, &at, scope);
-            let within = r.required(&o, "within").and_then(|w| r.span(w, &o.at("within")));
+            let mut within = r.required(&o, "within").and_then(|w| r.span(w, &o.at("within")));
+            // Anniversaries are 365 days apart: a window as long holds every day after the first one.
+            if within.is_some_and(|w| w >= Span::days(365)) {
+                r.problem(
+                    o.at("within"),
+                    ProblemCode::OutOfRange,
+                    "anniversaries are 365 days apart, so a window of 365d or more holds every day after the first; \
+                     write less than 365d, or {\"first\": …, \"more_than\": \"365d\"} for \"a year after\"",
+                );
+                within = None;
+            }
             Some(Cond::Anniversary { path: p, signal: signal?, within: within? })
         }
         "ever" | "never" => {
@@ -346,7 +361,8 @@ pub(crate) fn parse(r: &mut Reader, v: &Value, path: &str, scope: &Scope<'_>) ->
             let name = r.string(head_value, &at)?;
             let found = scope.segments.iter().position(|s| s == name);
             if found.is_none() {
-                r.problem(&at, ProblemCode::UnknownReference, format!("unknown segment \"{}\"", quote(name)));
+                let hint = crate::playbook::reader::did_you_mean(name, scope.segments.iter().map(String::as_str));
+                r.problem(&at, ProblemCode::UnknownReference, format!("unknown segment \"{}\"{hint}", quote(name)));
             }
             Some(Cond::Segment { path: p, index: found? })
         }
