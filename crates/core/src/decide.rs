@@ -213,10 +213,13 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
             let handoff_event = handoff.as_ref().and_then(|_| crate::handoff::next_change(playbook, state, now));
             // A future-stamped funnel entry, or a disqualification, moves the stage at its instant.
             let funnel_entry = recorded.iter().map(|(_, at)| *at).chain(state.recycled).filter(|at| *at > now).min();
-            // A deferral ends at its `until`; an allow when quiet hours begin or a send stamped ahead fills a cap.
+            // A deferral ends at its `until`, and its reasons change before when a rule stops or starts holding;
+            // an allow ends when quiet hours begin or a send stamped ahead fills a cap.
             let deferrals =
                 [(Channel::Email, &send.email), (Channel::Sms, &send.sms)].into_iter().filter_map(|(c, v)| match v {
-                    SendVerdict::Defer { until, .. } => Some(*until),
+                    SendVerdict::Defer { until, .. } => {
+                        playbook.policy.defer_changes(state, c.into(), now, &zone, *until).or(Some(*until))
+                    }
                     SendVerdict::Allow => playbook.policy.allow_ends(state, c, now, &zone),
                     SendVerdict::Deny { .. } => None,
                 });
