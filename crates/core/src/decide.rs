@@ -175,7 +175,9 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
     // The score searches from `now` on `state`, shared by the segments, the CTA and the moment's own look-ahead
     // (they ask the same ones: readiness thresholds, bar minimums). Not by nurture, which reads a caught-up state.
     let searches = Searches::default();
-    let segments = memberships(playbook, state, &m, &mut sink, ahead, &searches);
+    // The first instant a membership flips, or a condition turns decidable or undecidable without a flip.
+    let mut segments_change = None;
+    let segments = memberships(playbook, state, &m, &mut sink, ahead, &searches, &mut segments_change);
     let zone = playbook.policy.zone_of(state);
     let verdict = |c| playbook.policy.verdict(state, c, false, now, &m.lifecycle, &zone);
     let send = Send { email: verdict(Channel::Email), sms: verdict(Channel::Sms) };
@@ -223,9 +225,8 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
                     SendVerdict::Allow => playbook.policy.allow_ends(state, c, now, &zone),
                     SendVerdict::Deny { .. } => None,
                 });
-            segments
-                .iter()
-                .filter_map(|s| s.next_flip_at)
+            segments_change
+                .into_iter()
                 .chain(m.next_change(playbook, state, &searches))
                 .chain(deferrals)
                 .chain(nurture.next_change)
