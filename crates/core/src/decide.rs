@@ -15,7 +15,7 @@ use crate::playbook::Playbook;
 use crate::policy::SendVerdict;
 use crate::segment::{memberships, Membership};
 use crate::stage::{Readiness, Scores, Stage};
-use crate::state::retargeting::Retargeting;
+use crate::state::retargeting::{window_end, Excluded, Retargeting};
 use crate::state::{ContactState, FunnelStep};
 use crate::suppression::Channel;
 use crate::time::Timestamp;
@@ -235,7 +235,9 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
                 .chain(handoff_event)
                 .chain(match retargeting {
                     Retargeting::Member { until } => Some(until),
-                    Retargeting::Excluded { .. } => None,
+                    Retargeting::Excluded { why: Excluded::OutsideWindow | Excluded::Erased } => None,
+                    // An objection is named while the window lasts; `outside_window` takes over at its end.
+                    Retargeting::Excluded { .. } => window_end(&m.lifecycle).filter(|end| *end > now),
                 })
                 .chain(funnel_entry)
                 .min()
