@@ -204,13 +204,7 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
     let valid_until = match ahead {
         Ahead::Skip => None,
         Ahead::Search => {
-            let cta_change = crate::cta::next_change(
-                playbook,
-                state,
-                &m,
-                cta.as_ref().map(|c| (c.id.as_str(), c.fallback)),
-                &searches,
-            );
+            let cta_change = crate::cta::next_change(playbook, state, &m, cta.as_ref(), &searches);
             let handoff_due = handoff.as_ref().map(|h| h.due_at).filter(|t| *t > now);
             let handoff_event = handoff.as_ref().and_then(|_| crate::handoff::next_change(playbook, state, now));
             // A future-stamped funnel entry, or a disqualification, moves the stage at its instant.
