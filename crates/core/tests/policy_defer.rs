@@ -1,6 +1,6 @@
 //! A deferral ends at the earliest instant every send rule allows (DESIGN §7), however many boundaries it has to
 //! pass: here a pause, then a cap that frees and fills again with every one of 60 sends already scheduled ahead.
-#![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
 
 use rekindle_core::{decide, ContactState, Event, Playbook, Timestamp, Value};
 
