@@ -49,7 +49,7 @@ const BASE: i64 = 1_790_000_000_000;
 /// Cases per playbook: thousands in release, a handful in debug (the CI's `cargo test --workspace` runs this in
 /// debug). `PROPTEST_CASES` overrides both.
 fn cases() -> u32 {
-    let default = if cfg!(debug_assertions) { 12 } else { 1200 };
+    let default = if cfg!(debug_assertions) { 40 } else { 1200 };
     std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
