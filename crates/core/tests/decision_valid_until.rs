@@ -274,7 +274,8 @@ fn what() -> impl Strategy<Value = serde_json::Value> {
         1 => channel.clone().prop_map(|c| json!({ "kind": "unsubscribe", "props": { "channel": c } })),
         1 => channel.prop_map(|c| json!({ "kind": "subscribe", "props": { "channel": c } })),
         2 => (purpose, any::<bool>()).prop_map(|(p, g)| json!({ "kind": "consent", "props": { "purpose": p, "granted": g } })),
-        1 => Just(json!({ "kind": "preferences", "props": { "frequency": "weekly" } })),
+        1 => prop::sample::select(vec!["weekly", "monthly", "important_only"])
+            .prop_map(|f| json!({ "kind": "preferences", "props": { "frequency": f } })),
         1 => (1..72i64).prop_map(|h| json!({ "kind": "preferences", "props": { "pause_until": BASE + h * HOUR } })),
         1 => prop::sample::select(vec!["hard", "soft", "spam_trap"])
             .prop_map(|t| json!({ "kind": "email_bounce", "props": { "type": t } })),
