@@ -182,13 +182,14 @@ pub(crate) fn choose_or_why(pb: &Playbook, state: &ContactState, m: &Moment) -> 
 }
 
 /// The first instant after `m.at` at which the chosen CTA changes on its own (a window closes, decay crosses a
-/// readiness bar …): another id, or the same id reached another way (its rule holding vs the default's fallback).
+/// readiness bar …): another id, the same id reached another way (its rule holding vs the default's fallback), or
+/// a candidate before it passed over for another reason (its `when` failing instead of its `unless` holding).
 /// Every edge is evaluated, however many: a cap on them hid a change that came after it.
 pub(crate) fn next_change(
     pb: &Playbook,
     state: &ContactState,
     m: &Moment,
-    chosen: Option<(&str, bool)>,
+    chosen: Option<&CtaChoice>,
     searches: &Searches,
 ) -> Option<Timestamp> {
     if pb.ctas.candidates.is_empty() {
@@ -205,8 +206,23 @@ pub(crate) fn next_change(
     candidates.dedup();
     candidates.into_iter().find(|t| {
         let later = Moment::later(pb, state, *t);
-        choose(pb, state, &later).as_ref().map(|c| (c.id.as_str(), c.fallback)) != chosen
+        !same_choice(choose(pb, state, &later).as_ref(), chosen)
     })
+}
+
+/// Whether two choices say the same, less the leaf paths that explain them (`because`, `decidedBy`): the id, how
+/// it was reached, and why each candidate before it was passed over.
+fn same_choice(a: Option<&CtaChoice>, b: Option<&CtaChoice>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => {
+            a.id == b.id
+                && a.fallback == b.fallback
+                && a.skipped.len() == b.skipped.len()
+                && a.skipped.iter().zip(&b.skipped).all(|(x, y)| x.id == y.id && x.why == y.why)
+        }
+        (Some(_), None) | (None, Some(_)) => false,
+    }
 }
 
 /// Parses `ctas`: `{ "candidates": [ { "id", "when"?, "unless"?, "variant"? } ], "default"? }`.

@@ -15,7 +15,7 @@ use crate::playbook::Playbook;
 use crate::policy::SendVerdict;
 use crate::segment::{memberships, Membership};
 use crate::stage::{Readiness, Scores, Stage};
-use crate::state::retargeting::Retargeting;
+use crate::state::retargeting::{window_end, Excluded, Retargeting};
 use crate::state::{ContactState, FunnelStep};
 use crate::suppression::Channel;
 use crate::time::Timestamp;
@@ -175,7 +175,9 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
     // The score searches from `now` on `state`, shared by the segments, the CTA and the moment's own look-ahead
     // (they ask the same ones: readiness thresholds, bar minimums). Not by nurture, which reads a caught-up state.
     let searches = Searches::default();
-    let segments = memberships(playbook, state, &m, &mut sink, ahead, &searches);
+    // The first instant a membership flips, or a condition turns decidable or undecidable without a flip.
+    let mut segments_change = None;
+    let segments = memberships(playbook, state, &m, &mut sink, ahead, &searches, &mut segments_change);
     let zone = playbook.policy.zone_of(state);
     let verdict = |c| playbook.policy.verdict(state, c, false, now, &m.lifecycle, &zone);
     let send = Send { email: verdict(Channel::Email), sms: verdict(Channel::Sms) };
@@ -202,27 +204,23 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
     let valid_until = match ahead {
         Ahead::Skip => None,
         Ahead::Search => {
-            let cta_change = crate::cta::next_change(
-                playbook,
-                state,
-                &m,
-                cta.as_ref().map(|c| (c.id.as_str(), c.fallback)),
-                &searches,
-            );
+            let cta_change = crate::cta::next_change(playbook, state, &m, cta.as_ref(), &searches);
             let handoff_due = handoff.as_ref().map(|h| h.due_at).filter(|t| *t > now);
             let handoff_event = handoff.as_ref().and_then(|_| crate::handoff::next_change(playbook, state, now));
             // A future-stamped funnel entry, or a disqualification, moves the stage at its instant.
             let funnel_entry = recorded.iter().map(|(_, at)| *at).chain(state.recycled).filter(|at| *at > now).min();
-            // A deferral ends at its `until`; an allow when quiet hours begin or a send stamped ahead fills a cap.
+            // A deferral ends at its `until`, and its reasons change before when a rule stops or starts holding;
+            // an allow ends when quiet hours begin or a send stamped ahead fills a cap.
             let deferrals =
                 [(Channel::Email, &send.email), (Channel::Sms, &send.sms)].into_iter().filter_map(|(c, v)| match v {
-                    SendVerdict::Defer { until, .. } => Some(*until),
+                    SendVerdict::Defer { until, .. } => {
+                        playbook.policy.defer_changes(state, c.into(), now, &zone, *until).or(Some(*until))
+                    }
                     SendVerdict::Allow => playbook.policy.allow_ends(state, c, now, &zone),
                     SendVerdict::Deny { .. } => None,
                 });
-            segments
-                .iter()
-                .filter_map(|s| s.next_flip_at)
+            segments_change
+                .into_iter()
                 .chain(m.next_change(playbook, state, &searches))
                 .chain(deferrals)
                 .chain(nurture.next_change)
@@ -231,7 +229,9 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
                 .chain(handoff_event)
                 .chain(match retargeting {
                     Retargeting::Member { until } => Some(until),
-                    Retargeting::Excluded { .. } => None,
+                    Retargeting::Excluded { why: Excluded::OutsideWindow | Excluded::Erased } => None,
+                    // An objection is named while the window lasts; `outside_window` takes over at its end.
+                    Retargeting::Excluded { .. } => window_end(&m.lifecycle).filter(|end| *end > now),
                 })
                 .chain(funnel_entry)
                 .min()

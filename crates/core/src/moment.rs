@@ -164,7 +164,11 @@ impl Moment {
         // The stages recorded by `at` (since the last recycle). A stage a bar reached on its own after the latest
         // event shows through `meets` while the bar holds, and the fold records it at its instant.
         let reached = state.funnel.iter().filter(|(_, t)| *t <= at && since.is_none_or(|r| *t > r)).max().copied();
-        let current = match (recycled, meets.sql, meets.mql) {
+        // Before the state's latest event the fold has recorded every stage reached by `at` (it checks the bars
+        // at each event and records rises between events at their instants), while the scores read at `at` already
+        // hold the points of events stamped after it: a bar that holds only through them is not reached yet.
+        let ahead = state.updated_at.is_some_and(|u| u > at);
+        let current = match (recycled || ahead, meets.sql, meets.mql) {
             (true, _, _) | (false, false, false) => Stage::Lead,
             (false, true, _) => Stage::Sql,
             (false, false, true) => Stage::Mql,

@@ -356,6 +356,41 @@ impl Policy {
         fills.or(night)
     }
 
+    /// When the reasons of a `defer` on `step` at `t` (until `until`) change with no new event, if before
+    /// `until`: a rule stops holding at its own end, quiet hours begin, or a send enters or leaves a cap's or the
+    /// frequency's window. `until` itself stays (every blocked instant before it has the same earliest allowed
+    /// one), but the reasons are the rules "as they stand now", so a decision showing them is valid only until
+    /// they change (a pause ending at 20:13 under quiet hours 20:00-08:00 reads `quietHours` from 20:00).
+    pub(crate) fn defer_changes(
+        &self,
+        state: &ContactState,
+        step: StepChannel,
+        t: Timestamp,
+        zone: &Zone,
+        until: Timestamp,
+    ) -> Option<Timestamp> {
+        let zone = zone.clone().settled(t);
+        let gates = |x: Timestamp| {
+            let mut out = Vec::new();
+            self.holds(state, step, x, &zone, &mut |hold| out.push(hold.gate(&zone)));
+            out
+        };
+        let mut at: Vec<Timestamp> = Vec::new();
+        self.holds(state, step, t, &zone, &mut |hold| at.push(hold.until()));
+        at.extend(self.quiet_hours.map(|w| w.next_start(&zone, t)));
+        at.extend(self.calling_hours.map(|w| w.next_start(&zone, t)));
+        let pers = self.caps.iter().map(|c| c.per).chain([Span::days(7), Span::days(30)]);
+        let pers: Vec<Span> = pers.collect();
+        for s in state.sends.email.iter().chain(&state.sends.sms) {
+            at.push(*s);
+            at.extend(pers.iter().map(|p| s.plus(*p)));
+        }
+        at.retain(|x| *x > t && *x < until);
+        crate::vecmap::sort_small_by(&mut at, |a, b| a < b);
+        let now = gates(t);
+        at.into_iter().find(|x| gates(*x) != now)
+    }
+
     /// The denials of a send on `channel`; of a task, erasure, archiving, do-not-contact on every channel (a
     /// bounce is no wish) and a denied purpose (no prior opt-in).
     fn denials(&self, state: &ContactState, channel: StepChannel, lifecycle: &LifecycleStatus) -> Vec<Gate> {

@@ -88,6 +88,7 @@ pub(crate) fn memberships(
     reasons: &mut Sink<'_>,
     ahead: Ahead,
     searches: &Searches,
+    next_change: &mut Option<Timestamp>,
 ) -> Vec<Membership> {
     let mut out = Vec::with_capacity(pb.segments.len());
     for (i, def) in pb.segments.iter().enumerate() {
@@ -96,11 +97,18 @@ pub(crate) fn memberships(
         let mut decided = Vec::new();
         def.when.decided_by(&mut cx, truth, &mut decided);
         let approximate = cx.approximate;
+        let unknown = matches!(truth, Truth::Unknown(_));
         let next_flip_at = match ahead {
-            Ahead::Search => next_flip(pb, state, m, i, truth.holds()),
+            Ahead::Search => {
+                let (flip, change) = next_flip(pb, state, m, i, (truth.holds(), unknown));
+                *next_change = match (*next_change, change) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                flip
+            }
             Ahead::Skip => None,
         };
-        let unknown = matches!(truth, Truth::Unknown(_));
         let cause = match truth {
             Truth::Unknown(c) => Some(c),
             Truth::True | Truth::False => None,
@@ -116,17 +124,35 @@ pub(crate) fn memberships(
     out
 }
 
-/// The first instant after `m.at` at which segment `i`'s membership differs from `member`. Every edge is
-/// evaluated, however many: a cap on them answered "never" for a flip that came after it.
-fn next_flip(pb: &Playbook, state: &ContactState, m: &Moment, i: usize, member: bool) -> Option<Timestamp> {
-    let def = pb.segments.get(i)?;
+/// The first instant after `m.at` at which segment `i`'s membership differs from `member`, and the first at
+/// which `(member, unknown)` does (a non-member's condition turning undecidable, or decidable, changes the
+/// decision without a flip: the `validUntil` of the decision). Every edge is evaluated, however many: a cap on
+/// them answered "never" for a flip that came after it.
+fn next_flip(
+    pb: &Playbook,
+    state: &ContactState,
+    m: &Moment,
+    i: usize,
+    (member, unknown): (bool, bool),
+) -> (Option<Timestamp>, Option<Timestamp>) {
+    let Some(def) = pb.segments.get(i) else { return (None, None) };
     let cx = Cx::new(pb, state, m);
     let mut candidates = Vec::new();
     let horizon = m.at.plus(crate::moment::HORIZON);
     def.when.changes_after(&cx, (m.at, horizon), eval::StageRises::Search, &mut candidates, 0);
     crate::time::sort_instants(&mut candidates);
     candidates.dedup();
-    candidates.into_iter().filter(|c| *c <= horizon).find(|&c| Cx::lazy(pb, state, c).segment(i).holds() != member)
+    let mut change = None;
+    for c in candidates.into_iter().filter(|c| *c <= horizon) {
+        let truth = Cx::lazy(pb, state, c).segment(i);
+        if truth.holds() != member {
+            return (Some(c), change.or(Some(c)));
+        }
+        if change.is_none() && matches!(truth, Truth::Unknown(_)) != unknown {
+            change = Some(c);
+        }
+    }
+    (None, change)
 }
 
 /// Every segment's membership at `now`, in playbook order, without reasons or next flips: the fast path for

@@ -1,6 +1,6 @@
 //! A deferral ends at the earliest instant every send rule allows (DESIGN §7), however many boundaries it has to
 //! pass: here a pause, then a cap that frees and fills again with every one of 60 sends already scheduled ahead.
-#![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
 
 use rekindle_core::{decide, ContactState, Event, Playbook, Timestamp, Value};
 
@@ -86,4 +86,41 @@ fn a_call_that_quiet_and_calling_hours_leave_no_time_for_is_never_placed() {
     assert_eq!(step.get("gates").unwrap(), &gates);
     // Email has its evenings: at 00:00Z it is allowed at once.
     assert_eq!(email(&pb, &s, NOW).0, "allow");
+}
+
+/// UTC, quiet hours 21:00–08:00, paused until 2025-12-01T22:00Z: at 12:00Z email is deferred to 08:00Z the next
+/// morning because of the pause alone; quiet hours join the reasons at 21:00Z and the pause leaves them at 22:00Z.
+fn paused_into_the_night() -> (Playbook, ContactState) {
+    let json = r#"{ "version": 1, "signals": {}, "policy": { "quiet_hours": "21:00-08:00" } }"#;
+    let pb = Playbook::parse(&serde_json::from_str::<Value>(json).unwrap()).unwrap();
+    let events = serde_json::json!([{ "id": "p", "at": NOW - 86_400_000, "kind": "preferences",
+        "props": { "pause_until": NOW + 22 * 60 * MINUTE } }]);
+    let mut s = ContactState::new();
+    s.fold(&pb, &Event::parse_list(&serde_json::from_value::<Value>(events).unwrap(), "events").unwrap());
+    (pb, s)
+}
+
+fn email_reasons(pb: &Playbook, s: &ContactState, ms: i64) -> (Vec<String>, Option<i64>) {
+    let d = decide(pb, s, Timestamp::from_ms(ms).unwrap());
+    let v = serde_json::to_value(&d).unwrap();
+    let gates = v["send"]["email"]["reasons"].as_array().unwrap().iter();
+    (gates.map(|g| g["gate"].as_str().unwrap().to_owned()).collect(), d.valid_until.map(Timestamp::ms))
+}
+
+#[test]
+fn a_deferral_is_valid_only_until_quiet_hours_join_its_reasons() {
+    let (pb, s) = paused_into_the_night();
+    let (reasons, valid_until) = email_reasons(&pb, &s, NOW + 12 * 60 * MINUTE);
+    assert_eq!(reasons, ["paused"]);
+    assert_eq!(valid_until, Some(NOW + 21 * 60 * MINUTE), "was the deferral's end, 08:00Z the next day");
+    assert_eq!(email_reasons(&pb, &s, NOW + 21 * 60 * MINUTE).0, ["paused", "quietHours"]);
+}
+
+#[test]
+fn a_deferral_is_valid_only_until_a_rule_in_its_reasons_stops_holding() {
+    let (pb, s) = paused_into_the_night();
+    let (reasons, valid_until) = email_reasons(&pb, &s, NOW + 21 * 60 * MINUTE);
+    assert_eq!(reasons, ["paused", "quietHours"]);
+    assert_eq!(valid_until, Some(NOW + 22 * 60 * MINUTE), "the pause ends at 22:00Z");
+    assert_eq!(email_reasons(&pb, &s, NOW + 22 * 60 * MINUTE).0, ["quietHours"]);
 }

@@ -188,3 +188,14 @@ fn window_end_reads_the_lifecycle_status_alone() {
     assert_eq!(window_end(&s.lifecycle_at(&pb, at(OUT + DAY))), Some(at(OUT)), "the end, already passed");
     assert_eq!(window_end(&s.lifecycle_at(&pb, at(BREAK_UP - 1))), None);
 }
+
+#[test]
+fn d10_an_exclusion_named_inside_the_window_gives_way_to_outside_window_at_its_end_and_the_decision_says_when() {
+    let pb = playbook(json!({}));
+    let s = state(&pb, &[("unsubscribe", T + DAY, json!({ "channel": "email" }))]);
+    let now = ARCHIVED + DAY;
+    assert_eq!(why(&s, &pb, now), Some(Excluded::Unsubscribed));
+    assert_eq!(why(&s, &pb, OUT), Some(Excluded::OutsideWindow));
+    let d = rekindle_core::decide(&pb, &s, at(now));
+    assert_eq!(d.valid_until, Some(at(OUT)), "was null: nothing else changes for an archived, unsubscribed contact");
+}
