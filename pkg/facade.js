@@ -2,7 +2,7 @@
 // An entry shim (node.js, workerd.js, browser.js) passes the generated module to install(); everything
 // public is re-exported by the entries. Bindings translate; the engine decides: this file only converts
 // arguments (playbooks and events into one byte tape: ./tape.js), maps errors and tracks handle lifetimes.
-import { copyTape, encodeEvents, encodeEventsLength, encodeTape } from "./tape.js";
+import { copyTape, encodeEvents, encodeEventsInto, encodeEventsLength, encodeTape } from "./tape.js";
 
 /** Every error code rekindle can raise, in documentation order. */
 export const ERROR_CODES = Object.freeze([
@@ -480,12 +480,14 @@ class Memberships {
 }
 
 let memoryView = null; // bytes of the module's linear memory: renewed when it grows (the old view empties)
+let memoryData = null; // the same memory as a DataView, for the event encoder's numbers
 let memoryGeneration = -1;
 
 /** The module's linear memory as bytes, for the exchange buffer (crates/wasm/src/exchange.rs). */
 function memoryBytes() {
   if (memoryView === null || memoryView.length === 0 || memoryGeneration !== generation) {
     memoryView = new Uint8Array(gen.linearMemory().buffer);
+    memoryData = new DataView(memoryView.buffer);
     memoryGeneration = generation;
   }
   return memoryView;
@@ -538,15 +540,23 @@ export class Contact {
   fold(events) {
     const inner = this.#live();
     try {
-      const length = encodeEventsLength(events, "events", inputError);
-      // The tape straight into the exchange buffer, whose address is kept until it is too small or the wasm gave
-      // it back (a call per event fewer); a tape the wasm refuses goes the ordinary way for its error.
-      if (length > this.#tapeRoom) {
-        const room = Math.max(length, MIN_TAPE_ROOM);
-        this.#tapeAt = inner.exchange(room); // may grow the memory: take the view after it
-        this.#tapeRoom = room;
+      // The tape is encoded straight into the exchange buffer, whose address is kept until it is too small or the
+      // wasm gave it back (a call per event fewer); a tape the wasm refuses goes the ordinary way for its error.
+      const target = memoryBytes();
+      let length = encodeEventsInto(target, memoryData, this.#tapeAt, this.#tapeRoom, events, "events", inputError);
+      // Only a getter on an event that calls into the wasm can grow the memory while encoding: what it wrote went
+      // with the old view, so it is encoded again, into the encoder's own buffer.
+      if (length >= 0 && target !== memoryBytes()) length = ~encodeEventsLength(events, "events", inputError);
+      if (length < 0) {
+        // It did not fit (or was encoded again): it is in the encoder's buffer, to copy into the exchange buffer.
+        length = ~length;
+        if (length > this.#tapeRoom) {
+          const room = Math.max(length, MIN_TAPE_ROOM);
+          this.#tapeAt = inner.exchange(room); // may grow the memory: take the view after it
+          this.#tapeRoom = room;
+        }
+        copyTape(memoryBytes(), this.#tapeAt, length);
       }
-      copyTape(memoryBytes(), this.#tapeAt, length);
       const done = inner.foldExchange(length);
       if (done & RELEASED) this.#tapeRoom = 0;
       if (!(done & FOLDED)) inner.fold(eventsTape(events));

@@ -14,19 +14,45 @@
 const MAX_DEPTH = 64;
 const utf8 = new TextEncoder();
 
-let buffer = new Uint8Array(1024);
-let view = new DataView(buffer.buffer);
+/** The encoder's own buffer, reused from call to call, and a view of it for numbers. */
+let own = new Uint8Array(1024);
+let ownView = new DataView(own.buffer);
+/** Where the encoder writes: its own buffer, or a caller's region while `encodeEventsInto` runs. */
+let buffer = own;
+let view = ownView;
 let at = 0;
+/** Where the region written to ends: `room` grows the own buffer past it, or leaves a caller's region. */
+let limit = own.length;
+/** Where the tape starts in `buffer`: 0 in the own buffer, the caller's offset in its region. */
+let start = 0;
 
 /** Makes room for `n` more bytes. */
 function room(n) {
-  if (at + n <= buffer.length) return;
-  let size = buffer.length * 2;
+  if (at + n <= limit) return;
+  if (buffer !== own) {
+    // A caller's region is full: what is written so far moves to the own buffer, and encoding goes on there.
+    const written = buffer.subarray(start, at);
+    buffer = own;
+    view = ownView;
+    at = written.length;
+    start = 0;
+    limit = own.length;
+    if (at + n > limit) grow(n, written);
+    else own.set(written);
+    return;
+  }
+  grow(n, own.subarray(0, at));
+}
+
+/** Replaces the own buffer by one with room for `n` more bytes, holding `written` first. */
+function grow(n, written) {
+  let size = own.length * 2;
   while (size < at + n) size *= 2;
   const next = new Uint8Array(size);
-  next.set(buffer.subarray(0, at));
-  buffer = next;
-  view = new DataView(buffer.buffer);
+  next.set(written);
+  own = buffer = next;
+  ownView = view = new DataView(next.buffer);
+  limit = size;
 }
 
 function varint(n) {
@@ -310,7 +336,7 @@ function writeEvents(events) {
 
 /** Runs `fill` from the buffer's start; a refusal becomes `problem(path, reason)` as in `encodeTape`. */
 function encode(fill, value, base, problem) {
-  at = 0;
+  at = start;
   try {
     fill(value, 0);
   } catch (err) {
@@ -325,7 +351,7 @@ function encode(fill, value, base, problem) {
     }
     throw problem(found?.path ?? base, found?.reason ?? "expected plain JSON data");
   }
-  return at;
+  return at - start;
 }
 
 /**
@@ -345,6 +371,29 @@ export function encodeEvents(events, base, problem) {
  */
 export function encodeEventsLength(events, base, problem) {
   return encode(writeEventsKnown, events, base, problem);
+}
+
+/**
+ * `encodeEventsLength` straight into `target` (with `targetView`, a DataView of the same memory) at `offset`, in at
+ * most `space` bytes: the tape's length, or, when it did not fit, `~length` and the tape is where
+ * `encodeEventsLength` leaves it (for `copyTape`). What is written before it ran out of room moves over and
+ * encoding goes on, so each event is read once either way (a getter runs once). Written in place, a per-event fold
+ * saves the copy and the view `copyTape` makes: 6 % of a held contact's fold (CPU profile).
+ */
+export function encodeEventsInto(target, targetView, offset, space, events, base, problem) {
+  buffer = target;
+  view = targetView;
+  start = offset;
+  limit = offset + space;
+  try {
+    const length = encode(writeEventsKnown, events, base, problem);
+    return buffer === own ? ~length : length;
+  } finally {
+    buffer = own;
+    view = ownView;
+    start = 0;
+    limit = own.length;
+  }
 }
 
 /**

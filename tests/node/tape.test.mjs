@@ -6,7 +6,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { copyTape, encodeEvents, encodeEventsLength, encodeTape } from "../../pkg/tape.js";
+import { copyTape, encodeEvents, encodeEventsInto, encodeEventsLength, encodeTape } from "../../pkg/tape.js";
 import { repoRoot } from "./fixtures.mjs";
 
 const snippets = join(repoRoot, "pkg", "gen", "node", "snippets");
@@ -177,6 +177,48 @@ describe("tape", () => {
     } finally {
       delete Object.prototype.at;
     }
+  });
+
+  test("encodeEventsInto writes encodeEventsLength's tape in place, or where copyTape finds it when it does not fit", () => {
+    // The held contact's fold encodes into its exchange buffer in wasm memory; a tape larger than the room left moves
+    // to the encoder's own buffer part-way, each event still read once.
+    const memory = new Uint8Array(4096);
+    const data = new DataView(memory.buffer);
+    let reads = 0;
+    const counted = { at: 1, get kind() { reads++; return "page_view"; }, props: { path: "/" } };
+    const lists = [
+      [{ props: { path: "/pricing", n: 2 }, kind: "page_view", id: "c1-0", at: 1_795_694_400_000, machine: false }],
+      [{ at: 1, kind: "page_view", props: { v: "é".repeat(300), w: "x".repeat(3000) } }, { at: 2, kind: "purchase" }],
+      Array.from({ length: 40 }, (_, i) => ({ at: i, kind: "page_view", id: `e${i}`, props: { path: `/p/${i}` } })),
+      [counted],
+      [],
+    ];
+    for (const list of lists) {
+      const n = encodeEventsLength(list, "events", problem);
+      const expected = new Uint8Array(n);
+      copyTape(expected, 0, n);
+      for (const space of [0, 1, 7, n - 1, n, n + 100, 3000]) {
+        if (space < 0 || 100 + space > memory.length) continue;
+        memory.fill(0xee);
+        reads = 0;
+        const length = encodeEventsInto(memory, data, 100, space, list, "events", problem);
+        assert.equal(reads, list === lists[3] ? 1 : 0, "each event read once");
+        const got = new Uint8Array(length < 0 ? ~length : length);
+        if (length >= 0) {
+          got.set(memory.subarray(100, 100 + length));
+          assert.ok(length <= space);
+          assert.equal(memory[100 + space], 0xee, "nothing written past the room");
+        } else {
+          copyTape(got, 0, ~length);
+        }
+        assert.deepEqual([...got], [...expected], `${JSON.stringify(list).slice(0, 60)} in ${space} bytes`);
+        assert.equal(memory[99], 0xee, "nothing written before the offset");
+      }
+    }
+    // A refusal is the same error, and the encoder's own buffer is used from the start again afterwards.
+    const bad = [{ at: 1, kind: "page_view", props: { when: new Date(0) } }];
+    assert.equal(refusal((l, b, p) => encodeEventsInto(memory, data, 0, 64, l, b, p), bad), refusal(encodeEventsLength, bad));
+    assert.deepEqual([...encodeTape([1], "v", problem)], [5, 3, 0, 0, 0, 0, 0, 0, 240, 63, 8]);
   });
 
   test("events that cannot cross are refused by encodeEvents at the same path and for the same reason", () => {
