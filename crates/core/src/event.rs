@@ -16,6 +16,7 @@ use crate::Error;
 mod read;
 
 pub use read::{EventProblem, EventReader};
+pub(crate) use read::{BOUNCE_TYPES, CHANNELS, DEAL_STATUSES, FREQUENCIES};
 
 /// The closed set of event kinds, plus site-defined `custom:<name>` events.
 ///

@@ -162,6 +162,16 @@ fn located(base: &str, rel: &str) -> String {
     }
 }
 
+/// The closed sets of values the reader admits for a prop: the lists events are checked against, and the ones a
+/// playbook's signal `match` is checked against (a match on another value could never fire).
+pub(crate) const BOUNCE_TYPES: &[&str] = &["hard", "soft", "spam_trap"];
+/// `sales_status` `status`.
+pub(crate) const DEAL_STATUSES: &[&str] = &["open", "won", "lost", "disqualified"];
+/// `subscribe` / `unsubscribe` `channel`.
+pub(crate) const CHANNELS: &[&str] = &["email", "sms", "all"];
+/// `preferences` `frequency`.
+pub(crate) const FREQUENCIES: &[&str] = &["weekly", "monthly", "important_only"];
+
 /// Props that rekindle reads for a kind must have the documented shape: a typo in `granted` or `status` must
 /// not silently leave consent or a deal unrecorded.
 fn check_props(e: &Event) -> Result<(), EventProblem> {
@@ -195,7 +205,7 @@ fn check_props(e: &Event) -> Result<(), EventProblem> {
             }
         }
         EventKind::Preferences => {
-            one_of("frequency", &["weekly", "monthly", "important_only"], false)?;
+            one_of("frequency", FREQUENCIES, false)?;
             match e.props.get("pause_until") {
                 None | Some(None) => Ok(()),
                 // Epoch seconds where milliseconds belong would pause until 1970, that is not at all.
@@ -217,9 +227,9 @@ fn check_props(e: &Event) -> Result<(), EventProblem> {
                 )),
             }
         }
-        EventKind::Unsubscribe | EventKind::Subscribe => one_of("channel", &["email", "sms", "all"], false),
-        EventKind::EmailBounce => one_of("type", &["hard", "soft", "spam_trap"], false),
-        EventKind::SalesStatus => one_of("status", &["open", "won", "lost", "disqualified"], true),
+        EventKind::Unsubscribe | EventKind::Subscribe => one_of("channel", CHANNELS, false),
+        EventKind::EmailBounce => one_of("type", BOUNCE_TYPES, false),
+        EventKind::SalesStatus => one_of("status", DEAL_STATUSES, true),
         EventKind::PageLeave => {
             let number_in = |key: &str, max: f64, expected: &str| match e.props.get(key) {
                 None | Some(None) => Ok(()),

@@ -315,14 +315,14 @@ pub(crate) fn parse_signals(r: &mut Reader, v: &Value) -> Declared {
     Declared { signals: out, ids }
 }
 
-/// The values a prop of `kind` can hold, where the event reader admits only a closed set (event/read.rs,
-/// `check_props`: keep the two lists alike).
+/// The values a prop of `kind` can hold, where the event reader admits only a closed set (its lists).
 fn closed_prop(kind: &EventKind, prop: &str) -> Option<&'static [&'static str]> {
+    use crate::event::{BOUNCE_TYPES, CHANNELS, DEAL_STATUSES, FREQUENCIES};
     Some(match (kind, prop) {
-        (EventKind::EmailBounce, "type") => &["hard", "soft", "spam_trap"],
-        (EventKind::SalesStatus, "status") => &["open", "won", "lost", "disqualified"],
-        (EventKind::Unsubscribe | EventKind::Subscribe, "channel") => &["email", "sms", "all"],
-        (EventKind::Preferences, "frequency") => &["weekly", "monthly", "important_only"],
+        (EventKind::EmailBounce, "type") => BOUNCE_TYPES,
+        (EventKind::SalesStatus, "status") => DEAL_STATUSES,
+        (EventKind::Unsubscribe | EventKind::Subscribe, "channel") => CHANNELS,
+        (EventKind::Preferences, "frequency") => FREQUENCIES,
         _ => return None,
     })
 }
