@@ -198,7 +198,7 @@ const COVERAGE = {
     a: { when: { not: { ever: "order" } }, description: "never bought" },
     b: { when: { any: [{ never: "order" }, { anniversary: "order", within: "7d" }, { first: "order", less_than: "30d" }] } },
     c: { when: { all: [{ segment: "a" }, { stage: ["lead", "mql"] }, { stage_at_least: "mql" }, { readiness: "hot" }] } },
-    d: { when: { any: [{ lifecycle: ["cooling", "cold"] }, { score: "fit", op: "ge", value: 10 }, { rfm: ["champions"] }] } },
+    d: { when: { any: [{ lifecycle: ["cooling", "cold"] }, { score: "fit", op: "ge", value: 5 }, { rfm: ["champions"] }] } },
     e: { when: { any: [{ deal: "open" }, { ghost: true }, { signal: "visit", within: "30d", at_most: 0 }, { last: "visit", more_than: "7d" }] } },
     f: { when: { field: "signup", op: "between", value: [1, 2] } },
   },
@@ -333,6 +333,8 @@ describe("pkg/playbook.schema.json", () => {
     // A glob on a prop the event reader admits from a closed set (sales_status status …) must meet one of its values:
     // glob semantics against the signal's kind.
     (p) => p.code === "out_of_range" && /^signals\.[^.]+\.match\.[^.]+$/.test(p.path),
+    // A candidate without when or unless may only come last: a relation between list positions.
+    (p) => p.code === "out_of_range" && /^ctas\.candidates\[\d+\]$/.test(p.path),
   ];
 
   test("closed sets: a string value the schema does not list is refused by the parser, which lists the same names", () => {

@@ -230,6 +230,8 @@ pub(crate) fn parse_ctas(r: &mut Reader, v: &Value, scope: &Scope<'_>) -> Ctas {
     let mut out = Ctas::default();
     let Some(o) = r.object(v, "ctas", &["candidates", "default"]) else { return out };
     let mut seen: Vec<String> = Vec::new();
+    // Each kept candidate's index in the playbook's list (a candidate with a problem is not kept).
+    let mut listed_at: Vec<usize> = Vec::new();
     let list = r.required(&o, "candidates").and_then(|c| r.array(c, &o.at("candidates")));
     for (i, item) in list.unwrap_or_default().iter().enumerate() {
         let path = index(&o.at("candidates"), i);
@@ -247,6 +249,24 @@ pub(crate) fn parse_ctas(r: &mut Reader, v: &Value, scope: &Scope<'_>) -> Ctas {
         }
         if let (Some(id), true) = (id, r.problems.len() == before) {
             out.candidates.push(Candidate { id, when, unless, variant });
+            listed_at.push(i);
+        }
+    }
+    // A candidate without `when` or `unless` is always eligible: the ones after it could never be shown.
+    let always = out.candidates.iter().position(|c| c.when.is_none() && c.unless.is_none());
+    if let Some((i, c, at)) = always.and_then(|i| Some((i, out.candidates.get(i)?, listed_at.get(i)?))) {
+        let hidden: Vec<String> = out.candidates.iter().skip(i + 1).map(|h| format!("\"{}\"", quote(&h.id))).collect();
+        if !hidden.is_empty() {
+            r.problem(
+                index(&o.at("candidates"), *at),
+                ProblemCode::OutOfRange,
+                format!(
+                    "\"{}\" has neither when nor unless, so it is always eligible and the candidates after it ({}) are \
+                     never shown; give it a when, or move it last",
+                    quote(&c.id),
+                    hidden.join(", ")
+                ),
+            );
         }
     }
     if let Some(name) = o.get("default").and_then(|d| r.string(d, &o.at("default"))) {

@@ -150,9 +150,14 @@ impl Playbook {
         let signals = declared.signals;
         check_key_collisions(&mut r, &signals, &intent);
         // With the other problems, so that a playbook's problems are all listed at once.
-        let conditions = segments.iter().map(|s| &s.when);
-        let conditions = conditions.chain(sequences.iter().flat_map(Sequence::conditions)).chain(ctas.conditions());
-        check_rfm_cells(&mut r, conditions, &retention);
+        let conditions = || {
+            let segment_conditions = segments.iter().map(|s| &s.when);
+            segment_conditions.chain(sequences.iter().flat_map(Sequence::conditions)).chain(ctas.conditions())
+        };
+        check_rfm_cells(&mut r, conditions(), &retention);
+        if scores_whole {
+            crate::stage::check_score_conditions(&mut r, conditions(), &fit, &intent);
+        }
         if !r.problems.is_empty() {
             return Err(Error::InvalidPlaybook { problems: r.problems });
         }

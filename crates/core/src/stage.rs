@@ -18,6 +18,7 @@ use crate::playbook::reader::{index, Reader};
 use crate::playbook::signal::{Declared, Signal};
 use crate::score::fit::FitGroup;
 use crate::score::intent::IntentGroup;
+use crate::segment::condition::{Cmp, Cond};
 use crate::time::{quote, short_number, Span, Timestamp};
 use crate::value::Value;
 
@@ -388,6 +389,42 @@ pub(crate) fn check_reachable(r: &mut Reader, stages: &Stages, fit: &FitGroup, i
             let never = format!("the {name} bar's minimum could never be met");
             check(format!("stages.{name}.min.{}", kind.name()), kind.name(), kind, needed, &never);
         }
+    }
+}
+
+/// A `score` condition asking for more than the scores section can give (`{"score": "fit", "op": "ge",
+/// "value": 120}` over fit rules adding up to 100) never holds: the segment, CTA or sequence rule it sits in is
+/// quietly dead. Refused at the condition's `value`, as an unreachable readiness threshold is.
+pub(crate) fn check_score_conditions<'a>(
+    r: &mut Reader,
+    conditions: impl Iterator<Item = &'a Cond>,
+    fit: &FitGroup,
+    intent: &IntentGroup,
+) {
+    for cond in conditions {
+        cond.walk(&mut |c| {
+            let Cond::Score { path, score, cmp } = c else { return };
+            let Some((top, from)) = highest(*score, fit, intent) else { return };
+            let (never, bound) = match *cmp {
+                Cmp::Ge(b) => (b > top + 1e-9 * top.abs().max(1.0), b),
+                Cmp::Gt(b) => (b >= top, b),
+                Cmp::Le(_) | Cmp::Lt(_) => return,
+            };
+            if never {
+                r.problem(
+                    crate::playbook::reader::join(path, "value"),
+                    ProblemCode::ThresholdOrder,
+                    format!(
+                        "{} {} is beyond the highest {} score ({}, {from}): this condition never holds; lower it \
+                         or raise the score",
+                        if matches!(cmp, Cmp::Ge(_)) { "at least" } else { "above" },
+                        short_number(bound),
+                        score.name(),
+                        short_number(top)
+                    ),
+                );
+            }
+        });
     }
 }
 

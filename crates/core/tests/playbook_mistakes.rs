@@ -104,6 +104,68 @@ fn a_default_cta_with_an_unless_is_refused() {
     assert!(problems(&saas(|pb| pb["ctas"]["default"] = json!("comparison"))).is_empty());
 }
 
+/// A candidate with neither `when` nor `unless` is always eligible: placed before others, it hid them for every
+/// contact (D17: a "newsletter" first meant no contact ever saw "book a demo").
+#[test]
+fn a_cta_that_always_wins_before_others_is_refused() {
+    let (path, code, message) = one(&saas(|pb| {
+        let list = pb["ctas"]["candidates"].as_array_mut().expect("candidates");
+        list.insert(1, json!({ "id": "newsletter", "variant": "cta/newsletter" }));
+    }));
+    assert_eq!((path.as_str(), code.as_str()), ("ctas.candidates[1]", "out_of_range"));
+    assert!(
+        message.contains(
+            "\"newsletter\" has neither when nor unless, so it is always eligible and the candidates after it \
+             (\"data_review\", \"case_study\", \"comparison\", \"checklist\") are never shown"
+        ),
+        "{message}"
+    );
+    // Last, it is a catch-all that hides nothing; with an unless it is not always eligible.
+    assert!(problems(&saas(|pb| {
+        let list = pb["ctas"]["candidates"].as_array_mut().expect("candidates");
+        list.push(json!({ "id": "newsletter" }));
+    }))
+    .is_empty());
+    assert!(problems(&saas(|pb| {
+        let list = pb["ctas"]["candidates"].as_array_mut().expect("candidates");
+        list.insert(0, json!({ "id": "newsletter", "unless": { "stage": "customer" } }));
+    }))
+    .is_empty());
+}
+
+/// A `score` condition beyond the highest score the rules can give never holds: the segment (or CTA, or
+/// sequence rule) it sits in was quietly empty (D18).
+#[test]
+fn a_score_condition_beyond_the_highest_score_is_refused() {
+    let segment = |cond: Json| {
+        saas(move |pb| pb["segments"]["unreachable"] = json!({ "when": { "all": [ { "stage": "lead" }, cond ] } }))
+    };
+    // Fit: max 50.
+    let (path, code, message) = one(&segment(json!({ "score": "fit", "op": "ge", "value": 60 })));
+    assert_eq!((path.as_str(), code.as_str()), ("segments.unreachable.when.all[1].value", "threshold_order"));
+    assert!(
+        message
+            .contains("at least 60 is beyond the highest fit score (50, scores.fit.max): this condition never holds"),
+        "{message}"
+    );
+    // Above the top itself never holds; at least the top does.
+    let (path, _, message) = one(&segment(json!({ "score": "total", "op": "gt", "value": 150 })));
+    assert_eq!(path, "segments.unreachable.when.all[1].value");
+    assert!(message.contains("above 150 is beyond the highest total score (150"), "{message}");
+    assert!(problems(&segment(json!({ "score": "total", "op": "ge", "value": 150 }))).is_empty());
+    // Upper bounds always hold there; harmless, so not refused. Nor is anything over an unbounded intent.
+    assert!(problems(&segment(json!({ "score": "fit", "op": "le", "value": 500 }))).is_empty());
+    let unbounded = saas(|pb| {
+        pb["scores"]["intent"].as_object_mut().expect("intent").remove("max");
+        pb["scores"]["intent"]["rules"][0].as_object_mut().expect("rule").remove("cap");
+        pb["segments"]["unreachable"] = json!({ "when": { "score": "intent", "op": "ge", "value": 1000 } });
+    });
+    assert!(problems(&unbounded).is_empty());
+    // In a CTA's when, too.
+    let (path, ..) = one(&saas(|pb| pb["ctas"]["candidates"][0]["when"]["all"][1]["value"] = json!(51)));
+    assert_eq!(path, "ctas.candidates[0].when.all[1].value");
+}
+
 /// A consent event needs a purpose of 1–64 characters: an empty purpose could never be granted, so the channel
 /// was denied for every contact.
 #[test]

@@ -426,6 +426,11 @@ proptest! {
         h in history(),
         now in instant(120),
     ) {
+        // A candidate with neither `when` nor `unless` is refused before others (it would hide them): last only.
+        let mut cands = cands;
+        if let Some(always) = cands.iter().position(|(w, u)| w.is_none() && u.is_none()) {
+            cands.truncate(always + 1);
+        }
         // A default with an `unless` is refused (its suppression would be ignored as the fallback).
         let default = default.filter(|d| cands.get(*d).is_some_and(|(_, unless)| unless.is_none()));
         let mut all: Vec<C> = segs.clone();
