@@ -225,12 +225,33 @@ export function httpSemanticsTests({ SITE, injected, exampleOptions, createOrigi
       }
     }],
 
-    ["HEAD of a page: the origin's answer without a body, nothing folded, no cookie", async ({ mf }) => {
+    ["HEAD of a page: the headers a GET's classified page has (private, no validators), no body, nothing folded, no cookie", async ({ mf }) => {
+      // RFC 9110 §9.3.2: HEAD's header fields are the GET's. A HEAD that passed the origin's on would tell a cache or
+      // monitor the page is public for an hour, with an ETag, while every GET is private.
       const response = await page(mf, "/http/cached", {}, { method: "HEAD" });
       assert.equal(response.status, 200);
       assert.equal(seen.last.method, "HEAD");
-      assert.equal(response.headers.get("set-cookie"), null);
+      assert.equal(response.headers.get("set-cookie"), null, "a HEAD is no page view");
       assert.equal((await response.arrayBuffer()).byteLength, 0);
+      assert.equal(response.headers.get("cache-control"), "private, no-store");
+      assert.match(response.headers.get("vary") ?? "", /cookie, sec-gpc/);
+      assert.match(response.headers.get("content-type"), /^text\/html/);
+      for (const name of ["etag", "last-modified", "accept-ranges", "content-digest", "content-length", "cdn-cache-control",
+        "cloudflare-cdn-cache-control", "surrogate-control"]) {
+        assert.equal(response.headers.get(name), null, `${name}: ${response.headers.get(name)}`);
+      }
+      const get = await page(mf, "/http/cached");
+      await get.arrayBuffer();
+      assert.equal(get.headers.get("cache-control"), response.headers.get("cache-control"), "HEAD and GET agree");
+      // A conditional HEAD of a page asks the origin unconditionally, as the GET does: never the origin's 304.
+      const conditional = await page(mf, "/http/cached", { "if-none-match": ETAG }, { method: "HEAD" });
+      assert.equal(conditional.status, 200);
+      assert.equal(seen.last.ifNoneMatch, null);
+      assert.equal(conditional.headers.get("etag"), null);
+      // Anything that is not a page keeps the origin's headers on HEAD.
+      const asset = await mf.dispatchFetch(`${SITE}/http/asset`, { method: "HEAD", headers: { accept: "text/css" } });
+      assert.equal(asset.headers.get("etag"), ETAG);
+      assert.equal(asset.headers.get("cache-control"), null);
     }],
 
     ["a page with an empty body, and one whose origin fails mid-stream, never break the Worker", async ({ mf }) => {

@@ -47,17 +47,20 @@ export async function fetchOrigin(request, env) {
   return fetch(new Request(target, outgoing));
 }
 
+/** GET, or HEAD: the same answer without its body (RFC 9110 §9.3.2). */
+const isRead = (request) => request.method === "GET" || request.method === "HEAD";
+
 /** Where a browser shows the answer as a page: a navigation (Sec-Fetch-Dest), or (older browsers) Accept: text/html. */
 const PAGE_DESTINATIONS = new Set(["document", "iframe", "frame"]);
-const asksForPage = (request) => request.method === "GET" && (PAGE_DESTINATIONS.has(request.headers.get("sec-fetch-dest")) ||
+const asksForPage = (request) => isRead(request) && (PAGE_DESTINATIONS.has(request.headers.get("sec-fetch-dest")) ||
   (request.headers.get("accept") ?? "").toLowerCase().includes("text/html"));
 
 /** The Content-Encodings whose bodies workerd's fetch hands the Worker decoded (and encodes again on the way out). */
 const READABLE_ENCODINGS = new Set(["", "identity", "gzip", "br"]);
 
 /**
- * An HTML page the origin served whole (200), asked for with GET, in a body the Worker can read: the responses it
- * classifies. The media type is compared whole and in any case (`TEXT/HTML; charset=…` is HTML;
+ * An HTML page the origin served whole (200), asked for with GET (or HEAD), in a body the Worker can read: the
+ * responses it classifies (a HEAD gets the classified page's headers alone: headOfPage). The media type is compared whole and in any case (`TEXT/HTML; charset=…` is HTML;
  * `application/xhtml+xml` is XML, which injected HTML would break); a download (`Content-Disposition: attachment`)
  * is a file, not a page view; a body in another Content-Encoding (deflate, zstd) arrives compressed, and
  * HTMLRewriter would parse the compressed bytes.
@@ -66,7 +69,28 @@ export function isPage(request, response) {
   const type = (response.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
   const download = /^\s*attachment\b/i.test(response.headers.get("content-disposition") ?? "");
   const readable = READABLE_ENCODINGS.has((response.headers.get("content-encoding") ?? "").trim().toLowerCase());
-  return request.method === "GET" && response.status === 200 && type === "text/html" && !download && readable;
+  return isRead(request) && response.status === 200 && type === "text/html" && !download && readable;
+}
+
+/**
+ * The headers of a page classified for one visitor, from the origin's: none of the origin's claims about its bytes or
+ * about shared caches (ORIGIN_ONLY), private, and varying with the cookie and Sec-GPC it was classified from.
+ */
+function pageHeaders(origin) {
+  const headers = new Headers(origin);
+  for (const name of ORIGIN_ONLY) headers.delete(name);
+  headers.append("vary", "cookie, sec-gpc");
+  headers.set("cache-control", "private, no-store"); // a page classified for one visitor is not a shared page
+  return headers;
+}
+
+/**
+ * HEAD of a page (isPage): the headers the GET's classified page would have, without a body (RFC 9110 §9.3.2), so a
+ * cache or monitor reading them learns what a GET would serve — not the origin's public lifetime and validators. A
+ * HEAD is no page view: nothing is folded and no cookie is written.
+ */
+export function headOfPage(response) {
+  return new Response(null, { status: response.status, statusText: response.statusText, headers: pageHeaders(response.headers) });
 }
 
 /**
@@ -120,10 +144,7 @@ export function classify(request, response, context) {
     opened.contact.free();
   }
 
-  const headers = new Headers(response.headers);
-  for (const name of ORIGIN_ONLY) headers.delete(name);
-  headers.append("vary", "cookie, sec-gpc");
-  headers.set("cache-control", "private, no-store"); // a page classified for one visitor is not a shared page
+  const headers = pageHeaders(response.headers);
   if (setCookie !== null) headers.append("set-cookie", setCookie);
   const markup = ctaMarkup(cta);
   const rewriter = new HTMLRewriter();

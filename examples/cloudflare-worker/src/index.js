@@ -2,7 +2,7 @@
 //
 //   every other GET     the origin's page (env.ORIGIN), classified from the signed state cookie (only with consent:
 //                       consent.js) and this page view, with the chosen CTA streamed into <rekindle-cta> (edge.js);
-//                       non-HTML passes through
+//                       non-HTML passes through; a HEAD of a page gets the classified page's headers, nothing folded
 //   GET/POST /preferences, GET/POST /unsubscribe   the preference center and RFC 8058 one-click unsubscribe for a
 //                       signed token (preferences.js), recorded in the KV namespace PREFERENCES
 //   GET/POST /keep      the break-up email's "keep me subscribed" for a signed keep token (keep.js): GET asks, POST
@@ -32,7 +32,7 @@
 // `rekindle` resolves to its `workerd` entry, which imports the .wasm as a pre-compiled module.
 import { RekindleError, version } from "rekindle";
 import { MAX_BODY_BYTES, readCapped, tooLarge } from "./body.js";
-import { classify, fetchOrigin, isPage, recordForm } from "./edge.js";
+import { classify, fetchOrigin, headOfPage, isPage, recordForm } from "./edge.js";
 import { consentConfig, consentStats, stateConsent } from "./consent.js";
 import { cookieStats } from "./cookie.js";
 import { exportEvents, exportProblem } from "./export.js";
@@ -215,6 +215,7 @@ async function site(request, env) {
       warnedNoKeys = true;
       return response;
     }
+    if (request.method === "HEAD") return headOfPage(response); // the GET's headers; a HEAD is no page view
     const context = { engine: await sharedEngine(env), keys: shared.keys, now: Date.now(), consent: stateConsent(request, env) };
     return form === undefined ? classify(request, response, context) : recordForm(request, response, form, context);
   } catch (error) {
