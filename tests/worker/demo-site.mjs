@@ -99,5 +99,36 @@ export function demoSiteTests({ exampleOptions }) {
         await server.close();
       }
     }],
+
+    ["Back restores a classified page from Chromium's back/forward cache (private, no-cache; no-store would bar it): no second request, no page view counted", async ({ bundle, origin }) => {
+      const server = await startServer({ port: 0 });
+      const mf = await startWorker(bundle, exampleOptions(origin, undefined, server.url, true, CONSENT));
+      // Playwright turns the back/forward cache off by default (--disable-back-forward-cache); a visitor's browser has it.
+      const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
+        ignoreDefaultArgs: ["--disable-back-forward-cache"] });
+      try {
+        const edge = new URL(await mf.ready).origin;
+        const page = await (await browser.newContext()).newPage();
+        await page.addInitScript(() => {
+          window.__pageshows = [];
+          addEventListener("pageshow", (event) => window.__pageshows.push(event.persisted));
+        });
+        const documents = [];
+        page.on("request", (request) => { if (request.resourceType() === "document") documents.push(new URL(request.url()).pathname); });
+        const first = await page.goto(`${edge}/pricing`);
+        assert.equal(first.headers()["cache-control"], "private, no-cache");
+        await page.waitForFunction(() => document.documentElement.dataset.site === "ready");
+        await loads(page, () => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Blog" }).click());
+        await page.goBack({ waitUntil: "commit" }); // a restored page fires pageshow, not load
+        // Restored: the same window, a second pageshow (persisted). Loaded again: a new window, one pageshow.
+        await page.waitForFunction(() => document.readyState === "complete" && window.__pageshows?.length > 0);
+        assert.deepEqual(await page.evaluate(() => window.__pageshows), [false, true], "restored, not loaded again");
+        assert.deepEqual(documents, ["/pricing", "/blog"], "Back sent no request to the Worker");
+      } finally {
+        await browser.close();
+        await mf.dispose();
+        await server.close();
+      }
+    }],
   ];
 }

@@ -129,7 +129,7 @@ export function edgeTests() {
       const warm = await v.get("/pricing/enterprise");
       assert.equal(injected(warm.body), "comparison", "two pricing visits: warm");
       assert.ok(v.cookie.length < 1200, `cookie ${v.cookie.length} characters`);
-      assert.equal(first.response.headers.get("cache-control"), "private, no-store");
+      assert.equal(first.response.headers.get("cache-control"), "private, no-cache");
       assert.match(first.response.headers.get("vary") ?? "", /cookie/i);
       // The demo form (site.js FORMS): the POST reaches the origin as sent; the answer carries the folded state.
       const posted = origin.posts.length;

@@ -73,6 +73,14 @@ export function isPage(request, response) {
 }
 
 /**
+ * A classified page is one visitor's (`private`: no shared cache keeps it) and is classified afresh on every load
+ * (`no-cache`: the browser must ask again before reusing it, and with no validators (ORIGIN_ONLY) it asks for the
+ * whole page). Not `no-store`: browsers keep no-store pages out of the back/forward cache, so Back would re-request
+ * the page instead of restoring the one the visitor saw, and count a page view they did not make.
+ */
+export const PAGE_CACHE_CONTROL = "private, no-cache";
+
+/**
  * The headers of a page classified for one visitor, from the origin's: none of the origin's claims about its bytes or
  * about shared caches (ORIGIN_ONLY), private, and varying with the cookie and Sec-GPC it was classified from.
  */
@@ -80,7 +88,7 @@ function pageHeaders(origin) {
   const headers = new Headers(origin);
   for (const name of ORIGIN_ONLY) headers.delete(name);
   headers.append("vary", "cookie, sec-gpc");
-  headers.set("cache-control", "private, no-store"); // a page classified for one visitor is not a shared page
+  headers.set("cache-control", PAGE_CACHE_CONTROL);
   return headers;
 }
 
