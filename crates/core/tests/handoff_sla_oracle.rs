@@ -34,7 +34,7 @@ const DAY: i64 = 24 * HOUR;
 
 /// Cases: a few dozen in debug (CI's `cargo test --workspace`), more in release; `PROPTEST_CASES` overrides both.
 fn cases() -> u32 {
-    let default = if cfg!(debug_assertions) { 48 } else { 2000 };
+    let default = if cfg!(debug_assertions) { 96 } else { 3000 };
     std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
@@ -289,6 +289,20 @@ fn plausible(hours: Hours, budget: i64) -> bool {
     budget <= 8 * weekly
 }
 
+/// Business hours with an end a few quarter hours around the anchor's clock change (the wall-clock minute it
+/// leaves), on a set of days holding the change's day and, for a window wrapping midnight, the day before: windows
+/// that start or end in a gap or a repeated hour, or are squeezed to nothing by one.
+fn at_the_change(zone: &Zone, anchor: i64, (a, b): (i64, i64), days: u8, wrap_day: bool) -> Hours {
+    let left = reading(zone, anchor.div_euclid(MINUTE) - 1) + 1;
+    let at = |q: i64| u16::try_from((left + q * 15).rem_euclid(1440)).unwrap();
+    let (from, to) = (at(a), at(b));
+    let to = if to == 0 { 1440 } else { to };
+    let day = left.div_euclid(1440);
+    let bit = |d: i64| 1u8 << (d + 3).rem_euclid(7);
+    let days = days | bit(day) | if wrap_day && to <= from { bit(day - 1) } else { 0 };
+    Hours { from, to, days }
+}
+
 fn case_strategy() -> impl Strategy<Value = Case> {
     let anchor = prop::sample::select(anchors());
     let sql = prop_oneof![
@@ -299,9 +313,12 @@ fn case_strategy() -> impl Strategy<Value = Case> {
         2 => (-3 * DAY..3 * DAY).prop_map(|d| (None, d)),
         // On a quarter hour within a week of the anchor.
         1 => (-7 * 96..7 * 96i64).prop_map(|q| (None, q * 15 * MINUTE)),
+        // At the anchor's clock change ± 1 ms.
+        1 => (-1..=1i64).prop_map(|d| (None, d)),
     ];
+    let change = prop::option::weighted(0.4, ((-8..=8i64, -8..=8i64), any::<bool>()));
     (
-        anchor,
+        (anchor, change),
         hours_strategy(),
         days_strategy(),
         (any::<bool>(), any::<bool>()),
@@ -312,14 +329,18 @@ fn case_strategy() -> impl Strategy<Value = Case> {
     )
         .prop_filter_map(
             "due within weeks",
-            |((zone, anchor), (from, to), days, (runs, long), sla, max, sql, between)| {
-                let hours = Hours { from, to, days };
-                if !plausible(hours, sla.1.min(max.1)) {
+            |(((zone, anchor), change), (from, to), days, (runs, long), sla, max, sql, between)| {
+                let z = Zone::find(zone).unwrap();
+                let hours = match change {
+                    Some((ends, wrap_day)) => at_the_change(&z, anchor, ends, days, wrap_day),
+                    None => Hours { from, to, days },
+                };
+                if hours.from == hours.to || !plausible(hours, sla.1.min(max.1)) {
                     return None;
                 }
                 let sql_at = match sql {
                     (Some(i), d) => {
-                        let edges = edges(&Zone::find(zone).unwrap(), hours, anchor);
+                        let edges = edges(&z, hours, anchor);
                         if edges.is_empty() {
                             anchor + d
                         } else {
@@ -328,7 +349,8 @@ fn case_strategy() -> impl Strategy<Value = Case> {
                     }
                     (None, d) => anchor + d,
                 };
-                Some(Case { zone, hours, days_text: days_text(days, runs, long), sla, max, sql_at, between })
+                let days_text = days_text(hours.days, runs, long);
+                Some(Case { zone, hours, days_text, sla, max, sql_at, between })
             },
         )
 }
