@@ -22,11 +22,11 @@
 //! +12:45/+13:45, Santiago's midnight changes), in +5:30, +5:45 and UTC, at business-hours edges ± 1 ms, anywhere
 //! to the millisecond, on closed days; windows of any minutes, night shifts wrapping midnight, ends in the DST
 //! hours, `00:00-24:00`; SLAs from 30 s to 3 days. `PROPTEST_CASES` raises the count (release: thousands).
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 use proptest::prelude::*;
 use rekindle_core::zone::{days_from_civil, Zone};
-use rekindle_core::{decide, ContactState, Event, Playbook, Timestamp, Value};
+use rekindle_core::{decide, ContactState, Error, Event, Playbook, ProblemCode, Timestamp, Value};
 
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
@@ -417,4 +417,45 @@ fn the_reference_reads_the_documented_examples() {
     assert_eq!(days_text(0b001_0101, true, true), "Monday,Wednesday,Friday");
     assert_eq!(days_text(0b111_0001, true, false), "fri-mon");
     assert_eq!(days_text(0b111_1111, false, false), "mon,tue,wed,thu,fri,sat,sun");
+}
+
+/// The handoff section's problems as `(path, code)`, none when the playbook parses.
+fn handoff_problems(hours: &str, days: &str, sla: &str, max: &str) -> Vec<(String, ProblemCode)> {
+    let json = serde_json::json!({ "version": 1, "signals": {},
+        "handoff": { "business_hours": hours, "days": days, "sla": sla, "max": max } });
+    match Playbook::parse(&serde_json::from_value::<Value>(json).unwrap()) {
+        Ok(_) => Vec::new(),
+        Err(Error::InvalidPlaybook { problems }) => problems.into_iter().map(|p| (p.path, p.code)).collect(),
+        Err(other) => panic!("not a playbook error: {other}"),
+    }
+}
+
+/// Defect (found by this oracle, hunting with long SLAs): the engine walks the SLA window by window for 1000 turns
+/// at most, enough for 500 windows, and past them named the instant it had reached as `dueAt`. An hour-long window
+/// on weekdays with `sla` and `max` of `30d` (720 windows) was due after 698 days instead of 1006 (2 years and 9
+/// months), a 1-minute window every day with `1d` (1440 windows) after 500 days instead of 1440; `overdue` came
+/// that early.
+/// An SLA of more than 365 windows of business hours (2920 h for `09:00-17:00`) is now refused where it is written:
+/// at `sla`, or at `max` when that is the smaller.
+#[test]
+fn an_sla_beyond_365_windows_of_business_hours_is_refused() {
+    let out_of_range = |path: &str| vec![(path.to_owned(), ProblemCode::OutOfRange)];
+    assert_eq!(handoff_problems("12:00-13:00", "mon-fri", "30d", "30d"), out_of_range("handoff.sla"));
+    assert_eq!(handoff_problems("09:00-09:01", "mon-sun", "1d", "2d"), out_of_range("handoff.sla"));
+    assert_eq!(handoff_problems("09:00-17:00", "mon-fri", "200d", "2921h"), out_of_range("handoff.max"));
+    assert_eq!(handoff_problems("22:00-06:00", "sat", "2921h", "2921h"), out_of_range("handoff.sla"));
+    // 365 windows exactly: accepted, however few days hold them, and due at the 365th window's end.
+    for (hours, days, budget) in [("09:00-17:00", "mon-fri", "2920h"), ("00:00-24:00", "sun", "365d")] {
+        assert_eq!(handoff_problems(hours, days, budget, budget), vec![], "{hours} {days} {budget}");
+    }
+    let json = serde_json::json!({ "version": 1,
+        "signals": { "demo": { "kind": "form_submit", "match": { "form": "demo" } } },
+        "stages": { "sql": { "any": [ { "signal": "demo", "within": "36500d" } ] } },
+        "handoff": { "business_hours": "09:00-09:01", "days": "mon-sun", "sla": "365min", "max": "365min" } });
+    let pb = Playbook::parse(&serde_json::from_value::<Value>(json).unwrap()).unwrap();
+    let sql = utc(2026, 1, 5, 12, 0);
+    let events = serde_json::json!([{ "at": sql, "kind": "form_submit", "props": { "form": "demo" } }]);
+    let mut s = ContactState::new();
+    s.fold(&pb, &Event::parse_list(&serde_json::from_value::<Value>(events).unwrap(), "events").unwrap());
+    assert_eq!(engine(&pb, &s, sql).0.map(|p| p.1), Some(utc(2026, 1, 5, 9, 1) + 365 * DAY));
 }
