@@ -21,7 +21,8 @@
 //! Cases: SQL instants around the zones' DST changes (New York, London, Sydney, Lord Howe's half hour, Chatham's
 //! +12:45/+13:45, Santiago's midnight changes), in +5:30, +5:45 and UTC, at business-hours edges ± 1 ms, anywhere
 //! to the millisecond, on closed days; windows of any minutes, night shifts wrapping midnight, ends in the DST
-//! hours, `00:00-24:00`; SLAs from 30 s to 3 days. `PROPTEST_CASES` raises the count (release: thousands).
+//! hours, `00:00-24:00`; SLAs from 30 s to 30 days (up to 8 weeks of business hours in debug, 60 in release).
+//! `PROPTEST_CASES` raises the count (release: thousands).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 use proptest::prelude::*;
@@ -183,7 +184,7 @@ fn days_text(days: u8, runs: bool, long: bool) -> String {
 }
 
 /// SLA and max texts with their lengths in ms.
-const SPANS: [(&str, i64); 16] = [
+const SPANS: [(&str, i64); 18] = [
     ("30s", 30_000),
     ("90s", 90_000),
     ("1min", MINUTE),
@@ -200,6 +201,8 @@ const SPANS: [(&str, i64); 16] = [
     ("1d", DAY),
     ("36h", 36 * HOUR),
     ("3d", 3 * DAY),
+    ("1w", 7 * DAY),
+    ("30d", 30 * DAY),
 ];
 
 #[derive(Debug, Clone)]
@@ -236,10 +239,11 @@ impl Case {
         s
     }
 
-    /// The reference's due instant; cases are drawn so it lies within 12 weeks.
+    /// The reference's due instant; cases are drawn so it lies within [`weeks`] and a few more.
     fn due(&self) -> i64 {
         let zone = Zone::find(self.zone).unwrap();
-        reference_due(&zone, self.hours, self.sql_at, self.budget(), 12 * 7 * 1440).expect("due within 12 weeks")
+        let horizon = (weeks() + 4) * 7 * 1440;
+        reference_due(&zone, self.hours, self.sql_at, self.budget(), horizon).expect("due within the weeks drawn")
     }
 }
 
@@ -281,12 +285,22 @@ fn days_strategy() -> impl Strategy<Value = u8> {
     ]
 }
 
+/// How many weeks of business hours an SLA may last: 8 in debug, where the reference walks each minute of them
+/// slowly; 60 in release, so SLAs of weeks (`"30d"`) run across several DST changes too.
+fn weeks() -> i64 {
+    if cfg!(debug_assertions) {
+        8
+    } else {
+        60
+    }
+}
+
 /// A day's worth of business minutes at most once a week would keep the reference walking for years: drawn cases
-/// are due within 8 weeks by the weekly business time (DST moves that by an hour or so).
+/// are due within [`weeks`] by the weekly business time (DST moves that by an hour or so).
 fn plausible(hours: Hours, budget: i64) -> bool {
     let len = if hours.to <= hours.from { 1440 - hours.from + hours.to } else { hours.to - hours.from };
     let weekly = i64::from(len) * i64::from(hours.days.count_ones()) * MINUTE;
-    budget <= 8 * weekly
+    budget <= weeks() * weekly
 }
 
 /// Business hours with an end a few quarter hours around the anchor's clock change (the wall-clock minute it
