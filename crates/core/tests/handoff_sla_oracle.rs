@@ -19,7 +19,8 @@
 //! `validUntil` is no later than it (a cached decision would otherwise miss the SLA falling due).
 //!
 //! Cases: SQL instants around the zones' DST changes (New York, London, Sydney, Lord Howe's half hour, Chatham's
-//! +12:45/+13:45, Santiago's midnight changes), in +5:30, +5:45 and UTC, at business-hours edges ± 1 ms, anywhere
+//! +12:45/+13:45, Santiago's midnight changes, New Year in southern summer time, Casablanca's listed Ramadan change,
+//! London in 2101), in +5:30, +5:45 and UTC, before the epoch, on a leap day, at business-hours edges ± 1 ms, anywhere
 //! to the millisecond, on closed days; windows of any minutes, night shifts wrapping midnight, ends in the DST
 //! hours, `00:00-24:00`; SLAs from 30 s to 30 days (up to 8 weeks of business hours in debug, 60 in release).
 //! `PROPTEST_CASES` raises the count (release: thousands).
@@ -63,6 +64,14 @@ fn anchors() -> Vec<(&'static str, i64)> {
         ("Asia/Kathmandu", utc(2026, 6, 12, 12, 15)),  // +5:45, a Friday
         ("UTC", utc(2026, 1, 2, 16, 59)),              // a Friday
         ("Europe/London", utc(2026, 12, 24, 12, 0)),   // a quiet Thursday
+        ("Australia/Sydney", utc(2026, 12, 31, 13, 0)), // New Year in summer time
+        ("Pacific/Chatham", utc(2026, 12, 31, 10, 15)), // New Year at +13:45
+        ("America/Santiago", utc(2026, 12, 31, 21, 0)), // New Year in summer time
+        ("Africa/Casablanca", utc(2026, 2, 15, 2, 0)), // Ramadan's +00 (a listed change, not a rule)
+        ("America/New_York", utc(1969, 12, 31, 23, 0)), // before the epoch: negative milliseconds
+        ("Asia/Kathmandu", utc(1970, 1, 1, 0, 0)),     // the epoch
+        ("Australia/Sydney", utc(2028, 2, 29, 1, 0)),  // a leap day
+        ("Europe/London", utc(2101, 3, 27, 1, 0)),     // springs forward, past the table's change lists
     ]
 }
 
@@ -397,7 +406,7 @@ proptest! {
 }
 
 /// The reference itself, on the examples docs/playbook.md § handoff gives and the engine's own tests pin: a
-/// reference that got these wrong would prove nothing.
+/// reference that got these wrong would prove nothing. The engine is held to it by the property above.
 #[test]
 fn the_reference_reads_the_documented_examples() {
     let office = Hours { from: 9 * 60, to: 17 * 60, days: 0b001_1111 };
@@ -427,6 +436,12 @@ fn the_reference_reads_the_documented_examples() {
     // It springs forward at 02:00 EST on 2026-03-08: 02:15-02:45 does not exist, 02:30-04:00 opens at 03:00 EDT.
     let gap = Hours { from: 150, to: 240, days: 0b100_0000 };
     assert_eq!(due(&ny, gap, utc(2026, 3, 8, 6, 0), 30 * MINUTE), utc(2026, 3, 8, 7, 30));
+    // A night shift lasts 7 hours the night New York springs forward (Saturday 2026-03-07) and 9 the night it
+    // falls back (Saturday 2026-10-31), as docs/playbook.md § handoff says.
+    let nights = Hours { from: 22 * 60, to: 6 * 60, days: 0b111_1111 };
+    assert_eq!(due(&ny, nights, utc(2026, 3, 8, 3, 0), 7 * HOUR), utc(2026, 3, 8, 10, 0));
+    assert_eq!(due(&ny, nights, utc(2026, 3, 8, 3, 0), 7 * HOUR + MINUTE), utc(2026, 3, 9, 2, 1));
+    assert_eq!(due(&ny, nights, utc(2026, 11, 1, 2, 0), 9 * HOUR), utc(2026, 11, 1, 11, 0));
     assert_eq!(days_text(0b100_1111, true, false), "sun-thu");
     assert_eq!(days_text(0b001_0101, true, true), "Monday,Wednesday,Friday");
     assert_eq!(days_text(0b111_0001, true, false), "fri-mon");
