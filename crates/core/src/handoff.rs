@@ -139,7 +139,7 @@ impl HandoffRules {
         let mut t = sql_at;
         // The SLA ends within days of `sql_at`: the zone's offset there is settled once, not per window.
         let zone = self.zone.clone().settled(sql_at);
-        // Each turn consumes one open window (or moves to the next): two years of windows at most.
+        // Each turn consumes one open window (or moves to the next): parsing keeps the SLA within 365 windows.
         for _ in 0..1_000 {
             if self.hours.contains(&zone, t) {
                 let end = self.hours.next_end(&zone, t);
@@ -355,6 +355,17 @@ pub(crate) fn parse_handoff(r: &mut Reader, v: &Value, signals: &Declared) -> Op
             None
         }
     });
+    // `due` walks the SLA window by window, 1000 turns at most: 365 windows' worth (2920 h of `09:00-17:00`) leaves
+    // room for the windows DST shortens. Longer is years of business time, calendar time written as business time.
+    if let (Some(h), Some(sla), Some(max)) = (hours, sla, max) {
+        let (key, budget) = if sla <= max { ("sla", sla) } else { ("max", max) };
+        let minutes = (i64::from(h.to().minutes()) + 1439 - i64::from(h.from().minutes())) % 1440 + 1;
+        let most = Span::minutes(365 * minutes);
+        if budget > most {
+            let msg = format!("expected at most 365 windows of business hours ({most}), got \"{budget}\"");
+            r.problem(o.at(key), ProblemCode::OutOfRange, msg);
+        }
+    }
     if r.problems.len() != before {
         return None;
     }
