@@ -248,3 +248,25 @@ fn a_late_send_of_an_earlier_run_does_not_stand_in_for_the_current_run() {
     assert_eq!((seq.runs, seq.status, seq.completed_at), (2, Status::Completed, Some(ts(run2 + 2 * D))));
     assert_eq!(d.next_step, None);
 }
+
+#[test]
+fn a_run_stopped_by_an_open_deal_still_says_so_after_the_deal_is_lost() {
+    // D20's sales follow-up: the stop on an open deal fired; the deal lost a week later must not erase why (the
+    // state keeps only the latest deal status, so re-judging the stop at its instant read "lost").
+    let pb = pb(r#"{ "sales": { "start": { "ever": "ebook" }, "stop": [ { "deal": "open" } ],
+        "steps": [ { "id": "one", "channel": "email", "content": "x" },
+                   { "id": "two", "after": "10d", "channel": "email", "content": "y" } ] } }"#);
+    let events = [
+        ev(T0, "form_submit", &[("form", "ebook")]),
+        ev(T0 + D, "sales_status", &[("status", "open")]),
+        ev(T0 + 8 * D, "sales_status", &[("status", "lost")]),
+    ];
+    let state = fold(&pb, &events);
+    for state in [state.clone(), ContactState::from_bytes(&state.to_bytes()).unwrap()] {
+        let s = &decide(&pb, &state, ts(T0 + 9 * D)).sequences[0];
+        assert_eq!(
+            (s.status, s.stopped_at, s.stopped_by.as_deref()),
+            (Status::Stopped, Some(ts(T0 + D)), Some("sequences.sales.stop[0]"))
+        );
+    }
+}
