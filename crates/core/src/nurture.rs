@@ -235,6 +235,17 @@ pub(crate) fn catch_up(playbook: &Playbook, state: &mut ContactState, at: Timest
     }
 }
 
+/// Whether the contact's run of the sequence `key` had ended (stopped or completed) before `at`. A send stamped
+/// after that is no step of it (DESIGN §7: a send counts for a run the contact is in by the send's instant): it
+/// neither joins the run's done steps nor moves the instant the run completed (and with it the cool-down).
+pub(crate) fn ended_before(playbook: &Playbook, state: &ContactState, key: u32, at: Timestamp) -> bool {
+    let Some((seq, e)) = playbook.sequences.iter().find(|s| s.key == key).zip(state.enrolments.get(&key)) else {
+        return false;
+    };
+    let before = Timestamp::from_ms(at.ms().saturating_sub(1)).unwrap_or(at);
+    e.stopped_at.is_some_and(|s| s < at) || run::completed_at(playbook, seq, state, e, before).is_some_and(|c| c < at)
+}
+
 /// Records enrolments, stops and re-enrolments at an event instant, after its events were folded. `scores`
 /// are the contact's at `at` when the caller already computed them.
 pub(crate) fn on_instant(playbook: &Playbook, state: &mut ContactState, at: Timestamp, known: Option<(Scores, Meets)>) {

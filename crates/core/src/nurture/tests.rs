@@ -270,3 +270,37 @@ fn a_run_stopped_by_an_open_deal_still_says_so_after_the_deal_is_lost() {
         );
     }
 }
+
+#[test]
+fn a_send_after_the_run_completed_neither_joins_it_nor_delays_the_re_enrolment() {
+    // `two` is skipped at its due time (no webinar), which completes the run at T0 + 1d; a late manual send of it
+    // on day 2 is no step of a run that had ended, so the 3-day cool-down still ends on day 4.
+    let pb = pb(r#"{ "w": { "start": { "ever": "ebook" }, "reenrol_after": "3d",
+        "steps": [ { "id": "one", "channel": "email", "content": "x" },
+                   { "id": "two", "after": "1d", "when": { "ever": "attended" }, "channel": "email", "content": "y" } ] } }"#);
+    let events = [
+        ev(T0, "form_submit", &[("form", "ebook")]),
+        ev(T0 + H, "email_sent", &[("sequence", "w"), ("step", "one")]),
+        ev(T0 + 2 * D, "email_sent", &[("sequence", "w"), ("step", "two")]),
+    ];
+    let state = fold(&pb, &events);
+    let s = &decide(&pb, &state, ts(T0 + 3 * D)).sequences[0];
+    assert_eq!(
+        (s.status, s.completed_at, s.done_steps.clone()),
+        (Status::Completed, Some(ts(T0 + D)), vec!["one".into()])
+    );
+    let s = &decide(&pb, &state, ts(T0 + 4 * D)).sequences[0];
+    assert_eq!((s.status, s.enrolled_at, s.runs), (Status::Enrolled, Some(ts(T0 + 4 * D)), 2));
+}
+
+#[test]
+fn a_send_after_the_run_stopped_is_not_one_of_its_steps() {
+    let pb = pb(WELCOME);
+    let events = [
+        ev(T0, "form_submit", &[("form", "ebook")]),
+        ev(T0 + 5 * H, "purchase", &[]),
+        ev(T0 + D, "email_sent", &[("sequence", "welcome"), ("step", "goal")]),
+    ];
+    let s = &decide(&pb, &fold(&pb, &events), ts(T0 + 2 * D)).sequences[0];
+    assert_eq!((s.status, s.stopped_at, s.done_steps.len()), (Status::Stopped, Some(ts(T0 + 5 * H)), 0));
+}
