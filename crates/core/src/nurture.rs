@@ -269,3 +269,33 @@ pub(crate) fn on_instant(playbook: &Playbook, state: &mut ContactState, at: Time
         state.enrolments.insert(key, e);
     }
 }
+
+/// Checks again, at an instant where runs began (`keys`: their sequences), the stops of those still active once
+/// the sends stamped with their enrolment were marked: a step sent at once can leave a run only channels the
+/// contact opted out of, and a run whose stop holds when it starts stops at once (DESIGN §7).
+pub(crate) fn stop_after_first_sends(
+    playbook: &Playbook,
+    state: &mut ContactState,
+    at: Timestamp,
+    known: Option<(Scores, Meets)>,
+    keys: &[u32],
+) {
+    let moment = LazyMoment::new(at, known);
+    let mut cx = Cx::shared(playbook, state, &moment);
+    let changes: Vec<(u32, Enrolment)> = playbook
+        .sequences
+        .iter()
+        .filter(|seq| keys.contains(&seq.key))
+        .filter_map(|seq| {
+            let e = state.enrolments.get(&seq.key)?;
+            if run::phase(playbook, seq, state, Some(e), at) != run::Phase::Active {
+                return None;
+            }
+            let by = run::stop_cause(&mut cx, seq, e)?;
+            Some((seq.key, Enrolment { stopped_at: Some(at), stopped_by: Some(by), ..e.clone() }))
+        })
+        .collect();
+    for (key, e) in changes {
+        state.enrolments.insert(key, e);
+    }
+}

@@ -304,3 +304,24 @@ fn a_send_after_the_run_stopped_is_not_one_of_its_steps() {
     let s = &decide(&pb, &fold(&pb, &events), ts(T0 + 2 * D)).sequences[0];
     assert_eq!((s.status, s.stopped_at, s.done_steps.len()), (Status::Stopped, Some(ts(T0 + 5 * H)), 0));
 }
+
+#[test]
+fn a_first_send_stamped_with_the_start_that_leaves_only_an_opted_out_channel_stops_the_run_at_once() {
+    // Email was unsubscribed before the run began; its SMS step went out in the start's millisecond, so from that
+    // instant every step left is an email: the run stops there, as one whose stop holds when it starts.
+    let pb = pb(r#"{ "w": { "start": { "ever": "ebook" },
+        "steps": [ { "id": "text", "channel": "sms", "content": "x" },
+                   { "id": "mail", "after": "1d", "channel": "email", "content": "y" } ] } }"#);
+    let events = [
+        ev(T0 - D, "unsubscribe", &[("channel", "email")]),
+        ev(T0, "form_submit", &[("form", "ebook")]),
+        ev(T0, "sms_sent", &[("sequence", "w"), ("step", "text")]),
+    ];
+    let d = decide(&pb, &fold(&pb, &events), ts(T0 + H));
+    let s = &d.sequences[0];
+    assert_eq!(
+        (s.status, s.stopped_at, s.stopped_by.as_deref(), s.done_steps.clone()),
+        (Status::Stopped, Some(ts(T0)), Some("opt_out:email"), vec![String::from("text")])
+    );
+    assert!(d.next_step.is_none());
+}
