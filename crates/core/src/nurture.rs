@@ -270,9 +270,10 @@ pub(crate) fn on_instant(playbook: &Playbook, state: &mut ContactState, at: Time
     }
 }
 
-/// Checks again, at an instant where runs began (`keys`: their sequences), the stops of those still active once
-/// the sends stamped with their enrolment were marked: a step sent at once can leave a run only channels the
-/// contact opted out of, and a run whose stop holds when it starts stops at once (DESIGN §7).
+/// Checks again, at an instant where runs began (`keys`: their sequences), their stops once the sends stamped
+/// with their enrolment were marked: a step sent at once can leave a run only channels the contact opted out of,
+/// and a run whose stop holds when it starts stops at once (DESIGN §7); one already stopped then says why with
+/// those sends counted (the channels its remaining steps use).
 pub(crate) fn stop_after_first_sends(
     playbook: &Playbook,
     state: &mut ContactState,
@@ -288,7 +289,8 @@ pub(crate) fn stop_after_first_sends(
         .filter(|seq| keys.contains(&seq.key))
         .filter_map(|seq| {
             let e = state.enrolments.get(&seq.key)?;
-            if run::phase(playbook, seq, state, Some(e), at) != run::Phase::Active {
+            let stopped_now = e.stopped_at == Some(at);
+            if !stopped_now && run::phase(playbook, seq, state, Some(e), at) != run::Phase::Active {
                 return None;
             }
             let by = run::stop_cause(&mut cx, seq, e)?;

@@ -325,3 +325,18 @@ fn a_first_send_stamped_with_the_start_that_leaves_only_an_opted_out_channel_sto
     );
     assert!(d.next_step.is_none());
 }
+
+#[test]
+fn a_run_stopped_as_it_began_names_only_the_channels_its_steps_still_needed_after_its_first_send() {
+    let pb = pb(r#"{ "w": { "start": { "ever": "ebook" },
+        "steps": [ { "id": "text", "channel": "sms", "content": "x" },
+                   { "id": "mail", "after": "1d", "channel": "email", "content": "y" } ] } }"#);
+    let events = [
+        ev(T0 - D, "unsubscribe", &[("channel", "email")]),
+        ev(T0 - D, "unsubscribe", &[("channel", "sms")]),
+        ev(T0, "form_submit", &[("form", "ebook")]),
+        ev(T0, "sms_sent", &[("sequence", "w"), ("step", "text")]),
+    ];
+    let s = &decide(&pb, &fold(&pb, &events), ts(T0 + H)).sequences[0];
+    assert_eq!((s.stopped_at, s.stopped_by.as_deref()), (Some(ts(T0)), Some("opt_out:email")));
+}
