@@ -273,7 +273,7 @@ pub(crate) fn on_instant(playbook: &Playbook, state: &mut ContactState, at: Time
 /// Checks again, at an instant where runs began (`keys`: their sequences), their stops once the sends stamped
 /// with their enrolment were marked: a step sent at once can leave a run only channels the contact opted out of,
 /// and a run whose stop holds when it starts stops at once (DESIGN §7); one already stopped then says why with
-/// those sends counted (the channels its remaining steps use).
+/// those sends counted (the channels its remaining steps use), and is not stopped when, with them, no stop holds.
 pub(crate) fn stop_after_first_sends(
     playbook: &Playbook,
     state: &mut ContactState,
@@ -293,8 +293,14 @@ pub(crate) fn stop_after_first_sends(
             if !stopped_now && run::phase(playbook, seq, state, Some(e), at) != run::Phase::Active {
                 return None;
             }
-            let by = run::stop_cause(&mut cx, seq, e)?;
-            Some((seq.key, Enrolment { stopped_at: Some(at), stopped_by: Some(by), ..e.clone() }))
+            let next = match run::stop_cause(&mut cx, seq, e) {
+                Some(by) => Enrolment { stopped_at: Some(at), stopped_by: Some(by), ..e.clone() },
+                // Stopped for an opt-out of the channels of steps that went out in that very instant: nothing is
+                // left to stop (the run completed if those were its last).
+                None if stopped_now => Enrolment { stopped_at: None, stopped_by: None, ..e.clone() },
+                None => return None,
+            };
+            Some((seq.key, next))
         })
         .collect();
     for (key, e) in changes {

@@ -340,3 +340,18 @@ fn a_run_stopped_as_it_began_names_only_the_channels_its_steps_still_needed_afte
     let s = &decide(&pb, &fold(&pb, &events), ts(T0 + H)).sequences[0];
     assert_eq!((s.stopped_at, s.stopped_by.as_deref()), (Some(ts(T0)), Some("opt_out:email")));
 }
+
+#[test]
+fn a_run_whose_only_step_went_out_with_its_start_completes_even_with_that_channel_opted_out_since() {
+    // SMS was unsubscribed before; the one SMS step was still sent in the start's millisecond (the ESP had it
+    // queued): nothing is left to stop, so the run completed there rather than stopping for the opt-out.
+    let pb = pb(r#"{ "w": { "start": { "ever": "ebook" },
+        "steps": [ { "id": "text", "channel": "sms", "content": "x" } ] } }"#);
+    let events = [
+        ev(T0 - D, "unsubscribe", &[("channel", "sms")]),
+        ev(T0, "form_submit", &[("form", "ebook")]),
+        ev(T0, "sms_sent", &[("sequence", "w"), ("step", "text")]),
+    ];
+    let s = &decide(&pb, &fold(&pb, &events), ts(T0 + H)).sequences[0];
+    assert_eq!((s.status, s.completed_at, s.stopped_by.as_deref()), (Status::Completed, Some(ts(T0)), None));
+}
