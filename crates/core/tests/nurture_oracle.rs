@@ -81,7 +81,10 @@ const PLAYBOOK: &str = r#"{
     "sales": {
       "start": { "stage_at_least": "mql" }, "stop": [ { "ever": "purchase" } ], "inactive_stop": "2d",
       "steps": [ { "id": "x", "after": "1h", "channel": "email", "content": "s/x" },
-                 { "id": "y", "after": "1d", "channel": "call", "content": "s/y" } ] }
+                 { "id": "y", "after": "1d", "channel": "call", "content": "s/y" } ] },
+    "ping": {
+      "start": { "signal": "attended", "within": "1d" }, "reenrol_after": "1d",
+      "steps": [ { "id": "z", "channel": "sms", "content": "n/z" } ] }
   }
 }"#;
 
@@ -215,6 +218,14 @@ fn model_playbook() -> Vec<MSeq> {
             reenrol: None,
             inactive: Some(2 * DAY),
             steps: vec![step("x", HOUR, Enrolment, Email, None), step("y", DAY, Enrolment, Call, None)],
+        },
+        MSeq {
+            id: "ping",
+            start: Cond::Within(Kind::Attended, DAY, 1),
+            stop: vec![],
+            reenrol: Some(DAY),
+            inactive: None,
+            steps: vec![step("z", 0, Enrolment, Sms, None)],
         },
     ]
 }
@@ -357,10 +368,14 @@ fn stop_cause(s: &MSeq, si: usize, h: &[Ev], run: &Run, t: i64) -> Option<String
     s.inactive.filter(|d| from + d <= t).map(|_| "inactive".to_string())
 }
 
+/// A new run at `t`: stopped at once when a stop holds, else completed at once when its sends of that instant
+/// (or branches skipped then) leave no step.
 fn enrol(s: &MSeq, si: usize, h: &[Ev], prev: Option<&Run>, t: i64) -> Run {
     let mut run = Run { enrolled: t, runs: prev.map_or(1, |p| p.runs + 1), ended: None };
     if let Some(by) = stop_cause(s, si, h, &run, t) {
         run.ended = Some((t, true, Some(by)));
+    } else if let Some(c) = completed_at(s, si, h, &run, t) {
+        run.ended = Some((c, false, None));
     }
     run
 }
@@ -620,7 +635,7 @@ fn kind_strategy() -> impl Strategy<Value = Kind> {
         1 => Just(Kind::UnsubEmail),
         1 => Just(Kind::UnsubSms),
         1 => Just(Kind::Noop),
-        5 => (0usize..4, 0usize..4).prop_map(|(si, k)| Kind::Sent(si, k % model_playbook()[si].steps.len())),
+        5 => (0usize..5, 0usize..4).prop_map(|(si, k)| Kind::Sent(si, k % model_playbook()[si].steps.len())),
     ]
 }
 
@@ -737,4 +752,15 @@ fn the_sms_step_sent_with_the_ebook_leaves_an_email_unsubscriber_nothing_and_sto
     let history =
         [(0, Kind::UnsubEmail), (0, Kind::UnsubSms), (217 * HOUR, Kind::Ebook), (217 * HOUR, Kind::Sent(0, 2))];
     agrees(&history, 217 * HOUR);
+}
+
+#[test]
+fn a_re_enrolment_whose_only_step_went_out_with_it_completes_though_sms_was_unsubscribed() {
+    let history = [
+        (0, Kind::Attended),
+        (118 * HOUR, Kind::UnsubSms),
+        (119 * HOUR, Kind::Attended),
+        (142 * HOUR, Kind::Sent(4, 0)),
+    ];
+    agrees(&history, 142 * HOUR);
 }
