@@ -182,19 +182,44 @@ pub(crate) fn schedule<'a>(
 /// Records the verdict of every branch rule whose step fell due before `until` and is not judged yet. The fold
 /// calls it before folding the events at `until`, so the state holds exactly the events up to each due time
 /// (events at the due time count): the verdict is the one an engine running at that instant would have given.
+///
+/// Every step whose due time is known is judged, not only those up to the first step not yet sent: a step timed
+/// from enrolment, or from a step sent or skipped, has its due time whatever an earlier step still waiting does,
+/// and once that one goes out the state no longer holds the contact as it was at this step's due time (a score
+/// read in the past reads the accumulator as it is now).
 pub(crate) fn judge_due(pb: &Playbook, seq: &Sequence, state: &ContactState, e: &mut Enrolment, until: Timestamp) {
     if e.stopped_at.is_some() || !seq.steps.iter().any(|s| s.when.is_some()) {
         return;
     }
-    let before = Timestamp::from_ms(until.ms().saturating_sub(1)).unwrap_or(until);
-    let verdicts: Vec<(u32, Truth)> = schedule(pb, seq, state, e, Some(before))
-        .filter(|slot| slot.due < until && slot.step.when.is_some() && judged(e, slot.step).is_none())
-        .filter_map(|slot| match slot.outcome {
-            Outcome::Pending | Outcome::Unwanted(_) => Some((slot.step.key, Truth::True)),
-            Outcome::Skipped(truth) => Some((slot.step.key, truth)),
-            Outcome::Done(_) => None,
-        })
-        .collect();
+    // Each step's instant for the steps timed from it: its send, or its due time when its branch skipped it;
+    // `None` while it waits to be sent (or is not due yet), so the steps timed from it are not due yet either.
+    let mut reached: Vec<Option<Timestamp>> = Vec::with_capacity(seq.steps.len());
+    let mut verdicts: Vec<(u32, Truth)> = Vec::new();
+    for step in &seq.steps {
+        let anchor = match step.from {
+            Anchor::Enrolment => Some(e.enrolled_at),
+            Anchor::Previous => reached.last().copied().unwrap_or(Some(e.enrolled_at)),
+            Anchor::Step(i) => reached.get(i).copied().flatten(),
+        };
+        let due = anchor.map(|a| step.after.map_or(a, |after| a.plus(after)));
+        let instant = match (done_at(e, step), due) {
+            (Some(sent), _) => Some(sent),
+            (None, Some(due)) if due < until => {
+                let truth = match (step.when.as_ref(), judged(e, step)) {
+                    (None, _) => Truth::True,
+                    (Some(_), Some(truth)) => truth,
+                    (Some(w), None) => {
+                        let truth = eval_at(pb, state, w, due);
+                        verdicts.push((step.key, truth));
+                        truth
+                    }
+                };
+                (truth != Truth::True).then_some(due)
+            }
+            (None, _) => None,
+        };
+        reached.push(instant);
+    }
     e.judged.extend(verdicts);
 }
 
