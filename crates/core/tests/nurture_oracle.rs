@@ -68,7 +68,7 @@ const PLAYBOOK: &str = r#"{
       "reenrol_after": "3d", "inactive_stop": "4d",
       "steps": [ { "id": "a", "channel": "email", "content": "w/a" },
                  { "id": "b", "after": "1d", "channel": "email", "content": "w/b" },
-                 { "id": "c", "after": "12h", "from": "previous", "when": { "ever": "attended" }, "channel": "sms", "content": "w/c" },
+                 { "id": "c", "after": "12h", "from": "previous", "when": { "any": [ { "ever": "attended" }, { "score": "intent", "op": "ge", "value": 10 } ] }, "channel": "sms", "content": "w/c" },
                  { "id": "d", "after": "2d", "from": "a", "channel": "email", "content": "w/d" } ] },
     "thanks": {
       "start": { "first": "purchase", "more_than": "2d" }, "reenrol_after": "5d",
@@ -147,6 +147,8 @@ enum Cond {
     FirstMoreThan(Kind, i64),
     LastMoreThan(Kind, i64),
     NotPricingWithinDay,
+    /// Ever attended, or intent ≥ 10 (a branch on a score: judged at the due time, kept after).
+    AttendedOrIntent10,
     /// Intent (pricing: 10 points, expiring 2d after the last) ≥ n.
     IntentAtLeast(i64),
     /// Reached MQL (intent ≥ 30 at some instant) or beyond (a purchase: customer) at or before now.
@@ -188,7 +190,7 @@ fn model_playbook() -> Vec<MSeq> {
             steps: vec![
                 step("a", 0, Enrolment, Email, None),
                 step("b", DAY, Enrolment, Email, None),
-                step("c", 12 * HOUR, Previous, Sms, Some(Cond::Ever(Kind::Attended))),
+                step("c", 12 * HOUR, Previous, Sms, Some(Cond::AttendedOrIntent10)),
                 step("d", 2 * DAY, Step(0), Email, None),
             ],
         },
@@ -261,6 +263,7 @@ fn holds(c: Cond, h: &[Ev], t: i64) -> bool {
         Cond::FirstMoreThan(k, d) => of(k).min().is_some_and(|f| t - f >= d),
         Cond::LastMoreThan(k, d) => of(k).max().is_some_and(|l| t - l >= d),
         Cond::NotPricingWithinDay => !holds(Cond::Within(Kind::Pricing, DAY, 1), h, t),
+        Cond::AttendedOrIntent10 => holds(Cond::Ever(Kind::Attended), h, t) || intent(h, t) >= 10,
         Cond::IntentAtLeast(n) => intent(h, t) >= n,
         // Intent only rises at an event, so the bar was met at some instant iff at some pricing instant; a
         // purchase makes the contact a customer, a stage above MQL.
@@ -552,6 +555,8 @@ fn fold(pb: &Playbook, h: &[Ev], now: i64, cuts: &[i64], seed: u64) -> ContactSt
         if !part.is_empty() {
             let v: Value = serde_json::from_value(serde_json::Value::Array(part)).unwrap();
             state.fold(pb, &Event::parse_list(&v, "events").unwrap());
+            // Between batches the state is stored, as a cookie or a spill file would store it.
+            state = ContactState::from_bytes(&state.to_bytes()).unwrap();
         }
         start = end;
     }
@@ -763,4 +768,20 @@ fn a_re_enrolment_whose_only_step_went_out_with_it_completes_though_sms_was_unsu
         (142 * HOUR, Kind::Sent(4, 0)),
     ];
     agrees(&history, 142 * HOUR);
+}
+
+#[test]
+fn a_branch_due_while_an_earlier_step_waits_is_judged_on_the_contact_as_it_was_at_its_due_time() {
+    // Welcome from the ebook at 35 h: b sent at 67 h, so c (12 h after b) is due at 79 h while a still waits;
+    // a goes out at 92 h with a webinar and a pricing visit. c's branch (attended or intent ≥ 10) did not hold at
+    // 79 h, so c is skipped; the verdict used to be taken at 92 h from an intent that already held the visit.
+    let history = [
+        (35 * HOUR, Kind::Ebook),
+        (67 * HOUR, Kind::Sent(0, 1)),
+        (92 * HOUR, Kind::Attended),
+        (92 * HOUR, Kind::Pricing),
+        (92 * HOUR, Kind::Sent(0, 0)),
+    ];
+    agrees(&history, 92 * HOUR);
+    agrees(&history, 93 * HOUR);
 }
