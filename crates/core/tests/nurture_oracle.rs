@@ -33,10 +33,11 @@
 //!
 //! **Compared** at each `now` (`validUntil` only in release, or with `ORACLE_VALID_UNTIL` set): every sequence's
 //! `status`, `enrolledAt`, `runs`, `stoppedAt`, `stoppedBy`, `completedAt` and `doneSteps`; the next step's
-//! sequence, step, channel and `dueAt` (an email step's `sendAt` too); with no next step, the `nextStep` reason's outcome; and that `validUntil` is not later than the first
-//! instant the model's statuses or next step change with no new event. Histories: whole hours over 16 days, plus
-//! sends of the step the model says is next, stamped at its due time − 1 ms, exactly, + 1 ms or hours late; `now`
-//! is a random millisecond, an event's instant ± 1 ms or the model's next due time ± 1 ms.
+//! sequence, step, channel and `dueAt` (an email step's `sendAt` too); with no next step, the `nextStep` reason's
+//! outcome; and that `validUntil` is not later than the first instant the model's statuses or next step change
+//! with no new event. Histories: whole hours over 16 days, plus sends of the step the model says is next, stamped
+//! at its due time − 1 ms, exactly, + 1 ms or hours late; `now` is a random millisecond, an event's instant ± 1 ms
+//! or the model's next due time ± 1 ms.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
 
 use std::collections::BTreeSet;
@@ -767,7 +768,8 @@ proptest! {
         for now in &nows {
             let now = pick_now(&h, now);
             if let Err(e) = compare(&pb, &h, now, &cuts, seed) {
-                let hist: Vec<String> = h.iter().map(|e| format!("{:+}h{:+}ms {:?}", (e.at - BASE) / HOUR, (e.at - BASE) % HOUR, e.kind)).collect();
+                let line = |e: &Ev| format!("{:+}h{:+}ms {:?}", (e.at - BASE) / HOUR, (e.at - BASE) % HOUR, e.kind);
+                let hist: Vec<String> = h.iter().map(line).collect();
                 return Err(TestCaseError::fail(format!("{e}\nnow = BASE{:+}ms\nhistory: {hist:#?}", now - BASE)));
             }
         }
