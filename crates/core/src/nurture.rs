@@ -235,6 +235,17 @@ pub(crate) fn catch_up(playbook: &Playbook, state: &mut ContactState, at: Timest
     }
 }
 
+/// Whether the contact's run of the sequence `key` had ended (stopped or completed) before `at`. A send stamped
+/// after that is no step of it (DESIGN §7: a send counts for a run the contact is in by the send's instant): it
+/// neither joins the run's done steps nor moves the instant the run completed (and with it the cool-down).
+pub(crate) fn ended_before(playbook: &Playbook, state: &ContactState, key: u32, at: Timestamp) -> bool {
+    let Some((seq, e)) = playbook.sequences.iter().find(|s| s.key == key).zip(state.enrolments.get(&key)) else {
+        return false;
+    };
+    let before = Timestamp::from_ms(at.ms().saturating_sub(1)).unwrap_or(at);
+    e.stopped_at.is_some_and(|s| s < at) || run::completed_at(playbook, seq, state, e, before).is_some_and(|c| c < at)
+}
+
 /// Records enrolments, stops and re-enrolments at an event instant, after its events were folded. `scores`
 /// are the contact's at `at` when the caller already computed them.
 pub(crate) fn on_instant(playbook: &Playbook, state: &mut ContactState, at: Timestamp, known: Option<(Scores, Meets)>) {
@@ -252,6 +263,44 @@ pub(crate) fn on_instant(playbook: &Playbook, state: &mut ContactState, at: Time
             let current = state.enrolments.get(&seq.key);
             let next = run::at_instant(&mut cx, seq, current)?;
             (Some(&next) != current).then_some((seq.key, next))
+        })
+        .collect();
+    for (key, e) in changes {
+        state.enrolments.insert(key, e);
+    }
+}
+
+/// Checks again, at an instant where runs began (`keys`: their sequences), their stops once the sends stamped
+/// with their enrolment were marked: a step sent at once can leave a run only channels the contact opted out of,
+/// and a run whose stop holds when it starts stops at once (DESIGN §7); one already stopped then says why with
+/// those sends counted (the channels its remaining steps use), and is not stopped when, with them, no stop holds.
+pub(crate) fn stop_after_first_sends(
+    playbook: &Playbook,
+    state: &mut ContactState,
+    at: Timestamp,
+    known: Option<(Scores, Meets)>,
+    keys: &[u32],
+) {
+    let moment = LazyMoment::new(at, known);
+    let mut cx = Cx::shared(playbook, state, &moment);
+    let changes: Vec<(u32, Enrolment)> = playbook
+        .sequences
+        .iter()
+        .filter(|seq| keys.contains(&seq.key))
+        .filter_map(|seq| {
+            let e = state.enrolments.get(&seq.key)?;
+            let stopped_now = e.stopped_at == Some(at);
+            if !stopped_now && run::phase(playbook, seq, state, Some(e), at) != run::Phase::Active {
+                return None;
+            }
+            let next = match run::stop_cause(&mut cx, seq, e) {
+                Some(by) => Enrolment { stopped_at: Some(at), stopped_by: Some(by), ..e.clone() },
+                // Stopped for an opt-out of the channels of steps that went out in that very instant: nothing is
+                // left to stop (the run completed if those were its last).
+                None if stopped_now => Enrolment { stopped_at: None, stopped_by: None, ..e.clone() },
+                None => return None,
+            };
+            Some((seq.key, next))
         })
         .collect();
     for (key, e) in changes {

@@ -223,10 +223,20 @@ impl ContactState {
             // first send are often stamped the same millisecond, and a re-enrolment's first send is stamped with its
             // due time, the re-enrolment's own instant); a send never enrols (DESIGN §7: enrolment is the first
             // instant the start condition holds).
+            let mut begun = Vec::new();
             for (sequence, step, sent) in held_sends.drain(..) {
+                if crate::nurture::ended_before(playbook, self, sequence, sent) {
+                    continue;
+                }
                 if let Some(run) = self.enrolments.get_mut(&sequence).filter(|r| r.enrolled_at <= sent) {
                     mark_done(run, step, sent);
+                    if run.enrolled_at == sent && !begun.contains(&sequence) {
+                        begun.push(sequence);
+                    }
                 }
+            }
+            if !begun.is_empty() {
+                crate::nurture::stop_after_first_sends(playbook, self, check_at, known, &begun);
             }
         }
     }
@@ -310,8 +320,11 @@ impl ContactState {
         if let Some((sequence, step)) = sent_step(event) {
             // Marked at once for the run the contact is in (a send that completes it at this instant does so before
             // the instant's stops are checked), and held for the run the instant's enrolments leave current.
-            if let Some(run) = self.enrolments.get_mut(&sequence) {
-                mark_done(run, step, event.at);
+            // A run that ended before the send takes no step (its done steps and completion stay as they were).
+            if !crate::nurture::ended_before(playbook, self, sequence, event.at) {
+                if let Some(run) = self.enrolments.get_mut(&sequence) {
+                    mark_done(run, step, event.at);
+                }
             }
             held_sends.push((sequence, step, event.at));
         }

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
-use super::run::{next_transition, phase, schedule, stop_cause, CatchUp, Outcome, Phase, StopCause};
+use super::run::{next_transition, phase, schedule, stop_cause, stop_label, CatchUp, Outcome, Phase};
 use super::{Sequence, StepChannel};
 use crate::decide::Ahead;
 use crate::explain::{NurtureOutcome, Reason, Sink};
@@ -16,6 +16,7 @@ use crate::playbook::Playbook;
 use crate::policy::{Gate, SendVerdict};
 use crate::segment::eval::Cx;
 use crate::state::sends::Enrolment;
+use crate::state::sends::StopBy;
 use crate::state::ContactState;
 use crate::time::Timestamp;
 use crate::zone::Zone;
@@ -93,10 +94,11 @@ fn done_ids(seq: &Sequence, e: &Enrolment) -> Vec<String> {
     done.iter().filter_map(|(k, _)| seq.steps.iter().find(|s| s.key == *k)).map(|s| s.id.clone()).collect()
 }
 
-/// Why the run stopped, re-judged at its stop instant.
+/// Why the run stopped: as the fold recorded it, else (a state written before it recorded why) re-judged at the
+/// stop instant.
 fn stopped_by(pb: &Playbook, seq: &Sequence, state: &ContactState, e: &Enrolment, at: Timestamp) -> Option<String> {
-    let cause = stop_cause(&mut Cx::lazy(pb, state, at), seq, e);
-    cause.or(seq.inactive_stop.map(|_| StopCause::Inactive)).map(|c| c.label())
+    let cause = e.stopped_by.or_else(|| stop_cause(&mut Cx::lazy(pb, state, at), seq, e));
+    cause.or(seq.inactive_stop.map(|_| StopBy::Inactive)).and_then(|c| stop_label(seq, c))
 }
 
 /// The send instant for a step due at `due`: allow → at once; defer → the deferral's end, checked once more;

@@ -13,7 +13,7 @@ use crate::playbook::Playbook;
 use crate::policy::Gate;
 use crate::segment::condition::Cond;
 use crate::segment::eval::{Cx, StageRises};
-use crate::state::sends::Enrolment;
+use crate::state::sends::{Enrolment, StopBy};
 use crate::state::ContactState;
 use crate::suppression::Channel;
 use crate::time::Timestamp;
@@ -87,28 +87,17 @@ pub(crate) struct Slot<'a> {
     pub(crate) outcome: Outcome,
 }
 
-/// Why a run stopped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum StopCause {
-    /// A stop condition held (its path).
-    Condition(String),
-    /// Do-not-contact on every channel the run still needs.
-    OptOut(Vec<Channel>),
-    /// `inactive_stop` elapsed without engagement.
-    Inactive,
-}
-
-impl StopCause {
-    /// As the decision prints it: the condition's path, `opt_out:<channels>` or `inactive`.
-    pub(crate) fn label(&self) -> String {
-        match self {
-            StopCause::Condition(path) => path.clone(),
-            StopCause::OptOut(channels) => {
-                let names: Vec<&str> = channels.iter().map(|c| c.name()).collect();
-                format!("opt_out:{}", names.join(","))
-            }
-            StopCause::Inactive => String::from("inactive"),
+/// How the decision prints why a run stopped: the stop condition's path, `opt_out:<channels>` or `inactive`;
+/// `None` for a condition the playbook no longer has.
+pub(crate) fn stop_label(seq: &Sequence, by: StopBy) -> Option<String> {
+    match by {
+        StopBy::Condition(i) => seq.stop.get(usize::from(i)).map(|c| String::from(c.path())),
+        StopBy::OptOut { email, sms } => {
+            let names = [(email, Channel::Email), (sms, Channel::Sms)].into_iter().filter(|(on, _)| *on);
+            let names: Vec<&str> = names.map(|(_, c)| c.name()).collect();
+            Some(format!("opt_out:{}", names.join(",")))
         }
+        StopBy::Inactive => Some(String::from("inactive")),
     }
 }
 
@@ -193,19 +182,44 @@ pub(crate) fn schedule<'a>(
 /// Records the verdict of every branch rule whose step fell due before `until` and is not judged yet. The fold
 /// calls it before folding the events at `until`, so the state holds exactly the events up to each due time
 /// (events at the due time count): the verdict is the one an engine running at that instant would have given.
+///
+/// Every step whose due time is known is judged, not only those up to the first step not yet sent: a step timed
+/// from enrolment, or from a step sent or skipped, has its due time whatever an earlier step still waiting does,
+/// and once that one goes out the state no longer holds the contact as it was at this step's due time (a score
+/// read in the past reads the accumulator as it is now).
 pub(crate) fn judge_due(pb: &Playbook, seq: &Sequence, state: &ContactState, e: &mut Enrolment, until: Timestamp) {
     if e.stopped_at.is_some() || !seq.steps.iter().any(|s| s.when.is_some()) {
         return;
     }
-    let before = Timestamp::from_ms(until.ms().saturating_sub(1)).unwrap_or(until);
-    let verdicts: Vec<(u32, Truth)> = schedule(pb, seq, state, e, Some(before))
-        .filter(|slot| slot.due < until && slot.step.when.is_some() && judged(e, slot.step).is_none())
-        .filter_map(|slot| match slot.outcome {
-            Outcome::Pending | Outcome::Unwanted(_) => Some((slot.step.key, Truth::True)),
-            Outcome::Skipped(truth) => Some((slot.step.key, truth)),
-            Outcome::Done(_) => None,
-        })
-        .collect();
+    // Each step's instant for the steps timed from it: its send, or its due time when its branch skipped it;
+    // `None` while it waits to be sent (or is not due yet), so the steps timed from it are not due yet either.
+    let mut reached: Vec<Option<Timestamp>> = Vec::with_capacity(seq.steps.len());
+    let mut verdicts: Vec<(u32, Truth)> = Vec::new();
+    for step in &seq.steps {
+        let anchor = match step.from {
+            Anchor::Enrolment => Some(e.enrolled_at),
+            Anchor::Previous => reached.last().copied().unwrap_or(Some(e.enrolled_at)),
+            Anchor::Step(i) => reached.get(i).copied().flatten(),
+        };
+        let due = anchor.map(|a| step.after.map_or(a, |after| a.plus(after)));
+        let instant = match (done_at(e, step), due) {
+            (Some(sent), _) => Some(sent),
+            (None, Some(due)) if due < until => {
+                let truth = match (step.when.as_ref(), judged(e, step)) {
+                    (None, _) => Truth::True,
+                    (Some(_), Some(truth)) => truth,
+                    (Some(w), None) => {
+                        let truth = eval_at(pb, state, w, due);
+                        verdicts.push((step.key, truth));
+                        truth
+                    }
+                };
+                (truth != Truth::True).then_some(due)
+            }
+            (None, _) => None,
+        };
+        reached.push(instant);
+    }
     e.judged.extend(verdicts);
 }
 
@@ -254,10 +268,10 @@ fn inactivity_deadline(seq: &Sequence, state: &ContactState, e: &Enrolment) -> O
 
 /// The first reason the run stops at the context's instant, if any: stop conditions in order, then an opt-out
 /// on every channel a step that could still be sent uses, then inactivity.
-pub(crate) fn stop_cause(cx: &mut Cx<'_>, seq: &Sequence, e: &Enrolment) -> Option<StopCause> {
+pub(crate) fn stop_cause(cx: &mut Cx<'_>, seq: &Sequence, e: &Enrolment) -> Option<StopBy> {
     let (pb, state, t) = (cx.pb, cx.state, cx.now());
-    if let Some(c) = seq.stop.iter().find(|c| c.eval(cx).holds()) {
-        return Some(StopCause::Condition(String::from(c.path())));
+    if let Some(i) = seq.stop.iter().position(|c| c.eval(cx).holds()) {
+        return Some(StopBy::Condition(u16::try_from(i).unwrap_or(u16::MAX)));
     }
     // An opt-out stops the run once no channel its remaining steps need can reach the contact; while one
     // still can, a step on a suppressed channel is reported as denied by the send policy. A task still to do
@@ -275,9 +289,9 @@ pub(crate) fn stop_cause(cx: &mut Cx<'_>, seq: &Sequence, e: &Enrolment) -> Opti
     };
     let needed = || Channel::ALL.into_iter().filter(|c| needs(Some(*c)));
     if !needs(None) && needed().next().is_some() && needed().all(suppressed) {
-        return Some(StopCause::OptOut(needed().collect()));
+        return Some(StopBy::OptOut { email: needs(Some(Channel::Email)), sms: needs(Some(Channel::Sms)) });
     }
-    inactivity_deadline(seq, state, e).filter(|d| *d <= t).map(|_| StopCause::Inactive)
+    inactivity_deadline(seq, state, e).filter(|d| *d <= t).map(|_| StopBy::Inactive)
 }
 
 fn enrol(previous: Option<&Enrolment>, t: Timestamp) -> Enrolment {
@@ -286,6 +300,7 @@ fn enrol(previous: Option<&Enrolment>, t: Timestamp) -> Enrolment {
         runs: previous.map_or(1, |p| p.runs.saturating_add(1)),
         done: Vec::new(),
         stopped_at: None,
+        stopped_by: None,
         judged: Vec::new(),
     }
 }
@@ -294,8 +309,9 @@ fn enrol(previous: Option<&Enrolment>, t: Timestamp) -> Enrolment {
 fn enrol_checked(cx: &mut Cx<'_>, seq: &Sequence, previous: Option<&Enrolment>) -> Enrolment {
     let t = cx.now();
     let mut e = enrol(previous, t);
-    if stop_cause(cx, seq, &e).is_some() {
+    if let Some(by) = stop_cause(cx, seq, &e) {
         e.stopped_at = Some(t);
+        e.stopped_by = Some(by);
     }
     e
 }
@@ -306,9 +322,11 @@ pub(crate) fn at_instant(cx: &mut Cx<'_>, seq: &Sequence, e: Option<&Enrolment>)
     let (pb, state, t) = (cx.pb, cx.state, cx.now());
     match phase(pb, seq, state, e, t) {
         Phase::NotEnrolled if seq.start.eval(cx).holds() => Some(enrol_checked(cx, seq, e)),
-        Phase::Active => e
-            .filter(|run| stop_cause(cx, seq, run).is_some())
-            .map(|run| Enrolment { stopped_at: Some(t), ..run.clone() }),
+        Phase::Active => {
+            let run = e?;
+            let by = stop_cause(cx, seq, run)?;
+            Some(Enrolment { stopped_at: Some(t), stopped_by: Some(by), ..run.clone() })
+        }
         Phase::Ended { at, .. }
             if seq.reenrol_after.is_some_and(|cool| t >= at.plus(cool)) && seq.start.eval(cx).holds() =>
         {
@@ -426,6 +444,7 @@ pub(crate) fn advance(
                 Some(enrol_checked(&mut Cx::lazy(pb, state, t), seq, e.as_ref()))
             }
             Transition::Stop => e.map(|mut run| {
+                run.stopped_by = stop_cause(&mut Cx::lazy(pb, state, t), seq, &run);
                 run.stopped_at = Some(t);
                 run
             }),
@@ -467,6 +486,7 @@ fn repeat(
     let lasted = |r: &Enrolment| r.stopped_at.map(|s| s.ms() - r.enrolled_at.ms());
     let same = run.runs == before.runs.saturating_add(1)
         && lasted(run) == lasted(before)
+        && run.stopped_by == before.stopped_by
         && run.done == before.done
         && run.judged == before.judged;
     if !same {

@@ -248,3 +248,110 @@ fn a_late_send_of_an_earlier_run_does_not_stand_in_for_the_current_run() {
     assert_eq!((seq.runs, seq.status, seq.completed_at), (2, Status::Completed, Some(ts(run2 + 2 * D))));
     assert_eq!(d.next_step, None);
 }
+
+#[test]
+fn a_run_stopped_by_an_open_deal_still_says_so_after_the_deal_is_lost() {
+    // D20's sales follow-up: the stop on an open deal fired; the deal lost a week later must not erase why (the
+    // state keeps only the latest deal status, so re-judging the stop at its instant read "lost").
+    let pb = pb(r#"{ "sales": { "start": { "ever": "ebook" }, "stop": [ { "deal": "open" } ],
+        "steps": [ { "id": "one", "channel": "email", "content": "x" },
+                   { "id": "two", "after": "10d", "channel": "email", "content": "y" } ] } }"#);
+    let events = [
+        ev(T0, "form_submit", &[("form", "ebook")]),
+        ev(T0 + D, "sales_status", &[("status", "open")]),
+        ev(T0 + 8 * D, "sales_status", &[("status", "lost")]),
+    ];
+    let state = fold(&pb, &events);
+    for state in [state.clone(), ContactState::from_bytes(&state.to_bytes()).unwrap()] {
+        let s = &decide(&pb, &state, ts(T0 + 9 * D)).sequences[0];
+        assert_eq!(
+            (s.status, s.stopped_at, s.stopped_by.as_deref()),
+            (Status::Stopped, Some(ts(T0 + D)), Some("sequences.sales.stop[0]"))
+        );
+    }
+}
+
+#[test]
+fn a_send_after_the_run_completed_neither_joins_it_nor_delays_the_re_enrolment() {
+    // `two` is skipped at its due time (no webinar), which completes the run at T0 + 1d; a late manual send of it
+    // on day 2 is no step of a run that had ended, so the 3-day cool-down still ends on day 4.
+    let pb = pb(r#"{ "w": { "start": { "ever": "ebook" }, "reenrol_after": "3d",
+        "steps": [ { "id": "one", "channel": "email", "content": "x" },
+                   { "id": "two", "after": "1d", "when": { "ever": "attended" }, "channel": "email", "content": "y" } ] } }"#);
+    let events = [
+        ev(T0, "form_submit", &[("form", "ebook")]),
+        ev(T0 + H, "email_sent", &[("sequence", "w"), ("step", "one")]),
+        ev(T0 + 2 * D, "email_sent", &[("sequence", "w"), ("step", "two")]),
+    ];
+    let state = fold(&pb, &events);
+    let s = &decide(&pb, &state, ts(T0 + 3 * D)).sequences[0];
+    assert_eq!(
+        (s.status, s.completed_at, s.done_steps.clone()),
+        (Status::Completed, Some(ts(T0 + D)), vec!["one".into()])
+    );
+    let s = &decide(&pb, &state, ts(T0 + 4 * D)).sequences[0];
+    assert_eq!((s.status, s.enrolled_at, s.runs), (Status::Enrolled, Some(ts(T0 + 4 * D)), 2));
+}
+
+#[test]
+fn a_send_after_the_run_stopped_is_not_one_of_its_steps() {
+    let pb = pb(WELCOME);
+    let events = [
+        ev(T0, "form_submit", &[("form", "ebook")]),
+        ev(T0 + 5 * H, "purchase", &[]),
+        ev(T0 + D, "email_sent", &[("sequence", "welcome"), ("step", "goal")]),
+    ];
+    let s = &decide(&pb, &fold(&pb, &events), ts(T0 + 2 * D)).sequences[0];
+    assert_eq!((s.status, s.stopped_at, s.done_steps.len()), (Status::Stopped, Some(ts(T0 + 5 * H)), 0));
+}
+
+#[test]
+fn a_first_send_stamped_with_the_start_that_leaves_only_an_opted_out_channel_stops_the_run_at_once() {
+    // Email was unsubscribed before the run began; its SMS step went out in the start's millisecond, so from that
+    // instant every step left is an email: the run stops there, as one whose stop holds when it starts.
+    let pb = pb(r#"{ "w": { "start": { "ever": "ebook" },
+        "steps": [ { "id": "text", "channel": "sms", "content": "x" },
+                   { "id": "mail", "after": "1d", "channel": "email", "content": "y" } ] } }"#);
+    let events = [
+        ev(T0 - D, "unsubscribe", &[("channel", "email")]),
+        ev(T0, "form_submit", &[("form", "ebook")]),
+        ev(T0, "sms_sent", &[("sequence", "w"), ("step", "text")]),
+    ];
+    let d = decide(&pb, &fold(&pb, &events), ts(T0 + H));
+    let s = &d.sequences[0];
+    assert_eq!(
+        (s.status, s.stopped_at, s.stopped_by.as_deref(), s.done_steps.clone()),
+        (Status::Stopped, Some(ts(T0)), Some("opt_out:email"), vec![String::from("text")])
+    );
+    assert!(d.next_step.is_none());
+}
+
+#[test]
+fn a_run_stopped_as_it_began_names_only_the_channels_its_steps_still_needed_after_its_first_send() {
+    let pb = pb(r#"{ "w": { "start": { "ever": "ebook" },
+        "steps": [ { "id": "text", "channel": "sms", "content": "x" },
+                   { "id": "mail", "after": "1d", "channel": "email", "content": "y" } ] } }"#);
+    let events = [
+        ev(T0 - D, "unsubscribe", &[("channel", "email")]),
+        ev(T0 - D, "unsubscribe", &[("channel", "sms")]),
+        ev(T0, "form_submit", &[("form", "ebook")]),
+        ev(T0, "sms_sent", &[("sequence", "w"), ("step", "text")]),
+    ];
+    let s = &decide(&pb, &fold(&pb, &events), ts(T0 + H)).sequences[0];
+    assert_eq!((s.stopped_at, s.stopped_by.as_deref()), (Some(ts(T0)), Some("opt_out:email")));
+}
+
+#[test]
+fn a_run_whose_only_step_went_out_with_its_start_completes_even_with_that_channel_opted_out_since() {
+    // SMS was unsubscribed before; the one SMS step was still sent in the start's millisecond (the ESP had it
+    // queued): nothing is left to stop, so the run completed there rather than stopping for the opt-out.
+    let pb = pb(r#"{ "w": { "start": { "ever": "ebook" },
+        "steps": [ { "id": "text", "channel": "sms", "content": "x" } ] } }"#);
+    let events = [
+        ev(T0 - D, "unsubscribe", &[("channel", "sms")]),
+        ev(T0, "form_submit", &[("form", "ebook")]),
+        ev(T0, "sms_sent", &[("sequence", "w"), ("step", "text")]),
+    ];
+    let s = &decide(&pb, &fold(&pb, &events), ts(T0 + H)).sequences[0];
+    assert_eq!((s.status, s.completed_at, s.stopped_by.as_deref()), (Status::Completed, Some(ts(T0)), None));
+}

@@ -12,8 +12,9 @@
 //! chain), first seen, lifecycle facts (one presence mask for seven instants and the intent flag, opens since the
 //! last click, the start of the campaign last come back from), do-not-contact
 //! per channel, consents and preferences, marketing sends per channel, nurture enrolments (steps as a chain from
-//! the enrolment), deal, recycle, handoff attribution (first UTM touch with its texts, last interactions: kind
-//! code with a signal flag, the signal as an index into this state's signals, instant chain), then the
+//! the enrolment, then the stop: none, its instant, or its cause and instant), deal, recycle, handoff
+//! attribution (first UTM touch with its texts, last interactions: kind code with a signal flag, the signal as
+//! an index into this state's signals, instant chain), then the
 //! extensions (`codec/extension.rs`): tagged sections written only when they hold something, so bytes written
 //! before an extension existed read unchanged.
 //!
@@ -28,7 +29,7 @@
 use alloc::vec::Vec;
 
 use super::attribution::{is_kind, FirstTouch, Interaction};
-use super::sends::Enrolment;
+use super::sends::{Enrolment, StopBy};
 use super::track::SignalTrack;
 use super::{ContactState, DealStatus};
 use crate::consent::{Consent, Frequency};
@@ -190,7 +191,15 @@ impl ContactState {
                 w.u32(*step);
                 prev = w.gap(prev, *at);
             }
-            w.opt_instant(e.stopped_at);
+            // The stop: 0 none, 1 its instant (a state written before causes were kept), 2 + the cause's code
+            // then its instant; as varints, so 0 and 1 are the bytes they always were.
+            match (e.stopped_at, e.stopped_by) {
+                (None, _) => w.varint(0),
+                (Some(at), by) => {
+                    w.varint(by.map_or(1, |b| 2 + b.code()));
+                    w.instant(at);
+                }
+            }
         }
         match self.deal {
             Some((status, at)) => {
@@ -380,8 +389,16 @@ fn decode(bytes: &[u8]) -> Result<ContactState, StateError> {
             prev = when.ms();
             done.push((step, when));
         }
-        let stopped_at = r.opt_instant()?;
-        state.enrolments.insert(key, Enrolment { enrolled_at, runs, done, stopped_at, judged: Vec::new() });
+        let at = r.at;
+        let (stopped_at, stopped_by) = match r.varint()? {
+            0 => (None, None),
+            1 => (Some(r.instant()?), None),
+            code => {
+                let by = StopBy::from_code(code - 2).ok_or(StateError::Corrupt { at, what: "stop cause" })?;
+                (Some(r.instant()?), Some(by))
+            }
+        };
+        state.enrolments.insert(key, Enrolment { enrolled_at, runs, done, stopped_at, stopped_by, judged: Vec::new() });
     }
     let at = r.at;
     state.deal = match r.u8()? {

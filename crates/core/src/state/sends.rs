@@ -96,10 +96,49 @@ pub struct Enrolment {
     pub done: Vec<(u32, Timestamp)>,
     /// When a stop condition ended this run, if one did.
     pub stopped_at: Option<Timestamp>,
+    /// Why, recorded when it stopped (`None` in states written before it was): a stop on a score, a deal or a
+    /// profile field cannot be judged again later, when the state holds only their latest values.
+    pub stopped_by: Option<StopBy>,
     /// Branch rules (`when`) judged at their step's due time by the fold, `(step key, verdict)`: once judged on
     /// the state as it was then, a later event (an MQL reached the day after) never reopens a skipped step or
     /// skips a step that was due to go out. Steps due after the latest event are judged when decided.
     pub judged: Vec<(u32, Truth)>,
+}
+
+/// Why a run stopped (the decision's `stoppedBy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopBy {
+    /// The sequence's `stop[i]` held.
+    Condition(u16),
+    /// Do-not-contact on every channel the run's remaining steps use.
+    OptOut {
+        /// Email was one of them.
+        email: bool,
+        /// SMS was one of them.
+        sms: bool,
+    },
+    /// `inactive_stop` elapsed without engagement.
+    Inactive,
+}
+
+impl StopBy {
+    /// The state byte: 0 inactive, 1–3 the opt-out's channels (email 1, sms 2), 4 + i the stop condition `i`.
+    pub(crate) fn code(self) -> u64 {
+        match self {
+            StopBy::Inactive => 0,
+            StopBy::OptOut { email, sms } => u64::from(email) + 2 * u64::from(sms),
+            StopBy::Condition(i) => 4 + u64::from(i),
+        }
+    }
+
+    /// [`StopBy::code`] read back.
+    pub(crate) fn from_code(code: u64) -> Option<StopBy> {
+        Some(match code {
+            0 => StopBy::Inactive,
+            1..=3 => StopBy::OptOut { email: code & 1 == 1, sms: code & 2 == 2 },
+            _ => StopBy::Condition(u16::try_from(code - 4).ok()?),
+        })
+    }
 }
 
 /// The stable state key of a sequence id.

@@ -108,7 +108,14 @@ fn forged_huge_counts_are_refused_without_allocating() {
 fn branch_verdicts_round_trip_and_states_without_them_keep_their_bytes() {
     let t = |ms| Timestamp::from_ms(ms).unwrap_or(Timestamp::EPOCH);
     let mut s = sample();
-    let run = Enrolment { enrolled_at: t(1_764_000_000_000), runs: 1, done: vec![], stopped_at: None, judged: vec![] };
+    let run = Enrolment {
+        enrolled_at: t(1_764_000_000_000),
+        runs: 1,
+        done: vec![],
+        stopped_at: None,
+        stopped_by: None,
+        judged: vec![],
+    };
     s.enrolments.insert(3, run.clone());
     s.enrolments.insert(4, run);
     let without = s.to_bytes();
