@@ -161,9 +161,17 @@ impl Moment {
         // one before it holds until a stage is reached again by `at`.
         let since = state.recycled.filter(|r| *r <= at);
         let recycled = since.is_some_and(|r| !state.funnel.iter().any(|(_, t)| *t > r && *t <= at));
-        // The stages recorded by `at` (since the last recycle). A stage a bar reached on its own after the latest
-        // event shows through `meets` while the bar holds, and the fold records it at its instant.
-        let reached = state.funnel.iter().filter(|(_, t)| *t <= at && since.is_none_or(|r| *t > r)).max().copied();
+        // The stages recorded by `at` (since the last recycle), with those a bar reached on its own since the
+        // latest event: reached is reached (forward-only) even when the bar has stopped holding by `at` (a negative
+        // rule expiring lifts intent over the SQL minimum for a minute, until a positive one expires too). Searched
+        // only when it could raise the stage.
+        let recorded = |funnel: &[(Stage, Timestamp)]| {
+            funnel.iter().filter(|(_, t)| *t <= at && since.is_none_or(|r| *t > r)).max().copied()
+        };
+        let mut reached = recorded(&state.funnel);
+        if !meets.sql && reached.is_none_or(|(s, _)| s < Stage::Sql) {
+            reached = recorded(&state.funnel_at(playbook, at));
+        }
         // Before the state's latest event the fold has recorded every stage reached by `at` (it checks the bars
         // at each event and records rises between events at their instants), while the scores read at `at` already
         // hold the points of events stamped after it: a bar that holds only through them is not reached yet.
