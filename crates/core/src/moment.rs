@@ -336,6 +336,10 @@ fn search_score_flip(
         crate::time::sort_instants(&mut breaks);
         return Some(narrow((after, v_after), (end, v_end), &breaks, &value, cmp, initial));
     }
+    // Intent alone does not read fit, which may then move with a relative date.
+    if let Some(fit) = fixed_fit.or((kind == ScoreKind::Intent).then_some(0.0)) {
+        return first_flip(&rules, playbook.intent.max, (fit, kind, cmp, initial), (after, end), &at);
+    }
     let mut probes: Vec<Timestamp> = Vec::new();
     score_breaks(playbook, state, after, &mut probes);
     // A window that closes at a jump (an expiry) may open and close between two probes, so probe the
@@ -364,6 +368,47 @@ fn search_score_flip(
         low = p;
     }
     None
+}
+
+/// The first millisecond in `(low, high]` at which `at` stops answering `initial` (it does at `low`), when fit is
+/// fixed and intent may rise and fall (a negative rule fading under positive ones decaying): a hump can cross the
+/// bound and come back between any two probes (a day over the MQL bar, four days after the events), so each half
+/// is searched only when the most and least intent can be there could flip the answer — positive contributions
+/// only fall and negative ones only rise, so the ends bound them. Halving narrows to the hump in a few dozen steps.
+fn first_flip(
+    rules: &[Held<'_>],
+    max: Option<f64>,
+    (fit, kind, cmp, initial): (f64, ScoreKind, Cmp, bool),
+    (low, high): (Timestamp, Timestamp),
+    at: &dyn Fn(Timestamp) -> bool,
+) -> Option<Timestamp> {
+    let discard = &mut Sink::discard();
+    let (mut least, mut most) = (0.0, 0.0);
+    for (rule, acc, signal) in rules {
+        let (a, b) = (rule.contribution(acc, signal, low, discard), rule.contribution(acc, signal, high, discard));
+        least += a.min(b);
+        most += a.max(b);
+    }
+    let score = |intent: f64| {
+        let intent = max.map_or(intent, |m| intent.min(m));
+        Scores { fit, intent, total: fit + intent }.get(kind)
+    };
+    if cmp.holds(score(least)) == initial && cmp.holds(score(most)) == initial {
+        return None;
+    }
+    if high.since(low) <= 1 {
+        return (at(high) != initial).then_some(high);
+    }
+    let mid = Timestamp::from_ms(low.ms() + high.since(low) / 2).unwrap_or(high);
+    let flipped = at(mid) != initial;
+    let bound = (fit, kind, cmp, initial);
+    first_flip(rules, max, bound, (low, mid), at).or(flipped.then_some(mid)).or_else(|| {
+        if flipped {
+            None
+        } else {
+            first_flip(rules, max, bound, (mid, high), at)
+        }
+    })
 }
 
 /// The first millisecond in `(low, high]` at which `cmp` on `value` stops answering `initial`, given that it
