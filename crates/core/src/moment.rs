@@ -340,6 +340,32 @@ fn search_score_flip(
     if let Some(fit) = fixed_fit.or((kind == ScoreKind::Intent).then_some(0.0)) {
         return first_flip(&rules, playbook.intent.max, (fit, kind, cmp, initial), (after, end), &at);
     }
+    if kind == ScoreKind::Total {
+        // Fit moves only when a relative date passes: searched piece by piece between those instants.
+        let mut breaks = Vec::new();
+        for rule in &playbook.fit.rules {
+            rule.test.flips_after(state.profile.get(&rule.field), after, &mut breaks);
+        }
+        breaks.retain(|b| *b <= end);
+        crate::time::sort_instants(&mut breaks);
+        breaks.dedup();
+        let mut low = after;
+        for b in breaks.into_iter().map(Some).chain([None]) {
+            let high = b.and_then(|b| Timestamp::from_ms(b.ms() - 1)).unwrap_or(end);
+            if high > low {
+                let fit = playbook.fit.score(&state.profile, high, &mut Sink::discard());
+                let found = first_flip(&rules, playbook.intent.max, (fit, kind, cmp, initial), (low, high), &at);
+                if found.is_some() {
+                    return found;
+                }
+            }
+            let b = b?;
+            if at(b) != initial {
+                return Some(b);
+            }
+            low = b;
+        }
+    }
     let mut probes: Vec<Timestamp> = Vec::new();
     score_breaks(playbook, state, after, &mut probes);
     // A window that closes at a jump (an expiry) may open and close between two probes, so probe the

@@ -480,6 +480,11 @@ fn rises(spec: &Spec, h: &History, w: &mut Walk, after: i64, end: i64) {
             extra.push(a.last + (a.value.abs() / r.points.abs() * l as f64) as i64 + 1);
         }
     }
+    // A window closing ends a stretch where the bar holds: its last instant is stepped on too.
+    for c in spec.mql.iter().chain(&spec.sql).flat_map(|b| b.all.iter().chain(&b.any).chain(&b.direct)) {
+        let seen = h.events.iter().filter(|(t, e)| *t <= after && *e == Ev::Signal(c.signal));
+        extra.extend(seen.map(|(t, _)| t + c.within - 1));
+    }
     if let Some((_, d, _)) = spec.relative {
         for (t, e) in h.events.iter().filter(|(t, _)| *t <= after) {
             if let Ev::SignedUp(ago) = e {
@@ -880,5 +885,35 @@ fn a_bar_holding_for_a_day_between_events_is_reached() {
     let want = expected(&spec, &History { events: list.to_vec() }, BASE + 20 * DAY, false);
     assert_eq!(want.funnel.len(), 1);
     assert!((3 * DAY..5 * DAY).contains(&(want.funnel[0].1 - BASE)), "{:?}", want.funnel);
+    check(&spec, &list, &[BASE + 4 * DAY, BASE + 20 * DAY], &[]).unwrap();
+}
+
+/// Found by the oracle: the same hump on `total` with a fit rule reading a relative date (fit then moves with time
+/// too, and the search probed at doubling distances).
+#[test]
+fn a_total_bar_holding_briefly_between_events_is_reached_with_a_relative_fit_rule() {
+    let spec = Spec {
+        fit: [19.0, 10.0, -2.0],
+        relative: Some((false, DAY, 5.0)),
+        rules: vec![
+            Rule { signal: PRICING, points: 4.0, decay: Decay::None, expire: None, cap: None },
+            Rule { signal: DEMO, points: 30.0, decay: Decay::HalfLife(9 * DAY), expire: None, cap: None },
+            Rule { signal: CAREERS, points: -9.0, decay: Decay::Linear(4 * DAY), expire: None, cap: None },
+        ],
+        max: None,
+        readiness: None,
+        mql: None,
+        sql: Some(Bar { min: vec![(Kind::Total, 49.0)], ..Bar::default() }),
+        recycle_for: 60 * DAY,
+    };
+    let list = [
+        (BASE - DAY, Ev::Role("VP")),
+        (BASE, Ev::Signal(PRICING)),
+        (BASE, Ev::Signal(PRICING)),
+        (BASE, Ev::Signal(CAREERS)),
+        (BASE + 22 * MIN, Ev::Signal(DEMO)),
+    ];
+    let want = expected(&spec, &History { events: list.to_vec() }, BASE + 20 * DAY, false);
+    assert_eq!(want.funnel.iter().map(|(s, _)| *s).collect::<Vec<_>>(), [Stage::Mql, Stage::Sql]);
     check(&spec, &list, &[BASE + 4 * DAY, BASE + 20 * DAY], &[]).unwrap();
 }
