@@ -161,9 +161,17 @@ impl Moment {
         // one before it holds until a stage is reached again by `at`.
         let since = state.recycled.filter(|r| *r <= at);
         let recycled = since.is_some_and(|r| !state.funnel.iter().any(|(_, t)| *t > r && *t <= at));
-        // The stages recorded by `at` (since the last recycle). A stage a bar reached on its own after the latest
-        // event shows through `meets` while the bar holds, and the fold records it at its instant.
-        let reached = state.funnel.iter().filter(|(_, t)| *t <= at && since.is_none_or(|r| *t > r)).max().copied();
+        // The stages recorded by `at` (since the last recycle), with those a bar reached on its own since the
+        // latest event: reached is reached (forward-only) even when the bar has stopped holding by `at` (a negative
+        // rule expiring lifts intent over the SQL minimum for a minute, until a positive one expires too). Searched
+        // only when it could raise the stage.
+        let recorded = |funnel: &[(Stage, Timestamp)]| {
+            funnel.iter().filter(|(_, t)| *t <= at && since.is_none_or(|r| *t > r)).max().copied()
+        };
+        let mut reached = recorded(&state.funnel);
+        if !meets.sql && reached.is_none_or(|(s, _)| s < Stage::Sql) {
+            reached = recorded(&state.funnel_at(playbook, at));
+        }
         // Before the state's latest event the fold has recorded every stage reached by `at` (it checks the bars
         // at each event and records rises between events at their instants), while the scores read at `at` already
         // hold the points of events stamped after it: a bar that holds only through them is not reached yet.
@@ -328,6 +336,36 @@ fn search_score_flip(
         crate::time::sort_instants(&mut breaks);
         return Some(narrow((after, v_after), (end, v_end), &breaks, &value, cmp, initial));
     }
+    // Intent alone does not read fit, which may then move with a relative date.
+    if let Some(fit) = fixed_fit.or((kind == ScoreKind::Intent).then_some(0.0)) {
+        return first_flip(&rules, playbook.intent.max, (fit, kind, cmp, initial), (after, end), &at);
+    }
+    if kind == ScoreKind::Total {
+        // Fit moves only when a relative date passes: searched piece by piece between those instants.
+        let mut breaks = Vec::new();
+        for rule in &playbook.fit.rules {
+            rule.test.flips_after(state.profile.get(&rule.field), after, &mut breaks);
+        }
+        breaks.retain(|b| *b <= end);
+        crate::time::sort_instants(&mut breaks);
+        breaks.dedup();
+        let mut low = after;
+        for b in breaks.into_iter().map(Some).chain([None]) {
+            let high = b.and_then(|b| Timestamp::from_ms(b.ms() - 1)).unwrap_or(end);
+            if high > low {
+                let fit = playbook.fit.score(&state.profile, high, &mut Sink::discard());
+                let found = first_flip(&rules, playbook.intent.max, (fit, kind, cmp, initial), (low, high), &at);
+                if found.is_some() {
+                    return found;
+                }
+            }
+            let b = b?;
+            if at(b) != initial {
+                return Some(b);
+            }
+            low = b;
+        }
+    }
     let mut probes: Vec<Timestamp> = Vec::new();
     score_breaks(playbook, state, after, &mut probes);
     // A window that closes at a jump (an expiry) may open and close between two probes, so probe the
@@ -356,6 +394,47 @@ fn search_score_flip(
         low = p;
     }
     None
+}
+
+/// The first millisecond in `(low, high]` at which `at` stops answering `initial` (it does at `low`), when fit is
+/// fixed and intent may rise and fall (a negative rule fading under positive ones decaying): a hump can cross the
+/// bound and come back between any two probes (a day over the MQL bar, four days after the events), so each half
+/// is searched only when the most and least intent can be there could flip the answer — positive contributions
+/// only fall and negative ones only rise, so the ends bound them. Halving narrows to the hump in a few dozen steps.
+fn first_flip(
+    rules: &[Held<'_>],
+    max: Option<f64>,
+    (fit, kind, cmp, initial): (f64, ScoreKind, Cmp, bool),
+    (low, high): (Timestamp, Timestamp),
+    at: &dyn Fn(Timestamp) -> bool,
+) -> Option<Timestamp> {
+    let discard = &mut Sink::discard();
+    let (mut least, mut most) = (0.0, 0.0);
+    for (rule, acc, signal) in rules {
+        let (a, b) = (rule.contribution(acc, signal, low, discard), rule.contribution(acc, signal, high, discard));
+        least += a.min(b);
+        most += a.max(b);
+    }
+    let score = |intent: f64| {
+        let intent = max.map_or(intent, |m| intent.min(m));
+        Scores { fit, intent, total: fit + intent }.get(kind)
+    };
+    if cmp.holds(score(least)) == initial && cmp.holds(score(most)) == initial {
+        return None;
+    }
+    if high.since(low) <= 1 {
+        return (at(high) != initial).then_some(high);
+    }
+    let mid = Timestamp::from_ms(low.ms() + high.since(low) / 2).unwrap_or(high);
+    let flipped = at(mid) != initial;
+    let bound = (fit, kind, cmp, initial);
+    first_flip(rules, max, bound, (low, mid), at).or(flipped.then_some(mid)).or_else(|| {
+        if flipped {
+            None
+        } else {
+            first_flip(rules, max, bound, (mid, high), at)
+        }
+    })
 }
 
 /// The first millisecond in `(low, high]` at which `cmp` on `value` stops answering `initial`, given that it
