@@ -599,6 +599,14 @@ export class Contact {
     return this.#use((inner) => inner.toBytes());
   }
 
+  /**
+   * Whether the state differs from the bytes the contact was opened from (a new contact's: an empty state), so
+   * whether a cookie or stored copy needs writing again; one encoding in wasm, nothing copied out.
+   */
+  changed() {
+    return this.#use((inner) => inner.changed());
+  }
+
   /** The latest event folded (epoch ms), or null for a contact nothing is known about. */
   updatedAt() {
     return this.#use((inner) => inner.updatedAt()) ?? null;

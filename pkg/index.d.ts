@@ -349,6 +349,18 @@ export declare class Contact {
   toBytes(): Uint8Array;
 
   /**
+   * Whether the state's bytes differ from the bytes this contact was opened from — `engine.contact(bytes)`'s, a
+   * cookie's in `keys.openContact` — or, for a new contact (`null`, no cookie, a refused cookie), from an empty
+   * state's: whether the cookie or stored copy must be written again. Cheaper than comparing `toBytes()` with a copy
+   * kept at open (one encoding in wasm, no bytes copied to JS). Bytes of an older state layout count as changed, so
+   * writing them again upgrades them.
+   * @example
+   * if (contact.changed()) headers.append("Set-Cookie", `rk=${keys.sealState(contact, { expiresAt })}`);
+   * @throws {RekindleError} E_DISPOSED after free().
+   */
+  changed(): boolean;
+
+  /**
    * A readable view of the state.
    * @example
    * console.table(contact.inspect().rules);

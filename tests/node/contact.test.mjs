@@ -52,6 +52,33 @@ test("a contact opened from saved bytes continues where they left off", () => {
   engine.free();
 });
 
+test("changed() says whether the state differs from the bytes the contact was opened from (D44: rewrite only then)", () => {
+  const engine = new Engine(examplePlaybook("saas"));
+  const pricing = (at) => ({ at, kind: "page_view", props: { path: "/pricing" } });
+  const fresh = engine.contact(null);
+  assert.equal(fresh.changed(), false, "a new contact is an empty state");
+  fresh.fold([]);
+  assert.equal(fresh.changed(), false, "folding no events changes nothing");
+  fresh.fold([pricing(NOW - 3_600_000)]);
+  assert.equal(fresh.changed(), true);
+  fresh.toBytes();
+  assert.equal(fresh.changed(), true, "reading the bytes is not saving them: still changed against what it was opened from");
+  const saved = fresh.toBytes();
+  const reopened = engine.contact(saved);
+  assert.equal(reopened.changed(), false, "opened from bytes: unchanged until something is folded");
+  assert.deepEqual(reopened.decide({ now: NOW }).stage, fresh.decide({ now: NOW }).stage, "deciding changes nothing");
+  assert.equal(reopened.changed(), false);
+  reopened.fold([pricing(NOW - 60_000)]);
+  assert.equal(reopened.changed(), true);
+  // An independent check of what changed() answers: the bytes themselves.
+  const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+  assert.equal(reopened.changed(), !same(reopened.toBytes(), saved));
+  fresh.free();
+  reopened.free();
+  assert.throws(() => reopened.changed(), (e) => e instanceof RekindleError && e.code === "E_DISPOSED");
+  engine.free();
+});
+
 test("a freed contact, or one of a freed engine's, throws E_DISPOSED; free is idempotent", () => {
   const engine = new Engine(examplePlaybook("saas"));
   const contact = engine.contact();

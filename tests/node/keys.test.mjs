@@ -71,6 +71,9 @@ test("openContact opens a cookie straight into a Contact; none or a hostile one 
   assert.deepEqual(opened.contact.toBytes(), contact.toBytes());
   assert.deepEqual(opened.contact.decide({ now: NOW }), contact.decide({ now: NOW }));
   assert.equal(keys.sealState(opened.contact, { expiresAt: NOW + DAY }), cookie, "the same state seals to the same cookie");
+  assert.equal(opened.contact.changed(), false, "opened from the cookie and nothing folded: no cookie to write");
+  opened.contact.fold([{ id: "c", at: NOW, kind: "page_view", props: { path: "/pricing" } }]);
+  assert.equal(opened.contact.changed(), true, "a page view folded: the cookie must be written again");
   const fresh = engine.contact(null).toBytes();
   for (const text of [null, undefined]) {
     const none = keys.openContact(engine, text, { now: NOW });
@@ -88,8 +91,10 @@ test("openContact opens a cookie straight into a Contact; none or a hostile one 
     assert.equal(refused.reason, reason, refused.message);
     assert.equal(typeof refused.message, "string");
     assert.deepEqual(refused.contact.toBytes(), fresh, "a refused cookie is a new visitor");
+    assert.equal(refused.contact.changed(), false, "nothing folded into a new visitor: no cookie to write");
     refused.contact.fold([{ id: "x", at: NOW, kind: "page_view", props: { path: "/pricing" } }]);
     assert.equal(refused.contact.updatedAt(), NOW, "the contact is usable");
+    assert.equal(refused.contact.changed(), true);
   }
   assert.equal(keys.openContact(engine, cookie, { now: NOW + 2 * DAY }).reason, "expired");
   assert.throws(() => keys.openContact({}, cookie, { now: NOW }), (e) => e instanceof RekindleError && e.path === "engine");

@@ -27,6 +27,8 @@ use crate::Error;
 pub const MAX_COOKIE_LEN: usize = 3800;
 
 const PAYLOAD_VERSION: u8 = 1;
+/// The payload's version byte and big-endian expiry, before the state bytes.
+const HEADER: usize = 9;
 const ENVELOPE: Envelope = Envelope {
     prefix: "c1.",
     expected_prefix: "the prefix \"c1.\"",
@@ -109,7 +111,7 @@ impl StateCookie {
         mac: KeyedMac,
         expires_at: Timestamp,
     ) -> Result<String, Error> {
-        let mut header = Vec::with_capacity(9 + 512);
+        let mut header = Vec::with_capacity(HEADER + 512);
         header.push(PAYLOAD_VERSION);
         header.extend_from_slice(&expires_at.ms().to_be_bytes());
         let payload = state.append_bytes(header);
@@ -127,7 +129,7 @@ impl StateCookie {
         keys: &dyn Fn(&str) -> Option<&'k [u8]>,
         now: Timestamp,
     ) -> Result<ContactState, Error> {
-        Self::open_with(text, &|kid| keys(kid).map(keyed_mac), now)
+        Self::open_with(text, &|kid| keys(kid).map(keyed_mac), now).map(|(state, _)| state)
     }
 
     /// [`StateCookie::open`] with MACs already keyed, looked up by key id.
@@ -135,13 +137,24 @@ impl StateCookie {
         text: &str,
         macs: &dyn Fn(&str) -> Option<KeyedMac>,
         now: Timestamp,
-    ) -> Result<ContactState, Error> {
+    ) -> Result<(ContactState, Vec<u8>), Error> {
         Self::check(text, macs, now).map_err(Error::InvalidCookie)
     }
 
-    fn check(text: &str, macs: &dyn Fn(&str) -> Option<KeyedMac>, now: Timestamp) -> Result<ContactState, CookieError> {
-        let parts = Parts::verified(text, &ENVELOPE, macs).map_err(CookieError::Envelope)?;
-        let payload = parts.payload.as_slice();
+    /// The state and the state bytes as the cookie carried them (the payload after its version and expiry).
+    fn check(
+        text: &str,
+        macs: &dyn Fn(&str) -> Option<KeyedMac>,
+        now: Timestamp,
+    ) -> Result<(ContactState, Vec<u8>), CookieError> {
+        let mut payload = Parts::verified(text, &ENVELOPE, macs).map_err(CookieError::Envelope)?.payload;
+        let state = Self::read_payload(&payload, now)?;
+        payload.drain(..HEADER);
+        Ok((state, payload))
+    }
+
+    /// The payload's version and expiry checked, its state read.
+    fn read_payload(payload: &[u8], now: Timestamp) -> Result<ContactState, CookieError> {
         let (version, rest) = payload.split_first().ok_or(CookieError::Payload(StateError::Empty))?;
         if *version != PAYLOAD_VERSION {
             return Err(CookieError::PayloadVersion(*version));

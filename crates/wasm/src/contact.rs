@@ -23,6 +23,9 @@ pub struct JsContact {
     tape: Exchange,
     /// Where the facade reads segment codes; apart from `tape`, so writing codes never moves the tape's bytes.
     codes: Exchange,
+    /// The state bytes it was opened from (`None`: a new contact's), for `changed`: kept as given rather than
+    /// encoded at open, so a request that changes nothing costs one encoding, when it asks.
+    opened: Option<Vec<u8>>,
 }
 
 /// `foldExchange`'s result bits: the events were folded (else the facade repeats the call through `fold` for the
@@ -33,8 +36,8 @@ const FOLDED: u8 = 1;
 const RELEASED: u8 = 2;
 
 impl JsContact {
-    pub(crate) fn new(playbook: Rc<Playbook>, state: ContactState) -> JsContact {
-        JsContact { playbook, state, events: Vec::new(), tape: Exchange::default(), codes: Exchange::default() }
+    pub(crate) fn new(playbook: Rc<Playbook>, state: ContactState, opened: Option<Vec<u8>>) -> JsContact {
+        JsContact { playbook, state, events: Vec::new(), tape: Exchange::default(), codes: Exchange::default(), opened }
     }
 
     /// Folds the events just read into the buffer, then empties it.
@@ -133,6 +136,17 @@ impl JsContact {
     #[wasm_bindgen(js_name = toBytes)]
     pub fn to_bytes(&self) -> Vec<u8> {
         self.state.to_bytes()
+    }
+
+    /// Whether the state's bytes differ from the bytes it was opened from (a new contact's: from an empty state's):
+    /// what decides whether a cookie or a stored copy must be written again. Bytes of an older layout count as
+    /// changed, so writing them again upgrades them.
+    pub fn changed(&self) -> bool {
+        let now = self.state.to_bytes();
+        match &self.opened {
+            Some(bytes) => now != *bytes,
+            None => now != ContactState::new().to_bytes(),
+        }
     }
 
     /// A readable view of the state.

@@ -167,7 +167,11 @@ impl JsEngine {
     /// Opens a contact held in wasm memory (`undefined` = fresh): folding and deciding on it skip the state
     /// bytes' decode and encode on every call.
     pub fn contact(&self, state: Option<Vec<u8>>) -> Result<JsContact, JsValue> {
-        Ok(JsContact::new(Rc::clone(&self.playbook), convert::state(state)?))
+        let read = match &state {
+            Some(bytes) => ContactState::from_bytes(bytes).map_err(crate::Error::from)?,
+            None => ContactState::new(),
+        };
+        Ok(JsContact::new(Rc::clone(&self.playbook), read, state))
     }
 
     /// A readable view of a state, ids resolved through this playbook.

@@ -93,19 +93,19 @@ impl JsKeys {
     #[wasm_bindgen(js_name = openContact)]
     pub fn open_contact(&self, engine: &JsEngine, text: Option<String>, now: f64) -> Result<JsContact, JsValue> {
         let now = convert::now(now)?;
-        let state = match text.as_deref() {
-            None => ContactState::new(),
-            Some(text) => match self.ring.open_state(text, now) {
-                Ok(state) => state,
+        let (state, opened) = match text.as_deref() {
+            None => (ContactState::new(), None),
+            Some(text) => match self.ring.open_state_bytes(text, now) {
+                Ok((state, bytes)) => (state, Some(bytes)),
                 Err(CoreError::InvalidCookie(e)) => {
                     let reason = e.kind();
                     *self.refusal.borrow_mut() = Some((reason, CoreError::InvalidCookie(e).to_string()));
-                    ContactState::new()
+                    (ContactState::new(), None)
                 }
                 Err(e) => return Err(Error::from(e).into()),
             },
         };
-        Ok(JsContact::new(std::rc::Rc::clone(engine.playbook()), state))
+        Ok(JsContact::new(std::rc::Rc::clone(engine.playbook()), state, opened))
     }
 
     /// `[reason, message]` of the refusal of the last `openContact`, once; `undefined` when nothing was refused

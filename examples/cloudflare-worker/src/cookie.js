@@ -53,8 +53,9 @@ export function cookieExpiresAt(raw) {
 }
 
 /**
- * The visitor's contact from the cookie — a new visitor's when there is none or it is refused (counted) — and the
- * state bytes as opened, so `sealIfChanged` can tell whether the request changed anything. Free `contact` when done.
+ * The visitor's contact from the cookie — a new visitor's when there is none or it is refused (counted) — and when
+ * the cookie expires. The contact keeps the state bytes it was opened from, so `sealIfChanged` asks it
+ * (`contact.changed()`) whether the request changed anything. Free `contact` when done.
  */
 export function openCookie(request, engine, keys, now) {
   const raw = readCookie(request.headers.get("cookie"), COOKIE.name);
@@ -62,12 +63,7 @@ export function openCookie(request, engine, keys, now) {
   if (opened) cookieStats.opened += 1;
   else if (reason === undefined) cookieStats.fresh += 1;
   else cookieStats.refused[reason] = (cookieStats.refused[reason] ?? 0) + 1;
-  try {
-    return { contact, before: contact.toBytes(), expiresAt: opened ? cookieExpiresAt(raw) : null };
-  } catch (error) {
-    contact.free();
-    throw error;
-  }
+  return { contact, expiresAt: opened ? cookieExpiresAt(raw) : null };
 }
 
 /**
@@ -76,7 +72,7 @@ export function openCookie(request, engine, keys, now) {
  */
 export function freshContact(engine, keys, now) {
   const { contact } = keys.openContact(engine, null, { now });
-  return { contact, before: null, expiresAt: null };
+  return { contact, expiresAt: null };
 }
 
 /** Whether the request carries a state cookie (whatever its content). */
@@ -85,15 +81,13 @@ export const hasStateCookie = (request) => readCookie(request.headers.get("cooki
 /** The Set-Cookie value that deletes the state cookie: same name and attributes, no value, Max-Age=0. */
 export const DELETE_STATE_COOKIE = `${COOKIE.name}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax`;
 
-const sameBytes = (a, b) => a.length === b.length && a.every((byte, i) => byte === b[i]);
-
 /**
  * The Set-Cookie value for the contact after this request, or null when none is needed: the state is what the cookie
  * already holds and the cookie has more than half its life left (a new visitor with nothing folded gets none either).
  * A state too large for a cookie keeps the old one (counted) rather than write one browsers drop.
  */
 export function sealIfChanged(opened, keys, now) {
-  const changed = !sameBytes(opened.before, opened.contact.toBytes());
+  const changed = opened.contact.changed();
   const ageing = opened.expiresAt !== null && opened.expiresAt - now < MAX_AGE_MS / 2;
   if (!changed && !ageing) return null;
   let sealed;

@@ -122,6 +122,12 @@ impl Keyring {
 
     /// [`StateCookie::open`] with this ring's keys.
     pub fn open_state(&self, text: &str, now: Timestamp) -> Result<ContactState, Error> {
+        self.open_state_bytes(text, now).map(|(state, _)| state)
+    }
+
+    /// [`Keyring::open_state`], also answering the state bytes as the cookie carried them: a contact opened at the
+    /// edge keeps them to tell whether a request changed its state without encoding it when it is opened.
+    pub fn open_state_bytes(&self, text: &str, now: Timestamp) -> Result<(ContactState, Vec<u8>), Error> {
         StateCookie::open_with(text, &|kid| self.mac(kid), now)
     }
 
