@@ -1,13 +1,13 @@
 // The Worker `npm run bench:edge` times from outside (inside workerd the clock only moves on I/O): one request runs
 // `n` iterations of what the example Worker does per page — open the signed cookie, fold a page view, choose the
-// CTA, seal the cookie — or of GrowthBook's SDK choosing the CTA of examples/playbooks/saas.json from attributes:
+// CTA, seal the cookie if the state changed (`contact.changed()`, as the example's sealIfChanged) — or of GrowthBook's SDK choosing the CTA of examples/playbooks/saas.json from attributes:
 //   growthbook          one instance reused, setAttributes + getFeatureValue (the SDK's evaluation alone)
 //   growthbook-request  per request as GrowthBook's Edge App does: new GrowthBook({ attributes }), initSync with
 //                       the feature payload, getFeatureValue, destroy
 //   growthbook-cookie   growthbook-request plus the visitor state an author must keep to hand GrowthBook what
 //                       rekindle computes: the attributes in a signed cookie (HMAC-SHA256 by crypto.subtle verify
 //                       and sign, JSON and base64), a visit counted — without any scoring, decay or windows
-//   rekindle&steps=K    only the first K steps of the page (1 open, 2 + fold, 3 + CTA, 4 + seal; default 4), so the
+//   rekindle&steps=K    only the first K steps of the page (1 open, 2 + fold, 3 + CTA, 4 + changed + seal; default 4), so the
 //                       bench can print what each step costs
 //   rekindle&path=decide  step 3 is the whole decision (`contact.decide`: stage, scores, segments, reasons, next
 //                       step, CTA) instead of the CTA alone (`contact.cta`, what the example Worker calls per page):
@@ -59,7 +59,7 @@ export default {
           contact.fold([{ id: `p${i}`, at: now, kind: "page_view", props }]);
         }
         if (steps >= 3) sink += (whole ? contact.decide({ now }).cta : contact.cta({ now }))?.id.length ?? 0;
-        if (steps >= 4) sink += keys.sealState(contact, { expiresAt: now + 86_400_000 }).length;
+        if (steps >= 4 && contact.changed()) sink += keys.sealState(contact, { expiresAt: now + 86_400_000 }).length;
         contact.free();
       }
     } else if (mode === "growthbook-request" || mode === "growthbook-cookie") {
