@@ -73,11 +73,11 @@ impl JsKeys {
     #[wasm_bindgen(js_name = openState)]
     pub fn open_state(&self, text: &str, now: f64) -> Result<JsValue, JsValue> {
         let now = convert::now(now)?;
-        match self.ring.open_state(text, now) {
-            Ok(state) => {
+        match self.ring.open_state_bytes(text, now) {
+            Ok((_, state)) => {
                 let out = js_sys::Object::new();
                 let _ = js_sys::Reflect::set(&out, &"ok".into(), &JsValue::TRUE);
-                let bytes = js_sys::Uint8Array::from(state.to_bytes().as_slice());
+                let bytes = js_sys::Uint8Array::from(state.as_slice());
                 let _ = js_sys::Reflect::set(&out, &"state".into(), &bytes);
                 Ok(out.into())
             }
