@@ -902,3 +902,46 @@ fn a_lifecycle_segment_flips_at_an_erasure_stamped_after_now() {
     assert_eq!(m.next_flips(&rules, BASE + 33 * H - 1)[0], Some(BASE + 33 * H));
     check(&rules, &list, &[When::Event(1, -1)], &[], true).unwrap();
 }
+
+/// A click delivered late, older than every open of the current run, ends no part of that run (§ lifecycle "Late
+/// events": an event older than ones already folded counts by its own time): the opens came after it. The fold
+/// reset the run, so two opens without a click for 5 days were not a ghost run when the webhook came late.
+#[test]
+fn a_late_click_older_than_the_runs_opens_leaves_the_run() {
+    let rules = Rules {
+        cooling: 30 * DAY,
+        cold: 60 * DAY,
+        cycle: false,
+        cold_key: false,
+        manual: false,
+        soft: DAY,
+        deadline: 72 * H,
+        min_opens: 2,
+        no_click: 5 * DAY,
+        erase_on: [false; 3],
+        intent: vec![],
+        engage_login: false,
+    };
+    let list = [
+        (BASE, Ev::Click { machine: false }),
+        (BASE + 12 * H, Ev::Click { machine: false }),
+        (BASE + DAY, Ev::Open { machine: false }),
+        (BASE + 2 * DAY, Ev::Open { machine: false }),
+    ];
+    let pb = Playbook::parse(&serde_json::from_value::<Value>(playbook_json(&rules)).unwrap()).unwrap();
+    let evs: Vec<serde_json::Value> = list.iter().enumerate().map(|(i, (t, e))| event_json(i, *t, *e)).collect();
+    let events =
+        Event::parse_list(&serde_json::from_value::<Value>(serde_json::Value::Array(evs)).unwrap(), "e").unwrap();
+    let mut m = Model::default();
+    list.iter().for_each(|(t, e)| m.apply(&rules, *t, *e));
+    let now = BASE + 12 * H + 5 * DAY;
+    assert!(m.ghost(&rules, now) && !m.ghost(&rules, now - 1));
+    // The click at 12:00 arrives after the opens.
+    let mut state = ContactState::new();
+    state.fold(&pb, &[events[0].clone(), events[2].clone(), events[3].clone()]);
+    state.fold(&pb, &[events[1].clone()]);
+    for t in [now - 1, now] {
+        let d = serde_json::to_value(decide(&pb, &state, Timestamp::from_ms(t).unwrap())).unwrap();
+        assert_eq!(engine_out(&d).lifecycle, m.out(&rules, t).lifecycle, "at now {:+} ms", t - now);
+    }
+}
