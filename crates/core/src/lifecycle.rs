@@ -276,8 +276,11 @@ impl LifecycleRules {
                 a.first_open_since_click = Some(a.first_open_since_click.map_or(e.at, |f| f.min(e.at)));
             }
             EventKind::EmailClick | EventKind::EmailReply if person => {
-                a.opens_since_click = 0;
-                a.first_open_since_click = None;
+                // A click delivered late, older than every open of the run, ends none of it: they came after it.
+                if a.first_open_since_click.is_none_or(|f| e.at >= f) {
+                    a.opens_since_click = 0;
+                    a.first_open_since_click = None;
+                }
                 a.last_click = Some(a.last_click.map_or(e.at, |c| c.max(e.at)));
             }
             _ => {}

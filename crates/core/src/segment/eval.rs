@@ -446,6 +446,9 @@ impl Cond {
                 }
             }
             Cond::Lifecycle { .. } => {
+                // An erasure the state holds, stamped ahead of `after`, ends any phase at its own instant; the
+                // phase's `next_transition_at` names only the phase's own end.
+                push(out, cx.state.activity.erased);
                 let mut t = after;
                 for _ in 0..6 {
                     match cx.state.lifecycle_at(cx.pb, t).next_transition_at.filter(|n| *n > t && *n <= until) {
