@@ -128,8 +128,10 @@ fn span(ms: i64) -> String {
         format!("{}d", ms / DAY)
     } else if ms % H == 0 {
         format!("{}h", ms / H)
-    } else {
+    } else if ms % MIN == 0 {
         format!("{}min", ms / MIN)
+    } else {
+        format!("{}s", ms / 1000)
     }
 }
 
@@ -667,11 +669,26 @@ fn same_reason(g: &R, w: &R) -> bool {
 
 /// Spans the playbooks use: rule decays and expiries, relative fit dates.
 fn span_strategy() -> impl Strategy<Value = i64> {
-    prop_oneof![Just(H), Just(6 * H), Just(DAY), Just(36 * H), Just(3 * DAY), Just(7 * DAY), Just(14 * DAY)]
+    prop_oneof![
+        Just(45_000),
+        Just(90 * MIN),
+        Just(H),
+        Just(6 * H),
+        Just(DAY),
+        Just(36 * H),
+        Just(3 * DAY),
+        Just(7 * DAY),
+        Just(14 * DAY),
+        Just(42 * DAY),
+    ]
 }
 
 fn points_strategy() -> impl Strategy<Value = f64> {
-    (1..=40i64, any::<bool>()).prop_map(|(p, half)| if half { p as f64 + 0.5 } else { p as f64 })
+    prop_oneof![
+        20 => (1..=40i64, any::<bool>()).prop_map(|(p, half)| if half { p as f64 + 0.5 } else { p as f64 }),
+        1 => Just(0.001),
+        1 => Just(1_000_000.0),
+    ]
 }
 
 fn rule_strategy() -> impl Strategy<Value = Rule> {
@@ -764,13 +781,13 @@ fn fit_rule_strategy() -> impl Strategy<Value = FitRule> {
         Just(("newsletter", Op::Ne(Val::Bool(false)))),
         Just(("newsletter", Op::Exists)),
     ];
-    (op, (-30..=30i64).prop_filter("nonzero", |p| *p != 0), prop::bool::weighted(0.3)).prop_map(
+    (op, (-60..=60i64).prop_filter("nonzero", |p| *p != 0), prop::bool::weighted(0.3)).prop_map(
         |((field, op), points, default_id)| FitRule {
             // Named in `spec_strategy`, unless it takes the field name.
             id: (!default_id).then(String::new),
             field,
             op,
-            points: points as f64,
+            points: points as f64 / 2.0,
         },
     )
 }
@@ -784,8 +801,8 @@ fn spec_strategy() -> impl Strategy<Value = Spec> {
                 0.7,
                 prop_oneof![Just(ScoreKind::Fit), Just(ScoreKind::Intent), Just(ScoreKind::Total)],
             ),
-            1..=20i64,
-            1..=25i64,
+            -20..=40i64,
+            1..=50i64,
         ),
     );
     (
@@ -793,7 +810,7 @@ fn spec_strategy() -> impl Strategy<Value = Spec> {
         prop::collection::vec(fit_rule_strategy(), 0..=4),
         clamps,
         prop::collection::vec(rule_strategy(), 1..=4),
-        prop::option::weighted(0.3, 10..=100i64),
+        prop::option::weighted(0.3, -10..=100i64),
         readiness,
     )
         .prop_map(|(machine, fit, (min, max), rules, intent_max, readiness)| {
@@ -818,7 +835,8 @@ fn spec_strategy() -> impl Strategy<Value = Spec> {
                 fit_max: max.map(|m| m as f64),
                 rules,
                 max: intent_max.map(|m| m as f64),
-                readiness: readiness.map(|(on, warm, gap)| (on, warm as f64, (warm + gap) as f64)),
+                // Halves: thresholds need not be whole, and may be negative (a fit with negative points).
+                readiness: readiness.map(|(on, warm, gap)| (on, warm as f64 / 2.0, (warm + gap) as f64 / 2.0)),
             }
         })
 }
@@ -969,9 +987,11 @@ fn check(spec: &Spec, events: &[(i64, usize, Ev)], nows: &[i64], cuts: &[usize])
     let cuts: Vec<usize> = cuts.iter().copied().filter(|c| (1..timed.len()).contains(c)).collect();
     let one = fold_batches(&pb, &parsed, &[]);
     let split = fold_batches(&pb, &parsed, &cuts);
+    // One event at a time (a tracker's or a webhook's path, which skips the batch's sort).
+    let singly = fold_batches(&pb, &parsed, &(1..parsed.len()).collect::<Vec<usize>>());
     for &now in nows {
         let want = expected(spec, events, now);
-        for (label, state) in [("one batch", &one), ("batches", &split)] {
+        for (label, state) in [("one batch", &one), ("batches", &split), ("one at a time", &singly)] {
             let d = decide(&pb, state, Timestamp::from_ms(now).unwrap());
             let ctx = || {
                 format!(
