@@ -9,7 +9,10 @@
 //! from the docs alone computes, at random `now`s (before, at and after events, at expiry and date edges ± 1 ms),
 //! the scores, readiness and the score reasons (`fitRule`, `fitUnknown`, `capReached`, `intentRule` with its
 //! count, points, `decayedTo`, `lastAt`, `capped`, `ruleExpired` with `expiredAt`, the readiness `threshold`s), in
-//! order, compared with `decide` (numbers to a relative 1e-9).
+//! order, compared with `decide` (numbers to a relative 1e-9). It also walks the 60 days after each `now` (steps,
+//! every expiry, linear floor and relative date ± 1 ms, then bisection) for the first instant readiness changes with
+//! no new event, which `validUntil` must not be later than (only that way: other parts of a decision, such as the
+//! lifecycle, may change first).
 //!
 //! Where the docs were silent, the reference follows what docs/playbook.md now says:
 //! - an event stamped after `now` counts as folded (§ scores.intent): the rule's accumulator, as it stands after
@@ -495,9 +498,13 @@ fn clamp(group: &str, raw: f64, min: Option<f64>, max: Option<f64>, out: &mut Ve
     bound
 }
 
-fn expected(spec: &Spec, events: &[(i64, usize, Ev)], now: i64) -> Expected {
-    let mut reasons = Vec::new();
-    let mut is_near = false;
+/// What the fold leaves, as the docs describe it: the profile and each rule's accumulator.
+struct Folded {
+    profile: [Option<Val>; 4],
+    accs: Vec<Option<Acc>>,
+}
+
+fn fold(spec: &Spec, events: &[(i64, usize, Ev)]) -> Folded {
     // § Events: a fold reads events in `(at, kind, id)` order; the profile keeps each field's latest value, every
     // event folded (see the module docs for those stamped after `now`).
     let mut sorted: Vec<&(i64, usize, Ev)> = events.iter().collect();
@@ -511,6 +518,40 @@ fn expected(spec: &Spec, events: &[(i64, usize, Ev)], now: i64) -> Expected {
             _ => {}
         }
     }
+    let accs = spec.rules.iter().map(|r| accumulate(spec, r, &sorted)).collect();
+    Folded { profile, accs }
+}
+
+/// A rule's accumulator after the events, in fold order (§ scores.intent).
+fn accumulate(spec: &Spec, r: &Rule, sorted: &[&(i64, usize, Ev)]) -> Option<Acc> {
+    let mut acc: Option<Acc> = None;
+    for (t, _, _) in sorted.iter().filter(|(_, _, e)| matches(spec, r.signal, e)) {
+        // `expire_after` elapsed since the last matching event: the accumulator dropped to 0.
+        let live = acc.filter(|a| r.expire.is_none_or(|x| t - a.last < x));
+        let mut a = live.map_or(Acc { value: 0.0, last: *t, count: 0, capped: false, near: false }, |a| Acc {
+            value: decayed(r.decay, r.points, a.value, t - a.last),
+            ..a
+        });
+        a.value += r.points;
+        a.last = *t;
+        a.count += 1;
+        if let Some(cap) = r.cap {
+            a.near |= near(a.value, cap);
+            if a.value > cap {
+                a.value = cap;
+                a.capped = true;
+            }
+        }
+        acc = Some(a);
+    }
+    acc
+}
+
+/// The scores, readiness and reasons a decision at `now` reports for what the fold left.
+fn read(spec: &Spec, folded: &Folded, now: i64) -> Expected {
+    let mut reasons = Vec::new();
+    let mut is_near = false;
+    let profile = &folded.profile;
     let mut fit = 0.0;
     for (i, r) in spec.fit.iter().enumerate() {
         let field = FIELDS.iter().position(|f| *f == r.field).unwrap();
@@ -528,27 +569,7 @@ fn expected(spec: &Spec, events: &[(i64, usize, Ev)], now: i64) -> Expected {
     let fit = clamp("scores.fit", fit, spec.fit_min, spec.fit_max, &mut reasons, &mut is_near);
     let mut intent = 0.0;
     for (i, r) in spec.rules.iter().enumerate() {
-        let mut acc: Option<Acc> = None;
-        for (t, _, _) in sorted.iter().filter(|(_, _, e)| matches(spec, r.signal, e)) {
-            // `expire_after` elapsed since the last matching event: the accumulator dropped to 0.
-            let live = acc.filter(|a| r.expire.is_none_or(|x| t - a.last < x));
-            let mut a = live.map_or(Acc { value: 0.0, last: *t, count: 0, capped: false, near: false }, |a| Acc {
-                value: decayed(r.decay, r.points, a.value, t - a.last),
-                ..a
-            });
-            a.value += r.points;
-            a.last = *t;
-            a.count += 1;
-            if let Some(cap) = r.cap {
-                a.near |= near(a.value, cap);
-                if a.value > cap {
-                    a.value = cap;
-                    a.capped = true;
-                }
-            }
-            acc = Some(a);
-        }
-        let Some(a) = acc else { continue };
+        let Some(a) = folded.accs[i] else { continue };
         is_near |= a.near;
         let rule = format!("scores.intent.rules[{i}]");
         let id = r.id.clone().unwrap_or_else(|| SIGNALS[r.signal].to_string());
@@ -598,6 +619,115 @@ fn expected(spec: &Spec, events: &[(i64, usize, Ev)], now: i64) -> Expected {
         };
     }
     Expected { scores, readiness, reasons, near: is_near }
+}
+
+/// A defect this oracle found that needs crates/core/src/moment/flip.rs, which another change holds: readiness
+/// `on: "fit"` with a `within_last` rule on a date after `now` (a profile event stamped ahead, or a date field in the
+/// future) holds for a span that starts at that date; `validUntil` misses it, since the fit search probes at
+/// doubling distances from `now` (1 s, 2 s, 4 s, …) and steps over a window shorter than the gap between probes
+/// (a 45 s window 8 days out, a 1 d window 10 days out). The total search already searches piece by piece between
+/// the instants fit moves (`FieldTest::flips_after`); the fix is to probe those instants in the fit search too
+/// (`flips_after` of every fit rule pushed into its probes). While true, a `validUntil` after a readiness change
+/// is let pass when readiness reads fit and a `within_last` fit rule's date lies after `now`.
+const PENDING_FIT_DATE_WINDOW: bool = true;
+
+/// Whether [`PENDING_FIT_DATE_WINDOW`] explains a missed readiness change.
+fn pending_fit_date_window(spec: &Spec, folded: &Folded, now: i64) -> bool {
+    let on_fit = spec.readiness.is_some_and(|(on, _, _)| on == Some(ScoreKind::Fit));
+    let date_ahead = folded.profile[2].as_ref().and_then(instant).is_some_and(|t| t > now);
+    PENDING_FIT_DATE_WINDOW
+        && on_fit
+        && date_ahead
+        && spec.fit.iter().any(|r| r.field == "signed_up" && matches!(r.op, Op::WithinLast(_)))
+}
+
+/// The score readiness reads at `t`, without reasons (as [`read`] computes it).
+fn readiness_score(spec: &Spec, folded: &Folded, on: ScoreKind, t: i64) -> f64 {
+    let mut fit = 0.0;
+    for r in &spec.fit {
+        let field = FIELDS.iter().position(|f| *f == r.field).unwrap();
+        if eval(&r.op, folded.profile[field].as_ref(), t) == Ok(true) {
+            fit += r.points;
+        }
+    }
+    let fit = clamp("", fit, spec.fit_min, spec.fit_max, &mut Vec::new(), &mut false);
+    let mut intent = 0.0;
+    for (r, a) in spec.rules.iter().zip(&folded.accs) {
+        if let Some(a) = a.filter(|a| r.expire.is_none_or(|x| t - a.last < x)) {
+            intent += decayed(r.decay, r.points, a.value, t - a.last);
+        }
+    }
+    let intent = clamp("", intent, None, spec.max, &mut Vec::new(), &mut false);
+    match on {
+        ScoreKind::Fit => fit,
+        ScoreKind::Intent => intent,
+        ScoreKind::Total => fit + intent,
+    }
+}
+
+/// The first instant in `(now, until]` at which readiness differs from its value at `now`, no event arriving:
+/// stepping through the gap and on every instant where a score jumps or a linear decay bottoms out, then bisecting.
+/// `None` when none is found, or when the first one found lies within rounding of a threshold (a score that only
+/// grazes it). A brief change between steps may be stepped over: the instant found is then a later one, which
+/// only loosens the check (`validUntil` ≤ the first change).
+fn readiness_flip(spec: &Spec, folded: &Folded, events: &[(i64, usize, Ev)], now: i64, until: i64) -> Option<i64> {
+    let (on, warm, hot) = spec.readiness?;
+    let on = on.unwrap_or(ScoreKind::Intent);
+    let level = |t: i64| {
+        let v = readiness_score(spec, folded, on, t);
+        (u8::from(v >= warm) + u8::from(v >= hot), near(v, warm) || near(v, hot))
+    };
+    let (start, grazing) = level(now);
+    if grazing {
+        return None;
+    }
+    let step = ((until - now) / 400).max(MIN);
+    let mut probes: Vec<i64> = (1..).map(|k| now + k * step).take_while(|t| *t < until).collect();
+    probes.push(until);
+    let mut edges: Vec<i64> = events.iter().map(|(t, _, _)| *t).collect();
+    for (r, a) in spec.rules.iter().zip(&folded.accs) {
+        let Some(a) = a else { continue };
+        if let Some(x) = r.expire {
+            edges.push(a.last + x);
+        }
+        if let Decay::Linear(l) = r.decay {
+            edges.push(a.last + (a.value.abs() / r.points.abs() * l as f64).ceil() as i64);
+        }
+    }
+    for (at, _, e) in events {
+        if let Ev::SignedUp(off, _) = e {
+            for r in &spec.fit {
+                if let Op::WithinLast(d) | Op::OlderThan(d) = r.op {
+                    edges.extend([at + off, at + off + d]);
+                }
+            }
+        }
+    }
+    probes.extend(edges.into_iter().flat_map(|t| [t - 1, t, t + 1]).filter(|t| *t > now && *t <= until));
+    probes.sort_unstable();
+    probes.dedup();
+    let mut lo = now;
+    for p in probes {
+        let (l, grazing) = level(p);
+        if l == start {
+            lo = p;
+            continue;
+        }
+        if grazing {
+            return None;
+        }
+        let mut hi = p;
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if level(mid).0 == start {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return Some(hi);
+    }
+    None
 }
 
 /// The decision's score reasons, in the reference's form.
@@ -989,8 +1119,10 @@ fn check(spec: &Spec, events: &[(i64, usize, Ev)], nows: &[i64], cuts: &[usize])
     let split = fold_batches(&pb, &parsed, &cuts);
     // One event at a time (a tracker's or a webhook's path, which skips the batch's sort).
     let singly = fold_batches(&pb, &parsed, &(1..parsed.len()).collect::<Vec<usize>>());
+    let folded = fold(spec, events);
     for &now in nows {
-        let want = expected(spec, events, now);
+        let want = read(spec, &folded, now);
+        let flip = readiness_flip(spec, &folded, events, now, now + 60 * DAY);
         for (label, state) in [("one batch", &one), ("batches", &split), ("one at a time", &singly)] {
             let d = decide(&pb, state, Timestamp::from_ms(now).unwrap());
             let ctx = || {
@@ -1008,6 +1140,17 @@ fn check(spec: &Spec, events: &[(i64, usize, Ev)], nows: &[i64], cuts: &[usize])
                 continue;
             }
             prop_assert_eq!(d.readiness, want.readiness, "readiness — {}", ctx());
+            // § Decision: `validUntil` is the first instant the decision changes on its own; readiness is part of
+            // it (other parts, like the lifecycle, may change first).
+            if let Some(flip) = flip.filter(|_| !pending_fit_date_window(spec, &folded, now)) {
+                let until = d.valid_until.map(|t| t.ms());
+                prop_assert!(
+                    until.is_some_and(|u| u <= flip + 2),
+                    "validUntil {until:?} after readiness changes at {flip} (BASE {:+} h) — {}",
+                    (flip - BASE) as f64 / H as f64,
+                    ctx()
+                );
+            }
             let reasons = got_reasons(&d);
             let same = reasons.len() == want.reasons.len()
                 && reasons.iter().zip(&want.reasons).all(|(g, w)| same_reason(g, w));
@@ -1038,4 +1181,24 @@ proptest! {
         cuts.sort_unstable();
         check(&spec, &events, &nows, &cuts)?;
     }
+}
+
+/// Found by the oracle, left open ([`PENDING_FIT_DATE_WINDOW`]): readiness on fit, a `within_last 1d` rule on a date
+/// ten days after `now`: fit is 10 (hot) for that one day, which `validUntil` does not name.
+#[test]
+fn a_fit_date_window_after_now_changes_readiness() {
+    let spec = Spec {
+        machine: false,
+        fit: vec![FitRule { id: Some("trial".into()), field: "signed_up", op: Op::WithinLast(DAY), points: 10.0 }],
+        fit_min: None,
+        fit_max: None,
+        rules: vec![Rule { id: None, signal: 0, points: 1.0, decay: Decay::None, expire: None, cap: None }],
+        max: None,
+        readiness: Some((Some(ScoreKind::Fit), 5.0, 8.0)),
+    };
+    let events = [(BASE, 0, Ev::SignedUp(10 * DAY, None))];
+    let now = BASE + H;
+    let folded = fold(&spec, &events);
+    assert_eq!(readiness_flip(&spec, &folded, &events, now, now + 60 * DAY), Some(BASE + 10 * DAY));
+    check(&spec, &events, &[now, BASE + 10 * DAY - 1, BASE + 10 * DAY, BASE + 11 * DAY], &[]).unwrap();
 }
