@@ -621,26 +621,6 @@ fn read(spec: &Spec, folded: &Folded, now: i64) -> Expected {
     Expected { scores, readiness, reasons, near: is_near }
 }
 
-/// A defect this oracle found that needs crates/core/src/moment/flip.rs, which another change holds: readiness
-/// `on: "fit"` with a `within_last` rule on a date after `now` (a profile event stamped ahead, or a date field in the
-/// future) holds for a span that starts at that date; `validUntil` misses it, since the fit search probes at
-/// doubling distances from `now` (1 s, 2 s, 4 s, …) and steps over a window shorter than the gap between probes
-/// (a 45 s window 8 days out, a 1 d window 10 days out). The total search already searches piece by piece between
-/// the instants fit moves (`FieldTest::flips_after`); the fix is to probe those instants in the fit search too
-/// (`flips_after` of every fit rule pushed into its probes). While true, a `validUntil` after a readiness change
-/// is let pass when readiness reads fit and a `within_last` fit rule's date lies after `now`.
-const PENDING_FIT_DATE_WINDOW: bool = true;
-
-/// Whether [`PENDING_FIT_DATE_WINDOW`] explains a missed readiness change.
-fn pending_fit_date_window(spec: &Spec, folded: &Folded, now: i64) -> bool {
-    let on_fit = spec.readiness.is_some_and(|(on, _, _)| on == Some(ScoreKind::Fit));
-    let date_ahead = folded.profile[2].as_ref().and_then(instant).is_some_and(|t| t > now);
-    PENDING_FIT_DATE_WINDOW
-        && on_fit
-        && date_ahead
-        && spec.fit.iter().any(|r| r.field == "signed_up" && matches!(r.op, Op::WithinLast(_)))
-}
-
 /// The score readiness reads at `t`, without reasons (as [`read`] computes it).
 fn readiness_score(spec: &Spec, folded: &Folded, on: ScoreKind, t: i64) -> f64 {
     let mut fit = 0.0;
@@ -1142,7 +1122,7 @@ fn check(spec: &Spec, events: &[(i64, usize, Ev)], nows: &[i64], cuts: &[usize])
             prop_assert_eq!(d.readiness, want.readiness, "readiness — {}", ctx());
             // § Decision: `validUntil` is the first instant the decision changes on its own; readiness is part of
             // it (other parts, like the lifecycle, may change first).
-            if let Some(flip) = flip.filter(|_| !pending_fit_date_window(spec, &folded, now)) {
+            if let Some(flip) = flip {
                 let until = d.valid_until.map(|t| t.ms());
                 prop_assert!(
                     until.is_some_and(|u| u <= flip + 2),
@@ -1183,8 +1163,9 @@ proptest! {
     }
 }
 
-/// Found by the oracle, left open ([`PENDING_FIT_DATE_WINDOW`]): readiness on fit, a `within_last 1d` rule on a date
-/// ten days after `now`: fit is 10 (hot) for that one day, which `validUntil` does not name.
+/// Found by the oracle: readiness on fit, a `within_last 1d` rule on a date ten days after `now`: fit is 10 (hot) for
+/// that one day, which `validUntil` did not name (the fit search probed at doubling distances and stepped over it;
+/// it now tries each instant a relative fit date flips, `moment/flip.rs`).
 #[test]
 fn a_fit_date_window_after_now_changes_readiness() {
     let spec = Spec {

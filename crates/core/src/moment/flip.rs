@@ -134,15 +134,14 @@ pub(super) fn search_score_flip(
     if let Some(fit) = fixed_fit.or((kind == ScoreKind::Intent).then_some(0.0)) {
         return first_flip(&rules, playbook.intent.max, (fit, kind, cmp, initial), (after, end), &at);
     }
+    // Fit moves only when a relative date passes, so fit alone can flip only at those instants: a window of a day
+    // ten days out lies between doubling probes.
+    let breaks = fit_breaks(playbook, state, after, end);
+    if kind == ScoreKind::Fit {
+        return breaks.into_iter().find(|b| at(*b) != initial);
+    }
     if kind == ScoreKind::Total {
-        // Fit moves only when a relative date passes: searched piece by piece between those instants.
-        let mut breaks = Vec::new();
-        for rule in &playbook.fit.rules {
-            rule.test.flips_after(state.profile.get(&rule.field), after, &mut breaks);
-        }
-        breaks.retain(|b| *b <= end);
-        crate::time::sort_instants(&mut breaks);
-        breaks.dedup();
+        // Searched piece by piece between the instants fit moves.
         let mut low = after;
         for b in breaks.into_iter().map(Some).chain([None]) {
             let high = b.and_then(|b| Timestamp::from_ms(b.ms() - 1)).unwrap_or(end);
@@ -188,6 +187,18 @@ pub(super) fn search_score_flip(
         low = p;
     }
     None
+}
+
+/// The instants in `(after, end]` at which a fit rule reading a relative date changes its answer, in order.
+fn fit_breaks(playbook: &Playbook, state: &ContactState, after: Timestamp, end: Timestamp) -> Vec<Timestamp> {
+    let mut breaks = Vec::new();
+    for rule in &playbook.fit.rules {
+        rule.test.flips_after(state.profile.get(&rule.field), after, &mut breaks);
+    }
+    breaks.retain(|b| *b <= end);
+    crate::time::sort_instants(&mut breaks);
+    breaks.dedup();
+    breaks
 }
 
 /// The first millisecond in `(low, high]` at which `at` stops answering `initial` (it does at `low`), when fit is
