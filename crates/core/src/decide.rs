@@ -216,7 +216,7 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
                     SendVerdict::Defer { until, .. } => {
                         playbook.policy.defer_changes(state, c.into(), now, &zone, *until).or(Some(*until))
                     }
-                    SendVerdict::Allow => playbook.policy.allow_ends(state, c, now, &zone),
+                    SendVerdict::Allow => playbook.policy.allow_ends(state, c.into(), now, &zone),
                     SendVerdict::Deny { .. } => None,
                 });
             segments_change

@@ -324,20 +324,21 @@ impl Policy {
         SendVerdict::Defer { until: at, reasons }
     }
 
-    /// When an `allow` of a marketing send on `channel` at `t` stops being one with no new event, if it does: the
-    /// next quiet-hours start, or a send stamped after `t` that fills a cap or the frequency as it enters their
+    /// When an `allow` of a marketing send or a step on `step` at `t` stops being one with no new event, if it does:
+    /// the next quiet-hours (for a call, calling-hours) start, or a send stamped after `t` that fills a cap or the frequency as it enters their
     /// window (counts only grow at a send's instant; a pause never begins on its own). A decision's `validUntil`
     /// includes it, so a caller caching an allow (the Worker's cookie, the CLI's re-check) does not send through
     /// the night.
     pub(crate) fn allow_ends(
         &self,
         state: &ContactState,
-        channel: Channel,
+        step: StepChannel,
         t: Timestamp,
         zone: &Zone,
     ) -> Option<Timestamp> {
         let zone = zone.clone().settled(t);
-        let night = self.quiet_hours.map(|w| w.next_start(&zone, t)).filter(|s| *s > t);
+        let night = self.nights(step).into_iter().flatten().map(|w| w.next_start(&zone, t)).filter(|s| *s > t).min();
+        let Some(channel) = step.send() else { return night };
         // The earliest send ahead that fills a rule; no sort (core's pulls 7 KB into the edge module).
         let fills = state
             .sends
@@ -445,14 +446,18 @@ impl Policy {
         if let Some(channel) = step.send() {
             self.send_holds(state, channel, t, each);
         }
-        // A call also waits out the calling hours; a LinkedIn touch waits for nothing.
-        let nights = [
-            self.quiet_hours.filter(|_| step != StepChannel::Linkedin),
-            self.calling_hours.filter(|_| step == StepChannel::Call),
-        ];
-        for window in nights.iter().flatten().filter(|w| w.contains(zone, t)) {
+        for window in self.nights(step).iter().flatten().filter(|w| w.contains(zone, t)) {
             each(Hold::QuietHours { window: *window, until: window.next_end(zone, t) });
         }
+    }
+
+    /// The windows `step` waits out: quiet hours, and for a call the calling hours too; a LinkedIn touch waits for
+    /// nothing.
+    fn nights(&self, step: StepChannel) -> [Option<LocalWindow>; 2] {
+        [
+            self.quiet_hours.filter(|_| step != StepChannel::Linkedin),
+            self.calling_hours.filter(|_| step == StepChannel::Call),
+        ]
     }
 
     /// The holds of a marketing send alone: a lift stamped after `t`, the pause, caps and the preference

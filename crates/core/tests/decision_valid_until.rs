@@ -501,3 +501,31 @@ proptest! {
         check(PB.get_or_init(|| example("reengagement.json")), &c)?;
     }
 }
+
+/// Found by the score oracle's run of this file (a random seed): under "only important messages", the trial's
+/// important step is allowed at once in the morning; its `sendAt` reads `now` until quiet hours begin at 20:00 New
+/// York time, then the next morning. `validUntil` missed that (60 days later): it named the allow's end only for the
+/// marketing verdict, which "only important" denies. A step already due now names its own allow's end (D24, D34).
+#[test]
+fn an_important_step_allowed_now_is_valid_until_quiet_hours_begin() {
+    let pb = example("saas.json");
+    let now = 1_790_165_600_000; // 2026-09-23 12:13:20 UTC, 08:13 in New York (the playbook's default zone)
+    let c = Case {
+        now,
+        events: vec![
+            (now, json!({ "kind": "preferences", "props": { "frequency": "important_only" } })),
+            (now - 13 * DAY, json!({ "kind": "form_submit", "props": { "form": "trial" } })),
+        ],
+        points: vec![1, 10, 100, 500, 900, 999],
+        seed: 0,
+    };
+    let state = fold(&pb, &c);
+    let d = decide(&pb, &state, Timestamp::from_ms(now).unwrap());
+    let next = d.next_step.as_ref().expect("the trial's important step is next");
+    assert_eq!((next.step.as_str(), next.send_at.map(Timestamp::ms)), ("trial_ending", Some(now)));
+    let quiet = 1_790_208_000_000; // 2026-09-24 00:00 UTC: 20:00 in New York
+    assert_eq!(d.valid_until.map(Timestamp::ms), Some(quiet));
+    let later = decide(&pb, &state, Timestamp::from_ms(quiet).unwrap());
+    assert_ne!(later.next_step.and_then(|n| n.send_at).map(Timestamp::ms), Some(quiet), "held through the night");
+    check(&pb, &c).unwrap();
+}

@@ -237,6 +237,16 @@ pub(crate) fn plan(
     }
     if let Some(n) = &next_step {
         changes.extend([Some(n.due_at), n.send_at].into_iter().flatten());
+        // A step already due is judged at `now`, so its `sendAt` and gates move with it: an allow ends when quiet
+        // hours begin or a send ahead fills a cap, a deferral's reasons change as its rules start or stop holding.
+        // (A step due later is judged at its due time, fixed.)
+        if n.due_at <= now {
+            changes.extend(match n.send_at {
+                Some(t) if t == now => pb.policy.allow_ends(state, n.channel, now, zone),
+                Some(until) => pb.policy.defer_changes(state, n.channel, now, zone, until),
+                None => None,
+            });
+        }
     }
     let next_change = changes.into_iter().filter(|t| *t > now).min();
     Plan { next_step, sequences, next_change }
