@@ -267,10 +267,13 @@ impl ContactState {
             // Erased is absorbing: nothing about this contact is recorded again. An event older than the erasure,
             // folded after it (a late bounce webhook, an earlier erasure request), changes only what the erasure
             // keeps, as a fold in time order would have: the suppression entries, the first event, the erasure
-            // instant itself.
+            // instant itself. A bounce or complaint of the erasure's own millisecond is kept too, whichever was
+            // folded first (suppression entries are for good, so one more is never wrong).
+            if event.at <= erased {
+                self.suppression.on_event(event);
+            }
             if event.at < erased {
                 self.first_seen = Some(self.first_seen.map_or(event.at, |f| f.min(event.at)));
-                self.suppression.on_event(event);
                 if playbook.lifecycle.erases(event) {
                     self.activity.erased = Some(event.at);
                 }

@@ -170,3 +170,25 @@ fn a_run_stopped_by_the_first_of_two_unsubscribes_names_the_opt_out() {
     assert_eq!(run.get("stoppedAt"), Some(&serde_json::json!(T + 2 * DAY)), "{run}");
     assert_eq!(run.get("stoppedBy"), Some(&serde_json::json!("opt_out:email")), "{run}");
 }
+
+/// An erasure request and a hard bounce of the same millisecond: folded together (the bounce sorts first) the
+/// address stays on the suppression list beside the erasure; the bounce's webhook folded in a later batch was
+/// dropped (the erased contact kept only events older than the erasure), so a re-import could mail it (D4, D9).
+/// Found by the lifecycle oracle.
+#[test]
+fn a_bounce_of_the_erasures_millisecond_folded_later_still_suppresses() {
+    let erasure = serde_json::json!({ "id": "e", "at": T, "kind": "erasure_request" });
+    let bounce = serde_json::json!({ "id": "b", "at": T, "kind": "email_bounce", "props": { "type": "hard" } });
+    let now = T + DAY;
+    let together = email_reason_after(&[serde_json::json!([erasure.clone(), bounce.clone()])], now);
+    let gates = |v: &serde_json::Value| -> Vec<String> {
+        let reasons = v.get("reasons").and_then(serde_json::Value::as_array).cloned().unwrap_or_default();
+        reasons.iter().filter_map(|r| r.get("gate").and_then(serde_json::Value::as_str).map(str::to_owned)).collect()
+    };
+    assert!(gates(&together).iter().any(|g| g == "doNotContact"), "{together}");
+    let bounce_later =
+        email_reason_after(&[serde_json::json!([erasure.clone()]), serde_json::json!([bounce.clone()])], now);
+    assert_eq!(bounce_later, together, "the bounce folded after the erasure");
+    let erasure_later = email_reason_after(&[serde_json::json!([bounce]), serde_json::json!([erasure])], now);
+    assert_eq!(erasure_later, together, "the erasure folded after the bounce");
+}

@@ -33,7 +33,8 @@
 //!
 //! A third folds batches in any order, a history holding an erasing event: § lifecycle "Late events" promises for an
 //! erased contact alone that the order does not matter (erased from the earliest erasing event, nothing personal
-//! kept, a bounce or complaint before it still suppressing). [`PENDING_SAME_MS_SUPPRESSION`] is a defect it found.
+//! kept, a bounce or complaint before it or in its millisecond still suppressing; the latter, folded in a later batch,
+//! was dropped: `late_events.rs` pins the fix).
 //!
 //! Left out: other batches that reach back before events already folded (a fold keeps no history, § lifecycle
 //! "Late events"); which objection `retargeting` names when several apply (the suppression list's business: any of
@@ -798,19 +799,9 @@ proptest! {
     }
 }
 
-/// A defect this oracle found that needs crates/core/src/state.rs, which another change holds: a hard bounce (or
-/// complaint) stamped in the very millisecond of the erasure and folded in a later batch is dropped (the fold's
-/// erased branch keeps only events *older* than the erasure, `event.at < erased`), while one batch folds the bounce
-/// first (`email_bounce` sorts before `erasure_request`) and keeps it on the suppression list: the address can be
-/// re-imported and mailed (D4), and the answer depends on how the webhooks were batched. While true, the
-/// suppression check asks only for bounces and complaints stamped strictly before the erasure. Fix sketch: in
-/// `ContactState::apply`'s erased branch, let `event.at <= erased` update the suppression list (its entries are
-/// for good, so one more is never wrong) while the erasure instant still moves only for `event.at < erased`.
-const PENDING_SAME_MS_SUPPRESSION: bool = true;
-
 /// § lifecycle "Late events": an erased contact needs no history. Batches in any order (late webhooks, an earlier
 /// erasure request folded last): the contact is erased from the earliest erasing event, keeps nothing personal,
-/// and a bounce or complaint stamped before that instant stays on the suppression list.
+/// and a bounce or complaint stamped before that instant or in it stays on the suppression list.
 fn check_erased_in_any_order(
     r: &Rules,
     list: &[(i64, Ev)],
@@ -866,10 +857,9 @@ fn check_erased_in_any_order(
     prop_assert_eq!(&got.sms, &("deny".to_string(), Some(gate)), "send.sms — {}", ctx());
     prop_assert_eq!(&got.retargeting, &json!({ "status": "excluded", "why": "erased" }), "retargeting — {}", ctx());
     prop_assert_eq!(got.members, [false; 4], "segments — {}", ctx());
-    let suppressed = list.iter().any(|(t, e)| {
-        (*t < erased || (*t == erased && !PENDING_SAME_MS_SUPPRESSION))
-            && matches!(e, Ev::Bounce(None | Some("hard" | "spam_trap")) | Ev::Complaint)
-    });
+    let suppressed = list
+        .iter()
+        .any(|(t, e)| *t <= erased && matches!(e, Ev::Bounce(None | Some("hard" | "spam_trap")) | Ev::Complaint));
     let dnc = d["send"]["email"]["reasons"].as_array().is_some_and(|g| g.iter().any(|g| g["gate"] == "doNotContact"));
     // Only this way: an unsubscribe, or a bounce stamped after the erasure but folded before it, may deny too.
     prop_assert!(dnc || !suppressed, "a bounce or complaint before the erasure stays suppressed — {}", ctx());
