@@ -428,8 +428,10 @@ impl Cond {
             // stage recorded between events) and where a bar starts to hold on its own (a negative score fading).
             Cond::Stage { .. } | Cond::StageAtLeast { .. } => {
                 cx.state.funnel.iter().for_each(|(_, t)| push(out, Some(*t)));
+                // A recycle ends (D21): a bar holding then counts then.
+                push(out, cx.state.recycle_end(cx.pb));
                 if rises == StageRises::Search {
-                    for (_, t) in stage_rises(cx.pb, cx.state, (after, until), None) {
+                    for (_, t) in stage_rises(cx.pb, cx.state, (after, until), false, None) {
                         push(out, Some(t));
                     }
                 }
