@@ -496,8 +496,11 @@ impl Cond {
             Cond::Ever { .. } | Cond::Rfm { .. } | Cond::Deal { .. } => false,
             // Time alone only makes a contact a ghost opener, never undoes it.
             Cond::Ghost { is, .. } => polarity == *is,
-            // Stages only move forward: a bar can start to hold on its own while scores can rise.
-            Cond::Stage { .. } | Cond::StageAtLeast { .. } => polarity && !falls_only,
+            // Stages only move forward: a bar can start to hold on its own while scores can rise, and when a
+            // recycle ends (D21) a bar holding then counts then.
+            Cond::Stage { .. } | Cond::StageAtLeast { .. } => {
+                polarity && (!falls_only || pb.stages.mql.is_some() || pb.stages.sql.is_some())
+            }
             Cond::Segment { index, .. } => pb.segments.get(*index).is_some_and(|s| s.when.drifts(pb, polarity)),
             // Scores that only fall: "≥" can only become false, "≤" only true, readiness only cooler.
             Cond::Score { cmp, .. } => {
