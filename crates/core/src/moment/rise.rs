@@ -116,12 +116,9 @@ fn bar_rises(
     ceiling: &dyn Fn() -> f64,
 ) -> Option<Timestamp> {
     let discard = &mut Sink::discard();
-    // Where a recycle ends the bar may already hold, by a direct request too (which the bounds below ignore).
-    if opens && bar.check(&scores_at(playbook, state, after, discard), &playbook.signals, state, after, discard) {
-        return Some(after);
-    }
-    // Bounded by the most the scores can be in the range: this rules nearly every contact out without a search.
-    if !playbook.fit.reads_relative_dates() {
+    // Bounded by the most the scores can be in the range: this rules nearly every contact out without a search
+    // (not where a recycle ends: the bar may hold there by a direct request, which the bound ignores).
+    if !opens && !playbook.fit.reads_relative_dates() {
         let intent = ceiling();
         if bar.minimums().any(|(kind, needed)| kind == ScoreKind::Intent && intent < needed) {
             return None;
@@ -144,7 +141,7 @@ fn bar_rises(
     for _ in 0..=bar.minimums().count() {
         let scores = scores_at(playbook, state, cursor, discard);
         if bar.check(&scores, &playbook.signals, state, cursor, discard) {
-            return (cursor > after).then_some(cursor);
+            return (cursor > after || opens).then_some(cursor);
         }
         let next = bar
             .minimums()

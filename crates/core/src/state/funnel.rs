@@ -35,12 +35,27 @@ impl ContactState {
     /// The disqualification in effect at `at`: the latest at or before it (or an earlier one with no stage
     /// reached in between, which reads the same).
     pub(crate) fn recycled_at(&self, at: Timestamp) -> Option<Timestamp> {
-        self.recycled.into_iter().chain(self.recycled_before.iter().rev().copied()).find(|r| *r <= at)
+        // Plain loops, not iterator adaptors: this is on the edge bundle's path, within bytes of its budget.
+        if let Some(r) = self.recycled.filter(|r| *r <= at) {
+            return Some(r);
+        }
+        let mut found = None;
+        for r in &self.recycled_before {
+            if *r <= at {
+                found = Some(*r); // ascending: the last one at or before `at`
+            }
+        }
+        found
     }
 
     /// The disqualifications a decision at `now` has not seen happen yet: the first changes the stage.
     pub(crate) fn recycled_after(&self, now: Timestamp) -> Option<Timestamp> {
-        self.recycled_before.iter().copied().chain(self.recycled).find(|r| *r > now)
+        for r in &self.recycled_before {
+            if *r > now {
+                return Some(*r);
+            }
+        }
+        self.recycled.filter(|r| *r > now)
     }
 
     /// When the bars count again for a contact recycled and not re-qualified since (D21: `recycle_for` after the
