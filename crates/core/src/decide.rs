@@ -207,8 +207,13 @@ fn decide_with(playbook: &Playbook, state: &ContactState, now: Timestamp, ahead:
             let cta_change = crate::cta::next_change(playbook, state, &m, cta.as_ref(), &searches);
             let handoff_due = handoff.as_ref().map(|h| h.due_at).filter(|t| *t > now);
             let handoff_event = handoff.as_ref().and_then(|_| crate::handoff::next_change(playbook, state, now));
-            // A future-stamped funnel entry, or a disqualification, moves the stage at its instant.
-            let funnel_entry = recorded.iter().map(|(_, at)| *at).chain(state.recycled).filter(|at| *at > now).min();
+            // A future-stamped funnel entry, or a disqualification, moves the stage at its instant; so does the end
+            // of a recycle when a bar holds then (a bar starting to hold later flips `meets` first).
+            let recycle_end = state
+                .recycle_end(playbook)
+                .filter(|end| m.recycled && *end > now && !Moment::later(playbook, state, *end).recycled);
+            let funnel_entry = recorded.iter().map(|(_, at)| *at).filter(|at| *at > now).chain(recycle_end);
+            let funnel_entry = funnel_entry.chain(state.recycled_after(now)).min();
             // A deferral ends at its `until`, and its reasons change before when a rule stops or starts holding;
             // an allow ends when quiet hours begin or a send stamped ahead fills a cap.
             let deferrals =

@@ -198,7 +198,7 @@ pub(crate) fn packet(
     if stage < Stage::Sql {
         return None;
     }
-    let since = state.recycled().filter(|r| *r <= now);
+    let since = state.recycled_at(now);
     let sql_at = funnel
         .iter()
         .filter(|(s, t)| *s >= Stage::Sql && *t <= now && since.is_none_or(|r| *t > r))

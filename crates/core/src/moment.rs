@@ -159,21 +159,22 @@ impl Moment {
         (scores, readiness, meets): (Scores, Readiness, Meets),
         reasons: &mut Sink<'_>,
     ) -> Moment {
-        // A disqualification stamped after `at` (clock skew, a CRM ahead of the caller) has not happened at `at`;
-        // one before it holds until a stage is reached again by `at`.
-        let since = state.recycled.filter(|r| *r <= at);
-        let recycled = since.is_some_and(|r| !state.funnel.iter().any(|(_, t)| *t > r && *t <= at));
+        // A disqualification stamped after `at` (clock skew, a CRM ahead of the caller) has not happened at `at`:
+        // the one in effect is the latest before it, until a stage is reached again by `at`.
+        let since = state.recycled_at(at);
         // The stages recorded by `at` (since the last recycle), with those a bar reached on its own since the
         // latest event: reached is reached (forward-only) even when the bar has stopped holding by `at` (a negative
-        // rule expiring lifts intent over the SQL minimum for a minute, until a positive one expires too). Searched
-        // only when it could raise the stage.
+        // rule expiring lifts intent over the SQL minimum for a minute, until a positive one expires too), and a
+        // bar holding when `recycle_for` ends counts then. Searched only when it could raise the stage.
         let recorded = |funnel: &[(Stage, Timestamp)]| {
             funnel.iter().filter(|(_, t)| *t <= at && since.is_none_or(|r| *t > r)).max().copied()
         };
         let mut reached = recorded(&state.funnel);
-        if !meets.sql && reached.is_none_or(|(s, _)| s < Stage::Sql) {
+        let lifts = (!meets.sql || since.is_some()) && reached.is_none_or(|(s, _)| s < Stage::Sql);
+        if lifts {
             reached = recorded(&state.funnel_at(playbook, at));
         }
+        let recycled = since.is_some() && reached.is_none();
         // Before the state's latest event the fold has recorded every stage reached by `at` (it checks the bars
         // at each event and records rises between events at their instants), while the scores read at `at` already
         // hold the points of events stamped after it: a bar that holds only through them is not reached yet.

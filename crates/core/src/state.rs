@@ -8,6 +8,7 @@
 pub mod attribution;
 pub mod codec;
 pub(crate) mod fit_memo;
+mod funnel;
 mod order;
 pub mod retargeting;
 pub mod sends;
@@ -107,8 +108,11 @@ pub struct ContactState {
     pub(crate) sends: SendLog,
     pub(crate) enrolments: VecMap<u32, Enrolment>,
     pub(crate) deal: Option<(DealStatus, Timestamp)>,
-    /// When sales disqualified the contact (D21); stages count again only when re-reached after it.
+    /// When sales last disqualified the contact (D21); stages count again only when re-reached after it.
     pub(crate) recycled: Option<Timestamp>,
+    /// Earlier disqualifications a decision before `recycled` still needs (one stamped after `now` has not
+    /// happened at `now`), ascending: see `state/funnel.rs`.
+    pub(crate) recycled_before: Vec<Timestamp>,
     /// Lead source and last interactions for the sales handoff (D19); folded only with a `handoff` section.
     pub(crate) attribution: attribution::Attribution,
     /// The fit score for this profile, when a fold computed it (not part of the bytes or of equality).
@@ -339,7 +343,7 @@ impl ContactState {
                     match status {
                         DealStatus::Open => self.reach(Stage::Opportunity, event.at),
                         DealStatus::Won => self.reach(Stage::Customer, event.at),
-                        DealStatus::Disqualified => self.recycled = Some(event.at),
+                        DealStatus::Disqualified => self.disqualify(event.at),
                         DealStatus::Lost => {}
                     }
                 }
@@ -361,11 +365,6 @@ impl ContactState {
             ..ContactState::default()
         };
         *self = keep;
-    }
-
-    /// Records that `stage` was reached at `at` (and every funnel stage below it, which it passes through).
-    fn reach(&mut self, stage: Stage, at: Timestamp) {
-        reach_in(&mut self.funnel, self.recycled, stage, at);
     }
 
     /// Reaches the stages whose bars hold at `at`; returns the scores it read there and which bars hold (none
@@ -402,43 +401,6 @@ impl ContactState {
         Some((scores, meets))
     }
 
-    /// Records the stages a bar reached on its own between the latest event and `at` (exclusive), at the instant
-    /// each was reached: a negative score fading lets the MQL bar hold on day 20 with no event that day.
-    fn record_rises(&mut self, playbook: &Playbook, at: Timestamp, peak: Option<Peak>) {
-        let before = Timestamp::from_ms(at.ms().saturating_sub(1)).unwrap_or(at);
-        for (stage, t) in self.rises_until(playbook, before, peak) {
-            self.reach(stage, t);
-        }
-    }
-
-    /// The stages a bar reached on its own after the latest event, up to `until` (included).
-    fn rises_until(&self, playbook: &Playbook, until: Timestamp, peak: Option<Peak>) -> Vec<(Stage, Timestamp)> {
-        match self.updated_at {
-            Some(latest) if latest < until && self.activity.erased.is_none() && self.recycled().is_none() => {
-                crate::moment::stage_rises(playbook, self, (latest, until), peak)
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    /// The funnel as the fold will record it at `now`: with the stages a bar reached on its own since the latest
-    /// event (a decision shows them; nearly always none, and then nothing is copied).
-    pub(crate) fn funnel_at(
-        &self,
-        playbook: &Playbook,
-        now: Timestamp,
-    ) -> alloc::borrow::Cow<'_, [(Stage, Timestamp)]> {
-        let rises = self.rises_until(playbook, now, None);
-        if rises.is_empty() {
-            return alloc::borrow::Cow::Borrowed(&self.funnel);
-        }
-        let mut funnel = self.funnel.clone();
-        for (stage, at) in rises {
-            reach_in(&mut funnel, self.recycled, stage, at);
-        }
-        alloc::borrow::Cow::Owned(funnel)
-    }
-
     /// The lifecycle at `t`. A contact who never engaged is anchored at its first event (an imported list).
     pub fn lifecycle_at(&self, playbook: &Playbook, t: Timestamp) -> LifecycleStatus {
         playbook.lifecycle.status_from(&self.activity, self.activity.last_engagement.or(self.first_seen), t)
@@ -464,18 +426,6 @@ impl ContactState {
     pub fn retargetable(&self, playbook: &Playbook, t: Timestamp) -> bool {
         matches!(self.retargeting(playbook, t), retargeting::Retargeting::Member { .. })
     }
-
-    /// Whether the contact is recycled at `t` and has not re-qualified since.
-    pub fn recycled(&self) -> Option<Timestamp> {
-        let r = self.recycled?;
-        (!self.funnel.iter().any(|(_, t)| *t > r)).then_some(r)
-    }
-
-    /// The highest stage reached (since the last recycle), with when.
-    pub fn stage(&self) -> Option<(Stage, Timestamp)> {
-        let since = self.recycled;
-        self.funnel.iter().filter(|(_, t)| since.is_none_or(|r| *t > r)).max().copied()
-    }
 }
 
 /// Records that `step` of `run` was sent at `at` (once per step, in send order). A send before the run began is
@@ -488,18 +438,6 @@ fn mark_done(run: &mut Enrolment, step: u32, at: Timestamp) {
     if !run.done.iter().any(|(s, t)| *s == step && *t >= run.enrolled_at) {
         let pos = run.done.iter().position(|(_, t)| *t > at).unwrap_or(run.done.len());
         run.done.insert(pos, (step, at));
-    }
-}
-
-/// Records in `funnel` that `stage` was reached at `at`, and every stage below it, which it passes through (only
-/// stages not reached since the last recycle, `since`).
-fn reach_in(funnel: &mut Vec<(Stage, Timestamp)>, since: Option<Timestamp>, stage: Stage, at: Timestamp) {
-    for s in [Stage::Mql, Stage::Sql, Stage::Opportunity, Stage::Customer] {
-        let reached = funnel.iter().any(|(f, t)| *f == s && since.is_none_or(|r| *t > r));
-        if s <= stage && !reached && since.is_none_or(|r| at > r) {
-            let pos = funnel.iter().position(|(fs, ft)| (*ft, *fs) > (at, s)).unwrap_or(funnel.len());
-            funnel.insert(pos, (s, at));
-        }
     }
 }
 

@@ -7,7 +7,9 @@
 //! starts to hold on its own (a negative rule fading or expiring, a relative fit date passing, a recycle ending).
 //! Then, at random `now`s (before, between and after events), it compares the decision's `stage`, `recycled`,
 //! `meets`, `reactivationCandidate`, `readiness`, scores and `funnel`, for the history folded in one batch and in
-//! time-ordered batches.
+//! time-ordered batches. The recycle a decision reads is the latest disqualification at or before its `now` (one
+//! stamped after `now` has not happened yet, an earlier one has), and its bars count again, event or not, from the
+//! instant `recycle_for` after the latest disqualification the walk has reached.
 //!
 //! Documented limits the reference reproduces rather than reports: scores at `now` include the points of events
 //! stamped after `now` (§ scores.intent), while the stage reads only the funnel recorded up to `now`.
@@ -347,19 +349,6 @@ fn bar_holds(b: &Bar, scores: &[f64; 3], h: &History, upto: i64, at: i64) -> boo
     main || b.direct.iter().any(|c| cond_holds(h, c, upto, at))
 }
 
-/// A defect this oracle found that needs crates/core/src/state.rs, which another change holds (see the report of
-/// the `stage-oracle` branch): once `recycle_for` has passed, a bar that holds (or starts to) counts again at that
-/// instant (docs § stages: "how long its bars do not count"), but the engine records a stage only at the next
-/// event and decides `lead`, `recycled` until then. While true, a decision differing from the docs' walk only
-/// as that defect explains is let pass (the docs' walk is still asserted everywhere else); set it to false with
-/// the fix.
-const PENDING_RECYCLE_END: bool = true;
-
-/// A second one, needing the state's byte form too: the state keeps only the latest disqualification, so with a
-/// second one stamped after `now` (a CRM clock ahead) a decision at `now` forgets the first, which has happened:
-/// `recycled` false and the stage reached before it back. Let pass like [`PENDING_RECYCLE_END`].
-const PENDING_FUTURE_DISQUALIFICATION: bool = true;
-
 const ORDER: [Stage; 4] = [Stage::Mql, Stage::Sql, Stage::Opportunity, Stage::Customer];
 
 /// The funnel the reference walks, with the latest disqualification.
@@ -429,8 +418,7 @@ fn first_true(from: i64, to: i64, extra: &[i64], holds: &dyn Fn(i64) -> bool) ->
 }
 
 /// Walks the history up to `until`: the funnel recorded by then and the latest disqualification by then.
-/// `pending`: model the engine's known defect instead of the docs (see [`PENDING_RECYCLE_END`]).
-fn walk(spec: &Spec, h: &History, until: i64, pending: bool) -> Walk {
+fn walk(spec: &Spec, h: &History, until: i64) -> Walk {
     let mut w = Walk::default();
     let mut instants: Vec<i64> = h.events.iter().map(|(t, _)| *t).filter(|t| *t <= until).collect();
     instants.dedup();
@@ -439,11 +427,7 @@ fn walk(spec: &Spec, h: &History, until: i64, pending: bool) -> Walk {
         // The gap after the previous instant: bars that start to hold on their own.
         if let Some(p) = prev {
             let end = next.map_or(until, |n| n - 1);
-            // The pending defect: no stage rises on its own while recycled, even once `recycle_for` has passed.
-            let stuck = pending && w.recycled.is_some_and(|r| !w.funnel.iter().any(|(_, t)| *t > r));
-            if !stuck {
-                rises(spec, h, &mut w, p, end);
-            }
+            rises(spec, h, &mut w, p, end);
         }
         let Some(at) = next else { break };
         for (_, e) in h.events.iter().filter(|(t, _)| *t == at) {
@@ -527,14 +511,11 @@ struct Expected {
     unsure: bool,
 }
 
-fn expected(spec: &Spec, h: &History, now: i64, pending: bool) -> Expected {
-    let w = walk(spec, h, now, pending);
-    let mut r = w.recycled;
-    if pending {
-        // The pending defect [`PENDING_FUTURE_DISQUALIFICATION`]: only the latest disqualification is kept.
-        let latest = h.events.iter().filter(|(_, e)| *e == Ev::Sales("disqualified")).map(|(t, _)| *t).max();
-        r = latest.filter(|t| *t <= now);
-    }
+fn expected(spec: &Spec, h: &History, now: i64) -> Expected {
+    let w = walk(spec, h, now);
+    // The disqualification in effect at `now`: the latest at or before it (one stamped after `now` has not
+    // happened yet).
+    let r = w.recycled;
     let since = |t: i64| r.is_none_or(|r| t > r);
     let top = w.funnel.iter().filter(|(_, t)| *t <= now && since(*t)).map(|(s, _)| *s).max();
     let recycled = r.is_some() && top.is_none();
@@ -761,13 +742,7 @@ fn check(spec: &Spec, list: &[(i64, Ev)], nows: &[i64], cuts: &[usize]) -> Resul
     for &now in nows {
         for (label, state) in [("one batch", &one), ("batches", &split)] {
             let d = decide(&pb, state, Timestamp::from_ms(now).unwrap());
-            let mut want = expected(spec, &h, now, false);
-            if (PENDING_RECYCLE_END || PENDING_FUTURE_DISQUALIFICATION)
-                && !agrees(&d, &want, now)
-                && agrees(&d, &expected(spec, &h, now, true), now)
-            {
-                want = expected(spec, &h, now, true);
-            }
+            let want = expected(spec, &h, now);
             let ctx = || {
                 format!("{label}, now = BASE {:+} ms\nplaybook: {json}\nevents: {list:?}\nwant: {want:?}", now - BASE)
             };
@@ -792,19 +767,6 @@ fn check(spec: &Spec, list: &[(i64, Ev)], nows: &[i64], cuts: &[usize]) -> Resul
         }
     }
     Ok(())
-}
-
-/// The decision says what `want` does (funnel instants within 2 ms of a crossing found by bisection).
-fn agrees(d: &rekindle_core::Decision, want: &Expected, now: i64) -> bool {
-    let funnel: Vec<(Stage, i64)> = d.funnel.iter().map(|f| (f.stage, f.at.ms())).collect();
-    let want_funnel: Vec<(Stage, i64)> = want.funnel.iter().copied().filter(|(_, t)| *t <= now).collect();
-    let close = funnel.len() == want_funnel.len()
-        && funnel.iter().zip(&want_funnel).all(|(g, w)| g.0 == w.0 && (g.1 - w.1).abs() <= 2);
-    close
-        && (want.unsure || (d.meets.mql, d.meets.sql) == want.meets)
-        && d.readiness == want.readiness
-        && (d.stage, d.recycled) == (want.stage, want.recycled)
-        && (want.unsure || d.reactivation_candidate == want.reactivation)
 }
 
 fn cases() -> u32 {
@@ -853,7 +815,7 @@ fn a_stage_reached_between_events_stays_reached_after_its_bar_stops_holding() {
     // SQL on day 9 (40) with no event, the bar failing again on day 10 (30).
     let list =
         [(BASE, Ev::Signal(DEMO)), (BASE + 6 * DAY, Ev::Signal(CAREERS)), (BASE + 6 * DAY + 1, Ev::Signal(PRICING))];
-    let want = expected(&spec, &History { events: list.to_vec() }, BASE + 11 * DAY, false);
+    let want = expected(&spec, &History { events: list.to_vec() }, BASE + 11 * DAY);
     assert_eq!(want.funnel, [(Stage::Mql, BASE + 6 * DAY + 1), (Stage::Sql, BASE + 9 * DAY)]);
     assert_eq!((want.stage, want.meets), (Stage::Sql, (true, false)));
     check(&spec, &list, &[BASE + 9 * DAY + 5, BASE + 10 * DAY, BASE + 11 * DAY], &[2]).unwrap();
@@ -882,7 +844,7 @@ fn a_bar_holding_for_a_day_between_events_is_reached() {
     };
     // 33·2^(−d/9) + 72·2^(−d/7) − 75·2^(−d/3): 30 at d = 0, a peak of 42.96 at d ≈ 4.23, 16.27 at d = 20.
     let list = [(BASE, Ev::Signal(PRICING)), (BASE, Ev::Signal(DEMO)), (BASE, Ev::Signal(CAREERS))];
-    let want = expected(&spec, &History { events: list.to_vec() }, BASE + 20 * DAY, false);
+    let want = expected(&spec, &History { events: list.to_vec() }, BASE + 20 * DAY);
     assert_eq!(want.funnel.len(), 1);
     assert!((3 * DAY..5 * DAY).contains(&(want.funnel[0].1 - BASE)), "{:?}", want.funnel);
     check(&spec, &list, &[BASE + 4 * DAY, BASE + 20 * DAY], &[]).unwrap();
@@ -913,7 +875,56 @@ fn a_total_bar_holding_briefly_between_events_is_reached_with_a_relative_fit_rul
         (BASE, Ev::Signal(CAREERS)),
         (BASE + 22 * MIN, Ev::Signal(DEMO)),
     ];
-    let want = expected(&spec, &History { events: list.to_vec() }, BASE + 20 * DAY, false);
+    let want = expected(&spec, &History { events: list.to_vec() }, BASE + 20 * DAY);
     assert_eq!(want.funnel.iter().map(|(s, _)| *s).collect::<Vec<_>>(), [Stage::Mql, Stage::Sql]);
     check(&spec, &list, &[BASE + 4 * DAY, BASE + 20 * DAY], &[]).unwrap();
+}
+
+/// Found by the oracle: when `recycle_for` ends with no new event, a bar holding then (a demo request during the
+/// recycle, still within its window) counts at that instant; the engine recorded nothing until the next event and
+/// decided `lead`, `recycled` meanwhile.
+#[test]
+fn a_bar_holding_when_the_recycle_ends_counts_then_without_an_event() {
+    let spec = Spec {
+        fit: [10.0, 10.0, -2.0],
+        relative: None,
+        rules: vec![Rule { signal: PRICING, points: 10.0, decay: Decay::None, expire: None, cap: None }],
+        max: None,
+        readiness: None,
+        mql: Some(Bar { direct: vec![Cond { signal: DEMO, within: 7 * DAY, at_least: 1 }], ..Bar::default() }),
+        sql: None,
+        recycle_for: 2 * DAY,
+    };
+    // Disqualified at BASE, a demo request a day later (recycled then), the recycle over at BASE + 2 d.
+    let list = [(BASE - DAY, Ev::Role("VP")), (BASE, Ev::Sales("disqualified")), (BASE + DAY, Ev::Signal(DEMO))];
+    let want = expected(&spec, &History { events: list.to_vec() }, BASE + 3 * DAY);
+    assert_eq!(want.funnel, [(Stage::Mql, BASE + 2 * DAY)]);
+    assert_eq!((want.stage, want.recycled), (Stage::Mql, false));
+    check(&spec, &list, &[BASE + 2 * DAY - 1, BASE + 2 * DAY, BASE + 3 * DAY], &[2]).unwrap();
+}
+
+/// Found by the oracle: a disqualification before `now` with another stamped after it (a CRM clock ahead) — the
+/// state kept only the latest, so at `now` the first was forgotten: `recycled` false, the MQL reached before it
+/// back.
+#[test]
+fn a_disqualification_before_now_counts_with_another_stamped_after_now() {
+    let spec = Spec {
+        fit: [10.0, 10.0, -2.0],
+        relative: None,
+        rules: vec![Rule { signal: PRICING, points: 10.0, decay: Decay::None, expire: None, cap: None }],
+        max: None,
+        readiness: None,
+        mql: Some(Bar { direct: vec![Cond { signal: DEMO, within: 7 * DAY, at_least: 1 }], ..Bar::default() }),
+        sql: None,
+        recycle_for: 20 * DAY,
+    };
+    let list = [
+        (BASE - DAY, Ev::Role("VP")),
+        (BASE - 2 * H, Ev::Signal(DEMO)),
+        (BASE, Ev::Sales("disqualified")),
+        (BASE + 5 * DAY, Ev::Sales("disqualified")),
+    ];
+    let want = expected(&spec, &History { events: list.to_vec() }, BASE + DAY);
+    assert_eq!((want.stage, want.recycled), (Stage::Lead, true));
+    check(&spec, &list, &[BASE - H, BASE + DAY, BASE + 5 * DAY, BASE + 30 * DAY], &[2, 3]).unwrap();
 }

@@ -42,16 +42,20 @@ pub(super) fn negative_fading(playbook: &Playbook, state: &ContactState) -> bool
 }
 
 /// The stages the bars reach on their own in `(after, until]`, each with the first instant it holds; empty
-/// unless scores can rise with time (the usual case costs one pass over the intent rules). `peak`: the fit and
-/// the positive intent contributions at `after`, when the caller has them (see [`scores_with_peak`]).
+/// unless scores can rise with time (the usual case costs one pass over the intent rules). `opens`: `after` is
+/// the end of a recycle (D21), the first instant the bars count again, so a bar holding there counts there and
+/// the range is `[after, until]`. `peak`: the fit and the positive intent contributions at or before `after`,
+/// when the caller has them (see [`scores_with_peak`]).
 pub(crate) fn stage_rises(
     playbook: &Playbook,
     state: &ContactState,
     (after, until): (Timestamp, Timestamp),
+    opens: bool,
     peak: Option<Peak>,
 ) -> Vec<(Stage, Timestamp)> {
     let mut out = Vec::new();
-    if until <= after || !scores_may_rise(playbook, state) {
+    let empty = if opens { until < after } else { until <= after };
+    if empty || !(opens || scores_may_rise(playbook, state)) {
         return out;
     }
     let recorded = state.stage().map(|(s, _)| s);
@@ -61,8 +65,16 @@ pub(crate) fn stage_rises(
         if recorded.is_some_and(|r| r >= stage) {
             continue;
         }
-        if let Some(t) = bar.as_ref().and_then(|b| bar_rises(playbook, state, b, (after, until), peak, &ceiling)) {
+        if let Some(t) = bar.as_ref().and_then(|b| bar_rises(playbook, state, b, (after, until, opens), peak, &ceiling))
+        {
             out.push((stage, t));
+        }
+    }
+    // In time order, as the funnel records them: an SQL bar may hold before the MQL bar does (a direct request
+    // when a recycle ends, with intent under the MQL minimum), and reaching SQL passes through MQL then.
+    if let [mql, sql] = out.as_mut_slice() {
+        if sql.1 < mql.1 {
+            core::mem::swap(mql, sql);
         }
     }
     out
@@ -91,20 +103,22 @@ fn intent_ceiling(
     playbook.intent.max.map_or(sum, |m| sum.min(m))
 }
 
-/// The first instant in `(after, until]` at which `bar` holds when it does not at `after`. Its windows only
-/// empty with time, so only a minimum score rising can make it hold: each round moves to the first instant an
-/// unmet minimum is met and checks the whole bar there (at most one round per minimum, plus one).
+/// The first instant in `(after, until]` at which `bar` holds when it does not at `after` (with `opens`, the
+/// first in `[after, until]`). Its windows only empty with time, so only a minimum score rising can make it hold:
+/// each round moves to the first instant an unmet minimum is met and checks the whole bar there (at most one
+/// round per minimum, plus one).
 fn bar_rises(
     playbook: &Playbook,
     state: &ContactState,
     bar: &Bar,
-    (after, until): (Timestamp, Timestamp),
+    (after, until, opens): (Timestamp, Timestamp, bool),
     peak: Option<Peak>,
     ceiling: &dyn Fn() -> f64,
 ) -> Option<Timestamp> {
     let discard = &mut Sink::discard();
-    // Bounded by the most the scores can be in the range: this rules nearly every contact out without a search.
-    if !playbook.fit.reads_relative_dates() {
+    // Bounded by the most the scores can be in the range: this rules nearly every contact out without a search
+    // (not where a recycle ends: the bar may hold there by a direct request, which the bound ignores).
+    if !opens && !playbook.fit.reads_relative_dates() {
         let intent = ceiling();
         if bar.minimums().any(|(kind, needed)| kind == ScoreKind::Intent && intent < needed) {
             return None;
@@ -127,7 +141,7 @@ fn bar_rises(
     for _ in 0..=bar.minimums().count() {
         let scores = scores_at(playbook, state, cursor, discard);
         if bar.check(&scores, &playbook.signals, state, cursor, discard) {
-            return (cursor > after).then_some(cursor);
+            return (cursor > after || opens).then_some(cursor);
         }
         let next = bar
             .minimums()

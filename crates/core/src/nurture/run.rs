@@ -347,8 +347,9 @@ fn first_of(mut candidates: Vec<Timestamp>, holds: impl Fn(Timestamp) -> bool) -
 }
 
 /// The instants in `(cursor, until]` at which `cond` may flip on its own; `rises` is its [`super::Rises`] flag.
-/// Only conditions that can turn true with time alone are searched: a windowed "at least", a stage or an
-/// `ever` cannot start (or stop) a run between events, so most playbooks skip the search entirely.
+/// Only conditions that can turn true with time alone are searched: a windowed "at least" or an `ever` cannot
+/// start (or stop) a run between events, nor a stage unless a bar can start to hold on its own (scores that can
+/// rise, a recycle ending), so most playbooks skip the search entirely.
 fn flips(
     pb: &Playbook,
     state: &ContactState,

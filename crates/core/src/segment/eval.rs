@@ -428,8 +428,10 @@ impl Cond {
             // stage recorded between events) and where a bar starts to hold on its own (a negative score fading).
             Cond::Stage { .. } | Cond::StageAtLeast { .. } => {
                 cx.state.funnel.iter().for_each(|(_, t)| push(out, Some(*t)));
+                // A recycle ends (D21): a bar holding then counts then.
+                push(out, cx.state.recycle_end(cx.pb));
                 if rises == StageRises::Search {
-                    for (_, t) in stage_rises(cx.pb, cx.state, (after, until), None) {
+                    for (_, t) in stage_rises(cx.pb, cx.state, (after, until), false, None) {
                         push(out, Some(t));
                     }
                 }
@@ -497,8 +499,11 @@ impl Cond {
             Cond::Ever { .. } | Cond::Rfm { .. } | Cond::Deal { .. } => false,
             // Time alone only makes a contact a ghost opener, never undoes it.
             Cond::Ghost { is, .. } => polarity == *is,
-            // Stages only move forward: a bar can start to hold on its own while scores can rise.
-            Cond::Stage { .. } | Cond::StageAtLeast { .. } => polarity && !falls_only,
+            // Stages only move forward: a bar can start to hold on its own while scores can rise, and when a
+            // recycle ends (D21) a bar holding then counts then.
+            Cond::Stage { .. } | Cond::StageAtLeast { .. } => {
+                polarity && (!falls_only || pb.stages.mql.is_some() || pb.stages.sql.is_some())
+            }
             Cond::Segment { index, .. } => pb.segments.get(*index).is_some_and(|s| s.when.drifts(pb, polarity)),
             // Scores that only fall: "≥" can only become false, "≤" only true, readiness only cooler.
             Cond::Score { cmp, .. } => {

@@ -9,6 +9,7 @@
 //! | 3 | the latest `subscribe` per channel: email, sms (two optional instants) |
 //! | 4 | the latest opt-out per channel when later than its entry's: email, sms (each an optional instant, then its reason byte when present) |
 //! | 5 | the newest marketing send dropped per channel, once one was: email, sms (two optional instants) |
+//! | 6 | earlier disqualifications still read before the latest (`recycled_before`): a chain of instants |
 
 use super::wire::{Reader, Writer};
 use crate::error::StateError;
@@ -23,6 +24,7 @@ const PREFERENCE_TIMES: u8 = 2;
 const RESUBSCRIBED: u8 = 3;
 const LATEST_OPT_OUT: u8 = 4;
 const SENDS_DROPPED: u8 = 5;
+const RECYCLED_BEFORE: u8 = 6;
 
 pub(super) fn write(state: &ContactState, w: &mut Writer) {
     let runs = state.enrolments.iter().filter(|(_, e)| !e.judged.is_empty()).count();
@@ -55,6 +57,10 @@ pub(super) fn write(state: &ContactState, w: &mut Writer) {
         }
     }
     write_pair(w, SENDS_DROPPED, state.sends.dropped);
+    if !state.recycled_before.is_empty() {
+        w.out.push(RECYCLED_BEFORE);
+        w.instants(&state.recycled_before);
+    }
 }
 
 /// A section of two optional instants (email, sms), written when either is set.
@@ -109,6 +115,7 @@ pub(super) fn read(state: &mut ContactState, r: &mut Reader, end: usize) -> Resu
                 }
             }
             SENDS_DROPPED => read_pair(r, &mut state.sends.dropped)?,
+            RECYCLED_BEFORE => state.recycled_before = r.instants()?.0,
             _ => return Err(StateError::Corrupt { at, what: "extension" }),
         }
     }

@@ -192,3 +192,27 @@ fn dropped_sends_round_trip_in_their_section_and_a_log_that_dropped_none_keeps_i
     assert_eq!(dropped.get(plain.len()), Some(&5), "tag 5 after the sections before it");
     assert_eq!(ContactState::from_bytes(&dropped), Ok(s));
 }
+
+#[test]
+fn earlier_disqualifications_round_trip_in_their_section_and_bytes_written_before_it_read_unchanged() {
+    let t = |ms| Timestamp::from_ms(ms).unwrap_or(Timestamp::EPOCH);
+    // A state disqualified once (MQL, then disqualified at its latest event), as the codec wrote it before the
+    // section existed: the funnel, deal (4 = 1 + disqualified) and recycle instant, no extension.
+    let old: [u8; 37] = [
+        2, 1, 128, 144, 172, 243, 218, 102, 0, 0, 0, 1, 1, 128, 220, 129, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        4, 0, 1, 0, 0, 0,
+    ];
+    let mut s = ContactState::new();
+    s.updated_at = Some(t(1_764_547_200_000));
+    s.funnel.push((Stage::Mql, t(1_764_500_000_000)));
+    s.deal = Some((DealStatus::Disqualified, t(1_764_547_200_000)));
+    s.recycled = Some(t(1_764_547_200_000));
+    assert_eq!(ContactState::from_bytes(&old), Ok(s.clone()), "no earlier disqualification kept");
+    assert_eq!(s.to_bytes(), old.to_vec(), "one disqualification keeps the bytes it had");
+    // One kept from before the latest: tag 6, a chain of one instant (its age from the base, zigzag).
+    s.recycled_before = vec![t(1_764_540_000_000)];
+    let with = s.to_bytes();
+    assert_eq!(with.get(..old.len()), Some(&old[..]));
+    assert_eq!(with.get(old.len()..old.len() + 2), Some(&[6, 1][..]), "tag 6, one instant");
+    assert_eq!(ContactState::from_bytes(&with), Ok(s));
+}
