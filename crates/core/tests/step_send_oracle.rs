@@ -1,7 +1,7 @@
 //! An oracle for when the next nurture step may go out: `nextStep.sendAt`, its `gates` and `validUntil`, from the
 //! docs alone (docs/playbook.md § policy and § sequences), on a small playbook, against `decide`.
 //!
-//! **The playbook.** Quiet hours `21:30-07:00` in the contact's zone (New York by default, or Warsaw or Kolkata
+//! **The playbook.** Quiet hours `21:30-07:00` or `02:30-06:00` in the contact's zone (New York by default, or Warsaw or Kolkata
 //! from the profile; histories start a few days before the autumn or the spring DST changes of both DST zones),
 //! caps (email 2 per 2 d, SMS 1 per 1 d, any channel 3 per 5 d), topics `tips` and `product`, SMS needing
 //! `sms_marketing` consent. Sequence `trial` (started by a trial form): `welcome` (email, topic tips, at once),
@@ -42,8 +42,8 @@
 //! completes and whether a later preference change reopens it (histories have one preferences event with
 //! `frequency` / `topics`, so the choice never changes after a completion); the gates of a step not yet due are
 //! read at its due time (the docs say `sendAt` starts there, not where the gates are read). Not modelled: deals,
-//! unsubscribes and other denials, `monthly`, lifecycle phases, sends or restrictions stamped after `now` (only a
-//! consent grant is), and the state's dropping of old sends (histories keep fewer sends than the caps keep).
+//! unsubscribes and other denials, `monthly`, lifecycle phases, restrictions or step sends stamped after `now` (a
+//! consent grant and one marketing send are), and the state's dropping of old sends (histories keep fewer sends than the caps keep).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
 
 use proptest::prelude::*;
@@ -90,7 +90,11 @@ const PLAYBOOK: &str = r#"{
 }"#;
 
 /// Quiet hours and the calling hours, in minutes of the local day: `[from, to)`.
-const QUIET: (i64, i64) = (21 * 60 + 30, 7 * 60);
+/// The two variants of the playbook's quiet hours; the second has its start in New York's spring-forward gap
+/// (02:00–03:00 skipped: quiet from 03:00, as the docs' example says) and is used only with zones that repeat no
+/// hour holding one of its edges (not Warsaw, which repeats 02:00–03:00).
+const QUIETS: [((i64, i64), &str); 2] =
+    [((21 * 60 + 30, 7 * 60), "21:30-07:00"), ((2 * 60 + 30, 6 * 60), "02:30-06:00")];
 const CALLING: (i64, i64) = (21 * 60, 8 * 60);
 /// The caps: (path, channel (`None` = any), max, per).
 const CAPS: [(&str, Option<Ch>, usize, i64); 3] = [
@@ -100,8 +104,8 @@ const CAPS: [(&str, Option<Ch>, usize, i64); 3] = [
 ];
 const ZONES: [Option<&str>; 3] = [None, Some("Europe/Warsaw"), Some("Asia/Kolkata")];
 
-fn playbook() -> Playbook {
-    let v: Value = serde_json::from_str(PLAYBOOK).unwrap();
+fn playbook(quiet: usize) -> Playbook {
+    let v: Value = serde_json::from_str(&PLAYBOOK.replace("21:30-07:00", QUIETS[quiet].1)).unwrap();
     Playbook::parse(&v).unwrap()
 }
 
@@ -167,6 +171,8 @@ struct Ev {
 /// What a case fixes besides its events.
 #[derive(Debug, Clone)]
 struct Setup {
+    /// Which of [`QUIETS`] the playbook has.
+    quiet: usize,
     zone: Option<&'static str>,
     /// `frequency`: 0 none, 1 weekly, 2 important_only; `topics`: 0 none chosen, 1 "product", 2 "tips".
     prefs: Option<(i64, u8, u8)>,
@@ -174,6 +180,9 @@ struct Setup {
     pause: Option<(i64, i64)>,
     /// An `sms_marketing` grant's instant (maybe after `now`).
     grant: Option<i64>,
+    /// A marketing send folded whatever its instant: one stamped after `now` (a clock ahead) fills a cap or the
+    /// frequency once it is within their window.
+    ahead: Option<(i64, Ch)>,
 }
 
 /// The history as folded at `now`: its events up to `now`, and the grant whatever its instant.
@@ -185,12 +194,16 @@ struct Hist {
 impl Hist {
     fn new(s: &Setup, ev: &[Ev], now: i64) -> Hist {
         let setup = Setup {
+            quiet: s.quiet,
             zone: s.zone,
             prefs: s.prefs.filter(|p| p.0 <= now),
             pause: s.pause.filter(|p| p.0 <= now),
             grant: s.grant,
+            ahead: s.ahead,
         };
-        Hist { setup, ev: ev.iter().copied().filter(|e| e.at <= now).collect() }
+        let mut ev: Vec<Ev> = ev.iter().copied().filter(|e| e.at <= now).collect();
+        ev.extend(s.ahead.map(|(at, ch)| Ev { at, kind: Kind::Send(ch, false) }));
+        Hist { setup, ev }
     }
 }
 
@@ -289,7 +302,7 @@ impl Hist {
             }
         };
         if ch == Ch::Call {
-            quiet(QUIET, "21:30-07:00", &mut out);
+            quiet(QUIETS[self.setup.quiet].0, QUIETS[self.setup.quiet].1, &mut out);
             quiet(CALLING, "21:00-08:00", &mut out);
             return out;
         }
@@ -322,7 +335,7 @@ impl Hist {
                 out.push(GateM { gate: "frequency", until: Some(newest + 7 * DAY), extra: json!(null) });
             }
         }
-        quiet(QUIET, "21:30-07:00", &mut out);
+        quiet(QUIETS[self.setup.quiet].0, QUIETS[self.setup.quiet].1, &mut out);
         out
     }
 
@@ -413,6 +426,9 @@ fn setup_events(s: &Setup, base: i64) -> Vec<serde_json::Value> {
     if let Some((at, until)) = s.pause {
         out.push(json!({ "at": at, "kind": "preferences", "props": { "pause_until": until } }));
     }
+    if let Some((at, ch)) = s.ahead {
+        out.push(json!({ "at": at, "kind": if ch == Ch::Email { "email_sent" } else { "sms_sent" }, "id": "ahead" }));
+    }
     if let Some(g) = s.grant {
         out.push(json!({ "at": g, "kind": "consent", "props": { "purpose": "sms_marketing", "granted": true } }));
     }
@@ -425,7 +441,7 @@ fn setup_events(s: &Setup, base: i64) -> Vec<serde_json::Value> {
 fn fold(pb: &Playbook, s: &Setup, ev: &[Ev], base: i64, now: i64, seed: u64) -> ContactState {
     let mut all: Vec<serde_json::Value> = setup_events(s, base)
         .into_iter()
-        .filter(|e| e["at"].as_i64().unwrap() <= now || e["kind"] == "consent")
+        .filter(|e| e["at"].as_i64().unwrap() <= now || e["kind"] == "consent" || e["id"] == "ahead")
         .collect();
     all.extend(ev.iter().enumerate().filter(|(_, e)| e.at <= now).map(|(i, e)| to_json(e, i)));
     all.sort_by_key(|e| e["at"].as_i64());
@@ -478,6 +494,14 @@ fn compare(pb: &Playbook, s: &Setup, ev: &[Ev], base: i64, now: i64, seed: u64) 
     let state = fold(pb, s, ev, base, now, seed);
     let d = decide(pb, &state, Timestamp::from_ms(now).unwrap());
     let h = Hist::new(s, ev, now);
+    // With a send ahead of `now`, a channel with as many sends as the caps' largest `max` (what the state keeps)
+    // may have dropped one that lies in a window the kept sends leave room in, and the engine holds such a window
+    // as full until the oldest kept send leaves it (a log written before the state recorded its drops looks the
+    // same; not in the docs): not compared.
+    let crowded = [Ch::Email, Ch::Sms].iter().any(|ch| h.counted().filter(|c| c.1 == *ch).count() >= 3);
+    if crowded && s.ahead.is_some_and(|a| a.0 > now) {
+        return Ok(());
+    }
     let want = h.answer(now);
     let got = d.next_step.as_ref().map(|n| {
         let v = serde_json::to_value(n).unwrap();
@@ -525,7 +549,7 @@ fn compare(pb: &Playbook, s: &Setup, ev: &[Ev], base: i64, now: i64, seed: u64) 
 fn edges(h: &Hist, now: i64, horizon: i64) -> Vec<i64> {
     let z = zone(h.setup.zone);
     let mut out = Vec::new();
-    for w in [QUIET, CALLING] {
+    for w in [QUIETS[h.setup.quiet].0, CALLING] {
         let mut t = now;
         while t < now + horizon {
             t = window_flip(&z, w, t);
@@ -576,31 +600,37 @@ fn kind_strategy() -> impl Strategy<Value = Kind> {
     ]
 }
 
-/// An instant of the histories' ten days: a whole hour, a quarter past, or an odd millisecond.
+/// An instant of the histories' thirteen days: a whole hour, a quarter past, or an odd millisecond.
 fn at_strategy() -> impl Strategy<Value = i64> {
-    (0..10 * 24i64, prop_oneof![Just(0i64), Just(15 * MINUTE), 0..HOUR]).prop_map(|(h, m)| h * HOUR + m)
+    (0..13 * 24i64, prop_oneof![Just(0i64), Just(15 * MINUTE), 0..HOUR]).prop_map(|(h, m)| h * HOUR + m)
 }
 
 fn case_strategy() -> impl Strategy<Value = Case> {
     (
-        0..2usize,
+        (0..2usize, 0..2usize),
         prop::sample::select(ZONES.to_vec()),
         prop::option::weighted(0.6, (at_strategy(), 0..3u8, 0..3u8)),
         prop::option::weighted(0.3, (at_strategy(), 0..4 * DAY)),
-        prop::option::weighted(0.7, (at_strategy(), prop::bool::weighted(0.3))),
-        prop::collection::vec((at_strategy(), kind_strategy()), 1..6),
-        prop::collection::vec((at_strategy(), 0..4u8, -HOUR..8 * HOUR), 0..6),
+        (
+            prop::option::weighted(0.7, (at_strategy(), prop::bool::weighted(0.3))),
+            prop::option::weighted(0.4, (at_strategy(), prop::bool::ANY)),
+        ),
+        prop::collection::vec((at_strategy(), kind_strategy()), 1..10),
+        prop::collection::vec((at_strategy(), 0..4u8, -HOUR..8 * HOUR), 0..8),
         prop::collection::vec((0..6u8, 0..64usize, at_strategy()), 3..6),
         any::<u64>(),
     )
-        .prop_map(|(b, zone, prefs, pause, grant, base_ev, sends, nows, seed)| {
+        .prop_map(|((b, quiet), zone, prefs, pause, (grant, ahead), base_ev, sends, nows, seed)| {
             let base = BASES[b];
             let grant = grant.map(|(at, late)| base + at + if late { 10 * DAY } else { 0 });
+            let zone = if quiet == 1 && zone == Some("Europe/Warsaw") { None } else { zone };
             let setup = Setup {
+                quiet,
                 zone,
                 prefs: prefs.map(|(at, f, t)| (base + at, f, t)),
                 pause: pause.map(|(at, len)| (base + at, base + at + len)),
                 grant,
+                ahead: ahead.map(|(at, sms)| (base + at, if sms { Ch::Sms } else { Ch::Email })),
             };
             let mut events: Vec<Ev> = base_ev.into_iter().map(|(at, kind)| Ev { at: base + at, kind }).collect();
             // Sends of the step the model names next, at its sendAt, its due time or hours later, ± 1 ms.
@@ -642,7 +672,7 @@ fn pick_now(s: &Setup, ev: &[Ev], base: i64, how: u8, pick: usize, at: i64) -> i
 }
 
 fn run(c: &Case) -> Result<(), TestCaseError> {
-    let pb = playbook();
+    let pb = playbook(c.setup.quiet);
     for now in &c.nows {
         if let Err(e) = compare(&pb, &c.setup, &c.events, c.base, *now, c.seed) {
             let line = |e: &Ev| format!("BASE{:+}ms {:?}", e.at - c.base, e.kind);
