@@ -2,7 +2,7 @@
 //! docs alone (docs/playbook.md § policy and § sequences), on a small playbook, against `decide`.
 //!
 //! **The playbook.** Quiet hours `21:30-07:00`, `02:30-06:00` or `08:00-21:30` (leaving a call no time) in the contact's zone (New York by default, or Warsaw or Kolkata
-//! from the profile; histories start a few days before the autumn or the spring DST changes of both DST zones),
+//! from the profile, matched case-insensitively, an unknown one read as the default; histories start a few days before the autumn or the spring DST changes of both DST zones),
 //! caps (email 2 per 2 d, SMS 1 per 1 d, any channel 3 per 5 d), topics `tips` and `product`, SMS needing
 //! `sms_marketing` consent. Sequence `trial` (started by a trial form): `welcome` (email, topic tips, at once),
 //! `features` (email, topic product, 1 d), `text` (SMS, 12 h after the previous step), `ending` (email, important,
@@ -107,7 +107,19 @@ const CAPS: [(&str, Option<Ch>, usize, i64); 3] = [
     ("policy.caps[1]", Some(Ch::Sms), 1, DAY),
     ("policy.caps[2]", None, 3, 5 * DAY),
 ];
-const ZONES: [Option<&str>; 3] = [None, Some("Europe/Warsaw"), Some("Asia/Kolkata")];
+/// The profile's zone: none, two known ones, one in the wrong case (matched case-insensitively) and an unknown one
+/// (the default zone then).
+const ZONES: [Option<&str>; 5] =
+    [None, Some("Europe/Warsaw"), Some("Asia/Kolkata"), Some("europe/warsaw"), Some("Mars/Base")];
+
+/// The zone the docs say is used, by its name.
+fn zone_name(name: Option<&str>) -> &'static str {
+    match name.map(str::to_ascii_lowercase).as_deref() {
+        Some("europe/warsaw") => "Europe/Warsaw",
+        Some("asia/kolkata") => "Asia/Kolkata",
+        _ => "America/New_York",
+    }
+}
 
 fn playbook(quiet: usize) -> Playbook {
     let v: Value = serde_json::from_str(&PLAYBOOK.replace("21:30-07:00", QUIETS[quiet].1)).unwrap();
@@ -213,7 +225,7 @@ impl Hist {
 }
 
 fn zone(name: Option<&str>) -> Zone {
-    Zone::find(name.unwrap_or("America/New_York")).unwrap()
+    Zone::find(zone_name(name)).unwrap()
 }
 
 /// Minutes into the local day the wall clock reads at `t`.
@@ -298,7 +310,7 @@ impl Hist {
         let mut out = Vec::new();
         let quiet = |w: (i64, i64), text: &str, out: &mut Vec<GateM>| {
             if in_window(w, local_minutes(&z, t)) {
-                let zn = self.setup.zone.unwrap_or("America/New_York");
+                let zn = zone_name(self.setup.zone);
                 out.push(GateM {
                     gate: "quietHours",
                     until: Some(window_flip(&z, w, t)),
@@ -505,8 +517,8 @@ fn compare(pb: &Playbook, s: &Setup, ev: &[Ev], base: i64, now: i64, seed: u64) 
     let h = Hist::new(s, ev, now);
     // With a send ahead of `now`, a channel with as many sends as the caps' largest `max` (what the state keeps)
     // may have dropped one that lies in a window the kept sends leave room in, and the engine holds such a window
-    // as full until the oldest kept send leaves it (a log written before the state recorded its drops looks the
-    // same; not in the docs): not compared.
+    // as full until the oldest kept send leaves it (docs § segments, `dropped`: a cap that cannot be proven to have
+    // room holds, `unsure: true`): not modelled, so not compared.
     let crowded = [Ch::Email, Ch::Sms].iter().any(|ch| h.counted().filter(|c| c.1 == *ch).count() >= 3);
     if crowded && s.ahead.is_some_and(|a| a.0 > now) {
         return Ok(());
@@ -633,7 +645,7 @@ fn case_strategy() -> impl Strategy<Value = Case> {
         .prop_map(|((b, quiet), zone, prefs, pause, (grant, ahead), base_ev, sends, nows, seed)| {
             let base = BASES[b];
             let grant = grant.map(|(at, late)| base + at + if late { 10 * DAY } else { 0 });
-            let zone = if quiet == 1 && zone == Some("Europe/Warsaw") { None } else { zone };
+            let zone = if quiet == 1 && zone_name(zone) == "Europe/Warsaw" { None } else { zone };
             let setup = Setup {
                 quiet,
                 zone,
