@@ -15,8 +15,9 @@
 //!   by the preferences as they stand at the decision (its topic left by a `topics` choice, or not important under
 //!   `important_only`), whatever its due time. The next step is the earliest-due first pending step of each run
 //!   (ties: playbook order).
-//! - a marketing step (email, SMS) is denied for SMS with no `sms_marketing` grant at all (`noConsent`,
-//!   `unknown`); else held at `t` by: a grant stamped after `t` (`noConsent` `pending`, until the grant), the
+//! - a marketing step (email, SMS) is denied for SMS with no `sms_marketing` consent event (`noConsent`,
+//!   `unknown`) or a denial in effect (`denied`: the latest of a grant and a denial up to `now`, or a denial stamped
+//!   after `now`, which denies at once); else held at `t` by: a grant stamped after `t` (`noConsent` `pending`, until the grant), the
 //!   pause (until `pause_until`), each cap of its channel or `any` with `max` counted sends within the last `per`
 //!   (until the `max`-th newest leaves the window; `sent`: the count), the weekly frequency (one counted send in
 //!   7 d over all channels, until the newest leaves), quiet hours (while the wall clock reads `[from, to)`; until
@@ -27,7 +28,7 @@
 //!   blocking rule's end until none blocks, as § policy says); `gates` are the rules holding at `max(dueAt, now)`.
 //!
 //! **Compared** at several `now`s per history (random, quiet hours' edges ± 1 ms, cap and frequency windows'
-//! ends ± 1 ms, due times ± 1 ms, the pause's end and a pending grant ± 1 ms): the next step's sequence, step,
+//! ends ± 1 ms, due times ± 1 ms, the pause's end and a pending grant or denial ± 1 ms): the next step's sequence, step,
 //! `dueAt`, `sendAt` and gates (each gate's kind, `until`, a cap's `path` and `sent` up to its `max`, a consent gate's `status`;
 //! a pending grant's gate is compared apart from the others, whose order the docs give: `paused`, `cap`,
 //! `frequency`, `quietHours`); and `validUntil` is never later than the first instant after `now` that the model's
@@ -41,7 +42,8 @@
 //! and zones are chosen so no edge falls in a DST change; when a run whose remaining steps were all unwanted
 //! completes and whether a later preference change reopens it (histories have one preferences event with
 //! `frequency` / `topics`, so the choice never changes after a completion); the gates of a step not yet due are
-//! read at its due time (the docs say `sendAt` starts there, not where the gates are read). Not modelled: deals,
+//! read at its due time (the docs say `sendAt` starts there, not where the gates are read). A consent grant and
+//! a denial both stamped after `now` (whether the later grant lifts the denial at its instant is not said). Not modelled: deals,
 //! unsubscribes and other denials, `monthly`, lifecycle phases, restrictions or step sends stamped after `now` (a
 //! consent grant and one marketing send are), and the state's dropping of old sends (histories keep fewer sends than the caps keep).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
@@ -197,6 +199,8 @@ struct Setup {
     pause: Option<(i64, i64)>,
     /// An `sms_marketing` grant's instant (maybe after `now`).
     grant: Option<i64>,
+    /// An `sms_marketing` denial's instant (maybe after `now`; never the grant's).
+    denial: Option<i64>,
     /// A marketing send folded whatever its instant: one stamped after `now` (a clock ahead) fills a cap or the
     /// frequency once it is within their window.
     ahead: Option<(i64, Ch)>,
@@ -206,6 +210,19 @@ struct Setup {
 struct Hist {
     setup: Setup,
     ev: Vec<Ev>,
+    consent: Consent,
+}
+
+/// SMS consent as folded at `now`: the latest of a grant and a denial wins; a grant stamped after `now` lifts the
+/// denial at its instant (`Pending`); a denial stamped after `now` denies at once. A grant and a denial both
+/// stamped after `now` are left out (`Unclear`: whether the grant then lifts the denial is not said).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Consent {
+    Unknown,
+    Denied,
+    Granted,
+    Pending(i64),
+    Unclear,
 }
 
 impl Hist {
@@ -216,11 +233,21 @@ impl Hist {
             prefs: s.prefs.filter(|p| p.0 <= now),
             pause: s.pause.filter(|p| p.0 <= now),
             grant: s.grant,
+            denial: s.denial,
             ahead: s.ahead,
+        };
+        let consent = match (s.grant, s.denial) {
+            (Some(g), Some(d)) if g > now && d > now => Consent::Unclear,
+            (_, Some(d)) if d > now => Consent::Denied,
+            (Some(g), _) if g > now => Consent::Pending(g),
+            (Some(g), Some(d)) if d > g => Consent::Denied,
+            (Some(_), _) => Consent::Granted,
+            (None, Some(_)) => Consent::Denied,
+            (None, None) => Consent::Unknown,
         };
         let mut ev: Vec<Ev> = ev.iter().copied().filter(|e| e.at <= now).collect();
         ev.extend(s.ahead.map(|(at, ch)| Ev { at, kind: Kind::Send(ch, false) }));
-        Hist { setup, ev }
+        Hist { setup, ev, consent }
     }
 }
 
@@ -324,8 +351,10 @@ impl Hist {
             return out;
         }
         if ch == Ch::Sms {
-            if let Some(g) = self.setup.grant.filter(|g| *g > t) {
-                out.push(GateM { gate: "noConsent", until: Some(g), extra: json!({ "status": "pending" }) });
+            if let Consent::Pending(g) = self.consent {
+                if g > t {
+                    out.push(GateM { gate: "noConsent", until: Some(g), extra: json!({ "status": "pending" }) });
+                }
             }
         }
         if let Some((_, until)) = self.setup.pause.filter(|p| p.1 > t) {
@@ -361,8 +390,13 @@ impl Hist {
         if ch == Ch::Call && (0..48).all(|half| in_window(q, half * 30) || in_window(CALLING, half * 30)) {
             return self.holds(ch, t);
         }
-        if ch == Ch::Sms && self.setup.grant.is_none() {
-            return vec![GateM { gate: "noConsent", until: None, extra: json!({ "status": "unknown" }) }];
+        let status = match self.consent {
+            Consent::Unknown => "unknown",
+            Consent::Denied => "denied",
+            _ => "",
+        };
+        if ch == Ch::Sms && !status.is_empty() {
+            return vec![GateM { gate: "noConsent", until: None, extra: json!({ "status": status }) }];
         }
         Vec::new()
     }
@@ -453,6 +487,9 @@ fn setup_events(s: &Setup, base: i64) -> Vec<serde_json::Value> {
     if let Some(g) = s.grant {
         out.push(json!({ "at": g, "kind": "consent", "props": { "purpose": "sms_marketing", "granted": true } }));
     }
+    if let Some(d) = s.denial {
+        out.push(json!({ "at": d, "kind": "consent", "props": { "purpose": "sms_marketing", "granted": false } }));
+    }
     out
 }
 
@@ -515,6 +552,9 @@ fn compare(pb: &Playbook, s: &Setup, ev: &[Ev], base: i64, now: i64, seed: u64) 
     let state = fold(pb, s, ev, base, now, seed);
     let d = decide(pb, &state, Timestamp::from_ms(now).unwrap());
     let h = Hist::new(s, ev, now);
+    if h.consent == Consent::Unclear {
+        return Ok(());
+    }
     // With a send ahead of `now`, a channel with as many sends as the caps' largest `max` (what the state keeps)
     // may have dropped one that lies in a window the kept sends leave room in, and the engine holds such a window
     // as full until the oldest kept send leaves it (docs § segments, `dropped`: a cap that cannot be proven to have
@@ -583,6 +623,7 @@ fn edges(h: &Hist, now: i64, horizon: i64) -> Vec<i64> {
     }
     out.extend(h.setup.pause.map(|p| p.1));
     out.extend(h.setup.grant);
+    out.extend(h.setup.denial);
     for e in &h.ev {
         out.extend([0, DAY, 12 * HOUR, 36 * HOUR, 2 * HOUR, 4 * DAY].map(|d| e.at + d));
     }
@@ -636,13 +677,14 @@ fn case_strategy() -> impl Strategy<Value = Case> {
         (
             prop::option::weighted(0.7, (at_strategy(), prop::bool::weighted(0.3))),
             prop::option::weighted(0.4, (at_strategy(), prop::bool::ANY)),
+            prop::option::weighted(0.25, at_strategy()),
         ),
         prop::collection::vec((at_strategy(), kind_strategy()), 1..10),
         prop::collection::vec((at_strategy(), 0..4u8, -HOUR..8 * HOUR), 0..8),
         prop::collection::vec((0..6u8, 0..64usize, at_strategy()), 3..6),
         any::<u64>(),
     )
-        .prop_map(|((b, quiet), zone, prefs, pause, (grant, ahead), base_ev, sends, nows, seed)| {
+        .prop_map(|((b, quiet), zone, prefs, pause, (grant, ahead, denial), base_ev, sends, nows, seed)| {
             let base = BASES[b];
             let grant = grant.map(|(at, late)| base + at + if late { 10 * DAY } else { 0 });
             let zone = if quiet == 1 && zone_name(zone) == "Europe/Warsaw" { None } else { zone };
@@ -652,6 +694,7 @@ fn case_strategy() -> impl Strategy<Value = Case> {
                 prefs: prefs.map(|(at, f, t)| (base + at, f, t)),
                 pause: pause.map(|(at, len)| (base + at, base + at + len)),
                 grant,
+                denial: denial.map(|d| base + d).map(|d| if Some(d) == grant { d + 1 } else { d }),
                 ahead: ahead.map(|(at, sms)| (base + at, if sms { Ch::Sms } else { Ch::Email })),
             };
             let mut events: Vec<Ev> = base_ev.into_iter().map(|(at, kind)| Ev { at: base + at, kind }).collect();
@@ -738,7 +781,7 @@ fn agrees(setup: Setup, events: &[(i64, Kind)], now: i64) {
 /// cached through 21:00 showed gates that no longer were the ones holding.
 #[test]
 fn a_call_denied_for_want_of_time_is_valid_until_its_gates_change() {
-    let setup = Setup { quiet: 2, zone: None, prefs: None, pause: None, grant: None, ahead: None };
+    let setup = Setup { quiet: 2, zone: None, prefs: None, pause: None, grant: None, denial: None, ahead: None };
     // The base is 2026-10-21 00:00 UTC; New York is on EDT (UTC-4): BASE+84h is 08:00 there on the 24th.
     agrees(setup, &[(60 * HOUR, Kind::Start(1))], 84 * HOUR);
 }
