@@ -1,13 +1,14 @@
 //! An oracle for when the next nurture step may go out: `nextStep.sendAt`, its `gates` and `validUntil`, from the
 //! docs alone (docs/playbook.md § policy and § sequences), on a small playbook, against `decide`.
 //!
-//! **The playbook.** Quiet hours `21:30-07:00`, `02:30-06:00` or `08:00-21:30` (leaving a call no time) in the contact's zone (New York by default, or Warsaw or Kolkata
-//! from the profile, matched case-insensitively, an unknown one read as the default; histories start a few days before the autumn or the spring DST changes of both DST zones),
-//! caps (email 2 per 2 d, SMS 1 per 1 d, any channel 3 per 5 d), topics `tips` and `product`, SMS needing
-//! `sms_marketing` consent. Sequence `trial` (started by a trial form): `welcome` (email, topic tips, at once),
-//! `features` (email, topic product, 1 d), `text` (SMS, 12 h after the previous step), `ending` (email, important,
-//! 4 d). Sequence `demo` (started by a demo form): `first_call` (a call task, at once), `recap` (email, 2 h after
-//! the previous step).
+//! **The playbook.** Quiet hours `21:30-07:00`, `02:30-06:00` (its start in New York's spring-forward gap) or
+//! `08:00-21:30` (leaving a call no time of day) in the contact's zone: New York by default, or Warsaw or Kolkata
+//! from the profile (matched case-insensitively; an unknown name reads as the default). Histories start a few days
+//! before the autumn or the spring DST changes. Caps: email 2 per 2 d, SMS 1 per 1 d, any channel 3 per 5 d; topics
+//! `tips` and `product`; SMS needs `sms_marketing` consent. Sequence `trial` (a trial form starts it): `welcome`
+//! (email, topic tips, at once), `features` (email, topic product, 1 d), `text` (SMS, 12 h after the previous
+//! step), `ending` (email, important, 4 d). Sequence `demo` (a demo form): `first_call` (a call task, at once),
+//! `recap` (email, 2 h after the previous step).
 //!
 //! **The model** (a level reading of the docs' rules at an instant `t`, the history fixed):
 //! - due times: enrolment (the first start event) + `after`, or the previous step's send (else its due time) +
@@ -15,37 +16,42 @@
 //!   by the preferences as they stand at the decision (its topic left by a `topics` choice, or not important under
 //!   `important_only`), whatever its due time. The next step is the earliest-due first pending step of each run
 //!   (ties: playbook order).
-//! - a marketing step (email, SMS) is denied for SMS with no `sms_marketing` consent event (`noConsent`,
-//!   `unknown`) or a denial in effect (`denied`: the latest of a grant and a denial up to `now`, or a denial stamped
-//!   after `now`, which denies at once); else held at `t` by: a grant stamped after `t` (`noConsent` `pending`, until the grant), the
-//!   pause (until `pause_until`), each cap of its channel or `any` with `max` counted sends within the last `per`
-//!   (until the `max`-th newest leaves the window; `sent`: the count), the weekly frequency (one counted send in
-//!   7 d over all channels, until the newest leaves), quiet hours (while the wall clock reads `[from, to)`; until
-//!   the clock next reads `to`). Counted sends: every `email_sent` / `sms_sent` not `transactional`, step sends
-//!   included (a task done is none).
-//! - a call is held by quiet hours and by the calling hours 21:00–08:00, each a `quietHours` gate.
+//! - an SMS step is denied with no `sms_marketing` consent event (`noConsent` `unknown`) or a denial in effect
+//!   (`denied`: the latest of a grant and a denial up to `now`, or a denial stamped after `now`, which denies at
+//!   once). A marketing step is held at `t` by: a grant stamped after `t` (`noConsent` `pending`, until the
+//!   grant), the pause (until `pause_until`), each cap of its channel or `any` with `max` counted sends within the
+//!   last `per` (until the `max`-th newest leaves the window; `sent`: the count), the weekly frequency (a counted
+//!   send within 7 d on any channel, until the newest leaves), quiet hours (while the wall clock reads
+//!   `[from, to)`, until it next reads `to`). Counted sends: every `email_sent` / `sms_sent` not `transactional`,
+//!   step sends and one send stamped after `now` included (a task done is none).
+//! - a call is held by quiet hours and by the calling hours 21:00–08:00, each a `quietHours` gate; when the two
+//!   leave no time of day it is denied with the gates of the windows the clock is in.
 //! - `sendAt` is the first instant at or after `max(dueAt, now)` nothing holds (found by moving to the latest
 //!   blocking rule's end until none blocks, as § policy says); `gates` are the rules holding at `max(dueAt, now)`.
 //!
-//! **Compared** at several `now`s per history (random, quiet hours' edges ± 1 ms, cap and frequency windows'
-//! ends ± 1 ms, due times ± 1 ms, the pause's end and a pending grant or denial ± 1 ms): the next step's sequence, step,
-//! `dueAt`, `sendAt` and gates (each gate's kind, `until`, a cap's `path` and `sent` up to its `max`, a consent gate's `status`;
-//! a pending grant's gate is compared apart from the others, whose order the docs give: `paused`, `cap`,
-//! `frequency`, `quietHours`); and `validUntil` is never later than the first instant after `now` that the model's
-//! next step (step, `dueAt`, `sendAt` — read as "now" once it is not after the instant — and gates) changes.
+//! **Compared** at several `now`s per history (random; quiet hours' edges, cap and frequency windows' ends, due
+//! times, the pause's end, a grant's or a denial's instant, each ± 1 ms): the next step's sequence, step, `dueAt`,
+//! `sendAt` and gates (each gate's kind and `until`, a cap's `path` and `sent` up to its `max`, a consent gate's
+//! `status`, a night's window and zone), in the docs' order (`paused`, `cap`, `frequency`, `quietHours`); and
+//! `validUntil` is never later than the first instant after `now` at which the model's next step (step, `dueAt`,
+//! `sendAt` — read as "now" once it is not after the instant — and gates) changes with no new event.
 //!
-//! **Left out, where the docs are silent or ambiguous:** the order of a pending grant's `noConsent` gate among
-//! the deferral reasons (listed last in the prose, not placed in the order); the order of a call's two
-//! `quietHours` gates (compared as a set); a cap's `sent` past its `max` (the
-//! state keeps only the sends the caps need, the docs do not say how many it counts); quiet hours whose edges fall in a repeated (fall-back) hour (the docs
-//! place a start at its first occurrence but say nothing of the clock reading the window again), so the window
-//! and zones are chosen so no edge falls in a DST change; when a run whose remaining steps were all unwanted
-//! completes and whether a later preference change reopens it (histories have one preferences event with
-//! `frequency` / `topics`, so the choice never changes after a completion); the gates of a step not yet due are
-//! read at its due time (the docs say `sendAt` starts there, not where the gates are read). A consent grant and
-//! a denial both stamped after `now` (whether the later grant lifts the denial at its instant is not said). Not modelled: deals,
-//! unsubscribes and other denials, `monthly`, lifecycle phases, restrictions or step sends stamped after `now` (a
-//! consent grant and one marketing send are), and the state's dropping of old sends (histories keep fewer sends than the caps keep).
+//! **Left out where the docs are silent or ambiguous** (each a choice of the histories or the comparison):
+//! - the place of a pending grant's `noConsent` gate among the deferral reasons (named last in the prose, outside
+//!   the order): compared apart; the order of a call's two `quietHours` gates: compared as a set;
+//! - a cap's `sent` past its `max` (the state keeps as many sends per channel as the largest cap's `max`);
+//! - quiet hours with an edge in a repeated (fall-back) hour (a start means its first occurrence; whether the
+//!   clock reading the window again holds is not said): no window edge falls in one of these zones' changes;
+//! - a send folded, in an earlier batch, before its run's start event: batches are chronological;
+//! - whether a run that completed with its remaining steps unwanted reopens when the choice changes: one
+//!   preferences event sets `frequency` / `topics`, so the choice never changes after a completion;
+//! - the gates of a step not yet due are read at its due time (the docs say only that `sendAt` starts there);
+//! - a grant and a denial both stamped after `now` (whether the later grant lifts the denial then);
+//! - with a send stamped after `now`, a channel holding as many sends as the state keeps (a cap the kept sends
+//!   cannot prove to have room holds, `unsure: true`, docs § segments): such a `now` is not compared.
+//!
+//! Not modelled: deals, unsubscribes, bounces, archiving and erasure, `monthly`, `topics_opt_in`, LinkedIn tasks,
+//! branch rules, stops and re-enrolment, lifecycle phases, and step sends stamped after `now`.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
 
 use proptest::prelude::*;
