@@ -18,7 +18,7 @@ use crate::segment::eval::Cx;
 use crate::state::sends::Enrolment;
 use crate::state::sends::StopBy;
 use crate::state::ContactState;
-use crate::time::Timestamp;
+use crate::time::{Span, Timestamp};
 use crate::zone::Zone;
 
 /// A contact's status in one sequence at `now`.
@@ -239,11 +239,15 @@ pub(crate) fn plan(
         changes.extend([Some(n.due_at), n.send_at].into_iter().flatten());
         // A step already due is judged at `now`, so its `sendAt` and gates move with it: an allow ends when quiet
         // hours begin or a send ahead fills a cap, a deferral's reasons change as its rules start or stop holding.
-        // (A step due later is judged at its due time, fixed.)
+        // A call denied for want of time (quiet hours and the calling hours leave none) shows the nights holding
+        // now, which change within a day. (A step due later is judged at its due time, fixed.)
         if n.due_at <= now {
             changes.extend(match n.send_at {
                 Some(t) if t == now => pb.policy.allow_ends(state, n.channel, now, zone),
                 Some(until) => pb.policy.defer_changes(state, n.channel, now, zone, until),
+                None if n.gates.iter().all(|g| matches!(g, Gate::QuietHours { .. })) => {
+                    pb.policy.defer_changes(state, n.channel, now, zone, now.plus(Span::days(2)))
+                }
                 None => None,
             });
         }
