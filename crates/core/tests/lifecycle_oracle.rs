@@ -45,7 +45,10 @@
 
 use proptest::prelude::*;
 use rekindle_core::{decide, ContactState, Event, Playbook, Timestamp, Value};
+
+mod support;
 use serde_json::json;
+use support::fold_batches;
 
 const MIN: i64 = 60_000;
 const H: i64 = 3_600_000;
@@ -593,18 +596,6 @@ fn build(r: &Rules, draws: &[(Place, Ev)]) -> Vec<(i64, Ev)> {
     // Same-millisecond events in the engine's order: by kind, then by id (their place in the list).
     list.sort_by_key(|(t, e)| (*t, kind_rank(*e)));
     list
-}
-
-fn fold_batches(pb: &Playbook, events: &[Event], cuts: &[usize]) -> ContactState {
-    let mut s = ContactState::new();
-    let mut start = 0;
-    for &c in cuts.iter().chain([&events.len()]) {
-        let c = c.clamp(start, events.len());
-        s.fold(pb, &events[start..c]);
-        s = ContactState::from_bytes(&s.to_bytes()).unwrap();
-        start = c;
-    }
-    s
 }
 
 /// `ahead`: the state holds the whole history, also the events stamped after `now`.

@@ -31,9 +31,10 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
 
 use proptest::prelude::*;
-use rekindle_core::{
-    decide, ContactState, Event, Playbook, Readiness, Reason, ScoreKind, Timestamp, UnknownCause, Value,
-};
+use rekindle_core::{decide, Event, Playbook, Readiness, Reason, ScoreKind, Timestamp, UnknownCause, Value};
+
+mod support;
+use support::fold_batches;
 
 const MIN: i64 = 60_000;
 const H: i64 = 3_600_000;
@@ -1065,19 +1066,6 @@ fn resolve_nows(
         }
     }
     out
-}
-
-fn fold_batches(pb: &Playbook, events: &[Event], cuts: &[usize]) -> ContactState {
-    let mut s = ContactState::new();
-    let mut start = 0;
-    for &c in cuts.iter().chain([&events.len()]) {
-        let c = c.clamp(start, events.len());
-        s.fold(pb, &events[start..c]);
-        // Through the byte form between batches, as a cookie or a database row holds it.
-        s = ContactState::from_bytes(&s.to_bytes()).expect("a state reads back its own bytes");
-        start = c;
-    }
-    s
 }
 
 fn check(spec: &Spec, events: &[(i64, usize, Ev)], nows: &[i64], cuts: &[usize]) -> Result<(), TestCaseError> {
