@@ -25,6 +25,7 @@ use crate::error::{Error, Problem, ProblemCode};
 use crate::time::{Span, Timestamp};
 use crate::vecmap::VecMap;
 
+use super::reader::POINTS_LIMIT;
 use super::Playbook;
 
 const MAGIC: &[u8; 4] = b"RKPB";
@@ -94,6 +95,29 @@ impl<'a> In<'a> {
                 &[]
             }
         }
+    }
+
+    /// A rule's points or cap: within ±[`POINTS_LIMIT`], as the JSON reader holds them, so that no sum of them
+    /// overflows to an infinity that state bytes cannot carry (0 past a defect).
+    pub(crate) fn points(&mut self) -> f64 {
+        let at = self.at;
+        let n = f64::get(self);
+        if n.abs() <= POINTS_LIMIT {
+            return n;
+        }
+        self.fail_at(at, "points outside -1000000 to 1000000");
+        0.0
+    }
+
+    /// [`In::points`] behind an option tag.
+    pub(crate) fn points_if_any(&mut self) -> Option<f64> {
+        let at = self.at;
+        let n = Option::<f64>::get(self)?;
+        if n.abs() <= POINTS_LIMIT {
+            return Some(n);
+        }
+        self.fail_at(at, "points outside -1000000 to 1000000");
+        None
     }
 
     /// Records a defect at the current offset (only the first counts) and skips to the end, where every read
@@ -312,8 +336,16 @@ impl Compiled for f64 {
     fn put(&self, out: &mut Out) {
         out.raw(&self.to_le_bytes());
     }
+    /// Every number a playbook holds is finite (the JSON reader refuses NaN and infinities, `out_of_range`): a
+    /// damaged or hand-made file with one would score contacts to NaN and write state bytes no reader accepts.
     fn get(r: &mut In<'_>) -> Self {
-        r.take(8).first_chunk::<8>().map_or(0.0, |b| f64::from_le_bytes(*b))
+        let at = r.at;
+        let n = r.take(8).first_chunk::<8>().map_or(0.0, |b| f64::from_le_bytes(*b));
+        if n.is_finite() {
+            return n;
+        }
+        r.fail_at(at, "a number that is not finite (NaN or an infinity)");
+        0.0
     }
 }
 

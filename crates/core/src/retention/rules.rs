@@ -383,7 +383,8 @@ mod tests {
         refused(&|p| p.retention.high_value = 0, "a high-value score outside 1 to 5");
         refused(&|p| p.retention.clv_months = 121, "a CLV horizon outside 1 to 120 months");
         refused(&|p| p.retention.clv_months = 0, "a CLV horizon outside 1 to 120 months");
-        refused(&|p| p.retention.monthly_discount = f64::NAN, "a CLV monthly_discount outside 0 to 1");
+        refused(&|p| p.retention.monthly_discount = 1.5, "a CLV monthly_discount outside 0 to 1");
+        refused(&|p| p.retention.monthly_discount = f64::NAN, "a number that is not finite (NaN or an infinity)");
         refused(&|p| p.retention.churn.p_alive_below = 1.5, "a churn p_alive_below outside 0 to 1");
         refused(&|p| p.retention.churn.gap_factor = 0.5, "a churn gap_factor outside 1 to 100");
         refused(&|p| p.retention.churn.drop_ratio = -0.1, "a churn activity_drop ratio outside 0 to 1");

@@ -9,7 +9,7 @@ use crate::error::ProblemCode;
 use crate::event::Scalar;
 use crate::explain::{Reason, Sink};
 use crate::field::{parse_test, FieldTest, Truth};
-use crate::playbook::compiled::compiled_struct;
+use crate::playbook::compiled::{compiled_struct, Compiled, In, Out};
 use crate::playbook::reader::{index, Reader};
 use crate::time::{short_number, Timestamp};
 use crate::value::Value;
@@ -25,7 +25,26 @@ pub struct FitRule {
     pub(crate) points: f64,
 }
 
-compiled_struct!(FitRule { id, path, field, test, points });
+/// As `compiled_struct!` writes it, with the points checked as the JSON reader checks them.
+impl Compiled for FitRule {
+    fn put(&self, out: &mut Out) {
+        let FitRule { id, path, field, test, points } = self;
+        id.put(out);
+        path.put(out);
+        field.put(out);
+        test.put(out);
+        points.put(out);
+    }
+    fn get(r: &mut In<'_>) -> Self {
+        FitRule {
+            id: Compiled::get(r),
+            path: Compiled::get(r),
+            field: Compiled::get(r),
+            test: Compiled::get(r),
+            points: r.points(),
+        }
+    }
+}
 
 /// The fit group: rules plus optional clamps.
 #[derive(Debug, Clone, PartialEq, Default)]

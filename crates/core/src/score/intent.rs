@@ -50,10 +50,10 @@ impl Compiled for IntentRule {
             key,
             path: Compiled::get(r),
             signal: Compiled::get(r),
-            points: Compiled::get(r),
+            points: r.points(),
             decay: Compiled::get(r),
             expire_after: Compiled::get(r),
-            cap: Compiled::get(r),
+            cap: r.points_if_any(),
         }
     }
 }

@@ -450,6 +450,45 @@ mod tests {
         }
     }
 
+    /// Every tape one byte away from a valid one (each byte set to each tag and to edge values, a byte inserted
+    /// before each, each prefix) reads as events or as an error: the exported functions take any bytes a caller
+    /// hands them, not only what the facade writes.
+    #[test]
+    fn every_tape_one_byte_from_a_valid_one_reads_or_is_refused_without_a_panic() {
+        let list = Value::Array(vec![
+            obj(&[
+                ("id", s("e1")),
+                ("at", Value::Number(1_000.0)),
+                ("kind", s("page_view")),
+                ("props", obj(&[("url", s("https://acme.test/a?utm_source=x")), ("n", Value::Number(2.0))])),
+            ]),
+            obj(&[("at", s("2026-11-01T09:30:00Z")), ("kind", s("email_open")), ("machine", Value::Bool(true))]),
+            obj(&[("at", Value::Number(2.0)), ("kind", s("profile")), ("props", obj(&[("role", Value::Null)]))]),
+        ]);
+        let mut valid = Vec::new();
+        coded(&list, &mut valid, 0);
+        assert!(events(&valid, "events", &mut Vec::new()).is_ok(), "the valid tape reads");
+        let values: Vec<u8> = (0..=KEY + 1).chain([0x7f, 0x80, 0xfe, 0xff]).collect();
+        // A panic fails the test; what a damaged tape reads as is not asserted beyond that, except for prefixes.
+        let read = |tape: &[u8]| {
+            let read = events(tape, "events", &mut Vec::new()).is_ok();
+            #[cfg(feature = "playbook-json")]
+            let _ = value(tape, "playbook");
+            read
+        };
+        for at in 0..valid.len() {
+            assert!(!read(&valid[..at]), "a tape cut at byte {at} is refused, not read short");
+            for &b in &values {
+                let mut set = valid.clone();
+                set[at] = b;
+                read(&set);
+                let mut inserted = valid.clone();
+                inserted.insert(at, b);
+                read(&inserted);
+            }
+        }
+    }
+
     #[test]
     fn a_malformed_events_tape_is_an_input_error_at_the_list() {
         for bad in [&[ARRAY][..], &[ARRAY, OBJECT, REF, 3, NULL, END, END], &[ARRAY, END, NULL], &[9]] {

@@ -89,6 +89,49 @@ fn a_damaged_body_with_a_valid_checksum_never_panics() {
 }
 
 #[test]
+fn a_number_that_is_not_finite_is_refused_though_the_checksum_matches() {
+    // tests/mutated_bytes.rs found it: a 0x7f byte in a number made it NaN; the playbook read, scored a profile
+    // to NaN and folded it into state bytes that no reader accepts. The JSON reader refuses such numbers.
+    let bytes = example(EXAMPLES[0].1).to_compiled();
+    let body = &bytes[MAGIC.len()..bytes.len() - 4];
+    let header = 1 + 1 + RELEASE.len();
+    let numbers: Vec<usize> =
+        (header..body.len() - 8).filter(|&i| f64::from_le_bytes(body[i..i + 8].try_into().unwrap()) == 15.0).collect();
+    assert!(!numbers.is_empty(), "the saas playbook holds a 15");
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let mut changed = body.to_vec();
+        changed[numbers[0]..numbers[0] + 8].copy_from_slice(&bad.to_le_bytes());
+        let message = refusal(&sealed(&changed));
+        let at = MAGIC.len() + numbers[0];
+        assert_eq!(
+            message,
+            alloc::format!("compiled playbook, byte {at}: a number that is not finite (NaN or an infinity)")
+        );
+    }
+}
+
+#[test]
+fn points_and_caps_the_json_reader_refuses_are_refused() {
+    // Beyond ±1,000,000 points add up to an infinity: a state holding one writes bytes no reader accepts.
+    let pb = example(EXAMPLES[0].1);
+    type Edit = fn(&mut Playbook, f64);
+    let edits: [(&str, Edit); 3] = [
+        ("intent points", |p, n| p.intent.rules[0].points = n),
+        ("intent cap", |p, n| p.intent.rules[0].cap = Some(n)),
+        ("fit points", |p, n| p.fit.rules[0].points = n),
+    ];
+    for (what, edit) in edits {
+        let mut edge = pb.clone();
+        edit(&mut edge, -1_000_000.0);
+        assert_eq!(Playbook::from_compiled(&edge.to_compiled()).as_ref(), Ok(&edge), "{what}");
+        let mut beyond = pb.clone();
+        edit(&mut beyond, 1_000_000.5);
+        let message = refusal(&beyond.to_compiled());
+        assert!(message.ends_with("points outside -1000000 to 1000000"), "{what}: {message}");
+    }
+}
+
+#[test]
 fn json_is_refused_with_how_to_compile_it() {
     let message = refusal(EXAMPLES[0].1.as_bytes());
     assert!(message.contains("this is JSON: compile it first"), "{message}");
