@@ -14,6 +14,11 @@
 //!   or a playbook; a playbook compiles to bytes that read back as the same playbook, and folds and decides the
 //!   vector's events as above.
 //!
+//! Two deterministic sweeps add what random damage rarely hits: every number in every distinct state and compiled
+//! playbook set, in turn, to the largest, smallest and subnormal finite values (a playbook whose points summed to
+//! an infinity folded state bytes no reader accepts, before the compiled reader bounded points as the JSON reader
+//! does).
+//!
 //! `PROPTEST_CASES` raises the case count (debug default: 48 per property; hunt in release with thousands).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
 
@@ -270,6 +275,35 @@ fn extreme_numbers_in_a_compiled_playbook_are_refused_or_carried() {
                 state.fold(&pb, &s.events);
                 state.fold(&pb, &s.events);
                 if let Err(e) = exercise(&pb, &state, &s.events, s.now) {
+                    failures.push(format!("{} byte {i}: {x} set to {extreme:e}: {e}", s.name));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures, first: {:?}", failures.len(), &failures[..failures.len().min(3)]);
+}
+
+/// Every number of every distinct state in the corpus set, in turn, to an extreme (the largest and smallest
+/// finite numbers, subnormals): a state that reads must go on folding, deciding and writing bytes that read.
+#[test]
+fn extreme_numbers_in_state_bytes_are_refused_or_carried() {
+    let mut seen = std::collections::HashSet::new();
+    let mut failures = Vec::new();
+    for s in corpus() {
+        if !seen.insert(s.state.as_slice()) {
+            continue;
+        }
+        for i in 1..s.state.len().saturating_sub(7) {
+            let x = f64::from_le_bytes(s.state[i..i + 8].try_into().unwrap());
+            if !(x == 0.0 || (1e-3..1e7).contains(&x.abs())) {
+                continue;
+            }
+            for extreme in [f64::MAX, -f64::MAX, 1e300, -1e300, 1e-300, 5e-324] {
+                let mut changed = s.state.clone();
+                changed[i..i + 8].copy_from_slice(&extreme.to_le_bytes());
+                let Ok(mut state) = ContactState::from_bytes(&changed) else { continue };
+                state.fold(&s.playbook, &s.events);
+                if let Err(e) = exercise(&s.playbook, &state, &s.events, s.now) {
                     failures.push(format!("{} byte {i}: {x} set to {extreme:e}: {e}", s.name));
                 }
             }
