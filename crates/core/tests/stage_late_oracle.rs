@@ -611,3 +611,21 @@ fn a_late_purchase_before_a_recorded_mql_moves_the_mql_to_its_instant() {
     assert_eq!(want.funnel.iter().map(|(_, t)| *t).collect::<Vec<_>>(), [BASE; 4]);
     check(&spec, &batches, &[BASE + DAY, BASE + 4 * DAY]).unwrap();
 }
+
+/// Outside the oracle (it never folds across a disqualification late): a deal won before the latest
+/// disqualification, folded after it, is past history (docs § stages) — the opportunity opened after the
+/// disqualification stays in the funnel at its own instant, nothing is added or moved before the disqualification.
+#[test]
+fn a_late_won_before_the_latest_disqualification_leaves_the_funnel_as_it_was() {
+    let pb = Playbook::parse(&serde_json::from_value::<Value>(playbook_json(&spec_without_bars())).unwrap()).unwrap();
+    let list = [(BASE, Ev::Sales("disqualified")), (BASE + DAY, Ev::Sales("open")), (BASE - DAY, Ev::Sales("won"))];
+    let evs: Vec<serde_json::Value> = list.iter().enumerate().map(|(i, (t, e))| event_json(i, *t, *e)).collect();
+    let events =
+        Event::parse_list(&serde_json::from_value::<Value>(serde_json::Value::Array(evs)).unwrap(), "e").unwrap();
+    let state = fold_batches(&pb, &events, &[2]);
+    let d = decide(&pb, &state, Timestamp::from_ms(BASE + 2 * DAY).unwrap());
+    let funnel: Vec<(Stage, i64)> = d.funnel.iter().map(|f| (f.stage, f.at.ms())).collect();
+    let at = BASE + DAY;
+    assert_eq!(funnel, [(Stage::Mql, at), (Stage::Sql, at), (Stage::Opportunity, at)]);
+    assert_eq!((d.stage, d.recycled), (Stage::Opportunity, false));
+}
