@@ -27,11 +27,13 @@
 //! - A late event's bars are checked at the latest instant the state holds, not at the event's own (the fold
 //!   keeps no scores of the past to re-run them, as § lifecycle says of its verdicts): the reference checks the
 //!   bars after each instant of a batch at the later of that instant and the latest folded before.
-//! - A status stamped before the latest disqualification folded moves nothing (tested on its own below), and
-//!   nothing arrives late across a disqualification (a disqualification folded after a newer event, or an event
-//!   folded after a newer disqualification): which bars `recycle_for` would have blocked is history the fold does
-//!   not keep (the known defect of late events before a disqualification). Batches are cut within the stretches
-//!   between disqualifications only.
+//! - A disqualification is not re-run (§ stages): a status stamped at or before the latest disqualification folded
+//!   moves nothing, one older than the newest status folded does not disqualify, and a late event stamped before
+//!   a folded disqualification is checked under it (the known defect of late events before a disqualification:
+//!   its bars are not checked at its own instant). In seven histories of ten batches are cut only between
+//!   disqualifications; in the rest anywhere, and a disqualification applied after a newer event was folded
+//!   leaves that fold out (a few in a thousand): the stages recorded after its instant were not held back by
+//!   `recycle_for` and did not pass through the stages below after it, history the docs leave unsaid.
 //! - Intent rules decay by half-life or not at all, with positive points, no cap and no expiry, and fit reads no
 //!   relative date: a late event's points then add up the same in any order (decayed by their own age), and bars
 //!   move only at events and at a recycle's end (`stage_oracle.rs` covers the rest in time order). Events sharing
@@ -209,9 +211,16 @@ struct Model {
     latest: Option<i64>,
     /// A score read within rounding of a threshold: the answer may go either way.
     near: std::cell::Cell<bool>,
+    /// A disqualification applied after a newer event was folded.
+    applied_late: bool,
 }
 
 impl Model {
+    /// No status stamped after `at` has been folded (`at`'s own is: the model pushes it to `seen` first).
+    fn newest_status(&self, at: i64) -> bool {
+        !self.seen.iter().any(|(t, e)| matches!(e, Ev::Sales(_)) && *t > at)
+    }
+
     /// The disqualification in effect at `at`: the latest at or before it.
     fn recycle_at(&self, at: i64) -> Option<i64> {
         self.dq.iter().copied().filter(|d| *d <= at).max()
@@ -220,6 +229,10 @@ impl Model {
     /// Reaching `stage` at `at` passes through each stage below it: one not reached since the recycle in effect
     /// is reached at `at`, one reached later than `at` (since that recycle) is moved back to `at`.
     fn reach(&mut self, stage: Stage, at: i64) {
+        // Stamped at or before a disqualification folded: past history, not re-run (docs § stages).
+        if self.dq.iter().any(|d| at <= *d) {
+            return;
+        }
         let since = self.recycle_at(at);
         if since.is_some_and(|r| at <= r) {
             return;
@@ -311,7 +324,12 @@ impl Model {
                 match e {
                     Ev::Sales("open") => self.reach(Stage::Opportunity, at),
                     Ev::Sales("won") | Ev::Purchase => self.reach(Stage::Customer, at),
-                    Ev::Sales("disqualified") => self.dq.push(at),
+                    // Only the newest status disqualifies: an older one folded late is not re-run.
+                    Ev::Sales("disqualified") if self.newest_status(at) => {
+                        // Applied after a newer event: left out (see the header).
+                        self.applied_late |= self.latest.is_some_and(|l| l > at);
+                        self.dq.push(at);
+                    }
                     _ => {}
                 }
                 i += 1;
@@ -357,6 +375,8 @@ struct Expected {
     unsure: bool,
     /// A score read at a check or at `now` within rounding of a threshold: only the scores are compared.
     near: bool,
+    /// A disqualification applied after a newer event: left out (see the header).
+    left_out: bool,
 }
 
 fn expected(spec: &Spec, batches: &[Vec<(i64, Ev)>], now: i64) -> Expected {
@@ -414,6 +434,7 @@ fn expected(spec: &Spec, batches: &[Vec<(i64, Ev)>], now: i64) -> Expected {
         deal,
         unsure,
         near: m.near.get() || near(spec, &scores),
+        left_out: m.applied_late,
     }
 }
 
@@ -512,11 +533,12 @@ fn ev_strategy() -> impl Strategy<Value = Ev> {
 }
 
 /// A history in time order (each event but signals alone at its instant) and its batches: the stretches between
-/// disqualifications folded in order, each cut into up to three batches that may hold any of its events.
+/// disqualifications folded in order, each cut into up to three batches that may hold any of its events — or, in
+/// three histories of ten (`loose`), three batches that may hold any event of the history.
 fn history_strategy() -> impl Strategy<Value = Vec<Vec<(i64, Ev)>>> {
     let crowd = prop_oneof![Just(SPAN / H), Just(4 * DAY / H)];
     let item = (0..SPAN / H, 0..3i64, ev_strategy(), 0..3usize);
-    (crowd, prop::collection::vec(item, 1..16)).prop_map(|(width, list)| {
+    (crowd, prop::collection::vec(item, 1..16), prop::bool::weighted(0.3)).prop_map(|(width, list, loose)| {
         let mut list: Vec<(i64, Ev, usize)> =
             list.into_iter().map(|(h, off, e, b)| (BASE + (h % width) * H + off, e, b)).collect();
         list.insert(0, (BASE - DAY, Ev::Vp, 0));
@@ -525,7 +547,7 @@ fn history_strategy() -> impl Strategy<Value = Vec<Vec<(i64, Ev)>>> {
         let mut batches: Vec<Vec<(i64, Ev)>> = vec![Vec::new(); 3];
         let mut out = Vec::new();
         for (t, e, b) in list {
-            if e == Ev::Sales("disqualified") {
+            if e == Ev::Sales("disqualified") && !loose {
                 out.extend(batches.drain(..).filter(|b| !b.is_empty()));
                 batches = vec![vec![(t, e)], Vec::new(), Vec::new()];
             } else {
@@ -561,6 +583,9 @@ fn check(spec: &Spec, batches: &[Vec<(i64, Ev)>], nows: &[i64]) -> Result<(), Te
         for &now in nows {
             let d = decide(&pb, &state, Timestamp::from_ms(now).unwrap());
             let want = expected(spec, shape, now);
+            if want.left_out {
+                break;
+            }
             let shown: Vec<Vec<(i64, Ev)>> =
                 shape.iter().map(|b| b.iter().map(|(t, e)| (t - BASE, *e)).collect()).collect();
             let ctx = || {
