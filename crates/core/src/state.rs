@@ -337,15 +337,19 @@ impl ContactState {
         }
         match event.kind {
             EventKind::SalesStatus => {
-                let status = event.prop_str("status").and_then(DealStatus::parse);
-                if let Some(status) = status.filter(|_| self.deal.is_none_or(|(_, at)| at <= event.at)) {
+                // The deal is the newest status by stamp; a status older than it, folded late, still happened:
+                // the deal it opened or won moves the funnel (forward-only) at its own instant. An older
+                // disqualification is not re-run: which bars `recycle_for` would have held back is past history.
+                let Some(status) = event.prop_str("status").and_then(DealStatus::parse) else { return profile_changed };
+                let newest = self.deal.is_none_or(|(_, at)| at <= event.at);
+                if newest {
                     self.deal = Some((status, event.at));
-                    match status {
-                        DealStatus::Open => self.reach(Stage::Opportunity, event.at),
-                        DealStatus::Won => self.reach(Stage::Customer, event.at),
-                        DealStatus::Disqualified => self.disqualify(event.at),
-                        DealStatus::Lost => {}
-                    }
+                }
+                match status {
+                    DealStatus::Open => self.reach(Stage::Opportunity, event.at),
+                    DealStatus::Won => self.reach(Stage::Customer, event.at),
+                    DealStatus::Disqualified if newest => self.disqualify(event.at),
+                    DealStatus::Disqualified | DealStatus::Lost => {}
                 }
             }
             EventKind::Purchase => self.reach(Stage::Customer, event.at),

@@ -7,9 +7,10 @@
 //! starts to hold on its own (a negative rule fading or expiring, a relative fit date passing, a recycle ending).
 //! Then, at random `now`s (before, between and after events), it compares the decision's `stage`, `recycled`,
 //! `meets`, `reactivationCandidate`, `readiness`, scores and `funnel`, for the history folded in one batch and in
-//! time-ordered batches. The recycle a decision reads is the latest disqualification at or before its `now` (one
-//! stamped after `now` has not happened yet, an earlier one has), and its bars count again, event or not, from the
-//! instant `recycle_for` after the latest disqualification the walk has reached.
+//! time-ordered batches (the state through its byte form between them). The recycle a decision reads is the latest
+//! disqualification at or before its `now` (one stamped after `now` has not happened yet, an earlier one has), and
+//! its bars count again, event or not, from the instant `recycle_for` after the latest disqualification the walk
+//! has reached. Deal statuses, erasure and late batches are `stage_late_oracle.rs`'s.
 //!
 //! Documented limits the reference reproduces rather than reports: scores at `now` include the points of events
 //! stamped after `now` (§ scores.intent), while the stage reads only the funnel recorded up to `now`.
@@ -17,8 +18,11 @@
 //! `PROPTEST_CASES` raises the case count (debug default: 40; hunt in release with thousands).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
 
+mod support;
+
 use proptest::prelude::*;
-use rekindle_core::{decide, ContactState, Event, Playbook, Readiness, Stage, Timestamp, Value};
+use rekindle_core::{decide, Event, Playbook, Readiness, Stage, Timestamp, Value};
+use support::fold_batches;
 
 const MIN: i64 = 60_000;
 const H: i64 = 3_600_000;
@@ -711,17 +715,6 @@ fn history_strategy() -> impl Strategy<Value = Vec<(i64, Ev)>> {
         list.dedup_by(|b, a| a.0 == b.0 && !matches!((a.1, b.1), (Ev::Signal(_), Ev::Signal(_))));
         list
     })
-}
-
-fn fold_batches(pb: &Playbook, events: &[Event], cuts: &[usize]) -> ContactState {
-    let mut s = ContactState::new();
-    let mut start = 0;
-    for &c in cuts.iter().chain([&events.len()]) {
-        let c = c.clamp(start, events.len());
-        s.fold(pb, &events[start..c]);
-        start = c;
-    }
-    s
 }
 
 fn check(spec: &Spec, list: &[(i64, Ev)], nows: &[i64], cuts: &[usize]) -> Result<(), TestCaseError> {

@@ -112,13 +112,24 @@ impl ContactState {
 }
 
 /// Records in `funnel` that `stage` was reached at `at`, and every stage below it, which it passes through (only
-/// stages not reached since the last recycle, `since`).
+/// stages not reached since the last recycle, `since`; nothing at or before it, which is past history). A stage the
+/// funnel holds from a later instant (a purchase folded in a late batch, stamped before the MQL its bar reached)
+/// was first reached at `at`: it moves there, so the funnel never shows a stage without those below it.
 fn reach_in(funnel: &mut Vec<(Stage, Timestamp)>, since: Option<Timestamp>, stage: Stage, at: Timestamp) {
+    if since.is_some_and(|r| at <= r) {
+        return;
+    }
     for s in [Stage::Mql, Stage::Sql, Stage::Opportunity, Stage::Customer] {
-        let reached = funnel.iter().any(|(f, t)| *f == s && since.is_none_or(|r| *t > r));
-        if s <= stage && !reached && since.is_none_or(|r| at > r) {
-            let pos = funnel.iter().position(|(fs, ft)| (*ft, *fs) > (at, s)).unwrap_or(funnel.len());
-            funnel.insert(pos, (s, at));
+        if s > stage {
+            break;
         }
+        if let Some(i) = funnel.iter().position(|(f, t)| *f == s && since.is_none_or(|r| *t > r)) {
+            if funnel.get(i).is_some_and(|(_, t)| *t <= at) {
+                continue;
+            }
+            funnel.remove(i);
+        }
+        let pos = funnel.iter().position(|(fs, ft)| (*ft, *fs) > (at, s)).unwrap_or(funnel.len());
+        funnel.insert(pos, (s, at));
     }
 }
