@@ -7,7 +7,8 @@
 //! whole ([`Error::InvalidImport`], "save the export as CSV UTF-8"); a field that is not valid UTF-8 is read as
 //! Windows-1252 (the Latin-1 superset Excel writes), said once per file in a `decoded_as_windows_1252` warning.
 //! The delimiter is the most frequent of `,` `;` and tab outside quotes in the header line (ties: `,`). Quoted
-//! fields may hold delimiters, doubled quotes and newlines; a record's line is the line it starts on.
+//! fields may hold delimiters, doubled quotes and newlines; a record's line is the line it starts on, lines ending
+//! at LF, CRLF or a lone CR (old Mac exports, a CR inside a quoted field) alike.
 //!
 //! Records: the email is trimmed, lower-cased and checked (D22); the vendor's record id and creation date are
 //! read; every other non-empty cell becomes a profile field named by the snake_case of its header (`First
@@ -307,8 +308,10 @@ pub struct ContactDecoder {
     ends: Vec<usize>,
     nout: usize,
     nend: usize,
-    /// `\n` bytes consumed so far.
+    /// Line ends (LF, CRLF or a lone CR) consumed so far.
     newlines: u64,
+    /// The last byte consumed was a CR: an LF next ends the same line (a CRLF cut between two chunks).
+    after_cr: bool,
     /// The line the record in progress started on.
     start: Option<u64>,
     /// `"` bytes in the record in progress: odd at the end of the file when its quote was never closed.
@@ -332,6 +335,7 @@ impl ContactDecoder {
             nout: 0,
             nend: 0,
             newlines: 0,
+            after_cr: false,
             start: None,
             quotes: 0,
             header: None,
@@ -448,13 +452,13 @@ impl ContactDecoder {
         }
     }
 
-    /// Counts newlines and notes where the next record starts (its first byte that is not a line end).
+    /// Counts line ends and notes where the next record starts (its first byte that is not a line end).
     fn track_lines(&mut self, used: &[u8]) {
         for &b in used {
             if self.start.is_none() && b != b'\n' && b != b'\r' {
                 self.start = Some(self.newlines + 1);
             }
-            self.newlines += u64::from(b == b'\n');
+            self.newlines += u64::from(line_end(b, &mut self.after_cr));
             self.quotes += u64::from(b == b'"');
         }
     }
@@ -479,8 +483,10 @@ impl ContactDecoder {
         // never closed, which swallowed the lines after it (up to the end of the file: its last line end is not a
         // line of its own).
         let bytes = self.record.get(..self.nout).unwrap_or_default();
-        let bytes = bytes.strip_suffix(b"\n").map_or(bytes, |b| b.strip_suffix(b"\r").unwrap_or(b));
-        let spanned = bytes.iter().filter(|b| **b == b'\n').count();
+        let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        let mut after_cr = false;
+        let spanned = bytes.iter().filter(|b| line_end(**b, &mut after_cr)).count();
         self.nout = 0;
         self.nend = 0;
         if latin1 && !self.latin1_noted {
@@ -551,6 +557,14 @@ impl ContactDecoder {
             Vendor::Klaviyo => Layout::Klaviyo(klaviyo::Layout::new(header, &self.file)?),
         })
     }
+}
+
+/// Whether byte `b` ends a line: every CR, and an LF not right after one (`after_cr` carries that across calls,
+/// so a CRLF cut between two chunks is one line end).
+fn line_end(b: u8, after_cr: &mut bool) -> bool {
+    let end = b == b'\r' || (b == b'\n' && !*after_cr);
+    *after_cr = b == b'\r';
+    end
 }
 
 /// Why a row that spans lines `first..=last` is rejected: a quote that opens a field and is never closed reads
