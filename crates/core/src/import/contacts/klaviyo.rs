@@ -46,6 +46,11 @@ impl Layout {
         })
     }
 
+    /// The columns that are no profile field (email, id, creation date), and those named otherwise than their label.
+    pub(super) fn columns(&self) -> super::Columns {
+        (alloc::vec![Some(self.email), self.id, self.first_active], alloc::vec![])
+    }
+
     pub(super) fn row(&self, r: &mut Row<'_>) -> Result<ContactRecord, RowDiagnostic> {
         if let Some(raw) = r.cell(Some(self.email)) {
             let lower = raw.to_ascii_lowercase();
@@ -113,7 +118,7 @@ impl Layout {
         }
         let id = r.cell(self.id).map(Into::into);
         let dates = [self.last_active, self.consent_time];
-        let fields = r.fields(&[Some(self.email), self.id, self.first_active], &[], &dates);
+        let fields = r.fields(&self.columns().0, &dates);
         Ok(ContactRecord { line: r.line, email, id, created_at, fields, events })
     }
 }
