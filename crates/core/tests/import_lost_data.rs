@@ -12,7 +12,7 @@
 //!   quoted field).
 //!
 //! Deliberate choices, documented in the module docs and not flagged here: cells are trimmed; an empty cell is
-//! no field; a cell that is wholly a number becomes a number (`1.50` → 1.5); blank lines are not rows; a row
+//! no field; a cell that is wholly a number a double holds exactly becomes a number (`1.50` → 1.5); blank lines are not rows; a row
 //! whose quote spans lines and whose column count is wrong is reported as an unclosed quote (so generated rows
 //! with the wrong column count keep to one line); the same contact twice gives two records (deduplication is
 //! the caller's).
@@ -208,6 +208,9 @@ fn extra_cell() -> impl Strategy<Value = Cell> {
         1 => (-99_999i64..99_999).prop_map(|n| Cell { text: n.to_string(), value: Some(Scalar::Num(n as f64)) }),
         1 => prop::sample::select(vec!["", "  "]).prop_map(|t| Cell { text: t.into(), value: None }),
         1 => "0[0-9]{1,6}".prop_map(|t| Cell { value: Some(Scalar::Str(t.clone())), text: t }),
+        // Ids and phone numbers longer than a double holds, identifiers with a sign: text as written.
+        1 => "-?([1-9][0-9]{15,24}|0[0-9]{1,5})".prop_map(|t| Cell { value: Some(Scalar::Str(t.clone())), text: t }),
+        1 => "-?[1-9][0-9]{0,6}\\.[0-9]{1,7}".prop_map(|t| Cell { value: Some(Scalar::Num(t.parse().unwrap())), text: t }),
     ]
 }
 
@@ -606,4 +609,62 @@ fn lone_cr_line_ends_count_as_lines() {
     assert_eq!(lines_and_codes(&whole), want);
     let every: Vec<usize> = (0..bytes.len()).collect();
     assert_eq!(feed(kind, bytes, &every), whole);
+}
+
+fn hubspot(bytes: &str) -> ContactBatch {
+    decode(FILE, Kind::Hubspot.vendor(), bytes.as_bytes()).unwrap()
+}
+
+fn fields(out: &ContactBatch) -> Vec<Vec<(String, Scalar)>> {
+    out.rows.iter().map(|r| r.as_ref().unwrap().fields.clone()).collect()
+}
+
+fn s(name: &str, text: &str) -> (String, Scalar) {
+    (name.into(), Scalar::Str(text.into()))
+}
+
+/// A number is kept as a number only when a double holds it exactly. Before, a 20-digit id came back as
+/// 12345678901234567000, `-0042` (an identifier, as `0042` is) as -42 and `1e-400` as 0.
+#[test]
+fn cells_a_double_cannot_hold_exactly_stay_text() {
+    let out = hubspot("Record ID,Email,Phone\n1,a@example.com,12345678901234567890\n2,b@example.com,-0042\n3,c@example.com,1e-400\n4,d@example.com,-3.25e2\n5,e@example.com,123456789012345\n");
+    let want = vec![
+        vec![s("phone", "12345678901234567890")],
+        vec![s("phone", "-0042")],
+        vec![s("phone", "1e-400")],
+        vec![("phone".into(), Scalar::Num(-325.0))],
+        vec![("phone".into(), Scalar::Num(123_456_789_012_345.0))],
+    ];
+    assert_eq!(fields(&out), want);
+}
+
+/// A column whose header cell is empty (or has no letter or digit) keeps its cells as `column_<n>`. Before, they
+/// were dropped without a word.
+#[test]
+fn cells_under_a_header_without_a_name_are_kept() {
+    let out = hubspot("Record ID,Email,,#\n1,a@example.com,kept,this too\n2,b@example.com,,\n");
+    assert_eq!(fields(&out), vec![vec![s("column_3", "kept"), s("column_4", "this too")], vec![]]);
+    assert!(out.warnings.is_empty());
+}
+
+/// Two columns whose labels give one field name keep both values: the later is `<name>_<n>`, said once at the
+/// header. Before, both became the same field and the profile kept only one of them. Columns that are no field
+/// (the email, the id) do not count: a second `Email` column is the field `email`.
+#[test]
+fn two_columns_of_one_field_name_keep_both_values() {
+    let out = hubspot("Record ID,Email,Note,note,Email,NOTE\n1,a@example.com,first,second,b@example.com,third\n");
+    let want = vec![s("note", "first"), s("note_4", "second"), s("email", "b@example.com"), s("note_6", "third")];
+    assert_eq!(fields(&out), vec![want]);
+    let warned: Vec<(&str, &str, Option<&str>)> =
+        out.warnings.iter().map(|w| (w.diagnostic.at.as_str(), w.diagnostic.code, w.field.as_deref())).collect();
+    assert_eq!(
+        warned,
+        [("c.csv:1:4", "duplicate_field", Some("note")), ("c.csv:1:6", "duplicate_field", Some("NOTE"))]
+    );
+    assert!(out.warnings[0].diagnostic.message.contains("column 3 \"Note\""), "{:?}", out.warnings[0]);
+    // Mailchimp's CC is the field `country`: a merge field "Country" is kept beside it.
+    let mc = "Email Address,CC,Country,LEID\na@example.com,PT,Portugal,x1\n";
+    let out = decode(FILE, Vendor::Mailchimp(MailchimpStatus::Subscribed), mc.as_bytes()).unwrap();
+    assert_eq!(fields(&out), vec![vec![s("country", "PT"), s("country_3", "Portugal"), s("leid", "x1")]]);
+    assert_eq!(out.warnings.len(), 1);
 }
