@@ -18,13 +18,16 @@
 //! the caller's).
 //!
 //! Cases: 64 by default (a few seconds in debug); `PROPTEST_CASES` raises them (thousands in release to hunt).
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 use proptest::prelude::*;
 use rekindle_core::import::contacts::{
     decode, ContactBatch, ContactDecoder, ContactRecord, HubspotLabels, MailchimpStatus, RowDiagnostic, Vendor,
 };
 use rekindle_core::{EventKind, Scalar};
+
+mod support;
+use support::civil;
 
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64)
@@ -126,29 +129,6 @@ struct Row {
     extras: Vec<Cell>,
 }
 
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
-}
-
-fn civil(ms: i64) -> (i64, i64, i64, i64, i64, i64) {
-    let days = ms.div_euclid(86_400_000);
-    let secs = ms.rem_euclid(86_400_000) / 1000;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, secs / 3600, secs / 60 % 60, secs % 60)
-}
-
 fn rfc3339(ms: i64) -> String {
     let (y, mo, d, h, mi, s) = civil(ms);
     match ms.rem_euclid(1000) {
@@ -163,7 +143,7 @@ fn date() -> impl Strategy<Value = Date> {
         let ms = secs * 1000;
         let (y, mo, d, h, mi, s) = civil(ms);
         let (h12, pm) = (if h % 12 == 0 { 12 } else { h % 12 }, if h >= 12 { "PM" } else { "am" });
-        let day = days_from_civil(y, mo, d) * 86_400_000;
+        let day = ms - ms.rem_euclid(86_400_000);
         let (ms, text) = match format {
             0 => (ms, format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")),
             1 => (ms - s * 1000, format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}")),

@@ -12,14 +12,18 @@
 //! doubles (as in JS), so a 20-digit custom argument keeps a double's digits; nested objects and arrays that are
 //! not all strings are left out of `raw.*`; an array of strings is kept joined with `,`; an id twice in a batch
 //! gives two events (deduplication is the caller's); seconds of 10^11 or more (before 10^14) are a
-//! `timestamp_looks_like_ms` diagnostic, never a guess; instants past ±9·10^9 s are out of range.
+//! `timestamp_looks_like_ms` diagnostic, never a guess; instants past ±9·10^9 s are out of range; microsecond
+//! fractions past 2^32 s (2106) are finer than a double holds, so only millisecond fractions are generated there.
 //!
 //! Cases: 64 by default (a few seconds in debug); `PROPTEST_CASES` raises them (thousands in release to hunt).
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 use proptest::prelude::*;
-use rekindle_core::import::{sendgrid, Imported};
+use rekindle_core::import::{mailchimp, mailgun, postmark, sendgrid, ses, Imported};
 use rekindle_core::{Event, EventKind, Scalar};
+
+mod support;
+use support::civil;
 
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64)
@@ -45,12 +49,17 @@ fn email() -> impl Strategy<Value = (String, String)> {
 }
 
 /// Epoch seconds as JSON text and the millisecond they mean: whole seconds, milliseconds or microseconds written
-/// as a fraction (microseconds are rounded, then floored to the millisecond), across the years a webhook sends.
+/// as a fraction (microseconds are rounded, then floored to the millisecond), from 1970 to 2223.
 fn seconds() -> impl Strategy<Value = (String, i64)> {
     (0i64..8_000_000_000, 0usize..4, 0i64..1_000_000).prop_map(|(s, digits, micros)| match digits {
         0 => (s.to_string(), s * 1000),
         1 => (format!("{s}.{:03}", micros / 1000), s * 1000 + micros / 1000),
-        2 => (format!("{s}.{micros:06}"), s * 1000 + micros / 1000),
+        // A double holds microseconds exactly enough to round back only below 2^32 s (2106): past it the digits
+        // are not in the JSON number as parsed (documented: numbers are doubles).
+        2 => {
+            let s = s % (1 << 32);
+            (format!("{s}.{micros:06}"), s * 1000 + micros / 1000)
+        }
         _ => (format!("{s}.0"), s * 1000),
     })
 }
@@ -182,8 +191,125 @@ fn check_sendgrid(records: &[(String, Want)], out: &Imported) {
     }
 }
 
+/// An ISO 8601 instant as a vendor writes it and the millisecond it means: any offset (or `Z`), 0–9 fraction
+/// digits (floored to the millisecond), from 1970 to 2100.
+fn iso() -> impl Strategy<Value = (String, i64)> {
+    (0i64..4_102_444_800, "[0-9]{0,9}", -14 * 60i64..=14 * 60, any::<bool>()).prop_map(|(secs, frac, offset, z)| {
+        let offset = if z { 0 } else { offset };
+        let (y, mo, d, h, mi, s) = civil((secs + offset * 60) * 1000);
+        let zone = match (z, offset < 0) {
+            (true, _) => "Z".to_string(),
+            (false, negative) => {
+                format!("{}{:02}:{:02}", if negative { '-' } else { '+' }, offset.abs() / 60, offset.abs() % 60)
+            }
+        };
+        let dot = if frac.is_empty() { String::new() } else { format!(".{frac}") };
+        let ms = secs * 1000 + format!("{frac:0<3}")[..3].parse::<i64>().unwrap();
+        (format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{dot}{zone}"), ms)
+    })
+}
+
+/// One record's outcome: `(contact, ms)` of each event, and the count of skipped and diagnostics.
+fn outcome(out: &Imported) -> (Vec<(String, i64)>, usize, usize) {
+    let events = out.events.iter().map(|e| (e.contact.clone(), e.at.ms())).collect();
+    (events, out.skipped.len(), out.diagnostics.len())
+}
+
+/// `%XX` for every byte but unreserved ASCII, as a form encoder writes it (spaces as `+`).
+fn form(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b' ' => "+".to_string(),
+            b if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) => char::from(b).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    /// Mailgun: one opened event, the time in float seconds to the ms, the recipient as written, `user-variables`
+    /// and other scalars kept raw.
+    #[test]
+    fn a_mailgun_record_keeps_its_time_recipient_and_variables(
+        (raw, contact) in email(), (ts, ms) in seconds(), (var, want) in custom(), (top, top_want) in custom(),
+    ) {
+        let body = format!(
+            r#"{{"signature":{{"timestamp":"1","token":"t","signature":"00"}},"event-data":{{"event":"opened","id":"x",
+            "timestamp":{ts},"recipient":{},"custom":{top},"user-variables":{{"v":{var}}}}}}}"#,
+            q(&raw)
+        );
+        let out = mailgun::decode(body.as_bytes()).unwrap();
+        prop_assert_eq!(outcome(&out), (vec![(contact, ms)], 0, 0));
+        prop_assert_eq!(prop(&out.events[0], "raw.user-variables.v"), want.as_ref());
+        prop_assert_eq!(prop(&out.events[0], "raw.custom"), top_want.as_ref());
+    }
+
+    /// Postmark: an open at `ReceivedAt` in any offset and fraction, `Metadata` kept raw.
+    #[test]
+    fn a_postmark_record_keeps_its_instant_in_any_offset(
+        (raw, contact) in email(), (at, ms) in iso(), (meta, want) in custom(),
+    ) {
+        let body = format!(
+            r#"{{"RecordType":"Open","MessageID":"m1","Recipient":{},"ReceivedAt":{},"Metadata":{{"k":{meta}}}}}"#,
+            q(&raw),
+            q(&at)
+        );
+        let out = postmark::decode(body.as_bytes()).unwrap();
+        prop_assert_eq!(outcome(&out), (vec![(contact, ms)], 0, 0));
+        prop_assert_eq!(prop(&out.events[0], "raw.Metadata.k"), want.as_ref());
+    }
+
+    /// SES: an open names 0–4 destinations, some bad: each good one is an event (ids `#n` when more than one),
+    /// each bad one a diagnostic at its place, and an empty list one diagnostic (not nothing).
+    #[test]
+    fn an_ses_record_gives_one_outcome_per_recipient(
+        recipients in prop::collection::vec(prop_oneof![3 => email().prop_map(Some), 1 => Just(None)], 0..4),
+        (at, ms) in iso(),
+    ) {
+        let listed: Vec<String> =
+            recipients.iter().map(|r| q(r.as_ref().map_or("not an email", |(raw, _)| raw.as_str()))).collect();
+        let body = format!(
+            r#"{{"eventType":"Open","open":{{"timestamp":{}}},"mail":{{"messageId":"m","destination":[{}]}}}}"#,
+            q(&at),
+            listed.join(",")
+        );
+        let out = ses::decode(body.as_bytes()).unwrap();
+        let events: Vec<(String, i64)> = recipients.iter().flatten().map(|(_, c)| (c.clone(), ms)).collect();
+        let bad = recipients.iter().filter(|r| r.is_none()).count();
+        prop_assert_eq!(outcome(&out), (events, 0, bad.max(usize::from(recipients.is_empty()))));
+        let places: Vec<String> = recipients
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.is_none())
+            .map(|(i, _)| format!("mail.destination[{i}]"))
+            .collect();
+        let empty = if recipients.is_empty() { vec!["mail.destination".to_string()] } else { places };
+        prop_assert_eq!(out.diagnostics.iter().map(|d| d.at.clone()).collect::<Vec<_>>(), empty);
+        for e in &out.events {
+            prop_assert!(recipients.len() == 1 || e.id.contains('#'), "{}", e.id);
+        }
+    }
+
+    /// Mailchimp: an unsubscribe form, the email percent-encoded (non-ASCII, `+`, spaces), `fired_at` as UTC,
+    /// every other pair kept raw with its text exactly.
+    #[test]
+    fn a_mailchimp_form_keeps_its_email_time_and_pairs(
+        (raw, contact) in email(), secs in 0i64..4_102_444_800, value in "[ -~é😀&=+%]{0,12}",
+    ) {
+        let (y, mo, d, h, mi, s) = civil(secs * 1000);
+        let fired = format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}");
+        let body = format!(
+            "type=unsubscribe&fired_at={}&data%5Bemail%5D={}&data%5Breason%5D={}",
+            form(&fired),
+            form(&raw),
+            form(&value)
+        );
+        let out = mailchimp::decode(body.as_bytes()).unwrap();
+        prop_assert_eq!(outcome(&out), (vec![(contact, secs * 1000)], 0, 0));
+        prop_assert_eq!(prop(&out.events[0], "raw.data[reason]"), Some(&Scalar::Str(value)));
+    }
 
     /// Count in = events + skipped + diagnostics, in body order, each at its index, values intact.
     #[test]
