@@ -344,3 +344,32 @@ fn known_keys_the_event_does_not_use_are_kept_raw() {
     assert_eq!((got(unsub, "group"), got(unsub, "raw.asm_group_id")), (str("12"), None));
     assert_eq!(got(unsub, "raw.marketing_campaign_id"), Some(Scalar::Bool(true)));
 }
+
+/// An SES record whose recipient list is empty is a `missing_field` at the list. Before, it gave no event, no skip
+/// and no diagnostic: a bounce, complaint or open vanished from the counts.
+#[test]
+fn an_ses_record_without_recipients_is_a_diagnostic() {
+    let mail = r#""mail":{"messageId":"m","destination":[]}"#;
+    for (record, at) in [
+        (
+            format!(r#"{{"eventType":"Open","open":{{"timestamp":"2017-08-09T22:00:19.652Z"}},{mail}}}"#),
+            "mail.destination",
+        ),
+        (
+            format!(
+                r#"{{"eventType":"Bounce","bounce":{{"bounceType":"Permanent","bouncedRecipients":[],"timestamp":"2017-08-09T22:00:19Z"}},{mail}}}"#
+            ),
+            "bounce.bouncedRecipients",
+        ),
+        (
+            format!(
+                r#"{{"eventType":"Complaint","complaint":{{"complainedRecipients":[],"timestamp":"2017-08-09T22:00:19Z"}},{mail}}}"#
+            ),
+            "complaint.complainedRecipients",
+        ),
+    ] {
+        let out = ses::decode(record.as_bytes()).unwrap();
+        let got: Vec<(&str, &str)> = out.diagnostics.iter().map(|d| (d.at.as_str(), d.code)).collect();
+        assert_eq!((out.events.len(), out.skipped.len(), got), (0, 0, vec![(at, "missing_field")]), "{record}");
+    }
+}
