@@ -373,3 +373,21 @@ fn an_ses_record_without_recipients_is_a_diagnostic() {
         assert_eq!((out.events.len(), out.skipped.len(), got), (0, 0, vec![(at, "missing_field")]), "{record}");
     }
 }
+
+/// Postmark: an `ID` that is no id (a fraction, text Postmark never sends) and an `Email` beside the `Recipient`
+/// that was read are kept as `raw.ID` and `raw.Email`. Before, both were dropped without a word.
+#[test]
+fn postmark_keys_the_event_does_not_use_are_kept_raw() {
+    let body = r#"{"RecordType":"Open","ID":1.5,"MessageID":"m1","Recipient":"a@example.com","Email":"b@example.com",
+        "ReceivedAt":"2016-04-27T16:21:41Z"}"#;
+    let out = postmark::decode(body.as_bytes()).unwrap();
+    let e = &out.events[0];
+    assert_eq!(e.id, "Open:m1:1461774101000");
+    assert_eq!(prop(e, "raw.ID"), Some(&Scalar::Num(1.5)));
+    assert_eq!(prop(e, "raw.Email"), Some(&Scalar::Str("b@example.com".into())));
+    assert_eq!(prop(e, "raw.Recipient"), None, "the contact is read from it");
+    let bounce = r#"{"RecordType":"Bounce","ID":42,"Type":"HardBounce","Email":"c@example.com",
+        "BouncedAt":"2019-11-05T16:33:54.9070259Z"}"#;
+    let e = &postmark::decode(bounce.as_bytes()).unwrap().events[0];
+    assert_eq!((e.id.as_str(), prop(e, "raw.ID"), prop(e, "raw.Email")), ("Bounce:42", None, None));
+}
