@@ -648,3 +648,22 @@ fn two_columns_of_one_field_name_keep_both_values() {
     assert_eq!(fields(&out), vec![vec![s("country", "PT"), s("country_3", "Portugal"), s("leid", "x1")]]);
     assert_eq!(out.warnings.len(), 1);
 }
+
+/// A CR-only export over 1 MiB is read row by row. Before, its header line was taken to end at the first LF, so
+/// the whole file was buffered as a header and refused ("no header line within the first 1 MiB").
+#[test]
+fn a_large_file_with_lone_cr_line_ends_is_read() {
+    let mut text = String::from("Record ID,Email,Notes\r");
+    let rows = 30_000;
+    for i in 0..rows {
+        text.push_str(&format!("{i},c{i}@example.com,some notes about contact {i}\r"));
+    }
+    assert!(text.len() > 1 << 20);
+    for cut in [64 * 1024, text.len()] {
+        let cuts: Vec<usize> = (cut..text.len()).step_by(cut).collect();
+        let out = feed(Kind::Hubspot, text.as_bytes(), &cuts);
+        assert_eq!(out.rows.len(), rows);
+        let last = out.rows.last().unwrap().as_ref().unwrap();
+        assert_eq!((last.line, last.email.as_str()), (rows as u64 + 1, "c29999@example.com"));
+    }
+}
