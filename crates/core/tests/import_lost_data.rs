@@ -2,8 +2,9 @@
 //! Mailchimp (subscribed / unsubscribed / cleaned), HubSpot and Klaviyo CSV files with awkward cells (quotes,
 //! delimiters, CR / LF / CRLF inside quoted fields, non-ASCII, long cells), a BOM or not, blank lines, rows with
 //! too few or too many columns, bad and redacted emails, the same contact twice, the vendors' status columns in
-//! the spellings the code accepts and dates in every accepted format and malformed ones. A simple reference built
-//! from the generated rows says what each row must become; the decoder must agree row by row:
+//! the spellings the code accepts (header labels too: `Contact ID`, `$email`, `$id`, `Created`, any case) and dates
+//! in every accepted format and malformed ones. A simple reference built from the generated rows says what each
+//! row must become; the decoder must agree row by row:
 //! - every data row is exactly one entry of `rows`, in file order, on the line it starts on: a record, or a
 //!   rejection naming its line (and column and header, when one cell is to blame);
 //! - a record's email, id, `created_at`, profile fields (every other non-empty cell, by its snake_case name, with
@@ -11,11 +12,14 @@
 //! - the result does not depend on where the bytes are cut into chunks (inside a multi-byte character, a CRLF, a
 //!   quoted field).
 //!
+//! CR-only line ends are generated too (old Mac exports), with LF, CRLF and all three mixed.
+//!
 //! Deliberate choices, documented in the module docs and not flagged here: cells are trimmed; an empty cell is
-//! no field; a cell that is wholly a number a double holds exactly becomes a number (`1.50` → 1.5); blank lines are not rows; a row
-//! whose quote spans lines and whose column count is wrong is reported as an unclosed quote (so generated rows
-//! with the wrong column count keep to one line); the same contact twice gives two records (deduplication is
-//! the caller's).
+//! no field; a cell that is wholly a number a double holds exactly becomes a number (`1.50` → 1.5); blank lines
+//! are not rows; a row whose quote spans lines and whose column count is wrong is reported as an unclosed quote
+//! (an unclosed quote ended by a stray one looks the same, so the two cannot be told apart; generated rows with the
+//! wrong column count keep to one line); the same contact twice gives two records (deduplication is the
+//! caller's); an unreadable informational date is a warning and the cell is kept as text.
 //!
 //! Cases: 64 by default (a few seconds in debug); `PROPTEST_CASES` raises them (thousands in release to hunt).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
@@ -250,6 +254,19 @@ struct File {
     final_newline: bool,
     /// Quote every cell, not only those that need it.
     quote_all: bool,
+    /// Which of the labels the code accepts each vendor column has (`Contact ID` for `Record ID`, `$email` for
+    /// `Email`, …), and whether the vendor labels are upper-cased (labels match in any ASCII case).
+    spelling: (usize, bool),
+}
+
+/// The labels the code accepts for a vendor column, by its usual label.
+fn spellings(label: &str) -> &'static [&'static str] {
+    match label {
+        "Record ID" => &["Record ID", "Contact ID"],
+        "Klaviyo ID" => &["Klaviyo ID", "Id", "$id"],
+        "First Active" => &["First Active", "Created"],
+        _ => &[],
+    }
 }
 
 fn file() -> impl Strategy<Value = File> {
@@ -276,23 +293,32 @@ fn file() -> impl Strategy<Value = File> {
             prop::sample::select(vec![b',', b';', b'\t']),
             ends,
             any::<(bool, bool, bool)>(),
+            (0usize..3, any::<bool>()),
         )
-            .prop_map(|(kind, extras, lines, delimiter, ends, (bom, final_newline, quote_all))| File {
-                kind,
-                extras,
-                lines,
-                delimiter,
-                ends,
-                bom,
-                final_newline,
-                quote_all,
+            .prop_map(|(kind, extras, lines, delimiter, ends, (bom, final_newline, quote_all), spelling)| {
+                File { kind, extras, lines, delimiter, ends, bom, final_newline, quote_all, spelling }
             })
     })
 }
 
 impl File {
     fn header(&self) -> Vec<String> {
-        let mut h: Vec<String> = self.kind.columns().iter().map(|s| s.to_string()).collect();
+        let (which, upper) = self.spelling;
+        let email: &[&str] = match self.kind {
+            Kind::Mailchimp(_) => &["Email Address", "Email"],
+            Kind::Hubspot => &["Email"],
+            Kind::Klaviyo => &["Email", "Email Address", "$email"],
+        };
+        let label = |l: &&str| {
+            let options = if *l == "Email" || *l == "Email Address" { email } else { spellings(l) };
+            let l = options.get(which % options.len().max(1)).unwrap_or(l);
+            if upper {
+                l.to_ascii_uppercase()
+            } else {
+                l.to_string()
+            }
+        };
+        let mut h: Vec<String> = self.kind.columns().iter().map(label).collect();
         h.extend(EXTRAS.iter().take(self.extras).map(|(l, _)| l.to_string()));
         h
     }
