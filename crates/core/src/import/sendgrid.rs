@@ -196,7 +196,8 @@ fn read(v: &Value, at: &str, out: &mut Imported) -> Res<()> {
     let contact = email(r.str("email")?, &r.path("email"))?;
     let time = r.get("timestamp").ok_or_else(|| diag(r.path("timestamp"), "missing_field", "missing"))?;
     let time = seconds(time, &r.path("timestamp"))?;
-    let id = match r.opt_str("sg_event_id")? {
+    // An empty id is none: every such event of a contact would share the key "" and be folded once.
+    let id = match r.opt_str("sg_event_id")?.filter(|id| !id.is_empty()) {
         Some(id) => String::from(id),
         None => format!("{PROVIDER}:{}", Fnv::new().value(v).hex()),
     };

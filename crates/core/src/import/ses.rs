@@ -169,7 +169,7 @@ fn record(v: &Value, at: &str, sns_id: Option<&str>, out: &mut Imported) -> Res<
         Some(t) => iso(t, &time_at)?,
         None => return Err(diag(detail.path("timestamp"), "missing_field", "missing (and no mail.timestamp)")),
     };
-    let base_id = match (sns_id, detail.opt_str("feedbackId")?) {
+    let base_id = match (sns_id, detail.opt_str("feedbackId")?.filter(|id| !id.is_empty())) {
         (Some(id), _) | (None, Some(id)) => String::from(id),
         (None, None) => format!("{PROVIDER}:{}", Fnv::new().value(v).hex()),
     };
