@@ -391,3 +391,25 @@ fn postmark_keys_the_event_does_not_use_are_kept_raw() {
     let e = &postmark::decode(bounce.as_bytes()).unwrap().events[0];
     assert_eq!((e.id.as_str(), prop(e, "raw.ID"), prop(e, "raw.Email")), ("Bounce:42", None, None));
 }
+
+/// An empty vendor id is no id: the event gets the fingerprint key, as one without an id does. Before, SendGrid's
+/// `sg_event_id: ""` and SES's `feedbackId: ""` became the key "", so every such event of a contact after the
+/// first was folded away as a duplicate of it.
+#[test]
+fn an_empty_vendor_id_is_no_id() {
+    let body = r#"[{"event":"open","email":"a@example.com","timestamp":1,"sg_event_id":""},
+        {"event":"click","email":"a@example.com","timestamp":2,"sg_event_id":""}]"#;
+    let out = sendgrid::decode(body.as_bytes()).unwrap();
+    let ids: Vec<&str> = out.events.iter().map(|e| e.id.as_str()).collect();
+    assert!(ids.iter().all(|id| id.starts_with("sendgrid:")) && ids[0] != ids[1], "{ids:?}");
+    let complaint = |t: &str| {
+        format!(
+            r#"{{"eventType":"Complaint","complaint":{{"feedbackId":"","complainedRecipients":[{{"emailAddress":"a@example.com"}}],"timestamp":"{t}"}},"mail":{{"messageId":"m"}}}}"#
+        )
+    };
+    let ids: Vec<String> = ["2017-08-05T00:41:02Z", "2017-08-06T00:41:02Z"]
+        .iter()
+        .map(|t| ses::decode(complaint(t).as_bytes()).unwrap().events[0].id.clone())
+        .collect();
+    assert!(ids.iter().all(|id| id.starts_with("ses:")) && ids[0] != ids[1], "{ids:?}");
+}
