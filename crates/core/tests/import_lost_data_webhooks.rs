@@ -112,7 +112,7 @@ fn sendgrid_record() -> impl Strategy<Value = (String, Want)> {
     ]);
     let keys = prop::sample::select(vec!["user_id", "plan", "ip", "useragent", "category", "reason", "status"]);
     let customs = prop::collection::vec((keys, custom()), 0..4);
-    let good = (folded, email(), seconds(), prop::option::of("[A-Za-z0-9_-]{1,22}"), customs).prop_map(
+    let good = (folded, email(), seconds(), prop::option::of("[A-Za-z0-9_-]{0,22}"), customs).prop_map(
         |((name, kind), (raw, contact), (ts, ms), id, customs)| {
             let mut json = format!("{{\"event\":{},\"email\":{},\"timestamp\":{ts}", q(name), q(&raw));
             if let Some(id) = &id {
@@ -127,6 +127,7 @@ fn sendgrid_record() -> impl Strategy<Value = (String, Want)> {
                 want_raw.push((k.to_string(), value));
             }
             json.push('}');
+            let id = id.filter(|id| !id.is_empty()); // an empty id is none: the fingerprint key
             (json, Want::Event { kind, contact, ms, id, raw: want_raw })
         },
     );
