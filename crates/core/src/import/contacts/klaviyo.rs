@@ -11,8 +11,9 @@
 //! | `Suppressions` (a list: `,` `;` or `\|`) | `UNSUBSCRIBE`, `USER_SUPPRESSED` → `unsubscribe` (`reason`); `SPAM_COMPLAINT` → `spam_complaint`; `HARD_BOUNCE`, `INVALID_EMAIL` → `email_bounce` `type: hard`; else a warning |
 //!
 //! Status events are dated by `Email Marketing Consent Timestamp`, else `Last Active`, else `First Active`. A
-//! consent with no date gives no event (there is no proof to keep); a suppression or unsubscribe with no date
-//! rejects the row (`missing_field`), since it cannot be placed in the contact's history.
+//! consent with no date gives no event (there is no proof to keep; an unreadable one is a `bad_timestamp` warning,
+//! the cell kept as text); a suppression or unsubscribe with no date rejects the row (`missing_field`), since it
+//! cannot be placed in the contact's history.
 
 use alloc::format;
 use alloc::vec::Vec;
@@ -91,7 +92,13 @@ impl Layout {
                     ];
                     push(r, EventKind::Consent, column, &granted)?;
                 }
-                "SUBSCRIBED" | "NEVER_SUBSCRIBED" => {}
+                // An unreadable consent date: no proof to keep, and said (the other dates warn where they are read).
+                "SUBSCRIBED" => {
+                    if let (Err(d), true) = (&when, dated == Some(self.consent_time)) {
+                        r.warnings.push(d.clone());
+                    }
+                }
+                "NEVER_SUBSCRIBED" => {}
                 "UNSUBSCRIBED" => push(r, EventKind::Unsubscribe, column, &[("channel", text("email"))])?,
                 _ => r.warn(column, "unknown_value", unknown(value, "SUBSCRIBED, UNSUBSCRIBED or NEVER_SUBSCRIBED")),
             }
