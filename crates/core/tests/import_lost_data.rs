@@ -693,3 +693,17 @@ fn a_large_file_with_lone_cr_line_ends_is_read() {
         assert_eq!((last.line, last.email.as_str()), (rows as u64 + 1, "c29999@example.com"));
     }
 }
+
+/// Klaviyo: a SUBSCRIBED profile whose consent date cannot be read gives no consent event (no proof to keep) and
+/// says so at that cell. Before, the consent vanished without a word.
+#[test]
+fn an_unreadable_klaviyo_consent_date_is_warned() {
+    let text = "Email,Email Marketing Consent,Email Marketing Consent Timestamp\na@example.com,SUBSCRIBED,yesterday\n";
+    let out = decode(FILE, Vendor::Klaviyo, text.as_bytes()).unwrap();
+    let record = out.rows[0].as_ref().unwrap();
+    assert!(record.events.is_empty());
+    assert!(record.fields.contains(&s("email_marketing_consent_timestamp", "yesterday")), "{:?}", record.fields);
+    let warned: Vec<(&str, &str)> =
+        out.warnings.iter().map(|w| (w.diagnostic.at.as_str(), w.diagnostic.code)).collect();
+    assert_eq!(warned, [("c.csv:2:3", "bad_timestamp")]);
+}
