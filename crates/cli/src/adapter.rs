@@ -193,14 +193,9 @@ pub fn parse_instant(text: &str, path: &str) -> Result<Timestamp, rekindle_core:
     Timestamp::parse(&value, path)
 }
 
-/// A cell as a profile value: a number when the whole cell is one (`120`, `-3.5`, `1e3`; `0042` stays text, it
-/// is an identifier), else text.
+/// A cell as a profile value, as core reads a vendor export's ([`rekindle_core::import::contacts::cell_value`]): a
+/// number when the whole cell is one a double holds exactly (`120`, `-3.5`, `1e3`), else text as written (`0042`
+/// is an identifier, and a 20-digit id would come back with other digits as a number).
 pub fn cell_value(cell: &str) -> Scalar {
-    let numeric = cell.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
-        && cell.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'-')
-        && !(cell.len() > 1 && cell.starts_with('0') && !cell.starts_with("0."));
-    match cell.parse::<f64>() {
-        Ok(n) if numeric && n.is_finite() => Scalar::Num(n),
-        _ => Scalar::Str(cell.to_string()),
-    }
+    rekindle_core::import::contacts::cell_value(cell)
 }

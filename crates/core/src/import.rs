@@ -9,7 +9,8 @@
 //! | [`mailchimp`] | form-urlencoded, `data[merges][FNAME]` | `mailchimp:` + FNV-64 of the decoded pairs | `YYYY-MM-DD HH:MM:SS`, read as UTC |
 //! | [`ses`] | SNS envelope, bare event-publishing record or legacy notification | SNS `MessageId`, else `feedbackId` | ISO 8601 `Z` |
 //!
-//! When a vendor record has no key of its own (Mailgun test events without `id`, bare SES opens), the key is
+//! When a vendor record has no key of its own (Mailgun test events without `id`, bare SES opens; an empty id is
+//! none, or every such event of a contact would share the key `""`), the key is
 //! `<provider>:` + FNV-64 of the record's canonical form, so the same record twice gets the same key. A record
 //! that yields one event per recipient (SES) suffixes `#<n>` when there is more than one. Deduplication by key
 //! is the caller's job: the fold does not deduplicate.

@@ -4,9 +4,12 @@
 //! `ContactColumns`). Cells that are not UTF-8 are read as Windows-1252 (one `decoded_as_windows_1252` warning), as
 //! the vendor readers read them. Streamed row by row; a bad row is a diagnostic with its line and column, and the file goes on;
 //! a quote never closed rejects its row and each line it swallowed (`unclosed_quote`), as the vendor readers do.
+//! A row's line is the line its first byte is on, LF, CRLF and a lone CR (Excel for Mac) each ending a line and
+//! blank lines before it counted, as the vendor readers count them.
 
+use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use std::borrow::Cow;
@@ -23,7 +26,7 @@ use crate::error::CliError;
 pub struct GenericCsv {
     name: String,
     path: std::path::PathBuf,
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<LineEnds<BufReader<File>>>,
     headers: Vec<String>,
     email: usize,
     id: Option<usize>,
@@ -67,6 +70,7 @@ impl GenericCsv {
             return Err(CliError::Unusable { file: path.to_path_buf(), line: 1, reason: why.into() });
         }
         let delimiter = rekindle_core::import::contacts::header_delimiter(head);
+        let file = LineEnds::new(file);
         let mut reader = csv::ReaderBuilder::new().flexible(true).delimiter(delimiter).from_reader(file);
         let headers: Vec<String> = match reader.byte_headers() {
             Ok(h) => h.iter().map(|h| decode_field(h).0.trim().trim_start_matches('\u{feff}').to_string()).collect(),
@@ -194,9 +198,8 @@ impl GenericCsv {
     fn row(&mut self, line: u64) -> Result<ContactRecord, Diagnostic> {
         let r = &self.record;
         // Line breaks inside its fields (up to the end of the file, whose last line end is no line of its own).
-        let trailing = usize::from(r.iter().next_back().is_some_and(|f| f.ends_with(b"\n")));
-        let spanned =
-            r.iter().map(|f| f.iter().filter(|b| **b == b'\n').count()).sum::<usize>().saturating_sub(trailing);
+        let trailing = usize::from(r.iter().next_back().is_some_and(|f| f.ends_with(b"\n") || f.ends_with(b"\r")));
+        let spanned = r.iter().map(line_ends).sum::<usize>().saturating_sub(trailing);
         // A row spanning lines with the wrong column count, or still inside a quote at the end of the file, is a quote
         // never closed, which read the lines after it into this row (as the vendor exports' reader says).
         if r.len() != self.headers.len() || (spanned > 0 && self.open_at_end()) {
@@ -298,11 +301,72 @@ impl ContactSource for GenericCsv {
         match read {
             Ok(false) => Ok(None),
             Ok(true) => {
-                let line = self.record.position().map_or(0, csv::Position::line);
+                let byte = self.record.position().map_or(0, csv::Position::byte);
+                let line = self.reader.get_mut().line(byte);
                 Ok(Some(self.row(line)))
             }
             Err(e) => Err(csv_error(&self.name, e)),
         }
+    }
+}
+
+/// Line ends in `bytes`: every CR, and every LF not right after one (LF, CRLF and a lone CR each end a line).
+fn line_ends(bytes: &[u8]) -> usize {
+    let mut after_cr = false;
+    bytes
+        .iter()
+        .filter(|&&b| {
+            let end = b == b'\r' || (b == b'\n' && !after_cr);
+            after_cr = b == b'\r';
+            end
+        })
+        .count()
+}
+
+/// The file as the csv reader reads it, noting where its line ends are, so a record is named by the line its first
+/// byte is on. The csv reader's own line count is not that: it counts LFs only (a lone CR, Excel for Mac's line end,
+/// is no line to it), and a record's position is where the blank lines before it start.
+struct LineEnds<R> {
+    inner: R,
+    /// Bytes read so far.
+    offset: u64,
+    /// The last byte read was a CR (an LF next is the same line end).
+    after_cr: bool,
+    /// CR and LF bytes at or after the record last asked about: offset, and whether it ends a line (an LF after a
+    /// CR does not).
+    ends: VecDeque<(u64, bool)>,
+    /// Line ends before the record last asked about.
+    before: u64,
+}
+
+impl<R> LineEnds<R> {
+    fn new(inner: R) -> LineEnds<R> {
+        LineEnds { inner, offset: 0, after_cr: false, ends: VecDeque::new(), before: 0 }
+    }
+
+    /// The 1-based line of the first byte at or after `at` that is not a line end (records are asked about in
+    /// file order).
+    fn line(&mut self, at: u64) -> u64 {
+        while let Some((_, ends)) = self.ends.front().filter(|(o, _)| *o < at) {
+            self.before += u64::from(*ends);
+            self.ends.pop_front();
+        }
+        let blank = self.ends.iter().enumerate().take_while(|(k, (o, _))| *o == at + *k as u64);
+        self.before + blank.filter(|(_, (_, ends))| *ends).count() as u64 + 1
+    }
+}
+
+impl<R: Read> Read for LineEnds<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in buf.get(..n).unwrap_or_default() {
+            if b == b'\r' || b == b'\n' {
+                self.ends.push_back((self.offset, b == b'\r' || !self.after_cr));
+            }
+            self.after_cr = b == b'\r';
+            self.offset += 1;
+        }
+        Ok(n)
     }
 }
 

@@ -7,13 +7,15 @@
 //! whole ([`Error::InvalidImport`], "save the export as CSV UTF-8"); a field that is not valid UTF-8 is read as
 //! Windows-1252 (the Latin-1 superset Excel writes), said once per file in a `decoded_as_windows_1252` warning.
 //! The delimiter is the most frequent of `,` `;` and tab outside quotes in the header line (ties: `,`). Quoted
-//! fields may hold delimiters, doubled quotes and newlines; a record's line is the line it starts on.
+//! fields may hold delimiters, doubled quotes and newlines; a record's line is the line it starts on, lines ending
+//! at LF, CRLF or a lone CR (old Mac exports, a CR inside a quoted field) alike.
 //!
 //! Records: the email is trimmed, lower-cased and checked (D22); the vendor's record id and creation date are
 //! read; every other non-empty cell becomes a profile field named by the snake_case of its header (`First
-//! Name` → `first_name`), a number when the whole cell is one, an RFC 3339 string when the column is a known
-//! date; and the vendor's status columns become events (unsubscribe, hard bounce, consent) folded with the
-//! contact. The mapping per vendor: [`mailchimp`], [`hubspot`], [`klaviyo`]. What lives outside the rows — the
+//! Name` → `first_name`; a label with no letter or digit → `column_<n>`; a name an earlier column already
+//! fills → `<name>_<n>`, with a `duplicate_field` warning), a number when the whole cell is one a double holds
+//! exactly ([`cell_value`]), an RFC 3339 string when the column is a known date; and the vendor's status columns
+//! become events (unsubscribe, hard bounce, consent) folded with the contact. The mapping per vendor: [`mailchimp`], [`hubspot`], [`klaviyo`]. What lives outside the rows — the
 //! Mailchimp file's role, HubSpot's label language — is an explicit input ([`Vendor`]), never guessed.
 //!
 //! Problems are data: a row that cannot be used is an `Err(RowDiagnostic)` in [`ContactBatch::rows`] with its
@@ -21,7 +23,8 @@
 //! `unclosed_quote` (a row spanning lines whose quote is still open at the end of the file, or whose column count
 //! is wrong: it and every line it swallowed),
 //! `missing_email`, `invalid_email`, `redacted_email`, `bad_timestamp`, `missing_field`. Warning codes:
-//! `decoded_as_windows_1252`, `unknown_value`, `bad_timestamp` (an informational date kept as text).
+//! `decoded_as_windows_1252`, `unknown_value`, `bad_timestamp` (an informational date kept as text),
+//! `duplicate_field` (at the header: a column kept under another name).
 //!
 //! Vendor dates carry no zone; they are read as **UTC**: `YYYY-MM-DD HH:MM[:SS]`, `YYYY-MM-DD`, RFC 3339,
 //! `M/D/YYYY[ h:mm[ AM|PM]]` (HubSpot's English exports), and 12–13 digit epoch milliseconds (HubSpot's
@@ -167,6 +170,10 @@ impl Header {
     }
 }
 
+/// A vendor's columns that are no profile field (email, id, creation date), and those it names otherwise than
+/// their label.
+pub(crate) type Columns = (Vec<Option<usize>>, Vec<(Option<usize>, &'static str)>);
+
 /// The per-vendor column plan, resolved once from the header.
 #[derive(Debug)]
 enum Layout {
@@ -234,21 +241,15 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// Every non-empty cell not in `used` as a profile field; `renamed` gives a column another field name,
-    /// `dates` are stored as RFC 3339 when they parse.
-    pub(crate) fn fields(
-        &self,
-        used: &[Option<usize>],
-        renamed: &[(Option<usize>, &str)],
-        dates: &[Option<usize>],
-    ) -> Vec<(String, Scalar)> {
+    /// Every non-empty cell not in `used` as a profile field named as [`field_names`] says; `dates` are stored as
+    /// RFC 3339 when they parse.
+    pub(crate) fn fields(&self, used: &[Option<usize>], dates: &[Option<usize>]) -> Vec<(String, Scalar)> {
         let mut out = Vec::new();
         for (i, name) in self.header.names.iter().enumerate() {
-            if used.contains(&Some(i)) || name.is_empty() {
+            if used.contains(&Some(i)) {
                 continue;
             }
             let Some(text) = self.cell(Some(i)) else { continue };
-            let name = renamed.iter().find(|(c, _)| *c == Some(i)).map_or(name.as_str(), |(_, n)| n);
             let value = match dates.contains(&Some(i)).then(|| vendor_time(text)).flatten() {
                 Some(t) => Scalar::Str(rfc3339(t)),
                 None => cell_value(text),
@@ -282,16 +283,44 @@ pub(crate) fn text(s: &str) -> Scalar {
     Scalar::Str(s.into())
 }
 
-/// A cell as a profile value: a number when the whole cell is one (`120`, `-3.5`; `0042` stays text, it is an
-/// identifier), else text.
+/// A cell as a profile value: a number when the whole cell is a plain decimal that a double holds exactly (`120`,
+/// `-3.5`, `1e3`; at most 15 significant digits), else text exactly as written: `0042` and `-0042` are identifiers,
+/// and a 20-digit id or phone number would come back with other digits as a number.
+///
+/// ```
+/// # use rekindle_core::import::contacts::cell_value;
+/// # use rekindle_core::Scalar;
+/// assert_eq!(cell_value("-3.5"), Scalar::Num(-3.5));
+/// assert_eq!(cell_value("12345678901234567890"), Scalar::Str("12345678901234567890".into()));
+/// assert_eq!(cell_value("-0042"), Scalar::Str("-0042".into()));
+/// ```
 pub fn cell_value(cell: &str) -> Scalar {
-    let b = cell.as_bytes();
-    let numeric = b.iter().all(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E'))
-        && b.first().is_some_and(|c| c.is_ascii_digit() || *c == b'-')
-        && !(b.len() > 1 && b.first() == Some(&b'0') && b.get(1) != Some(&b'.'));
+    match exact_number(cell) {
+        Some(n) => Scalar::Num(n),
+        None => Scalar::Str(cell.into()),
+    }
+}
+
+/// `cell` as a number when it is `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?` with at most 15 significant
+/// digits (any such decimal survives the trip through a double and back) and neither overflows nor underflows.
+fn exact_number(cell: &str) -> Option<f64> {
+    let unsigned = cell.strip_prefix('-').unwrap_or(cell);
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
+        None => (unsigned, None),
+    };
+    let (int, frac) = match mantissa.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (mantissa, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let shape =
+        digits(int) && (int == "0" || !int.starts_with('0')) && frac.is_none_or(digits) && exponent.is_none_or(digits);
+    let significant = int.bytes().chain(frac.unwrap_or_default().bytes()).skip_while(|b| *b == b'0').count();
+    let zero = significant == 0;
     match cell.parse::<f64>() {
-        Ok(n) if numeric && n.is_finite() => Scalar::Num(n),
-        _ => Scalar::Str(cell.into()),
+        Ok(n) if shape && significant <= 15 && n.is_finite() && (zero || n.is_normal()) => Some(n),
+        _ => None,
     }
 }
 
@@ -307,8 +336,10 @@ pub struct ContactDecoder {
     ends: Vec<usize>,
     nout: usize,
     nend: usize,
-    /// `\n` bytes consumed so far.
+    /// Line ends (LF, CRLF or a lone CR) consumed so far.
     newlines: u64,
+    /// The last byte consumed was a CR: an LF next ends the same line (a CRLF cut between two chunks).
+    after_cr: bool,
     /// The line the record in progress started on.
     start: Option<u64>,
     /// `"` bytes in the record in progress: odd at the end of the file when its quote was never closed.
@@ -332,6 +363,7 @@ impl ContactDecoder {
             nout: 0,
             nend: 0,
             newlines: 0,
+            after_cr: false,
             start: None,
             quotes: 0,
             header: None,
@@ -448,13 +480,13 @@ impl ContactDecoder {
         }
     }
 
-    /// Counts newlines and notes where the next record starts (its first byte that is not a line end).
+    /// Counts line ends and notes where the next record starts (its first byte that is not a line end).
     fn track_lines(&mut self, used: &[u8]) {
         for &b in used {
             if self.start.is_none() && b != b'\n' && b != b'\r' {
                 self.start = Some(self.newlines + 1);
             }
-            self.newlines += u64::from(b == b'\n');
+            self.newlines += u64::from(line_end(b, &mut self.after_cr));
             self.quotes += u64::from(b == b'"');
         }
     }
@@ -479,8 +511,10 @@ impl ContactDecoder {
         // never closed, which swallowed the lines after it (up to the end of the file: its last line end is not a
         // line of its own).
         let bytes = self.record.get(..self.nout).unwrap_or_default();
-        let bytes = bytes.strip_suffix(b"\n").map_or(bytes, |b| b.strip_suffix(b"\r").unwrap_or(b));
-        let spanned = bytes.iter().filter(|b| **b == b'\n').count();
+        let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        let mut after_cr = false;
+        let spanned = bytes.iter().filter(|b| line_end(**b, &mut after_cr)).count();
         self.nout = 0;
         self.nend = 0;
         if latin1 && !self.latin1_noted {
@@ -496,9 +530,15 @@ impl ContactDecoder {
         }
         let Some(header) = self.header.as_ref() else {
             let labels: Vec<String> = cells.iter().map(|c| String::from(c.trim())).collect();
-            let names = labels.iter().map(|l| snake_case(l)).collect();
-            let header = Header { labels, names };
-            self.layout = Some(self.layout_for(&header)?);
+            let mut header = Header { labels, names: Vec::new() };
+            let layout = self.layout_for(&header)?;
+            let (used, renamed) = match &layout {
+                Layout::Mailchimp(l) => l.columns(),
+                Layout::Hubspot(l) => l.columns(),
+                Layout::Klaviyo(l) => l.columns(),
+            };
+            header.names = field_names(&self.file, line, &header.labels, &used, &renamed, &mut out.warnings);
+            self.layout = Some(layout);
             self.header = Some(header);
             return Ok(());
         };
@@ -551,6 +591,64 @@ impl ContactDecoder {
             Vendor::Klaviyo => Layout::Klaviyo(klaviyo::Layout::new(header, &self.file)?),
         })
     }
+}
+
+/// The profile field name of each column: the snake_case of its label, the vendor's own name for a column it
+/// renames (`renamed`), `column_<n>` for a label with no letter or digit (an empty header cell over filled cells:
+/// dropping them would lose data). A field column (not in `used`) whose name an earlier field column already has
+/// gets `<name>_<n>` and a `duplicate_field` warning at the header: two fields of one name would leave the
+/// profile one of the two values.
+fn field_names(
+    file: &str,
+    line: u64,
+    labels: &[String],
+    used: &[Option<usize>],
+    renamed: &[(Option<usize>, &str)],
+    warnings: &mut Vec<RowDiagnostic>,
+) -> Vec<String> {
+    let mut names: Vec<String> = Vec::with_capacity(labels.len());
+    for (i, label) in labels.iter().enumerate() {
+        let mut name = match renamed.iter().find(|(c, _)| *c == Some(i)) {
+            Some((_, n)) => String::from(*n),
+            None => snake_case(label),
+        };
+        if name.is_empty() {
+            name = format!("column_{}", i + 1);
+        }
+        let field = |j: usize| !used.contains(&Some(j));
+        let taken = |n: &str, names: &[String]| names.iter().enumerate().position(|(j, m)| field(j) && m == n);
+        if let Some(first) = taken(&name, &names).filter(|_| field(i)) {
+            let mut kept = format!("{name}_{}", i + 1);
+            while taken(&kept, &names).is_some() {
+                kept = format!("{kept}_{}", i + 1);
+            }
+            let other = labels.get(first).map_or("", String::as_str);
+            let message = format!(
+                "column {} \"{}\" would fill the profile field `{name}`, which column {} \"{}\" fills: kept as `{kept}`",
+                i + 1,
+                quote(label),
+                first + 1,
+                quote(other)
+            );
+            warnings.push(RowDiagnostic {
+                line,
+                column: u32::try_from(i + 1).ok(),
+                field: Some(label.clone()),
+                diagnostic: Diagnostic { at: format!("{file}:{line}:{}", i + 1), code: "duplicate_field", message },
+            });
+            name = kept;
+        }
+        names.push(name);
+    }
+    names
+}
+
+/// Whether byte `b` ends a line: every CR, and an LF not right after one (`after_cr` carries that across calls,
+/// so a CRLF cut between two chunks is one line end).
+fn line_end(b: u8, after_cr: &mut bool) -> bool {
+    let end = b == b'\r' || (b == b'\n' && !*after_cr);
+    *after_cr = b == b'\r';
+    end
 }
 
 /// Why a row that spans lines `first..=last` is rejected: a quote that opens a field and is never closed reads

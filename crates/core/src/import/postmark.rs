@@ -11,7 +11,9 @@
 //! Times are ISO 8601 with an offset and up to 7 fraction digits (`BouncedAt`, `ReceivedAt`, `ChangedAt`),
 //! floored to the millisecond. Postmark has no event id for opens and clicks, so the key is
 //! `RecordType:ID` when `ID` is given, else `RecordType:MessageID:<ms>`. `Tag` becomes `campaign`; `Metadata` is
-//! kept as `raw.Metadata.<key>`; `Content` (the bounced message) is dropped. Authenticity is HTTP Basic auth on the webhook URL (the caller's).
+//! kept as `raw.Metadata.<key>`; `Content` (the bounced message) is dropped; an `ID` that is no id and an `Email`
+//! beside the `Recipient` read are kept as `raw.ID`, `raw.Email`. Authenticity is HTTP Basic auth on the webhook
+//! URL (the caller's).
 
 use alloc::format;
 use alloc::string::String;
@@ -23,13 +25,12 @@ use crate::value::Value;
 use crate::Error;
 
 const PROVIDER: &str = "postmark";
-const USED: [&str; 13] = [
+/// Keys read into the event whatever their value. `ID`, `Recipient` and `Email` count as read only where their
+/// value was (an `ID` that is no id, the `Email` beside a `Recipient`), and are otherwise kept as `raw.<key>`.
+const USED: [&str; 10] = [
     "RecordType",
-    "ID",
     "Type",
     "MessageID",
-    "Recipient",
-    "Email",
     "BouncedAt",
     "ReceivedAt",
     "ChangedAt",
@@ -141,8 +142,13 @@ fn read(v: &Value, out: &mut Imported) -> Res<()> {
     let time = r.get(time_key).ok_or_else(|| diag(time_key, "missing_field", "missing"))?;
     let time = super::record::iso(time, time_key)?;
     let message = r.opt_str("MessageID")?;
+    let mut used = alloc::vec::Vec::from(USED);
+    used.push(key);
     let id = match r.get("ID").and_then(super::sendgrid::text) {
-        Some(id) => format!("{record}:{id}"),
+        Some(id) => {
+            used.push("ID");
+            format!("{record}:{id}")
+        }
         None => format!("{record}:{}:{}", message.unwrap_or(""), time.ms()),
     };
     let mut e = event(kind.clone(), time, contact, id, PROVIDER);
@@ -167,7 +173,7 @@ fn read(v: &Value, out: &mut Imported) -> Res<()> {
     if let Some(url) = r.opt_str("OriginalLink")? {
         set(&mut e, "url", url);
     }
-    keep(&mut e, r.entries, &USED, "");
+    keep(&mut e, r.entries, &used, "");
     if let Some(Value::Object(meta)) = r.get("Metadata") {
         keep(&mut e, meta, &[], "Metadata.");
     }

@@ -11,7 +11,9 @@
 //!
 //! Event names are matched case-insensitively (the docs show `"Processed"`). `timestamp` must be a number of
 //! seconds; a value that looks like milliseconds (the docs' Single Send example) is a diagnostic, never a
-//! silent guess. Custom arguments (flattened into the event by SendGrid) are kept as `raw.<key>`.
+//! silent guess. Custom arguments (flattened into the event by SendGrid) are kept as `raw.<key>`, and so is every
+//! known key whose value the event does not hold: `asm_group_id` outside (un)subscribes, `type` outside bounces,
+//! `singlesend_id` beside a `marketing_campaign_id`, a campaign id that is no id (a fraction, a boolean).
 //!
 //! Signature ("Signed Event Webhook"): SendGrid signs `timestamp + raw body` with ECDSA P-256 over SHA-256 and
 //! sends the base64 DER signature in [`SIGNATURE_HEADER`], the Unix-seconds timestamp in [`TIMESTAMP_HEADER`];
@@ -43,19 +45,9 @@ use crate::Error;
 
 const PROVIDER: &str = "sendgrid";
 
-const USED: [&str; 11] = [
-    "event",
-    "email",
-    "timestamp",
-    "sg_event_id",
-    "sg_message_id",
-    "url",
-    "sg_machine_open",
-    "type",
-    "asm_group_id",
-    "marketing_campaign_id",
-    "singlesend_id",
-];
+/// Keys read into the event whatever their value; the others of [`read`] (`type`, `asm_group_id`, the campaign
+/// ids) count as read only where their value was, and are otherwise kept as `raw.<key>` like any custom argument.
+const USED: [&str; 7] = ["event", "email", "timestamp", "sg_event_id", "sg_message_id", "url", "sg_machine_open"];
 
 /// The header holding the base64 DER ECDSA signature of a delivery.
 pub const SIGNATURE_HEADER: &str = "X-Twilio-Email-Event-Webhook-Signature";
@@ -204,7 +196,8 @@ fn read(v: &Value, at: &str, out: &mut Imported) -> Res<()> {
     let contact = email(r.str("email")?, &r.path("email"))?;
     let time = r.get("timestamp").ok_or_else(|| diag(r.path("timestamp"), "missing_field", "missing"))?;
     let time = seconds(time, &r.path("timestamp"))?;
-    let id = match r.opt_str("sg_event_id")? {
+    // An empty id is none: every such event of a contact would share the key "" and be folded once.
+    let id = match r.opt_str("sg_event_id")?.filter(|id| !id.is_empty()) {
         Some(id) => String::from(id),
         None => format!("{PROVIDER}:{}", Fnv::new().value(v).hex()),
     };
@@ -222,13 +215,16 @@ fn read(v: &Value, at: &str, out: &mut Imported) -> Res<()> {
         e.machine = flag == "yes";
         set(&mut e, "machine_open", flag);
     }
+    let mut used = alloc::vec::Vec::from(USED);
     if let Some(t) = bounce {
         set(&mut e, "type", t);
+        used.push("type");
     }
     if matches!(kind, EventKind::Unsubscribe | EventKind::Subscribe) {
         set(&mut e, "channel", "email");
         if let Some(group) = r.get("asm_group_id").and_then(text) {
             set(&mut e, "group", &group);
+            used.push("asm_group_id");
         }
     }
     if let Some(m) = r.opt_str("sg_message_id")? {
@@ -237,14 +233,17 @@ fn read(v: &Value, at: &str, out: &mut Imported) -> Res<()> {
     if let Some(url) = r.opt_str("url")? {
         set(&mut e, "url", url);
     }
-    let campaign = r.get("marketing_campaign_id").or_else(|| r.get("singlesend_id")).and_then(text).or_else(|| {
-        let newsletter = r.get("newsletter")?;
-        newsletter.get("newsletter_id").and_then(text)
-    });
-    if let Some(c) = campaign {
+    // The campaign: the first of these keys whose value is an id; a value that is none (a fraction, a number past
+    // 2^53, a boolean) stays as `raw.<key>` rather than vanish.
+    let campaign = ["marketing_campaign_id", "singlesend_id"]
+        .into_iter()
+        .find_map(|key| Some((key, r.get(key).and_then(text)?)))
+        .or_else(|| Some(("newsletter", r.get("newsletter")?.get("newsletter_id").and_then(text)?)));
+    if let Some((key, c)) = campaign {
         set(&mut e, "campaign", &c);
+        used.push(key);
     }
-    keep(&mut e, r.entries, &USED, "");
+    keep(&mut e, r.entries, &used, "");
     out.events.push(e);
     Ok(())
 }

@@ -11,7 +11,9 @@
 //! | SNS `SubscriptionConfirmation` / `UnsubscribeConfirmation` | skipped, saying what to do (confirm via `SubscribeURL`) |
 //!
 //! Key: the SNS `MessageId`, else `feedbackId` (bounces, complaints), else `ses:` + FNV-64 of the record; `#<n>`
-//! is appended when a record names more than one recipient. Times are ISO 8601 `Z` (the type's own
+//! is appended when a record names more than one recipient. A recipient whose address is bad is a diagnostic at
+//! its place (the others are still events); a record whose recipient list is empty is `missing_field` at the
+//! list, since it would otherwise vanish without an event or a word. Times are ISO 8601 `Z` (the type's own
 //! `timestamp`, else `mail.timestamp`). SNS signatures (certificate fetch) are the caller's.
 //!
 //! ```
@@ -167,7 +169,7 @@ fn record(v: &Value, at: &str, sns_id: Option<&str>, out: &mut Imported) -> Res<
         Some(t) => iso(t, &time_at)?,
         None => return Err(diag(detail.path("timestamp"), "missing_field", "missing (and no mail.timestamp)")),
     };
-    let base_id = match (sns_id, detail.opt_str("feedbackId")?) {
+    let base_id = match (sns_id, detail.opt_str("feedbackId")?.filter(|id| !id.is_empty())) {
         (Some(id), _) | (None, Some(id)) => String::from(id),
         (None, None) => format!("{PROVIDER}:{}", Fnv::new().value(v).hex()),
     };
@@ -226,7 +228,15 @@ fn listed<'a>(detail: Rec<'a>, key: &str) -> Res<Vec<(String, &'a str)>> {
         };
         out.push((join(&item_at, "emailAddress"), addr));
     }
-    Ok(out)
+    none_is_missing(out, at)
+}
+
+/// A record with no recipient would give no event and no diagnostic: it would vanish. It is `missing_field`.
+fn none_is_missing<T>(recipients: Vec<T>, at: String) -> Res<Vec<T>> {
+    match recipients.is_empty() {
+        true => Err(diag(at, "missing_field", "empty: expected at least one recipient")),
+        false => Ok(recipients),
+    }
 }
 
 /// `mail.destination`: the addresses an open, click or subscription applies to.
@@ -245,7 +255,7 @@ fn destination<'a>(mail: Option<Rec<'a>>, mail_at: &str) -> Res<Vec<(String, &'a
             }
         }
     }
-    Ok(out)
+    none_is_missing(out, at)
 }
 
 /// SES list management: unsubscribe-all, resubscribe, or a change of topics.

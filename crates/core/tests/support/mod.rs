@@ -31,3 +31,21 @@ pub fn fold_batches(
     }
     s
 }
+
+/// `(year, month, day, hour, minute, second)` of epoch milliseconds in UTC (Howard Hinnant's `civil_from_days`):
+/// the reference the import audits write vendor dates from, independent of the crate's own calendar code.
+#[allow(dead_code)]
+pub fn civil(ms: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let days = ms.div_euclid(86_400_000);
+    let secs = ms.rem_euclid(86_400_000) / 1000;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d, secs / 3600, secs / 60 % 60, secs % 60)
+}

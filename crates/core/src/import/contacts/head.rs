@@ -121,14 +121,15 @@ impl VendorKind {
     }
 }
 
-/// The end of the header line: the first `\n` outside quotes.
+/// The end of the header line: the first `\n` or `\r` outside quotes (a lone CR ends lines in old Mac exports:
+/// waiting for an LF would read such a file whole as its header, and refuse it past 1 MiB).
 pub(super) fn header_end(bytes: &[u8]) -> Option<usize> {
     let mut quoted = false;
     bytes.iter().position(|&b| {
         if b == b'"' {
             quoted = !quoted;
         }
-        b == b'\n' && !quoted
+        matches!(b, b'\n' | b'\r') && !quoted
     })
 }
 

@@ -131,6 +131,11 @@ impl Layout {
         })
     }
 
+    /// The columns that are no profile field (email, id, creation date), and those named otherwise than their label.
+    pub(super) fn columns(&self) -> super::Columns {
+        (alloc::vec![Some(self.email), self.id, self.create], alloc::vec![])
+    }
+
     pub(super) fn row(&self, r: &mut Row<'_>) -> Result<ContactRecord, RowDiagnostic> {
         let email = r.email(self.email)?;
         let created_at = r.soft_time(self.create);
@@ -159,7 +164,7 @@ impl Layout {
             }
         }
         let id = r.cell(self.id).map(Into::into);
-        let fields = r.fields(&[Some(self.email), self.id, self.create], &[], &self.dates);
+        let fields = r.fields(&self.columns().0, &self.dates);
         Ok(ContactRecord { line: r.line, email, id, created_at, fields, events })
     }
 }

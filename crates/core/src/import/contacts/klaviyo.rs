@@ -11,8 +11,9 @@
 //! | `Suppressions` (a list: `,` `;` or `\|`) | `UNSUBSCRIBE`, `USER_SUPPRESSED` → `unsubscribe` (`reason`); `SPAM_COMPLAINT` → `spam_complaint`; `HARD_BOUNCE`, `INVALID_EMAIL` → `email_bounce` `type: hard`; else a warning |
 //!
 //! Status events are dated by `Email Marketing Consent Timestamp`, else `Last Active`, else `First Active`. A
-//! consent with no date gives no event (there is no proof to keep); a suppression or unsubscribe with no date
-//! rejects the row (`missing_field`), since it cannot be placed in the contact's history.
+//! consent with no date gives no event (there is no proof to keep; an unreadable one is a `bad_timestamp` warning,
+//! the cell kept as text); a suppression or unsubscribe with no date rejects the row (`missing_field`), since it
+//! cannot be placed in the contact's history.
 
 use alloc::format;
 use alloc::vec::Vec;
@@ -44,6 +45,11 @@ impl Layout {
             consent_time: h.find(&["Email Marketing Consent Timestamp"]),
             suppressions: h.find(&["Suppressions"]),
         })
+    }
+
+    /// The columns that are no profile field (email, id, creation date), and those named otherwise than their label.
+    pub(super) fn columns(&self) -> super::Columns {
+        (alloc::vec![Some(self.email), self.id, self.first_active], alloc::vec![])
     }
 
     pub(super) fn row(&self, r: &mut Row<'_>) -> Result<ContactRecord, RowDiagnostic> {
@@ -86,7 +92,13 @@ impl Layout {
                     ];
                     push(r, EventKind::Consent, column, &granted)?;
                 }
-                "SUBSCRIBED" | "NEVER_SUBSCRIBED" => {}
+                // An unreadable consent date: no proof to keep, and said (the other dates warn where they are read).
+                "SUBSCRIBED" => {
+                    if let (Err(d), true) = (&when, dated == Some(self.consent_time)) {
+                        r.warnings.push(d.clone());
+                    }
+                }
+                "NEVER_SUBSCRIBED" => {}
                 "UNSUBSCRIBED" => push(r, EventKind::Unsubscribe, column, &[("channel", text("email"))])?,
                 _ => r.warn(column, "unknown_value", unknown(value, "SUBSCRIBED, UNSUBSCRIBED or NEVER_SUBSCRIBED")),
             }
@@ -113,7 +125,7 @@ impl Layout {
         }
         let id = r.cell(self.id).map(Into::into);
         let dates = [self.last_active, self.consent_time];
-        let fields = r.fields(&[Some(self.email), self.id, self.first_active], &[], &dates);
+        let fields = r.fields(&self.columns().0, &dates);
         Ok(ContactRecord { line: r.line, email, id, created_at, fields, events })
     }
 }

@@ -128,6 +128,11 @@ impl Layout {
         })
     }
 
+    /// The columns that are no profile field (email, id, creation date), and those named otherwise than their label.
+    pub(super) fn columns(&self) -> super::Columns {
+        (alloc::vec![Some(self.email), self.euid], alloc::vec![(self.cc, "country")])
+    }
+
     pub(super) fn row(&self, r: &mut Row<'_>) -> Result<ContactRecord, RowDiagnostic> {
         let email = r.email(self.email)?;
         let optin = r.soft_time(self.optin);
@@ -164,7 +169,7 @@ impl Layout {
             }
         }
         let id = r.cell(self.euid).map(Into::into);
-        let fields = r.fields(&[Some(self.email), self.euid], &[(self.cc, "country")], &self.dates);
+        let fields = r.fields(&self.columns().0, &self.dates);
         Ok(ContactRecord { line: r.line, email, id, created_at: optin.or(confirm), fields, events })
     }
 
