@@ -5,8 +5,8 @@
 //! from docs/playbook.md (§ policy, § sequences, § lifecycle) alone and compared with `decide`.
 //!
 //! **The playbook** (UTC, no quiet hours; a call still waits out the calling hours 21:00–08:00): caps email 2 per
-//! 1 d and SMS 1 per 1 d; topics `tips`, `product`, opt-out or opt-in (`topics_opt_in`); lifecycle phases 1 d
-//! apart (archived 4 d after the last engagement). Sequence `trial` (a trial form): `welcome` (email, tips, at
+//! 1 d and SMS 1 per 1 d; topics `tips`, `product`, opt-out or opt-in (`topics_opt_in`); short lifecycle phases
+//! (archived 8 d after the last engagement) or long ones (40 d, so a `monthly` deferral can end before it). Sequence `trial` (a trial form): `welcome` (email, tips, at
 //! once), `text` (SMS, 6 h after the previous step), `call` (a call task, 1 d), `connect` (a LinkedIn task,
 //! 36 h), `news` (email, product, 2 d), `ending` (email, important, 3 d). Sequence `demo` (a demo form; stop:
 //! `{ "deal": "open" }`): `first_call` (call, at once), `recap` (email, tips, 2 h after it), `second_call` (call,
@@ -26,7 +26,8 @@
 //!   is denied by do-not-contact on both channels as a wish (unsubscribed or manual: a bounce says nothing of
 //!   wishes), since the later of the two.
 //! - denials in the docs' order: `archived` (since the phase began: 4 d after the last engagement — a start
-//!   form, subscribe or preferences; only a form or a subscribe brings an archived contact back), then for a
+//!   form, subscribe or preferences; only a form or a subscribe brings an archived contact back; from the first
+//!   event for one who never engaged), then for a
 //!   marketing step `doNotContact`, `noConsent` (SMS: `unknown` / `denied`), `salesConversation` (the latest
 //!   reported status is `open`, since its instant); for a task its do-not-contact and a denied `call` /
 //!   `linkedin` purpose. Holds of a marketing step: a pending grant or deal close (stamped after `t`), caps, the
@@ -47,8 +48,12 @@
 //!   not compared;
 //! - a run's `{ "deal": "open" }` stop with a status stamped after `now` (the condition reads the last-reported
 //!   status whatever its stamp): not compared;
-//! - the gates and `sendAt` are read at `max(dueAt, now)` only: a deferral whose end falls after the contact is
-//!   archived still names that end (`validUntil` names the archiving);
+//! - the deferral's end is checked again for denials (§ sequences: "a deferral's end, re-checked"): a contact
+//!   archived by then is denied, with `archived` since that instant (no instant allows the send);
+//! - an opt-out stamped after `now` that stops a run stops it at once, at its own instant (as it denies at once);
+//! - whether a run that completed with a step unwanted (every other step done) reopens when the choice changes
+//!   ("while the run is still going" says only that a going run takes the topic back): not compared (the engine
+//!   reopens it);
 //! - an event at the very instant the contact is archived, and a send stamped after `now` in a channel holding as
 //!   many sends as the state keeps (docs § segments, `unsure`): not compared.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
@@ -65,9 +70,10 @@ const HOUR: i64 = 60 * MINUTE;
 const DAY: i64 = 24 * HOUR;
 /// 2026-10-21 00:00 UTC.
 const BASE: i64 = 1_792_540_800_000;
-/// Archived this long after the last engagement (cooling 1 d, cold 2 d, then 1 d of soft reactivation and 1 d of
-/// break-up).
-const ARCHIVE: i64 = 4 * DAY;
+/// Archived this long after the last engagement: cooling 2 d, cold 4 d, then 2 d of soft reactivation and 2 d of
+/// break-up; or, for the playbook with long phases (each five times as long, so that a `monthly` deferral can end
+/// before the contact is archived), 40 d.
+const ARCHIVE: [i64; 2] = [8 * DAY, 40 * DAY];
 
 const PLAYBOOK: &str = r#"{
   "version": 1,
@@ -75,7 +81,7 @@ const PLAYBOOK: &str = r#"{
     "trial": { "kind": "form_submit", "match": { "form": "trial" } },
     "demo": { "kind": "form_submit", "match": { "form": "demo" } }
   },
-  "lifecycle": { "cooling_after": "1d", "cold_after": "2d", "soft_reactivation_for": "1d", "breakup_deadline": "1d" },
+  "lifecycle": { "cooling_after": "2d", "cold_after": "4d", "soft_reactivation_for": "2d", "breakup_deadline": "2d" },
   "policy": {
     "caps": [ { "channel": "email", "max": 2, "per": "1d" }, { "channel": "sms", "max": 1, "per": "1d" } ],
     "topics": { "tips": "Tips", "product": "Product news" }, "topics_opt_in": OPT_IN
@@ -99,8 +105,15 @@ const PLAYBOOK: &str = r#"{
   }
 }"#;
 
-fn playbook(opt_in: bool) -> Playbook {
-    let v: Value = serde_json::from_str(&PLAYBOOK.replace("OPT_IN", if opt_in { "true" } else { "false" })).unwrap();
+fn playbook(opt_in: bool, long: bool) -> Playbook {
+    let mut text = PLAYBOOK.replace("OPT_IN", if opt_in { "true" } else { "false" });
+    if long {
+        text = text.replace(
+            r#""2d", "cold_after": "4d", "soft_reactivation_for": "2d", "breakup_deadline": "2d""#,
+            r#""10d", "cold_after": "20d", "soft_reactivation_for": "10d", "breakup_deadline": "10d""#,
+        );
+    }
+    let v: Value = serde_json::from_str(&text).unwrap();
     Playbook::parse(&v).unwrap()
 }
 
@@ -190,6 +203,7 @@ struct Hist {
     now: i64,
     ev: Vec<Ev>,
     opt_in: bool,
+    archive: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -219,10 +233,10 @@ fn names(sel: u8, ch: Ch) -> bool {
 }
 
 impl Hist {
-    fn new(ev: &[Ev], now: i64, opt_in: bool) -> Hist {
+    fn new(ev: &[Ev], now: i64, (opt_in, long): (bool, bool)) -> Hist {
         let mut ev: Vec<Ev> = ev.iter().copied().filter(|e| e.from <= now).collect();
         ev.sort_by_key(|e| e.at);
-        Hist { now, ev, opt_in }
+        Hist { now, ev, opt_in, archive: ARCHIVE[usize::from(long)] }
     }
 
     fn erased(&self) -> bool {
@@ -234,8 +248,8 @@ impl Hist {
         let first = self.ev.first()?.at;
         let (mut last, mut archived) = (first, None);
         for e in self.ev.iter().filter(|e| e.at <= t) {
-            if archived.is_none() && last + ARCHIVE <= e.at {
-                archived = Some(last + ARCHIVE);
+            if archived.is_none() && last + self.archive <= e.at {
+                archived = Some(last + self.archive);
             }
             let opt_in = matches!(e.kind, Kind::Start(_) | Kind::Sub(_));
             let engages = opt_in || matches!(e.kind, Kind::Prefs(..));
@@ -244,7 +258,7 @@ impl Hist {
                 last = e.at;
             }
         }
-        archived.or(Some(last + ARCHIVE).filter(|a| *a <= t))
+        archived.or(Some(last + self.archive).filter(|a| *a <= t))
     }
 
     /// The do-not-contact entry of a marketing channel at `t`: (reason, since); `wish`: unsubscribes only.
@@ -266,7 +280,8 @@ impl Hist {
 
     /// Do-not-contact in effect by `x` (for a run's stop: an opt-out stops at its own instant).
     fn dnc_by(&self, ch: Ch, x: i64) -> bool {
-        let h = Hist { now: x, ev: self.ev.iter().copied().filter(|e| e.at <= x).collect(), opt_in: self.opt_in };
+        let ev = self.ev.iter().copied().filter(|e| e.at <= x).collect();
+        let h = Hist { now: x, ev, opt_in: self.opt_in, archive: self.archive };
         h.dnc(ch, false).is_some()
     }
 
@@ -515,6 +530,19 @@ impl Hist {
         Some(Answer { si, k, due, send_at: send_at.map(|s| (s > t).then_some(s)), gates })
     }
 
+    /// Whether run `si` completed with a step unwanted and not done (every step done or unwanted) at an event's
+    /// instant, and a `preferences` event came after it by `t`: whether that reopens the run is not said.
+    fn reopens(&self, si: usize, t: i64) -> bool {
+        let Some((enrol, _)) = self.run(si, t, true) else { return false };
+        let steps = SEQS[si].1;
+        let sent = |k: usize, x: i64| self.ev.iter().any(|e| e.kind == Kind::Step(si, k) && e.at >= enrol && e.at <= x);
+        self.ev.iter().map(|e| e.at).filter(|x| *x >= enrol && *x <= t).any(|x| {
+            let ended = steps.iter().enumerate().all(|(k, s)| sent(k, x) || !self.wants(s, x));
+            let unwanted = steps.iter().enumerate().any(|(k, s)| !sent(k, x) && !self.wants(s, x));
+            ended && unwanted && self.ev.iter().any(|e| matches!(e.kind, Kind::Prefs(..)) && e.at > x && e.at <= t)
+        })
+    }
+
     fn answer(&self, t: i64) -> Option<Answer> {
         self.answer_with(t, true)
     }
@@ -537,6 +565,9 @@ impl Hist {
         let ahead_send = self.counted().any(|s| s.0 > self.now);
         let crowded = [Ch::Email, Ch::Sms].iter().any(|ch| self.counted().filter(|c| c.1 == *ch).count() >= 2);
         if ahead_send && crowded {
+            return true;
+        }
+        if (0..SEQS.len()).any(|si| self.reopens(si, t)) {
             return true;
         }
         // An event at the instant the contact is archived.
@@ -650,8 +681,8 @@ fn show(a: &Option<Answer>) -> Option<String> {
     })
 }
 
-fn compare(pb: &Playbook, opt_in: bool, ev: &[Ev], now: i64, seed: u64) -> Result<(), String> {
-    let h = Hist::new(ev, now, opt_in);
+fn compare(pb: &Playbook, which: (bool, bool), ev: &[Ev], now: i64, seed: u64) -> Result<(), String> {
+    let h = Hist::new(ev, now, which);
     if h.unclear(now) {
         return Ok(());
     }
@@ -699,7 +730,7 @@ fn edges(h: &Hist, now: i64, horizon: i64) -> Vec<i64> {
     }
     for e in &h.ev {
         out.extend(
-            [0, DAY, 2 * DAY, 3 * DAY, ARCHIVE, 7 * DAY, 30 * DAY, 6 * HOUR, 36 * HOUR, 2 * HOUR].map(|d| e.at + d),
+            [0, DAY, 2 * DAY, 3 * DAY, h.archive, 7 * DAY, 30 * DAY, 6 * HOUR, 36 * HOUR, 2 * HOUR].map(|d| e.at + d),
         );
     }
     out.retain(|t| *t > now && *t < now + horizon);
@@ -724,7 +755,8 @@ fn next_change(h: &Hist, now: i64, at_now: Option<&Answer>) -> Option<i64> {
 
 #[derive(Debug, Clone)]
 struct Case {
-    opt_in: bool,
+    /// `topics_opt_in`, and the long lifecycle phases.
+    pb: (bool, bool),
     events: Vec<Ev>,
     nows: Vec<i64>,
     seed: u64,
@@ -732,15 +764,15 @@ struct Case {
 
 fn kind_strategy() -> impl Strategy<Value = Kind> {
     prop_oneof![
-        4 => (0..2usize).prop_map(Kind::Start),
-        3 => (0..3u8, prop::bool::weighted(0.3)).prop_map(|(c, m)| Kind::Unsub(c, m)),
+        2 => (0..2usize).prop_map(Kind::Start),
+        2 => (0..3u8, prop::bool::weighted(0.3)).prop_map(|(c, m)| Kind::Unsub(c, m)),
         2 => (0..3u8).prop_map(Kind::Sub),
         1 => (0..3u8).prop_map(Kind::Bounce),
         1 => Just(Kind::Complaint),
-        3 => (prop::option::of(0..FREQS.len()), prop::option::of(0..TOPICS.len())).prop_map(|(f, t)| Kind::Prefs(f, t)),
+        4 => (prop::option::of(0..FREQS.len()), prop::option::of(0..TOPICS.len())).prop_map(|(f, t)| Kind::Prefs(f, t)),
         2 => (0..DEALS.len()).prop_map(Kind::Deal),
-        3 => (0..3u8, prop::bool::weighted(0.6)).prop_map(|(p, g)| Kind::Consent(p, g)),
-        1 => prop_oneof![Just(Ch::Email), Just(Ch::Sms)].prop_map(Kind::Send),
+        2 => (0..3u8, prop::bool::weighted(0.5)).prop_map(|(p, g)| Kind::Consent(p, g)),
+        3 => prop_oneof![Just(Ch::Email), Just(Ch::Sms)].prop_map(Kind::Send),
     ]
 }
 
@@ -751,24 +783,28 @@ fn at_strategy() -> impl Strategy<Value = i64> {
 
 fn case_strategy() -> impl Strategy<Value = Case> {
     (
-        any::<bool>(),
-        prop::collection::vec((at_strategy(), kind_strategy()), 1..12),
+        (any::<bool>(), prop::bool::weighted(0.3)),
+        // Runs start in the first days; an SMS grant comes early or never; then the rest of the history.
+        (prop::collection::vec((0..4 * 24 * HOUR, 0..2usize), 1..3), prop::option::weighted(0.6, 0..2 * DAY)),
+        prop::collection::vec((at_strategy(), kind_strategy()), 0..10),
         prop::option::weighted(0.1, at_strategy()),
-        prop::collection::vec((at_strategy(), 0..4u8, -HOUR..8 * HOUR), 0..8),
+        prop::collection::vec((at_strategy(), 0..4u8, -HOUR..8 * HOUR), 0..12),
         // One event ahead of the clock: 0 a step's send, 1 an unsubscribe, 2 a deal status, 3 an SMS consent.
         prop::option::weighted(0.5, (0..4u8, 0..4usize, prop::bool::ANY, HOUR..3 * DAY)),
-        prop::collection::vec((0..6u8, 0..64usize, at_strategy()), 3..6),
+        prop::collection::vec((0..6u8, 0..64usize, (DAY..12 * DAY).prop_map(|d| d / HOUR * HOUR + d % 7)), 3..6),
         any::<u64>(),
     )
-        .prop_map(|(opt_in, base_ev, erasure, sends, ahead, nows, seed)| {
-            let mut events: Vec<Ev> =
-                base_ev.into_iter().map(|(at, kind)| Ev { at: BASE + at, kind, from: BASE + at }).collect();
+        .prop_map(|(which, (starts, grant), base_ev, erasure, sends, ahead, nows, seed)| {
+            let starts = starts.into_iter().map(|(at, si)| (at, Kind::Start(si)));
+            let grant = grant.map(|at| (at, Kind::Consent(0, true)));
+            let all = starts.chain(grant).chain(base_ev);
+            let mut events: Vec<Ev> = all.map(|(at, kind)| Ev { at: BASE + at, kind, from: BASE + at }).collect();
             events.extend(erasure.map(|at| Ev { at: BASE + at, kind: Kind::Erasure, from: BASE + at }));
             // Sends of the step the model names next, at its sendAt, its due time or hours later, ± 1 ms.
             for (at, how, late) in sends {
                 let t = BASE + at;
                 events.sort_by_key(|e| e.at);
-                let h = Hist::new(&events, t, opt_in);
+                let h = Hist::new(&events, t, which);
                 let Some(a) = h.answer(t) else { continue };
                 let when = match how {
                     0 => a.send_at.flatten().unwrap_or(t),
@@ -782,7 +818,7 @@ fn case_strategy() -> impl Strategy<Value = Case> {
                 events.sort_by_key(|e| e.at);
                 let t = nows.first().map_or(BASE, |n| BASE + n.2);
                 let kind = match what {
-                    0 => Hist::new(&events, t, opt_in).answer(t).map(|a| Kind::Step(a.si, a.k)),
+                    0 => Hist::new(&events, t, which).answer(t).map(|a| Kind::Step(a.si, a.k)),
                     1 => Some(Kind::Unsub((pick % 3) as u8, flag)),
                     2 => Some(Kind::Deal(pick)),
                     _ => Some(Kind::Consent(0, flag)),
@@ -798,18 +834,18 @@ fn case_strategy() -> impl Strategy<Value = Case> {
                     events[i].from += d;
                 }
             }
-            let nows = nows.into_iter().map(|(how, pick, at)| pick_now(&events, opt_in, how, pick, at)).collect();
-            Case { opt_in, events, nows, seed }
+            let nows = nows.into_iter().map(|(how, pick, at)| pick_now(&events, which, how, pick, at)).collect();
+            Case { pb: which, events, nows, seed }
         })
 }
 
 /// A `now`: random, or ± 1 ms of an instant the model can change at.
-fn pick_now(ev: &[Ev], opt_in: bool, how: u8, pick: usize, at: i64) -> i64 {
+fn pick_now(ev: &[Ev], which: (bool, bool), how: u8, pick: usize, at: i64) -> i64 {
     let t = BASE + at;
     if how == 0 {
         return t;
     }
-    let h = Hist::new(ev, t, opt_in);
+    let h = Hist::new(ev, t, which);
     let mut c = edges(&h, t - 2 * DAY, 6 * DAY);
     c.extend(ev.iter().map(|e| e.at));
     if let Some(a) = h.answer(t) {
@@ -821,15 +857,15 @@ fn pick_now(ev: &[Ev], opt_in: bool, how: u8, pick: usize, at: i64) -> i64 {
 }
 
 fn run(c: &Case) -> Result<(), TestCaseError> {
-    let pb = playbook(c.opt_in);
+    let pb = playbook(c.pb.0, c.pb.1);
     for now in &c.nows {
-        if let Err(e) = compare(&pb, c.opt_in, &c.events, *now, c.seed) {
+        if let Err(e) = compare(&pb, c.pb, &c.events, *now, c.seed) {
             let line = |e: &Ev| format!("BASE{:+}ms {:?} from {:+}", e.at - BASE, e.kind, e.from - BASE);
             let hist: Vec<String> = c.events.iter().map(line).collect();
             return Err(TestCaseError::fail(format!(
-                "{e}\nnow = BASE{:+}ms opt_in {}\nhistory: {hist:#?}",
+                "{e}\nnow = BASE{:+}ms (topics_opt_in, long phases) {:?}\nhistory: {hist:#?}",
                 now - BASE,
-                c.opt_in
+                c.pb
             )));
         }
     }
