@@ -13,7 +13,8 @@
 //! 1 d). Each sequence's last step is always wanted, so no run completes for want of wanted steps.
 //!
 //! **The model** (the history fixed, read at an instant `t` at or after `now`):
-//! - erased (an `erasure_request` up to `now`): no run, no next step.
+//! - erased (an `erasure_request` up to `now`): no run, no next step; later events are ignored; `send.*` denied
+//!   with `erased` and the do-not-contact entries kept (what else an erasure keeps is not said: not compared).
 //! - runs: enrolment at the first start form; done steps: a send (a call or LinkedIn task: `custom:task_done`)
 //!   naming the step, stamped at or after enrolment and before the run stopped; a run stops at the first instant
 //!   from its enrolment (after that instant's events) at which `demo`'s deal is open, or every channel its
@@ -39,7 +40,9 @@
 //! **Compared** at several `now`s per history: the next step (sequence, step, `dueAt`, `sendAt`), its gates
 //! (kind, `until`, a `since`, a do-not-contact `reason`, a consent `status` and `purpose`, a cap's `path` and
 //! `sent`, the frequency) in order, pending lifts apart; and that `validUntil` is not later than the first instant
-//! the model's next step changes with no new event.
+//! the model's next step changes with no new event. Also `send.email` / `send.sms` at `now` (a message of no topic,
+//! not important: `important_only` denies it, last): the verdict, `until`, and the gates as above — deferred until
+//! the time rules allow, not re-checked there (§ policy: "every time rule"; `validUntil` names an archiving).
 //!
 //! **Left out where the docs are silent or ambiguous**:
 //! - whether an unwanted step still counts as remaining for an opt-out's stop: such a `now` is not compared when the
@@ -236,6 +239,10 @@ impl Hist {
     fn new(ev: &[Ev], now: i64, (opt_in, long): (bool, bool)) -> Hist {
         let mut ev: Vec<Ev> = ev.iter().copied().filter(|e| e.from <= now).collect();
         ev.sort_by_key(|e| e.at);
+        // An erasure is terminal: later events are ignored (§ lifecycle).
+        if let Some(i) = ev.iter().position(|e| e.kind == Kind::Erasure) {
+            ev.truncate(i + 1);
+        }
         Hist { now, ev, opt_in, archive: ARCHIVE[usize::from(long)] }
     }
 
@@ -423,7 +430,9 @@ impl Hist {
 
     fn denied(&self, ch: Ch, t: i64) -> Vec<GateM> {
         let mut out = Vec::new();
-        if let Some(a) = self.archived(t) {
+        if let Some(e) = self.ev.iter().find(|e| e.kind == Kind::Erasure) {
+            out.push(gate("erased", None, json!({ "since": e.at })));
+        } else if let Some(a) = self.archived(t) {
             out.push(gate("archived", None, json!({ "since": a })));
         }
         if ch.task() {
@@ -450,6 +459,34 @@ impl Hist {
             out.push(gate("salesConversation", None, json!({ "since": since })));
         }
         out
+    }
+
+    /// `send.email` / `send.sms` at `now`: a message of no topic, not marked important (so `important_only`
+    /// denies it, last), allowed, denied, or deferred until the first instant no time rule holds.
+    fn verdict(&self, ch: Ch) -> (&'static str, Option<i64>, Vec<GateM>) {
+        let t = self.now;
+        let mut denied = self.denied(ch, t);
+        if self.prefs(t).0.and_then(|f| FREQS[f]) == Some("important_only") {
+            denied.push(gate("importantOnly", None, json!(null)));
+        }
+        if !denied.is_empty() {
+            return ("deny", None, denied);
+        }
+        let mut at = t;
+        for _ in 0..64 {
+            match self.holds(ch, at).iter().filter_map(|g| g.until).max() {
+                Some(u) => at = u,
+                None => break,
+            }
+        }
+        // "Defer until the earliest instant at which every time rule allows" (§ policy): the time rules only, so
+        // a contact archived by then is deferred still (unlike a step's `sendAt`, whose deferral's end is
+        // re-checked; `validUntil` names the archiving).
+        if at == t {
+            ("allow", None, Vec::new())
+        } else {
+            ("defer", Some(at), self.holds(ch, t))
+        }
     }
 
     /// The rules holding a send on `ch` at `t`, in the docs' order, pending lifts first.
@@ -533,7 +570,9 @@ impl Hist {
     /// Whether run `si` completed with a step unwanted and not done (every step done or unwanted) at an event's
     /// instant, and a `preferences` event came after it by `t`: whether that reopens the run is not said.
     fn reopens(&self, si: usize, t: i64) -> bool {
-        let Some((enrol, _)) = self.run(si, t, true) else { return false };
+        let Some(enrol) = self.ev.iter().find(|e| e.kind == Kind::Start(si) && e.at <= t).map(|e| e.at) else {
+            return false;
+        };
         let steps = SEQS[si].1;
         let sent = |k: usize, x: i64| self.ev.iter().any(|e| e.kind == Kind::Step(si, k) && e.at >= enrol && e.at <= x);
         self.ev.iter().map(|e| e.at).filter(|x| *x >= enrol && *x <= t).any(|x| {
@@ -661,6 +700,7 @@ fn engine_gate(g: &serde_json::Value) -> GateM {
         "archived" | "erased" | "salesConversation" => json!({ "since": g["since"] }),
         "doNotContact" => json!({ "reason": g["reason"], "since": g["since"] }),
         "frequency" => json!({ "frequency": g["frequency"] }),
+        "importantOnly" => json!(null),
         _ => g.clone(),
     };
     GateM { gate, until, extra }
@@ -706,6 +746,26 @@ fn compare(pb: &Playbook, which: (bool, bool), ev: &[Ev], now: i64, seed: u64) -
     };
     if !same {
         return Err(format!("next step at now {now}:\nengine {:?}\nmodel  {:?}", show(&got), show(&want)));
+    }
+    let v = serde_json::to_value(&d.send).unwrap();
+    for (ch, name) in [(Ch::Email, "email"), (Ch::Sms, "sms")] {
+        let e = &v[name];
+        let reasons =
+            e.get("reasons").and_then(|r| r.as_array()).map_or(Vec::new(), |r| r.iter().map(engine_gate).collect());
+        let verdict: &str = e["verdict"].as_str().unwrap();
+        let got = (verdict, e.get("until").and_then(serde_json::Value::as_i64), normalise(reasons));
+        let (wv, wu, mut wg) = h.verdict(ch);
+        let mut got = got;
+        if h.erased() {
+            // Events after an erasure are ignored, its suppression entries stay; what else it keeps (consent, a
+            // deal) is not said: only `erased` and do-not-contact are compared.
+            let keep = |g: &GateM| g.gate == "erased" || g.gate == "doNotContact";
+            got.2 .0.retain(keep);
+            wg.retain(keep);
+        }
+        if got != (wv, wu, normalise(wg.clone())) {
+            return Err(format!("send.{name} at now {now}:\nengine {e}\nmodel  {wv} until {wu:?} {wg:?}"));
+        }
     }
     if let Some(change) = next_change(&h, now, want.as_ref()) {
         if d.valid_until.is_none_or(|v| v.ms() > change) {
