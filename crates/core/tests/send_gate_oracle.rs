@@ -40,7 +40,10 @@
 //! **Compared** at several `now`s per history: the next step (sequence, step, `dueAt`, `sendAt`), its gates
 //! (kind, `until`, a `since`, a do-not-contact `reason`, a consent `status` and `purpose`, a cap's `path` and
 //! `sent`, the frequency) in order, pending lifts apart; and that `validUntil` is not later than the first instant
-//! the model's next step changes with no new event. Also `send.email` / `send.sms` at `now` (a message of no topic,
+//! the model's next step changes with no new event. The `stepSkipped` reasons: per run, the unwanted steps passed
+//! over before its next step (a run with none left lists them until the last is due, then completes), with
+//! `dueAt` and the gate that made each unwanted (`importantOnly`, or `topic` with `status` `opted_out` /
+//! `not_opted_in`; either where both apply: the docs name one). Also `send.email` / `send.sms` at `now` (a message of no topic,
 //! not important: `important_only` denies it, last): the verdict, `until`, and the gates as above — deferred until
 //! the time rules allow, not re-checked there (§ policy: "every time rule"; `validUntil` names an archiving).
 //!
@@ -362,6 +365,17 @@ impl Hist {
                         .map(|e| e.at);
                 }
             }
+            // A run whose steps are all done, or unwanted and due, has completed: no stop after it (at one
+            // instant, completion first).
+            let mut prev = enrol;
+            let complete = steps.iter().zip(&done).all(|(s, d)| {
+                let due = if s.previous { prev } else { enrol } + s.after;
+                prev = d.unwrap_or(due);
+                d.is_some() || (!self.wants(s, x) && due <= x)
+            });
+            if complete {
+                break;
+            }
             if si == 1 && self.deal_at(x) == Some("open") {
                 return None;
             }
@@ -408,6 +422,61 @@ impl Hist {
             }
         }
         best
+    }
+
+    /// The gates that make `s` unwanted at `t` (empty: wanted): `importantOnly`, and its `topic` with `status`.
+    fn unwanted_by(&self, s: &MStep, t: i64) -> Vec<serde_json::Value> {
+        let mut out = Vec::new();
+        if s.ch.task() {
+            return out;
+        }
+        let (f, tp) = self.prefs(t);
+        if f.and_then(|f| FREQS[f]) == Some("important_only") && !s.important {
+            out.push(json!({ "gate": "importantOnly" }));
+        }
+        let status = match (s.topic, tp.map(|i| TOPICS[i])) {
+            (Some(_), None) if self.opt_in => Some("not_opted_in"),
+            (Some(topic), Some(Some(list))) if !list.is_empty() && !list.split(',').any(|x| x == topic) => {
+                Some("opted_out")
+            }
+            _ => None,
+        };
+        if let (Some(topic), Some(status)) = (s.topic, status) {
+            out.push(json!({ "gate": "topic", "topic": topic, "status": status }));
+        }
+        out
+    }
+
+    /// The `stepSkipped` reasons at `t`: per run not stopped (playbook order), the unwanted steps not done before
+    /// its first pending wanted step, `(sequence, step, dueAt, the gates that apply)`; a run with none pending
+    /// completes at the last one's due time (the docs give none; the engine's reading) and lists none from then.
+    fn skipped(&self, t: i64) -> Vec<(usize, usize, i64, Vec<serde_json::Value>)> {
+        let mut out = Vec::new();
+        if self.erased() {
+            return out;
+        }
+        for (si, (_, steps)) in SEQS.iter().enumerate() {
+            let Some((enrol, done)) = self.run(si, t, true) else { continue };
+            let (mut prev, mut passed) = (enrol, Vec::new());
+            for (k, s) in steps.iter().enumerate() {
+                let due = if s.previous { prev } else { enrol } + s.after;
+                prev = done[k].unwrap_or(due);
+                if done[k].is_some() {
+                    continue;
+                }
+                let why = self.unwanted_by(s, t);
+                if why.is_empty() {
+                    out.append(&mut passed);
+                    break;
+                }
+                passed.push((si, k, due, why));
+            }
+            // With none pending the run completes once the last of them is due: until then it lists them.
+            if passed.iter().any(|p| p.2 > t) {
+                out.append(&mut passed);
+            }
+        }
+        out
     }
 
     /// A purpose's consent at `t`: a denial stamped after `t` denies at once, a grant stamped after it is
@@ -746,6 +815,25 @@ fn compare(pb: &Playbook, which: (bool, bool), ev: &[Ev], now: i64, seed: u64) -
     };
     if !same {
         return Err(format!("next step at now {now}:\nengine {:?}\nmodel  {:?}", show(&got), show(&want)));
+    }
+    // The steps passed over as unwanted; where both `importantOnly` and a topic apply, "the gate that made it
+    // unwanted" (the docs, singular) may be either.
+    let reasons = serde_json::to_value(&d.reasons).unwrap();
+    let skipped: Vec<&serde_json::Value> =
+        reasons.as_array().unwrap().iter().filter(|r| r["kind"] == "stepSkipped").collect();
+    let want_skipped = h.skipped(now);
+    let agree = skipped.len() == want_skipped.len()
+        && skipped.iter().zip(&want_skipped).all(|(r, (si, k, due, why))| {
+            let gates = r["gates"].as_array().unwrap();
+            r["sequence"] == SEQS[*si].0
+                && r["step"] == SEQS[*si].1[*k].id
+                && r["dueAt"] == *due
+                && !gates.is_empty()
+                && gates.iter().all(|g| why.contains(g))
+                && (why.len() > 1 || gates.len() == why.len())
+        });
+    if !agree {
+        return Err(format!("stepSkipped at now {now}:\nengine {skipped:?}\nmodel  {want_skipped:?}"));
     }
     let v = serde_json::to_value(&d.send).unwrap();
     for (ch, name) in [(Ch::Email, "email"), (Ch::Sms, "sms")] {
