@@ -6,11 +6,12 @@
 //!
 //! **The playbook** (UTC, no quiet hours; a call still waits out the calling hours 21:00–08:00): caps email 2 per
 //! 1 d and SMS 1 per 1 d; topics `tips`, `product`, opt-out or opt-in (`topics_opt_in`); short lifecycle phases
-//! (archived 8 d after the last engagement) or long ones (40 d, so a `monthly` deferral can end before it). Sequence `trial` (a trial form): `welcome` (email, tips, at
-//! once), `text` (SMS, 6 h after the previous step), `call` (a call task, 1 d), `connect` (a LinkedIn task,
-//! 36 h), `news` (email, product, 2 d), `ending` (email, important, 3 d). Sequence `demo` (a demo form; stop:
-//! `{ "deal": "open" }`): `first_call` (call, at once), `recap` (email, tips, 2 h after it), `second_call` (call,
-//! 1 d). Each sequence's last step is always wanted, so no run completes for want of wanted steps.
+//! (archived 8 d after the last engagement) or long ones (40 d, so a `monthly` deferral can end before it).
+//! Sequence `trial` (a trial form): `welcome` (email, tips, at once), `text` (SMS, 6 h after the previous step),
+//! `call` (a call task, 1 d), `connect` (a LinkedIn task, 36 h), `news` (email, product, 2 d), `ending` (email,
+//! important, 3 d). Sequence `demo` (a demo form; stop: `{ "deal": "open" }`): `first_call` (call, at once),
+//! `recap` (email, tips, 2 h after it), `second_call` (call, 1 d). Each sequence's last step is always wanted, so
+//! a run completes for want of wanted steps only when its last step was sent out of order.
 //!
 //! **The model** (the history fixed, read at an instant `t` at or after `now`):
 //! - erased (an `erasure_request` up to `now`): no run, no next step; later events are ignored; `send.*` denied
@@ -26,13 +27,13 @@
 //!   lifted by a later subscribe of the channel, since the first unsubscribe after the latest subscribe. A task
 //!   is denied by do-not-contact on both channels as a wish (unsubscribed or manual: a bounce says nothing of
 //!   wishes), since the later of the two.
-//! - denials in the docs' order: `archived` (since the phase began: 4 d after the last engagement — a start
-//!   form, subscribe or preferences; only a form or a subscribe brings an archived contact back; from the first
-//!   event for one who never engaged), then for a
-//!   marketing step `doNotContact`, `noConsent` (SMS: `unknown` / `denied`), `salesConversation` (the latest
-//!   reported status is `open`, since its instant); for a task its do-not-contact and a denied `call` /
-//!   `linkedin` purpose. Holds of a marketing step: a pending grant or deal close (stamped after `t`), caps, the
-//!   frequency (`weekly` 7 d, `monthly` 30 d over all channels); a call: the calling hours.
+//! - denials in the docs' order: `archived` (since the phase began: 8 d or 40 d after the last engagement — a
+//!   start form, subscribe or preferences; only a form or a subscribe brings an archived contact back; from the
+//!   first event for one who never engaged), then for a marketing step `doNotContact`, `noConsent` (SMS:
+//!   `unknown` / `denied`), `salesConversation` (the latest reported status is `open`, since its instant); for a
+//!   task its do-not-contact and a denied `call` / `linkedin` purpose. Holds of a marketing step: a pending grant
+//!   or deal close (stamped after `t`), caps, the frequency (`weekly` 7 d, `monthly` 30 d over all channels); a
+//!   call: the calling hours.
 //! - restrictions stamped after `now` (an unsubscribe, an SMS denial, a deal opened) deny at once; lifts (a grant,
 //!   a deal closed) take effect at their instant; a step's send stamped after `now` marks the step done and is
 //!   counted by a window once within it.
@@ -47,9 +48,10 @@
 //! the model's next step changes with no new event. The `stepSkipped` reasons: per run, the unwanted steps passed
 //! over before its next step (a run with none left lists them until the last is due, then completes), with
 //! `dueAt` and the gate that made each unwanted (`importantOnly`, or `topic` with `status` `opted_out` /
-//! `not_opted_in`; either where both apply: the docs name one). Also `send.email` / `send.sms` at `now` (a message of no topic,
-//! not important: `important_only` denies it, last): the verdict, `until`, and the gates as above — deferred until
-//! the time rules allow, not re-checked there (§ policy: "every time rule"; `validUntil` names an archiving).
+//! `not_opted_in`; either where both apply: the docs name one). Also `send.email` / `send.sms` at `now` (a
+//! message of no topic, not important: `important_only` denies it, last): the verdict, `until`, and the gates as
+//! above — deferred until the time rules allow, not re-checked there (§ policy: "every time rule"; `validUntil`
+//! names an archiving).
 //!
 //! **Left out where the docs are silent or ambiguous**:
 //! - whether an unwanted step still counts as remaining for an opt-out's stop: such a `now` is not compared when the
@@ -61,6 +63,8 @@
 //! - the deferral's end is checked again for denials (§ sequences: "a deferral's end, re-checked"): a contact
 //!   archived by then is denied, with `archived` since that instant (no instant allows the send);
 //! - an opt-out stamped after `now` that stops a run stops it at once, at its own instant (as it denies at once);
+//! - a step's send stamped after `now` (a clock ahead) that the state holds marks the step done at once (as an
+//!   engagement or an intent point stamped ahead counts at once);
 //! - whether a run that completed with a step unwanted (every other step done) reopens when the choice changes
 //!   ("while the run is still going" says only that a going run takes the topic back): not compared (the engine
 //!   reopens it);
