@@ -404,13 +404,10 @@ impl Policy {
         let send = channel.send();
         let dnc = match send {
             Some(c) => state.suppression.get(c),
-            None => {
-                let wish = |c| state.suppression.get(c).filter(|d| d.reason != DncReason::Bounced);
-                match (wish(Channel::Email), wish(Channel::Sms)) {
-                    (Some(e), Some(s)) => Some(if s.at > e.at { s } else { e }),
-                    _ => None,
-                }
-            }
+            None => match (state.suppression.wish(Channel::Email), state.suppression.wish(Channel::Sms)) {
+                (Some(e), Some(s)) => Some(if s.at > e.at { s } else { e }),
+                _ => None,
+            },
         };
         if let Some(d) = dnc {
             out.push(Gate::DoNotContact { reason: d.reason, since: d.at });

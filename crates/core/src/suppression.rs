@@ -105,6 +105,10 @@ pub struct Suppression {
     /// a subscribe stamped between the two lifts only the first, whichever order the three arrive in. The entry
     /// itself keeps the first opt-out, so `since` is when the contact opted out.
     pub(crate) latest_opt_out: [Option<Dnc>; 2],
+    /// Per channel (email, sms), the opt-out in effect beneath a bounce (the entry then says `bounced`): a bounced
+    /// address says nothing of the person's wishes, so a sales task reads this instead (docs § sequences), and it
+    /// follows subscribes as the entry would have. `None` while the entry is itself an opt-out or a complaint.
+    pub(crate) wish_under_bounce: [Option<Dnc>; 2],
 }
 
 impl Suppression {
@@ -116,10 +120,31 @@ impl Suppression {
         }
     }
 
+    /// The contact's own wish on a channel: its entry unless that is a bounce, else the opt-out in effect beneath
+    /// the bounce. A bounced address says nothing of the person's wishes (a sales task is denied only by wishes).
+    pub fn wish(&self, channel: Channel) -> Option<Dnc> {
+        match self.get(channel) {
+            Some(d) if d.reason == DncReason::Bounced => {
+                self.wish_under_bounce.get(usize::from(channel.code())).copied().flatten()
+            }
+            other => other,
+        }
+    }
+
     fn slot(&mut self, channel: Channel) -> &mut Option<Dnc> {
         match channel {
             Channel::Email => &mut self.email,
             Channel::Sms => &mut self.sms,
+        }
+    }
+
+    /// The slot an opt-out or a subscribe works on: the entry, or, beneath a bounce, the wish kept under it.
+    fn wish_slot(&mut self, channel: Channel) -> &mut Option<Dnc> {
+        let under = self.get(channel).is_some_and(|d| d.reason == DncReason::Bounced);
+        match (channel, under) {
+            (Channel::Email, true) => &mut self.wish_under_bounce[0],
+            (Channel::Sms, true) => &mut self.wish_under_bounce[1],
+            (_, false) => self.slot(channel),
         }
     }
 
@@ -132,25 +157,60 @@ impl Suppression {
         }
         let new = Dnc { reason, at };
         let latest = self.latest_opt_out.get(i).copied().flatten();
-        let (entry, last) = match *self.slot(channel) {
+        let old = *self.slot(channel);
+        let bounced = |d: Option<Dnc>| d.is_some_and(|d| d.reason == DncReason::Bounced);
+        // Beneath a bounce the contact's wishes fold as if it were not there (a complaint earlier than the bounce
+        // takes the entry's place: for good since the first).
+        if bounced(old) && !(reason == DncReason::Complained && old.is_some_and(|o| at <= o.at)) {
+            if reason == DncReason::Bounced {
+                let first = old.map_or(new, |o| core::cmp::min_by_key(o, new, |d| d.at));
+                *self.slot(channel) = Some(first);
+                return;
+            }
+            let under = self.wish_under_bounce.get(i).copied().flatten();
+            let (wish, last) = Suppression::merge(under, new, latest);
+            if let Some(w) = self.wish_under_bounce.get_mut(i) {
+                *w = Some(wish);
+            }
+            if let Some(l) = self.latest_opt_out.get_mut(i) {
+                *l = last;
+            }
+            return;
+        }
+        let (entry, last) = Suppression::merge(old, new, latest);
+        *self.slot(channel) = Some(entry);
+        if let Some(w) = self.wish_under_bounce.get_mut(i) {
+            // A bounce over the opt-out (or none) in effect keeps it beneath; any other entry needs nothing kept.
+            *w = if bounced(Some(entry)) && !bounced(old) { old } else { None };
+        }
+        if let Some(l) = self.latest_opt_out.get_mut(i) {
+            // The latest opt-out belongs to the opt-out now beneath the bounce.
+            *l = if bounced(Some(entry)) && !bounced(old) { latest } else { last };
+        }
+    }
+
+    /// `new` folded over the entry `old` (`latest`: the latest opt-out when later than it): the entry and the
+    /// latest opt-out to keep.
+    fn merge(old: Option<Dnc>, new: Dnc, latest: Option<Dnc>) -> (Dnc, Option<Dnc>) {
+        match old {
             None => (new, None),
-            Some(old) => match (old.reason.is_permanent(), reason.is_permanent()) {
+            Some(old) => match (old.reason.is_permanent(), new.reason.is_permanent()) {
                 (true, false) => (old, None),
                 (false, true) => (new, None),
                 // For good since the first: a later bounce or complaint changes nothing (ties: complained).
                 (true, true) => (core::cmp::min_by_key(old, new, |d| (d.at, core::cmp::Reverse(d.reason))), None),
-                // Two opt-outs: since the first (ties: manual), and the latest kept for a subscribe between them.
-                (false, false) => {
-                    let first = core::cmp::min_by_key(old, new, |d| (d.at, core::cmp::Reverse(d.reason)));
-                    let last = core::cmp::max_by_key(latest.unwrap_or(old), new, |d| (d.at, d.reason));
-                    (first, Some(last).filter(|l| l.at > first.at))
-                }
+                (false, false) => Suppression::opt_outs(Some(old), new, latest),
             },
-        };
-        *self.slot(channel) = Some(entry);
-        if let Some(l) = self.latest_opt_out.get_mut(i) {
-            *l = last;
         }
+    }
+
+    /// An opt-out folded over the opt-out in effect (if any): since the first (ties: manual), and the latest kept
+    /// for a subscribe between them.
+    fn opt_outs(old: Option<Dnc>, new: Dnc, latest: Option<Dnc>) -> (Dnc, Option<Dnc>) {
+        let Some(old) = old else { return (new, None) };
+        let first = core::cmp::min_by_key(old, new, |d| (d.at, core::cmp::Reverse(d.reason)));
+        let last = core::cmp::max_by_key(latest.unwrap_or(old), new, |d| (d.at, d.reason));
+        (first, Some(last).filter(|l| l.at > first.at))
     }
 
     /// The channels an `unsubscribe` / `subscribe` event names (`channel`: email, sms or all; default email).
@@ -183,7 +243,7 @@ impl Suppression {
                     }
                     let i = usize::from(c.code());
                     let latest = self.latest_opt_out.get(i).copied().flatten();
-                    let slot = self.slot(*c);
+                    let slot = self.wish_slot(*c);
                     // A resubscribe lifts only what the contact chose, and only what came before it: an opt-out
                     // after it (known as the latest) stays, counted from that latest one (any between is unknown).
                     let Some(d) = slot.filter(|d| !d.reason.is_permanent() && d.at <= e.at) else { continue };

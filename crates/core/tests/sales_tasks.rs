@@ -121,3 +121,37 @@ fn a_task_done_for_another_sequence_or_step_marks_nothing() {
     let s = state(&pb, serde_json::json!([demo(NOW - 2 * HOUR), done("after_sql", "call")]));
     assert_eq!(next_step(&pb, &s, NOW + 12 * HOUR)["step"], "mail");
 }
+
+/// An unsubscribe from every channel, then a hard bounce: the email entry turns `bounced` (for good), but the
+/// person's opt-out is still theirs, so the call stays denied. The bounce used to replace the opt-out, and a task
+/// (denied only by wishes: a bounce says nothing of them) was named due again. The opt-out beneath the bounce
+/// keeps following subscribes, whatever batch brings the events, and survives the byte form.
+#[test]
+fn a_bounce_after_an_opt_out_from_every_channel_leaves_the_call_denied() {
+    let pb = playbook("{}", CALL_THEN_EMAIL);
+    let ev = |id: &str, at: i64, kind: &str, props: serde_json::Value| serde_json::json!({ "id": id, "at": at, "kind": kind, "props": props });
+    let all = ev("u", NOW - HOUR, "unsubscribe", serde_json::json!({ "channel": "all" }));
+    let bounce = ev("b", NOW - HOUR / 2, "email_bounce", serde_json::json!({ "type": "hard" }));
+    let resubscribed = ev("s", NOW - HOUR / 4, "subscribe", serde_json::json!({ "channel": "email" }));
+    let midday = NOW + 12 * HOUR;
+    let fold = |batches: &[serde_json::Value]| {
+        let mut s = ContactState::new();
+        for b in batches {
+            s.fold(&pb, &Event::parse_list(&serde_json::from_value::<Value>(b.clone()).unwrap(), "events").unwrap());
+            s = ContactState::from_bytes(&s.to_bytes()).unwrap();
+        }
+        s
+    };
+    let denied = serde_json::json!([{ "gate": "doNotContact", "reason": "unsubscribed", "since": NOW - HOUR }]);
+    for batches in [
+        vec![serde_json::json!([demo(NOW - 2 * HOUR), all.clone(), bounce.clone()])],
+        vec![serde_json::json!([demo(NOW - 2 * HOUR), all.clone()]), serde_json::json!([bounce.clone()])],
+        vec![serde_json::json!([demo(NOW - 2 * HOUR), bounce.clone()]), serde_json::json!([all.clone()])],
+    ] {
+        let step = next_step(&pb, &fold(&batches), midday);
+        assert_eq!((step["sendAt"].clone(), step["gates"].clone()), (serde_json::Value::Null, denied.clone()));
+    }
+    // A later email subscribe lifts the email opt-out beneath the bounce: the person may be called again.
+    let s = fold(&[serde_json::json!([demo(NOW - 2 * HOUR), all, bounce]), serde_json::json!([resubscribed])]);
+    assert_eq!(next_step(&pb, &s, midday)["sendAt"], midday);
+}

@@ -51,7 +51,8 @@
 //!   cannot prove to have room holds, `unsure: true`, docs § segments): such a `now` is not compared.
 //!
 //! Not modelled: deals, unsubscribes, bounces, archiving and erasure, `monthly`, `topics_opt_in`, LinkedIn tasks,
-//! branch rules, stops and re-enrolment, lifecycle phases, and step sends stamped after `now`.
+//! branch rules, stops and re-enrolment, lifecycle phases, and step sends stamped after `now` (all but branch rules
+//! and re-enrolment are in send_gate_oracle.rs; enrolment, stops, branches and re-enrolment in nurture_oracle.rs).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
 
 use proptest::prelude::*;

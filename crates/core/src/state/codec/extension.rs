@@ -10,6 +10,7 @@
 //! | 4 | the latest opt-out per channel when later than its entry's: email, sms (each an optional instant, then its reason byte when present) |
 //! | 5 | the newest marketing send dropped per channel, once one was: email, sms (two optional instants) |
 //! | 6 | earlier disqualifications still read before the latest (`recycled_before`): a chain of instants |
+//! | 7 | the opt-out (or complaint) in effect beneath a bounce per channel: email, sms (as section 4) |
 
 use super::wire::{Reader, Writer};
 use crate::error::StateError;
@@ -25,6 +26,7 @@ const RESUBSCRIBED: u8 = 3;
 const LATEST_OPT_OUT: u8 = 4;
 const SENDS_DROPPED: u8 = 5;
 const RECYCLED_BEFORE: u8 = 6;
+const WISH_UNDER_BOUNCE: u8 = 7;
 
 pub(super) fn write(state: &ContactState, w: &mut Writer) {
     let runs = state.enrolments.iter().filter(|(_, e)| !e.judged.is_empty()).count();
@@ -46,21 +48,41 @@ pub(super) fn write(state: &ContactState, w: &mut Writer) {
         p.field_at.iter().for_each(|t| w.opt_instant(*t));
     }
     write_pair(w, RESUBSCRIBED, state.suppression.resubscribed);
-    let latest = state.suppression.latest_opt_out;
-    if latest.iter().any(Option::is_some) {
-        w.out.push(LATEST_OPT_OUT);
-        for d in latest {
+    write_dncs(w, LATEST_OPT_OUT, state.suppression.latest_opt_out);
+    write_pair(w, SENDS_DROPPED, state.sends.dropped);
+    if !state.recycled_before.is_empty() {
+        w.out.push(RECYCLED_BEFORE);
+        w.instants(&state.recycled_before);
+    }
+    write_dncs(w, WISH_UNDER_BOUNCE, state.suppression.wish_under_bounce);
+}
+
+/// A section of two optional do-not-contact entries (email, sms): each an optional instant, then its reason byte
+/// when present; written when either is set.
+fn write_dncs(w: &mut Writer, tag: u8, pair: [Option<Dnc>; 2]) {
+    if pair.iter().any(Option::is_some) {
+        w.out.push(tag);
+        for d in pair {
             w.opt_instant(d.map(|d| d.at));
             if let Some(d) = d {
                 w.out.push(d.reason.code());
             }
         }
     }
-    write_pair(w, SENDS_DROPPED, state.sends.dropped);
-    if !state.recycled_before.is_empty() {
-        w.out.push(RECYCLED_BEFORE);
-        w.instants(&state.recycled_before);
+}
+
+fn read_dncs(r: &mut Reader, pair: &mut [Option<Dnc>; 2]) -> Result<(), StateError> {
+    for slot in pair {
+        *slot = match r.opt_instant()? {
+            Some(t) => {
+                let at = r.at;
+                let reason = DncReason::from_code(r.u8()?).ok_or(StateError::Corrupt { at, what: "reason" })?;
+                Some(Dnc { reason, at: t })
+            }
+            None => None,
+        };
     }
+    Ok(())
 }
 
 /// A section of two optional instants (email, sms), written when either is set.
@@ -101,21 +123,10 @@ pub(super) fn read(state: &mut ContactState, r: &mut Reader, end: usize) -> Resu
                 }
             }
             RESUBSCRIBED => read_pair(r, &mut state.suppression.resubscribed)?,
-            LATEST_OPT_OUT => {
-                for slot in &mut state.suppression.latest_opt_out {
-                    *slot = match r.opt_instant()? {
-                        Some(t) => {
-                            let at = r.at;
-                            let reason =
-                                DncReason::from_code(r.u8()?).ok_or(StateError::Corrupt { at, what: "reason" })?;
-                            Some(Dnc { reason, at: t })
-                        }
-                        None => None,
-                    };
-                }
-            }
+            LATEST_OPT_OUT => read_dncs(r, &mut state.suppression.latest_opt_out)?,
             SENDS_DROPPED => read_pair(r, &mut state.sends.dropped)?,
             RECYCLED_BEFORE => state.recycled_before = r.instants()?.0,
+            WISH_UNDER_BOUNCE => read_dncs(r, &mut state.suppression.wish_under_bounce)?,
             _ => return Err(StateError::Corrupt { at, what: "extension" }),
         }
     }

@@ -216,3 +216,31 @@ fn earlier_disqualifications_round_trip_in_their_section_and_bytes_written_befor
     assert_eq!(with.get(old.len()..old.len() + 2), Some(&[6, 1][..]), "tag 6, one instant");
     assert_eq!(ContactState::from_bytes(&with), Ok(s));
 }
+
+#[test]
+fn an_opt_out_beneath_a_bounce_round_trips_in_its_section_and_a_state_without_one_keeps_its_bytes() {
+    use crate::suppression::{Dnc, DncReason};
+    let t = |ms| Timestamp::from_ms(ms).unwrap_or(Timestamp::EPOCH);
+    let mut s = sample();
+    s.suppression.email = Some(Dnc { reason: DncReason::Bounced, at: t(1_764_100_000_000) });
+    s.suppression.sms = Some(Dnc { reason: DncReason::Bounced, at: t(1_764_100_000_000) });
+    let plain = s.to_bytes();
+    assert_eq!(ContactState::from_bytes(&plain), Ok(s.clone()));
+    s.suppression.wish_under_bounce = [
+        Some(Dnc { reason: DncReason::Manual, at: t(1_764_000_000_000) }),
+        Some(Dnc { reason: DncReason::Unsubscribed, at: t(1_764_050_000_000) }),
+    ];
+    let kept = s.to_bytes();
+    assert_eq!(kept.get(..plain.len()), Some(&plain[..]), "the section is appended; the bytes before it unchanged");
+    assert_eq!(kept.get(plain.len()), Some(&7), "tag 7 after the sections before it");
+    assert_eq!(ContactState::from_bytes(&kept), Ok(s));
+    // A reason byte no reason has (the last byte: the SMS entry's) is corrupt, never a panic.
+    let mut bad = kept.clone();
+    if let Some(last) = bad.last_mut() {
+        *last = 0xff;
+    }
+    assert!(matches!(
+        ContactState::from_bytes(&bad),
+        Err(Error::InvalidState(StateError::Corrupt { what: "reason", .. }))
+    ));
+}
