@@ -34,7 +34,7 @@ use proptest::prelude::*;
 use rekindle_core::{decide, Event, Playbook, Readiness, Reason, ScoreKind, Timestamp, UnknownCause, Value};
 
 mod support;
-use support::fold_batches;
+use support::{civil, fold_batches};
 
 const MIN: i64 = 60_000;
 const H: i64 = 3_600_000;
@@ -285,30 +285,14 @@ fn event_json(id: usize, at: i64, e: &Ev) -> serde_json::Value {
 /// `ms` as RFC 3339 with milliseconds, written at `offset` minutes from UTC.
 fn rfc3339(ms: i64, offset: i64) -> String {
     let local = ms + offset * MIN;
-    let (days, rest) = (local.div_euclid(DAY), local.rem_euclid(DAY));
-    // Days since the epoch to a civil date (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d, h, min, sec) = civil(local);
     let zone = if offset == 0 {
         "Z".to_string()
     } else {
         let sign = if offset < 0 { '-' } else { '+' };
         format!("{sign}{:02}:{:02}", offset.abs() / 60, offset.abs() % 60)
     };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}{zone}",
-        rest / H,
-        rest % H / MIN,
-        rest % MIN / 1000,
-        rest % 1000
-    )
+    format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{sec:02}.{:03}{zone}", local.rem_euclid(1000))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
