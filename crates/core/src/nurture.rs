@@ -243,7 +243,8 @@ pub(crate) fn ended_before(playbook: &Playbook, state: &ContactState, key: u32, 
         return false;
     };
     let before = Timestamp::from_ms(at.ms().saturating_sub(1)).unwrap_or(at);
-    e.stopped_at.is_some_and(|s| s < at) || run::completed_at(playbook, seq, state, e, before).is_some_and(|c| c < at)
+    e.stopped_at.or(e.completed_at).is_some_and(|s| s < at)
+        || run::completed_at(playbook, seq, state, e, before).is_some_and(|c| c < at)
 }
 
 /// Records enrolments, stops and re-enrolments at an event instant, after its events were folded. `scores`

@@ -156,3 +156,33 @@ fn a_step_topic_is_checked_against_the_declared_topics_at_its_path() {
         ]
     );
 }
+
+#[test]
+fn a_run_completed_for_want_of_wanted_steps_stays_completed_when_a_topic_comes_back() {
+    // Opt-in topics and no choice: digest, tour and notice are not wanted, so the run completes at notice's due
+    // time (ENROL + 5 d: each step counts from enrolment). Days later the contact takes every topic: the run is over, and its
+    // steps do not come back as overdue (before, the state did not record the completion: digest was named due
+    // at once, a week late).
+    let pb = playbook(true);
+    let done = ENROL + 5 * DAY;
+    let choice = done + 2 * DAY;
+    let before = state(&pb, &[prefs(ENROL + DAY / 2, json!({ "frequency": "weekly" }))]);
+    let d = decision(&pb, &before, done + DAY);
+    assert_eq!(d["sequences"][0]["status"], json!("completed"), "{}", d["sequences"]);
+    assert_eq!(d["sequences"][0]["completedAt"], json!(done));
+    let after = state(
+        &pb,
+        &[prefs(ENROL + DAY / 2, json!({ "frequency": "weekly" })), prefs(choice, json!({ "topics": null }))],
+    );
+    for s in [after.clone(), ContactState::from_bytes(&after.to_bytes()).unwrap()] {
+        let d = decision(&pb, &s, choice + 1);
+        assert_eq!(d["sequences"][0]["status"], json!("completed"), "{}", d["sequences"]);
+        assert_eq!(d["sequences"][0]["completedAt"], json!(done));
+        assert_eq!(next(&d), "", "no step of a completed run is due again");
+    }
+    // The choice folded in a later batch, after the state was stored, gives the same answer.
+    let mut later = ContactState::from_bytes(&before.to_bytes()).unwrap();
+    let choice_event = json!([prefs(choice, json!({ "topics": null }))]);
+    later.fold(&pb, &Event::parse_list(&serde_json::from_value(choice_event).unwrap(), "events").unwrap());
+    assert_eq!(decision(&pb, &later, choice + 1)["sequences"], decision(&pb, &after, choice + 1)["sequences"]);
+}

@@ -188,7 +188,7 @@ pub(crate) fn schedule<'a>(
 /// and once that one goes out the state no longer holds the contact as it was at this step's due time (a score
 /// read in the past reads the accumulator as it is now).
 pub(crate) fn judge_due(pb: &Playbook, seq: &Sequence, state: &ContactState, e: &mut Enrolment, until: Timestamp) {
-    if e.stopped_at.is_some() || !seq.steps.iter().any(|s| s.when.is_some()) {
+    if e.stopped_at.is_some() || e.completed_at.is_some() || !seq.steps.iter().any(|s| s.when.is_some()) {
         return;
     }
     // Each step's instant for the steps timed from it: its send, or its due time when its branch skipped it;
@@ -254,6 +254,10 @@ pub(crate) fn phase(pb: &Playbook, seq: &Sequence, state: &ContactState, e: Opti
     if let Some(at) = e.stopped_at {
         return Phase::Ended { at, stopped: true };
     }
+    // A completion the fold recorded after `t` (events stamped after a decision's `now`) has not happened at `t`.
+    if let Some(at) = e.completed_at.filter(|c| *c <= t) {
+        return Phase::Ended { at, stopped: false };
+    }
     match completed_at(pb, seq, state, e, t) {
         Some(at) => Phase::Ended { at, stopped: false },
         None => Phase::Active,
@@ -301,6 +305,7 @@ fn enrol(previous: Option<&Enrolment>, t: Timestamp) -> Enrolment {
         done: Vec::new(),
         stopped_at: None,
         stopped_by: None,
+        completed_at: None,
         judged: Vec::new(),
     }
 }
@@ -331,6 +336,12 @@ pub(crate) fn at_instant(cx: &mut Cx<'_>, seq: &Sequence, e: Option<&Enrolment>)
             if seq.reenrol_after.is_some_and(|cool| t >= at.plus(cool)) && seq.start.eval(cx).holds() =>
         {
             Some(enrol_checked(cx, seq, e))
+        }
+        // Completed by this instant and not yet recorded: recorded, so that a later change of the contact's
+        // choices does not reopen it.
+        Phase::Ended { at, stopped: false } => {
+            let run = e?;
+            run.completed_at.is_none().then(|| Enrolment { completed_at: Some(at), ..run.clone() })
         }
         Phase::NotEnrolled | Phase::Ended { .. } => None,
     }
@@ -449,7 +460,10 @@ pub(crate) fn advance(
                 run.stopped_at = Some(t);
                 run
             }),
-            Transition::Complete => e,
+            Transition::Complete => e.map(|mut run| {
+                run.completed_at = Some(t);
+                run
+            }),
         };
         cursor = t;
         if matches!(transition, Transition::Enrol | Transition::Reenrol) {
@@ -484,7 +498,10 @@ fn repeat(
 ) -> Option<Enrolment> {
     let period = run.enrolled_at.ms().checked_sub(before.enrolled_at.ms()).filter(|p| *p > 0)?;
     // How long after its enrolment a run was stopped, if it was.
-    let lasted = |r: &Enrolment| r.stopped_at.map(|s| s.ms() - r.enrolled_at.ms());
+    let lasted = |r: &Enrolment| {
+        let since = |at: Option<Timestamp>| at.map(|s| s.ms() - r.enrolled_at.ms());
+        (since(r.stopped_at), since(r.completed_at))
+    };
     let same = run.runs == before.runs.saturating_add(1)
         && lasted(run) == lasted(before)
         && run.stopped_by == before.stopped_by
@@ -514,6 +531,10 @@ fn repeat(
     next.enrolled_at = Timestamp::from_ms(run.enrolled_at.ms().checked_add(jump)?)?;
     next.runs = run.runs.saturating_add(u16::try_from(k).unwrap_or(u16::MAX));
     next.stopped_at = match run.stopped_at {
+        Some(at) => Some(Timestamp::from_ms(at.ms().checked_add(jump)?)?),
+        None => None,
+    };
+    next.completed_at = match run.completed_at {
         Some(at) => Some(Timestamp::from_ms(at.ms().checked_add(jump)?)?),
         None => None,
     };

@@ -398,7 +398,10 @@ fn decode(bytes: &[u8]) -> Result<ContactState, StateError> {
                 (Some(r.instant()?), Some(by))
             }
         };
-        state.enrolments.insert(key, Enrolment { enrolled_at, runs, done, stopped_at, stopped_by, judged: Vec::new() });
+        state.enrolments.insert(
+            key,
+            Enrolment { enrolled_at, runs, done, stopped_at, stopped_by, completed_at: None, judged: Vec::new() },
+        );
     }
     let at = r.at;
     state.deal = match r.u8()? {

@@ -99,6 +99,11 @@ pub struct Enrolment {
     /// Why, recorded when it stopped (`None` in states written before it was): a stop on a score, a deal or a
     /// profile field cannot be judged again later, when the state holds only their latest values.
     pub stopped_by: Option<StopBy>,
+    /// When the fold saw this run complete (every step done, skipped or not wanted), once an event came after it.
+    /// Recorded because "not wanted" reads the contact's choices as they stand: without it, a topic taken back
+    /// after the run completed reopened it, naming its overdue step due at once (a send months late), and a step
+    /// sent after the completion counted again.
+    pub completed_at: Option<Timestamp>,
     /// Branch rules (`when`) judged at their step's due time by the fold, `(step key, verdict)`: once judged on
     /// the state as it was then, a later event (an MQL reached the day after) never reopens a skipped step or
     /// skips a step that was due to go out. Steps due after the latest event are judged when decided.

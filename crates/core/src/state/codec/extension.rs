@@ -27,6 +27,7 @@ const LATEST_OPT_OUT: u8 = 4;
 const SENDS_DROPPED: u8 = 5;
 const RECYCLED_BEFORE: u8 = 6;
 const WISH_UNDER_BOUNCE: u8 = 7;
+const COMPLETED: u8 = 8;
 
 pub(super) fn write(state: &ContactState, w: &mut Writer) {
     let runs = state.enrolments.iter().filter(|(_, e)| !e.judged.is_empty()).count();
@@ -55,6 +56,29 @@ pub(super) fn write(state: &ContactState, w: &mut Writer) {
         w.instants(&state.recycled_before);
     }
     write_dncs(w, WISH_UNDER_BOUNCE, state.suppression.wish_under_bounce);
+    let completed = state.enrolments.iter().filter(|(_, e)| e.completed_at.is_some()).count();
+    if completed > 0 {
+        w.out.push(COMPLETED);
+        w.varint(completed as u64);
+        for (key, e) in state.enrolments.iter() {
+            if let Some(at) = e.completed_at {
+                w.u32(*key);
+                w.instant(at);
+            }
+        }
+    }
+}
+
+/// The runs the fold saw complete: `(sequence key, instant)` each, for runs the state holds.
+fn read_completed(state: &mut ContactState, r: &mut Reader) -> Result<(), StateError> {
+    for _ in 0..r.count()? {
+        let at = r.at;
+        let key = r.u32()?;
+        let when = r.instant()?;
+        let run = state.enrolments.get_mut(&key).ok_or(StateError::Corrupt { at, what: "completed run" })?;
+        run.completed_at = Some(when);
+    }
+    Ok(())
 }
 
 /// A section of two optional do-not-contact entries (email, sms): each an optional instant, then its reason byte
@@ -127,6 +151,7 @@ pub(super) fn read(state: &mut ContactState, r: &mut Reader, end: usize) -> Resu
             SENDS_DROPPED => read_pair(r, &mut state.sends.dropped)?,
             RECYCLED_BEFORE => state.recycled_before = r.instants()?.0,
             WISH_UNDER_BOUNCE => read_dncs(r, &mut state.suppression.wish_under_bounce)?,
+            COMPLETED => read_completed(state, r)?,
             _ => return Err(StateError::Corrupt { at, what: "extension" }),
         }
     }

@@ -114,6 +114,7 @@ fn branch_verdicts_round_trip_and_states_without_them_keep_their_bytes() {
         done: vec![],
         stopped_at: None,
         stopped_by: None,
+        completed_at: None,
         judged: vec![],
     };
     s.enrolments.insert(3, run.clone());
@@ -242,5 +243,37 @@ fn an_opt_out_beneath_a_bounce_round_trips_in_its_section_and_a_state_without_on
     assert!(matches!(
         ContactState::from_bytes(&bad),
         Err(Error::InvalidState(StateError::Corrupt { what: "reason", .. }))
+    ));
+}
+
+#[test]
+fn a_recorded_completion_round_trips_in_its_section_and_states_without_one_keep_their_bytes() {
+    let t = |ms| Timestamp::from_ms(ms).unwrap_or(Timestamp::EPOCH);
+    let mut s = sample();
+    let run = Enrolment {
+        enrolled_at: t(1_764_000_000_000),
+        runs: 1,
+        done: vec![(7, t(1_764_000_060_000))],
+        stopped_at: None,
+        stopped_by: None,
+        completed_at: None,
+        judged: vec![],
+    };
+    s.enrolments.insert(3, run);
+    let without = s.to_bytes();
+    assert_eq!(ContactState::from_bytes(&without), Ok(s.clone()), "bytes written before completions were kept");
+    if let Some(e) = s.enrolments.get_mut(&3) {
+        e.completed_at = Some(t(1_764_400_000_000));
+    }
+    let with = s.to_bytes();
+    assert_eq!(with.get(..without.len()), Some(&without[..]), "the completions are a section appended at the end");
+    assert_eq!(ContactState::from_bytes(&with), Ok(s));
+    // A completion for a run the state does not have is corrupt, not a panic.
+    let mut orphan = without.clone();
+    orphan.extend_from_slice(&[8, 1, 9, 0, 0, 0]);
+    orphan.extend_from_slice(&with[with.len() - (with.len() - without.len() - 6)..]);
+    assert!(matches!(
+        ContactState::from_bytes(&orphan),
+        Err(Error::InvalidState(StateError::Corrupt { what: "completed run", .. }))
     ));
 }
