@@ -248,6 +248,26 @@ fn the_corpus_round_trips_undamaged() {
     }
 }
 
+/// At each offset in `positions` where 8 bytes read as a number the bytes plausibly hold (0, or a magnitude from
+/// `smallest` to 10⁷), the bytes with that number set to each of `extremes`: `(offset, number, extreme, bytes)`.
+fn with_extremes<'a>(
+    bytes: &'a [u8],
+    positions: std::ops::Range<usize>,
+    smallest: f64,
+    extremes: &'a [f64],
+) -> impl Iterator<Item = (usize, f64, f64, Vec<u8>)> + 'a {
+    positions
+        .map(move |i| (i, f64::from_le_bytes(bytes[i..i + 8].try_into().unwrap())))
+        .filter(move |(_, x)| *x == 0.0 || (smallest..1e7).contains(&x.abs()))
+        .flat_map(move |(i, x)| {
+            extremes.iter().map(move |&extreme| {
+                let mut changed = bytes.to_vec();
+                changed[i..i + 8].copy_from_slice(&extreme.to_le_bytes());
+                (i, x, extreme, changed)
+            })
+        })
+}
+
 /// Every number of every distinct compiled playbook in the corpus set, in turn, to an extreme its reader must
 /// refuse or the engine must carry: points of `f64::MAX` once added up to an infinity, and a state holding one wrote
 /// bytes that no reader accepts (the contact's history lost at the next read). The JSON reader bounds points to
@@ -261,22 +281,14 @@ fn extreme_numbers_in_a_compiled_playbook_are_refused_or_carried() {
             continue;
         }
         let body = &s.compiled[..s.compiled.len() - 4];
-        for i in compiled_header(body)..body.len().saturating_sub(8) {
-            // Where 8 bytes read as a number a playbook plausibly holds (a whole or simple number, or 0).
-            let x = f64::from_le_bytes(body[i..i + 8].try_into().unwrap());
-            if !(x == 0.0 || (1e-2..1e7).contains(&x.abs())) {
-                continue;
-            }
-            for extreme in [f64::MAX, -1e300, 1e300, 1e-300] {
-                let mut changed = body.to_vec();
-                changed[i..i + 8].copy_from_slice(&extreme.to_le_bytes());
-                let Ok(pb) = Playbook::from_compiled(&reseal(&changed)) else { continue };
-                let mut state = ContactState::new();
-                state.fold(&pb, &s.events);
-                state.fold(&pb, &s.events);
-                if let Err(e) = exercise(&pb, &state, &s.events, s.now) {
-                    failures.push(format!("{} byte {i}: {x} set to {extreme:e}: {e}", s.name));
-                }
+        let positions = compiled_header(body)..body.len().saturating_sub(8);
+        for (i, x, extreme, changed) in with_extremes(body, positions, 1e-2, &[f64::MAX, -1e300, 1e300, 1e-300]) {
+            let Ok(pb) = Playbook::from_compiled(&reseal(&changed)) else { continue };
+            let mut state = ContactState::new();
+            state.fold(&pb, &s.events);
+            state.fold(&pb, &s.events);
+            if let Err(e) = exercise(&pb, &state, &s.events, s.now) {
+                failures.push(format!("{} byte {i}: {x} set to {extreme:e}: {e}", s.name));
             }
         }
     }
@@ -293,19 +305,12 @@ fn extreme_numbers_in_state_bytes_are_refused_or_carried() {
         if !seen.insert(s.state.as_slice()) {
             continue;
         }
-        for i in 1..s.state.len().saturating_sub(7) {
-            let x = f64::from_le_bytes(s.state[i..i + 8].try_into().unwrap());
-            if !(x == 0.0 || (1e-3..1e7).contains(&x.abs())) {
-                continue;
-            }
-            for extreme in [f64::MAX, -f64::MAX, 1e300, -1e300, 1e-300, 5e-324] {
-                let mut changed = s.state.clone();
-                changed[i..i + 8].copy_from_slice(&extreme.to_le_bytes());
-                let Ok(mut state) = ContactState::from_bytes(&changed) else { continue };
-                state.fold(&s.playbook, &s.events);
-                if let Err(e) = exercise(&s.playbook, &state, &s.events, s.now) {
-                    failures.push(format!("{} byte {i}: {x} set to {extreme:e}: {e}", s.name));
-                }
+        let extremes = [f64::MAX, -f64::MAX, 1e300, -1e300, 1e-300, 5e-324];
+        for (i, x, extreme, changed) in with_extremes(&s.state, 1..s.state.len().saturating_sub(7), 1e-3, &extremes) {
+            let Ok(mut state) = ContactState::from_bytes(&changed) else { continue };
+            state.fold(&s.playbook, &s.events);
+            if let Err(e) = exercise(&s.playbook, &state, &s.events, s.now) {
+                failures.push(format!("{} byte {i}: {x} set to {extreme:e}: {e}", s.name));
             }
         }
     }
